@@ -1,0 +1,101 @@
+//! `ccswitch presets`, `ccswitch paths`, `ccswitch config ...`
+
+use std::io::Write;
+
+use crate::config::{self, Presets};
+use crate::t;
+
+use super::table::Table;
+use super::{CliError, ConfigCmd, Ctx, json};
+
+pub fn presets(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let presets = Presets::load(&ctx.paths.presets_file)?;
+    if as_json {
+        let all: Vec<_> = presets
+            .iter()
+            .map(|p| {
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                v["id"] = p.id.clone().into();
+                v
+            })
+            .collect();
+        return json(out, &all);
+    }
+    let mut table = Table::new(&["PRESET", "NAME", "API", "OTHER APIS", "LOCAL", "BASE URL"]);
+    for p in presets.iter() {
+        let others: Vec<String> = p
+            .apis()
+            .filter(|a| *a != p.api)
+            .map(|a| a.to_string())
+            .collect();
+        let url = p
+            .endpoint(p.api)
+            .and_then(|e| {
+                e.base_url
+                    .clone()
+                    .or_else(|| e.region.as_ref().map(|r| format!("region {r}")))
+            })
+            .unwrap_or_else(|| t!("presets.url_required"));
+        table.row(vec![
+            p.id.clone(),
+            p.name.clone(),
+            p.api.to_string(),
+            if others.is_empty() {
+                "-".into()
+            } else {
+                others.join(",")
+            },
+            if p.local {
+                t!("word.yes")
+            } else {
+                String::new()
+            },
+            url,
+        ]);
+    }
+    table.write(out)?;
+    Ok(())
+}
+
+pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let p = &ctx.paths;
+    if as_json {
+        return json(out, p);
+    }
+    let mut table = Table::new(&["WHAT", "PATH"]);
+    for (what, path) in [
+        ("config", &p.config_file),
+        ("presets", &p.presets_file),
+        ("credentials", &p.credentials_file),
+        ("config dir", &p.config_dir),
+        ("data dir", &p.data_dir),
+        ("logs", &p.log_dir),
+    ] {
+        table.row(vec![what.to_string(), path.display().to_string()]);
+    }
+    table.write(out)?;
+    Ok(())
+}
+
+pub fn config(cmd: ConfigCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match cmd {
+        ConfigCmd::Example => {
+            out.write_all(config::EXAMPLE.as_bytes())?;
+            Ok(())
+        }
+        ConfigCmd::Check => {
+            let (cfg, _) = config::load(&ctx.paths)?;
+            writeln!(
+                out,
+                "{}",
+                t!(
+                    "config.ok",
+                    path = ctx.paths.config_file.display(),
+                    providers = cfg.providers.len(),
+                    profiles = cfg.profiles.len()
+                )
+            )?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `ccswitch key ...`: store, remove and check keys. Keys are read without
+//! echo and never printed.
+
+use std::io::{IsTerminal, Read, Write};
+
+use secrecy::SecretString;
+
+use crate::config::{self, edit, store};
+use crate::secrets::{FileStore, SecretStore};
+use crate::t;
+
+use super::profile::current;
+use super::provider::key_sources;
+use super::table::Table;
+use super::{CliError, Ctx, KeyCmd, json};
+
+pub fn run(cmd: KeyCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match cmd {
+        KeyCmd::Set { provider, file } => set(ctx, &provider, file, out),
+        KeyCmd::Rm { provider } => rm(ctx, &provider, out),
+        KeyCmd::Status(a) => status(ctx, a.json, out),
+    }
+}
+
+/// The key from the terminal (no echo) or from piped stdin.
+fn read_key(provider: &str) -> Result<SecretString, CliError> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password(t!("key.prompt", provider = provider))?
+    } else {
+        let mut s = String::new();
+        stdin.lock().read_to_string(&mut s)?;
+        s
+    };
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(CliError::Usage(t!("key.empty")));
+    }
+    if key.contains(char::is_whitespace) {
+        return Err(CliError::Usage(t!("key.whitespace")));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
+fn set(ctx: &Ctx, provider: &str, to_file: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    // Check the provider before asking for a key.
+    let (cfg, presets) = config::load(&ctx.paths)?;
+    if cfg.provider(provider).is_err() {
+        let hint = if presets.get(provider).is_some() {
+            t!("key.add_provider_first", name = provider)
+        } else {
+            String::new()
+        };
+        let err = cfg
+            .provider(provider)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        return Err(CliError::Usage(format!("{err}{hint}")));
+    }
+    let key = read_key(provider)?;
+    let source = if to_file { "file" } else { "keyring" };
+    if to_file {
+        let store = FileStore::new(&ctx.paths.credentials_file);
+        let created = !store.exists();
+        ctx.secrets.file.set(provider, &key)?;
+        if created {
+            eprintln!(
+                "{}",
+                t!(
+                    "key.file_warning",
+                    path = ctx.paths.credentials_file.display()
+                )
+            );
+        }
+    } else {
+        ctx.secrets.keyring.set(provider, &key)?;
+    }
+    let changed = store::update(&ctx.paths, |doc, presets| {
+        let cfg = current(doc, presets, ctx)?;
+        Ok::<_, CliError>(edit::enable_key_source(doc, &cfg, provider, source)?)
+    })?;
+    writeln!(
+        out,
+        "{}",
+        t!("key.stored", provider = provider, store = source)
+    )?;
+    if changed {
+        writeln!(
+            out,
+            "{}",
+            t!("key.source_enabled", provider = provider, store = source)
+        )?;
+    }
+    // Warn when an earlier source would win over what was just stored.
+    let (cfg, _) = config::load(&ctx.paths)?;
+    if let Some(var) = cfg
+        .provider(provider)?
+        .key
+        .env
+        .as_ref()
+        .filter(|v| (ctx.env)(v).is_some())
+    {
+        writeln!(out, "{}", t!("key.shadowed_by_env", var = var))?;
+    }
+    Ok(())
+}
+
+fn rm(ctx: &Ctx, provider: &str, out: &mut dyn Write) -> Result<(), CliError> {
+    let stores: [&dyn SecretStore; 2] = [ctx.secrets.keyring.as_ref(), ctx.secrets.file.as_ref()];
+    let mut removed = Vec::new();
+    let mut errors = Vec::new();
+    for s in stores {
+        match s.delete(provider) {
+            Ok(true) => removed.push(s.name()),
+            Ok(false) => {}
+            // A missing keyring should not stop removal from the file.
+            Err(e) => errors.push(e),
+        }
+    }
+    if removed.is_empty() {
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e.into());
+        }
+        writeln!(out, "{}", t!("key.nothing_stored", provider = provider))?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            t!(
+                "key.removed",
+                provider = provider,
+                stores = removed.join(", ")
+            )
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct StatusRow {
+    provider: String,
+    sources: crate::config::KeySpec,
+    needed: bool,
+    found: bool,
+    source: Option<crate::secrets::KeySource>,
+    error: Option<String>,
+}
+
+fn status(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let rows: Vec<StatusRow> = cfg
+        .providers
+        .values()
+        .map(|p| {
+            let (found, source, error) = match ctx.secrets.resolve(p, &*ctx.env) {
+                Ok(Some(k)) => (true, Some(k.source), None),
+                Ok(None) => (false, None, None),
+                Err(e) => (false, None, Some(e.to_string())),
+            };
+            StatusRow {
+                provider: p.name.clone(),
+                sources: p.key.clone(),
+                needed: !p.key.is_none(),
+                found,
+                source,
+                error,
+            }
+        })
+        .collect();
+    if as_json {
+        return json(out, &rows);
+    }
+    if rows.is_empty() {
+        writeln!(out, "{}", t!("provider.none"))?;
+        return Ok(());
+    }
+    let mut table = Table::new(&["PROVIDER", "SOURCES", "STATUS"]);
+    for r in &rows {
+        let state = match (&r.source, &r.error, r.needed) {
+            (Some(s), _, _) => t!("key.found_in", source = s),
+            (None, Some(e), _) => e.lines().next().unwrap_or("").to_string(),
+            (None, None, false) => t!("key.not_needed"),
+            (None, None, true) => t!("key.missing"),
+        };
+        table.row(vec![r.provider.clone(), key_sources(&r.sources), state]);
+    }
+    table.write(out)?;
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! The command line: clap definitions and dispatch. Output for people goes to
+//! stdout as plain tables; `--json` gives data; errors go to stderr.
+
+mod info;
+mod key;
+mod profile;
+mod provider;
+mod table;
+
+use std::io::Write;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::ConfigError;
+use crate::paths::Paths;
+use crate::secrets::{SecretError, Secrets};
+use crate::t;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccswitch",
+    version,
+    about = "Run Claude Code on any model provider: profiles, keys and an embedded translating proxy.",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage profiles (what Claude Code runs with).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Manage providers (where and how to connect).
+    #[command(subcommand)]
+    Provider(ProviderCmd),
+    /// Store, remove and check provider keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// List the built-in and user presets.
+    Presets(JsonFlag),
+    /// Print where ccswitch keeps its files.
+    Paths(JsonFlag),
+    /// Check or print the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// List profiles.
+    #[command(alias = "ls")]
+    List(JsonFlag),
+    /// Show one profile with its providers and models.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a profile.
+    Add(ProfileArgs),
+    /// Change fields of a profile.
+    Edit(ProfileArgs),
+    /// Remove a profile.
+    #[command(alias = "remove")]
+    Rm { name: String },
+    /// Set the profile `ccswitch run` uses without a name.
+    Default { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Profile name (letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    /// Provider for the profile's slots.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Main-loop model (ANTHROPIC_MODEL). Default: the preset's suggestion.
+    #[arg(long)]
+    pub main: Option<String>,
+    /// Small-fast model (titles, summaries, background work).
+    #[arg(long)]
+    pub fast: Option<String>,
+    /// Model for the `opus` alias.
+    #[arg(long)]
+    pub opus: Option<String>,
+    /// Model for the `sonnet` alias.
+    #[arg(long)]
+    pub sonnet: Option<String>,
+    /// Model for the `haiku` alias.
+    #[arg(long)]
+    pub haiku: Option<String>,
+    /// Model for subagents.
+    #[arg(long)]
+    pub subagent: Option<String>,
+    /// Serve a slot from another provider: `--via fast=ollama`.
+    #[arg(long, value_name = "SLOT=PROVIDER")]
+    pub via: Vec<String>,
+    /// A short description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Remove a field (edit only): fast, opus, sonnet, haiku, subagent, description.
+    #[arg(long, value_name = "FIELD")]
+    pub unset: Vec<String>,
+    /// Also make it the default profile.
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCmd {
+    /// List providers.
+    #[command(alias = "ls")]
+    List(JsonFlag),
+    /// Show one provider (connection, key source, models, quirks).
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a provider from a preset (`ccswitch presets` lists them).
+    Add(ProviderAddArgs),
+    /// Remove a provider no profile uses.
+    #[command(alias = "remove")]
+    Rm { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderAddArgs {
+    /// Provider name; also the keyring account for its key.
+    pub name: String,
+    /// Preset id or alias. Default: the preset named like the provider.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// API kind: anthropic, openai, bedrock, vertex.
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Base URL (overrides the preset's).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Read the key from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+    /// Read the key from this command's output (run without a shell).
+    #[arg(long, value_name = "CMD")]
+    pub key_command: Option<String>,
+    /// Upstream proxy: http://, https:// or socks5:// URL.
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Extra trusted CA certificate (PEM).
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Store a provider's key: typed without echo, or piped on stdin.
+    Set {
+        provider: String,
+        /// Store in the plaintext credentials file (0600) instead of the OS keyring.
+        #[arg(long)]
+        file: bool,
+    },
+    /// Remove a provider's stored key (keyring and file).
+    #[command(alias = "remove")]
+    Rm { provider: String },
+    /// Which providers have a key, and from where (never the key itself).
+    Status(JsonFlag),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate config.toml and presets.toml; report the first problem.
+    Check,
+    /// Print a commented example configuration.
+    Example,
+}
+
+/// Errors that end a command, with the exit code each maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// Bad arguments: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else: exit 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(e) => e.exit_code(),
+            CliError::Usage(_) => 2,
+            CliError::Secret(_) | CliError::Failed(_) => 1,
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
+/// Reads an environment variable (injectable so tests need not touch the
+/// process environment).
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+
+/// What a command needs from the outside world, injectable for tests.
+pub struct Ctx {
+    pub paths: Paths,
+    pub secrets: Secrets,
+    pub env: EnvLookup,
+}
+
+impl Ctx {
+    pub fn system() -> Result<Ctx, CliError> {
+        let paths = Paths::from_env().ok_or_else(|| CliError::Failed(t!("cli.no_home")))?;
+        Ok(Ctx {
+            secrets: Secrets::system(&paths.credentials_file),
+            paths,
+            env: Box::new(|k| std::env::var(k).ok()),
+        })
+    }
+}
+
+pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match cli.command {
+        None => {
+            use clap::CommandFactory;
+            writeln!(out, "{}", Cli::command().render_help())?;
+            Ok(())
+        }
+        Some(Command::Profile(cmd)) => profile::run(cmd, ctx, out),
+        Some(Command::Provider(cmd)) => provider::run(cmd, ctx, out),
+        Some(Command::Key(cmd)) => key::run(cmd, ctx, out),
+        Some(Command::Presets(a)) => info::presets(ctx, a.json, out),
+        Some(Command::Paths(a)) => info::paths(ctx, a.json, out),
+        Some(Command::Config(cmd)) => info::config(cmd, ctx, out),
+    }
+}
+
+fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| CliError::Failed(e.to_string()))?;
+    writeln!(out)?;
+    Ok(())
+}

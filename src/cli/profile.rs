@@ -1,0 +1,286 @@
+//! `ccswitch profile ...`
+
+use std::io::Write;
+
+use crate::config::edit::{self, ProfileChange, SlotValue};
+use crate::config::{self, Config, Presets, Profile, store};
+use crate::t;
+
+use super::table::Table;
+use super::{CliError, Ctx, ProfileArgs, ProfileCmd, json};
+
+pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match cmd {
+        ProfileCmd::List(a) => list(ctx, a.json, out),
+        ProfileCmd::Show { name, json: j } => show(ctx, &name, j, out),
+        ProfileCmd::Add(args) => add(ctx, args, out),
+        ProfileCmd::Edit(args) => edit_cmd(ctx, args, out),
+        ProfileCmd::Rm { name } => {
+            store::update(&ctx.paths, |doc, presets| {
+                edit::remove_profile(doc, &current(doc, presets, ctx)?, &name)?;
+                Ok::<_, CliError>(())
+            })?;
+            writeln!(out, "{}", t!("profile.removed", name = name))?;
+            Ok(())
+        }
+        ProfileCmd::Default { name } => {
+            store::update(&ctx.paths, |doc, presets| {
+                edit::set_default(doc, &current(doc, presets, ctx)?, &name)?;
+                Ok::<_, CliError>(())
+            })?;
+            writeln!(out, "{}", t!("profile.default_set", name = name))?;
+            Ok(())
+        }
+    }
+}
+
+/// The validated config for the document being edited.
+pub(super) fn current(
+    doc: &toml_edit::DocumentMut,
+    presets: &Presets,
+    ctx: &Ctx,
+) -> Result<Config, CliError> {
+    Ok(config::parse(
+        &ctx.paths.config_file,
+        &doc.to_string(),
+        presets,
+    )?)
+}
+
+fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    if as_json {
+        let rows: Vec<_> = cfg
+            .profiles
+            .values()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "default": cfg.default.as_deref() == Some(p.name.as_str()),
+                    "provider": p.provider,
+                    "main": p.main,
+                    "fast": p.fast,
+                })
+            })
+            .collect();
+        return json(out, &rows);
+    }
+    if cfg.profiles.is_empty() {
+        writeln!(out, "{}", t!("profile.none"))?;
+        return Ok(());
+    }
+    let mut table = Table::new(&[" ", "PROFILE", "PROVIDER", "MAIN", "FAST"]);
+    for p in cfg.profiles.values() {
+        let mark = if cfg.default.as_deref() == Some(p.name.as_str()) {
+            "*"
+        } else {
+            " "
+        };
+        table.row(vec![
+            mark.into(),
+            p.name.clone(),
+            p.provider.clone(),
+            slot_text(p, &p.main),
+            slot_text(p, &p.fast),
+        ]);
+    }
+    table.write(out)?;
+    Ok(())
+}
+
+fn slot_text(p: &Profile, s: &config::Slot) -> String {
+    if s.provider == p.provider {
+        s.model.clone()
+    } else {
+        format!("{} ({})", s.model, s.provider)
+    }
+}
+
+fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let p = cfg.profile(name)?;
+    if as_json {
+        let mut v = serde_json::to_value(p).map_err(|e| CliError::Failed(e.to_string()))?;
+        v["default"] = (cfg.default.as_deref() == Some(name)).into();
+        return json(out, &v);
+    }
+    let provider = cfg.provider(&p.provider)?;
+    let mut t = Table::new(&[&t!("field.profile"), &p.name]);
+    if cfg.default.as_deref() == Some(name) {
+        t.row(vec![t!("field.default"), t!("word.yes")]);
+    }
+    if let Some(d) = &p.description {
+        t.row(vec![t!("field.description"), d.clone()]);
+    }
+    t.row(vec![
+        t!("field.provider"),
+        format!(
+            "{} ({}, {})",
+            p.provider, provider.display_name, provider.api
+        ),
+    ]);
+    if let Some(u) = &provider.base_url {
+        t.row(vec![t!("field.base_url"), u.to_string()]);
+    }
+    for (slot, s) in p.slots() {
+        let info = cfg
+            .providers
+            .get(&s.provider)
+            .map(|pr| pr.model(&s.model))
+            .unwrap_or_default();
+        let mut text = slot_text(p, s);
+        if let (Some(ctx_len), Some(max)) = (info.context, info.max_output) {
+            text.push_str(&format!("  [{} ctx, {} out]", ctx_len, max));
+        }
+        t.row(vec![slot.to_string(), text]);
+    }
+    for (k, v) in &p.env {
+        t.row(vec![format!("env {k}"), v.clone()]);
+    }
+    t.write(out)?;
+    Ok(())
+}
+
+/// Turn `--main` ... and `--via SLOT=PROVIDER` into slot values.
+fn slots_from_args(args: &ProfileArgs) -> Result<Vec<(&'static str, SlotValue)>, CliError> {
+    let mut via = std::collections::HashMap::new();
+    for v in &args.via {
+        let (slot, provider) = v
+            .split_once('=')
+            .filter(|(s, p)| config::model::SLOT_NAMES.contains(s) && !p.is_empty())
+            .ok_or_else(|| CliError::Usage(t!("profile.bad_via", value = v)))?;
+        via.insert(slot.to_string(), provider.to_string());
+    }
+    let given = [
+        ("main", &args.main),
+        ("fast", &args.fast),
+        ("opus", &args.opus),
+        ("sonnet", &args.sonnet),
+        ("haiku", &args.haiku),
+        ("subagent", &args.subagent),
+    ];
+    let mut out = Vec::new();
+    for (slot, model) in given {
+        match model {
+            Some(m) => out.push((
+                slot,
+                SlotValue {
+                    provider: via.remove(slot),
+                    model: m.clone(),
+                },
+            )),
+            None if via.contains_key(slot) => {
+                return Err(CliError::Usage(t!(
+                    "profile.via_without_model",
+                    slot = slot
+                )));
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if !args.unset.is_empty() {
+        return Err(CliError::Usage(t!("profile.unset_on_add")));
+    }
+    let mut slots = slots_from_args(&args)?;
+    store::update(&ctx.paths, |doc, presets| {
+        let cfg = current(doc, presets, ctx)?;
+        let provider = match &args.provider {
+            Some(p) => p.clone(),
+            // With exactly one provider there is nothing to choose.
+            None if cfg.providers.len() == 1 => {
+                cfg.providers.keys().next().cloned().unwrap_or_default()
+            }
+            None => {
+                let names: Vec<_> = cfg.providers.keys().cloned().collect();
+                return Err(CliError::Usage(t!(
+                    "profile.need_provider",
+                    names = names.join(", ")
+                )));
+            }
+        };
+        let resolved = cfg.provider(&provider)?;
+        // Fill missing main/fast from the preset's suggestions.
+        let suggested = resolved
+            .preset
+            .as_deref()
+            .and_then(|id| presets.get(id))
+            .map(|p| p.suggested.clone())
+            .unwrap_or_default();
+        for (slot, model) in [("main", suggested.main), ("fast", suggested.fast)] {
+            if let (false, Some(model)) = (slots.iter().any(|(s, _)| *s == slot), model) {
+                slots.push((
+                    slot,
+                    SlotValue {
+                        provider: None,
+                        model,
+                    },
+                ));
+            }
+        }
+        if !slots.iter().any(|(s, _)| *s == "main") {
+            return Err(CliError::Usage(t!(
+                "profile.need_main",
+                provider = provider
+            )));
+        }
+        slots.sort_by_key(|(s, _)| config::model::SLOT_NAMES.iter().position(|n| n == s));
+        let change = ProfileChange {
+            provider: Some(provider),
+            description: args.description.clone(),
+            slots: slots.clone(),
+            unset: Vec::new(),
+        };
+        edit::add_profile(doc, &cfg, &args.name, &change)?;
+        if args.default || cfg.profiles.is_empty() {
+            let with_new = current(doc, presets, ctx)?;
+            edit::set_default(doc, &with_new, &args.name)?;
+        }
+        Ok::<_, CliError>(())
+    })?;
+    writeln!(out, "{}", t!("profile.added", name = args.name))?;
+    Ok(())
+}
+
+fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    const UNSETTABLE: [&str; 6] = ["fast", "opus", "sonnet", "haiku", "subagent", "description"];
+    if let Some(bad) = args
+        .unset
+        .iter()
+        .find(|u| !UNSETTABLE.contains(&u.as_str()))
+    {
+        return Err(CliError::Usage(t!(
+            "profile.bad_unset",
+            field = bad,
+            fields = UNSETTABLE.join(", ")
+        )));
+    }
+    let slots = slots_from_args(&args)?;
+    let change = ProfileChange {
+        provider: args.provider.clone(),
+        description: args.description.clone(),
+        slots,
+        unset: args.unset.clone(),
+    };
+    let nothing = change.provider.is_none()
+        && change.description.is_none()
+        && change.slots.is_empty()
+        && change.unset.is_empty()
+        && !args.default;
+    if nothing {
+        return Err(CliError::Usage(t!("profile.edit_nothing")));
+    }
+    store::update(&ctx.paths, |doc, presets| {
+        let cfg = current(doc, presets, ctx)?;
+        edit::edit_profile(doc, &cfg, &args.name, &change)?;
+        if args.default {
+            edit::set_default(doc, &cfg, &args.name)?;
+        }
+        Ok::<_, CliError>(())
+    })?;
+    writeln!(out, "{}", t!("profile.updated", name = args.name))?;
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! `ccswitch provider ...`
+
+use std::io::Write;
+
+use crate::config::edit::{self, ProviderChange};
+use crate::config::model::redact_url;
+use crate::config::{self, KeySpec, Provider, store};
+use crate::t;
+
+use super::profile::current;
+use super::table::Table;
+use super::{CliError, Ctx, ProviderAddArgs, ProviderCmd, json};
+
+pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match cmd {
+        ProviderCmd::List(a) => list(ctx, a.json, out),
+        ProviderCmd::Show { name, json: j } => show(ctx, &name, j, out),
+        ProviderCmd::Add(args) => add(ctx, args, out),
+        ProviderCmd::Rm { name } => {
+            store::update(&ctx.paths, |doc, presets| {
+                edit::remove_provider(doc, &current(doc, presets, ctx)?, &name)?;
+                Ok::<_, CliError>(())
+            })?;
+            writeln!(out, "{}", t!("provider.removed", name = name))?;
+            Ok(())
+        }
+    }
+}
+
+/// The key's configured sources, for display (never the key).
+pub(super) fn key_sources(spec: &KeySpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = &spec.env {
+        parts.push(format!("env {e}"));
+    }
+    if spec.command.is_some() {
+        parts.push("command".to_string());
+    }
+    if spec.keyring {
+        parts.push("keyring".to_string());
+    }
+    if spec.file {
+        parts.push("file".to_string());
+    }
+    if parts.is_empty() {
+        t!("key.none_needed")
+    } else {
+        parts.join(" → ")
+    }
+}
+
+fn location(p: &Provider) -> String {
+    match (&p.base_url, &p.region) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(r)) => format!("region {r}"),
+        (None, None) => "-".to_string(),
+    }
+}
+
+fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    if as_json {
+        let rows: Vec<&Provider> = cfg.providers.values().collect();
+        return json(out, &rows);
+    }
+    if cfg.providers.is_empty() {
+        writeln!(out, "{}", t!("provider.none"))?;
+        return Ok(());
+    }
+    let mut table = Table::new(&["PROVIDER", "PRESET", "API", "URL", "KEY"]);
+    for p in cfg.providers.values() {
+        table.row(vec![
+            p.name.clone(),
+            p.preset.clone().unwrap_or_else(|| "-".into()),
+            p.api.to_string(),
+            location(p),
+            key_sources(&p.key),
+        ]);
+    }
+    table.write(out)?;
+    Ok(())
+}
+
+fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let p = cfg.provider(name)?;
+    if as_json {
+        return json(out, p);
+    }
+    let mut t = Table::new(&[
+        &t!("field.provider"),
+        &format!("{} ({})", p.name, p.display_name),
+    ]);
+    t.row(vec![
+        t!("field.preset"),
+        p.preset.clone().unwrap_or_else(|| "-".into()),
+    ]);
+    t.row(vec![t!("field.api"), p.api.to_string()]);
+    t.row(vec![t!("field.url"), location(p)]);
+    t.row(vec![t!("field.auth"), p.auth.as_str().to_string()]);
+    t.row(vec![t!("field.key"), key_sources(&p.key)]);
+    if let Some(proxy) = &p.proxy {
+        t.row(vec![t!("field.proxy"), redact_url(proxy)]);
+    }
+    if let Some(ca) = &p.ca_file {
+        t.row(vec![t!("field.ca_file"), ca.display().to_string()]);
+    }
+    let users = cfg.profiles_using(name);
+    t.row(vec![
+        t!("field.used_by"),
+        if users.is_empty() {
+            "-".into()
+        } else {
+            users.join(", ")
+        },
+    ]);
+    for (id, m) in &p.models {
+        let mut facts = Vec::new();
+        if let Some(c) = m.context {
+            facts.push(format!("ctx {c}"));
+        }
+        if let Some(o) = m.max_output {
+            facts.push(format!("out {o}"));
+        }
+        if let (Some(i), Some(o)) = (m.input_price, m.output_price) {
+            facts.push(format!("${i}/${o} per Mtok"));
+        }
+        t.row(vec![format!("model {id}"), facts.join(", ")]);
+    }
+    t.write(out)?;
+    Ok(())
+}
+
+fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let added = store::update(&ctx.paths, |doc, presets| {
+        let cfg = current(doc, presets, ctx)?;
+        // `ccswitch provider add deepseek` picks the preset of the same name.
+        let preset =
+            match (&args.preset, &args.api) {
+                (Some(p), _) => Some(presets.get(p).map(|p| p.id.clone()).ok_or_else(|| {
+                    config::ConfigError::NotFound {
+                        kind: "preset",
+                        name: p.clone(),
+                        available: presets.ids(),
+                    }
+                })?),
+                (None, None) => Some(presets.get(&args.name).map(|p| p.id.clone()).ok_or_else(
+                    || CliError::Usage(t!("provider.need_preset", name = args.name)),
+                )?),
+                (None, Some(_)) => None,
+            };
+        let change = ProviderChange {
+            preset: preset.clone(),
+            api: args.api.clone(),
+            base_url: args.base_url.clone(),
+            key_env: args.key_env.clone(),
+            key_command: args.key_command.clone(),
+            proxy: args.proxy.clone(),
+            ca_file: args.ca_file.clone(),
+        };
+        edit::add_provider(doc, &cfg, &args.name, &change)?;
+        let new = current(doc, presets, ctx)?;
+        Ok::<_, CliError>(new.provider(&args.name)?.clone())
+    })?;
+    writeln!(
+        out,
+        "{}",
+        t!(
+            "provider.added",
+            name = added.name,
+            display = added.display_name,
+            api = added.api
+        )
+    )?;
+    if added.key.keyring && added.key.env.is_none() && added.key.command.is_none() {
+        writeln!(out, "{}", t!("provider.next_key", name = added.name))?;
+    }
+    Ok(())
+}

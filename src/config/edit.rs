@@ -1,0 +1,268 @@
+//! Changes to the config document, made with `toml_edit` so the user's
+//! comments, order and formatting survive. Each function checks what it can
+//! against the current validated config; [`super::store::update`] validates
+//! the whole result before saving.
+
+use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
+
+use super::error::ConfigError;
+use super::model::Config;
+use super::resolve::valid_name;
+use crate::t;
+
+/// A slot value given on the command line or in the TUI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotValue {
+    /// Another provider than the profile's own.
+    pub provider: Option<String>,
+    pub model: String,
+}
+
+/// Fields to set on a profile; `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileChange {
+    pub provider: Option<String>,
+    pub description: Option<String>,
+    pub slots: Vec<(&'static str, SlotValue)>,
+    /// Keys to remove (`fast`, `opus`, `description`, ...).
+    pub unset: Vec<String>,
+}
+
+/// Fields of a new provider.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderChange {
+    pub preset: Option<String>,
+    pub api: Option<String>,
+    pub base_url: Option<String>,
+    pub key_env: Option<String>,
+    pub key_command: Option<String>,
+    pub proxy: Option<String>,
+    pub ca_file: Option<String>,
+}
+
+/// The `[profiles]` or `[providers]` table, created implicit so the file
+/// shows `[profiles.x]` headers without an empty `[profiles]`.
+fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut Table, ConfigError> {
+    let item = doc.entry(name).or_insert_with(|| {
+        let mut t = Table::new();
+        t.set_implicit(true);
+        Item::Table(t)
+    });
+    item.as_table_mut()
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
+}
+
+fn check_name(name: &str) -> Result<(), ConfigError> {
+    if valid_name(name) {
+        Ok(())
+    } else {
+        Err(ConfigError::Refused(format!(
+            "{} {}",
+            t!("config.bad_name", name = name),
+            t!("config.hint_name")
+        )))
+    }
+}
+
+fn slot_item(profile_provider: Option<&str>, slot: &SlotValue) -> Item {
+    match &slot.provider {
+        Some(p) if Some(p.as_str()) != profile_provider => {
+            let mut t = InlineTable::new();
+            t.insert("provider", p.as_str().into());
+            t.insert("model", slot.model.as_str().into());
+            value(t)
+        }
+        _ => value(slot.model.as_str()),
+    }
+}
+
+fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
+    if let Some(p) = &change.provider {
+        table.insert("provider", value(p.as_str()));
+    }
+    if let Some(d) = &change.description {
+        table.insert("description", value(d.as_str()));
+    }
+    let provider = table
+        .get("provider")
+        .and_then(Item::as_str)
+        .map(str::to_string);
+    for (name, slot) in &change.slots {
+        table.insert(name, slot_item(provider.as_deref(), slot));
+    }
+    for key in &change.unset {
+        table.remove(key);
+    }
+}
+
+pub fn add_profile(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+    change: &ProfileChange,
+) -> Result<(), ConfigError> {
+    check_name(name)?;
+    if config.profiles.contains_key(name) {
+        return Err(ConfigError::Refused(t!("edit.profile_exists", name = name)));
+    }
+    let mut table = Table::new();
+    apply_profile_change(&mut table, change);
+    section(doc, "profiles")?.insert(name, Item::Table(table));
+    Ok(())
+}
+
+pub fn edit_profile(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+    change: &ProfileChange,
+) -> Result<(), ConfigError> {
+    config.profile(name)?;
+    let table = section(doc, "profiles")?
+        .get_mut(name)
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))?;
+    // Inline tables (`profiles.x = {...}`) are rare; edit them as tables.
+    let mut as_table = Table::new();
+    for (k, v) in table.iter() {
+        as_table.insert(k, v.clone());
+    }
+    apply_profile_change(&mut as_table, change);
+    let keys: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    for k in keys {
+        if !as_table.contains_key(&k) {
+            table.remove(&k);
+        }
+    }
+    for (k, v) in as_table.iter() {
+        let same = table.get(k).map(|old| old.to_string()) == Some(v.to_string());
+        if !same {
+            table.insert(k, v.clone());
+        }
+    }
+    Ok(())
+}
+
+pub fn remove_profile(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+) -> Result<(), ConfigError> {
+    config.profile(name)?;
+    section(doc, "profiles")?.remove(name);
+    if config.default.as_deref() == Some(name) {
+        doc.remove("default");
+    }
+    Ok(())
+}
+
+pub fn set_default(doc: &mut DocumentMut, config: &Config, name: &str) -> Result<(), ConfigError> {
+    config.profile(name)?;
+    // Root keys print before every table, so `default` stays at the top.
+    match doc.get_mut("default") {
+        Some(item) => *item = value(name),
+        None => {
+            doc.insert("default", value(name));
+        }
+    }
+    Ok(())
+}
+
+pub fn add_provider(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+    change: &ProviderChange,
+) -> Result<(), ConfigError> {
+    check_name(name)?;
+    if config.providers.contains_key(name) {
+        return Err(ConfigError::Refused(t!(
+            "edit.provider_exists",
+            name = name
+        )));
+    }
+    let mut table = Table::new();
+    let fields = [
+        ("preset", &change.preset),
+        ("api", &change.api),
+        ("base_url", &change.base_url),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v {
+            table.insert(k, value(v.as_str()));
+        }
+    }
+    let mut key = InlineTable::new();
+    if let Some(env) = &change.key_env {
+        key.insert("env", env.as_str().into());
+    }
+    if let Some(cmd) = &change.key_command {
+        key.insert("command", cmd.as_str().into());
+    }
+    if !key.is_empty() {
+        table.insert("key", value(key));
+    }
+    for (k, v) in [("proxy", &change.proxy), ("ca_file", &change.ca_file)] {
+        if let Some(v) = v {
+            table.insert(k, value(v.as_str()));
+        }
+    }
+    section(doc, "providers")?.insert(name, Item::Table(table));
+    Ok(())
+}
+
+pub fn remove_provider(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+) -> Result<(), ConfigError> {
+    config.provider(name)?;
+    let users = config.profiles_using(name);
+    if !users.is_empty() {
+        return Err(ConfigError::Refused(t!(
+            "edit.provider_in_use",
+            name = name,
+            profiles = users.join(", ")
+        )));
+    }
+    section(doc, "providers")?.remove(name);
+    Ok(())
+}
+
+/// Make sure a provider's `key` table includes `source` (`keyring` or
+/// `file`), keeping any other sources it lists. Returns whether it changed.
+pub fn enable_key_source(
+    doc: &mut DocumentMut,
+    config: &Config,
+    provider: &str,
+    source: &str,
+) -> Result<bool, ConfigError> {
+    let resolved = config.provider(provider)?;
+    let already = match source {
+        "file" => resolved.key.file,
+        _ => resolved.key.keyring,
+    };
+    // (A provider without a `key` line already resolves to the keyring.)
+    if already {
+        return Ok(false);
+    }
+    let table = section(doc, "providers")?
+        .get_mut(provider)
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = provider)))?;
+    match table.get_mut("key") {
+        Some(item) => {
+            if let Some(t) = item.as_inline_table_mut() {
+                t.insert(source, true.into());
+            } else if let Some(t) = item.as_table_mut() {
+                t.insert(source, value(true));
+            }
+        }
+        None => {
+            let mut t = InlineTable::new();
+            t.insert(source, true.into());
+            table.insert("key", value(t));
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,53 @@
+//! Providers, profiles and presets: loading (two stages: raw file, then
+//! validated [`Config`]) and comment-preserving, atomic, locked writes.
+
+pub mod edit;
+pub mod error;
+pub mod model;
+pub mod preset;
+pub mod presets;
+pub mod raw;
+pub mod resolve;
+pub mod store;
+
+use std::path::Path;
+
+pub use error::{ConfigError, Location};
+pub use model::{Config, KeySpec, Profile, Provider, Slot, Timeouts};
+pub use preset::{Api, AuthStyle, ModelInfo, Preset, Quirks};
+pub use presets::Presets;
+
+use crate::paths::Paths;
+
+/// Stage one: parse the file text into the raw (all-optional) form.
+pub fn parse_raw(file: &Path, src: &str) -> Result<raw::RawConfig, ConfigError> {
+    toml::from_str(src).map_err(|e| ConfigError::from_toml(file, src, &e))
+}
+
+/// Both stages over a file's text.
+pub fn parse(file: &Path, src: &str, presets: &Presets) -> Result<Config, ConfigError> {
+    resolve::resolve(parse_raw(file, src)?, presets, file, src)
+}
+
+/// Read `config.toml` (absent means empty) and the presets.
+pub fn load(paths: &Paths) -> Result<(Config, Presets), ConfigError> {
+    let presets = Presets::load(&paths.presets_file)?;
+    let src = read_optional(&paths.config_file)?.unwrap_or_default();
+    let config = parse(&paths.config_file, &src, &presets)?;
+    Ok((config, presets))
+}
+
+/// A file's text, or `None` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError::io(path, e)),
+    }
+}
+
+/// The commented example shipped in `assets/`.
+pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
+
+#[cfg(test)]
+mod tests;

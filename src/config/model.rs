@@ -1,0 +1,214 @@
+//! Stage two: validated configuration that the rest of ccswitch uses. Every
+//! profile's providers exist, every slot has a model, URLs parse, and preset
+//! defaults are already merged in.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use url::Url;
+
+use super::error::ConfigError;
+use super::preset::{Api, AuthStyle, ModelInfo, Quirks};
+
+pub const CONFIG_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub version: u32,
+    pub default: Option<String>,
+    pub claude_path: Option<PathBuf>,
+    pub providers: IndexMap<String, Provider>,
+    pub profiles: IndexMap<String, Profile>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Provider {
+    pub name: String,
+    pub preset: Option<String>,
+    /// Human name: the preset's display name, else the provider name.
+    pub display_name: String,
+    pub api: Api,
+    /// Set for `anthropic`/`openai` providers; optional gateway URL for
+    /// bedrock/vertex.
+    pub base_url: Option<Url>,
+    pub auth: AuthStyle,
+    pub key: KeySpec,
+    /// Upstream proxy (`http`, `https`, `socks5`, `socks5h`). May hold
+    /// credentials: never print it whole (see [`redact_url`]).
+    #[serde(serialize_with = "serialize_redacted")]
+    pub proxy: Option<Url>,
+    pub ca_file: Option<PathBuf>,
+    pub region: Option<String>,
+    pub project: Option<String>,
+    pub aws_profile: Option<String>,
+    pub headers: IndexMap<String, String>,
+    /// Preset models merged with the provider's overrides.
+    pub models: IndexMap<String, ModelInfo>,
+    /// Preset quirks for this API merged with the provider's overrides.
+    pub quirks: Quirks,
+    pub timeouts: Timeouts,
+    pub local: bool,
+}
+
+impl Provider {
+    /// What is known about a model (empty when nothing is).
+    pub fn model(&self, id: &str) -> ModelInfo {
+        self.models.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// Where the key comes from. Sources are tried in the order of the fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KeySpec {
+    pub env: Option<String>,
+    pub command: Option<String>,
+    pub keyring: bool,
+    pub file: bool,
+}
+
+impl KeySpec {
+    /// No key at all (local servers).
+    pub fn is_none(&self) -> bool {
+        *self == KeySpec::default()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Timeouts {
+    #[serde(serialize_with = "serialize_secs")]
+    pub connect: Duration,
+    #[serde(serialize_with = "serialize_secs")]
+    pub first_byte: Duration,
+    #[serde(serialize_with = "serialize_secs")]
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    /// Generous first-byte and idle limits: reasoning models think silently
+    /// for minutes before the first token.
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            first_byte: Duration::from_secs(600),
+            idle: Duration::from_secs(300),
+        }
+    }
+}
+
+fn serialize_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
+}
+
+fn serialize_redacted<S: serde::Serializer>(u: &Option<Url>, s: S) -> Result<S::Ok, S::Error> {
+    match u {
+        Some(u) => s.serialize_str(&redact_url(u)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A URL with any password replaced, for display.
+pub fn redact_url(u: &Url) -> String {
+    let mut u = u.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some("****"));
+    }
+    u.to_string()
+}
+
+/// A model slot: which provider serves it and the upstream model id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    pub provider: String,
+    pub model: String,
+}
+
+/// The names of the slots a profile can set, in display order.
+pub const SLOT_NAMES: [&str; 6] = ["main", "fast", "opus", "sonnet", "haiku", "subagent"];
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Profile {
+    pub name: String,
+    /// The profile's own provider (slots without one use it).
+    pub provider: String,
+    pub description: Option<String>,
+    /// The main loop (`ANTHROPIC_MODEL`).
+    pub main: Slot,
+    /// Small-fast role; the main slot when the file sets none.
+    pub fast: Slot,
+    pub opus: Option<Slot>,
+    pub sonnet: Option<Slot>,
+    pub haiku: Option<Slot>,
+    pub subagent: Option<Slot>,
+    pub max_output_tokens: Option<u64>,
+    pub context_window: Option<u64>,
+    pub api_timeout_ms: Option<u64>,
+    /// Allow Claude Code's nonessential traffic (telemetry, updates).
+    pub nonessential_traffic: bool,
+    /// Official Anthropic only: let claude talk to it directly, no proxy.
+    pub direct: bool,
+    pub claude_path: Option<PathBuf>,
+    pub env: IndexMap<String, String>,
+}
+
+impl Profile {
+    /// Slots that are set, by name, main first.
+    pub fn slots(&self) -> Vec<(&'static str, &Slot)> {
+        let optional = [
+            ("opus", &self.opus),
+            ("sonnet", &self.sonnet),
+            ("haiku", &self.haiku),
+            ("subagent", &self.subagent),
+        ];
+        let mut out = vec![("main", &self.main), ("fast", &self.fast)];
+        out.extend(
+            optional
+                .into_iter()
+                .filter_map(|(n, s)| s.as_ref().map(|s| (n, s))),
+        );
+        out
+    }
+
+    /// Every provider a profile uses, without duplicates.
+    pub fn providers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, slot) in self.slots() {
+            if !out.contains(&slot.provider.as_str()) {
+                out.push(&slot.provider);
+            }
+        }
+        out
+    }
+}
+
+impl Config {
+    pub fn profile(&self, name: &str) -> Result<&Profile, ConfigError> {
+        self.profiles
+            .get(name)
+            .ok_or_else(|| ConfigError::NotFound {
+                kind: "profile",
+                name: name.to_string(),
+                available: self.profiles.keys().cloned().collect(),
+            })
+    }
+
+    pub fn provider(&self, name: &str) -> Result<&Provider, ConfigError> {
+        self.providers
+            .get(name)
+            .ok_or_else(|| ConfigError::NotFound {
+                kind: "provider",
+                name: name.to_string(),
+                available: self.providers.keys().cloned().collect(),
+            })
+    }
+
+    /// Profiles that use a provider in any slot.
+    pub fn profiles_using(&self, provider: &str) -> Vec<&str> {
+        self.profiles
+            .values()
+            .filter(|p| p.providers().contains(&provider))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+}

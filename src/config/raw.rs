@@ -1,0 +1,126 @@
+//! Stage one: the file as written. Everything is optional and unknown keys
+//! are rejected (a typo must never be silently ignored). Spans are kept so
+//! stage two can point at the line that is wrong.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use toml::Spanned;
+
+use super::preset::{Api, AuthStyle, ModelInfo, Quirks};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub version: Option<Spanned<i64>>,
+    pub default: Option<Spanned<String>>,
+    pub claude_path: Option<String>,
+    #[serde(default)]
+    pub providers: IndexMap<String, Spanned<RawProvider>>,
+    #[serde(default)]
+    pub profiles: IndexMap<String, Spanned<RawProfile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvider {
+    pub preset: Option<Spanned<String>>,
+    pub api: Option<Spanned<Api>>,
+    pub base_url: Option<Spanned<String>>,
+    pub auth: Option<AuthStyle>,
+    pub key: Option<Spanned<RawKey>>,
+    pub proxy: Option<Spanned<String>>,
+    pub ca_file: Option<String>,
+    pub region: Option<String>,
+    pub project: Option<String>,
+    pub aws_profile: Option<String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    #[serde(default)]
+    pub models: IndexMap<String, ModelInfo>,
+    pub quirks: Option<Quirks>,
+    pub timeouts: Option<RawTimeouts>,
+}
+
+/// Where a provider's key comes from; sources are tried env → command →
+/// keyring → file.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawKey {
+    pub env: Option<String>,
+    pub command: Option<String>,
+    pub keyring: Option<bool>,
+    pub file: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimeouts {
+    /// Seconds to establish a connection.
+    pub connect: Option<u64>,
+    /// Seconds to wait for the first response byte.
+    pub first_byte: Option<u64>,
+    /// Seconds of silence allowed between streamed chunks.
+    pub idle: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub provider: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub main: Option<Spanned<RawSlot>>,
+    pub fast: Option<Spanned<RawSlot>>,
+    pub opus: Option<Spanned<RawSlot>>,
+    pub sonnet: Option<Spanned<RawSlot>>,
+    pub haiku: Option<Spanned<RawSlot>>,
+    pub subagent: Option<Spanned<RawSlot>>,
+    pub max_output_tokens: Option<u64>,
+    pub context_window: Option<u64>,
+    pub api_timeout_ms: Option<u64>,
+    pub nonessential_traffic: Option<bool>,
+    pub direct: Option<bool>,
+    pub claude_path: Option<String>,
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+}
+
+/// A model slot: `"model-id"` or `{ provider = "p", model = "model-id" }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSlot {
+    pub provider: Option<String>,
+    pub model: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotTable {
+    provider: Option<String>,
+    model: String,
+}
+
+impl<'de> Deserialize<'de> for RawSlot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SlotVisitor;
+        impl<'de> Visitor<'de> for SlotVisitor {
+            type Value = RawSlot;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a model id, or a table like { provider = "name", model = "id" }"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSlot, E> {
+                Ok(RawSlot {
+                    provider: None,
+                    model: v.to_string(),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSlot, A::Error> {
+                let t = SlotTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawSlot {
+                    provider: t.provider,
+                    model: t.model,
+                })
+            }
+        }
+        d.deserialize_any(SlotVisitor)
+    }
+}

@@ -1,0 +1,185 @@
+use std::path::Path;
+
+use super::*;
+use crate::i18n::{Lang, set_lang};
+
+fn mk_config(src: &str) -> Config {
+    set_lang(Lang::En);
+    parse(Path::new("config.toml"), src, &Presets::builtin()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn preset_fills_defaults_and_the_file_wins() {
+    let cfg = mk_config(
+        r#"
+[providers.ds]
+preset = "deepseek"
+api = "openai"
+auth = "x-api-key"
+quirks = { include_usage = false }
+models = { "deepseek-v4-pro" = { max_output = 8192 }, "my-model" = { context = 1000 } }
+"#,
+    );
+    let p = cfg.provider("ds").unwrap();
+    assert_eq!(p.api, Api::Openai);
+    // The openai endpoint of the preset, not the default anthropic one.
+    assert_eq!(
+        p.base_url.as_ref().unwrap().as_str(),
+        "https://api.deepseek.com/v1"
+    );
+    assert_eq!(p.auth, AuthStyle::XApiKey);
+    // Quirks: the file overrides one flag, the rest come from the endpoint.
+    assert_eq!(p.quirks.include_usage, Some(false));
+    assert_eq!(p.quirks.reasoning_echo, Some(true));
+    // Models: merged field by field; new ones added.
+    let pro = p.model("deepseek-v4-pro");
+    assert_eq!(pro.max_output, Some(8192));
+    assert_eq!(pro.context, Some(1_000_000));
+    assert_eq!(p.model("my-model").context, Some(1000));
+    assert_eq!(p.model("unknown"), ModelInfo::default());
+    assert_eq!(p.display_name, "DeepSeek");
+}
+
+#[test]
+fn base_url_in_the_file_overrides_the_preset() {
+    let cfg = mk_config(
+        r#"
+[providers.ds]
+preset = "deepseek"
+base_url = "https://gateway.example/anthropic"
+"#,
+    );
+    let p = cfg.provider("ds").unwrap();
+    assert_eq!(
+        p.base_url.as_ref().unwrap().as_str(),
+        "https://gateway.example/anthropic"
+    );
+    assert_eq!(p.api, Api::Anthropic);
+}
+
+#[test]
+fn key_defaults_follow_the_preset() {
+    let cfg = mk_config(
+        r#"
+[providers.ds]
+preset = "deepseek"
+
+[providers.local]
+preset = "ollama"
+
+[providers.custom]
+api = "openai"
+base_url = "http://127.0.0.1:9/v1"
+
+[providers.both]
+preset = "deepseek"
+key = { env = "DS_KEY", keyring = true }
+"#,
+    );
+    assert_eq!(
+        cfg.provider("ds").unwrap().key,
+        KeySpec {
+            keyring: true,
+            ..KeySpec::default()
+        }
+    );
+    // Local servers need no key, and send no auth header.
+    let local = cfg.provider("local").unwrap();
+    assert!(local.key.is_none());
+    assert!(local.local);
+    // Without a preset we cannot know; the keyring is the safe default.
+    assert!(cfg.provider("custom").unwrap().key.keyring);
+    let both = &cfg.provider("both").unwrap().key;
+    assert_eq!(
+        (both.env.as_deref(), both.keyring, both.file),
+        (Some("DS_KEY"), true, false)
+    );
+}
+
+#[test]
+fn fast_defaults_to_main_and_slots_may_use_other_providers() {
+    let cfg = mk_config(
+        r#"
+default = "p"
+[providers.ds]
+preset = "deepseek"
+[providers.local]
+preset = "ollama"
+
+[profiles.p]
+provider = "ds"
+main = "deepseek-v4-pro"
+haiku = { provider = "local", model = "qwen3-coder" }
+subagent = { model = "deepseek-v4-flash" }
+"#,
+    );
+    let p = cfg.profile("p").unwrap();
+    assert_eq!(p.fast, p.main);
+    assert_eq!(p.haiku.as_ref().unwrap().provider, "local");
+    assert_eq!(p.subagent.as_ref().unwrap().provider, "ds");
+    let names: Vec<_> = p.slots().iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["main", "fast", "haiku", "subagent"]);
+    assert!(!p.nonessential_traffic && !p.direct);
+}
+
+#[test]
+fn timeouts_and_paths() {
+    let cfg = mk_config(
+        r#"
+claude_path = "/opt/claude/bin/claude"
+[providers.ds]
+preset = "deepseek"
+timeouts = { connect = 3 }
+ca_file = "/etc/ssl/ca.pem"
+"#,
+    );
+    let p = cfg.provider("ds").unwrap();
+    assert_eq!(p.timeouts.connect.as_secs(), 3);
+    assert_eq!(p.timeouts.idle, Timeouts::default().idle);
+    assert_eq!(
+        cfg.claude_path.as_deref(),
+        Some(Path::new("/opt/claude/bin/claude"))
+    );
+}
+
+#[test]
+fn bedrock_and_vertex_need_no_base_url() {
+    let cfg = mk_config(
+        r#"
+[providers.aws]
+api = "bedrock"
+region = "eu-west-1"
+
+[providers.gcp]
+api = "vertex"
+project = "my-project"
+region = "global"
+"#,
+    );
+    let aws = cfg.provider("aws").unwrap();
+    assert!(aws.base_url.is_none() && aws.key.is_none());
+    assert_eq!(aws.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        cfg.provider("gcp").unwrap().project.as_deref(),
+        Some("my-project")
+    );
+}
+
+#[test]
+fn proxy_passwords_are_redacted_for_display() {
+    let cfg = mk_config(
+        r#"
+[providers.ds]
+preset = "deepseek"
+proxy = "socks5://user:s3cret@127.0.0.1:1080"
+"#,
+    );
+    let p = cfg.provider("ds").unwrap();
+    let shown = serde_json::to_string(p).unwrap();
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(
+        shown.contains("socks5://user:****@127.0.0.1:1080"),
+        "{shown}"
+    );
+    assert_eq!(p.proxy.as_ref().unwrap().password(), Some("s3cret"));
+}

@@ -1,0 +1,156 @@
+//! User-facing text lives in message catalogs (`assets/locales/*.toml`), not
+//! in code, so every message exists in English and Simplified Chinese.
+//!
+//! The language comes from `CCSWITCH_LANG`, else `LC_ALL`/`LC_MESSAGES`/`LANG`
+//! (anything starting with `zh` selects Chinese). Missing translations fall
+//! back to English; a test keeps the catalogs in step.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::sync::{LazyLock, OnceLock};
+
+pub const EN_SOURCE: &str = include_str!("../assets/locales/en.toml");
+pub const ZH_SOURCE: &str = include_str!("../assets/locales/zh-CN.toml");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    /// Pick the language from environment variable values, first set wins.
+    pub fn from_env_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Lang {
+        let chosen = values.into_iter().flatten().find(|v| !v.is_empty());
+        match chosen {
+            Some(v) if v.to_ascii_lowercase().starts_with("zh") => Lang::ZhCn,
+            _ => Lang::En,
+        }
+    }
+}
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+fn lang_from_env() -> Lang {
+    let vars = ["CCSWITCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok());
+    Lang::from_env_values(vars.iter().map(|v| v.as_deref()))
+}
+
+/// Fix the language before any message is produced (tests use English).
+/// Later calls, and calls after the first message, have no effect.
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// Flatten a catalog's nested tables into `a.b.c` keys.
+pub fn parse_catalog(src: &str) -> HashMap<String, String> {
+    fn walk(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+        for (k, v) in table {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::String(s) => {
+                    out.insert(key, s.clone());
+                }
+                toml::Value::Table(t) => walk(&key, t, out),
+                _ => {}
+            }
+        }
+    }
+    let table: toml::Table = src.parse().expect("message catalog is valid TOML");
+    let mut out = HashMap::new();
+    walk("", &table, &mut out);
+    out
+}
+
+static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(EN_SOURCE));
+static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(ZH_SOURCE));
+
+pub fn lang() -> Lang {
+    *LANG.get_or_init(lang_from_env)
+}
+
+/// The template for `key` in the current language.
+pub fn text(key: &str) -> &'static str {
+    let catalog: &'static HashMap<String, String> = match lang() {
+        Lang::ZhCn => &ZH,
+        Lang::En => &EN,
+    };
+    catalog
+        .get(key)
+        .or_else(|| EN.get(key))
+        .map(String::as_str)
+        .unwrap_or("<missing message>")
+}
+
+/// Replace `{name}` placeholders in a template.
+pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match args.iter().find(|(n, _)| *n == name) {
+                    Some((_, v)) => out.push_str(&v.to_string()),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `t!("key")` or `t!("key", name = value, ...)`: a catalog message.
+#[macro_export]
+macro_rules! t {
+    ($key:literal) => {
+        $crate::i18n::text($key).to_string()
+    };
+    ($key:literal, $($name:ident = $val:expr),+ $(,)?) => {
+        $crate::i18n::fill(
+            $crate::i18n::text($key),
+            &[$((stringify!($name), &$val as &dyn ::std::fmt::Display)),+],
+        )
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_named_placeholders() {
+        let s = fill("{a} and {b}, {missing}", &[("a", &1), ("b", &"two")]);
+        assert_eq!(s, "1 and two, {missing}");
+    }
+
+    #[test]
+    fn lang_detection() {
+        assert_eq!(
+            Lang::from_env_values([None, Some("zh_CN.UTF-8")]),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_env_values([Some("en"), Some("zh_CN.UTF-8")]),
+            Lang::En
+        );
+        assert_eq!(Lang::from_env_values([Some(""), Some("C.UTF-8")]), Lang::En);
+        assert_eq!(Lang::from_env_values([None, None]), Lang::En);
+    }
+}

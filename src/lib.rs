@@ -1,0 +1,9 @@
+//! ccswitch: run Claude Code on any model provider.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod fsutil;
+pub mod i18n;
+pub mod paths;
+pub mod secrets;

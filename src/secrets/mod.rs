@@ -1,0 +1,144 @@
+//! Provider keys: where they are stored and how a provider's key is found.
+//!
+//! Resolution order for a provider's `key` sources: environment variable (if
+//! set) → command (no shell, with a timeout) → OS keyring (service
+//! `ccswitch`, account = provider name) → the explicit plaintext file.
+//! Keys never appear in `Debug` output, errors or logs: they travel as
+//! [`SecretString`].
+
+mod command;
+mod error;
+mod file;
+mod keyring;
+mod memory;
+
+use std::time::Duration;
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+pub use command::run_key_command;
+pub use error::SecretError;
+pub use file::FileStore;
+pub use keyring::KeyringStore;
+pub use memory::MemoryStore;
+
+use crate::config::Provider;
+
+/// Keyring service name; the account is the provider name.
+pub const SERVICE: &str = "ccswitch";
+
+/// How long a keyring call may take before we give up: a locked keyring
+/// with a GUI prompter can otherwise hang forever.
+pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a `key = { command = ... }` may run.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A place keys can be stored. Implementations: the OS keyring, the
+/// plaintext file, and an in-memory store for tests.
+pub trait SecretStore: Send + Sync {
+    /// Short name for messages (`keyring`, `file`, `memory`).
+    fn name(&self) -> &'static str;
+    fn get(&self, account: &str) -> Result<Option<SecretString>, SecretError>;
+    fn set(&self, account: &str, secret: &SecretString) -> Result<(), SecretError>;
+    /// Returns whether something was deleted.
+    fn delete(&self, account: &str) -> Result<bool, SecretError>;
+}
+
+/// Where a resolved key came from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "lowercase")]
+pub enum KeySource {
+    Env(String),
+    Command,
+    Keyring,
+    File,
+}
+
+impl std::fmt::Display for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::Env(name) => write!(f, "env {name}"),
+            KeySource::Command => f.write_str("command"),
+            KeySource::Keyring => f.write_str("keyring"),
+            KeySource::File => f.write_str("file"),
+        }
+    }
+}
+
+pub struct ResolvedKey {
+    pub secret: SecretString,
+    pub source: KeySource,
+}
+
+/// The stores a resolution can read from, injected so tests can use memory.
+pub struct Secrets {
+    pub keyring: Box<dyn SecretStore>,
+    pub file: Box<dyn SecretStore>,
+}
+
+impl Secrets {
+    /// The real stores for a config dir.
+    pub fn system(credentials_file: &std::path::Path) -> Secrets {
+        Secrets {
+            keyring: Box::new(KeyringStore::new(KEYRING_TIMEOUT)),
+            file: Box::new(FileStore::new(credentials_file)),
+        }
+    }
+
+    /// Find a provider's key. `Ok(None)` means the provider needs none.
+    pub fn resolve(
+        &self,
+        provider: &Provider,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<ResolvedKey>, SecretError> {
+        let spec = &provider.key;
+        if spec.is_none() {
+            return Ok(None);
+        }
+        let mut tried = Vec::new();
+        if let Some(var) = &spec.env {
+            if let Some(v) = env(var).filter(|v| !v.trim().is_empty()) {
+                return Ok(Some(ResolvedKey {
+                    secret: SecretString::from(v.trim().to_string()),
+                    source: KeySource::Env(var.clone()),
+                }));
+            }
+            tried.push(format!("env {var}"));
+        }
+        if let Some(cmd) = &spec.command {
+            let secret = run_key_command(&provider.name, cmd, COMMAND_TIMEOUT)?;
+            return Ok(Some(ResolvedKey {
+                secret,
+                source: KeySource::Command,
+            }));
+        }
+        let mut unavailable = None;
+        let stores = [
+            (spec.keyring, &self.keyring, KeySource::Keyring),
+            (spec.file, &self.file, KeySource::File),
+        ];
+        for (enabled, store, source) in stores {
+            if !enabled {
+                continue;
+            }
+            match store.get(&provider.name) {
+                Ok(Some(secret)) => return Ok(Some(ResolvedKey { secret, source })),
+                Ok(None) => tried.push(store.name().to_string()),
+                // Another configured source may still have the key; report
+                // the store failure only if none does.
+                Err(e) => {
+                    tried.push(store.name().to_string());
+                    unavailable.get_or_insert(e);
+                }
+            }
+        }
+        Err(unavailable.unwrap_or(SecretError::Missing {
+            provider: provider.name.clone(),
+            tried: tried.join(", "),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+use std::path::Path;
+
+use super::*;
+use crate::config::{self, Presets};
+use crate::i18n::{Lang, set_lang};
+
+fn mk_provider(key_line: &str) -> Provider {
+    set_lang(Lang::En);
+    let src = format!("[providers.ds]\npreset = \"deepseek\"\n{key_line}\n");
+    let cfg = config::parse(Path::new("c.toml"), &src, &Presets::builtin()).unwrap();
+    cfg.providers["ds"].clone()
+}
+
+fn mk_secrets(keyring: &[(&str, &str)], file: &[(&str, &str)]) -> Secrets {
+    Secrets {
+        keyring: Box::new(MemoryStore::with(keyring)),
+        file: Box::new(MemoryStore::with(file)),
+    }
+}
+
+fn env_with(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// A store that always fails, like a keyring without a session bus.
+struct Broken;
+impl SecretStore for Broken {
+    fn name(&self) -> &'static str {
+        "keyring"
+    }
+    fn get(&self, _: &str) -> Result<Option<SecretString>, SecretError> {
+        Err(SecretError::Unavailable {
+            cause: "no bus".into(),
+        })
+    }
+    fn set(&self, _: &str, _: &SecretString) -> Result<(), SecretError> {
+        Err(SecretError::Unavailable {
+            cause: "no bus".into(),
+        })
+    }
+    fn delete(&self, _: &str) -> Result<bool, SecretError> {
+        Err(SecretError::Unavailable {
+            cause: "no bus".into(),
+        })
+    }
+}
+
+#[test]
+fn env_wins_over_command_keyring_and_file() {
+    let p =
+        mk_provider(r#"key = { env = "DS_KEY", command = "false", keyring = true, file = true }"#);
+    let s = mk_secrets(&[("ds", "from-keyring")], &[("ds", "from-file")]);
+    let k = s
+        .resolve(&p, &env_with(&[("DS_KEY", " from-env \n")]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.secret.expose_secret(), "from-env");
+    assert_eq!(k.source, KeySource::Env("DS_KEY".into()));
+}
+
+#[test]
+fn an_unset_or_empty_env_var_falls_through() {
+    let p = mk_provider(r#"key = { env = "DS_KEY", keyring = true }"#);
+    let s = mk_secrets(&[("ds", "from-keyring")], &[]);
+    let k = s
+        .resolve(&p, &env_with(&[("DS_KEY", "  ")]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.source, KeySource::Keyring);
+    assert_eq!(k.secret.expose_secret(), "from-keyring");
+}
+
+#[test]
+fn command_comes_before_the_keyring() {
+    let p = mk_provider(r#"key = { command = "printf ' cmd-key\n'", keyring = true }"#);
+    let s = mk_secrets(&[("ds", "from-keyring")], &[]);
+    let k = s.resolve(&p, &env_with(&[])).unwrap().unwrap();
+    assert_eq!(k.source, KeySource::Command);
+    assert_eq!(k.secret.expose_secret(), "cmd-key");
+}
+
+#[test]
+fn a_failing_command_is_an_error_that_never_shows_stdout() {
+    let p = mk_provider(r#"key = { command = "sh -c 'echo sk-leak; echo locked >&2; exit 3'" }"#);
+    let s = mk_secrets(&[], &[]);
+    let err = s.resolve(&p, &env_with(&[])).err().unwrap().to_string();
+    assert!(
+        err.contains("exit status: 3") && err.contains("locked"),
+        "{err}"
+    );
+    assert!(!err.contains("sk-leak"), "{err}");
+}
+
+#[test]
+fn commands_time_out() {
+    let t0 = std::time::Instant::now();
+    let err = run_key_command("ds", "sleep 30", Duration::from_millis(200))
+        .err()
+        .unwrap();
+    assert!(matches!(err, SecretError::Command { .. }));
+    assert!(t0.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn keyring_before_file_and_file_as_fallback() {
+    let p = mk_provider(r#"key = { keyring = true, file = true }"#);
+    let k = mk_secrets(&[("ds", "kr")], &[("ds", "f")])
+        .resolve(&p, &env_with(&[]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.source, KeySource::Keyring);
+    let k = mk_secrets(&[], &[("ds", "f")])
+        .resolve(&p, &env_with(&[]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.source, KeySource::File);
+    // A broken keyring does not hide a key in the file.
+    let s = Secrets {
+        keyring: Box::new(Broken),
+        file: Box::new(MemoryStore::with(&[("ds", "f")])),
+    };
+    assert_eq!(
+        s.resolve(&p, &env_with(&[])).unwrap().unwrap().source,
+        KeySource::File
+    );
+}
+
+#[test]
+fn nothing_found_names_what_was_tried() {
+    let p = mk_provider(r#"key = { env = "DS_KEY", keyring = true }"#);
+    let err = mk_secrets(&[], &[])
+        .resolve(&p, &env_with(&[]))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("tried: env DS_KEY, memory"), "{err}");
+    assert!(err.contains("ccswitch key set ds"), "{err}");
+    // With only a broken keyring, the keyring's own problem is reported.
+    let s = Secrets {
+        keyring: Box::new(Broken),
+        file: Box::new(MemoryStore::default()),
+    };
+    let err = s.resolve(&p, &env_with(&[])).err().unwrap().to_string();
+    assert!(err.contains("No usable OS keyring (no bus)"), "{err}");
+    assert!(err.contains("key = { env"), "{err}");
+}
+
+#[test]
+fn providers_without_a_key_resolve_to_none() {
+    set_lang(Lang::En);
+    let cfg = config::parse(
+        Path::new("c.toml"),
+        "[providers.o]\npreset = \"ollama\"\n",
+        &Presets::builtin(),
+    )
+    .unwrap();
+    let s = mk_secrets(&[], &[]);
+    assert!(
+        s.resolve(&cfg.providers["o"], &env_with(&[]))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn debug_output_never_shows_a_key() {
+    let k = ResolvedKey {
+        secret: SecretString::from("sk-very-secret".to_string()),
+        source: KeySource::Keyring,
+    };
+    let shown = format!("{:?}", k.secret);
+    assert!(!shown.contains("sk-very-secret"), "{shown}");
+}
+
+#[test]
+fn the_file_store_round_trips_and_refuses_loose_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/credentials.toml");
+    let store = FileStore::new(&path);
+    assert!(store.get("ds").unwrap().is_none());
+    store
+        .set("ds", &SecretString::from("k1".to_string()))
+        .unwrap();
+    store
+        .set("other", &SecretString::from("k2".to_string()))
+        .unwrap();
+    assert_eq!(store.get("ds").unwrap().unwrap().expose_secret(), "k1");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir_mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+    assert!(store.delete("ds").unwrap());
+    assert!(!store.delete("ds").unwrap());
+    assert_eq!(store.get("other").unwrap().unwrap().expose_secret(), "k2");
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = store.get("other").err().unwrap();
+    assert!(
+        matches!(err, SecretError::InsecureFile { mode: 0o644, .. }),
+        "{err:?}"
+    );
+}

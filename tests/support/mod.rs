@@ -1,0 +1,237 @@
+//! Shared helpers for integration tests: a temp CCSWITCH_HOME, running the
+//! real binary, and a private Secret Service (dbus + gnome-keyring).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ccswitch");
+
+/// A temp folder used as CCSWITCH_HOME.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path().join("config.toml")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config(), text).unwrap();
+    }
+
+    pub fn read_config(&self) -> String {
+        std::fs::read_to_string(self.config()).unwrap_or_default()
+    }
+
+    /// `ccswitch ARGS` with this home, English messages, no inherited keyring
+    /// or key variables.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env("CCSWITCH_HOME", self.path())
+            .env("CCSWITCH_LANG", "en")
+            // Keep the developer's own session bus out of tests.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/ccswitch-test-bus",
+            )
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().expect("run ccswitch"))
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+        let mut c = self.cmd(args);
+        c.envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn ccswitch");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        Run::from(
+            self.cmd(args)
+                .envs(env.iter().copied())
+                .output()
+                .expect("run ccswitch"),
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(&self) -> &Run {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// Find a program or fail the test with a message naming what is missing.
+pub fn require_program(name: &str, package: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "`{name}` is not installed, so the real Secret Service test cannot run. \
+             Install the Debian package `{package}` (scripts/test does this), then run the tests again."
+        )
+    })
+}
+
+/// A private D-Bus session with an unlocked gnome-keyring Secret Service.
+/// Everything runs under temp dirs and stops when this is dropped.
+pub struct SecretService {
+    bus: Child,
+    pub address: String,
+    pub runtime_dir: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+impl SecretService {
+    pub fn start() -> SecretService {
+        let dbus = require_program("dbus-daemon", "dbus-daemon");
+        let gkd = require_program("gnome-keyring-daemon", "gnome-keyring");
+        let runtime_dir = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(runtime_dir.path(), std::fs::Permissions::from_mode(0o700))
+                .unwrap();
+        }
+        let mut bus = Command::new(dbus)
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut line = String::new();
+        BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line.trim().to_string();
+        assert!(!address.is_empty(), "dbus-daemon printed no address");
+        let env = |c: &mut Command| {
+            c.env("DBUS_SESSION_BUS_ADDRESS", &address)
+                .env("XDG_RUNTIME_DIR", runtime_dir.path())
+                .env("HOME", home.path())
+                .env("XDG_DATA_HOME", home.path().join("data"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+        };
+        // Unlock creates and unlocks the login collection; --start then makes
+        // sure org.freedesktop.secrets is owned before a client asks (see
+        // shared/docs/keyring.md: without it 2/620 runs raced).
+        let mut unlock = Command::new(&gkd);
+        unlock
+            .args(["--unlock", "--components=secrets"])
+            .stdin(Stdio::piped());
+        env(&mut unlock);
+        let mut child = unlock.spawn().expect("start gnome-keyring-daemon");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"ci-password")
+            .unwrap();
+        assert!(
+            child.wait().unwrap().success(),
+            "gnome-keyring-daemon --unlock failed"
+        );
+        let mut start = Command::new(&gkd);
+        start.args(["--start", "--components=secrets"]);
+        env(&mut start);
+        assert!(
+            start.status().unwrap().success(),
+            "gnome-keyring-daemon --start failed"
+        );
+        SecretService {
+            bus,
+            address,
+            runtime_dir,
+            home,
+        }
+    }
+
+    /// Environment for a process that should use this Secret Service.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DBUS_SESSION_BUS_ADDRESS", self.address.clone()),
+            (
+                "XDG_RUNTIME_DIR",
+                self.runtime_dir.path().display().to_string(),
+            ),
+        ]
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        // gnome-keyring-daemon exits when its session bus goes away.
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
