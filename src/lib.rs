@@ -5,5 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod i18n;
+pub mod launch;
 pub mod paths;
+pub mod proxy;
 pub mod secrets;

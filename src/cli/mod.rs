@@ -5,6 +5,7 @@ mod info;
 mod key;
 mod profile;
 mod provider;
+mod serve;
 mod table;
 
 use std::io::Write;
@@ -47,6 +48,30 @@ pub enum Command {
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Run the proxy in the foreground for other Anthropic clients; prints
+    /// the environment they need.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Profile to serve (default: the configured default).
+    pub profile: Option<String>,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Allow a non-loopback --host (anyone who can reach it and has the token can use your keys).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Take the session token from this environment variable instead of a random one.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+    /// Syntax of the printed environment lines.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: crate::launch::shell::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +277,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Presets(a)) => info::presets(ctx, a.json, out),
         Some(Command::Paths(a)) => info::paths(ctx, a.json, out),
         Some(Command::Config(cmd)) => info::config(cmd, ctx, out),
+        Some(Command::Serve(args)) => serve::run(args, ctx, out),
     }
 }
 

@@ -235,3 +235,5 @@ impl Drop for SecretService {
         let _ = self.bus.wait();
     }
 }
+pub mod claude;
+pub mod mock;

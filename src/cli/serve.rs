@@ -1,0 +1,118 @@
+//! `ccswitch serve PROFILE`: the proxy in the foreground for other
+//! Anthropic clients (IDE extensions, SDK scripts).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config;
+use crate::launch::env::serve_vars;
+use crate::launch::shell::export;
+use crate::proxy::{self, ProxyConfig};
+use crate::t;
+
+use super::{CliError, Ctx, ServeArgs};
+
+/// `HH:MM:SS` in UTC, for log lines.
+fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let name = match args.profile.or_else(|| cfg.default.clone()) {
+        Some(n) => n,
+        None => {
+            let names: Vec<_> = cfg.profiles.keys().cloned().collect();
+            return Err(CliError::Usage(t!(
+                "serve.no_profile",
+                names = names.join(", ")
+            )));
+        }
+    };
+    if !args.host.is_loopback() && !args.allow_remote {
+        return Err(CliError::Usage(t!(
+            "serve.remote_refused",
+            host = args.host
+        )));
+    }
+    let token = match &args.token_env {
+        Some(var) => match (ctx.env)(var).filter(|v| !v.trim().is_empty()) {
+            Some(v) => SecretString::from(v.trim().to_string()),
+            None => return Err(CliError::Usage(t!("serve.token_env_unset", var = var))),
+        },
+        None => proxy::new_token(),
+    };
+    let log: proxy::LogFn = Arc::new(|line: &str| eprintln!("{} {line}", clock()));
+    let pcfg = ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let profile = pcfg.profile.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    rt.block_on(async {
+        let handle = proxy::start(SocketAddr::new(args.host, args.port), pcfg)
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let host = match handle.addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        let base = format!("http://{host}:{}", handle.addr.port());
+        for (k, v) in serve_vars(&profile, &base, token.expose_secret()) {
+            writeln!(out, "{}", export(args.shell, k, &v))?;
+        }
+        out.flush()?;
+        eprintln!(
+            "{} {}",
+            clock(),
+            t!("serve.listening", addr = base, profile = profile.name)
+        );
+        wait_for_signal().await;
+        let stats = handle.stats.clone();
+        handle.shutdown().await;
+        let total = stats.total();
+        eprintln!(
+            "{} {}",
+            clock(),
+            t!(
+                "serve.stopped",
+                requests = total.requests,
+                errors = total.errors,
+                input = total.input_tokens,
+                output = total.output_tokens
+            )
+        );
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

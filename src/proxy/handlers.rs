@@ -1,0 +1,433 @@
+//! Route handlers: messages (both upstream kinds), count_tokens, models.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use serde_json::{Map, Value, json};
+
+use super::error::{ProxyError, upstream_message};
+use super::passthrough::{self, merge_usage};
+use super::route::route;
+use super::server::{Body, State, error_response, full};
+use super::streams::{self, Finisher};
+use super::translate::anthropic::{MessagesRequest, Usage};
+use super::translate::{openai::ChatResponse, request, response};
+use super::{MAX_BODY, Upstream, tokens};
+use crate::config::Api;
+use crate::t;
+
+async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ProxyError::TooLarge(t!(
+                "proxy.too_large",
+                mib = MAX_BODY / (1024 * 1024)
+            )))
+        }
+        Err(e) => Err(ProxyError::BadRequest(t!("proxy.body_read", error = e))),
+    }
+}
+
+fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ProxyError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ProxyError::BadRequest(t!("proxy.not_object"))),
+        Err(e) => Err(ProxyError::BadRequest(t!("proxy.bad_json", error = e))),
+    }
+}
+
+/// The request part the proxy needs before choosing a path.
+struct ClientRequest {
+    body: Map<String, Value>,
+    /// Size of the body as received, for a cheap token estimate.
+    body_len: usize,
+    requested: String,
+    stream: bool,
+}
+
+async fn read_request(
+    req: Request<Incoming>,
+) -> Result<(http::request::Parts, ClientRequest), ProxyError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    let body_len = bytes.len();
+    let body = parse_object(&bytes)?;
+    let requested = match body.get("model") {
+        Some(Value::String(m)) if !m.is_empty() => m.clone(),
+        _ => return Err(ProxyError::BadRequest(t!("proxy.no_model"))),
+    };
+    if !matches!(body.get("messages"), Some(Value::Array(_))) {
+        return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
+    }
+    let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    Ok((
+        parts,
+        ClientRequest {
+            body,
+            body_len,
+            requested,
+            stream,
+        },
+    ))
+}
+
+pub async fn messages(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let (parts, inc) = match read_request(req).await {
+        Ok(x) => x,
+        Err(e) => return error_response(e),
+    };
+    let (slot_name, slot) = route(&state.cfg.profile, &inc.requested);
+    let Some(up) = state.cfg.upstreams.get(&slot.provider).cloned() else {
+        return error_response(ProxyError::BadRequest(t!(
+            "proxy.no_upstream",
+            provider = slot.provider
+        )));
+    };
+    let fin = Finisher::new(
+        state.clone(),
+        &inc.requested,
+        slot_name,
+        &up.provider.name,
+        &slot.model,
+        inc.stream,
+        started,
+    );
+    let result = match up.provider.api {
+        Api::Anthropic => anthropic(state, &up, &slot.model, parts, inc, fin).await,
+        _ => openai(state, &up, &slot.model, inc, fin).await,
+    };
+    result.unwrap_or_else(|(e, fin)| {
+        fin.done(e.status().as_u16(), None, Some(&e.to_string()));
+        error_response(e)
+    })
+}
+
+type Failed = (ProxyError, Finisher);
+
+/// Send to the upstream and wait for its status line, within the
+/// first-byte timeout. Error statuses become Anthropic-shaped errors.
+async fn send(up: &Upstream, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, ProxyError> {
+    let t = up.provider.timeouts.first_byte;
+    let resp = match tokio::time::timeout(t, rb.send()).await {
+        Err(_) => {
+            return Err(ProxyError::Timeout(t!(
+                "proxy.first_byte_timeout",
+                provider = up.provider.name,
+                secs = t.as_secs()
+            )));
+        }
+        Ok(Err(e)) => return Err(request_error(up, &e)),
+        Ok(Ok(r)) => r,
+    };
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status().as_u16();
+    let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), resp.bytes())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    Err(ProxyError::Upstream {
+        status,
+        message: upstream_message(status, &body),
+        retry_after,
+    })
+}
+
+fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
+    // The whole chain says what went wrong (DNS, refused, TLS, proxy); the
+    // key is in a header, so it is never part of it.
+    let mut cause = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        cause.push_str(": ");
+        cause.push_str(&s.to_string());
+        src = s.source();
+    }
+    if e.is_timeout() {
+        ProxyError::Timeout(t!(
+            "proxy.connect_timeout",
+            provider = up.provider.name,
+            cause = cause
+        ))
+    } else {
+        ProxyError::Unreachable(t!(
+            "proxy.unreachable",
+            provider = up.provider.name,
+            cause = cause
+        ))
+    }
+}
+
+fn max_output(up: &Upstream, model: &str) -> Option<u64> {
+    up.provider.model(model).max_output
+}
+
+async fn anthropic(
+    state: &Arc<State>,
+    up: &Arc<Upstream>,
+    model: &str,
+    parts: http::request::Parts,
+    mut inc: ClientRequest,
+    fin: Finisher,
+) -> Result<Response<Body>, Failed> {
+    let notes = passthrough::rewrite_request(
+        &mut inc.body,
+        model,
+        &up.provider.quirks,
+        max_output(up, model),
+    );
+    for n in notes {
+        state.log(&format!("note: {n}"));
+    }
+    let mut url = up.url("/v1/messages");
+    if let Some(q) = parts.uri.query() {
+        url = format!("{url}?{q}");
+    }
+    let mut rb = up.post(&url).header("content-type", "application/json");
+    let version = parts.headers.get("anthropic-version").cloned();
+    rb = rb.header(
+        "anthropic-version",
+        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
+    );
+    if up.provider.quirks.drop_betas != Some(true)
+        && let Some(b) = parts.headers.get("anthropic-beta")
+    {
+        rb = rb.header("anthropic-beta", b.clone());
+    }
+    let body = serde_json::to_vec(&inc.body).unwrap_or_default();
+    let resp = match send(up, rb.body(body)).await {
+        Ok(r) => r,
+        Err(e) => return Err((e, fin)),
+    };
+    let is_sse = resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if is_sse {
+        return Ok(streams::passthrough(resp, up.provider.timeouts.idle, fin));
+    }
+    let status = resp.status();
+    let bytes = match tokio::time::timeout(up.provider.timeouts.idle, resp.bytes()).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Err((request_error(up, &e), fin)),
+        Err(_) => {
+            return Err((
+                ProxyError::Timeout(t!(
+                    "proxy.idle_timeout",
+                    secs = up.provider.timeouts.idle.as_secs()
+                )),
+                fin,
+            ));
+        }
+    };
+    let mut usage = Usage::default();
+    if let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+        && let Some(u) = v.get("usage")
+    {
+        merge_usage(&mut usage, u);
+    }
+    fin.done(status.as_u16(), Some(&usage), None);
+    Ok(json_response(status, bytes))
+}
+
+async fn openai(
+    state: &Arc<State>,
+    up: &Arc<Upstream>,
+    model: &str,
+    inc: ClientRequest,
+    fin: Finisher,
+) -> Result<Response<Body>, Failed> {
+    let req: MessagesRequest = match serde_json::from_value(Value::Object(inc.body)) {
+        Ok(r) => r,
+        Err(e) => {
+            return Err((
+                ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e)),
+                fin,
+            ));
+        }
+    };
+    let target = request::Target {
+        model,
+        quirks: &up.provider.quirks,
+        max_output: max_output(up, model),
+        stream: inc.stream,
+    };
+    let translated = request::to_openai(&req, &target);
+    for n in &translated.notes {
+        state.log(&format!("note: {n}"));
+    }
+    let body = serde_json::to_vec(&translated.request).unwrap_or_default();
+    let rb = up
+        .post(&up.url("/chat/completions"))
+        .header("content-type", "application/json");
+    let resp = match send(up, rb.body(body)).await {
+        Ok(r) => r,
+        Err(e) => return Err((e, fin)),
+    };
+    let think_tags = up.provider.quirks.think_tags == Some(true);
+    let message_id = state.message_id();
+    let is_sse = resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if inc.stream && is_sse {
+        let cfg = super::translate::stream::StreamConfig {
+            message_id,
+            model: inc.requested.clone(),
+            // A byte-based estimate: exact counting costs more than the whole
+            // proxy hop, and the real usage replaces it in message_delta.
+            input_estimate: super::translate::common::estimate_tokens(inc.body_len),
+            think_tags,
+        };
+        return Ok(streams::translated(
+            resp,
+            cfg,
+            up.provider.timeouts.idle,
+            fin,
+        ));
+    }
+    let bytes = match tokio::time::timeout(up.provider.timeouts.idle, resp.bytes()).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Err((request_error(up, &e), fin)),
+        Err(_) => {
+            return Err((
+                ProxyError::Timeout(t!(
+                    "proxy.idle_timeout",
+                    secs = up.provider.timeouts.idle.as_secs()
+                )),
+                fin,
+            ));
+        }
+    };
+    let chat: ChatResponse = match serde_json::from_slice(&bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            return Err((
+                ProxyError::BadUpstream(t!("proxy.bad_upstream_json", error = e)),
+                fin,
+            ));
+        }
+    };
+    if let Some(err) = &chat.error {
+        let message = upstream_message(502, err.to_string().as_bytes());
+        return Err((ProxyError::BadUpstream(message), fin));
+    }
+    let ctx = response::ResponseCtx {
+        message_id: &message_id,
+        model: &inc.requested,
+        think_tags,
+    };
+    let msg = response::from_openai(&chat, &ctx);
+    fin.done(200, Some(&msg.usage), None);
+    if inc.stream {
+        // The upstream ignored `stream: true`; Claude Code still gets a stream.
+        return Ok(streams::from_message(&msg));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&msg).unwrap_or_default().into(),
+    ))
+}
+
+fn json_response(status: StatusCode, bytes: Bytes) -> Response<Body> {
+    let mut r = Response::new(full(bytes));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// `count_tokens`: the upstream counts when it can, otherwise a local
+/// tokenizer does.
+pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let (parts, mut inc) = match read_request(req).await {
+        Ok(x) => x,
+        Err(e) => return error_response(e),
+    };
+    let parsed: MessagesRequest = match serde_json::from_value(Value::Object(inc.body.clone())) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(ProxyError::BadRequest(t!(
+                "proxy.bad_request_shape",
+                error = e
+            )));
+        }
+    };
+    let (_, slot) = route(&state.cfg.profile, &inc.requested);
+    let up = state.cfg.upstreams.get(&slot.provider).cloned();
+    if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
+        passthrough::rewrite_request(&mut inc.body, &slot.model, &up.provider.quirks, None);
+        let mut rb = up
+            .post(&up.url("/v1/messages/count_tokens"))
+            .header("content-type", "application/json")
+            .header("anthropic-version", "2023-06-01");
+        if let Some(b) = parts
+            .headers
+            .get("anthropic-beta")
+            .filter(|_| up.provider.quirks.drop_betas != Some(true))
+        {
+            rb = rb.header("anthropic-beta", b.clone());
+        }
+        match send(
+            &up,
+            rb.body(serde_json::to_vec(&inc.body).unwrap_or_default()),
+        )
+        .await
+        {
+            Ok(resp) => {
+                let status = resp.status();
+                if let Ok(b) = resp.bytes().await {
+                    return json_response(status, b);
+                }
+            }
+            // Providers without the endpoint: count locally instead.
+            Err(ProxyError::Upstream {
+                status: 404 | 405 | 501,
+                ..
+            }) => {}
+            Err(e) => return error_response(e),
+        }
+    }
+    let n = tokens::count_request(&parsed);
+    json_response(
+        StatusCode::OK,
+        json!({ "input_tokens": n }).to_string().into(),
+    )
+}
+
+/// `GET /v1/models`: the profile's models in Anthropic's list format.
+pub fn models(state: &Arc<State>) -> Response<Body> {
+    let mut seen = Vec::new();
+    for (_, slot) in state.cfg.profile.slots() {
+        if !seen.contains(&slot.model) {
+            seen.push(slot.model.clone());
+        }
+    }
+    let data: Vec<Value> = seen
+        .iter()
+        .map(|id| json!({"type": "model", "id": id, "display_name": id, "created_at": "2025-01-01T00:00:00Z"}))
+        .collect();
+    let body = json!({
+        "data": data,
+        "has_more": false,
+        "first_id": seen.first(),
+        "last_id": seen.last(),
+    });
+    json_response(StatusCode::OK, body.to_string().into())
+}

@@ -1,0 +1,80 @@
+//! Mappings shared by whole and streamed responses.
+
+use super::anthropic::{StopReason, Usage};
+use super::openai::ChatUsage;
+
+/// The `signature` ccswitch puts on thinking blocks it makes from an
+/// OpenAI-kind upstream's reasoning. Anthropic-kind upstreams would reject it,
+/// so the passthrough path drops thinking blocks that carry it.
+pub const THINKING_SIGNATURE: &str = "ccswitch-reasoning-v1";
+
+/// OpenAI `finish_reason` → Anthropic `stop_reason`. Unknown values end the
+/// turn normally; a "stop" that came with tool calls is a tool use.
+pub fn stop_reason(finish: Option<&str>, saw_tool_calls: bool) -> StopReason {
+    match finish {
+        Some("length") => StopReason::MaxTokens,
+        Some("tool_calls" | "function_call") => StopReason::ToolUse,
+        Some("content_filter") => StopReason::Refusal,
+        _ if saw_tool_calls => StopReason::ToolUse,
+        _ => StopReason::EndTurn,
+    }
+}
+
+/// OpenAI usage → Anthropic usage. OpenAI's prompt tokens include cached
+/// ones; Anthropic counts cache reads separately.
+pub fn usage(u: &ChatUsage) -> Usage {
+    let cached = u.cached().min(u.prompt_tokens);
+    Usage {
+        input_tokens: u.prompt_tokens - cached,
+        output_tokens: u.completion_tokens,
+        cache_creation_input_tokens: None,
+        cache_read_input_tokens: Some(cached),
+    }
+}
+
+/// Id for a tool call the upstream gave no id: stable for a message and index.
+pub fn fallback_tool_id(message_id: &str, index: usize) -> String {
+    let tail = message_id.strip_prefix("msg_").unwrap_or(message_id);
+    format!("toolu_{tail}_{index}")
+}
+
+/// A rough token count for text (about four bytes a token), used where the
+/// upstream reports nothing. Not for billing.
+pub fn estimate_tokens(bytes: usize) -> u64 {
+    (bytes as u64).div_ceil(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::translate::openai::PromptTokensDetails;
+
+    #[test]
+    fn finish_reasons() {
+        assert_eq!(stop_reason(Some("stop"), false), StopReason::EndTurn);
+        assert_eq!(stop_reason(Some("stop"), true), StopReason::ToolUse);
+        assert_eq!(stop_reason(Some("length"), true), StopReason::MaxTokens);
+        assert_eq!(stop_reason(Some("tool_calls"), false), StopReason::ToolUse);
+        assert_eq!(
+            stop_reason(Some("content_filter"), false),
+            StopReason::Refusal
+        );
+        assert_eq!(stop_reason(Some("eos_token"), false), StopReason::EndTurn);
+        assert_eq!(stop_reason(None, false), StopReason::EndTurn);
+    }
+
+    #[test]
+    fn cached_tokens_are_split_out() {
+        let u = ChatUsage {
+            prompt_tokens: 100,
+            completion_tokens: 7,
+            prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 60 }),
+            prompt_cache_hit_tokens: None,
+        };
+        let a = usage(&u);
+        assert_eq!(
+            (a.input_tokens, a.cache_read_input_tokens, a.output_tokens),
+            (40, Some(60), 7)
+        );
+    }
+}

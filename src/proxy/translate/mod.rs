@@ -1,0 +1,14 @@
+//! Translation between the Anthropic Messages API and upstream APIs.
+//!
+//! Pure: no I/O, no clock, no randomness. Ids are passed in, so the same
+//! input always gives the same output (golden tests rely on it).
+
+pub mod anthropic;
+pub mod common;
+pub mod openai;
+pub mod request;
+pub mod response;
+pub mod schema;
+pub mod sse;
+pub mod stream;
+pub mod think;

@@ -1,0 +1,176 @@
+//! Tools for OpenAI-kind upstreams: function definitions with cleaned JSON
+//! schemas, `tool_choice`, and tool-call ids in the upstream's format.
+//!
+//! Pure: no I/O, no clock, no randomness.
+
+mod cleanup;
+
+use serde_json::{Value, json};
+
+pub use self::cleanup::{clean, empty_object};
+use super::anthropic::{Tool, ToolChoice};
+use super::openai::{ChatTool, FunctionDef};
+use super::request::Notes;
+use crate::config::Quirks;
+use crate::config::preset::{SchemaDialect, ToolIdFormat};
+
+/// Server tools run on Anthropic's side. `Tool::is_server_tool` also counts
+/// a typeless tool without a schema, but that is a malformed client tool,
+/// more useful sent with an empty schema than dropped.
+fn is_server_tool(t: &Tool) -> bool {
+    t.is_server_tool() && t.kind.as_deref().is_some_and(|k| k != "custom")
+}
+
+/// Client tools as functions; server tools are dropped with a note.
+pub(super) fn functions(tools: &[Tool], q: &Quirks, notes: &mut Notes) -> Vec<ChatTool> {
+    let strip = q.schema_strip.as_deref().unwrap_or_default();
+    let dialect = q.schema_dialect.unwrap_or(SchemaDialect::Standard);
+    let mut out = Vec::new();
+    for t in tools {
+        if is_server_tool(t) {
+            let kind = t.kind.as_deref().unwrap_or_default();
+            notes.add(format!("dropped server tool {} ({kind})", t.name));
+            continue;
+        }
+        // `defer_loading` tools are sent like any other: Claude Code lists
+        // one only once ToolSearch has loaded it (or as a placeholder never
+        // to be called), and OpenAI has no deferred loading, so dropping it
+        // would make a loaded tool uncallable.
+        let parameters = match &t.input_schema {
+            Some(s) => clean(s, strip, dialect),
+            None => empty_object(),
+        };
+        let (name, description) = (t.name.clone(), t.description.clone());
+        let function = FunctionDef {
+            name,
+            description,
+            parameters,
+        };
+        out.push(ChatTool {
+            kind: "function".into(),
+            function,
+        });
+    }
+    out
+}
+
+/// `tool_choice` and `parallel_tool_calls` for the functions actually sent.
+pub(super) fn tool_choice(
+    choice: Option<&ToolChoice>,
+    tools: &[ChatTool],
+    q: &Quirks,
+    notes: &mut Notes,
+) -> (Option<Value>, Option<bool>) {
+    let Some(choice) = choice else {
+        return (None, None);
+    };
+    if tools.is_empty() {
+        // Upstreams reject tool_choice (and parallel_tool_calls) without tools.
+        notes.add("dropped tool_choice: no tools left to choose from");
+        return (None, None);
+    }
+    let (value, no_parallel) = match choice {
+        ToolChoice::Auto {
+            disable_parallel_tool_use: d,
+        } => (Some(json!("auto")), *d),
+        ToolChoice::Any {
+            disable_parallel_tool_use: d,
+        } => (Some(json!("required")), *d),
+        ToolChoice::None => (Some(json!("none")), None),
+        ToolChoice::Tool {
+            name,
+            disable_parallel_tool_use: d,
+        } => {
+            if tools.iter().any(|t| t.function.name == *name) {
+                (
+                    Some(json!({"type": "function", "function": {"name": name}})),
+                    *d,
+                )
+            } else {
+                notes.add(format!(
+                    "dropped tool_choice: tool {name} is not sent upstream"
+                ));
+                (None, *d)
+            }
+        }
+    };
+    let parallel =
+        (no_parallel == Some(true) && q.parallel_tool_calls != Some(false)).then_some(false);
+    (value, parallel)
+}
+
+/// Tool-call id as the upstream must see it. The same input always maps to
+/// the same output, so calls and results still pair up.
+pub fn upstream_tool_id(id: &str, format: Option<ToolIdFormat>) -> String {
+    match format {
+        Some(ToolIdFormat::Alnum9) => alnum9(id),
+        _ => id.to_string(),
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Mistral wants exactly nine letters/digits: FNV-1a of the id in base62.
+fn alnum9(id: &str) -> String {
+    if id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return id.to_string();
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = [b'0'; 9];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(h % 62) as usize];
+        h /= 62;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Whole-schema behaviour is in the golden cases (gemini-schema,
+    // schema-strip-*); these pin the edges.
+
+    #[test]
+    fn alnum9_is_stable_nine_alphanumerics() {
+        for id in [
+            "toolu_01ABC",
+            "",
+            "call_ünïcödé",
+            "toolu_mock_c5089207f0724b81",
+        ] {
+            let a = alnum9(id);
+            assert_eq!(a.len(), 9, "{id}");
+            assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
+            assert_eq!(a, alnum9(id));
+        }
+        assert_ne!(alnum9("toolu_1"), alnum9("toolu_2"));
+        assert_eq!(alnum9("abcDEF123"), "abcDEF123");
+        assert_eq!(
+            upstream_tool_id("toolu_1", Some(ToolIdFormat::Any)),
+            "toolu_1"
+        );
+    }
+
+    #[test]
+    fn non_object_schemas_become_objects() {
+        let std = SchemaDialect::Standard;
+        assert_eq!(clean(&Value::Null, &[], std), empty_object());
+        assert_eq!(clean(&json!({}), &[], std), json!({"type": "object"}));
+    }
+
+    #[test]
+    fn self_referencing_refs_terminate() {
+        let s = json!({
+            "type": "object",
+            "$defs": {"N": {"type": "object", "properties": {"a": {"$ref": "#/$defs/N"}, "b": {"$ref": "#/$defs/N"}}}},
+            "properties": {"root": {"$ref": "#/$defs/N"}}
+        });
+        let out = clean(&s, &[], SchemaDialect::Gemini);
+        assert!(out.to_string().len() < 50_000, "{}", out.to_string().len());
+    }
+}

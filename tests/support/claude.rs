@@ -1,0 +1,96 @@
+//! Running the pinned real Claude Code CLI (installed by scripts/test).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PINNED: &str = "2.1.332";
+
+/// The claude binary, or a failure naming how to install it.
+pub fn claude_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CCSWITCH_TEST_CLAUDE") {
+        return PathBuf::from(p);
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-peers/claude/node_modules/.bin/claude");
+    assert!(
+        p.exists(),
+        "the pinned Claude Code CLI is not installed at {}. Run scripts/test (it runs \
+         `npm install --prefix target/test-peers/claude @anthropic-ai/claude-code@{PINNED}`).",
+        p.display()
+    );
+    p
+}
+
+pub struct ClaudeRun {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ClaudeRun {
+    /// The final `result` line of `--output-format stream-json`.
+    pub fn result(&self) -> serde_json::Value {
+        self.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["type"] == "result")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no result line\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout, self.stderr
+                )
+            })
+    }
+}
+
+/// `claude -p PROMPT` in a fresh HOME and working directory, with the given
+/// environment (nothing inherited but PATH), killed after `limit`.
+pub fn run_claude(
+    prompt: &str,
+    env: &[(String, String)],
+    extra_args: &[&str],
+    limit: Duration,
+) -> ClaudeRun {
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(claude_bin());
+    cmd.args([
+        "-p",
+        prompt,
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--no-session-persistence",
+    ])
+    .args(extra_args)
+    .current_dir(cwd.path())
+    .env_clear()
+    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    .env("HOME", home.path())
+    .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+    .env("CLAUDE_CODE_MAX_RETRIES", "1")
+    .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start claude");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    ClaudeRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

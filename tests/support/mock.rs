@@ -1,0 +1,236 @@
+//! A scripted upstream on 127.0.0.1 for proxy tests: answers each request
+//! with the next scripted reply (JSON, SSE chunks with delays, a stall, a
+//! cut connection) and records what it received.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A whole response.
+    Json {
+        status: u16,
+        body: String,
+        headers: Vec<(String, String)>,
+    },
+    /// An SSE response: each chunk is sent after its delay.
+    Sse {
+        chunks: Vec<(Duration, String)>,
+        then: End,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Finish the body normally.
+    Close,
+    /// Keep the connection open and send nothing more.
+    Hang,
+    /// Abort the connection without finishing the body.
+    Reset,
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    replies: VecDeque<Reply>,
+    seen: Vec<Recorded>,
+    /// When a streamed reply noticed its client had gone.
+    client_gone_at: Option<Instant>,
+}
+
+#[derive(Clone)]
+pub struct Mock {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+pub fn json(status: u16, body: &str) -> Reply {
+    Reply::Json {
+        status,
+        body: body.to_string(),
+        headers: vec![],
+    }
+}
+
+/// SSE from `data:` payloads, sent back to back.
+pub fn sse(payloads: &[&str]) -> Reply {
+    Reply::Sse {
+        chunks: payloads
+            .iter()
+            .map(|p| (Duration::ZERO, format!("data: {p}\n\n")))
+            .collect(),
+        then: End::Close,
+    }
+}
+
+/// SSE from raw text chunks.
+pub fn sse_raw(chunks: &[&str], then: End) -> Reply {
+    Reply::Sse {
+        chunks: chunks
+            .iter()
+            .map(|c| (Duration::ZERO, c.to_string()))
+            .collect(),
+        then,
+    }
+}
+
+impl Mock {
+    /// Start on a free port, on the current tokio runtime.
+    pub async fn start() -> Mock {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let mock = Mock {
+            addr,
+            inner: inner.clone(),
+        };
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let inner = inner.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| handle(inner.clone(), req));
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        mock
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn push(&self, r: Reply) {
+        self.inner.lock().unwrap().replies.push_back(r);
+    }
+
+    pub fn seen(&self) -> Vec<Recorded> {
+        self.inner.lock().unwrap().seen.clone()
+    }
+
+    pub fn last(&self) -> Recorded {
+        self.seen().last().cloned().expect("the mock saw a request")
+    }
+
+    pub fn client_gone_at(&self) -> Option<Instant> {
+        self.inner.lock().unwrap().client_gone_at
+    }
+}
+
+type MockBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
+
+async fn handle(
+    inner: Arc<Mutex<Inner>>,
+    req: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<MockBody>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let reply = {
+        let mut g = inner.lock().unwrap();
+        g.seen.push(Recorded {
+            method: parts.method.to_string(),
+            path: parts.uri.to_string(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        g.replies.pop_front()
+    };
+    let reply =
+        reply.unwrap_or_else(|| json(500, r#"{"error":{"message":"mock has no scripted reply"}}"#));
+    Ok(match reply {
+        Reply::Json {
+            status,
+            body,
+            headers,
+        } => {
+            let mut r = http::Response::new(
+                http_body_util::Full::new(Bytes::from(body))
+                    .map_err(|e: Infallible| match e {})
+                    .boxed_unsync(),
+            );
+            *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+            for (k, v) in headers {
+                r.headers_mut().insert(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            r
+        }
+        Reply::Sse { chunks, then } => {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+            tokio::spawn(async move {
+                for (delay, chunk) in chunks {
+                    tokio::time::sleep(delay).await;
+                    if tx.send(Ok(Frame::data(Bytes::from(chunk)))).await.is_err() {
+                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                        return;
+                    }
+                }
+                match then {
+                    End::Close => {}
+                    End::Hang => {
+                        tx.closed().await;
+                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                    }
+                    End::Reset => {
+                        // Let what was sent reach the client first.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        let _ = tx.send(Err(std::io::Error::other("reset"))).await;
+                    }
+                }
+            });
+            let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|x| (x, rx))
+            });
+            let mut r = http::Response::new(StreamBody::new(stream).boxed_unsync());
+            r.headers_mut()
+                .insert("content-type", "text/event-stream".parse().unwrap());
+            r
+        }
+    })
+}
