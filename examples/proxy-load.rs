@@ -3,8 +3,9 @@
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!
-//! The proxy runs in a child process (this binary re-executed with
-//! `--proxy-child`), so its memory and CPU are its own. Prints:
+//! The proxy under test is the real release binary, `ccswitch serve`, in its
+//! own processes (one per profile), so memory and CPU are its own; build it
+//! first with `cargo build --release`. Prints:
 //! added latency p50/p99 (non-streaming, and streaming 50 chunks),
 //! requests/s at concurrency 16 and 64, idle and peak RSS, and CPU seconds
 //! per 1000 requests, for the OpenAI-translating and the Anthropic
@@ -118,44 +119,6 @@ fn start_mock(rt: &tokio::runtime::Runtime) -> std::net::SocketAddr {
     })
 }
 
-// ------------------------------------------------------------ proxy child
-
-fn proxy_child(config: &str) {
-    use ccswitch::config::{self, Presets};
-    use ccswitch::secrets::{MemoryStore, SecretString, Secrets};
-    let cfg =
-        config::parse(Path::new("bench.toml"), config, &Presets::builtin()).expect("bench config");
-    let secrets = Secrets {
-        keyring: Box::new(MemoryStore::with(&[("oa", "k"), ("an", "k")])),
-        file: Box::new(MemoryStore::default()),
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut addrs = Vec::new();
-        for profile in ["oa", "an"] {
-            let pcfg = ccswitch::proxy::ProxyConfig::for_profile(
-                &cfg,
-                profile,
-                &secrets,
-                &|_| None,
-                SecretString::from(TOKEN.to_string()),
-                Arc::new(|_: &str| {}),
-            )
-            .expect("proxy config");
-            let h = ccswitch::proxy::start("127.0.0.1:0".parse().unwrap(), pcfg)
-                .await
-                .expect("start");
-            addrs.push(h.addr);
-            std::mem::forget(h);
-        }
-        println!("{} {}", addrs[0], addrs[1]);
-        std::future::pending::<()>().await;
-    });
-}
-
 // --------------------------------------------------------------- measure
 
 struct Proc(u32);
@@ -248,12 +211,44 @@ async fn throughput(t: &Target, conc: usize, secs: u64) -> f64 {
     done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// `ccswitch serve PROFILE` from the release build; returns its process
+/// and address.
+fn serve(bin: &Path, home: &Path, profile: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(bin)
+        .args(["serve", profile, "--token-env", "BENCH_TOKEN"])
+        .env("CCSWITCH_HOME", home)
+        .env("BENCH_TOKEN", TOKEN)
+        .env("BENCH_KEY", "k")
+        .stdout(Stdio::piped())
+        // One log line per request still gets written, as in real use.
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let mut r = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("export ANTHROPIC_BASE_URL=")
+        .expect("serve prints the base URL first")
+        .to_string();
+    // Keep reading its stdout so it never blocks.
+    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+    (child, url.trim_start_matches("http://").to_string())
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--proxy-child") {
-        proxy_child(&std::fs::read_to_string(&args[i + 1]).unwrap());
-        return;
-    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("ccswitch"))
+        .unwrap();
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release` first",
+        bin.display()
+    );
     let n = arg("--requests", 2000);
     let secs = arg("--seconds", 3);
 
@@ -265,26 +260,17 @@ fn main() {
     let mock_addr = start_mock(&mock_rt);
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
-        "[providers.oa]\napi = \"openai\"\nbase_url = \"http://{mock_addr}/v1\"\n\
-         [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\n\
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"http://{mock_addr}/v1\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
+         [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
          [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
     );
-    let cfg_path = dir.path().join("bench.toml");
-    std::fs::write(&cfg_path, config).unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg("--proxy-child")
-        .arg(&cfg_path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addrs: Vec<&str> = line.split_whitespace().collect();
-    let proxy = Proc(child.id());
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let (mut oa_child, oa_addr) = serve(&bin, dir.path(), "oa");
+    let (mut an_child, an_addr) = serve(&bin, dir.path(), "an");
+    let addrs = [oa_addr.as_str(), an_addr.as_str()];
+    let procs = [Proc(oa_child.id()), Proc(an_child.id())];
     std::thread::sleep(Duration::from_millis(300));
-    let idle_rss = proxy.status("VmRSS:");
+    let idle_rss: Vec<u64> = procs.iter().map(|p| p.status("VmRSS:")).collect();
 
     // A real, small Claude Code request (--bare --tools "" --system-prompt).
     let fixture: serde_json::Value = serde_json::from_str(include_str!(
@@ -383,6 +369,7 @@ fn main() {
         };
         for conc in [16, 64] {
             let dr = rt.block_on(throughput(&direct, conc, secs));
+            let proxy = &procs[idx];
             let cpu0 = proxy.cpu();
             let t0 = Instant::now();
             let vr = rt.block_on(throughput(&via, conc, secs));
@@ -407,11 +394,18 @@ fn main() {
         );
     }
     println!();
-    println!(
-        "proxy RSS: idle {:.1} MiB, peak {:.1} MiB",
-        idle_rss as f64 / 1024.0,
-        proxy.status("VmHWM:") as f64 / 1024.0
-    );
-    let _ = child.kill();
-    let _ = child.wait();
+    for (i, label) in ["openai (translated)", "anthropic (passthrough)"]
+        .iter()
+        .enumerate()
+    {
+        println!(
+            "proxy RSS, {label}: idle {:.1} MiB, peak {:.1} MiB",
+            idle_rss[i] as f64 / 1024.0,
+            procs[i].status("VmHWM:") as f64 / 1024.0
+        );
+    }
+    for c in [&mut oa_child, &mut an_child] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
 }

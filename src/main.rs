@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+// The proxy allocates small, short-lived buffers per request and per
+// stream event; mimalloc serves those markedly faster than glibc malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -7,7 +12,7 @@ fn main() -> ExitCode {
     let result = ccswitch::cli::Ctx::system()
         .and_then(|ctx| ccswitch::cli::run(cli, &ctx, &mut std::io::stdout().lock()));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("ccswitch: {e}");
             ExitCode::from(e.exit_code())

@@ -51,6 +51,47 @@ pub enum Command {
     /// Run the proxy in the foreground for other Anthropic clients; prints
     /// the environment they need.
     Serve(ServeArgs),
+    /// Launch Claude Code with a profile (through the embedded proxy where
+    /// the provider needs it). ccswitch's options come before PROFILE;
+    /// everything after PROFILE (or after `--`) goes to claude unchanged.
+    Run(RunArgs),
+    /// Print export lines for a profile that needs no proxy (direct
+    /// Anthropic, Bedrock, Vertex).
+    Env(EnvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The claude binary to run.
+    #[arg(long, value_name = "PATH")]
+    pub claude: Option<std::path::PathBuf>,
+    /// Proxy log file (default: ccswitch.log in the data dir's logs folder).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Also log translation notes (what was dropped or changed per request).
+    #[arg(long)]
+    pub verbose: bool,
+    /// No session summary after claude exits.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Arguments for claude, passed on verbatim.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CLAUDE_ARGS"
+    )]
+    pub claude_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Syntax of the printed lines.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: crate::launch::shell::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +265,9 @@ pub enum CliError {
     /// Anything else: exit 1.
     #[error("{0}")]
     Failed(String),
+    /// A program ccswitch must run is missing: exit 127, like a shell.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl CliError {
@@ -232,6 +276,7 @@ impl CliError {
             CliError::Config(e) => e.exit_code(),
             CliError::Usage(_) => 2,
             CliError::Secret(_) | CliError::Failed(_) => 1,
+            CliError::NotFound(_) => 127,
         }
     }
 }
@@ -264,8 +309,53 @@ impl Ctx {
     }
 }
 
-pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+/// Run a command; the result is the process exit code.
+pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     match cli.command {
+        Some(Command::Run(a)) => run_claude(a, ctx),
+        Some(Command::Env(a)) => {
+            for line in crate::launch::run::env_lines(ctx, a.profile.as_deref(), a.shell)? {
+                writeln!(out, "{line}")?;
+            }
+            Ok(0)
+        }
+        other => run_other(other, ctx, out).map(|()| 0),
+    }
+}
+
+fn run_claude(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
+    let mut claude_args = a.claude_args;
+    let mut profile = a.profile;
+    // `ccswitch run -- -p hi`: the first word after `--` is claude's.
+    if let Some(p) = profile.take_if(|p| p.starts_with('-')) {
+        claude_args.insert(0, p);
+    }
+    let opts = crate::launch::run::RunOptions {
+        profile,
+        claude_args,
+        claude: a.claude,
+        log_file: a.log_file,
+        verbose: a.verbose,
+        quiet: a.quiet,
+    };
+    crate::launch::run::run(ctx, opts)
+}
+
+/// `HH:MM:SS` in UTC, for log lines.
+pub fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn run_other(command: Option<Command>, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    match command {
         None => {
             use clap::CommandFactory;
             writeln!(out, "{}", Cli::command().render_help())?;
@@ -278,6 +368,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Paths(a)) => info::paths(ctx, a.json, out),
         Some(Command::Config(cmd)) => info::config(cmd, ctx, out),
         Some(Command::Serve(args)) => serve::run(args, ctx, out),
+        Some(Command::Run(_) | Command::Env(_)) => unreachable!("handled by run()"),
     }
 }
 

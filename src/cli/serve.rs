@@ -13,20 +13,9 @@ use crate::launch::shell::export;
 use crate::proxy::{self, ProxyConfig};
 use crate::t;
 
-use super::{CliError, Ctx, ServeArgs};
+use super::clock;
 
-/// `HH:MM:SS` in UTC, for log lines.
-fn clock() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
+use super::{CliError, Ctx, ServeArgs};
 
 pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
@@ -54,8 +43,10 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         None => proxy::new_token(),
     };
     let log: proxy::LogFn = Arc::new(|line: &str| eprintln!("{} {line}", clock()));
-    let pcfg = ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut pcfg =
+        ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+    pcfg.log_notes = true;
     let profile = pcfg.profile.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

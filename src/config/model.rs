@@ -50,6 +50,9 @@ pub struct Provider {
     pub quirks: Quirks,
     pub timeouts: Timeouts,
     pub local: bool,
+    /// The preset's conventional key variable (`DEEPSEEK_API_KEY`), so the
+    /// launcher can keep it out of Claude Code's environment.
+    pub preset_key_env: Option<String>,
 }
 
 impl Provider {

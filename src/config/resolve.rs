@@ -268,6 +268,7 @@ fn resolve_provider(
         quirks,
         timeouts,
         local: preset.is_some_and(|p| p.local),
+        preset_key_env: preset.and_then(|p| p.key_env.clone()),
     })
 }
 

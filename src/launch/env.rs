@@ -1,6 +1,76 @@
-//! The environment Claude Code gets for a profile. Pure: no I/O.
+//! The environment Claude Code gets for a profile. Pure: no I/O, no clock;
+//! the inherited environment is passed in.
 
-use crate::config::Profile;
+use indexmap::IndexMap;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{Api, AuthStyle, Config, Profile, Provider, Slot};
+use crate::t;
+
+/// How Claude Code reaches the model.
+pub enum Mode {
+    /// Through the embedded proxy: Claude Code only knows the proxy and its
+    /// session token; the provider key stays in ccswitch.
+    Proxy {
+        base_url: String,
+        token: SecretString,
+    },
+    /// Official Anthropic API, directly (the profile says `direct = true`).
+    Direct { key: Option<SecretString> },
+    /// Bedrock or Vertex, natively; a Bedrock API key if one is configured.
+    Cloud { key: Option<SecretString> },
+}
+
+/// What to give the child process.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Variables to set, in order.
+    pub set: IndexMap<String, String>,
+    /// Inherited variables to remove.
+    pub unset: Vec<String>,
+    /// Values for the `--settings` file's `env` block: it outranks
+    /// `~/.claude/settings.json`, whose `env` would otherwise beat ours.
+    pub settings_env: IndexMap<String, String>,
+    /// Things the user should know (written to the log).
+    pub warnings: Vec<String>,
+}
+
+/// Variables that steer where Claude Code sends requests; inherited values
+/// are removed so an old `export` cannot divert the session.
+pub const MANAGED: &[&str] = &[
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_DEFAULT_MODEL",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "CLAUDE_CODE_SUBAGENT_MODEL",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "CLAUDE_CODE_USE_MANTLE",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+    "CLAUDE_CODE_MAX_CONTEXT_TOKENS",
+    "DISABLE_PROMPT_CACHING",
+];
+
+/// Blanked in the settings file when not set, so a stale value in the
+/// user's own settings cannot switch the backend or add a second key.
+const BLANK_IN_SETTINGS: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "CLAUDE_CODE_USE_MANTLE",
+];
+
+/// Loopback must never go through a corporate proxy.
+const LOOPBACK: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 
 /// Model variables for a profile's slots, so `/model`, subagents and
 /// background work all land on the right upstream model.
@@ -11,9 +81,7 @@ use crate::config::Profile;
 pub fn model_vars(profile: &Profile) -> Vec<(&'static str, String)> {
     let main = profile.main.model.clone();
     let fast = profile.fast.model.clone();
-    let pick = |s: &Option<crate::config::Slot>, or: &str| {
-        s.as_ref().map_or(or.to_string(), |s| s.model.clone())
-    };
+    let pick = |s: &Option<Slot>, or: &str| s.as_ref().map_or(or.to_string(), |s| s.model.clone());
     let mut vars = vec![
         ("ANTHROPIC_MODEL", main.clone()),
         ("ANTHROPIC_DEFAULT_OPUS_MODEL", pick(&profile.opus, &main)),
@@ -42,3 +110,199 @@ pub fn serve_vars(profile: &Profile, base_url: &str, token: &str) -> Vec<(&'stat
     vars.extend(model_vars(profile));
     vars
 }
+
+/// The output cap to announce: the profile's, else 32000 (Claude Code's own
+/// default for unknown models), never above what the model and provider
+/// accept. `None` when no limit is known, so Claude Code keeps its default
+/// and the proxy clamps.
+fn max_output(profile: &Profile, provider: &Provider) -> Option<u64> {
+    let info = provider.model(&profile.main.model);
+    let limits: Vec<u64> = [info.max_output, provider.quirks.max_output_tokens]
+        .into_iter()
+        .flatten()
+        .collect();
+    match (profile.max_output_tokens, limits.iter().min()) {
+        (Some(want), Some(&lim)) => Some(want.min(lim)),
+        (Some(want), None) => Some(want),
+        (None, Some(&lim)) => Some(lim.min(32_000)),
+        (None, None) => None,
+    }
+}
+
+/// Build the child's environment for a profile.
+pub fn plan(
+    config: &Config,
+    profile: &Profile,
+    mode: &Mode,
+    inherited: &dyn Fn(&str) -> Option<String>,
+) -> Plan {
+    let mut p = Plan::default();
+    let main = &config.providers[&profile.main.provider];
+    let mut set = |k: &str, v: String| {
+        p.set.insert(k.to_string(), v);
+    };
+    match mode {
+        Mode::Proxy { base_url, token } => {
+            set("ANTHROPIC_BASE_URL", base_url.clone());
+            set("ANTHROPIC_AUTH_TOKEN", token.expose_secret().to_string());
+        }
+        Mode::Direct { key } => {
+            if let Some(u) = &main.base_url {
+                set(
+                    "ANTHROPIC_BASE_URL",
+                    u.as_str().trim_end_matches('/').to_string(),
+                );
+            }
+            if let Some(k) = key {
+                let var = if main.auth == AuthStyle::Bearer {
+                    "ANTHROPIC_AUTH_TOKEN"
+                } else {
+                    "ANTHROPIC_API_KEY"
+                };
+                set(var, k.expose_secret().to_string());
+            }
+        }
+        Mode::Cloud { key } => match main.api {
+            Api::Bedrock => {
+                set("CLAUDE_CODE_USE_BEDROCK", "1".into());
+                if let Some(r) = &main.region {
+                    set("AWS_REGION", r.clone());
+                }
+                if let Some(a) = &main.aws_profile {
+                    set("AWS_PROFILE", a.clone());
+                }
+                if let Some(u) = &main.base_url {
+                    set(
+                        "ANTHROPIC_BEDROCK_BASE_URL",
+                        u.as_str().trim_end_matches('/').to_string(),
+                    );
+                }
+                if let Some(k) = key {
+                    set("AWS_BEARER_TOKEN_BEDROCK", k.expose_secret().to_string());
+                }
+            }
+            _ => {
+                set("CLAUDE_CODE_USE_VERTEX", "1".into());
+                if let Some(r) = &main.region {
+                    set("CLOUD_ML_REGION", r.clone());
+                }
+                if let Some(pr) = &main.project {
+                    set("ANTHROPIC_VERTEX_PROJECT_ID", pr.clone());
+                }
+                if let Some(u) = &main.base_url {
+                    set(
+                        "ANTHROPIC_VERTEX_BASE_URL",
+                        u.as_str().trim_end_matches('/').to_string(),
+                    );
+                }
+            }
+        },
+    }
+    for (k, v) in model_vars(profile) {
+        set(k, v);
+    }
+    let proxied = matches!(mode, Mode::Proxy { .. });
+    // Through the proxy, cache_control is meaningless unless the provider
+    // caches (OpenAI-kind providers never see it).
+    let no_caching =
+        main.quirks.prompt_caching == Some(false) || (proxied && main.api == Api::Openai);
+    if no_caching {
+        set("DISABLE_PROMPT_CACHING", "1".into());
+    }
+    if let Some(n) = max_output(profile, main) {
+        set("CLAUDE_CODE_MAX_OUTPUT_TOKENS", n.to_string());
+    }
+    // Claude Code assumes a 1M window for model ids it does not know and
+    // would compact too late on a smaller one.
+    if let Some(n) = profile
+        .context_window
+        .or(main.model(&profile.main.model).context)
+    {
+        set("CLAUDE_CODE_MAX_CONTEXT_TOKENS", n.to_string());
+    }
+    let official = main.preset.as_deref() == Some("anthropic");
+    if !profile.nonessential_traffic && !official {
+        set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into());
+    }
+    if let Some(ms) = profile.api_timeout_ms {
+        set("API_TIMEOUT_MS", ms.to_string());
+    }
+    if !proxied {
+        network_vars(main, &mut set, &mut p.warnings);
+    }
+    let no_proxy = merge_no_proxy(inherited("NO_PROXY"), inherited("no_proxy"));
+    set("NO_PROXY", no_proxy.clone());
+    set("no_proxy", no_proxy);
+    for (k, v) in &profile.env {
+        set(k, v.clone());
+    }
+    p.unset = MANAGED
+        .iter()
+        .filter(|k| !p.set.contains_key(**k))
+        .map(|k| k.to_string())
+        .collect();
+    if proxied {
+        // The proxy holds the provider keys; claude (and every command its
+        // Bash tool runs) must not see them, whatever variable holds them.
+        for name in profile.providers() {
+            let provider = &config.providers[name];
+            for var in provider.key.env.iter().chain(&provider.preset_key_env) {
+                if !p.set.contains_key(var) && !p.unset.contains(var) {
+                    p.unset.push(var.clone());
+                }
+            }
+        }
+    }
+    if !p.set.contains_key("ANTHROPIC_API_KEY")
+        && !p.unset.contains(&"ANTHROPIC_API_KEY".to_string())
+    {
+        p.unset.push("ANTHROPIC_API_KEY".into());
+    }
+    p.settings_env = p.set.clone();
+    for k in BLANK_IN_SETTINGS {
+        p.settings_env.entry(k.to_string()).or_default();
+    }
+    p
+}
+
+/// The provider's network options for Claude Code's own connections.
+fn network_vars(
+    provider: &Provider,
+    set: &mut impl FnMut(&str, String),
+    warnings: &mut Vec<String>,
+) {
+    if let Some(proxy) = &provider.proxy {
+        if proxy.scheme().starts_with("socks") {
+            // Claude Code (Node/Bun) cannot use SOCKS; only the embedded
+            // proxy can.
+            warnings.push(t!("launch.socks_direct", provider = provider.name));
+        } else {
+            set("HTTPS_PROXY", proxy.as_str().to_string());
+            set("https_proxy", proxy.as_str().to_string());
+        }
+    }
+    if let Some(ca) = &provider.ca_file {
+        set("NODE_EXTRA_CA_CERTS", ca.display().to_string());
+    }
+}
+
+/// `NO_PROXY` with the loopback names added once, keeping what was there.
+pub fn merge_no_proxy(upper: Option<String>, lower: Option<String>) -> String {
+    let mut items: Vec<String> = Vec::new();
+    for v in [upper, lower].into_iter().flatten() {
+        for item in v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+            if !items.iter().any(|i| i == item) {
+                items.push(item.to_string());
+            }
+        }
+    }
+    for l in LOOPBACK {
+        if !items.iter().any(|i| i == l) {
+            items.push(l.to_string());
+        }
+    }
+    items.join(",")
+}
+
+#[cfg(test)]
+mod tests;

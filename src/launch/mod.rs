@@ -1,4 +1,8 @@
-//! Starting Claude Code against a profile: the environment it needs.
+//! Starting Claude Code against a profile: the environment it needs
+//! (pure), finding the binary, and running it through the proxy.
 
 pub mod env;
+pub mod find;
+pub mod run;
 pub mod shell;
+pub mod summary;

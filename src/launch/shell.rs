@@ -16,6 +16,14 @@ pub fn export(shell: Shell, name: &str, value: &str) -> String {
     }
 }
 
+pub fn unset(shell: Shell, name: &str) -> String {
+    match shell {
+        Shell::Sh => format!("unset {name}"),
+        Shell::Fish => format!("set -e {name}"),
+        Shell::Powershell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue"),
+    }
+}
+
 /// Single-quote unless the value is plainly safe.
 fn sh_quote(v: &str) -> String {
     let safe = !v.is_empty()

@@ -44,21 +44,75 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ProxyError> {
     }
 }
 
+/// The body as the chosen path needs it: a generic map for the passthrough
+/// (unknown fields must survive), the typed request for translation.
+enum Parsed {
+    Raw(Map<String, Value>),
+    Typed(Box<MessagesRequest>),
+}
+
+impl Parsed {
+    fn into_raw(self) -> Map<String, Value> {
+        match self {
+            Parsed::Raw(m) => m,
+            Parsed::Typed(r) => match serde_json::to_value(*r) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
+    fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
+        match self {
+            Parsed::Typed(r) => Ok(*r),
+            Parsed::Raw(m) => serde_json::from_value(Value::Object(m))
+                .map_err(|e| ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))),
+        }
+    }
+}
+
 /// The request part the proxy needs before choosing a path.
 struct ClientRequest {
-    body: Map<String, Value>,
+    body: Parsed,
     /// Size of the body as received, for a cheap token estimate.
     body_len: usize,
     requested: String,
     stream: bool,
 }
 
+/// Read and parse the body. With `typed`, straight into the Messages types
+/// (one parse, for profiles whose providers are all OpenAI-kind); otherwise
+/// into a generic map.
 async fn read_request(
     req: Request<Incoming>,
+    typed: bool,
 ) -> Result<(http::request::Parts, ClientRequest), ProxyError> {
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
     let body_len = bytes.len();
+    if typed {
+        let r: MessagesRequest = serde_json::from_slice(&bytes).map_err(|e| {
+            if e.is_data() {
+                ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))
+            } else {
+                ProxyError::BadRequest(t!("proxy.bad_json", error = e))
+            }
+        })?;
+        if r.model.is_empty() {
+            return Err(ProxyError::BadRequest(t!("proxy.no_model")));
+        }
+        let (requested, stream) = (r.model.clone(), r.stream.unwrap_or(false));
+        let body = Parsed::Typed(Box::new(r));
+        return Ok((
+            parts,
+            ClientRequest {
+                body,
+                body_len,
+                requested,
+                stream,
+            },
+        ));
+    }
     let body = parse_object(&bytes)?;
     let requested = match body.get("model") {
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
@@ -68,6 +122,7 @@ async fn read_request(
         return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
     }
     let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let body = Parsed::Raw(body);
     Ok((
         parts,
         ClientRequest {
@@ -81,7 +136,8 @@ async fn read_request(
 
 pub async fn messages(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
-    let (parts, inc) = match read_request(req).await {
+    let typed = state.single_api == Some(Api::Openai);
+    let (parts, inc) = match read_request(req, typed).await {
         Ok(x) => x,
         Err(e) => return error_response(e),
     };
@@ -102,7 +158,7 @@ pub async fn messages(state: &Arc<State>, req: Request<Incoming>) -> Response<Bo
         started,
     );
     let result = match up.provider.api {
-        Api::Anthropic => anthropic(state, &up, &slot.model, parts, inc, fin).await,
+        Api::Anthropic => anthropic(&up, &slot.model, parts, inc, fin).await,
         _ => openai(state, &up, &slot.model, inc, fin).await,
     };
     result.unwrap_or_else(|(e, fin)| {
@@ -175,22 +231,16 @@ fn max_output(up: &Upstream, model: &str) -> Option<u64> {
 }
 
 async fn anthropic(
-    state: &Arc<State>,
     up: &Arc<Upstream>,
     model: &str,
     parts: http::request::Parts,
-    mut inc: ClientRequest,
-    fin: Finisher,
+    inc: ClientRequest,
+    mut fin: Finisher,
 ) -> Result<Response<Body>, Failed> {
-    let notes = passthrough::rewrite_request(
-        &mut inc.body,
-        model,
-        &up.provider.quirks,
-        max_output(up, model),
-    );
-    for n in notes {
-        state.log(&format!("note: {n}"));
-    }
+    let mut body = inc.body.into_raw();
+    let notes =
+        passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
+    fin.notes(notes);
     let mut url = up.url("/v1/messages");
     if let Some(q) = parts.uri.query() {
         url = format!("{url}?{q}");
@@ -206,7 +256,7 @@ async fn anthropic(
     {
         rb = rb.header("anthropic-beta", b.clone());
     }
-    let body = serde_json::to_vec(&inc.body).unwrap_or_default();
+    let body = serde_json::to_vec(&body).unwrap_or_default();
     let resp = match send(up, rb.body(body)).await {
         Ok(r) => r,
         Err(e) => return Err((e, fin)),
@@ -248,16 +298,11 @@ async fn openai(
     up: &Arc<Upstream>,
     model: &str,
     inc: ClientRequest,
-    fin: Finisher,
+    mut fin: Finisher,
 ) -> Result<Response<Body>, Failed> {
-    let req: MessagesRequest = match serde_json::from_value(Value::Object(inc.body)) {
+    let req = match inc.body.into_typed() {
         Ok(r) => r,
-        Err(e) => {
-            return Err((
-                ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e)),
-                fin,
-            ));
-        }
+        Err(e) => return Err((e, fin)),
     };
     let target = request::Target {
         model,
@@ -266,9 +311,7 @@ async fn openai(
         stream: inc.stream,
     };
     let translated = request::to_openai(&req, &target);
-    for n in &translated.notes {
-        state.log(&format!("note: {n}"));
-    }
+    fin.notes(translated.notes);
     let body = serde_json::to_vec(&translated.request).unwrap_or_default();
     let rb = up
         .post(&up.url("/chat/completions"))
@@ -356,11 +399,12 @@ fn json_response(status: StatusCode, bytes: Bytes) -> Response<Body> {
 /// `count_tokens`: the upstream counts when it can, otherwise a local
 /// tokenizer does.
 pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
-    let (parts, mut inc) = match read_request(req).await {
+    let (parts, inc) = match read_request(req, false).await {
         Ok(x) => x,
         Err(e) => return error_response(e),
     };
-    let parsed: MessagesRequest = match serde_json::from_value(Value::Object(inc.body.clone())) {
+    let mut raw = inc.body.into_raw();
+    let parsed: MessagesRequest = match serde_json::from_value(Value::Object(raw.clone())) {
         Ok(r) => r,
         Err(e) => {
             return error_response(ProxyError::BadRequest(t!(
@@ -372,7 +416,7 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
     let (_, slot) = route(&state.cfg.profile, &inc.requested);
     let up = state.cfg.upstreams.get(&slot.provider).cloned();
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
-        passthrough::rewrite_request(&mut inc.body, &slot.model, &up.provider.quirks, None);
+        passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
         let mut rb = up
             .post(&up.url("/v1/messages/count_tokens"))
             .header("content-type", "application/json")
@@ -384,12 +428,7 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
         {
             rb = rb.header("anthropic-beta", b.clone());
         }
-        match send(
-            &up,
-            rb.body(serde_json::to_vec(&inc.body).unwrap_or_default()),
-        )
-        .await
-        {
+        match send(&up, rb.body(serde_json::to_vec(&raw).unwrap_or_default())).await {
             Ok(resp) => {
                 let status = resp.status();
                 if let Ok(b) = resp.bytes().await {

@@ -73,6 +73,8 @@ pub struct ProxyConfig {
     pub upstreams: HashMap<String, Arc<Upstream>>,
     pub token: SecretString,
     pub log: LogFn,
+    /// Add what translation dropped or changed to each request's log line.
+    pub log_notes: bool,
 }
 
 impl ProxyConfig {
@@ -109,6 +111,7 @@ impl ProxyConfig {
             upstreams,
             token,
             log,
+            log_notes: false,
         })
     }
 }

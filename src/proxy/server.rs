@@ -32,6 +32,9 @@ pub fn error_response(e: ProxyError) -> Response<Body> {
 pub struct State {
     pub cfg: ProxyConfig,
     pub stats: Arc<Stats>,
+    /// The API every upstream of the profile speaks, when they agree: the
+    /// body can then be parsed once, in the form that path needs.
+    pub single_api: Option<crate::config::Api>,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -40,9 +43,13 @@ impl State {
     pub fn new(cfg: ProxyConfig, stats: Arc<Stats>) -> State {
         let mut buf = [0u8; 6];
         let _ = getrandom::fill(&mut buf);
+        let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
+        let first = apis.next();
+        let single_api = first.filter(|a| apis.all(|b| b == *a));
         State {
             cfg,
             stats,
+            single_api,
             id_prefix: buf.iter().map(|b| format!("{b:02x}")).collect(),
             next_id: AtomicU64::new(1),
         }

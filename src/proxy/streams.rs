@@ -31,6 +31,7 @@ pub struct Finisher {
     provider: String,
     model: String,
     started: Instant,
+    notes: Vec<String>,
     finished: bool,
 }
 
@@ -51,8 +52,14 @@ impl Finisher {
             provider: provider.to_string(),
             model: model.to_string(),
             started,
+            notes: Vec::new(),
             finished: false,
         }
+    }
+
+    /// What translation dropped or changed, for the log line.
+    pub fn notes(&mut self, notes: Vec<String>) {
+        self.notes.extend(notes);
     }
 
     pub fn done(mut self, status: u16, usage: Option<&Usage>, error: Option<&str>) {
@@ -80,6 +87,10 @@ impl Finisher {
         }
         if let Some(e) = error {
             line.push_str(&format!(" error: {e}"));
+        }
+        if self.state.cfg.log_notes && !self.notes.is_empty() {
+            line.push_str(" notes: ");
+            line.push_str(&self.notes.join("; "));
         }
         self.state.log(&line);
     }

@@ -1,0 +1,269 @@
+use std::path::Path;
+
+use super::*;
+use crate::config::{self, Presets};
+use crate::i18n::{Lang, set_lang};
+
+fn mk_config(src: &str) -> Config {
+    set_lang(Lang::En);
+    config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn proxy_mode() -> Mode {
+    Mode::Proxy {
+        base_url: "http://127.0.0.1:4242".into(),
+        token: SecretString::from("ccsw-tok".to_string()),
+    }
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+const DS: &str = r#"
+[providers.ds]
+preset = "deepseek"
+api = "openai"
+[providers.local]
+preset = "ollama"
+[profiles.p]
+provider = "ds"
+main = "deepseek-v4-pro"
+fast = { provider = "local", model = "qwen3-coder" }
+subagent = "deepseek-v4-flash"
+api_timeout_ms = 900000
+"#;
+
+#[test]
+fn proxy_profile_gets_endpoint_token_models_and_limits() {
+    let cfg = mk_config(DS);
+    let p = plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), &no_env);
+    let get = |k: &str| p.set.get(k).map(String::as_str);
+    assert_eq!(get("ANTHROPIC_BASE_URL"), Some("http://127.0.0.1:4242"));
+    assert_eq!(get("ANTHROPIC_AUTH_TOKEN"), Some("ccsw-tok"));
+    assert_eq!(get("ANTHROPIC_MODEL"), Some("deepseek-v4-pro"));
+    assert_eq!(get("ANTHROPIC_SMALL_FAST_MODEL"), Some("qwen3-coder"));
+    assert_eq!(get("ANTHROPIC_DEFAULT_HAIKU_MODEL"), Some("qwen3-coder"));
+    assert_eq!(get("ANTHROPIC_DEFAULT_OPUS_MODEL"), Some("deepseek-v4-pro"));
+    assert_eq!(get("CLAUDE_CODE_SUBAGENT_MODEL"), Some("deepseek-v4-flash"));
+    assert_eq!(get("DISABLE_PROMPT_CACHING"), Some("1"));
+    // 384K output allowed, but Claude Code's 32000 default is kept.
+    assert_eq!(get("CLAUDE_CODE_MAX_OUTPUT_TOKENS"), Some("32000"));
+    assert_eq!(get("CLAUDE_CODE_MAX_CONTEXT_TOKENS"), Some("1000000"));
+    assert_eq!(get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"), Some("1"));
+    assert_eq!(get("API_TIMEOUT_MS"), Some("900000"));
+    assert_eq!(get("NO_PROXY"), Some("127.0.0.1,localhost,::1"));
+    // The provider key is not in the plan at all, and the variables that
+    // may hold keys are removed from claude's environment.
+    assert!(!format!("{p:?}").contains("sk-"));
+    assert!(
+        p.unset.contains(&"DEEPSEEK_API_KEY".to_string()),
+        "{:?}",
+        p.unset
+    );
+    // The API key is removed from the process and blanked in settings.
+    assert!(p.unset.contains(&"ANTHROPIC_API_KEY".to_string()));
+    assert_eq!(
+        p.settings_env.get("ANTHROPIC_API_KEY").map(String::as_str),
+        Some("")
+    );
+    assert_eq!(
+        p.settings_env
+            .get("CLAUDE_CODE_USE_BEDROCK")
+            .map(String::as_str),
+        Some("")
+    );
+    assert_eq!(
+        p.settings_env
+            .get("ANTHROPIC_AUTH_TOKEN")
+            .map(String::as_str),
+        Some("ccsw-tok")
+    );
+}
+
+#[test]
+fn inherited_conflicts_are_removed_and_no_proxy_merged() {
+    let cfg = mk_config(DS);
+    let inherited = |k: &str| match k {
+        "NO_PROXY" => Some("corp.example, 127.0.0.1".to_string()),
+        "no_proxy" => Some("internal".to_string()),
+        _ => None,
+    };
+    let p = plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), &inherited);
+    assert_eq!(
+        p.set["NO_PROXY"],
+        "corp.example,127.0.0.1,internal,localhost,::1"
+    );
+    assert_eq!(p.set["no_proxy"], p.set["NO_PROXY"]);
+    for k in [
+        "CLAUDE_CODE_USE_BEDROCK",
+        "CLAUDE_CODE_USE_VERTEX",
+        "ANTHROPIC_DEFAULT_MODEL",
+        "ANTHROPIC_BEDROCK_BASE_URL",
+    ] {
+        assert!(p.unset.contains(&k.to_string()), "{k} not removed");
+    }
+    // What we set is never also removed.
+    assert!(p.unset.iter().all(|k| !p.set.contains_key(k)));
+    assert_eq!(merge_no_proxy(None, None), "127.0.0.1,localhost,::1");
+}
+
+#[test]
+fn output_cap_is_clamped_to_the_model() {
+    let cfg = mk_config(
+        r#"
+[providers.up]
+api = "openai"
+base_url = "http://127.0.0.1:9/v1"
+quirks = { max_output_tokens = 16384 }
+models = { small = { max_output = 8192, context = 65536 } }
+[profiles.big]
+provider = "up"
+main = "small"
+max_output_tokens = 64000
+[profiles.unknown]
+provider = "up"
+main = "other"
+[profiles.own]
+provider = "up"
+main = "other"
+max_output_tokens = 4000
+context_window = 200000
+"#,
+    );
+    let run = |name: &str| plan(&cfg, cfg.profile(name).unwrap(), &proxy_mode(), &no_env).set;
+    assert_eq!(run("big")["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "8192");
+    assert_eq!(run("big")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "65536");
+    // Unknown model: only the provider-wide cap applies.
+    assert_eq!(run("unknown")["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "16384");
+    assert!(!run("unknown").contains_key("CLAUDE_CODE_MAX_CONTEXT_TOKENS"));
+    assert_eq!(run("own")["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "4000");
+    assert_eq!(run("own")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "200000");
+}
+
+#[test]
+fn official_anthropic_direct_and_through_the_proxy() {
+    let cfg = mk_config(
+        r#"
+[providers.a]
+preset = "anthropic"
+[profiles.d]
+provider = "a"
+main = "claude-sonnet-5"
+direct = true
+[profiles.viaproxy]
+provider = "a"
+main = "claude-sonnet-5"
+"#,
+    );
+    let key = Some(SecretString::from("sk-ant-real".to_string()));
+    let p = plan(
+        &cfg,
+        cfg.profile("d").unwrap(),
+        &Mode::Direct { key },
+        &no_env,
+    );
+    assert_eq!(p.set["ANTHROPIC_BASE_URL"], "https://api.anthropic.com");
+    assert_eq!(p.set["ANTHROPIC_API_KEY"], "sk-ant-real");
+    assert!(!p.set.contains_key("ANTHROPIC_AUTH_TOKEN"));
+    assert!(!p.unset.contains(&"ANTHROPIC_API_KEY".to_string()));
+    // Anthropic's own telemetry and prompt caching are left alone.
+    assert!(
+        !p.set
+            .contains_key("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC")
+    );
+    assert!(!p.set.contains_key("DISABLE_PROMPT_CACHING"));
+    let p = plan(
+        &cfg,
+        cfg.profile("viaproxy").unwrap(),
+        &proxy_mode(),
+        &no_env,
+    );
+    assert!(!p.set.contains_key("DISABLE_PROMPT_CACHING"));
+}
+
+#[test]
+fn bedrock_and_vertex() {
+    let cfg = mk_config(
+        r#"
+[providers.aws]
+preset = "bedrock"
+region = "eu-central-1"
+aws_profile = "work"
+base_url = "https://bedrock-gw.corp.example"
+proxy = "http://proxy.corp.example:3128"
+ca_file = "/etc/ssl/corp.pem"
+[providers.gcp]
+preset = "vertex"
+project = "proj-1"
+[profiles.b]
+provider = "aws"
+main = "global.anthropic.claude-opus-5"
+fast = "global.anthropic.claude-haiku-4-5"
+[profiles.v]
+provider = "gcp"
+main = "claude-sonnet-5"
+"#,
+    );
+    let key = Some(SecretString::from("bedrock-api-key".to_string()));
+    let p = plan(
+        &cfg,
+        cfg.profile("b").unwrap(),
+        &Mode::Cloud { key },
+        &no_env,
+    )
+    .set;
+    assert_eq!(p["CLAUDE_CODE_USE_BEDROCK"], "1");
+    assert_eq!(p["AWS_REGION"], "eu-central-1");
+    assert_eq!(p["AWS_PROFILE"], "work");
+    assert_eq!(p["AWS_BEARER_TOKEN_BEDROCK"], "bedrock-api-key");
+    assert_eq!(
+        p["ANTHROPIC_BEDROCK_BASE_URL"],
+        "https://bedrock-gw.corp.example"
+    );
+    assert_eq!(p["HTTPS_PROXY"], "http://proxy.corp.example:3128/");
+    assert_eq!(p["NODE_EXTRA_CA_CERTS"], "/etc/ssl/corp.pem");
+    assert_eq!(
+        p["ANTHROPIC_SMALL_FAST_MODEL"],
+        "global.anthropic.claude-haiku-4-5"
+    );
+    assert!(!p.contains_key("ANTHROPIC_BASE_URL"));
+    let v = plan(
+        &cfg,
+        cfg.profile("v").unwrap(),
+        &Mode::Cloud { key: None },
+        &no_env,
+    );
+    assert_eq!(v.set["CLAUDE_CODE_USE_VERTEX"], "1");
+    assert_eq!(v.set["CLOUD_ML_REGION"], "global");
+    assert_eq!(v.set["ANTHROPIC_VERTEX_PROJECT_ID"], "proj-1");
+    assert!(v.unset.contains(&"CLAUDE_CODE_USE_BEDROCK".to_string()));
+}
+
+#[test]
+fn socks_in_direct_mode_is_a_warning_and_profile_env_wins() {
+    let cfg = mk_config(
+        r#"
+[providers.a]
+preset = "anthropic"
+proxy = "socks5://127.0.0.1:1080"
+[profiles.d]
+provider = "a"
+main = "claude-sonnet-5"
+direct = true
+nonessential_traffic = true
+env = { CLAUDE_CODE_ATTRIBUTION_HEADER = "0", API_TIMEOUT_MS = "5" }
+"#,
+    );
+    let p = plan(
+        &cfg,
+        cfg.profile("d").unwrap(),
+        &Mode::Direct { key: None },
+        &no_env,
+    );
+    assert!(!p.set.contains_key("HTTPS_PROXY"));
+    assert_eq!(p.warnings.len(), 1);
+    assert!(p.warnings[0].contains("SOCKS"), "{:?}", p.warnings);
+    assert_eq!(p.set["CLAUDE_CODE_ATTRIBUTION_HEADER"], "0");
+    assert_eq!(p.set["API_TIMEOUT_MS"], "5");
+}

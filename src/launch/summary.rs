@@ -1,0 +1,100 @@
+//! The one-line session summary printed after Claude Code exits. Pure.
+
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::proxy::stats::ModelUsage;
+use crate::t;
+
+/// Estimated cost in USD, when every used model has prices.
+pub fn cost(config: &Config, usage: &[((String, String), ModelUsage)]) -> Option<f64> {
+    let mut total = 0.0;
+    let mut priced = false;
+    for ((provider, model), u) in usage {
+        if u.input_tokens + u.output_tokens == 0 {
+            continue;
+        }
+        priced = true;
+        let info = config.providers.get(provider)?.model(model);
+        let per = |tokens: u64, price: Option<f64>| price.map(|p| tokens as f64 * p / 1_000_000.0);
+        total += per(u.input_tokens, info.input_price)?;
+        total += per(u.output_tokens, info.output_price)?;
+        total += per(
+            u.cache_read_tokens,
+            info.cache_read_price.or(info.input_price),
+        )?;
+        total += per(
+            u.cache_write_tokens,
+            info.cache_write_price.or(info.input_price),
+        )?;
+    }
+    priced.then_some(total)
+}
+
+fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+pub fn line(profile: &str, total: &ModelUsage, elapsed: Duration, cost: Option<f64>) -> String {
+    let mut s = t!(
+        "launch.summary",
+        profile = profile,
+        requests = total.requests,
+        input = total.input_tokens + total.cache_read_tokens + total.cache_write_tokens,
+        output = total.output_tokens,
+        errors = total.errors,
+        time = duration(elapsed)
+    );
+    if let Some(c) = cost {
+        s.push_str(&t!("launch.summary_cost", cost = format!("{c:.4}")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(Duration::from_secs(5)), "5s");
+        assert_eq!(duration(Duration::from_secs(312)), "5m12s");
+        assert_eq!(duration(Duration::from_secs(7300)), "2h01m");
+    }
+
+    #[test]
+    fn cost_needs_prices_for_every_used_model() {
+        crate::i18n::set_lang(crate::i18n::Lang::En);
+        let src = "[providers.o]\npreset = \"openai\"\nmodels = { m = { input_price = 1.0, output_price = 10.0, cache_read_price = 0.1 } }\n";
+        let cfg = crate::config::parse(
+            std::path::Path::new("c"),
+            src,
+            &crate::config::Presets::builtin(),
+        )
+        .unwrap();
+        let u = ModelUsage {
+            requests: 2,
+            input_tokens: 1_000_000,
+            output_tokens: 100_000,
+            cache_read_tokens: 1_000_000,
+            ..Default::default()
+        };
+        let c = cost(&cfg, &[(("o".into(), "m".into()), u.clone())]).unwrap();
+        assert!((c - 2.1).abs() < 1e-9, "{c}");
+        assert_eq!(
+            cost(&cfg, &[(("o".into(), "unpriced".into()), u.clone())]),
+            None
+        );
+        assert_eq!(cost(&cfg, &[]), None, "nothing used, nothing to estimate");
+        let text = line("p", &u, Duration::from_secs(65), Some(c));
+        assert!(
+            text.contains("2 requests") && text.contains("1m05s") && text.contains("$2.1000"),
+            "{text}"
+        );
+    }
+}

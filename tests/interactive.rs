@@ -1,0 +1,133 @@
+//! `ccswitch run` in a real terminal (tmux): Claude Code's interactive UI
+//! renders, Ctrl-C reaches claude (not ccswitch), claude exits, ccswitch
+//! prints its summary and exits with claude's code, and the terminal is left
+//! in its normal mode.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::Home;
+use support::claude::claude_bin;
+use support::mock::Mock;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new(support::require_program("tmux", "tmux"))
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        self.cmd(&args);
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let t0 = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                t0.elapsed() < limit,
+                "`{what}` did not appear; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[tokio::test]
+async fn interactive_session_renders_and_leaves_the_terminal_sane() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n",
+        up.url("/v1")
+    ));
+    let chome = tempfile::tempdir().unwrap();
+    let cwd = chome.path().join("work");
+    std::fs::create_dir_all(&cwd).unwrap();
+    // Skip first-run dialogs (theme, trust) as a returning user would.
+    let seeded = serde_json::json!({
+        "hasCompletedOnboarding": true,
+        "theme": "dark",
+        "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
+    });
+    std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
+
+    let tmux = Tmux {
+        socket: format!("ccswitch-test-{}", std::process::id()),
+    };
+    let script = format!(
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH_EXIT=$?; stty -a",
+        cwd = cwd.display(),
+        home = chome.path().display(),
+        ch = home.path().display(),
+        bin = support::BIN,
+        claude = claude_bin().display(),
+    );
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.send(&[&script, "Enter"]);
+    // Claude Code's header names the model; then its input prompt is up.
+    tmux.wait_for("up-main", Duration::from_secs(60));
+    tmux.wait_for("\u{276f}", Duration::from_secs(60));
+    // Ctrl-C twice is claude's way out; ccswitch must survive the first.
+    tmux.send(&["C-c"]);
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.send(&["C-c"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("ccswitch: p: 0 requests"),
+        "summary missing:\n{screen}"
+    );
+    assert!(
+        !screen.contains("about $"),
+        "no cost without usage:\n{screen}"
+    );
+    // Terminal mode restored: canonical input and echo are on.
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
