@@ -175,16 +175,37 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn latency(client: &reqwest::Client, t: &Target, n: u64) -> (f64, f64) {
+/// p50/p99 of `a` and `b`, measured in alternating batches so that drift
+/// in machine load (a shared 2-core box) hits both sides alike.
+async fn latency_pair(client: &reqwest::Client, a: &Target, b: &Target, n: u64) -> [(f64, f64); 2] {
     for _ in 0..(n / 10).max(50) {
-        one(client, t).await;
+        one(client, a).await;
+        one(client, b).await;
     }
-    let mut v = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        v.push(one(client, t).await);
+    let (mut va, mut vb) = (
+        Vec::with_capacity(n as usize),
+        Vec::with_capacity(n as usize),
+    );
+    let batch = 100;
+    while (va.len() as u64) < n {
+        for _ in 0..batch {
+            va.push(one(client, a).await);
+        }
+        for _ in 0..batch {
+            vb.push(one(client, b).await);
+        }
     }
-    v.sort();
-    (pct(&v, 0.5), pct(&v, 0.99))
+    va.sort();
+    vb.sort();
+    [
+        (pct(&va, 0.5), pct(&va, 0.99)),
+        (pct(&vb, 0.5), pct(&vb, 0.99)),
+    ]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
 }
 
 async fn throughput(t: &Target, conc: usize, secs: u64) -> f64 {
@@ -250,7 +271,7 @@ fn main() {
         bin.display()
     );
     let n = arg("--requests", 2000);
-    let secs = arg("--seconds", 3);
+    let secs = arg("--seconds", 2);
 
     let mock_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -287,7 +308,8 @@ fn main() {
         .build()
         .unwrap();
     println!(
-        "proxy-load: {n} sequential requests per latency row, {secs} s per throughput row, {CHUNKS}-chunk streams"
+        "proxy-load: {n} sequential requests per latency row (direct and proxied alternate in batches of 100), \
+         throughput as the median of 3 alternating {secs} s rounds, {CHUNKS}-chunk streams"
     );
     println!(
         "request body: tests/fixtures/claude-code/main-turn-minimal.json ({} bytes)",
@@ -332,8 +354,7 @@ fn main() {
                 auth: true,
             };
             let client = reqwest::Client::new();
-            let (d50, d99) = rt.block_on(latency(&client, &direct, n));
-            let (p50, p99) = rt.block_on(latency(&client, &via, n));
+            let [(d50, d99), (p50, p99)] = rt.block_on(latency_pair(&client, &direct, &via, n));
             let kind = if stream { "stream" } else { "json" };
             println!(
                 "{:<34} {:>10.3} {:>10.3}",
@@ -368,14 +389,19 @@ fn main() {
             auth: true,
         };
         for conc in [16, 64] {
-            let dr = rt.block_on(throughput(&direct, conc, secs));
+            // Three alternating rounds each; the medians are reported.
             let proxy = &procs[idx];
-            let cpu0 = proxy.cpu();
-            let t0 = Instant::now();
-            let vr = rt.block_on(throughput(&via, conc, secs));
-            let reqs = vr * t0.elapsed().as_secs_f64();
-            let cpu = proxy.cpu() - cpu0;
-            totals.push((label, conc, dr, vr, cpu / reqs * 1000.0));
+            let (mut drs, mut vrs, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..3 {
+                drs.push(rt.block_on(throughput(&direct, conc, secs)));
+                let cpu0 = proxy.cpu();
+                let t0 = Instant::now();
+                let vr = rt.block_on(throughput(&via, conc, secs));
+                let reqs = vr * t0.elapsed().as_secs_f64();
+                cpus.push((proxy.cpu() - cpu0) / reqs * 1000.0);
+                vrs.push(vr);
+            }
+            totals.push((label, conc, median(drs), median(vrs), median(cpus)));
         }
     }
     println!();

@@ -42,7 +42,12 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         },
         None => proxy::new_token(),
     };
-    let log: proxy::LogFn = Arc::new(|line: &str| eprintln!("{} {line}", clock()));
+    // One write per line: stderr is unbuffered, and eprintln! would issue a
+    // write for every piece of the format string.
+    let log: proxy::LogFn = Arc::new(|line: &str| {
+        let text = format!("{} {line}\n", clock());
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    });
     let mut pcfg =
         ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
             .map_err(|e| CliError::Failed(e.to_string()))?;

@@ -61,8 +61,10 @@ fn file_log(path: &Path, profile: &str) -> Result<LogFn, CliError> {
     let file = Mutex::new(opts.open(path).map_err(fail)?);
     let tag = format!("{} {profile}", std::process::id());
     Ok(Arc::new(move |line: &str| {
+        // One write per line, so concurrent sessions' lines never interleave.
+        let text = format!("{} [{tag}] {line}\n", crate::cli::clock());
         if let Ok(mut f) = file.lock() {
-            let _ = writeln!(f, "{} [{tag}] {line}", crate::cli::clock());
+            let _ = f.write_all(text.as_bytes());
         }
     }))
 }
