@@ -321,38 +321,31 @@ fn main() {
         "", "p50 ms", "p99 ms", "added p50", "added p99"
     );
     let mut totals = Vec::new();
-    for (label, path, direct_path, idx) in [
-        (
-            "openai (translated)",
-            "/v1/messages",
-            "/v1/chat/completions",
-            0,
-        ),
-        (
-            "anthropic (passthrough)",
-            "/v1/messages",
-            "/anthropic/v1/messages",
-            1,
-        ),
-    ] {
+    // The same request straight to the mock (in its native API) and to the
+    // proxy (always the Anthropic API, as Claude Code sends it).
+    let targets = |openai: &serde_json::Value, anth: &serde_json::Value, idx: usize| {
+        let (native, direct_path) = if idx == 0 {
+            (openai, "/v1/chat/completions")
+        } else {
+            (anth, "/anthropic/v1/messages")
+        };
+        let direct = Target {
+            url: format!("http://{mock_addr}{direct_path}"),
+            body: Bytes::from(native.to_string()),
+            auth: false,
+        };
+        let via = Target {
+            url: format!("http://{}/v1/messages", addrs[idx]),
+            body: Bytes::from(anth.to_string()),
+            auth: true,
+        };
+        (direct, via)
+    };
+    for (label, idx) in [("openai (translated)", 0), ("anthropic (passthrough)", 1)] {
         for stream in [false, true] {
             anth["stream"] = stream.into();
             openai["stream"] = stream.into();
-            let direct_body = if idx == 0 {
-                openai.to_string()
-            } else {
-                anth.to_string()
-            };
-            let direct = Target {
-                url: format!("http://{mock_addr}{direct_path}"),
-                body: Bytes::from(direct_body),
-                auth: false,
-            };
-            let via = Target {
-                url: format!("http://{}{path}", addrs[idx]),
-                body: Bytes::from(anth.to_string()),
-                auth: true,
-            };
+            let (direct, via) = targets(&openai, &anth, idx);
             let client = reqwest::Client::new();
             let [(d50, d99), (p50, p99)] = rt.block_on(latency_pair(&client, &direct, &via, n));
             let kind = if stream { "stream" } else { "json" };
@@ -373,21 +366,7 @@ fn main() {
         }
         anth["stream"] = false.into();
         openai["stream"] = false.into();
-        let direct_body = if idx == 0 {
-            openai.to_string()
-        } else {
-            anth.to_string()
-        };
-        let direct = Target {
-            url: format!("http://{mock_addr}{direct_path}"),
-            body: Bytes::from(direct_body),
-            auth: false,
-        };
-        let via = Target {
-            url: format!("http://{}{path}", addrs[idx]),
-            body: Bytes::from(anth.to_string()),
-            auth: true,
-        };
+        let (direct, via) = targets(&openai, &anth, idx);
         for conc in [16, 64] {
             // Three alternating rounds each; the medians are reported.
             let proxy = &procs[idx];

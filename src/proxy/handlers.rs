@@ -226,6 +226,26 @@ fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
     }
 }
 
+fn is_event_stream(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// A whole (non-streamed) upstream body, within the idle timeout.
+async fn read_whole(up: &Upstream, resp: reqwest::Response) -> Result<Bytes, ProxyError> {
+    let idle = up.provider.timeouts.idle;
+    match tokio::time::timeout(idle, resp.bytes()).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => Err(request_error(up, &e)),
+        Err(_) => Err(ProxyError::Timeout(t!(
+            "proxy.idle_timeout",
+            secs = idle.as_secs()
+        ))),
+    }
+}
+
 fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output
 }
@@ -261,27 +281,14 @@ async fn anthropic(
         Ok(r) => r,
         Err(e) => return Err((e, fin)),
     };
-    let is_sse = resp
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let is_sse = is_event_stream(&resp);
     if is_sse {
         return Ok(streams::passthrough(resp, up.provider.timeouts.idle, fin));
     }
     let status = resp.status();
-    let bytes = match tokio::time::timeout(up.provider.timeouts.idle, resp.bytes()).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err((request_error(up, &e), fin)),
-        Err(_) => {
-            return Err((
-                ProxyError::Timeout(t!(
-                    "proxy.idle_timeout",
-                    secs = up.provider.timeouts.idle.as_secs()
-                )),
-                fin,
-            ));
-        }
+    let bytes = match read_whole(up, resp).await {
+        Ok(b) => b,
+        Err(e) => return Err((e, fin)),
     };
     let mut usage = Usage::default();
     if let Ok(v) = serde_json::from_slice::<Value>(&bytes)
@@ -322,11 +329,7 @@ async fn openai(
     };
     let think_tags = up.provider.quirks.think_tags == Some(true);
     let message_id = state.message_id();
-    let is_sse = resp
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let is_sse = is_event_stream(&resp);
     if inc.stream && is_sse {
         let cfg = super::translate::stream::StreamConfig {
             message_id,
@@ -343,18 +346,9 @@ async fn openai(
             fin,
         ));
     }
-    let bytes = match tokio::time::timeout(up.provider.timeouts.idle, resp.bytes()).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Err((request_error(up, &e), fin)),
-        Err(_) => {
-            return Err((
-                ProxyError::Timeout(t!(
-                    "proxy.idle_timeout",
-                    secs = up.provider.timeouts.idle.as_secs()
-                )),
-                fin,
-            ));
-        }
+    let bytes = match read_whole(up, resp).await {
+        Ok(b) => b,
+        Err(e) => return Err((e, fin)),
     };
     let chat: ChatResponse = match serde_json::from_slice(&bytes) {
         Ok(c) => c,

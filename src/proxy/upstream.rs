@@ -7,7 +7,7 @@ use http::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::StartError;
-use crate::config::{Api, AuthStyle, Provider};
+use crate::config::{AuthStyle, Provider};
 
 pub struct Upstream {
     pub provider: Provider,
@@ -70,14 +70,6 @@ impl Upstream {
             .map_or("", |u| u.as_str())
             .trim_end_matches('/');
         format!("{base}{path}")
-    }
-
-    /// Path of the main endpoint for this provider's API.
-    pub fn messages_path(&self) -> &'static str {
-        match self.provider.api {
-            Api::Openai => "/chat/completions",
-            _ => "/v1/messages",
-        }
     }
 
     /// A POST with the provider's auth and extra headers.
