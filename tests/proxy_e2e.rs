@@ -521,3 +521,51 @@ async fn count_tokens_locally_and_forwarded() {
     let v: Value = r.json().await.unwrap();
     assert!(v["input_tokens"].as_u64().unwrap() < 100);
 }
+
+#[tokio::test]
+async fn the_providers_upstream_proxy_is_used_with_its_credentials() {
+    // The mock plays the corporate HTTP proxy: requests for an upstream host
+    // that does not even resolve must arrive there, in absolute form, with
+    // the proxy credentials.
+    let corp_proxy = Mock::start().await;
+    let toml = format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"http://llm.corp.invalid/v1\"\nproxy = \"http://alice:s3cret@{}\"\n",
+        corp_proxy.addr
+    );
+    let p = mk_proxy(&corp_proxy, &toml).await;
+    let body = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "via the corporate proxy"}}]});
+    corp_proxy.push(mock::json(200, &body.to_string()));
+    let r = p.post("/v1/messages", &ask(false)).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["content"][0]["text"], "via the corporate proxy");
+    let seen = corp_proxy.last();
+    assert_eq!(seen.path, "http://llm.corp.invalid/v1/chat/completions");
+    // "alice:s3cret" in Basic auth.
+    assert_eq!(seen.header("proxy-authorization"), Some("Basic YWxpY2U6czNjcmV0"));
+    assert_eq!(seen.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+}
+
+#[tokio::test]
+async fn a_bad_ca_file_stops_the_start_with_a_clear_error() {
+    set_lang(Lang::En);
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "this is not a certificate\n").unwrap();
+    for (path, want) in [(dir.path().join("missing.pem"), "No such file"), (not_pem, "no PEM certificate")] {
+        let src = format!(
+            "[providers.up]\napi = \"openai\"\nbase_url = \"https://x.example/v1\"\nca_file = \"{}\"\n[profiles.p]\nprovider = \"up\"\nmain = \"m\"\n",
+            path.display()
+        );
+        let cfg = config::parse(Path::new("t.toml"), &src, &Presets::builtin()).unwrap();
+        let secrets = Secrets {
+            keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
+            file: Box::new(MemoryStore::default()),
+        };
+        let err = ProxyConfig::for_profile(&cfg, "p", &secrets, &|_| None, SecretString::from(TOKEN.to_string()), Arc::new(|_: &str| {}))
+            .err()
+            .expect("a bad CA file is an error")
+            .to_string();
+        assert!(err.contains(&path.display().to_string()) && err.contains(want), "{err}");
+    }
+}
