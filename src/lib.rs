@@ -9,3 +9,4 @@ pub mod launch;
 pub mod paths;
 pub mod proxy;
 pub mod secrets;
+pub mod tui;

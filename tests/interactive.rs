@@ -16,6 +16,8 @@ struct Tmux {
     socket: String,
 }
 
+// The scripts echo `CCSWITCH""_EXIT=$?`, so the typed command line itself
+// never matches the `CCSWITCH_EXIT=` that the shell prints afterwards.
 impl Tmux {
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new(support::require_program("tmux", "tmux"))
@@ -80,7 +82,7 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
         socket: format!("ccswitch-test-{}", std::process::id()),
     };
     let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH_EXIT=$?; stty -a",
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?; stty -a",
         cwd = cwd.display(),
         home = chome.path().display(),
         ch = home.path().display(),
@@ -124,6 +126,68 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
         "no cost without usage:\n{screen}"
     );
     // Terminal mode restored: canonical input and echo are on.
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
+
+#[test]
+fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+         [profiles.alpha]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
+         [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
+    );
+    let tmux = Tmux {
+        socket: format!("ccswitch-tui-{}", std::process::id()),
+    };
+    let script = format!(
+        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        home.path().display(),
+        support::BIN
+    );
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("Profiles (2/2)", Duration::from_secs(20));
+    // The key check runs in the background and lands on screen.
+    tmux.wait_for("found (env DS_KEY)", Duration::from_secs(20));
+    tmux.send(&["Down"]);
+    tmux.send(&["*"]);
+    tmux.wait_for("* beta", Duration::from_secs(10));
+    assert!(
+        home.read_config().contains("default = \"beta\""),
+        "{}",
+        home.read_config()
+    );
+    tmux.send(&["?"]);
+    tmux.wait_for("this help", Duration::from_secs(10));
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    // Off the alternate screen, back in cooked mode.
+    assert!(!screen.contains("Profiles (2/2)"), "{screen}");
     let screen = tmux.wait_for("speed", Duration::from_secs(10));
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(

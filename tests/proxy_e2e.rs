@@ -542,8 +542,14 @@ async fn the_providers_upstream_proxy_is_used_with_its_credentials() {
     let seen = corp_proxy.last();
     assert_eq!(seen.path, "http://llm.corp.invalid/v1/chat/completions");
     // "alice:s3cret" in Basic auth.
-    assert_eq!(seen.header("proxy-authorization"), Some("Basic YWxpY2U6czNjcmV0"));
-    assert_eq!(seen.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        seen.header("proxy-authorization"),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
 }
 
 #[tokio::test]
@@ -552,7 +558,10 @@ async fn a_bad_ca_file_stops_the_start_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let not_pem = dir.path().join("ca.pem");
     std::fs::write(&not_pem, "this is not a certificate\n").unwrap();
-    for (path, want) in [(dir.path().join("missing.pem"), "No such file"), (not_pem, "no PEM certificate")] {
+    for (path, want) in [
+        (dir.path().join("missing.pem"), "No such file"),
+        (not_pem, "no PEM certificate"),
+    ] {
         let src = format!(
             "[providers.up]\napi = \"openai\"\nbase_url = \"https://x.example/v1\"\nca_file = \"{}\"\n[profiles.p]\nprovider = \"up\"\nmain = \"m\"\n",
             path.display()
@@ -562,10 +571,20 @@ async fn a_bad_ca_file_stops_the_start_with_a_clear_error() {
             keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
             file: Box::new(MemoryStore::default()),
         };
-        let err = ProxyConfig::for_profile(&cfg, "p", &secrets, &|_| None, SecretString::from(TOKEN.to_string()), Arc::new(|_: &str| {}))
-            .err()
-            .expect("a bad CA file is an error")
-            .to_string();
-        assert!(err.contains(&path.display().to_string()) && err.contains(want), "{err}");
+        let err = ProxyConfig::for_profile(
+            &cfg,
+            "p",
+            &secrets,
+            &|_| None,
+            SecretString::from(TOKEN.to_string()),
+            Arc::new(|_: &str| {}),
+        )
+        .err()
+        .expect("a bad CA file is an error")
+        .to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains(want),
+            "{err}"
+        );
     }
 }

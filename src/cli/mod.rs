@@ -319,6 +319,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
             }
             Ok(0)
         }
+        None => crate::tui::run(ctx),
         other => run_other(other, ctx, out).map(|()| 0),
     }
 }
@@ -356,11 +357,7 @@ pub fn clock() -> String {
 
 fn run_other(command: Option<Command>, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match command {
-        None => {
-            use clap::CommandFactory;
-            writeln!(out, "{}", Cli::command().render_help())?;
-            Ok(())
-        }
+        None => unreachable!("handled by run()"),
         Some(Command::Profile(cmd)) => profile::run(cmd, ctx, out),
         Some(Command::Provider(cmd)) => provider::run(cmd, ctx, out),
         Some(Command::Key(cmd)) => key::run(cmd, ctx, out),

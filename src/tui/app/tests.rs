@@ -1,0 +1,148 @@
+use std::path::Path;
+
+use super::*;
+use crate::config::{self, Presets};
+use crate::i18n::{Lang, set_lang};
+
+fn mk_config(src: &str) -> Config {
+    set_lang(Lang::En);
+    config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap()
+}
+
+const THREE: &str = r#"
+default = "kimi"
+[providers.ds]
+preset = "deepseek"
+[providers.moon]
+preset = "moonshot"
+[providers.local]
+preset = "ollama"
+[profiles.deepseek]
+provider = "ds"
+main = "deepseek-v4-pro"
+fast = "deepseek-v4-flash"
+[profiles.kimi]
+provider = "moon"
+main = "kimi-k3"
+[profiles.mixed]
+provider = "ds"
+main = "deepseek-v4-pro"
+fast = { provider = "local", model = "qwen3-coder" }
+"#;
+
+fn mk_app() -> App {
+    let (app, cmd) = App::new(&mk_config(THREE));
+    assert_eq!(cmd, Some(Cmd::CheckKeys(vec!["ds".into(), "moon".into()])));
+    app
+}
+
+#[test]
+fn moving_and_launching() {
+    let mut app = mk_app();
+    assert_eq!(app.current().unwrap().name, "deepseek");
+    app.update(Msg::Down);
+    app.update(Msg::Down);
+    app.update(Msg::Down);
+    assert_eq!(app.current().unwrap().name, "mixed", "stops at the end");
+    app.update(Msg::Home);
+    assert_eq!(
+        app.update(Msg::Activate),
+        Some(Cmd::Launch("deepseek".into()))
+    );
+    app.update(Msg::End);
+    assert_eq!(
+        app.update(Msg::SetDefault),
+        Some(Cmd::SetDefault("mixed".into()))
+    );
+    assert_eq!(app.update(Msg::Quit), Some(Cmd::Quit));
+}
+
+#[test]
+fn delete_asks_first() {
+    let mut app = mk_app();
+    app.update(Msg::Down);
+    assert_eq!(app.update(Msg::Delete), None);
+    assert_eq!(app.overlay, Some(Overlay::ConfirmDelete("kimi".into())));
+    // Anything but yes keeps it.
+    assert_eq!(app.update(Msg::Char('n')), None);
+    assert_eq!(app.overlay, None);
+    app.update(Msg::Delete);
+    assert_eq!(app.update(Msg::Char('y')), Some(Cmd::Delete("kimi".into())));
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn filter_narrows_and_clears() {
+    let mut app = mk_app();
+    app.update(Msg::Filter);
+    for c in "qwen".chars() {
+        app.update(Msg::Char(c));
+    }
+    let names: Vec<_> = app.visible().iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, ["mixed"], "matches the fast slot's model");
+    // While filtering, letters are text, not commands.
+    assert_eq!(app.update(Msg::Char('q')), None);
+    assert_eq!(app.filter, "qwenq");
+    assert!(app.visible().is_empty());
+    assert_eq!(app.update(Msg::Activate), None, "Enter keeps the filter");
+    assert!(!app.filtering);
+    assert_eq!(
+        app.update(Msg::Activate),
+        None,
+        "nothing selected, nothing launched"
+    );
+    assert_eq!(app.update(Msg::Cancel), None, "Esc clears the filter first");
+    assert_eq!(app.visible().len(), 3);
+    assert_eq!(app.update(Msg::Cancel), Some(Cmd::Quit));
+}
+
+#[test]
+fn help_overlay_and_results_arriving_under_it() {
+    let mut app = mk_app();
+    app.update(Msg::Help);
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    app.update(Msg::KeyChecked(
+        "ds".into(),
+        KeyState::Found("keyring".into()),
+    ));
+    assert_eq!(app.key_state("ds"), KeyState::Found("keyring".into()));
+    assert_eq!(
+        app.overlay,
+        Some(Overlay::Help),
+        "a background result does not close the help"
+    );
+    app.update(Msg::Down);
+    assert_eq!(app.overlay, None, "any key closes it");
+    assert_eq!(
+        app.current().unwrap().name,
+        "deepseek",
+        "that key did nothing else"
+    );
+}
+
+#[test]
+fn reload_keeps_the_selection_and_reports_failures() {
+    let mut app = mk_app();
+    app.update(Msg::Down);
+    let cfg = mk_config(&THREE.replace("[profiles.deepseek]", "[profiles.aaa]"));
+    app.update(Msg::Loaded(Box::new(cfg)));
+    assert_eq!(app.current().unwrap().name, "kimi");
+    app.update(Msg::Failed("disk full".into()));
+    assert_eq!(app.status.as_deref(), Some("disk full"));
+    app.update(Msg::NotYet("tui.feature_new"));
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.contains("ccswitch profile") && status.starts_with("Creating a profile"),
+        "{status}"
+    );
+}
+
+#[test]
+fn empty_config() {
+    let (mut app, cmd) = App::new(&mk_config(""));
+    assert_eq!(cmd, None);
+    assert!(app.current().is_none());
+    assert_eq!(app.update(Msg::Activate), None);
+    assert_eq!(app.update(Msg::Delete), None);
+    assert_eq!(app.overlay, None);
+}

@@ -1,0 +1,210 @@
+//! The interactive screen (`ccswitch` with no arguments): model / update /
+//! view. Terminal state is always restored, on quit, on launch and on panic
+//! (ratatui's init installs a hook that restores it before the panic
+//! message prints).
+
+pub mod app;
+pub mod view;
+
+use std::io::IsTerminal;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::cli::{CliError, Ctx};
+use crate::config::{self, KeySpec, edit, store};
+use crate::secrets::{KeySource, SecretStore, Secrets};
+use crate::t;
+use app::{App, Cmd, KeyState, Msg};
+
+/// Translate a key press into a message, given what is on screen.
+pub fn key_to_msg(app: &App, key: KeyEvent) -> Option<Msg> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Msg::Quit);
+    }
+    // Typing into the filter or answering a dialog: letters are letters.
+    let typing = app.filtering || app.overlay.is_some();
+    Some(match key.code {
+        KeyCode::Up => Msg::Up,
+        KeyCode::Down => Msg::Down,
+        KeyCode::Home => Msg::Home,
+        KeyCode::End => Msg::End,
+        KeyCode::Enter => Msg::Activate,
+        KeyCode::Esc => Msg::Cancel,
+        KeyCode::Backspace => Msg::Backspace,
+        KeyCode::Char(c) if typing => Msg::Char(c),
+        KeyCode::Char('k') => Msg::Up,
+        KeyCode::Char('j') => Msg::Down,
+        KeyCode::Char('g') => Msg::Home,
+        KeyCode::Char('G') => Msg::End,
+        KeyCode::Char('*') => Msg::SetDefault,
+        KeyCode::Char('x') => Msg::Delete,
+        KeyCode::Char('/') => Msg::Filter,
+        KeyCode::Char('?') => Msg::Help,
+        KeyCode::Char('q') => Msg::Quit,
+        KeyCode::Char('n') => Msg::NotYet("tui.feature_new"),
+        KeyCode::Char('e') => Msg::NotYet("tui.feature_edit"),
+        KeyCode::Char('d') => Msg::NotYet("tui.feature_duplicate"),
+        KeyCode::Char('t') => Msg::NotYet("tui.feature_test"),
+        _ => return None,
+    })
+}
+
+/// Where a provider's key would come from right now, without running key
+/// commands (a `pass`/GPG prompt would fight the screen for the terminal).
+pub fn check_key(
+    spec: &KeySpec,
+    name: &str,
+    secrets: &Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> KeyState {
+    if spec.is_none() {
+        return KeyState::NotNeeded;
+    }
+    if let Some(var) = spec
+        .env
+        .as_ref()
+        .filter(|v| env(v).is_some_and(|x| !x.trim().is_empty()))
+    {
+        return KeyState::Found(KeySource::Env(var.clone()).to_string());
+    }
+    if spec.command.is_some() {
+        return KeyState::Found(t!("tui.key_command"));
+    }
+    let stores: [(bool, &dyn SecretStore); 2] = [
+        (spec.keyring, secrets.keyring.as_ref()),
+        (spec.file, secrets.file.as_ref()),
+    ];
+    let mut why = Vec::new();
+    for (on, store) in stores {
+        if !on {
+            continue;
+        }
+        match store.get(name) {
+            Ok(Some(_)) => return KeyState::Found(store.name().to_string()),
+            Ok(None) => why.push(store.name().to_string()),
+            Err(e) => why.push(e.to_string().lines().next().unwrap_or_default().to_string()),
+        }
+    }
+    if let Some(v) = &spec.env {
+        why.insert(0, format!("env {v}"));
+    }
+    KeyState::Missing(why.join(", "))
+}
+
+enum Outcome {
+    Quit,
+    Launch(String),
+}
+
+pub fn run(ctx: &Ctx) -> Result<u8, CliError> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("{}", t!("tui.not_a_tty"));
+        return Ok(2);
+    }
+    // A broken config is reported like any command's error, before the
+    // screen changes.
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let (mut app, first) = App::new(&cfg);
+    let mut terminal = ratatui::try_init().map_err(|e| CliError::Failed(e.to_string()))?;
+    let outcome = event_loop(&mut terminal, &mut app, first, ctx);
+    ratatui::restore();
+    match outcome? {
+        Outcome::Quit => Ok(0),
+        Outcome::Launch(name) => crate::launch::run::run(
+            ctx,
+            crate::launch::run::RunOptions {
+                profile: Some(name),
+                claude_args: Vec::new(),
+                claude: None,
+                log_file: None,
+                verbose: false,
+                quiet: false,
+            },
+        ),
+    }
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    first: Option<Cmd>,
+    ctx: &Ctx,
+) -> Result<Outcome, CliError> {
+    let theme = view::Theme::from_env();
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut pending = first;
+    loop {
+        if let Some(cmd) = pending.take() {
+            match cmd {
+                Cmd::Quit => return Ok(Outcome::Quit),
+                Cmd::Launch(name) => return Ok(Outcome::Launch(name)),
+                Cmd::SetDefault(name) => {
+                    let r = store::update(&ctx.paths, |doc, presets| {
+                        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
+                        edit::set_default(doc, &cfg, &name)
+                    });
+                    pending =
+                        app.update(reload(ctx, r.map(|()| t!("tui.default_set", name = name))));
+                }
+                Cmd::Delete(name) => {
+                    let r = store::update(&ctx.paths, |doc, presets| {
+                        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
+                        edit::remove_profile(doc, &cfg, &name)
+                    });
+                    pending = app.update(reload(ctx, r.map(|()| t!("tui.deleted", name = name))));
+                }
+                Cmd::CheckKeys(providers) => spawn_key_checks(ctx, providers, tx.clone()),
+            }
+            continue;
+        }
+        terminal
+            .draw(|f| view::draw(f, app, theme))
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        while let Ok(msg) = rx.try_recv() {
+            pending = pending.or(app.update(msg));
+        }
+        // Poll briefly so background results show up without a key press.
+        if event::poll(Duration::from_millis(100)).map_err(|e| CliError::Failed(e.to_string()))?
+            && let Event::Key(key) = event::read().map_err(|e| CliError::Failed(e.to_string()))?
+            && let Some(msg) = key_to_msg(app, key)
+        {
+            pending = pending.or(app.update(msg));
+        }
+    }
+}
+
+/// Re-read the config after a save; the status line says what happened.
+fn reload(ctx: &Ctx, saved: Result<String, config::ConfigError>) -> Msg {
+    match saved.and_then(|done| config::load(&ctx.paths).map(|(c, _)| (c, done))) {
+        Ok((cfg, _done)) => Msg::Loaded(Box::new(cfg)),
+        Err(e) => Msg::Failed(e.to_string()),
+    }
+}
+
+/// Key checks touch the keyring, which can take seconds when locked: off
+/// the UI thread, results come back as messages.
+fn spawn_key_checks(ctx: &Ctx, providers: Vec<String>, tx: mpsc::Sender<Msg>) {
+    let Ok((cfg, _)) = config::load(&ctx.paths) else {
+        return;
+    };
+    let creds = ctx.paths.credentials_file.clone();
+    let specs: Vec<(String, KeySpec)> = providers
+        .into_iter()
+        .filter_map(|p| cfg.providers.get(&p).map(|pr| (p, pr.key.clone())))
+        .collect();
+    std::thread::spawn(move || {
+        let secrets = Secrets::system(&creds);
+        let env = |k: &str| std::env::var(k).ok();
+        for (name, spec) in specs {
+            let state = check_key(&spec, &name, &secrets, &env);
+            if tx.send(Msg::KeyChecked(name, state)).is_err() {
+                return;
+            }
+        }
+    });
+}

@@ -1,0 +1,228 @@
+//! Drawing: reads the `App`, never changes it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::app::{App, KeyState, Overlay, Row};
+use crate::t;
+
+/// Colours, or none at all when `NO_COLOR` is set.
+#[derive(Clone, Copy, Debug)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn fg(self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    fn selected(self) -> Style {
+        if self.color {
+            Style::new()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
+    let [title, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    f.render_widget(
+        Line::from(vec![
+            Span::styled(
+                " ccswitch ",
+                theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(t!("tui.title")),
+        ]),
+        title,
+    );
+    if app.rows.is_empty() {
+        draw_empty(f, body, theme);
+    } else {
+        draw_home(f, app, body, theme);
+    }
+    let status_text = if app.filtering || !app.filter.is_empty() {
+        t!("tui.filter_line", filter = app.filter)
+    } else {
+        app.status.clone().unwrap_or_default()
+    };
+    f.render_widget(
+        Line::from(Span::styled(
+            format!(" {status_text}"),
+            theme.fg(Color::Yellow),
+        )),
+        status,
+    );
+    let keys = if app.rows.is_empty() {
+        t!("tui.footer_empty")
+    } else {
+        t!("tui.footer")
+    };
+    f.render_widget(
+        Line::from(Span::styled(format!(" {keys}"), theme.fg(Color::DarkGray))),
+        footer,
+    );
+    match &app.overlay {
+        Some(Overlay::Help) => draw_help(f, theme),
+        Some(Overlay::ConfirmDelete(name)) => draw_confirm(f, name, theme),
+        None => {}
+    }
+}
+
+fn draw_empty(f: &mut Frame, area: Rect, theme: Theme) {
+    let text = t!("tui.empty");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(t!("tui.profiles"));
+    let p = Paragraph::new(text)
+        .block(block)
+        .style(theme.fg(Color::Gray))
+        .wrap(Wrap { trim: false });
+    f.render_widget(p, area);
+}
+
+fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
+    let list_width = (area.width / 3).clamp(18, 32);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(area);
+    let visible = app.visible();
+    let items: Vec<ListItem> = visible
+        .iter()
+        .map(|r| {
+            let mark = if app.default.as_deref() == Some(r.name.as_str()) {
+                "* "
+            } else {
+                "  "
+            };
+            ListItem::new(format!("{mark}{}", r.name))
+        })
+        .collect();
+    let title = format!(
+        "{} ({}/{})",
+        t!("tui.profiles"),
+        visible.len(),
+        app.rows.len()
+    );
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .highlight_style(theme.selected())
+        // A marker as well as the colour, so the selection shows without colour too.
+        .highlight_symbol("> ");
+    let mut state =
+        ListState::default().with_selected((!visible.is_empty()).then_some(app.selected));
+    f.render_stateful_widget(list, left, &mut state);
+    let detail = match app.current() {
+        Some(r) => detail(app, r, theme),
+        None => vec![Line::from(t!("tui.no_match"))],
+    };
+    let name = app.current().map(|r| r.name.clone()).unwrap_or_default();
+    let p = Paragraph::new(detail)
+        .block(Block::default().borders(Borders::ALL).title(name))
+        .wrap(Wrap { trim: false });
+    f.render_widget(p, right);
+}
+
+fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
+    let label = |s: String| Span::styled(format!("{s:<10}"), theme.fg(Color::DarkGray));
+    let mut lines = Vec::new();
+    if let Some(d) = &r.description {
+        lines.push(Line::from(Span::styled(d.clone(), theme.fg(Color::Gray))));
+    }
+    lines.push(Line::from(vec![
+        label(t!("field.provider")),
+        Span::raw(format!("{} ({}, {})", r.provider_name, r.provider, r.api)),
+    ]));
+    if !r.url.is_empty() {
+        lines.push(Line::from(vec![
+            label(t!("tui.url")),
+            Span::raw(r.url.clone()),
+        ]));
+    }
+    let (key_text, key_style) = match app.key_state(&r.provider) {
+        KeyState::Checking => (t!("tui.key_checking"), theme.fg(Color::DarkGray)),
+        KeyState::NotNeeded => (t!("key.not_needed"), theme.fg(Color::Gray)),
+        KeyState::Found(from) => (t!("key.found_in", source = from), theme.fg(Color::Green)),
+        KeyState::Missing(why) => (
+            format!("{}: {why}", t!("key.missing")),
+            theme.fg(Color::Red),
+        ),
+    };
+    lines.push(Line::from(vec![
+        label(t!("tui.key")),
+        Span::styled(key_text, key_style),
+    ]));
+    lines.push(Line::from(""));
+    for (slot, model, provider) in &r.slots {
+        let mut spans = vec![
+            label((*slot).to_string()),
+            Span::styled(model.clone(), theme.fg(Color::Cyan)),
+        ];
+        if let Some(p) = provider {
+            spans.push(Span::raw(format!(" ({p})")));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// A box of `w`×`h` cells centred in the screen, clipped to it.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn draw_help(f: &mut Frame, theme: Theme) {
+    let text = t!("tui.help");
+    let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
+    let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 2;
+    let area = centered(f.area(), width, lines.len() as u16 + 2);
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(t!("tui.help_title"))
+        .border_style(theme.fg(Color::Cyan));
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_confirm(f: &mut Frame, name: &str, theme: Theme) {
+    let area = centered(f.area(), 50, 5);
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(t!("tui.confirm_title"))
+        .border_style(theme.fg(Color::Red));
+    let p = Paragraph::new(t!("tui.confirm_delete", name = name))
+        .block(block)
+        .wrap(Wrap { trim: true });
+    f.render_widget(p, area);
+}
