@@ -311,17 +311,25 @@ impl Ctx {
 
 /// Run a command; the result is the process exit code.
 pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
-    match cli.command {
-        Some(Command::Run(a)) => run_claude(a, ctx),
-        Some(Command::Env(a)) => {
+    let Some(command) = cli.command else {
+        return crate::tui::run(ctx);
+    };
+    match command {
+        Command::Run(a) => return run_claude(a, ctx),
+        Command::Profile(cmd) => profile::run(cmd, ctx, out)?,
+        Command::Provider(cmd) => provider::run(cmd, ctx, out)?,
+        Command::Key(cmd) => key::run(cmd, ctx, out)?,
+        Command::Presets(a) => info::presets(ctx, a.json, out)?,
+        Command::Paths(a) => info::paths(ctx, a.json, out)?,
+        Command::Config(cmd) => info::config(cmd, ctx, out)?,
+        Command::Serve(args) => serve::run(args, ctx, out)?,
+        Command::Env(a) => {
             for line in crate::launch::run::env_lines(ctx, a.profile.as_deref(), a.shell)? {
                 writeln!(out, "{line}")?;
             }
-            Ok(0)
         }
-        None => crate::tui::run(ctx),
-        other => run_other(other, ctx, out).map(|()| 0),
     }
+    Ok(0)
 }
 
 fn run_claude(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
@@ -353,20 +361,6 @@ pub fn clock() -> String {
         secs / 60 % 60,
         secs % 60
     )
-}
-
-fn run_other(command: Option<Command>, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
-    match command {
-        None => unreachable!("handled by run()"),
-        Some(Command::Profile(cmd)) => profile::run(cmd, ctx, out),
-        Some(Command::Provider(cmd)) => provider::run(cmd, ctx, out),
-        Some(Command::Key(cmd)) => key::run(cmd, ctx, out),
-        Some(Command::Presets(a)) => info::presets(ctx, a.json, out),
-        Some(Command::Paths(a)) => info::paths(ctx, a.json, out),
-        Some(Command::Config(cmd)) => info::config(cmd, ctx, out),
-        Some(Command::Serve(args)) => serve::run(args, ctx, out),
-        Some(Command::Run(_) | Command::Env(_)) => unreachable!("handled by run()"),
-    }
 }
 
 fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {

@@ -59,6 +59,8 @@ pub enum Msg {
     NotYet(&'static str),
     /// The config was (re)loaded.
     Loaded(Box<Config>),
+    /// A change was saved: the new config, and what to tell the user.
+    Saved(Box<Config>, String),
     /// A config change failed; the message says why.
     Failed(String),
     /// A background key check finished for a provider.
@@ -242,6 +244,11 @@ impl App {
                 }
                 return (!providers.is_empty()).then_some(Cmd::CheckKeys(providers));
             }
+            Msg::Saved(cfg, done) => {
+                let cmd = self.update(Msg::Loaded(cfg));
+                self.status = Some(done);
+                return cmd;
+            }
             Msg::Failed(e) => self.status = Some(e),
             Msg::KeyChecked(p, k) => match self.keys.iter_mut().find(|(n, _)| *n == p) {
                 Some(slot) => slot.1 = k,
@@ -255,7 +262,7 @@ impl App {
     fn update_overlay(&mut self, overlay: Overlay, msg: Msg) -> Option<Cmd> {
         match (overlay, msg) {
             // Results of background work still land while an overlay is up.
-            (_, m @ (Msg::Loaded(_) | Msg::KeyChecked(..) | Msg::Failed(_))) => {
+            (_, m @ (Msg::Loaded(_) | Msg::Saved(..) | Msg::KeyChecked(..) | Msg::Failed(_))) => {
                 let saved = self.overlay.take();
                 let cmd = self.update(m);
                 self.overlay = saved;
@@ -263,7 +270,6 @@ impl App {
             }
             (Overlay::ConfirmDelete(name), Msg::Char('y') | Msg::Activate) => {
                 self.overlay = None;
-                self.status = Some(crate::t!("tui.deleted", name = name));
                 Some(Cmd::Delete(name))
             }
             (Overlay::ConfirmDelete(_), _) => {

@@ -144,19 +144,12 @@ fn event_loop(
                 Cmd::Quit => return Ok(Outcome::Quit),
                 Cmd::Launch(name) => return Ok(Outcome::Launch(name)),
                 Cmd::SetDefault(name) => {
-                    let r = store::update(&ctx.paths, |doc, presets| {
-                        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
-                        edit::set_default(doc, &cfg, &name)
-                    });
-                    pending =
-                        app.update(reload(ctx, r.map(|()| t!("tui.default_set", name = name))));
+                    let saved = save(ctx, |doc, cfg| edit::set_default(doc, cfg, &name));
+                    pending = app.update(reload(ctx, saved, t!("tui.default_set", name = name)));
                 }
                 Cmd::Delete(name) => {
-                    let r = store::update(&ctx.paths, |doc, presets| {
-                        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
-                        edit::remove_profile(doc, &cfg, &name)
-                    });
-                    pending = app.update(reload(ctx, r.map(|()| t!("tui.deleted", name = name))));
+                    let saved = save(ctx, |doc, cfg| edit::remove_profile(doc, cfg, &name));
+                    pending = app.update(reload(ctx, saved, t!("tui.deleted", name = name)));
                 }
                 Cmd::CheckKeys(providers) => spawn_key_checks(ctx, providers, tx.clone()),
             }
@@ -178,10 +171,21 @@ fn event_loop(
     }
 }
 
+/// One change to the config file, made against its current contents.
+fn save(
+    ctx: &Ctx,
+    change: impl FnOnce(&mut toml_edit::DocumentMut, &config::Config) -> Result<(), config::ConfigError>,
+) -> Result<(), config::ConfigError> {
+    store::update(&ctx.paths, |doc, presets| {
+        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
+        change(doc, &cfg)
+    })
+}
+
 /// Re-read the config after a save; the status line says what happened.
-fn reload(ctx: &Ctx, saved: Result<String, config::ConfigError>) -> Msg {
-    match saved.and_then(|done| config::load(&ctx.paths).map(|(c, _)| (c, done))) {
-        Ok((cfg, _done)) => Msg::Loaded(Box::new(cfg)),
+fn reload(ctx: &Ctx, saved: Result<(), config::ConfigError>, done: String) -> Msg {
+    match saved.and_then(|()| config::load(&ctx.paths)) {
+        Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
         Err(e) => Msg::Failed(e.to_string()),
     }
 }

@@ -127,6 +127,16 @@ fn reload_keeps_the_selection_and_reports_failures() {
     let cfg = mk_config(&THREE.replace("[profiles.deepseek]", "[profiles.aaa]"));
     app.update(Msg::Loaded(Box::new(cfg)));
     assert_eq!(app.current().unwrap().name, "kimi");
+    let cfg = mk_config(&THREE.replace("default = \"kimi\"", "default = \"mixed\""));
+    app.update(Msg::Saved(
+        Box::new(cfg),
+        "`mixed` is now the default profile.".into(),
+    ));
+    assert_eq!(app.default.as_deref(), Some("mixed"));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("`mixed` is now the default profile.")
+    );
     app.update(Msg::Failed("disk full".into()));
     assert_eq!(app.status.as_deref(), Some("disk full"));
     app.update(Msg::NotYet("tui.feature_new"));
