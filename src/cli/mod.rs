@@ -58,6 +58,18 @@ pub enum Command {
     /// Print export lines for a profile that needs no proxy (direct
     /// Anthropic, Bedrock, Vertex).
     Env(EnvArgs),
+    /// Check a profile end to end: a tiny streamed conversation and a tool
+    /// call through the same proxy `run` uses.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Print the steps as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -316,6 +328,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     };
     match command {
         Command::Run(a) => return run_claude(a, ctx),
+        Command::Test(a) => return test_profile(a, ctx, out),
         Command::Profile(cmd) => profile::run(cmd, ctx, out)?,
         Command::Provider(cmd) => provider::run(cmd, ctx, out)?,
         Command::Key(cmd) => key::run(cmd, ctx, out)?,
@@ -330,6 +343,60 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         }
     }
     Ok(0)
+}
+
+/// `ccswitch test`: exit 0 when every step passed, 1 otherwise.
+fn test_profile(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
+    let (cfg, _) = crate::config::load(&ctx.paths)?;
+    let profile =
+        crate::launch::run::pick_profile(&cfg, a.profile.as_deref(), "launch.no_profile")?.clone();
+    let main = cfg.provider(&profile.main.provider)?.clone();
+    if !main.api.uses_base_url() {
+        return Err(CliError::Usage(t!(
+            "probe.not_proxied",
+            profile = profile.name,
+            api = main.api
+        )));
+    }
+    let token = crate::proxy::new_token();
+    let pcfg = crate::proxy::ProxyConfig::for_profile(
+        &cfg,
+        &profile.name,
+        &ctx.secrets,
+        &*ctx.env,
+        token.clone(),
+        std::sync::Arc::new(|_: &str| {}),
+    )
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let steps = rt.block_on(async {
+        let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let base = format!("http://{}", handle.addr);
+        use secrecy::ExposeSecret;
+        let steps =
+            crate::launch::probe::probe(&base, token.expose_secret(), &profile.main.model).await;
+        handle.shutdown().await;
+        Ok::<_, CliError>(steps)
+    })?;
+    if a.json {
+        json(out, &steps)?;
+    } else {
+        for line in crate::launch::probe::render(
+            &profile.name,
+            &main.display_name,
+            &profile.main.model,
+            &steps,
+        ) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(if steps.iter().all(|s| s.ok) { 0 } else { 1 })
 }
 
 fn run_claude(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {

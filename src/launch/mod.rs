@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod find;
+pub mod probe;
 pub mod run;
 pub mod shell;
 pub mod summary;

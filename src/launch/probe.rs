@@ -1,0 +1,250 @@
+//! `ccswitch test PROFILE`: a real, tiny conversation through the same
+//! proxy and translation `ccswitch run` uses, reported step by step in
+//! user terms (reached, authenticated, model accepted, streamed text, tool
+//! call, tool result round trip, latency).
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::proxy::translate::anthropic::{Delta, Event, OutBlock};
+use crate::proxy::translate::sse::SseDecoder;
+use crate::t;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// Stable id for `--json` (`reach`, `auth`, `model`, `stream`, `tool`, `tool_result`).
+    pub id: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+}
+
+fn step(id: &'static str, ok: bool, detail: String, ms: Option<u64>) -> Step {
+    Step { id, ok, detail, ms }
+}
+
+/// What one streamed request gave back.
+struct Answer {
+    text: String,
+    tool: Option<(String, String, Value)>,
+    first_token: Option<Duration>,
+    total: Duration,
+}
+
+/// Send one streamed Messages request to the proxy and collect the answer,
+/// or the error (status and message) it failed with.
+async fn ask(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: Value,
+) -> Result<Answer, (u16, String)> {
+    let t0 = Instant::now();
+    let resp = http
+        .post(format!("{base}/v1/messages"))
+        .bearer_auth(token)
+        .header("anthropic-version", "2023-06-01")
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| (0, e.to_string()))?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        let msg = v
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        return Err((status, msg));
+    }
+    let mut resp = resp;
+    let mut dec = SseDecoder::new();
+    let mut a = Answer {
+        text: String::new(),
+        tool: None,
+        first_token: None,
+        total: Duration::ZERO,
+    };
+    let mut tool_json = String::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| (0, e.to_string()))? {
+        for ev in dec.push(&chunk) {
+            let Ok(ev) = serde_json::from_str::<Event>(&ev.data) else {
+                continue;
+            };
+            match ev {
+                Event::ContentBlockStart {
+                    content_block: OutBlock::ToolUse { id, name, .. },
+                    ..
+                } => {
+                    a.tool = Some((id, name, Value::Null));
+                }
+                Event::ContentBlockDelta { delta, .. } => {
+                    a.first_token.get_or_insert(t0.elapsed());
+                    match delta {
+                        Delta::TextDelta { text } => a.text.push_str(&text),
+                        Delta::InputJsonDelta { partial_json } => tool_json.push_str(&partial_json),
+                        _ => {}
+                    }
+                }
+                Event::Error { error } => return Err((200, error.message)),
+                _ => {}
+            }
+        }
+    }
+    if let Some(tool) = a.tool.as_mut() {
+        tool.2 = serde_json::from_str(&tool_json).unwrap_or(Value::Null);
+    }
+    a.total = t0.elapsed();
+    Ok(a)
+}
+
+/// Turn a failed first request into the steps it decides, in user terms.
+fn failure_steps(status: u16, message: &str) -> Vec<Step> {
+    let raw = if message.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        message.to_string()
+    };
+    let (reach, auth, model) = match status {
+        0 | 502 | 504 => (Some(t!("probe.unreachable", raw = raw)), None, None),
+        401 | 403 => (None, Some(t!("probe.bad_key", raw = raw)), None),
+        404 => (None, None, Some(t!("probe.bad_model", raw = raw))),
+        _ => (None, None, Some(t!("probe.other", raw = raw))),
+    };
+    let mut out = Vec::new();
+    match reach {
+        Some(why) => return vec![step("reach", false, why, None)],
+        None => out.push(step("reach", true, String::new(), None)),
+    }
+    match auth {
+        Some(why) => {
+            out.push(step("auth", false, why, None));
+            return out;
+        }
+        None => out.push(step("auth", true, String::new(), None)),
+    }
+    out.push(step("model", false, model.unwrap_or_default(), None));
+    out
+}
+
+/// Run the probe against a running proxy.
+pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
+    let http = reqwest::Client::new();
+    let first = json!({
+        "model": model, "max_tokens": 256, "stream": true,
+        "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
+    });
+    let a = match ask(&http, base, token, first).await {
+        Ok(a) => a,
+        Err((status, msg)) => return failure_steps(status, &msg),
+    };
+    let ms = |d: Option<Duration>| d.map(|d| d.as_millis() as u64);
+    let mut steps = vec![
+        step("reach", true, String::new(), None),
+        step("auth", true, String::new(), None),
+        step("model", true, model.to_string(), None),
+        step(
+            "stream",
+            !a.text.trim().is_empty(),
+            t!(
+                "probe.streamed",
+                text = a.text.trim().chars().take(60).collect::<String>(),
+                total = a.total.as_millis()
+            ),
+            ms(a.first_token),
+        ),
+    ];
+    let tool = json!({
+        "name": "echo_number",
+        "description": "Echo a number back to the user.",
+        "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+    });
+    let ask_tool = json!({
+        "model": model, "max_tokens": 256, "stream": true, "tools": [tool.clone()],
+        "tool_choice": {"type": "any"},
+        "messages": [{"role": "user", "content": "Call echo_number with n = 42."}],
+    });
+    let call = match ask(&http, base, token, ask_tool).await {
+        Ok(Answer {
+            tool: Some(call), ..
+        }) => call,
+        Ok(_) => {
+            steps.push(step("tool", false, t!("probe.no_tool_call"), None));
+            return steps;
+        }
+        Err((status, msg)) => {
+            steps.push(step(
+                "tool",
+                false,
+                t!("probe.other", raw = format!("HTTP {status}: {msg}")),
+                None,
+            ));
+            return steps;
+        }
+    };
+    let (id, name, input) = call;
+    steps.push(step(
+        "tool",
+        input.get("n").and_then(Value::as_i64) == Some(42),
+        format!("{name} {input}"),
+        None,
+    ));
+    let follow = json!({
+        "model": model, "max_tokens": 256, "stream": true, "tools": [tool],
+        "messages": [
+            {"role": "user", "content": "Call echo_number with n = 42."},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": name, "input": input}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": id, "content": "42"}]},
+        ],
+    });
+    match ask(&http, base, token, follow).await {
+        Ok(a) => steps.push(step(
+            "tool_result",
+            !a.text.trim().is_empty() || a.tool.is_some(),
+            a.text.trim().chars().take(60).collect(),
+            None,
+        )),
+        Err((status, msg)) => steps.push(step(
+            "tool_result",
+            false,
+            t!("probe.other", raw = format!("HTTP {status}: {msg}")),
+            None,
+        )),
+    }
+    steps
+}
+
+/// Human-readable lines for a probe result.
+pub fn render(profile: &str, provider: &str, model: &str, steps: &[Step]) -> Vec<String> {
+    let mut out = vec![t!(
+        "probe.header",
+        profile = profile,
+        provider = provider,
+        model = model
+    )];
+    for s in steps {
+        let mark = if s.ok {
+            t!("probe.ok")
+        } else {
+            t!("probe.fail")
+        };
+        let label = crate::i18n::text(match s.id {
+            "reach" => "probe.step_reach",
+            "auth" => "probe.step_auth",
+            "model" => "probe.step_model",
+            "stream" => "probe.step_stream",
+            "tool" => "probe.step_tool",
+            _ => "probe.step_tool_result",
+        });
+        let mut line = format!("  {mark:<5} {label:<24} {}", s.detail);
+        if let Some(ms) = s.ms {
+            line.push_str(&t!("probe.first_token", ms = ms));
+        }
+        out.push(line.trim_end().to_string());
+    }
+    out
+}
