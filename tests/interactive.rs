@@ -19,6 +19,34 @@ struct Tmux {
 // The scripts echo `CCSWITCH""_EXIT=$?`, so the typed command line itself
 // never matches the `CCSWITCH_EXIT=` that the shell prints afterwards.
 impl Tmux {
+    /// A detached session `t` of `w`×`h` running a plain bash.
+    fn start(name: &str, w: u16, h: u16) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("ccswitch-{name}-{}", std::process::id()),
+        };
+        let (w, h) = (w.to_string(), h.to_string());
+        let args = [
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "bash",
+            "--norc",
+            "--noprofile",
+        ];
+        let out = tmux.cmd(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new(support::require_program("tmux", "tmux"))
             .args(["-L", &self.socket])
@@ -78,9 +106,6 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     });
     std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
 
-    let tmux = Tmux {
-        socket: format!("ccswitch-test-{}", std::process::id()),
-    };
     let script = format!(
         "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?; stty -a",
         cwd = cwd.display(),
@@ -89,24 +114,7 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
         bin = support::BIN,
         claude = claude_bin().display(),
     );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tmux = Tmux::start("claude", 120, 40);
     tmux.send(&[&script, "Enter"]);
     // Claude Code's header names the model; then its input prompt is up.
     tmux.wait_for("up-main", Duration::from_secs(60));
@@ -142,32 +150,12 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
          [profiles.alpha]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
          [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
     );
-    let tmux = Tmux {
-        socket: format!("ccswitch-tui-{}", std::process::id()),
-    };
     let script = format!(
         "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
         home.path().display(),
         support::BIN
     );
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tmux = Tmux::start("tui", 80, 24);
     tmux.send(&[&script, "Enter"]);
     tmux.wait_for("Profiles (2/2)", Duration::from_secs(20));
     // The key check runs in the background and lands on screen.
