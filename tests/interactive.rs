@@ -65,6 +65,18 @@ impl Tmux {
         self.cmd(&args);
     }
 
+    fn wait_gone(&self, what: &str, limit: Duration) {
+        let t0 = Instant::now();
+        while self.capture().contains(what) {
+            assert!(
+                t0.elapsed() < limit,
+                "`{what}` stayed on screen:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn wait_for(&self, what: &str, limit: Duration) -> String {
         let t0 = Instant::now();
         loop {
@@ -171,6 +183,9 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     tmux.send(&["?"]);
     tmux.wait_for("this help", Duration::from_secs(10));
     tmux.send(&["Escape"]);
+    // An Escape and a `q` arriving in one read are one Alt-q key to the
+    // terminal parser; wait for the help to close before quitting.
+    tmux.wait_gone("this help", Duration::from_secs(10));
     tmux.send(&["q"]);
     let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
     assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");

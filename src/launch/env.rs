@@ -253,11 +253,6 @@ pub fn plan(
             }
         }
     }
-    if !p.set.contains_key("ANTHROPIC_API_KEY")
-        && !p.unset.contains(&"ANTHROPIC_API_KEY".to_string())
-    {
-        p.unset.push("ANTHROPIC_API_KEY".into());
-    }
     p.settings_env = p.set.clone();
     for k in BLANK_IN_SETTINGS {
         p.settings_env.entry(k.to_string()).or_default();

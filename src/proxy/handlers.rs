@@ -90,7 +90,7 @@ async fn read_request(
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
     let body_len = bytes.len();
-    if typed {
+    let (body, requested, stream) = if typed {
         let r: MessagesRequest = serde_json::from_slice(&bytes).map_err(|e| {
             if e.is_data() {
                 ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))
@@ -98,31 +98,25 @@ async fn read_request(
                 ProxyError::BadRequest(t!("proxy.bad_json", error = e))
             }
         })?;
-        if r.model.is_empty() {
-            return Err(ProxyError::BadRequest(t!("proxy.no_model")));
-        }
         let (requested, stream) = (r.model.clone(), r.stream.unwrap_or(false));
-        let body = Parsed::Typed(Box::new(r));
-        return Ok((
-            parts,
-            ClientRequest {
-                body,
-                body_len,
-                requested,
-                stream,
-            },
-        ));
-    }
-    let body = parse_object(&bytes)?;
-    let requested = match body.get("model") {
-        Some(Value::String(m)) if !m.is_empty() => m.clone(),
-        _ => return Err(ProxyError::BadRequest(t!("proxy.no_model"))),
+        (Parsed::Typed(Box::new(r)), requested, stream)
+    } else {
+        let body = parse_object(&bytes)?;
+        let requested = body
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        // `model` is checked first, as the typed parse would.
+        if !requested.is_empty() && !matches!(body.get("messages"), Some(Value::Array(_))) {
+            return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
+        }
+        let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+        (Parsed::Raw(body), requested, stream)
     };
-    if !matches!(body.get("messages"), Some(Value::Array(_))) {
-        return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
+    if requested.is_empty() {
+        return Err(ProxyError::BadRequest(t!("proxy.no_model")));
     }
-    let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
-    let body = Parsed::Raw(body);
     Ok((
         parts,
         ClientRequest {

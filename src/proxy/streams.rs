@@ -125,10 +125,17 @@ fn ping_interval(idle: Duration) -> Duration {
     (idle / 3).clamp(Duration::from_millis(50), Duration::from_secs(10))
 }
 
-fn encode_all(events: &[Event], out: &mut BytesMut) {
+/// Encode events into `out`; returns the message of an `error` event among
+/// them, for the request's log line.
+fn encode_all(events: &[Event], out: &mut BytesMut) -> Option<String> {
+    let mut error = None;
     for e in events {
         out.extend_from_slice(&encode(e));
+        if let Event::Error { error: body } = e {
+            error = Some(body.message.clone());
+        }
     }
+    error
 }
 
 /// What to do next when waiting on the upstream.
@@ -191,50 +198,39 @@ pub fn translated(
             return None;
         }
         let mut out = BytesMut::new();
+        let mut err = None;
         while out.is_empty() && !st.tr.is_done() {
             match next(&mut st.upstream, ping_interval(st.idle)).await {
                 Step::Data(b) => {
                     st.last_data = Instant::now();
                     for ev in st.decoder.push(&b) {
-                        encode_all(&st.tr.push_data(&ev.data), &mut out);
+                        err = err.or(encode_all(&st.tr.push_data(&ev.data), &mut out));
                     }
                     if st.decoder.overflowed() {
                         let e = ProxyError::BadUpstream(t!("proxy.event_too_large"));
-                        encode_all(&st.tr.fail(e.body()), &mut out);
+                        err = err.or(encode_all(&st.tr.fail(e.body()), &mut out));
                     }
                 }
-                Step::Failed(e) => encode_all(&st.tr.fail(e.body()), &mut out),
+                Step::Failed(e) => err = err.or(encode_all(&st.tr.fail(e.body()), &mut out)),
                 Step::Ended => {
                     for ev in st.decoder.finish() {
-                        encode_all(&st.tr.push_data(&ev.data), &mut out);
+                        err = err.or(encode_all(&st.tr.push_data(&ev.data), &mut out));
                     }
-                    encode_all(&st.tr.finish(), &mut out);
+                    err = err.or(encode_all(&st.tr.finish(), &mut out));
                 }
                 Step::Quiet if st.last_data.elapsed() >= st.idle => {
                     let e = ProxyError::Timeout(t!("proxy.idle_timeout", secs = st.idle.as_secs()));
-                    encode_all(&st.tr.fail(e.body()), &mut out);
+                    err = err.or(encode_all(&st.tr.fail(e.body()), &mut out));
                 }
-                Step::Quiet => encode_all(&[Event::Ping], &mut out),
+                Step::Quiet => err = err.or(encode_all(&[Event::Ping], &mut out)),
             }
         }
         if st.tr.is_done() {
-            let err = errored(&out);
             st.close(200, err);
         }
         Some((Ok::<_, Infallible>(Frame::data(out.freeze())), st))
     });
     sse_response(StreamBody::new(head.chain(rest)).boxed_unsync())
-}
-
-/// The message of the last `error` event in a chunk of SSE output, if any.
-fn errored(out: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(out).ok()?;
-    let at = text.rfind("event: error\n")?;
-    let data = text[at..].lines().nth(1)?.strip_prefix("data: ")?;
-    let v: serde_json::Value = serde_json::from_str(data).ok()?;
-    v.pointer("/error/message")
-        .and_then(|m| m.as_str())
-        .map(str::to_string)
 }
 
 struct Passthrough {
