@@ -1,6 +1,7 @@
-//! Durable file writes shared by the config and the plaintext key store.
+//! Durable file writes and lock files shared by the config, the plaintext
+//! key store and the launch history.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -39,4 +40,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Take an exclusive lock on the file `lock_path` (created if missing, never
+/// truncated), blocking until it is free. The lock is held until the returned
+/// file is dropped; the file itself stays behind, empty.
+pub fn lock_exclusive(lock_path: &Path) -> io::Result<File> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
+    lock.lock()?;
+    Ok(lock)
 }

@@ -8,9 +8,10 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::Home;
+use serde_json::json;
 use support::claude::claude_bin;
-use support::mock::Mock;
+use support::mock::{self, Mock};
+use support::{Home, SecretService};
 
 struct Tmux {
     socket: String,
@@ -63,6 +64,11 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend(keys);
         self.cmd(&args);
+    }
+
+    /// Text typed as-is (not key names).
+    fn type_text(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "t", "-l", text]);
     }
 
     fn wait_gone(&self, what: &str, limit: Duration) {
@@ -196,5 +202,125 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     assert!(
         modes.contains(&"icanon") && modes.contains(&"echo"),
         "terminal left raw:\n{screen}"
+    );
+}
+
+fn sse_text(t: &str) -> mock::Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+/// The whole first-run path a new user takes, in the real binary: pick a
+/// preset, type the base URL and the key (masked), fetch the model list
+/// from the provider, pick a model, save, test the connection, quit. The
+/// key must end up in the (real) keyring and nowhere on screen or on disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
+    const KEY: &str = "sk-typed-1234567";
+    let ss = SecretService::start();
+    let up = Mock::start().await;
+    up.push(mock::json(
+        200,
+        r#"{"object":"list","data":[{"id":"zeta-coder"},{"id":"mock-model-a"},{"id":"mock-model-b"}]}"#,
+    ));
+    let home = Home::new();
+    let env: String = ss.env().iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    let script = format!(
+        "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        home.path().display(),
+        support::BIN
+    );
+    let tmux = Tmux::start("tui-new", 80, 24);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("No profiles yet", Duration::from_secs(20));
+    tmux.send(&["n"]);
+    tmux.wait_for("Choose a provider", Duration::from_secs(10));
+    tmux.type_text("custom openai");
+    tmux.wait_for("> Custom (OpenAI-compatible)", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    // Straight to the key, which is masked as it is typed.
+    tmux.wait_for("> Key", Duration::from_secs(10));
+    tmux.type_text(KEY);
+    tmux.wait_for(&"•".repeat(KEY.len()), Duration::from_secs(10));
+    tmux.send(&["BTab"]);
+    tmux.send(&["BTab"]);
+    tmux.wait_for("> Base URL", Duration::from_secs(10));
+    tmux.type_text(&up.url("/v1"));
+    tmux.send(&["Tab"]);
+    tmux.send(&["Tab"]);
+    tmux.send(&["Tab"]);
+    tmux.wait_for("> Main model", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("mock-model-b", Duration::from_secs(20));
+    assert!(screen.contains("from the provider"), "{screen}");
+    tmux.type_text("model-a");
+    tmux.wait_for("filter: model-a", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("> Fast model", Duration::from_secs(10));
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved profile `custom-openai`", Duration::from_secs(20));
+    tmux.wait_for("found (keyring)", Duration::from_secs(20));
+
+    // The connection test, from the list, through the in-process proxy.
+    up.push(sse_text("pong"));
+    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+        "function": {"name": "echo_number", "arguments": "{\"n\": 42}"}}]}, "finish_reason": "tool_calls"}]})
+    .to_string();
+    up.push(mock::sse(&[&call, "[DONE]"]));
+    up.push(sse_text("The number is 42."));
+    tmux.send(&["t"]);
+    let screen = tmux.wait_for("All steps passed", Duration::from_secs(30));
+    assert!(screen.contains("\"pong\""), "{screen}");
+    tmux.send(&["Escape"]);
+    tmux.wait_gone("All steps passed", Duration::from_secs(10));
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+
+    let config = home.read_config();
+    assert!(
+        !config.contains(KEY),
+        "the key is not in config.toml:\n{config}"
+    );
+    let cfg: toml::Value = toml::from_str(&config).unwrap();
+    assert_eq!(cfg["default"].as_str(), Some("custom-openai"), "{config}");
+    let provider = &cfg["providers"]["custom-openai"];
+    assert_eq!(provider["preset"].as_str(), Some("custom-openai"));
+    assert_eq!(provider["base_url"].as_str(), Some(up.url("/v1").as_str()));
+    assert_eq!(
+        cfg["profiles"]["custom-openai"]["main"].as_str(),
+        Some("mock-model-a")
+    );
+    // The model list was fetched with the typed key, before anything was
+    // saved; the test after saving read the key back from the keyring.
+    let seen = up.seen();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[0].path, "/v1/models");
+    for r in &seen {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+    }
+    assert_eq!(seen[1].json()["model"], "mock-model-a");
+    let status = home.run_env(
+        &["key", "status"],
+        &ss.env()
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        status.stdout.contains("keyring"),
+        "{}{}",
+        status.stdout,
+        status.stderr
     );
 }

@@ -295,3 +295,119 @@ fn run_needs_a_profile_and_env_explains_proxy_profiles() {
         r.stdout
     );
 }
+
+/// A stand-in for claude: a script that exits at once with `code`.
+fn fake_claude(dir: &Path, code: i32) -> std::path::PathBuf {
+    let path = dir.join("claude");
+    std::fs::write(&path, format!("#!/bin/sh\nexit {code}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
+#[test]
+fn run_records_the_last_use_and_profile_list_shows_it() {
+    let home = Home::new();
+    // Port 9 (discard): nothing answers, and a launch must not need it to.
+    home.write_config(
+        "default = \"oa\"\n\
+         [providers.oa]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nkey = { env = \"UP_KEY\" }\n\
+         [profiles.oa]\nprovider = \"oa\"\nmain = \"oa-main\"\n\
+         [profiles.idle]\nprovider = \"oa\"\nmain = \"oa-main\"\n",
+    );
+    let config_before = home.read_config();
+    let last_used = |home: &Home| -> Vec<(String, Value)> {
+        let list = home.run(&["profile", "list", "--json"]).ok().json();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["last_used"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        last_used(&home),
+        [("oa".into(), Value::Null), ("idle".into(), Value::Null)]
+    );
+    let table = home.run(&["profile", "list"]).ok().stdout.clone();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].ends_with("FAST     LAST USED"), "{table}");
+    assert!(
+        lines[1].starts_with("*  oa ") && lines[1].ends_with(" -"),
+        "{table}"
+    );
+
+    // `ccswitch test` goes through the proxy too, but is not a launch.
+    let r = home.run_env(&["test", "idle"], &[("UP_KEY", "k")]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+
+    let bin = tempfile::tempdir().unwrap();
+    let claude = fake_claude(bin.path(), 3);
+    let before = std::time::SystemTime::now();
+    let r = home.run_env(
+        &[
+            "run",
+            "--claude",
+            claude.to_str().unwrap(),
+            "oa",
+            "-p",
+            "hi",
+        ],
+        &[("UP_KEY", "k")],
+    );
+    // Claude's own exit code still comes back; the launch was noted anyway.
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let after = std::time::SystemTime::now();
+
+    let got = last_used(&home);
+    assert_eq!(
+        got[1],
+        ("idle".into(), Value::Null),
+        "ccswitch test recorded"
+    );
+    let stamp = got[0].1.as_str().expect("oa was recorded").to_string();
+    assert!(stamp.ends_with('Z'), "{stamp}");
+    let when = humantime::parse_rfc3339(&stamp).unwrap();
+    // Whole seconds: `before` rounded down to its second.
+    let floor = before
+        - Duration::from_nanos(
+            before
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+                .into(),
+        );
+    assert!(floor <= when && when <= after, "{stamp}");
+    let table = home.run(&["profile", "list"]).ok().stdout.clone();
+    let oa_line = table.lines().find(|l| l.starts_with("*  oa ")).unwrap();
+    assert!(oa_line.ends_with("  just now"), "{table}");
+
+    // The launch wrote the state file in the data folder, not the config.
+    assert_eq!(home.read_config(), config_before);
+    let state = std::fs::read_to_string(home.path().join("state.toml")).unwrap();
+    assert!(state.contains("[last_used]"), "{state}");
+    assert!(state.contains(&format!("oa = \"{stamp}\"")), "{state}");
+
+    // A state file that cannot be written is a note in the log, not an error.
+    std::fs::remove_file(home.path().join("state.toml")).unwrap();
+    std::fs::create_dir(home.path().join("state.toml")).unwrap();
+    let r = home.run_env(
+        &["run", "--claude", claude.to_str().unwrap(), "oa"],
+        &[("UP_KEY", "k")],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(!r.stderr.contains("record"), "{}", r.stderr);
+    let log = std::fs::read_to_string(home.path().join("logs/ccswitch.log")).unwrap();
+    assert!(
+        log.contains("warning: could not record when this profile was last used"),
+        "{log}"
+    );
+    assert_eq!(last_used(&home)[0].1, Value::Null);
+}

@@ -208,6 +208,13 @@ pub enum ProviderCmd {
     },
     /// Add a provider from a preset (`ccswitch presets` lists them).
     Add(ProviderAddArgs),
+    /// List the models the provider offers now (asks its API).
+    Models {
+        name: String,
+        /// Print a JSON array instead of one id per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a provider no profile uses.
     #[command(alias = "remove")]
     Rm { name: String },
@@ -358,32 +365,8 @@ fn test_profile(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliEr
             api = main.api
         )));
     }
-    let token = crate::proxy::new_token();
-    let pcfg = crate::proxy::ProxyConfig::for_profile(
-        &cfg,
-        &profile.name,
-        &ctx.secrets,
-        &*ctx.env,
-        token.clone(),
-        std::sync::Arc::new(|_: &str| {}),
-    )
-    .map_err(|e| CliError::Failed(e.to_string()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    let steps = rt.block_on(async {
-        let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
-            .await
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        let base = format!("http://{}", handle.addr);
-        use secrecy::ExposeSecret;
-        let steps =
-            crate::launch::probe::probe(&base, token.expose_secret(), &profile.main.model).await;
-        handle.shutdown().await;
-        Ok::<_, CliError>(steps)
-    })?;
+    let steps = crate::launch::probe::probe_profile(&cfg, &profile.name, &ctx.secrets, &*ctx.env)
+        .map_err(CliError::Failed)?;
     if a.json {
         json(out, &steps)?;
     } else {

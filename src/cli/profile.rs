@@ -1,9 +1,11 @@
 //! `ccswitch profile ...`
 
 use std::io::Write;
+use std::time::SystemTime;
 
 use crate::config::edit::{self, ProfileChange, SlotValue};
 use crate::config::{self, Config, Presets, Profile, store};
+use crate::launch::history;
 use crate::t;
 
 use super::table::Table;
@@ -49,6 +51,7 @@ pub(super) fn current(
 
 fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
+    let last_used = history::load(&ctx.paths);
     if as_json {
         let rows: Vec<_> = cfg
             .profiles
@@ -60,6 +63,7 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
                     "provider": p.provider,
                     "main": p.main,
                     "fast": p.fast,
+                    "last_used": last_used.get(&p.name).copied().and_then(history::rfc3339),
                 })
             })
             .collect();
@@ -69,7 +73,8 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
         writeln!(out, "{}", t!("profile.none"))?;
         return Ok(());
     }
-    let mut table = Table::new(&[" ", "PROFILE", "PROVIDER", "MAIN", "FAST"]);
+    let now = SystemTime::now();
+    let mut table = Table::new(&[" ", "PROFILE", "PROVIDER", "MAIN", "FAST", "LAST USED"]);
     for p in cfg.profiles.values() {
         let mark = if cfg.default.as_deref() == Some(p.name.as_str()) {
             "*"
@@ -82,6 +87,9 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
             p.provider.clone(),
             slot_text(p, &p.main),
             slot_text(p, &p.fast),
+            last_used
+                .get(&p.name)
+                .map_or_else(|| "-".into(), |&then| history::ago(then, now)),
         ]);
     }
     table.write(out)?;
@@ -232,7 +240,7 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
             provider: Some(provider),
             description: args.description.clone(),
             slots: slots.clone(),
-            unset: Vec::new(),
+            ..Default::default()
         };
         edit::add_profile(doc, &cfg, &args.name, &change)?;
         if args.default || cfg.profiles.is_empty() {
@@ -264,6 +272,7 @@ fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), Cli
         description: args.description.clone(),
         slots,
         unset: args.unset.clone(),
+        ..Default::default()
     };
     let nothing = change.provider.is_none()
         && change.description.is_none()

@@ -5,6 +5,8 @@ use std::io::Write;
 use crate::config::edit::{self, ProviderChange};
 use crate::config::model::redact_url;
 use crate::config::{self, KeySpec, Provider, store};
+use crate::proxy::Upstream;
+use crate::proxy::models::{check_supported, list_models};
 use crate::t;
 
 use super::profile::current;
@@ -16,6 +18,7 @@ pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         ProviderCmd::List(a) => list(ctx, a.json, out),
         ProviderCmd::Show { name, json: j } => show(ctx, &name, j, out),
         ProviderCmd::Add(args) => add(ctx, args, out),
+        ProviderCmd::Models { name, json: j } => models(ctx, &name, j, out),
         ProviderCmd::Rm { name } => {
             store::update(&ctx.paths, |doc, presets| {
                 edit::remove_provider(doc, &current(doc, presets, ctx)?, &name)?;
@@ -131,6 +134,33 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
     Ok(())
 }
 
+/// `provider models NAME`: the live list, one id per line (or JSON).
+fn models(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let provider = cfg.provider(name)?.clone();
+    let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
+    // Before the key: a keyring prompt for a list we cannot fetch helps nobody.
+    check_supported(provider.api, &provider.name).map_err(|e| failed(&e))?;
+    // The key is found the way the proxy finds it.
+    let key = ctx.secrets.resolve(&provider, &*ctx.env)?.map(|k| k.secret);
+    let up = Upstream::new(provider, key).map_err(|e| failed(&e))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(&e))?;
+    let ids = rt.block_on(list_models(&up)).map_err(|e| failed(&e))?;
+    if as_json {
+        return json(out, &ids);
+    }
+    if ids.is_empty() {
+        eprintln!("{}", t!("models.empty", provider = name));
+    }
+    for id in &ids {
+        writeln!(out, "{id}")?;
+    }
+    Ok(())
+}
+
 fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let added = store::update(&ctx.paths, |doc, presets| {
         let cfg = current(doc, presets, ctx)?;
@@ -157,6 +187,7 @@ fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliE
             key_command: args.key_command.clone(),
             proxy: args.proxy.clone(),
             ca_file: args.ca_file.clone(),
+            ..Default::default()
         };
         edit::add_provider(doc, &cfg, &args.name, &change)?;
         let new = current(doc, presets, ctx)?;

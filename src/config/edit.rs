@@ -24,6 +24,9 @@ pub struct ProfileChange {
     pub provider: Option<String>,
     pub description: Option<String>,
     pub slots: Vec<(&'static str, SlotValue)>,
+    pub max_output_tokens: Option<u64>,
+    /// Replaces the profile's whole `env` table when set.
+    pub env: Option<Vec<(String, String)>>,
     /// Keys to remove (`fast`, `opus`, `description`, ...).
     pub unset: Vec<String>,
 }
@@ -36,8 +39,30 @@ pub struct ProviderChange {
     pub base_url: Option<String>,
     pub key_env: Option<String>,
     pub key_command: Option<String>,
+    /// Write `keyring = true` even where it is the default.
+    pub key_keyring: bool,
     pub proxy: Option<String>,
     pub ca_file: Option<String>,
+}
+
+/// Where a provider's key comes from, as one choice (the TUI's form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyChoice {
+    Keyring,
+    Env(String),
+    Command(String),
+    /// No key line (providers whose preset needs no key).
+    None,
+}
+
+/// Changes to an existing provider; `None` leaves a field alone, and
+/// `Some(None)` removes it.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderEdit {
+    pub base_url: Option<String>,
+    pub key: Option<KeyChoice>,
+    pub proxy: Option<Option<String>>,
+    pub ca_file: Option<Option<String>>,
 }
 
 /// The `[profiles]` or `[providers]` table, created implicit so the file
@@ -90,6 +115,20 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
     for (name, slot) in &change.slots {
         table.insert(name, slot_item(provider.as_deref(), slot));
     }
+    if let Some(n) = change.max_output_tokens {
+        table.insert("max_output_tokens", value(n as i64));
+    }
+    if let Some(env) = &change.env {
+        if env.is_empty() {
+            table.remove("env");
+        } else {
+            let mut t = InlineTable::new();
+            for (k, v) in env {
+                t.insert(k, v.as_str().into());
+            }
+            table.insert("env", value(t));
+        }
+    }
     for key in &change.unset {
         table.remove(key);
     }
@@ -140,6 +179,46 @@ pub fn edit_profile(
             table.insert(k, v.clone());
         }
     }
+    Ok(())
+}
+
+/// Give a profile a new name, keeping every field and the default mark.
+pub fn rename_profile(
+    doc: &mut DocumentMut,
+    config: &Config,
+    from: &str,
+    to: &str,
+) -> Result<(), ConfigError> {
+    copy_profile(doc, config, from, to)?;
+    section(doc, "profiles")?.remove(from);
+    if config.default.as_deref() == Some(from) {
+        doc.insert("default", value(to));
+    }
+    Ok(())
+}
+
+/// A new profile with every field of an existing one.
+pub fn copy_profile(
+    doc: &mut DocumentMut,
+    config: &Config,
+    from: &str,
+    to: &str,
+) -> Result<(), ConfigError> {
+    config.profile(from)?;
+    check_name(to)?;
+    if config.profiles.contains_key(to) {
+        return Err(ConfigError::Refused(t!("edit.profile_exists", name = to)));
+    }
+    let profiles = section(doc, "profiles")?;
+    let mut item = profiles
+        .get(from)
+        .cloned()
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = from)))?;
+    // Keep the copy's header out of the original's comments.
+    if let Some(t) = item.as_table_mut() {
+        t.decor_mut().clear();
+    }
+    profiles.insert(to, item);
     Ok(())
 }
 
@@ -199,6 +278,9 @@ pub fn add_provider(
     if let Some(cmd) = &change.key_command {
         key.insert("command", cmd.as_str().into());
     }
+    if change.key_keyring {
+        key.insert("keyring", true.into());
+    }
     if !key.is_empty() {
         table.insert("key", value(key));
     }
@@ -226,6 +308,54 @@ pub fn remove_provider(
         )));
     }
     section(doc, "providers")?.remove(name);
+    Ok(())
+}
+
+pub fn edit_provider(
+    doc: &mut DocumentMut,
+    config: &Config,
+    name: &str,
+    change: &ProviderEdit,
+) -> Result<(), ConfigError> {
+    config.provider(name)?;
+    let table = section(doc, "providers")?
+        .get_mut(name)
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))?;
+    if let Some(u) = &change.base_url {
+        table.insert("base_url", value(u.as_str()));
+    }
+    for (k, v) in [("proxy", &change.proxy), ("ca_file", &change.ca_file)] {
+        match v {
+            Some(Some(v)) => {
+                table.insert(k, value(v.as_str()));
+            }
+            Some(None) => {
+                table.remove(k);
+            }
+            None => {}
+        }
+    }
+    if let Some(key) = &change.key {
+        let mut t = InlineTable::new();
+        match key {
+            KeyChoice::Keyring => {
+                t.insert("keyring", true.into());
+            }
+            KeyChoice::Env(v) => {
+                t.insert("env", v.as_str().into());
+            }
+            KeyChoice::Command(c) => {
+                t.insert("command", c.as_str().into());
+            }
+            KeyChoice::None => {}
+        }
+        if t.is_empty() {
+            table.remove("key");
+        } else {
+            table.insert("key", value(t));
+        }
+    }
     Ok(())
 }
 

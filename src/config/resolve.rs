@@ -40,7 +40,7 @@ pub fn valid_name(name: &str) -> bool {
         && !name.starts_with(['-', '.'])
 }
 
-fn valid_env_name(name: &str) -> bool {
+pub fn valid_env_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

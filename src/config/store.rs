@@ -2,15 +2,15 @@
 //! `toml_edit` (comments and order survive), validated, backed up to
 //! `config.toml.bak`, then replaced atomically (temp file, fsync, rename).
 
-use std::fs::OpenOptions;
 use std::path::Path;
 
 use toml_edit::DocumentMut;
 
 use super::error::ConfigError;
+use super::model::Config;
 use super::presets::Presets;
 use super::{parse, parse_raw, read_optional};
-use crate::fsutil::{create_private_dir, write_atomic};
+use crate::fsutil::{create_private_dir, lock_exclusive, write_atomic};
 use crate::paths::Paths;
 use crate::t;
 
@@ -27,30 +27,9 @@ pub fn update<T, E: From<ConfigError>>(
     let dir = file.parent().unwrap_or(Path::new("."));
     create_private_dir(dir).map_err(|e| ConfigError::io(dir, e))?;
     let lock_path = dir.join(".config.toml.lock");
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| ConfigError::io(&lock_path, e))?;
-    lock.lock().map_err(|e| ConfigError::io(&lock_path, e))?;
+    let lock = lock_exclusive(&lock_path).map_err(|e| ConfigError::io(&lock_path, e))?;
 
-    let old = read_optional(file)?;
-    let old_src = old.as_deref().unwrap_or("");
-    // Stage one must pass before we touch anything: never overwrite a file
-    // that did not parse.
-    parse_raw(file, old_src)?;
-    let mut doc: DocumentMut = if old.is_some() {
-        old_src
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
-                loc: super::Location::from_span(file, old_src, e.span()),
-                message: e.message().to_string(),
-                hint: t!("config.hint_syntax"),
-            })?
-    } else {
-        DocumentMut::new()
-    };
+    let (old, mut doc) = read_doc(file)?;
     let presets = Presets::load(&paths.presets_file)?;
     let out = edit(&mut doc, &presets)?;
     let new_src = match &old {
@@ -69,6 +48,40 @@ pub fn update<T, E: From<ConfigError>>(
     write_atomic(file, new_src.as_bytes()).map_err(|e| ConfigError::io(file, e))?;
     drop(lock);
     Ok(out)
+}
+
+/// The current file's text (absent: `None`) and its editable document.
+fn read_doc(file: &Path) -> Result<(Option<String>, DocumentMut), ConfigError> {
+    let old = read_optional(file)?;
+    let old_src = old.as_deref().unwrap_or("");
+    // Stage one must pass before we touch anything: never overwrite a file
+    // that did not parse.
+    parse_raw(file, old_src)?;
+    let doc = if old.is_some() {
+        old_src
+            .parse()
+            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+                loc: super::Location::from_span(file, old_src, e.span()),
+                message: e.message().to_string(),
+                hint: t!("config.hint_syntax"),
+            })?
+    } else {
+        DocumentMut::new()
+    };
+    Ok((old, doc))
+}
+
+/// What the config would be after `edit`, without writing anything (the
+/// TUI tests an unsaved form with it).
+pub fn preview<E: From<ConfigError>>(
+    paths: &Paths,
+    edit: impl FnOnce(&mut DocumentMut, &Presets) -> Result<(), E>,
+) -> Result<Config, E> {
+    let file = &paths.config_file;
+    let (_, mut doc) = read_doc(file)?;
+    let presets = Presets::load(&paths.presets_file)?;
+    edit(&mut doc, &presets)?;
+    Ok(parse(file, &doc.to_string(), &presets)?)
 }
 
 const NEW_FILE_HEADER: &str = "\

@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod find;
+pub mod history;
 pub mod probe;
 pub mod run;
 pub mod shell;

@@ -218,6 +218,59 @@ pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
     steps
 }
 
+/// Start the proxy for `profile` in-process (as `ccswitch run` does),
+/// probe it, and stop it. Blocks; run it off any UI thread.
+pub fn probe_profile(
+    cfg: &crate::config::Config,
+    profile: &str,
+    secrets: &crate::secrets::Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Step>, String> {
+    use secrecy::ExposeSecret;
+    let model = cfg
+        .profile(profile)
+        .map_err(|e| e.to_string())?
+        .main
+        .model
+        .clone();
+    let token = crate::proxy::new_token();
+    let pcfg = crate::proxy::ProxyConfig::for_profile(
+        cfg,
+        profile,
+        secrets,
+        env,
+        token.clone(),
+        std::sync::Arc::new(|_: &str| {}),
+    )
+    .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
+            .await
+            .map_err(|e| e.to_string())?;
+        let base = format!("http://{}", handle.addr);
+        let steps = probe(&base, token.expose_secret(), &model).await;
+        handle.shutdown().await;
+        Ok(steps)
+    })
+}
+
+/// What a step checks, in the user's language.
+pub fn step_label(id: &str) -> &'static str {
+    crate::i18n::text(match id {
+        "reach" => "probe.step_reach",
+        "auth" => "probe.step_auth",
+        "model" => "probe.step_model",
+        "stream" => "probe.step_stream",
+        "tool" => "probe.step_tool",
+        _ => "probe.step_tool_result",
+    })
+}
+
 /// Human-readable lines for a probe result.
 pub fn render(profile: &str, provider: &str, model: &str, steps: &[Step]) -> Vec<String> {
     let mut out = vec![t!(
@@ -232,14 +285,7 @@ pub fn render(profile: &str, provider: &str, model: &str, steps: &[Step]) -> Vec
         } else {
             t!("probe.fail")
         };
-        let label = crate::i18n::text(match s.id {
-            "reach" => "probe.step_reach",
-            "auth" => "probe.step_auth",
-            "model" => "probe.step_model",
-            "stream" => "probe.step_stream",
-            "tool" => "probe.step_tool",
-            _ => "probe.step_tool_result",
-        });
+        let label = step_label(s.id);
         let mut line = format!("  {mark:<5} {label:<24} {}", s.detail);
         if let Some(ms) = s.ms {
             line.push_str(&t!("probe.first_token", ms = ms));

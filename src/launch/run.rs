@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
@@ -207,6 +207,13 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
                 None,
             )
         };
+        // "Last used" is a convenience: failing to note it never stops a launch.
+        if let Err(e) = super::history::record(&ctx.paths, &profile.name, SystemTime::now()) {
+            log(&format!(
+                "warning: {}",
+                t!("history.record_failed", error = e)
+            ));
+        }
         let plan = plan(&cfg, &profile, &mode, &*ctx.env);
         for w in &plan.warnings {
             log(&format!("warning: {w}"));

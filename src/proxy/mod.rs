@@ -5,6 +5,7 @@
 
 mod error;
 mod handlers;
+pub mod models;
 pub mod passthrough;
 pub mod route;
 mod server;
@@ -12,7 +13,7 @@ pub mod stats;
 mod streams;
 pub mod tokens;
 pub mod translate;
-mod upstream;
+pub mod upstream;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

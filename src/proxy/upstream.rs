@@ -74,7 +74,16 @@ impl Upstream {
 
     /// A POST with the provider's auth and extra headers.
     pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        let mut rb = self.client.post(url);
+        self.request(reqwest::Method::POST, url)
+    }
+
+    /// A GET with the provider's auth and extra headers.
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.client.request(method, url);
         if let Some(key) = &self.key {
             let k = key.expose_secret();
             rb = match self.provider.auth {

@@ -5,7 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{SecretError, SecretStore};
 
-/// An in-process store for tests. Never used by the binary.
+/// An in-process store: tests, and a key typed into the TUI form that is
+/// tried out before it is saved anywhere.
 #[derive(Default)]
 pub struct MemoryStore {
     keys: Mutex<HashMap<String, String>>,

@@ -3,7 +3,14 @@
 //! checks) are commands the run loop performs, whose results come back as
 //! messages.
 
-use crate::config::{Api, Config, KeySpec};
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use super::form::Form;
+use super::picker::Picker;
+use super::plan::{Plan, ProviderPlan};
+use crate::config::{Api, Config, KeySpec, Presets};
+use crate::launch::probe::Step;
 
 /// What the key column says about a provider's key (never the key).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +42,22 @@ pub struct Row {
 pub enum Overlay {
     Help,
     ConfirmDelete(String),
+    /// Esc on a form with changes: discard them?
+    ConfirmDiscard,
+}
+
+/// The connection test screen.
+#[derive(Clone, Debug)]
+pub struct TestView {
+    pub profile: String,
+    pub provider: String,
+    pub model: String,
+    /// Which request the results must belong to.
+    pub seq: u64,
+    /// `None` while running; `Err` when the test could not start.
+    pub result: Option<Result<Vec<Step>, String>>,
+    /// Runs the same test again.
+    pub again: Cmd,
 }
 
 /// Everything that can happen.
@@ -42,6 +65,11 @@ pub enum Overlay {
 pub enum Msg {
     Up,
     Down,
+    Left,
+    Right,
+    /// Tab / Shift-Tab: next or previous field.
+    Next,
+    Prev,
     Home,
     End,
     /// Enter.
@@ -54,21 +82,35 @@ pub enum Msg {
     Cancel,
     Char(char),
     Backspace,
-    /// Keys the form screens will use; for now they explain where to go.
-    /// Holds the message-catalog key naming the feature.
-    NotYet(&'static str),
-    /// The config was (re)loaded.
-    Loaded(Box<Config>),
+    /// Clear the field (Ctrl-U).
+    Clear,
+    New,
+    Edit,
+    Duplicate,
+    /// Test the connection (`t` on the list, Ctrl-T in the form).
+    Test,
+    /// Save the form (Ctrl-S).
+    Save,
+    /// Time passes (spinners).
+    Tick,
+    /// The config was (re)loaded, with the presets and when each profile
+    /// was last used.
+    Loaded(Box<Config>, Box<Presets>),
+    LastUsed(HashMap<String, SystemTime>, SystemTime),
     /// A change was saved: the new config, and what to tell the user.
     Saved(Box<Config>, String),
     /// A config change failed; the message says why.
     Failed(String),
     /// A background key check finished for a provider.
     KeyChecked(String, KeyState),
+    /// A model list arrived (or could not be had).
+    Models(u64, Result<Vec<String>, String>),
+    /// A connection test finished.
+    Tested(u64, Result<Vec<Step>, String>),
 }
 
 /// Side effects for the run loop.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Cmd {
     Quit,
     Launch(String),
@@ -76,10 +118,38 @@ pub enum Cmd {
     Delete(String),
     /// Check the keys of these providers in the background.
     CheckKeys(Vec<String>),
+    /// Write the form to the config (and its key to the keyring).
+    Save(Box<Plan>),
+    /// Fetch the provider's model list in the background.
+    FetchModels(u64, Box<ProviderPlan>),
+    /// Test a saved profile.
+    TestProfile(u64, String),
+    /// Test an unsaved form.
+    TestPlan(u64, Box<Plan>),
 }
 
-#[derive(Debug, Default)]
+// Commands carry keys; equality is what tests need, by name only.
+impl PartialEq for Cmd {
+    fn eq(&self, other: &Cmd) -> bool {
+        use Cmd::*;
+        match (self, other) {
+            (Quit, Quit) => true,
+            (Launch(a), Launch(b))
+            | (SetDefault(a), SetDefault(b))
+            | (Delete(a), Delete(b))
+            | (TestProfile(_, a), TestProfile(_, b)) => a == b,
+            (CheckKeys(a), CheckKeys(b)) => a == b,
+            (Save(a), Save(b)) | (TestPlan(_, a), TestPlan(_, b)) => a.name == b.name,
+            (FetchModels(_, a), FetchModels(_, b)) => a.name == b.name,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug)]
 pub struct App {
+    pub config: Config,
+    pub presets: Presets,
     pub rows: Vec<Row>,
     pub default: Option<String>,
     /// Index into `visible()`.
@@ -90,6 +160,16 @@ pub struct App {
     /// One line for the user (result of the last action, or an error).
     pub status: Option<String>,
     pub keys: Vec<(String, KeyState)>,
+    pub last_used: HashMap<String, SystemTime>,
+    /// The clock as of the last tick, for "2 h ago" (rendering reads no clock).
+    pub now: Option<SystemTime>,
+    pub form: Option<Box<Form>>,
+    pub picker: Option<Picker>,
+    pub test: Option<TestView>,
+    /// Spinner frame.
+    pub tick: u64,
+    /// Numbers background requests, so late answers to old ones are dropped.
+    pub seq: u64,
 }
 
 fn rows(cfg: &Config) -> Vec<Row> {
@@ -127,9 +207,30 @@ fn rows(cfg: &Config) -> Vec<Row> {
 }
 
 impl App {
-    pub fn new(cfg: &Config) -> (App, Option<Cmd>) {
-        let mut app = App::default();
-        let cmd = app.update(Msg::Loaded(Box::new(cfg.clone())));
+    pub fn new(cfg: &Config, presets: &Presets) -> (App, Option<Cmd>) {
+        let mut app = App {
+            config: cfg.clone(),
+            presets: presets.clone(),
+            rows: Vec::new(),
+            default: None,
+            selected: 0,
+            filter: String::new(),
+            filtering: false,
+            overlay: None,
+            status: None,
+            keys: Vec::new(),
+            last_used: HashMap::new(),
+            now: None,
+            form: None,
+            picker: None,
+            test: None,
+            tick: 0,
+            seq: 0,
+        };
+        let cmd = app.update(Msg::Loaded(
+            Box::new(cfg.clone()),
+            Box::new(presets.clone()),
+        ));
         (app, cmd)
     }
 
@@ -160,15 +261,102 @@ impl App {
             .map_or(KeyState::Checking, |(_, k)| k.clone())
     }
 
+    /// Whether letters typed now are text rather than commands.
+    pub fn typing(&self) -> bool {
+        self.filtering || self.overlay.is_some() || self.form.is_some()
+    }
+
     fn clamp(&mut self) {
         let n = self.visible().len();
         self.selected = self.selected.min(n.saturating_sub(1));
     }
 
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
+        // Results of background work land whatever is on screen.
+        match msg {
+            Msg::Loaded(cfg, presets) => return self.loaded(*cfg, *presets),
+            Msg::LastUsed(map, now) => {
+                self.last_used = map;
+                self.now = Some(now);
+                return None;
+            }
+            Msg::Saved(cfg, done) => {
+                let presets = self.presets.clone();
+                let cmd = self.loaded(*cfg, presets);
+                self.form = None;
+                self.picker = None;
+                self.status = Some(done);
+                return cmd;
+            }
+            Msg::Failed(e) => {
+                self.status = Some(e);
+                return None;
+            }
+            Msg::KeyChecked(p, k) => {
+                match self.keys.iter_mut().find(|(n, _)| *n == p) {
+                    Some(slot) => slot.1 = k,
+                    None => self.keys.push((p, k)),
+                }
+                return None;
+            }
+            Msg::Tick => {
+                self.tick = self.tick.wrapping_add(1);
+                return None;
+            }
+            Msg::Models(seq, result) => {
+                self.models_arrived(seq, result);
+                return None;
+            }
+            Msg::Tested(seq, result) => {
+                if let Some(t) = self.test.as_mut().filter(|t| t.seq == seq) {
+                    t.result = Some(result);
+                }
+                return None;
+            }
+            _ => {}
+        }
         if let Some(overlay) = self.overlay.clone() {
             return self.update_overlay(overlay, msg);
         }
+        if self.test.is_some() {
+            return self.update_test(msg);
+        }
+        if self.picker.is_some() {
+            return self.update_picker(msg);
+        }
+        if self.form.is_some() {
+            return self.update_form(msg);
+        }
+        self.update_home(msg)
+    }
+
+    fn loaded(&mut self, cfg: Config, presets: Presets) -> Option<Cmd> {
+        let before = self.current().map(|r| r.name.clone());
+        self.rows = rows(&cfg);
+        self.default = cfg.default.clone();
+        if let Some(name) = before
+            && let Some(i) = self.visible().iter().position(|r| r.name == name)
+        {
+            self.selected = i;
+        }
+        self.clamp();
+        let mut providers: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !providers.contains(&r.provider) {
+                providers.push(r.provider.clone());
+            }
+        }
+        self.config = cfg;
+        self.presets = presets;
+        (!providers.is_empty()).then_some(Cmd::CheckKeys(providers))
+    }
+
+    fn update_home(&mut self, msg: Msg) -> Option<Cmd> {
         if self.filtering {
             match msg {
                 Msg::Char(c) => {
@@ -205,11 +393,24 @@ impl App {
                 self.selected = usize::MAX;
                 self.clamp();
             }
+            Msg::Activate if self.rows.is_empty() => self.open_form(None, false),
             Msg::Activate => return self.current().map(|r| Cmd::Launch(r.name.clone())),
             Msg::SetDefault => return self.current().map(|r| Cmd::SetDefault(r.name.clone())),
             Msg::Delete => {
                 if let Some(r) = self.current() {
                     self.overlay = Some(Overlay::ConfirmDelete(r.name.clone()));
+                }
+            }
+            Msg::New => self.open_form(None, false),
+            Msg::Edit | Msg::Duplicate => {
+                let name = self.current().map(|r| r.name.clone());
+                if name.is_some() {
+                    self.open_form(name, matches!(msg, Msg::Duplicate));
+                }
+            }
+            Msg::Test => {
+                if let Some(name) = self.current().map(|r| r.name.clone()) {
+                    return self.start_test_profile(name);
                 }
             }
             Msg::Filter => {
@@ -223,60 +424,29 @@ impl App {
                 self.clamp();
             }
             Msg::Cancel => return Some(Cmd::Quit),
-            Msg::NotYet(what) => {
-                self.status = Some(crate::t!("tui.not_yet", what = crate::i18n::text(what)));
-            }
-            Msg::Loaded(cfg) => {
-                let before = self.current().map(|r| r.name.clone());
-                self.rows = rows(&cfg);
-                self.default = cfg.default.clone();
-                if let Some(name) = before
-                    && let Some(i) = self.visible().iter().position(|r| r.name == name)
-                {
-                    self.selected = i;
-                }
-                self.clamp();
-                let mut providers: Vec<String> = Vec::new();
-                for r in &self.rows {
-                    if !providers.contains(&r.provider) {
-                        providers.push(r.provider.clone());
-                    }
-                }
-                return (!providers.is_empty()).then_some(Cmd::CheckKeys(providers));
-            }
-            Msg::Saved(cfg, done) => {
-                let cmd = self.update(Msg::Loaded(cfg));
-                self.status = Some(done);
-                return cmd;
-            }
-            Msg::Failed(e) => self.status = Some(e),
-            Msg::KeyChecked(p, k) => match self.keys.iter_mut().find(|(n, _)| *n == p) {
-                Some(slot) => slot.1 = k,
-                None => self.keys.push((p, k)),
-            },
-            Msg::Char(_) | Msg::Backspace => {}
+            _ => {}
         }
         None
     }
 
     fn update_overlay(&mut self, overlay: Overlay, msg: Msg) -> Option<Cmd> {
         match (overlay, msg) {
-            // Results of background work still land while an overlay is up.
-            (_, m @ (Msg::Loaded(_) | Msg::Saved(..) | Msg::KeyChecked(..) | Msg::Failed(_))) => {
-                let saved = self.overlay.take();
-                let cmd = self.update(m);
-                self.overlay = saved;
-                cmd
-            }
             (Overlay::ConfirmDelete(name), Msg::Char('y') | Msg::Activate) => {
                 self.overlay = None;
                 Some(Cmd::Delete(name))
             }
-            (Overlay::ConfirmDelete(_), _) => {
+            (Overlay::ConfirmDiscard, Msg::Char('y') | Msg::Activate) => {
+                self.overlay = None;
+                self.form = None;
+                self.picker = None;
+                self.status = None;
+                None
+            }
+            (Overlay::ConfirmDelete(_) | Overlay::ConfirmDiscard, _) => {
                 self.overlay = None;
                 None
             }
-            (Overlay::Help, Msg::Quit) => Some(Cmd::Quit),
+            (Overlay::Help, Msg::Quit) if self.form.is_none() => Some(Cmd::Quit),
             (Overlay::Help, _) => {
                 self.overlay = None;
                 None
@@ -285,5 +455,8 @@ impl App {
     }
 }
 
+mod flow;
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,11 @@
 //! message prints).
 
 pub mod app;
+pub mod form;
+pub mod picker;
+pub mod plan;
 pub mod view;
+mod work;
 
 use std::io::IsTerminal;
 use std::sync::mpsc;
@@ -23,20 +27,32 @@ pub fn key_to_msg(app: &App, key: KeyEvent) -> Option<Msg> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return Some(Msg::Quit);
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            // Ctrl-C quits from the list; on a form it asks first (Esc).
+            KeyCode::Char('c') if app.form.is_some() => Some(Msg::Cancel),
+            KeyCode::Char('c') => Some(Msg::Quit),
+            KeyCode::Char('s') => Some(Msg::Save),
+            KeyCode::Char('t') => Some(Msg::Test),
+            KeyCode::Char('u') => Some(Msg::Clear),
+            _ => None,
+        };
     }
-    // Typing into the filter or answering a dialog: letters are letters.
-    let typing = app.filtering || app.overlay.is_some();
     Some(match key.code {
         KeyCode::Up => Msg::Up,
         KeyCode::Down => Msg::Down,
+        KeyCode::Left => Msg::Left,
+        KeyCode::Right => Msg::Right,
+        KeyCode::Tab => Msg::Next,
+        KeyCode::BackTab => Msg::Prev,
         KeyCode::Home => Msg::Home,
         KeyCode::End => Msg::End,
         KeyCode::Enter => Msg::Activate,
         KeyCode::Esc => Msg::Cancel,
         KeyCode::Backspace => Msg::Backspace,
-        KeyCode::Char(c) if typing => Msg::Char(c),
+        KeyCode::F(1) => Msg::Help,
+        // Typing into a field, the filter or a dialog: letters are letters.
+        KeyCode::Char(c) if app.typing() => Msg::Char(c),
         KeyCode::Char('k') => Msg::Up,
         KeyCode::Char('j') => Msg::Down,
         KeyCode::Char('g') => Msg::Home,
@@ -46,10 +62,11 @@ pub fn key_to_msg(app: &App, key: KeyEvent) -> Option<Msg> {
         KeyCode::Char('/') => Msg::Filter,
         KeyCode::Char('?') => Msg::Help,
         KeyCode::Char('q') => Msg::Quit,
-        KeyCode::Char('n') => Msg::NotYet("tui.feature_new"),
-        KeyCode::Char('e') => Msg::NotYet("tui.feature_edit"),
-        KeyCode::Char('d') => Msg::NotYet("tui.feature_duplicate"),
-        KeyCode::Char('t') => Msg::NotYet("tui.feature_test"),
+        KeyCode::Char('n') => Msg::New,
+        KeyCode::Char('e') => Msg::Edit,
+        KeyCode::Char('d') => Msg::Duplicate,
+        KeyCode::Char('t') => Msg::Test,
+        KeyCode::Char(c) => Msg::Char(c),
         _ => return None,
     })
 }
@@ -108,8 +125,9 @@ pub fn run(ctx: &Ctx) -> Result<u8, CliError> {
     }
     // A broken config is reported like any command's error, before the
     // screen changes.
-    let (cfg, _) = config::load(&ctx.paths)?;
-    let (mut app, first) = App::new(&cfg);
+    let (cfg, presets) = config::load(&ctx.paths)?;
+    let (mut app, first) = App::new(&cfg, &presets);
+    app.update(last_used(ctx));
     let mut terminal = ratatui::try_init().map_err(|e| CliError::Failed(e.to_string()))?;
     let outcome = event_loop(&mut terminal, &mut app, first, ctx);
     ratatui::restore();
@@ -129,6 +147,15 @@ pub fn run(ctx: &Ctx) -> Result<u8, CliError> {
     }
 }
 
+fn last_used(ctx: &Ctx) -> Msg {
+    Msg::LastUsed(
+        crate::launch::history::load(&ctx.paths)
+            .into_iter()
+            .collect(),
+        std::time::SystemTime::now(),
+    )
+}
+
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
@@ -138,6 +165,7 @@ fn event_loop(
     let theme = view::Theme::from_env();
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut pending = first;
+    let mut ticks = 0u32;
     loop {
         if let Some(cmd) = pending.take() {
             match cmd {
@@ -151,7 +179,20 @@ fn event_loop(
                     let saved = save(ctx, |doc, cfg| edit::remove_profile(doc, cfg, &name));
                     pending = app.update(reload(ctx, saved, t!("tui.deleted", name = name)));
                 }
+                Cmd::Save(plan) => {
+                    let done = t!("form.saved", name = plan.name);
+                    let msg = match work::save_plan(ctx, &plan) {
+                        Ok(()) => reload(ctx, Ok(()), done),
+                        Err(e) => Msg::Failed(e),
+                    };
+                    pending = app.update(msg);
+                }
                 Cmd::CheckKeys(providers) => spawn_key_checks(ctx, providers, tx.clone()),
+                Cmd::FetchModels(seq, provider) => {
+                    work::fetch_models(ctx, seq, *provider, tx.clone())
+                }
+                Cmd::TestProfile(seq, name) => work::test_profile(ctx, seq, name, tx.clone()),
+                Cmd::TestPlan(seq, plan) => work::test_plan(ctx, seq, *plan, tx.clone()),
             }
             continue;
         }
@@ -161,12 +202,21 @@ fn event_loop(
         while let Ok(msg) = rx.try_recv() {
             pending = pending.or(app.update(msg));
         }
-        // Poll briefly so background results show up without a key press.
-        if event::poll(Duration::from_millis(100)).map_err(|e| CliError::Failed(e.to_string()))?
-            && let Event::Key(key) = event::read().map_err(|e| CliError::Failed(e.to_string()))?
-            && let Some(msg) = key_to_msg(app, key)
-        {
-            pending = pending.or(app.update(msg));
+        // Poll briefly so background results and spinners show up without
+        // a key press.
+        if event::poll(Duration::from_millis(100)).map_err(|e| CliError::Failed(e.to_string()))? {
+            if let Event::Key(key) = event::read().map_err(|e| CliError::Failed(e.to_string()))?
+                && let Some(msg) = key_to_msg(app, key)
+            {
+                pending = pending.or(app.update(msg));
+            }
+        } else {
+            app.update(Msg::Tick);
+            ticks += 1;
+            // "5 min ago" moves on while the screen is open.
+            if ticks.is_multiple_of(600) {
+                app.update(last_used(ctx));
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ fast = { provider = "local", model = "qwen3-coder" }
 "#;
 
 fn mk_app() -> App {
-    let (app, cmd) = App::new(&mk_config(THREE));
+    let (app, cmd) = App::new(&mk_config(THREE), &Presets::builtin());
     assert_eq!(cmd, Some(Cmd::CheckKeys(vec!["ds".into(), "moon".into()])));
     app
 }
@@ -125,7 +125,7 @@ fn reload_keeps_the_selection_and_reports_failures() {
     let mut app = mk_app();
     app.update(Msg::Down);
     let cfg = mk_config(&THREE.replace("[profiles.deepseek]", "[profiles.aaa]"));
-    app.update(Msg::Loaded(Box::new(cfg)));
+    app.update(Msg::Loaded(Box::new(cfg), Box::new(Presets::builtin())));
     assert_eq!(app.current().unwrap().name, "kimi");
     let cfg = mk_config(&THREE.replace("default = \"kimi\"", "default = \"mixed\""));
     app.update(Msg::Saved(
@@ -139,20 +139,16 @@ fn reload_keeps_the_selection_and_reports_failures() {
     );
     app.update(Msg::Failed("disk full".into()));
     assert_eq!(app.status.as_deref(), Some("disk full"));
-    app.update(Msg::NotYet("tui.feature_new"));
-    let status = app.status.clone().unwrap();
-    assert!(
-        status.contains("ccswitch profile") && status.starts_with("Creating a profile"),
-        "{status}"
-    );
 }
 
 #[test]
 fn empty_config() {
-    let (mut app, cmd) = App::new(&mk_config(""));
+    let (mut app, cmd) = App::new(&mk_config(""), &Presets::builtin());
     assert_eq!(cmd, None);
     assert!(app.current().is_none());
-    assert_eq!(app.update(Msg::Activate), None);
     assert_eq!(app.update(Msg::Delete), None);
     assert_eq!(app.overlay, None);
+    // Enter on the empty list starts a new profile at the provider list.
+    assert_eq!(app.update(Msg::Activate), None);
+    assert!(app.form.is_some() && app.picker.is_some());
 }

@@ -9,6 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use super::app::{App, KeyState, Overlay, Row};
 use crate::t;
 
+mod form;
+mod test;
+
 /// Colours, or none at all when `NO_COLOR` is set.
 #[derive(Clone, Copy, Debug)]
 pub struct Theme {
@@ -22,7 +25,7 @@ impl Theme {
         }
     }
 
-    fn fg(self, c: Color) -> Style {
+    pub(super) fn fg(self, c: Color) -> Style {
         if self.color {
             Style::new().fg(c)
         } else {
@@ -30,7 +33,7 @@ impl Theme {
         }
     }
 
-    fn selected(self) -> Style {
+    pub(super) fn selected(self) -> Style {
         if self.color {
             Style::new()
                 .bg(Color::Blue)
@@ -42,6 +45,12 @@ impl Theme {
     }
 }
 
+/// Braille spinner frames; one per 100 ms tick.
+pub(super) fn spinner(tick: u64) -> char {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    FRAMES[(tick % 10) as usize]
+}
+
 pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
     let [title, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -50,26 +59,46 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
         Constraint::Length(1),
     ])
     .areas(f.area());
+    let screen = if app.test.is_some() {
+        t!("tui.title_test")
+    } else if let Some(form) = &app.form {
+        form::title(form)
+    } else {
+        t!("tui.title")
+    };
     f.render_widget(
         Line::from(vec![
             Span::styled(
                 " ccswitch ",
                 theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
             ),
-            Span::raw(t!("tui.title")),
+            Span::raw(screen),
         ]),
         title,
     );
-    if app.rows.is_empty() {
-        draw_empty(f, body, theme);
+    let status_text = if let Some(t) = &app.test {
+        test::draw(f, app, t, body, theme);
+        String::new()
+    } else if let Some(fm) = &app.form {
+        form::draw(f, app, fm, body, theme);
+        app.status.clone().unwrap_or_else(|| form::status(app, fm))
     } else {
-        draw_home(f, app, body, theme);
-    }
-    let status_text = if app.filtering || !app.filter.is_empty() {
-        t!("tui.filter_line", filter = app.filter)
-    } else {
-        app.status.clone().unwrap_or_default()
+        if app.rows.is_empty() {
+            draw_empty(f, body, theme);
+        } else {
+            draw_home(f, app, body, theme);
+        }
+        if app.filtering || !app.filter.is_empty() {
+            t!("tui.filter_line", filter = app.filter)
+        } else {
+            app.status.clone().unwrap_or_default()
+        }
     };
+    if let Some(p) = &app.picker
+        && app.test.is_none()
+    {
+        form::draw_picker(f, app, p, theme);
+    }
     f.render_widget(
         Line::from(Span::styled(
             format!(" {status_text}"),
@@ -77,7 +106,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
         )),
         status,
     );
-    let keys = if app.rows.is_empty() {
+    let keys = if app.test.is_some() {
+        t!("tui.footer_test")
+    } else if app.picker.is_some() {
+        t!("tui.footer_picker")
+    } else if app.form.is_some() {
+        t!("tui.footer_form")
+    } else if app.rows.is_empty() {
         t!("tui.footer_empty")
     } else {
         t!("tui.footer")
@@ -87,8 +122,20 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
         footer,
     );
     match &app.overlay {
-        Some(Overlay::Help) => draw_help(f, theme),
-        Some(Overlay::ConfirmDelete(name)) => draw_confirm(f, name, theme),
+        Some(Overlay::Help) if app.form.is_some() => draw_help(f, &t!("tui.help_form"), theme),
+        Some(Overlay::Help) => draw_help(f, &t!("tui.help"), theme),
+        Some(Overlay::ConfirmDelete(name)) => draw_confirm(
+            f,
+            &t!("tui.confirm_title"),
+            &t!("tui.confirm_delete", name = name),
+            theme,
+        ),
+        Some(Overlay::ConfirmDiscard) => draw_confirm(
+            f,
+            &t!("tui.discard_title"),
+            &t!("tui.confirm_discard"),
+            theme,
+        ),
         None => {}
     }
 }
@@ -175,6 +222,14 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         label(t!("tui.key")),
         Span::styled(key_text, key_style),
     ]));
+    let used = match (app.last_used.get(&r.name), app.now) {
+        (Some(then), Some(now)) => crate::launch::history::ago(*then, now),
+        _ => t!("tui.never_used"),
+    };
+    lines.push(Line::from(vec![
+        label(t!("tui.last_used")),
+        Span::styled(used, theme.fg(Color::Gray)),
+    ]));
     lines.push(Line::from(""));
     for (slot, model, provider) in &r.slots {
         let mut spans = vec![
@@ -190,7 +245,7 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
 }
 
 /// A box of `w`×`h` cells centred in the screen, clipped to it.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -201,8 +256,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn draw_help(f: &mut Frame, theme: Theme) {
-    let text = t!("tui.help");
+fn draw_help(f: &mut Frame, text: &str, theme: Theme) {
     let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
     let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 2;
     let area = centered(f.area(), width, lines.len() as u16 + 2);
@@ -214,14 +268,14 @@ fn draw_help(f: &mut Frame, theme: Theme) {
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn draw_confirm(f: &mut Frame, name: &str, theme: Theme) {
+fn draw_confirm(f: &mut Frame, title: &str, text: &str, theme: Theme) {
     let area = centered(f.area(), 50, 5);
     f.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(t!("tui.confirm_title"))
+        .title(title.to_string())
         .border_style(theme.fg(Color::Red));
-    let p = Paragraph::new(t!("tui.confirm_delete", name = name))
+    let p = Paragraph::new(text.to_string())
         .block(block)
         .wrap(Wrap { trim: true });
     f.render_widget(p, area);

@@ -1,0 +1,553 @@
+//! A provider's live model list: `GET /v1/models` on Anthropic-kind
+//! providers (paginated), `GET /models` on OpenAI-kind ones, with the
+//! provider's own auth, proxy and CA. Used by `ccswitch provider models`.
+//!
+//! Failures are one short line a user can act on ([`ListError`]); the
+//! parsing is a pure function ([`parse_models`]).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Upstream;
+use crate::config::Api;
+use crate::config::model::redact_url;
+use crate::t;
+
+/// The whole listing (every page) must finish within this.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Anthropic's list is paginated; more pages than this is not a model list
+/// anyone reads, so the rest is left off.
+const MAX_PAGES: usize = 10;
+/// Anthropic's largest page.
+const PAGE_LIMIT: &str = "1000";
+const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Longest provider message quoted in an error.
+const MAX_MESSAGE: usize = 300;
+
+/// Why a provider's model list could not be fetched. Each renders as one
+/// line naming the provider and what to check.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    /// Bedrock and Vertex are not reached through a base URL.
+    #[error("{}", t!("models.unsupported", provider = provider, api = api))]
+    Unsupported { provider: String, api: Api },
+    /// DNS, refused connection, TLS or proxy failure.
+    #[error("{}", t!("models.unreachable", provider = provider, host = host, cause = cause))]
+    Unreachable {
+        provider: String,
+        host: String,
+        cause: String,
+    },
+    #[error("{}", t!("models.timeout", provider = provider, host = host, secs = secs))]
+    Timeout {
+        provider: String,
+        host: String,
+        secs: u64,
+    },
+    /// A non-2xx answer; `message` is the provider's own, else the status's
+    /// reason phrase.
+    #[error("{}", status_text(provider, *status, url, message))]
+    Status {
+        provider: String,
+        url: String,
+        status: u16,
+        message: String,
+    },
+    /// A 2xx answer whose body is not JSON (often a web page: wrong base_url).
+    #[error("{}", t!("models.not_json", provider = provider, url = url))]
+    NotJson { provider: String, url: String },
+    /// JSON, but no list of models in it.
+    #[error("{}", no_list_text(provider, url, message.as_deref()))]
+    NoList {
+        provider: String,
+        url: String,
+        message: Option<String>,
+    },
+}
+
+fn status_text(provider: &str, status: u16, url: &str, message: &str) -> String {
+    match status {
+        401 | 403 => t!(
+            "models.rejected_key",
+            provider = provider,
+            status = status,
+            message = message
+        ),
+        404 | 405 => t!(
+            "models.not_found",
+            provider = provider,
+            url = url,
+            status = status,
+            message = message
+        ),
+        _ => t!(
+            "models.status",
+            provider = provider,
+            url = url,
+            status = status,
+            message = message
+        ),
+    }
+}
+
+fn no_list_text(provider: &str, url: &str, message: Option<&str>) -> String {
+    match message {
+        Some(m) => t!(
+            "models.no_list_message",
+            provider = provider,
+            url = url,
+            message = m
+        ),
+        None => t!("models.no_list", provider = provider, url = url),
+    }
+}
+
+/// Whether a provider's model list can be fetched at all (before resolving
+/// its key, which may prompt a keyring).
+pub fn check_supported(api: Api, provider: &str) -> Result<(), ListError> {
+    match api {
+        Api::Anthropic | Api::Openai => Ok(()),
+        api @ (Api::Bedrock | Api::Vertex) => Err(ListError::Unsupported {
+            provider: provider.to_string(),
+            api,
+        }),
+    }
+}
+
+/// The provider's model ids, deduplicated and sorted (see [`parse_models`]),
+/// within [`TIMEOUT`].
+pub async fn list_models(up: &Upstream) -> Result<Vec<String>, ListError> {
+    list_models_within(up, TIMEOUT).await
+}
+
+/// [`list_models`] with another overall time limit.
+pub async fn list_models_within(up: &Upstream, limit: Duration) -> Result<Vec<String>, ListError> {
+    check_supported(up.provider.api, &up.provider.name)?;
+    match tokio::time::timeout(limit, fetch(up)).await {
+        Ok(r) => r.map(tidy),
+        Err(_) => Err(ListError::Timeout {
+            provider: up.provider.name.clone(),
+            host: host(up),
+            secs: limit.as_secs().max(1),
+        }),
+    }
+}
+
+/// Every page's ids, in the order the provider gave them.
+async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
+    let anthropic = up.provider.api == Api::Anthropic;
+    let url = up.url(if anthropic { "/v1/models" } else { "/models" });
+    let shown = display_url(&url);
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut rb = up.get(&url);
+        if anthropic {
+            let has_version = up
+                .provider
+                .headers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case("anthropic-version"));
+            if !has_version {
+                rb = rb.header("anthropic-version", ANTHROPIC_VERSION);
+            }
+            rb = rb.query(&[("limit", PAGE_LIMIT)]);
+            if let Some(a) = &after {
+                rb = rb.query(&[("after_id", a.as_str())]);
+            }
+        }
+        let resp = rb.send().await.map_err(|e| request_error(up, &e))?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| request_error(up, &e))?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| provider_message(&v))
+                .or_else(|| plain_text(&body))
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+            return Err(ListError::Status {
+                provider: up.provider.name.clone(),
+                url: shown,
+                status: status.as_u16(),
+                message,
+            });
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+            return Err(ListError::NotJson {
+                provider: up.provider.name.clone(),
+                url: shown,
+            });
+        };
+        let Some(page) = raw_ids(&v) else {
+            return Err(ListError::NoList {
+                provider: up.provider.name.clone(),
+                url: shown,
+                message: provider_message(&v),
+            });
+        };
+        let next = if anthropic {
+            next_page(&v, &page)
+        } else {
+            None
+        };
+        ids.extend(page);
+        match next {
+            // A server repeating its cursor would loop until the page cap.
+            Some(n) if after.as_deref() != Some(n.as_str()) => after = Some(n),
+            _ => break,
+        }
+    }
+    Ok(ids)
+}
+
+/// Anthropic's cursor: `last_id` while `has_more`.
+fn next_page(v: &Value, page: &[String]) -> Option<String> {
+    if v.get("has_more").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    v.get("last_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| page.last().cloned())
+}
+
+/// Parse one model-list body into model ids, deduplicated and sorted.
+///
+/// Accepts OpenAI/Anthropic `{"data":[{"id":..}]}`, Ollama-native
+/// `{"models":[{"name"|"model":..}]}` and a bare array of `{"id":..}`
+/// objects (plain strings are taken as ids too). A leading `models/` is
+/// stripped (Gemini's OpenAI layer says `models/gemini-2.5-pro`, but wants
+/// `gemini-2.5-pro` in requests). `None` when the body is not JSON or holds
+/// no list; an empty list is `Some(vec![])`.
+///
+/// Order: providers return their lists in undocumented and differing
+/// orders (Anthropic newest first, OpenAI arbitrary, Ollama by modification
+/// time, OpenRouter by its own ranking), so the result is sorted: the same
+/// provider gives the same output run after run, it diffs and greps well,
+/// and families (`deepseek-…`, `qwen3-…`) sit together in long lists. The
+/// sort ignores case, so `MiniMax-M3` or `Qwen/…` do not all go before the
+/// lowercase ids, and is stable, so ids differing only in case keep the
+/// provider's order. Duplicates (a model listed twice, or overlapping
+/// pages) are dropped first, keeping the first.
+pub fn parse_models(body: &[u8]) -> Option<Vec<String>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    raw_ids(&v).map(tidy)
+}
+
+/// The ids in one parsed body, in the provider's order.
+fn raw_ids(v: &Value) -> Option<Vec<String>> {
+    let (list, keys): (&Vec<Value>, &[&str]) = match v {
+        Value::Array(a) => (a, &["id"]),
+        Value::Object(o) => match (o.get("data"), o.get("models")) {
+            (Some(Value::Array(a)), _) => (a, &["id"]),
+            (None, Some(Value::Array(a))) => (a, &["name", "model"]),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let ids: Vec<String> = list
+        .iter()
+        .filter_map(|e| match e {
+            Value::String(s) => Some(s.as_str()),
+            Value::Object(o) => keys.iter().find_map(|k| o.get(*k)?.as_str()),
+            _ => None,
+        })
+        .map(|id| id.strip_prefix("models/").unwrap_or(id))
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect();
+    // A non-empty array with no id anywhere is something else.
+    if ids.is_empty() && !list.is_empty() {
+        return None;
+    }
+    Some(ids)
+}
+
+/// Deduplicate (first wins), then sort ignoring case, stably.
+fn tidy(ids: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<String> = ids
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    out.sort_by_cached_key(|id| id.to_lowercase());
+    out
+}
+
+/// The provider's own error text: `error.message`, `error` as a string,
+/// `message` or `detail` (FastAPI servers such as vLLM).
+fn provider_message(v: &Value) -> Option<String> {
+    v.pointer("/error/message")
+        .and_then(Value::as_str)
+        .or_else(|| v.get("error").and_then(Value::as_str))
+        .or_else(|| v.get("message").and_then(Value::as_str))
+        .or_else(|| v.get("detail").and_then(Value::as_str))
+        .map(one_line)
+        .filter(|m| !m.is_empty())
+}
+
+/// A short plain-text error body (`404 page not found`), never a web page.
+fn plain_text(body: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?.trim();
+    if s.is_empty() || s.starts_with('<') || s.starts_with('{') || s.starts_with('[') {
+        return None;
+    }
+    Some(one_line(s))
+}
+
+/// Whitespace collapsed to single spaces, cut at [`MAX_MESSAGE`] characters.
+fn one_line(s: &str) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(MAX_MESSAGE) {
+        Some((i, _)) => format!("{}…", &joined[..i]),
+        None => joined,
+    }
+}
+
+/// The URL for messages: no query, password hidden.
+fn display_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            u.set_query(None);
+            redact_url(&u)
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+/// `host[:port]` of the provider's base URL.
+fn host(up: &Upstream) -> String {
+    up.provider.base_url.as_ref().map_or_else(
+        || "-".to_string(),
+        |u| u[url::Position::BeforeHost..url::Position::AfterPort].to_string(),
+    )
+}
+
+fn request_error(up: &Upstream, e: &reqwest::Error) -> ListError {
+    let provider = up.provider.name.clone();
+    let host = host(up);
+    if e.is_timeout() {
+        return ListError::Timeout {
+            provider,
+            host,
+            secs: up.provider.timeouts.connect.as_secs().max(1),
+        };
+    }
+    // The innermost cause says what failed (refused, DNS, TLS); the outer
+    // layers repeat the URL. The key is in a header, so never in here.
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(s) = cause.source() {
+        cause = s;
+    }
+    ListError::Unreachable {
+        provider,
+        host,
+        cause: one_line(&cause.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(body: &str) -> Option<Vec<String>> {
+        parse_models(body.as_bytes())
+    }
+
+    fn v(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn openai_and_anthropic_data_lists() {
+        assert_eq!(
+            ids(r#"{"object":"list","data":[{"id":"gpt-5","object":"model"},{"id":"gpt-4.1"}]}"#),
+            v(&["gpt-4.1", "gpt-5"])
+        );
+        assert_eq!(
+            ids(
+                r#"{"data":[{"type":"model","id":"claude-opus-5","display_name":"Claude Opus 5"}],"has_more":false,"first_id":"claude-opus-5","last_id":"claude-opus-5"}"#
+            ),
+            v(&["claude-opus-5"])
+        );
+    }
+
+    #[test]
+    fn ollama_native_lists_use_name_or_model() {
+        assert_eq!(
+            ids(
+                r#"{"models":[{"name":"qwen3-coder:latest","model":"qwen3-coder:latest"},{"model":"gpt-oss:20b"}]}"#
+            ),
+            v(&["gpt-oss:20b", "qwen3-coder:latest"])
+        );
+    }
+
+    #[test]
+    fn bare_arrays_of_objects_or_strings() {
+        assert_eq!(ids(r#"[{"id":"b"},{"id":"a"}]"#), v(&["a", "b"]));
+        assert_eq!(ids(r#"["m1"]"#), v(&["m1"]));
+        assert_eq!(ids("[]"), v(&[]));
+    }
+
+    #[test]
+    fn gemini_models_prefix_is_stripped() {
+        assert_eq!(
+            ids(r#"{"data":[{"id":"models/gemini-2.5-pro"},{"id":"models/gemini-2.5-flash"}]}"#),
+            v(&["gemini-2.5-flash", "gemini-2.5-pro"])
+        );
+    }
+
+    #[test]
+    fn duplicates_go_and_the_sort_ignores_case_stably() {
+        assert_eq!(
+            ids(
+                r#"{"data":[{"id":"qwen3"},{"id":"MiniMax-M3"},{"id":"qwen3"},{"id":"deepseek"},{"id":"models/qwen3"}]}"#
+            ),
+            v(&["deepseek", "MiniMax-M3", "qwen3"])
+        );
+        // Equal ignoring case: the provider's order stays.
+        assert_eq!(ids(r#"["b","a","A"]"#), v(&["a", "A", "b"]));
+        assert_eq!(ids(r#"["b","A","a"]"#), v(&["A", "a", "b"]));
+    }
+
+    #[test]
+    fn entries_without_ids_are_skipped() {
+        assert_eq!(
+            ids(r#"{"data":[{"id":"x"},{"object":"model"},{"id":""},{"id":7}]}"#),
+            v(&["x"])
+        );
+        assert_eq!(ids(r#"{"data":[]}"#), v(&[]));
+    }
+
+    #[test]
+    fn anything_else_is_not_a_list() {
+        for body in [
+            "",
+            "<html>hi</html>",
+            "null",
+            "42",
+            r#"{"error":{"message":"nope"}}"#,
+            r#"{"data":{"id":"x"}}"#,
+            r#"{"data":[1,2]}"#,
+            r#"[{"name":"x"}]"#,
+        ] {
+            assert_eq!(ids(body), None, "{body}");
+        }
+    }
+
+    #[test]
+    fn provider_messages_in_their_usual_places() {
+        let m = |s: &str| provider_message(&serde_json::from_str(s).unwrap());
+        assert_eq!(
+            m(r#"{"error":{"message":"Invalid key","type":"auth"}}"#).as_deref(),
+            Some("Invalid key")
+        );
+        assert_eq!(
+            m(r#"{"error":"bad\n  token"}"#).as_deref(),
+            Some("bad token")
+        );
+        assert_eq!(
+            m(r#"{"message":"Forbidden"}"#).as_deref(),
+            Some("Forbidden")
+        );
+        assert_eq!(m(r#"{"detail":"Not Found"}"#).as_deref(), Some("Not Found"));
+        assert_eq!(m(r#"{"error":{"code":1}}"#), None);
+        assert_eq!(m(r#"{"error":"  "}"#), None);
+    }
+
+    #[test]
+    fn plain_text_bodies_but_not_web_pages() {
+        assert_eq!(
+            plain_text(b"404 page not found\n").as_deref(),
+            Some("404 page not found")
+        );
+        assert_eq!(plain_text(b"<!doctype html><p>x</p>"), None);
+        assert_eq!(plain_text(b"  "), None);
+        let long = one_line(&"x".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_MESSAGE + 1);
+    }
+
+    #[test]
+    fn anthropic_cursor() {
+        let page = vec!["a".to_string(), "b".to_string()];
+        let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+        assert_eq!(
+            next_page(&v(r#"{"has_more":true,"last_id":"z"}"#), &page).as_deref(),
+            Some("z")
+        );
+        assert_eq!(
+            next_page(&v(r#"{"has_more":true}"#), &page).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            next_page(&v(r#"{"has_more":false,"last_id":"z"}"#), &page),
+            None
+        );
+        assert_eq!(next_page(&v(r#"{"last_id":"z"}"#), &page), None);
+    }
+
+    #[test]
+    fn urls_for_messages_hide_query_and_password() {
+        assert_eq!(
+            display_url("https://u:secret@example.com/v1/models?limit=1000"),
+            "https://u:****@example.com/v1/models"
+        );
+    }
+
+    fn upstream(toml: &str) -> Upstream {
+        let cfg = crate::config::parse(
+            std::path::Path::new("config.toml"),
+            toml,
+            &crate::config::Presets::builtin(),
+        )
+        .unwrap();
+        Upstream::new(cfg.provider("up").unwrap().clone(), None).unwrap()
+    }
+
+    #[tokio::test]
+    async fn bedrock_and_vertex_are_not_listed() {
+        let up = upstream("[providers.up]\napi = \"bedrock\"\nregion = \"us-east-1\"\n");
+        let e = list_models(&up).await.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                ListError::Unsupported {
+                    api: Api::Bedrock,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out_within_the_limit() {
+        // Accepts, then never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hold = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                open.push(s);
+            }
+        });
+        let up = upstream(&format!(
+            "[providers.up]\napi = \"openai\"\nbase_url = \"http://{addr}/v1\"\n"
+        ));
+        let t0 = std::time::Instant::now();
+        let e = list_models_within(&up, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        match &e {
+            ListError::Timeout { host, .. } => assert_eq!(host, &addr.to_string()),
+            other => panic!("{other:?}"),
+        }
+        hold.abort();
+    }
+}

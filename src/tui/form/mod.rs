@@ -1,0 +1,508 @@
+//! The new / edit / duplicate profile form: its values, which fields show,
+//! inline validation, and the [`Plan`] a save turns into. Pure: it reads the
+//! loaded config and presets, and never touches files or the keyring.
+
+mod check;
+mod output;
+
+pub use check::parse_env;
+
+use crate::config::{Api, Config, Preset, Presets};
+use crate::t;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldId {
+    Name,
+    Provider,
+    BaseUrl,
+    Api,
+    KeyFrom,
+    Key,
+    Main,
+    Fast,
+    Description,
+    /// The "more options" row that shows or hides the fields below it.
+    More,
+    Opus,
+    Sonnet,
+    Haiku,
+    Subagent,
+    MaxOutput,
+    Proxy,
+    CaFile,
+    Env,
+}
+
+impl FieldId {
+    /// Fields that hold a model id (Enter opens the model picker).
+    pub fn is_model(self) -> bool {
+        matches!(
+            self,
+            FieldId::Main
+                | FieldId::Fast
+                | FieldId::Opus
+                | FieldId::Sonnet
+                | FieldId::Haiku
+                | FieldId::Subagent
+        )
+    }
+
+    /// Fields changed with ←/→ rather than typed into.
+    pub fn is_choice(self) -> bool {
+        matches!(self, FieldId::Api | FieldId::KeyFrom)
+    }
+
+    pub fn slot(self) -> Option<&'static str> {
+        Some(match self {
+            FieldId::Main => "main",
+            FieldId::Fast => "fast",
+            FieldId::Opus => "opus",
+            FieldId::Sonnet => "sonnet",
+            FieldId::Haiku => "haiku",
+            FieldId::Subagent => "subagent",
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFrom {
+    Keyring,
+    Env,
+    Command,
+    None,
+}
+
+impl KeyFrom {
+    pub fn label(self) -> String {
+        match self {
+            KeyFrom::Keyring => t!("form.key_from_keyring"),
+            KeyFrom::Env => t!("form.key_from_env"),
+            KeyFrom::Command => t!("form.key_from_command"),
+            KeyFrom::None => t!("form.key_from_none"),
+        }
+    }
+}
+
+/// Which provider the profile uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderSel {
+    None,
+    Existing(String),
+    /// A new provider made from this preset, under this name.
+    New {
+        preset: String,
+        name: String,
+    },
+}
+
+impl ProviderSel {
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ProviderSel::None => None,
+            ProviderSel::Existing(n) | ProviderSel::New { name: n, .. } => Some(n),
+        }
+    }
+}
+
+/// Everything the user can change. Compared with the values the form
+/// opened with to know whether there is anything to lose.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Values {
+    pub name: String,
+    pub provider: ProviderSel,
+    pub base_url: String,
+    pub api: Api,
+    pub key_from: KeyFrom,
+    /// The key itself (keyring), a variable name (env) or a command.
+    pub key: String,
+    pub main: String,
+    pub fast: String,
+    pub description: String,
+    pub opus: String,
+    pub sonnet: String,
+    pub haiku: String,
+    pub subagent: String,
+    pub max_output: String,
+    pub proxy: String,
+    pub ca_file: String,
+    /// `NAME=value` pairs separated by commas.
+    pub env: String,
+}
+
+// By hand, so a typed key never reaches a debug print or a panic message.
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Values")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("key_from", &self.key_from)
+            .field("main", &self.main)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    New,
+    Edit(String),
+    Duplicate(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub mode: Mode,
+    pub values: Values,
+    initial: Values,
+    pub focus: FieldId,
+    pub more: bool,
+    /// Set after a save attempt with errors, so untouched empty fields
+    /// only complain once the user tried to save.
+    pub tried: bool,
+}
+
+fn blank() -> Values {
+    Values {
+        name: String::new(),
+        provider: ProviderSel::None,
+        base_url: String::new(),
+        api: Api::Anthropic,
+        key_from: KeyFrom::Keyring,
+        key: String::new(),
+        main: String::new(),
+        fast: String::new(),
+        description: String::new(),
+        opus: String::new(),
+        sonnet: String::new(),
+        haiku: String::new(),
+        subagent: String::new(),
+        max_output: String::new(),
+        proxy: String::new(),
+        ca_file: String::new(),
+        env: String::new(),
+    }
+}
+
+/// A name not taken yet: `base`, else `base-2`, `base-3`, ...
+pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|n| !taken(n))
+        .expect("some suffix is free")
+}
+
+impl Form {
+    pub fn new_profile() -> Form {
+        Form::with(Mode::New, blank(), FieldId::Name)
+    }
+
+    /// Edit (or, with `duplicate`, copy) a saved profile.
+    pub fn from_profile(cfg: &Config, name: &str, duplicate: bool) -> Option<Form> {
+        let p = cfg.profiles.get(name)?;
+        let mut v = blank();
+        v.name = name.to_string();
+        v.provider = ProviderSel::Existing(p.provider.clone());
+        load_provider(&mut v, cfg, &p.provider);
+        let own = |s: &crate::config::Slot| {
+            if s.provider == p.provider {
+                s.model.clone()
+            } else {
+                // Other-provider slots are kept as they are (see `plan`).
+                String::new()
+            }
+        };
+        v.main = p.main.model.clone();
+        v.fast = own(&p.fast);
+        v.description = p.description.clone().unwrap_or_default();
+        v.opus = p.opus.as_ref().map(own).unwrap_or_default();
+        v.sonnet = p.sonnet.as_ref().map(own).unwrap_or_default();
+        v.haiku = p.haiku.as_ref().map(own).unwrap_or_default();
+        v.subagent = p.subagent.as_ref().map(own).unwrap_or_default();
+        v.max_output = p
+            .max_output_tokens
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        v.env = p
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mode = if duplicate {
+            v.name = free_name(&format!("{name}-copy"), |n| cfg.profiles.contains_key(n));
+            Mode::Duplicate(name.to_string())
+        } else {
+            Mode::Edit(name.to_string())
+        };
+        let mut form = Form::with(mode, v, FieldId::Name);
+        if duplicate {
+            // A copy is new: there is something to lose from the start.
+            form.initial.name.clear();
+        }
+        form.more = [&form.values.opus, &form.values.sonnet, &form.values.haiku]
+            .iter()
+            .any(|s| !s.is_empty())
+            || !form.values.subagent.is_empty()
+            || !form.values.max_output.is_empty()
+            || !form.values.proxy.is_empty()
+            || !form.values.ca_file.is_empty()
+            || !form.values.env.is_empty();
+        Some(form)
+    }
+
+    fn with(mode: Mode, values: Values, focus: FieldId) -> Form {
+        Form {
+            mode,
+            initial: values.clone(),
+            values,
+            focus,
+            more: false,
+            tried: false,
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.values != self.initial
+    }
+
+    /// The fields on screen, in order.
+    pub fn fields(&self, presets: &Presets) -> Vec<FieldId> {
+        use FieldId::*;
+        let mut out = vec![Name, Provider];
+        if self.values.provider != ProviderSel::None {
+            if self.values.api.uses_base_url() {
+                out.push(BaseUrl);
+            }
+            if let ProviderSel::New { preset, .. } = &self.values.provider
+                && presets.get(preset).is_some_and(|p| p.endpoints.len() > 1)
+            {
+                out.push(Api);
+            }
+            out.push(KeyFrom);
+            if self.values.key_from != self::KeyFrom::None {
+                out.push(Key);
+            }
+        }
+        out.extend([Main, Fast, Description, More]);
+        if self.more {
+            out.extend([Opus, Sonnet, Haiku, Subagent, MaxOutput, Proxy, CaFile, Env]);
+        }
+        out
+    }
+
+    pub fn text_mut(&mut self, f: FieldId) -> Option<&mut String> {
+        let v = &mut self.values;
+        Some(match f {
+            FieldId::Name => &mut v.name,
+            FieldId::BaseUrl => &mut v.base_url,
+            FieldId::Key => &mut v.key,
+            FieldId::Main => &mut v.main,
+            FieldId::Fast => &mut v.fast,
+            FieldId::Description => &mut v.description,
+            FieldId::Opus => &mut v.opus,
+            FieldId::Sonnet => &mut v.sonnet,
+            FieldId::Haiku => &mut v.haiku,
+            FieldId::Subagent => &mut v.subagent,
+            FieldId::MaxOutput => &mut v.max_output,
+            FieldId::Proxy => &mut v.proxy,
+            FieldId::CaFile => &mut v.ca_file,
+            FieldId::Env => &mut v.env,
+            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More => return None,
+        })
+    }
+
+    pub fn text(&self, f: FieldId) -> &str {
+        let v = &self.values;
+        match f {
+            FieldId::Name => &v.name,
+            FieldId::BaseUrl => &v.base_url,
+            FieldId::Key => &v.key,
+            FieldId::Main => &v.main,
+            FieldId::Fast => &v.fast,
+            FieldId::Description => &v.description,
+            FieldId::Opus => &v.opus,
+            FieldId::Sonnet => &v.sonnet,
+            FieldId::Haiku => &v.haiku,
+            FieldId::Subagent => &v.subagent,
+            FieldId::MaxOutput => &v.max_output,
+            FieldId::Proxy => &v.proxy,
+            FieldId::CaFile => &v.ca_file,
+            FieldId::Env => &v.env,
+            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More => "",
+        }
+    }
+
+    /// Move the focus by `delta` visible fields (wrapping).
+    pub fn step(&mut self, presets: &Presets, delta: isize) {
+        let fields = self.fields(presets);
+        let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        let n = fields.len() as isize;
+        self.focus = fields[((i + delta).rem_euclid(n)) as usize];
+    }
+
+    /// The key sources this provider may use.
+    pub fn key_choices(&self, cfg: &Config, presets: &Presets) -> Vec<KeyFrom> {
+        let mut out = vec![KeyFrom::Keyring, KeyFrom::Env, KeyFrom::Command];
+        if !self.needs_key(cfg, presets) {
+            out.push(KeyFrom::None);
+        }
+        out
+    }
+
+    fn preset<'a>(&self, cfg: &Config, presets: &'a Presets) -> Option<&'a Preset> {
+        let id = match &self.values.provider {
+            ProviderSel::New { preset, .. } => Some(preset.clone()),
+            ProviderSel::Existing(n) => cfg.providers.get(n).and_then(|p| p.preset.clone()),
+            ProviderSel::None => None,
+        }?;
+        presets.get(&id)
+    }
+
+    fn needs_key(&self, cfg: &Config, presets: &Presets) -> bool {
+        let api = self.values.api;
+        self.preset(cfg, presets).is_none_or(|p| p.needs_key)
+            && api != Api::Bedrock
+            && api != Api::Vertex
+    }
+
+    /// ←/→ on a choice field.
+    pub fn cycle(&mut self, cfg: &Config, presets: &Presets, delta: isize) {
+        match self.focus {
+            FieldId::KeyFrom => {
+                let choices = self.key_choices(cfg, presets);
+                let i = choices
+                    .iter()
+                    .position(|c| *c == self.values.key_from)
+                    .unwrap_or(0) as isize;
+                let next = choices[((i + delta).rem_euclid(choices.len() as isize)) as usize];
+                if next != self.values.key_from {
+                    self.values.key_from = next;
+                    // A key typed for the keyring must not become a variable name.
+                    self.values.key = self.default_key_text(cfg, presets);
+                }
+            }
+            FieldId::Api => {
+                let Some(p) = self.preset(cfg, presets) else {
+                    return;
+                };
+                let apis: Vec<Api> = p.apis().collect();
+                let i = apis.iter().position(|a| *a == self.values.api).unwrap_or(0) as isize;
+                let next = apis[((i + delta).rem_euclid(apis.len() as isize)) as usize];
+                let old_url = p.endpoint(self.values.api).and_then(|e| e.base_url.clone());
+                // Follow the endpoint unless the user typed their own URL.
+                if old_url.as_deref().unwrap_or("") == self.values.base_url {
+                    self.values.base_url = p
+                        .endpoint(next)
+                        .and_then(|e| e.base_url.clone())
+                        .unwrap_or_default();
+                }
+                self.values.api = next;
+            }
+            FieldId::More => self.more = !self.more,
+            _ => {}
+        }
+    }
+
+    /// What the key field holds when its source changes: the preset's
+    /// conventional variable name for env, otherwise nothing.
+    fn default_key_text(&self, cfg: &Config, presets: &Presets) -> String {
+        match self.values.key_from {
+            KeyFrom::Env => self
+                .preset(cfg, presets)
+                .and_then(|p| p.key_env.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// Use an existing provider, or a new one from a preset.
+    pub fn choose_provider(&mut self, cfg: &Config, presets: &Presets, sel: ProviderSel) {
+        let mut v = self.values.clone();
+        match &sel {
+            ProviderSel::Existing(name) => load_provider(&mut v, cfg, name),
+            ProviderSel::New { preset, .. } => {
+                let Some(p) = presets.get(preset) else {
+                    return;
+                };
+                v.api = p.api;
+                v.base_url = p
+                    .endpoint(p.api)
+                    .and_then(|e| e.base_url.clone())
+                    .unwrap_or_default();
+                v.key_from = if p.needs_key {
+                    KeyFrom::Keyring
+                } else {
+                    KeyFrom::None
+                };
+                v.key.clear();
+                v.proxy.clear();
+                v.ca_file.clear();
+            }
+            ProviderSel::None => {}
+        }
+        v.provider = sel;
+        // Suggested models replace models of the previous provider, not
+        // ones the user typed for this profile before choosing.
+        let preset = match &v.provider {
+            ProviderSel::New { preset, .. } => presets.get(preset),
+            ProviderSel::Existing(n) => cfg
+                .providers
+                .get(n)
+                .and_then(|p| p.preset.as_deref())
+                .and_then(|id| presets.get(id)),
+            ProviderSel::None => None,
+        };
+        if let Some(p) = preset {
+            if v.main.is_empty() || self.values.provider != ProviderSel::None {
+                v.main = p.suggested.main.clone().unwrap_or_default();
+            }
+            if v.fast.is_empty() || self.values.provider != ProviderSel::None {
+                v.fast = p.suggested.fast.clone().unwrap_or_default();
+            }
+        }
+        if v.name.is_empty()
+            && let Some(p) = preset
+        {
+            v.name = free_name(&p.id, |n| cfg.profiles.contains_key(n));
+        }
+        self.values = v;
+        let fields = self.fields(presets);
+        // Straight to what needs typing next.
+        self.focus = [FieldId::Key, FieldId::BaseUrl, FieldId::Main]
+            .into_iter()
+            .find(|f| {
+                fields.contains(f)
+                    && self.text(*f).is_empty()
+                    && self.values.key_from != KeyFrom::None
+            })
+            .unwrap_or(FieldId::Main);
+    }
+}
+
+/// Fill the provider-level fields from a saved provider.
+fn load_provider(v: &mut Values, cfg: &Config, name: &str) {
+    let Some(p) = cfg.providers.get(name) else {
+        return;
+    };
+    v.api = p.api;
+    v.base_url = p
+        .base_url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    (v.key_from, v.key) = match (&p.key.env, &p.key.command) {
+        (Some(e), _) => (KeyFrom::Env, e.clone()),
+        (None, Some(c)) => (KeyFrom::Command, c.clone()),
+        _ if p.key.is_none() => (KeyFrom::None, String::new()),
+        _ => (KeyFrom::Keyring, String::new()),
+    };
+    v.proxy = p.proxy.as_ref().map(|u| u.to_string()).unwrap_or_default();
+    v.ca_file = p
+        .ca_file
+        .as_ref()
+        .map(|c| c.display().to_string())
+        .unwrap_or_default();
+}

@@ -1,0 +1,145 @@
+//! A filterable list to pick from: providers and presets, or models. Typing
+//! filters; a model id that is not listed can always be typed in full.
+
+use super::form::FieldId;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PickFor {
+    Provider,
+    Model(FieldId),
+}
+
+/// A heading the items fall under, shown once above the first of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Saved,
+    Presets,
+    Suggested,
+    Listed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// What choosing it means (`existing:NAME`, `preset:ID`, a model id).
+    pub id: String,
+    pub label: String,
+    pub detail: String,
+    pub group: Group,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    /// Not fetching (provider pickers, or no list to fetch).
+    Idle,
+    /// In flight; results for other numbers are stale and dropped.
+    Loading(u64),
+    Done(usize),
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Picker {
+    pub purpose: PickFor,
+    pub items: Vec<Item>,
+    pub filter: String,
+    /// Index into `visible()`.
+    pub selected: usize,
+    pub fetch: Fetch,
+}
+
+impl Picker {
+    pub fn new(purpose: PickFor, items: Vec<Item>) -> Picker {
+        Picker {
+            purpose,
+            items,
+            filter: String::new(),
+            selected: 0,
+            fetch: Fetch::Idle,
+        }
+    }
+
+    /// Items whose id, label or detail contain every word of the filter.
+    pub fn visible(&self) -> Vec<&Item> {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.items
+            .iter()
+            .filter(|i| {
+                let hay = format!("{} {} {}", i.id, i.label, i.detail).to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .collect()
+    }
+
+    pub fn current(&self) -> Option<&Item> {
+        self.visible().get(self.selected).copied()
+    }
+
+    pub fn select_id(&mut self, id: &str) {
+        if let Some(i) = self.visible().iter().position(|it| it.id == id) {
+            self.selected = i;
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let n = self.visible().len();
+        if n == 0 {
+            self.selected = 0;
+            return;
+        }
+        self.selected = (self.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        self.filter.push(c);
+        self.selected = 0;
+    }
+
+    pub fn backspace(&mut self) {
+        self.filter.pop();
+        self.move_by(0);
+    }
+
+    /// Add fetched models after the suggestions, without repeating any.
+    pub fn add_listed(&mut self, ids: Vec<String>) {
+        let before = self.current().map(|i| i.id.clone());
+        let mut added = 0;
+        for id in ids {
+            if !self.items.iter().any(|i| i.id == id) {
+                self.items.push(Item {
+                    id: id.clone(),
+                    label: id,
+                    detail: String::new(),
+                    group: Group::Listed,
+                });
+                added += 1;
+            }
+        }
+        self.fetch = Fetch::Done(added);
+        if let Some(id) = before {
+            self.select_id(&id);
+        }
+    }
+
+    /// The value Enter picks: the highlighted item, or for models, what was
+    /// typed when nothing matches it.
+    pub fn chosen(&self) -> Option<String> {
+        match (self.current(), &self.purpose) {
+            (Some(i), _) => Some(i.id.clone()),
+            (None, PickFor::Model(_)) if !self.filter.trim().is_empty() => {
+                Some(self.filter.trim().to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The typed text itself (Tab), for an id that happens to match others.
+    pub fn typed(&self) -> Option<String> {
+        matches!(self.purpose, PickFor::Model(_))
+            .then(|| self.filter.trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+}

@@ -1,0 +1,83 @@
+//! A saved form as changes to the config document. Applied inside
+//! `store::update` (to save) or `store::preview` (to test or list models
+//! before saving), so both see exactly the same result.
+
+use std::path::Path;
+
+use secrecy::SecretString;
+use toml_edit::DocumentMut;
+
+use crate::config::edit::{self, ProfileChange, ProviderChange, ProviderEdit};
+use crate::config::{self, ConfigError, Presets};
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The profile being edited (its name before any rename).
+    pub original: Option<String>,
+    /// The profile being duplicated: its fields the form does not show
+    /// are copied too.
+    pub copy_from: Option<String>,
+    pub name: String,
+    pub provider: ProviderPlan,
+    pub profile: ProfileChange,
+}
+
+/// The provider side of a form: enough to list its models before the rest
+/// of the form is filled in.
+#[derive(Clone, Debug)]
+pub struct ProviderPlan {
+    pub name: String,
+    pub new: Option<ProviderChange>,
+    pub edit: Option<ProviderEdit>,
+    /// A key typed into the form, for the provider's keyring entry.
+    pub key: Option<SecretString>,
+}
+
+/// Apply only the provider part.
+pub fn apply_provider(
+    doc: &mut DocumentMut,
+    presets: &Presets,
+    file: &Path,
+    plan: &ProviderPlan,
+) -> Result<(), ConfigError> {
+    let cfg = config::parse(file, &doc.to_string(), presets)?;
+    if let Some(p) = &plan.new {
+        edit::add_provider(doc, &cfg, &plan.name, p)?;
+    }
+    if let Some(e) = &plan.edit {
+        edit::edit_provider(doc, &cfg, &plan.name, e)?;
+    }
+    Ok(())
+}
+
+/// Apply the plan to `doc`, checking each step against the config as it
+/// stands after the previous one.
+pub fn apply(
+    doc: &mut DocumentMut,
+    presets: &Presets,
+    file: &Path,
+    plan: &Plan,
+) -> Result<(), ConfigError> {
+    let current = |doc: &DocumentMut| config::parse(file, &doc.to_string(), presets);
+    apply_provider(doc, presets, file, &plan.provider)?;
+    let cfg = current(doc)?;
+    match (&plan.original, &plan.copy_from) {
+        (Some(old), _) => {
+            if *old != plan.name {
+                edit::rename_profile(doc, &cfg, old, &plan.name)?;
+            }
+        }
+        (None, Some(from)) => edit::copy_profile(doc, &cfg, from, &plan.name)?,
+        (None, None) => {
+            edit::add_profile(doc, &cfg, &plan.name, &plan.profile)?;
+            // The first profile is the one `ccswitch run` picks.
+            if cfg.profiles.is_empty() {
+                let cfg = current(doc)?;
+                edit::set_default(doc, &cfg, &plan.name)?;
+            }
+            return Ok(());
+        }
+    }
+    let cfg = current(doc)?;
+    edit::edit_profile(doc, &cfg, &plan.name, &plan.profile)
+}

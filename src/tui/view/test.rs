@@ -1,0 +1,77 @@
+//! The connection test screen: per-step results as `ccswitch test` prints
+//! them, with a spinner while it runs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{Theme, spinner};
+use crate::t;
+use crate::tui::app::{App, TestView};
+
+pub fn draw(f: &mut Frame, app: &App, test: &TestView, area: Rect, theme: Theme) {
+    let title = t!(
+        "probe.header",
+        profile = test.profile,
+        provider = test.provider,
+        model = test.model
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(theme.fg(Color::Cyan));
+    let mut lines = Vec::new();
+    match &test.result {
+        None => lines.push(Line::from(Span::styled(
+            format!("{} {}", spinner(app.tick), t!("tui.testing")),
+            theme.fg(Color::Yellow),
+        ))),
+        Some(Err(e)) => {
+            lines.push(Line::from(Span::styled(
+                t!("tui.test_not_started"),
+                theme.fg(Color::Red).add_modifier(Modifier::BOLD),
+            )));
+            lines.extend(e.lines().map(|l| Line::from(l.to_string())));
+        }
+        Some(Ok(steps)) => {
+            for s in steps {
+                let (mark, style) = if s.ok {
+                    ("✓", theme.fg(Color::Green))
+                } else {
+                    ("✗", theme.fg(Color::Red).add_modifier(Modifier::BOLD))
+                };
+                let mut detail = s.detail.clone();
+                if let Some(ms) = s.ms {
+                    detail.push_str(&t!("probe.first_token", ms = ms));
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark} "), style),
+                    Span::raw(format!("{:<24} ", crate::launch::probe::step_label(s.id))),
+                    Span::styled(detail, theme.fg(Color::Gray)),
+                ]));
+            }
+            let ok = steps.iter().all(|s| s.ok);
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                if ok {
+                    t!("tui.test_passed")
+                } else {
+                    t!("tui.test_failed")
+                },
+                if ok {
+                    theme.fg(Color::Green)
+                } else {
+                    theme.fg(Color::Red)
+                },
+            )));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
