@@ -170,6 +170,8 @@ pub struct App {
     pub tick: u64,
     /// Numbers background requests, so late answers to old ones are dropped.
     pub seq: u64,
+    /// A save is in flight: a second Ctrl-S must not save twice.
+    pub saving: bool,
 }
 
 fn rows(cfg: &Config) -> Vec<Row> {
@@ -226,6 +228,7 @@ impl App {
             test: None,
             tick: 0,
             seq: 0,
+            saving: false,
         };
         let cmd = app.update(Msg::Loaded(
             Box::new(cfg.clone()),
@@ -286,6 +289,7 @@ impl App {
                 return None;
             }
             Msg::Saved(cfg, done) => {
+                self.saving = false;
                 let presets = self.presets.clone();
                 let cmd = self.loaded(*cfg, presets);
                 self.form = None;
@@ -294,6 +298,7 @@ impl App {
                 return cmd;
             }
             Msg::Failed(e) => {
+                self.saving = false;
                 self.status = Some(e);
                 return None;
             }

@@ -179,14 +179,7 @@ fn event_loop(
                     let saved = save(ctx, |doc, cfg| edit::remove_profile(doc, cfg, &name));
                     pending = app.update(reload(ctx, saved, t!("tui.deleted", name = name)));
                 }
-                Cmd::Save(plan) => {
-                    let done = t!("form.saved", name = plan.name);
-                    let msg = match work::save_plan(ctx, &plan) {
-                        Ok(()) => reload(ctx, Ok(()), done),
-                        Err(e) => Msg::Failed(e),
-                    };
-                    pending = app.update(msg);
-                }
+                Cmd::Save(plan) => work::save(ctx, *plan, tx.clone()),
                 Cmd::CheckKeys(providers) => spawn_key_checks(ctx, providers, tx.clone()),
                 Cmd::FetchModels(seq, provider) => {
                     work::fetch_models(ctx, seq, *provider, tx.clone())

@@ -8,23 +8,38 @@ use super::app::Msg;
 use super::plan::{self, Plan, ProviderPlan};
 use crate::cli::Ctx;
 use crate::config::{self, ConfigError, store};
+use crate::paths::Paths;
 use crate::secrets::{FileStore, MemoryStore, SecretStore, Secrets};
 use crate::t;
 
+/// Save off the UI thread: a locked keyring can take seconds to answer.
+pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
+    let paths = ctx.paths.clone();
+    std::thread::spawn(move || {
+        let secrets = Secrets::system(&paths.credentials_file);
+        let msg = match save_plan(&paths, &secrets, &plan) {
+            Ok(()) => match config::load(&paths) {
+                Ok((cfg, _)) => Msg::Saved(Box::new(cfg), t!("form.saved", name = plan.name)),
+                Err(e) => Msg::Failed(e.to_string()),
+            },
+            Err(e) => Msg::Failed(e),
+        };
+        let _ = tx.send(msg);
+    });
+}
+
 /// Store the typed key first: if the keyring refuses, nothing is saved and
 /// the form stays open with everything the user typed.
-pub fn save_plan(ctx: &Ctx, plan: &Plan) -> Result<(), String> {
+pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
     if let Some(key) = &plan.provider.key {
-        ctx.secrets
+        secrets
             .keyring
             .set(&plan.provider.name, key)
             .map_err(|e| t!("form.key_not_stored", error = e))?;
     }
-    let file = ctx.paths.config_file.clone();
-    store::update(&ctx.paths, |doc, presets| {
-        plan::apply(doc, presets, &file, plan)
-    })
-    .map_err(|e: ConfigError| e.to_string())
+    let file = paths.config_file.clone();
+    store::update(paths, |doc, presets| plan::apply(doc, presets, &file, plan))
+        .map_err(|e: ConfigError| e.to_string())
 }
 
 fn env(k: &str) -> Option<String> {
@@ -104,4 +119,60 @@ pub fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
 /// Config errors span lines (file, line, hint); a picker has one.
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Presets;
+    use crate::secrets::SecretError;
+    use crate::tui::app::{App, Cmd, Msg};
+
+    struct NoKeyring;
+    impl SecretStore for NoKeyring {
+        fn name(&self) -> &'static str {
+            "keyring"
+        }
+        fn get(&self, _: &str) -> Result<Option<secrecy::SecretString>, SecretError> {
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &secrecy::SecretString) -> Result<(), SecretError> {
+            Err(SecretError::Unavailable {
+                cause: "no Secret Service on this bus".into(),
+            })
+        }
+        fn delete(&self, _: &str) -> Result<bool, SecretError> {
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn without_a_keyring_nothing_is_saved_and_the_message_says_what_to_do() {
+        crate::i18n::set_lang(crate::i18n::Lang::En);
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let cfg = config::parse(&paths.config_file, "", &Presets::builtin()).unwrap();
+        let (mut app, _) = App::new(&cfg, &Presets::builtin());
+        app.update(Msg::New);
+        for c in "deepseek".chars() {
+            app.update(Msg::Char(c));
+        }
+        app.update(Msg::Activate);
+        for c in "sk-1".chars() {
+            app.update(Msg::Char(c));
+        }
+        let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+            panic!("save")
+        };
+        let secrets = Secrets {
+            keyring: Box::new(NoKeyring),
+            file: Box::new(FileStore::new(&paths.credentials_file)),
+        };
+        let err = save_plan(&paths, &secrets, &plan).unwrap_err();
+        assert!(err.contains("environment variable"), "{err}");
+        assert!(!paths.config_file.exists(), "nothing written");
+        app.update(Msg::Failed(err));
+        assert!(app.form.is_some(), "the form and what was typed stay");
+        assert_eq!(app.form.as_ref().unwrap().values.key, "sk-1");
+    }
 }

@@ -85,6 +85,10 @@ impl App {
                 }
                 let plan = Box::new(form.plan(cfg));
                 if matches!(msg, Msg::Save) {
+                    if self.saving {
+                        return None;
+                    }
+                    self.saving = true;
                     self.status = Some(t!("form.saving"));
                     return Some(Cmd::Save(plan));
                 }

@@ -390,3 +390,17 @@ fn a_closed_first_picker_cancels_the_new_profile() {
     app.update(Msg::Cancel);
     assert!(app.form.is_none() && app.picker.is_none());
 }
+
+#[test]
+fn a_second_ctrl_s_while_saving_does_not_save_twice() {
+    let mut app = app_with(THREE);
+    app.update(Msg::Edit);
+    typed(&mut app, "z");
+    assert!(matches!(app.update(Msg::Save), Some(Cmd::Save(_))));
+    assert_eq!(app.update(Msg::Save), None);
+    app.update(Msg::Failed("disk full".into()));
+    assert!(
+        matches!(app.update(Msg::Save), Some(Cmd::Save(_))),
+        "after a failure, again"
+    );
+}
