@@ -56,6 +56,7 @@ fn mk_config(dir: &Path) -> StreamConfig {
         model: "claude-test".into(),
         input_estimate: 100,
         think_tags: false,
+        renamed_tools: Vec::new(),
     };
     let Ok(text) = fs::read_to_string(dir.join("config.json")) else {
         return cfg;
@@ -72,6 +73,9 @@ fn mk_config(dir: &Path) -> StreamConfig {
     }
     if let Some(b) = v["think_tags"].as_bool() {
         cfg.think_tags = b;
+    }
+    if let Some(r) = v.get("renamed_tools") {
+        cfg.renamed_tools = serde_json::from_value(r.clone()).expect("[[sent, original]]");
     }
     cfg
 }

@@ -143,7 +143,11 @@ fn preset_quirks(preset: &str, api: Api) -> Quirks {
 
 fn translated(req: &MessagesRequest, target: &Target) -> Value {
     let t = to_openai(req, target);
-    json!({ "request": t.request, "notes": t.notes })
+    let mut out = json!({ "request": t.request, "notes": t.notes });
+    if !t.renamed_tools.is_empty() {
+        out["renamed_tools"] = json!(t.renamed_tools);
+    }
+    out
 }
 
 // ------------------------------------------------------------- invariants
@@ -398,6 +402,9 @@ struct CaseCtx {
     model: String,
     #[serde(default)]
     think_tags: bool,
+    /// (sent, original) tool names, as the request translation returned them.
+    #[serde(default)]
+    renamed_tools: Vec<(String, String)>,
 }
 
 fn default_message_id() -> String {
@@ -432,6 +439,7 @@ fn response_cases() {
             message_id: &ctx.message_id,
             model: &ctx.model,
             think_tags: ctx.think_tags,
+            renamed_tools: &ctx.renamed_tools,
         };
         let out = serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable");
         if let Err(e) = golden(&case.join("expected.json"), &out) {

@@ -53,10 +53,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             .map_err(|e| CliError::Failed(e.to_string()))?;
     pcfg.log_notes = true;
     let profile = pcfg.profile.clone();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
     rt.block_on(async {
         let handle = proxy::start(SocketAddr::new(args.host, args.port), pcfg)
             .await

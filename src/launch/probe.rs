@@ -243,11 +243,7 @@ pub fn probe_profile(
         std::sync::Arc::new(|_: &str| {}),
     )
     .map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
             .await

@@ -152,11 +152,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
         Ok(ctx.secrets.resolve(provider, &*ctx.env)?.map(|k| k.secret))
     };
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
     let started = Instant::now();
     let user_settings = take_user_settings(&mut opts.claude_args);
     rt.block_on(async {

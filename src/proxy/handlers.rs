@@ -255,11 +255,14 @@ async fn anthropic(
     let notes =
         passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
     fin.notes(notes);
-    let mut url = up.url("/v1/messages");
+    let mut url = match &up.messages_url {
+        Some(u) => u.clone(),
+        None => return Err((ProxyError::BadRequest(up.url("/v1/messages")), fin)),
+    };
     if let Some(q) = parts.uri.query() {
-        url = format!("{url}?{q}");
+        url.set_query(Some(q));
     }
-    let mut rb = up.post(&url).header("content-type", "application/json");
+    let mut rb = up.post(url).header("content-type", "application/json");
     let version = parts.headers.get("anthropic-version").cloned();
     rb = rb.header(
         "anthropic-version",
@@ -313,9 +316,13 @@ async fn openai(
     };
     let translated = request::to_openai(&req, &target);
     fin.notes(translated.notes);
+    let renamed_tools = translated.renamed_tools;
     let body = serde_json::to_vec(&translated.request).unwrap_or_default();
     let rb = up
-        .post(&up.url("/chat/completions"))
+        .post(match &up.chat_url {
+            Some(u) => u.clone(),
+            None => return Err((ProxyError::BadRequest(up.url("/chat/completions")), fin)),
+        })
         .header("content-type", "application/json");
     let resp = match send(up, rb.body(body)).await {
         Ok(r) => r,
@@ -332,6 +339,7 @@ async fn openai(
             // proxy hop, and the real usage replaces it in message_delta.
             input_estimate: super::translate::common::estimate_tokens(inc.body_len),
             think_tags,
+            renamed_tools,
         };
         return Ok(streams::translated(
             resp,
@@ -361,6 +369,7 @@ async fn openai(
         message_id: &message_id,
         model: &inc.requested,
         think_tags,
+        renamed_tools: &renamed_tools,
     };
     let msg = response::from_openai(&chat, &ctx);
     fin.done(200, Some(&msg.usage), None);
@@ -406,7 +415,7 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
         passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
         let mut rb = up
-            .post(&up.url("/v1/messages/count_tokens"))
+            .post(up.url("/v1/messages/count_tokens"))
             .header("content-type", "application/json")
             .header("anthropic-version", "2023-06-01");
         if let Some(b) = parts
@@ -431,7 +440,11 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
             Err(e) => return error_response(e),
         }
     }
-    let n = tokens::count_request(&parsed);
+    // Tokenizing a long conversation takes milliseconds: off the runtime
+    // thread, which serves every other request and stream.
+    let n = tokio::task::spawn_blocking(move || tokens::count_request(&parsed))
+        .await
+        .unwrap_or_default();
     json_response(
         StatusCode::OK,
         json!({ "input_tokens": n }).to_string().into(),

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use http::HeaderValue;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{IntoUrl, Url};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::StartError;
@@ -11,8 +12,14 @@ use crate::config::{AuthStyle, Provider};
 
 pub struct Upstream {
     pub provider: Provider,
-    key: Option<SecretString>,
     pub client: reqwest::Client,
+    /// Auth (the key marked sensitive) and the provider's extra headers,
+    /// built once: formatting and validating them per request showed up in
+    /// profiles.
+    headers: HeaderMap,
+    /// The two hot endpoints, parsed once for the same reason.
+    pub chat_url: Option<Url>,
+    pub messages_url: Option<Url>,
 }
 
 impl Upstream {
@@ -54,11 +61,41 @@ impl Upstream {
             }
         }
         let client = b.build().map_err(|e| StartError::Client(e.to_string()))?;
-        Ok(Upstream {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = &key {
+            let k = key.expose_secret();
+            let (name, value) = match provider.auth {
+                AuthStyle::Bearer => ("authorization", format!("Bearer {k}")),
+                AuthStyle::XApiKey => ("x-api-key", k.to_string()),
+                AuthStyle::ApiKey => ("api-key", k.to_string()),
+                AuthStyle::None => ("", String::new()),
+            };
+            if !name.is_empty() {
+                let mut v = HeaderValue::from_str(&value).map_err(|_| {
+                    StartError::Client(crate::t!("proxy.key_not_header", provider = provider.name))
+                })?;
+                v.set_sensitive(true);
+                headers.insert(HeaderName::from_static(name), v);
+            }
+        }
+        for (k, v) in &provider.headers {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                headers.insert(k, v);
+            }
+        }
+        let mut up = Upstream {
             provider,
-            key,
             client,
-        })
+            headers,
+            chat_url: None,
+            messages_url: None,
+        };
+        up.chat_url = Url::parse(&up.url("/chat/completions")).ok();
+        up.messages_url = Url::parse(&up.url("/v1/messages")).ok();
+        Ok(up)
     }
 
     /// `base_url` + `path`, without doubling or losing a slash.
@@ -73,32 +110,19 @@ impl Upstream {
     }
 
     /// A POST with the provider's auth and extra headers.
-    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
+    pub fn post(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
         self.request(reqwest::Method::POST, url)
     }
 
     /// A GET with the provider's auth and extra headers.
-    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+    pub fn get(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
         self.request(reqwest::Method::GET, url)
     }
 
-    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        let mut rb = self.client.request(method, url);
-        if let Some(key) = &self.key {
-            let k = key.expose_secret();
-            rb = match self.provider.auth {
-                AuthStyle::Bearer => rb.bearer_auth(k),
-                AuthStyle::XApiKey => rb.header("x-api-key", k),
-                AuthStyle::ApiKey => rb.header("api-key", k),
-                AuthStyle::None => rb,
-            };
-        }
-        for (k, v) in &self.provider.headers {
-            if let Ok(v) = HeaderValue::from_str(v) {
-                rb = rb.header(k.as_str(), v);
-            }
-        }
-        rb
+    fn request(&self, method: reqwest::Method, url: impl IntoUrl) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, url)
+            .headers(self.headers.clone())
     }
 }
 

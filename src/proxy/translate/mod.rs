@@ -12,3 +12,4 @@ pub mod schema;
 pub mod sse;
 pub mod stream;
 pub mod think;
+pub mod tool_names;

@@ -9,6 +9,7 @@ use super::anthropic::{MessageResponse, OutBlock, StopReason};
 use super::common::{THINKING_SIGNATURE, fallback_tool_id, stop_reason, usage};
 use super::openai::{ChatResponse, RespToolCall};
 use super::think::split_whole;
+use super::tool_names::original;
 
 pub struct ResponseCtx<'a> {
     /// Id for the Anthropic message (passed in: no randomness).
@@ -17,6 +18,8 @@ pub struct ResponseCtx<'a> {
     pub model: &'a str,
     /// Split inline `<think>` tags out of the content.
     pub think_tags: bool,
+    /// Tool names the request sent in a short form, as (sent, original).
+    pub renamed_tools: &'a [(String, String)],
 }
 
 /// Anthropic order: thinking, then text, then tool calls. Only the first
@@ -66,7 +69,7 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
         });
     }
     for (n, call) in msg.tool_calls.iter().enumerate() {
-        out.content.push(tool_use(call, ctx.message_id, n));
+        out.content.push(tool_use(call, ctx, n));
     }
 
     let saw_tools = !msg.tool_calls.is_empty();
@@ -78,7 +81,8 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
     out
 }
 
-fn tool_use(call: &RespToolCall, message_id: &str, n: usize) -> OutBlock {
+fn tool_use(call: &RespToolCall, ctx: &ResponseCtx, n: usize) -> OutBlock {
+    let message_id = ctx.message_id;
     let id = call
         .id
         .clone()
@@ -86,7 +90,11 @@ fn tool_use(call: &RespToolCall, message_id: &str, n: usize) -> OutBlock {
         .unwrap_or_else(|| fallback_tool_id(message_id, n));
     OutBlock::ToolUse {
         id,
-        name: call.function.name.clone().unwrap_or_default(),
+        name: original(
+            call.function.name.as_deref().unwrap_or_default(),
+            ctx.renamed_tools,
+        )
+        .to_string(),
         input: input(call.function.arguments.as_ref()),
     }
 }
@@ -141,6 +149,7 @@ mod tests {
             message_id: "msg_1",
             model: "m",
             think_tags: false,
+            renamed_tools: &[],
         };
         let out = from_openai(&ChatResponse::default(), &ctx);
         assert!(out.content.is_empty());

@@ -28,6 +28,9 @@ pub struct Translated {
     /// What was dropped or changed, one line each, for the server log.
     /// Never contains prompt text.
     pub notes: Vec<String>,
+    /// Tool names sent in a short form, as (sent, original): responses
+    /// map them back.
+    pub renamed_tools: Vec<(String, String)>,
 }
 
 /// OpenAI allows at most four stop sequences.
@@ -72,9 +75,16 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
         out.stop = Some(stops.iter().take(MAX_STOP).cloned().collect());
     }
     thinking(req, q, &mut out);
+    let renamed_tools = super::tool_names::shorten(&mut out);
+    for (sent, original) in &renamed_tools {
+        notes.add(format!(
+            "sent tool {original} as {sent} (OpenAI-kind names: 64 of a-z A-Z 0-9 _ -)"
+        ));
+    }
     Translated {
         request: out,
         notes: notes.0,
+        renamed_tools,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct StreamConfig {
     pub input_estimate: u64,
     /// Split inline `<think>` tags out of content.
     pub think_tags: bool,
+    /// Tool names the request sent in a short form, as (sent, original).
+    pub renamed_tools: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq)]

@@ -125,7 +125,8 @@ impl StreamTranslator {
         let id = call.upstream_id.clone().unwrap_or_else(fallback);
         let block = OutBlock::ToolUse {
             id,
-            name: call.name.clone(),
+            name: super::super::tool_names::original(&call.name, &self.cfg.renamed_tools)
+                .to_string(),
             input: Value::Object(serde_json::Map::new()),
         };
         let index = self.open_block(out, block);
