@@ -77,6 +77,18 @@ fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut Table, Co
         .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
 }
 
+/// `[profiles.NAME]` or `[providers.NAME]`, as a table to edit.
+fn entry<'a>(
+    doc: &'a mut DocumentMut,
+    sect: &str,
+    name: &str,
+) -> Result<&'a mut dyn toml_edit::TableLike, ConfigError> {
+    section(doc, sect)?
+        .get_mut(name)
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
+}
+
 fn check_name(name: &str) -> Result<(), ConfigError> {
     if valid_name(name) {
         Ok(())
@@ -157,10 +169,7 @@ pub fn edit_profile(
     change: &ProfileChange,
 ) -> Result<(), ConfigError> {
     config.profile(name)?;
-    let table = section(doc, "profiles")?
-        .get_mut(name)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))?;
+    let table = entry(doc, "profiles", name)?;
     // Inline tables (`profiles.x = {...}`) are rare; edit them as tables.
     let mut as_table = Table::new();
     for (k, v) in table.iter() {
@@ -318,10 +327,7 @@ pub fn edit_provider(
     change: &ProviderEdit,
 ) -> Result<(), ConfigError> {
     config.provider(name)?;
-    let table = section(doc, "providers")?
-        .get_mut(name)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))?;
+    let table = entry(doc, "providers", name)?;
     if let Some(u) = &change.base_url {
         table.insert("base_url", value(u.as_str()));
     }
@@ -376,10 +382,7 @@ pub fn enable_key_source(
     if already {
         return Ok(false);
     }
-    let table = section(doc, "providers")?
-        .get_mut(provider)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = provider)))?;
+    let table = entry(doc, "providers", provider)?;
     match table.get_mut("key") {
         Some(item) => {
             if let Some(t) = item.as_inline_table_mut() {

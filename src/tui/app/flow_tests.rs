@@ -4,7 +4,6 @@ use std::path::Path;
 
 use super::*;
 use crate::config::{self, Presets};
-use crate::i18n::{Lang, set_lang};
 use crate::launch::probe::Step;
 use crate::tui::form::{FieldId, KeyFrom, ProviderSel};
 use crate::tui::picker::Fetch;
@@ -34,10 +33,7 @@ fast = { provider = "local", model = "qwen3-coder" }
 "#;
 
 fn app_with(src: &str) -> App {
-    set_lang(Lang::En);
-    let presets = Presets::builtin();
-    let cfg = config::parse(Path::new("c.toml"), src, &presets).unwrap();
-    App::new(&cfg, &presets).0
+    App::new(&super::tests::mk_config(src), &Presets::builtin()).0
 }
 
 fn typed(app: &mut App, text: &str) {

@@ -4,7 +4,7 @@ use super::*;
 use crate::config::{self, Presets};
 use crate::i18n::{Lang, set_lang};
 
-fn mk_config(src: &str) -> Config {
+pub(super) fn mk_config(src: &str) -> Config {
     set_lang(Lang::En);
     config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap()
 }
