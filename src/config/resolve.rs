@@ -275,6 +275,18 @@ fn resolve_provider(
 fn parse_http_url(cx: &Ctx, u: &Spanned<String>) -> Result<Url, ConfigError> {
     let parsed = Url::parse(u.get_ref());
     match parsed {
+        // Paths are appended to the base URL; a query would end up in the
+        // middle of them (and a secret in it in error messages).
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+            let mut shown = url.clone();
+            shown.set_query(None);
+            shown.set_fragment(None);
+            Err(cx.invalid(
+                u.span(),
+                t!("config.base_url_query", url = shown),
+                t!("config.hint_base_url_query"),
+            ))
+        }
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(url),
         Ok(_) => Err(cx.invalid(
             u.span(),

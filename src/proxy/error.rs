@@ -32,6 +32,10 @@ pub enum ProxyError {
     /// The upstream could not be reached (DNS, refused, TLS, proxy).
     #[error("{0}")]
     Unreachable(String),
+    /// Reached, but refused for a reason retrying cannot fix: an untrusted
+    /// certificate, or credentials the upstream proxy turned down.
+    #[error("{0}")]
+    Misconfigured(String),
     /// The upstream did not answer in time.
     #[error("{0}")]
     Timeout(String),
@@ -49,6 +53,7 @@ impl ProxyError {
             ProxyError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", false),
             ProxyError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", false),
             ProxyError::Unreachable(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
+            ProxyError::Misconfigured(_) => (StatusCode::BAD_GATEWAY, "api_error", true),
             ProxyError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "api_error", false),
             ProxyError::BadUpstream(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
             ProxyError::Upstream { status, .. } => upstream_status(*status),

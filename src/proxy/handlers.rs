@@ -205,7 +205,27 @@ fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
         cause.push_str(&s.to_string());
         src = s.source();
     }
-    if e.is_timeout() {
+    // reqwest has no typed kind for these; its sources' texts (rustls,
+    // the SOCKS and tunnel connectors) are stable enough to tell them apart.
+    let hint = if cause.contains("certificate") {
+        Some(t!("proxy.hint_tls"))
+    } else if cause.contains("credentials not accepted")
+        || cause.contains("proxy authorization required")
+    {
+        Some(t!("proxy.hint_proxy_auth"))
+    } else {
+        None
+    };
+    if let Some(hint) = hint {
+        ProxyError::Misconfigured(format!(
+            "{} {hint}",
+            t!(
+                "proxy.unreachable",
+                provider = up.provider.name,
+                cause = cause
+            )
+        ))
+    } else if e.is_timeout() {
         ProxyError::Timeout(t!(
             "proxy.connect_timeout",
             provider = up.provider.name,

@@ -237,3 +237,5 @@ impl Drop for SecretService {
 }
 pub mod claude;
 pub mod mock;
+pub mod socks;
+pub mod tls;

@@ -24,6 +24,9 @@ impl Form {
             FieldId::Provider => (v.provider == ProviderSel::None).then(|| t!("form.err_provider")),
             FieldId::BaseUrl if text.is_empty() => Some(t!("form.err_required")),
             FieldId::BaseUrl => match url::Url::parse(text) {
+                Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+                    Some(t!("form.err_url_query"))
+                }
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
                 _ => Some(t!("form.err_url")),
             },
