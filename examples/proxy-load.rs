@@ -258,6 +258,28 @@ fn serve(bin: &Path, home: &Path, profile: &str) -> (std::process::Child, String
     (child, url.trim_start_matches("http://").to_string())
 }
 
+/// The fixture's request with its conversation repeated (alternating user
+/// and assistant text turns) until the body reaches about `bytes`.
+fn long_conversation(base: &serde_json::Value, bytes: usize) -> serde_json::Value {
+    let mut body = base.clone();
+    body["model"] = "m".into();
+    body["stream"] = false.into();
+    let turn = "Here is the file you asked about, with the change applied and the \
+                tests updated. The function now returns early when the input is empty, \
+                and the caller handles the new error case. "
+        .repeat(8);
+    let mut messages = Vec::new();
+    let mut i = 0;
+    while body.to_string().len() + messages.len() * turn.len() < bytes {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        messages.push(serde_json::json!({"role": role, "content": [{"type": "text", "text": format!("{i}: {turn}")}]}));
+        i += 1;
+    }
+    messages.push(serde_json::json!({"role": "user", "content": "say hi"}));
+    body["messages"] = messages.into();
+    body
+}
+
 fn main() {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
@@ -382,6 +404,37 @@ fn main() {
             }
             totals.push((label, conc, median(drs), median(vrs), median(cpus)));
         }
+    }
+    // A long conversation, as late in a Claude Code session: the
+    // passthrough should not pay for its size.
+    let big = long_conversation(&fixture["body"], 400 * 1024);
+    println!();
+    println!(
+        "long conversation, {} KB request, non-streaming ({} sequential requests)",
+        big.to_string().len() / 1024,
+        n / 10
+    );
+    for (label, idx) in [("openai (translated)", 0), ("anthropic (passthrough)", 1)] {
+        let direct = Target {
+            url: format!("http://{mock_addr}/anthropic/v1/messages"),
+            body: Bytes::from(big.to_string()),
+            auth: false,
+        };
+        let via = Target {
+            url: format!("http://{}/v1/messages", addrs[idx]),
+            body: Bytes::from(big.to_string()),
+            auth: true,
+        };
+        let client = reqwest::Client::new();
+        let [(d50, d99), (p50, p99)] = rt.block_on(latency_pair(&client, &direct, &via, n / 10));
+        println!(
+            "{:<34} {:>10.3} {:>10.3} {:>10.3} {:>10.3}",
+            format!("{label}, via proxy"),
+            p50,
+            p99,
+            p50 - d50,
+            p99 - d99
+        );
     }
     println!();
     println!(

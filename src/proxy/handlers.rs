@@ -7,10 +7,10 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::error::{ProxyError, upstream_message};
-use super::passthrough::{self, merge_usage};
+use super::passthrough::{self, RawBody, merge_usage};
 use super::route::route;
 use super::server::{Body, State, error_response, full};
 use super::streams::{self, Finisher};
@@ -19,6 +19,7 @@ use super::translate::{openai::ChatResponse, request, response};
 use super::{MAX_BODY, Upstream, tokens};
 use crate::config::Api;
 use crate::t;
+use serde_json::value::RawValue;
 
 async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
     match Limited::new(body, MAX_BODY).collect().await {
@@ -36,37 +37,44 @@ async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
     }
 }
 
-fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ProxyError> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ProxyError::BadRequest(t!("proxy.not_object"))),
-        Err(e) => Err(ProxyError::BadRequest(t!("proxy.bad_json", error = e))),
-    }
+fn parse_object(bytes: &[u8]) -> Result<RawBody, ProxyError> {
+    serde_json::from_slice::<RawBody>(bytes).map_err(|e| {
+        if e.is_data() {
+            ProxyError::BadRequest(t!("proxy.not_object"))
+        } else {
+            ProxyError::BadRequest(t!("proxy.bad_json", error = e))
+        }
+    })
 }
 
-/// The body as the chosen path needs it: a generic map for the passthrough
-/// (unknown fields must survive), the typed request for translation.
+/// The body as the chosen path needs it: raw top-level fields for the
+/// passthrough (unknown fields survive, untouched fields are not re-encoded),
+/// the typed request for translation.
 enum Parsed {
-    Raw(Map<String, Value>),
+    Raw(RawBody),
     Typed(Box<MessagesRequest>),
 }
 
+fn shape_error(e: serde_json::Error) -> ProxyError {
+    ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))
+}
+
 impl Parsed {
-    fn into_raw(self) -> Map<String, Value> {
+    fn into_raw(self) -> Result<RawBody, ProxyError> {
         match self {
-            Parsed::Raw(m) => m,
-            Parsed::Typed(r) => match serde_json::to_value(*r) {
-                Ok(Value::Object(m)) => m,
-                _ => Map::new(),
-            },
+            Parsed::Raw(m) => Ok(m),
+            Parsed::Typed(r) => serde_json::to_string(&r)
+                .and_then(|s| serde_json::from_str(&s))
+                .map_err(shape_error),
         }
     }
 
     fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
         match self {
             Parsed::Typed(r) => Ok(*r),
-            Parsed::Raw(m) => serde_json::from_value(Value::Object(m))
-                .map_err(|e| ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))),
+            Parsed::Raw(m) => serde_json::to_string(&m)
+                .and_then(|s| serde_json::from_str(&s))
+                .map_err(shape_error),
         }
     }
 }
@@ -104,14 +112,14 @@ async fn read_request(
         let body = parse_object(&bytes)?;
         let requested = body
             .get("model")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+            .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+            .unwrap_or_default();
         // `model` is checked first, as the typed parse would.
-        if !requested.is_empty() && !matches!(body.get("messages"), Some(Value::Array(_))) {
+        let is_array = |r: &RawValue| r.get().trim_start().starts_with('[');
+        if !requested.is_empty() && !body.get("messages").is_some_and(|r| is_array(r)) {
             return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
         }
-        let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+        let stream = body.get("stream").is_some_and(|r| r.get().trim() == "true");
         (Parsed::Raw(body), requested, stream)
     };
     if requested.is_empty() {
@@ -271,7 +279,10 @@ async fn anthropic(
     inc: ClientRequest,
     mut fin: Finisher,
 ) -> Result<Response<Body>, Failed> {
-    let mut body = inc.body.into_raw();
+    let mut body = match inc.body.into_raw() {
+        Ok(b) => b,
+        Err(e) => return Err((e, fin)),
+    };
     let notes =
         passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
     fin.notes(notes);
@@ -420,16 +431,15 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
         Ok(x) => x,
         Err(e) => return error_response(e),
     };
-    let mut raw = inc.body.into_raw();
-    let parsed: MessagesRequest = match serde_json::from_value(Value::Object(raw.clone())) {
-        Ok(r) => r,
-        Err(e) => {
-            return error_response(ProxyError::BadRequest(t!(
-                "proxy.bad_request_shape",
-                error = e
-            )));
-        }
+    let mut raw = match inc.body.into_raw() {
+        Ok(b) => b,
+        Err(e) => return error_response(e),
     };
+    let parsed: MessagesRequest =
+        match serde_json::to_string(&raw).and_then(|s| serde_json::from_str(&s)) {
+            Ok(r) => r,
+            Err(e) => return error_response(shape_error(e)),
+        };
     let (_, slot) = route(&state.cfg.profile, &inc.requested);
     let up = state.cfg.upstreams.get(&slot.provider).cloned();
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {

@@ -4,60 +4,105 @@
 //!
 //! Pure: no I/O, no clock, no randomness.
 
-use serde_json::{Map, Value};
+use indexmap::IndexMap;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 use super::translate::anthropic::Usage;
 use super::translate::common::THINKING_SIGNATURE;
 use super::translate::sse::SseDecoder;
 use crate::config::Quirks;
 
+/// A request body with its top-level fields kept as raw JSON text. A long
+/// Claude Code conversation is hundreds of kilobytes; parsing all of it into
+/// a tree and printing it again would cost milliseconds per request, while
+/// the passthrough changes a few top-level fields. Nested fields are parsed
+/// only when a quirk must change something inside them.
+pub type RawBody = IndexMap<String, Box<RawValue>>;
+
+fn raw(v: impl serde::Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&v).expect("plain JSON values serialize")
+}
+
+/// Edit one field as a tree, only when `wanted` says its text may need it.
+fn edit_field<T>(
+    body: &mut RawBody,
+    key: &str,
+    wanted: impl Fn(&str) -> bool,
+    edit: impl FnOnce(&mut Value) -> T,
+) -> Option<T> {
+    let text = body.get(key)?.get();
+    if !wanted(text) {
+        return None;
+    }
+    let mut v: Value = serde_json::from_str(text).ok()?;
+    let out = edit(&mut v);
+    body.insert(key.to_string(), raw(&v));
+    Some(out)
+}
+
 /// Rewrite a request body for the upstream. Returns notes for the log.
 pub fn rewrite_request(
-    body: &mut Map<String, Value>,
+    body: &mut RawBody,
     upstream_model: &str,
     quirks: &Quirks,
     max_output: Option<u64>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    body.insert("model".into(), Value::String(upstream_model.to_string()));
+    body.insert("model".into(), raw(upstream_model));
     let cap = [max_output, quirks.max_output_tokens]
         .into_iter()
         .flatten()
         .min();
-    if let (Some(cap), Some(asked)) = (cap, body.get("max_tokens").and_then(Value::as_u64))
+    let asked = body
+        .get("max_tokens")
+        .and_then(|r| r.get().trim().parse::<u64>().ok());
+    if let (Some(cap), Some(asked)) = (cap, asked)
         && asked > cap
     {
-        body.insert("max_tokens".into(), cap.into());
+        body.insert("max_tokens".into(), raw(cap));
         notes.push(format!("max_tokens {asked} clamped to {cap}"));
     }
     // The device id in metadata.user_id is nobody else's business.
-    body.remove("metadata");
+    body.shift_remove("metadata");
     for field in quirks.drop_fields.iter().flatten() {
-        if body.remove(field).is_some() {
+        if body.shift_remove(field).is_some() {
             notes.push(format!("dropped field {field}"));
         }
     }
     if quirks.prompt_caching == Some(false) {
         for key in ["system", "messages", "tools"] {
-            if let Some(v) = body.get_mut(key) {
-                strip_key(v, "cache_control");
-            }
+            edit_field(
+                body,
+                key,
+                |t| t.contains("\"cache_control\""),
+                |v| strip_key(v, "cache_control"),
+            );
         }
     }
-    if let Some(Value::Array(messages)) = body.get_mut("messages") {
+    let no_media = quirks.images == Some(false);
+    // Cheap text checks first: most requests need neither edit.
+    let may_need = |t: &str| {
+        t.contains(THINKING_SIGNATURE)
+            || (no_media && (t.contains("\"image\"") || t.contains("\"document\"")))
+    };
+    if let Some((dropped, replaced)) = edit_field(body, "messages", may_need, |v| {
+        let Value::Array(messages) = v else {
+            return (0, 0);
+        };
         let dropped = drop_foreign_thinking(messages);
+        let replaced = if no_media { replace_media(messages) } else { 0 };
+        (dropped, replaced)
+    }) {
         if dropped > 0 {
             notes.push(format!(
                 "dropped {dropped} thinking block(s) made by another provider"
             ));
         }
-        if quirks.images == Some(false) {
-            let replaced = replace_media(messages);
-            if replaced > 0 {
-                notes.push(format!(
-                    "replaced {replaced} image/document block(s) the provider cannot read"
-                ));
-            }
+        if replaced > 0 {
+            notes.push(format!(
+                "replaced {replaced} image/document block(s) the provider cannot read"
+            ));
         }
     }
     notes
@@ -102,7 +147,7 @@ fn replace_media(messages: &mut [Value]) -> usize {
                 let kind = m.get("type").and_then(Value::as_str);
                 if matches!(kind, Some("image" | "document")) {
                     let what = kind.unwrap_or("image").to_string();
-                    *v = serde_json::json!({
+                    *v = json!({
                         "type": "text",
                         "text": format!("[{what} omitted: this provider does not accept {what}s]"),
                     });
@@ -178,11 +223,14 @@ pub fn merge_usage(into: &mut Usage, v: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn raw_body(v: &Value) -> RawBody {
+        serde_json::from_str(&v.to_string()).unwrap()
+    }
 
     #[test]
     fn rewrites_model_limits_and_quirks() {
-        let mut body = json!({
+        let body = json!({
             "model": "claude-opus-5-5",
             "max_tokens": 32000,
             "metadata": {"user_id": "{\"device_id\":\"abc\"}"},
@@ -202,12 +250,13 @@ mod tests {
             max_output_tokens: Some(16000),
             ..Quirks::default()
         };
-        let m = body.as_object_mut().unwrap();
-        let notes = rewrite_request(m, "deepseek-v4-pro", &quirks, Some(8192));
-        assert_eq!(m["model"], "deepseek-v4-pro");
-        assert_eq!(m["max_tokens"], 8192);
+        let mut m = raw_body(&body);
+        let notes = rewrite_request(&mut m, "deepseek-v4-pro", &quirks, Some(8192));
+        assert_eq!(m["model"].get(), "\"deepseek-v4-pro\"");
+        assert_eq!(m["max_tokens"].get(), "8192");
         assert!(!m.contains_key("metadata") && !m.contains_key("context_management"));
-        let text = serde_json::to_string(&body).unwrap();
+        let text = serde_json::to_string(&m).unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
         assert!(!text.contains("cache_control"), "{text}");
         assert!(text.contains("image omitted"), "{text}");
         assert!(!text.contains(THINKING_SIGNATURE), "{text}");
@@ -218,16 +267,14 @@ mod tests {
 
     #[test]
     fn leaves_what_it_need_not_touch() {
-        let mut body = json!({"model": "m", "max_tokens": 100, "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}], "messages": []});
-        let m = body.as_object_mut().unwrap();
-        let notes = rewrite_request(m, "up", &Quirks::default(), Some(8192));
+        let body = json!({"model": "m", "max_tokens": 100, "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}], "messages": []});
+        let mut m = raw_body(&body);
+        let before = m["messages"].get().as_ptr();
+        let notes = rewrite_request(&mut m, "up", &Quirks::default(), Some(8192));
         assert!(notes.is_empty());
-        assert_eq!(m["max_tokens"], 100);
-        assert!(
-            serde_json::to_string(&body)
-                .unwrap()
-                .contains("cache_control")
-        );
+        assert_eq!(m["max_tokens"].get(), "100");
+        assert_eq!(m["messages"].get().as_ptr(), before, "not re-parsed");
+        assert!(serde_json::to_string(&m).unwrap().contains("cache_control"));
     }
 
     #[test]
@@ -239,5 +286,80 @@ mod tests {
         }
         assert!(s.stopped && !s.errored);
         assert_eq!((s.usage.input_tokens, s.usage.output_tokens), (44, 7));
+    }
+
+    /// Every captured Claude Code request, through every Anthropic-kind
+    /// preset's quirks: the model is replaced, the device id never leaves,
+    /// limits hold, cache markers go exactly where the preset says, and
+    /// every field the rewrite had no reason to touch is byte-for-byte the
+    /// client's.
+    #[test]
+    fn captured_requests_keep_their_invariants_for_every_preset() {
+        use crate::config::{Api, Presets};
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code");
+        let mut files: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .chain(std::fs::read_dir(root.join("v2.1.197")).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        let presets = Presets::builtin();
+        let mut checked = 0;
+        for file in &files {
+            let capture: Value =
+                serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+            let Some(body) = capture.get("body").filter(|b| b.get("messages").is_some()) else {
+                continue;
+            };
+            let text = body.to_string();
+            for preset in presets.iter() {
+                let Some(ep) = preset.endpoint(Api::Anthropic) else {
+                    continue;
+                };
+                let q = &ep.quirks;
+                let mut m: RawBody = serde_json::from_str(&text).unwrap();
+                let before = m.clone();
+                rewrite_request(&mut m, "up-model", q, Some(8192));
+                let name = format!("{} via {}", file.display(), preset.id);
+                let out: Value = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+                assert_eq!(out["model"], "up-model", "{name}");
+                assert!(out.get("metadata").is_none(), "{name}");
+                if let Some(n) = out["max_tokens"].as_u64() {
+                    assert!(n <= 8192, "{name}");
+                }
+                let cached = serde_json::to_string(&m)
+                    .unwrap()
+                    .contains("\"cache_control\"");
+                if q.prompt_caching == Some(false) {
+                    assert!(!cached, "{name}: cache_control left");
+                }
+                for field in q.drop_fields.iter().flatten() {
+                    assert!(out.get(field).is_none(), "{name}: {field} left");
+                }
+                let touched = [
+                    "model",
+                    "max_tokens",
+                    "metadata",
+                    "system",
+                    "messages",
+                    "tools",
+                ];
+                for (k, v) in &before {
+                    if !touched.contains(&k.as_str()) && m.contains_key(k) {
+                        assert_eq!(m[k].get(), v.get(), "{name}: {k} changed");
+                    }
+                }
+                if q.prompt_caching != Some(false) && q.images != Some(false) {
+                    assert_eq!(m["messages"].get(), before["messages"].get(), "{name}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} request × preset pairs checked"
+        );
     }
 }
