@@ -318,11 +318,14 @@ async fn anthropic(
         Ok(b) => b,
         Err(e) => return Err((e, fin)),
     };
+    // Only `usage` is read; the rest of the message is skipped, not built.
+    #[derive(serde::Deserialize)]
+    struct UsageOnly {
+        usage: Option<Value>,
+    }
     let mut usage = Usage::default();
-    if let Ok(v) = serde_json::from_slice::<Value>(&bytes)
-        && let Some(u) = v.get("usage")
-    {
-        merge_usage(&mut usage, u);
+    if let Ok(UsageOnly { usage: Some(u) }) = serde_json::from_slice::<UsageOnly>(&bytes) {
+        merge_usage(&mut usage, &u);
     }
     fin.done(status.as_u16(), Some(&usage), None);
     Ok(json_response(status, bytes))

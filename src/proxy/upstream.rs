@@ -29,6 +29,10 @@ impl Upstream {
             .connect_timeout(t.connect)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
+            // An API never redirects a POST on purpose (following one would
+            // turn it into a GET), and the redirect layer parsed every
+            // request's URL again.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ccswitch/", env!("CARGO_PKG_VERSION")));
         if let Some(proxy) = &provider.proxy {
             let p = reqwest::Proxy::all(proxy.as_str()).map_err(|e| StartError::Proxy {
