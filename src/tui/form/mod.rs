@@ -470,14 +470,10 @@ impl Form {
         }
         self.values = v;
         let fields = self.fields(presets);
-        // Straight to what needs typing next.
+        // Straight to what needs typing next (a saved key needs nothing).
         self.focus = [FieldId::Key, FieldId::BaseUrl, FieldId::Main]
             .into_iter()
-            .find(|f| {
-                fields.contains(f)
-                    && self.text(*f).is_empty()
-                    && self.values.key_from != KeyFrom::None
-            })
+            .find(|f| fields.contains(f) && self.error(*f, cfg, presets).is_some())
             .unwrap_or(FieldId::Main);
     }
 }

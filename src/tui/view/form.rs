@@ -80,8 +80,7 @@ pub fn status(app: &App, form: &Form) -> String {
 /// attempt (a blank new form is not a wall of red).
 fn shown_error(app: &App, form: &Form, f: FieldId) -> Option<String> {
     let e = form.error(f, &app.config, &app.presets)?;
-    let blank = form.text(f).trim().is_empty() && !matches!(f, FieldId::Key);
-    (form.tried || !blank || (f == FieldId::Key && !form.text(f).is_empty())).then_some(e)
+    (form.tried || !form.text(f).trim().is_empty()).then_some(e)
 }
 
 fn value_spans(
