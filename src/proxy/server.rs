@@ -11,7 +11,8 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
@@ -71,11 +72,7 @@ pub async fn accept_loop(
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    // HTTP/1.1 only: Claude Code and the SDKs speak it to an http:// base
-    // URL, and detecting HTTP/2 meant buffering every read of every
-    // connection (a few percent of the proxy's CPU).
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.keep_alive(true);
+    let builder = auto::Builder::new(TokioExecutor::new());
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -86,7 +83,7 @@ pub async fn accept_loop(
                     let state = state.clone();
                     async move { Ok::<_, Infallible>(dispatch(&state, req).await) }
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
