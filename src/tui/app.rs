@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use super::form::Form;
 use super::picker::Picker;
-use super::plan::{Plan, ProviderPlan};
 use crate::config::{Api, Config, KeySpec, Presets};
 use crate::launch::probe::Step;
 
@@ -58,92 +57,6 @@ pub struct TestView {
     pub result: Option<Result<Vec<Step>, String>>,
     /// Runs the same test again.
     pub again: Cmd,
-}
-
-/// Everything that can happen.
-#[derive(Clone, Debug)]
-pub enum Msg {
-    Up,
-    Down,
-    Left,
-    Right,
-    /// Tab / Shift-Tab: next or previous field.
-    Next,
-    Prev,
-    Home,
-    End,
-    /// Enter.
-    Activate,
-    SetDefault,
-    Delete,
-    Filter,
-    Help,
-    Quit,
-    Cancel,
-    Char(char),
-    Backspace,
-    /// Clear the field (Ctrl-U).
-    Clear,
-    New,
-    Edit,
-    Duplicate,
-    /// Test the connection (`t` on the list, Ctrl-T in the form).
-    Test,
-    /// Save the form (Ctrl-S).
-    Save,
-    /// Time passes (spinners).
-    Tick,
-    /// The config was (re)loaded, with the presets and when each profile
-    /// was last used.
-    Loaded(Box<Config>, Box<Presets>),
-    LastUsed(HashMap<String, SystemTime>, SystemTime),
-    /// A change was saved: the new config, and what to tell the user.
-    Saved(Box<Config>, String),
-    /// A config change failed; the message says why.
-    Failed(String),
-    /// A background key check finished for a provider.
-    KeyChecked(String, KeyState),
-    /// A model list arrived (or could not be had).
-    Models(u64, Result<Vec<String>, String>),
-    /// A connection test finished.
-    Tested(u64, Result<Vec<Step>, String>),
-}
-
-/// Side effects for the run loop.
-#[derive(Clone, Debug)]
-pub enum Cmd {
-    Quit,
-    Launch(String),
-    SetDefault(String),
-    Delete(String),
-    /// Check the keys of these providers in the background.
-    CheckKeys(Vec<String>),
-    /// Write the form to the config (and its key to the keyring).
-    Save(Box<Plan>),
-    /// Fetch the provider's model list in the background.
-    FetchModels(u64, Box<ProviderPlan>),
-    /// Test a saved profile.
-    TestProfile(u64, String),
-    /// Test an unsaved form.
-    TestPlan(u64, Box<Plan>),
-}
-
-// Commands carry keys; equality is what tests need, by name only.
-impl PartialEq for Cmd {
-    fn eq(&self, other: &Cmd) -> bool {
-        use Cmd::*;
-        match (self, other) {
-            (Quit, Quit) => true,
-            (Launch(a), Launch(b))
-            | (SetDefault(a), SetDefault(b))
-            | (Delete(a), Delete(b))
-            | (TestProfile(_, a), TestProfile(_, b)) => a == b,
-            (CheckKeys(a), CheckKeys(b)) => a == b,
-            (Save(a), Save(b)) | (TestPlan(_, a), TestPlan(_, b)) => a.name == b.name,
-            (FetchModels(_, a), FetchModels(_, b)) => a.name == b.name,
-            _ => false,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -461,6 +374,9 @@ impl App {
 }
 
 mod flow;
+mod msg;
+
+pub use msg::{Cmd, Msg};
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]

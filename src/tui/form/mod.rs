@@ -3,11 +3,12 @@
 //! loaded config and presets, and never touches files or the keyring.
 
 mod check;
+mod choose;
 mod output;
 
 pub use check::parse_env;
 
-use crate::config::{Api, Config, Preset, Presets};
+use crate::config::{Api, Config, Presets};
 use crate::t;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,140 +342,6 @@ impl Form {
         let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         let n = fields.len() as isize;
         self.focus = fields[((i + delta).rem_euclid(n)) as usize];
-    }
-
-    /// The key sources this provider may use.
-    pub fn key_choices(&self, cfg: &Config, presets: &Presets) -> Vec<KeyFrom> {
-        let mut out = vec![KeyFrom::Keyring, KeyFrom::Env, KeyFrom::Command];
-        if !self.needs_key(cfg, presets) {
-            out.push(KeyFrom::None);
-        }
-        out
-    }
-
-    fn preset<'a>(&self, cfg: &Config, presets: &'a Presets) -> Option<&'a Preset> {
-        let id = match &self.values.provider {
-            ProviderSel::New { preset, .. } => Some(preset.clone()),
-            ProviderSel::Existing(n) => cfg.providers.get(n).and_then(|p| p.preset.clone()),
-            ProviderSel::None => None,
-        }?;
-        presets.get(&id)
-    }
-
-    fn needs_key(&self, cfg: &Config, presets: &Presets) -> bool {
-        let api = self.values.api;
-        self.preset(cfg, presets).is_none_or(|p| p.needs_key)
-            && api != Api::Bedrock
-            && api != Api::Vertex
-    }
-
-    /// ←/→ on a choice field.
-    pub fn cycle(&mut self, cfg: &Config, presets: &Presets, delta: isize) {
-        match self.focus {
-            FieldId::KeyFrom => {
-                let choices = self.key_choices(cfg, presets);
-                let i = choices
-                    .iter()
-                    .position(|c| *c == self.values.key_from)
-                    .unwrap_or(0) as isize;
-                let next = choices[((i + delta).rem_euclid(choices.len() as isize)) as usize];
-                if next != self.values.key_from {
-                    self.values.key_from = next;
-                    // A key typed for the keyring must not become a variable name.
-                    self.values.key = self.default_key_text(cfg, presets);
-                }
-            }
-            FieldId::Api => {
-                let Some(p) = self.preset(cfg, presets) else {
-                    return;
-                };
-                let apis: Vec<Api> = p.apis().collect();
-                let i = apis.iter().position(|a| *a == self.values.api).unwrap_or(0) as isize;
-                let next = apis[((i + delta).rem_euclid(apis.len() as isize)) as usize];
-                let old_url = p.endpoint(self.values.api).and_then(|e| e.base_url.clone());
-                // Follow the endpoint unless the user typed their own URL.
-                if old_url.as_deref().unwrap_or("") == self.values.base_url {
-                    self.values.base_url = p
-                        .endpoint(next)
-                        .and_then(|e| e.base_url.clone())
-                        .unwrap_or_default();
-                }
-                self.values.api = next;
-            }
-            FieldId::More => self.more = !self.more,
-            _ => {}
-        }
-    }
-
-    /// What the key field holds when its source changes: the preset's
-    /// conventional variable name for env, otherwise nothing.
-    fn default_key_text(&self, cfg: &Config, presets: &Presets) -> String {
-        match self.values.key_from {
-            KeyFrom::Env => self
-                .preset(cfg, presets)
-                .and_then(|p| p.key_env.clone())
-                .unwrap_or_default(),
-            _ => String::new(),
-        }
-    }
-
-    /// Use an existing provider, or a new one from a preset.
-    pub fn choose_provider(&mut self, cfg: &Config, presets: &Presets, sel: ProviderSel) {
-        let mut v = self.values.clone();
-        match &sel {
-            ProviderSel::Existing(name) => load_provider(&mut v, cfg, name),
-            ProviderSel::New { preset, .. } => {
-                let Some(p) = presets.get(preset) else {
-                    return;
-                };
-                v.api = p.api;
-                v.base_url = p
-                    .endpoint(p.api)
-                    .and_then(|e| e.base_url.clone())
-                    .unwrap_or_default();
-                v.key_from = if p.needs_key {
-                    KeyFrom::Keyring
-                } else {
-                    KeyFrom::None
-                };
-                v.key.clear();
-                v.proxy.clear();
-                v.ca_file.clear();
-            }
-            ProviderSel::None => {}
-        }
-        v.provider = sel;
-        // Suggested models replace models of the previous provider, not
-        // ones the user typed for this profile before choosing.
-        let preset = match &v.provider {
-            ProviderSel::New { preset, .. } => presets.get(preset),
-            ProviderSel::Existing(n) => cfg
-                .providers
-                .get(n)
-                .and_then(|p| p.preset.as_deref())
-                .and_then(|id| presets.get(id)),
-            ProviderSel::None => None,
-        };
-        if let Some(p) = preset {
-            if v.main.is_empty() || self.values.provider != ProviderSel::None {
-                v.main = p.suggested.main.clone().unwrap_or_default();
-            }
-            if v.fast.is_empty() || self.values.provider != ProviderSel::None {
-                v.fast = p.suggested.fast.clone().unwrap_or_default();
-            }
-        }
-        if v.name.is_empty()
-            && let Some(p) = preset
-        {
-            v.name = free_name(&p.id, |n| cfg.profiles.contains_key(n));
-        }
-        self.values = v;
-        let fields = self.fields(presets);
-        // Straight to what needs typing next (a saved key needs nothing).
-        self.focus = [FieldId::Key, FieldId::BaseUrl, FieldId::Main]
-            .into_iter()
-            .find(|f| fields.contains(f) && self.error(*f, cfg, presets).is_some())
-            .unwrap_or(FieldId::Main);
     }
 }
 

@@ -1,0 +1,96 @@
+//! What can happen (messages into `App::update`) and what the run loop
+//! must do about it (commands out).
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use super::KeyState;
+use crate::config::{Config, Presets};
+use crate::launch::probe::Step;
+use crate::tui::plan::{Plan, ProviderPlan};
+
+/// Everything that can happen.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Up,
+    Down,
+    Left,
+    Right,
+    /// Tab / Shift-Tab: next or previous field.
+    Next,
+    Prev,
+    Home,
+    End,
+    /// Enter.
+    Activate,
+    SetDefault,
+    Delete,
+    Filter,
+    Help,
+    Quit,
+    Cancel,
+    Char(char),
+    Backspace,
+    /// Clear the field (Ctrl-U).
+    Clear,
+    New,
+    Edit,
+    Duplicate,
+    /// Test the connection (`t` on the list, Ctrl-T in the form).
+    Test,
+    /// Save the form (Ctrl-S).
+    Save,
+    /// Time passes (spinners).
+    Tick,
+    /// The config was (re)loaded, with the presets and when each profile
+    /// was last used.
+    Loaded(Box<Config>, Box<Presets>),
+    LastUsed(HashMap<String, SystemTime>, SystemTime),
+    /// A change was saved: the new config, and what to tell the user.
+    Saved(Box<Config>, String),
+    /// A config change failed; the message says why.
+    Failed(String),
+    /// A background key check finished for a provider.
+    KeyChecked(String, KeyState),
+    /// A model list arrived (or could not be had).
+    Models(u64, Result<Vec<String>, String>),
+    /// A connection test finished.
+    Tested(u64, Result<Vec<Step>, String>),
+}
+
+/// Side effects for the run loop.
+#[derive(Clone, Debug)]
+pub enum Cmd {
+    Quit,
+    Launch(String),
+    SetDefault(String),
+    Delete(String),
+    /// Check the keys of these providers in the background.
+    CheckKeys(Vec<String>),
+    /// Write the form to the config (and its key to the keyring).
+    Save(Box<Plan>),
+    /// Fetch the provider's model list in the background.
+    FetchModels(u64, Box<ProviderPlan>),
+    /// Test a saved profile.
+    TestProfile(u64, String),
+    /// Test an unsaved form.
+    TestPlan(u64, Box<Plan>),
+}
+
+// Commands carry keys; equality is what tests need, by name only.
+impl PartialEq for Cmd {
+    fn eq(&self, other: &Cmd) -> bool {
+        use Cmd::*;
+        match (self, other) {
+            (Quit, Quit) => true,
+            (Launch(a), Launch(b))
+            | (SetDefault(a), SetDefault(b))
+            | (Delete(a), Delete(b))
+            | (TestProfile(_, a), TestProfile(_, b)) => a == b,
+            (CheckKeys(a), CheckKeys(b)) => a == b,
+            (Save(a), Save(b)) | (TestPlan(_, a), TestPlan(_, b)) => a.name == b.name,
+            (FetchModels(_, a), FetchModels(_, b)) => a.name == b.name,
+            _ => false,
+        }
+    }
+}
