@@ -8,7 +8,6 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use support::claude::claude_bin;
 use support::mock::{self, Mock};
 use support::{Home, SecretService};
@@ -205,12 +204,6 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     );
 }
 
-fn sse_text(t: &str) -> mock::Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
-
 /// The whole first-run path a new user takes, in the real binary: pick a
 /// preset, type the base URL and the key (masked), fetch the model list
 /// from the provider, pick a model, save, test the connection, quit. The
@@ -263,12 +256,7 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     tmux.wait_for("found (keyring)", Duration::from_secs(20));
 
     // The connection test, from the list, through the in-process proxy.
-    up.push(sse_text("pong"));
-    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-        "function": {"name": "echo_number", "arguments": "{\"n\": 42}"}}]}, "finish_reason": "tool_calls"}]})
-    .to_string();
-    up.push(mock::sse(&[&call, "[DONE]"]));
-    up.push(sse_text("The number is 42."));
+    up.push_passing_probe();
     tmux.send(&["t"]);
     let screen = tmux.wait_for("All steps passed", Duration::from_secs(30));
     assert!(screen.contains("\"pong\""), "{screen}");

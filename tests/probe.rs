@@ -3,7 +3,6 @@
 
 mod support;
 
-use serde_json::json;
 use support::Home;
 use support::mock::{self, Mock};
 
@@ -14,21 +13,10 @@ fn config(up: &Mock) -> String {
     )
 }
 
-fn text(t: &str) -> mock::Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
-
 #[tokio::test]
 async fn a_working_profile_passes_every_step() {
     let up = Mock::start().await;
-    up.push(text("pong"));
-    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-        "function": {"name": "echo_number", "arguments": "{\"n\": 42}"}}]}, "finish_reason": "tool_calls"}]})
-    .to_string();
-    up.push(mock::sse(&[&call, "[DONE]"]));
-    up.push(text("The number is 42."));
+    up.push_passing_probe();
     let home = Home::new();
     home.write_config(&config(&up));
     let r = tokio::task::spawn_blocking(move || {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::Home;
-use support::mock::{self, Mock};
+use support::mock::{self, Mock, Recorded};
 use support::socks::{Socks, Target};
 use support::tls::{Handshake, TestCa, TlsFront};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -302,62 +302,52 @@ async fn wrong_socks_credentials_are_a_clear_error_without_the_password() {
 
 // ---- TLS with a private CA ----
 
-#[tokio::test]
-async fn a_tls_upstream_signed_by_the_ca_file_is_trusted() {
+/// One request through serve to a TLS front for `host`, trusted through
+/// `ca_file`; the answer must come back. Returns the front's handshakes and
+/// what the mock behind it saw.
+async fn through_trusted_tls(host: &str, text: &str) -> (Vec<Handshake>, String, Recorded) {
     let up = Mock::start().await;
     let ca = TestCa::new(&["127.0.0.1", "localhost"]);
     let front = TlsFront::start(&ca, up.addr).await;
     let home = Home::new();
     let ca_file = ca.write_ca(home.path());
     home.write_config(&config(
-        &front.url("127.0.0.1", "/v1"),
+        &front.url(host, "/v1"),
         &format!("ca_file = {}", toml_str(&ca_file.display().to_string())),
     ));
     let serve = Serve::start(&home).await;
-    up.push(completion("over tls"));
+    up.push(completion(text));
     let resp = serve.ask().await;
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["content"][0]["text"], "over tls");
-    let shakes = front.handshakes();
+    assert_eq!(v["content"][0]["text"], text);
+    serve.stop().await;
+    (front.handshakes(), front.url(host, ""), up.last())
+}
+
+#[tokio::test]
+async fn a_tls_upstream_signed_by_the_ca_file_is_trusted() {
+    let (shakes, origin, seen) = through_trusted_tls("127.0.0.1", "over tls").await;
     assert!(
         matches!(shakes.as_slice(), [Handshake::Done { .. }]),
         "{shakes:?}"
     );
-    let seen = up.last();
     // Over h2 (offered by the front) the mock sees the absolute URI.
-    let path = seen.path.strip_prefix(&front.url("127.0.0.1", ""));
+    let path = seen.path.strip_prefix(&origin);
     assert_eq!(path.unwrap_or(&seen.path), "/v1/chat/completions");
     assert_eq!(
         seen.header("authorization"),
         Some(format!("Bearer {KEY}").as_str())
     );
-    serve.stop().await;
 }
 
 #[tokio::test]
 async fn the_ca_file_also_verifies_a_host_name() {
-    let up = Mock::start().await;
-    let ca = TestCa::new(&["127.0.0.1", "localhost"]);
-    let front = TlsFront::start(&ca, up.addr).await;
-    let home = Home::new();
-    let ca_file = ca.write_ca(home.path());
-    home.write_config(&config(
-        &front.url("localhost", "/v1"),
-        &format!("ca_file = {}", toml_str(&ca_file.display().to_string())),
-    ));
-    let serve = Serve::start(&home).await;
-    up.push(completion("hello localhost"));
-    let resp = serve.ask().await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["content"][0]["text"], "hello localhost");
-    let shakes = front.handshakes();
+    let (shakes, _, _) = through_trusted_tls("localhost", "hello localhost").await;
     assert!(
         matches!(shakes.as_slice(), [Handshake::Done { sni: Some(s), .. }] if s == "localhost"),
         "{shakes:?}"
     );
-    serve.stop().await;
 }
 
 #[tokio::test]

@@ -5,8 +5,7 @@ use std::io::Write;
 use crate::config::edit::{self, ProviderChange};
 use crate::config::model::redact_url;
 use crate::config::{self, KeySpec, Provider, store};
-use crate::proxy::Upstream;
-use crate::proxy::models::{check_supported, list_models};
+use crate::proxy::models::{check_supported, fetch_blocking};
 use crate::t;
 
 use super::profile::current;
@@ -138,17 +137,11 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
 fn models(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
     let provider = cfg.provider(name)?.clone();
-    let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     // Before the key: a keyring prompt for a list we cannot fetch helps nobody.
-    check_supported(provider.api, &provider.name).map_err(|e| failed(&e))?;
+    check_supported(provider.api, &provider.name).map_err(|e| CliError::Failed(e.to_string()))?;
     // The key is found the way the proxy finds it.
     let key = ctx.secrets.resolve(&provider, &*ctx.env)?.map(|k| k.secret);
-    let up = Upstream::new(provider, key).map_err(|e| failed(&e))?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| failed(&e))?;
-    let ids = rt.block_on(list_models(&up)).map_err(|e| failed(&e))?;
+    let ids = fetch_blocking(provider, key).map_err(CliError::Failed)?;
     if as_json {
         return json(out, &ids);
     }

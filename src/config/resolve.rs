@@ -201,10 +201,7 @@ fn resolve_provider(
 
     let proxy = match &raw.proxy {
         Some(p) => {
-            let url = Url::parse(p.get_ref()).ok().filter(|u| {
-                matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") && u.has_host()
-            });
-            Some(url.ok_or_else(|| {
+            Some(proxy_url(p.get_ref()).ok_or_else(|| {
                 cx.invalid(
                     p.span(),
                     // Never echo the proxy URL: it may hold a password.
@@ -272,33 +269,62 @@ fn resolve_provider(
     })
 }
 
+/// Why a text cannot be a provider's base URL (config loading and the TUI
+/// form check the same rules).
+pub enum UrlProblem {
+    Unparsable(url::ParseError),
+    NotHttp,
+    /// Paths are appended to the base URL; a query would end up in the
+    /// middle of them (and a secret in it in error messages).
+    HasQuery,
+}
+
+pub fn check_base_url(text: &str) -> Result<Url, UrlProblem> {
+    let url = Url::parse(text).map_err(UrlProblem::Unparsable)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        Err(UrlProblem::HasQuery)
+    } else if matches!(url.scheme(), "http" | "https") && url.has_host() {
+        Ok(url)
+    } else {
+        Err(UrlProblem::NotHttp)
+    }
+}
+
+/// An upstream proxy URL ccswitch can use, if the text is one.
+pub fn proxy_url(text: &str) -> Option<Url> {
+    Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") && u.has_host())
+}
+
+/// A key command splits into a program and its arguments (no shell).
+pub fn valid_key_command(cmd: &str) -> bool {
+    shlex::split(cmd).is_some_and(|argv| !argv.is_empty())
+}
+
 fn parse_http_url(cx: &Ctx, u: &Spanned<String>) -> Result<Url, ConfigError> {
-    let parsed = Url::parse(u.get_ref());
-    match parsed {
-        // Paths are appended to the base URL; a query would end up in the
-        // middle of them (and a secret in it in error messages).
-        Ok(url) if url.query().is_some() || url.fragment().is_some() => {
-            let mut shown = url.clone();
+    check_base_url(u.get_ref()).map_err(|problem| match problem {
+        UrlProblem::HasQuery => {
+            let mut shown = Url::parse(u.get_ref()).expect("it parsed a moment ago");
             shown.set_query(None);
             shown.set_fragment(None);
-            Err(cx.invalid(
+            cx.invalid(
                 u.span(),
                 t!("config.base_url_query", url = shown),
                 t!("config.hint_base_url_query"),
-            ))
+            )
         }
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(url),
-        Ok(_) => Err(cx.invalid(
+        UrlProblem::NotHttp => cx.invalid(
             u.span(),
             t!("config.bad_url", url = u.get_ref(), error = "http(s)"),
             t!("config.hint_url"),
-        )),
-        Err(e) => Err(cx.invalid(
+        ),
+        UrlProblem::Unparsable(e) => cx.invalid(
             u.span(),
             t!("config.bad_url", url = u.get_ref(), error = e),
             t!("config.hint_url"),
-        )),
-    }
+        ),
+    })
 }
 
 fn resolve_key(cx: &Ctx, provider: &str, k: &Spanned<RawKey>) -> Result<KeySpec, ConfigError> {
@@ -326,7 +352,7 @@ fn resolve_key(cx: &Ctx, provider: &str, k: &Spanned<RawKey>) -> Result<KeySpec,
         ));
     }
     if let Some(cmd) = &spec.command
-        && shlex::split(cmd).is_none_or(|argv| argv.is_empty())
+        && !valid_key_command(cmd)
     {
         return Err(cx.invalid(
             k.span(),

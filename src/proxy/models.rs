@@ -11,8 +11,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Upstream;
-use crate::config::Api;
+use secrecy::SecretString;
+
 use crate::config::model::redact_url;
+use crate::config::{Api, Provider};
 use crate::t;
 
 /// The whole listing (every page) must finish within this.
@@ -115,6 +117,19 @@ pub fn check_supported(api: Api, provider: &str) -> Result<(), ListError> {
             api,
         }),
     }
+}
+
+/// The whole fetch for callers outside a runtime (the CLI, the TUI's
+/// worker thread): refuse APIs without a list, build the provider's client
+/// with its proxy and CA, ask. One line on failure.
+pub fn fetch_blocking(
+    provider: Provider,
+    key: Option<SecretString>,
+) -> Result<Vec<String>, String> {
+    check_supported(provider.api, &provider.name).map_err(|e| e.to_string())?;
+    let up = Upstream::new(provider, key).map_err(|e| e.to_string())?;
+    let rt = super::runtime().map_err(|e| e.to_string())?;
+    rt.block_on(list_models(&up)).map_err(|e| e.to_string())
 }
 
 /// The provider's model ids, deduplicated and sorted (see [`parse_models`]),

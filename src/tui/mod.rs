@@ -227,10 +227,7 @@ fn save(
 
 /// Re-read the config after a save; the status line says what happened.
 fn reload(ctx: &Ctx, saved: Result<(), config::ConfigError>, done: String) -> Msg {
-    match saved.and_then(|()| config::load(&ctx.paths)) {
-        Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
-        Err(e) => Msg::Failed(e.to_string()),
-    }
+    work::reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done)
 }
 
 /// Key checks touch the keyring, which can take seconds when locked: off

@@ -17,15 +17,18 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
     let paths = ctx.paths.clone();
     std::thread::spawn(move || {
         let secrets = Secrets::system(&paths.credentials_file);
-        let msg = match save_plan(&paths, &secrets, &plan) {
-            Ok(()) => match config::load(&paths) {
-                Ok((cfg, _)) => Msg::Saved(Box::new(cfg), t!("form.saved", name = plan.name)),
-                Err(e) => Msg::Failed(e.to_string()),
-            },
-            Err(e) => Msg::Failed(e),
-        };
-        let _ = tx.send(msg);
+        let saved = save_plan(&paths, &secrets, &plan);
+        let _ = tx.send(reloaded(&paths, saved, t!("form.saved", name = plan.name)));
     });
+}
+
+/// After a save: the config as it now is, with what to tell the user, or
+/// why the save failed.
+pub fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
+    match saved.and_then(|()| config::load(paths).map_err(|e| e.to_string())) {
+        Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
+        Err(e) => Msg::Failed(e),
+    }
 }
 
 /// Store the typed key first: if the keyring refuses, nothing is saved and
@@ -82,13 +85,7 @@ fn list(cfg: &config::Config, name: &str, secrets: &Secrets) -> Result<Vec<Strin
         .resolve(&provider, &env)
         .map_err(|e| first_line(&e.to_string()))?
         .map(|k| k.secret);
-    let up = crate::proxy::upstream::Upstream::new(provider, key).map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    rt.block_on(crate::proxy::models::list_models(&up))
-        .map_err(|e| e.to_string())
+    crate::proxy::models::fetch_blocking(provider, key)
 }
 
 pub fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {

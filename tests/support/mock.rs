@@ -92,6 +92,14 @@ pub fn sse(payloads: &[&str]) -> Reply {
     }
 }
 
+/// An OpenAI-kind streamed answer of one text delta, then stop.
+pub fn openai_text(t: &str) -> Reply {
+    let c = serde_json::json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        .to_string();
+    sse(&[&c, &f, "[DONE]"])
+}
+
 /// SSE from raw text chunks.
 pub fn sse_raw(chunks: &[&str], then: End) -> Reply {
     Reply::Sse {
@@ -132,6 +140,18 @@ impl Mock {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The three answers a passing `ccswitch test` needs from an
+    /// OpenAI-kind upstream: text ("pong"), the forced `echo_number` call
+    /// with n = 42, and text after its result.
+    pub fn push_passing_probe(&self) {
+        self.push(openai_text("pong"));
+        let call = serde_json::json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+            "function": {"name": "echo_number", "arguments": "{\"n\": 42}"}}]}, "finish_reason": "tool_calls"}]})
+        .to_string();
+        self.push(sse(&[&call, "[DONE]"]));
+        self.push(openai_text("The number is 42."));
     }
 
     pub fn push(&self, r: Reply) {

@@ -9,28 +9,7 @@ use crate::tui::form::{FieldId, KeyFrom, ProviderSel};
 use crate::tui::picker::Fetch;
 use crate::tui::plan;
 
-const THREE: &str = r#"
-default = "kimi"
-[providers.ds]
-preset = "deepseek"
-[providers.moon]
-preset = "moonshot"
-[providers.local]
-preset = "ollama"
-[profiles.deepseek]
-provider = "ds"
-# the daily driver
-main = "deepseek-v4-pro"
-fast = "deepseek-v4-flash"
-max_output_tokens = 16000
-[profiles.kimi]
-provider = "moon"
-main = "kimi-k3"
-[profiles.mixed]
-provider = "ds"
-main = "deepseek-v4-pro"
-fast = { provider = "local", model = "qwen3-coder" }
-"#;
+use super::tests::THREE;
 
 fn app_with(src: &str) -> App {
     App::new(&super::tests::mk_config(src), &Presets::builtin()).0

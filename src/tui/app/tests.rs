@@ -9,7 +9,9 @@ pub(super) fn mk_config(src: &str) -> Config {
     config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap()
 }
 
-const THREE: &str = r#"
+/// Three profiles over three providers; one with a slot on another
+/// provider, one with a field the form does not show, and a comment.
+pub(super) const THREE: &str = r#"
 default = "kimi"
 [providers.ds]
 preset = "deepseek"
@@ -19,8 +21,10 @@ preset = "moonshot"
 preset = "ollama"
 [profiles.deepseek]
 provider = "ds"
+# the daily driver
 main = "deepseek-v4-pro"
 fast = "deepseek-v4-flash"
+max_output_tokens = 16000
 [profiles.kimi]
 provider = "moon"
 main = "kimi-k3"

@@ -1,7 +1,10 @@
 //! Inline validation: why a field cannot be saved, in a few words.
 
 use super::{FieldId, Form, KeyFrom, Mode, ProviderSel};
-use crate::config::resolve::{expand_home, valid_env_name, valid_name};
+use crate::config::resolve::{
+    UrlProblem, check_base_url, expand_home, proxy_url, valid_env_name, valid_key_command,
+    valid_name,
+};
 use crate::config::{Config, Presets};
 use crate::t;
 
@@ -23,18 +26,14 @@ impl Form {
             }
             FieldId::Provider => (v.provider == ProviderSel::None).then(|| t!("form.err_provider")),
             FieldId::BaseUrl if text.is_empty() => Some(t!("form.err_required")),
-            FieldId::BaseUrl => match url::Url::parse(text) {
-                Ok(u) if u.query().is_some() || u.fragment().is_some() => {
-                    Some(t!("form.err_url_query"))
-                }
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
-                _ => Some(t!("form.err_url")),
+            FieldId::BaseUrl => match check_base_url(text) {
+                Ok(_) => None,
+                Err(UrlProblem::HasQuery) => Some(t!("form.err_url_query")),
+                Err(_) => Some(t!("form.err_url")),
             },
             FieldId::Key => match v.key_from {
                 KeyFrom::Env if !valid_env_name(text) => Some(t!("form.err_env_name")),
-                KeyFrom::Command if shlex::split(text).is_none_or(|a| a.is_empty()) => {
-                    Some(t!("form.err_command"))
-                }
+                KeyFrom::Command if !valid_key_command(text) => Some(t!("form.err_command")),
                 // A new provider needs its key now; a saved one keeps its own.
                 KeyFrom::Keyring
                     if text.is_empty()
@@ -53,10 +52,9 @@ impl Form {
                 Ok(n) if n > 0 => None,
                 _ => Some(t!("form.err_number")),
             },
-            FieldId::Proxy if !text.is_empty() => match url::Url::parse(text) {
-                Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") => None,
-                _ => Some(t!("form.err_proxy")),
-            },
+            FieldId::Proxy if !text.is_empty() => {
+                proxy_url(text).is_none().then(|| t!("form.err_proxy"))
+            }
             FieldId::CaFile if !text.is_empty() => {
                 (!expand_home(text).is_file()).then(|| t!("form.err_ca_file"))
             }
