@@ -4,13 +4,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 
 use super::error::{ProxyError, upstream_message};
 use super::passthrough::{self, RawBody, merge_usage};
+use super::reply::{Reply, SendError};
 use super::route::route;
 use super::server::{Body, State, error_response, full};
 use super::streams::{self, Finisher};
@@ -20,6 +21,7 @@ use super::{MAX_BODY, Upstream, tokens};
 use crate::config::Api;
 use crate::t;
 use serde_json::value::RawValue;
+use url::Url;
 
 async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
     match Limited::new(body, MAX_BODY).collect().await {
@@ -173,9 +175,15 @@ type Failed = (ProxyError, Finisher);
 
 /// Send to the upstream and wait for its status line, within the
 /// first-byte timeout. Error statuses become Anthropic-shaped errors.
-async fn send(up: &Upstream, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, ProxyError> {
+async fn send(
+    up: &Upstream,
+    url: &Url,
+    query: Option<&str>,
+    extra: HeaderMap,
+    body: Vec<u8>,
+) -> Result<Reply, ProxyError> {
     let t = up.provider.timeouts.first_byte;
-    let resp = match tokio::time::timeout(t, rb.send()).await {
+    let resp = match tokio::time::timeout(t, up.post_json(url, query, extra, body)).await {
         Err(_) => {
             return Err(ProxyError::Timeout(t!(
                 "proxy.first_byte_timeout",
@@ -203,18 +211,10 @@ async fn send(up: &Upstream, rb: reqwest::RequestBuilder) -> Result<reqwest::Res
     })
 }
 
-fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
-    // The whole chain says what went wrong (DNS, refused, TLS, proxy); the
-    // key is in a header, so it is never part of it.
-    let mut cause = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        cause.push_str(": ");
-        cause.push_str(&s.to_string());
-        src = s.source();
-    }
-    // reqwest has no typed kind for these; its sources' texts (rustls,
-    // the SOCKS and tunnel connectors) are stable enough to tell them apart.
+fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
+    let cause = &e.cause;
+    // Neither client has a typed kind for these; the texts of rustls and of
+    // the SOCKS and tunnel connectors are stable enough to tell them apart.
     let hint = if cause.contains("certificate") {
         Some(t!("proxy.hint_tls"))
     } else if cause.contains("credentials not accepted")
@@ -233,7 +233,7 @@ fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
                 cause = cause
             )
         ))
-    } else if e.is_timeout() {
+    } else if e.timeout {
         ProxyError::Timeout(t!(
             "proxy.connect_timeout",
             provider = up.provider.name,
@@ -248,7 +248,7 @@ fn request_error(up: &Upstream, e: &reqwest::Error) -> ProxyError {
     }
 }
 
-fn is_event_stream(resp: &reqwest::Response) -> bool {
+fn is_event_stream(resp: &Reply) -> bool {
     resp.headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -256,7 +256,7 @@ fn is_event_stream(resp: &reqwest::Response) -> bool {
 }
 
 /// A whole (non-streamed) upstream body, within the idle timeout.
-async fn read_whole(up: &Upstream, resp: reqwest::Response) -> Result<Bytes, ProxyError> {
+async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
     let idle = up.provider.timeouts.idle;
     match tokio::time::timeout(idle, resp.bytes()).await {
         Ok(Ok(b)) => Ok(b),
@@ -266,6 +266,22 @@ async fn read_whole(up: &Upstream, resp: reqwest::Response) -> Result<Bytes, Pro
             secs = idle.as_secs()
         ))),
     }
+}
+
+/// The client's Anthropic headers that go on to an Anthropic-kind upstream.
+fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
+    let mut extra = HeaderMap::new();
+    let version = from.get("anthropic-version").cloned();
+    extra.insert(
+        "anthropic-version",
+        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
+    );
+    if up.provider.quirks.drop_betas != Some(true)
+        && let Some(b) = from.get("anthropic-beta")
+    {
+        extra.insert("anthropic-beta", b.clone());
+    }
+    extra
 }
 
 fn max_output(up: &Upstream, model: &str) -> Option<u64> {
@@ -286,26 +302,12 @@ async fn anthropic(
     let notes =
         passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
     fin.notes(notes);
-    let mut url = match &up.messages_url {
-        Some(u) => u.clone(),
-        None => return Err((ProxyError::BadRequest(up.url("/v1/messages")), fin)),
+    let Some(url) = &up.messages_url else {
+        return Err((ProxyError::BadRequest(up.url("/v1/messages")), fin));
     };
-    if let Some(q) = parts.uri.query() {
-        url.set_query(Some(q));
-    }
-    let mut rb = up.post(url).header("content-type", "application/json");
-    let version = parts.headers.get("anthropic-version").cloned();
-    rb = rb.header(
-        "anthropic-version",
-        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
-    );
-    if up.provider.quirks.drop_betas != Some(true)
-        && let Some(b) = parts.headers.get("anthropic-beta")
-    {
-        rb = rb.header("anthropic-beta", b.clone());
-    }
+    let extra = anthropic_headers(up, &parts.headers);
     let body = serde_json::to_vec(&body).unwrap_or_default();
-    let resp = match send(up, rb.body(body)).await {
+    let resp = match send(up, url, parts.uri.query(), extra, body).await {
         Ok(r) => r,
         Err(e) => return Err((e, fin)),
     };
@@ -352,13 +354,10 @@ async fn openai(
     fin.notes(translated.notes);
     let renamed_tools = translated.renamed_tools;
     let body = serde_json::to_vec(&translated.request).unwrap_or_default();
-    let rb = up
-        .post(match &up.chat_url {
-            Some(u) => u.clone(),
-            None => return Err((ProxyError::BadRequest(up.url("/chat/completions")), fin)),
-        })
-        .header("content-type", "application/json");
-    let resp = match send(up, rb.body(body)).await {
+    let Some(url) = &up.chat_url else {
+        return Err((ProxyError::BadRequest(up.url("/chat/completions")), fin));
+    };
+    let resp = match send(up, url, None, HeaderMap::new(), body).await {
         Ok(r) => r,
         Err(e) => return Err((e, fin)),
     };
@@ -447,18 +446,12 @@ pub async fn count_tokens(state: &Arc<State>, req: Request<Incoming>) -> Respons
     let up = state.cfg.upstreams.get(&slot.provider).cloned();
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
         passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
-        let mut rb = up
-            .post(up.url("/v1/messages/count_tokens"))
-            .header("content-type", "application/json")
-            .header("anthropic-version", "2023-06-01");
-        if let Some(b) = parts
-            .headers
-            .get("anthropic-beta")
-            .filter(|_| up.provider.quirks.drop_betas != Some(true))
-        {
-            rb = rb.header("anthropic-beta", b.clone());
-        }
-        match send(&up, rb.body(serde_json::to_vec(&raw).unwrap_or_default())).await {
+        let Ok(url) = Url::parse(&up.url("/v1/messages/count_tokens")) else {
+            return error_response(ProxyError::BadRequest(up.url("/v1/messages/count_tokens")));
+        };
+        let extra = anthropic_headers(&up, &parts.headers);
+        let body = serde_json::to_vec(&raw).unwrap_or_default();
+        match send(&up, &url, None, extra, body).await {
             Ok(resp) => {
                 let status = resp.status();
                 if let Ok(b) = resp.bytes().await {

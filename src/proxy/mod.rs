@@ -7,6 +7,7 @@ mod error;
 mod handlers;
 pub mod models;
 pub mod passthrough;
+mod reply;
 pub mod route;
 mod server;
 pub mod stats;

@@ -6,18 +6,18 @@
 //! drops the upstream response).
 
 use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use http::{HeaderValue, Response};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 
 use super::error::ProxyError;
 use super::passthrough::UsageSniffer;
+use super::reply::{ByteStream, Reply};
 use super::server::{Body, State};
 use super::translate::anthropic::{Event, Usage};
 use super::translate::sse::{SseDecoder, encode};
@@ -103,7 +103,7 @@ impl Drop for Finisher {
     }
 }
 
-type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+type Upstream = ByteStream;
 
 fn sse_response(body: Body) -> Response<Body> {
     let mut r = Response::new(body);
@@ -176,14 +176,9 @@ impl Translated {
 }
 
 /// OpenAI SSE in, Anthropic SSE out.
-pub fn translated(
-    resp: reqwest::Response,
-    cfg: StreamConfig,
-    idle: Duration,
-    fin: Finisher,
-) -> Response<Body> {
+pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher) -> Response<Body> {
     let mut st = Translated {
-        upstream: Box::pin(resp.bytes_stream()),
+        upstream: resp.into_stream(),
         decoder: SseDecoder::new(),
         tr: StreamTranslator::new(cfg),
         idle,
@@ -246,9 +241,9 @@ struct Passthrough {
 }
 
 /// Anthropic SSE forwarded as is.
-pub fn passthrough(resp: reqwest::Response, idle: Duration, fin: Finisher) -> Response<Body> {
+pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body> {
     let st = Passthrough {
-        upstream: Box::pin(resp.bytes_stream()),
+        upstream: resp.into_stream(),
         sniffer: UsageSniffer::default(),
         idle,
         last_data: Instant::now(),

@@ -1,0 +1,156 @@
+//! An upstream's reply, whichever client sent the request: the lean hyper
+//! client (local plain-HTTP upstreams) or reqwest (everything that needs a
+//! proxy or TLS). The handlers and streams read it one way.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::{Stream, TryStreamExt};
+use http::{HeaderMap, StatusCode};
+use http_body_util::{BodyDataStream, BodyExt};
+use hyper::body::Incoming;
+
+/// The body as a stream of chunks, as it arrives.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, SendError>> + Send>>;
+
+/// Why sending, or reading the body, failed.
+#[derive(Debug)]
+pub struct SendError {
+    /// The whole cause chain (DNS, refused, TLS, proxy). The key travels in
+    /// a header, so it is never part of it.
+    pub cause: String,
+    pub timeout: bool,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.cause)
+    }
+}
+
+impl SendError {
+    fn from_chain(e: &(dyn StdError + 'static), timeout: bool) -> SendError {
+        let mut cause = e.to_string();
+        let mut timeout = timeout;
+        let mut src = e.source();
+        while let Some(s) = src {
+            let text = s.to_string();
+            // hyper wraps an io error and repeats its text.
+            if !cause.ends_with(&text) {
+                cause.push_str(": ");
+                cause.push_str(&text);
+            }
+            if s.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            {
+                timeout = true;
+            }
+            src = s.source();
+        }
+        SendError { cause, timeout }
+    }
+}
+
+impl From<reqwest::Error> for SendError {
+    fn from(e: reqwest::Error) -> SendError {
+        SendError::from_chain(&e, e.is_timeout())
+    }
+}
+
+impl From<hyper_util::client::legacy::Error> for SendError {
+    fn from(e: hyper_util::client::legacy::Error) -> SendError {
+        SendError::from_chain(&e, false)
+    }
+}
+
+impl From<hyper::Error> for SendError {
+    fn from(e: hyper::Error) -> SendError {
+        SendError::from_chain(&e, e.is_timeout())
+    }
+}
+
+pub struct Reply(Inner);
+
+enum Inner {
+    Reqwest(reqwest::Response),
+    Lean(http::Response<Incoming>),
+}
+
+impl From<reqwest::Response> for Reply {
+    fn from(r: reqwest::Response) -> Reply {
+        Reply(Inner::Reqwest(r))
+    }
+}
+
+impl From<http::Response<Incoming>> for Reply {
+    fn from(r: http::Response<Incoming>) -> Reply {
+        Reply(Inner::Lean(r))
+    }
+}
+
+impl Reply {
+    pub fn status(&self) -> StatusCode {
+        match &self.0 {
+            Inner::Reqwest(r) => r.status(),
+            Inner::Lean(r) => r.status(),
+        }
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        match &self.0 {
+            Inner::Reqwest(r) => r.headers(),
+            Inner::Lean(r) => r.headers(),
+        }
+    }
+
+    /// The whole body.
+    pub async fn bytes(self) -> Result<Bytes, SendError> {
+        match self.0 {
+            Inner::Reqwest(r) => Ok(r.bytes().await?),
+            Inner::Lean(r) => Ok(r.into_body().collect().await?.to_bytes()),
+        }
+    }
+
+    /// The body chunk by chunk. Dropping the stream drops the connection's
+    /// body, which closes it: that is how a client's disconnect reaches the
+    /// upstream.
+    pub fn into_stream(self) -> ByteStream {
+        match self.0 {
+            Inner::Reqwest(r) => Box::pin(r.bytes_stream().map_err(SendError::from)),
+            Inner::Lean(r) => Box::pin(BodyDataStream::new(r.into_body()).map_err(SendError::from)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "client error (Connect): {}", self.0)
+        }
+    }
+    impl StdError for Outer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn chain_is_joined_without_repeats_and_io_timeouts_count() {
+        let e = Outer(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "connect timed out",
+        ));
+        let s = SendError::from_chain(&e, false);
+        assert_eq!(s.cause, "client error (Connect): connect timed out");
+        assert!(s.timeout);
+        let e = Outer(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!SendError::from_chain(&e, false).timeout);
+    }
+}
