@@ -62,6 +62,9 @@ fn shape_error(e: serde_json::Error) -> ProxyError {
 }
 
 impl Parsed {
+    /// Only a body read untyped reaches the passthrough (the typed read is
+    /// for profiles without Anthropic-kind upstreams): the typed form keeps
+    /// no unknown fields.
     fn into_raw(self) -> Result<RawBody, ProxyError> {
         match self {
             Parsed::Raw(m) => Ok(m),

@@ -1,11 +1,21 @@
 //! Anthropic Messages API wire types, as Claude Code sends and expects them.
 //!
-//! Tolerant by design: unknown fields are kept in `extra` (requests) and
-//! unknown block types parse as `Unknown`, because rejecting what we do not
-//! know costs Claude Code a six-request downgrade cascade.
+//! Tolerant by design: unknown fields are ignored and unknown block types
+//! parse as `Unknown`, because rejecting what we do not know costs Claude
+//! Code a six-request downgrade cascade. (These types only feed the
+//! translation to other APIs; the Anthropic passthrough keeps the client's
+//! fields as they came.)
+//!
+//! No `#[serde(flatten)]` and no untagged enums on the request side: both
+//! make serde copy the value into a temporary tree and parse it again, and
+//! with a flattened catch-all on the request that was the whole request,
+//! the largest single cost of the translated path.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// `POST /v1/messages` (and, without `max_tokens`, `count_tokens`).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -36,14 +46,11 @@ pub struct MessagesRequest {
     pub stream: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
-    /// Everything else (`context_management`, `safeguards`, future fields).
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// `system`: a string or an array of text blocks.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
+#[serde(untagged, from = "TextOrBlocks")]
 pub enum System {
     Text(String),
     Blocks(Vec<Block>),
@@ -69,7 +76,7 @@ pub struct Message {
 
 /// Message content: a string or an array of blocks.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
+#[serde(untagged, from = "TextOrBlocks")]
 pub enum Content {
     Text(String),
     Blocks(Vec<Block>),
@@ -155,11 +162,55 @@ pub enum Source {
 
 /// `tool_result.content`: a string or an array of blocks.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
+#[serde(untagged, from = "TextOrBlocks")]
 pub enum ToolResultContent {
     Text(String),
     Blocks(Vec<Block>),
 }
+
+/// What `system`, `content` and `tool_result.content` parse through: the
+/// JSON type decides, so nothing is parsed twice.
+pub enum TextOrBlocks {
+    Text(String),
+    Blocks(Vec<Block>),
+}
+
+impl<'de> Deserialize<'de> for TextOrBlocks {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TextOrBlocks;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or an array of content blocks")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<TextOrBlocks, E> {
+                Ok(TextOrBlocks::Text(s.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<TextOrBlocks, E> {
+                Ok(TextOrBlocks::Text(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TextOrBlocks, A::Error> {
+                let d = de::value::SeqAccessDeserializer::new(seq);
+                Vec::<Block>::deserialize(d).map(TextOrBlocks::Blocks)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+macro_rules! from_text_or_blocks {
+    ($($t:ident),*) => {$(
+        impl From<TextOrBlocks> for $t {
+            fn from(v: TextOrBlocks) -> $t {
+                match v {
+                    TextOrBlocks::Text(s) => $t::Text(s),
+                    TextOrBlocks::Blocks(b) => $t::Blocks(b),
+                }
+            }
+        }
+    )*};
+}
+from_text_or_blocks!(System, Content, ToolResultContent);
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct Tool {
@@ -174,8 +225,6 @@ pub struct Tool {
     pub input_schema: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 impl Tool {
@@ -212,8 +261,6 @@ pub struct Thinking {
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_tokens: Option<u64>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -221,8 +268,6 @@ pub struct OutputConfig {
     /// `low`, `medium`, `high`, `xhigh`, `max`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 // ---------------------------------------------------------------- responses
@@ -363,5 +408,68 @@ impl Event {
             Event::Ping => "ping",
             Event::Error { .. } => "error",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: Value) -> Result<MessagesRequest, String> {
+        serde_json::from_value(body).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn text_or_blocks_follow_the_json_type_and_round_trip() {
+        let body = serde_json::json!({
+            "model": "m", "system": "be brief", "context_management": {"edits": []},
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "Bash", "input": {}}]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "t", "content": "ok"},
+                    {"type": "tool_result", "tool_use_id": "u", "content": [{"type": "text", "text": "x"}]},
+                    {"type": "tool_result", "tool_use_id": "v", "content": null},
+                ]},
+            ],
+        });
+        let r = parse(body).unwrap();
+        assert_eq!(r.system, Some(System::Text("be brief".into())));
+        assert_eq!(r.messages[0].content, Content::Text("hi".into()));
+        let Content::Blocks(results) = &r.messages[2].content else {
+            panic!("blocks expected")
+        };
+        let contents: Vec<_> = results
+            .iter()
+            .map(|b| match b {
+                Block::ToolResult { content, .. } => content.clone(),
+                _ => panic!("tool_result expected"),
+            })
+            .collect();
+        assert_eq!(contents[0], Some(ToolResultContent::Text("ok".into())));
+        assert!(matches!(contents[1], Some(ToolResultContent::Blocks(ref b)) if b.len() == 1));
+        assert_eq!(contents[2], None);
+        // Serialized back in the same shapes (unknown fields are not kept).
+        let again = serde_json::to_value(&r).unwrap();
+        assert_eq!(again["system"], "be brief");
+        assert_eq!(
+            again["messages"][2]["content"][1]["content"][0]["text"],
+            "x"
+        );
+        assert!(again.get("context_management").is_none());
+    }
+
+    #[test]
+    fn wrong_content_types_name_what_was_expected() {
+        let e =
+            parse(serde_json::json!({"model": "m", "messages": [{"role": "user", "content": 5}]}))
+                .unwrap_err();
+        assert!(
+            e.contains("expected a string or an array of content blocks"),
+            "{e}"
+        );
+        let e = parse(serde_json::json!({"model": "m", "messages": [], "system": {"text": "x"}}))
+            .unwrap_err();
+        assert!(e.contains("a string or an array"), "{e}");
     }
 }
