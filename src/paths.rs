@@ -17,6 +17,9 @@ pub struct Paths {
     pub presets_file: PathBuf,
     /// `credentials.toml`: the explicit plaintext key store (0600).
     pub credentials_file: PathBuf,
+    /// `state.toml`: what ccswitch notes for itself (when each profile was
+    /// last used); never the user's config.
+    pub state_file: PathBuf,
     /// Proxy and session logs.
     pub log_dir: PathBuf,
 }
@@ -45,6 +48,7 @@ impl Paths {
             config_file: config_dir.join("config.toml"),
             presets_file: config_dir.join("presets.toml"),
             credentials_file: config_dir.join("credentials.toml"),
+            state_file: data_dir.join("state.toml"),
             log_dir: data_dir.join("logs"),
         }
     }

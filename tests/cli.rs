@@ -76,9 +76,18 @@ fn profile_lifecycle() {
     );
     assert_eq!(show["opus"]["model"], "deepseek-v4-pro");
 
-    // Removing the default profile also removes the `default` line.
+    // Removing the default profile also removes the `default` line, and
+    // its "last used" entry (a new profile by that name starts unused).
+    let state = home.path().join("state.toml");
+    std::fs::write(
+        &state,
+        "[last_used]\nmixed = \"2026-11-03T09:12:44Z\"\nother = \"2026-11-03T09:12:44Z\"\n",
+    )
+    .unwrap();
     home.run(&["profile", "rm", "mixed"]).ok();
     assert!(!home.read_config().contains("default ="));
+    let left = std::fs::read_to_string(&state).unwrap();
+    assert!(!left.contains("mixed") && left.contains("other"), "{left}");
     home.run(&["profile", "show", "mixed"]).fails(2);
 }
 
@@ -206,6 +215,7 @@ fn presets_and_paths() {
     let root = home.path().display().to_string();
     assert_eq!(paths["config_file"], format!("{root}/config.toml"));
     assert_eq!(paths["data_dir"], root);
+    assert_eq!(paths["state_file"], format!("{root}/state.toml"));
     home.run(&["paths"]).ok();
 }
 

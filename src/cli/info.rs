@@ -67,6 +67,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
         ("config", &p.config_file),
         ("presets", &p.presets_file),
         ("credentials", &p.credentials_file),
+        ("state", &p.state_file),
         ("config dir", &p.config_dir),
         ("data dir", &p.data_dir),
         ("logs", &p.log_dir),

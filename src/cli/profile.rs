@@ -22,6 +22,8 @@ pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
                 edit::remove_profile(doc, &current(doc, presets, ctx)?, &name)?;
                 Ok::<_, CliError>(())
             })?;
+            // "Last used" is a convenience; a failure here is not the removal's.
+            let _ = history::forget(&ctx.paths, &name);
             writeln!(out, "{}", t!("profile.removed", name = name))?;
             Ok(())
         }

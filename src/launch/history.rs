@@ -57,7 +57,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HistoryError + '_ {
 
 /// The state file: `state.toml` in the data dir.
 pub fn state_file(paths: &Paths) -> PathBuf {
-    paths.data_dir.join("state.toml")
+    paths.state_file.clone()
 }
 
 /// `2026-11-03T09:12:44Z`, or `None` for a time RFC 3339 cannot hold
@@ -74,12 +74,43 @@ pub fn rfc3339(t: SystemTime) -> Option<String> {
     Some(s)
 }
 
-/// Note that `profile` was launched at `now`: re-read the state file under an
-/// exclusive lock, set the entry, replace the file atomically. Whatever the
-/// file held before, if it does not parse it is started afresh.
+/// Note that `profile` was launched at `now`.
 pub fn record(paths: &Paths, profile: &str, now: SystemTime) -> Result<(), HistoryError> {
     let stamp = rfc3339(now).ok_or(HistoryError::BadTime)?;
+    update(paths, true, |table| {
+        table.insert(profile.to_string(), toml::Value::String(stamp));
+    })
+}
+
+/// A profile was renamed: its launch time goes with it.
+pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), HistoryError> {
+    update(paths, false, |table| {
+        if let Some(v) = table.remove(old) {
+            table.insert(new.to_string(), v);
+        }
+    })
+}
+
+/// A profile was removed: a new one by that name starts as never used.
+pub fn forget(paths: &Paths, profile: &str) -> Result<(), HistoryError> {
+    update(paths, false, |table| {
+        table.remove(profile);
+    })
+}
+
+/// Re-read the state file under an exclusive lock, change the launch table,
+/// replace the file atomically. Whatever the file held before, if it does
+/// not parse it is started afresh. Without `create`, a missing file stays
+/// missing.
+fn update(
+    paths: &Paths,
+    create: bool,
+    change: impl FnOnce(&mut toml::Table),
+) -> Result<(), HistoryError> {
     let file = state_file(paths);
+    if !create && !file.exists() {
+        return Ok(());
+    }
     let dir = file.parent().unwrap_or(Path::new("."));
     create_private_dir(dir).map_err(io(dir))?;
     let lock_path = dir.join(".state.toml.lock");
@@ -96,7 +127,7 @@ pub fn record(paths: &Paths, profile: &str, now: SystemTime) -> Result<(), Histo
         *entry = toml::Value::Table(toml::Table::new());
     }
     if let toml::Value::Table(table) = entry {
-        table.insert(profile.to_string(), toml::Value::String(stamp));
+        change(table);
     }
     // A table of strings and tables always serializes; should it not, the
     // cache is simply reset.
@@ -187,6 +218,23 @@ mod tests {
             !paths.config_file.exists(),
             "config.toml must not be written"
         );
+    }
+
+    #[test]
+    fn rename_moves_and_forget_drops_an_entry() {
+        let (_dir, paths) = home();
+        rename(&paths, "a", "b").unwrap();
+        forget(&paths, "a").unwrap();
+        assert!(!state_file(&paths).exists(), "no file made for nothing");
+        let t = at("2026-11-03T09:12:44Z");
+        record(&paths, "old", t).unwrap();
+        record(&paths, "gone", t).unwrap();
+        rename(&paths, "old", "new").unwrap();
+        forget(&paths, "gone").unwrap();
+        rename(&paths, "never-launched", "x").unwrap();
+        let got = load(&paths);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got["new"], t);
     }
 
     #[test]

@@ -132,11 +132,15 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// A fresh random session token for the client side of the proxy.
 pub fn new_token() -> SecretString {
-    let mut buf = [0u8; 24];
+    SecretString::from(format!("ccsw-{}", random_hex(24)))
+}
+
+/// `bytes` random bytes from the OS, in hex.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
     // The OS RNG failing is not something to limp on from.
     getrandom::fill(&mut buf).expect("the OS random number generator works");
-    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-    SecretString::from(format!("ccsw-{hex}"))
+    buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A running proxy. Dropping it without [`ProxyHandle::shutdown`] leaves the

@@ -41,8 +41,6 @@ pub struct State {
 
 impl State {
     pub fn new(cfg: ProxyConfig, stats: Arc<Stats>) -> State {
-        let mut buf = [0u8; 6];
-        let _ = getrandom::fill(&mut buf);
         let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
@@ -50,7 +48,7 @@ impl State {
             cfg,
             stats,
             single_api,
-            id_prefix: buf.iter().map(|b| format!("{b:02x}")).collect(),
+            id_prefix: super::random_hex(6),
             next_id: AtomicU64::new(1),
         }
     }

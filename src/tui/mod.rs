@@ -148,12 +148,7 @@ pub fn run(ctx: &Ctx) -> Result<u8, CliError> {
 }
 
 fn last_used(ctx: &Ctx) -> Msg {
-    Msg::LastUsed(
-        crate::launch::history::load(&ctx.paths)
-            .into_iter()
-            .collect(),
-        std::time::SystemTime::now(),
-    )
+    work::last_used(&ctx.paths)
 }
 
 fn event_loop(
@@ -177,6 +172,10 @@ fn event_loop(
                 }
                 Cmd::Delete(name) => {
                     let saved = save(ctx, |doc, cfg| edit::remove_profile(doc, cfg, &name));
+                    if saved.is_ok() {
+                        let _ = crate::launch::history::forget(&ctx.paths, &name);
+                        app.update(last_used(ctx));
+                    }
                     pending = app.update(reload(ctx, saved, t!("tui.deleted", name = name)));
                 }
                 Cmd::Save(plan) => work::save(ctx, *plan, tx.clone()),

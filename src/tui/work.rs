@@ -8,6 +8,7 @@ use super::app::Msg;
 use super::plan::{self, Plan, ProviderPlan};
 use crate::cli::Ctx;
 use crate::config::{self, ConfigError, store};
+use crate::launch::history;
 use crate::paths::Paths;
 use crate::secrets::{FileStore, MemoryStore, SecretStore, Secrets};
 use crate::t;
@@ -19,7 +20,17 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
         let secrets = Secrets::system(&paths.credentials_file);
         let saved = save_plan(&paths, &secrets, &plan);
         let _ = tx.send(reloaded(&paths, saved, t!("form.saved", name = plan.name)));
+        // A rename moved the profile's "last used" entry.
+        let _ = tx.send(last_used(&paths));
     });
+}
+
+/// Every profile's last launch, as of now.
+pub fn last_used(paths: &Paths) -> Msg {
+    Msg::LastUsed(
+        history::load(paths).into_iter().collect(),
+        std::time::SystemTime::now(),
+    )
 }
 
 /// After a save: the config as it now is, with what to tell the user, or
@@ -42,7 +53,12 @@ pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), St
     }
     let file = paths.config_file.clone();
     store::update(paths, |doc, presets| plan::apply(doc, presets, &file, plan))
-        .map_err(|e: ConfigError| e.to_string())
+        .map_err(|e: ConfigError| e.to_string())?;
+    if let Some(old) = plan.original.as_ref().filter(|old| **old != plan.name) {
+        // "Last used" is a convenience; a failure here is not the save's.
+        let _ = history::rename(paths, old, &plan.name);
+    }
+    Ok(())
 }
 
 fn env(k: &str) -> Option<String> {
@@ -141,6 +157,33 @@ mod tests {
         fn delete(&self, _: &str) -> Result<bool, SecretError> {
             Ok(false)
         }
+    }
+
+    #[test]
+    fn a_rename_takes_the_last_used_entry_along() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let src = "default = \"a\"\n[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+                   [profiles.a]\nprovider = \"ds\"\nmain = \"deepseek-chat\"\n";
+        std::fs::write(&paths.config_file, src).unwrap();
+        let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        history::record(&paths, "a", t).unwrap();
+        let cfg = config::parse(&paths.config_file, src, &Presets::builtin()).unwrap();
+        let (mut app, _) = App::new(&cfg, &Presets::builtin());
+        app.update(Msg::Edit);
+        app.update(Msg::Clear);
+        app.update(Msg::Char('b'));
+        let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+            panic!("save")
+        };
+        let secrets = Secrets {
+            keyring: Box::new(MemoryStore::default()),
+            file: Box::new(FileStore::new(&paths.credentials_file)),
+        };
+        save_plan(&paths, &secrets, &plan).unwrap();
+        let used = history::load(&paths);
+        assert_eq!(used.get("b"), Some(&t), "{used:?}");
+        assert!(!used.contains_key("a"));
     }
 
     #[test]
