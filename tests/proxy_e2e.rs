@@ -173,6 +173,23 @@ async fn openai_stream_is_translated_and_the_key_stays_inside() {
 }
 
 #[tokio::test]
+async fn a_localhost_upstream_listening_on_ipv4_only_is_reached() {
+    // "localhost" often resolves to ::1 first while local servers (Ollama,
+    // LM Studio) listen on 127.0.0.1 only: the classic refused connection.
+    // (Where /etc/hosts maps it to 127.0.0.1 alone, this checks the name
+    // is resolved at all.)
+    let up = Mock::start().await;
+    let local = OPENAI.replace("MOCK", &up.url("").replace("127.0.0.1", "localhost"));
+    let p = mk_proxy(&up, &local).await;
+    up.push(mock::openai_text("hi from v4"));
+    let resp = p.post("/v1/messages", &ask(true)).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(text_of(&events(resp).await), "hi from v4");
+    assert_eq!(up.last().path, "/v1/chat/completions");
+    p.handle.shutdown().await;
+}
+
+#[tokio::test]
 async fn openai_non_streaming_tool_call() {
     let up = Mock::start().await;
     let p = mk_proxy(&up, OPENAI).await;

@@ -223,3 +223,35 @@ fn is_loopback(p: &Provider) -> bool {
             url::Host::Ipv6(ip) => ip.is_loopback(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Presets};
+
+    fn provider(fields: &str) -> Provider {
+        let src = format!(
+            "[providers.up]\napi = \"openai\"\n{fields}\nkey = {{ env = \"K\" }}\n[profiles.p]\nprovider = \"up\"\nmain = \"m\"\n"
+        );
+        let cfg = config::parse(std::path::Path::new("t.toml"), &src, &Presets::builtin())
+            .unwrap_or_else(|e| panic!("{e}"));
+        cfg.providers["up"].clone()
+    }
+
+    #[tokio::test]
+    async fn only_local_plain_http_without_a_proxy_gets_the_lean_client() {
+        let lean = |fields: &str| lean_client(&provider(fields)).is_some();
+        assert!(lean("base_url = \"http://127.0.0.1:11434/v1\""));
+        assert!(lean("base_url = \"http://localhost:1234/v1\""));
+        assert!(lean("base_url = \"http://[::1]:8000/v1\""));
+        assert!(!lean("base_url = \"https://localhost:8443/v1\""), "TLS");
+        assert!(
+            !lean("base_url = \"http://127.0.0.1:4000\"\nproxy = \"http://proxy:3128\""),
+            "a configured proxy"
+        );
+        assert!(
+            !lean("base_url = \"http://gateway.corp:4000\""),
+            "HTTP_PROXY may apply to a remote host"
+        );
+    }
+}
