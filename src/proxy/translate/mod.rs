@@ -12,4 +12,5 @@ pub mod schema;
 pub mod sse;
 pub mod stream;
 pub mod think;
+pub mod tool_ids;
 pub mod tool_names;

@@ -83,11 +83,10 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
 
 fn tool_use(call: &RespToolCall, ctx: &ResponseCtx, n: usize) -> OutBlock {
     let message_id = ctx.message_id;
-    let id = call
-        .id
-        .clone()
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| fallback_tool_id(message_id, n));
+    let id = call.id.as_deref().filter(|id| !id.is_empty()).map_or_else(
+        || fallback_tool_id(message_id, n),
+        |id| super::tool_ids::to_client(id).into_owned(),
+    );
     OutBlock::ToolUse {
         id,
         name: original(

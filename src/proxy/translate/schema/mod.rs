@@ -102,6 +102,7 @@ pub(super) fn tool_choice(
 /// Tool-call id as the upstream must see it. The same input always maps to
 /// the same output, so calls and results still pair up.
 pub fn upstream_tool_id(id: &str, format: Option<ToolIdFormat>) -> String {
+    let id = &*super::tool_ids::to_upstream(id);
     match format {
         Some(ToolIdFormat::Alnum9) => alnum9(id),
         _ => id.to_string(),

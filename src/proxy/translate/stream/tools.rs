@@ -122,7 +122,9 @@ impl StreamTranslator {
         self.tools_started += 1;
         let call = &self.tools[slot];
         let fallback = || fallback_tool_id(&self.cfg.message_id, ordinal);
-        let id = call.upstream_id.clone().unwrap_or_else(fallback);
+        let id = call.upstream_id.as_deref().map_or_else(fallback, |id| {
+            crate::proxy::translate::tool_ids::to_client(id).into_owned()
+        });
         let block = OutBlock::ToolUse {
             id,
             name: super::super::tool_names::original(&call.name, &self.cfg.renamed_tools)
