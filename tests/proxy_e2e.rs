@@ -18,6 +18,7 @@ use support::mock::{self, End, Mock, Reply};
 
 const TOKEN: &str = "ccsw-test-session-token";
 const KEY: &str = "sk-upstream-provider-key";
+const CLAUDE_UA: &str = "claude-cli/2.1.332 (external, cli)";
 
 struct Proxy {
     handle: ProxyHandle,
@@ -84,6 +85,7 @@ impl Proxy {
             .header("authorization", format!("Bearer {TOKEN}"))
             .header("anthropic-version", "2023-06-01")
             .header("anthropic-beta", "claude-code-20250219")
+            .header("user-agent", CLAUDE_UA)
             .json(body)
             .send()
             .await
@@ -153,6 +155,7 @@ async fn openai_stream_is_translated_and_the_key_stays_inside() {
         seen.header("authorization"),
         Some(format!("Bearer {KEY}").as_str())
     );
+    assert_eq!(seen.header("user-agent"), Some(CLAUDE_UA));
     let body = seen.json();
     assert_eq!(body["model"], "up-main");
     assert_eq!(body["max_tokens"], 4096, "clamped to the model limit");
@@ -186,6 +189,22 @@ async fn a_localhost_upstream_listening_on_ipv4_only_is_reached() {
     assert_eq!(resp.status(), 200);
     assert_eq!(text_of(&events(resp).await), "hi from v4");
     assert_eq!(up.last().path, "/v1/chat/completions");
+    p.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_user_agent_set_in_the_providers_headers_wins() {
+    let up = Mock::start().await;
+    let with_ua = OPENAI.replace(
+        "timeouts = { idle = 1 }\n",
+        "timeouts = { idle = 1 }\nheaders = { \"User-Agent\" = \"KimiCLI/1.30.0\" }\n",
+    );
+    let p = mk_proxy(&up, &with_ua).await;
+    up.push(mock::openai_text("ok"));
+    let resp = p.post("/v1/messages", &ask(true)).await;
+    assert_eq!(resp.status(), 200);
+    let _ = resp.bytes().await;
+    assert_eq!(up.last().header("user-agent"), Some("KimiCLI/1.30.0"));
     p.handle.shutdown().await;
 }
 
@@ -227,6 +246,7 @@ async fn anthropic_passthrough_rewrites_and_streams_untouched() {
     assert_eq!(seen.header("authorization"), None);
     assert_eq!(seen.header("anthropic-beta"), None, "dropped by the quirk");
     assert_eq!(seen.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(seen.header("user-agent"), Some(CLAUDE_UA), "the real agent");
     let body = seen.json();
     assert_eq!(body["model"], "up-main");
     assert!(body.get("metadata").is_none());

@@ -166,7 +166,7 @@ pub async fn messages(state: &Arc<State>, req: Request<Incoming>) -> Response<Bo
     );
     let result = match up.provider.api {
         Api::Anthropic => anthropic(&up, &slot.model, parts, inc, fin).await,
-        _ => openai(state, &up, &slot.model, inc, fin).await,
+        _ => openai(state, &up, &slot.model, &parts.headers, inc, fin).await,
     };
     result.unwrap_or_else(|(e, fin)| {
         fin.done(e.status().as_u16(), None, Some(&e.to_string()));
@@ -271,9 +271,20 @@ async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
     }
 }
 
-/// The client's Anthropic headers that go on to an Anthropic-kind upstream.
-fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
+/// The client's headers that go on to every upstream: its User-Agent, so
+/// the provider sees the real agent (Kimi For Coding admits only known
+/// coding agents by it and refuses a proxy's own).
+fn client_headers(from: &HeaderMap) -> HeaderMap {
     let mut extra = HeaderMap::new();
+    if let Some(ua) = from.get(http::header::USER_AGENT) {
+        extra.insert(http::header::USER_AGENT, ua.clone());
+    }
+    extra
+}
+
+/// The client's headers that go on to an Anthropic-kind upstream.
+fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
+    let mut extra = client_headers(from);
     let version = from.get("anthropic-version").cloned();
     extra.insert(
         "anthropic-version",
@@ -340,6 +351,7 @@ async fn openai(
     state: &Arc<State>,
     up: &Arc<Upstream>,
     model: &str,
+    client: &HeaderMap,
     inc: ClientRequest,
     mut fin: Finisher,
 ) -> Result<Response<Body>, Failed> {
@@ -360,7 +372,7 @@ async fn openai(
     let Some(url) = &up.chat_url else {
         return Err((ProxyError::BadRequest(up.url("/chat/completions")), fin));
     };
-    let resp = match send(up, url, None, HeaderMap::new(), body).await {
+    let resp = match send(up, url, None, client_headers(client), body).await {
         Ok(r) => r,
         Err(e) => return Err((e, fin)),
     };

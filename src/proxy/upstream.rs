@@ -31,6 +31,8 @@ pub struct Upstream {
     /// re-parses the URL, connector clones) were a fifth of the proxy's
     /// own CPU time under load.
     lean: Option<Lean>,
+    /// Header names the provider's config sets.
+    configured: Vec<HeaderName>,
     /// Auth (the key marked sensitive) and the provider's extra headers,
     /// built once: formatting and validating them per request showed up in
     /// profiles.
@@ -107,11 +109,13 @@ impl Upstream {
                 headers.insert(HeaderName::from_static(name), v);
             }
         }
+        let mut configured = Vec::new();
         for (k, v) in &provider.headers {
             if let (Ok(k), Ok(v)) = (
                 HeaderName::from_bytes(k.as_bytes()),
                 HeaderValue::from_str(v),
             ) {
+                configured.push(k.clone());
                 headers.insert(k, v);
             }
         }
@@ -119,6 +123,7 @@ impl Upstream {
             provider,
             client,
             lean,
+            configured,
             headers,
             chat_url: None,
             messages_url: None,
@@ -170,7 +175,13 @@ impl Upstream {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        headers.extend(extra);
+        for (name, value) in &extra {
+            // A header the provider's config sets (say, a User-Agent) wins
+            // over the client's.
+            if !self.configured.contains(name) {
+                headers.insert(name, value.clone());
+            }
+        }
         let Some(lean) = &self.lean else {
             let mut url = url.clone();
             if query.is_some() {
