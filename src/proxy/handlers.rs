@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::error::{ProxyError, upstream_message};
 use super::passthrough::{self, RawBody, merge_usage};
-use super::reply::{Reply, SendError};
 use super::route::route;
+use super::send::{anthropic_headers, client_headers, is_event_stream, read_whole, send};
 use super::server::{Body, State, error_response, full};
 use super::streams::{self, Finisher};
 use super::translate::anthropic::{MessagesRequest, Usage};
@@ -175,128 +175,6 @@ pub async fn messages(state: &Arc<State>, req: Request<Incoming>) -> Response<Bo
 }
 
 type Failed = (ProxyError, Finisher);
-
-/// Send to the upstream and wait for its status line, within the
-/// first-byte timeout. Error statuses become Anthropic-shaped errors.
-async fn send(
-    up: &Upstream,
-    url: &Url,
-    query: Option<&str>,
-    extra: HeaderMap,
-    body: Vec<u8>,
-) -> Result<Reply, ProxyError> {
-    let t = up.provider.timeouts.first_byte;
-    let resp = match tokio::time::timeout(t, up.post_json(url, query, extra, body)).await {
-        Err(_) => {
-            return Err(ProxyError::Timeout(t!(
-                "proxy.first_byte_timeout",
-                provider = up.provider.name,
-                secs = t.as_secs()
-            )));
-        }
-        Ok(Err(e)) => return Err(request_error(up, &e)),
-        Ok(Ok(r)) => r,
-    };
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    let status = resp.status().as_u16();
-    let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
-    let body = tokio::time::timeout(std::time::Duration::from_secs(10), resp.bytes())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    Err(ProxyError::Upstream {
-        status,
-        message: upstream_message(status, &body),
-        retry_after,
-    })
-}
-
-fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
-    let cause = &e.cause;
-    // Neither client has a typed kind for these; the texts of rustls and of
-    // the SOCKS and tunnel connectors are stable enough to tell them apart.
-    let hint = if cause.contains("certificate") {
-        Some(t!("proxy.hint_tls"))
-    } else if cause.contains("credentials not accepted")
-        || cause.contains("proxy authorization required")
-    {
-        Some(t!("proxy.hint_proxy_auth"))
-    } else {
-        None
-    };
-    if let Some(hint) = hint {
-        ProxyError::Misconfigured(format!(
-            "{} {hint}",
-            t!(
-                "proxy.unreachable",
-                provider = up.provider.name,
-                cause = cause
-            )
-        ))
-    } else if e.timeout {
-        ProxyError::Timeout(t!(
-            "proxy.connect_timeout",
-            provider = up.provider.name,
-            cause = cause
-        ))
-    } else {
-        ProxyError::Unreachable(t!(
-            "proxy.unreachable",
-            provider = up.provider.name,
-            cause = cause
-        ))
-    }
-}
-
-fn is_event_stream(resp: &Reply) -> bool {
-    resp.headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"))
-}
-
-/// A whole (non-streamed) upstream body, within the idle timeout.
-async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
-    let idle = up.provider.timeouts.idle;
-    match tokio::time::timeout(idle, resp.bytes()).await {
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(e)) => Err(request_error(up, &e)),
-        Err(_) => Err(ProxyError::Timeout(t!(
-            "proxy.idle_timeout",
-            secs = idle.as_secs()
-        ))),
-    }
-}
-
-/// The client's headers that go on to every upstream: its User-Agent, so
-/// the provider sees the real agent (Kimi For Coding admits only known
-/// coding agents by it and refuses a proxy's own).
-fn client_headers(from: &HeaderMap) -> HeaderMap {
-    let mut extra = HeaderMap::new();
-    if let Some(ua) = from.get(http::header::USER_AGENT) {
-        extra.insert(http::header::USER_AGENT, ua.clone());
-    }
-    extra
-}
-
-/// The client's headers that go on to an Anthropic-kind upstream.
-fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
-    let mut extra = client_headers(from);
-    let version = from.get("anthropic-version").cloned();
-    extra.insert(
-        "anthropic-version",
-        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
-    );
-    if up.provider.quirks.drop_betas != Some(true)
-        && let Some(b) = from.get("anthropic-beta")
-    {
-        extra.insert("anthropic-beta", b.clone());
-    }
-    extra
-}
 
 fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output

@@ -9,6 +9,7 @@ pub mod models;
 pub mod passthrough;
 mod reply;
 pub mod route;
+mod send;
 mod server;
 pub mod stats;
 mod streams;
