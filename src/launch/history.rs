@@ -55,11 +55,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HistoryError + '_ {
     }
 }
 
-/// The state file: `state.toml` in the data dir.
-pub fn state_file(paths: &Paths) -> PathBuf {
-    paths.state_file.clone()
-}
-
 /// `2026-11-03T09:12:44Z`, or `None` for a time RFC 3339 cannot hold
 /// (`humantime` would panic on those).
 pub fn rfc3339(t: SystemTime) -> Option<String> {
@@ -107,7 +102,7 @@ fn update(
     create: bool,
     change: impl FnOnce(&mut toml::Table),
 ) -> Result<(), HistoryError> {
-    let file = state_file(paths);
+    let file = &paths.state_file;
     if !create && !file.exists() {
         return Ok(());
     }
@@ -116,7 +111,7 @@ fn update(
     let lock_path = dir.join(".state.toml.lock");
     let lock = lock_exclusive(&lock_path).map_err(io(&lock_path))?;
 
-    let mut state = std::fs::read_to_string(&file)
+    let mut state = std::fs::read_to_string(file)
         .ok()
         .and_then(|s| s.parse::<toml::Table>().ok())
         .unwrap_or_default();
@@ -132,7 +127,7 @@ fn update(
     // A table of strings and tables always serializes; should it not, the
     // cache is simply reset.
     let body = toml::to_string(&state).unwrap_or_default();
-    write_atomic(&file, format!("{HEADER}\n{body}").as_bytes()).map_err(io(&file))?;
+    write_atomic(file, format!("{HEADER}\n{body}").as_bytes()).map_err(io(file))?;
     drop(lock);
     Ok(())
 }
@@ -140,7 +135,7 @@ fn update(
 /// Every recorded launch time. Never fails: a missing or broken file, or a
 /// broken entry, reads as "never used".
 pub fn load(paths: &Paths) -> LastUsed {
-    let Ok(src) = std::fs::read_to_string(state_file(paths)) else {
+    let Ok(src) = std::fs::read_to_string(&paths.state_file) else {
         return LastUsed::new();
     };
     parse(&src)
@@ -211,7 +206,7 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got["work"], t2);
         assert_eq!(got["play.local"], t1);
-        let text = std::fs::read_to_string(state_file(&paths)).unwrap();
+        let text = std::fs::read_to_string(&paths.state_file).unwrap();
         assert!(text.contains("[last_used]"), "{text}");
         assert!(text.contains("work = \"2026-11-04T10:00:00Z\""), "{text}");
         assert!(
@@ -225,7 +220,7 @@ mod tests {
         let (_dir, paths) = home();
         rename(&paths, "a", "b").unwrap();
         forget(&paths, "a").unwrap();
-        assert!(!state_file(&paths).exists(), "no file made for nothing");
+        assert!(!paths.state_file.exists(), "no file made for nothing");
         let t = at("2026-11-03T09:12:44Z");
         record(&paths, "old", t).unwrap();
         record(&paths, "gone", t).unwrap();
@@ -261,7 +256,7 @@ mod tests {
     #[test]
     fn a_corrupted_file_is_replaced() {
         let (_dir, paths) = home();
-        let file = state_file(&paths);
+        let file = paths.state_file.clone();
         std::fs::write(&file, "this is [not toml = \u{0}").unwrap();
         assert!(load(&paths).is_empty());
         let t = at("2026-01-02T03:04:05Z");
@@ -272,7 +267,7 @@ mod tests {
     #[test]
     fn a_wrong_shape_is_replaced_and_other_tables_kept() {
         let (_dir, paths) = home();
-        let file = state_file(&paths);
+        let file = paths.state_file.clone();
         std::fs::write(&file, "last_used = 3\n[other]\nx = 1\n").unwrap();
         assert!(load(&paths).is_empty());
         let t = at("2026-01-02T03:04:05Z");
@@ -312,7 +307,7 @@ mod tests {
         assert_eq!(rfc3339(before_epoch), None);
         assert_eq!(ago(before_epoch, SystemTime::now()), "-");
         assert_eq!(ago(far, far + Duration::from_secs(30 * 86_400)), "-");
-        assert!(!state_file(&paths).exists());
+        assert!(!paths.state_file.exists());
     }
 
     #[test]

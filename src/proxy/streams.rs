@@ -103,8 +103,6 @@ impl Drop for Finisher {
     }
 }
 
-type Upstream = ByteStream;
-
 fn sse_response(body: Body) -> Response<Body> {
     let mut r = Response::new(body);
     let h = r.headers_mut();
@@ -146,7 +144,7 @@ enum Step {
     Quiet,
 }
 
-async fn next(upstream: &mut Upstream, wait: Duration) -> Step {
+async fn next(upstream: &mut ByteStream, wait: Duration) -> Step {
     match tokio::time::timeout(wait, upstream.next()).await {
         Ok(Some(Ok(b))) => Step::Data(b),
         Ok(Some(Err(e))) => Step::Failed(ProxyError::Unreachable(t!(
@@ -159,7 +157,7 @@ async fn next(upstream: &mut Upstream, wait: Duration) -> Step {
 }
 
 struct Translated {
-    upstream: Upstream,
+    upstream: ByteStream,
     decoder: SseDecoder,
     tr: StreamTranslator,
     idle: Duration,
@@ -229,7 +227,7 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
 }
 
 struct Passthrough {
-    upstream: Upstream,
+    upstream: ByteStream,
     sniffer: UsageSniffer,
     idle: Duration,
     last_data: Instant,

@@ -144,11 +144,6 @@ impl Upstream {
         format!("{base}{path}")
     }
 
-    /// A POST with the provider's auth and extra headers.
-    pub fn post(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
-        self.request(reqwest::Method::POST, url)
-    }
-
     /// A GET with the provider's auth and extra headers.
     pub fn get(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
         self.request(reqwest::Method::GET, url)

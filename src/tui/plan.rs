@@ -22,6 +22,13 @@ pub struct Plan {
     pub profile: ProfileChange,
 }
 
+impl Plan {
+    /// The profile's old name, when this save renames it.
+    pub fn renamed_from(&self) -> Option<&str> {
+        self.original.as_deref().filter(|old| *old != self.name)
+    }
+}
+
 /// The provider side of a form: enough to list its models before the rest
 /// of the form is filled in.
 #[derive(Clone, Debug)]
@@ -62,8 +69,8 @@ pub fn apply(
     apply_provider(doc, presets, file, &plan.provider)?;
     let cfg = current(doc)?;
     match (&plan.original, &plan.copy_from) {
-        (Some(old), _) => {
-            if *old != plan.name {
+        (Some(_), _) => {
+            if let Some(old) = plan.renamed_from() {
                 edit::rename_profile(doc, &cfg, old, &plan.name)?;
             }
         }

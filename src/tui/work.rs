@@ -19,9 +19,12 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         let secrets = Secrets::system(&paths.credentials_file);
         let saved = save_plan(&paths, &secrets, &plan);
+        let renamed = saved.is_ok() && plan.renamed_from().is_some();
         let _ = tx.send(reloaded(&paths, saved, t!("form.saved", name = plan.name)));
-        // A rename moved the profile's "last used" entry.
-        let _ = tx.send(last_used(&paths));
+        if renamed {
+            // The profile's "last used" entry moved with it.
+            let _ = tx.send(last_used(&paths));
+        }
     });
 }
 
@@ -54,7 +57,7 @@ pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), St
     let file = paths.config_file.clone();
     store::update(paths, |doc, presets| plan::apply(doc, presets, &file, plan))
         .map_err(|e: ConfigError| e.to_string())?;
-    if let Some(old) = plan.original.as_ref().filter(|old| **old != plan.name) {
+    if let Some(old) = plan.renamed_from() {
         // "Last used" is a convenience; a failure here is not the save's.
         let _ = history::rename(paths, old, &plan.name);
     }
