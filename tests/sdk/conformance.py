@@ -1,5 +1,5 @@
 """Calls the ccswitch proxy with the official `anthropic` SDK and prints what
-the SDK made of the answer, as one JSON line. Driven by tests/sdk_conformance.rs,
+the SDK made of the answer, as one JSON line. Driven by tests/it/sdk_conformance.rs,
 which scripts the upstream mock behind the proxy.
 
 usage: conformance.py SCENARIO   (env: PROXY_URL, PROXY_TOKEN)

@@ -1,0 +1,312 @@
+//! `ccswitch run` in a real terminal (tmux): Claude Code's interactive UI
+//! renders, Ctrl-C reaches claude (not ccswitch), claude exits, ccswitch
+//! prints its summary and exits with claude's code, and the terminal is left
+//! in its normal mode.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::claude::claude_bin;
+use crate::support::mock::{self, Mock};
+use crate::support::{Home, SecretService};
+
+struct Tmux {
+    socket: String,
+}
+
+// The scripts echo `CCSWITCH""_EXIT=$?`, so the typed command line itself
+// never matches the `CCSWITCH_EXIT=` that the shell prints afterwards.
+impl Tmux {
+    /// A detached session `t` of `w`×`h` running a plain bash.
+    fn start(name: &str, w: u16, h: u16) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("ccswitch-{name}-{}", std::process::id()),
+        };
+        let (w, h) = (w.to_string(), h.to_string());
+        let args = [
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "bash",
+            "--norc",
+            "--noprofile",
+        ];
+        let out = tmux.cmd(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new(crate::support::require_program("tmux", "tmux"))
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        self.cmd(&args);
+    }
+
+    /// Text typed as-is (not key names).
+    fn type_text(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn wait_gone(&self, what: &str, limit: Duration) {
+        let t0 = Instant::now();
+        while self.capture().contains(what) {
+            assert!(
+                t0.elapsed() < limit,
+                "`{what}` stayed on screen:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let t0 = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                t0.elapsed() < limit,
+                "`{what}` did not appear; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[tokio::test]
+async fn interactive_session_renders_and_leaves_the_terminal_sane() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n",
+        up.url("/v1")
+    ));
+    let chome = tempfile::tempdir().unwrap();
+    let cwd = chome.path().join("work");
+    std::fs::create_dir_all(&cwd).unwrap();
+    // Skip first-run dialogs (theme, trust) as a returning user would.
+    let seeded = serde_json::json!({
+        "hasCompletedOnboarding": true,
+        "theme": "dark",
+        "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
+    });
+    std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
+
+    let script = format!(
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        cwd = cwd.display(),
+        home = chome.path().display(),
+        ch = home.path().display(),
+        bin = crate::support::BIN,
+        claude = claude_bin().display(),
+    );
+    let tmux = Tmux::start("claude", 120, 40);
+    tmux.send(&[&script, "Enter"]);
+    // Claude Code's header names the model; then its input prompt is up.
+    tmux.wait_for("up-main", Duration::from_secs(60));
+    tmux.wait_for("\u{276f}", Duration::from_secs(60));
+    // Ctrl-C twice is claude's way out; ccswitch must survive the first.
+    tmux.send(&["C-c"]);
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.send(&["C-c"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("ccswitch: p: 0 requests"),
+        "summary missing:\n{screen}"
+    );
+    assert!(
+        !screen.contains("about $"),
+        "no cost without usage:\n{screen}"
+    );
+    // Terminal mode restored: canonical input and echo are on.
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
+
+#[test]
+fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+         [profiles.alpha]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
+         [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
+    );
+    let script = format!(
+        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        home.path().display(),
+        crate::support::BIN
+    );
+    let tmux = Tmux::start("tui", 80, 24);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("Profiles (2/2)", Duration::from_secs(20));
+    // The key check runs in the background and lands on screen.
+    tmux.wait_for("found (env DS_KEY)", Duration::from_secs(20));
+    tmux.send(&["Down"]);
+    tmux.send(&["*"]);
+    tmux.wait_for("* beta", Duration::from_secs(10));
+    assert!(
+        home.read_config().contains("default = \"beta\""),
+        "{}",
+        home.read_config()
+    );
+    tmux.send(&["?"]);
+    tmux.wait_for("this help", Duration::from_secs(10));
+    tmux.send(&["Escape"]);
+    // An Escape and a `q` arriving in one read are one Alt-q key to the
+    // terminal parser; wait for the help to close before quitting.
+    tmux.wait_gone("this help", Duration::from_secs(10));
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    // Off the alternate screen, back in cooked mode.
+    assert!(!screen.contains("Profiles (2/2)"), "{screen}");
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
+
+/// The whole first-run path a new user takes, in the real binary: pick a
+/// preset, type the base URL and the key (masked), fetch the model list
+/// from the provider, pick a model, save, test the connection, quit. The
+/// key must end up in the (real) keyring and nowhere on screen or on disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
+    const KEY: &str = "sk-typed-1234567";
+    let ss = SecretService::start();
+    let up = Mock::start().await;
+    up.push(mock::json(
+        200,
+        r#"{"object":"list","data":[{"id":"zeta-coder"},{"id":"mock-model-a"},{"id":"mock-model-b"}]}"#,
+    ));
+    let home = Home::new();
+    let env: String = ss.env().iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    let script = format!(
+        "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        home.path().display(),
+        crate::support::BIN
+    );
+    let tmux = Tmux::start("tui-new", 80, 24);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("No profiles yet", Duration::from_secs(20));
+    tmux.send(&["n"]);
+    tmux.wait_for("Choose a provider", Duration::from_secs(10));
+    tmux.type_text("custom openai");
+    tmux.wait_for("> Custom (OpenAI-compatible)", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    // Straight to the key, which is masked as it is typed.
+    tmux.wait_for("> Key", Duration::from_secs(10));
+    tmux.type_text(KEY);
+    tmux.wait_for(&"•".repeat(KEY.len()), Duration::from_secs(10));
+    tmux.send(&["BTab"]);
+    tmux.send(&["BTab"]);
+    tmux.wait_for("> Base URL", Duration::from_secs(10));
+    tmux.type_text(&up.url("/v1"));
+    tmux.send(&["Tab"]);
+    tmux.send(&["Tab"]);
+    tmux.send(&["Tab"]);
+    tmux.wait_for("> Main model", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("mock-model-b", Duration::from_secs(20));
+    assert!(screen.contains("from the provider"), "{screen}");
+    tmux.type_text("model-a");
+    tmux.wait_for("filter: model-a", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("> Fast model", Duration::from_secs(10));
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved profile `custom-openai`", Duration::from_secs(20));
+    tmux.wait_for("found (keyring)", Duration::from_secs(20));
+
+    // The connection test, from the list, through the in-process proxy.
+    up.push_passing_probe();
+    tmux.send(&["t"]);
+    let screen = tmux.wait_for("All steps passed", Duration::from_secs(30));
+    assert!(screen.contains("\"pong\""), "{screen}");
+    tmux.send(&["Escape"]);
+    tmux.wait_gone("All steps passed", Duration::from_secs(10));
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+
+    let config = home.read_config();
+    assert!(
+        !config.contains(KEY),
+        "the key is not in config.toml:\n{config}"
+    );
+    let cfg: toml::Value = toml::from_str(&config).unwrap();
+    assert_eq!(cfg["default"].as_str(), Some("custom-openai"), "{config}");
+    let provider = &cfg["providers"]["custom-openai"];
+    assert_eq!(provider["preset"].as_str(), Some("custom-openai"));
+    assert_eq!(provider["base_url"].as_str(), Some(up.url("/v1").as_str()));
+    assert_eq!(
+        cfg["profiles"]["custom-openai"]["main"].as_str(),
+        Some("mock-model-a")
+    );
+    // The model list was fetched with the typed key, before anything was
+    // saved; the test after saving read the key back from the keyring.
+    let seen = up.seen();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[0].path, "/v1/models");
+    for r in &seen {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+    }
+    assert_eq!(seen[1].json()["model"], "mock-model-a");
+    let status = home.run_env(
+        &["key", "status"],
+        &ss.env()
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        status.stdout.contains("keyring"),
+        "{}{}",
+        status.stdout,
+        status.stderr
+    );
+}

@@ -1,0 +1,55 @@
+//! Keys in a real Secret Service: a private dbus-daemon with gnome-keyring,
+//! driven through the real binary. Fails (never skips) when the daemons are
+//! not installed, naming the package to install.
+
+use crate::support::{Home, SecretService};
+
+#[test]
+fn key_set_status_rm_against_a_real_secret_service() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let home = Home::new();
+    home.run(&["provider", "add", "deepseek"]).ok();
+
+    let r = home.run_stdin(&["key", "set", "deepseek"], "sk-real-keyring-789\n", &env);
+    r.ok();
+    assert!(r.stdout.contains("keyring"), "{}", r.stdout);
+
+    // Another process finds it: the key really persisted in the Secret
+    // Service (a build that fell back to an in-memory store would not).
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    assert_eq!(status[0]["source"]["kind"], "keyring", "{status}");
+
+    // Not in the config, not in any output.
+    let all = format!("{}{}{}", home.read_config(), r.stdout, r.stderr);
+    assert!(!all.contains("sk-real-keyring-789"));
+    assert!(!home.path().join("credentials.toml").exists());
+
+    // The env var wins when set, as documented.
+    home.run(&["provider", "rm", "deepseek"]).ok();
+    home.write_config(
+        "[providers.deepseek]\npreset = \"deepseek\"\nkey = { env = \"DS\", keyring = true }\n",
+    );
+    let mut with_var = env.clone();
+    with_var.push(("DS", "sk-env"));
+    let status = home
+        .run_env(&["key", "status", "--json"], &with_var)
+        .ok()
+        .json();
+    assert_eq!(status[0]["source"]["kind"], "env");
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    assert_eq!(status[0]["source"]["kind"], "keyring");
+
+    let r = home.run_env(&["key", "rm", "deepseek"], &env);
+    r.ok();
+    assert!(r.stdout.contains("keyring"), "{}", r.stdout);
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    assert_eq!(status[0]["found"], false);
+    assert!(
+        status[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("ccswitch key set deepseek")
+    );
+}

@@ -1,0 +1,23 @@
+//! Every integration test, in one test crate: one binary links the whole
+//! dependency tree once instead of once per file.
+
+mod support;
+
+mod claude_code;
+mod cli;
+mod config_files;
+mod config_store;
+mod golden;
+mod i18n;
+mod interactive;
+mod keyring;
+mod models;
+mod probe;
+mod proxy_e2e;
+mod run;
+mod sdk_conformance;
+mod serve;
+mod stream_golden;
+mod translate_golden;
+mod tui;
+mod upstream_net;

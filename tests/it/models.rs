@@ -1,0 +1,185 @@
+//! `ccswitch provider models NAME`: the real binary against scripted
+//! upstreams on 127.0.0.1.
+
+use crate::support::mock::{self, Mock};
+use crate::support::{Home, Run};
+use serde_json::json;
+
+const KEY: &str = "sk-models-key";
+
+fn openai(up: &str) -> String {
+    format!("[providers.oa]\napi = \"openai\"\nbase_url = \"{up}\"\nkey = {{ env = \"UP_KEY\" }}\n")
+}
+
+/// `ccswitch ARGS` with the key in UP_KEY, off the async runtime (the mock
+/// answers on it meanwhile).
+async fn run(home: Home, args: &'static [&'static str]) -> Run {
+    tokio::task::spawn_blocking(move || home.run_env(args, &[("UP_KEY", KEY)]))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn openai_kind_lists_sorted_ids_with_the_bearer_key() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        200,
+        r#"{"object":"list","data":[{"id":"qwen3-coder"},{"id":"deepseek-v4"},{"id":"models/gemini-2.5-pro"},{"id":"deepseek-v4"}]}"#,
+    ));
+    let home = Home::new();
+    home.write_config(&openai(&up.url("/v1")));
+    let r = run(home, &["provider", "models", "oa"]).await;
+    r.ok();
+    assert_eq!(r.stdout, "deepseek-v4\ngemini-2.5-pro\nqwen3-coder\n");
+    let seen = up.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "GET");
+    assert_eq!(seen[0].path, "/v1/models");
+    let bearer = format!("Bearer {KEY}");
+    assert_eq!(seen[0].header("authorization"), Some(bearer.as_str()));
+    assert_eq!(seen[0].header("anthropic-version"), None);
+}
+
+#[tokio::test]
+async fn anthropic_kind_follows_pages_with_x_api_key() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        200,
+        &json!({"data": [{"type": "model", "id": "claude-sonnet-5"}, {"type": "model", "id": "claude-opus-5"}],
+                "has_more": true, "first_id": "claude-sonnet-5", "last_id": "claude-opus-5"})
+        .to_string(),
+    ));
+    up.push(mock::json(
+        200,
+        &json!({"data": [{"type": "model", "id": "claude-haiku-4-5"}],
+                "has_more": false, "first_id": "claude-haiku-4-5", "last_id": "claude-haiku-4-5"})
+        .to_string(),
+    ));
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.an]\napi = \"anthropic\"\nbase_url = \"{}\"\nauth = \"x-api-key\"\nkey = {{ env = \"UP_KEY\" }}\n",
+        up.url("/anthropic")
+    ));
+    let r = run(home, &["provider", "models", "an"]).await;
+    r.ok();
+    assert_eq!(
+        r.stdout,
+        "claude-haiku-4-5\nclaude-opus-5\nclaude-sonnet-5\n"
+    );
+    let seen = up.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].path, "/anthropic/v1/models?limit=1000");
+    assert_eq!(
+        seen[1].path,
+        "/anthropic/v1/models?limit=1000&after_id=claude-opus-5"
+    );
+    for s in &seen {
+        assert_eq!(s.method, "GET");
+        assert_eq!(s.header("x-api-key"), Some(KEY));
+        assert_eq!(s.header("anthropic-version"), Some("2023-06-01"));
+        assert_eq!(s.header("authorization"), None);
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_key_exits_1_with_the_provider_message() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        401,
+        r#"{"error":{"message":"Incorrect API key provided: sk-mo****key","type":"invalid_request_error"}}"#,
+    ));
+    let home = Home::new();
+    home.write_config(&openai(&up.url("/v1")));
+    let r = run(home, &["provider", "models", "oa"]).await;
+    r.fails(1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Incorrect API key provided: sk-mo****key"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("401"), "{}", r.stderr);
+    assert!(r.stderr.contains("`oa`"), "{}", r.stderr);
+    assert!(r.stderr.contains("ccswitch key status"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn other_statuses_and_bodies_that_are_not_lists_fail_in_one_line() {
+    let up = Mock::start().await;
+    up.push(mock::json(503, r#"{"message":"upstream overloaded"}"#));
+    up.push(mock::json(200, r#"{"object":"list"}"#));
+    let home = Home::new();
+    home.write_config(&openai(&up.url("/v1")));
+    let home = std::sync::Arc::new(home);
+    let h = home.clone();
+    let (busy, odd) = tokio::task::spawn_blocking(move || {
+        let env = [("UP_KEY", KEY)];
+        (
+            h.run_env(&["provider", "models", "oa"], &env),
+            h.run_env(&["provider", "models", "oa", "--json"], &env),
+        )
+    })
+    .await
+    .unwrap();
+    busy.fails(1);
+    assert_eq!(busy.stderr.lines().count(), 1, "{}", busy.stderr);
+    assert!(busy.stderr.contains("503"), "{}", busy.stderr);
+    assert!(
+        busy.stderr.contains("upstream overloaded"),
+        "{}",
+        busy.stderr
+    );
+    odd.fails(1);
+    assert_eq!(odd.stdout, "");
+    assert_eq!(odd.stderr.lines().count(), 1, "{}", odd.stderr);
+    assert!(odd.stderr.contains("no model list"), "{}", odd.stderr);
+}
+
+#[test]
+fn an_unreachable_port_names_the_host() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = Home::new();
+    home.write_config(&openai(&format!("http://127.0.0.1:{port}/v1")));
+    let r = home.run_env(&["provider", "models", "oa"], &[("UP_KEY", KEY)]);
+    r.fails(1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`oa`"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn json_output_is_an_array_of_ids() {
+    let up = Mock::start().await;
+    // Ollama's native shape is read too.
+    up.push(mock::json(
+        200,
+        r#"{"models":[{"name":"qwen3-coder:latest","model":"qwen3-coder:latest"},{"name":"gpt-oss:20b","model":"gpt-oss:20b"}]}"#,
+    ));
+    let home = Home::new();
+    home.write_config(&openai(&up.url("/v1")));
+    let r = run(home, &["provider", "models", "oa", "--json"]).await;
+    r.ok();
+    assert_eq!(r.json(), json!(["gpt-oss:20b", "qwen3-coder:latest"]));
+}
+
+#[test]
+fn providers_claude_code_reaches_natively_are_refused() {
+    let home = Home::new();
+    home.write_config("[providers.bed]\napi = \"bedrock\"\nregion = \"us-east-1\"\n");
+    let r = home.run(&["provider", "models", "bed"]);
+    r.fails(1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("bedrock"), "{}", r.stderr);
+}

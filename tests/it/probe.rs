@@ -1,0 +1,93 @@
+//! `ccswitch test PROFILE`: the real binary, through its in-process proxy,
+//! against a scripted OpenAI-kind upstream.
+
+use crate::support::Home;
+use crate::support::mock::{self, Mock};
+
+fn config(up: &Mock) -> String {
+    format!(
+        "default = \"p\"\n[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n",
+        up.url("/v1")
+    )
+}
+
+#[tokio::test]
+async fn a_working_profile_passes_every_step() {
+    let up = Mock::start().await;
+    up.push_passing_probe();
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let r = tokio::task::spawn_blocking(move || {
+        let r = home.run_env(&["test"], &[("UP_KEY", "sk-k")]);
+        drop(home);
+        r
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for label in [
+        "reached the provider",
+        "authenticated",
+        "model accepted",
+        "streamed text",
+        "tool call",
+        "tool result round trip",
+    ] {
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with("ok") && l.contains(label)),
+            "{label}:\n{}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("\"pong\""), "{}", r.stdout);
+    assert!(r.stdout.contains("echo_number {\"n\":42}"), "{}", r.stdout);
+    // The tool probe went out as a required function call with its result.
+    let seen = up.seen();
+    assert_eq!(seen[1].json()["tool_choice"], "required");
+    assert_eq!(seen[2].json()["messages"][2]["role"], "tool");
+}
+
+#[tokio::test]
+async fn a_bad_key_is_explained_and_json_is_available() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        401,
+        r#"{"error":{"message":"Incorrect API key provided"}}"#,
+    ));
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let r = tokio::task::spawn_blocking(move || {
+        home.run_env(&["test", "p", "--json"], &[("UP_KEY", "sk-bad")])
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let steps = r.json();
+    assert_eq!(steps[0]["id"], "reach");
+    assert_eq!(steps[0]["ok"], true);
+    assert_eq!(steps[1]["id"], "auth");
+    assert_eq!(steps[1]["ok"], false);
+    let detail = steps[1]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("rejected the key") && detail.contains("Incorrect API key"),
+        "{detail}"
+    );
+    assert_eq!(steps.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_unreachable_provider_is_explained() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nkey = { env = \"UP_KEY\" }\n[profiles.p]\nprovider = \"up\"\nmain = \"m\"\n",
+    );
+    let r = home.run_env(&["test", "p"], &[("UP_KEY", "k")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("FAIL") && r.stdout.contains("cannot reach it"),
+        "{}",
+        r.stdout
+    );
+}

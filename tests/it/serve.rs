@@ -1,0 +1,161 @@
+//! `ccswitch serve` as a real process: prints the environment, serves with
+//! the printed token, logs one line per request, stops on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::Home;
+use crate::support::mock::{self, Mock};
+use serde_json::{Value, json};
+
+fn config(mock: &Mock) -> String {
+    format!(
+        "default = \"p\"\n[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m-main\"\nfast = \"m-fast\"\nopus = \"m-opus\"\n",
+        mock.url("/v1")
+    )
+}
+
+#[tokio::test]
+async fn serve_prints_exports_serves_and_stops_on_sigterm() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let mut child = home
+        .cmd(&["serve"])
+        .env("UP_KEY", "sk-serve-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Read the export lines (the process keeps running).
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut r = BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..8 {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap() == 0 {
+                break;
+            }
+            lines.push(l.trim().to_string());
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let get = |k: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {k}=")))
+            .unwrap_or_else(|| panic!("no {k} in {lines:?}"))
+            .trim_matches('\'')
+            .to_string()
+    };
+    let base = get("ANTHROPIC_BASE_URL");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let token = get("ANTHROPIC_AUTH_TOKEN");
+    assert!(token.starts_with("ccsw-") && token.len() > 40);
+    assert_eq!(get("ANTHROPIC_API_KEY"), "");
+    assert_eq!(get("ANTHROPIC_MODEL"), "m-main");
+    assert_eq!(get("ANTHROPIC_SMALL_FAST_MODEL"), "m-fast");
+    assert_eq!(get("ANTHROPIC_DEFAULT_HAIKU_MODEL"), "m-fast");
+    assert_eq!(get("ANTHROPIC_DEFAULT_OPUS_MODEL"), "m-opus");
+    assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL"), "m-main");
+
+    let reply = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "pong"}}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}});
+    up.push(mock::json(200, &reply.to_string()));
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/v1/messages"))
+        .bearer_auth(&token)
+        .json(&json!({"model": "m-main", "max_tokens": 100, "messages": [{"role": "user", "content": "ping"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["content"][0]["text"], "pong");
+    assert_eq!(
+        up.last().header("authorization"),
+        Some("Bearer sk-serve-key")
+    );
+
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}\n{stderr}", out.status);
+    assert!(
+        stderr.contains("m-main -> main up/m-main json 200"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped: 1 request(s), 0 error(s), 3 input / 1 output tokens"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sk-serve-key"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_remote_hosts_and_missing_profiles() {
+    let home = Home::new();
+    let r = home.run(&["serve"]);
+    r.fails(2);
+    assert!(r.stderr.contains("Say which profile"), "{}", r.stderr);
+    let r = home.run(&["serve", "p", "--host", "0.0.0.0"]);
+    r.fails(2);
+    assert!(r.stderr.contains("--allow-remote"), "{}", r.stderr);
+    let r = home.run(&["serve", "p", "--token-env", "NOPE_UNSET"]);
+    r.fails(2);
+}
+
+#[tokio::test]
+async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up));
+    // No UP_KEY: the key cannot be found, and serve says so before listening.
+    let r = home.run(&["serve", "p"]);
+    r.fails(1);
+    assert!(r.stderr.contains("UP_KEY"), "{}", r.stderr);
+    let mut child = home
+        .cmd(&["serve", "p", "--token-env", "MY_TOKEN", "--shell", "fish"])
+        .env("UP_KEY", "k")
+        .env("MY_TOKEN", "my-fixed-token")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut r = BufReader::new(stdout);
+        let mut a = String::new();
+        let mut b = String::new();
+        r.read_line(&mut a).unwrap();
+        r.read_line(&mut b).unwrap();
+        (a, b)
+    })
+    .await
+    .unwrap();
+    assert!(
+        first
+            .0
+            .starts_with("set -gx ANTHROPIC_BASE_URL http://127.0.0.1:"),
+        "{first:?}"
+    );
+    assert_eq!(
+        first.1.trim(),
+        "set -gx ANTHROPIC_AUTH_TOKEN my-fixed-token"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,471 @@
+//! Golden tests for the streaming translator: each folder under
+//! `tests/fixtures/stream/` holds what an OpenAI-style upstream sent
+//! (`upstream.sse`), optional `config.json` overrides, and the Anthropic SSE
+//! ccswitch must send Claude Code (`expected.sse`).
+//!
+//! See `golden.rs` for blessing.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ccswitch::proxy::translate::anthropic::{Delta, ErrorBody, Event, OutBlock};
+use ccswitch::proxy::translate::sse::{SseDecoder, SseEvent, encode};
+use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
+
+use crate::golden::{case_dirs, check_text, diff, finish, fixtures, name_of};
+
+/// Cases the behaviour spec names; deleting one must fail loudly.
+const REQUIRED: &[&str] = &[
+    "plain-text",
+    "reasoning-content-then-text",
+    "reasoning-field-openrouter",
+    "think-tags",
+    "one-tool-call-many-chunks",
+    "two-parallel-tool-calls",
+    "tool-calls-without-index",
+    "text-then-tool-call",
+    "usage-in-separate-final-chunk",
+    "usage-on-finish-chunk-with-cached-tokens",
+    "no-usage-at-all",
+    "finish-length",
+    "empty-completion",
+    "upstream-error-chunk",
+    "cut-stream",
+    "malformed-json",
+    "comments-and-keepalives",
+    "refusal-content-filter",
+    "done-without-finish-reason",
+];
+
+fn cases() -> Vec<PathBuf> {
+    case_dirs(&fixtures().join("stream"))
+}
+
+fn mk_config(dir: &Path) -> StreamConfig {
+    let mut cfg = StreamConfig {
+        message_id: "msg_test_0001".into(),
+        model: "claude-test".into(),
+        input_estimate: 100,
+        think_tags: false,
+        renamed_tools: Vec::new(),
+    };
+    let Ok(text) = fs::read_to_string(dir.join("config.json")) else {
+        return cfg;
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).expect("config.json is JSON");
+    if let Some(s) = v["message_id"].as_str() {
+        cfg.message_id = s.into();
+    }
+    if let Some(s) = v["model"].as_str() {
+        cfg.model = s.into();
+    }
+    if let Some(n) = v["input_estimate"].as_u64() {
+        cfg.input_estimate = n;
+    }
+    if let Some(b) = v["think_tags"].as_bool() {
+        cfg.think_tags = b;
+    }
+    if let Some(r) = v.get("renamed_tools") {
+        cfg.renamed_tools = serde_json::from_value(r.clone()).expect("[[sent, original]]");
+    }
+    cfg
+}
+
+fn decode<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<SseEvent> {
+    let mut d = SseDecoder::new();
+    let mut out: Vec<SseEvent> = pieces.into_iter().flat_map(|p| d.push(p)).collect();
+    out.extend(d.finish());
+    assert!(!d.overflowed());
+    out
+}
+
+/// The four ways the bytes may arrive; all must decode the same.
+fn decodings(upstream: &[u8]) -> Vec<(&'static str, Vec<SseEvent>)> {
+    let crlf = String::from_utf8_lossy(upstream)
+        .replace('\n', "\r\n")
+        .into_bytes();
+    vec![
+        ("all at once", decode([upstream])),
+        ("byte by byte", decode(upstream.chunks(1))),
+        ("7-byte chunks", decode(upstream.chunks(7))),
+        ("CRLF", decode([crlf.as_slice()])),
+    ]
+}
+
+fn translate(cfg: StreamConfig, events: &[SseEvent]) -> String {
+    let mut t = StreamTranslator::new(cfg);
+    let mut out = t.start();
+    for e in events {
+        out.extend(t.push_data(&e.data));
+    }
+    out.extend(t.finish());
+    assert!(t.is_done(), "translator not done after finish()");
+    render(&out)
+}
+
+fn render(events: &[Event]) -> String {
+    events
+        .iter()
+        .map(|e| String::from_utf8_lossy(&encode(e)).into_owned())
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Thinking,
+    Text,
+    ToolUse,
+}
+
+/// The event grammar Claude Code relies on. `strict` also wants every tool
+/// input to be valid JSON and every tool id unique (true of all goldens).
+fn check_grammar(sse: &str, strict: bool) -> Result<(), String> {
+    let events = decode([sse.as_bytes()]);
+    let mut parsed = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let ev: Event = serde_json::from_str(&e.data).map_err(|err| format!("event {i}: {err}"))?;
+        if e.event.as_deref() != Some(ev.name()) {
+            return Err(format!(
+                "event {i}: name {:?} but type {}",
+                e.event,
+                ev.name()
+            ));
+        }
+        parsed.push(ev);
+    }
+    let mut open: Option<(usize, Kind, bool, String)> = None;
+    let (mut next, mut message_delta, mut ended) = (0, false, false);
+    let mut ids = HashSet::new();
+    for (i, ev) in parsed.iter().enumerate() {
+        let fail = |why: &str| Err(format!("event {i} ({}): {why}", ev.name()));
+        if ended {
+            return fail("after message_stop or error");
+        }
+        if i == 0 && !matches!(ev, Event::MessageStart { .. }) {
+            return fail("first event must be message_start");
+        }
+        match ev {
+            Event::MessageStart { .. } if i > 0 => return fail("second message_start"),
+            Event::MessageStart { .. } | Event::Ping => {}
+            Event::ContentBlockStart {
+                index,
+                content_block,
+            } => {
+                if open.is_some() || message_delta {
+                    return fail("block started while another is open or after message_delta");
+                }
+                if *index != next {
+                    return fail(&format!("index {index}, expected {next}"));
+                }
+                let kind = match content_block {
+                    OutBlock::Thinking { .. } => Kind::Thinking,
+                    OutBlock::Text { .. } => Kind::Text,
+                    OutBlock::ToolUse { id, .. } => {
+                        if strict && !ids.insert(id.clone()) {
+                            return fail(&format!("duplicate tool id {id}"));
+                        }
+                        Kind::ToolUse
+                    }
+                };
+                next += 1;
+                open = Some((*index, kind, false, String::new()));
+            }
+            Event::ContentBlockDelta { index, delta } => {
+                let Some((at, kind, signed, json)) = open.as_mut().filter(|o| o.0 == *index) else {
+                    return fail(&format!("delta for index {index}, which is not open"));
+                };
+                let fits = match delta {
+                    Delta::TextDelta { .. } => *kind == Kind::Text,
+                    Delta::ThinkingDelta { .. } => *kind == Kind::Thinking && !*signed,
+                    Delta::SignatureDelta { .. } => *kind == Kind::Thinking,
+                    Delta::InputJsonDelta { partial_json } => {
+                        json.push_str(partial_json);
+                        *kind == Kind::ToolUse
+                    }
+                };
+                *signed |= matches!(delta, Delta::SignatureDelta { .. });
+                if !fits {
+                    return fail(&format!("{delta:?} does not fit block {at} ({kind:?})"));
+                }
+            }
+            Event::ContentBlockStop { index } => {
+                let Some((_, kind, signed, json)) = open.take().filter(|o| o.0 == *index) else {
+                    return fail(&format!("stop for index {index}, which is not open"));
+                };
+                if kind == Kind::Thinking && !signed {
+                    return fail("thinking block stopped without a signature");
+                }
+                if strict && kind == Kind::ToolUse {
+                    serde_json::from_str::<serde_json::Value>(&json)
+                        .map_err(|e| format!("event {i}: tool input {json:?} is not JSON: {e}"))?;
+                }
+            }
+            Event::MessageDelta { .. } => {
+                if open.is_some() || message_delta || next == 0 {
+                    return fail("message_delta with a block open, twice, or with no blocks");
+                }
+                message_delta = true;
+            }
+            Event::MessageStop => {
+                if !message_delta {
+                    return fail("message_stop without message_delta");
+                }
+                ended = true;
+            }
+            Event::Error { error } => {
+                if error.message.trim().is_empty() {
+                    return fail("error with an empty message");
+                }
+                ended = true;
+            }
+        }
+    }
+    if ended {
+        Ok(())
+    } else {
+        Err("stream does not end with message_stop or error".into())
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let mut failures = Vec::new();
+    let all = cases();
+    let names: HashSet<String> = all.iter().map(|d| name_of(d)).collect();
+    for name in REQUIRED.iter().filter(|n| !names.contains(**n)) {
+        failures.push(format!("{name}: required case is missing"));
+    }
+    for dir in &all {
+        let name = name_of(dir);
+        let upstream = fs::read(dir.join("upstream.sse")).expect("upstream.sse");
+        let mut outputs = decodings(&upstream)
+            .into_iter()
+            .map(|(how, events)| (how, translate(mk_config(dir), &events)));
+        let (_, got) = outputs.next().expect("four decodings");
+        for (how, other) in outputs {
+            if other != got {
+                failures.push(format!(
+                    "{name}: {how} differs from all at once\n{}",
+                    diff(&got, &other)
+                ));
+            }
+        }
+        if let Err(e) = check_text(&dir.join("expected.sse"), &got) {
+            failures.push(e);
+        } else if let Err(e) = check_grammar(&got, true) {
+            failures.push(format!("{name}: expected.sse breaks the grammar: {e}"));
+        }
+    }
+    finish(&failures, "stream", all.len());
+}
+
+/// Whatever prefix of a stream arrives, and whatever byte is damaged, the
+/// output is well formed: no panic, and it ends with message_stop or error.
+/// (Cuts at every line end and every 5th byte keep this O(n²) sweep fast.)
+#[test]
+fn every_truncation_and_corruption_stays_well_formed() {
+    for dir in cases() {
+        let upstream = fs::read(dir.join("upstream.sse")).expect("upstream.sse");
+        let cuts = (0..=upstream.len()).filter(|&i| i % 5 == 0 || upstream.get(i) == Some(&b'\n'));
+        for cut in cuts {
+            let sse = translate(mk_config(&dir), &decode([&upstream[..cut]]));
+            check_grammar(&sse, false).unwrap_or_else(|e| panic!("{dir:?} cut at {cut}: {e}"));
+        }
+        for at in (0..upstream.len()).step_by(7) {
+            for byte in [0xFF, b'{', b'"', b'\n'] {
+                let mut bad = upstream.clone();
+                bad[at] = byte;
+                let sse = translate(mk_config(&dir), &decode([bad.as_slice()]));
+                check_grammar(&sse, false)
+                    .unwrap_or_else(|e| panic!("{dir:?} byte {at} = {byte}: {e}"));
+            }
+        }
+    }
+}
+
+fn mk_translator() -> StreamTranslator {
+    StreamTranslator::new(mk_config(Path::new("/nonexistent")))
+}
+
+const TEXT_CHUNK: &str = r#"{"choices":[{"index":0,"delta":{"content":"hi"}}]}"#;
+
+#[test]
+fn start_is_emitted_once_even_when_skipped() {
+    let mut t = mk_translator();
+    let first = t.push_data(TEXT_CHUNK);
+    assert!(matches!(
+        first[..],
+        [Event::MessageStart { .. }, Event::Ping, ..]
+    ));
+    assert!(t.start().is_empty());
+    let again = t.push_data(TEXT_CHUNK);
+    assert!(
+        !again
+            .iter()
+            .any(|e| matches!(e, Event::MessageStart { .. }))
+    );
+}
+
+#[test]
+fn nothing_after_done() {
+    let mut t = mk_translator();
+    t.start();
+    t.push_data(TEXT_CHUNK);
+    let closed = t.push_data("[DONE]");
+    assert!(matches!(closed.last(), Some(Event::MessageStop)));
+    assert!(t.is_done());
+    assert!(t.push_data(TEXT_CHUNK).is_empty());
+    assert!(t.push_data("[DONE]").is_empty());
+    assert!(t.finish().is_empty());
+    assert!(
+        t.fail(ErrorBody {
+            kind: "api_error".into(),
+            message: "late".into()
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn fail_mid_stream_is_one_error_event() {
+    let mut t = mk_translator();
+    t.start();
+    t.push_data(TEXT_CHUNK);
+    let body = ErrorBody {
+        kind: "overloaded_error".into(),
+        message: "upstream idle for 300 s".into(),
+    };
+    assert_eq!(t.fail(body.clone()), vec![Event::Error { error: body }]);
+    assert!(t.is_done());
+    assert!(t.finish().is_empty());
+}
+
+#[test]
+fn fail_after_finish_reason_closes_normally() {
+    let mut t = mk_translator();
+    t.start();
+    t.push_data(TEXT_CHUNK);
+    t.push_data(r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#);
+    let body = ErrorBody {
+        kind: "api_error".into(),
+        message: "idle".into(),
+    };
+    let out = t.fail(body);
+    assert!(
+        matches!(
+            out[..],
+            [.., Event::MessageDelta { .. }, Event::MessageStop]
+        ),
+        "{out:?}"
+    );
+    assert!(t.is_done());
+}
+
+#[test]
+fn fail_before_start_still_opens_the_message() {
+    let mut t = mk_translator();
+    let out = t.fail(ErrorBody {
+        kind: "api_error".into(),
+        message: "reset".into(),
+    });
+    check_grammar(&render(&out), true).expect("well formed");
+}
+
+#[test]
+fn usage_is_estimated_until_the_upstream_reports_it() {
+    let mut t = mk_translator();
+    t.start();
+    t.push_data(r#"{"choices":[{"delta":{"content":"12345678"}}]}"#);
+    let u = t.usage();
+    assert_eq!((u.input_tokens, u.output_tokens), (100, 2));
+    t.push_data(r#"{"choices":[],"usage":{"prompt_tokens":50,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":20}}}"#);
+    let u = t.usage();
+    assert_eq!(
+        (u.input_tokens, u.output_tokens, u.cache_read_input_tokens),
+        (30, 9, Some(20))
+    );
+}
+
+#[test]
+fn error_types_follow_the_upstream_code() {
+    let cases = [
+        (
+            r#"{"error":{"message":"slow down","code":429}}"#,
+            "rate_limit_error",
+            "slow down",
+        ),
+        (
+            r#"{"error":{"message":"busy","type":"overloaded_error"}}"#,
+            "overloaded_error",
+            "busy",
+        ),
+        (
+            r#"{"error":{"code":503,"status":"UNAVAILABLE"}}"#,
+            "overloaded_error",
+            "the upstream reported an error (503 UNAVAILABLE)",
+        ),
+        (
+            r#"{"error":{"message":"quota","status":"RESOURCE_EXHAUSTED"}}"#,
+            "rate_limit_error",
+            "quota",
+        ),
+        (r#"{"error":"plain string"}"#, "api_error", "plain string"),
+        (
+            r#"{"error":{"message":"  "}}"#,
+            "api_error",
+            "the upstream reported an error",
+        ),
+        (
+            r#"{"error":{"message":"bad","code":"generate_failed"}}"#,
+            "api_error",
+            "bad",
+        ),
+    ];
+    for (data, kind, message) in cases {
+        let mut t = mk_translator();
+        t.start();
+        let out = t.push_data(data);
+        assert_eq!(
+            out,
+            vec![Event::Error {
+                error: ErrorBody {
+                    kind: kind.into(),
+                    message: message.into()
+                }
+            }],
+            "{data}"
+        );
+        assert!(t.is_done());
+    }
+}
+
+#[test]
+fn malformed_data_is_quoted_briefly() {
+    let mut t = mk_translator();
+    t.start();
+    let junk = format!("{{\"choices\": [{}", "x".repeat(10_000));
+    let out = t.push_data(&junk);
+    let [Event::Error { error }] = &out[..] else {
+        panic!("one error event, got {out:?}")
+    };
+    assert_eq!(error.kind, "api_error");
+    assert!(
+        error.message.contains("malformed") && error.message.len() < 200,
+        "{}",
+        error.message
+    );
+    // Shapes some providers send are tolerated.
+    let mut t = mk_translator();
+    t.start();
+    let out = t.push_data(r#"{"choices":[{"delta":null,"finish_reason":"stop"}]}"#);
+    assert!(out.is_empty(), "{out:?}");
+    let out =
+        t.push_data(r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":null}]}}]}"#);
+    assert!(out.is_empty(), "{out:?}");
+    // Valid JSON of the wrong shape is reported, not ignored.
+    let mut t = mk_translator();
+    t.start();
+    let out = t.push_data(r#"{"choices":[{"delta":{"content":42}}]}"#);
+    assert!(matches!(&out[..], [Event::Error { .. }]), "{out:?}");
+}
