@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod ctx;
 pub mod fsutil;
 pub mod i18n;
 pub mod launch;

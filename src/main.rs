@@ -9,7 +9,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ccswitch::cli::Cli::parse();
-    let result = ccswitch::cli::Ctx::system()
+    let result = ccswitch::ctx::Ctx::system()
+        .map_err(ccswitch::cli::CliError::from)
         .and_then(|ctx| ccswitch::cli::run(cli, &ctx, &mut std::io::stdout().lock()));
     match result {
         Ok(code) => ExitCode::from(code),

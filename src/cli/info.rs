@@ -5,8 +5,10 @@ use std::io::Write;
 use crate::config::{self, Presets};
 use crate::t;
 
-use super::table::Table;
-use super::{CliError, ConfigCmd, Ctx, json};
+use super::args::ConfigCmd;
+use super::error::CliError;
+use super::table::{Table, json};
+use crate::ctx::Ctx;
 
 pub fn presets(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let presets = Presets::load(&ctx.paths.presets_file)?;

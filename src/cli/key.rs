@@ -9,10 +9,11 @@ use crate::config::{self, edit, store};
 use crate::secrets::{FileStore, SecretStore};
 use crate::t;
 
-use super::profile::current;
+use super::args::KeyCmd;
+use super::error::CliError;
 use super::provider::key_sources;
-use super::table::Table;
-use super::{CliError, Ctx, KeyCmd, json};
+use super::table::{Table, json};
+use crate::ctx::Ctx;
 
 pub fn run(cmd: KeyCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
@@ -76,9 +77,8 @@ fn set(ctx: &Ctx, provider: &str, to_file: bool, out: &mut dyn Write) -> Result<
     } else {
         ctx.secrets.keyring.set(provider, &key)?;
     }
-    let changed = store::update(&ctx.paths, |doc, presets| {
-        let cfg = current(doc, presets, ctx)?;
-        Ok::<_, CliError>(edit::enable_key_source(doc, &cfg, provider, source)?)
+    let changed = store::change(&ctx.paths, |doc, cfg, _| {
+        edit::enable_key_source(doc, cfg, provider, source)
     })?;
     writeln!(
         out,

@@ -4,12 +4,14 @@ use std::io::Write;
 use std::time::SystemTime;
 
 use crate::config::edit::{self, ProfileChange, SlotValue};
-use crate::config::{self, Config, Presets, Profile, store};
-use crate::launch::history;
+use crate::config::state;
+use crate::config::{self, Profile, ops, store};
 use crate::t;
 
-use super::table::Table;
-use super::{CliError, Ctx, ProfileArgs, ProfileCmd, json};
+use super::args::{ProfileArgs, ProfileCmd};
+use super::error::CliError;
+use super::table::{Table, json};
+use crate::ctx::Ctx;
 
 pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
@@ -18,42 +20,21 @@ pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         ProfileCmd::Add(args) => add(ctx, args, out),
         ProfileCmd::Edit(args) => edit_cmd(ctx, args, out),
         ProfileCmd::Rm { name } => {
-            store::update(&ctx.paths, |doc, presets| {
-                edit::remove_profile(doc, &current(doc, presets, ctx)?, &name)?;
-                Ok::<_, CliError>(())
-            })?;
-            // "Last used" is a convenience; a failure here is not the removal's.
-            let _ = history::forget(&ctx.paths, &name);
+            ops::remove_profile(&ctx.paths, &name)?;
             writeln!(out, "{}", t!("profile.removed", name = name))?;
             Ok(())
         }
         ProfileCmd::Default { name } => {
-            store::update(&ctx.paths, |doc, presets| {
-                edit::set_default(doc, &current(doc, presets, ctx)?, &name)?;
-                Ok::<_, CliError>(())
-            })?;
+            ops::set_default(&ctx.paths, &name)?;
             writeln!(out, "{}", t!("profile.default_set", name = name))?;
             Ok(())
         }
     }
 }
 
-/// The validated config for the document being edited.
-pub(super) fn current(
-    doc: &toml_edit::DocumentMut,
-    presets: &Presets,
-    ctx: &Ctx,
-) -> Result<Config, CliError> {
-    Ok(config::parse(
-        &ctx.paths.config_file,
-        &doc.to_string(),
-        presets,
-    )?)
-}
-
 fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
-    let last_used = history::load(&ctx.paths);
+    let last_used = state::load(&ctx.paths);
     if as_json {
         let rows: Vec<_> = cfg
             .profiles
@@ -65,7 +46,7 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
                     "provider": p.provider,
                     "main": p.main,
                     "fast": p.fast,
-                    "last_used": last_used.get(&p.name).copied().and_then(history::rfc3339),
+                    "last_used": last_used.get(&p.name).copied().and_then(state::rfc3339),
                 })
             })
             .collect();
@@ -91,7 +72,7 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
             slot_text(p, &p.fast),
             last_used
                 .get(&p.name)
-                .map_or_else(|| "-".into(), |&then| history::ago(then, now)),
+                .map_or_else(|| "-".into(), |&then| state::ago(then, now)),
         ]);
     }
     table.write(out)?;
@@ -196,8 +177,7 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
         return Err(CliError::Usage(t!("profile.unset_on_add")));
     }
     let mut slots = slots_from_args(&args)?;
-    store::update(&ctx.paths, |doc, presets| {
-        let cfg = current(doc, presets, ctx)?;
+    store::change(&ctx.paths, |doc, cfg, presets| {
         let provider = match &args.provider {
             Some(p) => p.clone(),
             // With exactly one provider there is nothing to choose.
@@ -244,9 +224,9 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
             slots: slots.clone(),
             ..Default::default()
         };
-        edit::add_profile(doc, &cfg, &args.name, &change)?;
+        edit::add_profile(doc, cfg, &args.name, &change)?;
         if args.default || cfg.profiles.is_empty() {
-            let with_new = current(doc, presets, ctx)?;
+            let with_new = store::validated(&ctx.paths.config_file, doc, presets)?;
             edit::set_default(doc, &with_new, &args.name)?;
         }
         Ok::<_, CliError>(())
@@ -284,11 +264,10 @@ fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), Cli
     if nothing {
         return Err(CliError::Usage(t!("profile.edit_nothing")));
     }
-    store::update(&ctx.paths, |doc, presets| {
-        let cfg = current(doc, presets, ctx)?;
-        edit::edit_profile(doc, &cfg, &args.name, &change)?;
+    store::change(&ctx.paths, |doc, cfg, _| {
+        edit::edit_profile(doc, cfg, &args.name, &change)?;
         if args.default {
-            edit::set_default(doc, &cfg, &args.name)?;
+            edit::set_default(doc, cfg, &args.name)?;
         }
         Ok::<_, CliError>(())
     })?;

@@ -8,9 +8,10 @@ use crate::config::{self, KeySpec, Provider, store};
 use crate::proxy::models::{check_supported, fetch_blocking};
 use crate::t;
 
-use super::profile::current;
-use super::table::Table;
-use super::{CliError, Ctx, ProviderAddArgs, ProviderCmd, json};
+use super::args::{ProviderAddArgs, ProviderCmd};
+use super::error::CliError;
+use super::table::{Table, json};
+use crate::ctx::Ctx;
 
 pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
@@ -19,8 +20,8 @@ pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         ProviderCmd::Add(args) => add(ctx, args, out),
         ProviderCmd::Models { name, json: j } => models(ctx, &name, j, out),
         ProviderCmd::Rm { name } => {
-            store::update(&ctx.paths, |doc, presets| {
-                edit::remove_provider(doc, &current(doc, presets, ctx)?, &name)?;
+            store::change(&ctx.paths, |doc, cfg, _| {
+                edit::remove_provider(doc, cfg, &name)?;
                 Ok::<_, CliError>(())
             })?;
             writeln!(out, "{}", t!("provider.removed", name = name))?;
@@ -155,8 +156,7 @@ fn models(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(
 }
 
 fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let added = store::update(&ctx.paths, |doc, presets| {
-        let cfg = current(doc, presets, ctx)?;
+    let added = store::change(&ctx.paths, |doc, cfg, presets| {
         // `ccswitch provider add deepseek` picks the preset of the same name.
         let preset =
             match (&args.preset, &args.api) {
@@ -182,8 +182,8 @@ fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliE
             ca_file: args.ca_file.clone(),
             ..Default::default()
         };
-        edit::add_provider(doc, &cfg, &args.name, &change)?;
-        let new = current(doc, presets, ctx)?;
+        edit::add_provider(doc, cfg, &args.name, &change)?;
+        let new = store::validated(&ctx.paths.config_file, doc, presets)?;
         Ok::<_, CliError>(new.provider(&args.name)?.clone())
     })?;
     writeln!(

@@ -13,9 +13,9 @@ use crate::launch::shell::export;
 use crate::proxy::{self, ProxyConfig};
 use crate::t;
 
-use super::clock;
-
-use super::{CliError, Ctx, ServeArgs};
+use super::args::ServeArgs;
+use super::error::CliError;
+use crate::ctx::{Ctx, hms};
 
 pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
@@ -44,8 +44,9 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     };
     // One write per line: stderr is unbuffered, and eprintln! would issue a
     // write for every piece of the format string.
-    let log: proxy::LogFn = Arc::new(|line: &str| {
-        let text = format!("{} {line}\n", clock());
+    let now = ctx.now;
+    let log: proxy::LogFn = Arc::new(move |line: &str| {
+        let text = format!("{} {line}\n", hms(now()));
         let _ = std::io::stderr().write_all(text.as_bytes());
     });
     let mut pcfg =
@@ -69,7 +70,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         out.flush()?;
         eprintln!(
             "{} {}",
-            clock(),
+            hms((ctx.now)()),
             t!("serve.listening", addr = base, profile = profile.name)
         );
         wait_for_signal().await;
@@ -78,7 +79,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         let total = stats.total();
         eprintln!(
             "{} {}",
-            clock(),
+            hms((ctx.now)()),
             t!(
                 "serve.stopped",
                 requests = total.requests,

@@ -44,3 +44,14 @@ impl Table {
         Ok(())
     }
 }
+
+/// `value` as pretty JSON, for `--json`.
+pub fn json(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+) -> Result<(), super::error::CliError> {
+    serde_json::to_writer_pretty(&mut *out, value)
+        .map_err(|e| super::error::CliError::Failed(e.to_string()))?;
+    writeln!(out)?;
+    Ok(())
+}

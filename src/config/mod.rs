@@ -4,10 +4,12 @@
 pub mod edit;
 pub mod error;
 pub mod model;
+pub mod ops;
 pub mod preset;
 pub mod presets;
 pub mod raw;
 pub mod resolve;
+pub mod state;
 pub mod store;
 
 use std::path::Path;

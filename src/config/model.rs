@@ -196,6 +196,21 @@ impl Config {
             })
     }
 
+    /// The named profile, else the default one; `None` when no name is
+    /// given and there is no default.
+    pub fn profile_or_default(&self, name: Option<&str>) -> Result<Option<&Profile>, ConfigError> {
+        match name.or(self.default.as_deref()) {
+            Some(n) => self.profile(n).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The profile names, for messages that list them.
+    pub fn profile_names(&self) -> String {
+        let names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+        names.join(", ")
+    }
+
     pub fn provider(&self, name: &str) -> Result<&Provider, ConfigError> {
         self.providers
             .get(name)

@@ -50,6 +50,23 @@ pub fn update<T, E: From<ConfigError>>(
     Ok(out)
 }
 
+/// `update`, with the edit also given the document's validated config.
+pub fn change<T, E: From<ConfigError>>(
+    paths: &Paths,
+    edit: impl FnOnce(&mut DocumentMut, &Config, &Presets) -> Result<T, E>,
+) -> Result<T, E> {
+    update(paths, |doc, presets| {
+        let cfg = validated(&paths.config_file, doc, presets)?;
+        edit(doc, &cfg, presets)
+    })
+}
+
+/// The validated config of a document being edited: each step of a
+/// multi-step edit is checked against what the steps before it made.
+pub fn validated(file: &Path, doc: &DocumentMut, presets: &Presets) -> Result<Config, ConfigError> {
+    parse(file, &doc.to_string(), presets)
+}
+
 /// The current file's text (absent: `None`) and its editable document.
 fn read_doc(file: &Path) -> Result<(Option<String>, DocumentMut), ConfigError> {
     let old = read_optional(file)?;

@@ -2,8 +2,8 @@
 //! (pure), finding the binary, and running it through the proxy.
 
 pub mod env;
+pub mod error;
 pub mod find;
-pub mod history;
 pub mod probe;
 pub mod run;
 pub mod shell;

@@ -12,10 +12,11 @@ use std::time::{Instant, SystemTime};
 use serde_json::{Map, Value};
 
 use super::env::{Mode, Plan, plan};
+use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
 use super::summary;
-use crate::cli::{CliError, Ctx};
 use crate::config::{self, Api, Config, Profile};
+use crate::ctx::{Ctx, hms};
 use crate::proxy::{self, LogFn, ProxyConfig};
 use crate::t;
 
@@ -30,27 +31,15 @@ pub struct RunOptions {
 
 /// The profile to use: the named one, else the default, else an error that
 /// lists what exists.
-pub fn pick_profile<'a>(
-    cfg: &'a Config,
-    name: Option<&str>,
-    key: &'static str,
-) -> Result<&'a Profile, CliError> {
-    match name.or(cfg.default.as_deref()) {
-        Some(n) => Ok(cfg.profile(n)?),
-        None => {
-            let names: Vec<_> = cfg.profiles.keys().cloned().collect();
-            Err(CliError::Usage(crate::i18n::fill(
-                crate::i18n::text(key),
-                &[("names", &names.join(", "))],
-            )))
-        }
-    }
+pub fn pick_profile<'a>(cfg: &'a Config, name: Option<&str>) -> Result<&'a Profile, LaunchError> {
+    cfg.profile_or_default(name)?
+        .ok_or_else(|| LaunchError::NoProfile(cfg.profile_names()))
 }
 
 /// A log file (append, private) as the proxy's log sink.
-fn file_log(path: &Path, profile: &str) -> Result<LogFn, CliError> {
+fn file_log(path: &Path, profile: &str, now: fn() -> SystemTime) -> Result<LogFn, LaunchError> {
     let fail =
-        |e: std::io::Error| CliError::Failed(t!("launch.log", path = path.display(), error = e));
+        |e: std::io::Error| LaunchError::Failed(t!("launch.log", path = path.display(), error = e));
     if let Some(dir) = path.parent() {
         crate::fsutil::create_private_dir(dir).map_err(fail)?;
     }
@@ -62,7 +51,7 @@ fn file_log(path: &Path, profile: &str) -> Result<LogFn, CliError> {
     let tag = format!("{} {profile}", std::process::id());
     Ok(Arc::new(move |line: &str| {
         // One write per line, so concurrent sessions' lines never interleave.
-        let text = format!("{} [{tag}] {line}\n", crate::cli::clock());
+        let text = format!("{} [{tag}] {line}\n", hms(now()));
         if let Ok(mut f) = file.lock() {
             let _ = f.write_all(text.as_bytes());
         }
@@ -122,9 +111,9 @@ fn exit_code(status: ExitStatus) -> u8 {
     1
 }
 
-pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
+pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     let (cfg, _) = config::load(&ctx.paths)?;
-    let profile = pick_profile(&cfg, opts.profile.as_deref(), "launch.no_profile")?.clone();
+    let profile = pick_profile(&cfg, opts.profile.as_deref())?.clone();
     let explicit = [
         opts.claude.clone(),
         profile.claude_path.clone(),
@@ -140,19 +129,19 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
             ),
             None => t!("launch.claude_not_found"),
         };
-        return Err(CliError::NotFound(msg));
+        return Err(LaunchError::ClaudeNotFound(msg));
     };
     let log_path = opts
         .log_file
         .clone()
         .unwrap_or_else(|| ctx.paths.log_dir.join("ccswitch.log"));
-    let log = file_log(&log_path, &profile.name)?;
+    let log = file_log(&log_path, &profile.name, ctx.now)?;
     let main = cfg.provider(&profile.main.provider)?.clone();
-    let key_for = |provider: &config::Provider| -> Result<_, CliError> {
+    let key_for = |provider: &config::Provider| -> Result<_, LaunchError> {
         Ok(ctx.secrets.resolve(provider, &*ctx.env)?.map(|k| k.secret))
     };
 
-    let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
+    let rt = proxy::runtime().map_err(|e| LaunchError::Failed(e.to_string()))?;
     let started = Instant::now();
     let user_settings = take_user_settings(&mut opts.claude_args);
     rt.block_on(async {
@@ -175,13 +164,11 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
                 &*ctx.env,
                 token.clone(),
                 proxy_log,
-            )
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+            )?;
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
-            let handle = proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
-                .await
-                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let handle = proxy::start(loopback, pcfg).await?;
             let base_url = format!("http://{}", handle.addr);
             (Mode::Proxy { base_url, token }, Some(handle))
         } else if main.api == Api::Anthropic {
@@ -204,7 +191,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
             )
         };
         // "Last used" is a convenience: failing to note it never stops a launch.
-        if let Err(e) = super::history::record(&ctx.paths, &profile.name, SystemTime::now()) {
+        if let Err(e) = config::state::record(&ctx.paths, &profile.name, (ctx.now)()) {
             log(&format!(
                 "warning: {}",
                 t!("history.record_failed", error = e)
@@ -223,12 +210,12 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
             .prefix("ccswitch-session-")
             .suffix(".json")
             .tempfile()
-            .map_err(|e| CliError::Failed(t!("launch.settings", error = e)))?;
+            .map_err(|e| LaunchError::Failed(t!("launch.settings", error = e)))?;
         let body = settings_json(&plan, user_settings.as_deref());
         settings
             .write_all(body.to_string().as_bytes())
             .and_then(|()| settings.flush())
-            .map_err(|e| CliError::Failed(t!("launch.settings", error = e)))?;
+            .map_err(|e| LaunchError::Failed(t!("launch.settings", error = e)))?;
 
         let mut cmd = tokio::process::Command::new(&claude);
         cmd.arg("--settings")
@@ -273,9 +260,9 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, CliError> {
 async fn wait_forwarding_signals(
     mut cmd: tokio::process::Command,
     claude: &Path,
-) -> Result<ExitStatus, CliError> {
+) -> Result<ExitStatus, LaunchError> {
     let spawn_err = |e: std::io::Error| {
-        CliError::Failed(t!("launch.spawn", path = claude.display(), error = e))
+        LaunchError::Failed(t!("launch.spawn", path = claude.display(), error = e))
     };
     #[cfg(unix)]
     {
@@ -320,12 +307,12 @@ pub fn env_lines(
     ctx: &Ctx,
     name: Option<&str>,
     shell: super::shell::Shell,
-) -> Result<Vec<String>, CliError> {
+) -> Result<Vec<String>, LaunchError> {
     let (cfg, _) = config::load(&ctx.paths)?;
-    let profile = pick_profile(&cfg, name, "launch.no_profile")?;
+    let profile = pick_profile(&cfg, name)?;
     let main = cfg.provider(&profile.main.provider)?;
     if main.api.uses_base_url() && !profile.direct {
-        return Err(CliError::Usage(t!(
+        return Err(LaunchError::Usage(t!(
             "launch.env_needs_proxy",
             profile = profile.name
         )));

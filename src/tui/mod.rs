@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::cli::{CliError, Ctx};
-use crate::config::{self, KeySpec, edit, store};
+use crate::config::{self, ConfigError, KeySpec, ops};
+use crate::ctx::Ctx;
 use crate::secrets::{KeySource, SecretStore, Secrets};
 use crate::t;
 use app::{App, Cmd, KeyState, Msg};
@@ -113,38 +113,48 @@ pub fn check_key(
     KeyState::Missing(why.join(", "))
 }
 
-enum Outcome {
+/// How the screen ended: what the command line does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
     Quit,
+    /// Launch Claude Code with this profile.
     Launch(String),
 }
 
-pub fn run(ctx: &Ctx) -> Result<u8, CliError> {
+/// Why the screen could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{}", t!("tui.not_a_tty"))]
+    NotATerminal,
+    #[error("{0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+impl TuiError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            TuiError::Config(e) => e.exit_code(),
+            TuiError::NotATerminal => 2,
+            TuiError::Terminal(_) => 1,
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx) -> Result<Outcome, TuiError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!("{}", t!("tui.not_a_tty"));
-        return Ok(2);
+        return Err(TuiError::NotATerminal);
     }
     // A broken config is reported like any command's error, before the
     // screen changes.
     let (cfg, presets) = config::load(&ctx.paths)?;
     let (mut app, first) = App::new(&cfg, &presets);
     app.update(last_used(ctx));
-    let mut terminal = ratatui::try_init().map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut terminal = ratatui::try_init()?;
     let outcome = event_loop(&mut terminal, &mut app, first, ctx);
     ratatui::restore();
-    match outcome? {
-        Outcome::Quit => Ok(0),
-        Outcome::Launch(name) => crate::launch::run::run(
-            ctx,
-            crate::launch::run::RunOptions {
-                profile: Some(name),
-                claude_args: Vec::new(),
-                claude: None,
-                log_file: None,
-                verbose: false,
-                quiet: false,
-            },
-        ),
-    }
+    outcome
 }
 
 fn last_used(ctx: &Ctx) -> Msg {
@@ -156,7 +166,7 @@ fn event_loop(
     app: &mut App,
     first: Option<Cmd>,
     ctx: &Ctx,
-) -> Result<Outcome, CliError> {
+) -> Result<Outcome, TuiError> {
     let theme = view::Theme::from_env();
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut pending = first;
@@ -167,13 +177,12 @@ fn event_loop(
                 Cmd::Quit => return Ok(Outcome::Quit),
                 Cmd::Launch(name) => return Ok(Outcome::Launch(name)),
                 Cmd::SetDefault(name) => {
-                    let saved = save(ctx, |doc, cfg| edit::set_default(doc, cfg, &name));
+                    let saved = ops::set_default(&ctx.paths, &name);
                     pending = app.update(reload(ctx, saved, t!("tui.default_set", name = name)));
                 }
                 Cmd::Delete(name) => {
-                    let saved = save(ctx, |doc, cfg| edit::remove_profile(doc, cfg, &name));
+                    let saved = ops::remove_profile(&ctx.paths, &name);
                     if saved.is_ok() {
-                        let _ = crate::launch::history::forget(&ctx.paths, &name);
                         app.update(last_used(ctx));
                     }
                     pending = app.update(reload(ctx, saved, t!("tui.deleted", name = name)));
@@ -188,16 +197,14 @@ fn event_loop(
             }
             continue;
         }
-        terminal
-            .draw(|f| view::draw(f, app, theme))
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+        terminal.draw(|f| view::draw(f, app, theme))?;
         while let Ok(msg) = rx.try_recv() {
             pending = pending.or(app.update(msg));
         }
         // Poll briefly so background results and spinners show up without
         // a key press.
-        if event::poll(Duration::from_millis(100)).map_err(|e| CliError::Failed(e.to_string()))? {
-            if let Event::Key(key) = event::read().map_err(|e| CliError::Failed(e.to_string()))?
+        if event::poll(Duration::from_millis(100))? {
+            if let Event::Key(key) = event::read()?
                 && let Some(msg) = key_to_msg(app, key)
             {
                 pending = pending.or(app.update(msg));
@@ -213,19 +220,8 @@ fn event_loop(
     }
 }
 
-/// One change to the config file, made against its current contents.
-fn save(
-    ctx: &Ctx,
-    change: impl FnOnce(&mut toml_edit::DocumentMut, &config::Config) -> Result<(), config::ConfigError>,
-) -> Result<(), config::ConfigError> {
-    store::update(&ctx.paths, |doc, presets| {
-        let cfg = config::parse(&ctx.paths.config_file, &doc.to_string(), presets)?;
-        change(doc, &cfg)
-    })
-}
-
 /// Re-read the config after a save; the status line says what happened.
-fn reload(ctx: &Ctx, saved: Result<(), config::ConfigError>, done: String) -> Msg {
+fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String) -> Msg {
     work::reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done)
 }
 

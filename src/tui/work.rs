@@ -6,9 +6,9 @@ use std::sync::mpsc::Sender;
 
 use super::app::Msg;
 use super::plan::{self, Plan, ProviderPlan};
-use crate::cli::Ctx;
+use crate::config::state;
 use crate::config::{self, ConfigError, store};
-use crate::launch::history;
+use crate::ctx::Ctx;
 use crate::paths::Paths;
 use crate::secrets::{FileStore, MemoryStore, SecretStore, Secrets};
 use crate::t;
@@ -31,7 +31,7 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
 /// Every profile's last launch, as of now.
 pub fn last_used(paths: &Paths) -> Msg {
     Msg::LastUsed(
-        history::load(paths).into_iter().collect(),
+        state::load(paths).into_iter().collect(),
         std::time::SystemTime::now(),
     )
 }
@@ -59,7 +59,7 @@ pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), St
         .map_err(|e: ConfigError| e.to_string())?;
     if let Some(old) = plan.renamed_from() {
         // "Last used" is a convenience; a failure here is not the save's.
-        let _ = history::rename(paths, old, &plan.name);
+        let _ = state::rename(paths, old, &plan.name);
     }
     Ok(())
 }
@@ -170,7 +170,7 @@ mod tests {
                    [profiles.a]\nprovider = \"ds\"\nmain = \"deepseek-chat\"\n";
         std::fs::write(&paths.config_file, src).unwrap();
         let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
-        history::record(&paths, "a", t).unwrap();
+        state::record(&paths, "a", t).unwrap();
         let cfg = config::parse(&paths.config_file, src, &Presets::builtin()).unwrap();
         let (mut app, _) = App::new(&cfg, &Presets::builtin());
         app.update(Msg::Edit);
@@ -184,7 +184,7 @@ mod tests {
             file: Box::new(FileStore::new(&paths.credentials_file)),
         };
         save_plan(&paths, &secrets, &plan).unwrap();
-        let used = history::load(&paths);
+        let used = state::load(&paths);
         assert_eq!(used.get("b"), Some(&t), "{used:?}");
         assert!(!used.contains_key("a"));
     }

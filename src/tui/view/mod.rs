@@ -223,7 +223,7 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         Span::styled(key_text, key_style),
     ]));
     let used = match (app.last_used.get(&r.name), app.now) {
-        (Some(then), Some(now)) => crate::launch::history::ago(*then, now),
+        (Some(then), Some(now)) => crate::config::state::ago(*then, now),
         _ => t!("tui.never_used"),
     };
     lines.push(Line::from(vec![

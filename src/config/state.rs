@@ -35,7 +35,7 @@ const HEADER: &str = "\
 pub type LastUsed = BTreeMap<String, SystemTime>;
 
 #[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
+pub enum StateError {
     #[error("{}", t!("history.io", path = path.display(), error = source))]
     Io {
         path: PathBuf,
@@ -48,8 +48,8 @@ pub enum HistoryError {
     BadTime,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HistoryError + '_ {
-    move |source| HistoryError::Io {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
+    move |source| StateError::Io {
         path: path.to_path_buf(),
         source,
     }
@@ -70,15 +70,15 @@ pub fn rfc3339(t: SystemTime) -> Option<String> {
 }
 
 /// Note that `profile` was launched at `now`.
-pub fn record(paths: &Paths, profile: &str, now: SystemTime) -> Result<(), HistoryError> {
-    let stamp = rfc3339(now).ok_or(HistoryError::BadTime)?;
+pub fn record(paths: &Paths, profile: &str, now: SystemTime) -> Result<(), StateError> {
+    let stamp = rfc3339(now).ok_or(StateError::BadTime)?;
     update(paths, true, |table| {
         table.insert(profile.to_string(), toml::Value::String(stamp));
     })
 }
 
 /// A profile was renamed: its launch time goes with it.
-pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), HistoryError> {
+pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), StateError> {
     update(paths, false, |table| {
         if let Some(v) = table.remove(old) {
             table.insert(new.to_string(), v);
@@ -87,7 +87,7 @@ pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), HistoryError> {
 }
 
 /// A profile was removed: a new one by that name starts as never used.
-pub fn forget(paths: &Paths, profile: &str) -> Result<(), HistoryError> {
+pub fn forget(paths: &Paths, profile: &str) -> Result<(), StateError> {
     update(paths, false, |table| {
         table.remove(profile);
     })
@@ -101,7 +101,7 @@ fn update(
     paths: &Paths,
     create: bool,
     change: impl FnOnce(&mut toml::Table),
-) -> Result<(), HistoryError> {
+) -> Result<(), StateError> {
     let file = &paths.state_file;
     if !create && !file.exists() {
         return Ok(());
@@ -300,7 +300,7 @@ mod tests {
         let before_epoch = UNIX_EPOCH - Duration::from_secs(1);
         assert!(matches!(
             record(&paths, "p", before_epoch),
-            Err(HistoryError::BadTime)
+            Err(StateError::BadTime)
         ));
         let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
         assert_eq!(rfc3339(far), None);

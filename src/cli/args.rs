@@ -1,0 +1,257 @@
+//! The command line as clap parses it.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccswitch",
+    version,
+    about = "Run Claude Code on any model provider: profiles, keys and an embedded translating proxy.",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage profiles (what Claude Code runs with).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Manage providers (where and how to connect).
+    #[command(subcommand)]
+    Provider(ProviderCmd),
+    /// Store, remove and check provider keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// List the built-in and user presets.
+    Presets(JsonFlag),
+    /// Print where ccswitch keeps its files.
+    Paths(JsonFlag),
+    /// Check or print the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Run the proxy in the foreground for other Anthropic clients; prints
+    /// the environment they need.
+    Serve(ServeArgs),
+    /// Launch Claude Code with a profile (through the embedded proxy where
+    /// the provider needs it). ccswitch's options come before PROFILE;
+    /// everything after PROFILE (or after `--`) goes to claude unchanged.
+    Run(RunArgs),
+    /// Print export lines for a profile that needs no proxy (direct
+    /// Anthropic, Bedrock, Vertex).
+    Env(EnvArgs),
+    /// Check a profile end to end: a tiny streamed conversation and a tool
+    /// call through the same proxy `run` uses.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Print the steps as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The claude binary to run.
+    #[arg(long, value_name = "PATH")]
+    pub claude: Option<std::path::PathBuf>,
+    /// Proxy log file (default: ccswitch.log in the data dir's logs folder).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Also log translation notes (what was dropped or changed per request).
+    #[arg(long)]
+    pub verbose: bool,
+    /// No session summary after claude exits.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Arguments for claude, passed on verbatim.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CLAUDE_ARGS"
+    )]
+    pub claude_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Profile (default: the configured default).
+    pub profile: Option<String>,
+    /// Syntax of the printed lines.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: crate::launch::shell::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Profile to serve (default: the configured default).
+    pub profile: Option<String>,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Allow a non-loopback --host (anyone who can reach it and has the token can use your keys).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Take the session token from this environment variable instead of a random one.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+    /// Syntax of the printed environment lines.
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: crate::launch::shell::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// List profiles.
+    #[command(alias = "ls")]
+    List(JsonFlag),
+    /// Show one profile with its providers and models.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a profile.
+    Add(ProfileArgs),
+    /// Change fields of a profile.
+    Edit(ProfileArgs),
+    /// Remove a profile.
+    #[command(alias = "remove")]
+    Rm { name: String },
+    /// Set the profile `ccswitch run` uses without a name.
+    Default { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Profile name (letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    /// Provider for the profile's slots.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Main-loop model (ANTHROPIC_MODEL). Default: the preset's suggestion.
+    #[arg(long)]
+    pub main: Option<String>,
+    /// Small-fast model (titles, summaries, background work).
+    #[arg(long)]
+    pub fast: Option<String>,
+    /// Model for the `opus` alias.
+    #[arg(long)]
+    pub opus: Option<String>,
+    /// Model for the `sonnet` alias.
+    #[arg(long)]
+    pub sonnet: Option<String>,
+    /// Model for the `haiku` alias.
+    #[arg(long)]
+    pub haiku: Option<String>,
+    /// Model for subagents.
+    #[arg(long)]
+    pub subagent: Option<String>,
+    /// Serve a slot from another provider: `--via fast=ollama`.
+    #[arg(long, value_name = "SLOT=PROVIDER")]
+    pub via: Vec<String>,
+    /// A short description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Remove a field (edit only): fast, opus, sonnet, haiku, subagent, description.
+    #[arg(long, value_name = "FIELD")]
+    pub unset: Vec<String>,
+    /// Also make it the default profile.
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCmd {
+    /// List providers.
+    #[command(alias = "ls")]
+    List(JsonFlag),
+    /// Show one provider (connection, key source, models, quirks).
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a provider from a preset (`ccswitch presets` lists them).
+    Add(ProviderAddArgs),
+    /// List the models the provider offers now (asks its API).
+    Models {
+        name: String,
+        /// Print a JSON array instead of one id per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a provider no profile uses.
+    #[command(alias = "remove")]
+    Rm { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderAddArgs {
+    /// Provider name; also the keyring account for its key.
+    pub name: String,
+    /// Preset id or alias. Default: the preset named like the provider.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// API kind: anthropic, openai, bedrock, vertex.
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Base URL (overrides the preset's).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Read the key from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+    /// Read the key from this command's output (run without a shell).
+    #[arg(long, value_name = "CMD")]
+    pub key_command: Option<String>,
+    /// Upstream proxy: http://, https:// or socks5:// URL.
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Extra trusted CA certificate (PEM).
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Store a provider's key: typed without echo, or piped on stdin.
+    Set {
+        provider: String,
+        /// Store in the plaintext credentials file (0600) instead of the OS keyring.
+        #[arg(long)]
+        file: bool,
+    },
+    /// Remove a provider's stored key (keyring and file).
+    #[command(alias = "remove")]
+    Rm { provider: String },
+    /// Which providers have a key, and from where (never the key itself).
+    Status(JsonFlag),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate config.toml and presets.toml; report the first problem.
+    Check,
+    /// Print a commented example configuration.
+    Example,
+}

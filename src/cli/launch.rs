@@ -1,0 +1,80 @@
+//! `ccswitch run`, `test` and `env`: the commands that hand a profile to
+//! the launcher.
+
+use std::io::Write;
+
+use super::args::{EnvArgs, RunArgs, TestArgs};
+use super::error::CliError;
+use super::table::json;
+use crate::ctx::Ctx;
+use crate::launch::{probe, run as launcher};
+use crate::t;
+
+/// `ccswitch run`.
+pub fn run(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
+    let mut claude_args = a.claude_args;
+    let mut profile = a.profile;
+    // `ccswitch run -- -p hi`: the first word after `--` is claude's.
+    if let Some(p) = profile.take_if(|p| p.starts_with('-')) {
+        claude_args.insert(0, p);
+    }
+    let opts = launcher::RunOptions {
+        profile,
+        claude_args,
+        claude: a.claude,
+        log_file: a.log_file,
+        verbose: a.verbose,
+        quiet: a.quiet,
+    };
+    Ok(launcher::run(ctx, opts)?)
+}
+
+/// The profile the TUI chose, launched as `ccswitch run NAME` would.
+pub fn run_profile(ctx: &Ctx, name: String) -> Result<u8, CliError> {
+    let opts = launcher::RunOptions {
+        profile: Some(name),
+        claude_args: Vec::new(),
+        claude: None,
+        log_file: None,
+        verbose: false,
+        quiet: false,
+    };
+    Ok(launcher::run(ctx, opts)?)
+}
+
+/// `ccswitch test`: exit 0 when every step passed, 1 otherwise.
+pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
+    let (cfg, _) = crate::config::load(&ctx.paths)?;
+    let profile = launcher::pick_profile(&cfg, a.profile.as_deref())?.clone();
+    let main = cfg.provider(&profile.main.provider)?.clone();
+    if !main.api.uses_base_url() {
+        return Err(CliError::Usage(t!(
+            "probe.not_proxied",
+            profile = profile.name,
+            api = main.api
+        )));
+    }
+    let steps = probe::probe_profile(&cfg, &profile.name, &ctx.secrets, &*ctx.env)
+        .map_err(CliError::Failed)?;
+    if a.json {
+        json(out, &steps)?;
+    } else {
+        for line in probe::render(
+            &profile.name,
+            &main.display_name,
+            &profile.main.model,
+            &steps,
+        ) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(if steps.iter().all(|s| s.ok) { 0 } else { 1 })
+}
+
+/// `ccswitch env`: export lines for a profile that needs no proxy.
+pub fn env(a: EnvArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    for line in launcher::env_lines(ctx, a.profile.as_deref(), a.shell)? {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

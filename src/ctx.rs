@@ -1,0 +1,63 @@
+//! What the commands and the screen need from the outside world: where
+//! files live, the key stores, the environment and the clock. Injectable,
+//! so tests never touch the process's own.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::paths::Paths;
+use crate::secrets::Secrets;
+use crate::t;
+
+/// Reads an environment variable.
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+
+pub struct Ctx {
+    pub paths: Paths,
+    pub secrets: Secrets,
+    pub env: EnvLookup,
+    /// The clock: "last used" stamps and log times read it.
+    pub now: fn() -> SystemTime,
+}
+
+/// There is nowhere to keep ccswitch's files.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", t!("cli.no_home"))]
+pub struct NoHome;
+
+impl Ctx {
+    /// The real machine: platform dirs (or `CCSWITCH_HOME`), the OS keyring,
+    /// the process environment, the system clock.
+    pub fn system() -> Result<Ctx, NoHome> {
+        let paths = Paths::from_env().ok_or(NoHome)?;
+        Ok(Ctx {
+            secrets: Secrets::system(&paths.credentials_file),
+            paths,
+            env: Box::new(|k| std::env::var(k).ok()),
+            now: SystemTime::now,
+        })
+    }
+}
+
+/// `HH:MM:SS` in UTC, for log lines.
+pub fn hms(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn log_times_are_utc_clock_times() {
+        let t = UNIX_EPOCH + Duration::from_secs(86_400 * 3 + 3600 * 13 + 60 * 5 + 9);
+        assert_eq!(hms(t), "13:05:09");
+        assert_eq!(hms(UNIX_EPOCH), "00:00:00");
+    }
+}
