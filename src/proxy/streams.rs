@@ -6,116 +6,23 @@
 //! drops the upstream response).
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use http::{HeaderValue, Response};
+use http::Response;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 
+use super::body::{Body, full, sse_response};
 use super::error::ProxyError;
-use super::passthrough::UsageSniffer;
-use super::reply::{ByteStream, Reply};
-use super::server::{Body, State};
-use super::translate::anthropic::{Event, Usage};
+use super::finish::Finisher;
+use super::translate::anthropic::Event;
+use super::translate::passthrough::UsageSniffer;
 use super::translate::sse::{SseDecoder, encode};
 use super::translate::stream::{StreamConfig, StreamTranslator};
+use super::upstream::reply::{ByteStream, Reply};
 use crate::t;
-
-/// Logs and records one request when it ends, however it ends.
-pub struct Finisher {
-    state: Arc<State>,
-    line: String,
-    provider: String,
-    model: String,
-    started: Instant,
-    notes: Vec<String>,
-    finished: bool,
-}
-
-impl Finisher {
-    pub fn new(
-        state: Arc<State>,
-        requested: &str,
-        slot: &str,
-        provider: &str,
-        model: &str,
-        stream: bool,
-        started: Instant,
-    ) -> Finisher {
-        let kind = if stream { "stream" } else { "json" };
-        Finisher {
-            state,
-            line: format!("{requested} -> {slot} {provider}/{model} {kind}"),
-            provider: provider.to_string(),
-            model: model.to_string(),
-            started,
-            notes: Vec::new(),
-            finished: false,
-        }
-    }
-
-    /// What translation dropped or changed, for the log line.
-    pub fn notes(&mut self, notes: Vec<String>) {
-        self.notes.extend(notes);
-    }
-
-    pub fn done(mut self, status: u16, usage: Option<&Usage>, error: Option<&str>) {
-        self.finish(status, usage, error);
-    }
-
-    fn finish(&mut self, status: u16, usage: Option<&Usage>, error: Option<&str>) {
-        if self.finished {
-            return;
-        }
-        self.finished = true;
-        let failed = error.is_some() || status >= 400;
-        self.state
-            .stats
-            .record(&self.provider, &self.model, usage, failed);
-        let ms = self.started.elapsed().as_millis();
-        let mut line = format!("{} {status} {ms}ms", self.line);
-        if let Some(u) = usage {
-            line.push_str(&format!(
-                " in={} out={} cache_read={}",
-                u.input_tokens,
-                u.output_tokens,
-                u.cache_read_input_tokens.unwrap_or(0)
-            ));
-        }
-        if let Some(e) = error {
-            line.push_str(&format!(" error: {e}"));
-        }
-        if self.state.cfg.log_notes && !self.notes.is_empty() {
-            line.push_str(" notes: ");
-            line.push_str(&self.notes.join("; "));
-        }
-        self.state.log(&line);
-    }
-}
-
-impl Drop for Finisher {
-    fn drop(&mut self) {
-        // Dropped before done(): the client went away mid-stream.
-        self.finish(499, None, Some("client disconnected"));
-    }
-}
-
-fn sse_response(body: Body) -> Response<Body> {
-    let mut r = Response::new(body);
-    let h = r.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    );
-    r
-}
 
 /// Pings often enough that Claude Code's 300 s idle abort never fires and a
 /// test with a short idle limit still sees some.
@@ -167,7 +74,7 @@ struct Translated {
 
 impl Translated {
     fn close(&mut self, status: u16, error: Option<String>) {
-        if let Some(f) = self.fin.take() {
+        if let Some(mut f) = self.fin.take() {
             f.done(status, Some(&self.tr.usage()), error.as_deref());
         }
     }
@@ -286,7 +193,7 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
                 out.extend_from_slice(&encode(&Event::Error { error: e.body() }));
                 e.to_string()
             });
-            if let Some(f) = st.fin.take() {
+            if let Some(mut f) = st.fin.take() {
                 f.done(200, Some(&st.sniffer.usage), error.as_deref());
             }
             return if out.is_empty() {
@@ -299,74 +206,9 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
     sse_response(StreamBody::new(stream).boxed_unsync())
 }
 
-/// A whole message as an SSE stream, for upstreams that ignored `stream`.
-pub fn from_message(msg: &super::translate::anthropic::MessageResponse) -> Response<Body> {
-    use super::translate::anthropic::{Delta, MessageDeltaBody, OutBlock};
-    let mut start = msg.clone();
-    start.content.clear();
-    start.stop_reason = None;
-    let mut events = vec![Event::MessageStart { message: start }];
-    for (index, block) in msg.content.iter().enumerate() {
-        let (empty, delta) = match block {
-            OutBlock::Text { text } => (
-                OutBlock::Text {
-                    text: String::new(),
-                },
-                Delta::TextDelta { text: text.clone() },
-            ),
-            OutBlock::Thinking {
-                thinking,
-                signature,
-            } => {
-                events.push(Event::ContentBlockStart {
-                    index,
-                    content_block: OutBlock::Thinking {
-                        thinking: String::new(),
-                        signature: String::new(),
-                    },
-                });
-                events.push(Event::ContentBlockDelta {
-                    index,
-                    delta: Delta::ThinkingDelta {
-                        thinking: thinking.clone(),
-                    },
-                });
-                events.push(Event::ContentBlockDelta {
-                    index,
-                    delta: Delta::SignatureDelta {
-                        signature: signature.clone(),
-                    },
-                });
-                events.push(Event::ContentBlockStop { index });
-                continue;
-            }
-            OutBlock::ToolUse { id, name, input } => (
-                OutBlock::ToolUse {
-                    id: id.clone(),
-                    name: name.clone(),
-                    input: serde_json::json!({}),
-                },
-                Delta::InputJsonDelta {
-                    partial_json: input.to_string(),
-                },
-            ),
-        };
-        events.push(Event::ContentBlockStart {
-            index,
-            content_block: empty,
-        });
-        events.push(Event::ContentBlockDelta { index, delta });
-        events.push(Event::ContentBlockStop { index });
-    }
-    events.push(Event::MessageDelta {
-        delta: MessageDeltaBody {
-            stop_reason: msg.stop_reason,
-            stop_sequence: None,
-        },
-        usage: msg.usage,
-    });
-    events.push(Event::MessageStop);
+/// Events already known in full, as one SSE body.
+pub fn whole(events: &[Event]) -> Response<Body> {
     let mut out = BytesMut::new();
-    encode_all(&events, &mut out);
-    sse_response(super::server::full(out.freeze()))
+    encode_all(events, &mut out);
+    sse_response(full(out.freeze()))
 }

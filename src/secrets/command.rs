@@ -8,7 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use wait_timeout::ChildExt;
 
-use super::SecretError;
+use super::error::SecretError;
 use crate::t;
 
 pub fn run_key_command(

@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::{SecretError, SecretStore};
+use super::error::SecretError;
+use super::store::SecretStore;
 use crate::fsutil::{create_private_dir, write_atomic};
 
 pub struct FileStore {

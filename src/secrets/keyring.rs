@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{SERVICE, SecretError, SecretStore};
+use super::error::SecretError;
+use super::store::{SERVICE, SecretStore};
 
 pub struct KeyringStore {
     timeout: Duration,

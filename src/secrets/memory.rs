@@ -3,7 +3,8 @@ use std::sync::Mutex;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{SecretError, SecretStore};
+use super::error::SecretError;
+use super::store::SecretStore;
 
 /// An in-process store: tests, and a key typed into the TUI form that is
 /// tried out before it is saved anywhere.

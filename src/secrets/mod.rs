@@ -11,8 +11,7 @@ mod error;
 mod file;
 mod keyring;
 mod memory;
-
-use std::time::Duration;
+mod store;
 
 pub use secrecy::{ExposeSecret, SecretString};
 
@@ -21,29 +20,9 @@ pub use error::SecretError;
 pub use file::FileStore;
 pub use keyring::KeyringStore;
 pub use memory::MemoryStore;
+pub use store::{COMMAND_TIMEOUT, KEYRING_TIMEOUT, SERVICE, SecretStore};
 
 use crate::config::Provider;
-
-/// Keyring service name; the account is the provider name.
-pub const SERVICE: &str = "ccswitch";
-
-/// How long a keyring call may take before we give up: a locked keyring
-/// with a GUI prompter can otherwise hang forever.
-pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long a `key = { command = ... }` may run.
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// A place keys can be stored. Implementations: the OS keyring, the
-/// plaintext file, and an in-memory store for tests.
-pub trait SecretStore: Send + Sync {
-    /// Short name for messages (`keyring`, `file`, `memory`).
-    fn name(&self) -> &'static str;
-    fn get(&self, account: &str) -> Result<Option<SecretString>, SecretError>;
-    fn set(&self, account: &str, secret: &SecretString) -> Result<(), SecretError>;
-    /// Returns whether something was deleted.
-    fn delete(&self, account: &str) -> Result<bool, SecretError>;
-}
 
 /// Where a resolved key came from.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

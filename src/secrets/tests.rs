@@ -3,6 +3,7 @@ use std::path::Path;
 use super::*;
 use crate::config::{self, Presets};
 use crate::i18n::{Lang, set_lang};
+use std::time::Duration;
 
 fn mk_provider(key_line: &str) -> Provider {
     set_lang(Lang::En);

@@ -5,7 +5,10 @@
 
 pub mod anthropic;
 pub mod common;
+pub mod notes;
 pub mod openai;
+pub mod passthrough;
+pub mod replay;
 pub mod request;
 pub mod response;
 pub mod schema;

@@ -4,9 +4,12 @@
 //! back with the tool's result, possibly to an Anthropic-kind upstream (a
 //! slot on another provider) that refuses the whole request over it. So such
 //! ids reach the client in a reversible form, and the OpenAI-kind upstream
-//! gets its own id back. Pure and stateless: the form depends on the id only.
+//! gets its own id back, in the format it accepts (Mistral: nine letters
+//! or digits). Pure and stateless: the form depends on the id only.
 
 use std::borrow::Cow;
+
+use crate::config::preset::ToolIdFormat;
 
 /// Marks an encoded id. An upstream id that happens to start with it is
 /// encoded too, so decoding never changes an id the upstream chose.
@@ -43,9 +46,60 @@ pub fn to_upstream(id: &str) -> Cow<'_, str> {
     decoded.map_or(Cow::Borrowed(id), Cow::Owned)
 }
 
+/// Tool-call id as the upstream must see it. The same input always maps to
+/// the same output, so calls and results still pair up.
+pub fn upstream_tool_id(id: &str, format: Option<ToolIdFormat>) -> String {
+    let id = &*to_upstream(id);
+    match format {
+        Some(ToolIdFormat::Alnum9) => alnum9(id),
+        _ => id.to_string(),
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Mistral wants exactly nine letters/digits: FNV-1a of the id in base62.
+fn alnum9(id: &str) -> String {
+    if id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return id.to_string();
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = [b'0'; 9];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(h % 62) as usize];
+        h /= 62;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alnum9_is_stable_nine_alphanumerics() {
+        for id in [
+            "toolu_01ABC",
+            "",
+            "call_ünïcödé",
+            "toolu_mock_c5089207f0724b81",
+        ] {
+            let a = alnum9(id);
+            assert_eq!(a.len(), 9, "{id}");
+            assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
+            assert_eq!(a, alnum9(id));
+        }
+        assert_ne!(alnum9("toolu_1"), alnum9("toolu_2"));
+        assert_eq!(alnum9("abcDEF123"), "abcDEF123");
+        assert_eq!(
+            upstream_tool_id("toolu_1", Some(ToolIdFormat::Any)),
+            "toolu_1"
+        );
+    }
 
     #[test]
     fn valid_ids_pass_untouched() {

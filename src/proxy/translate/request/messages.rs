@@ -6,15 +6,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Notes;
 use crate::config::Quirks;
 use crate::proxy::translate::anthropic::{
     Block, Content, MessagesRequest, Role, Source, System, ToolResultContent,
 };
+use crate::proxy::translate::notes::Notes;
 use crate::proxy::translate::openai::{
     ChatContent, ChatMessage, FunctionCall, ImageUrl, Part, ToolCall,
 };
-use crate::proxy::translate::schema::upstream_tool_id;
+use crate::proxy::translate::tool_ids::upstream_tool_id;
 
 /// Gemini accepts this in place of a thought signature; the real one is not
 /// in the Anthropic history, and without any later turns fail.

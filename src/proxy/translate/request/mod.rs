@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use self::messages::Conv;
 use super::anthropic::MessagesRequest;
+use super::notes::Notes;
 use super::openai::{ChatRequest, StreamOptions};
 use super::schema::{functions, tool_choice};
 use crate::config::Quirks;
@@ -83,21 +84,8 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
     }
     Translated {
         request: out,
-        notes: notes.0,
+        notes: notes.into_vec(),
         renamed_tools,
-    }
-}
-
-/// Notes without repeats: a dropped block in every turn should log once.
-#[derive(Default)]
-pub(super) struct Notes(Vec<String>);
-
-impl Notes {
-    pub(super) fn add(&mut self, note: impl Into<String>) {
-        let note = note.into();
-        if !self.0.contains(&note) {
-            self.0.push(note);
-        }
     }
 }
 

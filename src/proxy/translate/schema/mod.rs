@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 pub use self::cleanup::{clean, empty_object};
 use super::anthropic::{Tool, ToolChoice};
+use super::notes::Notes;
 use super::openai::{ChatTool, FunctionDef};
-use super::request::Notes;
 use crate::config::Quirks;
-use crate::config::preset::{SchemaDialect, ToolIdFormat};
+use crate::config::preset::SchemaDialect;
 
 /// Server tools run on Anthropic's side. `Tool::is_server_tool` also counts
 /// a typeless tool without a schema, but that is a malformed client tool,
@@ -99,63 +99,12 @@ pub(super) fn tool_choice(
     (value, parallel)
 }
 
-/// Tool-call id as the upstream must see it. The same input always maps to
-/// the same output, so calls and results still pair up.
-pub fn upstream_tool_id(id: &str, format: Option<ToolIdFormat>) -> String {
-    let id = &*super::tool_ids::to_upstream(id);
-    match format {
-        Some(ToolIdFormat::Alnum9) => alnum9(id),
-        _ => id.to_string(),
-    }
-}
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// Mistral wants exactly nine letters/digits: FNV-1a of the id in base62.
-fn alnum9(id: &str) -> String {
-    if id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return id.to_string();
-    }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let mut out = [b'0'; 9];
-    for slot in out.iter_mut().rev() {
-        *slot = BASE62[(h % 62) as usize];
-        h /= 62;
-    }
-    out.iter().map(|&b| char::from(b)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     // Whole-schema behaviour is in the golden cases (gemini-schema,
     // schema-strip-*); these pin the edges.
-
-    #[test]
-    fn alnum9_is_stable_nine_alphanumerics() {
-        for id in [
-            "toolu_01ABC",
-            "",
-            "call_ünïcödé",
-            "toolu_mock_c5089207f0724b81",
-        ] {
-            let a = alnum9(id);
-            assert_eq!(a.len(), 9, "{id}");
-            assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
-            assert_eq!(a, alnum9(id));
-        }
-        assert_ne!(alnum9("toolu_1"), alnum9("toolu_2"));
-        assert_eq!(alnum9("abcDEF123"), "abcDEF123");
-        assert_eq!(
-            upstream_tool_id("toolu_1", Some(ToolIdFormat::Any)),
-            "toolu_1"
-        );
-    }
 
     #[test]
     fn non_object_schemas_become_objects() {

@@ -8,9 +8,9 @@ use indexmap::IndexMap;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use super::translate::anthropic::Usage;
-use super::translate::common::THINKING_SIGNATURE;
-use super::translate::sse::SseDecoder;
+use super::anthropic::Usage;
+use super::common::THINKING_SIGNATURE;
+use super::sse::SseDecoder;
 use crate::config::Quirks;
 
 /// A request body with its top-level fields kept as raw JSON text. A long
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn sniffs_usage_from_a_stream() {
-        let sse = include_str!("../../tests/fixtures/claude-code/responses/stream-tool-use.sse");
+        let sse = include_str!("../../../tests/fixtures/claude-code/responses/stream-tool-use.sse");
         let mut s = UsageSniffer::default();
         for chunk in sse.as_bytes().chunks(5) {
             s.push(chunk);

@@ -6,14 +6,14 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use url::Url;
 
-use super::Upstream;
-use super::error::{ProxyError, upstream_message};
+use super::client::Upstream;
 use super::reply::{Reply, SendError};
+use crate::proxy::error::{ProxyError, upstream_message};
 use crate::t;
 
 /// Send to the upstream and wait for its status line, within the
 /// first-byte timeout. Error statuses become Anthropic-shaped errors.
-pub(super) async fn send(
+pub async fn send(
     up: &Upstream,
     url: &Url,
     query: Option<&str>,
@@ -49,7 +49,7 @@ pub(super) async fn send(
     })
 }
 
-pub(super) fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
+pub fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
     let cause = &e.cause;
     // Neither client has a typed kind for these; the texts of rustls and of
     // the SOCKS and tunnel connectors are stable enough to tell them apart.
@@ -86,7 +86,7 @@ pub(super) fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
     }
 }
 
-pub(super) fn is_event_stream(resp: &Reply) -> bool {
+pub fn is_event_stream(resp: &Reply) -> bool {
     resp.headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -94,7 +94,7 @@ pub(super) fn is_event_stream(resp: &Reply) -> bool {
 }
 
 /// A whole (non-streamed) upstream body, within the idle timeout.
-pub(super) async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
+pub async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
     let idle = up.provider.timeouts.idle;
     match tokio::time::timeout(idle, resp.bytes()).await {
         Ok(Ok(b)) => Ok(b),
@@ -109,7 +109,7 @@ pub(super) async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, Prox
 /// The client's headers that go on to every upstream: its User-Agent, so
 /// the provider sees the real agent (Kimi For Coding admits only known
 /// coding agents by it and refuses a proxy's own).
-pub(super) fn client_headers(from: &HeaderMap) -> HeaderMap {
+pub fn client_headers(from: &HeaderMap) -> HeaderMap {
     let mut extra = HeaderMap::new();
     if let Some(ua) = from.get(http::header::USER_AGENT) {
         extra.insert(http::header::USER_AGENT, ua.clone());
@@ -118,7 +118,7 @@ pub(super) fn client_headers(from: &HeaderMap) -> HeaderMap {
 }
 
 /// The client's headers that go on to an Anthropic-kind upstream.
-pub(super) fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
+pub fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
     let mut extra = client_headers(from);
     let version = from.get("anthropic-version").cloned();
     extra.insert(

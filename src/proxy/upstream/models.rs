@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::Upstream;
+use super::client::Upstream;
 use secrecy::SecretString;
 
 use crate::config::model::redact_url;
@@ -128,7 +128,7 @@ pub fn fetch_blocking(
 ) -> Result<Vec<String>, String> {
     check_supported(provider.api, &provider.name).map_err(|e| e.to_string())?;
     let up = Upstream::new(provider, key).map_err(|e| e.to_string())?;
-    let rt = super::runtime().map_err(|e| e.to_string())?;
+    let rt = crate::proxy::setup::runtime().map_err(|e| e.to_string())?;
     rt.block_on(list_models(&up)).map_err(|e| e.to_string())
 }
 

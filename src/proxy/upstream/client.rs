@@ -1,6 +1,7 @@
-//! The upstream side: one pooled HTTP client per provider (its proxy and CA
-//! applied), URL joining and auth headers.
+//! One upstream: a pooled HTTP client per provider (its proxy and CA
+//! applied), URL joining, auth headers and the hot-path POST.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,9 +13,20 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use reqwest::{IntoUrl, Url};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::StartError;
 use super::reply::{Reply, SendError};
 use crate::config::{AuthStyle, Provider};
+use crate::t;
+
+/// Why a provider's client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{}", t!("proxy.bad_proxy", provider = provider, error = error))]
+    Proxy { provider: String, error: String },
+    #[error("{}", t!("proxy.bad_ca", path = path.display(), error = error))]
+    Ca { path: PathBuf, error: String },
+    #[error("{}", t!("proxy.client", error = .0))]
+    Client(String),
+}
 
 type Lean = HyperClient<HttpConnector, Full<Bytes>>;
 
@@ -43,7 +55,7 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(provider: Provider, key: Option<SecretString>) -> Result<Upstream, StartError> {
+    pub fn new(provider: Provider, key: Option<SecretString>) -> Result<Upstream, ClientError> {
         let t = provider.timeouts;
         let mut b = reqwest::Client::builder()
             .connect_timeout(t.connect)
@@ -55,7 +67,7 @@ impl Upstream {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT);
         if let Some(proxy) = &provider.proxy {
-            let p = reqwest::Proxy::all(proxy.as_str()).map_err(|e| StartError::Proxy {
+            let p = reqwest::Proxy::all(proxy.as_str()).map_err(|e| ClientError::Proxy {
                 provider: provider.name.clone(),
                 error: e.to_string(),
             })?;
@@ -65,17 +77,17 @@ impl Upstream {
             b = b.no_proxy();
         }
         if let Some(path) = &provider.ca_file {
-            let pem = std::fs::read(path).map_err(|e| StartError::Ca {
+            let pem = std::fs::read(path).map_err(|e| ClientError::Ca {
                 path: path.clone(),
                 error: e.to_string(),
             })?;
             let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| StartError::Ca {
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::Ca {
                     path: path.clone(),
                     error: e.to_string(),
                 })?;
             if certs.is_empty() {
-                return Err(StartError::Ca {
+                return Err(ClientError::Ca {
                     path: path.clone(),
                     error: "no PEM certificate in the file".into(),
                 });
@@ -84,7 +96,7 @@ impl Upstream {
                 b = b.add_root_certificate(c);
             }
         }
-        let client = b.build().map_err(|e| StartError::Client(e.to_string()))?;
+        let client = b.build().map_err(|e| ClientError::Client(e.to_string()))?;
         let lean = lean_client(&provider);
         let mut headers = HeaderMap::new();
         // What reqwest would add; the lean client adds nothing itself.
@@ -103,7 +115,7 @@ impl Upstream {
             };
             if !name.is_empty() {
                 let mut v = HeaderValue::from_str(&value).map_err(|_| {
-                    StartError::Client(crate::t!("proxy.key_not_header", provider = provider.name))
+                    ClientError::Client(t!("proxy.key_not_header", provider = provider.name))
                 })?;
                 v.set_sensitive(true);
                 headers.insert(HeaderName::from_static(name), v);

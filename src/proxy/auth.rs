@@ -1,0 +1,36 @@
+//! The session token: minted per run, checked on every route.
+
+use http::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+/// A fresh random session token for the client side of the proxy.
+pub fn new_token() -> SecretString {
+    SecretString::from(format!("ccsw-{}", random_hex(24)))
+}
+
+/// `bytes` random bytes from the OS, in hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS RNG failing is not something to limp on from.
+    getrandom::fill(&mut buf).expect("the OS random number generator works");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Claude Code sends the token as `Authorization: Bearer` (AUTH_TOKEN) or
+/// `x-api-key` (API_KEY); either may carry it. Compared in constant time.
+pub fn authorized(token: &SecretString, headers: &HeaderMap) -> bool {
+    let want = token.expose_secret().as_bytes();
+    let bearer = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    [bearer, api_key]
+        .into_iter()
+        .flatten()
+        .any(|given| bool::from(given.trim().as_bytes().ct_eq(want)))
+}

@@ -1,0 +1,64 @@
+//! `POST /v1/messages/count_tokens`.
+
+use std::sync::Arc;
+
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use serde_json::json;
+use url::Url;
+
+use super::request::{read_request, shape_error};
+use crate::config::Api;
+use crate::proxy::body::{Body, json_response};
+use crate::proxy::error::ProxyError;
+use crate::proxy::route::route;
+use crate::proxy::state::State;
+use crate::proxy::tokens;
+use crate::proxy::translate::anthropic::MessagesRequest;
+use crate::proxy::translate::passthrough;
+use crate::proxy::upstream::send::{anthropic_headers, send};
+
+/// `count_tokens`: the upstream counts when it can, otherwise a local
+/// tokenizer does.
+pub async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ProxyError> {
+    let (parts, inc) = read_request(req, false).await?;
+    let mut raw = inc.body.into_raw()?;
+    let parsed: MessagesRequest = serde_json::to_string(&raw)
+        .and_then(|s| serde_json::from_str(&s))
+        .map_err(shape_error)?;
+    let (_, slot) = route(&state.cfg.profile, &inc.requested);
+    let up = state.cfg.upstreams.get(&slot.provider).cloned();
+    if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
+        passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
+        let url = Url::parse(&up.url("/v1/messages/count_tokens"))
+            .map_err(|_| ProxyError::BadRequest(up.url("/v1/messages/count_tokens")))?;
+        let extra = anthropic_headers(&up, &parts.headers);
+        let body = serde_json::to_vec(&raw).unwrap_or_default();
+        match send(&up, &url, None, extra, body).await {
+            Ok(resp) => {
+                let status = resp.status();
+                if let Ok(b) = resp.bytes().await {
+                    return Ok(json_response(status, b));
+                }
+            }
+            // Providers without the endpoint: count locally instead.
+            Err(ProxyError::Upstream {
+                status: 404 | 405 | 501,
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Tokenizing a long conversation takes milliseconds: off the runtime
+    // thread, which serves every other request and stream.
+    let n = tokio::task::spawn_blocking(move || tokens::count_request(&parsed))
+        .await
+        .unwrap_or_default();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({ "input_tokens": n }).to_string().into(),
+    ))
+}

@@ -1,0 +1,171 @@
+//! `POST /v1/messages`: route the requested model to a slot's upstream and
+//! forward (Anthropic kind) or translate (OpenAI kind).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::{HeaderMap, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use serde_json::Value;
+
+use super::request::{ClientRequest, read_request};
+use crate::config::Api;
+use crate::proxy::body::{Body, json_response};
+use crate::proxy::error::{ProxyError, upstream_message};
+use crate::proxy::finish::Finisher;
+use crate::proxy::route::route;
+use crate::proxy::state::State;
+use crate::proxy::streams;
+use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
+use crate::proxy::translate::passthrough::{self, merge_usage};
+use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
+use crate::proxy::upstream::Upstream;
+use crate::proxy::upstream::send::{
+    anthropic_headers, client_headers, is_event_stream, read_whole, send,
+};
+use crate::t;
+
+pub async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ProxyError> {
+    let started = Instant::now();
+    let typed = state.single_api == Some(Api::Openai);
+    let (parts, inc) = read_request(req, typed).await?;
+    let (slot_name, slot) = route(&state.cfg.profile, &inc.requested);
+    let up = state
+        .cfg
+        .upstreams
+        .get(&slot.provider)
+        .cloned()
+        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = slot.provider)))?;
+    let mut fin = Finisher::new(
+        state.clone(),
+        &inc.requested,
+        slot_name,
+        &up.provider.name,
+        &slot.model,
+        inc.stream,
+        started,
+    );
+    let result = match up.provider.api {
+        Api::Anthropic => anthropic(&up, &slot.model, parts, inc, &mut fin).await,
+        _ => openai(state, &up, &slot.model, &parts.headers, inc, &mut fin).await,
+    };
+    if let Err(e) = &result {
+        fin.failed(e);
+    }
+    result
+}
+
+fn max_output(up: &Upstream, model: &str) -> Option<u64> {
+    up.provider.model(model).max_output
+}
+
+async fn anthropic(
+    up: &Arc<Upstream>,
+    model: &str,
+    parts: http::request::Parts,
+    inc: ClientRequest,
+    fin: &mut Finisher,
+) -> Result<Response<Body>, ProxyError> {
+    let mut body = inc.body.into_raw()?;
+    let notes =
+        passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
+    fin.notes(notes);
+    let url = up
+        .messages_url
+        .as_ref()
+        .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
+    let extra = anthropic_headers(up, &parts.headers);
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let resp = send(up, url, parts.uri.query(), extra, body).await?;
+    if is_event_stream(&resp) {
+        return Ok(streams::passthrough(
+            resp,
+            up.provider.timeouts.idle,
+            fin.take(),
+        ));
+    }
+    let status = resp.status();
+    let bytes = read_whole(up, resp).await?;
+    // Only `usage` is read; the rest of the message is skipped, not built.
+    #[derive(serde::Deserialize)]
+    struct UsageOnly {
+        usage: Option<Value>,
+    }
+    let mut usage = Usage::default();
+    if let Ok(UsageOnly { usage: Some(u) }) = serde_json::from_slice::<UsageOnly>(&bytes) {
+        merge_usage(&mut usage, &u);
+    }
+    fin.done(status.as_u16(), Some(&usage), None);
+    Ok(json_response(status, bytes))
+}
+
+async fn openai(
+    state: &Arc<State>,
+    up: &Arc<Upstream>,
+    model: &str,
+    client: &HeaderMap,
+    inc: ClientRequest,
+    fin: &mut Finisher,
+) -> Result<Response<Body>, ProxyError> {
+    let req: MessagesRequest = inc.body.into_typed()?;
+    let target = request::Target {
+        model,
+        quirks: &up.provider.quirks,
+        max_output: max_output(up, model),
+        stream: inc.stream,
+    };
+    let translated = request::to_openai(&req, &target);
+    fin.notes(translated.notes);
+    let renamed_tools = translated.renamed_tools;
+    let body = serde_json::to_vec(&translated.request).unwrap_or_default();
+    let url = up
+        .chat_url
+        .as_ref()
+        .ok_or_else(|| ProxyError::BadRequest(up.url("/chat/completions")))?;
+    let resp = send(up, url, None, client_headers(client), body).await?;
+    let think_tags = up.provider.quirks.think_tags == Some(true);
+    let message_id = state.message_id();
+    if inc.stream && is_event_stream(&resp) {
+        let cfg = crate::proxy::translate::stream::StreamConfig {
+            message_id,
+            model: inc.requested.clone(),
+            // A byte-based estimate: exact counting costs more than the whole
+            // proxy hop, and the real usage replaces it in message_delta.
+            input_estimate: crate::proxy::translate::common::estimate_tokens(inc.body_len),
+            think_tags,
+            renamed_tools,
+        };
+        return Ok(streams::translated(
+            resp,
+            cfg,
+            up.provider.timeouts.idle,
+            fin.take(),
+        ));
+    }
+    let bytes = read_whole(up, resp).await?;
+    let chat: ChatResponse = serde_json::from_slice(&bytes)
+        .map_err(|e| ProxyError::BadUpstream(t!("proxy.bad_upstream_json", error = e)))?;
+    if let Some(err) = &chat.error {
+        let message = upstream_message(502, err.to_string().as_bytes());
+        return Err(ProxyError::BadUpstream(message));
+    }
+    let ctx = response::ResponseCtx {
+        message_id: &message_id,
+        model: &inc.requested,
+        think_tags,
+        renamed_tools: &renamed_tools,
+    };
+    let msg = response::from_openai(&chat, &ctx);
+    fin.done(200, Some(&msg.usage), None);
+    if inc.stream {
+        // The upstream ignored `stream: true`; Claude Code still gets a stream.
+        return Ok(streams::whole(&replay::events(&msg)));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&msg).unwrap_or_default().into(),
+    ))
+}

@@ -1,0 +1,7 @@
+//! The routes: `messages`, `count_tokens` and `models`, each a function of
+//! the shared state and the request, returning `Result<_, ProxyError>`.
+
+pub mod count_tokens;
+pub mod messages;
+pub mod models;
+mod request;

@@ -1,0 +1,134 @@
+//! Reading a Messages request: the body within Anthropic's size limit, and
+//! parsed in the one form the chosen path needs.
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use serde_json::value::RawValue;
+
+use crate::proxy::error::ProxyError;
+use crate::proxy::translate::anthropic::MessagesRequest;
+use crate::proxy::translate::passthrough::RawBody;
+use crate::t;
+
+/// Largest request body accepted: Anthropic's own limit.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ProxyError::TooLarge(t!(
+                "proxy.too_large",
+                mib = MAX_BODY / (1024 * 1024)
+            )))
+        }
+        Err(e) => Err(ProxyError::BadRequest(t!("proxy.body_read", error = e))),
+    }
+}
+
+fn parse_object(bytes: &[u8]) -> Result<RawBody, ProxyError> {
+    serde_json::from_slice::<RawBody>(bytes).map_err(|e| {
+        if e.is_data() {
+            ProxyError::BadRequest(t!("proxy.not_object"))
+        } else {
+            ProxyError::BadRequest(t!("proxy.bad_json", error = e))
+        }
+    })
+}
+
+/// The body as the chosen path needs it: raw top-level fields for the
+/// passthrough (unknown fields survive, untouched fields are not re-encoded),
+/// the typed request for translation.
+pub enum Parsed {
+    Raw(RawBody),
+    Typed(Box<MessagesRequest>),
+}
+
+pub fn shape_error(e: serde_json::Error) -> ProxyError {
+    ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))
+}
+
+impl Parsed {
+    /// Only a body read untyped reaches the passthrough (the typed read is
+    /// for profiles without Anthropic-kind upstreams): the typed form keeps
+    /// no unknown fields.
+    pub fn into_raw(self) -> Result<RawBody, ProxyError> {
+        match self {
+            Parsed::Raw(m) => Ok(m),
+            Parsed::Typed(r) => serde_json::to_string(&r)
+                .and_then(|s| serde_json::from_str(&s))
+                .map_err(shape_error),
+        }
+    }
+
+    pub fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
+        match self {
+            Parsed::Typed(r) => Ok(*r),
+            Parsed::Raw(m) => serde_json::to_string(&m)
+                .and_then(|s| serde_json::from_str(&s))
+                .map_err(shape_error),
+        }
+    }
+}
+
+/// The request part the proxy needs before choosing a path.
+pub struct ClientRequest {
+    pub body: Parsed,
+    /// Size of the body as received, for a cheap token estimate.
+    pub body_len: usize,
+    pub requested: String,
+    pub stream: bool,
+}
+
+/// Read and parse the body. With `typed`, straight into the Messages types
+/// (one parse, for profiles whose providers are all OpenAI-kind); otherwise
+/// into a generic map.
+pub async fn read_request(
+    req: Request<Incoming>,
+    typed: bool,
+) -> Result<(http::request::Parts, ClientRequest), ProxyError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    let body_len = bytes.len();
+    let (body, requested, stream) = if typed {
+        let r: MessagesRequest = serde_json::from_slice(&bytes).map_err(|e| {
+            if e.is_data() {
+                ProxyError::BadRequest(t!("proxy.bad_request_shape", error = e))
+            } else {
+                ProxyError::BadRequest(t!("proxy.bad_json", error = e))
+            }
+        })?;
+        let (requested, stream) = (r.model.clone(), r.stream.unwrap_or(false));
+        (Parsed::Typed(Box::new(r)), requested, stream)
+    } else {
+        let body = parse_object(&bytes)?;
+        let requested = body
+            .get("model")
+            .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+            .unwrap_or_default();
+        // `model` is checked first, as the typed parse would.
+        let is_array = |r: &RawValue| r.get().trim_start().starts_with('[');
+        if !requested.is_empty() && !body.get("messages").is_some_and(|r| is_array(r)) {
+            return Err(ProxyError::BadRequest(t!("proxy.no_messages")));
+        }
+        let stream = body.get("stream").is_some_and(|r| r.get().trim() == "true");
+        (Parsed::Raw(body), requested, stream)
+    };
+    if requested.is_empty() {
+        return Err(ProxyError::BadRequest(t!("proxy.no_model")));
+    }
+    Ok((
+        parts,
+        ClientRequest {
+            body,
+            body_len,
+            requested,
+            stream,
+        },
+    ))
+}

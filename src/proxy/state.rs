@@ -1,0 +1,44 @@
+//! What every request of a running proxy shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::auth::random_hex;
+use super::setup::ProxyConfig;
+use super::stats::Stats;
+use crate::config::Api;
+
+pub struct State {
+    pub cfg: ProxyConfig,
+    pub stats: Arc<Stats>,
+    /// The API every upstream of the profile speaks, when they agree: the
+    /// body can then be parsed once, in the form that path needs.
+    pub single_api: Option<Api>,
+    id_prefix: String,
+    next_id: AtomicU64,
+}
+
+impl State {
+    pub fn new(cfg: ProxyConfig, stats: Arc<Stats>) -> State {
+        let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
+        let first = apis.next();
+        let single_api = first.filter(|a| apis.all(|b| b == *a));
+        State {
+            cfg,
+            stats,
+            single_api,
+            id_prefix: random_hex(6),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// A message id unique to this proxy run.
+    pub fn message_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("msg_ccsw{}{n:06}", self.id_prefix)
+    }
+
+    pub fn log(&self, line: &str) {
+        (self.cfg.log)(line);
+    }
+}

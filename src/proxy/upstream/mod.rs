@@ -1,0 +1,10 @@
+//! The upstream side: the client for each provider (connection setup and
+//! the hot-path POST), one exchange with error mapping, the reply as both
+//! clients give it, and a provider's live model list.
+
+mod client;
+pub mod models;
+pub mod reply;
+pub mod send;
+
+pub use client::{ClientError, Upstream};
