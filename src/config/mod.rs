@@ -7,6 +7,7 @@ pub mod model;
 pub mod ops;
 pub mod preset;
 pub mod presets;
+pub mod quirks;
 pub mod raw;
 pub mod resolve;
 pub mod state;
@@ -16,8 +17,9 @@ use std::path::Path;
 
 pub use error::{ConfigError, Location};
 pub use model::{Config, KeySpec, Profile, Provider, Slot, Timeouts};
-pub use preset::{Api, AuthStyle, ModelInfo, Preset, Quirks};
+pub use preset::{Api, AuthStyle, ModelInfo, Preset};
 pub use presets::Presets;
+pub use quirks::{Quirks, RawQuirks};
 
 use crate::paths::Paths;
 

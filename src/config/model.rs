@@ -10,7 +10,8 @@ use serde::Serialize;
 use url::Url;
 
 use super::error::ConfigError;
-use super::preset::{Api, AuthStyle, ModelInfo, Quirks};
+use super::preset::{Api, AuthStyle, ModelInfo};
+use super::quirks::Quirks;
 
 pub const CONFIG_VERSION: u32 = 1;
 
@@ -46,7 +47,8 @@ pub struct Provider {
     pub headers: IndexMap<String, String>,
     /// Preset models merged with the provider's overrides.
     pub models: IndexMap<String, ModelInfo>,
-    /// Preset quirks for this API merged with the provider's overrides.
+    /// Preset quirks for this API merged with the provider's overrides,
+    /// resolved to plain values.
     pub quirks: Quirks,
     pub timeouts: Timeouts,
     pub local: bool,

@@ -7,6 +7,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::quirks::RawQuirks;
+
 /// Which wire protocol a provider speaks upstream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -96,8 +98,8 @@ pub struct Endpoint {
     /// Default cloud region (bedrock/vertex).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Quirks::is_empty")]
-    pub quirks: Quirks,
+    #[serde(default, skip_serializing_if = "RawQuirks::is_empty")]
+    pub quirks: RawQuirks,
 }
 
 /// Per-model facts. Every field is optional so a provider can override one.
@@ -142,148 +144,6 @@ impl ModelInfo {
             cache_write_price: over.cache_write_price.or(self.cache_write_price),
             thinking: over.thinking.or(self.thinking),
             vision: over.vision.or(self.vision),
-        }
-    }
-}
-
-/// OpenAI field that carries the output cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MaxTokensField {
-    MaxTokens,
-    MaxCompletionTokens,
-}
-
-/// How an OpenAI-kind upstream switches reasoning on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThinkingParam {
-    /// `reasoning_effort: low|medium|high` (OpenAI, Gemini, xAI, Groq).
-    ReasoningEffort,
-    /// `thinking: {type: "enabled"|"disabled"}` (DeepSeek, Zhipu, Kimi).
-    ThinkingObject,
-    /// `enable_thinking: true` (Qwen/DashScope, SiliconFlow).
-    EnableThinking,
-    /// Never send a reasoning switch.
-    None,
-}
-
-/// JSON-schema cleanup applied to tool schemas for OpenAI-kind upstreams.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SchemaDialect {
-    /// Pass schemas through (minus `schema_strip` keys).
-    Standard,
-    /// Gemini's whitelist: no `$schema`/`additionalProperties`, `format` only
-    /// enum/date-time, type arrays become `anyOf`, `enum` only on strings.
-    Gemini,
-}
-
-/// Format constraint for tool-call ids sent upstream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolIdFormat {
-    /// Any string (Anthropic `toolu_...` ids pass through).
-    Any,
-    /// Exactly nine ASCII letters/digits (Mistral).
-    Alnum9,
-}
-
-/// Flags the proxy reads to work around provider behaviour. All optional so
-/// that a provider entry in the user's config can override single flags.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Quirks {
-    /// Hard cap on output tokens for every model of this endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_output_tokens: Option<u64>,
-    /// Upstream honours `cache_control`; when false the proxy strips it and
-    /// the launcher sets `DISABLE_PROMPT_CACHING=1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prompt_caching: Option<bool>,
-    /// Upstream accepts image and document blocks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub images: Option<bool>,
-    /// Anthropic passthrough: remove the `anthropic-beta` header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drop_betas: Option<bool>,
-    /// Anthropic passthrough: top-level request fields the upstream rejects.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drop_fields: Option<Vec<String>>,
-    /// Anthropic passthrough: upstream needs thinking blocks echoed back in
-    /// full on assistant turns (MiniMax).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keep_thinking_history: Option<bool>,
-    /// OpenAI: which field carries the output cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens_field: Option<MaxTokensField>,
-    /// OpenAI: response field carrying reasoning text (`reasoning_content`
-    /// or `reasoning`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reasoning_field: Option<String>,
-    /// OpenAI: reasoning must be sent back on later assistant turns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reasoning_echo: Option<bool>,
-    /// OpenAI: reasoning may arrive inline as `<think>...</think>` in content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub think_tags: Option<bool>,
-    /// OpenAI: how to switch reasoning on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thinking_param: Option<ThinkingParam>,
-    /// OpenAI: send `stream_options.include_usage` when streaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_usage: Option<bool>,
-    /// OpenAI: upstream understands `parallel_tool_calls`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parallel_tool_calls: Option<bool>,
-    /// OpenAI: JSON-schema keys to remove from tool schemas.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema_strip: Option<Vec<String>>,
-    /// OpenAI: schema cleanup dialect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema_dialect: Option<SchemaDialect>,
-    /// OpenAI: tool-call id format the upstream accepts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_call_id: Option<ToolIdFormat>,
-    /// OpenAI (Gemini): echo `extra_content.google.thought_signature` on tool calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thought_signatures: Option<bool>,
-}
-
-impl Quirks {
-    pub fn is_empty(&self) -> bool {
-        *self == Quirks::default()
-    }
-
-    /// Field-wise override: flags set in `over` win.
-    pub fn merged(&self, over: &Quirks) -> Quirks {
-        Quirks {
-            max_output_tokens: over.max_output_tokens.or(self.max_output_tokens),
-            prompt_caching: over.prompt_caching.or(self.prompt_caching),
-            images: over.images.or(self.images),
-            drop_betas: over.drop_betas.or(self.drop_betas),
-            drop_fields: over
-                .drop_fields
-                .clone()
-                .or_else(|| self.drop_fields.clone()),
-            keep_thinking_history: over.keep_thinking_history.or(self.keep_thinking_history),
-            max_tokens_field: over.max_tokens_field.or(self.max_tokens_field),
-            reasoning_field: over
-                .reasoning_field
-                .clone()
-                .or_else(|| self.reasoning_field.clone()),
-            reasoning_echo: over.reasoning_echo.or(self.reasoning_echo),
-            think_tags: over.think_tags.or(self.think_tags),
-            thinking_param: over.thinking_param.or(self.thinking_param),
-            include_usage: over.include_usage.or(self.include_usage),
-            parallel_tool_calls: over.parallel_tool_calls.or(self.parallel_tool_calls),
-            schema_strip: over
-                .schema_strip
-                .clone()
-                .or_else(|| self.schema_strip.clone()),
-            schema_dialect: over.schema_dialect.or(self.schema_dialect),
-            tool_call_id: over.tool_call_id.or(self.tool_call_id),
-            thought_signatures: over.thought_signatures.or(self.thought_signatures),
         }
     }
 }

@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
-use super::preset::{Api, AuthStyle, ModelInfo, Quirks};
+use super::preset::{Api, AuthStyle, ModelInfo};
+use super::quirks::RawQuirks;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +39,7 @@ pub struct RawProvider {
     pub headers: IndexMap<String, String>,
     #[serde(default)]
     pub models: IndexMap<String, ModelInfo>,
-    pub quirks: Option<Quirks>,
+    pub quirks: Option<RawQuirks>,
     pub timeouts: Option<RawTimeouts>,
 }
 

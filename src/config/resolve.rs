@@ -233,7 +233,8 @@ fn resolve_provider(
     let quirks = match &raw.quirks {
         Some(q) => endpoint.quirks.merged(q),
         None => endpoint.quirks.clone(),
-    };
+    }
+    .resolve();
     let defaults = Timeouts::default();
     let secs = |v: Option<u64>, d| v.map_or(d, std::time::Duration::from_secs);
     let timeouts = raw.timeouts.map_or(defaults, |t| Timeouts {

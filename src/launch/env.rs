@@ -204,8 +204,7 @@ pub fn plan(
     let proxied = matches!(mode, Mode::Proxy { .. });
     // Through the proxy, cache_control is meaningless unless the provider
     // caches (OpenAI-kind providers never see it).
-    let no_caching =
-        main.quirks.prompt_caching == Some(false) || (proxied && main.api == Api::Openai);
+    let no_caching = !main.quirks.prompt_caching || (proxied && main.api == Api::Openai);
     if no_caching {
         set("DISABLE_PROMPT_CACHING", "1".into());
     }

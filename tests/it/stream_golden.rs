@@ -8,12 +8,17 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ccswitch::config::{Api, RawQuirks};
+use serde::Deserialize;
 
 use ccswitch::proxy::translate::anthropic::{Delta, ErrorBody, Event, OutBlock};
 use ccswitch::proxy::translate::sse::{SseDecoder, SseEvent, encode};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
 
 use crate::golden::{case_dirs, check_text, diff, finish, fixtures, name_of};
+use crate::translate_golden::case_quirks;
 
 /// Cases the behaviour spec names; deleting one must fail loudly.
 const REQUIRED: &[&str] = &[
@@ -42,34 +47,66 @@ fn cases() -> Vec<PathBuf> {
     case_dirs(&fixtures().join("stream"))
 }
 
+/// Optional `config.json` of a stream case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseConfig {
+    #[serde(default = "default_message_id")]
+    message_id: String,
+    #[serde(default = "default_model")]
+    model: String,
+    #[serde(default = "default_estimate")]
+    input_estimate: u64,
+    /// Preset whose OpenAI endpoint quirks to start from.
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    quirks: RawQuirks,
+    /// (sent, original) tool names, as the request translation returned them.
+    #[serde(default)]
+    renamed_tools: Vec<(String, String)>,
+}
+
+fn default_message_id() -> String {
+    "msg_test_0001".into()
+}
+
+fn default_model() -> String {
+    "claude-test".into()
+}
+
+fn default_estimate() -> u64 {
+    100
+}
+
 fn mk_config(dir: &Path) -> StreamConfig {
-    let mut cfg = StreamConfig {
-        message_id: "msg_test_0001".into(),
-        model: "claude-test".into(),
-        input_estimate: 100,
-        think_tags: false,
-        renamed_tools: Vec::new(),
+    mk_config_flipped(dir, None)
+}
+
+fn mk_config_flipped(dir: &Path, flip: Option<&RawQuirks>) -> StreamConfig {
+    let c: CaseConfig = match fs::read_to_string(dir.join("config.json")) {
+        Ok(text) => serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}/config.json: {e}", dir.display())),
+        Err(_) => serde_json::from_str("{}").expect("defaults"),
     };
-    let Ok(text) = fs::read_to_string(dir.join("config.json")) else {
-        return cfg;
-    };
-    let v: serde_json::Value = serde_json::from_str(&text).expect("config.json is JSON");
-    if let Some(s) = v["message_id"].as_str() {
-        cfg.message_id = s.into();
+    StreamConfig {
+        message_id: c.message_id,
+        model: c.model,
+        input_estimate: c.input_estimate,
+        quirks: Arc::new(case_quirks(
+            c.preset.as_deref(),
+            Api::Openai,
+            &c.quirks,
+            flip,
+        )),
+        renamed_tools: c.renamed_tools,
     }
-    if let Some(s) = v["model"].as_str() {
-        cfg.model = s.into();
-    }
-    if let Some(n) = v["input_estimate"].as_u64() {
-        cfg.input_estimate = n;
-    }
-    if let Some(b) = v["think_tags"].as_bool() {
-        cfg.think_tags = b;
-    }
-    if let Some(r) = v.get("renamed_tools") {
-        cfg.renamed_tools = serde_json::from_value(r.clone()).expect("[[sent, original]]");
-    }
-    cfg
+}
+
+/// A stream case's translation, all at once.
+pub fn run_stream_case(dir: &Path, flip: Option<&RawQuirks>) -> String {
+    let upstream = fs::read(dir.join("upstream.sse")).expect("upstream.sse");
+    translate(mk_config_flipped(dir, flip), &decode([upstream.as_slice()]))
 }
 
 fn decode<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<SseEvent> {

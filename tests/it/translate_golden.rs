@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use ccswitch::config::{Api, Presets, Quirks};
+use ccswitch::config::{Api, Presets, Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::openai::ChatResponse;
 use ccswitch::proxy::translate::request::{Target, to_openai};
@@ -32,7 +32,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn preset_quirks(preset: &str, api: Api) -> Quirks {
+pub fn preset_quirks(preset: &str, api: Api) -> RawQuirks {
     let presets = Presets::builtin();
     let p = presets
         .get(preset)
@@ -139,7 +139,7 @@ fn has_key(v: &Value, key: &str) -> bool {
 fn captured_claude_code_requests() {
     let root = fixtures().join("claude-code");
     let out_root = fixtures().join("translate/claude-code");
-    let quirks = preset_quirks("deepseek", Api::Openai);
+    let quirks = preset_quirks("deepseek", Api::Openai).resolve();
     let mut files = Vec::new();
     json_files(&root, &mut files);
     let mut failures = Vec::new();
@@ -205,9 +205,10 @@ fn captured_requests_keep_invariants_for_every_preset() {
         for (file, req) in &bodies {
             for stream in [false, true] {
                 count += 1;
+                let quirks = endpoint.quirks.resolve();
                 let target = Target {
                     model: "m",
-                    quirks: &endpoint.quirks,
+                    quirks: &quirks,
                     max_output: Some(1000),
                     stream,
                 };
@@ -228,14 +229,14 @@ fn captured_requests_keep_invariants_for_every_preset() {
 struct CaseTarget {
     #[serde(default = "default_model")]
     model: String,
-    /// Preset whose endpoint quirks to start from (none: empty quirks).
+    /// Preset whose endpoint quirks to start from (none: no quirks).
     #[serde(default)]
     preset: Option<String>,
     #[serde(default = "default_api")]
     api: Api,
     /// Overrides on top of the preset's quirks.
     #[serde(default)]
-    quirks: Quirks,
+    quirks: RawQuirks,
     #[serde(default)]
     max_output: Option<u64>,
     #[serde(default)]
@@ -250,6 +251,41 @@ fn default_api() -> Api {
     Api::Openai
 }
 
+/// A preset's raw quirks for an API, merged with a case's overrides and a
+/// flipped flag (the quirk coverage test), then resolved as config does.
+pub fn case_quirks(
+    preset: Option<&str>,
+    api: Api,
+    overrides: &RawQuirks,
+    flip: Option<&RawQuirks>,
+) -> Quirks {
+    let base = preset.map(|p| preset_quirks(p, api)).unwrap_or_default();
+    let merged = base.merged(overrides);
+    flip.map_or(merged.clone(), |f| merged.merged(f)).resolve()
+}
+
+/// A request case's translation, and the output limit its invariants hold
+/// it to.
+pub fn run_request_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Option<u64>) {
+    let name = name_of(case);
+    let t: CaseTarget = serde_json::from_value(read_json(&case.join("target.json")))
+        .unwrap_or_else(|e| panic!("{name}/target.json: {e}"));
+    let quirks = case_quirks(t.preset.as_deref(), t.api, &t.quirks, flip);
+    let req: MessagesRequest = serde_json::from_value(read_json(&case.join("input.json")))
+        .unwrap_or_else(|e| panic!("{name}/input.json: {e}"));
+    let target = Target {
+        model: &t.model,
+        quirks: &quirks,
+        max_output: t.max_output,
+        stream: t.stream,
+    };
+    let limit = [t.max_output, quirks.max_output_tokens]
+        .into_iter()
+        .flatten()
+        .min();
+    (translated(&req, &target), limit)
+}
+
 #[test]
 fn request_cases() {
     let dir = fixtures().join("translate/cases");
@@ -257,27 +293,7 @@ fn request_cases() {
     let cases = case_dirs(&dir);
     for case in &cases {
         let name = name_of(case);
-        let t: CaseTarget = serde_json::from_value(read_json(&case.join("target.json")))
-            .unwrap_or_else(|e| panic!("{name}/target.json: {e}"));
-        let base = t
-            .preset
-            .as_deref()
-            .map(|p| preset_quirks(p, t.api))
-            .unwrap_or_default();
-        let quirks = base.merged(&t.quirks);
-        let req: MessagesRequest = serde_json::from_value(read_json(&case.join("input.json")))
-            .unwrap_or_else(|e| panic!("{name}/input.json: {e}"));
-        let target = Target {
-            model: &t.model,
-            quirks: &quirks,
-            max_output: t.max_output,
-            stream: t.stream,
-        };
-        let out = translated(&req, &target);
-        let limit = [t.max_output, quirks.max_output_tokens]
-            .into_iter()
-            .flatten()
-            .min();
+        let (out, limit) = run_request_case(case, None);
         if let Err(e) = invariants(&out, limit) {
             failures.push(format!("{name}: invariant: {e}"));
         }
@@ -298,8 +314,11 @@ struct CaseCtx {
     message_id: String,
     #[serde(default = "default_reported_model")]
     model: String,
+    /// Preset whose OpenAI endpoint quirks to start from.
     #[serde(default)]
-    think_tags: bool,
+    preset: Option<String>,
+    #[serde(default)]
+    quirks: RawQuirks,
     /// (sent, original) tool names, as the request translation returned them.
     #[serde(default)]
     renamed_tools: Vec<(String, String)>,
@@ -313,29 +332,35 @@ fn default_reported_model() -> String {
     "claude-sonnet-4-5".into()
 }
 
+/// A response case's translation.
+pub fn run_response_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
+    let name = name_of(case);
+    let ctx_path = case.join("ctx.json");
+    let ctx: CaseCtx = if ctx_path.exists() {
+        serde_json::from_value(read_json(&ctx_path))
+            .unwrap_or_else(|e| panic!("{name}/ctx.json: {e}"))
+    } else {
+        serde_json::from_value(json!({})).expect("defaults")
+    };
+    let quirks = case_quirks(ctx.preset.as_deref(), Api::Openai, &ctx.quirks, flip);
+    let resp: ChatResponse = serde_json::from_value(read_json(&case.join("upstream.json")))
+        .unwrap_or_else(|e| panic!("{name}/upstream.json: {e}"));
+    let rctx = ResponseCtx {
+        message_id: &ctx.message_id,
+        model: &ctx.model,
+        quirks: &quirks,
+        renamed_tools: &ctx.renamed_tools,
+    };
+    serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable")
+}
+
 #[test]
 fn response_cases() {
     let dir = fixtures().join("response");
     let mut failures = Vec::new();
     let cases = case_dirs(&dir);
     for case in &cases {
-        let name = name_of(case);
-        let ctx_path = case.join("ctx.json");
-        let ctx: CaseCtx = if ctx_path.exists() {
-            serde_json::from_value(read_json(&ctx_path))
-                .unwrap_or_else(|e| panic!("{name}/ctx.json: {e}"))
-        } else {
-            serde_json::from_value(json!({})).expect("defaults")
-        };
-        let resp: ChatResponse = serde_json::from_value(read_json(&case.join("upstream.json")))
-            .unwrap_or_else(|e| panic!("{name}/upstream.json: {e}"));
-        let rctx = ResponseCtx {
-            message_id: &ctx.message_id,
-            model: &ctx.model,
-            think_tags: ctx.think_tags,
-            renamed_tools: &ctx.renamed_tools,
-        };
-        let out = serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable");
+        let out = run_response_case(case, None);
         if let Err(e) = check_json(&case.join("expected.json"), &out) {
             failures.push(e);
         }

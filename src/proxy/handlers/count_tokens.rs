@@ -15,8 +15,8 @@ use crate::proxy::route::route;
 use crate::proxy::state::State;
 use crate::proxy::tokens;
 use crate::proxy::translate::anthropic::MessagesRequest;
-use crate::proxy::translate::passthrough;
-use crate::proxy::upstream::send::{anthropic_headers, send};
+use crate::proxy::translate::passthrough::{self, anthropic_headers};
+use crate::proxy::upstream::send::send;
 
 /// `count_tokens`: the upstream counts when it can, otherwise a local
 /// tokenizer does.
@@ -35,7 +35,7 @@ pub async fn handle(
         passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
         let url = Url::parse(&up.url("/v1/messages/count_tokens"))
             .map_err(|_| ProxyError::BadRequest(up.url("/v1/messages/count_tokens")))?;
-        let extra = anthropic_headers(&up, &parts.headers);
+        let extra = anthropic_headers(&up.quirks, &parts.headers);
         let body = serde_json::to_vec(&raw).unwrap_or_default();
         match send(&up, &url, None, extra, body).await {
             Ok(resp) => {

@@ -17,12 +17,11 @@ use crate::proxy::route::route;
 use crate::proxy::state::State;
 use crate::proxy::streams;
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
-use crate::proxy::translate::passthrough::{self, merge_usage};
+use crate::proxy::translate::common::client_headers;
+use crate::proxy::translate::passthrough::{self, anthropic_headers, merge_usage};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
 use crate::proxy::upstream::Upstream;
-use crate::proxy::upstream::send::{
-    anthropic_headers, client_headers, is_event_stream, read_whole, send,
-};
+use crate::proxy::upstream::send::{is_event_stream, read_whole, send};
 use crate::t;
 
 pub async fn handle(
@@ -77,7 +76,7 @@ async fn anthropic(
         .messages_url
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
-    let extra = anthropic_headers(up, &parts.headers);
+    let extra = anthropic_headers(&up.quirks, &parts.headers);
     let body = serde_json::to_vec(&body).unwrap_or_default();
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
@@ -126,7 +125,6 @@ async fn openai(
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/chat/completions")))?;
     let resp = send(up, url, None, client_headers(client), body).await?;
-    let think_tags = up.provider.quirks.think_tags == Some(true);
     let message_id = state.message_id();
     if inc.stream && is_event_stream(&resp) {
         let cfg = crate::proxy::translate::stream::StreamConfig {
@@ -135,7 +133,7 @@ async fn openai(
             // A byte-based estimate: exact counting costs more than the whole
             // proxy hop, and the real usage replaces it in message_delta.
             input_estimate: crate::proxy::translate::common::estimate_tokens(inc.body_len),
-            think_tags,
+            quirks: up.quirks.clone(),
             renamed_tools,
         };
         return Ok(streams::translated(
@@ -155,7 +153,7 @@ async fn openai(
     let ctx = response::ResponseCtx {
         message_id: &message_id,
         model: &inc.requested,
-        think_tags,
+        quirks: &up.quirks,
         renamed_tools: &renamed_tools,
     };
     let msg = response::from_openai(&chat, &ctx);

@@ -1,5 +1,8 @@
 //! Mappings shared by whole and streamed responses.
 
+use http::HeaderMap;
+use serde_json::Value;
+
 use super::anthropic::{StopReason, Usage};
 use super::openai::ChatUsage;
 
@@ -7,6 +10,60 @@ use super::openai::ChatUsage;
 /// OpenAI-kind upstream's reasoning. Anthropic-kind upstreams would reject it,
 /// so the passthrough path drops thinking blocks that carry it.
 pub const THINKING_SIGNATURE: &str = "ccswitch-reasoning-v1";
+
+/// Reasoning given as `reasoning_details` must go back exactly as it came
+/// (signed and encrypted parts included), and the only place Claude Code
+/// keeps per-block data for us is the thinking block's signature: the parts
+/// ride there as JSON after this prefix.
+const DETAILS_PREFIX: &str = "ccswitch-reasoning-v1:";
+
+/// The signature for a thinking block made from these `reasoning_details`
+/// parts (the plain one when there are none).
+pub fn signature_with_details(details: &[Value]) -> String {
+    if details.is_empty() {
+        return THINKING_SIGNATURE.to_string();
+    }
+    let json = serde_json::to_string(details).unwrap_or_else(|_| "[]".into());
+    format!("{DETAILS_PREFIX}{json}")
+}
+
+/// Whether ccswitch made a thinking block with this signature.
+pub fn is_our_signature(signature: &str) -> bool {
+    signature == THINKING_SIGNATURE || signature.starts_with(DETAILS_PREFIX)
+}
+
+/// The `reasoning_details` parts a signature carries, if any.
+pub fn details_in_signature(signature: &str) -> Option<Vec<Value>> {
+    serde_json::from_str(signature.strip_prefix(DETAILS_PREFIX)?).ok()
+}
+
+/// The readable text of `reasoning_details` parts: `reasoning.text` parts'
+/// text and `reasoning.summary` parts' summary (encrypted parts have none).
+pub fn details_text(details: &[Value]) -> String {
+    let mut out = String::new();
+    for part in details {
+        let text = match part.get("type").and_then(Value::as_str) {
+            Some("reasoning.text") => part.get("text"),
+            Some("reasoning.summary") => part.get("summary"),
+            _ => None,
+        };
+        if let Some(t) = text.and_then(Value::as_str) {
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+/// The client's headers that go on to every upstream: its User-Agent, so
+/// the provider sees the real agent (Kimi For Coding admits only known
+/// coding agents by it and refuses a proxy's own).
+pub fn client_headers(from: &HeaderMap) -> HeaderMap {
+    let mut extra = HeaderMap::new();
+    if let Some(ua) = from.get(http::header::USER_AGENT) {
+        extra.insert(http::header::USER_AGENT, ua.clone());
+    }
+    extra
+}
 
 /// OpenAI `finish_reason` → Anthropic `stop_reason`. Unknown values end the
 /// turn normally; a "stop" that came with tool calls is a tool use.

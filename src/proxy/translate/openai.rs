@@ -46,9 +46,15 @@ pub struct ChatMessage {
     pub role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ChatContent>,
-    /// Reasoning echoed back on assistant turns (DeepSeek, Kimi, ...).
+    /// Reasoning echoed back on assistant turns, in the field the
+    /// provider reads: `reasoning_content` (DeepSeek, Kimi, ...),
+    /// `reasoning`, or `reasoning_details` (OpenRouter).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_details: Option<Vec<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -180,6 +186,9 @@ pub struct RespMessage {
     /// OpenRouter, Ollama, Groq.
     #[serde(default)]
     pub reasoning: Option<String>,
+    /// Typed reasoning parts (OpenRouter, MiniMax with `reasoning_split`).
+    #[serde(default, deserialize_with = "null_default")]
+    pub reasoning_details: Vec<Value>,
     #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<RespToolCall>,
     #[serde(default)]
@@ -241,6 +250,8 @@ pub struct ChunkDelta {
     pub reasoning_content: Option<String>,
     #[serde(default)]
     pub reasoning: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub reasoning_details: Vec<Value>,
     #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<ToolCallDelta>,
     #[serde(default)]

@@ -4,12 +4,13 @@
 //!
 //! Pure: no I/O, no clock, no randomness.
 
+use http::{HeaderMap, HeaderValue};
 use indexmap::IndexMap;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::anthropic::Usage;
-use super::common::THINKING_SIGNATURE;
+use super::common::{THINKING_SIGNATURE, client_headers, is_our_signature};
 use super::sse::SseDecoder;
 use crate::config::Quirks;
 
@@ -53,6 +54,7 @@ pub fn rewrite_request(
     let cap = [max_output, quirks.max_output_tokens]
         .into_iter()
         .flatten()
+        .filter(|&c| c > 0)
         .min();
     let asked = body
         .get("max_tokens")
@@ -65,12 +67,12 @@ pub fn rewrite_request(
     }
     // The device id in metadata.user_id is nobody else's business.
     body.shift_remove("metadata");
-    for field in quirks.drop_fields.iter().flatten() {
+    for field in &quirks.drop_fields {
         if body.shift_remove(field).is_some() {
             notes.push(format!("dropped field {field}"));
         }
     }
-    if quirks.prompt_caching == Some(false) {
+    if !quirks.prompt_caching {
         for key in ["system", "messages", "tools"] {
             edit_field(
                 body,
@@ -80,7 +82,7 @@ pub fn rewrite_request(
             );
         }
     }
-    let no_media = quirks.images == Some(false);
+    let no_media = !quirks.images;
     // Cheap text checks first: most requests need neither edit.
     let may_need = |t: &str| {
         t.contains(THINKING_SIGNATURE)
@@ -129,7 +131,9 @@ fn drop_foreign_thinking(messages: &mut Vec<Value>) -> usize {
             let before = blocks.len();
             blocks.retain(|b| {
                 !(b.get("type").and_then(Value::as_str) == Some("thinking")
-                    && b.get("signature").and_then(Value::as_str) == Some(THINKING_SIGNATURE))
+                    && b.get("signature")
+                        .and_then(Value::as_str)
+                        .is_some_and(is_our_signature))
             });
             dropped += before - blocks.len();
         }
@@ -163,6 +167,24 @@ fn replace_media(messages: &mut [Value]) -> usize {
     let mut n = 0;
     messages.iter_mut().for_each(|m| walk(m, &mut n));
     n
+}
+
+/// The client's headers that go on to an Anthropic-kind upstream: its
+/// User-Agent, its API version, and its betas unless the upstream rejects
+/// them.
+pub fn anthropic_headers(quirks: &Quirks, from: &HeaderMap) -> HeaderMap {
+    let mut extra = client_headers(from);
+    let version = from.get("anthropic-version").cloned();
+    extra.insert(
+        "anthropic-version",
+        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
+    );
+    if !quirks.drop_betas
+        && let Some(b) = from.get("anthropic-beta")
+    {
+        extra.insert("anthropic-beta", b.clone());
+    }
+    extra
 }
 
 /// Reads usage and the end of the message out of a forwarded SSE stream.
@@ -244,9 +266,9 @@ mod tests {
             ]
         });
         let quirks = Quirks {
-            prompt_caching: Some(false),
-            drop_fields: Some(vec!["context_management".into()]),
-            images: Some(false),
+            prompt_caching: false,
+            drop_fields: vec!["context_management".into()],
+            images: false,
             max_output_tokens: Some(16000),
             ..Quirks::default()
         };
@@ -318,7 +340,7 @@ mod tests {
                 let Some(ep) = preset.endpoint(Api::Anthropic) else {
                     continue;
                 };
-                let q = &ep.quirks;
+                let q = &ep.quirks.resolve();
                 let mut m: RawBody = serde_json::from_str(&text).unwrap();
                 let before = m.clone();
                 rewrite_request(&mut m, "up-model", q, Some(8192));
@@ -332,10 +354,10 @@ mod tests {
                 let cached = serde_json::to_string(&m)
                     .unwrap()
                     .contains("\"cache_control\"");
-                if q.prompt_caching == Some(false) {
+                if !q.prompt_caching {
                     assert!(!cached, "{name}: cache_control left");
                 }
-                for field in q.drop_fields.iter().flatten() {
+                for field in &q.drop_fields {
                     assert!(out.get(field).is_none(), "{name}: {field} left");
                 }
                 let touched = [
@@ -351,7 +373,7 @@ mod tests {
                         assert_eq!(m[k].get(), v.get(), "{name}: {k} changed");
                     }
                 }
-                if q.prompt_caching != Some(false) && q.images != Some(false) {
+                if q.prompt_caching && q.images {
                     assert_eq!(m["messages"].get(), before["messages"].get(), "{name}");
                 }
                 checked += 1;

@@ -6,18 +6,20 @@
 use serde_json::{Map, Value};
 
 use super::anthropic::{MessageResponse, OutBlock, StopReason};
-use super::common::{THINKING_SIGNATURE, fallback_tool_id, stop_reason, usage};
-use super::openai::{ChatResponse, RespToolCall};
+use super::common::{details_text, fallback_tool_id, signature_with_details, stop_reason, usage};
+use super::openai::{ChatResponse, RespMessage, RespToolCall};
 use super::think::split_whole;
 use super::tool_names::original;
+use crate::config::Quirks;
+use crate::config::quirks::ReasoningField;
 
 pub struct ResponseCtx<'a> {
     /// Id for the Anthropic message (passed in: no randomness).
     pub message_id: &'a str,
     /// Model name to report back (the one Claude Code asked for).
     pub model: &'a str,
-    /// Split inline `<think>` tags out of the content.
-    pub think_tags: bool,
+    /// The upstream's quirks (where reasoning arrives, inline tags).
+    pub quirks: &'a Quirks,
     /// Tool names the request sent in a short form, as (sent, original).
     pub renamed_tools: &'a [(String, String)],
 }
@@ -33,15 +35,10 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
     };
     let msg = &choice.message;
 
-    // Some providers send both fields with the same text; one is enough.
-    let field = [&msg.reasoning_content, &msg.reasoning]
-        .into_iter()
-        .flatten()
-        .map(|r| r.trim())
-        .find(|r| !r.is_empty());
-    let mut thinking: Vec<String> = field.map(str::to_string).into_iter().collect();
+    let field = reasoning_text(msg, ctx.quirks.reasoning_field);
+    let mut thinking: Vec<String> = field.into_iter().collect();
     let mut text = msg.content.clone().unwrap_or_default();
-    if ctx.think_tags {
+    if ctx.quirks.think_tags {
         let (inline, rest) = split_whole(&text);
         // Models wrap reasoning in newlines inside the tags.
         let inline = inline.trim();
@@ -51,10 +48,16 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
         text = rest;
     }
     let thinking = thinking.join("\n\n");
-    if !thinking.is_empty() {
+    // Parts that must go back as they came are kept even without text
+    // (encrypted reasoning).
+    let keep = match ctx.quirks.reasoning_field {
+        ReasoningField::ReasoningDetails => msg.reasoning_details.as_slice(),
+        _ => &[],
+    };
+    if !thinking.is_empty() || !keep.is_empty() {
         out.content.push(OutBlock::Thinking {
             thinking,
-            signature: THINKING_SIGNATURE.to_string(),
+            signature: signature_with_details(keep),
         });
     }
     // Whitespace-only text blocks are rejected by Anthropic-kind upstreams
@@ -79,6 +82,25 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
         stop_reason(choice.finish_reason.as_deref(), saw_tools)
     });
     out
+}
+
+/// The reasoning text, from the field the provider is known to use, else
+/// from whichever other field carries some: some providers fill several
+/// with the same text, and one is enough.
+fn reasoning_text(msg: &RespMessage, field: ReasoningField) -> Option<String> {
+    let details = || Some(details_text(&msg.reasoning_details));
+    let content = || msg.reasoning_content.clone();
+    let reasoning = || msg.reasoning.clone();
+    let order: [&dyn Fn() -> Option<String>; 3] = match field {
+        ReasoningField::ReasoningContent => [&content, &reasoning, &details],
+        ReasoningField::Reasoning => [&reasoning, &content, &details],
+        ReasoningField::ReasoningDetails => [&details, &reasoning, &content],
+    };
+    order
+        .iter()
+        .filter_map(|get| get())
+        .map(|t| t.trim().to_string())
+        .find(|t| !t.is_empty())
 }
 
 fn tool_use(call: &RespToolCall, ctx: &ResponseCtx, n: usize) -> OutBlock {
@@ -144,10 +166,11 @@ mod tests {
 
     #[test]
     fn empty_choices_end_the_turn() {
+        let quirks = Quirks::default();
         let ctx = ResponseCtx {
             message_id: "msg_1",
             model: "m",
-            think_tags: false,
+            quirks: &quirks,
             renamed_tools: &[],
         };
         let out = from_openai(&ChatResponse::default(), &ctx);

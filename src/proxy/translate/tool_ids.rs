@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::preset::ToolIdFormat;
+use crate::config::quirks::ToolIdFormat;
 
 /// Marks an encoded id. An upstream id that happens to start with it is
 /// encoded too, so decoding never changes an id the upstream chose.
@@ -48,11 +48,11 @@ pub fn to_upstream(id: &str) -> Cow<'_, str> {
 
 /// Tool-call id as the upstream must see it. The same input always maps to
 /// the same output, so calls and results still pair up.
-pub fn upstream_tool_id(id: &str, format: Option<ToolIdFormat>) -> String {
+pub fn upstream_tool_id(id: &str, format: ToolIdFormat) -> String {
     let id = &*to_upstream(id);
     match format {
-        Some(ToolIdFormat::Alnum9) => alnum9(id),
-        _ => id.to_string(),
+        ToolIdFormat::Alnum9 => alnum9(id),
+        ToolIdFormat::Any => id.to_string(),
     }
 }
 
@@ -95,10 +95,7 @@ mod tests {
         }
         assert_ne!(alnum9("toolu_1"), alnum9("toolu_2"));
         assert_eq!(alnum9("abcDEF123"), "abcDEF123");
-        assert_eq!(
-            upstream_tool_id("toolu_1", Some(ToolIdFormat::Any)),
-            "toolu_1"
-        );
+        assert_eq!(upstream_tool_id("toolu_1", ToolIdFormat::Any), "toolu_1");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! applied), URL joining, auth headers and the hot-path POST.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use reqwest::{IntoUrl, Url};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::reply::{Reply, SendError};
-use crate::config::{AuthStyle, Provider};
+use crate::config::{AuthStyle, Provider, Quirks};
 use crate::t;
 
 /// Why a provider's client could not be set up.
@@ -34,6 +35,8 @@ const USER_AGENT: &str = concat!("ccswitch/", env!("CARGO_PKG_VERSION"));
 
 pub struct Upstream {
     pub provider: Provider,
+    /// The provider's quirks, shared with the streams that read them.
+    pub quirks: Arc<Quirks>,
     /// For everything but the hot path, and for the hot path of upstreams
     /// that need TLS or a proxy.
     pub client: reqwest::Client,
@@ -132,6 +135,7 @@ impl Upstream {
             }
         }
         let mut up = Upstream {
+            quirks: Arc::new(provider.quirks.clone()),
             provider,
             client,
             lean,

@@ -3,7 +3,7 @@
 //! timeout, and turning every failure into an Anthropic-shaped error.
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::HeaderMap;
 use url::Url;
 
 use super::client::Upstream;
@@ -104,31 +104,4 @@ pub async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError>
             secs = idle.as_secs()
         ))),
     }
-}
-
-/// The client's headers that go on to every upstream: its User-Agent, so
-/// the provider sees the real agent (Kimi For Coding admits only known
-/// coding agents by it and refuses a proxy's own).
-pub fn client_headers(from: &HeaderMap) -> HeaderMap {
-    let mut extra = HeaderMap::new();
-    if let Some(ua) = from.get(http::header::USER_AGENT) {
-        extra.insert(http::header::USER_AGENT, ua.clone());
-    }
-    extra
-}
-
-/// The client's headers that go on to an Anthropic-kind upstream.
-pub fn anthropic_headers(up: &Upstream, from: &HeaderMap) -> HeaderMap {
-    let mut extra = client_headers(from);
-    let version = from.get("anthropic-version").cloned();
-    extra.insert(
-        "anthropic-version",
-        version.unwrap_or(HeaderValue::from_static("2023-06-01")),
-    );
-    if up.provider.quirks.drop_betas != Some(true)
-        && let Some(b) = from.get("anthropic-beta")
-    {
-        extra.insert("anthropic-beta", b.clone());
-    }
-    extra
 }

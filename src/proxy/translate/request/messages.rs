@@ -7,9 +7,11 @@
 use serde_json::{Map, Value, json};
 
 use crate::config::Quirks;
+use crate::config::quirks::ReasoningField;
 use crate::proxy::translate::anthropic::{
     Block, Content, MessagesRequest, Role, Source, System, ToolResultContent,
 };
+use crate::proxy::translate::common::details_in_signature;
 use crate::proxy::translate::notes::Notes;
 use crate::proxy::translate::openai::{
     ChatContent, ChatMessage, FunctionCall, ImageUrl, Part, ToolCall,
@@ -212,7 +214,7 @@ impl<'a> Conv<'a> {
     }
 
     fn image(&mut self, source: &Source) -> Option<Part> {
-        if self.q.images == Some(false) {
+        if !self.q.images {
             self.notes
                 .add("replaced an image with a notice: the upstream accepts no images");
             let text = "[An image was attached here, but this provider cannot receive images.]";
@@ -267,28 +269,32 @@ impl<'a> Conv<'a> {
                     },
                     extra: Map::new(),
                 }),
-                Block::Thinking { thinking: t, .. } if !t.is_empty() => thinking.push(t.clone()),
+                Block::Thinking {
+                    thinking: t,
+                    signature,
+                } => thinking.push((t.as_str(), signature.as_deref())),
                 // Redacted thinking is encrypted for Anthropic only.
-                Block::Text { .. } | Block::Thinking { .. } | Block::RedactedThinking { .. } => {}
+                Block::Text { .. } | Block::RedactedThinking { .. } => {}
                 _ => self
                     .notes
                     .add("dropped a non-text block from an assistant message"),
             }
         }
         let mut text = texts.join("\n\n");
-        let mut reasoning = None;
-        if self.q.reasoning_echo == Some(true) {
-            let t = thinking.join("\n\n");
-            if self.q.think_tags != Some(true) {
-                // Sent even when empty: DeepSeek and Kimi reject a missing one.
-                reasoning = Some(t);
-            } else if !t.is_empty() {
+        let mut echo = Echo::default();
+        if self.q.reasoning_echo {
+            let t = joined_thinking(&thinking);
+            if self.q.think_tags {
                 // Providers that emit <think> inline (MiniMax) want it back inline.
-                let sep = if text.is_empty() { "" } else { "\n\n" };
-                text = format!("<think>\n{t}\n</think>{sep}{text}");
+                if !t.is_empty() {
+                    let sep = if text.is_empty() { "" } else { "\n\n" };
+                    text = format!("<think>\n{t}\n</think>{sep}{text}");
+                }
+            } else {
+                echo = reasoning_echo(self.q.reasoning_field, t, &thinking);
             }
         }
-        if self.q.thought_signatures == Some(true)
+        if self.q.thought_signatures
             && let Some(first) = calls.first_mut()
         {
             let sig = json!({"google": {"thought_signature": SKIP_THOUGHT_SIGNATURE}});
@@ -304,8 +310,62 @@ impl<'a> Conv<'a> {
             }
             m.tool_calls = Some(calls);
         }
-        m.reasoning_content = reasoning;
+        m.reasoning_content = echo.content;
+        m.reasoning = echo.reasoning;
+        m.reasoning_details = echo.details;
         self.out.push(m);
+    }
+}
+
+/// The reasoning of an assistant turn, in the field its provider reads.
+#[derive(Default)]
+struct Echo {
+    content: Option<String>,
+    reasoning: Option<String>,
+    details: Option<Vec<Value>>,
+}
+
+/// The text of the turn's thinking blocks (empty ones skipped).
+fn joined_thinking(blocks: &[(&str, Option<&str>)]) -> String {
+    let texts: Vec<&str> = blocks
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| !t.is_empty())
+        .collect();
+    texts.join("\n\n")
+}
+
+fn reasoning_echo(field: ReasoningField, text: String, blocks: &[(&str, Option<&str>)]) -> Echo {
+    match field {
+        // Sent even when empty: DeepSeek and Kimi reject a missing one.
+        ReasoningField::ReasoningContent => Echo {
+            content: Some(text),
+            ..Echo::default()
+        },
+        ReasoningField::Reasoning => Echo {
+            reasoning: (!text.is_empty()).then_some(text),
+            ..Echo::default()
+        },
+        // The parts as they came when ccswitch kept them; plain text parts
+        // for thinking from elsewhere.
+        ReasoningField::ReasoningDetails => {
+            let mut details = Vec::new();
+            for (t, sig) in blocks {
+                match sig.and_then(details_in_signature) {
+                    Some(parts) => details.extend(parts),
+                    None if !t.is_empty() => details.push(json!({
+                        "type": "reasoning.text",
+                        "text": t,
+                        "index": details.len(),
+                    })),
+                    None => {}
+                }
+            }
+            Echo {
+                details: (!details.is_empty()).then_some(details),
+                ..Echo::default()
+            }
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::notes::Notes;
 use super::openai::{ChatRequest, StreamOptions};
 use super::schema::{functions, tool_choice};
 use crate::config::Quirks;
-use crate::config::preset::{MaxTokensField, ThinkingParam};
+use crate::config::quirks::{MaxTokensField, ThinkingParam};
 
 pub struct Target<'a> {
     /// Upstream model id to send.
@@ -53,15 +53,15 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
         tools: (!tools.is_empty()).then_some(tools),
         ..ChatRequest::default()
     };
-    if target.stream && q.include_usage != Some(false) {
+    if target.stream && q.include_usage {
         out.stream_options = Some(StreamOptions {
             include_usage: true,
         });
     }
     let max_tokens = max_tokens(req.max_tokens, target, &mut notes);
     match q.max_tokens_field {
-        Some(MaxTokensField::MaxCompletionTokens) => out.max_completion_tokens = max_tokens,
-        _ => out.max_tokens = max_tokens,
+        MaxTokensField::MaxCompletionTokens => out.max_completion_tokens = max_tokens,
+        MaxTokensField::MaxTokens => out.max_tokens = max_tokens,
     }
     if req.top_k.is_some() {
         notes.add("dropped top_k: OpenAI Chat Completions has no top_k");
@@ -137,17 +137,17 @@ fn thinking(req: &MessagesRequest, q: &Quirks, out: &mut ChatRequest) {
     let want = reasoning(req);
     let on = !matches!(want, Reasoning::Off);
     match (q.thinking_param, want) {
-        (_, Reasoning::Absent) | (None | Some(ThinkingParam::None), _) => {}
-        (Some(ThinkingParam::ReasoningEffort), Reasoning::On(level)) => {
+        (_, Reasoning::Absent) | (ThinkingParam::None, _) => {}
+        (ThinkingParam::ReasoningEffort, Reasoning::On(level)) => {
             out.reasoning_effort = Some(level.into());
         }
         // No portable "off" level: OpenAI wants "minimal" or "none" by model.
-        (Some(ThinkingParam::ReasoningEffort), Reasoning::Off) => {}
-        (Some(ThinkingParam::ThinkingObject), _) => {
+        (ThinkingParam::ReasoningEffort, Reasoning::Off) => {}
+        (ThinkingParam::ThinkingObject, _) => {
             let kind = if on { "enabled" } else { "disabled" };
             out.extra.insert("thinking".into(), json!({ "type": kind }));
         }
-        (Some(ThinkingParam::EnableThinking), _) => {
+        (ThinkingParam::EnableThinking, _) => {
             out.extra.insert("enable_thinking".into(), Value::Bool(on));
         }
     }

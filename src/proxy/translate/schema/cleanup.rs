@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::config::preset::SchemaDialect;
+use crate::config::quirks::SchemaDialect;
 
 // Keyword tables as space-separated words, looked up with `has`.
 

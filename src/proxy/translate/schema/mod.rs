@@ -12,7 +12,6 @@ use super::anthropic::{Tool, ToolChoice};
 use super::notes::Notes;
 use super::openai::{ChatTool, FunctionDef};
 use crate::config::Quirks;
-use crate::config::preset::SchemaDialect;
 
 /// Server tools run on Anthropic's side. `Tool::is_server_tool` also counts
 /// a typeless tool without a schema, but that is a malformed client tool,
@@ -23,8 +22,7 @@ fn is_server_tool(t: &Tool) -> bool {
 
 /// Client tools as functions; server tools are dropped with a note.
 pub(super) fn functions(tools: &[Tool], q: &Quirks, notes: &mut Notes) -> Vec<ChatTool> {
-    let strip = q.schema_strip.as_deref().unwrap_or_default();
-    let dialect = q.schema_dialect.unwrap_or(SchemaDialect::Standard);
+    let (strip, dialect) = (&q.schema_strip, q.schema_dialect);
     let mut out = Vec::new();
     for t in tools {
         if is_server_tool(t) {
@@ -94,14 +92,14 @@ pub(super) fn tool_choice(
             }
         }
     };
-    let parallel =
-        (no_parallel == Some(true) && q.parallel_tool_calls != Some(false)).then_some(false);
+    let parallel = (no_parallel == Some(true) && q.parallel_tool_calls).then_some(false);
     (value, parallel)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::quirks::SchemaDialect;
 
     // Whole-schema behaviour is in the golden cases (gemini-schema,
     // schema-strip-*); these pin the edges.

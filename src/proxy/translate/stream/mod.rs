@@ -24,9 +24,15 @@ use self::tools::{ToolCall, ToolState};
 use super::anthropic::{
     Delta, ErrorBody, Event, MessageDeltaBody, MessageResponse, OutBlock, StopReason, Usage,
 };
-use super::common::{THINKING_SIGNATURE, estimate_tokens, stop_reason, usage};
+use super::common::{details_text, estimate_tokens, signature_with_details, stop_reason, usage};
 use super::openai::{ChatChunk, ChatUsage, ChunkDelta};
 use super::think::{Piece, ThinkSplitter};
+use crate::config::Quirks;
+use crate::config::quirks::ReasoningField;
+
+use std::sync::Arc;
+
+use serde_json::Value;
 
 #[derive(Clone, Debug)]
 pub struct StreamConfig {
@@ -37,8 +43,8 @@ pub struct StreamConfig {
     /// Input tokens for `message_start`, which is sent before any upstream
     /// usage can be known.
     pub input_estimate: u64,
-    /// Split inline `<think>` tags out of content.
-    pub think_tags: bool,
+    /// The upstream's quirks (where reasoning arrives, inline tags).
+    pub quirks: Arc<Quirks>,
     /// Tool names the request sent in a short form, as (sent, original).
     pub renamed_tools: Vec<(String, String)>,
 }
@@ -76,6 +82,9 @@ pub struct StreamTranslator {
     upstream_usage: Option<ChatUsage>,
     /// Bytes of thinking, text and arguments, for the fallback estimate.
     out_bytes: usize,
+    /// `reasoning_details` parts of the open thinking block, kept to go
+    /// back in its signature.
+    details: Vec<Value>,
 }
 
 impl StreamTranslator {
@@ -91,6 +100,7 @@ impl StreamTranslator {
             held_blank: None,
             upstream_usage: None,
             out_bytes: 0,
+            details: Vec::new(),
         }
     }
 
@@ -195,12 +205,21 @@ impl StreamTranslator {
     }
 
     fn delta(&mut self, d: &ChunkDelta, out: &mut Vec<Event>) {
-        // Some gateways send both fields with the same text: take one.
-        let reasoning = d.reasoning_content.as_deref().filter(|s| !s.is_empty());
-        let reasoning = reasoning.or(d.reasoning.as_deref()).unwrap_or("");
-        self.piece(Piece::Thinking(reasoning.to_string()), out);
+        let field = self.cfg.quirks.reasoning_field;
+        let keep = field == ReasoningField::ReasoningDetails && !d.reasoning_details.is_empty();
+        let reasoning = reasoning_text(d, field);
+        if keep {
+            merge_details(&mut self.details, &d.reasoning_details);
+            if reasoning.is_empty() && !matches!(self.open, Open::Thinking(_)) {
+                // Encrypted reasoning has no text, but must still get a
+                // block to ride back in.
+                let index = self.open_block(out, empty_thinking());
+                self.open = Open::Thinking(index);
+            }
+        }
+        self.piece(Piece::Thinking(reasoning), out);
         if let Some(content) = d.content.as_deref().filter(|s| !s.is_empty()) {
-            if self.cfg.think_tags {
+            if self.cfg.quirks.think_tags {
                 let pieces = self.splitter.push(content);
                 self.pieces(pieces, out);
             } else {
@@ -283,7 +302,7 @@ impl StreamTranslator {
             Open::Nothing => {}
             Open::Thinking(index) => {
                 let delta = Delta::SignatureDelta {
-                    signature: THINKING_SIGNATURE.into(),
+                    signature: signature_with_details(&std::mem::take(&mut self.details)),
                 };
                 out.push(Event::ContentBlockDelta { index, delta });
                 out.push(Event::ContentBlockStop { index });
@@ -337,6 +356,60 @@ impl StreamTranslator {
         out.push(Event::MessageDelta { delta, usage });
         out.push(Event::MessageStop);
         self.phase = Phase::Done;
+    }
+}
+
+/// This chunk's reasoning text: from the field the provider is known to
+/// use, else whichever other field has some (gateways that fill several
+/// with the same text must not have it twice).
+fn reasoning_text(d: &ChunkDelta, field: ReasoningField) -> String {
+    let details = || Some(details_text(&d.reasoning_details));
+    let content = || d.reasoning_content.clone();
+    let reasoning = || d.reasoning.clone();
+    let order: [&dyn Fn() -> Option<String>; 3] = match field {
+        ReasoningField::ReasoningContent => [&content, &reasoning, &details],
+        ReasoningField::Reasoning => [&reasoning, &content, &details],
+        ReasoningField::ReasoningDetails => [&details, &reasoning, &content],
+    };
+    order
+        .iter()
+        .filter_map(|get| get())
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+}
+
+/// Streamed `reasoning_details` arrive as fragments of numbered parts:
+/// a fragment continuing the last part (same index and type) extends its
+/// strings; anything else starts a new part.
+fn merge_details(into: &mut Vec<Value>, fragments: &[Value]) {
+    for frag in fragments {
+        let Some(obj) = frag.as_object() else {
+            continue;
+        };
+        let same = |last: &Value| {
+            last.get("index") == obj.get("index") && last.get("type") == obj.get("type")
+        };
+        match into
+            .last_mut()
+            .filter(|l| same(l))
+            .and_then(Value::as_object_mut)
+        {
+            Some(last) => {
+                for (k, v) in obj {
+                    match (last.get_mut(k), v) {
+                        (Some(Value::String(have)), Value::String(more))
+                            if matches!(k.as_str(), "text" | "summary" | "data") =>
+                        {
+                            have.push_str(more);
+                        }
+                        _ => {
+                            last.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            None => into.push(frag.clone()),
+        }
     }
 }
 
