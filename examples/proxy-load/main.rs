@@ -1,0 +1,478 @@
+//! Load tool: how much the ccswitch proxy adds, measured side by side with
+//! going straight to a fast local mock upstream, in one run.
+//!
+//!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
+//!         [--bin PATH] [--only json|stream|big]
+//!
+//! The proxy under test is the real release binary, `ccswitch serve`, in its
+//! own processes (one per profile), so memory and CPU are its own; build it
+//! first with `cargo build --release`, or name another build with `--bin`
+//! (to compare two versions against the same mock in one sitting). Prints,
+//! for the OpenAI-translating and the Anthropic passthrough paths: added
+//! latency p50/p99 (non-streaming, and 50-chunk streams, with time to the
+//! first text), requests/s at concurrency 16 and 64 for both, CPU per
+//! request and per stream, a 416 KB request, and idle and peak RSS. Only
+//! 127.0.0.1 is contacted.
+
+mod mock;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use mock::CHUNKS;
+
+const TOKEN: &str = "ccsw-bench-token";
+
+fn arg(name: &str, default: u64) -> u64 {
+    text_arg(name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn text_arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+// --------------------------------------------------------------- measure
+
+struct Proc(u32);
+
+impl Proc {
+    fn status(&self, field: &str) -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.0)).unwrap_or_default();
+        s.lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+    /// CPU seconds (user + system) so far.
+    fn cpu(&self) -> f64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/stat", self.0)).unwrap_or_default();
+        let after = s.rsplit_once(") ").map_or("", |x| x.1);
+        let f: Vec<u64> = after
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        // Fields 14 and 15 of stat (utime, stime), counted after the name.
+        let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+        ticks as f64 / 100.0
+    }
+}
+
+#[derive(Clone)]
+struct Target {
+    url: String,
+    body: Bytes,
+    auth: bool,
+}
+
+/// One timed exchange: the whole response, and when its first text
+/// arrived (a streamed `text_delta` or OpenAI `content`; the whole body for
+/// JSON).
+#[derive(Clone, Copy)]
+struct Timing {
+    total: Duration,
+    first_text: Duration,
+}
+
+async fn one(client: &reqwest::Client, t: &Target) -> Timing {
+    const MARKERS: [&[u8]; 2] = [b"\"text_delta\"", b"\"content\":\"tok"];
+    let start = Instant::now();
+    let mut rb = client
+        .post(&t.url)
+        .header("content-type", "application/json")
+        .body(t.body.clone());
+    if t.auth {
+        rb = rb
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("anthropic-version", "2023-06-01");
+    }
+    let mut r = rb.send().await.expect("request");
+    assert!(r.status().is_success(), "{} {}", t.url, r.status());
+    let mut first_text = None;
+    // The end of the previous chunk, so a marker cut in two is still seen.
+    let mut tail: Vec<u8> = Vec::new();
+    while let Some(chunk) = r.chunk().await.expect("body") {
+        if first_text.is_none() {
+            tail.extend_from_slice(&chunk);
+            if MARKERS.iter().any(|m| tail.windows(m.len()).any(|w| w == *m)) {
+                first_text = Some(start.elapsed());
+            }
+            let keep = tail.len().saturating_sub(16);
+            tail.drain(..keep);
+        }
+    }
+    let total = start.elapsed();
+    Timing {
+        total,
+        first_text: first_text.unwrap_or(total),
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// p50 and p99 of the totals, and p50 of the time to first text.
+struct Latency {
+    p50: f64,
+    p99: f64,
+    first_p50: f64,
+}
+
+fn latency(v: &[Timing]) -> Latency {
+    let mut totals: Vec<Duration> = v.iter().map(|t| t.total).collect();
+    let mut firsts: Vec<Duration> = v.iter().map(|t| t.first_text).collect();
+    totals.sort();
+    firsts.sort();
+    Latency {
+        p50: pct(&totals, 0.5),
+        p99: pct(&totals, 0.99),
+        first_p50: pct(&firsts, 0.5),
+    }
+}
+
+/// Latency of `a` and `b`, measured in alternating batches so that drift
+/// in machine load (a shared 2-core box) hits both sides alike.
+async fn latency_pair(client: &reqwest::Client, a: &Target, b: &Target, n: u64) -> [Latency; 2] {
+    for _ in 0..(n / 10).max(50) {
+        one(client, a).await;
+        one(client, b).await;
+    }
+    let (mut va, mut vb) = (
+        Vec::with_capacity(n as usize),
+        Vec::with_capacity(n as usize),
+    );
+    let batch = 100;
+    while (va.len() as u64) < n {
+        for _ in 0..batch {
+            va.push(one(client, a).await);
+        }
+        for _ in 0..batch {
+            vb.push(one(client, b).await);
+        }
+    }
+    [latency(&va), latency(&vb)]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn throughput(t: &Target, conc: usize, secs: u64) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conc)
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..conc {
+        let (client, t, done) = (client.clone(), t.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                one(&client, &t).await;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    for t in tasks {
+        let _ = t.await;
+    }
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// `ccswitch serve PROFILE` from the binary under test; returns its
+/// process and address.
+fn serve(bin: &Path, home: &Path, profile: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(bin)
+        .args(["serve", profile, "--token-env", "BENCH_TOKEN"])
+        .env("CCSWITCH_HOME", home)
+        .env("BENCH_TOKEN", TOKEN)
+        .env("BENCH_KEY", "k")
+        .stdout(Stdio::piped())
+        // One log line per request still gets written, as in real use.
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let mut r = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("export ANTHROPIC_BASE_URL=")
+        .expect("serve prints the base URL first")
+        .to_string();
+    // Keep reading its stdout so it never blocks.
+    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+    (child, url.trim_start_matches("http://").to_string())
+}
+
+/// The fixture's request with its conversation repeated (alternating user
+/// and assistant text turns) until the body reaches about `bytes`.
+fn long_conversation(base: &serde_json::Value, bytes: usize) -> serde_json::Value {
+    let mut body = base.clone();
+    body["model"] = "m".into();
+    body["stream"] = false.into();
+    let turn = "Here is the file you asked about, with the change applied and the \
+                tests updated. The function now returns early when the input is empty, \
+                and the caller handles the new error case. "
+        .repeat(8);
+    let mut messages = Vec::new();
+    let mut i = 0;
+    while body.to_string().len() + messages.len() * turn.len() < bytes {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        messages.push(serde_json::json!({"role": role, "content": [{"type": "text", "text": format!("{i}: {turn}")}]}));
+        i += 1;
+    }
+    messages.push(serde_json::json!({"role": "user", "content": "say hi"}));
+    body["messages"] = messages.into();
+    body
+}
+
+const PATHS: [(&str, usize); 2] = [("openai (translated)", 0), ("anthropic (passthrough)", 1)];
+
+/// Where a request goes straight to the mock (in its native API) and
+/// through the proxy (always the Anthropic API, as Claude Code sends it).
+struct Bench {
+    mock: std::net::SocketAddr,
+    proxies: [String; 2],
+    anth: serde_json::Value,
+    openai: serde_json::Value,
+}
+
+impl Bench {
+    fn targets(&self, idx: usize, stream: bool) -> (Target, Target) {
+        let (mut anth, mut openai) = (self.anth.clone(), self.openai.clone());
+        anth["stream"] = stream.into();
+        openai["stream"] = stream.into();
+        let (native, direct_path) = if idx == 0 {
+            (&openai, "/v1/chat/completions")
+        } else {
+            (&anth, "/anthropic/v1/messages")
+        };
+        let direct = Target {
+            url: format!("http://{}{direct_path}", self.mock),
+            body: Bytes::from(native.to_string()),
+            auth: false,
+        };
+        let via = Target {
+            url: format!("http://{}/v1/messages", self.proxies[idx]),
+            body: Bytes::from(anth.to_string()),
+            auth: true,
+        };
+        (direct, via)
+    }
+}
+
+fn main() {
+    let exe = std::env::current_exe().unwrap();
+    let bin = text_arg("--bin").map(PathBuf::from).unwrap_or_else(|| {
+        exe.parent()
+            .and_then(Path::parent)
+            .map(|d| d.join("ccswitch"))
+            .unwrap()
+    });
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release` first",
+        bin.display()
+    );
+    let n = arg("--requests", 2000);
+    let secs = arg("--seconds", 2);
+    let only = text_arg("--only");
+    let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
+
+    let mock_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock_addr = mock::start(&mock_rt);
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"http://{mock_addr}/v1\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
+         [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
+         [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let (mut oa_child, oa_addr) = serve(&bin, dir.path(), "oa");
+    let (mut an_child, an_addr) = serve(&bin, dir.path(), "an");
+    let procs = [Proc(oa_child.id()), Proc(an_child.id())];
+    std::thread::sleep(Duration::from_millis(300));
+    let idle_rss: Vec<u64> = procs.iter().map(|p| p.status("VmRSS:")).collect();
+
+    // A real, small Claude Code request (--bare --tools "" --system-prompt).
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/claude-code/main-turn-minimal.json"
+    ))
+    .unwrap();
+    let mut anth = fixture["body"].clone();
+    anth["model"] = "m".into();
+    let openai = serde_json::json!({"model": "m", "max_tokens": 1000, "messages": [{"role": "user", "content": "say hi"}]});
+    let bench = Bench {
+        mock: mock_addr,
+        proxies: [oa_addr, an_addr],
+        anth,
+        openai,
+    };
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!("proxy-load: {} ({})", bin.display(), version(&bin));
+    println!(
+        "{n} sequential requests per latency row (direct and proxied alternate in batches of 100), \
+         throughput as the median of 3 alternating {secs} s rounds, {CHUNKS}-chunk streams sent \
+         one event per write"
+    );
+    println!(
+        "request body: tests/fixtures/claude-code/main-turn-minimal.json ({} bytes)",
+        bench.anth.to_string().len()
+    );
+    println!();
+    println!(
+        "{:<34} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
+        "", "p50 ms", "p99 ms", "added p50", "added p99", "1st text", "added 1st"
+    );
+    let mut totals = Vec::new();
+    for (label, idx) in PATHS {
+        for stream in [false, true] {
+            let kind = if stream { "stream" } else { "json" };
+            if !wants(kind) {
+                continue;
+            }
+            let (direct, via) = bench.targets(idx, stream);
+            let client = reqwest::Client::new();
+            let [d, p] = rt.block_on(latency_pair(&client, &direct, &via, n));
+            println!(
+                "{:<34} {:>9.3} {:>9.3} {:>10} {:>10} {:>11.3}",
+                format!("{label} {kind}, direct"),
+                d.p50,
+                d.p99,
+                "",
+                "",
+                d.first_p50
+            );
+            println!(
+                "{:<34} {:>9.3} {:>9.3} {:>10.3} {:>10.3} {:>11.3} {:>11.3}",
+                format!("{label} {kind}, via proxy"),
+                p.p50,
+                p.p99,
+                p.p50 - d.p50,
+                p.p99 - d.p99,
+                p.first_p50,
+                p.first_p50 - d.first_p50
+            );
+        }
+        for stream in [false, true] {
+            let kind = if stream { "stream" } else { "json" };
+            if !wants(kind) {
+                continue;
+            }
+            let (direct, via) = bench.targets(idx, stream);
+            for conc in [16, 64] {
+                // Three alternating rounds each; the medians are reported.
+                let proxy = &procs[idx];
+                let (mut drs, mut vrs, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+                for _ in 0..3 {
+                    drs.push(rt.block_on(throughput(&direct, conc, secs)));
+                    let cpu0 = proxy.cpu();
+                    let t0 = Instant::now();
+                    let vr = rt.block_on(throughput(&via, conc, secs));
+                    let reqs = vr * t0.elapsed().as_secs_f64();
+                    // CPU ms per request (per stream, for streams).
+                    cpus.push((proxy.cpu() - cpu0) / reqs * 1000.0);
+                    vrs.push(vr);
+                }
+                totals.push((label, kind, conc, median(drs), median(vrs), median(cpus)));
+            }
+        }
+    }
+    if wants("big") {
+        // A long conversation, as late in a Claude Code session: the
+        // passthrough should not pay for its size.
+        let big = long_conversation(&fixture["body"], 400 * 1024);
+        println!();
+        println!(
+            "long conversation, {} KB request, non-streaming ({} sequential requests)",
+            big.to_string().len() / 1024,
+            n / 10
+        );
+        for (label, idx) in PATHS {
+            let direct = Target {
+                url: format!("http://{mock_addr}/anthropic/v1/messages"),
+                body: Bytes::from(big.to_string()),
+                auth: false,
+            };
+            let via = Target {
+                url: format!("http://{}/v1/messages", bench.proxies[idx]),
+                body: Bytes::from(big.to_string()),
+                auth: true,
+            };
+            let client = reqwest::Client::new();
+            let [d, p] = rt.block_on(latency_pair(&client, &direct, &via, n / 10));
+            println!(
+                "{:<34} {:>9.3} {:>9.3} {:>10.3} {:>10.3}",
+                format!("{label}, via proxy"),
+                p.p50,
+                p.p99,
+                p.p50 - d.p50,
+                p.p99 - d.p99
+            );
+        }
+    }
+    if !totals.is_empty() {
+        println!();
+        println!(
+            "{:<34} {:>12} {:>12} {:>8} {:>14}",
+            "throughput", "direct req/s", "proxy req/s", "ratio", "CPU ms/req"
+        );
+    }
+    for (label, kind, conc, dr, vr, cpu) in &totals {
+        println!(
+            "{:<34} {:>12.0} {:>12.0} {:>7.0}% {:>14.4}",
+            format!("{label} {kind} c{conc}"),
+            dr,
+            vr,
+            vr / dr * 100.0,
+            cpu
+        );
+    }
+    println!();
+    for (i, (label, _)) in PATHS.iter().enumerate() {
+        println!(
+            "proxy RSS, {label}: idle {:.1} MiB, peak {:.1} MiB",
+            idle_rss[i] as f64 / 1024.0,
+            procs[i].status("VmHWM:") as f64 / 1024.0
+        );
+    }
+    for c in [&mut oa_child, &mut an_child] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+fn version(bin: &Path) -> String {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,125 @@
+//! The fast local upstream both sides of every measurement talk to: OpenAI
+//! Chat Completions under `/v1`, Anthropic Messages under `/anthropic`.
+//! Streams are written one event per frame, with a yield between, so each
+//! event leaves in its own write as a real provider's tokens do (a stream
+//! sent as one buffer would let the proxy handle fifty chunks in one read).
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+pub const CHUNKS: usize = 50;
+
+type MockBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+
+fn openai_json() -> Bytes {
+    Bytes::from(
+        serde_json::json!({"id": "c", "model": "m", "choices": [{"index": 0, "finish_reason": "stop",
+            "message": {"content": "Hello! How can I help you today?"}}],
+            "usage": {"prompt_tokens": 40, "completion_tokens": 9}})
+        .to_string(),
+    )
+}
+
+fn openai_events() -> Vec<Bytes> {
+    let mut out = Vec::new();
+    for i in 0..CHUNKS {
+        let c = serde_json::json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "m",
+            "choices": [{"index": 0, "delta": {"content": format!("tok{i} ")}, "finish_reason": null}]});
+        out.push(Bytes::from(format!("data: {c}\n\n")));
+    }
+    out.push(Bytes::from_static(
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":50}}\n\n",
+    ));
+    out.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    out
+}
+
+fn anthropic_json() -> Bytes {
+    Bytes::from(
+        serde_json::json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+            "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
+            "stop_reason": "end_turn", "stop_sequence": null, "usage": {"input_tokens": 40, "output_tokens": 9}})
+        .to_string(),
+    )
+}
+
+fn anthropic_events() -> Vec<Bytes> {
+    let mut out = vec![
+        Bytes::from_static(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}\n\n"),
+        Bytes::from_static(b"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"),
+    ];
+    for i in 0..CHUNKS {
+        out.push(Bytes::from(format!("event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"tok{i} \"}}}}\n\n")));
+    }
+    out.push(Bytes::from_static(b"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":50}}\n\n"));
+    out.push(Bytes::from_static(
+        b"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    ));
+    out
+}
+
+/// Events as frames, one write each.
+fn event_stream(events: Vec<Bytes>) -> MockBody {
+    let frames = futures_util::stream::unfold(events.into_iter(), |mut it| async move {
+        let next = it.next()?;
+        // Let the connection flush this frame before the next one exists.
+        tokio::task::yield_now().await;
+        Some((Ok::<_, Infallible>(Frame::data(next)), it))
+    });
+    StreamBody::new(frames).boxed()
+}
+
+async fn handle(
+    req: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<MockBody>, Infallible> {
+    let path = req.uri().path().to_string();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let stream = body.windows(13).any(|w| w == b"\"stream\":true");
+    let openai = path.ends_with("/chat/completions");
+    let (body, ct) = match (openai, stream) {
+        (true, false) => (http_body_util::Full::new(openai_json()).boxed(), "application/json"),
+        (true, true) => (event_stream(openai_events()), "text/event-stream"),
+        (false, false) => (
+            http_body_util::Full::new(anthropic_json()).boxed(),
+            "application/json",
+        ),
+        (false, true) => (event_stream(anthropic_events()), "text/event-stream"),
+    };
+    let mut r = http::Response::new(body);
+    r.headers_mut()
+        .insert("content-type", ct.parse().expect("static header"));
+    Ok(r)
+}
+
+/// Start the mock on its own runtime; returns its address.
+pub fn start(rt: &tokio::runtime::Runtime) -> std::net::SocketAddr {
+    rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = l.local_addr().expect("local addr");
+        tokio::spawn(async move {
+            loop {
+                let Ok((s, _)) = l.accept().await else {
+                    continue;
+                };
+                let _ = s.set_nodelay(true);
+                tokio::spawn(async move {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(s), hyper::service::service_fn(handle))
+                        .await;
+                });
+            }
+        });
+        addr
+    })
+}
