@@ -79,7 +79,7 @@ pub struct App {
     pub form: Option<Box<Form>>,
     pub picker: Option<Picker>,
     pub test: Option<TestView>,
-    /// Spinner frame.
+    /// Ticks so far: the spinner's frame, and when to re-read last-used.
     pub tick: u64,
     /// Numbers background requests, so late answers to old ones are dropped.
     pub seq: u64,
@@ -224,7 +224,8 @@ impl App {
             }
             Msg::Tick => {
                 self.tick = self.tick.wrapping_add(1);
-                return None;
+                // A minute of ticks.
+                return self.tick.is_multiple_of(600).then_some(Cmd::ReadLastUsed);
             }
             Msg::Models(seq, result) => {
                 self.models_arrived(seq, result);

@@ -1,17 +1,137 @@
-//! The run loop's side effects that take time or touch the outside world:
-//! saving a form, listing a provider's models, testing a connection. Slow
-//! ones run on their own thread and answer with a message.
+//! The run loop's side effects, which take time or touch the outside
+//! world: saving, checking keys, listing a provider's models, testing a
+//! connection. Slow ones run on their own thread and answer with a message.
 
 use std::sync::mpsc::Sender;
 
-use super::app::Msg;
+use super::app::{Cmd, KeyState, Msg};
+use super::driver::Runner;
 use super::plan::{self, Plan, ProviderPlan};
 use crate::config::state;
-use crate::config::{self, ConfigError, store};
+use crate::config::{self, ConfigError, KeySpec, ops, store};
 use crate::ctx::Ctx;
 use crate::paths::Paths;
-use crate::secrets::{FileStore, MemoryStore, SecretStore, Secrets};
+use crate::secrets::{FileStore, KeySource, MemoryStore, SecretStore, Secrets};
 use crate::t;
+
+/// The real commands: files and threads; slow work answers through `tx`.
+pub struct Worker<'a> {
+    pub ctx: &'a Ctx,
+    pub tx: Sender<Msg>,
+}
+
+impl Runner for Worker<'_> {
+    fn run(&mut self, cmd: Cmd) -> Vec<Msg> {
+        let (ctx, tx) = (self.ctx, self.tx.clone());
+        match cmd {
+            // The loop ends on these before they get here.
+            Cmd::Quit | Cmd::Launch(_) => Vec::new(),
+            Cmd::SetDefault(name) => {
+                let saved = ops::set_default(&ctx.paths, &name);
+                vec![reload(ctx, saved, t!("tui.default_set", name = name))]
+            }
+            Cmd::Delete(name) => {
+                let saved = ops::remove_profile(&ctx.paths, &name);
+                let mut out = Vec::new();
+                if saved.is_ok() {
+                    out.push(last_used(&ctx.paths));
+                }
+                out.push(reload(ctx, saved, t!("tui.deleted", name = name)));
+                out
+            }
+            Cmd::ReadLastUsed => vec![last_used(&ctx.paths)],
+            Cmd::Save(plan) => {
+                save(ctx, *plan, tx);
+                Vec::new()
+            }
+            Cmd::CheckKeys(providers) => {
+                check_keys(ctx, providers, tx);
+                Vec::new()
+            }
+            Cmd::FetchModels(seq, provider) => {
+                fetch_models(ctx, seq, *provider, tx);
+                Vec::new()
+            }
+            Cmd::TestProfile(seq, name) => {
+                test_profile(ctx, seq, name, tx);
+                Vec::new()
+            }
+            Cmd::TestPlan(seq, plan) => {
+                test_plan(ctx, seq, *plan, tx);
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Re-read the config after a change; the status line says what happened.
+fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String) -> Msg {
+    reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done)
+}
+
+/// Where a provider's key would come from right now, without running key
+/// commands (a `pass`/GPG prompt would fight the screen for the terminal).
+pub fn check_key(
+    spec: &KeySpec,
+    name: &str,
+    secrets: &Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> KeyState {
+    if spec.is_none() {
+        return KeyState::NotNeeded;
+    }
+    if let Some(var) = spec
+        .env
+        .as_ref()
+        .filter(|v| env(v).is_some_and(|x| !x.trim().is_empty()))
+    {
+        return KeyState::Found(KeySource::Env(var.clone()).to_string());
+    }
+    if spec.command.is_some() {
+        return KeyState::Found(t!("tui.key_command"));
+    }
+    let stores: [(bool, &dyn SecretStore); 2] = [
+        (spec.keyring, secrets.keyring.as_ref()),
+        (spec.file, secrets.file.as_ref()),
+    ];
+    let mut why = Vec::new();
+    for (on, store) in stores {
+        if !on {
+            continue;
+        }
+        match store.get(name) {
+            Ok(Some(_)) => return KeyState::Found(store.name().to_string()),
+            Ok(None) => why.push(store.name().to_string()),
+            Err(e) => why.push(e.to_string().lines().next().unwrap_or_default().to_string()),
+        }
+    }
+    if let Some(v) = &spec.env {
+        why.insert(0, format!("env {v}"));
+    }
+    KeyState::Missing(why.join(", "))
+}
+
+/// Key checks touch the keyring, which can take seconds when locked: off
+/// the UI thread, results come back as messages.
+fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
+    let Ok((cfg, _)) = config::load(&ctx.paths) else {
+        return;
+    };
+    let creds = ctx.paths.credentials_file.clone();
+    let specs: Vec<(String, KeySpec)> = providers
+        .into_iter()
+        .filter_map(|p| cfg.providers.get(&p).map(|pr| (p, pr.key.clone())))
+        .collect();
+    std::thread::spawn(move || {
+        let secrets = Secrets::system(&creds);
+        for (name, spec) in specs {
+            let state = check_key(&spec, &name, &secrets, &env);
+            if tx.send(Msg::KeyChecked(name, state)).is_err() {
+                return;
+            }
+        }
+    });
+}
 
 /// Save off the UI thread: a locked keyring can take seconds to answer.
 pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
