@@ -21,7 +21,7 @@ use ratatui::crossterm::event::{self, Event};
 use crate::config::{self, ConfigError};
 use crate::ctx::Ctx;
 use crate::t;
-use app::{App, Msg};
+use app::{App, Cmd, Msg};
 pub use driver::Outcome;
 use driver::{Input, Turn, Ui};
 
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, TuiError> {
     // screen changes.
     let (cfg, presets) = config::load(&ctx.paths)?;
     let (mut app, first) = App::new(&cfg, &presets);
-    let _ = app.update(work::last_used(&ctx.paths));
+    let first = first.into_iter().chain([Cmd::ReadLastUsed]);
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut tty = Tty {
         terminal: ratatui::try_init()?,
