@@ -77,7 +77,7 @@ pub fn drive(
             queue.extend(app.update(msg));
         }
         let msg = match turn.input {
-            Input::Key(key) => keys::to_msg(app, key),
+            Input::Key(key) => keys::to_msg(&app.screen, key),
             Input::Other => None,
             Input::Tick => Some(Msg::Tick),
         };

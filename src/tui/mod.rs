@@ -4,9 +4,9 @@
 //! message prints).
 
 pub mod app;
-pub mod driver;
+mod driver;
 pub mod form;
-pub mod keys;
+mod keys;
 pub mod picker;
 pub mod plan;
 pub mod view;

@@ -282,6 +282,12 @@ mod tests {
         }
     }
 
+    /// Send a message that asks the run loop for nothing.
+    #[track_caller]
+    fn send(app: &mut App, msg: Msg) {
+        assert_eq!(app.update(msg), None);
+    }
+
     #[test]
     fn a_rename_takes_the_last_used_entry_along() {
         let dir = tempfile::tempdir().unwrap();
@@ -293,9 +299,9 @@ mod tests {
         state::record(&paths, "a", t).unwrap();
         let cfg = config::parse(&paths.config_file, src, &Presets::builtin()).unwrap();
         let (mut app, _) = App::new(&cfg, &Presets::builtin());
-        app.update(Msg::Edit);
-        app.update(Msg::Clear);
-        app.update(Msg::Char('b'));
+        send(&mut app, Msg::Edit);
+        send(&mut app, Msg::Clear);
+        send(&mut app, Msg::Char('b'));
         let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
             panic!("save")
         };
@@ -316,13 +322,13 @@ mod tests {
         let paths = Paths::under(dir.path());
         let cfg = config::parse(&paths.config_file, "", &Presets::builtin()).unwrap();
         let (mut app, _) = App::new(&cfg, &Presets::builtin());
-        app.update(Msg::New);
+        send(&mut app, Msg::New);
         for c in "deepseek".chars() {
-            app.update(Msg::Char(c));
+            send(&mut app, Msg::Char(c));
         }
-        app.update(Msg::Activate);
+        send(&mut app, Msg::Activate);
         for c in "sk-1".chars() {
-            app.update(Msg::Char(c));
+            send(&mut app, Msg::Char(c));
         }
         let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
             panic!("save")
@@ -334,8 +340,11 @@ mod tests {
         let err = save_plan(&paths, &secrets, &plan).unwrap_err();
         assert!(err.contains("environment variable"), "{err}");
         assert!(!paths.config_file.exists(), "nothing written");
-        app.update(Msg::Failed(err));
-        assert!(app.form.is_some(), "the form and what was typed stay");
-        assert_eq!(app.form.as_ref().unwrap().values.key, "sk-1");
+        send(&mut app, Msg::Failed(err));
+        assert!(
+            app.screen.form().is_some(),
+            "the form and what was typed stay"
+        );
+        assert_eq!(app.screen.form().unwrap().values.key, "sk-1");
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use super::KeyState;
+use super::row::KeyState;
 use crate::config::{Config, Presets};
 use crate::launch::probe::Step;
 use crate::tui::plan::{Plan, ProviderPlan};
