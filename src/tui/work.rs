@@ -71,7 +71,7 @@ fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String) -> Msg {
 
 /// Where a provider's key would come from right now, without running key
 /// commands (a `pass`/GPG prompt would fight the screen for the terminal).
-pub fn check_key(
+fn check_key(
     spec: &KeySpec,
     name: &str,
     secrets: &Secrets,
@@ -134,7 +134,7 @@ fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
 }
 
 /// Save off the UI thread: a locked keyring can take seconds to answer.
-pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
+fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
     let paths = ctx.paths.clone();
     std::thread::spawn(move || {
         let secrets = Secrets::system(&paths.credentials_file);
@@ -149,7 +149,7 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
 }
 
 /// Every profile's last launch, as of now.
-pub fn last_used(paths: &Paths) -> Msg {
+fn last_used(paths: &Paths) -> Msg {
     Msg::LastUsed(
         state::load(paths).into_iter().collect(),
         std::time::SystemTime::now(),
@@ -158,7 +158,7 @@ pub fn last_used(paths: &Paths) -> Msg {
 
 /// After a save: the config as it now is, with what to tell the user, or
 /// why the save failed.
-pub fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
+fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
     match saved.and_then(|()| config::load(paths).map_err(|e| e.to_string())) {
         Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
         Err(e) => Msg::Failed(e),
@@ -167,7 +167,7 @@ pub fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
 
 /// Store the typed key first: if the keyring refuses, nothing is saved and
 /// the form stays open with everything the user typed.
-pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
+fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
     if let Some(key) = &plan.provider.key {
         secrets
             .keyring
@@ -204,7 +204,7 @@ fn secrets_for(ctx: &Ctx, provider: &ProviderPlan) -> Secrets {
     }
 }
 
-pub fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
+fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
     let file = ctx.paths.config_file.clone();
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply_provider(doc, presets, &file, &provider)
@@ -227,7 +227,7 @@ fn list(cfg: &config::Config, name: &str, secrets: &Secrets) -> Result<Vec<Strin
     crate::proxy::models::fetch_blocking(provider, key)
 }
 
-pub fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
+fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     let creds = ctx.paths.credentials_file.clone();
     let loaded = config::load(&ctx.paths);
     std::thread::spawn(move || {
@@ -238,7 +238,7 @@ pub fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     });
 }
 
-pub fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
+fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
     let file = ctx.paths.config_file.clone();
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply(doc, presets, &file, &plan)
