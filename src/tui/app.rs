@@ -6,58 +6,17 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use super::form::Form;
-use super::picker::Picker;
-use crate::config::{Api, Config, KeySpec, Presets};
-use crate::launch::probe::Step;
+use crate::config::{Config, Presets};
 
-/// What the key column says about a provider's key (never the key).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyState {
-    /// Not known yet (the check runs in the background).
-    Checking,
-    NotNeeded,
-    /// Found, and where.
-    Found(String),
-    /// Configured sources, none of which has a key now.
-    Missing(String),
-}
+mod flow;
+mod msg;
+mod pick;
+mod row;
+mod screen;
 
-/// One profile as the home screen shows it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub name: String,
-    pub description: Option<String>,
-    pub provider: String,
-    pub provider_name: String,
-    pub api: Api,
-    pub url: String,
-    /// (slot, model, provider when not the profile's own).
-    pub slots: Vec<(&'static str, String, Option<String>)>,
-    pub key_sources: KeySpec,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
-    ConfirmDelete(String),
-    /// Esc on a form with changes: discard them?
-    ConfirmDiscard,
-}
-
-/// The connection test screen.
-#[derive(Clone, Debug)]
-pub struct TestView {
-    pub profile: String,
-    pub provider: String,
-    pub model: String,
-    /// Which request the results must belong to.
-    pub seq: u64,
-    /// `None` while running; `Err` when the test could not start.
-    pub result: Option<Result<Vec<Step>, String>>,
-    /// Runs the same test again.
-    pub again: Cmd,
-}
+pub use msg::{Cmd, Msg};
+pub use row::{KeyState, Row};
+pub use screen::{Overlay, Screen, TestView};
 
 #[derive(Debug)]
 pub struct App {
@@ -68,57 +27,19 @@ pub struct App {
     /// Index into `visible()`.
     pub selected: usize,
     pub filter: String,
-    pub filtering: bool,
-    pub overlay: Option<Overlay>,
+    pub screen: Screen,
     /// One line for the user (result of the last action, or an error).
     pub status: Option<String>,
     pub keys: Vec<(String, KeyState)>,
     pub last_used: HashMap<String, SystemTime>,
     /// The clock as of the last tick, for "2 h ago" (rendering reads no clock).
     pub now: Option<SystemTime>,
-    pub form: Option<Box<Form>>,
-    pub picker: Option<Picker>,
-    pub test: Option<TestView>,
-    /// Spinner frame.
+    /// Ticks so far: the spinner's frame, and when to re-read last-used.
     pub tick: u64,
     /// Numbers background requests, so late answers to old ones are dropped.
     pub seq: u64,
     /// A save is in flight: a second Ctrl-S must not save twice.
     pub saving: bool,
-}
-
-fn rows(cfg: &Config) -> Vec<Row> {
-    cfg.profiles
-        .values()
-        .map(|p| {
-            let provider = &cfg.providers[&p.provider];
-            let url = match (&provider.base_url, &provider.region) {
-                (Some(u), _) => u.to_string(),
-                (None, Some(r)) => format!("region {r}"),
-                (None, None) => String::new(),
-            };
-            Row {
-                name: p.name.clone(),
-                description: p.description.clone(),
-                provider: p.provider.clone(),
-                provider_name: provider.display_name.clone(),
-                api: provider.api,
-                url,
-                slots: p
-                    .slots()
-                    .into_iter()
-                    .map(|(n, s)| {
-                        (
-                            n,
-                            s.model.clone(),
-                            (s.provider != p.provider).then(|| s.provider.clone()),
-                        )
-                    })
-                    .collect(),
-                key_sources: provider.key.clone(),
-            }
-        })
-        .collect()
 }
 
 impl App {
@@ -130,23 +51,16 @@ impl App {
             default: None,
             selected: 0,
             filter: String::new(),
-            filtering: false,
-            overlay: None,
+            screen: Screen::default(),
             status: None,
             keys: Vec::new(),
             last_used: HashMap::new(),
             now: None,
-            form: None,
-            picker: None,
-            test: None,
             tick: 0,
             seq: 0,
             saving: false,
         };
-        let cmd = app.update(Msg::Loaded(
-            Box::new(cfg.clone()),
-            Box::new(presets.clone()),
-        ));
+        let cmd = app.loaded(cfg.clone(), presets.clone());
         (app, cmd)
     }
 
@@ -177,11 +91,6 @@ impl App {
             .map_or(KeyState::Checking, |(_, k)| k.clone())
     }
 
-    /// Whether letters typed now are text rather than commands.
-    pub fn typing(&self) -> bool {
-        self.filtering || self.overlay.is_some() || self.form.is_some()
-    }
-
     fn clamp(&mut self) {
         let n = self.visible().len();
         self.selected = self.selected.min(n.saturating_sub(1));
@@ -192,6 +101,7 @@ impl App {
         self.seq
     }
 
+    #[must_use = "the run loop must carry out the command"]
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
         // Results of background work land whatever is on screen.
         match msg {
@@ -205,8 +115,7 @@ impl App {
                 self.saving = false;
                 let presets = self.presets.clone();
                 let cmd = self.loaded(*cfg, presets);
-                self.form = None;
-                self.picker = None;
+                self.screen = std::mem::take(&mut self.screen).without_form();
                 self.status = Some(done);
                 return cmd;
             }
@@ -224,38 +133,39 @@ impl App {
             }
             Msg::Tick => {
                 self.tick = self.tick.wrapping_add(1);
-                return None;
+                // A minute of ticks.
+                return self.tick.is_multiple_of(600).then_some(Cmd::ReadLastUsed);
             }
             Msg::Models(seq, result) => {
                 self.models_arrived(seq, result);
                 return None;
             }
             Msg::Tested(seq, result) => {
-                if let Some(t) = self.test.as_mut().filter(|t| t.seq == seq) {
+                if let Some(t) = self.screen.test_mut().filter(|t| t.seq == seq) {
                     t.result = Some(result);
                 }
                 return None;
             }
             _ => {}
         }
-        if let Some(overlay) = self.overlay.clone() {
-            return self.update_overlay(overlay, msg);
-        }
-        if self.test.is_some() {
-            return self.update_test(msg);
-        }
-        if self.picker.is_some() {
-            return self.update_picker(msg);
-        }
-        if self.form.is_some() {
-            return self.update_form(msg);
-        }
-        self.update_home(msg)
+        // Each screen takes the message and says what is on screen next.
+        let (screen, cmd) = match std::mem::take(&mut self.screen) {
+            Screen::Home { filtering } => self.update_home(filtering, msg),
+            Screen::Form { form, picker: None } => self.update_form(form, msg),
+            Screen::Form {
+                form,
+                picker: Some(picker),
+            } => self.update_picker(form, picker, msg),
+            Screen::Test { test, back } => self.update_test(test, back, msg),
+            Screen::Overlay { overlay, under } => self.update_overlay(overlay, *under, msg),
+        };
+        self.screen = screen;
+        cmd
     }
 
     fn loaded(&mut self, cfg: Config, presets: Presets) -> Option<Cmd> {
         let before = self.current().map(|r| r.name.clone());
-        self.rows = rows(&cfg);
+        self.rows = row::rows(&cfg);
         self.default = cfg.default.clone();
         if let Some(name) = before
             && let Some(i) = self.visible().iter().position(|r| r.name == name)
@@ -274,110 +184,111 @@ impl App {
         (!providers.is_empty()).then_some(Cmd::CheckKeys(providers))
     }
 
-    fn update_home(&mut self, msg: Msg) -> Option<Cmd> {
-        if self.filtering {
+    fn update_home(&mut self, filtering: bool, msg: Msg) -> (Screen, Option<Cmd>) {
+        if filtering {
             match msg {
                 Msg::Char(c) => {
                     self.filter.push(c);
                     self.selected = 0;
-                    return None;
+                    return (Screen::Home { filtering }, None);
                 }
                 Msg::Backspace => {
                     self.filter.pop();
                     self.clamp();
-                    return None;
+                    return (Screen::Home { filtering }, None);
                 }
                 Msg::Cancel => {
-                    self.filtering = false;
                     self.filter.clear();
                     self.clamp();
-                    return None;
+                    return (Screen::default(), None);
                 }
-                Msg::Activate => {
-                    self.filtering = false;
-                    return None;
-                }
+                Msg::Activate => return (Screen::default(), None),
                 _ => {}
             }
         }
-        match msg {
-            Msg::Up => self.selected = self.selected.saturating_sub(1),
+        let home = Screen::Home { filtering };
+        let name = self.current().map(|r| r.name.clone());
+        let cmd = match msg {
+            Msg::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                None
+            }
             Msg::Down => {
                 self.selected += 1;
                 self.clamp();
+                None
             }
-            Msg::Home => self.selected = 0,
+            Msg::Home => {
+                self.selected = 0;
+                None
+            }
             Msg::End => {
                 self.selected = usize::MAX;
                 self.clamp();
+                None
             }
-            Msg::Activate if self.rows.is_empty() => self.open_form(None, false),
-            Msg::Activate => return self.current().map(|r| Cmd::Launch(r.name.clone())),
-            Msg::SetDefault => return self.current().map(|r| Cmd::SetDefault(r.name.clone())),
+            Msg::Activate if self.rows.is_empty() => return (self.open_form(None, false), None),
+            Msg::Activate => name.map(Cmd::Launch),
+            Msg::SetDefault => name.map(Cmd::SetDefault),
             Msg::Delete => {
-                if let Some(r) = self.current() {
-                    self.overlay = Some(Overlay::ConfirmDelete(r.name.clone()));
-                }
+                let Some(name) = name else {
+                    return (home, None);
+                };
+                return (Overlay::ConfirmDelete(name).over(home), None);
             }
-            Msg::New => self.open_form(None, false),
-            Msg::Edit | Msg::Duplicate => {
-                let name = self.current().map(|r| r.name.clone());
-                if name.is_some() {
-                    self.open_form(name, matches!(msg, Msg::Duplicate));
-                }
+            Msg::New => return (self.open_form(None, false), None),
+            Msg::Edit | Msg::Duplicate if name.is_some() => {
+                return (self.open_form(name, matches!(msg, Msg::Duplicate)), None);
             }
             Msg::Test => {
-                if let Some(name) = self.current().map(|r| r.name.clone()) {
-                    return self.start_test_profile(name);
-                }
+                let Some(name) = name else {
+                    return (home, None);
+                };
+                return self.start_test_profile(name, home);
             }
             Msg::Filter => {
-                self.filtering = true;
                 self.status = None;
+                return (Screen::Home { filtering: true }, None);
             }
-            Msg::Help => self.overlay = Some(Overlay::Help),
-            Msg::Quit => return Some(Cmd::Quit),
+            Msg::Help => return (Overlay::Help.over(home), None),
+            Msg::Quit => Some(Cmd::Quit),
             Msg::Cancel if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.clamp();
+                None
             }
-            Msg::Cancel => return Some(Cmd::Quit),
-            _ => {}
-        }
-        None
+            Msg::Cancel => Some(Cmd::Quit),
+            _ => None,
+        };
+        (home, cmd)
     }
 
-    fn update_overlay(&mut self, overlay: Overlay, msg: Msg) -> Option<Cmd> {
+    fn update_overlay(
+        &mut self,
+        overlay: Overlay,
+        under: Screen,
+        msg: Msg,
+    ) -> (Screen, Option<Cmd>) {
         match (overlay, msg) {
             (Overlay::ConfirmDelete(name), Msg::Char('y') | Msg::Activate) => {
-                self.overlay = None;
-                Some(Cmd::Delete(name))
+                (under, Some(Cmd::Delete(name)))
             }
             (Overlay::ConfirmDiscard, Msg::Char('y') | Msg::Activate) => {
-                self.overlay = None;
-                self.form = None;
-                self.picker = None;
                 self.status = None;
-                None
+                (under.without_form(), None)
             }
-            (Overlay::ConfirmDelete(_) | Overlay::ConfirmDiscard, _) => {
-                self.overlay = None;
-                None
+            (Overlay::ConfirmDelete(_) | Overlay::ConfirmDiscard, _) => (under, None),
+            (Overlay::Help, Msg::Quit) if under.form().is_none() => {
+                (Overlay::Help.over(under), Some(Cmd::Quit))
             }
-            (Overlay::Help, Msg::Quit) if self.form.is_none() => Some(Cmd::Quit),
-            (Overlay::Help, _) => {
-                self.overlay = None;
-                None
-            }
+            (Overlay::Help, _) => (under, None),
         }
     }
 }
 
-mod flow;
-mod msg;
-
-pub use msg::{Cmd, Msg};
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 mod tests;

@@ -1,20 +1,140 @@
-//! The run loop's side effects that take time or touch the outside world:
-//! saving a form, listing a provider's models, testing a connection. Slow
-//! ones run on their own thread and answer with a message.
+//! The run loop's side effects, which take time or touch the outside
+//! world: saving, checking keys, listing a provider's models, testing a
+//! connection. Slow ones run on their own thread and answer with a message.
 
 use std::sync::mpsc::Sender;
 
-use super::app::Msg;
+use super::app::{Cmd, KeyState, Msg};
+use super::driver::Runner;
 use super::plan::{self, Plan, ProviderPlan};
 use crate::config::state;
-use crate::config::{self, ConfigError, store};
+use crate::config::{self, ConfigError, KeySpec, ops, store};
 use crate::ctx::Ctx;
 use crate::paths::Paths;
-use crate::secrets::{FileStore, MemoryStore, SecretStore, Secrets};
+use crate::secrets::{FileStore, KeySource, MemoryStore, SecretStore, Secrets};
 use crate::t;
 
+/// The real commands: files and threads; slow work answers through `tx`.
+pub struct Worker<'a> {
+    pub ctx: &'a Ctx,
+    pub tx: Sender<Msg>,
+}
+
+impl Runner for Worker<'_> {
+    fn run(&mut self, cmd: Cmd) -> Vec<Msg> {
+        let (ctx, tx) = (self.ctx, self.tx.clone());
+        match cmd {
+            // The loop ends on these before they get here.
+            Cmd::Quit | Cmd::Launch(_) => Vec::new(),
+            Cmd::SetDefault(name) => {
+                let saved = ops::set_default(&ctx.paths, &name);
+                vec![reload(ctx, saved, t!("tui.default_set", name = name))]
+            }
+            Cmd::Delete(name) => {
+                let saved = ops::remove_profile(&ctx.paths, &name);
+                let mut out = Vec::new();
+                if saved.is_ok() {
+                    out.push(last_used(&ctx.paths));
+                }
+                out.push(reload(ctx, saved, t!("tui.deleted", name = name)));
+                out
+            }
+            Cmd::ReadLastUsed => vec![last_used(&ctx.paths)],
+            Cmd::Save(plan) => {
+                save(ctx, *plan, tx);
+                Vec::new()
+            }
+            Cmd::CheckKeys(providers) => {
+                check_keys(ctx, providers, tx);
+                Vec::new()
+            }
+            Cmd::FetchModels(seq, provider) => {
+                fetch_models(ctx, seq, *provider, tx);
+                Vec::new()
+            }
+            Cmd::TestProfile(seq, name) => {
+                test_profile(ctx, seq, name, tx);
+                Vec::new()
+            }
+            Cmd::TestPlan(seq, plan) => {
+                test_plan(ctx, seq, *plan, tx);
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Re-read the config after a change; the status line says what happened.
+fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String) -> Msg {
+    reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done)
+}
+
+/// Where a provider's key would come from right now, without running key
+/// commands (a `pass`/GPG prompt would fight the screen for the terminal).
+fn check_key(
+    spec: &KeySpec,
+    name: &str,
+    secrets: &Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> KeyState {
+    if spec.is_none() {
+        return KeyState::NotNeeded;
+    }
+    if let Some(var) = spec
+        .env
+        .as_ref()
+        .filter(|v| env(v).is_some_and(|x| !x.trim().is_empty()))
+    {
+        return KeyState::Found(KeySource::Env(var.clone()).to_string());
+    }
+    if spec.command.is_some() {
+        return KeyState::Found(t!("tui.key_command"));
+    }
+    let stores: [(bool, &dyn SecretStore); 2] = [
+        (spec.keyring, secrets.keyring.as_ref()),
+        (spec.file, secrets.file.as_ref()),
+    ];
+    let mut why = Vec::new();
+    for (on, store) in stores {
+        if !on {
+            continue;
+        }
+        match store.get(name) {
+            Ok(Some(_)) => return KeyState::Found(store.name().to_string()),
+            Ok(None) => why.push(store.name().to_string()),
+            Err(e) => why.push(e.to_string().lines().next().unwrap_or_default().to_string()),
+        }
+    }
+    if let Some(v) = &spec.env {
+        why.insert(0, format!("env {v}"));
+    }
+    KeyState::Missing(why.join(", "))
+}
+
+/// Key checks touch the keyring, which can take seconds when locked: off
+/// the UI thread, results come back as messages.
+fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
+    let Ok((cfg, _)) = config::load(&ctx.paths) else {
+        return;
+    };
+    let creds = ctx.paths.credentials_file.clone();
+    let specs: Vec<(String, KeySpec)> = providers
+        .into_iter()
+        .filter_map(|p| cfg.providers.get(&p).map(|pr| (p, pr.key.clone())))
+        .collect();
+    std::thread::spawn(move || {
+        let secrets = Secrets::system(&creds);
+        for (name, spec) in specs {
+            let state = check_key(&spec, &name, &secrets, &env);
+            if tx.send(Msg::KeyChecked(name, state)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 /// Save off the UI thread: a locked keyring can take seconds to answer.
-pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
+fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
     let paths = ctx.paths.clone();
     std::thread::spawn(move || {
         let secrets = Secrets::system(&paths.credentials_file);
@@ -29,7 +149,7 @@ pub fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
 }
 
 /// Every profile's last launch, as of now.
-pub fn last_used(paths: &Paths) -> Msg {
+fn last_used(paths: &Paths) -> Msg {
     Msg::LastUsed(
         state::load(paths).into_iter().collect(),
         std::time::SystemTime::now(),
@@ -38,7 +158,7 @@ pub fn last_used(paths: &Paths) -> Msg {
 
 /// After a save: the config as it now is, with what to tell the user, or
 /// why the save failed.
-pub fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
+fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
     match saved.and_then(|()| config::load(paths).map_err(|e| e.to_string())) {
         Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
         Err(e) => Msg::Failed(e),
@@ -47,7 +167,7 @@ pub fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
 
 /// Store the typed key first: if the keyring refuses, nothing is saved and
 /// the form stays open with everything the user typed.
-pub fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
+fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
     if let Some(key) = &plan.provider.key {
         secrets
             .keyring
@@ -84,7 +204,7 @@ fn secrets_for(ctx: &Ctx, provider: &ProviderPlan) -> Secrets {
     }
 }
 
-pub fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
+fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
     let file = ctx.paths.config_file.clone();
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply_provider(doc, presets, &file, &provider)
@@ -107,7 +227,7 @@ fn list(cfg: &config::Config, name: &str, secrets: &Secrets) -> Result<Vec<Strin
     crate::proxy::models::fetch_blocking(provider, key)
 }
 
-pub fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
+fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     let creds = ctx.paths.credentials_file.clone();
     let loaded = config::load(&ctx.paths);
     std::thread::spawn(move || {
@@ -118,7 +238,7 @@ pub fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     });
 }
 
-pub fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
+fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
     let file = ctx.paths.config_file.clone();
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply(doc, presets, &file, &plan)
@@ -162,6 +282,12 @@ mod tests {
         }
     }
 
+    /// Send a message that asks the run loop for nothing.
+    #[track_caller]
+    fn send(app: &mut App, msg: Msg) {
+        assert_eq!(app.update(msg), None);
+    }
+
     #[test]
     fn a_rename_takes_the_last_used_entry_along() {
         let dir = tempfile::tempdir().unwrap();
@@ -173,9 +299,9 @@ mod tests {
         state::record(&paths, "a", t).unwrap();
         let cfg = config::parse(&paths.config_file, src, &Presets::builtin()).unwrap();
         let (mut app, _) = App::new(&cfg, &Presets::builtin());
-        app.update(Msg::Edit);
-        app.update(Msg::Clear);
-        app.update(Msg::Char('b'));
+        send(&mut app, Msg::Edit);
+        send(&mut app, Msg::Clear);
+        send(&mut app, Msg::Char('b'));
         let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
             panic!("save")
         };
@@ -196,13 +322,13 @@ mod tests {
         let paths = Paths::under(dir.path());
         let cfg = config::parse(&paths.config_file, "", &Presets::builtin()).unwrap();
         let (mut app, _) = App::new(&cfg, &Presets::builtin());
-        app.update(Msg::New);
+        send(&mut app, Msg::New);
         for c in "deepseek".chars() {
-            app.update(Msg::Char(c));
+            send(&mut app, Msg::Char(c));
         }
-        app.update(Msg::Activate);
+        send(&mut app, Msg::Activate);
         for c in "sk-1".chars() {
-            app.update(Msg::Char(c));
+            send(&mut app, Msg::Char(c));
         }
         let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
             panic!("save")
@@ -214,8 +340,11 @@ mod tests {
         let err = save_plan(&paths, &secrets, &plan).unwrap_err();
         assert!(err.contains("environment variable"), "{err}");
         assert!(!paths.config_file.exists(), "nothing written");
-        app.update(Msg::Failed(err));
-        assert!(app.form.is_some(), "the form and what was typed stay");
-        assert_eq!(app.form.as_ref().unwrap().values.key, "sk-1");
+        send(&mut app, Msg::Failed(err));
+        assert!(
+            app.screen.form().is_some(),
+            "the form and what was typed stay"
+        );
+        assert_eq!(app.screen.form().unwrap().values.key, "sk-1");
     }
 }

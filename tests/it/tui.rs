@@ -40,26 +40,38 @@ fn mk_app(src: &str) -> App {
     set_lang(Lang::En);
     let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
     let (mut app, _) = App::new(&cfg, &Presets::builtin());
-    app.update(Msg::KeyChecked(
-        "ds".into(),
-        KeyState::Found("keyring".into()),
-    ));
-    app.update(Msg::KeyChecked(
-        "moon".into(),
-        KeyState::Missing("env MOONSHOT_API_KEY, keyring".into()),
-    ));
+    send(
+        &mut app,
+        Msg::KeyChecked("ds".into(), KeyState::Found("keyring".into())),
+    );
+    send(
+        &mut app,
+        Msg::KeyChecked(
+            "moon".into(),
+            KeyState::Missing("env MOONSHOT_API_KEY, keyring".into()),
+        ),
+    );
     // A fixed clock: "last used" reads the same on every run.
     let now = UNIX_EPOCH + Duration::from_secs(1_790_000_000);
-    app.update(Msg::LastUsed(
-        [("deepseek".to_string(), now - Duration::from_secs(2 * 3600))].into(),
-        now,
-    ));
+    send(
+        &mut app,
+        Msg::LastUsed(
+            [("deepseek".to_string(), now - Duration::from_secs(2 * 3600))].into(),
+            now,
+        ),
+    );
     app
+}
+
+/// Send a message that asks the run loop for nothing.
+#[track_caller]
+fn send(app: &mut App, msg: Msg) {
+    assert_eq!(app.update(msg), None);
 }
 
 fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
-        app.update(Msg::Char(c));
+        send(app, Msg::Char(c));
     }
 }
 
@@ -87,23 +99,23 @@ fn populated_list() {
 #[test]
 fn selected_profile_with_a_slot_on_another_provider() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::End);
+    send(&mut app, Msg::End);
     snap("mixed_selected", &app);
 }
 
 #[test]
 fn missing_key() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::Down);
+    send(&mut app, Msg::Down);
     snap("missing_key", &app);
 }
 
 #[test]
 fn filter_active() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::Filter);
+    send(&mut app, Msg::Filter);
     for c in "deep".chars() {
-        app.update(Msg::Char(c));
+        send(&mut app, Msg::Char(c));
     }
     snap("filter", &app);
 }
@@ -111,21 +123,21 @@ fn filter_active() {
 #[test]
 fn help() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::Help);
+    send(&mut app, Msg::Help);
     snap("help", &app);
 }
 
 #[test]
 fn confirm_delete() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::Delete);
+    send(&mut app, Msg::Delete);
     snap("confirm_delete", &app);
 }
 
 #[test]
 fn provider_picker() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::New);
+    send(&mut app, Msg::New);
     snap("picker_provider", &app);
     typed(&mut app, "kimi");
     snap("picker_provider_filtered", &app);
@@ -134,10 +146,10 @@ fn provider_picker() {
 /// A new profile from the DeepSeek preset, with the key typed.
 fn new_deepseek() -> App {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::New);
+    send(&mut app, Msg::New);
     typed(&mut app, "deepseek");
-    app.update(Msg::Down);
-    app.update(Msg::Activate);
+    send(&mut app, Msg::Down);
+    send(&mut app, Msg::Activate);
     typed(&mut app, "sk-secret");
     app
 }
@@ -153,38 +165,38 @@ fn form_new_from_preset() {
 #[test]
 fn form_with_validation_errors() {
     let mut app = new_deepseek();
-    app.update(Msg::Clear); // the key
+    send(&mut app, Msg::Clear); // the key
     for _ in 0..3 {
-        app.update(Msg::Prev);
+        send(&mut app, Msg::Prev);
     }
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "ftp://nowhere");
-    app.update(Msg::Prev);
-    app.update(Msg::Prev);
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Prev);
+    send(&mut app, Msg::Prev);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "kimi");
-    app.update(Msg::Save);
+    send(&mut app, Msg::Save);
     snap("form_errors", &app);
 }
 
 #[test]
 fn form_edit_with_more_options() {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::End);
-    app.update(Msg::Edit);
+    send(&mut app, Msg::End);
+    send(&mut app, Msg::Edit);
     for _ in 0..8 {
-        app.update(Msg::Next);
+        send(&mut app, Msg::Next);
     }
-    app.update(Msg::Activate);
-    assert!(app.form.as_ref().unwrap().more);
+    send(&mut app, Msg::Activate);
+    assert!(app.screen.form().unwrap().more);
     snap("form_edit_more", &app);
 }
 
 fn model_picker() -> (App, u64) {
     let mut app = mk_app(CONFIG);
-    app.update(Msg::Edit);
+    send(&mut app, Msg::Edit);
     for _ in 0..5 {
-        app.update(Msg::Next);
+        send(&mut app, Msg::Next);
     }
     let Some(Cmd::FetchModels(seq, _)) = app.update(Msg::Activate) else {
         panic!("the model picker fetches")
@@ -197,16 +209,22 @@ fn model_picker_loading_loaded_failed() {
     let (app, _) = model_picker();
     snap("picker_model_loading", &app);
     let (mut app, seq) = model_picker();
-    app.update(Msg::Models(
-        seq,
-        Ok(vec!["deepseek-chat".into(), "deepseek-reasoner".into()]),
-    ));
+    send(
+        &mut app,
+        Msg::Models(
+            seq,
+            Ok(vec!["deepseek-chat".into(), "deepseek-reasoner".into()]),
+        ),
+    );
     snap("picker_model_loaded", &app);
     let (mut app, seq) = model_picker();
-    app.update(Msg::Models(
-        seq,
-        Err("HTTP 401: Authentication Fails (no such user)".into()),
-    ));
+    send(
+        &mut app,
+        Msg::Models(
+            seq,
+            Err("HTTP 401: Authentication Fails (no such user)".into()),
+        ),
+    );
     typed(&mut app, "deepseek-v9");
     snap("picker_model_failed", &app);
 }
@@ -224,44 +242,50 @@ fn connection_test_screen() {
         detail: detail.into(),
         ms,
     };
-    app.update(Msg::Tested(
-        seq,
-        Ok(vec![
-            step("reach", true, "", None),
-            step("auth", true, "", None),
-            step("model", true, "deepseek-v4-pro", None),
-            step("stream", true, "\"pong\" in 840 ms", Some(610)),
-            step("tool", true, "echo_number {\"n\":42}", None),
-            step("tool_result", true, "42", None),
-        ]),
-    ));
+    send(
+        &mut app,
+        Msg::Tested(
+            seq,
+            Ok(vec![
+                step("reach", true, "", None),
+                step("auth", true, "", None),
+                step("model", true, "deepseek-v4-pro", None),
+                step("stream", true, "\"pong\" in 840 ms", Some(610)),
+                step("tool", true, "echo_number {\"n\":42}", None),
+                step("tool_result", true, "42", None),
+            ]),
+        ),
+    );
     snap("test_passed", &app);
-    app.update(Msg::Cancel);
+    send(&mut app, Msg::Cancel);
     let Some(Cmd::TestProfile(seq, _)) = app.update(Msg::Test) else {
         panic!("t tests")
     };
-    app.update(Msg::Tested(
-        seq,
-        Ok(vec![
-            step("reach", true, "", None),
-            step(
-                "auth",
-                false,
-                "the provider rejected the key: check `ccswitch key status` (Authentication Fails)",
-                None,
-            ),
-        ]),
-    ));
+    send(
+        &mut app,
+        Msg::Tested(
+            seq,
+            Ok(vec![
+                step("reach", true, "", None),
+                step(
+                    "auth",
+                    false,
+                    "the provider rejected the key: check `ccswitch key status` (Authentication Fails)",
+                    None,
+                ),
+            ]),
+        ),
+    );
     snap("test_failed", &app);
 }
 
 #[test]
 fn form_help_and_discard() {
     let mut app = new_deepseek();
-    app.update(Msg::Help);
+    send(&mut app, Msg::Help);
     snap("form_help", &app);
-    app.update(Msg::Cancel);
-    app.update(Msg::Cancel);
+    send(&mut app, Msg::Cancel);
+    send(&mut app, Msg::Cancel);
     snap("form_discard", &app);
 }
 

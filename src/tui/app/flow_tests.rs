@@ -3,13 +3,13 @@
 use std::path::Path;
 
 use super::*;
-use crate::config::{self, Presets};
+use crate::config::{self, Api, Presets};
 use crate::launch::probe::Step;
 use crate::tui::form::{FieldId, KeyFrom, ProviderSel};
 use crate::tui::picker::Fetch;
 use crate::tui::plan;
 
-use super::tests::THREE;
+use super::tests::{THREE, send};
 
 fn app_with(src: &str) -> App {
     App::new(&super::tests::mk_config(src), &Presets::builtin()).0
@@ -17,7 +17,7 @@ fn app_with(src: &str) -> App {
 
 fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
-        app.update(Msg::Char(c));
+        send(app, Msg::Char(c));
     }
 }
 
@@ -39,15 +39,15 @@ fn saved(src: &str, cmd: Option<Cmd>) -> (config::Config, String) {
 #[test]
 fn new_profile_from_a_preset() {
     let mut app = app_with(THREE);
-    app.update(Msg::New);
+    send(&mut app, Msg::New);
     assert!(
-        app.picker.is_some(),
+        app.screen.picker().is_some(),
         "a new profile starts at the provider list"
     );
     typed(&mut app, "deeps");
     let ids: Vec<String> = app
-        .picker
-        .as_ref()
+        .screen
+        .picker()
         .unwrap()
         .visible()
         .iter()
@@ -58,9 +58,9 @@ fn new_profile_from_a_preset() {
         ["existing:ds", "preset:deepseek"],
         "saved providers first"
     );
-    app.update(Msg::Down);
-    app.update(Msg::Activate);
-    let form = app.form.as_ref().unwrap();
+    send(&mut app, Msg::Down);
+    send(&mut app, Msg::Activate);
+    let form = app.screen.form().unwrap();
     assert_eq!(
         form.values.provider,
         ProviderSel::New {
@@ -100,18 +100,18 @@ fn new_profile_from_a_preset() {
 #[test]
 fn the_key_source_and_the_api_are_choices() {
     let mut app = app_with("");
-    app.update(Msg::Activate);
+    send(&mut app, Msg::Activate);
     typed(&mut app, "deepseek");
-    app.update(Msg::Activate);
-    let form = app.form.as_mut().unwrap();
+    send(&mut app, Msg::Activate);
+    let form = app.screen.form_mut().unwrap();
     form.focus = FieldId::KeyFrom;
-    app.update(Msg::Right);
-    let form = app.form.as_ref().unwrap();
+    send(&mut app, Msg::Right);
+    let form = app.screen.form().unwrap();
     assert_eq!(form.values.key_from, KeyFrom::Env);
     assert_eq!(form.values.key, "DEEPSEEK_API_KEY", "the preset's variable");
-    app.form.as_mut().unwrap().focus = FieldId::Api;
-    app.update(Msg::Right);
-    let form = app.form.as_ref().unwrap();
+    app.screen.form_mut().unwrap().focus = FieldId::Api;
+    send(&mut app, Msg::Right);
+    let form = app.screen.form().unwrap();
     assert_eq!(form.values.api, Api::Openai);
     assert_eq!(
         form.values.base_url, "https://api.deepseek.com/v1",
@@ -133,10 +133,10 @@ fn the_key_source_and_the_api_are_choices() {
 #[test]
 fn inline_validation_and_saving_with_errors() {
     let mut app = app_with(THREE);
-    app.update(Msg::New);
+    send(&mut app, Msg::New);
     typed(&mut app, "ollama");
-    app.update(Msg::Activate);
-    let form = app.form.as_mut().unwrap();
+    send(&mut app, Msg::Activate);
+    let form = app.screen.form_mut().unwrap();
     assert_eq!(form.values.provider, ProviderSel::Existing("local".into()));
     assert_eq!(
         form.values.key_from,
@@ -144,41 +144,41 @@ fn inline_validation_and_saving_with_errors() {
         "local servers need no key"
     );
     form.focus = FieldId::Name;
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "bad name");
     let (cfg, presets) = (&app.config, &app.presets);
-    let form = app.form.as_ref().unwrap();
+    let form = app.screen.form().unwrap();
     assert!(
         form.error(FieldId::Name, cfg, presets)
             .unwrap()
             .contains("letters")
     );
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "kimi");
-    let form = app.form.as_ref().unwrap();
+    let form = app.screen.form().unwrap();
     assert_eq!(
         form.error(FieldId::Name, &app.config, &app.presets)
             .as_deref(),
         Some("a profile has this name")
     );
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "local-one");
-    app.form.as_mut().unwrap().focus = FieldId::Main;
-    app.update(Msg::Clear);
+    app.screen.form_mut().unwrap().focus = FieldId::Main;
+    send(&mut app, Msg::Clear);
     assert_eq!(app.update(Msg::Save), None, "nothing saved with an error");
-    let form = app.form.as_ref().unwrap();
+    let form = app.screen.form().unwrap();
     assert!(form.tried);
     assert_eq!(form.focus, FieldId::Main);
     assert!(app.status.as_deref().unwrap().contains("required"));
     typed(&mut app, "qwen3-coder");
-    app.form.as_mut().unwrap().more = true;
-    app.form.as_mut().unwrap().focus = FieldId::MaxOutput;
+    app.screen.form_mut().unwrap().more = true;
+    app.screen.form_mut().unwrap().focus = FieldId::MaxOutput;
     typed(&mut app, "lots");
     assert_eq!(app.update(Msg::Save), None);
-    assert_eq!(app.form.as_ref().unwrap().focus, FieldId::MaxOutput);
-    app.update(Msg::Clear);
+    assert_eq!(app.screen.form().unwrap().focus, FieldId::MaxOutput);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "8192");
-    app.form.as_mut().unwrap().focus = FieldId::Env;
+    app.screen.form_mut().unwrap().focus = FieldId::Env;
     typed(&mut app, "DISABLE_TELEMETRY=1, FOO=bar baz");
     let (cfg, _) = saved(THREE, app.update(Msg::Save));
     let p = cfg.profile("local-one").unwrap();
@@ -193,16 +193,16 @@ fn inline_validation_and_saving_with_errors() {
 #[test]
 fn edit_rename_keeps_default_and_unshown_fields() {
     let mut app = app_with(THREE);
-    app.update(Msg::Down); // kimi
-    app.update(Msg::Edit);
-    let form = app.form.as_ref().unwrap();
-    assert!(app.picker.is_none());
+    send(&mut app, Msg::Down); // kimi
+    send(&mut app, Msg::Edit);
+    let form = app.screen.form().unwrap();
+    assert!(app.screen.picker().is_none());
     assert_eq!(form.values.provider, ProviderSel::Existing("moon".into()));
     assert!(!form.dirty());
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Clear);
     typed(&mut app, "kimi2");
-    app.form.as_mut().unwrap().focus = FieldId::Main;
-    app.update(Msg::Clear);
+    app.screen.form_mut().unwrap().focus = FieldId::Main;
+    send(&mut app, Msg::Clear);
     typed(&mut app, "kimi-k3-turbo");
     let (cfg, text) = saved(THREE, app.update(Msg::Save));
     assert!(cfg.profiles.get("kimi").is_none());
@@ -217,10 +217,10 @@ fn edit_rename_keeps_default_and_unshown_fields() {
 #[test]
 fn edit_keeps_a_slot_served_by_another_provider() {
     let mut app = app_with(THREE);
-    app.update(Msg::End); // mixed
-    app.update(Msg::Edit);
-    assert_eq!(app.form.as_ref().unwrap().values.fast, "");
-    app.form.as_mut().unwrap().focus = FieldId::Description;
+    send(&mut app, Msg::End); // mixed
+    send(&mut app, Msg::Edit);
+    assert_eq!(app.screen.form().unwrap().values.fast, "");
+    app.screen.form_mut().unwrap().focus = FieldId::Description;
     typed(&mut app, "two providers");
     let (cfg, _) = saved(THREE, app.update(Msg::Save));
     let p = cfg.profile("mixed").unwrap();
@@ -231,8 +231,8 @@ fn edit_keeps_a_slot_served_by_another_provider() {
 #[test]
 fn duplicate_copies_every_field() {
     let mut app = app_with(THREE);
-    app.update(Msg::Duplicate); // deepseek
-    let form = app.form.as_ref().unwrap();
+    send(&mut app, Msg::Duplicate); // deepseek
+    let form = app.screen.form().unwrap();
     assert_eq!(form.values.name, "deepseek-copy");
     assert!(form.dirty(), "a copy is unsaved work");
     let (cfg, _) = saved(THREE, app.update(Msg::Save));
@@ -245,31 +245,34 @@ fn duplicate_copies_every_field() {
 #[test]
 fn unsaved_changes_guard() {
     let mut app = app_with(THREE);
-    app.update(Msg::Edit);
-    app.update(Msg::Cancel);
-    assert!(app.form.is_none(), "nothing changed: Esc just goes back");
-    app.update(Msg::Edit);
+    send(&mut app, Msg::Edit);
+    send(&mut app, Msg::Cancel);
+    assert!(
+        app.screen.form().is_none(),
+        "nothing changed: Esc just goes back"
+    );
+    send(&mut app, Msg::Edit);
     typed(&mut app, "x");
-    app.update(Msg::Cancel);
-    assert_eq!(app.overlay, Some(Overlay::ConfirmDiscard));
-    app.update(Msg::Char('n'));
-    assert!(app.overlay.is_none());
-    assert_eq!(app.form.as_ref().unwrap().values.name, "deepseekx", "kept");
-    app.update(Msg::Cancel);
-    app.update(Msg::Char('y'));
-    assert!(app.form.is_none());
+    send(&mut app, Msg::Cancel);
+    assert_eq!(app.screen.overlay(), Some(&Overlay::ConfirmDiscard));
+    send(&mut app, Msg::Char('n'));
+    assert!(app.screen.overlay().is_none());
+    assert_eq!(app.screen.form().unwrap().values.name, "deepseekx", "kept");
+    send(&mut app, Msg::Cancel);
+    send(&mut app, Msg::Char('y'));
+    assert!(app.screen.form().is_none());
     assert_eq!(app.rows.len(), 3);
 }
 
 fn open_main_picker(app: &mut App) -> u64 {
-    app.update(Msg::Edit); // deepseek
-    app.form.as_mut().unwrap().focus = FieldId::Main;
+    send(app, Msg::Edit); // deepseek
+    app.screen.form_mut().unwrap().focus = FieldId::Main;
     let cmd = app.update(Msg::Activate);
     let Some(Cmd::FetchModels(seq, provider)) = cmd else {
         panic!("{cmd:?}")
     };
     assert_eq!(provider.name, "ds");
-    assert_eq!(app.picker.as_ref().unwrap().fetch, Fetch::Loading(seq));
+    assert_eq!(app.screen.picker().unwrap().fetch, Fetch::Loading(seq));
     seq
 }
 
@@ -277,27 +280,27 @@ fn open_main_picker(app: &mut App) -> u64 {
 fn model_picker_lists_fetched_models_after_suggestions() {
     let mut app = app_with(THREE);
     let seq = open_main_picker(&mut app);
-    let p = app.picker.as_ref().unwrap();
+    let p = app.screen.picker().unwrap();
     assert_eq!(
         p.current().unwrap().id,
         "deepseek-v4-pro",
         "starts at the current model"
     );
-    app.update(Msg::Models(seq + 7, Ok(vec!["stale".into()])));
-    assert_eq!(app.picker.as_ref().unwrap().fetch, Fetch::Loading(seq));
+    send(&mut app, Msg::Models(seq + 7, Ok(vec!["stale".into()])));
+    assert_eq!(app.screen.picker().unwrap().fetch, Fetch::Loading(seq));
     let ids = vec![
         "deepseek-chat".into(),
         "deepseek-v4-pro".into(),
         "deepseek-reasoner".into(),
     ];
-    app.update(Msg::Models(seq, Ok(ids)));
-    let p = app.picker.as_ref().unwrap();
+    send(&mut app, Msg::Models(seq, Ok(ids)));
+    let p = app.screen.picker().unwrap();
     assert_eq!(p.fetch, Fetch::Done(2), "known models are not repeated");
     assert_eq!(p.items.first().unwrap().id, "deepseek-v4-pro");
     typed(&mut app, "reason");
-    app.update(Msg::Activate);
-    assert!(app.picker.is_none());
-    let form = app.form.as_ref().unwrap();
+    send(&mut app, Msg::Activate);
+    assert!(app.screen.picker().is_none());
+    let form = app.screen.form().unwrap();
     assert_eq!(form.values.main, "deepseek-reasoner");
     assert_eq!(form.focus, FieldId::Fast, "on to the next field");
 }
@@ -306,21 +309,22 @@ fn model_picker_lists_fetched_models_after_suggestions() {
 fn model_picker_failure_falls_back_to_typing() {
     let mut app = app_with(THREE);
     let seq = open_main_picker(&mut app);
-    app.update(Msg::Models(seq, Err("HTTP 401: bad key".into())));
+    send(&mut app, Msg::Models(seq, Err("HTTP 401: bad key".into())));
     assert_eq!(
-        app.picker.as_ref().unwrap().fetch,
+        app.screen.picker().unwrap().fetch,
         Fetch::Failed("HTTP 401: bad key".into())
     );
     typed(&mut app, "my-own-model");
-    assert!(app.picker.as_ref().unwrap().current().is_none());
-    app.update(Msg::Activate);
-    assert_eq!(app.form.as_ref().unwrap().values.main, "my-own-model");
+    assert!(app.screen.picker().unwrap().current().is_none());
+    send(&mut app, Msg::Activate);
+    assert_eq!(app.screen.form().unwrap().values.main, "my-own-model");
     // Tab takes the typed text even when it matches a listed model.
-    app.form.as_mut().unwrap().focus = FieldId::Fast;
-    app.update(Msg::Activate);
+    app.screen.form_mut().unwrap().focus = FieldId::Fast;
+    let cmd = app.update(Msg::Activate);
+    assert!(matches!(cmd, Some(Cmd::FetchModels(..))), "{cmd:?}");
     typed(&mut app, "deepseek-v4");
-    app.update(Msg::Next);
-    assert_eq!(app.form.as_ref().unwrap().values.fast, "deepseek-v4");
+    send(&mut app, Msg::Next);
+    assert_eq!(app.screen.form().unwrap().values.fast, "deepseek-v4");
 }
 
 #[test]
@@ -331,49 +335,52 @@ fn connection_test_from_the_list_and_from_the_form() {
         panic!("{cmd:?}")
     };
     assert_eq!(name, "deepseek");
-    assert!(app.test.as_ref().unwrap().result.is_none());
+    assert!(app.screen.test().unwrap().result.is_none());
     let steps = vec![Step {
         id: "reach",
         ok: false,
         detail: "cannot reach it".into(),
         ms: None,
     }];
-    app.update(Msg::Tested(seq, Ok(steps)));
-    assert!(matches!(app.test.as_ref().unwrap().result, Some(Ok(_))));
+    send(&mut app, Msg::Tested(seq, Ok(steps)));
+    assert!(matches!(app.screen.test().unwrap().result, Some(Ok(_))));
     let again = app.update(Msg::Test);
     assert!(
         matches!(again, Some(Cmd::TestProfile(s, _)) if s > seq),
         "{again:?}"
     );
-    app.update(Msg::Cancel);
-    assert!(app.test.is_none());
-    app.update(Msg::Edit);
-    app.form.as_mut().unwrap().focus = FieldId::Main;
-    app.update(Msg::Clear);
+    send(&mut app, Msg::Cancel);
+    assert!(app.screen.test().is_none());
+    send(&mut app, Msg::Edit);
+    app.screen.form_mut().unwrap().focus = FieldId::Main;
+    send(&mut app, Msg::Clear);
     typed(&mut app, "deepseek-v4-flash");
     let cmd = app.update(Msg::Test);
     assert!(matches!(cmd, Some(Cmd::TestPlan(..))), "{cmd:?}");
-    assert_eq!(app.test.as_ref().unwrap().model, "deepseek-v4-flash");
-    app.update(Msg::Char('q'));
-    assert!(app.test.is_none() && app.form.is_some(), "back to the form");
+    assert_eq!(app.screen.test().unwrap().model, "deepseek-v4-flash");
+    send(&mut app, Msg::Char('q'));
+    assert!(
+        app.screen.test().is_none() && app.screen.form().is_some(),
+        "back to the form"
+    );
 }
 
 #[test]
 fn a_closed_first_picker_cancels_the_new_profile() {
     let mut app = app_with(THREE);
-    app.update(Msg::New);
-    app.update(Msg::Cancel);
-    assert!(app.form.is_none() && app.picker.is_none());
+    send(&mut app, Msg::New);
+    send(&mut app, Msg::Cancel);
+    assert!(app.screen.form().is_none() && app.screen.picker().is_none());
 }
 
 #[test]
 fn a_second_ctrl_s_while_saving_does_not_save_twice() {
     let mut app = app_with(THREE);
-    app.update(Msg::Edit);
+    send(&mut app, Msg::Edit);
     typed(&mut app, "z");
     assert!(matches!(app.update(Msg::Save), Some(Cmd::Save(_))));
     assert_eq!(app.update(Msg::Save), None);
-    app.update(Msg::Failed("disk full".into()));
+    send(&mut app, Msg::Failed("disk full".into()));
     assert!(
         matches!(app.update(Msg::Save), Some(Cmd::Save(_))),
         "after a failure, again"

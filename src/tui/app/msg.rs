@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use super::KeyState;
+use super::row::KeyState;
 use crate::config::{Config, Presets};
 use crate::launch::probe::Step;
 use crate::tui::plan::{Plan, ProviderPlan};
@@ -75,6 +75,9 @@ pub enum Cmd {
     TestProfile(u64, String),
     /// Test an unsaved form.
     TestPlan(u64, Box<Plan>),
+    /// Read when each profile was last used ("5 min ago" moves on while
+    /// the screen is open).
+    ReadLastUsed,
 }
 
 // Commands carry keys; equality is what tests need, by name only.
@@ -82,7 +85,7 @@ impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
         use Cmd::*;
         match (self, other) {
-            (Quit, Quit) => true,
+            (Quit, Quit) | (ReadLastUsed, ReadLastUsed) => true,
             (Launch(a), Launch(b))
             | (SetDefault(a), SetDefault(b))
             | (Delete(a), Delete(b))

@@ -34,6 +34,12 @@ main = "deepseek-v4-pro"
 fast = { provider = "local", model = "qwen3-coder" }
 "#;
 
+/// Send a message that asks the run loop for nothing.
+#[track_caller]
+pub(super) fn send(app: &mut App, msg: Msg) {
+    assert_eq!(app.update(msg), None);
+}
+
 fn mk_app() -> App {
     let (app, cmd) = App::new(&mk_config(THREE), &Presets::builtin());
     assert_eq!(cmd, Some(Cmd::CheckKeys(vec!["ds".into(), "moon".into()])));
@@ -44,16 +50,16 @@ fn mk_app() -> App {
 fn moving_and_launching() {
     let mut app = mk_app();
     assert_eq!(app.current().unwrap().name, "deepseek");
-    app.update(Msg::Down);
-    app.update(Msg::Down);
-    app.update(Msg::Down);
+    send(&mut app, Msg::Down);
+    send(&mut app, Msg::Down);
+    send(&mut app, Msg::Down);
     assert_eq!(app.current().unwrap().name, "mixed", "stops at the end");
-    app.update(Msg::Home);
+    send(&mut app, Msg::Home);
     assert_eq!(
         app.update(Msg::Activate),
         Some(Cmd::Launch("deepseek".into()))
     );
-    app.update(Msg::End);
+    send(&mut app, Msg::End);
     assert_eq!(
         app.update(Msg::SetDefault),
         Some(Cmd::SetDefault("mixed".into()))
@@ -64,23 +70,26 @@ fn moving_and_launching() {
 #[test]
 fn delete_asks_first() {
     let mut app = mk_app();
-    app.update(Msg::Down);
+    send(&mut app, Msg::Down);
     assert_eq!(app.update(Msg::Delete), None);
-    assert_eq!(app.overlay, Some(Overlay::ConfirmDelete("kimi".into())));
+    assert_eq!(
+        app.screen.overlay(),
+        Some(&Overlay::ConfirmDelete("kimi".into()))
+    );
     // Anything but yes keeps it.
     assert_eq!(app.update(Msg::Char('n')), None);
-    assert_eq!(app.overlay, None);
-    app.update(Msg::Delete);
+    assert_eq!(app.screen.overlay(), None);
+    send(&mut app, Msg::Delete);
     assert_eq!(app.update(Msg::Char('y')), Some(Cmd::Delete("kimi".into())));
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.screen.overlay(), None);
 }
 
 #[test]
 fn filter_narrows_and_clears() {
     let mut app = mk_app();
-    app.update(Msg::Filter);
+    send(&mut app, Msg::Filter);
     for c in "qwen".chars() {
-        app.update(Msg::Char(c));
+        send(&mut app, Msg::Char(c));
     }
     let names: Vec<_> = app.visible().iter().map(|r| r.name.clone()).collect();
     assert_eq!(names, ["mixed"], "matches the fast slot's model");
@@ -89,7 +98,7 @@ fn filter_narrows_and_clears() {
     assert_eq!(app.filter, "qwenq");
     assert!(app.visible().is_empty());
     assert_eq!(app.update(Msg::Activate), None, "Enter keeps the filter");
-    assert!(!app.filtering);
+    assert!(matches!(app.screen, Screen::Home { filtering: false }));
     assert_eq!(
         app.update(Msg::Activate),
         None,
@@ -103,20 +112,20 @@ fn filter_narrows_and_clears() {
 #[test]
 fn help_overlay_and_results_arriving_under_it() {
     let mut app = mk_app();
-    app.update(Msg::Help);
-    assert_eq!(app.overlay, Some(Overlay::Help));
-    app.update(Msg::KeyChecked(
-        "ds".into(),
-        KeyState::Found("keyring".into()),
-    ));
+    send(&mut app, Msg::Help);
+    assert_eq!(app.screen.overlay(), Some(&Overlay::Help));
+    send(
+        &mut app,
+        Msg::KeyChecked("ds".into(), KeyState::Found("keyring".into())),
+    );
     assert_eq!(app.key_state("ds"), KeyState::Found("keyring".into()));
     assert_eq!(
-        app.overlay,
-        Some(Overlay::Help),
+        app.screen.overlay(),
+        Some(&Overlay::Help),
         "a background result does not close the help"
     );
-    app.update(Msg::Down);
-    assert_eq!(app.overlay, None, "any key closes it");
+    send(&mut app, Msg::Down);
+    assert_eq!(app.screen.overlay(), None, "any key closes it");
     assert_eq!(
         app.current().unwrap().name,
         "deepseek",
@@ -127,21 +136,24 @@ fn help_overlay_and_results_arriving_under_it() {
 #[test]
 fn reload_keeps_the_selection_and_reports_failures() {
     let mut app = mk_app();
-    app.update(Msg::Down);
+    send(&mut app, Msg::Down);
     let cfg = mk_config(&THREE.replace("[profiles.deepseek]", "[profiles.aaa]"));
-    app.update(Msg::Loaded(Box::new(cfg), Box::new(Presets::builtin())));
+    let checks = Some(Cmd::CheckKeys(vec!["ds".into(), "moon".into()]));
+    let cmd = app.update(Msg::Loaded(Box::new(cfg), Box::new(Presets::builtin())));
+    assert_eq!(cmd, checks, "the keys are checked again");
     assert_eq!(app.current().unwrap().name, "kimi");
     let cfg = mk_config(&THREE.replace("default = \"kimi\"", "default = \"mixed\""));
-    app.update(Msg::Saved(
+    let cmd = app.update(Msg::Saved(
         Box::new(cfg),
         "`mixed` is now the default profile.".into(),
     ));
+    assert_eq!(cmd, checks);
     assert_eq!(app.default.as_deref(), Some("mixed"));
     assert_eq!(
         app.status.as_deref(),
         Some("`mixed` is now the default profile.")
     );
-    app.update(Msg::Failed("disk full".into()));
+    send(&mut app, Msg::Failed("disk full".into()));
     assert_eq!(app.status.as_deref(), Some("disk full"));
 }
 
@@ -151,8 +163,8 @@ fn empty_config() {
     assert_eq!(cmd, None);
     assert!(app.current().is_none());
     assert_eq!(app.update(Msg::Delete), None);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.screen.overlay(), None);
     // Enter on the empty list starts a new profile at the provider list.
     assert_eq!(app.update(Msg::Activate), None);
-    assert!(app.form.is_some() && app.picker.is_some());
+    assert!(app.screen.form().is_some() && app.screen.picker().is_some());
 }

@@ -6,8 +6,6 @@ mod check;
 mod choose;
 mod output;
 
-pub use check::parse_env;
-
 use crate::config::{Api, Config, Presets};
 use crate::t;
 

@@ -2,7 +2,8 @@
 
 use secrecy::SecretString;
 
-use super::{FieldId, Form, KeyFrom, Mode, ProviderSel, blank, load_provider, parse_env};
+use super::check::parse_env;
+use super::{FieldId, Form, KeyFrom, Mode, ProviderSel, blank, load_provider};
 use crate::config::Config;
 use crate::config::edit::{KeyChoice, ProfileChange, ProviderChange, ProviderEdit, SlotValue};
 use crate::tui::plan::{Plan, ProviderPlan};

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{Theme, centered, spinner};
+use super::theme::{Theme, centered, spinner};
 use crate::t;
 use crate::tui::app::{App, KeyState};
 use crate::tui::form::{FieldId, Form, KeyFrom, Mode, ProviderSel};

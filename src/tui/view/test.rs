@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{Theme, spinner};
+use super::theme::{Theme, spinner};
 use crate::t;
 use crate::tui::app::{App, TestView};
 

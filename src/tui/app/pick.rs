@@ -1,0 +1,209 @@
+//! The pickers over the form: providers and presets, or models (with the
+//! provider's live list when it arrives).
+
+use super::{App, Cmd, Msg, Screen};
+use crate::config::preset::ModelInfo;
+use crate::t;
+use crate::tui::form::{FieldId, Form, ProviderSel, free_name};
+use crate::tui::picker::{Fetch, Group, Item, PickFor, Picker};
+
+impl App {
+    /// Saved providers first, then every preset to make a new one from.
+    pub(super) fn provider_picker(&self, form: &Form) -> Picker {
+        let mut items: Vec<Item> = self
+            .config
+            .providers
+            .values()
+            .map(|p| Item {
+                id: format!("existing:{}", p.name),
+                label: p.name.clone(),
+                detail: format!("{} · {}", p.display_name, p.api),
+                group: Group::Saved,
+            })
+            .collect();
+        items.extend(self.presets.iter().map(|p| {
+            let mut detail = p.api.to_string();
+            if p.local {
+                detail.push_str(&format!(" · {}", t!("form.local")));
+            }
+            Item {
+                id: format!("preset:{}", p.id),
+                label: p.name.clone(),
+                detail,
+                group: Group::Presets,
+            }
+        }));
+        let mut picker = Picker::new(PickFor::Provider, items);
+        match &form.values.provider {
+            ProviderSel::Existing(n) => picker.select_id(&format!("existing:{n}")),
+            ProviderSel::New { preset, .. } => picker.select_id(&format!("preset:{preset}")),
+            ProviderSel::None => {}
+        }
+        picker
+    }
+
+    /// The model picker: what the preset knows first, then (when it
+    /// arrives) the provider's live list.
+    pub(super) fn model_picker(&mut self, form: &Form, field: FieldId) -> (Picker, Option<Cmd>) {
+        let (suggested, known) = self.known_models(form);
+        let mut items: Vec<Item> = Vec::new();
+        for id in suggested.into_iter().chain(known.keys().cloned()) {
+            if items.iter().any(|i| i.id == id) {
+                continue;
+            }
+            let detail = known.get(&id).map(model_facts).unwrap_or_default();
+            items.push(Item {
+                label: id.clone(),
+                id,
+                detail,
+                group: Group::Suggested,
+            });
+        }
+        let current = form.text(field).trim().to_string();
+        let api = form.values.api;
+        let provider = form.provider_plan(&self.config);
+        let mut picker = Picker::new(PickFor::Model(field), items);
+        picker.select_id(&current);
+        // Bedrock and Vertex have no list we can fetch with this client.
+        let cmd = if api.uses_base_url() && !provider.name.is_empty() {
+            let seq = self.next_seq();
+            picker.fetch = Fetch::Loading(seq);
+            Some(Cmd::FetchModels(seq, Box::new(provider)))
+        } else {
+            None
+        };
+        (picker, cmd)
+    }
+
+    /// The preset's suggestions and the models it (or the saved provider)
+    /// describes.
+    fn known_models(&self, form: &Form) -> (Vec<String>, indexmap::IndexMap<String, ModelInfo>) {
+        let (preset, mut known) = match &form.values.provider {
+            ProviderSel::Existing(n) => match self.config.providers.get(n) {
+                Some(p) => (p.preset.clone(), p.models.clone()),
+                None => (None, Default::default()),
+            },
+            ProviderSel::New { preset, .. } => (Some(preset.clone()), Default::default()),
+            ProviderSel::None => (None, Default::default()),
+        };
+        let mut suggested = Vec::new();
+        if let Some(p) = preset.as_deref().and_then(|id| self.presets.get(id)) {
+            suggested.extend(p.suggested.main.clone());
+            suggested.extend(p.suggested.fast.clone());
+            for (id, info) in &p.models {
+                known.entry(id.clone()).or_insert_with(|| info.clone());
+            }
+        }
+        (suggested, known)
+    }
+
+    pub(super) fn models_arrived(&mut self, seq: u64, result: Result<Vec<String>, String>) {
+        let Some(p) = self
+            .screen
+            .picker_mut()
+            .filter(|p| p.fetch == Fetch::Loading(seq))
+        else {
+            return;
+        };
+        match result {
+            Ok(ids) => p.add_listed(ids),
+            Err(e) => p.fetch = Fetch::Failed(e),
+        }
+    }
+
+    pub(super) fn update_picker(
+        &mut self,
+        mut form: Box<Form>,
+        mut picker: Picker,
+        msg: Msg,
+    ) -> (Screen, Option<Cmd>) {
+        match msg {
+            Msg::Up => picker.move_by(-1),
+            Msg::Down => picker.move_by(1),
+            Msg::Home => picker.selected = 0,
+            Msg::End => picker.move_by(isize::MAX / 2),
+            Msg::Char(c) => picker.type_char(c),
+            Msg::Backspace => picker.backspace(),
+            Msg::Clear => {
+                picker.filter.clear();
+                picker.move_by(0);
+            }
+            Msg::Cancel | Msg::Quit => {
+                // A brand-new form closed before choosing a provider: the
+                // user changed their mind about making a profile.
+                if !form.dirty() && form.values.provider == ProviderSel::None {
+                    return (Screen::default(), None);
+                }
+                return (Screen::editing(form), None);
+            }
+            Msg::Activate | Msg::Next => {
+                let value = if matches!(msg, Msg::Next) {
+                    picker.typed()
+                } else {
+                    picker.chosen()
+                };
+                if let Some(v) = value {
+                    self.picked(&mut form, picker.purpose, v);
+                    return (Screen::editing(form), None);
+                }
+            }
+            _ => {}
+        }
+        (Screen::picking(form, picker), None)
+    }
+
+    fn picked(&self, form: &mut Form, purpose: PickFor, value: String) {
+        let (cfg, presets) = (&self.config, &self.presets);
+        match purpose {
+            PickFor::Model(field) => {
+                if let Some(t) = form.text_mut(field) {
+                    *t = value;
+                }
+                form.step(presets, 1);
+            }
+            PickFor::Provider => {
+                let sel = if let Some(n) = value.strip_prefix("existing:") {
+                    ProviderSel::Existing(n.to_string())
+                } else if let Some(id) = value.strip_prefix("preset:") {
+                    // Keep the name of a new provider already chosen from
+                    // the same preset; otherwise a free one.
+                    match &form.values.provider {
+                        ProviderSel::New { preset, name } if preset == id => ProviderSel::New {
+                            preset: preset.clone(),
+                            name: name.clone(),
+                        },
+                        _ => ProviderSel::New {
+                            preset: id.to_string(),
+                            name: free_name(id, |n| cfg.providers.contains_key(n)),
+                        },
+                    }
+                } else {
+                    return;
+                };
+                form.choose_provider(cfg, presets, sel);
+            }
+        }
+    }
+}
+
+/// `ctx 1000k · out 384k · thinking`
+fn model_facts(m: &ModelInfo) -> String {
+    let k = |n: u64| {
+        if n >= 1000 {
+            format!("{}k", n / 1000)
+        } else {
+            n.to_string()
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(c) = m.context {
+        parts.push(format!("ctx {}", k(c)));
+    }
+    if let Some(o) = m.max_output {
+        parts.push(format!("out {}", k(o)));
+    }
+    if m.thinking == Some(true) {
+        parts.push("thinking".to_string());
+    }
+    parts.join(" · ")
+}

@@ -1,0 +1,123 @@
+//! The home screen: the profile list, and the selected profile in detail.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::t;
+use crate::tui::app::{App, KeyState, Row};
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
+    if app.rows.is_empty() {
+        draw_empty(f, area, theme);
+    } else {
+        draw_home(f, app, area, theme);
+    }
+}
+
+fn draw_empty(f: &mut Frame, area: Rect, theme: Theme) {
+    let text = t!("tui.empty");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(t!("tui.profiles"));
+    let p = Paragraph::new(text)
+        .block(block)
+        .style(theme.fg(Color::Gray))
+        .wrap(Wrap { trim: false });
+    f.render_widget(p, area);
+}
+
+fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
+    let list_width = (area.width / 3).clamp(18, 32);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(area);
+    let visible = app.visible();
+    let items: Vec<ListItem> = visible
+        .iter()
+        .map(|r| {
+            let mark = if app.default.as_deref() == Some(r.name.as_str()) {
+                "* "
+            } else {
+                "  "
+            };
+            ListItem::new(format!("{mark}{}", r.name))
+        })
+        .collect();
+    let title = format!(
+        "{} ({}/{})",
+        t!("tui.profiles"),
+        visible.len(),
+        app.rows.len()
+    );
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .highlight_style(theme.selected())
+        // A marker as well as the colour, so the selection shows without colour too.
+        .highlight_symbol("> ");
+    let mut state =
+        ListState::default().with_selected((!visible.is_empty()).then_some(app.selected));
+    f.render_stateful_widget(list, left, &mut state);
+    let detail = match app.current() {
+        Some(r) => detail(app, r, theme),
+        None => vec![Line::from(t!("tui.no_match"))],
+    };
+    let name = app.current().map(|r| r.name.clone()).unwrap_or_default();
+    let p = Paragraph::new(detail)
+        .block(Block::default().borders(Borders::ALL).title(name))
+        .wrap(Wrap { trim: false });
+    f.render_widget(p, right);
+}
+
+fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
+    let label = |s: String| Span::styled(format!("{s:<10}"), theme.fg(Color::DarkGray));
+    let mut lines = Vec::new();
+    if let Some(d) = &r.description {
+        lines.push(Line::from(Span::styled(d.clone(), theme.fg(Color::Gray))));
+    }
+    lines.push(Line::from(vec![
+        label(t!("field.provider")),
+        Span::raw(format!("{} ({}, {})", r.provider_name, r.provider, r.api)),
+    ]));
+    if !r.url.is_empty() {
+        lines.push(Line::from(vec![
+            label(t!("tui.url")),
+            Span::raw(r.url.clone()),
+        ]));
+    }
+    let (key_text, key_style) = match app.key_state(&r.provider) {
+        KeyState::Checking => (t!("tui.key_checking"), theme.fg(Color::DarkGray)),
+        KeyState::NotNeeded => (t!("key.not_needed"), theme.fg(Color::Gray)),
+        KeyState::Found(from) => (t!("key.found_in", source = from), theme.fg(Color::Green)),
+        KeyState::Missing(why) => (
+            format!("{}: {why}", t!("key.missing")),
+            theme.fg(Color::Red),
+        ),
+    };
+    lines.push(Line::from(vec![
+        label(t!("tui.key")),
+        Span::styled(key_text, key_style),
+    ]));
+    let used = match (app.last_used.get(&r.name), app.now) {
+        (Some(then), Some(now)) => crate::config::state::ago(*then, now),
+        _ => t!("tui.never_used"),
+    };
+    lines.push(Line::from(vec![
+        label(t!("tui.last_used")),
+        Span::styled(used, theme.fg(Color::Gray)),
+    ]));
+    lines.push(Line::from(""));
+    for (slot, model, provider) in &r.slots {
+        let mut spans = vec![
+            label((*slot).to_string()),
+            Span::styled(model.clone(), theme.fg(Color::Cyan)),
+        ];
+        if let Some(p) = provider {
+            spans.push(Span::raw(format!(" ({p})")));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
