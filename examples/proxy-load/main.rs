@@ -106,7 +106,10 @@ async fn one(client: &reqwest::Client, t: &Target) -> Timing {
     while let Some(chunk) = r.chunk().await.expect("body") {
         if first_text.is_none() {
             tail.extend_from_slice(&chunk);
-            if MARKERS.iter().any(|m| tail.windows(m.len()).any(|w| w == *m)) {
+            if MARKERS
+                .iter()
+                .any(|m| tail.windows(m.len()).any(|w| w == *m))
+            {
                 first_text = Some(start.elapsed());
             }
             let keep = tail.len().saturating_sub(16);
@@ -348,7 +351,7 @@ fn main() {
     );
     println!();
     println!(
-        "{:<34} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
+        "{:<40} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
         "", "p50 ms", "p99 ms", "added p50", "added p99", "1st text", "added 1st"
     );
     let mut totals = Vec::new();
@@ -362,7 +365,7 @@ fn main() {
             let client = reqwest::Client::new();
             let [d, p] = rt.block_on(latency_pair(&client, &direct, &via, n));
             println!(
-                "{:<34} {:>9.3} {:>9.3} {:>10} {:>10} {:>11.3}",
+                "{:<40} {:>9.3} {:>9.3} {:>10} {:>10} {:>11.3}",
                 format!("{label} {kind}, direct"),
                 d.p50,
                 d.p99,
@@ -371,7 +374,7 @@ fn main() {
                 d.first_p50
             );
             println!(
-                "{:<34} {:>9.3} {:>9.3} {:>10.3} {:>10.3} {:>11.3} {:>11.3}",
+                "{:<40} {:>9.3} {:>9.3} {:>10.3} {:>10.3} {:>11.3} {:>11.3}",
                 format!("{label} {kind}, via proxy"),
                 p.p50,
                 p.p99,
@@ -427,27 +430,33 @@ fn main() {
                 auth: true,
             };
             let client = reqwest::Client::new();
+            let cpu0 = procs[idx].cpu();
             let [d, p] = rt.block_on(latency_pair(&client, &direct, &via, n / 10));
+            // The proxy is idle while the direct half runs; warm-up rounds
+            // count too.
+            let proxied = (n / 10) + (n / 100).max(50);
+            let cpu_ms = (procs[idx].cpu() - cpu0) / proxied as f64 * 1000.0;
             println!(
-                "{:<34} {:>9.3} {:>9.3} {:>10.3} {:>10.3}",
+                "{:<40} {:>9.3} {:>9.3} {:>10.3} {:>10.3}   CPU {:.3} ms/req",
                 format!("{label}, via proxy"),
                 p.p50,
                 p.p99,
                 p.p50 - d.p50,
-                p.p99 - d.p99
+                p.p99 - d.p99,
+                cpu_ms
             );
         }
     }
     if !totals.is_empty() {
         println!();
         println!(
-            "{:<34} {:>12} {:>12} {:>8} {:>14}",
+            "{:<40} {:>12} {:>12} {:>8} {:>14}",
             "throughput", "direct req/s", "proxy req/s", "ratio", "CPU ms/req"
         );
     }
     for (label, kind, conc, dr, vr, cpu) in &totals {
         println!(
-            "{:<34} {:>12.0} {:>12.0} {:>7.0}% {:>14.4}",
+            "{:<40} {:>12.0} {:>12.0} {:>7.0}% {:>14.4}",
             format!("{label} {kind} c{conc}"),
             dr,
             vr,

@@ -86,7 +86,10 @@ async fn handle(
     let stream = body.windows(13).any(|w| w == b"\"stream\":true");
     let openai = path.ends_with("/chat/completions");
     let (body, ct) = match (openai, stream) {
-        (true, false) => (http_body_util::Full::new(openai_json()).boxed(), "application/json"),
+        (true, false) => (
+            http_body_util::Full::new(openai_json()).boxed(),
+            "application/json",
+        ),
         (true, true) => (event_stream(openai_events()), "text/event-stream"),
         (false, false) => (
             http_body_util::Full::new(anthropic_json()).boxed(),

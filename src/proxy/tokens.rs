@@ -29,15 +29,15 @@ fn blocks(bs: &[Block]) -> u64 {
 
 fn block(b: &Block) -> u64 {
     match b {
-        Block::Text { text, .. } => count(text),
+        Block::Text { text, .. } => count(&text.decode()),
         Block::Image { .. } | Block::Document { .. } => IMAGE_TOKENS,
         Block::ToolUse { name, input, .. } => count(name) + count(&input.to_string()),
         Block::ToolResult { content, .. } => match content {
-            Some(ToolResultContent::Text(t)) => count(t),
+            Some(ToolResultContent::Text(t)) => count(&t.decode()),
             Some(ToolResultContent::Blocks(bs)) => blocks(bs),
             None => 0,
         },
-        Block::Thinking { thinking, .. } => count(thinking),
+        Block::Thinking { thinking, .. } => count(&thinking.decode()),
         Block::RedactedThinking { .. } | Block::ToolReference { .. } | Block::Unknown => 1,
     }
 }
@@ -46,14 +46,14 @@ fn block(b: &Block) -> u64 {
 pub fn count_request(req: &MessagesRequest) -> u64 {
     let mut n = 0;
     match &req.system {
-        Some(System::Text(t)) => n += count(t),
+        Some(System::Text(t)) => n += count(&t.decode()),
         Some(System::Blocks(bs)) => n += blocks(bs),
         None => {}
     }
     for m in &req.messages {
         n += MESSAGE_OVERHEAD;
         n += match &m.content {
-            Content::Text(t) => count(t),
+            Content::Text(t) => count(&t.decode()),
             Content::Blocks(bs) => blocks(bs),
         };
     }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod claude_code;
 mod cli;
 mod config_files;

@@ -57,6 +57,15 @@ pub async fn handle(
     result
 }
 
+/// A request body for the upstream, in a buffer sized like the client's
+/// (growing a buffer for a long conversation copied it many times over).
+fn encode(body: &impl serde::Serialize, like: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(like + like / 8 + 256);
+    // Serializing maps with string keys into memory cannot fail.
+    let _ = serde_json::to_writer(&mut out, body);
+    out
+}
+
 fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output
 }
@@ -77,7 +86,7 @@ async fn anthropic(
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
     let extra = anthropic_headers(&up.quirks, &parts.headers);
-    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let body = encode(&body, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
         return Ok(streams::passthrough(
@@ -119,7 +128,7 @@ async fn openai(
     let translated = request::to_openai(&req, &target);
     fin.notes(translated.notes);
     let renamed_tools = translated.renamed_tools;
-    let body = serde_json::to_vec(&translated.request).unwrap_or_default();
+    let body = encode(&translated.request, inc.body_len);
     let url = up
         .chat_url
         .as_ref()

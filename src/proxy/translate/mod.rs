@@ -14,6 +14,7 @@ pub mod response;
 pub mod schema;
 pub mod sse;
 pub mod stream;
+pub mod text;
 pub mod think;
 pub mod tool_ids;
 pub mod tool_names;

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use super::text::Text;
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ChatRequest {
     pub model: String,
@@ -50,9 +52,9 @@ pub struct ChatMessage {
     /// provider reads: `reasoning_content` (DeepSeek, Kimi, ...),
     /// `reasoning`, or `reasoning_details` (OpenRouter).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning_content: Option<String>,
+    pub reasoning_content: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning: Option<String>,
+    pub reasoning: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_details: Option<Vec<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,14 +66,14 @@ pub struct ChatMessage {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum ChatContent {
-    Text(String),
+    Text(Text),
     Parts(Vec<Part>),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Part {
-    Text { text: String },
+    Text { text: Text },
     ImageUrl { image_url: ImageUrl },
 }
 
@@ -217,10 +219,8 @@ pub struct RespFunction {
 /// One streamed chunk (`data: {...}`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct ChatChunk {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
+    // A chunk's `id` and `model` are not read: they are left unparsed
+    // (each would be an allocation on every chunk).
     #[serde(default, deserialize_with = "null_default")]
     pub choices: Vec<ChunkChoice>,
     #[serde(default)]

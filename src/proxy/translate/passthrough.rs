@@ -194,13 +194,24 @@ pub struct UsageSniffer {
     pub usage: Usage,
     pub stopped: bool,
     pub errored: bool,
+    /// A content delta has been seen.
+    pub content_started: bool,
 }
 
 impl UsageSniffer {
     pub fn push(&mut self, bytes: &[u8]) {
-        for ev in self.decoder.push(bytes) {
-            self.event(&ev.data);
-        }
+        let mut decoder = std::mem::take(&mut self.decoder);
+        decoder.feed(bytes, |event, data| {
+            // Content events are nearly every event of a stream and carry
+            // nothing this reads: their JSON is not parsed. (An upstream
+            // that names no events gets every one looked at.)
+            match event {
+                Some("content_block_delta") => self.content_started = true,
+                Some(e) if !e.starts_with("message_") && e != "error" => {}
+                _ => self.event(data),
+            }
+        });
+        self.decoder = decoder;
     }
 
     fn event(&mut self, data: &str) {
@@ -219,6 +230,7 @@ impl UsageSniffer {
                 }
             }
             Some("message_stop") => self.stopped = true,
+            Some("content_block_delta") => self.content_started = true,
             Some("error") => self.errored = true,
             _ => {}
         }

@@ -3,7 +3,7 @@
 //!
 //! Pure: no I/O, no clock, no randomness.
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::anthropic::Event;
 
@@ -23,18 +23,23 @@ pub struct SseEvent {
 ///
 /// Lines are split on raw bytes (`\r` and `\n` never occur inside a UTF-8
 /// sequence), so input may be cut anywhere, even inside a character, and is
-/// only decoded once a whole line is in hand.
+/// only decoded once a whole line is in hand. [`SseDecoder::feed`] hands
+/// each event to a callback from buffers it reuses: on the streaming hot
+/// path an event costs no allocation.
 #[derive(Debug)]
 pub struct SseDecoder {
-    /// Bytes of the line not yet ended.
+    /// Bytes of a line cut by the end of the previous input.
     line: Vec<u8>,
     /// The last byte seen was `\r`: a `\n` right after it ends nothing.
     after_cr: bool,
     /// The first line has been handled (a BOM is only stripped from it).
     past_first_line: bool,
-    event: Option<String>,
+    /// The `event:` field of the event being read (empty: none).
+    event: String,
     /// Spec's data buffer: each `data:` line's value plus `\n`.
     data: String,
+    /// Whether a `data:` line was seen (an event needs one, even empty).
+    has_data: bool,
     limit: usize,
     overflow: bool,
 }
@@ -56,17 +61,18 @@ impl SseDecoder {
             line: Vec::new(),
             after_cr: false,
             past_first_line: false,
-            event: None,
+            event: String::new(),
             data: String::new(),
+            has_data: false,
             limit,
             overflow: false,
         }
     }
 
     /// Feed raw bytes as they arrive (any split, including inside a UTF-8
-    /// char or between `\r` and `\n`); returns complete events.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
-        let mut out = Vec::new();
+    /// char or between `\r` and `\n`); `on_event(event, data)` gets each
+    /// complete event.
+    pub fn feed(&mut self, bytes: &[u8], mut on_event: impl FnMut(Option<&str>, &str)) {
         let mut rest = bytes;
         while !self.overflow && !rest.is_empty() {
             if std::mem::take(&mut self.after_cr)
@@ -77,10 +83,18 @@ impl SseDecoder {
             }
             match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
                 Some(at) => {
-                    self.append(&rest[..at]);
                     self.after_cr = rest[at] == b'\r';
+                    if self.line.is_empty() {
+                        // The whole line is in this input: no copy.
+                        self.line_in_place(&rest[..at], &mut on_event);
+                    } else {
+                        self.append(&rest[..at]);
+                        let line = std::mem::take(&mut self.line);
+                        self.line_in_place(&line, &mut on_event);
+                        self.line = line;
+                        self.line.clear();
+                    }
                     rest = &rest[at + 1..];
-                    self.end_line(&mut out);
                 }
                 None => {
                     self.append(rest);
@@ -88,22 +102,35 @@ impl SseDecoder {
                 }
             }
         }
-        out
     }
 
     /// End of input: a final event without a trailing blank line is
-    /// returned if it has data. The spec would discard it, but upstreams that
-    /// close right after their last `data:` line would then lose `[DONE]`.
-    pub fn finish(&mut self) -> Vec<SseEvent> {
-        let mut out = Vec::new();
+    /// delivered if it has data. The spec would discard it, but upstreams
+    /// that close right after their last `data:` line would then lose
+    /// `[DONE]`.
+    pub fn end(&mut self, mut on_event: impl FnMut(Option<&str>, &str)) {
         if self.overflow {
-            return out;
+            return;
         }
         if !self.line.is_empty() {
-            self.end_line(&mut out);
+            let line = std::mem::take(&mut self.line);
+            self.line_in_place(&line, &mut on_event);
         }
-        self.dispatch(&mut out);
+        self.dispatch(&mut on_event);
         self.after_cr = false;
+    }
+
+    /// [`SseDecoder::feed`], collecting the events.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        self.feed(bytes, |event, data| out.push(SseEvent::new(event, data)));
+        out
+    }
+
+    /// [`SseDecoder::end`], collecting the events.
+    pub fn finish(&mut self) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        self.end(|event, data| out.push(SseEvent::new(event, data)));
         out
     }
 
@@ -116,29 +143,33 @@ impl SseDecoder {
     fn append(&mut self, bytes: &[u8]) {
         let size = self.line.len() + self.data.len() + bytes.len();
         if size > self.limit {
-            // Free the memory now; the caller reports the failure.
-            self.overflow = true;
-            self.line = Vec::new();
-            self.data = String::new();
-            self.event = None;
+            self.give_up();
             return;
         }
         self.line.extend_from_slice(bytes);
     }
 
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
+    /// Free the memory now; the caller reports the failure.
+    fn give_up(&mut self) {
+        self.overflow = true;
+        self.line = Vec::new();
+        self.data = String::new();
+        self.event = String::new();
+    }
+
+    fn line_in_place(&mut self, raw: &[u8], on_event: &mut impl FnMut(Option<&str>, &str)) {
         if self.overflow {
             return;
         }
-        let mut raw = std::mem::take(&mut self.line);
-        if !std::mem::replace(&mut self.past_first_line, true) && raw.starts_with(b"\xEF\xBB\xBF") {
-            raw.drain(..3);
+        let mut raw = raw;
+        if !std::mem::replace(&mut self.past_first_line, true) {
+            raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
         }
-        let line = String::from_utf8_lossy(&raw);
-        if line.is_empty() {
-            self.dispatch(out);
+        if raw.is_empty() {
+            self.dispatch(on_event);
             return;
         }
+        let line = String::from_utf8_lossy(raw);
         let (field, value) = match line.split_once(':') {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
             None => (line.as_ref(), ""),
@@ -146,47 +177,68 @@ impl SseDecoder {
         match field {
             // Comment lines have an empty field name: keep-alives.
             "" => {}
-            "event" => self.event = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "event" => {
+                self.event.clear();
+                self.event.push_str(value);
+            }
             "data" => {
+                if self.data.len() + value.len() > self.limit {
+                    self.give_up();
+                    return;
+                }
                 self.data.push_str(value);
                 self.data.push('\n');
+                self.has_data = true;
             }
             // `id` and `retry` matter only to reconnecting browsers.
             _ => {}
         }
-        // Reuse the line's allocation for the next line.
-        raw.clear();
-        self.line = raw;
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        let event = self.event.take();
-        if self.data.is_empty() {
-            return;
+    fn dispatch(&mut self, on_event: &mut impl FnMut(Option<&str>, &str)) {
+        if self.has_data {
+            let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+            let event = Some(self.event.as_str()).filter(|e| !e.is_empty());
+            on_event(event, data);
         }
-        let mut data = std::mem::take(&mut self.data);
-        data.pop();
-        out.push(SseEvent { event, data });
+        self.has_data = false;
+        self.data.clear();
+        self.event.clear();
+    }
+}
+
+impl SseEvent {
+    fn new(event: Option<&str>, data: &str) -> SseEvent {
+        SseEvent {
+            event: event.map(str::to_string),
+            data: data.to_string(),
+        }
     }
 }
 
 /// One event as Claude Code expects it: `event: <name>\ndata: <json>\n\n`.
 pub fn encode(event: &Event) -> Bytes {
-    let name = event.name();
-    let mut out = Vec::with_capacity(name.len() + 96);
+    let mut out = BytesMut::with_capacity(event.name().len() + 96);
+    encode_into(event, &mut out);
+    out.freeze()
+}
+
+/// [`encode`], appended to `out` (no buffer of its own).
+pub fn encode_into(event: &Event, out: &mut BytesMut) {
+    let start = out.len();
     out.extend_from_slice(b"event: ");
-    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(event.name().as_bytes());
     out.extend_from_slice(b"\ndata: ");
-    match serde_json::to_writer(&mut out, event) {
-        Ok(()) => {
-            out.extend_from_slice(b"\n\n");
-            Bytes::from(out)
-        }
+    match serde_json::to_writer(out.writer(), event) {
+        Ok(()) => out.extend_from_slice(b"\n\n"),
         // Unreachable with these types (string keys only); still no panic.
-        Err(_) => Bytes::from_static(
-            b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\
-              \"message\":\"ccswitch could not encode an event\"}}\n\n",
-        ),
+        Err(_) => {
+            out.truncate(start);
+            out.extend_from_slice(
+                b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\
+                  \"message\":\"ccswitch could not encode an event\"}}\n\n",
+            );
+        }
     }
 }
 
@@ -286,7 +338,7 @@ mod tests {
         for _ in 0..100 {
             assert!(d.push(b"data: xxxxxxxx").is_empty());
         }
-        assert!(d.overflowed() && d.line.capacity() == 0);
+        assert!(d.overflowed() && d.line.capacity() == 0 && d.data.capacity() == 0);
     }
 
     #[test]

@@ -13,8 +13,10 @@
 //! single cost of the translated path. (Blocks are still tagged by `type`,
 //! which serde buffers per block.)
 
+mod block;
 mod request;
 mod response;
 
+pub use block::*;
 pub use request::*;
 pub use response::*;

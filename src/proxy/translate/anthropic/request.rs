@@ -1,8 +1,7 @@
 //! The request side: what Claude Code sends.
 
-use std::fmt;
+use std::borrow::Cow;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -37,11 +36,16 @@ pub struct MessagesRequest {
     pub metadata: Option<Value>,
 }
 
+use super::block::{Block, TextOrBlocks, from_text_or_blocks};
+use crate::proxy::translate::text::Text;
+
+from_text_or_blocks!(System, Content);
+
 /// `system`: a string or an array of text blocks.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged, from = "TextOrBlocks")]
 pub enum System {
-    Text(String),
+    Text(Text),
     Blocks(Vec<Block>),
 }
 
@@ -67,139 +71,23 @@ pub struct Message {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged, from = "TextOrBlocks")]
 pub enum Content {
-    Text(String),
+    Text(Text),
     Blocks(Vec<Block>),
 }
 
 impl Content {
-    /// The content as blocks (a string becomes one text block).
-    pub fn blocks(&self) -> Vec<Block> {
+    /// The content as blocks (a string becomes one text block); blocks
+    /// are borrowed, not copied.
+    pub fn blocks(&self) -> Cow<'_, [Block]> {
         match self {
-            Content::Text(t) => vec![Block::Text {
+            Content::Text(t) => Cow::Owned(vec![Block::Text {
                 text: t.clone(),
                 cache_control: None,
-            }],
-            Content::Blocks(b) => b.clone(),
+            }]),
+            Content::Blocks(b) => Cow::Borrowed(b),
         }
     }
 }
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Block {
-    Text {
-        text: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        cache_control: Option<Value>,
-    },
-    Image {
-        source: Source,
-    },
-    Document {
-        source: Source,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        title: Option<String>,
-    },
-    ToolUse {
-        id: String,
-        name: String,
-        #[serde(default)]
-        input: Value,
-    },
-    ToolResult {
-        tool_use_id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        content: Option<ToolResultContent>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        is_error: Option<bool>,
-    },
-    Thinking {
-        thinking: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        signature: Option<String>,
-    },
-    RedactedThinking {
-        data: String,
-    },
-    /// What ToolSearch returns: a reference to a deferred tool.
-    ToolReference {
-        tool_name: String,
-    },
-    /// Server tools, search results, anything newer than this code.
-    #[serde(other)]
-    Unknown,
-}
-
-/// Image or document source.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Source {
-    Base64 {
-        media_type: String,
-        data: String,
-    },
-    Url {
-        url: String,
-    },
-    Text {
-        media_type: Option<String>,
-        data: String,
-    },
-    #[serde(other)]
-    Unknown,
-}
-
-/// `tool_result.content`: a string or an array of blocks.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(untagged, from = "TextOrBlocks")]
-pub enum ToolResultContent {
-    Text(String),
-    Blocks(Vec<Block>),
-}
-
-/// What `system`, `content` and `tool_result.content` parse through: the
-/// JSON type decides, so nothing is parsed twice.
-pub enum TextOrBlocks {
-    Text(String),
-    Blocks(Vec<Block>),
-}
-
-impl<'de> Deserialize<'de> for TextOrBlocks {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = TextOrBlocks;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or an array of content blocks")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<TextOrBlocks, E> {
-                Ok(TextOrBlocks::Text(s.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<TextOrBlocks, E> {
-                Ok(TextOrBlocks::Text(s))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TextOrBlocks, A::Error> {
-                let d = de::value::SeqAccessDeserializer::new(seq);
-                Vec::<Block>::deserialize(d).map(TextOrBlocks::Blocks)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-macro_rules! from_text_or_blocks {
-    ($($t:ident),*) => {$(
-        impl From<TextOrBlocks> for $t {
-            fn from(v: TextOrBlocks) -> $t {
-                match v {
-                    TextOrBlocks::Text(s) => $t::Text(s),
-                    TextOrBlocks::Blocks(b) => $t::Blocks(b),
-                }
-            }
-        }
-    )*};
-}
-from_text_or_blocks!(System, Content, ToolResultContent);
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct Tool {
@@ -262,6 +150,7 @@ pub struct OutputConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::translate::anthropic::block::ToolResultContent;
 
     fn parse(body: Value) -> Result<MessagesRequest, String> {
         serde_json::from_value(body).map_err(|e| e.to_string())

@@ -16,6 +16,7 @@ use crate::proxy::translate::notes::Notes;
 use crate::proxy::translate::openai::{
     ChatContent, ChatMessage, FunctionCall, ImageUrl, Part, ToolCall,
 };
+use crate::proxy::translate::text::{Text, TextBuf};
 use crate::proxy::translate::tool_ids::upstream_tool_id;
 
 /// Gemini accepts this in place of a thought signature; the real one is not
@@ -27,7 +28,7 @@ const SKIP_THOUGHT_SIGNATURE: &str = "skip_thought_signature_validator";
 pub(super) struct Conv<'a> {
     q: &'a Quirks,
     notes: &'a mut Notes,
-    system: Vec<String>,
+    system: Vec<Text>,
     out: Vec<ChatMessage>,
     /// Upstream ids of the last assistant's calls not yet answered.
     open: Vec<String>,
@@ -68,7 +69,7 @@ impl<'a> Conv<'a> {
         self.close_open();
         self.system.retain(|s| !s.is_empty());
         if !self.system.is_empty() {
-            let text = self.system.join("\n\n");
+            let text = Text::join(&self.system, "\n\n");
             self.out
                 .insert(0, message("system", ChatContent::Text(text)));
         }
@@ -86,7 +87,7 @@ impl<'a> Conv<'a> {
         }
     }
 
-    fn tool_message(&mut self, id: String, text: String) {
+    fn tool_message(&mut self, id: String, text: Text) {
         let mut m = message("tool", ChatContent::Text(text));
         m.tool_call_id = Some(id);
         self.out.push(m);
@@ -99,7 +100,7 @@ impl<'a> Conv<'a> {
                 .add("added an error result for a tool call that had none");
             self.tool_message(
                 id,
-                "Error: no result was recorded for this tool call.".into(),
+                Text::new("Error: no result was recorded for this tool call."),
             );
         }
     }
@@ -112,7 +113,7 @@ impl<'a> Conv<'a> {
         let mut parts: Vec<Part> = Vec::new();
         let mut own: Vec<Part> = Vec::new();
         let mut answered = 0;
-        for b in &blocks {
+        for b in blocks.iter() {
             let Block::ToolResult {
                 tool_use_id,
                 content,
@@ -125,7 +126,7 @@ impl<'a> Conv<'a> {
             let (mut text, images) = self.tool_result(content.as_ref());
             if *is_error == Some(true) {
                 // Tool messages have no error flag; the model must still know.
-                text = format!("Error: {text}");
+                text = prefixed("Error: ", &text);
             }
             let Some(at) = self.open.iter().position(|o| *o == id) else {
                 // No matching call just before: a `tool` message would be
@@ -133,7 +134,7 @@ impl<'a> Conv<'a> {
                 self.notes
                     .add("sent a tool result without a matching tool call as user text");
                 own.push(Part::Text {
-                    text: format!("[Result of tool call {id}]\n{text}"),
+                    text: prefixed(&format!("[Result of tool call {id}]\n"), &text),
                 });
                 own.extend(images);
                 continue;
@@ -143,13 +144,14 @@ impl<'a> Conv<'a> {
                 let n = images.len();
                 let notice =
                     format!("[{n} image(s) from this result follow in the next user message.]");
-                text = if text.is_empty() {
-                    notice
-                } else {
-                    format!("{text}\n\n{notice}")
-                };
+                let mut b = TextBuf::new();
+                if !text.is_empty() {
+                    b.push_text(&text).push_str("\n\n");
+                }
+                b.push_str(&notice);
+                text = b.finish();
                 parts.push(Part::Text {
-                    text: format!("Image output of tool call {id}:"),
+                    text: Text::new(&format!("Image output of tool call {id}:")),
                 });
                 parts.extend(images);
             }
@@ -178,7 +180,7 @@ impl<'a> Conv<'a> {
             Block::Image { source } => self.image(source),
             Block::Document { source, title } => Some(self.document(source, title.as_deref())),
             Block::ToolReference { tool_name } => Some(Part::Text {
-                text: format!("Tool {tool_name} loaded"),
+                text: Text::new(&format!("Tool {tool_name} loaded")),
             }),
             Block::ToolResult { .. } => None,
             Block::ToolUse { .. } | Block::Thinking { .. } | Block::RedactedThinking { .. } => {
@@ -196,9 +198,9 @@ impl<'a> Conv<'a> {
 
     /// Text and images of a tool result. Images come back separately to be
     /// sent as image parts, never stringified into the text.
-    fn tool_result(&mut self, content: Option<&ToolResultContent>) -> (String, Vec<Part>) {
+    fn tool_result(&mut self, content: Option<&ToolResultContent>) -> (Text, Vec<Part>) {
         let blocks = match content {
-            None => return (String::new(), Vec::new()),
+            None => return (Text::default(), Vec::new()),
             Some(ToolResultContent::Text(t)) => return (t.clone(), Vec::new()),
             Some(ToolResultContent::Blocks(b)) => b,
         };
@@ -210,7 +212,7 @@ impl<'a> Conv<'a> {
                 None => {}
             }
         }
-        (texts.join("\n\n"), images)
+        (Text::join(&texts, "\n\n"), images)
     }
 
     fn image(&mut self, source: &Source) -> Option<Part> {
@@ -218,7 +220,9 @@ impl<'a> Conv<'a> {
             self.notes
                 .add("replaced an image with a notice: the upstream accepts no images");
             let text = "[An image was attached here, but this provider cannot receive images.]";
-            return Some(Part::Text { text: text.into() });
+            return Some(Part::Text {
+                text: Text::new(text),
+            });
         }
         let url = match source {
             Source::Base64 { media_type, data } => format!("data:{media_type};base64,{data}"),
@@ -251,7 +255,9 @@ impl<'a> Conv<'a> {
                 format!("[A {what} was attached here, but it cannot be sent to this provider.]")
             }
         };
-        Part::Text { text }
+        Part::Text {
+            text: Text::new(&text),
+        }
     }
 
     fn assistant(&mut self, blocks: &[Block]) {
@@ -259,7 +265,7 @@ impl<'a> Conv<'a> {
         let (mut texts, mut thinking, mut calls) = (Vec::new(), Vec::new(), Vec::new());
         for b in blocks {
             match b {
-                Block::Text { text, .. } if !text.is_empty() => texts.push(text.clone()),
+                Block::Text { text, .. } if !text.is_empty() => texts.push(text),
                 Block::ToolUse { id, name, input } => calls.push(ToolCall {
                     id: upstream_tool_id(id, self.q.tool_call_id),
                     kind: "function".into(),
@@ -272,7 +278,7 @@ impl<'a> Conv<'a> {
                 Block::Thinking {
                     thinking: t,
                     signature,
-                } => thinking.push((t.as_str(), signature.as_deref())),
+                } => thinking.push((t, signature.as_deref())),
                 // Redacted thinking is encrypted for Anthropic only.
                 Block::Text { .. } | Block::RedactedThinking { .. } => {}
                 _ => self
@@ -280,15 +286,19 @@ impl<'a> Conv<'a> {
                     .add("dropped a non-text block from an assistant message"),
             }
         }
-        let mut text = texts.join("\n\n");
+        let mut text = Text::join(texts, "\n\n");
         let mut echo = Echo::default();
         if self.q.reasoning_echo {
             let t = joined_thinking(&thinking);
             if self.q.think_tags {
                 // Providers that emit <think> inline (MiniMax) want it back inline.
                 if !t.is_empty() {
-                    let sep = if text.is_empty() { "" } else { "\n\n" };
-                    text = format!("<think>\n{t}\n</think>{sep}{text}");
+                    let mut b = TextBuf::new();
+                    b.push_str("<think>\n").push_text(&t).push_str("\n</think>");
+                    if !text.is_empty() {
+                        b.push_str("\n\n").push_text(&text);
+                    }
+                    text = b.finish();
                 }
             } else {
                 echo = reasoning_echo(self.q.reasoning_field, t, &thinking);
@@ -320,22 +330,27 @@ impl<'a> Conv<'a> {
 /// The reasoning of an assistant turn, in the field its provider reads.
 #[derive(Default)]
 struct Echo {
-    content: Option<String>,
-    reasoning: Option<String>,
+    content: Option<Text>,
+    reasoning: Option<Text>,
     details: Option<Vec<Value>>,
 }
 
 /// The text of the turn's thinking blocks (empty ones skipped).
-fn joined_thinking(blocks: &[(&str, Option<&str>)]) -> String {
-    let texts: Vec<&str> = blocks
-        .iter()
-        .map(|(t, _)| *t)
-        .filter(|t| !t.is_empty())
-        .collect();
-    texts.join("\n\n")
+fn joined_thinking(blocks: &[(&Text, Option<&str>)]) -> Text {
+    Text::join(
+        blocks.iter().map(|(t, _)| *t).filter(|t| !t.is_empty()),
+        "\n\n",
+    )
 }
 
-fn reasoning_echo(field: ReasoningField, text: String, blocks: &[(&str, Option<&str>)]) -> Echo {
+/// `text` after a plain prefix.
+fn prefixed(prefix: &str, text: &Text) -> Text {
+    let mut b = TextBuf::new();
+    b.push_str(prefix).push_text(text);
+    b.finish()
+}
+
+fn reasoning_echo(field: ReasoningField, text: Text, blocks: &[(&Text, Option<&str>)]) -> Echo {
     match field {
         // Sent even when empty: DeepSeek and Kimi reject a missing one.
         ReasoningField::ReasoningContent => Echo {
@@ -355,7 +370,7 @@ fn reasoning_echo(field: ReasoningField, text: String, blocks: &[(&str, Option<&
                     Some(parts) => details.extend(parts),
                     None if !t.is_empty() => details.push(json!({
                         "type": "reasoning.text",
-                        "text": t,
+                        "text": t.decode(),
                         "index": details.len(),
                     })),
                     None => {}
@@ -380,18 +395,23 @@ fn message(role: &str, content: ChatContent) -> ChatMessage {
 /// Text-only content as one string: many OpenAI-compatible servers accept
 /// nothing else for user messages.
 fn user_content(parts: Vec<Part>) -> ChatContent {
-    let texts: Option<Vec<&str>> = parts
+    let texts: Option<Vec<&Text>> = parts
         .iter()
         .map(|p| {
             if let Part::Text { text } = p {
-                Some(text.as_str())
+                Some(text)
             } else {
                 None
             }
         })
         .collect();
     match texts {
-        Some(t) => ChatContent::Text(t.join("\n\n")),
+        // One text moves as it is; several are joined.
+        Some(t) if t.len() == 1 => match parts.into_iter().next() {
+            Some(Part::Text { text }) => ChatContent::Text(text),
+            _ => ChatContent::Text(Text::default()),
+        },
+        Some(t) => ChatContent::Text(Text::join(t, "\n\n")),
         None => ChatContent::Parts(parts),
     }
 }

@@ -17,16 +17,22 @@
 //!   a later delta cannot repair it and would break the grammar.
 
 mod parse;
+mod reasoning;
 mod tools;
 
 use self::parse::{api_error, parse_chunk};
-use self::tools::{ToolCall, ToolState};
+use self::reasoning::{merge_details, reasoning_text};
+use self::tools::{Fragment, ToolCalls};
 use super::anthropic::{
     Delta, ErrorBody, Event, MessageDeltaBody, MessageResponse, OutBlock, StopReason, Usage,
 };
-use super::common::{details_text, estimate_tokens, signature_with_details, stop_reason, usage};
-use super::openai::{ChatChunk, ChatUsage, ChunkDelta};
+use super::common::{
+    estimate_tokens, fallback_tool_id, signature_with_details, stop_reason, usage,
+};
+use super::openai::{ChatChunk, ChatUsage, ChunkDelta, ToolCallDelta};
 use super::think::{Piece, ThinkSplitter};
+use super::tool_ids::to_client;
+use super::tool_names::original;
 use crate::config::Quirks;
 use crate::config::quirks::ReasoningField;
 
@@ -73,9 +79,7 @@ pub struct StreamTranslator {
     phase: Phase,
     open: Open,
     next_block: usize,
-    tools: Vec<ToolCall>,
-    /// Tool blocks started so far (numbers fallback ids).
-    tools_started: usize,
+    tools: ToolCalls,
     splitter: ThinkSplitter,
     /// Whitespace-only thinking or text not yet worth a block.
     held_blank: Option<Piece>,
@@ -94,8 +98,7 @@ impl StreamTranslator {
             phase: Phase::Idle,
             open: Open::Nothing,
             next_block: 0,
-            tools: Vec::new(),
-            tools_started: 0,
+            tools: ToolCalls::default(),
             splitter: ThinkSplitter::new(),
             held_blank: None,
             upstream_usage: None,
@@ -164,6 +167,11 @@ impl StreamTranslator {
             _ => out.push(self.error(error)),
         }
         out
+    }
+
+    /// Whether any content (thinking, text, tool input) has been emitted.
+    pub fn content_started(&self) -> bool {
+        self.out_bytes > 0
     }
 
     pub fn is_done(&self) -> bool {
@@ -287,13 +295,19 @@ impl StreamTranslator {
 
     /// Closes the open block and starts a new one; returns its index.
     fn open_block(&mut self, out: &mut Vec<Event>, content_block: OutBlock) -> usize {
-        self.close_open(out);
-        let index = self.next_block;
-        self.next_block += 1;
+        let index = self.next_index(out);
         out.push(Event::ContentBlockStart {
             index,
             content_block,
         });
+        index
+    }
+
+    /// Closes the open block and takes the next block index.
+    fn next_index(&mut self, out: &mut Vec<Event>) -> usize {
+        self.close_open(out);
+        let index = self.next_block;
+        self.next_block += 1;
         index
     }
 
@@ -309,15 +323,13 @@ impl StreamTranslator {
             }
             Open::Text(index) => out.push(Event::ContentBlockStop { index }),
             Open::Tool(slot) => {
-                let call = &mut self.tools[slot];
-                if let ToolState::Open(index) = call.state {
+                if let Some((index, fed)) = self.tools.close(slot) {
                     // Arguments-free calls still get parseable input.
-                    if !call.json.fed {
+                    if !fed {
                         out.push(json_delta(index, "{}"));
                     }
                     out.push(Event::ContentBlockStop { index });
                 }
-                call.state = ToolState::Closed;
             }
         }
     }
@@ -326,7 +338,7 @@ impl StreamTranslator {
     fn close(&mut self, out: &mut Vec<Event>) {
         let held = self.splitter.finish();
         self.pieces(held, out);
-        while let Some(next) = self.next_pending() {
+        while let Some(next) = self.tools.next_pending() {
             self.start_tool(next, out);
         }
         // Calls that never got a name are dropped: an empty name would make
@@ -338,7 +350,7 @@ impl StreamTranslator {
             self.open_block(out, empty_text());
             out.push(Event::ContentBlockStop { index: 0 });
         }
-        let saw_tools = self.tools_started > 0;
+        let saw_tools = self.tools.started() > 0;
         let reason = match &self.phase {
             Phase::Finishing(r) => Some(r.as_str()),
             _ => None,
@@ -359,56 +371,53 @@ impl StreamTranslator {
     }
 }
 
-/// This chunk's reasoning text: from the field the provider is known to
-/// use, else whichever other field has some (gateways that fill several
-/// with the same text must not have it twice).
-fn reasoning_text(d: &ChunkDelta, field: ReasoningField) -> String {
-    let details = || Some(details_text(&d.reasoning_details));
-    let content = || d.reasoning_content.clone();
-    let reasoning = || d.reasoning.clone();
-    let order: [&dyn Fn() -> Option<String>; 3] = match field {
-        ReasoningField::ReasoningContent => [&content, &reasoning, &details],
-        ReasoningField::Reasoning => [&reasoning, &content, &details],
-        ReasoningField::ReasoningDetails => [&details, &reasoning, &content],
-    };
-    order
-        .iter()
-        .filter_map(|get| get())
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
-}
-
-/// Streamed `reasoning_details` arrive as fragments of numbered parts:
-/// a fragment continuing the last part (same index and type) extends its
-/// strings; anything else starts a new part.
-fn merge_details(into: &mut Vec<Value>, fragments: &[Value]) {
-    for frag in fragments {
-        let Some(obj) = frag.as_object() else {
-            continue;
-        };
-        let same = |last: &Value| {
-            last.get("index") == obj.get("index") && last.get("type") == obj.get("type")
-        };
-        match into
-            .last_mut()
-            .filter(|l| same(l))
-            .and_then(Value::as_object_mut)
-        {
-            Some(last) => {
-                for (k, v) in obj {
-                    match (last.get_mut(k), v) {
-                        (Some(Value::String(have)), Value::String(more))
-                            if matches!(k.as_str(), "text" | "summary" | "data") =>
-                        {
-                            have.push_str(more);
-                        }
-                        _ => {
-                            last.insert(k.clone(), v.clone());
-                        }
-                    }
-                }
+impl StreamTranslator {
+    fn tool_fragment(&mut self, t: &ToolCallDelta, out: &mut Vec<Event>) {
+        match self.tools.fragment(t) {
+            Fragment::Args { index, args } => {
+                self.out_bytes += args.len();
+                out.push(json_delta(index, args));
             }
-            None => into.push(frag.clone()),
+            Fragment::Held { bytes } => self.out_bytes += bytes,
+            Fragment::Nothing => {}
+        }
+    }
+
+    /// Start waiting calls once nothing blocks them: no tool is open, or the
+    /// open tool's JSON is complete (so no more fragments belong to it).
+    fn advance_tools(&mut self, out: &mut Vec<Event>) {
+        while let Some(next) = self.tools.next_pending() {
+            if let Open::Tool(open) = self.open
+                && self.tools.blocks(open, next)
+            {
+                return;
+            }
+            self.start_tool(next, out);
+        }
+    }
+
+    fn start_tool(&mut self, slot: usize, out: &mut Vec<Event>) {
+        let ordinal = self.tools.started();
+        let index = self.next_index(out);
+        let call = self.tools.start(slot, index);
+        let id = call.upstream_id.as_deref().map_or_else(
+            || fallback_tool_id(&self.cfg.message_id, ordinal),
+            |id| to_client(id).into_owned(),
+        );
+        out.push(Event::ContentBlockStart {
+            index,
+            content_block: OutBlock::ToolUse {
+                id,
+                name: original(&call.name, &self.cfg.renamed_tools).to_string(),
+                input: Value::Object(serde_json::Map::new()),
+            },
+        });
+        self.open = Open::Tool(slot);
+        self.held_blank = None;
+        // The real API opens every tool's input with an empty fragment.
+        out.push(json_delta(index, ""));
+        if !call.pending.is_empty() {
+            out.push(json_delta(index, &call.pending));
         }
     }
 }

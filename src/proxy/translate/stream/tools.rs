@@ -1,74 +1,99 @@
 //! Tool-call tracking for the streaming translator: matching fragments to
 //! calls, holding calls back until they can start, and knowing when a call's
-//! arguments are complete.
+//! arguments are complete. It decides; the translator emits the events.
 //!
 //! Pure: no I/O, no clock, no randomness.
 
-use serde_json::Value;
-
-use crate::proxy::translate::anthropic::{Event, OutBlock};
-use crate::proxy::translate::common::fallback_tool_id;
 use crate::proxy::translate::openai::ToolCallDelta;
-
-use super::{Open, StreamTranslator, json_delta};
 
 /// Arguments buffered for a waiting tool call before it is started anyway.
 const MAX_PENDING_ARGS: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(super) enum ToolState {
+enum State {
     /// Waiting for a name or for the open call to finish; args buffered.
     #[default]
     Pending,
+    /// Started as this content block.
     Open(usize),
     Closed,
 }
 
 #[derive(Debug, Default)]
-pub(super) struct ToolCall {
+struct Call {
     key: Option<u64>,
     upstream_id: Option<String>,
     name: String,
     /// Buffered arguments while pending.
     pending: String,
-    pub(super) json: JsonProgress,
-    pub(super) state: ToolState,
+    json: JsonProgress,
+    state: State,
 }
 
-impl StreamTranslator {
+/// What a fragment means for the output.
+pub(super) enum Fragment<'a> {
+    /// Arguments for a call already started as block `index`: emit them.
+    Args { index: usize, args: &'a str },
+    /// Kept for a call that has not started (`bytes` of arguments).
+    Held { bytes: usize },
+    /// Nothing to emit now.
+    Nothing,
+}
+
+/// A call about to start: what its block needs.
+pub(super) struct Starting {
+    pub upstream_id: Option<String>,
+    pub name: String,
+    /// Arguments that arrived while it waited.
+    pub pending: String,
+}
+
+/// Every tool call of one streamed message, by position.
+#[derive(Debug, Default)]
+pub(super) struct ToolCalls {
+    calls: Vec<Call>,
+    /// Calls started so far (numbers fallback ids).
+    started: usize,
+}
+
+impl ToolCalls {
+    pub(super) fn started(&self) -> usize {
+        self.started
+    }
+
     /// Which call a fragment continues: by id, else by index, else the most
     /// recent call (providers that send neither after the first fragment).
-    fn find_tool(&self, index: Option<u64>, id: Option<&str>) -> Option<usize> {
-        let tools = &self.tools;
+    fn find(&self, index: Option<u64>, id: Option<&str>) -> Option<usize> {
+        let calls = &self.calls;
         let by_id = |id| {
-            tools
+            calls
                 .iter()
                 .rposition(|t| t.upstream_id.as_deref() == Some(id))
         };
-        let by_key = |i| tools.iter().rposition(|t| t.key == Some(i));
-        let idless = |p: &usize| tools[*p].upstream_id.is_none();
+        let by_key = |i| calls.iter().rposition(|t| t.key == Some(i));
+        let idless = |p: &usize| calls[*p].upstream_id.is_none();
         match (id, index) {
             // An id arriving after id-less fragments of its index joins them.
             (Some(id), i) => by_id(id).or_else(|| i.and_then(by_key).filter(idless)),
             (None, Some(i)) => by_key(i),
-            (None, None) => self.tools.len().checked_sub(1),
+            (None, None) => self.calls.len().checked_sub(1),
         }
     }
 
-    pub(super) fn tool_fragment(&mut self, t: &ToolCallDelta, out: &mut Vec<Event>) {
+    /// Take in one streamed fragment.
+    pub(super) fn fragment<'a>(&mut self, t: &'a ToolCallDelta) -> Fragment<'a> {
         let id = t.id.as_deref().filter(|s| !s.is_empty());
-        let slot = match self.find_tool(t.index, id) {
+        let slot = match self.find(t.index, id) {
             Some(slot) => slot,
             None => {
-                let key = t.index;
-                self.tools.push(ToolCall {
-                    key,
-                    ..ToolCall::default()
+                self.calls.push(Call {
+                    key: t.index,
+                    ..Call::default()
                 });
-                self.tools.len() - 1
+                self.calls.len() - 1
             }
         };
-        let call = &mut self.tools[slot];
+        let call = &mut self.calls[slot];
         if call.upstream_id.is_none() {
             call.upstream_id = id.map(str::to_string);
         }
@@ -82,75 +107,69 @@ impl StreamTranslator {
         }
         let args = t.function.arguments.as_deref().unwrap_or("");
         if args.is_empty() {
-            return;
+            return Fragment::Nothing;
         }
         match call.state {
-            ToolState::Pending => {
+            State::Pending => {
                 call.pending.push_str(args);
-                self.out_bytes += args.len();
+                Fragment::Held { bytes: args.len() }
             }
-            ToolState::Open(index) => {
+            State::Open(index) => {
                 call.json.feed(args);
-                self.out_bytes += args.len();
-                out.push(json_delta(index, args));
+                Fragment::Args { index, args }
             }
-            ToolState::Closed => {}
+            // Claude Code may already be running a stopped tool: a late
+            // fragment cannot repair it and would break the event grammar.
+            State::Closed => Fragment::Nothing,
         }
     }
 
-    /// Start waiting calls once nothing blocks them: no tool is open, or the
-    /// open tool's JSON is complete (so no more fragments belong to it).
-    pub(super) fn advance_tools(&mut self, out: &mut Vec<Event>) {
-        while let Some(next) = self.next_pending() {
-            if let Open::Tool(open) = self.open
-                && !self.tools[open].json.complete()
-                && self.tools[next].pending.len() <= MAX_PENDING_ARGS
-            {
-                return;
-            }
-            self.start_tool(next, out);
-        }
-    }
-
+    /// The first call waiting that has a name (a call without one cannot
+    /// start: an empty name would make the next request fail upstream).
     pub(super) fn next_pending(&self) -> Option<usize> {
-        let waiting = |t: &ToolCall| t.state == ToolState::Pending && !t.name.is_empty();
-        self.tools.iter().position(waiting)
+        let waiting = |t: &Call| t.state == State::Pending && !t.name.is_empty();
+        self.calls.iter().position(waiting)
     }
 
-    pub(super) fn start_tool(&mut self, slot: usize, out: &mut Vec<Event>) {
-        let ordinal = self.tools_started;
-        self.tools_started += 1;
-        let call = &self.tools[slot];
-        let fallback = || fallback_tool_id(&self.cfg.message_id, ordinal);
-        let id = call.upstream_id.as_deref().map_or_else(fallback, |id| {
-            crate::proxy::translate::tool_ids::to_client(id).into_owned()
-        });
-        let block = OutBlock::ToolUse {
-            id,
-            name: super::super::tool_names::original(&call.name, &self.cfg.renamed_tools)
-                .to_string(),
-            input: Value::Object(serde_json::Map::new()),
-        };
-        let index = self.open_block(out, block);
-        self.open = Open::Tool(slot);
-        self.held_blank = None;
-        let call = &mut self.tools[slot];
-        call.state = ToolState::Open(index);
-        // The real API opens every tool's input with an empty fragment.
-        out.push(json_delta(index, ""));
+    /// Whether the open call `open` keeps `next` waiting: its JSON is not
+    /// complete yet (more fragments may belong to it), unless `next` has
+    /// buffered too much to wait longer.
+    pub(super) fn blocks(&self, open: usize, next: usize) -> bool {
+        !self.calls[open].json.complete() && self.calls[next].pending.len() <= MAX_PENDING_ARGS
+    }
+
+    /// Start call `slot` as content block `index`.
+    pub(super) fn start(&mut self, slot: usize, index: usize) -> Starting {
+        self.started += 1;
+        let call = &mut self.calls[slot];
+        call.state = State::Open(index);
         let pending = std::mem::take(&mut call.pending);
-        if !pending.is_empty() {
-            call.json.feed(&pending);
-            out.push(json_delta(index, &pending));
+        call.json.feed(&pending);
+        Starting {
+            upstream_id: call.upstream_id.clone(),
+            name: call.name.clone(),
+            pending,
         }
+    }
+
+    /// Close call `slot`; returns its block and whether it got any
+    /// arguments, when it was open.
+    pub(super) fn close(&mut self, slot: usize) -> Option<(usize, bool)> {
+        let call = &mut self.calls[slot];
+        let open = match call.state {
+            State::Open(index) => Some((index, call.json.fed)),
+            _ => None,
+        };
+        call.state = State::Closed;
+        open
     }
 }
 
 /// Tracks whether streamed arguments form a complete JSON object, without
 /// keeping them: depth of brackets outside strings.
 #[derive(Debug, Default)]
-pub(super) struct JsonProgress {
-    pub(super) fed: bool,
+struct JsonProgress {
+    fed: bool,
     started: bool,
     depth: u32,
     in_string: bool,

@@ -1,0 +1,262 @@
+//! Response bodies that stream: the Anthropic passthrough (bytes forwarded
+//! as they come, usage read on the side) and the OpenAI translation. Both
+//! send `ping` events while the upstream is silent, end with an `error`
+//! event when the upstream fails or goes quiet for too long, and stop
+//! reading the upstream as soon as the client goes away (dropping the body
+//! drops the upstream response).
+
+mod wait;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use http::Response;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+
+use super::body::{Body, full, sse_response};
+use super::error::ProxyError;
+use super::finish::Finisher;
+use super::translate::anthropic::Event;
+use super::translate::passthrough::UsageSniffer;
+use super::translate::sse::{SseDecoder, encode, encode_into};
+use super::translate::stream::{StreamConfig, StreamTranslator};
+use super::upstream::reply::Reply;
+use crate::t;
+use wait::{Step, Waiter};
+
+/// Encode events into `out`; returns the message of an `error` event among
+/// them, for the request's log line.
+fn encode_all(events: &[Event], out: &mut BytesMut) -> Option<String> {
+    let mut error = None;
+    for e in events {
+        encode_into(e, out);
+        if let Event::Error { error: body } = e {
+            error = Some(body.message.clone());
+        }
+    }
+    error
+}
+
+/// Turns what the upstream does into bytes for the client.
+trait Relay {
+    /// Write `step`'s output into `out`; false once the stream has ended.
+    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool;
+    /// Whether content (thinking, text, tool input) has gone out yet.
+    fn content_started(&self) -> bool;
+}
+
+/// Writes held back to share one: chunks that arrive within this long of
+/// the last write go out together. Far below what anyone sees (Claude Code
+/// draws a frame every 16 ms) and below a fast model's token gap, so at
+/// real token rates every chunk is written the moment it arrives; a burst
+/// (tool arguments from a fast provider, a backlog after a stall) costs one
+/// write instead of hundreds. Under load, writing every chunk on its own
+/// was most of the proxy's CPU time.
+const COALESCE: Duration = Duration::from_millis(1);
+
+/// When the last write went out.
+#[derive(Default)]
+struct Pace {
+    last_write: Option<Instant>,
+}
+
+impl Pace {
+    /// Until when output may wait for more, if at all.
+    fn hold_until(&self) -> Option<Instant> {
+        let deadline = self.last_write? + COALESCE;
+        (Instant::now() < deadline).then_some(deadline)
+    }
+}
+
+/// The next frame for the client: a step's output, with whatever else has
+/// already arrived, and (while writes are frequent) what arrives within the
+/// coalescing window. `None` once the stream has ended with nothing left.
+async fn next_frame(waiter: &mut Waiter, relay: &mut impl Relay, pace: &mut Pace) -> Option<Bytes> {
+    let mut out = BytesMut::new();
+    let mut open = true;
+    while out.is_empty() && open {
+        // Nothing is held until the first content has gone out: time to
+        // first token is the one gap a person notices.
+        let may_hold = relay.content_started();
+        let step = waiter.next().await;
+        let data = matches!(step, Step::Data(_));
+        open = relay.step(step, &mut out);
+        if !(open && data) {
+            continue;
+        }
+        // The one yield lets the upstream connection hand over what it has
+        // already buffered.
+        tokio::task::yield_now().await;
+        while open && let Some(step) = waiter.ready() {
+            open = relay.step(step, &mut out);
+        }
+        if let Some(deadline) = pace.hold_until().filter(|_| may_hold) {
+            while open && let Some(step) = waiter.next_until(deadline).await {
+                open = relay.step(step, &mut out);
+            }
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    pace.last_write = Some(Instant::now());
+    Some(out.freeze())
+}
+
+struct Translated {
+    decoder: SseDecoder,
+    tr: StreamTranslator,
+    fin: Option<Finisher>,
+    /// The first `error` event's message, for the log line.
+    error: Option<String>,
+}
+
+impl Relay for Translated {
+    fn content_started(&self) -> bool {
+        self.tr.content_started()
+    }
+
+    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+        let events = match step {
+            Step::Data(b) => {
+                let (tr, error) = (&mut self.tr, &mut self.error);
+                self.decoder.feed(&b, |_, data| {
+                    let e = encode_all(&tr.push_data(data), out);
+                    *error = error.take().or(e);
+                });
+                if self.decoder.overflowed() {
+                    let e = ProxyError::BadUpstream(t!("proxy.event_too_large"));
+                    self.tr.fail(e.body())
+                } else {
+                    Vec::new()
+                }
+            }
+            Step::Failed(e) | Step::Idle(e) => self.tr.fail(e.body()),
+            Step::Ended => {
+                let (tr, error) = (&mut self.tr, &mut self.error);
+                self.decoder.end(|_, data| {
+                    let e = encode_all(&tr.push_data(data), out);
+                    *error = error.take().or(e);
+                });
+                self.tr.finish()
+            }
+            Step::Ping => vec![Event::Ping],
+        };
+        let error = encode_all(&events, out);
+        self.error = self.error.take().or(error);
+        if self.tr.is_done()
+            && let Some(mut f) = self.fin.take()
+        {
+            f.done(200, Some(&self.tr.usage()), self.error.as_deref());
+        }
+        !self.tr.is_done()
+    }
+}
+
+/// OpenAI SSE in, Anthropic SSE out.
+pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher) -> Response<Body> {
+    let waiter = Waiter::new(resp.into_stream(), idle);
+    let mut st = Translated {
+        decoder: SseDecoder::new(),
+        tr: StreamTranslator::new(cfg),
+        fin: Some(fin),
+        error: None,
+    };
+    let mut first = BytesMut::new();
+    encode_all(&st.tr.start(), &mut first);
+    let head = futures_util::stream::iter([Ok::<_, Infallible>(Frame::data(first.freeze()))]);
+    let rest = futures_util::stream::unfold(
+        (waiter, st, Pace::default()),
+        |(mut waiter, mut st, mut pace)| async move {
+            if st.tr.is_done() {
+                return None;
+            }
+            let frame = next_frame(&mut waiter, &mut st, &mut pace).await?;
+            Some((Ok::<_, Infallible>(Frame::data(frame)), (waiter, st, pace)))
+        },
+    );
+    sse_response(StreamBody::new(head.chain(rest)).boxed_unsync())
+}
+
+struct Passthrough {
+    sniffer: UsageSniffer,
+    /// The bytes forwarded so far end at an event boundary, so a ping or an
+    /// error event can be inserted without corrupting the stream.
+    at_boundary: bool,
+    done: bool,
+    fin: Option<Finisher>,
+}
+
+impl Relay for Passthrough {
+    fn content_started(&self) -> bool {
+        self.sniffer.content_started
+    }
+
+    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+        let failure = match step {
+            Step::Data(b) => {
+                self.sniffer.push(&b);
+                self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
+                out.extend_from_slice(&b);
+                return true;
+            }
+            Step::Ping => {
+                if self.at_boundary {
+                    out.extend_from_slice(&encode(&Event::Ping));
+                }
+                return true;
+            }
+            Step::Idle(e) | Step::Failed(e) => Some(e),
+            Step::Ended if self.sniffer.stopped || self.sniffer.errored => None,
+            // Ended without message_stop: a cut stream must not look like a
+            // finished answer.
+            Step::Ended => Some(ProxyError::BadUpstream(t!("proxy.stream_cut"))),
+        };
+        self.done = true;
+        let error = failure.map(|e| {
+            if !self.at_boundary {
+                out.extend_from_slice(b"\n\n");
+            }
+            out.extend_from_slice(&encode(&Event::Error { error: e.body() }));
+            e.to_string()
+        });
+        if let Some(mut f) = self.fin.take() {
+            f.done(200, Some(&self.sniffer.usage), error.as_deref());
+        }
+        false
+    }
+}
+
+/// Anthropic SSE forwarded as is.
+pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body> {
+    let waiter = Waiter::new(resp.into_stream(), idle);
+    let st = Passthrough {
+        sniffer: UsageSniffer::default(),
+        at_boundary: true,
+        done: false,
+        fin: Some(fin),
+    };
+    let stream = futures_util::stream::unfold(
+        (waiter, st, Pace::default()),
+        |(mut waiter, mut st, mut pace)| async move {
+            if st.done {
+                return None;
+            }
+            let frame = next_frame(&mut waiter, &mut st, &mut pace).await?;
+            Some((Ok::<_, Infallible>(Frame::data(frame)), (waiter, st, pace)))
+        },
+    );
+    sse_response(StreamBody::new(stream).boxed_unsync())
+}
+
+/// Events already known in full, as one SSE body.
+pub fn whole(events: &[Event]) -> Response<Body> {
+    let mut out = BytesMut::new();
+    encode_all(events, &mut out);
+    sse_response(full(out.freeze()))
+}

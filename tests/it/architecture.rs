@@ -1,0 +1,496 @@
+//! The layering, checked from the source: every `crate::`, `super::`,
+//! `self::` and child-module path in `src/` is resolved to the file it
+//! names, and the test fails when a module reaches a layer above its own or
+//! two files import each other. In the spirit of rust-analyzer's tidy
+//! tests: the layers stay true without anyone drawing them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Top-level modules from the bottom up. A module may use its own layer
+/// and the ones below it, never one above.
+const LAYERS: &[&[&str]] = &[
+    &["i18n", "fsutil", "paths"],
+    &["config"],
+    &["secrets"],
+    &["ctx"],
+    &["proxy"],
+    &["launch"],
+    &["tui"],
+    &["cli"],
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The module path of a file: `src/a/b.rs` and `src/a/b/mod.rs` are `a::b`.
+fn module_of(file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src()).expect("under src");
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().expect("a file name");
+    let stem = last.trim_end_matches(".rs");
+    if !matches!(stem, "mod" | "lib" | "main") {
+        parts.push(stem.to_string());
+    }
+    parts
+}
+
+/// The file that defines a module, if it is a file of its own.
+fn file_of(module: &[String]) -> Option<PathBuf> {
+    if module.is_empty() {
+        return Some(src().join("lib.rs"));
+    }
+    let base = src().join(module.join("/"));
+    let flat = base.with_extension("rs");
+    let nested = base.join("mod.rs");
+    [flat, nested].into_iter().find(|p| p.exists())
+}
+
+/// Source with comments, strings and char literals blanked out (kept the
+/// same length, so nothing else moves).
+fn code_only(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut out[from..to.min(b.len())] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                let mut j = i;
+                while j < b.len() {
+                    if b[j..].starts_with(b"/*") {
+                        depth += 1;
+                        j += 2;
+                    } else if b[j..].starts_with(b"*/") {
+                        depth -= 1;
+                        j += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        j += 1;
+                    }
+                }
+                blank(&mut out, i, j);
+                i = j;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !is_ident(b[i - 1])) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let start = i + 2 + hashes;
+                let end = text[start..]
+                    .find(&close)
+                    .map_or(b.len(), |n| start + n + close.len());
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                blank(&mut out, i, j + 1);
+                i = j + 1;
+            }
+            // A char literal ('x', '\n', '\u{1F600}'), not a lifetime.
+            b'\'' => {
+                let rest = &text[i + 1..];
+                let len = if rest.starts_with('\\') {
+                    rest.find('\'').map(|n| n + 1)
+                } else {
+                    rest.chars()
+                        .next()
+                        .filter(|c| rest[c.len_utf8()..].starts_with('\''))
+                        .map(|c| c.len_utf8() + 1)
+                };
+                match len {
+                    Some(n) => {
+                        blank(&mut out, i, i + 1 + n);
+                        i += 1 + n;
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8(out).expect("blanking keeps UTF-8")
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `use` trees and paths: every full path a `{...}` group expands to,
+/// starting at `at`, which is the first segment.
+fn paths_at(code: &str, at: usize, prefix: &[String], out: &mut Vec<Vec<String>>) -> usize {
+    let b = code.as_bytes();
+    let mut segs = prefix.to_vec();
+    let mut i = at;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'{' {
+            i += 1;
+            loop {
+                while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b',') {
+                    i += 1;
+                }
+                if i >= b.len() || b[i] == b'}' {
+                    return i + 1;
+                }
+                i = paths_at(code, i, &segs, out);
+            }
+        }
+        let start = i;
+        while i < b.len() && is_ident(b[i]) {
+            i += 1;
+        }
+        if start == i {
+            out.push(segs);
+            return i;
+        }
+        segs.push(code[start..i].to_string());
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if code[j..].starts_with("::") {
+            i = j + 2;
+        } else {
+            out.push(segs);
+            return i;
+        }
+    }
+}
+
+struct Edge {
+    to: PathBuf,
+    line: usize,
+    text: String,
+}
+
+/// Resolve a path used in `module` (inside `inline` levels of inline
+/// `mod x { }` blocks) to the deepest module file it names.
+fn resolve(
+    module: &[String],
+    inline: usize,
+    path: &[String],
+    children: &[String],
+) -> Option<PathBuf> {
+    let mut base: Vec<String>;
+    let mut rest = path;
+    match path.first().map(String::as_str) {
+        Some("crate") => {
+            base = Vec::new();
+            rest = &path[1..];
+        }
+        Some("self") if inline == 0 => {
+            base = module.to_vec();
+            rest = &path[1..];
+        }
+        Some("self") => return None,
+        Some("super") => {
+            let mut ups = 0usize;
+            while rest.first().map(String::as_str) == Some("super") {
+                ups += 1;
+                rest = &rest[1..];
+            }
+            // `super` inside an inline module is this file's own module.
+            let ups = ups.saturating_sub(inline);
+            base = module.to_vec();
+            for _ in 0..ups {
+                base.pop()?;
+            }
+        }
+        Some(first) if inline == 0 && children.iter().any(|c| c == first) => {
+            base = module.to_vec();
+        }
+        _ => return None,
+    }
+    let mut found = file_of(&base);
+    for seg in rest {
+        base.push(seg.clone());
+        match file_of(&base) {
+            Some(f) => found = Some(f),
+            None => break,
+        }
+    }
+    found
+}
+
+fn edges(file: &Path) -> Vec<Edge> {
+    let text = std::fs::read_to_string(file).expect("readable source");
+    let code = code_only(&text);
+    let module = module_of(file);
+    let b = code.as_bytes();
+    // Child modules declared as files (`mod x;`): `x::f()` reaches them.
+    let mut children = Vec::new();
+    for (i, _) in code.match_indices("mod ") {
+        if i > 0 && is_ident(b[i - 1]) {
+            continue;
+        }
+        let rest = &code[i + 4..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if rest[name.len()..].trim_start().starts_with(';') {
+            children.push(name);
+        }
+    }
+    // Inline module nesting at each byte: `mod x {` opens one.
+    let mut inline_at = vec![0usize; b.len() + 1];
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    let mut depth = 0;
+    let mut pending_mod = false;
+    let mut i = 0;
+    while i < b.len() {
+        let inline = stack.iter().filter(|(_, m)| *m).count();
+        inline_at[i] = inline;
+        if code[i..].starts_with("mod ") && (i == 0 || !is_ident(b[i - 1])) {
+            let rest = &code[i + 4..];
+            let name_len = rest.bytes().take_while(|&c| is_ident(c)).count();
+            if rest[name_len..].trim_start().starts_with('{') {
+                pending_mod = true;
+            }
+        }
+        match b[i] {
+            b'{' => {
+                depth += 1;
+                stack.push((depth, std::mem::take(&mut pending_mod)));
+            }
+            b'}' => {
+                stack.pop();
+                depth -= 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = (i == 0 || !(is_ident(b[i - 1]) || b[i - 1] == b':'))
+            && is_ident(b[i])
+            && !b[i].is_ascii_digit();
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let end = i + code[i..].bytes().take_while(|&c| is_ident(c)).count();
+        let word = &code[i..end];
+        let is_path = code[end..].trim_start().starts_with("::")
+            && (matches!(word, "crate" | "super" | "self") || children.iter().any(|c| c == word));
+        if !is_path {
+            i = end;
+            continue;
+        }
+        let mut paths = Vec::new();
+        let next = paths_at(&code, i, &[], &mut paths);
+        for p in paths {
+            if let Some(to) = resolve(&module, inline_at[i], &p, &children)
+                && to != file
+                && !to.ends_with("src/lib.rs")
+            {
+                out.push(Edge {
+                    to,
+                    line: line_of(i),
+                    text: p.join("::"),
+                });
+            }
+        }
+        i = next.max(end);
+    }
+    out
+}
+
+fn layer(file: &Path) -> Option<(usize, String)> {
+    let top = module_of(file).into_iter().next()?;
+    LAYERS
+        .iter()
+        .position(|l| l.contains(&top.as_str()))
+        .map(|n| (n, top))
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(src().parent().expect("root"))
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
+
+/// Every violation in the tree, one line each.
+fn violations() -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut graph: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| !f.ends_with("src/main.rs") && !f.ends_with("src/lib.rs"))
+    {
+        let Some((from_layer, from_top)) = layer(file) else {
+            problems.push(format!(
+                "{}: module in no layer (add it to LAYERS)",
+                rel(file)
+            ));
+            continue;
+        };
+        for e in edges(file) {
+            graph.entry(file.clone()).or_default().insert(e.to.clone());
+            if let Some((to_layer, to_top)) = layer(&e.to)
+                && to_layer > from_layer
+            {
+                problems.push(format!(
+                    "{}:{}: {from_top} uses {to_top}, a layer above it ({})",
+                    rel(file),
+                    e.line,
+                    e.text
+                ));
+            }
+        }
+    }
+    for (a, outs) in &graph {
+        for b in outs {
+            if a < b && graph.get(b).is_some_and(|o| o.contains(a)) {
+                problems.push(format!("{} and {} import each other", rel(a), rel(b)));
+            }
+        }
+    }
+    for cycle in longer_cycles(&graph) {
+        let names: Vec<String> = cycle.iter().map(|p| rel(p)).collect();
+        problems.push(format!("import circle: {}", names.join(" -> ")));
+    }
+    problems
+}
+
+/// Circles through three or more files (pairs are reported on their own):
+/// the strongly connected components of the import graph (Tarjan).
+fn longer_cycles(graph: &BTreeMap<PathBuf, BTreeSet<PathBuf>>) -> Vec<Vec<PathBuf>> {
+    struct Tarjan<'g> {
+        graph: &'g BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+        index: BTreeMap<&'g PathBuf, usize>,
+        low: BTreeMap<&'g PathBuf, usize>,
+        stack: Vec<&'g PathBuf>,
+        out: Vec<Vec<PathBuf>>,
+    }
+    impl<'g> Tarjan<'g> {
+        fn visit(&mut self, v: &'g PathBuf) {
+            let n = self.index.len();
+            self.index.insert(v, n);
+            self.low.insert(v, n);
+            self.stack.push(v);
+            for w in self.graph.get(v).into_iter().flatten() {
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let lw = self.low[w];
+                    let lv = self.low.get_mut(v).expect("visited");
+                    *lv = (*lv).min(lw);
+                } else if self.stack.contains(&w) {
+                    let iw = self.index[w];
+                    let lv = self.low.get_mut(v).expect("visited");
+                    *lv = (*lv).min(iw);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let mut comp = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    comp.push(w.clone());
+                    if w == v {
+                        break;
+                    }
+                }
+                if comp.len() > 2 {
+                    comp.sort();
+                    self.out.push(comp);
+                }
+            }
+        }
+    }
+    let mut t = Tarjan {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        out: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !t.index.contains_key(v) {
+            t.visit(v);
+        }
+    }
+    t.out
+}
+
+#[test]
+fn layers_only_point_down_and_no_two_files_import_each_other() {
+    let problems = violations();
+    assert!(
+        problems.is_empty(),
+        "{} architecture problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_sees_paths_in_all_their_forms() {
+    let code =
+        "use crate::config::{self, edit::{Plan, X}, Api};\nfn f() { crate::launch::run::run(1); }";
+    let mut paths = Vec::new();
+    let at = code.find("crate").unwrap();
+    paths_at(code, at, &[], &mut paths);
+    let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert_eq!(
+        joined,
+        [
+            "crate::config::self",
+            "crate::config::edit::Plan",
+            "crate::config::edit::X",
+            "crate::config::Api"
+        ]
+    );
+    let blanked = code_only("let s = \"crate::cli::X\"; // crate::tui\nlet c = 'x'; fn g<'a>() {}");
+    assert!(!blanked.contains("crate::"), "{blanked}");
+    assert!(blanked.contains("fn g<'a>()"), "{blanked}");
+}
