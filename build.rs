@@ -1,10 +1,12 @@
 //! Compiles every `assets/presets/*.toml` into the binary, so adding a preset
 //! is adding a data file, with no list in code to forget.
 
+use std::fmt::Write as _;
 use std::{env, fs, path::Path};
 
 fn main() {
-    let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("assets/presets");
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("assets/presets");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut entries: Vec<_> = fs::read_dir(&dir)
         .expect("assets/presets exists")
@@ -15,13 +17,18 @@ fn main() {
     let mut out = String::from("pub static BUILTIN: &[(&str, &str)] = &[\n");
     for path in entries {
         println!("cargo:rerun-if-changed={}", path.display());
-        let id = path.file_stem().unwrap().to_str().unwrap();
-        out.push_str(&format!(
-            "    ({id:?}, include_str!({:?})),\n",
+        let id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("preset file names are UTF-8");
+        writeln!(
+            out,
+            "    ({id:?}, include_str!({:?})),",
             path.display().to_string()
-        ));
+        )
+        .expect("writing to a String cannot fail");
     }
     out.push_str("];\n");
-    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("presets_gen.rs");
-    fs::write(dest, out).unwrap();
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    fs::write(Path::new(&out_dir).join("presets_gen.rs"), out).expect("OUT_DIR is writable");
 }

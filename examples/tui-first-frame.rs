@@ -9,6 +9,10 @@
 //! min / median / p95 / max. The keyring is not involved in the first
 //! frame (key checks run in the background after it).
 
+// A measuring tool stops at the first failure, loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -31,9 +35,11 @@ fn binary() -> PathBuf {
 fn config() -> String {
     let mut s = String::from("[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n");
     for i in 0..20 {
-        s.push_str(&format!(
-            "[profiles.p{i:02}]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\nfast = \"deepseek-v4-flash\"\n"
-        ));
+        writeln!(
+            s,
+            "[profiles.p{i:02}]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\nfast = \"deepseek-v4-flash\""
+        )
+        .unwrap();
     }
     s
 }

@@ -82,8 +82,7 @@ pub fn text(key: &str) -> &'static str {
     catalog
         .get(key)
         .or_else(|| EN.get(key))
-        .map(String::as_str)
-        .unwrap_or("<missing message>")
+        .map_or("<missing message>", String::as_str)
 }
 
 /// Replace `{name}` placeholders in a template.

@@ -1,5 +1,4 @@
 //! ccswitch: run Claude Code on any model provider.
-#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;

@@ -14,6 +14,9 @@
 //! request and per stream, a 416 KB request, and idle and peak RSS. Only
 //! 127.0.0.1 is contacted.
 
+// A measuring tool stops at the first failure, loudly.
+#![allow(clippy::unwrap_used)]
+
 mod mock;
 
 use std::io::{BufRead, BufReader};
@@ -171,7 +174,7 @@ async fn latency_pair(client: &reqwest::Client, a: &Target, b: &Target, n: u64) 
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
+    v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
@@ -284,12 +287,15 @@ impl Bench {
 
 fn main() {
     let exe = std::env::current_exe().unwrap();
-    let bin = text_arg("--bin").map(PathBuf::from).unwrap_or_else(|| {
-        exe.parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("ccswitch"))
-            .unwrap()
-    });
+    let bin = text_arg("--bin").map_or_else(
+        || {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("ccswitch"))
+                .unwrap()
+        },
+        PathBuf::from,
+    );
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build --release` first",

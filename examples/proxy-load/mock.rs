@@ -81,7 +81,7 @@ async fn handle(
         .into_body()
         .collect()
         .await
-        .map(|c| c.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let stream = body.windows(13).any(|w| w == b"\"stream\":true");
     let openai = path.ends_with("/chat/completions");

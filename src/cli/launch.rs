@@ -68,7 +68,7 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
             writeln!(out, "{line}")?;
         }
     }
-    Ok(if steps.iter().all(|s| s.ok) { 0 } else { 1 })
+    Ok(u8::from(!steps.iter().all(|s| s.ok)))
 }
 
 /// `ccswitch env`: export lines for a profile that needs no proxy.

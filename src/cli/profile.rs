@@ -1,5 +1,6 @@
 //! `ccswitch profile ...`
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::SystemTime;
 
@@ -121,7 +122,7 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
             .unwrap_or_default();
         let mut text = slot_text(p, s);
         if let (Some(ctx_len), Some(max)) = (info.context, info.max_output) {
-            text.push_str(&format!("  [{} ctx, {} out]", ctx_len, max));
+            let _ = write!(text, "  [{ctx_len} ctx, {max} out]");
         }
         t.row(vec![slot.to_string(), text]);
     }

@@ -182,8 +182,8 @@ pub fn edit_profile(
             table.remove(&k);
         }
     }
-    for (k, v) in as_table.iter() {
-        let same = table.get(k).map(|old| old.to_string()) == Some(v.to_string());
+    for (k, v) in &as_table {
+        let same = table.get(k).map(std::string::ToString::to_string) == Some(v.to_string());
         if !same {
             table.insert(k, v.clone());
         }

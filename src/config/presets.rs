@@ -61,7 +61,7 @@ impl Presets {
                     message: t!("presets.invalid", id = id, error = error),
                     hint: t!("presets.hint_schema"),
                 })?;
-            preset.id = id.clone();
+            preset.id.clone_from(&id);
             check_preset(&preset).map_err(|error| ConfigError::Invalid {
                 loc,
                 message: t!("presets.invalid", id = id, error = error),

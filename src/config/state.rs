@@ -172,9 +172,7 @@ pub fn ago(then: SystemTime, now: SystemTime) -> String {
         HOUR..DAY => t!("history.hours_ago", n = secs / HOUR),
         DAY..WEEK if secs / DAY == 1 => t!("history.day_ago"),
         DAY..WEEK => t!("history.days_ago", n = secs / DAY),
-        _ => rfc3339(then)
-            .map(|s| s[..10].to_string())
-            .unwrap_or_else(|| "-".into()),
+        _ => rfc3339(then).map_or_else(|| "-".into(), |s| s[..10].to_string()),
     }
 }
 

@@ -238,7 +238,7 @@ pub fn plan(
     p.unset = MANAGED
         .iter()
         .filter(|k| !p.set.contains_key(**k))
-        .map(|k| k.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     if proxied {
         // The proxy holds the provider keys; claude (and every command its

@@ -2,6 +2,7 @@
 
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
+use std::fmt::Write as _;
 use subtle::ConstantTimeEq;
 
 /// A fresh random session token for the client side of the proxy.
@@ -14,7 +15,16 @@ pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     // The OS RNG failing is not something to limp on from.
     getrandom::fill(&mut buf).expect("the OS random number generator works");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&buf)
+}
+
+/// Bytes as lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// Claude Code sends the token as `Authorization: Bearer` (AUTH_TOKEN) or

@@ -1,6 +1,7 @@
 //! One request's log line and usage record, written once when it ends,
 //! however it ends: answered, failed, or abandoned by the client.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -83,15 +84,16 @@ impl Finisher {
         let ms = self.started.elapsed().as_millis();
         let mut line = format!("{} {status} {ms}ms", self.line);
         if let Some(u) = usage {
-            line.push_str(&format!(
+            let _ = write!(
+                line,
                 " in={} out={} cache_read={}",
                 u.input_tokens,
                 u.output_tokens,
                 u.cache_read_input_tokens.unwrap_or(0)
-            ));
+            );
         }
         if let Some(e) = error {
-            line.push_str(&format!(" error: {e}"));
+            let _ = write!(line, " error: {e}");
         }
         if self.state.cfg.log_notes && !self.notes.is_empty() {
             line.push_str(" notes: ");

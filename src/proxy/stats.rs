@@ -26,7 +26,10 @@ pub struct Stats {
 
 impl Stats {
     pub fn record(&self, provider: &str, model: &str, usage: Option<&Usage>, error: bool) {
-        let mut map = self.by_model.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self
+            .by_model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Look up before allocating: the key exists after the first request.
         let found = map
             .iter_mut()
@@ -49,7 +52,10 @@ impl Stats {
     }
 
     pub fn snapshot(&self) -> Vec<((String, String), ModelUsage)> {
-        let map = self.by_model.lock().unwrap_or_else(|e| e.into_inner());
+        let map = self
+            .by_model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 

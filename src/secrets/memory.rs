@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -17,13 +17,15 @@ impl MemoryStore {
     pub fn with(entries: &[(&str, &str)]) -> MemoryStore {
         let store = MemoryStore::default();
         for (k, v) in entries {
-            store
-                .keys
-                .lock()
-                .unwrap()
-                .insert(k.to_string(), v.to_string());
+            store.keys().insert(k.to_string(), v.to_string());
         }
         store
+    }
+
+    /// The map, even after a panic elsewhere held the lock: it is a plain
+    /// map, never left half-changed.
+    fn keys(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -32,15 +34,15 @@ impl SecretStore for MemoryStore {
         "memory"
     }
     fn get(&self, account: &str) -> Result<Option<SecretString>, SecretError> {
-        let keys = self.keys.lock().unwrap();
+        let keys = self.keys();
         Ok(keys.get(account).map(|v| SecretString::from(v.clone())))
     }
     fn set(&self, account: &str, secret: &SecretString) -> Result<(), SecretError> {
-        let mut keys = self.keys.lock().unwrap();
+        let mut keys = self.keys();
         keys.insert(account.to_string(), secret.expose_secret().to_string());
         Ok(())
     }
     fn delete(&self, account: &str) -> Result<bool, SecretError> {
-        Ok(self.keys.lock().unwrap().remove(account).is_some())
+        Ok(self.keys().remove(account).is_some())
     }
 }

@@ -56,7 +56,7 @@ fn edits_keep_comments_order_and_write_a_backup() {
     // No temp files are left behind.
     let stray: Vec<_> = std::fs::read_dir(home.path())
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tmp"))
         .collect();

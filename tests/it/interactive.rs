@@ -3,6 +3,7 @@
 //! prints its summary and exits with claude's code, and the terminal is left
 //! in its normal mode.
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -216,7 +217,10 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
         r#"{"object":"list","data":[{"id":"zeta-coder"},{"id":"mock-model-a"},{"id":"mock-model-b"}]}"#,
     ));
     let home = Home::new();
-    let env: String = ss.env().iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    let env: String = ss.env().iter().fold(String::new(), |mut s, (k, v)| {
+        let _ = write!(s, "{k}={v} ");
+        s
+    });
     let script = format!(
         "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
         home.path().display(),

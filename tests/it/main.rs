@@ -1,6 +1,9 @@
 //! Every integration test, in one test crate: one binary links the whole
 //! dependency tree once instead of once per file.
 
+// Test helpers stop at the first failure, which is the test failing.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod architecture;

@@ -8,6 +8,7 @@
 //! or digits). Pure and stateless: the form depends on the id only.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use crate::config::quirks::ToolIdFormat;
 
@@ -27,8 +28,12 @@ pub fn to_client(id: &str) -> Cow<'_, str> {
     if valid(id) && !id.starts_with(PREFIX) {
         return Cow::Borrowed(id);
     }
-    let hex: String = id.bytes().map(|b| format!("{b:02x}")).collect();
-    Cow::Owned(format!("{PREFIX}{hex}"))
+    let mut out = String::with_capacity(PREFIX.len() + id.len() * 2);
+    out.push_str(PREFIX);
+    for b in id.bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    Cow::Owned(out)
 }
 
 /// The upstream's own id for an id Claude Code sends back.

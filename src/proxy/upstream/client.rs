@@ -238,7 +238,7 @@ fn lean_client(p: &Provider) -> Option<Lean> {
 fn is_loopback(p: &Provider) -> bool {
     p.base_url
         .as_ref()
-        .and_then(|u| u.host())
+        .and_then(url::Url::host)
         .is_some_and(|h| match h {
             url::Host::Domain(d) => d == "localhost",
             url::Host::Ipv4(ip) => ip.is_loopback(),

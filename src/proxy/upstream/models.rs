@@ -374,7 +374,7 @@ mod tests {
     }
 
     fn v(list: &[&str]) -> Option<Vec<String>> {
-        Some(list.iter().map(|s| s.to_string()).collect())
+        Some(list.iter().map(std::string::ToString::to_string).collect())
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl App {
             Msg::Left if focus.is_choice() => form.cycle(cfg, presets, -1),
             Msg::Right if focus.is_choice() => form.cycle(cfg, presets, 1),
             Msg::Char(' ') if focus.is_choice() || focus == FieldId::More => {
-                form.cycle(cfg, presets, 1)
+                form.cycle(cfg, presets, 1);
             }
             Msg::Char(c) if focus == FieldId::Provider => {
                 let mut picker = self.provider_picker(&form);

@@ -83,7 +83,10 @@ pub enum Cmd {
 // Commands carry keys; equality is what tests need, by name only.
 impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
-        use Cmd::*;
+        use Cmd::{
+            CheckKeys, Delete, FetchModels, Launch, Quit, ReadLastUsed, Save, SetDefault, TestPlan,
+            TestProfile,
+        };
         match (self, other) {
             (Quit, Quit) | (ReadLastUsed, ReadLastUsed) => true,
             (Launch(a), Launch(b))

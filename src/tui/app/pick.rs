@@ -6,6 +6,7 @@ use crate::config::preset::ModelInfo;
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel, free_name};
 use crate::tui::picker::{Fetch, Group, Item, PickFor, Picker};
+use std::fmt::Write as _;
 
 impl App {
     /// Saved providers first, then every preset to make a new one from.
@@ -24,7 +25,7 @@ impl App {
         items.extend(self.presets.iter().map(|p| {
             let mut detail = p.api.to_string();
             if p.local {
-                detail.push_str(&format!(" · {}", t!("form.local")));
+                let _ = write!(detail, " · {}", t!("form.local"));
             }
             Item {
                 id: format!("preset:{}", p.id),

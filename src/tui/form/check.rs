@@ -86,7 +86,7 @@ pub fn parse_env(text: &str) -> Result<Vec<(String, String)>, String> {
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part.split_once('=') {
             Some((k, v)) if valid_env_name(k.trim()) => {
-                out.push((k.trim().to_string(), v.trim().to_string()))
+                out.push((k.trim().to_string(), v.trim().to_string()));
             }
             _ => return Err(t!("form.err_env", part = part)),
         }

@@ -213,7 +213,7 @@ impl Form {
                 String::new()
             }
         };
-        v.main = p.main.model.clone();
+        v.main.clone_from(&p.main.model);
         v.fast = own(&p.fast);
         v.description = p.description.clone().unwrap_or_default();
         v.opus = p.opus.as_ref().map(own).unwrap_or_default();
@@ -269,7 +269,10 @@ impl Form {
 
     /// The fields on screen, in order.
     pub fn fields(&self, presets: &Presets) -> Vec<FieldId> {
-        use FieldId::*;
+        use FieldId::{
+            Api, BaseUrl, CaFile, Description, Env, Fast, Haiku, Key, KeyFrom, Main, MaxOutput,
+            More, Name, Opus, Provider, Proxy, Sonnet, Subagent,
+        };
         let mut out = vec![Name, Provider];
         if self.values.provider != ProviderSel::None {
             if self.values.api.uses_base_url() {
@@ -352,7 +355,7 @@ fn load_provider(v: &mut Values, cfg: &Config, name: &str) {
     v.base_url = p
         .base_url
         .as_ref()
-        .map(|u| u.to_string())
+        .map(std::string::ToString::to_string)
         .unwrap_or_default();
     (v.key_from, v.key) = match (&p.key.env, &p.key.command) {
         (Some(e), _) => (KeyFrom::Env, e.clone()),
@@ -360,7 +363,11 @@ fn load_provider(v: &mut Values, cfg: &Config, name: &str) {
         _ if p.key.is_none() => (KeyFrom::None, String::new()),
         _ => (KeyFrom::Keyring, String::new()),
     };
-    v.proxy = p.proxy.as_ref().map(|u| u.to_string()).unwrap_or_default();
+    v.proxy = p
+        .proxy
+        .as_ref()
+        .map(std::string::ToString::to_string)
+        .unwrap_or_default();
     v.ca_file = p
         .ca_file
         .as_ref()

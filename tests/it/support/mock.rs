@@ -181,7 +181,7 @@ async fn handle(
     let body = body
         .collect()
         .await
-        .map(|c| c.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let reply = {
         let mut g = inner.lock().unwrap();

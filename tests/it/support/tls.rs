@@ -37,7 +37,7 @@ impl TestCa {
         let issuer = Issuer::new(ca, ca_key);
 
         let key = KeyPair::generate().unwrap();
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let names: Vec<String> = names.iter().map(std::string::ToString::to_string).collect();
         let mut leaf = CertificateParams::new(names).unwrap();
         leaf.distinguished_name
             .push(DnType::CommonName, "ccswitch test upstream");

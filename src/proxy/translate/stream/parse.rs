@@ -109,7 +109,7 @@ fn upstream_error(error: &Value) -> ErrorBody {
         .as_str()
         .map(str::to_string)
         .or_else(|| field("message"));
-    let message = match message.as_deref().map(str::trim).unwrap_or("") {
+    let message = match message.as_deref().map_or("", str::trim) {
         "" if tags.is_empty() => "the upstream reported an error".to_string(),
         "" => format!("the upstream reported an error ({tags})"),
         m => m.to_string(),
