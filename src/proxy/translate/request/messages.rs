@@ -6,12 +6,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::echo::{Echo, joined_thinking, prefixed, reasoning_echo};
 use crate::config::Quirks;
-use crate::config::quirks::ReasoningField;
 use crate::proxy::translate::anthropic::{
     Block, Content, MessagesRequest, Role, Source, System, ToolResultContent,
 };
-use crate::proxy::translate::common::details_in_signature;
 use crate::proxy::translate::notes::Notes;
 use crate::proxy::translate::openai::{
     ChatContent, ChatMessage, FunctionCall, ImageUrl, Part, ToolCall,
@@ -324,63 +323,6 @@ impl<'a> Conv<'a> {
         m.reasoning = echo.reasoning;
         m.reasoning_details = echo.details;
         self.out.push(m);
-    }
-}
-
-/// The reasoning of an assistant turn, in the field its provider reads.
-#[derive(Default)]
-struct Echo {
-    content: Option<Text>,
-    reasoning: Option<Text>,
-    details: Option<Vec<Value>>,
-}
-
-/// The text of the turn's thinking blocks (empty ones skipped).
-fn joined_thinking(blocks: &[(&Text, Option<&str>)]) -> Text {
-    Text::join(
-        blocks.iter().map(|(t, _)| *t).filter(|t| !t.is_empty()),
-        "\n\n",
-    )
-}
-
-/// `text` after a plain prefix.
-fn prefixed(prefix: &str, text: &Text) -> Text {
-    let mut b = TextBuf::new();
-    b.push_str(prefix).push_text(text);
-    b.finish()
-}
-
-fn reasoning_echo(field: ReasoningField, text: Text, blocks: &[(&Text, Option<&str>)]) -> Echo {
-    match field {
-        // Sent even when empty: DeepSeek and Kimi reject a missing one.
-        ReasoningField::ReasoningContent => Echo {
-            content: Some(text),
-            ..Echo::default()
-        },
-        ReasoningField::Reasoning => Echo {
-            reasoning: (!text.is_empty()).then_some(text),
-            ..Echo::default()
-        },
-        // The parts as they came when ccswitch kept them; plain text parts
-        // for thinking from elsewhere.
-        ReasoningField::ReasoningDetails => {
-            let mut details = Vec::new();
-            for (t, sig) in blocks {
-                match sig.and_then(details_in_signature) {
-                    Some(parts) => details.extend(parts),
-                    None if !t.is_empty() => details.push(json!({
-                        "type": "reasoning.text",
-                        "text": t.decode(),
-                        "index": details.len(),
-                    })),
-                    None => {}
-                }
-            }
-            Echo {
-                details: (!details.is_empty()).then_some(details),
-                ..Echo::default()
-            }
-        }
     }
 }
 

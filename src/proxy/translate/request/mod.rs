@@ -3,6 +3,7 @@
 //! Pure: no I/O, no clock, no randomness. Anything that cannot be carried
 //! over is dropped or replaced and reported in `notes` (never prompt text).
 
+mod echo;
 mod messages;
 
 use serde_json::{Value, json};

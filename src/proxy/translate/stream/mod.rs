@@ -18,21 +18,18 @@
 
 mod parse;
 mod reasoning;
+mod tool_blocks;
 mod tools;
 
 use self::parse::{api_error, parse_chunk};
 use self::reasoning::{merge_details, reasoning_text};
-use self::tools::{Fragment, ToolCalls};
+use self::tools::ToolCalls;
 use super::anthropic::{
     Delta, ErrorBody, Event, MessageDeltaBody, MessageResponse, OutBlock, StopReason, Usage,
 };
-use super::common::{
-    estimate_tokens, fallback_tool_id, signature_with_details, stop_reason, usage,
-};
-use super::openai::{ChatChunk, ChatUsage, ChunkDelta, ToolCallDelta};
+use super::common::{estimate_tokens, signature_with_details, stop_reason, usage};
+use super::openai::{ChatChunk, ChatUsage, ChunkDelta};
 use super::think::{Piece, ThinkSplitter};
-use super::tool_ids::to_client;
-use super::tool_names::original;
 use crate::config::Quirks;
 use crate::config::quirks::ReasoningField;
 
@@ -368,57 +365,6 @@ impl StreamTranslator {
         out.push(Event::MessageDelta { delta, usage });
         out.push(Event::MessageStop);
         self.phase = Phase::Done;
-    }
-}
-
-impl StreamTranslator {
-    fn tool_fragment(&mut self, t: &ToolCallDelta, out: &mut Vec<Event>) {
-        match self.tools.fragment(t) {
-            Fragment::Args { index, args } => {
-                self.out_bytes += args.len();
-                out.push(json_delta(index, args));
-            }
-            Fragment::Held { bytes } => self.out_bytes += bytes,
-            Fragment::Nothing => {}
-        }
-    }
-
-    /// Start waiting calls once nothing blocks them: no tool is open, or the
-    /// open tool's JSON is complete (so no more fragments belong to it).
-    fn advance_tools(&mut self, out: &mut Vec<Event>) {
-        while let Some(next) = self.tools.next_pending() {
-            if let Open::Tool(open) = self.open
-                && self.tools.blocks(open, next)
-            {
-                return;
-            }
-            self.start_tool(next, out);
-        }
-    }
-
-    fn start_tool(&mut self, slot: usize, out: &mut Vec<Event>) {
-        let ordinal = self.tools.started();
-        let index = self.next_index(out);
-        let call = self.tools.start(slot, index);
-        let id = call.upstream_id.as_deref().map_or_else(
-            || fallback_tool_id(&self.cfg.message_id, ordinal),
-            |id| to_client(id).into_owned(),
-        );
-        out.push(Event::ContentBlockStart {
-            index,
-            content_block: OutBlock::ToolUse {
-                id,
-                name: original(&call.name, &self.cfg.renamed_tools).to_string(),
-                input: Value::Object(serde_json::Map::new()),
-            },
-        });
-        self.open = Open::Tool(slot);
-        self.held_blank = None;
-        // The real API opens every tool's input with an empty fragment.
-        out.push(json_delta(index, ""));
-        if !call.pending.is_empty() {
-            out.push(json_delta(index, &call.pending));
-        }
     }
 }
 
