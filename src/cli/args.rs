@@ -46,6 +46,21 @@ pub enum Command {
     /// Check a profile end to end: a tiny streamed conversation and a tool
     /// call through the same proxy `run` uses.
     Test(TestArgs),
+    /// Internal (`run` on Linux): becomes claude, which then ends when
+    /// ccswitch does.
+    #[command(name = "__guard", hide = true)]
+    Guard(GuardArgs),
+    /// Internal: Claude Code's `apiKeyHelper` in a direct-mode session.
+    #[command(name = "__key-helper", hide = true)]
+    KeyHelper,
+}
+
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    pub parent: u32,
+    pub program: std::path::PathBuf,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

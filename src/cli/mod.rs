@@ -39,6 +39,10 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Config(cmd) => info::config(cmd, ctx, out)?,
         Command::Serve(args) => serve::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
+        Command::Guard(a) => {
+            return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));
+        }
+        Command::KeyHelper => return launch::key_helper(ctx, out),
     }
     Ok(0)
 }

@@ -112,7 +112,10 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
         ),
     ]);
     if let Some(u) = &provider.base_url {
-        t.row(vec![t!("field.base_url"), u.to_string()]);
+        t.row(vec![
+            t!("field.base_url"),
+            crate::config::model::redact_url(u),
+        ]);
     }
     for (slot, s) in p.slots() {
         let info = cfg

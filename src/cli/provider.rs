@@ -54,7 +54,7 @@ pub(super) fn key_sources(spec: &KeySpec) -> String {
 
 fn location(p: &Provider) -> String {
     match (&p.base_url, &p.region) {
-        (Some(u), _) => u.to_string(),
+        (Some(u), _) => redact_url(u),
         (None, Some(r)) => format!("region {r}"),
         (None, None) => "-".to_string(),
     }

@@ -37,11 +37,16 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     }
     let token = match &args.token_env {
         Some(var) => match (ctx.env)(var).filter(|v| !v.trim().is_empty()) {
-            Some(v) => SecretString::from(v.trim().to_string()),
+            Some(v) if strong(v.trim()) => SecretString::from(v.trim().to_string()),
+            Some(_) => return Err(CliError::Usage(t!("serve.token_weak", var = var))),
             None => return Err(CliError::Usage(t!("serve.token_env_unset", var = var))),
         },
         None => proxy::new_token(),
     };
+    if !args.host.is_loopback() {
+        // There is no TLS here: say what that means before serving.
+        eprintln!("{}", t!("serve.remote_cleartext", host = args.host));
+    }
     // One write per line: stderr is unbuffered, and eprintln! would issue a
     // write for every piece of the format string.
     let now = ctx.now;
@@ -108,5 +113,28 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// A token someone chose must resist guessing as well as a generated one
+/// does: at least 32 characters, and not one or two repeated.
+fn strong(token: &str) -> bool {
+    let mut distinct: Vec<char> = token.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    token.chars().count() >= 32 && distinct.len() >= 8
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn chosen_tokens_must_be_strong() {
+        assert!(!super::strong("x"));
+        assert!(!super::strong(&"ab".repeat(20)));
+        assert!(!super::strong("0123456789abcdef0123456789abcde"));
+        assert!(super::strong("0123456789abcdef0123456789abcdef"));
+        assert!(super::strong(crate::proxy::new_token().expose_secret()));
     }
 }

@@ -32,7 +32,9 @@ pub struct Provider {
     pub display_name: String,
     pub api: Api,
     /// Set for `anthropic`/`openai` providers; optional gateway URL for
-    /// bedrock/vertex.
+    /// bedrock/vertex. May hold `user:pass@` (a gateway's basic auth):
+    /// shown and serialized redacted, like `proxy`.
+    #[serde(serialize_with = "serialize_redacted")]
     pub base_url: Option<Url>,
     pub auth: AuthStyle,
     pub key: KeySpec,

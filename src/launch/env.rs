@@ -33,6 +33,11 @@ pub struct Plan {
     pub settings_env: IndexMap<String, String>,
     /// Things the user should know (written to the log).
     pub warnings: Vec<String>,
+    /// The variable in `set` that holds the provider key Claude Code sends
+    /// itself (direct mode). `run` passes the key through `apiKeyHelper`
+    /// instead: the settings file must blank this variable to beat a stale
+    /// one in the user's settings, and must never hold the key.
+    pub helper_key: Option<String>,
 }
 
 /// Variables that steer where Claude Code sends requests; inherited values
@@ -67,6 +72,13 @@ const BLANK_IN_SETTINGS: &[&str] = &[
     "CLAUDE_CODE_USE_VERTEX",
     "CLAUDE_CODE_USE_FOUNDRY",
     "CLAUDE_CODE_USE_MANTLE",
+];
+
+/// Variables that hold a key: never written to the settings file.
+const SECRET: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "AWS_BEARER_TOKEN_BEDROCK",
 ];
 
 /// Loopback must never go through a corporate proxy.
@@ -137,6 +149,7 @@ pub fn plan(
     inherited: &dyn Fn(&str) -> Option<String>,
 ) -> Plan {
     let mut p = Plan::default();
+    let mut p_helper = None;
     let main = &config.providers[&profile.main.provider];
     let mut set = |k: &str, v: String| {
         p.set.insert(k.to_string(), v);
@@ -160,6 +173,7 @@ pub fn plan(
                     "ANTHROPIC_API_KEY"
                 };
                 set(var, k.expose_secret().to_string());
+                p_helper = Some(var.to_string());
             }
         }
         Mode::Cloud { key } => match main.api {
@@ -252,10 +266,25 @@ pub fn plan(
             }
         }
     }
-    p.settings_env = p.set.clone();
+    // The session token is the one secret the file may hold: it is worth
+    // nothing once ccswitch exits, and it must beat a stale token in the
+    // user's settings.
+    p.settings_env = p
+        .set
+        .iter()
+        .filter(|(k, _)| proxied || !SECRET.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for k in BLANK_IN_SETTINGS {
         p.settings_env.entry(k.to_string()).or_default();
     }
+    if p_helper.is_some() {
+        // Blank both, so the key comes from the helper alone.
+        for k in ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] {
+            p.settings_env.insert(k.to_string(), String::new());
+        }
+    }
+    p.helper_key = p_helper;
     p
 }
 

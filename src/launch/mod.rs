@@ -1,10 +1,12 @@
 //! Starting Claude Code against a profile: the environment it needs
 //! (pure), finding the binary, and running it through the proxy.
 
+pub mod child;
 pub mod env;
 pub mod error;
 pub mod find;
 pub mod probe;
 pub mod run;
+pub mod session;
 pub mod shell;
 pub mod summary;

@@ -133,7 +133,13 @@ fn failure_steps(status: u16, message: &str) -> Vec<Step> {
 
 /// Run the probe against a running proxy.
 pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
-    let http = reqwest::Client::new();
+    // The hop to ccswitch's own proxy is loopback: a corporate HTTP_PROXY
+    // without loopback in NO_PROXY would get the session token and the
+    // prompt, and the test would blame the provider.
+    let http = match reqwest::Client::builder().no_proxy().build() {
+        Ok(h) => h,
+        Err(e) => return failure_steps(0, &e.to_string()),
+    };
     let first = json!({
         "model": model, "max_tokens": 256, "stream": true,
         "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],

@@ -5,15 +5,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use serde_json::{Map, Value};
-
-use super::env::{Mode, Plan, plan};
+use super::child::{self, Signals, Terminal};
+use super::env::{Mode, plan};
 use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
+use super::session::{self, SessionDir, settings_json, take_user_settings, user_settings};
 use super::summary;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
@@ -58,59 +57,6 @@ fn file_log(path: &Path, profile: &str, now: fn() -> SystemTime) -> Result<LogFn
     }))
 }
 
-/// Split a user's own `--settings X` out of claude's arguments, so it can be
-/// merged into the session's settings file instead of fighting it.
-fn take_user_settings(args: &mut Vec<String>) -> Option<String> {
-    let i = args
-        .iter()
-        .position(|a| a == "--settings" || a.starts_with("--settings="))?;
-    let a = args.remove(i);
-    match a.strip_prefix("--settings=") {
-        Some(v) => Some(v.to_string()),
-        None if i < args.len() => Some(args.remove(i)),
-        None => None,
-    }
-}
-
-/// The session's settings: the user's own `--settings` (file or JSON), with
-/// our `env` entries on top.
-fn settings_json(plan: &Plan, user: Option<&str>) -> Value {
-    let mut base: Map<String, Value> = user
-        .and_then(|u| {
-            let text = if u.trim_start().starts_with('{') {
-                u.to_string()
-            } else {
-                std::fs::read_to_string(u).ok()?
-            };
-            serde_json::from_str::<Value>(&text).ok()
-        })
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default();
-    let mut env = base
-        .remove("env")
-        .and_then(|e| e.as_object().cloned())
-        .unwrap_or_default();
-    for (k, v) in &plan.settings_env {
-        env.insert(k.clone(), Value::String(v.clone()));
-    }
-    base.insert("env".into(), Value::Object(env));
-    Value::Object(base)
-}
-
-fn exit_code(status: ExitStatus) -> u8 {
-    if let Some(c) = status.code() {
-        return u8::try_from(c).unwrap_or(1);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            return u8::try_from(128 + sig).unwrap_or(1);
-        }
-    }
-    1
-}
-
 pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     let (cfg, _) = config::load(&ctx.paths)?;
     let profile = pick_profile(&cfg, opts.profile.as_deref())?.clone();
@@ -143,8 +89,18 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
 
     let rt = proxy::runtime().map_err(|e| LaunchError::Failed(e.to_string()))?;
     let started = Instant::now();
-    let user_settings = take_user_settings(&mut opts.claude_args);
-    rt.block_on(async {
+    // Read before anything starts: a broken file stops the launch.
+    let user_settings = match take_user_settings(&mut opts.claude_args) {
+        Some(arg) => Some(user_settings(&arg)?),
+        None => None,
+    };
+    let status = rt.block_on(async {
+        let signals = Signals::install().map_err(|e| LaunchError::Failed(e.to_string()))?;
+        let tmp = std::env::temp_dir();
+        let swept = session::sweep(&tmp, (ctx.now)());
+        if swept > 0 {
+            log(&t!("launch.swept", n = swept));
+        }
         let (mode, handle) = if main.api.uses_base_url() && !profile.direct {
             let token = proxy::new_token();
             let proxy_log: LogFn = if opts.verbose {
@@ -204,35 +160,39 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         if user_settings.is_some() {
             log(&t!("launch.user_settings_arg"));
         }
-        // 0600 and removed when dropped: it holds the session token, which
-        // must not appear in argv (world-readable in /proc).
-        let mut settings = tempfile::Builder::new()
-            .prefix("ccswitch-session-")
-            .suffix(".json")
-            .tempfile()
-            .map_err(|e| LaunchError::Failed(t!("launch.settings", error = e)))?;
-        let body = settings_json(&plan, user_settings.as_deref());
-        settings
-            .write_all(body.to_string().as_bytes())
-            .and_then(|()| settings.flush())
+        let helper = plan.helper_key.as_ref().map(|_| session::helper_command());
+        let body = settings_json(&plan, user_settings.unwrap_or_default(), helper.as_deref());
+        // Private, and removed when dropped (a folder a killed session
+        // leaves is swept by the next one): it holds the session token,
+        // which must not appear in argv (world-readable in /proc).
+        let session = SessionDir::create(&tmp, &body)
             .map_err(|e| LaunchError::Failed(t!("launch.settings", error = e)))?;
 
-        let mut cmd = tokio::process::Command::new(&claude);
+        let mut cmd = child::command(&claude);
         cmd.arg("--settings")
-            .arg(settings.path())
+            .arg(session.settings())
             .args(&opts.claude_args);
         for k in &plan.unset {
             cmd.env_remove(k);
         }
         cmd.envs(&plan.set);
+        if let Some(var) = &plan.helper_key {
+            // Only the helper's variable carries the key.
+            cmd.env_remove(var);
+            cmd.env(session::HELPER_VAR, &plan.set[var]);
+        }
         log(&format!(
             "starting {} for profile {}",
             claude.display(),
             profile.name
         ));
-        let status = wait_forwarding_signals(cmd, &claude).await?;
+        let terminal = Terminal::save();
+        let status = child::wait(cmd, &claude, signals).await?;
         log(&format!("claude exited: {status}"));
-        drop(settings);
+        if status.code().is_none() {
+            terminal.restore();
+        }
+        drop(session);
         let usage = match handle {
             Some(h) => {
                 let stats = h.stats.clone();
@@ -250,56 +210,11 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                 summary::line(&profile.name, &total, started.elapsed(), cost)
             );
         }
-        Ok(exit_code(status))
-    })
-}
-
-/// Run claude to completion. Terminal signals reach it directly (same
-/// process group), so ccswitch ignores SIGINT/SIGQUIT meanwhile; SIGTERM and
-/// SIGHUP sent to ccswitch are passed on.
-async fn wait_forwarding_signals(
-    mut cmd: tokio::process::Command,
-    claude: &Path,
-) -> Result<ExitStatus, LaunchError> {
-    let spawn_err = |e: std::io::Error| {
-        LaunchError::Failed(t!("launch.spawn", path = claude.display(), error = e))
-    };
-    #[cfg(unix)]
-    {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        use tokio::signal::unix::{SignalKind, signal};
-        // Installing handlers before the spawn closes the window in which a
-        // Ctrl-C would kill ccswitch and orphan claude.
-        let mut int = signal(SignalKind::interrupt()).map_err(spawn_err)?;
-        let mut quit = signal(SignalKind::quit()).map_err(spawn_err)?;
-        let mut term = signal(SignalKind::terminate()).map_err(spawn_err)?;
-        let mut hup = signal(SignalKind::hangup()).map_err(spawn_err)?;
-        let mut child = cmd.spawn().map_err(spawn_err)?;
-        let pid = child
-            .id()
-            .and_then(|p| i32::try_from(p).ok())
-            .map(Pid::from_raw);
-        let forward = |sig: Signal| {
-            if let Some(pid) = pid {
-                let _ = kill(pid, sig);
-            }
-        };
-        loop {
-            tokio::select! {
-                status = child.wait() => return status.map_err(spawn_err),
-                _ = int.recv() => {}
-                _ = quit.recv() => {}
-                _ = term.recv() => forward(Signal::SIGTERM),
-                _ = hup.recv() => forward(Signal::SIGHUP),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let mut child = cmd.spawn().map_err(spawn_err)?;
-        child.wait().await.map_err(spawn_err)
-    }
+        Ok::<_, LaunchError>(status)
+    })?;
+    drop(rt);
+    child::die_like(status);
+    Ok(child::code(status))
 }
 
 /// `ccswitch env PROFILE`: export lines for profiles that need no proxy.
@@ -340,52 +255,4 @@ pub fn env_lines(
     );
     out.extend(plan.warnings.iter().map(|w| format!("# {w}")));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn user_settings_are_taken_out_of_the_args() {
-        let mut a: Vec<String> = ["-p", "hi", "--settings", "s.json", "--model", "x"]
-            .map(String::from)
-            .to_vec();
-        assert_eq!(take_user_settings(&mut a).as_deref(), Some("s.json"));
-        assert_eq!(a, ["-p", "hi", "--model", "x"]);
-        let mut a: Vec<String> = vec!["--settings={\"a\":1}".into()];
-        assert_eq!(take_user_settings(&mut a).as_deref(), Some("{\"a\":1}"));
-        assert!(a.is_empty());
-        let mut a: Vec<String> = vec!["-p".into()];
-        assert_eq!(take_user_settings(&mut a), None);
-    }
-
-    #[test]
-    fn our_env_wins_in_merged_settings() {
-        let mut plan = Plan::default();
-        plan.settings_env
-            .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
-        let v = settings_json(
-            &plan,
-            Some(
-                r#"{"skipWebFetchPreflight": true, "env": {"ANTHROPIC_BASE_URL": "stale", "FOO": "1"}}"#,
-            ),
-        );
-        assert_eq!(
-            v,
-            json!({"skipWebFetchPreflight": true, "env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:1", "FOO": "1"}})
-        );
-        assert_eq!(
-            settings_json(&plan, None),
-            json!({"env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:1"}})
-        );
-    }
-
-    #[test]
-    fn exit_codes() {
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(exit_code(ExitStatus::from_raw(3 << 8)), 3);
-        assert_eq!(exit_code(ExitStatus::from_raw(15)), 143);
-    }
 }

@@ -11,6 +11,14 @@ use super::error::ProxyError;
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 
+/// Largest body read whole, either way: Anthropic's own request limit, and
+/// the cap on a whole (non-streamed) upstream reply.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// How much of an upstream error body is read: the message is at the start,
+/// and a huge one must not be held in memory.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     http_body_util::Full::new(bytes.into()).boxed_unsync()
 }

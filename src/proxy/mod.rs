@@ -10,6 +10,7 @@
 
 mod auth;
 mod body;
+mod conns;
 mod error;
 mod finish;
 mod handlers;
@@ -27,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use auth::new_token;
+pub use conns::Limits;
 pub use error::ProxyError;
 pub use setup::{LogFn, ProxyConfig, StartError, runtime};
 pub use stats::Stats;
@@ -60,9 +62,10 @@ pub async fn start(addr: SocketAddr, cfg: ProxyConfig) -> Result<ProxyHandle, St
         .local_addr()
         .map_err(|source| StartError::Bind { addr, source })?;
     let stats = Arc::new(Stats::default());
+    let limits = cfg.limits;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let state = Arc::new(state::State::new(cfg, stats.clone()));
-    let task = tokio::spawn(server::accept_loop(listener, state, rx));
+    let task = tokio::spawn(server::accept_loop(listener, state, limits, rx));
     Ok(ProxyHandle {
         addr,
         stats,

@@ -1,5 +1,14 @@
 //! The HTTP layer: accept loop, connection tasks and graceful shutdown;
 //! each request is authenticated and dispatched to its handler.
+//!
+//! Any local process can connect, token or not, so a connection costs
+//! bounded time and the number of them is capped: one that sends nothing is
+//! closed after [`Limits::first_byte`], headers must arrive within
+//! [`Limits::headers`] (which also closes idle keep-alive connections), a
+//! request without the token gets its 401 and the connection closed, and
+//! past [`Limits::connections`] a silent connection makes room for a new
+//! one (see `conns`), so the file descriptors the upstream side needs are
+//! never used up.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -8,40 +17,79 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 
 use super::auth::authorized;
 use super::body::{Body, error_response, full};
+use super::conns::{Limits, Slots};
 use super::error::ProxyError;
 use super::handlers::{count_tokens, messages, models};
 use super::state::State;
 
+/// After a failed accept (out of descriptors, mostly) the listener stays
+/// readable: retrying at once would spin a core until something closes.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
 pub async fn accept_loop(
     listener: tokio::net::TcpListener,
     state: Arc<State>,
+    limits: Limits,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.headers);
+    builder.http2().timer(TokioTimer::new());
+    let slots = Slots::new(limits.connections);
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let state = state.clone();
-                let svc = hyper::service::service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(dispatch(&state, req).await) }
-                });
-                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
             _ = &mut shutdown => break,
-        }
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let mut slot = tokio::select! {
+            s = slots.take() => s,
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let svc = hyper::service::service_fn(move |req| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(dispatch(&state, req).await) }
+        });
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // Protocol detection (HTTP/1 or h2c) runs before hyper's timer
+            // starts: a peer that never sends a byte would sit there forever.
+            let mut closed = slot.chosen();
+            let mut first = [0u8; 1];
+            let spoke = tokio::select! {
+                // `peek`, not `readable`: readiness may be reported before
+                // any byte is there.
+                r = tokio::time::timeout(limits.first_byte, stream.peek(&mut first)) => {
+                    matches!(r, Ok(Ok(n)) if n > 0)
+                }
+                _ = &mut closed => false,
+            };
+            if !spoke {
+                return;
+            }
+            slot.spoke();
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            let _ = watcher.watch(conn).await;
+            drop(slot);
+        });
     }
     drop(listener);
     // In-flight requests get a moment; a stuck stream must not hold the exit.
@@ -56,7 +104,13 @@ async fn dispatch(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
         return Response::new(full(Bytes::new()));
     }
     if !authorized(&state.cfg.token, req.headers()) {
-        return error_response(ProxyError::Unauthorized(crate::t!("proxy.bad_token")));
+        let mut r = error_response(ProxyError::Unauthorized(crate::t!("proxy.bad_token")));
+        // Without the token a client gets nothing more from this connection.
+        r.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        return r;
     }
     let handled = match (method.clone(), path.trim_end_matches('/')) {
         (Method::POST, "/v1/messages") => messages::handle(state, req).await,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
+use super::conns::Limits;
 use super::upstream::{ClientError, Upstream};
 use crate::config::{Api, Config, ConfigError, Profile};
 use crate::secrets::{SecretError, Secrets};
@@ -52,6 +53,8 @@ pub struct ProxyConfig {
     pub log: LogFn,
     /// Add what translation dropped or changed to each request's log line.
     pub log_notes: bool,
+    /// What a client connection may cost (time, and how many at once).
+    pub limits: Limits,
 }
 
 impl ProxyConfig {
@@ -89,6 +92,7 @@ impl ProxyConfig {
             token,
             log,
             log_notes: false,
+            limits: Limits::default(),
         })
     }
 }

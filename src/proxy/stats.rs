@@ -18,6 +18,19 @@ pub struct ModelUsage {
     pub cache_write_tokens: u64,
 }
 
+impl ModelUsage {
+    /// Counts come from upstreams, which may report anything: a bogus
+    /// `u64::MAX` must not overflow (a panic in debug, a wrap in release).
+    fn add(&mut self, u: &ModelUsage) {
+        self.requests = self.requests.saturating_add(u.requests);
+        self.errors = self.errors.saturating_add(u.errors);
+        self.input_tokens = self.input_tokens.saturating_add(u.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(u.output_tokens);
+        self.cache_read_tokens = self.cache_read_tokens.saturating_add(u.cache_read_tokens);
+        self.cache_write_tokens = self.cache_write_tokens.saturating_add(u.cache_write_tokens);
+    }
+}
+
 #[derive(Default)]
 pub struct Stats {
     /// Keyed by (provider, upstream model).
@@ -41,14 +54,16 @@ impl Stats {
                 .entry((provider.to_string(), model.to_string()))
                 .or_default(),
         };
-        e.requests += 1;
-        e.errors += u64::from(error);
-        if let Some(u) = usage {
-            e.input_tokens += u.input_tokens;
-            e.output_tokens += u.output_tokens;
-            e.cache_read_tokens += u.cache_read_input_tokens.unwrap_or(0);
-            e.cache_write_tokens += u.cache_creation_input_tokens.unwrap_or(0);
-        }
+        e.add(&ModelUsage {
+            requests: 1,
+            errors: u64::from(error),
+            input_tokens: usage.map_or(0, |u| u.input_tokens),
+            output_tokens: usage.map_or(0, |u| u.output_tokens),
+            cache_read_tokens: usage.and_then(|u| u.cache_read_input_tokens).unwrap_or(0),
+            cache_write_tokens: usage
+                .and_then(|u| u.cache_creation_input_tokens)
+                .unwrap_or(0),
+        });
     }
 
     pub fn snapshot(&self) -> Vec<((String, String), ModelUsage)> {
@@ -62,13 +77,33 @@ impl Stats {
     pub fn total(&self) -> ModelUsage {
         let mut t = ModelUsage::default();
         for (_, u) in self.snapshot() {
-            t.requests += u.requests;
-            t.errors += u.errors;
-            t.input_tokens += u.input_tokens;
-            t.output_tokens += u.output_tokens;
-            t.cache_read_tokens += u.cache_read_tokens;
-            t.cache_write_tokens += u.cache_write_tokens;
+            t.add(&u);
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_upstream_counts_saturate() {
+        let stats = Stats::default();
+        let huge = Usage {
+            input_tokens: u64::MAX,
+            output_tokens: u64::MAX - 1,
+            cache_creation_input_tokens: Some(u64::MAX),
+            cache_read_input_tokens: Some(7),
+        };
+        stats.record("p", "m", Some(&huge), false);
+        stats.record("p", "m", Some(&huge), true);
+        stats.record("q", "m", Some(&huge), false);
+        let t = stats.total();
+        assert_eq!(t.input_tokens, u64::MAX);
+        assert_eq!(t.output_tokens, u64::MAX);
+        assert_eq!(t.cache_write_tokens, u64::MAX);
+        assert_eq!(t.cache_read_tokens, 21);
+        assert_eq!((t.requests, t.errors), (3, 1));
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SecretError;
 use super::store::SecretStore;
-use crate::fsutil::{create_private_dir, write_atomic};
+use crate::fsutil::{create_private_dir, lock_exclusive, write_atomic};
 
 pub struct FileStore {
     path: PathBuf,
@@ -84,6 +84,16 @@ impl FileStore {
         write_atomic(&self.path, format!("{HEADER}{body}").as_bytes()).map_err(|e| self.io(e))
     }
 
+    /// Held across a read-modify-write, as `config.toml`'s saves are: two
+    /// `ccswitch key set --file` at once must not lose one of the keys.
+    fn lock(&self) -> Result<std::fs::File, SecretError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|e| self.io(e))?;
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        lock_exclusive(&dir.join(name)).map_err(|e| self.io(e))
+    }
+
     /// Whether the file exists yet (the CLI warns when it first creates it).
     pub fn exists(&self) -> bool {
         self.path.exists()
@@ -103,6 +113,7 @@ impl SecretStore for FileStore {
     }
 
     fn set(&self, account: &str, secret: &SecretString) -> Result<(), SecretError> {
+        let _lock = self.lock()?;
         let mut file = self.read()?.unwrap_or_default();
         file.keys
             .insert(account.to_string(), secret.expose_secret().to_string());
@@ -110,6 +121,7 @@ impl SecretStore for FileStore {
     }
 
     fn delete(&self, account: &str) -> Result<bool, SecretError> {
+        let _lock = self.lock()?;
         let Some(mut file) = self.read()? else {
             return Ok(false);
         };

@@ -106,6 +106,51 @@ fn commands_time_out() {
     assert!(t0.elapsed() < Duration::from_secs(10));
 }
 
+/// A command that leaves a child holding stdout: before, the read waited
+/// for that child (here 30 s) whatever the timeout said.
+#[cfg(unix)]
+#[test]
+fn a_background_child_holding_stdout_cannot_outlast_the_timeout() {
+    let t0 = std::time::Instant::now();
+    let r = run_key_command(
+        "ds",
+        "sh -c 'sleep 30 & echo sk-key'",
+        Duration::from_millis(500),
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(matches!(r, Err(SecretError::Command { .. })));
+}
+
+#[test]
+fn concurrent_file_writes_lose_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.toml");
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store = super::file::FileStore::new(&path);
+                for j in 0..5 {
+                    let secret = SecretString::from(format!("sk-{i}-{j}"));
+                    store.set(&format!("p{i}-{j}"), &secret).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let store = super::file::FileStore::new(&path);
+    for i in 0..8 {
+        for j in 0..5 {
+            assert!(
+                store.get(&format!("p{i}-{j}")).unwrap().is_some(),
+                "p{i}-{j} lost"
+            );
+        }
+    }
+}
+
 #[test]
 fn keyring_before_file_and_file_as_fallback() {
     let p = mk_provider(r#"key = { keyring = true, file = true }"#);

@@ -133,6 +133,38 @@ fn provider_commands() {
     assert_eq!(corp["proxy"], "http://u:****@proxy.example:8080/");
     let shown = home.run(&["provider", "show", "corp"]).ok().stdout.clone();
     assert!(!shown.contains("pw@"), "proxy password shown: {shown}");
+    // A gateway's basic auth in the base URL is hidden the same way, in
+    // every view of the provider and of a profile on it.
+    home.run(&[
+        "provider",
+        "add",
+        "gw",
+        "--api",
+        "openai",
+        "--base-url",
+        "https://alice:s3cret@gw.example/v1",
+    ])
+    .ok();
+    home.run(&["profile", "add", "g", "--provider", "gw", "--main", "m"])
+        .ok();
+    for args in [
+        &["provider", "show", "gw"][..],
+        &["provider", "show", "gw", "--json"],
+        &["provider", "list"],
+        &["provider", "list", "--json"],
+        &["profile", "show", "g"],
+        &["profile", "show", "g", "--json"],
+    ] {
+        let out = home.run(args).ok().stdout.clone();
+        assert!(
+            !out.contains("s3cret"),
+            "{args:?} shows the password: {out}"
+        );
+        // (A profile's JSON names its provider, not the provider's URL.)
+        if args[0] == "provider" || args.len() == 3 {
+            assert!(out.contains("gw.example"), "{args:?}: {out}");
+        }
+    }
 
     // Unknown preset: exit 2 and the list of presets.
     let r = home.run(&["provider", "add", "x", "--preset", "nope"]);

@@ -314,3 +314,38 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
         status.stderr
     );
 }
+
+/// claude killed while the terminal is raw (here, a stand-in that turns
+/// raw mode on and then SIGKILLs itself): ccswitch puts the terminal back.
+#[test]
+fn a_claude_killed_in_raw_mode_leaves_the_terminal_sane() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.an]\napi = \"anthropic\"\nbase_url = \"https://api.example.invalid\"\nkey = { env = \"AN_KEY\" }\n\
+         [profiles.d]\nprovider = \"an\"\nmain = \"claude-opus-5\"\ndirect = true\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let fake = work.path().join("claude");
+    std::fs::write(&fake, "#!/bin/sh\nstty raw -echo -icanon\nkill -9 $$\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = format!(
+        // Under `sh -c`, so that bash (which resets the terminal after a
+        // job killed by a signal) does not do ccswitch's work for it.
+        "sh -c 'env CCSWITCH_HOME={ch} CCSWITCH_LANG=en AN_KEY=k {bin} run -q --claude {fake} d; echo CCSWITCH\"\"_EXIT=$?'; stty -a",
+        ch = home.path().display(),
+        bin = crate::support::BIN,
+        fake = fake.display(),
+    );
+    let tmux = Tmux::start("raw", 120, 40);
+    tmux.send(&[&script, "Enter"]);
+    let screen = tmux.wait_for("speed", Duration::from_secs(20));
+    assert!(screen.contains("CCSWITCH_EXIT=137"), "{screen}");
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}

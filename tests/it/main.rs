@@ -6,6 +6,7 @@
 
 mod support;
 
+mod abuse;
 mod architecture;
 mod claude_code;
 mod cli;
@@ -15,6 +16,7 @@ mod golden;
 mod i18n;
 mod interactive;
 mod keyring;
+mod launch_safety;
 mod models;
 mod passthrough_golden;
 mod probe;

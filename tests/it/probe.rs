@@ -49,6 +49,39 @@ async fn a_working_profile_passes_every_step() {
     assert_eq!(seen[2].json()["messages"][2]["role"], "tool");
 }
 
+/// A corporate proxy in the environment, without loopback in NO_PROXY:
+/// the hop to ccswitch's own proxy must not go there (it would get the
+/// session token and the prompt, and the test would blame the provider).
+#[tokio::test]
+async fn the_hop_to_the_local_proxy_never_uses_the_system_proxy() {
+    let up = Mock::start().await;
+    up.push_passing_probe();
+    let corp = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let corp_url = corp.url("");
+    let r = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("UP_KEY", "sk-k"),
+            ("HTTP_PROXY", corp_url.as_str()),
+            ("http_proxy", corp_url.as_str()),
+            ("HTTPS_PROXY", corp_url.as_str()),
+            ("ALL_PROXY", corp_url.as_str()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ];
+        home.run_env(&["test"], &env)
+    })
+    .await
+    .unwrap();
+    assert!(
+        corp.seen().is_empty(),
+        "went through the corporate proxy: {:?}",
+        corp.seen()
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
 #[tokio::test]
 async fn a_bad_key_is_explained_and_json_is_available() {
     let up = Mock::start().await;

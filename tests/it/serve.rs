@@ -118,6 +118,8 @@ fn serve_refuses_remote_hosts_and_missing_profiles() {
     r.fails(2);
 }
 
+const STRONG: &str = "4f9c2a7be1d04c3f8a6b5e2d9c1f0a7b3e8d";
+
 #[tokio::test]
 async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     let up = Mock::start().await;
@@ -127,10 +129,22 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     let r = home.run(&["serve", "p"]);
     r.fails(1);
     assert!(r.stderr.contains("UP_KEY"), "{}", r.stderr);
+    // A chosen token must be as hard to guess as a generated one.
+    for weak in ["x", "my-fixed-token", &"ab".repeat(20)] {
+        let r = home.run_env(
+            &["serve", "p", "--token-env", "MY_TOKEN"],
+            &[("MY_TOKEN", weak), ("UP_KEY", "k")],
+        );
+        r.fails(2);
+        assert!(r.stderr.contains("at least 32"), "{}", r.stderr);
+    }
+    // Off loopback, serve says plainly that nothing is encrypted.
+    let r = home.run(&["serve", "p", "--host", "0.0.0.0", "--allow-remote"]);
+    assert!(r.stderr.contains("without TLS"), "{}", r.stderr);
     let mut child = home
         .cmd(&["serve", "p", "--token-env", "MY_TOKEN", "--shell", "fish"])
         .env("UP_KEY", "k")
-        .env("MY_TOKEN", "my-fixed-token")
+        .env("MY_TOKEN", STRONG)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -154,7 +168,7 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     );
     assert_eq!(
         first.1.trim(),
-        "set -gx ANTHROPIC_AUTH_TOKEN my-fixed-token"
+        format!("set -gx ANTHROPIC_AUTH_TOKEN {STRONG}")
     );
     let _ = child.kill();
     let _ = child.wait();

@@ -16,7 +16,7 @@ use crate::proxy::state::State;
 use crate::proxy::tokens;
 use crate::proxy::translate::anthropic::MessagesRequest;
 use crate::proxy::translate::passthrough::{self, anthropic_headers};
-use crate::proxy::upstream::send::send;
+use crate::proxy::upstream::send::{read_whole, send};
 
 /// `count_tokens`: the upstream counts when it can, otherwise a local
 /// tokenizer does.
@@ -40,9 +40,7 @@ pub async fn handle(
         match send(&up, &url, None, extra, body).await {
             Ok(resp) => {
                 let status = resp.status();
-                if let Ok(b) = resp.bytes().await {
-                    return Ok(json_response(status, b));
-                }
+                return Ok(json_response(status, read_whole(&up, resp).await?));
             }
             // Providers without the endpoint: count locally instead.
             Err(ProxyError::Upstream {

@@ -12,8 +12,7 @@ use crate::proxy::translate::anthropic::MessagesRequest;
 use crate::proxy::translate::passthrough::RawBody;
 use crate::t;
 
-/// Largest request body accepted: Anthropic's own limit.
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
+use crate::proxy::body::MAX_BODY;
 
 async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
     match Limited::new(body, MAX_BODY).collect().await {

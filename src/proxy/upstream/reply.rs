@@ -6,10 +6,12 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::pin::Pin;
 
-use bytes::Bytes;
-use futures_util::{Stream, TryStreamExt};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use http::{HeaderMap, StatusCode};
-use http_body_util::{BodyDataStream, BodyExt};
+use http_body_util::BodyDataStream;
 use hyper::body::Incoming;
 
 /// The body as a stream of chunks, as it arrives.
@@ -71,6 +73,16 @@ impl From<hyper::Error> for SendError {
     }
 }
 
+/// Why a capped read gave up.
+#[derive(Debug)]
+pub enum ReadError {
+    Failed(SendError),
+    /// Nothing arrived for the idle time.
+    Idle,
+    /// Longer than the cap.
+    TooLarge,
+}
+
 pub struct Reply(Inner);
 
 enum Inner {
@@ -105,12 +117,56 @@ impl Reply {
         }
     }
 
-    /// The whole body.
-    pub async fn bytes(self) -> Result<Bytes, SendError> {
-        match self.0 {
-            Inner::Reqwest(r) => Ok(r.bytes().await?),
-            Inner::Lean(r) => Ok(r.into_body().collect().await?.to_bytes()),
+    /// The whole body, with no chunk more than `idle` after the one before,
+    /// and failing as soon as it passes `limit` bytes (before reading
+    /// anything, when the length is announced).
+    pub async fn read_capped(self, limit: usize, idle: Duration) -> Result<Bytes, ReadError> {
+        let announced = self
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > limit as u64) {
+            return Err(ReadError::TooLarge);
         }
+        let mut stream = self.into_stream();
+        let mut out = BytesMut::new();
+        loop {
+            match tokio::time::timeout(idle, stream.next()).await {
+                Err(_) => return Err(ReadError::Idle),
+                Ok(None) => return Ok(out.freeze()),
+                Ok(Some(Err(e))) => return Err(ReadError::Failed(e)),
+                Ok(Some(Ok(chunk))) => {
+                    if out.len() + chunk.len() > limit {
+                        return Err(ReadError::TooLarge);
+                    }
+                    // A body read in one chunk is kept as it came, uncopied.
+                    if out.is_empty() && announced == Some(chunk.len() as u64) {
+                        return Ok(chunk);
+                    }
+                    out.extend_from_slice(&chunk);
+                }
+            }
+        }
+    }
+
+    /// At most the first `limit` bytes of the body, read within `within`
+    /// altogether; whatever fails or comes later is left unread (an error
+    /// body: its message is at the start).
+    pub async fn prefix(self, limit: usize, within: Duration) -> Bytes {
+        let mut stream = self.into_stream();
+        let mut out = BytesMut::new();
+        let read = async {
+            while let Some(Ok(chunk)) = stream.next().await {
+                let room = limit - out.len();
+                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(within, read).await;
+        out.freeze()
     }
 
     /// The body chunk by chunk. Dropping the stream drops the connection's

@@ -7,7 +7,8 @@ use http::HeaderMap;
 use url::Url;
 
 use super::client::Upstream;
-use super::reply::{Reply, SendError};
+use super::reply::{ReadError, Reply, SendError};
+use crate::proxy::body::{MAX_BODY, MAX_ERROR_BODY};
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::t;
 
@@ -37,11 +38,9 @@ pub async fn send(
     }
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
-    let body = tokio::time::timeout(std::time::Duration::from_secs(10), resp.bytes())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
+    let body = resp
+        .prefix(MAX_ERROR_BODY, std::time::Duration::from_secs(10))
+        .await;
     Err(ProxyError::Upstream {
         status,
         message: upstream_message(status, &body),
@@ -93,15 +92,17 @@ pub fn is_event_stream(resp: &Reply) -> bool {
         .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
-/// A whole (non-streamed) upstream body, within the idle timeout.
+/// A whole (non-streamed) upstream body: no pause longer than the idle
+/// timeout, no more than the request cap.
 pub async fn read_whole(up: &Upstream, resp: Reply) -> Result<Bytes, ProxyError> {
     let idle = up.provider.timeouts.idle;
-    match tokio::time::timeout(idle, resp.bytes()).await {
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(e)) => Err(request_error(up, &e)),
-        Err(_) => Err(ProxyError::Timeout(t!(
-            "proxy.idle_timeout",
-            secs = idle.as_secs()
-        ))),
-    }
+    resp.read_capped(MAX_BODY, idle).await.map_err(|e| match e {
+        ReadError::Failed(e) => request_error(up, &e),
+        ReadError::Idle => ProxyError::Timeout(t!("proxy.idle_timeout", secs = idle.as_secs())),
+        ReadError::TooLarge => ProxyError::BadUpstream(t!(
+            "proxy.reply_too_large",
+            provider = up.provider.name,
+            mib = MAX_BODY / (1024 * 1024)
+        )),
+    })
 }

@@ -27,6 +27,37 @@ pub enum Reply {
         chunks: Vec<(Duration, String)>,
         then: End,
     },
+    /// Headers, then `chunk` over and over until the client goes away (or
+    /// `limit` bytes, announced as the length when `announce`).
+    Endless {
+        status: u16,
+        content_type: &'static str,
+        chunk: Bytes,
+        limit: Option<u64>,
+        announce: bool,
+    },
+}
+
+/// `status` with a body that never ends: `chunk` repeated.
+pub fn endless(status: u16, content_type: &'static str, chunk: &[u8]) -> Reply {
+    Reply::Endless {
+        status,
+        content_type,
+        chunk: Bytes::copy_from_slice(chunk),
+        limit: None,
+        announce: false,
+    }
+}
+
+/// Headers with this content type, then nothing at all.
+pub fn stall(status: u16, content_type: &'static str) -> Reply {
+    Reply::Endless {
+        status,
+        content_type,
+        chunk: Bytes::new(),
+        limit: None,
+        announce: false,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +96,8 @@ struct Inner {
     seen: Vec<Recorded>,
     /// When a streamed reply noticed its client had gone.
     client_gone_at: Option<Instant>,
+    /// Bytes of endless bodies sent so far.
+    endless_sent: u64,
 }
 
 #[derive(Clone)]
@@ -169,6 +202,11 @@ impl Mock {
     pub fn client_gone_at(&self) -> Option<Instant> {
         self.inner.lock().unwrap().client_gone_at
     }
+
+    /// How much of its endless bodies the mock got to send.
+    pub fn endless_sent(&self) -> u64 {
+        self.inner.lock().unwrap().endless_sent
+    }
 }
 
 type MockBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
@@ -250,6 +288,43 @@ async fn handle(
             let mut r = http::Response::new(StreamBody::new(stream).boxed_unsync());
             r.headers_mut()
                 .insert("content-type", "text/event-stream".parse().unwrap());
+            r
+        }
+        Reply::Endless {
+            status,
+            content_type,
+            chunk,
+            limit,
+            announce,
+        } => {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(2);
+            tokio::spawn(async move {
+                if chunk.is_empty() {
+                    tx.closed().await;
+                    inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                    return;
+                }
+                let mut sent = 0u64;
+                while limit.is_none_or(|l| sent < l) {
+                    if tx.send(Ok(Frame::data(chunk.clone()))).await.is_err() {
+                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                        return;
+                    }
+                    sent += chunk.len() as u64;
+                    inner.lock().unwrap().endless_sent += chunk.len() as u64;
+                }
+            });
+            let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|x| (x, rx))
+            });
+            let mut r = http::Response::new(StreamBody::new(stream).boxed_unsync());
+            *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+            r.headers_mut()
+                .insert("content-type", content_type.parse().unwrap());
+            if let (true, Some(l)) = (announce, limit) {
+                r.headers_mut()
+                    .insert("content-length", l.to_string().parse().unwrap());
+            }
             r
         }
     })

@@ -237,5 +237,6 @@ impl Drop for SecretService {
 }
 pub mod claude;
 pub mod mock;
+pub mod proxy;
 pub mod socks;
 pub mod tls;

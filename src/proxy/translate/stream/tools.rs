@@ -110,6 +110,13 @@ impl ToolCalls {
             return Fragment::Nothing;
         }
         match call.state {
+            // A call whose name never came can never start: past the cap,
+            // its arguments are dropped instead of held without bound.
+            State::Pending
+                if call.name.is_empty() && call.pending.len() + args.len() > MAX_PENDING_ARGS =>
+            {
+                Fragment::Nothing
+            }
             State::Pending => {
                 call.pending.push_str(args);
                 Fragment::Held { bytes: args.len() }
@@ -203,5 +210,40 @@ impl JsonProgress {
 
     fn complete(&self) -> bool {
         self.started && self.depth == 0 && !self.in_string
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delta(index: u64, name: Option<&str>, args: &str) -> ToolCallDelta {
+        serde_json::from_value(serde_json::json!({
+            "index": index,
+            "function": {"name": name, "arguments": args},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_call_without_a_name_holds_no_more_than_the_cap() {
+        let mut calls = ToolCalls::default();
+        let piece = "x".repeat(64 * 1024);
+        let mut held = 0;
+        for _ in 0..64 {
+            if let Fragment::Held { bytes } = calls.fragment(&delta(0, None, &piece)) {
+                held += bytes;
+            }
+        }
+        assert!(held <= MAX_PENDING_ARGS, "{held}");
+        assert!(calls.calls[0].pending.len() <= MAX_PENDING_ARGS);
+        // A named call waiting behind an open one is let through instead.
+        let mut calls = ToolCalls::default();
+        calls.fragment(&delta(1, Some("Read"), "{"));
+        let big = "y".repeat(MAX_PENDING_ARGS + 1);
+        assert!(matches!(
+            calls.fragment(&delta(1, None, &big)),
+            Fragment::Held { .. }
+        ));
     }
 }

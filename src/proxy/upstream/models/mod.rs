@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::client::Upstream;
+use super::reply::{ReadError, Reply};
 use secrecy::SecretString;
 
 use crate::config::model::redact_url;
@@ -151,6 +152,10 @@ pub async fn list_models_within(up: &Upstream, limit: Duration) -> Result<Vec<St
     }
 }
 
+/// A model list is a few hundred KB at most (OpenRouter's, with every
+/// model's description); anything far beyond is not one.
+const MAX_LIST_BODY: usize = 8 * 1024 * 1024;
+
 /// Every page's ids, in the order the provider gave them.
 async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
     let anthropic = up.provider.api == Api::Anthropic;
@@ -176,7 +181,27 @@ async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
         }
         let resp = rb.send().await.map_err(|e| request_error(up, &e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| request_error(up, &e))?;
+        let body = match Reply::from(resp)
+            .read_capped(MAX_LIST_BODY, up.provider.timeouts.idle)
+            .await
+        {
+            Ok(b) => b,
+            Err(ReadError::Failed(e)) => {
+                return Err(ListError::Unreachable {
+                    provider: up.provider.name.clone(),
+                    host: host(up),
+                    cause: one_line(&e.cause),
+                });
+            }
+            // The caller's overall limit comes first in practice; a list
+            // bigger than any real one is not a list.
+            Err(ReadError::Idle | ReadError::TooLarge) => {
+                return Err(ListError::NotJson {
+                    provider: up.provider.name.clone(),
+                    url: shown,
+                });
+            }
+        };
         if !status.is_success() {
             let message = serde_json::from_slice::<Value>(&body)
                 .ok()

@@ -1,0 +1,125 @@
+//! The proxy in-process against a mock upstream, and a client for it.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::mock::Mock;
+use ccswitch::config::{self, Presets};
+use ccswitch::i18n::{Lang, set_lang};
+use ccswitch::proxy::translate::anthropic::Event;
+use ccswitch::proxy::translate::sse::SseDecoder;
+use ccswitch::proxy::{self, ProxyConfig, ProxyHandle};
+use ccswitch::secrets::{MemoryStore, SecretString, Secrets};
+use serde_json::{Value, json};
+
+pub const TOKEN: &str = "ccsw-test-session-token";
+pub const KEY: &str = "sk-upstream-provider-key";
+pub const CLAUDE_UA: &str = "claude-cli/2.1.332 (external, cli)";
+
+pub struct Proxy {
+    pub handle: ProxyHandle,
+    pub base: String,
+    pub logs: Arc<Mutex<Vec<String>>>,
+    pub http: reqwest::Client,
+}
+
+/// A proxy for a profile whose provider points at `mock`.
+pub async fn mk_proxy(mock: &Mock, provider_toml: &str) -> Proxy {
+    mk_proxy_with(mock, provider_toml, |_| {}).await
+}
+
+/// The same, with its configuration adjusted first (limits).
+pub async fn mk_proxy_with(
+    mock: &Mock,
+    provider_toml: &str,
+    adjust: impl FnOnce(&mut ProxyConfig),
+) -> Proxy {
+    set_lang(Lang::En);
+    let src = format!(
+        "{provider_toml}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\nfast = \"up-fast\"\n"
+    )
+    .replace("MOCK", &mock.url(""));
+    let cfg = config::parse(Path::new("test.toml"), &src, &Presets::builtin())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secrets = Secrets {
+        keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
+        file: Box::new(MemoryStore::default()),
+    };
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = logs.clone();
+    let log: proxy::LogFn = Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string()));
+    let pcfg = ProxyConfig::for_profile(
+        &cfg,
+        "p",
+        &secrets,
+        &|_| None,
+        SecretString::from(TOKEN.to_string()),
+        log,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut pcfg = pcfg;
+    adjust(&mut pcfg);
+    let handle = proxy::start("127.0.0.1:0".parse().unwrap(), pcfg)
+        .await
+        .unwrap();
+    let base = format!("http://{}", handle.addr);
+    Proxy {
+        handle,
+        base,
+        logs,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub const OPENAI: &str = "[providers.up]\napi = \"openai\"\nbase_url = \"MOCK/v1\"\ntimeouts = { idle = 1 }\n[providers.up.models.up-main]\nmax_output = 4096\n";
+pub const ANTHROPIC: &str = "[providers.up]\napi = \"anthropic\"\nbase_url = \"MOCK/anthropic\"\nauth = \"x-api-key\"\ntimeouts = { idle = 1 }\nquirks = { drop_betas = true }\n";
+
+pub fn ask(stream: bool) -> Value {
+    json!({
+        "model": "up-main",
+        "max_tokens": 32000,
+        "stream": stream,
+        "metadata": {"user_id": "{\"device_id\":\"d\"}"},
+        "system": [{"type": "text", "text": "Be brief."}],
+        "messages": [{"role": "user", "content": "say hi"}],
+    })
+}
+
+impl Proxy {
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("anthropic-version", "2023-06-01")
+            .header("anthropic-beta", "claude-code-20250219")
+            .header("user-agent", CLAUDE_UA)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub async fn events(resp: reqwest::Response) -> Vec<Event> {
+    let bytes = resp.bytes().await.unwrap();
+    let mut d = SseDecoder::new();
+    let mut evs = d.push(&bytes);
+    evs.extend(d.finish());
+    evs.iter()
+        .map(|e| serde_json::from_str(&e.data).unwrap_or_else(|err| panic!("{err}: {}", e.data)))
+        .collect()
+}
+
+pub fn text_of(evs: &[Event]) -> String {
+    use ccswitch::proxy::translate::anthropic::Delta;
+    evs.iter()
+        .filter_map(|e| match e {
+            Event::ContentBlockDelta {
+                delta: Delta::TextDelta { text },
+                ..
+            } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
