@@ -4,6 +4,8 @@ pub mod cli;
 pub mod config;
 pub mod ctx;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod i18n;
 pub mod launch;
 pub mod paths;

@@ -30,7 +30,7 @@ use bytes::Bytes;
 
 use mock::CHUNKS;
 
-const TOKEN: &str = "ccsw-bench-token";
+const TOKEN: &str = "ccsw-bench-token-5e1f0c9a7b3d4e2f8a6c";
 
 fn arg(name: &str, default: u64) -> u64 {
     text_arg(name)

@@ -48,9 +48,11 @@ pub fn command(claude: &Path) -> tokio::process::Command {
     #[cfg(target_os = "linux")]
     if let Ok(me) = std::env::current_exe() {
         let mut cmd = tokio::process::Command::new(me);
+        // `--` so that nothing of claude's arguments is read as ours.
         cmd.arg(GUARD)
             .arg(std::process::id().to_string())
-            .arg(claude);
+            .arg(claude)
+            .arg("--");
         return cmd;
     }
     tokio::process::Command::new(claude)

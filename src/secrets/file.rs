@@ -66,14 +66,11 @@ impl FileStore {
                 });
             }
         }
-        toml::from_str(&text)
-            .map(Some)
-            // The message may quote a line of the file: keep only the position.
-            .map_err(|e| SecretError::FileParse {
+        parse_credentials(&text)
+            .map(|keys| Some(CredentialsFile { keys }))
+            .map_err(|message| SecretError::FileParse {
                 path: self.path.clone(),
-                message: e
-                    .span()
-                    .map_or_else(String::new, |s| format!("byte {}", s.start)),
+                message,
             })
     }
 
@@ -98,6 +95,17 @@ impl FileStore {
     pub fn exists(&self) -> bool {
         self.path.exists()
     }
+}
+
+/// The keys in a `credentials.toml` text, by account. The error gives only
+/// the position: a parser's message may quote a line, and with it a key.
+pub fn parse_credentials(text: &str) -> Result<IndexMap<String, String>, String> {
+    toml::from_str::<CredentialsFile>(text)
+        .map(|f| f.keys)
+        .map_err(|e| {
+            e.span()
+                .map_or_else(String::new, |s| format!("byte {}", s.start))
+        })
 }
 
 impl SecretStore for FileStore {

@@ -17,7 +17,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 
 pub use command::run_key_command;
 pub use error::SecretError;
-pub use file::FileStore;
+pub use file::{FileStore, parse_credentials};
 pub use keyring::KeyringStore;
 pub use memory::MemoryStore;
 pub use store::{COMMAND_TIMEOUT, KEYRING_TIMEOUT, SERVICE, SecretStore};

@@ -222,6 +222,7 @@ fn debug_output_never_shows_a_key() {
     assert!(!shown.contains("sk-very-secret"), "{shown}");
 }
 
+#[cfg(unix)]
 #[test]
 fn the_file_store_round_trips_and_refuses_loose_permissions() {
     use std::os::unix::fs::PermissionsExt;

@@ -18,6 +18,8 @@ const LAYERS: &[&[&str]] = &[
     &["launch"],
     &["tui"],
     &["cli"],
+    // Entry points for the fuzz targets; nothing in the crate uses them.
+    &["fuzzing"],
 ];
 
 fn src() -> PathBuf {

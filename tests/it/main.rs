@@ -12,6 +12,7 @@ mod claude_code;
 mod cli;
 mod config_files;
 mod config_store;
+mod fuzz_replay;
 mod golden;
 mod i18n;
 mod interactive;

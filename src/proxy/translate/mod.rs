@@ -5,6 +5,7 @@
 
 pub mod anthropic;
 pub mod common;
+pub mod grammar;
 pub mod notes;
 pub mod openai;
 pub mod passthrough;

@@ -130,19 +130,26 @@ impl Reply {
             return Err(ReadError::TooLarge);
         }
         let mut stream = self.into_stream();
-        let mut out = BytesMut::new();
+        let mut out: Vec<u8> = Vec::new();
         loop {
             match tokio::time::timeout(idle, stream.next()).await {
                 Err(_) => return Err(ReadError::Idle),
-                Ok(None) => return Ok(out.freeze()),
+                Ok(None) => return Ok(Bytes::from(out)),
                 Ok(Some(Err(e))) => return Err(ReadError::Failed(e)),
                 Ok(Some(Ok(chunk))) => {
-                    if out.len() + chunk.len() > limit {
+                    let need = out.len() + chunk.len();
+                    if need > limit {
                         return Err(ReadError::TooLarge);
                     }
                     // A body read in one chunk is kept as it came, uncopied.
                     if out.is_empty() && announced == Some(chunk.len() as u64) {
                         return Ok(chunk);
+                    }
+                    // Doubling, but never past the cap: a reply just under
+                    // 32 MiB must not hold 64.
+                    if need > out.capacity() {
+                        let want = (out.capacity() * 2).max(need).min(limit);
+                        out.reserve_exact(want - out.len());
                     }
                     out.extend_from_slice(&chunk);
                 }

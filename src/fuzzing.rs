@@ -1,0 +1,183 @@
+//! What the fuzz targets (`fuzz/`) run, and what the test command replays
+//! their corpora through: each function takes arbitrary bytes and panics
+//! when a property that must hold for every input does not.
+//!
+//! - Nothing panics, whatever the bytes.
+//! - SSE decodes the same however the bytes are split.
+//! - A translated stream is a well-formed Anthropic event sequence.
+//! - Whatever translates also serializes.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use crate::config::{self, Api, Presets, Quirks};
+use crate::proxy::translate::anthropic::MessagesRequest;
+use crate::proxy::translate::grammar::check_sse;
+use crate::proxy::translate::openai::ChatResponse;
+use crate::proxy::translate::passthrough::{self, RawBody};
+use crate::proxy::translate::request::{self, Target};
+use crate::proxy::translate::response::{self, ResponseCtx};
+use crate::proxy::translate::sse::{SseDecoder, SseEvent, encode};
+use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
+
+/// Quirk sets the translators are fuzzed under: the defaults and the
+/// built-in presets' endpoints, which between them flip every quirk. Built
+/// once: parsing the presets per input would dominate a fuzzing run.
+fn quirk_sets(api: Api) -> &'static [Quirks] {
+    static OPENAI: OnceLock<Vec<Quirks>> = OnceLock::new();
+    static ANTHROPIC: OnceLock<Vec<Quirks>> = OnceLock::new();
+    let cell = if api == Api::Anthropic {
+        &ANTHROPIC
+    } else {
+        &OPENAI
+    };
+    cell.get_or_init(|| {
+        let presets = Presets::builtin();
+        let mut out = vec![Quirks::default()];
+        for id in [
+            "deepseek",
+            "openrouter",
+            "gemini",
+            "kimi",
+            "mistral",
+            "minimax",
+            "zhipu",
+        ] {
+            if let Some(e) = presets.get(id).and_then(|p| p.endpoint(api)) {
+                out.push(e.quirks.resolve());
+            }
+        }
+        out
+    })
+}
+
+/// The presets, parsed once (see [`quirk_sets`]).
+fn presets() -> &'static Presets {
+    static P: OnceLock<Presets> = OnceLock::new();
+    P.get_or_init(Presets::builtin)
+}
+
+/// The first byte picks one of `n` choices; the rest is the input.
+fn pick(data: &[u8], n: usize) -> (usize, &[u8]) {
+    match data.split_first() {
+        Some((b, rest)) => (usize::from(*b) % n.max(1), rest),
+        None => (0, data),
+    }
+}
+
+fn decode<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<SseEvent> {
+    let mut d = SseDecoder::new();
+    let mut out: Vec<SseEvent> = pieces.into_iter().flat_map(|p| d.push(p)).collect();
+    out.extend(d.finish());
+    out
+}
+
+/// The SSE decoder: no panic, and the same events all at once, byte by
+/// byte, and in chunks of a size the input picks.
+pub fn sse(data: &[u8]) {
+    let (size, data) = pick(data, 64);
+    let whole = decode([data]);
+    let split = decode(data.chunks(size + 1));
+    assert_eq!(whole, split, "split in {} bytes", size + 1);
+    assert_eq!(whole, decode(data.chunks(1)), "byte by byte");
+}
+
+/// The request translators: a body that parses as a Messages request
+/// translates to OpenAI under every quirk set, and any JSON object passes
+/// through the Anthropic rewrite; both serialize.
+pub fn request(data: &[u8]) {
+    let (stream, data) = pick(data, 2);
+    if let Ok(req) = serde_json::from_slice::<MessagesRequest>(data) {
+        for q in quirk_sets(Api::Openai) {
+            let target = Target {
+                model: "m",
+                quirks: q,
+                max_output: Some(8192),
+                stream: stream == 1,
+            };
+            let t = request::to_openai(&req, &target);
+            assert!(serde_json::to_vec(&t.request).is_ok());
+        }
+    }
+    if let Ok(body) = serde_json::from_slice::<RawBody>(data) {
+        for q in quirk_sets(Api::Anthropic) {
+            let mut b = body.clone();
+            let _ = passthrough::rewrite_request(&mut b, "m", q, Some(8192));
+            assert!(serde_json::to_vec(&b).is_ok());
+        }
+    }
+}
+
+/// The stream translator fed whatever events the bytes decode to: its
+/// output always follows the grammar, ending in `message_stop` or `error`.
+pub fn stream(data: &[u8]) {
+    let (which, data) = pick(data, 8);
+    let quirks = quirk_sets(Api::Openai);
+    let cfg = StreamConfig {
+        message_id: "msg_fuzz".into(),
+        model: "claude-fuzz".into(),
+        input_estimate: 10,
+        quirks: Arc::new(quirks[which % quirks.len()].clone()),
+        renamed_tools: vec![("t_short".into(), "a.long.tool.name".into())],
+    };
+    let mut t = StreamTranslator::new(cfg);
+    let mut out = t.start();
+    for e in decode([data]) {
+        out.extend(t.push_data(&e.data));
+    }
+    out.extend(t.finish());
+    assert!(t.is_done(), "translator not done after finish()");
+    let sse: String = out
+        .iter()
+        .map(|e| String::from_utf8_lossy(&encode(e)).into_owned())
+        .collect();
+    if let Err(e) = check_sse(&sse, false) {
+        panic!("{e}\n{sse}");
+    }
+}
+
+/// The response translator: any Chat Completions response translates and
+/// serializes.
+pub fn response(data: &[u8]) {
+    let (which, data) = pick(data, 8);
+    let Ok(chat) = serde_json::from_slice::<ChatResponse>(data) else {
+        return;
+    };
+    let quirks = quirk_sets(Api::Openai);
+    let renamed = [("t_short".to_string(), "a.long.tool.name".to_string())];
+    let ctx = ResponseCtx {
+        message_id: "msg_fuzz",
+        model: "claude-fuzz",
+        quirks: &quirks[which % quirks.len()],
+        renamed_tools: &renamed,
+    };
+    let msg = response::from_openai(&chat, &ctx);
+    assert!(serde_json::to_vec(&msg).is_ok());
+}
+
+/// `config.toml`: any text loads or fails with an error; no panic.
+pub fn config(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = config::parse(Path::new("fuzz.toml"), text, presets());
+    }
+}
+
+/// `credentials.toml`: any text loads or fails with an error; no panic.
+pub fn credentials(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::secrets::parse_credentials(text);
+    }
+}
+
+/// A property check over arbitrary bytes; panics when it fails.
+pub type Check = fn(&[u8]);
+
+/// Every target by name, for the fuzz crate and the replay test.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("sse", sse),
+    ("request", request),
+    ("stream", stream),
+    ("response", response),
+    ("config", config),
+    ("credentials", credentials),
+];
