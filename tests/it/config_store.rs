@@ -134,6 +134,7 @@ fn concurrent_saves_from_many_processes_all_land() {
     assert_eq!(names.len(), n);
 }
 
+#[cfg(unix)]
 #[test]
 fn saving_is_atomic_and_private() {
     use std::os::unix::fs::PermissionsExt;

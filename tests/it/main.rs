@@ -15,8 +15,11 @@ mod config_store;
 mod fuzz_replay;
 mod golden;
 mod i18n;
+#[cfg(unix)]
 mod interactive;
 mod keyring;
+// Fake `claude` scripts and signals: Unix.
+#[cfg(unix)]
 mod launch_safety;
 mod models;
 mod passthrough_golden;
@@ -29,4 +32,6 @@ mod serve;
 mod stream_golden;
 mod translate_golden;
 mod tui;
+// Stops `serve` with SIGTERM.
+#[cfg(unix)]
 mod upstream_net;
