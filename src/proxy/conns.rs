@@ -86,12 +86,12 @@ impl Slots {
                     g.open += 1;
                     return self.slot(&mut g);
                 }
-                while let Some((_, close)) = g.silent.pop_front() {
-                    // Its slot passes to the newcomer; the closed one
-                    // gives back nothing (see `Slot::drop`).
-                    if close.send(()).is_ok() {
-                        return self.slot(&mut g);
-                    }
+                if let Some((_, close)) = g.silent.pop_front() {
+                    // Its slot passes to the newcomer; the closed one gives
+                    // back nothing (see `Slot::drop`), even if it was already
+                    // on its way out and no longer listening.
+                    let _ = close.send(());
+                    return self.slot(&mut g);
                 }
             }
             freed.await;
