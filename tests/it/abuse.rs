@@ -145,8 +145,8 @@ async fn silent_and_slow_connections_are_closed_and_never_crowd_out_a_client() {
     let up = Mock::start().await;
     let p = mk_proxy_with(&up, OPENAI, |c| {
         c.limits = Limits {
-            first_byte: Duration::from_millis(500),
-            headers: Duration::from_millis(800),
+            first_byte: Duration::from_secs(2),
+            headers: Duration::from_secs(1),
             connections: 4,
         };
     })
@@ -155,9 +155,8 @@ async fn silent_and_slow_connections_are_closed_and_never_crowd_out_a_client() {
     let mut silent: Vec<TcpStream> = (0..8).map(|_| connect(&p)).collect();
     tokio::time::sleep(Duration::from_millis(50)).await;
     // A real client still gets through at once: a silent one makes room.
-    let t0 = Instant::now();
-    let got = models_within(&p, Duration::from_secs(3)).await;
-    eprintln!("took {:?}", t0.elapsed());
+    // (Well before any silent one times out on its own.)
+    let got = models_within(&p, Duration::from_secs(1)).await;
     assert_eq!(got, Ok(200));
     // Slowloris: headers a byte at a time, never finished.
     let mut slow = connect(&p);
