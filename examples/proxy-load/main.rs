@@ -18,9 +18,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod mock;
+#[path = "../support/mod.rs"]
+mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,49 +30,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use mock::CHUNKS;
+use support::{Proc, binary_under_test, num, serve, text_arg};
 
 const TOKEN: &str = "ccsw-bench-token-5e1f0c9a7b3d4e2f8a6c";
 
-fn arg(name: &str, default: u64) -> u64 {
-    text_arg(name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn text_arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 // --------------------------------------------------------------- measure
-
-struct Proc(u32);
-
-impl Proc {
-    fn status(&self, field: &str) -> u64 {
-        let s = std::fs::read_to_string(format!("/proc/{}/status", self.0)).unwrap_or_default();
-        s.lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    }
-    /// CPU seconds (user + system) so far.
-    fn cpu(&self) -> f64 {
-        let s = std::fs::read_to_string(format!("/proc/{}/stat", self.0)).unwrap_or_default();
-        let after = s.rsplit_once(") ").map_or("", |x| x.1);
-        let f: Vec<u64> = after
-            .split_whitespace()
-            .map(|x| x.parse().unwrap_or(0))
-            .collect();
-        // Fields 14 and 15 of stat (utime, stime), counted after the name.
-        let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
-        ticks as f64 / 100.0
-    }
-}
 
 #[derive(Clone)]
 struct Target {
@@ -202,32 +165,6 @@ async fn throughput(t: &Target, conc: usize, secs: u64) -> f64 {
     done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// `ccswitch serve PROFILE` from the binary under test; returns its
-/// process and address.
-fn serve(bin: &Path, home: &Path, profile: &str) -> (std::process::Child, String) {
-    let mut child = Command::new(bin)
-        .args(["serve", profile, "--token-env", "BENCH_TOKEN"])
-        .env("CCSWITCH_HOME", home)
-        .env("BENCH_TOKEN", TOKEN)
-        .env("BENCH_KEY", "k")
-        .stdout(Stdio::piped())
-        // One log line per request still gets written, as in real use.
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let mut r = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("export ANTHROPIC_BASE_URL=")
-        .expect("serve prints the base URL first")
-        .to_string();
-    // Keep reading its stdout so it never blocks.
-    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-    (child, url.trim_start_matches("http://").to_string())
-}
-
 /// The fixture's request with its conversation repeated (alternating user
 /// and assistant text turns) until the body reaches about `bytes`.
 fn long_conversation(base: &serde_json::Value, bytes: usize) -> serde_json::Value {
@@ -286,23 +223,9 @@ impl Bench {
 }
 
 fn main() {
-    let exe = std::env::current_exe().unwrap();
-    let bin = text_arg("--bin").map_or_else(
-        || {
-            exe.parent()
-                .and_then(Path::parent)
-                .map(|d| d.join("ccswitch"))
-                .unwrap()
-        },
-        PathBuf::from,
-    );
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --release` first",
-        bin.display()
-    );
-    let n = arg("--requests", 2000);
-    let secs = arg("--seconds", 2);
+    let bin = binary_under_test();
+    let n: u64 = num("--requests", 2000);
+    let secs: u64 = num("--seconds", 2);
     let only = text_arg("--only");
     let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
 
@@ -319,8 +242,13 @@ fn main() {
          [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
     );
     std::fs::write(dir.path().join("config.toml"), config).unwrap();
-    let (mut oa_child, oa_addr) = serve(&bin, dir.path(), "oa");
-    let (mut an_child, an_addr) = serve(&bin, dir.path(), "an");
+    // One log line per request still gets written, as in real use.
+    let serve = |profile| {
+        let (child, url) = serve(&bin, dir.path(), profile, TOKEN, "BENCH_KEY", Stdio::null());
+        (child, url.trim_start_matches("http://").to_string())
+    };
+    let (mut oa_child, oa_addr) = serve("oa");
+    let (mut an_child, an_addr) = serve("an");
     let procs = [Proc(oa_child.id()), Proc(an_child.id())];
     std::thread::sleep(Duration::from_millis(300));
     let idle_rss: Vec<u64> = procs.iter().map(|p| p.status("VmRSS:")).collect();

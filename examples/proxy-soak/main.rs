@@ -17,50 +17,24 @@
 #![allow(clippy::unwrap_used)]
 
 mod faults;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use support::{Proc, binary_under_test, num, serve};
+
+/// One process's RSS (KiB), open descriptors and CPU seconds.
+fn sample(pid: u32) -> (u64, usize, f64) {
+    let p = Proc(pid);
+    (p.status("VmRSS:"), p.fds(), p.cpu())
+}
 
 const TOKEN: &str = "ccsw-soak-token-7d2e9b4c1a8f3e6d0b5c";
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn num(name: &str, default: f64) -> f64 {
-    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// One process's RSS (KiB), open descriptors and CPU seconds, from /proc.
-fn sample(pid: u32) -> (u64, usize, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let f: Vec<u64> = stat
-        .rsplit_once(") ")
-        .map_or("", |x| x.1)
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    let cpu = (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0;
-    (rss, fds, cpu)
-}
 
 /// How one request ended, from the client's side.
 fn classify(status: u16, body_end: Result<bool, String>) -> String {
@@ -136,49 +110,12 @@ async fn one(client: &reqwest::Client, base: &str, stream: bool, hang_up: bool) 
     )
 }
 
-fn serve(bin: &Path, home: &Path, profile: &str, log: &Path) -> (std::process::Child, String) {
-    let mut child = Command::new(bin)
-        .args(["serve", profile, "--token-env", "SOAK_TOKEN"])
-        .env("CCSWITCH_HOME", home)
-        .env("SOAK_TOKEN", TOKEN)
-        .env("SOAK_KEY", "k")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let mut r = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("export ANTHROPIC_BASE_URL=")
-        .expect("serve prints the base URL first")
-        .to_string();
-    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-    (child, url)
-}
-
 fn main() {
-    let exe = std::env::current_exe().unwrap();
-    let bin = arg("--bin").map_or_else(
-        || {
-            exe.parent()
-                .and_then(Path::parent)
-                .map(|d| d.join("ccswitch"))
-                .unwrap()
-        },
-        PathBuf::from,
-    );
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --release` first",
-        bin.display()
-    );
+    let bin = binary_under_test();
     let total = Duration::from_secs_f64(num("--minutes", 30.0) * 60.0);
     let clients = num("--clients", 16.0) as usize;
     let seed = num("--seed", 7.0) as u64;
-    let every =
-        Duration::from_secs_f64(num("--sample-secs", (total.as_secs_f64() / 15.0).max(5.0)));
+    let every = Duration::from_secs_f64(num("--print-secs", (total.as_secs_f64() / 15.0).max(5.0)));
 
     let mock_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -199,8 +136,12 @@ fn main() {
     )
     .unwrap();
     let logs = [dir.path().join("oa.log"), dir.path().join("an.log")];
-    let (mut oa, oa_url) = serve(&bin, dir.path(), "oa", &logs[0]);
-    let (mut an, an_url) = serve(&bin, dir.path(), "an", &logs[1]);
+    let serve = |profile, log: &Path| {
+        let stderr = std::fs::File::create(log).unwrap();
+        serve(&bin, dir.path(), profile, TOKEN, "SOAK_KEY", stderr.into())
+    };
+    let (mut oa, oa_url) = serve("oa", &logs[0]);
+    let (mut an, an_url) = serve("an", &logs[1]);
     let pids = [oa.id(), an.id()];
     std::thread::sleep(Duration::from_millis(300));
     let start_samples: Vec<_> = pids.iter().map(|p| sample(*p)).collect();
