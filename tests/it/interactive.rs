@@ -325,12 +325,7 @@ fn a_claude_killed_in_raw_mode_leaves_the_terminal_sane() {
          [profiles.d]\nprovider = \"an\"\nmain = \"claude-opus-5\"\ndirect = true\n",
     );
     let work = tempfile::tempdir().unwrap();
-    let fake = work.path().join("claude");
-    std::fs::write(&fake, "#!/bin/sh\nstty raw -echo -icanon\nkill -9 $$\n").unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let fake = crate::support::fake_claude(work.path(), "stty raw -echo -icanon\nkill -9 $$");
     let script = format!(
         // Under `sh -c`, so that bash (which resets the terminal after a
         // job killed by a signal) does not do ccswitch's work for it.

@@ -8,22 +8,10 @@ use std::time::{Duration, Instant};
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, End, Mock};
-use crate::support::{Home, Run};
+use crate::support::{Home, Run, fake_claude};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-ant-direct-key-for-the-test";
-
-/// A stand-in for claude: a shell script with `body`.
-fn fake_claude(dir: &Path, body: &str) -> PathBuf {
-    let path = dir.join("claude");
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path
-}
 
 /// A direct-mode profile (official API shape) at `base`.
 fn direct_config(base: &str) -> String {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, End, Mock, Reply};
-use crate::support::{Home, Run};
+use crate::support::{Home, Run, fake_claude};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-provider-key-run";
@@ -294,18 +294,6 @@ fn run_needs_a_profile_and_env_explains_proxy_profiles() {
     );
 }
 
-/// A stand-in for claude: a script that exits at once with `code`.
-fn fake_claude(dir: &Path, code: i32) -> std::path::PathBuf {
-    let path = dir.join("claude");
-    std::fs::write(&path, format!("#!/bin/sh\nexit {code}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path
-}
-
 #[test]
 fn run_records_the_last_use_and_profile_list_shows_it() {
     let home = Home::new();
@@ -347,7 +335,7 @@ fn run_records_the_last_use_and_profile_list_shows_it() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
 
     let bin = tempfile::tempdir().unwrap();
-    let claude = fake_claude(bin.path(), 3);
+    let claude = fake_claude(bin.path(), "exit 3");
     let before = std::time::SystemTime::now();
     let r = home.run_env(
         &[

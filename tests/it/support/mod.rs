@@ -235,6 +235,19 @@ impl Drop for SecretService {
         let _ = self.bus.wait();
     }
 }
+/// A stand-in for `claude`: a shell script running `body`, executable.
+pub fn fake_claude(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("claude");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the fake claude");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make the fake claude executable");
+    }
+    path
+}
+
 pub mod claude;
 pub mod mock;
 pub mod proxy;
