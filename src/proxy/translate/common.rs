@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::anthropic::{StopReason, Usage};
 use super::openai::ChatUsage;
+use crate::config::quirks::ReasoningField;
 
 /// The `signature` ccswitch puts on thinking blocks it makes from an
 /// OpenAI-kind upstream's reasoning. Anthropic-kind upstreams would reject it,
@@ -35,6 +36,34 @@ pub fn is_our_signature(signature: &str) -> bool {
 /// The `reasoning_details` parts a signature carries, if any.
 pub fn details_in_signature(signature: &str) -> Option<Vec<Value>> {
     serde_json::from_str(signature.strip_prefix(DETAILS_PREFIX)?).ok()
+}
+
+/// Reasoning text from the field the provider is known to use, else from
+/// whichever other field carries some: gateways that fill several with the
+/// same text must not have it twice. `details` renders `reasoning_details`
+/// and runs only when reached; `trim` for whole messages (a streamed piece
+/// keeps its spaces).
+pub fn reasoning_from(
+    field: ReasoningField,
+    content: Option<&str>,
+    reasoning: Option<&str>,
+    details: &dyn Fn() -> String,
+    trim: bool,
+) -> Option<String> {
+    let order = match field {
+        ReasoningField::ReasoningContent => [0, 1, 2],
+        ReasoningField::Reasoning => [1, 0, 2],
+        ReasoningField::ReasoningDetails => [2, 1, 0],
+    };
+    order.into_iter().find_map(|which| {
+        let text = match which {
+            0 => content?.to_string(),
+            1 => reasoning?.to_string(),
+            _ => details(),
+        };
+        let text = if trim { text.trim().to_string() } else { text };
+        (!text.is_empty()).then_some(text)
+    })
 }
 
 /// The readable text of `reasoning_details` parts: `reasoning.text` parts'

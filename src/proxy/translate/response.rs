@@ -6,7 +6,9 @@
 use serde_json::{Map, Value};
 
 use super::anthropic::{MessageResponse, OutBlock, StopReason};
-use super::common::{details_text, fallback_tool_id, signature_with_details, stop_reason, usage};
+use super::common::{
+    details_text, fallback_tool_id, reasoning_from, signature_with_details, stop_reason, usage,
+};
 use super::openai::{ChatResponse, RespMessage, RespToolCall};
 use super::think::split_whole;
 use super::tool_names::original;
@@ -84,23 +86,15 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
     out
 }
 
-/// The reasoning text, from the field the provider is known to use, else
-/// from whichever other field carries some: some providers fill several
-/// with the same text, and one is enough.
+/// The message's reasoning text (see [`reasoning_from`]).
 fn reasoning_text(msg: &RespMessage, field: ReasoningField) -> Option<String> {
-    let details = || Some(details_text(&msg.reasoning_details));
-    let content = || msg.reasoning_content.clone();
-    let reasoning = || msg.reasoning.clone();
-    let order: [&dyn Fn() -> Option<String>; 3] = match field {
-        ReasoningField::ReasoningContent => [&content, &reasoning, &details],
-        ReasoningField::Reasoning => [&reasoning, &content, &details],
-        ReasoningField::ReasoningDetails => [&details, &reasoning, &content],
-    };
-    order
-        .iter()
-        .filter_map(|get| get())
-        .map(|t| t.trim().to_string())
-        .find(|t| !t.is_empty())
+    reasoning_from(
+        field,
+        msg.reasoning_content.as_deref(),
+        msg.reasoning.as_deref(),
+        &|| details_text(&msg.reasoning_details),
+        true,
+    )
 }
 
 fn tool_use(call: &RespToolCall, ctx: &ResponseCtx, n: usize) -> OutBlock {

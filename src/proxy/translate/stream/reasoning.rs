@@ -6,26 +6,19 @@
 use serde_json::Value;
 
 use crate::config::quirks::ReasoningField;
-use crate::proxy::translate::common::details_text;
+use crate::proxy::translate::common::{details_text, reasoning_from};
 use crate::proxy::translate::openai::ChunkDelta;
 
-/// This chunk's reasoning text: from the field the provider is known to
-/// use, else whichever other field has some (gateways that fill several
-/// with the same text must not have it twice).
+/// This chunk's reasoning text (see [`reasoning_from`]).
 pub(super) fn reasoning_text(d: &ChunkDelta, field: ReasoningField) -> String {
-    let details = || Some(details_text(&d.reasoning_details));
-    let content = || d.reasoning_content.clone();
-    let reasoning = || d.reasoning.clone();
-    let order: [&dyn Fn() -> Option<String>; 3] = match field {
-        ReasoningField::ReasoningContent => [&content, &reasoning, &details],
-        ReasoningField::Reasoning => [&reasoning, &content, &details],
-        ReasoningField::ReasoningDetails => [&details, &reasoning, &content],
-    };
-    order
-        .iter()
-        .filter_map(|get| get())
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
+    reasoning_from(
+        field,
+        d.reasoning_content.as_deref(),
+        d.reasoning.as_deref(),
+        &|| details_text(&d.reasoning_details),
+        false,
+    )
+    .unwrap_or_default()
 }
 
 /// Streamed `reasoning_details` arrive as fragments of numbered parts:
