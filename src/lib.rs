@@ -12,3 +12,4 @@ pub mod paths;
 pub mod proxy;
 pub mod secrets;
 pub mod tui;
+pub mod usage;

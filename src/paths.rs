@@ -22,6 +22,8 @@ pub struct Paths {
     pub state_file: PathBuf,
     /// Proxy and session logs.
     pub log_dir: PathBuf,
+    /// `usage.db`: the usage ledger (SQLite).
+    pub usage_db: PathBuf,
 }
 
 impl Paths {
@@ -50,6 +52,7 @@ impl Paths {
             credentials_file: config_dir.join("credentials.toml"),
             state_file: data_dir.join("state.toml"),
             log_dir: data_dir.join("logs"),
+            usage_db: data_dir.join("usage.db"),
         }
     }
 }

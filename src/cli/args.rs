@@ -46,6 +46,9 @@ pub enum Command {
     /// Check a profile end to end: a tiny streamed conversation and a tool
     /// call through the same proxy `run` uses.
     Test(TestArgs),
+    /// Tokens and cost from the usage ledger: today, 7 and 30 days, this
+    /// month, and by model; or one range grouped one way.
+    Usage(UsageArgs),
     /// Internal (`run` on Linux): becomes claude, which then ends when
     /// ccswitch does.
     #[command(name = "__guard", hide = true)]
@@ -125,6 +128,29 @@ pub struct ServeArgs {
     /// Syntax of the printed environment lines.
     #[arg(long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Start: a local date (2026-11-01), date and time (2026-11-01 09:00),
+    /// or a span back from now (7d, 12h). Default: 30 days ago.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// End, exclusive; a date alone means the end of that day. Default: now.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Group the range by this.
+    #[arg(long, value_enum)]
+    pub by: Option<crate::usage::query::By>,
+    /// Only this profile's requests.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Print JSON (documented in the README).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (one row per group).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]

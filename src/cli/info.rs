@@ -73,6 +73,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
         ("config dir", &p.config_dir),
         ("data dir", &p.data_dir),
         ("logs", &p.log_dir),
+        ("usage", &p.usage_db),
     ] {
         table.row(vec![what.to_string(), path.display().to_string()]);
     }

@@ -10,6 +10,7 @@ mod profile;
 mod provider;
 mod serve;
 mod table;
+mod usage;
 
 use std::io::Write;
 
@@ -39,6 +40,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Config(cmd) => info::config(cmd, ctx, out)?,
         Command::Serve(args) => serve::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
+        Command::Usage(a) => usage::run(&a, ctx, out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));
         }

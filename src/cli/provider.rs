@@ -125,8 +125,8 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
         if let Some(o) = m.max_output {
             facts.push(format!("out {o}"));
         }
-        if let (Some(i), Some(o)) = (m.input_price, m.output_price) {
-            facts.push(format!("${i}/${o} per Mtok"));
+        if let Some(price) = crate::usage::prices::price_for(p, id) {
+            facts.push(format!("${}/${} per Mtok", price.input, price.output));
         }
         t.row(vec![format!("model {id}"), facts.join(", ")]);
     }

@@ -58,6 +58,8 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
             .map_err(|e| CliError::Failed(e.to_string()))?;
     pcfg.log_notes = true;
+    let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
+    pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
     let profile = pcfg.profile.clone();
     let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
     rt.block_on(async {
@@ -81,6 +83,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         wait_for_signal().await;
         let stats = handle.stats.clone();
         handle.shutdown().await;
+        drop(ledger);
         let total = stats.total();
         eprintln!(
             "{} {}",

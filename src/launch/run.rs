@@ -81,7 +81,16 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         .log_file
         .clone()
         .unwrap_or_else(|| ctx.paths.log_dir.join("ccswitch.log"));
-    let log = file_log(&log_path, &profile.name, ctx.now)?;
+    let log = match file_log(&log_path, &profile.name, ctx.now) {
+        Ok(log) => log,
+        // A read-only data folder must not stop a session: it runs unlogged.
+        Err(e) => {
+            if !opts.quiet {
+                eprintln!("ccswitch: warning: {e}");
+            }
+            Arc::new(|_: &str| {})
+        }
+    };
     let main = cfg.provider(&profile.main.provider)?.clone();
     let key_for = |provider: &config::Provider| -> Result<_, LaunchError> {
         Ok(ctx.secrets.resolve(provider, &*ctx.env)?.map(|k| k.secret))
@@ -94,6 +103,19 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         Some(arg) => Some(user_settings(&arg)?),
         None => None,
     };
+    // Warnings before claude starts go to the log and, unless quiet, to the
+    // terminal too: they stay in its scrollback.
+    let warn: LogFn = {
+        let log = log.clone();
+        let quiet = opts.quiet;
+        Arc::new(move |line: &str| {
+            log(line);
+            if !quiet {
+                eprintln!("ccswitch: {line}");
+            }
+        })
+    };
+    let mut ledger = None;
     let status = rt.block_on(async {
         let signals = Signals::install().map_err(|e| LaunchError::Failed(e.to_string()))?;
         let tmp = std::env::temp_dir();
@@ -113,7 +135,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                     }
                 })
             };
-            let pcfg = ProxyConfig::for_profile(
+            let mut pcfg = ProxyConfig::for_profile(
                 &cfg,
                 &profile.name,
                 &ctx.secrets,
@@ -121,6 +143,8 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                 token.clone(),
                 proxy_log,
             )?;
+            ledger = crate::usage::start(&ctx.paths, &cfg, &warn, (ctx.now)());
+            pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -197,6 +221,8 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             Some(h) => {
                 let stats = h.stats.clone();
                 h.shutdown().await;
+                // Everything the proxy recorded is written before exit.
+                drop(ledger.take());
                 Some((stats.total(), stats.snapshot()))
             }
             None => None,

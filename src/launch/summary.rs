@@ -5,28 +5,25 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::proxy::stats::ModelUsage;
 use crate::t;
+use crate::usage::prices::{self, Tokens};
 
-/// Estimated cost in USD, when every used model has prices.
+/// Estimated cost in USD, when every used model has a price.
 pub fn cost(config: &Config, usage: &[((String, String), ModelUsage)]) -> Option<f64> {
     let mut total = 0.0;
     let mut priced = false;
     for ((provider, model), u) in usage {
-        if u.input_tokens + u.output_tokens == 0 {
+        if u.input_tokens == 0 && u.output_tokens == 0 {
             continue;
         }
         priced = true;
-        let info = config.providers.get(provider)?.model(model);
-        let per = |tokens: u64, price: Option<f64>| price.map(|p| tokens as f64 * p / 1_000_000.0);
-        total += per(u.input_tokens, info.input_price)?;
-        total += per(u.output_tokens, info.output_price)?;
-        total += per(
-            u.cache_read_tokens,
-            info.cache_read_price.or(info.input_price),
-        )?;
-        total += per(
-            u.cache_write_tokens,
-            info.cache_write_price.or(info.input_price),
-        )?;
+        let price = prices::price_for(config.providers.get(provider)?, model)?;
+        total += price.cost(&Tokens {
+            input: u.input_tokens,
+            output: u.output_tokens,
+            cache_read: u.cache_read_tokens,
+            cache_write: u.cache_write_tokens,
+            reasoning: 0,
+        });
     }
     priced.then_some(total)
 }
@@ -68,7 +65,7 @@ mod tests {
     }
 
     #[test]
-    fn cost_needs_prices_for_every_used_model() {
+    fn cost_needs_a_price_for_every_used_model() {
         crate::i18n::set_lang(crate::i18n::Lang::En);
         let src = "[providers.o]\npreset = \"openai\"\nmodels = { m = { input_price = 1.0, output_price = 10.0, cache_read_price = 0.1 } }\n";
         let cfg = crate::config::parse(
@@ -86,10 +83,23 @@ mod tests {
         };
         let c = cost(&cfg, &[(("o".into(), "m".into()), u.clone())]).unwrap();
         assert!((c - 2.1).abs() < 1e-9, "{c}");
+        // gpt-5 is priced by the built-in table: $1.25 in, $10 out, $0.125 cached.
+        let g = cost(&cfg, &[(("o".into(), "gpt-5".into()), u.clone())]).unwrap();
+        assert!((g - (1.25 + 1.0 + 0.125)).abs() < 1e-9, "{g}");
+        let both = [
+            (("o".into(), "m".into()), u.clone()),
+            (("o".into(), "gpt-5".into()), u.clone()),
+        ];
+        assert!((cost(&cfg, &both).unwrap() - (c + g)).abs() < 1e-9);
         assert_eq!(
             cost(&cfg, &[(("o".into(), "unpriced".into()), u.clone())]),
             None
         );
+        let partly = [
+            (("o".into(), "m".into()), u.clone()),
+            (("o".into(), "unpriced".into()), u.clone()),
+        ];
+        assert_eq!(cost(&cfg, &partly), None, "one unpriced model, no total");
         assert_eq!(cost(&cfg, &[]), None, "nothing used, nothing to estimate");
         let text = line("p", &u, Duration::from_secs(65), Some(c));
         assert!(

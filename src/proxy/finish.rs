@@ -3,11 +3,26 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::error::ProxyError;
 use super::state::State;
 use super::translate::anthropic::Usage;
+use crate::usage::prices::Tokens;
+use crate::usage::{ErrorClass, Record};
+
+/// What is known of a request when it is routed.
+pub struct RequestMeta<'a> {
+    pub requested: &'a str,
+    pub slot: &'static str,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub stream: bool,
+    /// Claude Code's session id header.
+    pub cc_session: Option<String>,
+    /// Claude Code's subagent marker header.
+    pub subagent: bool,
+}
 
 /// Logs and records one request when it ends, however it ends.
 pub struct Finisher {
@@ -15,30 +30,50 @@ pub struct Finisher {
     line: String,
     provider: String,
     model: String,
+    requested: String,
+    slot: &'static str,
+    cc_session: Option<String>,
+    subagent: bool,
     started: Instant,
+    at: SystemTime,
+    first_token: Option<Duration>,
     notes: Vec<String>,
     finished: bool,
 }
 
 impl Finisher {
-    pub fn new(
-        state: Arc<State>,
-        requested: &str,
-        slot: &str,
-        provider: &str,
-        model: &str,
-        stream: bool,
-        started: Instant,
-    ) -> Finisher {
+    pub fn new(state: Arc<State>, meta: RequestMeta<'_>, started: Instant) -> Finisher {
+        let RequestMeta {
+            requested,
+            slot,
+            provider,
+            model,
+            stream,
+            cc_session,
+            subagent,
+        } = meta;
         let kind = if stream { "stream" } else { "json" };
         Finisher {
             state,
             line: format!("{requested} -> {slot} {provider}/{model} {kind}"),
             provider: provider.to_string(),
             model: model.to_string(),
+            requested: requested.to_string(),
+            slot,
+            cc_session,
+            subagent,
             started,
+            at: SystemTime::now(),
+            first_token: None,
             notes: Vec::new(),
             finished: false,
+        }
+    }
+
+    /// The first content went out to the client (kept only the first time).
+    pub fn first_token(&mut self) {
+        if self.first_token.is_none() {
+            self.first_token = Some(self.started.elapsed());
         }
     }
 
@@ -64,7 +99,13 @@ impl Finisher {
             line: std::mem::take(&mut self.line),
             provider: std::mem::take(&mut self.provider),
             model: std::mem::take(&mut self.model),
+            requested: std::mem::take(&mut self.requested),
+            slot: self.slot,
+            cc_session: self.cc_session.take(),
+            subagent: self.subagent,
             started: self.started,
+            at: self.at,
+            first_token: self.first_token,
             notes: std::mem::take(&mut self.notes),
             finished: self.finished,
         };
@@ -81,7 +122,9 @@ impl Finisher {
         self.state
             .stats
             .record(&self.provider, &self.model, usage, failed);
-        let ms = self.started.elapsed().as_millis();
+        let elapsed = self.started.elapsed();
+        self.record(status, usage, failed, elapsed);
+        let ms = elapsed.as_millis();
         let mut line = format!("{} {status} {ms}ms", self.line);
         if let Some(u) = usage {
             let _ = write!(
@@ -100,6 +143,45 @@ impl Finisher {
             line.push_str(&self.notes.join("; "));
         }
         self.state.log(&line);
+    }
+}
+
+impl Finisher {
+    /// The ledger row, handed to the writer thread (one channel send).
+    fn record(&mut self, status: u16, usage: Option<&Usage>, failed: bool, elapsed: Duration) {
+        let Some(sink) = &self.state.cfg.usage else {
+            return;
+        };
+        let u = usage.copied().unwrap_or_default();
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let at_ms = self
+            .at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        sink.send(Record {
+            at_ms,
+            session: self.state.cfg.session.clone(),
+            cc_session: self.cc_session.take(),
+            profile: self.state.profile.clone(),
+            slot: self.slot,
+            provider: std::mem::take(&mut self.provider),
+            requested: std::mem::take(&mut self.requested),
+            model: self.model.clone(),
+            subagent: self.subagent,
+            status,
+            error: ErrorClass::of(status, failed),
+            ttft_ms: self.first_token.map(millis),
+            duration_ms: millis(elapsed),
+            tokens: Tokens {
+                input: u.input_tokens,
+                output: u.output_tokens,
+                cache_read: u.cache_read_input_tokens.unwrap_or(0),
+                cache_write: u.cache_creation_input_tokens.unwrap_or(0),
+                reasoning: u.reasoning_tokens,
+            },
+            estimated: usage.is_some_and(|u| u.estimated),
+            attempt: 0,
+        });
     }
 }
 

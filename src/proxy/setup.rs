@@ -55,6 +55,10 @@ pub struct ProxyConfig {
     pub log_notes: bool,
     /// What a client connection may cost (time, and how many at once).
     pub limits: Limits,
+    /// Where finished requests go for the usage ledger (none: not kept).
+    pub usage: Option<crate::usage::Sink>,
+    /// This proxy run's id in the ledger.
+    pub session: Arc<str>,
 }
 
 impl ProxyConfig {
@@ -93,6 +97,8 @@ impl ProxyConfig {
             log,
             log_notes: false,
             limits: Limits::default(),
+            usage: None,
+            session: super::auth::random_hex(8).into(),
         })
     }
 }

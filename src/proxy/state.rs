@@ -14,6 +14,8 @@ pub struct State {
     /// The API every upstream of the profile speaks, when they agree: the
     /// body can then be parsed once, in the form that path needs.
     pub single_api: Option<Api>,
+    /// The profile's name, shared by every ledger record.
+    pub profile: Arc<str>,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -24,6 +26,7 @@ impl State {
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
         State {
+            profile: cfg.profile.name.as_str().into(),
             cfg,
             stats,
             single_api,

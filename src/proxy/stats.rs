@@ -95,6 +95,7 @@ mod tests {
             output_tokens: u64::MAX - 1,
             cache_creation_input_tokens: Some(u64::MAX),
             cache_read_input_tokens: Some(7),
+            ..Usage::default()
         };
         stats.record("p", "m", Some(&huge), false);
         stats.record("p", "m", Some(&huge), true);

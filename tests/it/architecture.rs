@@ -14,6 +14,8 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["secrets"],
     &["ctx"],
+    // The ledger: the proxy records into it, commands read it.
+    &["usage"],
     &["proxy"],
     &["launch"],
     &["tui"],

@@ -32,6 +32,9 @@ mod serve;
 mod stream_golden;
 mod translate_golden;
 mod tui;
+// Kills `serve` sessions with signals.
+#[cfg(unix)]
+mod usage;
 // Stops `serve` with SIGTERM.
 #[cfg(unix)]
 mod upstream_net;

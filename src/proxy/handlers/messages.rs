@@ -12,7 +12,7 @@ use super::request::{ClientRequest, read_request};
 use crate::config::Api;
 use crate::proxy::body::{Body, json_response};
 use crate::proxy::error::{ProxyError, upstream_message};
-use crate::proxy::finish::Finisher;
+use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::route::route;
 use crate::proxy::state::State;
 use crate::proxy::streams;
@@ -38,15 +38,17 @@ pub async fn handle(
         .get(&slot.provider)
         .cloned()
         .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = slot.provider)))?;
-    let mut fin = Finisher::new(
-        state.clone(),
-        &inc.requested,
-        slot_name,
-        &up.provider.name,
-        &slot.model,
-        inc.stream,
-        started,
-    );
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let meta = RequestMeta {
+        requested: &inc.requested,
+        slot: slot_name,
+        provider: &up.provider.name,
+        model: &slot.model,
+        stream: inc.stream,
+        cc_session: header("x-claude-code-session-id").map(str::to_string),
+        subagent: header("x-claude-code-agent-id").is_some(),
+    };
+    let mut fin = Finisher::new(state.clone(), meta, started);
     let result = match up.provider.api {
         Api::Anthropic => anthropic(&up, &slot.model, parts, inc, &mut fin).await,
         _ => openai(state, &up, &slot.model, &parts.headers, inc, &mut fin).await,

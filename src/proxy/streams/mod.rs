@@ -152,12 +152,27 @@ impl Relay for Translated {
         };
         let error = encode_all(&events, out);
         self.error = self.error.take().or(error);
+        if self.tr.content_started()
+            && let Some(f) = &mut self.fin
+        {
+            f.first_token();
+        }
         if self.tr.is_done()
             && let Some(mut f) = self.fin.take()
         {
             f.done(200, Some(&self.tr.usage()), self.error.as_deref());
         }
         !self.tr.is_done()
+    }
+}
+
+impl Drop for Translated {
+    /// The client went away first: what the upstream reported so far (often
+    /// the input) is still billed, so it is still recorded.
+    fn drop(&mut self) {
+        if let Some(mut f) = self.fin.take() {
+            f.done(499, Some(&self.tr.usage()), Some("client disconnected"));
+        }
     }
 }
 
@@ -206,6 +221,11 @@ impl Relay for Passthrough {
                 self.sniffer.push(&b);
                 self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
                 out.extend_from_slice(&b);
+                if self.sniffer.content_started
+                    && let Some(f) = &mut self.fin
+                {
+                    f.first_token();
+                }
                 return true;
             }
             Step::Ping => {
@@ -232,6 +252,14 @@ impl Relay for Passthrough {
             f.done(200, Some(&self.sniffer.usage), error.as_deref());
         }
         false
+    }
+}
+
+impl Drop for Passthrough {
+    fn drop(&mut self) {
+        if let Some(mut f) = self.fin.take() {
+            f.done(499, Some(&self.sniffer.usage), Some("client disconnected"));
+        }
     }
 }
 

@@ -109,12 +109,15 @@ pub fn stop_reason(finish: Option<&str>, saw_tool_calls: bool) -> StopReason {
 /// OpenAI usage → Anthropic usage. OpenAI's prompt tokens include cached
 /// ones; Anthropic counts cache reads separately.
 pub fn usage(u: &ChatUsage) -> Usage {
-    let cached = u.cached().min(u.prompt_tokens);
+    let prompt = u.prompt();
+    let cached = u.cached().min(prompt);
     Usage {
-        input_tokens: u.prompt_tokens - cached,
+        input_tokens: prompt - cached,
         output_tokens: u.completion_tokens,
         cache_creation_input_tokens: None,
         cache_read_input_tokens: Some(cached),
+        reasoning_tokens: u.reasoning().min(u.completion_tokens),
+        estimated: false,
     }
 }
 
@@ -155,12 +158,45 @@ mod tests {
             prompt_tokens: 100,
             completion_tokens: 7,
             prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 60 }),
-            prompt_cache_hit_tokens: None,
+            ..ChatUsage::default()
         };
         let a = usage(&u);
         assert_eq!(
             (a.input_tokens, a.cache_read_input_tokens, a.output_tokens),
             (40, Some(60), 7)
         );
+    }
+
+    /// Each provider's way of reporting cache hits and reasoning ends up in
+    /// the same fields (the ledger bills from them).
+    #[test]
+    fn provider_usage_fields() {
+        let parse = |j: &str| usage(&serde_json::from_str::<ChatUsage>(j).expect("usage"));
+        // DeepSeek: hits and misses beside prompt_tokens, or instead of it.
+        let a = parse(
+            r#"{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":70,"prompt_cache_miss_tokens":30}"#,
+        );
+        assert_eq!((a.input_tokens, a.cache_read_input_tokens), (30, Some(70)));
+        let a = parse(
+            r#"{"completion_tokens":5,"prompt_cache_hit_tokens":70,"prompt_cache_miss_tokens":30}"#,
+        );
+        assert_eq!((a.input_tokens, a.cache_read_input_tokens), (30, Some(70)));
+        // Moonshot: cached_tokens at the top level.
+        let a = parse(r#"{"prompt_tokens":100,"completion_tokens":5,"cached_tokens":40}"#);
+        assert_eq!((a.input_tokens, a.cache_read_input_tokens), (60, Some(40)));
+        // OpenAI: reasoning is part of completion tokens.
+        let a = parse(
+            r#"{"prompt_tokens":10,"completion_tokens":50,"completion_tokens_details":{"reasoning_tokens":32},"prompt_tokens_details":{"cached_tokens":null}}"#,
+        );
+        assert_eq!(
+            (a.input_tokens, a.output_tokens, a.reasoning_tokens),
+            (10, 50, 32)
+        );
+        assert!(!a.estimated);
+        // A bogus reasoning count never exceeds the output it is part of.
+        let a = parse(
+            r#"{"prompt_tokens":1,"completion_tokens":3,"completion_tokens_details":{"reasoning_tokens":9}}"#,
+        );
+        assert_eq!(a.reasoning_tokens, 3);
     }
 }

@@ -133,9 +133,25 @@ pub struct ChatUsage {
     pub completion_tokens: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_tokens_details: Option<PromptTokensDetails>,
-    /// DeepSeek reports cache hits here.
+    /// DeepSeek reports cache hits here (and misses beside them; the two
+    /// add up to `prompt_tokens`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_hit_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_miss_tokens: Option<u64>,
+    /// Moonshot (Kimi) reports cache hits at the top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_tokens_details: Option<CompletionTokensDetails>,
+}
+
+/// OpenAI's breakdown of completion tokens; reasoning ones are part of
+/// `completion_tokens` and billed as output.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct CompletionTokensDetails {
+    #[serde(default, deserialize_with = "null_default")]
+    pub reasoning_tokens: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -149,7 +165,23 @@ impl ChatUsage {
         self.prompt_tokens_details
             .map(|d| d.cached_tokens)
             .or(self.prompt_cache_hit_tokens)
+            .or(self.cached_tokens)
             .unwrap_or(0)
+    }
+
+    /// All input tokens, cached or not. DeepSeek's hit and miss counts are
+    /// the fallback for a body that leaves `prompt_tokens` out.
+    pub fn prompt(&self) -> u64 {
+        if self.prompt_tokens > 0 {
+            return self.prompt_tokens;
+        }
+        let (hit, miss) = (self.prompt_cache_hit_tokens, self.prompt_cache_miss_tokens);
+        hit.unwrap_or(0).saturating_add(miss.unwrap_or(0))
+    }
+
+    pub fn reasoning(&self) -> u64 {
+        self.completion_tokens_details
+            .map_or(0, |d| d.reasoning_tokens)
     }
 }
 

@@ -11,6 +11,13 @@ pub struct Usage {
     pub cache_creation_input_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<u64>,
+    /// The part of `output_tokens` that was reasoning, where an OpenAI-kind
+    /// upstream says: for the usage ledger only, never sent to the client.
+    #[serde(skip)]
+    pub reasoning_tokens: u64,
+    /// No upstream numbers: counted from bytes. The ledger marks such rows.
+    #[serde(skip)]
+    pub estimated: bool,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

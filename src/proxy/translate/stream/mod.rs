@@ -204,7 +204,7 @@ impl StreamTranslator {
     /// Latest wins (some providers repeat cumulative usage on every chunk);
     /// all-zero placeholders some send mid-stream are ignored.
     fn note_usage(&mut self, u: Option<ChatUsage>) {
-        if let Some(u) = u.filter(|u| u.prompt_tokens > 0 || u.completion_tokens > 0) {
+        if let Some(u) = u.filter(|u| u.prompt() > 0 || u.completion_tokens > 0) {
             self.upstream_usage = Some(u);
         }
     }
@@ -374,6 +374,7 @@ fn estimated(input_tokens: u64, output_tokens: u64) -> Usage {
         input_tokens,
         output_tokens,
         cache_read_input_tokens,
+        estimated: true,
         ..Usage::default()
     }
 }

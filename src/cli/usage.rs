@@ -1,0 +1,306 @@
+//! `ccswitch usage`: tokens and cost from the ledger, as a table, JSON or
+//! CSV. Reads only: the ledger is never created or changed from here.
+
+use std::io::Write;
+use std::time::{Duration, UNIX_EPOCH};
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::args::UsageArgs;
+use super::error::CliError;
+use super::table::Table;
+use crate::ctx::Ctx;
+use crate::t;
+use crate::usage::db::{self, LedgerError};
+use crate::usage::prices::table_date;
+use crate::usage::query::{self, By, Filter, Group, Sums};
+
+fn failed(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+fn rfc3339(ms: i64) -> String {
+    let t = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+#[derive(Serialize)]
+struct Period {
+    name: &'static str,
+    since: String,
+    until: String,
+    #[serde(flatten)]
+    sums: Sums,
+}
+
+/// The default report: fixed periods, then the last 30 days by model.
+#[derive(Serialize)]
+struct Overview {
+    periods: Vec<Period>,
+    by_model: Vec<Group>,
+    prices_taken: &'static str,
+}
+
+/// A chosen range, grouped (or not).
+#[derive(Serialize)]
+struct Report {
+    since: String,
+    until: String,
+    by: Option<By>,
+    profile: Option<String>,
+    groups: Vec<Group>,
+    total: Sums,
+    prices_taken: &'static str,
+}
+
+pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    let conn = match db::open_read(&ctx.paths.usage_db) {
+        Ok(c) => c,
+        Err(LedgerError::Missing { .. }) => {
+            if !args.json && !args.csv {
+                eprintln!("{}", t!("usage.none_yet"));
+            }
+            db::empty().map_err(failed)?
+        }
+        Err(e) => return Err(failed(e)),
+    };
+    let now_ms = (ctx.now)()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    if args.since.is_none() && args.until.is_none() && args.by.is_none() {
+        return overview(&conn, args, now_ms, out);
+    }
+    let since = match &args.since {
+        Some(s) => when(&conn, s, now_ms, false)?,
+        None => query::bounds(&conn, now_ms / 1000).map_err(failed)?.days30,
+    };
+    let until = match &args.until {
+        Some(s) => when(&conn, s, now_ms, true)?,
+        None => now_ms + 1,
+    };
+    let f = Filter {
+        since_ms: since,
+        until_ms: until.max(since),
+        profile: args.profile.clone(),
+    };
+    let groups = match args.by {
+        Some(by) => query::grouped(&conn, &f, by).map_err(failed)?,
+        None => Vec::new(),
+    };
+    let report = Report {
+        since: rfc3339(f.since_ms),
+        until: rfc3339(f.until_ms),
+        by: args.by,
+        profile: args.profile.clone(),
+        total: query::total(&conn, &f).map_err(failed)?,
+        groups,
+        prices_taken: table_date(),
+    };
+    if args.json {
+        return json(out, &report);
+    }
+    if args.csv {
+        let mut rows: Vec<(&str, &Sums)> = report
+            .groups
+            .iter()
+            .map(|g| (g.key.as_str(), &g.sums))
+            .collect();
+        rows.push(("total", &report.total));
+        return csv(out, &rows);
+    }
+    let head = t!("usage.range", since = report.since, until = report.until);
+    writeln!(out, "{head}")?;
+    let mut table = Table::new(&columns(args.by.map_or("", by_name)));
+    for g in &report.groups {
+        table.row(cells(&g.key, &g.sums));
+    }
+    table.row(cells(&t!("usage.total"), &report.total));
+    table.write(out)?;
+    footer(out)
+}
+
+fn by_name(by: By) -> &'static str {
+    match by {
+        By::Day => "DAY",
+        By::Profile => "PROFILE",
+        By::Provider => "PROVIDER",
+        By::Model => "MODEL",
+        By::Session => "SESSION",
+    }
+}
+
+fn overview(
+    conn: &Connection,
+    args: &UsageArgs,
+    now_ms: i64,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let b = query::bounds(conn, now_ms / 1000).map_err(failed)?;
+    let mut periods = Vec::new();
+    for (name, since) in [
+        ("today", b.today),
+        ("last_7_days", b.week),
+        ("last_30_days", b.days30),
+        ("this_month", b.month),
+    ] {
+        let f = Filter {
+            since_ms: since,
+            until_ms: b.tomorrow,
+            profile: args.profile.clone(),
+        };
+        let sums = query::total(conn, &f).map_err(failed)?;
+        periods.push(Period {
+            name,
+            since: rfc3339(since),
+            until: rfc3339(b.tomorrow),
+            sums,
+        });
+    }
+    let f = Filter {
+        since_ms: b.days30,
+        until_ms: b.tomorrow,
+        profile: args.profile.clone(),
+    };
+    let by_model = query::grouped(conn, &f, By::Model).map_err(failed)?;
+    let view = Overview {
+        periods,
+        by_model,
+        prices_taken: table_date(),
+    };
+    if args.json {
+        return json(out, &view);
+    }
+    if args.csv {
+        let rows: Vec<(&str, &Sums)> = view.periods.iter().map(|p| (p.name, &p.sums)).collect();
+        return csv(out, &rows);
+    }
+    let mut table = Table::new(&columns(""));
+    for p in &view.periods {
+        table.row(cells(&period_name(p.name), &p.sums));
+    }
+    table.write(out)?;
+    writeln!(out)?;
+    writeln!(out, "{}", t!("usage.by_model_30"))?;
+    let mut table = Table::new(&columns("MODEL"));
+    for g in &view.by_model {
+        table.row(cells(&g.key, &g.sums));
+    }
+    table.write(out)?;
+    footer(out)
+}
+
+fn period_name(name: &str) -> String {
+    match name {
+        "today" => t!("usage.today"),
+        "last_7_days" => t!("usage.last_7_days"),
+        "last_30_days" => t!("usage.last_30_days"),
+        _ => t!("usage.this_month"),
+    }
+}
+
+fn columns(first: &str) -> [&str; 7] {
+    [
+        first,
+        "REQUESTS",
+        "INPUT",
+        "OUTPUT",
+        "CACHE READ",
+        "COST",
+        "OF IT CACHE",
+    ]
+}
+
+/// Token counts the way people read them: 1234 → 1.2k, 5600000 → 5.6M.
+pub fn short(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}
+
+/// Cost as shown: unknown prices are said, never shown as $0.
+pub fn money(s: &Sums) -> String {
+    let known = if s.cost_usd >= 0.01 || s.cost_usd == 0.0 {
+        format!("${:.2}", s.cost_usd)
+    } else {
+        format!("${:.4}", s.cost_usd)
+    };
+    match s.unpriced_requests {
+        0 => known,
+        _ if s.cost_usd == 0.0 => t!("usage.price_unknown"),
+        _ => format!("{known} + {}", t!("usage.price_unknown")),
+    }
+}
+
+fn cells(key: &str, s: &Sums) -> Vec<String> {
+    let errors = if s.errors > 0 {
+        format!(" ({})", t!("usage.errors", n = s.errors))
+    } else {
+        String::new()
+    };
+    vec![
+        key.to_string(),
+        format!("{}{errors}", s.requests),
+        short(s.all_input()),
+        short(s.output_tokens),
+        format!("{:.0}%", s.cache_share() * 100.0),
+        money(s),
+        format!("${:.2}", s.cache_read_cost_usd),
+    ]
+}
+
+fn footer(out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(out)?;
+    writeln!(out, "{}", t!("usage.footer", date = table_date()))?;
+    Ok(())
+}
+
+fn json(out: &mut dyn Write, v: &impl Serialize) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, v).map_err(failed)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn csv(out: &mut dyn Write, rows: &[(&str, &Sums)]) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "key,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,reasoning_tokens,cost_usd,cache_read_cost_usd,unpriced_requests"
+    )?;
+    for (key, s) in rows {
+        // Keys are dates, names and model ids; quote any that need it.
+        let key = if key.contains([',', '"', '\n']) {
+            format!("\"{}\"", key.replace('"', "\"\""))
+        } else {
+            (*key).to_string()
+        };
+        writeln!(
+            out,
+            "{key},{},{},{},{},{},{},{},{:.6},{:.6},{}",
+            s.requests,
+            s.errors,
+            s.input_tokens,
+            s.output_tokens,
+            s.cache_read_tokens,
+            s.cache_write_tokens,
+            s.reasoning_tokens,
+            s.cost_usd,
+            s.cache_read_cost_usd,
+            s.unpriced_requests
+        )?;
+    }
+    Ok(())
+}
+
+/// `--since`/`--until`: a local date or time, or a span back from now.
+fn when(conn: &Connection, text: &str, now_ms: i64, end: bool) -> Result<i64, CliError> {
+    if let Some(ms) = query::local_time(conn, text, end).map_err(failed)? {
+        return Ok(ms);
+    }
+    match humantime::parse_duration(text) {
+        Ok(d) => Ok(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)),
+        Err(_) => Err(CliError::Usage(t!("usage.bad_when", value = text))),
+    }
+}

@@ -1,0 +1,54 @@
+//! The usage ledger: one row per upstream request in SQLite, prices to turn
+//! tokens into cost, and the queries behind `ccswitch usage`.
+//!
+//! The proxy builds a [`Record`] when a request ends and hands it to a
+//! [`Sink`]; the [`Ledger`]'s thread prices and writes it. Nothing here runs
+//! on the request path but that one channel send.
+
+pub mod db;
+pub mod prices;
+pub mod query;
+pub mod record;
+pub mod writer;
+
+pub use db::LedgerError;
+pub use record::{ErrorClass, Record};
+pub use writer::{Ledger, LogFn, Pricer, Sink};
+
+use std::time::SystemTime;
+
+use crate::config::Config;
+use crate::paths::Paths;
+use crate::t;
+
+/// The ledger for a proxy run, or `None` (with a warning in the log) when
+/// it cannot be opened: usage is then not recorded, and the session runs.
+pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Option<Ledger> {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let opened = match db::open(&paths.usage_db, secs) {
+        Ok(o) => o,
+        Err(e) => {
+            log(&format!("warning: {}", t!("usage.off", error = e)));
+            return None;
+        }
+    };
+    if let Some(aside) = &opened.moved_aside {
+        log(&format!(
+            "warning: {}",
+            t!(
+                "usage.moved_aside",
+                path = paths.usage_db.display(),
+                aside = aside.display()
+            )
+        ));
+    }
+    let providers = config.providers.clone();
+    let pricer: Pricer = Box::new(move |provider, model| {
+        providers
+            .get(provider)
+            .and_then(|p| prices::price_for(p, model))
+    });
+    Some(Ledger::start(opened.conn, pricer, log.clone()))
+}

@@ -1,0 +1,240 @@
+//! Reading the ledger: totals over a time range, grouped one way. Summaries
+//! read the 15-minute rollup, not the rows, so a 30-day summary costs the
+//! same over a thousand requests or a million.
+//!
+//! Days and months are the machine's local ones: SQLite's `localtime`
+//! follows the same time zone settings as every other program.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::writer::BUCKET_MS;
+
+/// What a summary groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    Day,
+    Profile,
+    Provider,
+    Model,
+    Session,
+}
+
+impl By {
+    /// The group key, over the rollup and over single rows.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            By::Day => (
+                "date(bucket * 900, 'unixepoch', 'localtime')",
+                "date(at / 1000, 'unixepoch', 'localtime')",
+            ),
+            By::Profile => ("profile", "profile"),
+            By::Provider => ("provider", "provider"),
+            By::Model => ("provider || '/' || model", "provider || '/' || model"),
+            By::Session => ("session", "session"),
+        }
+    }
+}
+
+/// A time range (Unix ms, `until` exclusive) and an optional profile.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub since_ms: i64,
+    pub until_ms: i64,
+    pub profile: Option<String>,
+}
+
+/// Sums over some requests.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Sums {
+    pub requests: u64,
+    pub errors: u64,
+    /// Uncached input, as Anthropic counts `input_tokens`.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    /// Part of `output_tokens`.
+    pub reasoning_tokens: u64,
+    /// USD over the priced requests.
+    pub cost_usd: f64,
+    /// The part of `cost_usd` paid for cache reads.
+    pub cache_read_cost_usd: f64,
+    /// Requests that used tokens at no known price: `cost_usd` leaves them
+    /// out, so it is then a lower bound.
+    pub unpriced_requests: u64,
+}
+
+impl Sums {
+    /// Cache reads as a share of all input tokens (0 to 1).
+    pub fn cache_share(&self) -> f64 {
+        match self.all_input() {
+            0 => 0.0,
+            all => self.cache_read_tokens as f64 / all as f64,
+        }
+    }
+
+    /// Input of every kind: uncached, cache reads and cache writes.
+    pub fn all_input(&self) -> u64 {
+        self.input_tokens
+            .saturating_add(self.cache_read_tokens)
+            .saturating_add(self.cache_write_tokens)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Group {
+    pub key: String,
+    #[serde(flatten)]
+    pub sums: Sums,
+}
+
+const SUMS: &str = "sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
+    sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), total(cost_usd),
+    total(cache_read_cost_usd), sum(unpriced)";
+
+/// Whole 15-minute buckets come from the rollup; the ragged ends of a
+/// range (`--since 1h` starts mid-bucket) from single rows, so any range
+/// is exact and a long one still reads few rows.
+fn union(rollup_key: &str, row_key: &str) -> String {
+    format!(
+        "SELECT {rollup_key} AS k, requests, errors, input_tokens, output_tokens,
+            cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd,
+            cache_read_cost_usd, unpriced
+         FROM rollup WHERE bucket >= ?1 AND bucket < ?2 AND (?3 IS NULL OR profile = ?3)
+         UNION ALL
+         SELECT {row_key}, 1, error IS NOT NULL, input_tokens, output_tokens, cache_read_tokens,
+            cache_write_tokens, reasoning_tokens, coalesce(cost_usd, 0), cache_read_cost_usd,
+            cost_usd IS NULL
+         FROM requests WHERE ((at >= ?4 AND at < ?5) OR (at >= ?6 AND at < ?7))
+            AND (?3 IS NULL OR profile = ?3)"
+    )
+}
+
+fn sums(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Sums> {
+    let u = |i: usize| -> rusqlite::Result<u64> {
+        Ok(r.get::<_, Option<i64>>(from + i)?
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(0))
+    };
+    Ok(Sums {
+        requests: u(0)?,
+        errors: u(1)?,
+        input_tokens: u(2)?,
+        output_tokens: u(3)?,
+        cache_read_tokens: u(4)?,
+        cache_write_tokens: u(5)?,
+        reasoning_tokens: u(6)?,
+        cost_usd: r.get(from + 7)?,
+        cache_read_cost_usd: r.get(from + 8)?,
+        unpriced_requests: u(9)?,
+    })
+}
+
+/// The query's parameters: whole buckets `[lo, hi)`, and the row ranges
+/// before and after them.
+fn params(f: &Filter) -> (i64, i64, Option<&str>, i64, i64, i64, i64) {
+    let (since, until) = (f.since_ms, f.until_ms.max(f.since_ms));
+    let lo = since.div_euclid(BUCKET_MS) + i64::from(since.rem_euclid(BUCKET_MS) != 0);
+    let hi = until.div_euclid(BUCKET_MS);
+    if lo >= hi {
+        // Within one bucket (or two partial ones): rows only.
+        return (0, 0, f.profile.as_deref(), since, until, 0, 0);
+    }
+    let profile = f.profile.as_deref();
+    (
+        lo,
+        hi,
+        profile,
+        since,
+        lo * BUCKET_MS,
+        hi * BUCKET_MS,
+        until,
+    )
+}
+
+/// Totals over the filter.
+pub fn total(conn: &Connection, f: &Filter) -> rusqlite::Result<Sums> {
+    let sql = format!("SELECT {SUMS} FROM ({})", union("''", "''"));
+    let p = params(f);
+    conn.prepare_cached(&sql)?
+        .query_row(params![p.0, p.1, p.2, p.3, p.4, p.5, p.6], |r| sums(r, 0))
+}
+
+/// Totals over the filter, one per group: days in order, the rest by cost.
+pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<Group>> {
+    let order = match by {
+        By::Day => "1",
+        _ => "9 DESC, 4 + 6 + 7 DESC, 1",
+    };
+    let (rollup_key, row_key) = by.keys();
+    let sql = format!(
+        "SELECT k, {SUMS} FROM ({}) GROUP BY 1 ORDER BY {order}",
+        union(rollup_key, row_key)
+    );
+    let p = params(f);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![p.0, p.1, p.2, p.3, p.4, p.5, p.6], |r| {
+        Ok(Group {
+            key: r.get(0)?,
+            sums: sums(r, 1)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Local calendar boundaries, as SQLite's `localtime` sees them.
+pub struct Bounds {
+    pub today: i64,
+    pub week: i64,
+    pub days30: i64,
+    pub month: i64,
+    pub tomorrow: i64,
+}
+
+/// Start of today, of the last 7 and 30 days (today included) and of this
+/// month, at `now_secs`, in Unix ms.
+pub fn bounds(conn: &Connection, now_secs: i64) -> rusqlite::Result<Bounds> {
+    let at = |m: &str| -> rusqlite::Result<i64> {
+        let sql = format!(
+            "SELECT CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of day', {m} 'utc') AS INTEGER)"
+        );
+        conn.query_row(&sql, [now_secs], |r| r.get::<_, i64>(0))
+            .map(|s| s * 1000)
+    };
+    Ok(Bounds {
+        today: at("")?,
+        week: at("'-6 days',")?,
+        days30: at("'-29 days',")?,
+        month: at("'start of month',")?,
+        tomorrow: at("'+1 day',")?,
+    })
+}
+
+/// A local date (`YYYY-MM-DD`) or date and time (`YYYY-MM-DD HH:MM`) as
+/// Unix ms; with `end`, a date alone means the end of that day. `None` when
+/// it is neither.
+pub fn local_time(conn: &Connection, text: &str, end: bool) -> rusqlite::Result<Option<i64>> {
+    let ok = text.len() >= 10
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b' ' | b'T'));
+    if !ok {
+        return Ok(None);
+    }
+    let next = if end && text.len() == 10 {
+        "+1 day"
+    } else {
+        "+0 day"
+    };
+    conn.query_row(
+        "SELECT CAST(strftime('%s', ?1, ?2, 'utc') AS INTEGER)",
+        [text, next],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .map(|s| s.map(|s| s * 1000))
+}
+
+#[cfg(test)]
+mod tests;

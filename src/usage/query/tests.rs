@@ -1,0 +1,159 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::usage::db;
+use crate::usage::prices::{Price, Tokens};
+use crate::usage::{Ledger, Record};
+
+const DAY: i64 = 86_400_000;
+/// 2026-11-10 12:00 UTC: the same date in every zone within ±11 h.
+const NOON: i64 = 1_794_312_000_000;
+
+fn filled() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("usage.db");
+    let opened = db::open(&path, 1).expect("open");
+    let price = Price {
+        input: 1.0,
+        output: 2.0,
+        cache_read: Some(0.5),
+        cache_write: None,
+    };
+    let l = Ledger::start(
+        opened.conn,
+        Box::new(move |p, _| (p != "local").then_some(price)),
+        Arc::new(|_: &str| {}),
+    );
+    let sink = l.sink().expect("sink");
+    let rows = [
+        (NOON, "s1", "work", "ds", "pro", 1_000_000, 0),
+        (NOON + 60_000, "s1", "work", "ds", "flash", 0, 1_000_000),
+        (NOON + DAY, "s2", "home", "ds", "pro", 1_000_000, 1_000_000),
+        (NOON + DAY, "s2", "home", "local", "qwen", 5, 5),
+        (NOON + 2 * DAY, "s3", "work", "ds", "pro", 2_000_000, 0),
+    ];
+    for (at_ms, session, profile, provider, model, input, cache_read) in rows {
+        sink.send(Record {
+            at_ms,
+            session: session.into(),
+            cc_session: None,
+            profile: profile.into(),
+            slot: "main",
+            provider: provider.into(),
+            requested: "claude".into(),
+            model: model.into(),
+            subagent: false,
+            status: 200,
+            error: None,
+            ttft_ms: None,
+            duration_ms: 1,
+            tokens: Tokens {
+                input,
+                cache_read,
+                output: 10,
+                ..Tokens::default()
+            },
+            estimated: false,
+            attempt: 0,
+        });
+    }
+    l.close();
+    let conn = db::open_read(&path).expect("read");
+    (dir, conn)
+}
+
+fn all() -> Filter {
+    Filter {
+        since_ms: 0,
+        until_ms: i64::MAX / 2,
+        profile: None,
+    }
+}
+
+#[test]
+fn totals_add_up_to_the_token_and_cent() {
+    let (_d, conn) = filled();
+    let t = total(&conn, &all()).expect("total");
+    assert_eq!(t.requests, 5);
+    assert_eq!(t.input_tokens, 4_000_005);
+    assert_eq!(t.cache_read_tokens, 2_000_005);
+    assert_eq!(t.output_tokens, 50);
+    // 4 M input at $1 + 2 M cache reads at $0.5 + 40 output tokens at $2/M.
+    assert!((t.cost_usd - 5.00008).abs() < 1e-9, "{}", t.cost_usd);
+    assert!((t.cache_read_cost_usd - 1.0).abs() < 1e-9);
+    assert_eq!(t.unpriced_requests, 1, "the local model has no price");
+    assert!((t.cache_share() - 2_000_005.0 / 6_000_010.0).abs() < 1e-12);
+}
+
+#[test]
+fn grouping_and_filters() {
+    let (_d, conn) = filled();
+    let by_model = grouped(&conn, &all(), By::Model).expect("model");
+    let keys: Vec<_> = by_model.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(keys, ["ds/pro", "ds/flash", "local/qwen"], "by cost");
+    let days = grouped(&conn, &all(), By::Day).expect("day");
+    let keys: Vec<_> = days.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(keys, ["2026-11-10", "2026-11-11", "2026-11-12"]);
+    let work = Filter {
+        profile: Some("work".into()),
+        ..all()
+    };
+    let sessions = grouped(&conn, &work, By::Session).expect("session");
+    let keys: Vec<_> = sessions.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(keys, ["s3", "s1"]);
+    // Half-open ranges on bucket boundaries.
+    let first_day = Filter {
+        since_ms: NOON,
+        until_ms: NOON + DAY,
+        profile: None,
+    };
+    assert_eq!(total(&conn, &first_day).expect("t").requests, 2);
+}
+
+#[test]
+fn ragged_ranges_are_exact() {
+    let (_d, conn) = filled();
+    // Starts 30 s into the first row's bucket: only the row a minute in.
+    let f = |since_ms, until_ms| Filter {
+        since_ms,
+        until_ms,
+        profile: None,
+    };
+    let t = total(&conn, &f(NOON + 30_000, NOON + DAY + 1)).expect("t");
+    assert_eq!(t.requests, 3, "flash, and both rows of day two");
+    assert_eq!(t.cache_read_tokens, 1_000_000 + 1_000_000 + 5);
+    // Inside one bucket.
+    let t = total(&conn, &f(NOON + 1, NOON + 60_001)).expect("t");
+    assert_eq!(t.requests, 1);
+    let models = grouped(&conn, &f(NOON + 30_000, NOON + 3 * DAY), By::Model).expect("g");
+    let pro = models.iter().find(|g| g.key == "ds/pro").expect("pro");
+    assert_eq!(pro.sums.requests, 2);
+    let local = models
+        .iter()
+        .find(|g| g.key == "local/qwen")
+        .expect("local");
+    assert_eq!(local.sums.unpriced_requests, 1);
+    assert_eq!(local.sums.cost_usd, 0.0);
+}
+
+#[test]
+fn local_times_parse_and_bounds_order() {
+    let conn = db::empty().expect("mem");
+    let day = local_time(&conn, "2026-11-10", false)
+        .expect("q")
+        .expect("date");
+    let end = local_time(&conn, "2026-11-10", true)
+        .expect("q")
+        .expect("date");
+    assert_eq!(end - day, DAY);
+    let at = local_time(&conn, "2026-11-10 09:30", true)
+        .expect("q")
+        .expect("time");
+    assert_eq!(at - day, 9 * 3_600_000 + 30 * 60_000);
+    assert_eq!(local_time(&conn, "7d", false).expect("q"), None);
+    assert_eq!(local_time(&conn, "2026-13-99", false).expect("q"), None);
+    let b = bounds(&conn, NOON / 1000).expect("bounds");
+    assert!(b.days30 < b.week && b.week < b.today && b.today <= NOON && NOON < b.tomorrow);
+    assert!(b.month <= b.today);
+    assert_eq!(b.today - b.week, 6 * DAY);
+}

@@ -1,0 +1,276 @@
+//! The ledger's writer: the proxy hands finished requests to a channel (one
+//! send, no I/O on the request path) and a thread prices them and writes
+//! them, one transaction per batch.
+//!
+//! Group commit: a batch is what arrived while the last one was being
+//! written (up to [`BATCH`]), so a lone request is written at once and a
+//! burst shares a transaction. A session killed with SIGKILL loses at most
+//! the batch in hand; WAL and transactions keep the file itself whole. Rows
+//! reach the file within a millisecond or so, which budgets shared between
+//! sessions rely on.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::prices::{Price, Tokens};
+use super::record::{ErrorClass, Record};
+use crate::t;
+
+const BATCH: usize = 512;
+
+/// Rollup buckets: 15 minutes, in milliseconds.
+pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+
+/// Where warnings go (the proxy's log).
+pub type LogFn = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A price for a provider and model, if one is known (config, presets, the
+/// built-in table).
+pub type Pricer = Box<dyn Fn(&str, &str) -> Option<Price> + Send>;
+
+enum Msg {
+    Row(Box<Record>),
+    /// Write what came before, then end: a connection task may still hold
+    /// a [`Sink`] after the proxy stopped, so the end cannot wait for every
+    /// sender to be gone.
+    Stop,
+}
+
+/// Where the proxy sends finished requests. Cheap to clone.
+#[derive(Clone)]
+pub struct Sink {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Sink {
+    pub fn send(&self, r: Record) {
+        // After the writer stopped, nothing is left to record.
+        let _ = self.tx.send(Msg::Row(Box::new(r)));
+    }
+}
+
+/// The running writer. [`Ledger::close`] writes what is queued and stops.
+pub struct Ledger {
+    sink: Option<Sink>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        if let Some(s) = self.sink.take() {
+            let _ = s.tx.send(Msg::Stop);
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Ledger {
+    pub fn start(conn: Connection, pricer: Pricer, log: LogFn) -> Ledger {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("ccswitch-ledger".into())
+            .spawn(move || Writer::new(conn, pricer, log).run(&rx))
+            .ok();
+        Ledger {
+            sink: thread.as_ref().map(|_| Sink { tx }),
+            thread,
+        }
+    }
+
+    pub fn sink(&self) -> Option<Sink> {
+        self.sink.clone()
+    }
+
+    /// Write everything queued, then stop (dropping does the same).
+    pub fn close(self) {}
+}
+
+/// A record with its cost worked out.
+struct Priced {
+    r: Record,
+    /// None: tokens were used but no price is known.
+    cost: Option<f64>,
+    cache_cost: f64,
+}
+
+struct Writer {
+    conn: Connection,
+    pricer: Pricer,
+    prices: HashMap<(String, String), Option<Price>>,
+    log: LogFn,
+    /// The last failure's text: a failing disk is reported once, not per
+    /// batch.
+    last_error: Option<String>,
+}
+
+impl Writer {
+    fn new(conn: Connection, pricer: Pricer, log: LogFn) -> Writer {
+        Writer {
+            conn,
+            pricer,
+            prices: HashMap::new(),
+            log,
+            last_error: None,
+        }
+    }
+
+    fn run(mut self, rx: &mpsc::Receiver<Msg>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Ok(Msg::Row(first)) = rx.recv() {
+            batch.push(self.price(*first));
+            let mut open = true;
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(Msg::Row(r)) => batch.push(self.price(*r)),
+                    Err(TryRecvError::Empty) => break,
+                    Ok(Msg::Stop) | Err(TryRecvError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                }
+            }
+            self.flush(&batch);
+            batch.clear();
+            if !open {
+                break;
+            }
+        }
+    }
+
+    fn price(&mut self, r: Record) -> Priced {
+        let key = (r.provider.clone(), r.model.clone());
+        let pricer = &self.pricer;
+        let price = *self
+            .prices
+            .entry(key)
+            .or_insert_with(|| pricer(&r.provider, &r.model));
+        let t = &r.tokens;
+        let used = t.input + t.output + t.cache_read + t.cache_write > 0;
+        let (cost, cache_cost) = match price {
+            _ if !used => (Some(0.0), 0.0),
+            Some(p) => (Some(p.cost(t)), cache_read_cost(&p, t)),
+            None => (None, 0.0),
+        };
+        Priced {
+            r,
+            cost,
+            cache_cost,
+        }
+    }
+
+    fn flush(&mut self, batch: &[Priced]) {
+        if batch.is_empty() {
+            return;
+        }
+        // One retry: a lock held past the busy timeout by a crashed
+        // session's recovery, or a moment of disk pressure.
+        let result = write(&mut self.conn, batch).or_else(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            write(&mut self.conn, batch)
+        });
+        match result {
+            Ok(()) => self.last_error = None,
+            Err(e) => {
+                let text = e.to_string();
+                if self.last_error.as_deref() != Some(&text) {
+                    (self.log)(&format!(
+                        "warning: {}",
+                        t!("usage.write_failed", n = batch.len(), error = text)
+                    ));
+                }
+                self.last_error = Some(text);
+            }
+        }
+    }
+}
+
+fn cache_read_cost(p: &Price, t: &Tokens) -> f64 {
+    t.cache_read as f64 * p.cache_read.unwrap_or(p.input) / 1_000_000.0
+}
+
+/// Token counts come from upstreams and may be anything. Clamped far above
+/// any real request (a trillion tokens) so that sums of them can never
+/// overflow SQLite's 64-bit integers.
+fn n(v: u64) -> i64 {
+    const MAX: u64 = 1 << 40;
+    i64::try_from(v.min(MAX)).unwrap_or(0)
+}
+
+const INSERT: &str = "INSERT INTO requests (at, session, cc_session, profile, slot, provider,
+    requested_model, model, subagent, status, error, ttft_ms, duration_ms, input_tokens,
+    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated, cost_usd,
+    attempt, cache_read_cost_usd)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
+
+const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, requests,
+    errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+    cost_usd, cache_read_cost_usd, unpriced) VALUES (?1,?2,?3,?4,?5,1,?6,?7,?8,?9,?10,?11,?12,?13,?14)
+    ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+    input_tokens = input_tokens + excluded.input_tokens,
+    output_tokens = output_tokens + excluded.output_tokens,
+    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+    reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+    cost_usd = cost_usd + excluded.cost_usd,
+    cache_read_cost_usd = cache_read_cost_usd + excluded.cache_read_cost_usd,
+    unpriced = unpriced + excluded.unpriced";
+
+fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut ins = tx.prepare_cached(INSERT)?;
+        let mut up = tx.prepare_cached(UPSERT)?;
+        for p in batch {
+            let r = &p.r;
+            let t = &r.tokens;
+            let error = r.error.map(ErrorClass::as_str);
+            ins.execute(params![
+                r.at_ms,
+                &*r.session,
+                r.cc_session,
+                &*r.profile,
+                r.slot,
+                r.provider,
+                r.requested,
+                r.model,
+                r.subagent,
+                r.status,
+                error,
+                r.ttft_ms.map(n),
+                n(r.duration_ms),
+                n(t.input),
+                n(t.output),
+                n(t.cache_read),
+                n(t.cache_write),
+                n(t.reasoning),
+                r.estimated,
+                p.cost,
+                r.attempt,
+                p.cache_cost,
+            ])?;
+            up.execute(params![
+                r.at_ms.div_euclid(BUCKET_MS),
+                &*r.session,
+                &*r.profile,
+                r.provider,
+                r.model,
+                r.error.is_some(),
+                n(t.input),
+                n(t.output),
+                n(t.cache_read),
+                n(t.cache_write),
+                n(t.reasoning),
+                p.cost.unwrap_or(0.0),
+                p.cache_cost,
+                p.cost.is_none(),
+            ])?;
+        }
+    }
+    tx.commit()
+}

@@ -1,0 +1,359 @@
+//! The usage ledger through the real binary: eight `serve` sessions at once
+//! against scripted upstreams that report known usage (cached and reasoning
+//! tokens, usage in a chunk of its own, DeepSeek's fields, errors), one more
+//! session killed with SIGKILL mid-stream; the ledger's totals must equal
+//! what the upstreams reported, to the token and the cent.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::support::Home;
+use crate::support::mock::{self, End, Mock, Reply};
+
+/// A `ccswitch serve` process and what it printed.
+struct Serve {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+impl Serve {
+    fn start(home: &Home, profile: &str) -> Serve {
+        let mut child = home
+            .cmd(&["serve", profile])
+            .env("UP_KEY", "sk-usage-test")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut r = BufReader::new(child.stdout.take().unwrap());
+        let (mut base, mut token) = (String::new(), String::new());
+        while base.is_empty() || token.is_empty() {
+            let mut l = String::new();
+            assert!(r.read_line(&mut l).unwrap() > 0, "serve ended early");
+            let value = |k: &str| {
+                l.trim()
+                    .strip_prefix(&format!("export {k}="))
+                    .map(|v| v.trim_matches('\'').to_string())
+            };
+            if let Some(v) = value("ANTHROPIC_BASE_URL") {
+                base = v;
+            }
+            if let Some(v) = value("ANTHROPIC_AUTH_TOKEN") {
+                token = v;
+            }
+        }
+        // Keep reading: serve must not meet a closed pipe while it prints.
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+        Serve { child, base, token }
+    }
+
+    async fn ask(&self, model: &str, stream: bool) -> (u16, String) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/messages", self.base))
+            .bearer_auth(&self.token)
+            .header("x-claude-code-session-id", "cc-session-1")
+            .json(&json!({"model": model, "max_tokens": 100, "stream": stream,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+}
+
+/// Expected sums: input (uncached), output, cache read, cache write,
+/// reasoning, cost.
+#[derive(Default, Debug)]
+struct Expect {
+    input: u64,
+    output: u64,
+    cache_read: u64,
+    cache_write: u64,
+    reasoning: u64,
+    cost: f64,
+}
+
+fn openai_stream(prompt: u64, cached: u64, out: u64, reasoning: u64, deepseek: bool) -> Reply {
+    let usage = if deepseek {
+        json!({"prompt_tokens": prompt, "completion_tokens": out,
+               "prompt_cache_hit_tokens": cached, "prompt_cache_miss_tokens": prompt - cached})
+    } else {
+        json!({"prompt_tokens": prompt, "completion_tokens": out,
+               "prompt_tokens_details": {"cached_tokens": cached},
+               "completion_tokens_details": {"reasoning_tokens": reasoning}})
+    };
+    let text = json!({"choices": [{"index": 0, "delta": {"content": "hello"}}]}).to_string();
+    let stop = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    // Usage in a chunk of its own, after the finish reason.
+    let usage = json!({"choices": [], "usage": usage}).to_string();
+    mock::sse(&[&text, &stop, &usage, "[DONE]"])
+}
+
+fn anthropic_stream(input: u64, read: u64, write: u64, out: u64) -> Reply {
+    let start = json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
+        "role": "assistant", "model": "m-fast", "content": [], "stop_reason": null,
+        "usage": {"input_tokens": input, "cache_read_input_tokens": read,
+                  "cache_creation_input_tokens": write, "output_tokens": 1}}});
+    let events = [
+        ("message_start", start),
+        (
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi"}}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        (
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": out}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ];
+    let chunks: Vec<String> = events
+        .iter()
+        .map(|(e, d)| format!("event: {e}\ndata: {d}\n\n"))
+        .collect();
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    mock::sse_raw(&refs, End::Close)
+}
+
+fn config(oa: &Mock, an: &Mock, aj: &Mock, killed: &Mock) -> String {
+    format!(
+        r#"
+[providers.oa]
+api = "openai"
+base_url = "{oa}"
+key = {{ env = "UP_KEY" }}
+models = {{ m-main = {{ input_price = 3.0, output_price = 15.0, cache_read_price = 0.3 }} }}
+
+[providers.an]
+api = "anthropic"
+base_url = "{an}"
+key = {{ env = "UP_KEY" }}
+models = {{ m-fast = {{ input_price = 1.0, output_price = 5.0, cache_read_price = 0.1, cache_write_price = 1.25 }} }}
+
+[providers.aj]
+api = "anthropic"
+base_url = "{aj}"
+key = {{ env = "UP_KEY" }}
+
+[providers.ko]
+api = "openai"
+base_url = "{killed}"
+key = {{ env = "UP_KEY" }}
+
+[profiles.p]
+provider = "oa"
+main = "m-main"
+fast = {{ provider = "an", model = "m-fast" }}
+opus = {{ provider = "aj", model = "m-opus-unpriced" }}
+
+[profiles.k]
+provider = "ko"
+main = "m-k"
+"#,
+        oa = oa.url("/v1"),
+        an = an.url(""),
+        aj = aj.url(""),
+        killed = killed.url("/v1"),
+    )
+}
+
+const SESSIONS: u64 = 8;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_sessions_and_a_killed_one_add_up_to_the_token_and_cent() {
+    let (oa, an, aj, ko) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let home = Home::new();
+    home.write_config(&config(&oa, &an, &aj, &ko));
+    let mut want = Expect::default();
+    for i in 0..SESSIONS {
+        // Per session: two OpenAI streams (OpenAI's and DeepSeek's usage
+        // fields), one upstream error, two Anthropic streams, one
+        // Anthropic JSON answer at no known price.
+        let (p, c, o, r) = (1000 + i * 7, 600 + i, 50 + i, 20 + i);
+        oa.push(openai_stream(p, c, o, r, false));
+        want.input += p - c;
+        want.cache_read += c;
+        want.output += o;
+        want.reasoning += r;
+        want.cost += ((p - c) as f64 * 3.0 + o as f64 * 15.0 + c as f64 * 0.3) / 1e6;
+        let (p, c, o) = (2000 + i * 3, 1500, 80 + i);
+        oa.push(openai_stream(p, c, o, 0, true));
+        want.input += p - c;
+        want.cache_read += c;
+        want.output += o;
+        want.cost += ((p - c) as f64 * 3.0 + o as f64 * 15.0 + c as f64 * 0.3) / 1e6;
+        oa.push(mock::json(500, r#"{"error": {"message": "boom"}}"#));
+        for j in 0..2 {
+            let (inp, read, write, out) = (10 + i + j, 4000 + i * 11, 300 + j, 90 + i);
+            an.push(anthropic_stream(inp, read, write, out));
+            want.input += inp;
+            want.cache_read += read;
+            want.cache_write += write;
+            want.output += out;
+            want.cost +=
+                (inp as f64 * 1.0 + out as f64 * 5.0 + read as f64 * 0.1 + write as f64 * 1.25)
+                    / 1e6;
+        }
+        let answer = json!({"id": "msg_x", "type": "message", "role": "assistant",
+            "model": "m-opus-unpriced", "content": [{"type": "text", "text": "ok"}],
+            "stop_reason": "end_turn", "usage": {"input_tokens": 7, "output_tokens": 3}});
+        aj.push(mock::json(200, &answer.to_string()));
+        want.input += 7;
+        want.output += 3;
+    }
+    // The killed session: two whole answers, then a stream that stops
+    // after its first chunk and hangs until the kill.
+    ko.push(openai_stream(10, 0, 1, 0, false));
+    ko.push(openai_stream(10, 0, 1, 0, false));
+    let first = json!({"choices": [{"index": 0, "delta": {"content": "par"}}]}).to_string();
+    ko.push(mock::sse_raw(&[&format!("data: {first}\n\n")], End::Hang));
+
+    let serves: Vec<Serve> = (0..SESSIONS).map(|_| Serve::start(&home, "p")).collect();
+    let killed = Serve::start(&home, "k");
+    let serves = std::sync::Arc::new(serves);
+    let mut tasks = Vec::new();
+    for n in 0..serves.len() {
+        let serves = serves.clone();
+        tasks.push(tokio::spawn(async move {
+            let s = &serves[n];
+            let mut statuses = Vec::new();
+            for _ in 0..3 {
+                statuses.push(s.ask("m-main", true).await.0);
+            }
+            for _ in 0..2 {
+                statuses.push(s.ask("m-fast", true).await.0);
+            }
+            statuses.push(s.ask("claude-opus-9", false).await.0);
+            statuses
+        }));
+    }
+    let victim = tokio::spawn(async move {
+        for _ in 0..2 {
+            assert_eq!(killed.ask("m-k", true).await.0, 200);
+        }
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/messages", killed.base))
+            .bearer_auth(&killed.token)
+            .json(&json!({"model": "m-k", "max_tokens": 9, "stream": true,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        let mut body = resp.bytes_stream();
+        use futures_util::StreamExt;
+        // Mid-stream: the first content has arrived.
+        let mut seen = String::new();
+        while !seen.contains("par") {
+            let chunk = body.next().await.unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        killed.signal("-KILL");
+        let mut killed = killed;
+        killed.child.wait().unwrap();
+    });
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.extend(t.await.unwrap());
+    }
+    // Each upstream 500 lands on some session's main-slot request.
+    let ok = statuses.iter().filter(|s| **s == 200).count() as u64;
+    assert_eq!(ok, SESSIONS * 5, "{statuses:?}");
+    victim.await.unwrap();
+    for s in serves.iter() {
+        s.signal("-TERM");
+    }
+    let mut serves = std::sync::Arc::into_inner(serves).unwrap();
+    for s in &mut serves {
+        assert!(s.child.wait().unwrap().success());
+    }
+
+    let run = home.run(&[
+        "usage",
+        "--json",
+        "--since",
+        "1h",
+        "--profile",
+        "p",
+        "--by",
+        "session",
+    ]);
+    let v: Value = run.ok().json();
+    let total = &v["total"];
+    let n = |k: &str| total[k].as_u64().unwrap();
+    assert_eq!(n("requests"), SESSIONS * 6, "{total}");
+    assert_eq!(n("errors"), SESSIONS, "{total}");
+    assert_eq!(n("input_tokens"), want.input, "{total}");
+    assert_eq!(n("output_tokens"), want.output, "{total}");
+    assert_eq!(n("cache_read_tokens"), want.cache_read, "{total}");
+    assert_eq!(n("cache_write_tokens"), want.cache_write, "{total}");
+    assert_eq!(n("reasoning_tokens"), want.reasoning, "{total}");
+    assert_eq!(
+        n("unpriced_requests"),
+        SESSIONS,
+        "the opus model has no price"
+    );
+    let cost = total["cost_usd"].as_f64().unwrap();
+    assert!((cost - want.cost).abs() < 1e-9, "{cost} vs {}", want.cost);
+    assert_eq!(v["groups"].as_array().unwrap().len(), SESSIONS as usize);
+
+    // The killed session lost at most its unflushed rows, and the file is
+    // whole.
+    let db = home.path().join("usage.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let killed_rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM requests WHERE profile = 'k'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(killed_rows <= 2, "{killed_rows}");
+    // Slots, subagent flag and Claude Code's session id are recorded.
+    let slots: Vec<String> = conn
+        .prepare("SELECT DISTINCT slot FROM requests WHERE profile = 'p' ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(slots, ["fast", "main", "opus"]);
+    let cc: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM requests WHERE cc_session = 'cc-session-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(cc >= (SESSIONS * 6) as i64);
+}
