@@ -89,6 +89,9 @@ pub struct RunArgs {
     /// No session summary after claude exits.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not stop at a used-up budget this session.
+    #[arg(long)]
+    pub ignore_budget: bool,
     /// Profile (default: the configured default).
     pub profile: Option<String>,
     /// Arguments for claude, passed on verbatim.
@@ -125,6 +128,9 @@ pub struct ServeArgs {
     /// Take the session token from this environment variable instead of a random one.
     #[arg(long, value_name = "NAME")]
     pub token_env: Option<String>,
+    /// Do not stop at a used-up budget.
+    #[arg(long)]
+    pub ignore_budget: bool,
     /// Syntax of the printed environment lines.
     #[arg(long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,

@@ -25,6 +25,7 @@ pub fn run(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
         log_file: a.log_file,
         verbose: a.verbose,
         quiet: a.quiet,
+        ignore_budget: a.ignore_budget,
     };
     Ok(launcher::run(ctx, opts)?)
 }
@@ -38,6 +39,7 @@ pub fn run_profile(ctx: &Ctx, name: String) -> Result<u8, CliError> {
         log_file: None,
         verbose: false,
         quiet: false,
+        ignore_budget: false,
     };
     Ok(launcher::run(ctx, opts)?)
 }

@@ -60,6 +60,12 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     pcfg.log_notes = true;
     let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
     pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
+    if args.ignore_budget {
+        (pcfg.log)(&t!("budget.ignored"));
+    } else {
+        let profile = pcfg.profile.clone();
+        pcfg.budget = crate::usage::checker(&ctx.paths, &cfg, &profile, ledger.as_ref(), &pcfg.log);
+    }
     let profile = pcfg.profile.clone();
     let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
     rt.block_on(async {

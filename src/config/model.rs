@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use url::Url;
 
+use super::budget::Budget;
 use super::error::ConfigError;
 use super::preset::{Api, AuthStyle, ModelInfo};
 use super::quirks::Quirks;
@@ -57,6 +58,8 @@ pub struct Provider {
     /// The preset's conventional key variable (`DEEPSEEK_API_KEY`), so the
     /// launcher can keep it out of Claude Code's environment.
     pub preset_key_env: Option<String>,
+    /// Spending limits over every profile's requests to this provider.
+    pub budget: Option<Budget>,
 }
 
 impl Provider {
@@ -157,6 +160,8 @@ pub struct Profile {
     pub direct: bool,
     pub claude_path: Option<PathBuf>,
     pub env: IndexMap<String, String>,
+    /// Spending limits over this profile's requests.
+    pub budget: Option<Budget>,
 }
 
 impl Profile {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
+use super::budget::Budget;
 use super::preset::{Api, AuthStyle, ModelInfo};
 use super::quirks::RawQuirks;
 
@@ -41,6 +42,7 @@ pub struct RawProvider {
     pub models: IndexMap<String, ModelInfo>,
     pub quirks: Option<RawQuirks>,
     pub timeouts: Option<RawTimeouts>,
+    pub budget: Option<Spanned<Budget>>,
 }
 
 /// Where a provider's key comes from; sources are tried env → command →
@@ -84,6 +86,7 @@ pub struct RawProfile {
     pub claude_path: Option<String>,
     #[serde(default)]
     pub env: IndexMap<String, String>,
+    pub budget: Option<Spanned<Budget>>,
 }
 
 /// A model slot: `"model-id"` or `{ provider = "p", model = "model-id" }`.

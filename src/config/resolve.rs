@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use toml::Spanned;
 use url::Url;
 
+use super::budget::Budget;
 use super::error::{ConfigError, Location};
 use super::model::{CONFIG_VERSION, Config, KeySpec, Profile, Provider, Slot, Timeouts};
 use super::preset::{Api, AuthStyle};
@@ -27,6 +28,21 @@ impl Ctx<'_> {
             message,
             hint,
         }
+    }
+}
+
+/// A budget with every limit usable, or the line of the one that is not.
+fn budget(cx: &Ctx<'_>, raw: Option<Spanned<Budget>>) -> Result<Option<Budget>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let span = raw.span();
+    let b = raw.into_inner();
+    match b.bad_field() {
+        Some(field) => Err(cx.invalid(
+            span,
+            t!("config.bad_budget", field = field),
+            t!("config.hint_budget"),
+        )),
+        None => Ok(Some(b).filter(|b| !b.is_empty())),
     }
 }
 
@@ -267,6 +283,7 @@ fn resolve_provider(
         timeouts,
         local: preset.is_some_and(|p| p.local),
         preset_key_env: preset.and_then(|p| p.key_env.clone()),
+        budget: budget(cx, raw.budget)?,
     })
 }
 
@@ -435,6 +452,7 @@ fn resolve_profile(
         direct: raw.direct.unwrap_or(false),
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
         env: raw.env,
+        budget: budget(cx, raw.budget)?,
     };
     for key in profile.env.keys() {
         if !valid_env_name(key) {

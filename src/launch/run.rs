@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub log_file: Option<PathBuf>,
     pub verbose: bool,
     pub quiet: bool,
+    /// Do not check budgets this session.
+    pub ignore_budget: bool,
 }
 
 /// The profile to use: the named one, else the default, else an error that
@@ -145,6 +147,12 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             )?;
             ledger = crate::usage::start(&ctx.paths, &cfg, &warn, (ctx.now)());
             pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
+            if opts.ignore_budget {
+                log(&t!("budget.ignored"));
+            } else {
+                pcfg.budget =
+                    crate::usage::checker(&ctx.paths, &cfg, &profile, ledger.as_ref(), &warn);
+            }
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));

@@ -42,6 +42,10 @@ pub enum ProxyError {
     /// The upstream answered 2xx with something we cannot read.
     #[error("{0}")]
     BadUpstream(String),
+    /// A budget is used up: not sent. Retrying cannot help until the user
+    /// acts, so Claude Code must show it at once.
+    #[error("{0}")]
+    Budget(String),
 }
 
 impl ProxyError {
@@ -56,6 +60,7 @@ impl ProxyError {
             ProxyError::Misconfigured(_) => (StatusCode::BAD_GATEWAY, "api_error", true),
             ProxyError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "api_error", false),
             ProxyError::BadUpstream(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
+            ProxyError::Budget(_) => (StatusCode::FORBIDDEN, "permission_error", true),
             ProxyError::Upstream { status, .. } => upstream_status(*status),
         }
     }

@@ -60,6 +60,7 @@ mod tests {
             direct: false,
             claude_path: None,
             env: Default::default(),
+            budget: None,
         }
     }
 

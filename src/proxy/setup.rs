@@ -59,6 +59,8 @@ pub struct ProxyConfig {
     pub usage: Option<crate::usage::Sink>,
     /// This proxy run's id in the ledger.
     pub session: Arc<str>,
+    /// Budgets to check before each request goes upstream.
+    pub budget: Option<Arc<crate::usage::budget::Checker>>,
 }
 
 impl ProxyConfig {
@@ -99,6 +101,7 @@ impl ProxyConfig {
             limits: Limits::default(),
             usage: None,
             session: super::auth::random_hex(8).into(),
+            budget: None,
         })
     }
 }

@@ -5,6 +5,7 @@
 //! [`Sink`]; the [`Ledger`]'s thread prices and writes it. Nothing here runs
 //! on the request path but that one channel send.
 
+pub mod budget;
 pub mod db;
 pub mod prices;
 pub mod query;
@@ -51,4 +52,41 @@ pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Op
             .and_then(|p| prices::price_for(p, model))
     });
     Some(Ledger::start(opened.conn, pricer, log.clone()))
+}
+
+/// The budget checks for a profile's proxy run, when it has budgets (its
+/// own or its providers') and the ledger is on.
+pub fn checker(
+    paths: &Paths,
+    config: &Config,
+    profile: &crate::config::Profile,
+    ledger: Option<&Ledger>,
+    log: &LogFn,
+) -> Option<std::sync::Arc<budget::Checker>> {
+    let scopes = budget::scopes(config, profile);
+    if scopes.is_empty() {
+        return None;
+    }
+    let opened = ledger.and_then(|l| {
+        let sink = l.sink()?;
+        match db::open_read(&paths.usage_db) {
+            Ok(conn) => Some((conn, sink)),
+            Err(e) => {
+                log(&format!("warning: {}", t!("budget.unchecked", error = e)));
+                None
+            }
+        }
+    });
+    let Some((conn, sink)) = opened else {
+        if ledger.is_none() {
+            log(&format!(
+                "warning: {}",
+                t!("budget.unchecked", error = t!("budget.no_ledger"))
+            ));
+        }
+        return None;
+    };
+    Some(std::sync::Arc::new(budget::Checker::new(
+        scopes, conn, sink,
+    )))
 }

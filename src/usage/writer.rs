@@ -38,6 +38,8 @@ enum Msg {
     /// a [`Sink`] after the proxy stopped, so the end cannot wait for every
     /// sender to be gone.
     Stop,
+    /// Answer once everything sent before is written.
+    Sync(mpsc::Sender<()>),
 }
 
 /// Where the proxy sends finished requests. Cheap to clone.
@@ -50,6 +52,15 @@ impl Sink {
     pub fn send(&self, r: Record) {
         // After the writer stopped, nothing is left to record.
         let _ = self.tx.send(Msg::Row(Box::new(r)));
+    }
+
+    /// Wait (blocking) until every row sent before is in the file, or the
+    /// writer is gone.
+    pub fn sync(&self) {
+        let (tx, rx) = mpsc::channel();
+        if self.tx.send(Msg::Sync(tx)).is_ok() {
+            let _ = rx.recv();
+        }
     }
 }
 
@@ -122,25 +133,37 @@ impl Writer {
 
     fn run(mut self, rx: &mpsc::Receiver<Msg>) {
         let mut batch = Vec::with_capacity(BATCH);
-        while let Ok(Msg::Row(first)) = rx.recv() {
-            batch.push(self.price(*first));
-            let mut open = true;
-            while batch.len() < BATCH {
+        let mut acks = Vec::new();
+        // Block for the first message, then take what else is already
+        // queued; the loop ends when every sender is gone.
+        while let Ok(first) = rx.recv() {
+            let mut open = self.take(first, &mut batch, &mut acks);
+            while open && batch.len() < BATCH {
                 match rx.try_recv() {
-                    Ok(Msg::Row(r)) => batch.push(self.price(*r)),
+                    Ok(m) => open = self.take(m, &mut batch, &mut acks),
                     Err(TryRecvError::Empty) => break,
-                    Ok(Msg::Stop) | Err(TryRecvError::Disconnected) => {
-                        open = false;
-                        break;
-                    }
+                    Err(TryRecvError::Disconnected) => open = false,
                 }
             }
             self.flush(&batch);
             batch.clear();
+            for ack in acks.drain(..) {
+                let _ = ack.send(());
+            }
             if !open {
                 break;
             }
         }
+    }
+
+    /// False for the stop message.
+    fn take(&mut self, m: Msg, batch: &mut Vec<Priced>, acks: &mut Vec<mpsc::Sender<()>>) -> bool {
+        match m {
+            Msg::Row(r) => batch.push(self.price(*r)),
+            Msg::Sync(ack) => acks.push(ack),
+            Msg::Stop => return false,
+        }
+        true
     }
 
     fn price(&mut self, r: Record) -> Priced {

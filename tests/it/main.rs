@@ -8,6 +8,7 @@ mod support;
 
 mod abuse;
 mod architecture;
+mod budget;
 mod claude_code;
 mod cli;
 mod config_files;

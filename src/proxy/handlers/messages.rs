@@ -23,6 +23,7 @@ use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
 use crate::proxy::upstream::Upstream;
 use crate::proxy::upstream::send::{is_event_stream, read_whole, send};
 use crate::t;
+use crate::usage::budget::{Checker, Verdict};
 
 pub async fn handle(
     state: &Arc<State>,
@@ -38,6 +39,17 @@ pub async fn handle(
         .get(&slot.provider)
         .cloned()
         .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = slot.provider)))?;
+    if let Some(checker) = &state.cfg.budget {
+        budget(state, checker, &up.provider.name)
+            .await
+            .map_err(|e| {
+                state.log(&format!(
+                    "{} -> {slot_name} {}/{} refused: {e}",
+                    inc.requested, up.provider.name, slot.model
+                ));
+                e
+            })?;
+    }
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let meta = RequestMeta {
         requested: &inc.requested,
@@ -57,6 +69,32 @@ pub async fn handle(
         fin.failed(e);
     }
     result
+}
+
+/// Whether the budgets let a request to `provider` go. The check waits on
+/// the ledger's writer and reads SQLite, so it runs on the blocking pool.
+async fn budget(
+    state: &Arc<State>,
+    checker: &Arc<Checker>,
+    provider: &str,
+) -> Result<(), ProxyError> {
+    let (checker, provider) = (checker.clone(), provider.to_string());
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let verdict = tokio::task::spawn_blocking(move || checker.check(&provider, now_ms))
+        .await
+        .unwrap_or(Verdict::Go);
+    match verdict {
+        Verdict::Go => Ok(()),
+        Verdict::Warn(lines) => {
+            for l in lines {
+                state.log(&format!("warning: {l}"));
+            }
+            Ok(())
+        }
+        Verdict::Stop(message) => Err(ProxyError::Budget(message)),
+    }
 }
 
 /// A request body for the upstream, in a buffer sized like the client's

@@ -1,0 +1,255 @@
+//! Budgets: before a request goes upstream, what its profile and provider
+//! have spent today and this month, read from the ledger that every session
+//! writes to, so concurrent sessions share one budget.
+//!
+//! The check first waits for this session's own finished requests to be
+//! written (a barrier through the writer), then reads the rollup. So a
+//! session never overspends by more than the requests it has in flight,
+//! and others' finished requests count within a millisecond or so.
+
+use std::sync::Mutex;
+
+use rusqlite::{Connection, params};
+
+use super::writer::{BUCKET_MS, Sink};
+use crate::config::{Budget, Config, Profile};
+use crate::t;
+
+/// What a budget applies to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scope {
+    Profile(String),
+    Provider(String),
+}
+
+/// Spent so far in one scope.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Spent {
+    pub day_usd: f64,
+    pub day_tokens: u64,
+    pub month_usd: f64,
+    pub month_tokens: u64,
+}
+
+/// One limit and how much of it is used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Use {
+    pub scope: Scope,
+    /// `daily_usd`, `monthly_usd`, `daily_tokens` or `monthly_tokens`.
+    pub field: &'static str,
+    pub limit: f64,
+    pub spent: f64,
+}
+
+impl Use {
+    pub fn share(&self) -> f64 {
+        self.spent / self.limit
+    }
+
+    pub fn is_usd(&self) -> bool {
+        self.field.ends_with("usd")
+    }
+
+    fn amount(&self, v: f64) -> String {
+        if self.is_usd() {
+            format!("${v:.2}")
+        } else {
+            format!("{v:.0} tokens")
+        }
+    }
+
+    fn scope_text(&self) -> String {
+        match &self.scope {
+            Scope::Profile(n) => t!("budget.profile", name = n),
+            Scope::Provider(n) => t!("budget.provider", name = n),
+        }
+    }
+
+    fn period(&self) -> String {
+        if self.field.starts_with("daily") {
+            t!("budget.daily")
+        } else {
+            t!("budget.monthly")
+        }
+    }
+
+    /// For Claude Code, when the limit is reached.
+    pub fn over_message(&self) -> String {
+        t!(
+            "budget.over",
+            period = self.period(),
+            limit = self.amount(self.limit),
+            scope = self.scope_text(),
+            spent = self.amount(self.spent),
+            field = self.field
+        )
+    }
+
+    /// For the log (and the status line) from 80 %.
+    pub fn warning(&self) -> String {
+        t!(
+            "budget.warn",
+            scope = self.scope_text(),
+            percent = format!("{:.0}", self.share() * 100.0),
+            period = self.period(),
+            limit = self.amount(self.limit),
+            spent = self.amount(self.spent)
+        )
+    }
+}
+
+/// The limits in `budget`, with what `spent` uses of each.
+pub fn uses(scope: &Scope, budget: &Budget, spent: &Spent) -> Vec<Use> {
+    let mut out = Vec::new();
+    let mut push = |field, limit: Option<f64>, spent: f64| {
+        if let Some(limit) = limit {
+            out.push(Use {
+                scope: scope.clone(),
+                field,
+                limit,
+                spent,
+            });
+        }
+    };
+    push("daily_usd", budget.daily_usd, spent.day_usd);
+    push("monthly_usd", budget.monthly_usd, spent.month_usd);
+    let n = |v: Option<u64>| v.map(|v| v as f64);
+    push(
+        "daily_tokens",
+        n(budget.daily_tokens),
+        spent.day_tokens as f64,
+    );
+    push(
+        "monthly_tokens",
+        n(budget.monthly_tokens),
+        spent.month_tokens as f64,
+    );
+    out
+}
+
+/// The budgets that apply to a profile's requests: its own, and each of
+/// its providers'.
+pub fn scopes(config: &Config, profile: &Profile) -> Vec<(Scope, Budget)> {
+    let mut out = Vec::new();
+    if let Some(b) = profile.budget {
+        out.push((Scope::Profile(profile.name.clone()), b));
+    }
+    for name in profile.providers() {
+        if let Some(b) = config.providers.get(name).and_then(|p| p.budget) {
+            out.push((Scope::Provider(name.to_string()), b));
+        }
+    }
+    out
+}
+
+/// Start of today and of this month (local time) as rollup buckets.
+fn starts(conn: &Connection, now_ms: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of day', 'utc') AS INTEGER),
+                CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of month', 'utc') AS INTEGER)",
+        [now_ms.div_euclid(1000)],
+        |r| Ok((r.get::<_, i64>(0)? * 1000, r.get::<_, i64>(1)? * 1000)),
+    )
+    .map(|(d, m)| (d.div_euclid(BUCKET_MS), m.div_euclid(BUCKET_MS)))
+}
+
+/// What a scope has spent today and this month. Day and month starts are
+/// bucket boundaries, so the rollup alone is exact.
+pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<Spent> {
+    let (day, month) = starts(conn, now_ms)?;
+    let (profile, provider) = match scope {
+        Scope::Profile(p) => (Some(p.as_str()), None),
+        Scope::Provider(p) => (None, Some(p.as_str())),
+    };
+    let tokens = "(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)";
+    let sql = format!(
+        "SELECT total(CASE WHEN bucket >= ?1 THEN cost_usd END),
+                total(CASE WHEN bucket >= ?1 THEN {tokens} END),
+                total(cost_usd), total({tokens})
+         FROM rollup WHERE bucket >= ?2 AND (?3 IS NULL OR profile = ?3)
+           AND (?4 IS NULL OR provider = ?4)"
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(params![day, month.min(day), profile, provider], |r| {
+            Ok(Spent {
+                day_usd: r.get(0)?,
+                day_tokens: r.get::<_, f64>(1)? as u64,
+                month_usd: r.get(2)?,
+                month_tokens: r.get::<_, f64>(3)? as u64,
+            })
+        })
+}
+
+/// The verdict for one request.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Go,
+    /// Go, and say this once (80 % reached).
+    Warn(Vec<String>),
+    /// Do not send: this limit is used up.
+    Stop(String),
+}
+
+/// A proxy run's budget checks.
+pub struct Checker {
+    scopes: Vec<(Scope, Budget)>,
+    conn: Mutex<Connection>,
+    sink: Sink,
+    /// Warnings already given this session, by scope and field.
+    warned: Mutex<Vec<(Scope, &'static str)>>,
+}
+
+impl Checker {
+    pub fn new(scopes: Vec<(Scope, Budget)>, conn: Connection, sink: Sink) -> Checker {
+        Checker {
+            scopes,
+            conn: Mutex::new(conn),
+            sink,
+            warned: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Blocking (a barrier through the writer, then a read): call it off
+    /// the async runtime. A request to `provider` may go when no budget of
+    /// the profile or that provider is used up. If the ledger cannot be
+    /// read, requests go: a broken disk must not stop work.
+    pub fn check(&self, provider: &str, now_ms: i64) -> Verdict {
+        self.sink.sync();
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut warnings = Vec::new();
+        for (scope, budget) in &self.scopes {
+            if matches!(scope, Scope::Provider(p) if p != provider) {
+                continue;
+            }
+            let Ok(spent) = spent(&conn, scope, now_ms) else {
+                continue;
+            };
+            for u in uses(scope, budget, &spent) {
+                if u.share() >= 1.0 {
+                    return Verdict::Stop(u.over_message());
+                }
+                if u.share() >= 0.8 {
+                    let mut warned = self
+                        .warned
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if !warned.iter().any(|(s, f)| s == scope && *f == u.field) {
+                        warned.push((scope.clone(), u.field));
+                        warnings.push(u.warning());
+                    }
+                }
+            }
+        }
+        if warnings.is_empty() {
+            Verdict::Go
+        } else {
+            Verdict::Warn(warnings)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::usage::prices::{Price, Tokens};
+use crate::usage::{Ledger, Record, db};
+
+const NOON: i64 = 1_794_312_000_000;
+
+fn record(profile: &str, provider: &str, input: u64) -> Record {
+    Record {
+        at_ms: NOON,
+        session: "s".into(),
+        cc_session: None,
+        profile: profile.into(),
+        slot: "main",
+        provider: provider.into(),
+        requested: "m".into(),
+        model: "m".into(),
+        subagent: false,
+        status: 200,
+        error: None,
+        ttft_ms: None,
+        duration_ms: 1,
+        tokens: Tokens {
+            input,
+            ..Tokens::default()
+        },
+        estimated: false,
+        attempt: 0,
+    }
+}
+
+fn ledger(path: &std::path::Path) -> Ledger {
+    let opened = db::open(path, 1).expect("open");
+    let price = Price {
+        input: 1.0,
+        output: 1.0,
+        cache_read: None,
+        cache_write: None,
+    };
+    Ledger::start(
+        opened.conn,
+        Box::new(move |p, _| (p != "local").then_some(price)),
+        Arc::new(|_: &str| {}),
+    )
+}
+
+#[test]
+fn limits_warn_at_80_and_stop_at_100_across_sessions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("usage.db");
+    let other_session = ledger(&path);
+    let this_session = ledger(&path);
+    let budget = |s: &str| toml::from_str::<Budget>(s).expect("budget");
+    let scopes = vec![
+        (Scope::Profile("work".into()), budget("daily_usd = 1.0")),
+        (
+            Scope::Provider("local".into()),
+            budget("monthly_tokens = 1000"),
+        ),
+    ];
+    let checker = Checker::new(
+        scopes,
+        db::open_read(&path).expect("read"),
+        this_session.sink().expect("sink"),
+    );
+    assert_eq!(checker.check("ds", NOON + 1), Verdict::Go);
+    // Another session spends $0.5, this one $0.35: 85 %, shared.
+    let other = other_session.sink().expect("sink");
+    other.send(record("work", "ds", 500_000));
+    other.sync();
+    this_session
+        .sink()
+        .expect("sink")
+        .send(record("work", "ds", 350_000));
+    // The check waits for this session's own row (no sync above).
+    match checker.check("ds", NOON + 1) {
+        Verdict::Warn(w) => assert!(w[0].contains("85%"), "{w:?}"),
+        v => panic!("{v:?}"),
+    }
+    // Said once.
+    assert_eq!(checker.check("ds", NOON + 1), Verdict::Go);
+    other.send(record("work", "ds", 150_000));
+    other.sync();
+    match checker.check("ds", NOON + 1) {
+        Verdict::Stop(m) => {
+            assert!(m.contains("daily budget of $1.00"), "{m}");
+            assert!(m.contains("--ignore-budget"), "{m}");
+        }
+        v => panic!("{v:?}"),
+    }
+    // Another profile's spend never counts; the next day starts afresh.
+    assert_eq!(checker.check("ds", NOON + 86_400_000), Verdict::Go);
+    // Token budgets for an unpriced provider, only for requests to it.
+    other.send(record("home", "local", 1000));
+    other.sync();
+    assert!(
+        matches!(checker.check("local", NOON + 86_400_000), Verdict::Stop(m) if m.contains("1000 tokens"))
+    );
+    assert_eq!(checker.check("ds", NOON + 86_400_000), Verdict::Go);
+}

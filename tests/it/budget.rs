@@ -1,0 +1,191 @@
+//! Budgets through the real binary: sessions sharing one budget through the
+//! ledger stop together, overspending by at most their in-flight requests;
+//! real Claude Code shows the message and does not retry.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::claude::claude_bin;
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::{Home, Run};
+
+const PRICED: &str = "models = { m-main = { input_price = 1.0, output_price = 1.0 } }";
+
+fn oa_text(text: &str, prompt_tokens: u64) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": text}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 0}})
+    .to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+fn config(up: &Mock, budget: &str) -> String {
+    format!(
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n{PRICED}\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\nbudget = {budget}\n",
+        up.url("/v1")
+    )
+}
+
+struct Serve {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+fn serve(home: &Home) -> Serve {
+    let mut child = home
+        .cmd(&["serve", "p"])
+        .env("UP_KEY", "sk-budget")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut r = BufReader::new(child.stdout.take().unwrap());
+    let (mut base, mut token) = (String::new(), String::new());
+    while base.is_empty() || token.is_empty() {
+        let mut l = String::new();
+        assert!(r.read_line(&mut l).unwrap() > 0);
+        if let Some(v) = l.trim().strip_prefix("export ANTHROPIC_BASE_URL=") {
+            base = v.trim_matches('\'').to_string();
+        }
+        if let Some(v) = l.trim().strip_prefix("export ANTHROPIC_AUTH_TOKEN=") {
+            token = v.trim_matches('\'').to_string();
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+    Serve { child, base, token }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn concurrent_sessions_share_a_budget_and_stop_together() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    // Every answer costs $0.10; the day's budget is $1.
+    home.write_config(&config(&up, "{ daily_usd = 1.0 }"));
+    for _ in 0..40 {
+        up.push(oa_text("ok", 100_000));
+    }
+    let sessions: Vec<Serve> = (0..3).map(|_| serve(&home)).collect();
+    let mut tasks = Vec::new();
+    for s in &sessions {
+        let (base, token) = (s.base.clone(), s.token.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for n in 0..20 {
+                let resp = client
+                    .post(format!("{base}/v1/messages"))
+                    .bearer_auth(&token)
+                    .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
+                                  "messages": [{"role": "user", "content": "hi"}]}))
+                    .send()
+                    .await
+                    .unwrap();
+                if resp.status() == 403 {
+                    let retry = resp.headers().get("x-should-retry").cloned();
+                    let body: Value = resp.json().await.unwrap();
+                    return (n, retry, body);
+                }
+                assert_eq!(resp.status(), 200);
+                resp.text().await.unwrap();
+            }
+            panic!("never stopped");
+        }));
+    }
+    let mut served = 0;
+    for t in tasks {
+        let (n, retry, body) = t.await.unwrap();
+        served += n;
+        assert_eq!(retry.unwrap(), "false");
+        assert_eq!(body["error"]["type"], "permission_error");
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("daily budget of $1.00"), "{msg}");
+        assert!(msg.contains("--ignore-budget"), "{msg}");
+    }
+    for mut s in sessions {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+    // Ten answers reach the budget; each of the three sessions may have had
+    // one more in flight when it was reached, never more.
+    assert_eq!(up.seen().len(), served);
+    assert!((10..=13).contains(&served), "{served} answers served");
+    let v = home.run(&["usage", "--json", "--since", "1h"]).ok().json();
+    assert_eq!(v["total"]["requests"], served as u64);
+}
+
+/// `ccswitch run` with the real claude.
+async fn run_claude(home: &Home, args: &[&str]) -> Run {
+    let chome = tempfile::tempdir().unwrap();
+    let mut cmd = home.cmd(&["run", "--claude", claude_bin().to_str().unwrap()]);
+    cmd.args(args)
+        .current_dir(chome.path())
+        .env("HOME", chome.path())
+        .env("UP_KEY", "sk-budget")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let t0 = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _keep = chome;
+        Run::from(child.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn real_claude_code_shows_the_budget_message_and_does_not_retry() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    // The first turn ($0.50) uses the whole $0.40 budget.
+    home.write_config(&config(&up, "{ daily_usd = 0.4 }"));
+    up.push(oa_text("First answer.", 500_000));
+    let p = [
+        "p",
+        "-p",
+        "say hi",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+    ];
+    let r = run_claude(&home, &p).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(up.seen().len(), 1);
+
+    // The next session is refused before anything is sent: Claude Code
+    // shows why, at once (default retries, not lowered here).
+    up.push(oa_text("Never sent.", 10));
+    let t0 = Instant::now();
+    let r = run_claude(&home, &p).await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        t0.elapsed() < Duration::from_secs(30),
+        "retried: {:?}",
+        t0.elapsed()
+    );
+    assert!(
+        r.stdout.contains("daily budget of $0.40") && r.stdout.contains("--ignore-budget"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("api_retry"), "{}", r.stdout);
+    assert_eq!(up.seen().len(), 1, "nothing reached the upstream");
+
+    // --ignore-budget lets one session through.
+    let mut ignore = vec!["--ignore-budget"];
+    ignore.extend(p);
+    let r = run_claude(&home, &ignore).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(up.seen().len(), 2);
+}
