@@ -46,6 +46,9 @@ pub enum Command {
     /// Check a profile end to end: a tiny streamed conversation and a tool
     /// call through the same proxy `run` uses.
     Test(TestArgs),
+    /// Claude Code's status line for a `ccswitch run` session (reads
+    /// Claude Code's status JSON on stdin, prints one line).
+    Statusline,
     /// Tokens and cost from the usage ledger: today, 7 and 30 days, this
     /// month, and by model; or one range grouped one way.
     Usage(UsageArgs),

@@ -9,6 +9,7 @@ mod launch;
 mod profile;
 mod provider;
 mod serve;
+mod statusline;
 mod table;
 mod usage;
 
@@ -41,6 +42,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Serve(args) => serve::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
         Command::Usage(a) => usage::run(&a, ctx, out)?,
+        Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));
         }

@@ -13,6 +13,7 @@ use super::table::Table;
 use crate::ctx::Ctx;
 use crate::t;
 use crate::usage::db::{self, LedgerError};
+use crate::usage::format::{money, short};
 use crate::usage::prices::table_date;
 use crate::usage::query::{self, By, Filter, Group, Sums};
 
@@ -209,30 +210,6 @@ fn columns(first: &str) -> [&str; 7] {
         "COST",
         "OF IT CACHE",
     ]
-}
-
-/// Token counts the way people read them: 1234 → 1.2k, 5600000 → 5.6M.
-pub fn short(n: u64) -> String {
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1}M", n as f64 / 1e6),
-        _ => format!("{:.1}G", n as f64 / 1e9),
-    }
-}
-
-/// Cost as shown: unknown prices are said, never shown as $0.
-pub fn money(s: &Sums) -> String {
-    let known = if s.cost_usd >= 0.01 || s.cost_usd == 0.0 {
-        format!("${:.2}", s.cost_usd)
-    } else {
-        format!("${:.4}", s.cost_usd)
-    };
-    match s.unpriced_requests {
-        0 => known,
-        _ if s.cost_usd == 0.0 => t!("usage.price_unknown"),
-        _ => format!("{known} + {}", t!("usage.price_unknown")),
-    }
 }
 
 fn cells(key: &str, s: &Sums) -> Vec<String> {

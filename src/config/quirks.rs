@@ -78,7 +78,8 @@ pub struct RawQuirks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<u64>,
     /// Upstream honours `cache_control` (default true); when false the proxy
-    /// strips it and the launcher sets `DISABLE_PROMPT_CACHING=1`.
+    /// strips it (and a launch without the proxy sets
+    /// `DISABLE_PROMPT_CACHING=1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_caching: Option<bool>,
     /// Upstream accepts image and document blocks (default true).

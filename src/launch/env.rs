@@ -216,9 +216,13 @@ pub fn plan(
         set(k, v);
     }
     let proxied = matches!(mode, Mode::Proxy { .. });
-    // Through the proxy, cache_control is meaningless unless the provider
-    // caches (OpenAI-kind providers never see it).
-    let no_caching = !main.quirks.prompt_caching || (proxied && main.api == Api::Openai);
+    // Through the proxy, each upstream's `prompt_caching` quirk decides:
+    // the proxy strips cache_control where it is not taken, and keeps it
+    // where the provider caches. Turning caching off in Claude Code as well
+    // would only cost cache hits there (and greet every session with a
+    // "prompt caching off" warning). Without the proxy, Claude Code's own
+    // switch is the only one.
+    let no_caching = !proxied && !main.quirks.prompt_caching;
     if no_caching {
         set("DISABLE_PROMPT_CACHING", "1".into());
     }

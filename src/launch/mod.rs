@@ -9,4 +9,5 @@ pub mod probe;
 pub mod run;
 pub mod session;
 pub mod shell;
+pub mod status_line;
 pub mod summary;

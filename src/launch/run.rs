@@ -13,6 +13,7 @@ use super::env::{Mode, plan};
 use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
 use super::session::{self, SessionDir, settings_json, take_user_settings, user_settings};
+use super::status_line;
 use super::summary;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
@@ -118,6 +119,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         })
     };
     let mut ledger = None;
+    let mut session_id = None;
     let status = rt.block_on(async {
         let signals = Signals::install().map_err(|e| LaunchError::Failed(e.to_string()))?;
         let tmp = std::env::temp_dir();
@@ -156,6 +158,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            session_id = Some(pcfg.session.clone());
             let handle = proxy::start(loopback, pcfg).await?;
             let base_url = format!("http://{}", handle.addr);
             (Mode::Proxy { base_url, token }, Some(handle))
@@ -193,7 +196,17 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             log(&t!("launch.user_settings_arg"));
         }
         let helper = plan.helper_key.as_ref().map(|_| session::helper_command());
-        let body = settings_json(&plan, user_settings.unwrap_or_default(), helper.as_deref());
+        let passed = user_settings.unwrap_or_default();
+        // The status line reads the ledger: only for proxied sessions, and
+        // never over the user's own.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let files = status_line::settings_files(&*ctx.env, home.as_deref(), &cwd);
+        let offer = session_id.is_some() && !status_line::user_has_one(&files, &passed);
+        let mut body = settings_json(&plan, passed, helper.as_deref());
+        if offer && let Some(obj) = body.as_object_mut() {
+            let command = session::self_command("statusline");
+            obj.insert("statusLine".into(), status_line::setting(&command));
+        }
         // Private, and removed when dropped (a folder a killed session
         // leaves is swept by the next one): it holds the session token,
         // which must not appear in argv (world-readable in /proc).
@@ -208,6 +221,11 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             cmd.env_remove(k);
         }
         cmd.envs(&plan.set);
+        if let Some(id) = &session_id {
+            // For `ccswitch statusline`, run by claude.
+            cmd.env(status_line::PROFILE_VAR, &profile.name)
+                .env(status_line::SESSION_VAR, &**id);
+        }
         if let Some(var) = &plan.helper_key {
             // Only the helper's variable carries the key.
             cmd.env_remove(var);

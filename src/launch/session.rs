@@ -34,14 +34,19 @@ pub const HELPER_VAR: &str = "CCSWITCH_SESSION_KEY";
 pub const KEY_HELPER: &str = "__key-helper";
 
 /// `apiKeyHelper` for the session: this ccswitch, printing [`HELPER_VAR`].
-/// Claude Code runs it through a shell, so the path is quoted for one.
 pub fn helper_command() -> String {
+    self_command(KEY_HELPER)
+}
+
+/// This ccswitch with a subcommand, as a command line for Claude Code,
+/// which runs it through a shell: the path is quoted for one.
+pub fn self_command(sub: &str) -> String {
     let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ccswitch"));
     let me = me.to_string_lossy();
     if cfg!(windows) {
-        format!("\"{me}\" {KEY_HELPER}")
+        format!("\"{me}\" {sub}")
     } else {
-        format!("'{}' {KEY_HELPER}", me.replace('\'', "'\\''"))
+        format!("'{}' {sub}", me.replace('\'', "'\\''"))
     }
 }
 

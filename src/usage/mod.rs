@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod db;
+pub mod format;
 pub mod prices;
 pub mod query;
 pub mod record;

@@ -184,6 +184,20 @@ pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<Gr
     rows.collect()
 }
 
+/// Totals of one proxy run (`ccswitch run` or `serve`), and the upstream
+/// model its latest request went to.
+pub fn session(conn: &Connection, session: &str) -> rusqlite::Result<(Sums, Option<String>)> {
+    let sql = format!("SELECT {SUMS} FROM rollup WHERE session = ?1");
+    let sums = conn
+        .prepare_cached(&sql)?
+        .query_row([session], |r| sums(r, 0))?;
+    let model = conn
+        .prepare_cached("SELECT model FROM requests WHERE session = ?1 ORDER BY id DESC LIMIT 1")?
+        .query_row([session], |r| r.get(0))
+        .ok();
+    Ok((sums, model))
+}
+
 /// Local calendar boundaries, as SQLite's `localtime` sees them.
 pub struct Bounds {
     pub today: i64,

@@ -189,3 +189,95 @@ async fn real_claude_code_shows_the_budget_message_and_does_not_retry() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(up.seen().len(), 2);
 }
+
+#[tokio::test]
+async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up, "{ daily_usd = 1.0 }"));
+    for _ in 0..9 {
+        up.push(oa_text("ok", 100_000));
+    }
+    let mut s = serve(&home);
+    let client = reqwest::Client::new();
+    for _ in 0..9 {
+        let resp = client
+            .post(format!("{}/v1/messages", s.base))
+            .bearer_auth(&s.token)
+            .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.text().await.unwrap();
+    }
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+    let session: String = db
+        .query_row("SELECT session FROM requests LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let status = r#"{"session_id": "abc", "model": {"id": "m-main", "display_name": "m-main"}}"#;
+    let env = [
+        ("CCSWITCH_PROFILE", "p"),
+        ("CCSWITCH_SESSION", session.as_str()),
+    ];
+    let r = home.run_stdin(&["statusline"], status, &env);
+    r.ok();
+    assert_eq!(
+        r.stdout.trim(),
+        "ccswitch p · m-main · 900.0k tokens · $0.90 · ⚠ budget 90% used, $0.10 left today"
+    );
+    // Outside a session, or with no ledger: still one line, never an error.
+    let r = Home::new().run_stdin(&["statusline"], "not json", &[]);
+    r.ok();
+    assert_eq!(r.stdout.trim(), "ccswitch -");
+}
+
+/// `ccswitch run` offers the status line in its settings, unless the user
+/// has their own (which a `--settings` file would otherwise override).
+#[cfg(unix)]
+#[test]
+fn run_offers_the_status_line_only_without_the_users_own() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nkey = { env = \"UP_KEY\" }\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m\"\n",
+    );
+    let bin = tempfile::tempdir().unwrap();
+    let out = bin.path().join("settings.json");
+    let claude = crate::support::fake_claude(
+        bin.path(),
+        &format!(
+            "cp \"$2\" '{}'; echo \"$CCSWITCH_PROFILE $CCSWITCH_SESSION\" > '{}.env'",
+            out.display(),
+            out.display()
+        ),
+    );
+    let chome = tempfile::tempdir().unwrap();
+    let run = |chome: &std::path::Path| {
+        home.run_env(
+            &["run", "-q", "--claude", claude.to_str().unwrap(), "p"],
+            &[("UP_KEY", "k"), ("HOME", chome.to_str().unwrap())],
+        )
+        .ok();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        v
+    };
+    let v = run(chome.path());
+    let command = v["statusLine"]["command"].as_str().unwrap();
+    assert!(command.ends_with(" statusline"), "{command}");
+    assert_eq!(v["statusLine"]["type"], "command");
+    let env = std::fs::read_to_string(format!("{}.env", out.display())).unwrap();
+    assert!(env.starts_with("p ") && env.trim().len() > 4, "{env}");
+
+    std::fs::create_dir_all(chome.path().join(".claude")).unwrap();
+    std::fs::write(
+        chome.path().join(".claude/settings.json"),
+        r#"{"statusLine": {"type": "command", "command": "my-own-line"}}"#,
+    )
+    .unwrap();
+    let v = run(chome.path());
+    assert!(v.get("statusLine").is_none(), "{v}");
+}

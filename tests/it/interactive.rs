@@ -105,12 +105,23 @@ impl Drop for Tmux {
 
 #[tokio::test]
 async fn interactive_session_renders_and_leaves_the_terminal_sane() {
-    let up = Mock::start().await;
+    let (up, an) = (Mock::start().await, Mock::start().await);
     let home = Home::new();
     home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n",
-        up.url("/v1")
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.an]\napi = \"anthropic\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n\
+         [profiles.a]\nprovider = \"an\"\nmain = \"an-main\"\n",
+        up.url("/v1"),
+        an.url("")
     ));
+    // An OpenAI-kind and an Anthropic-kind profile.
+    for (profile, model) in [("p", "up-main"), ("a", "an-main")] {
+        interactive(&home, profile, model);
+    }
+}
+
+fn interactive(home: &Home, profile: &str, model: &str) {
     let chome = tempfile::tempdir().unwrap();
     let cwd = chome.path().join("work");
     std::fs::create_dir_all(&cwd).unwrap();
@@ -123,18 +134,26 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
 
     let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
         cwd = cwd.display(),
         home = chome.path().display(),
         ch = home.path().display(),
         bin = crate::support::BIN,
         claude = claude_bin().display(),
     );
-    let tmux = Tmux::start("claude", 120, 40);
+    let tmux = Tmux::start(&format!("claude-{profile}"), 120, 40);
     tmux.send(&[&script, "Enter"]);
     // Claude Code's header names the model; then its input prompt is up.
-    tmux.wait_for("up-main", Duration::from_secs(60));
+    tmux.wait_for(model, Duration::from_secs(60));
     tmux.wait_for("\u{276f}", Duration::from_secs(60));
+    // ccswitch's status line under the prompt: Claude Code ran
+    // `ccswitch statusline` from the session's settings.
+    let screen = tmux.wait_for(
+        &format!("ccswitch {profile} \u{b7} {model}"),
+        Duration::from_secs(30),
+    );
+    // Caching is left on: the proxy decides per upstream.
+    assert!(!screen.contains("Prompt caching off"), "{screen}");
     // Ctrl-C twice is claude's way out; ccswitch must survive the first.
     tmux.send(&["C-c"]);
     std::thread::sleep(Duration::from_millis(400));
@@ -142,7 +161,7 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
     assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
     assert!(
-        screen.contains("ccswitch: p: 0 requests"),
+        screen.contains(&format!("ccswitch: {profile}: 0 requests")),
         "summary missing:\n{screen}"
     );
     assert!(

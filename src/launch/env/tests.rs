@@ -46,7 +46,9 @@ fn proxy_profile_gets_endpoint_token_models_and_limits() {
     assert_eq!(get("ANTHROPIC_DEFAULT_HAIKU_MODEL"), Some("qwen3-coder"));
     assert_eq!(get("ANTHROPIC_DEFAULT_OPUS_MODEL"), Some("deepseek-v4-pro"));
     assert_eq!(get("CLAUDE_CODE_SUBAGENT_MODEL"), Some("deepseek-v4-flash"));
-    assert_eq!(get("DISABLE_PROMPT_CACHING"), Some("1"));
+    // The proxy strips cache_control for DeepSeek; Claude Code keeps
+    // caching on (no warning, and other slots' upstreams may cache).
+    assert_eq!(get("DISABLE_PROMPT_CACHING"), None);
     // 384K output allowed, but Claude Code's 32000 default is kept.
     assert_eq!(get("CLAUDE_CODE_MAX_OUTPUT_TOKENS"), Some("32000"));
     assert_eq!(get("CLAUDE_CODE_MAX_CONTEXT_TOKENS"), Some("1000000"));

@@ -1,0 +1,105 @@
+//! `ccswitch statusline`: the one line Claude Code shows under its prompt,
+//! for a `ccswitch run` session: profile, upstream model, this session's
+//! tokens and cost, and what is left of the tightest budget.
+//!
+//! Claude Code runs it after every message, so it must be quick (one small
+//! read of the ledger) and must never fail loudly: whatever is missing is
+//! left out of the line.
+
+use std::io::{Read, Write};
+
+use serde_json::Value;
+
+use super::error::CliError;
+use crate::config;
+use crate::ctx::Ctx;
+use crate::launch::status_line::{PROFILE_VAR, SESSION_VAR};
+use crate::t;
+use crate::usage::budget::{self, Use};
+use crate::usage::format::{money, short};
+use crate::usage::{db, query};
+
+/// Claude Code's status JSON is small; more is not read.
+const MAX_INPUT: u64 = 64 * 1024;
+
+pub fn run(ctx: &Ctx, input: &mut dyn Read, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut text = String::new();
+    let _ = input.take(MAX_INPUT).read_to_string(&mut text);
+    let status: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let line = line(ctx, &status);
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+fn line(ctx: &Ctx, status: &Value) -> String {
+    let profile = (ctx.env)(PROFILE_VAR);
+    let session = (ctx.env)(SESSION_VAR);
+    let mut parts = vec![format!("ccswitch {}", profile.as_deref().unwrap_or("-"))];
+    let conn = db::open_read(&ctx.paths.usage_db).ok();
+    let mine = conn
+        .as_ref()
+        .zip(session.as_deref())
+        .and_then(|(c, s)| query::session(c, s).ok());
+    let model = mine.as_ref().and_then(|(_, m)| m.clone()).or_else(|| {
+        status
+            .pointer("/model/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    if let Some(m) = model {
+        parts.push(m);
+    }
+    if let Some((sums, _)) = &mine {
+        let tokens = sums.all_input().saturating_add(sums.output_tokens);
+        parts.push(t!("statusline.tokens", n = short(tokens)));
+        parts.push(money(sums));
+    }
+    if let (Some(conn), Some(name)) = (&conn, &profile)
+        && let Some(u) = tightest(ctx, conn, name)
+    {
+        parts.push(budget_part(&u));
+    }
+    parts.join(" · ")
+}
+
+/// The budget closest to its limit, of the profile and its providers.
+fn tightest(ctx: &Ctx, conn: &rusqlite::Connection, profile: &str) -> Option<Use> {
+    let (cfg, _) = config::load(&ctx.paths).ok()?;
+    let profile = cfg.profiles.get(profile)?;
+    let now_ms = (ctx.now)()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    budget::scopes(&cfg, profile)
+        .iter()
+        .filter_map(|(scope, b)| {
+            let spent = budget::spent(conn, scope, now_ms).ok()?;
+            Some(budget::uses(scope, b, &spent))
+        })
+        .flatten()
+        .max_by(|a, b| a.share().total_cmp(&b.share()))
+}
+
+fn budget_part(u: &Use) -> String {
+    let left = (u.limit - u.spent).max(0.0);
+    let amount = if u.is_usd() {
+        format!("${left:.2}")
+    } else {
+        short(left as u64)
+    };
+    let period = if u.field.starts_with("daily") {
+        t!("statusline.today")
+    } else {
+        t!("statusline.this_month")
+    };
+    let percent = format!("{:.0}", u.share() * 100.0);
+    match u.share() {
+        s if s >= 1.0 => t!("statusline.budget_out", period = period),
+        s if s >= 0.8 => t!(
+            "statusline.budget_warn",
+            percent = percent,
+            left = amount,
+            period = period
+        ),
+        _ => t!("statusline.budget_left", left = amount, period = period),
+    }
+}
