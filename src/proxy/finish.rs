@@ -119,11 +119,12 @@ impl Finisher {
         }
         self.finished = true;
         let failed = error.is_some() || status >= 400;
-        self.state
-            .stats
-            .record(&self.provider, &self.model, usage, failed);
         let elapsed = self.started.elapsed();
-        self.record(status, usage, failed, elapsed);
+        let record = self.record(status, usage, failed, elapsed);
+        self.state.stats.record(&record);
+        if let Some(sink) = &self.state.cfg.usage {
+            sink.send(record);
+        }
         let ms = elapsed.as_millis();
         let mut line = format!("{} {status} {ms}ms", self.line);
         if let Some(u) = usage {
@@ -147,18 +148,21 @@ impl Finisher {
 }
 
 impl Finisher {
-    /// The ledger row, handed to the writer thread (one channel send).
-    fn record(&mut self, status: u16, usage: Option<&Usage>, failed: bool, elapsed: Duration) {
-        let Some(sink) = &self.state.cfg.usage else {
-            return;
-        };
+    /// What the request was, for the session's stats and the ledger.
+    fn record(
+        &mut self,
+        status: u16,
+        usage: Option<&Usage>,
+        failed: bool,
+        elapsed: Duration,
+    ) -> Record {
         let u = usage.copied().unwrap_or_default();
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let at_ms = self
             .at
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        sink.send(Record {
+        Record {
             at_ms,
             session: self.state.cfg.session.clone(),
             cc_session: self.cc_session.take(),
@@ -181,7 +185,7 @@ impl Finisher {
             },
             estimated: usage.is_some_and(|u| u.estimated),
             attempt: 0,
-        });
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::translate::anthropic::Usage;
+use crate::usage::Record;
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct ModelUsage {
@@ -38,7 +38,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn record(&self, provider: &str, model: &str, usage: Option<&Usage>, error: bool) {
+    pub fn record(&self, r: &Record) {
+        let (provider, model) = (r.provider.as_str(), r.model.as_str());
         let mut map = self
             .by_model
             .lock()
@@ -54,15 +55,14 @@ impl Stats {
                 .entry((provider.to_string(), model.to_string()))
                 .or_default(),
         };
+        let t = &r.tokens;
         e.add(&ModelUsage {
             requests: 1,
-            errors: u64::from(error),
-            input_tokens: usage.map_or(0, |u| u.input_tokens),
-            output_tokens: usage.map_or(0, |u| u.output_tokens),
-            cache_read_tokens: usage.and_then(|u| u.cache_read_input_tokens).unwrap_or(0),
-            cache_write_tokens: usage
-                .and_then(|u| u.cache_creation_input_tokens)
-                .unwrap_or(0),
+            errors: u64::from(r.error.is_some()),
+            input_tokens: t.input,
+            output_tokens: t.output,
+            cache_read_tokens: t.cache_read,
+            cache_write_tokens: t.cache_write,
         });
     }
 
@@ -90,16 +90,33 @@ mod tests {
     #[test]
     fn huge_upstream_counts_saturate() {
         let stats = Stats::default();
-        let huge = Usage {
-            input_tokens: u64::MAX,
-            output_tokens: u64::MAX - 1,
-            cache_creation_input_tokens: Some(u64::MAX),
-            cache_read_input_tokens: Some(7),
-            ..Usage::default()
+        let record = |provider: &str, error| Record {
+            at_ms: 0,
+            session: "s".into(),
+            cc_session: None,
+            profile: "p".into(),
+            slot: "main",
+            provider: provider.into(),
+            requested: "m".into(),
+            model: "m".into(),
+            subagent: false,
+            status: 200,
+            error,
+            ttft_ms: None,
+            duration_ms: 0,
+            tokens: crate::usage::prices::Tokens {
+                input: u64::MAX,
+                output: u64::MAX - 1,
+                cache_read: 7,
+                cache_write: u64::MAX,
+                reasoning: 0,
+            },
+            estimated: false,
+            attempt: 0,
         };
-        stats.record("p", "m", Some(&huge), false);
-        stats.record("p", "m", Some(&huge), true);
-        stats.record("q", "m", Some(&huge), false);
+        stats.record(&record("p", None));
+        stats.record(&record("p", Some(crate::usage::ErrorClass::Upstream)));
+        stats.record(&record("q", None));
         let t = stats.total();
         assert_eq!(t.input_tokens, u64::MAX);
         assert_eq!(t.output_tokens, u64::MAX);
