@@ -7,16 +7,19 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use crate::config::{Config, Presets};
+use crate::usage::query::Sums;
 
 mod flow;
 mod msg;
 mod pick;
 mod row;
 mod screen;
+mod usage;
 
 pub use msg::{Cmd, Msg};
 pub use row::{KeyState, Row};
 pub use screen::{Overlay, Screen, TestView};
+pub use usage::{Metric, Spent, UsageData, UsageQuery, UsageView, all_tokens};
 
 #[derive(Debug)]
 pub struct App {
@@ -32,6 +35,8 @@ pub struct App {
     pub status: Option<String>,
     pub keys: Vec<(String, KeyState)>,
     pub last_used: HashMap<String, SystemTime>,
+    /// Each profile's last 7 days (today included); `None` until read.
+    pub week: Option<Result<HashMap<String, Sums>, String>>,
     /// The clock as of the last tick, for "2 h ago" (rendering reads no clock).
     pub now: Option<SystemTime>,
     /// Ticks so far: the spinner's frame, and when to re-read last-used.
@@ -55,6 +60,7 @@ impl App {
             status: None,
             keys: Vec::new(),
             last_used: HashMap::new(),
+            week: None,
             now: None,
             tick: 0,
             seq: 0,
@@ -131,10 +137,18 @@ impl App {
                 }
                 return None;
             }
+            Msg::Week(week) => {
+                self.week = Some(week);
+                return None;
+            }
+            Msg::UsageLoaded(seq, result) => {
+                self.usage_arrived(seq, *result);
+                return None;
+            }
             Msg::Tick => {
                 self.tick = self.tick.wrapping_add(1);
                 // A minute of ticks.
-                return self.tick.is_multiple_of(600).then_some(Cmd::ReadLastUsed);
+                return self.tick.is_multiple_of(600).then(|| self.refresh());
             }
             Msg::Models(seq, result) => {
                 self.models_arrived(seq, result);
@@ -158,6 +172,7 @@ impl App {
             } => self.update_picker(form, picker, msg),
             Screen::Test { test, back } => self.update_test(test, back, msg),
             Screen::Overlay { overlay, under } => self.update_overlay(overlay, *under, msg),
+            Screen::Usage(view) => self.update_usage(view, msg),
         };
         self.screen = screen;
         cmd
@@ -251,6 +266,7 @@ impl App {
                 return (Screen::Home { filtering: true }, None);
             }
             Msg::Help => return (Overlay::Help.over(home), None),
+            Msg::Usage => return self.open_usage(),
             Msg::Quit => Some(Cmd::Quit),
             Msg::Cancel if !self.filter.is_empty() => {
                 self.filter.clear();
@@ -292,3 +308,5 @@ mod flow_tests;
 mod screen_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod usage_tests;

@@ -173,7 +173,7 @@ main = "deepseek-v4-flash"
     }
 
     #[test]
-    fn a_minute_of_ticks_reads_last_used_again() {
+    fn a_minute_of_ticks_reads_last_used_and_the_week_again() {
         let (mut app, _) = App::new(&cfg(), &Presets::builtin());
         let tick = || Turn {
             arrived: Vec::new(),
@@ -184,6 +184,6 @@ main = "deepseek-v4-flash"
         let mut ran = Ran::default();
         let outcome = drive(&mut app, None, &mut Script(turns), &mut ran);
         assert_eq!(outcome.map_err(|e| e.to_string()), Ok(Outcome::Quit));
-        assert_eq!(ran.0, [Cmd::ReadLastUsed]);
+        assert_eq!(ran.0, [Cmd::ReadRecent]);
     }
 }

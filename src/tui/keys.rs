@@ -48,6 +48,7 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
         KeyCode::Char('e') => Msg::Edit,
         KeyCode::Char('d') => Msg::Duplicate,
         KeyCode::Char('t') => Msg::Test,
+        KeyCode::Char('u') => Msg::Usage,
         KeyCode::Char(c) => Msg::Char(c),
         _ => return None,
     })
@@ -57,6 +58,7 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
 fn typing(screen: &Screen) -> bool {
     match screen {
         Screen::Home { filtering } => *filtering,
+        Screen::Usage(_) => false,
         Screen::Form { .. } | Screen::Overlay { .. } => true,
         // Over the form, `t` and `q` arrive as letters; the test takes both.
         Screen::Test { back, .. } => typing(back),
@@ -88,6 +90,11 @@ mod tests {
             );
         }
         assert_eq!(press(&home, KeyCode::Enter, none).unwrap(), "Activate");
+        assert_eq!(press(&home, KeyCode::Char('u'), none).unwrap(), "Usage");
+        assert_eq!(
+            press(&filtering, KeyCode::Char('u'), none).unwrap(),
+            "Char('u')"
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, TuiError> {
     // screen changes.
     let (cfg, presets) = config::load(&ctx.paths)?;
     let (mut app, first) = App::new(&cfg, &presets);
-    let first = first.into_iter().chain([Cmd::ReadLastUsed]);
+    let first = first.into_iter().chain([Cmd::ReadRecent]);
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut tty = Tty {
         terminal: ratatui::try_init()?,

@@ -1,6 +1,9 @@
 //! The run loop's side effects, which take time or touch the outside
 //! world: saving, checking keys, listing a provider's models, testing a
-//! connection. Slow ones run on their own thread and answer with a message.
+//! connection, reading usage. Slow ones run on their own thread and answer
+//! with a message.
+
+mod usage;
 
 use std::sync::mpsc::Sender;
 
@@ -39,7 +42,14 @@ impl Runner for Worker<'_> {
                 out.push(reload(ctx, saved, t!("tui.deleted", name = name)));
                 out
             }
-            Cmd::ReadLastUsed => vec![last_used(&ctx.paths)],
+            Cmd::ReadRecent => {
+                usage::spawn_week(ctx.paths.usage_db.clone(), (ctx.now)(), tx);
+                vec![last_used(&ctx.paths)]
+            }
+            Cmd::LoadUsage(seq, query) => {
+                usage::spawn_load(ctx.paths.usage_db.clone(), seq, *query, (ctx.now)(), tx);
+                Vec::new()
+            }
             Cmd::Save(plan) => {
                 save(ctx, *plan, tx);
                 Vec::new()

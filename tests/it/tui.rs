@@ -8,10 +8,12 @@ use std::time::{Duration, UNIX_EPOCH};
 use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang};
 use ccswitch::launch::probe::Step;
-use ccswitch::tui::app::{App, Cmd, KeyState, Msg};
+use ccswitch::tui::app::{App, Cmd, KeyState, Msg, Spent, UsageData};
 use ccswitch::tui::view::{Theme, draw};
+use ccswitch::usage::query::{Group, Sums};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 
 const CONFIG: &str = r#"
 default = "kimi"
@@ -287,6 +289,213 @@ fn form_help_and_discard() {
     send(&mut app, Msg::Cancel);
     send(&mut app, Msg::Cancel);
     snap("form_discard", &app);
+}
+
+/// `CONFIG` with a budget on `deepseek` and a token budget on its provider.
+fn budgets() -> String {
+    CONFIG
+        .replace(
+            "description = \"daily driver\"\n",
+            "description = \"daily driver\"\nbudget = { daily_usd = 5, monthly_usd = 100 }\n",
+        )
+        .replace(
+            "[providers.ds]\npreset = \"deepseek\"\n",
+            "[providers.ds]\npreset = \"deepseek\"\nbudget = { monthly_tokens = 900_000_000 }\n",
+        )
+}
+
+fn mk_sums(requests: u64, input: u64, cache_read: u64, cost_usd: f64) -> Sums {
+    Sums {
+        requests,
+        input_tokens: input,
+        output_tokens: input / 20,
+        cache_read_tokens: cache_read,
+        cost_usd,
+        cache_read_cost_usd: cost_usd / 5.0,
+        ..Sums::default()
+    }
+}
+
+fn add(a: &Sums, b: &Sums) -> Sums {
+    Sums {
+        requests: a.requests + b.requests,
+        errors: a.errors + b.errors,
+        input_tokens: a.input_tokens + b.input_tokens,
+        output_tokens: a.output_tokens + b.output_tokens,
+        cache_read_tokens: a.cache_read_tokens + b.cache_read_tokens,
+        cache_write_tokens: a.cache_write_tokens + b.cache_write_tokens,
+        reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
+        cost_usd: a.cost_usd + b.cost_usd,
+        cache_read_cost_usd: a.cache_read_cost_usd + b.cache_read_cost_usd,
+        unpriced_requests: a.unpriced_requests + b.unpriced_requests,
+    }
+}
+
+/// Thirty days up to 2026-11-12, quiet at weekends, with one unpriced
+/// local model; `today_usd` and `month_usd` are the deepseek profile's
+/// spend against its $5 / $100 budget.
+fn mk_usage(today_usd: f64, month_usd: f64) -> UsageData {
+    let dates = (14..=31)
+        .map(|d| format!("2026-10-{d:02}"))
+        .chain((1..=12).map(|d| format!("2026-11-{d:02}")));
+    let days: Vec<(String, Sums)> = dates
+        .enumerate()
+        .map(|(i, date)| {
+            let busy = [0, 3, 5, 6, 4, 1, 0][i % 7] as f64 + (i as f64) / 10.0;
+            let tokens = (busy * 2_000_000.0) as u64;
+            (
+                date,
+                mk_sums(busy as u64 * 40, tokens / 8, tokens, busy * 0.42),
+            )
+        })
+        .collect();
+    let local = Sums {
+        requests: 37,
+        input_tokens: 820_000,
+        output_tokens: 41_000,
+        unpriced_requests: 37,
+        ..Sums::default()
+    };
+    let total = days.iter().fold(local.clone(), |t, (_, s)| add(&t, s));
+    let pro = mk_sums(2100, 9_800_000, 71_000_000, 38.9);
+    let flash = mk_sums(910, 2_100_000, 9_500_000, total.cost_usd - 38.9);
+    let models = vec![
+        Group {
+            key: "ds/deepseek-v4-pro".into(),
+            sums: pro,
+        },
+        Group {
+            key: "ds/deepseek-v4-flash".into(),
+            sums: flash,
+        },
+        Group {
+            key: "local/qwen3-coder".into(),
+            sums: local,
+        },
+    ];
+    let spent = |today: f64, month: f64| Spent {
+        today: mk_sums(12, 300_000, 2_000_000, today),
+        month: mk_sums(900, 40_000_000, 300_000_000, month),
+    };
+    UsageData {
+        recorded: true,
+        days,
+        total,
+        models,
+        profile_spent: spent(today_usd, month_usd),
+        provider_spent: vec![("ds".into(), spent(today_usd + 1.0, month_usd + 20.0))],
+    }
+}
+
+/// The usage screen opened on `deepseek` with `data` loaded.
+fn usage_screen(data: UsageData) -> App {
+    let mut app = mk_app(&budgets());
+    let Some(Cmd::LoadUsage(seq, _)) = app.update(Msg::Usage) else {
+        panic!("u loads the usage")
+    };
+    send(&mut app, Msg::UsageLoaded(seq, Box::new(Ok(data))));
+    app
+}
+
+#[test]
+fn usage_screen_cost_and_tokens() {
+    let mut app = usage_screen(mk_usage(1.2, 42.0));
+    snap("usage_cost", &app);
+    send(&mut app, Msg::Char('c'));
+    snap("usage_tokens", &app);
+}
+
+#[test]
+fn usage_screen_before_anything_was_recorded() {
+    let app = usage_screen(UsageData::default());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("ccswitch run"), "{screen}");
+    snap("usage_empty", &app);
+}
+
+#[test]
+fn budget_gauges_under_near_and_over_the_limit() {
+    for (name, today, month) in [
+        ("budget_under", 1.2, 42.0),
+        ("budget_near", 4.1, 85.0),
+        ("budget_over", 5.6, 112.5),
+    ] {
+        let app = usage_screen(mk_usage(today, month));
+        insta::assert_snapshot!(name, render(&app, 80, 24));
+    }
+}
+
+#[test]
+fn budget_colours_follow_the_share_used() {
+    // (today, month) → the colour of the line's figures.
+    for (today, want) in [(1.2, Color::Green), (4.1, Color::Yellow), (5.6, Color::Red)] {
+        let app = usage_screen(mk_usage(today, 10.0));
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| draw(f, &app, Theme { color: true })).unwrap();
+        let buf = t.backend().buffer();
+        let today_line = (0..24)
+            .find(|&y| {
+                let row: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+                row.contains(" today ") && row.contains("/ $5")
+            })
+            .expect("a gauge for today's $5");
+        let dollar = (40..80)
+            .find(|&x| buf[(x, today_line)].symbol() == "/")
+            .expect("the figures");
+        assert_eq!(buf[(dollar, today_line)].fg, want, "today at ${today}");
+    }
+}
+
+#[test]
+fn usage_screen_without_a_budget_says_how_to_set_one() {
+    let mut app = mk_app(&budgets());
+    send(&mut app, Msg::Down);
+    let Some(Cmd::LoadUsage(seq, _)) = app.update(Msg::Usage) else {
+        panic!("u loads the usage")
+    };
+    send(
+        &mut app,
+        Msg::UsageLoaded(seq, Box::new(Ok(mk_usage(0.0, 0.0)))),
+    );
+    insta::assert_snapshot!("usage_no_budget", render(&app, 80, 24));
+    // Only kimi's requests: loading until they come.
+    let Some(Cmd::LoadUsage(_, q)) = app.update(Msg::Char('a')) else {
+        panic!("a loads again")
+    };
+    assert_eq!(q.profile.as_deref(), Some("kimi"));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Reading the usage ledger"), "{screen}");
+}
+
+#[test]
+fn home_detail_shows_the_last_seven_days() {
+    let mut app = mk_app(CONFIG);
+    let week = [
+        (
+            "deepseek".to_string(),
+            mk_sums(830, 1_200_000, 25_000_000, 1.234),
+        ),
+        (
+            "kimi".to_string(),
+            Sums {
+                requests: 3,
+                input_tokens: 5_000,
+                unpriced_requests: 3,
+                ..Sums::default()
+            },
+        ),
+    ];
+    send(&mut app, Msg::Week(Ok(week.into())));
+    snap("home_week", &app);
+    send(&mut app, Msg::Down);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("7 days    price unknown · 5.0k tokens"),
+        "{screen}"
+    );
+    send(&mut app, Msg::Down);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("7 days    no requests"), "{screen}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! The form and the connection test: the parts of `App::update` past the
-//! home screen (the pickers are in `pick`).
+//! The form, the connection test and the usage screen: the parts of
+//! `App::update` past the home screen (the pickers are in `pick`).
 
-use super::{App, Cmd, Msg, Overlay, Screen, TestView};
+use super::{App, Cmd, Metric, Msg, Overlay, Screen, TestView, UsageData, UsageView};
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel};
 
@@ -201,6 +201,73 @@ impl App {
             // Closing while running drops the result when it comes.
             Msg::Cancel | Msg::Activate | Msg::Quit | Msg::Char('q') => (*back, None),
             _ => (Screen::Test { test, back }, None),
+        }
+    }
+}
+
+/// Read the usage screen's numbers; answers carry the view's `seq`.
+fn load(view: &UsageView) -> Cmd {
+    Cmd::LoadUsage(view.seq, Box::new(view.query()))
+}
+
+// The usage screen.
+impl App {
+    /// `u` on the list: every profile's last 30 days, and the selected
+    /// profile's budgets.
+    pub(super) fn open_usage(&mut self) -> (Screen, Option<Cmd>) {
+        self.status = None;
+        let view = UsageView {
+            profile: self.current().map(|r| r.name.clone()),
+            all: true,
+            metric: None,
+            seq: self.next_seq(),
+            data: None,
+        };
+        let cmd = load(&view);
+        (Screen::Usage(Box::new(view)), Some(cmd))
+    }
+
+    pub(super) fn update_usage(
+        &mut self,
+        mut view: Box<UsageView>,
+        msg: Msg,
+    ) -> (Screen, Option<Cmd>) {
+        match msg {
+            Msg::Char('c') => {
+                view.metric = Some(match view.metric() {
+                    Metric::Cost => Metric::Tokens,
+                    Metric::Tokens => Metric::Cost,
+                });
+                (Screen::Usage(view), None)
+            }
+            Msg::Char('a') if view.profile.is_some() => {
+                view.all = !view.all;
+                view.seq = self.next_seq();
+                view.data = None;
+                let cmd = load(&view);
+                (Screen::Usage(view), Some(cmd))
+            }
+            // The list's last-used and 7-day lines were not refreshed while
+            // this screen was up.
+            Msg::Cancel | Msg::Quit | Msg::Usage => (Screen::default(), Some(Cmd::ReadRecent)),
+            _ => (Screen::Usage(view), None),
+        }
+    }
+
+    /// A load finished; answers to an older scope are dropped.
+    pub(super) fn usage_arrived(&mut self, seq: u64, result: Result<UsageData, String>) {
+        if let Screen::Usage(view) = &mut self.screen
+            && view.seq == seq
+        {
+            view.data = Some(result);
+        }
+    }
+
+    /// What a minute of ticks refreshes: what is on screen.
+    pub(super) fn refresh(&self) -> Cmd {
+        match &self.screen {
+            Screen::Usage(view) => load(view),
+            _ => Cmd::ReadRecent,
         }
     }
 }

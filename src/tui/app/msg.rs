@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use super::row::KeyState;
+use super::usage::{UsageData, UsageQuery};
 use crate::config::{Config, Presets};
 use crate::launch::probe::Step;
 use crate::tui::plan::{Plan, ProviderPlan};
+use crate::usage::query::Sums;
 
 /// Everything that can happen.
 #[derive(Clone, Debug)]
@@ -40,6 +42,8 @@ pub enum Msg {
     Test,
     /// Save the form (Ctrl-S).
     Save,
+    /// Open the usage screen (`u` on the list).
+    Usage,
     /// Time passes (spinners).
     Tick,
     /// The config was (re)loaded, with the presets and when each profile
@@ -56,6 +60,10 @@ pub enum Msg {
     Models(u64, Result<Vec<String>, String>),
     /// A connection test finished.
     Tested(u64, Result<Vec<Step>, String>),
+    /// The usage screen's numbers (or why the ledger cannot be read).
+    UsageLoaded(u64, Box<Result<UsageData, String>>),
+    /// Each profile's last 7 days, for the list's detail pane.
+    Week(Result<HashMap<String, Sums>, String>),
 }
 
 /// Side effects for the run loop.
@@ -75,20 +83,23 @@ pub enum Cmd {
     TestProfile(u64, String),
     /// Test an unsaved form.
     TestPlan(u64, Box<Plan>),
-    /// Read when each profile was last used ("5 min ago" moves on while
-    /// the screen is open).
-    ReadLastUsed,
+    /// Read when each profile was last used and what it spent in the last
+    /// 7 days ("5 min ago" moves on while the screen is open).
+    ReadRecent,
+    /// Read the usage screen's numbers from the ledger in the background.
+    LoadUsage(u64, Box<UsageQuery>),
 }
 
 // Commands carry keys; equality is what tests need, by name only.
 impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
         use Cmd::{
-            CheckKeys, Delete, FetchModels, Launch, Quit, ReadLastUsed, Save, SetDefault, TestPlan,
-            TestProfile,
+            CheckKeys, Delete, FetchModels, Launch, LoadUsage, Quit, ReadRecent, Save, SetDefault,
+            TestPlan, TestProfile,
         };
         match (self, other) {
-            (Quit, Quit) | (ReadLastUsed, ReadLastUsed) => true,
+            (Quit, Quit) | (ReadRecent, ReadRecent) => true,
+            (LoadUsage(_, a), LoadUsage(_, b)) => a == b,
             (Launch(a), Launch(b))
             | (SetDefault(a), SetDefault(b))
             | (Delete(a), Delete(b))

@@ -1,7 +1,9 @@
 //! What is on screen: the list, the form (with a picker over it), the
-//! connection test, or a dialog; the last two remember what they cover.
+//! connection test, the usage screen, or a dialog; the test and dialogs
+//! remember what they cover.
 
 use super::msg::Cmd;
+use super::usage::UsageView;
 use crate::launch::probe::Step;
 use crate::tui::form::Form;
 use crate::tui::picker::Picker;
@@ -23,6 +25,8 @@ pub enum Screen {
         overlay: Overlay,
         under: Box<Screen>,
     },
+    /// Cost and tokens over the last 30 days, and budgets (back to the list).
+    Usage(Box<UsageView>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +87,7 @@ impl Screen {
         match self {
             Screen::Form { form, .. } => Some(form),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.form(),
-            Screen::Home { .. } => None,
+            Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -91,7 +95,7 @@ impl Screen {
         match self {
             Screen::Form { form, .. } => Some(form),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.form_mut(),
-            Screen::Home { .. } => None,
+            Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -99,7 +103,7 @@ impl Screen {
         match self {
             Screen::Form { picker, .. } => picker.as_ref(),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.picker(),
-            Screen::Home { .. } => None,
+            Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -107,7 +111,7 @@ impl Screen {
         match self {
             Screen::Form { picker, .. } => picker.as_mut(),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.picker_mut(),
-            Screen::Home { .. } => None,
+            Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -115,7 +119,7 @@ impl Screen {
         match self {
             Screen::Test { test, .. } => Some(test),
             Screen::Overlay { under, .. } => under.test(),
-            Screen::Form { .. } | Screen::Home { .. } => None,
+            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -123,7 +127,7 @@ impl Screen {
         match self {
             Screen::Test { test, .. } => Some(test),
             Screen::Overlay { under, .. } => under.test_mut(),
-            Screen::Form { .. } | Screen::Home { .. } => None,
+            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) => None,
         }
     }
 
@@ -145,7 +149,7 @@ impl Screen {
                 back: Box::new(back.without_form()),
             },
             Screen::Overlay { overlay, under } => overlay.over(under.without_form()),
-            home @ Screen::Home { .. } => home,
+            other @ (Screen::Home { .. } | Screen::Usage(_)) => other,
         }
     }
 }

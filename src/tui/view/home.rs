@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 use super::theme::Theme;
 use crate::t;
-use crate::tui::app::{App, KeyState, Row};
+use crate::tui::app::{App, KeyState, Row, all_tokens};
+use crate::usage::format::{money, short};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     if app.rows.is_empty() {
@@ -108,6 +109,9 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         label(t!("tui.last_used")),
         Span::styled(used, theme.fg(Color::Gray)),
     ]));
+    if let Some(week) = week(app, r, theme) {
+        lines.push(Line::from(vec![label(t!("usage_screen.week")), week]));
+    }
     lines.push(Line::from(""));
     for (slot, model, provider) in &r.slots {
         let mut spans = vec![
@@ -120,4 +124,25 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(spans));
     }
     lines
+}
+
+/// The profile's last 7 days, once read ("$1.23 · 1.2M tokens").
+fn week(app: &App, r: &Row, theme: Theme) -> Option<Span<'static>> {
+    let text = match app.week.as_ref()? {
+        Err(_) => {
+            return Some(Span::styled(
+                t!("usage_screen.week_unreadable"),
+                theme.fg(Color::Red),
+            ));
+        }
+        Ok(by_profile) => match by_profile.get(&r.name).filter(|s| s.requests > 0) {
+            Some(s) => t!(
+                "usage_screen.week_line",
+                cost = money(s),
+                tokens = short(all_tokens(s))
+            ),
+            None => t!("usage_screen.week_none"),
+        },
+    };
+    Some(Span::styled(text, theme.fg(Color::Gray)))
 }

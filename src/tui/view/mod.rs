@@ -9,10 +9,13 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app::{App, Overlay, Screen};
 use crate::t;
 
+mod amount;
+mod budget;
 mod form;
 mod home;
 mod test;
 mod theme;
+mod usage;
 
 pub use theme::Theme;
 
@@ -65,6 +68,11 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
             test::draw(f, app, test, body, theme);
             (t!("tui.title_test"), String::new(), t!("tui.footer_test"))
         }
+        Screen::Usage(view) => {
+            usage::draw(f, app, view, body, theme);
+            let said = app.status.clone().unwrap_or_else(|| usage::status(view));
+            (t!("usage_screen.title"), said, usage::footer(view))
+        }
         Screen::Overlay { overlay, under } => {
             draw_screen(f, app, under, theme);
             draw_overlay(f, overlay, under, theme);
@@ -94,7 +102,7 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
 fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) {
     match overlay {
         Overlay::Help if under.form().is_some() => draw_help(f, &t!("tui.help_form"), theme),
-        Overlay::Help => draw_help(f, &t!("tui.help"), theme),
+        Overlay::Help => draw_help(f, &home_help(), theme),
         Overlay::ConfirmDelete(name) => draw_confirm(
             f,
             &t!("tui.confirm_title"),
@@ -108,6 +116,17 @@ fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) 
             theme,
         ),
     }
+}
+
+/// The list's keys: `tui.help` with the usage screen's key put in before
+/// the last two (`?` and quit), as that line is kept with the usage
+/// screen's messages.
+fn home_help() -> String {
+    let help = t!("tui.help");
+    let usage = t!("usage_screen.help_key");
+    let mut lines: Vec<&str> = help.lines().collect();
+    lines.insert(lines.len().saturating_sub(2), &usage);
+    lines.join("\n")
 }
 
 fn draw_help(f: &mut Frame, text: &str, theme: Theme) {
