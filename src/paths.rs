@@ -24,6 +24,8 @@ pub struct Paths {
     pub log_dir: PathBuf,
     /// `usage.db`: the usage ledger (SQLite).
     pub usage_db: PathBuf,
+    /// The audit log's folder (when audit logging is on).
+    pub audit_dir: PathBuf,
 }
 
 impl Paths {
@@ -53,6 +55,7 @@ impl Paths {
             state_file: data_dir.join("state.toml"),
             log_dir: data_dir.join("logs"),
             usage_db: data_dir.join("usage.db"),
+            audit_dir: data_dir.join("audit"),
         }
     }
 }

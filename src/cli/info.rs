@@ -74,6 +74,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
         ("data dir", &p.data_dir),
         ("logs", &p.log_dir),
         ("usage", &p.usage_db),
+        ("audit", &p.audit_dir),
     ] {
         table.row(vec![what.to_string(), path.display().to_string()]);
     }

@@ -58,6 +58,8 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
             .map_err(|e| CliError::Failed(e.to_string()))?;
     pcfg.log_notes = true;
+    let audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.secrets(), &pcfg.log);
+    pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
     let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
     pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
     if args.ignore_budget {
@@ -90,6 +92,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         let stats = handle.stats.clone();
         handle.shutdown().await;
         drop(ledger);
+        drop(audit);
         let total = stats.total();
         eprintln!(
             "{} {}",

@@ -1,6 +1,7 @@
 //! Providers, profiles and presets: loading (two stages: raw file, then
 //! validated [`Config`]) and comment-preserving, atomic, locked writes.
 
+pub mod audit;
 pub mod budget;
 pub mod edit;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod store;
 
 use std::path::Path;
 
+pub use audit::{Audit, AuditLevel};
 pub use budget::Budget;
 pub use error::{ConfigError, Location};
 pub use model::{Config, KeySpec, Profile, Provider, Slot, Timeouts};

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use url::Url;
 
+use super::audit::Audit;
 use super::budget::Budget;
 use super::error::ConfigError;
 use super::preset::{Api, AuthStyle, ModelInfo};
@@ -21,6 +22,7 @@ pub struct Config {
     pub version: u32,
     pub default: Option<String>,
     pub claude_path: Option<PathBuf>,
+    pub audit: Audit,
     pub providers: IndexMap<String, Provider>,
     pub profiles: IndexMap<String, Profile>,
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
+use super::audit::RawAudit;
 use super::budget::Budget;
 use super::preset::{Api, AuthStyle, ModelInfo};
 use super::quirks::RawQuirks;
@@ -17,6 +18,7 @@ pub struct RawConfig {
     pub version: Option<Spanned<i64>>,
     pub default: Option<Spanned<String>>,
     pub claude_path: Option<String>,
+    pub audit: Option<Spanned<RawAudit>>,
     #[serde(default)]
     pub providers: IndexMap<String, Spanned<RawProvider>>,
     #[serde(default)]

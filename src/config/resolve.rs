@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use toml::Spanned;
 use url::Url;
 
+use super::audit::Audit;
 use super::budget::Budget;
 use super::error::{ConfigError, Location};
 use super::model::{CONFIG_VERSION, Config, KeySpec, Profile, Provider, Slot, Timeouts};
@@ -118,10 +119,24 @@ pub fn resolve(
         }
         d => d.map(Spanned::into_inner),
     };
+    let audit = match raw.audit {
+        None => Audit::default(),
+        Some(a) => {
+            let span = a.span();
+            a.into_inner().resolve().map_err(|field| {
+                cx.invalid(
+                    span,
+                    t!("config.bad_audit", field = field),
+                    t!("config.hint_audit"),
+                )
+            })?
+        }
+    };
     Ok(Config {
         version: CONFIG_VERSION,
         default,
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
+        audit,
         providers,
         profiles,
     })

@@ -120,6 +120,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     };
     let mut ledger = None;
     let mut session_id = None;
+    let mut audit = None;
     let status = rt.block_on(async {
         let signals = Signals::install().map_err(|e| LaunchError::Failed(e.to_string()))?;
         let tmp = std::env::temp_dir();
@@ -158,6 +159,8 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.secrets(), &log);
+            pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
             session_id = Some(pcfg.session.clone());
             let handle = proxy::start(loopback, pcfg).await?;
             let base_url = format!("http://{}", handle.addr);
@@ -249,6 +252,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                 h.shutdown().await;
                 // Everything the proxy recorded is written before exit.
                 drop(ledger.take());
+                drop(audit.take());
                 Some((stats.total(), stats.snapshot()))
             }
             None => None,

@@ -8,6 +8,10 @@ use std::time::{Duration, Instant, SystemTime};
 use super::error::ProxyError;
 use super::state::State;
 use super::translate::anthropic::Usage;
+use bytes::Bytes;
+
+use crate::config::AuditLevel;
+use crate::usage::audit::{Entry, RESPONSE_CAP};
 use crate::usage::prices::Tokens;
 use crate::usage::{ErrorClass, Record};
 
@@ -39,6 +43,15 @@ pub struct Finisher {
     first_token: Option<Duration>,
     notes: Vec<String>,
     finished: bool,
+    audit: Option<Capture>,
+}
+
+/// What the audit log keeps of a request while it runs.
+struct Capture {
+    request: Bytes,
+    /// What went to the client, up to the cap (`full` level only).
+    response: Option<Vec<u8>>,
+    response_bytes: u64,
 }
 
 impl Finisher {
@@ -67,6 +80,34 @@ impl Finisher {
             first_token: None,
             notes: Vec::new(),
             finished: false,
+            audit: None,
+        }
+    }
+
+    /// Keep the request (and from now on what is sent back) for the audit
+    /// log.
+    pub fn audit(&mut self, request: Bytes) {
+        let full = self
+            .state
+            .cfg
+            .audit
+            .as_ref()
+            .is_some_and(|a| a.level == AuditLevel::Full);
+        self.audit = Some(Capture {
+            request,
+            response: full.then(Vec::new),
+            response_bytes: 0,
+        });
+    }
+
+    /// Bytes that went to the client (counted, and kept for a full audit).
+    pub fn sent(&mut self, bytes: &[u8]) {
+        if let Some(c) = &mut self.audit {
+            c.response_bytes += bytes.len() as u64;
+            if let Some(r) = &mut c.response {
+                let room = RESPONSE_CAP.saturating_sub(r.len());
+                r.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            }
         }
     }
 
@@ -108,6 +149,7 @@ impl Finisher {
             first_token: self.first_token,
             notes: std::mem::take(&mut self.notes),
             finished: self.finished,
+            audit: self.audit.take(),
         };
         self.finished = true;
         taken
@@ -122,6 +164,15 @@ impl Finisher {
         let elapsed = self.started.elapsed();
         let record = self.record(status, usage, failed, elapsed);
         self.state.stats.record(&record);
+        if let (Some(sink), Some(c)) = (&self.state.cfg.audit, self.audit.take()) {
+            sink.send(Entry {
+                record: record.clone(),
+                request_id: self.state.request_id(),
+                request: c.request,
+                response: c.response,
+                response_bytes: c.response_bytes,
+            });
+        }
         if let Some(sink) = &self.state.cfg.usage {
             sink.send(record);
         }

@@ -61,9 +61,24 @@ pub struct ProxyConfig {
     pub session: Arc<str>,
     /// Budgets to check before each request goes upstream.
     pub budget: Option<Arc<crate::usage::budget::Checker>>,
+    /// Where finished requests go for the audit log (none: it is off).
+    pub audit: Option<crate::usage::audit::AuditSink>,
 }
 
 impl ProxyConfig {
+    /// Every upstream key and the session token: what the audit log
+    /// redacts.
+    pub fn secrets(&self) -> Vec<String> {
+        use secrecy::ExposeSecret;
+        let mut out: Vec<String> = self
+            .upstreams
+            .values()
+            .flat_map(|u| u.secret_values())
+            .collect();
+        out.push(self.token.expose_secret().to_string());
+        out
+    }
+
     pub fn for_profile(
         config: &Config,
         profile: &str,
@@ -102,6 +117,7 @@ impl ProxyConfig {
             usage: None,
             session: super::auth::random_hex(8).into(),
             budget: None,
+            audit: None,
         })
     }
 }

@@ -41,6 +41,12 @@ impl State {
         format!("msg_ccsw{}{n:06}", self.id_prefix)
     }
 
+    /// A request id unique to this proxy run, for the audit log.
+    pub fn request_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("req_ccsw{}{n:06}", self.id_prefix)
+    }
+
     pub fn log(&self, line: &str) {
         (self.cfg.log)(line);
     }

@@ -5,6 +5,7 @@
 //! [`Sink`]; the [`Ledger`]'s thread prices and writes it. Nothing here runs
 //! on the request path but that one channel send.
 
+pub mod audit;
 pub mod budget;
 pub mod db;
 pub mod format;
@@ -46,13 +47,40 @@ pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Op
             )
         ));
     }
+    Some(Ledger::start(opened.conn, pricer(config), log.clone()))
+}
+
+/// Prices from the config's providers (and the built-in table).
+fn pricer(config: &Config) -> Pricer {
     let providers = config.providers.clone();
-    let pricer: Pricer = Box::new(move |provider, model| {
+    Box::new(move |provider, model| {
         providers
             .get(provider)
             .and_then(|p| prices::price_for(p, model))
-    });
-    Some(Ledger::start(opened.conn, pricer, log.clone()))
+    })
+}
+
+/// The audit log, when the config turns it on; `secrets` are redacted
+/// from the bodies a full audit keeps.
+pub fn start_audit(
+    paths: &Paths,
+    config: &Config,
+    secrets: Vec<String>,
+    log: &LogFn,
+) -> Option<audit::AuditLog> {
+    let a = audit::AuditLog::start(
+        &paths.audit_dir,
+        config.audit,
+        secrets,
+        pricer(config),
+        log.clone(),
+    )?;
+    log(&t!(
+        "audit.on",
+        level = format!("{:?}", config.audit.level).to_lowercase(),
+        dir = paths.audit_dir.display()
+    ));
+    Some(a)
 }
 
 /// The budget checks for a profile's proxy run, when it has budgets (its

@@ -357,3 +357,58 @@ async fn eight_sessions_and_a_killed_one_add_up_to_the_token_and_cent() {
         .unwrap();
     assert!(cc >= (SESSIONS * 6) as i64);
 }
+
+#[tokio::test]
+async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
+    for level in ["metadata", "full"] {
+        let oa = Mock::start().await;
+        let home = Home::new();
+        home.write_config(&format!(
+            "audit = \"{level}\"\n[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+             [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
+            oa.url("/v1")
+        ));
+        oa.push(openai_stream(100, 10, 5, 0, false));
+        let mut s = Serve::start(&home, "p");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/messages", s.base))
+            .bearer_auth(&s.token)
+            .json(&json!({"model": "m-main", "max_tokens": 100, "stream": true,
+                "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
+                "messages": [{"role": "user",
+                    "content": format!("keys: sk-usage-test and {} and sk-proj-0123456789abcdefXYZ", s.token)}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.text().await.unwrap();
+        s.signal("-TERM");
+        assert!(s.child.wait().unwrap().success());
+        let text = std::fs::read_to_string(home.path().join("audit/audit.jsonl")).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let l = &lines[0];
+        assert_eq!(l["tools"], json!(["Bash"]));
+        assert_eq!(l["input_tokens"], 90);
+        assert_eq!(l["cache_read_tokens"], 10);
+        assert!(l["request_id"].as_str().unwrap().starts_with("req_"));
+        assert!(l["response_bytes"].as_u64().unwrap() > 100);
+        assert!(!text.contains("sk-usage-test"), "provider key: {text}");
+        assert!(!text.contains(&s.token), "session token: {text}");
+        if level == "metadata" {
+            assert!(
+                l.get("request").is_none() && !text.contains("keys:"),
+                "{text}"
+            );
+        } else {
+            let content = l["request"]["messages"][0]["content"].as_str().unwrap();
+            assert_eq!(content, "keys: [redacted] and [redacted] and sk-[redacted]");
+            let response = l["response"].as_str().unwrap();
+            assert!(response.contains("event: message_stop"), "{response}");
+            assert!(response.contains("hello"), "{response}");
+        }
+    }
+}

@@ -24,7 +24,7 @@ pub async fn handle(
     state: &Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ProxyError> {
-    let (parts, inc) = read_request(req, false).await?;
+    let (parts, inc) = read_request(req, false, false).await?;
     let mut raw = inc.body.into_raw()?;
     let parsed: MessagesRequest = serde_json::to_string(&raw)
         .and_then(|s| serde_json::from_str(&s))

@@ -31,7 +31,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, ProxyError> {
     let started = Instant::now();
     let typed = state.single_api == Some(Api::Openai);
-    let (parts, inc) = read_request(req, typed).await?;
+    let (parts, mut inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
     let (slot_name, slot) = route(&state.cfg.profile, &inc.requested);
     let up = state
         .cfg
@@ -61,6 +61,9 @@ pub async fn handle(
         subagent: header("x-claude-code-agent-id").is_some(),
     };
     let mut fin = Finisher::new(state.clone(), meta, started);
+    if let Some(raw) = inc.raw.take() {
+        fin.audit(raw);
+    }
     let result = match up.provider.api {
         Api::Anthropic => anthropic(&up, &slot.model, parts, inc, &mut fin).await,
         _ => openai(state, &up, &slot.model, &parts.headers, inc, &mut fin).await,
@@ -146,6 +149,7 @@ async fn anthropic(
     if let Ok(UsageOnly { usage: Some(u) }) = serde_json::from_slice::<UsageOnly>(&bytes) {
         merge_usage(&mut usage, &u);
     }
+    fin.sent(&bytes);
     fin.done(status.as_u16(), Some(&usage), None);
     Ok(json_response(status, bytes))
 }
@@ -206,13 +210,14 @@ async fn openai(
         renamed_tools: &renamed_tools,
     };
     let msg = response::from_openai(&chat, &ctx);
-    fin.done(200, Some(&msg.usage), None);
-    if inc.stream {
+    let resp = if inc.stream {
         // The upstream ignored `stream: true`; Claude Code still gets a stream.
-        return Ok(streams::whole(&replay::events(&msg)));
-    }
-    Ok(json_response(
-        StatusCode::OK,
-        serde_json::to_vec(&msg).unwrap_or_default().into(),
-    ))
+        streams::whole(&replay::events(&msg), fin)
+    } else {
+        let body = bytes::Bytes::from(serde_json::to_vec(&msg).unwrap_or_default());
+        fin.sent(&body);
+        json_response(StatusCode::OK, body)
+    };
+    fin.done(200, Some(&msg.usage), None);
+    Ok(resp)
 }

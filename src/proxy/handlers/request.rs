@@ -82,6 +82,8 @@ pub struct ClientRequest {
     pub body_len: usize,
     pub requested: String,
     pub stream: bool,
+    /// The body as received, kept only for the audit log.
+    pub raw: Option<Bytes>,
 }
 
 /// Read and parse the body. With `typed`, straight into the Messages types
@@ -90,6 +92,7 @@ pub struct ClientRequest {
 pub async fn read_request(
     req: Request<Incoming>,
     typed: bool,
+    keep_raw: bool,
 ) -> Result<(http::request::Parts, ClientRequest), ProxyError> {
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
@@ -128,6 +131,7 @@ pub async fn read_request(
             body_len,
             requested,
             stream,
+            raw: keep_raw.then_some(bytes),
         },
     ))
 }

@@ -125,6 +125,7 @@ impl Relay for Translated {
     }
 
     fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+        let start = out.len();
         let events = match step {
             Step::Data(b) => {
                 let (tr, error) = (&mut self.tr, &mut self.error);
@@ -152,10 +153,11 @@ impl Relay for Translated {
         };
         let error = encode_all(&events, out);
         self.error = self.error.take().or(error);
-        if self.tr.content_started()
-            && let Some(f) = &mut self.fin
-        {
-            f.first_token();
+        if let Some(f) = &mut self.fin {
+            f.sent(&out[start..]);
+            if self.tr.content_started() {
+                f.first_token();
+            }
         }
         if self.tr.is_done()
             && let Some(mut f) = self.fin.take()
@@ -216,15 +218,17 @@ impl Relay for Passthrough {
     }
 
     fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+        let start = out.len();
         let failure = match step {
             Step::Data(b) => {
                 self.sniffer.push(&b);
                 self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
                 out.extend_from_slice(&b);
-                if self.sniffer.content_started
-                    && let Some(f) = &mut self.fin
-                {
-                    f.first_token();
+                if let Some(f) = &mut self.fin {
+                    f.sent(&b);
+                    if self.sniffer.content_started {
+                        f.first_token();
+                    }
                 }
                 return true;
             }
@@ -249,6 +253,7 @@ impl Relay for Passthrough {
             e.to_string()
         });
         if let Some(mut f) = self.fin.take() {
+            f.sent(&out[start..]);
             f.done(200, Some(&self.sniffer.usage), error.as_deref());
         }
         false
@@ -286,9 +291,10 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
 }
 
 /// Events already known in full, as one SSE body.
-pub fn whole(events: &[Event]) -> Response<Body> {
+pub fn whole(events: &[Event], fin: &mut Finisher) -> Response<Body> {
     let mut out = BytesMut::new();
     encode_all(events, &mut out);
+    fin.sent(&out);
     sse_response(full(out.freeze()))
 }
 

@@ -58,6 +58,17 @@ pub struct Upstream {
 }
 
 impl Upstream {
+    /// The key as sent (the values of the sensitive headers, without a
+    /// `Bearer ` prefix): for the audit log to redact.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.headers
+            .values()
+            .filter(|v| v.is_sensitive())
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
+            .collect()
+    }
+
     pub fn new(provider: Provider, key: Option<SecretString>) -> Result<Upstream, ClientError> {
         let t = provider.timeouts;
         let mut b = reqwest::Client::builder()
