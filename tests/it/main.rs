@@ -22,6 +22,7 @@ mod keyring;
 // Fake `claude` scripts and signals: Unix.
 #[cfg(unix)]
 mod launch_safety;
+mod ledger_claude;
 mod models;
 mod passthrough_golden;
 mod probe;

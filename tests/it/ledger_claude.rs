@@ -1,0 +1,132 @@
+//! The ledger against real Claude Code through `ccswitch run`: every
+//! request the upstreams saw is one row, with the main, fast and subagent
+//! slots told apart and subagent calls marked.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::claude::claude_bin;
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::{Home, Run};
+
+fn text(t: &str) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 40, "completion_tokens": 4}})
+    .to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+/// Two Agent calls at once: one on the `haiku` alias (the fast slot), one
+/// on the subagent model.
+fn two_agents() -> Reply {
+    let call = |i: usize, input: serde_json::Value| {
+        json!({"index": i, "id": format!("call_agent{i}"), "type": "function",
+               "function": {"name": "Agent", "arguments": input.to_string()}})
+    };
+    let calls = json!({"choices": [{"index": 0, "delta": {"tool_calls": [
+        call(0, json!({"description": "Quick check", "prompt": "Say done.", "subagent_type": "general-purpose", "model": "haiku"})),
+        call(1, json!({"description": "Other check", "prompt": "Say done.", "subagent_type": "general-purpose"})),
+    ]}}]})
+    .to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}],
+                   "usage": {"prompt_tokens": 40, "completion_tokens": 9}})
+    .to_string();
+    mock::sse(&[&calls, &f, "[DONE]"])
+}
+
+fn provider(name: &str, up: &Mock) -> String {
+    format!(
+        "[providers.{name}]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n",
+        up.url("/v1")
+    )
+}
+
+#[tokio::test]
+async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
+    let (main, fast, sub) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let home = Home::new();
+    home.write_config(&format!(
+        "{}{}{}[profiles.p]\nprovider = \"ma\"\nmain = \"m-main\"\n\
+         fast = {{ provider = \"fa\", model = \"m-fast\" }}\n\
+         subagent = {{ provider = \"sa\", model = \"m-sub\" }}\n",
+        provider("ma", &main),
+        provider("fa", &fast),
+        provider("sa", &sub)
+    ));
+    main.push(two_agents());
+    for _ in 0..6 {
+        main.push(text("Main done."));
+        fast.push(text("done"));
+        sub.push(text("done"));
+    }
+    let chome = tempfile::tempdir().unwrap();
+    let mut cmd = home.cmd(&["run", "-q", "--claude", claude_bin().to_str().unwrap(), "p"]);
+    cmd.args([
+        "-p",
+        "run two checks",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--no-session-persistence",
+    ])
+    .current_dir(chome.path())
+    .env("HOME", chome.path())
+    .env("UP_KEY", "sk-ledger")
+    .env("CLAUDE_CODE_MAX_RETRIES", "1")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let r = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let t0 = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Run::from(child.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let (m, f, s) = (main.seen().len(), fast.seen().len(), sub.seen().len());
+    assert!(
+        m >= 2 && f >= 1 && s >= 1,
+        "main {m}, fast {f}, sub {s}\n{}",
+        r.stdout
+    );
+
+    let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+    let count = |slot: &str, subagent: bool| -> usize {
+        db.query_row(
+            "SELECT count(*) FROM requests WHERE slot = ?1 AND subagent = ?2",
+            rusqlite::params![slot, subagent],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize
+    };
+    assert_eq!(count("main", false), m, "main rows");
+    assert_eq!(count("main", true), 0);
+    assert_eq!(count("fast", true), f, "the haiku-alias agent's rows");
+    assert_eq!(count("subagent", true), s, "the subagent's rows");
+    let total: i64 = db
+        .query_row("SELECT count(*) FROM requests", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(total as usize, m + f + s);
+    let cc: i64 = db
+        .query_row(
+            "SELECT count(DISTINCT cc_session) FROM requests WHERE cc_session IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(cc, 1, "one Claude Code session id on every row");
+}
