@@ -4,9 +4,9 @@
 //! logs prompts.
 //!
 //! Inside, arrows point one way: `server` accepts, authenticates and
-//! dispatches to `handlers`, which use the leaf modules (`body`, `state`,
-//! `error`, `finish`, `streams`), the `upstream` client and the pure
-//! `translate`.
+//! dispatches to `handlers` (and `metrics` for `/metrics`), which use the
+//! leaf modules (`body`, `state`, `error`, `finish`, `streams`), the
+//! `upstream` client and the pure `translate`.
 
 mod auth;
 mod body;
@@ -14,6 +14,7 @@ mod conns;
 mod error;
 mod finish;
 mod handlers;
+mod metrics;
 pub mod route;
 mod server;
 pub(crate) mod setup;

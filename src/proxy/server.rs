@@ -25,6 +25,7 @@ use super::body::{Body, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
 use super::handlers::{count_tokens, messages, models};
+use super::metrics;
 use super::state::State;
 
 /// After a failed accept (out of descriptors, mostly) the listener stays
@@ -116,13 +117,14 @@ async fn dispatch(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
         (Method::POST, "/v1/messages") => messages::handle(state, req).await,
         (Method::POST, "/v1/messages/count_tokens") => count_tokens::handle(state, req).await,
         (Method::GET, "/v1/models") => Ok(models::handle(state)),
+        (Method::GET, "/metrics") => Ok(metrics::handle(state)),
         _ => {
             let mut r = error_response(ProxyError::NotFound(crate::t!(
                 "proxy.no_route",
                 method = method,
                 path = path
             )));
-            if path == "/v1/messages" || path == "/v1/models" {
+            if matches!(path, "/v1/messages" | "/v1/models" | "/metrics") {
                 *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
             }
             return r;

@@ -199,7 +199,7 @@ pub fn line(e: &Entry, level: AuditLevel, cost: Option<f64>, secrets: &[String])
         "model": r.model,
         "subagent": r.subagent,
         "status": r.status,
-        "error": r.error.map(super::ErrorClass::as_str),
+        "error": r.error.map(super::record::ErrorClass::as_str),
         "ttft_ms": r.ttft_ms,
         "duration_ms": r.duration_ms,
         "input_tokens": r.tokens.input,

@@ -103,12 +103,20 @@ fn union(rollup_key: &str, row_key: &str) -> String {
             cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd,
             cache_read_cost_usd, unpriced
          FROM rollup WHERE bucket >= ?1 AND bucket < ?2 AND (?3 IS NULL OR profile = ?3)
-         UNION ALL
-         SELECT {row_key}, 1, error IS NOT NULL, input_tokens, output_tokens, cache_read_tokens,
+         UNION ALL {rows_before} UNION ALL {rows_after}",
+        rows_before = rows(row_key, "?4", "?5"),
+        rows_after = rows(row_key, "?6", "?7"),
+    )
+}
+
+/// Single rows in `[from, to)`. One range per query: SQLite searches the
+/// `at` index for it, where an OR of two ranges scanned the whole table.
+fn rows(key: &str, from: &str, to: &str) -> String {
+    format!(
+        "SELECT {key}, 1, error IS NOT NULL, input_tokens, output_tokens, cache_read_tokens,
             cache_write_tokens, reasoning_tokens, coalesce(cost_usd, 0), cache_read_cost_usd,
             cost_usd IS NULL
-         FROM requests WHERE ((at >= ?4 AND at < ?5) OR (at >= ?6 AND at < ?7))
-            AND (?3 IS NULL OR profile = ?3)"
+         FROM requests WHERE at >= {from} AND at < {to} AND (?3 IS NULL OR profile = ?3)"
     )
 }
 

@@ -36,6 +36,14 @@ struct Serve {
     token: String,
 }
 
+impl Drop for Serve {
+    /// A failing test must not leave its servers running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn serve(home: &Home) -> Serve {
     let mut child = home
         .cmd(&["serve", "p"])

@@ -23,6 +23,7 @@ mod keyring;
 #[cfg(unix)]
 mod launch_safety;
 mod ledger_claude;
+mod metrics;
 mod models;
 mod passthrough_golden;
 mod probe;

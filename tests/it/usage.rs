@@ -19,6 +19,14 @@ struct Serve {
     token: String,
 }
 
+impl Drop for Serve {
+    /// A failing test must not leave its servers running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Serve {
     fn start(home: &Home, profile: &str) -> Serve {
         let mut child = home

@@ -135,7 +135,7 @@ pub fn require_program(name: &str, package: &str) -> PathBuf {
     });
     found.unwrap_or_else(|| {
         panic!(
-            "`{name}` is not installed, so the real Secret Service test cannot run. \
+            "`{name}` is not installed, so this test cannot run. \
              Install the Debian package `{package}` (scripts/test does this), then run the tests again."
         )
     })
