@@ -167,7 +167,7 @@ fn main() {
         size as f64 / (1024.0 * 1024.0),
     );
     let status = r#"{"session_id":"x","model":{"id":"m-main","display_name":"m-main"}}"#;
-    let cases: [(&str, Vec<&str>); 5] = [
+    let cases: [(&str, Vec<&str>); 6] = [
         (
             "usage (today, 7 d, 30 d, month, 30 d by model)",
             vec!["usage"],
@@ -177,6 +177,10 @@ fn main() {
         (
             "usage --since 30d --by session",
             vec!["usage", "--since", "30d", "--by", "session"],
+        ),
+        (
+            "usage --since 720h --by model (30 days, ragged ends)",
+            vec!["usage", "--since", "720h", "--by", "model"],
         ),
         (
             "usage --profile p0 --by model",
@@ -204,4 +208,11 @@ fn main() {
         "for scale, `ccswitch --version`: median {:.1} ms",
         d.as_secs_f64() * 1e3
     );
+    // `--keep DIR`: leave the ledger there to look at.
+    if let Some(keep) = support::text_arg("--keep") {
+        std::fs::create_dir_all(&keep).unwrap();
+        for f in ["usage.db", "usage.db-wal", "config.toml"] {
+            let _ = std::fs::copy(home.path().join(f), std::path::Path::new(&keep).join(f));
+        }
+    }
 }

@@ -72,13 +72,16 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
     if args.since.is_none() && args.until.is_none() && args.by.is_none() {
         return overview(&conn, args, now_ms, out);
     }
+    let bounds = query::bounds(&conn, now_ms / 1000).map_err(failed)?;
     let since = match &args.since {
         Some(s) => when(&conn, s, now_ms, false)?,
-        None => query::bounds(&conn, now_ms / 1000).map_err(failed)?.days30,
+        None => bounds.days30,
     };
+    // Nothing is recorded after now: up to tomorrow's midnight is "until
+    // now", and keeps the range in whole days.
     let until = match &args.until {
         Some(s) => when(&conn, s, now_ms, true)?,
-        None => now_ms + 1,
+        None => bounds.tomorrow,
     };
     let f = Filter {
         since_ms: since,
@@ -276,8 +279,14 @@ fn when(conn: &Connection, text: &str, now_ms: i64, end: bool) -> Result<i64, Cl
     if let Some(ms) = query::local_time(conn, text, end).map_err(failed)? {
         return Ok(ms);
     }
-    match humantime::parse_duration(text) {
-        Ok(d) => Ok(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)),
-        Err(_) => Err(CliError::Usage(t!("usage.bad_when", value = text))),
+    let span = humantime::parse_duration(text)
+        .map_err(|_| CliError::Usage(t!("usage.bad_when", value = text)))?;
+    // Whole days count local calendar days, today included, as the
+    // overview's "last 7 days" does; other spans count back from now.
+    const DAY: u64 = 86_400;
+    if span.as_secs() >= DAY && span.as_secs() % DAY == 0 && span.subsec_nanos() == 0 {
+        let days = span.as_secs() / DAY;
+        return query::days_back(conn, now_ms / 1000, days).map_err(failed);
     }
+    Ok(now_ms - i64::try_from(span.as_millis()).unwrap_or(i64::MAX / 2))
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, params};
 
-use super::writer::{BUCKET_MS, Sink};
+use super::writer::Sink;
 use crate::config::{Budget, Config, Profile};
 use crate::t;
 
@@ -142,35 +142,25 @@ pub fn scopes(config: &Config, profile: &Profile) -> Vec<(Scope, Budget)> {
     out
 }
 
-/// Start of today and of this month (local time) as rollup buckets.
-fn starts(conn: &Connection, now_ms: i64) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row(
-        "SELECT CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of day', 'utc') AS INTEGER),
-                CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of month', 'utc') AS INTEGER)",
-        [now_ms.div_euclid(1000)],
-        |r| Ok((r.get::<_, i64>(0)? * 1000, r.get::<_, i64>(1)? * 1000)),
-    )
-    .map(|(d, m)| (d.div_euclid(BUCKET_MS), m.div_euclid(BUCKET_MS)))
-}
-
-/// What a scope has spent today and this month. Day and month starts are
-/// bucket boundaries, so the rollup alone is exact.
+/// What a scope has spent today and this month (local days, from the
+/// daily sums).
 pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<Spent> {
-    let (day, month) = starts(conn, now_ms)?;
     let (profile, provider) = match scope {
         Scope::Profile(p) => (Some(p.as_str()), None),
         Scope::Provider(p) => (None, Some(p.as_str())),
     };
     let tokens = "(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)";
     let sql = format!(
-        "SELECT total(CASE WHEN bucket >= ?1 THEN cost_usd END),
-                total(CASE WHEN bucket >= ?1 THEN {tokens} END),
+        "WITH t(today, month) AS (SELECT date(?1, 'unixepoch', 'localtime'),
+                                         date(?1, 'unixepoch', 'localtime', 'start of month'))
+         SELECT total(CASE WHEN day >= t.today THEN cost_usd END),
+                total(CASE WHEN day >= t.today THEN {tokens} END),
                 total(cost_usd), total({tokens})
-         FROM rollup WHERE bucket >= ?2 AND (?3 IS NULL OR profile = ?3)
-           AND (?4 IS NULL OR provider = ?4)"
+         FROM daily, t WHERE day >= t.month AND (?2 IS NULL OR profile = ?2)
+           AND (?3 IS NULL OR provider = ?3)"
     );
     conn.prepare_cached(&sql)?
-        .query_row(params![day, month.min(day), profile, provider], |r| {
+        .query_row(params![now_ms.div_euclid(1000), profile, provider], |r| {
             Ok(Spent {
                 day_usd: r.get(0)?,
                 day_tokens: r.get::<_, f64>(1)? as u64,

@@ -23,9 +23,10 @@ const BUSY: Duration = Duration::from_secs(5);
 /// Schema steps; `user_version` is how many have run. Never edit a step
 /// that has shipped: add one.
 const MIGRATIONS: &[&str] = &[
-    // 1: one row per upstream request, and a rollup per 15 minutes (every
-    // time zone's offset is a multiple of 15 minutes, so local days are
-    // exact) that summaries and budgets read instead of scanning rows.
+    // 1: one row per upstream request; sums per local day (the machine's
+    // time zone when the row was written), which day, month and budget
+    // figures read; and sums per 15 minutes for ranges that start or end
+    // inside a day (the ragged ends come from the rows).
     "CREATE TABLE requests (
         id INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,
@@ -70,7 +71,26 @@ const MIGRATIONS: &[&str] = &[
         unpriced INTEGER NOT NULL,
         PRIMARY KEY (bucket, session, profile, provider, model)
      ) WITHOUT ROWID;
-     CREATE INDEX rollup_session ON rollup(session);",
+     CREATE INDEX rollup_session ON rollup(session);
+     CREATE TABLE daily (
+        day TEXT NOT NULL,
+        session TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        cache_read_cost_usd REAL NOT NULL,
+        unpriced INTEGER NOT NULL,
+        PRIMARY KEY (day, session, profile, provider, model)
+     ) WITHOUT ROWID;
+     CREATE INDEX daily_session ON daily(session);",
     // 2: fallback chains try several targets for one request; each attempt
     // is a row, numbered from 0.
     "ALTER TABLE requests ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",

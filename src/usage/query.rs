@@ -1,6 +1,8 @@
 //! Reading the ledger: totals over a time range, grouped one way. Summaries
-//! read the 15-minute rollup, not the rows, so a 30-day summary costs the
-//! same over a thousand requests or a million.
+//! read the daily sums (whole local days) or the 15-minute rollup (other
+//! ranges, with their ragged ends from the rows), never every row, so a
+//! 30-day summary costs about the same over a thousand requests or a
+//! million.
 //!
 //! Days and months are the machine's local ones: SQLite's `localtime`
 //! follows the same time zone settings as every other program.
@@ -22,6 +24,14 @@ pub enum By {
 }
 
 impl By {
+    /// The group key over the daily sums.
+    fn day_key(self) -> &'static str {
+        match self {
+            By::Day => "day",
+            _ => self.keys().1,
+        }
+    }
+
     /// The group key, over the rollup and over single rows.
     fn keys(self) -> (&'static str, &'static str) {
         match self {
@@ -162,8 +172,39 @@ fn params(f: &Filter) -> (i64, i64, Option<&str>, i64, i64, i64, i64) {
     )
 }
 
+/// The local dates `[first, end)` when both ends of the range are local
+/// midnights: the daily sums then answer it, reading a row per day (and
+/// session and model) instead of one per 15 minutes.
+fn whole_days(conn: &Connection, f: &Filter) -> rusqlite::Result<Option<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d, CAST(strftime('%s', d, 'utc') AS INTEGER) * 1000 FROM
+         (SELECT date(?1 / 1000, 'unixepoch', 'localtime') AS d)",
+    )?;
+    // Out of SQLite's date range (far past or future): NULL, not a day.
+    let mut day = |ms: i64| -> rusqlite::Result<Option<String>> {
+        let (d, start): (Option<String>, Option<i64>) =
+            stmt.query_row([ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(d.filter(|_| start == Some(ms)))
+    };
+    Ok(day(f.since_ms)?.zip(day(f.until_ms.max(f.since_ms))?))
+}
+
+fn daily(key: &str) -> String {
+    format!(
+        "SELECT {key} AS k, requests, errors, input_tokens, output_tokens, cache_read_tokens,
+            cache_write_tokens, reasoning_tokens, cost_usd, cache_read_cost_usd, unpriced
+         FROM daily WHERE day >= ?1 AND day < ?2 AND (?3 IS NULL OR profile = ?3)"
+    )
+}
+
 /// Totals over the filter.
 pub fn total(conn: &Connection, f: &Filter) -> rusqlite::Result<Sums> {
+    if let Some((from, to)) = whole_days(conn, f)? {
+        let sql = format!("SELECT {SUMS} FROM ({})", daily("''"));
+        return conn
+            .prepare_cached(&sql)?
+            .query_row(params![from, to, f.profile], |r| sums(r, 0));
+    }
     let sql = format!("SELECT {SUMS} FROM ({})", union("''", "''"));
     let p = params(f);
     conn.prepare_cached(&sql)?
@@ -176,6 +217,22 @@ pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<Gr
         By::Day => "1",
         _ => "9 DESC, 4 + 6 + 7 DESC, 1",
     };
+    let group = |r: &rusqlite::Row<'_>| {
+        Ok(Group {
+            key: r.get(0)?,
+            sums: sums(r, 1)?,
+        })
+    };
+    if let Some((from, to)) = whole_days(conn, f)? {
+        let sql = format!(
+            "SELECT k, {SUMS} FROM ({}) GROUP BY 1 ORDER BY {order}",
+            daily(by.day_key())
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        return stmt
+            .query_map(params![from, to, f.profile], group)?
+            .collect();
+    }
     let (rollup_key, row_key) = by.keys();
     let sql = format!(
         "SELECT k, {SUMS} FROM ({}) GROUP BY 1 ORDER BY {order}",
@@ -183,19 +240,14 @@ pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<Gr
     );
     let p = params(f);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![p.0, p.1, p.2, p.3, p.4, p.5, p.6], |r| {
-        Ok(Group {
-            key: r.get(0)?,
-            sums: sums(r, 1)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![p.0, p.1, p.2, p.3, p.4, p.5, p.6], group)?;
     rows.collect()
 }
 
 /// Totals of one proxy run (`ccswitch run` or `serve`), and the upstream
 /// model its latest request went to.
 pub fn session(conn: &Connection, session: &str) -> rusqlite::Result<(Sums, Option<String>)> {
-    let sql = format!("SELECT {SUMS} FROM rollup WHERE session = ?1");
+    let sql = format!("SELECT {SUMS} FROM daily WHERE session = ?1");
     let sums = conn
         .prepare_cached(&sql)?
         .query_row([session], |r| sums(r, 0))?;
@@ -232,6 +284,18 @@ pub fn bounds(conn: &Connection, now_secs: i64) -> rusqlite::Result<Bounds> {
         month: at("'start of month',")?,
         tomorrow: at("'+1 day',")?,
     })
+}
+
+/// The local midnight that starts the last `days` days (today included),
+/// in Unix ms.
+pub fn days_back(conn: &Connection, now_secs: i64, days: u64) -> rusqlite::Result<i64> {
+    let back = format!("-{} days", days.saturating_sub(1));
+    conn.query_row(
+        "SELECT CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of day', ?2, 'utc') AS INTEGER)",
+        params![now_secs, back],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|s| s * 1000)
 }
 
 /// A local date (`YYYY-MM-DD`) or date and time (`YYYY-MM-DD HH:MM`) as

@@ -231,6 +231,8 @@ const INSERT: &str = "INSERT INTO requests (at, session, cc_session, profile, sl
     attempt, cache_read_cost_usd)
     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
 
+/// The same sums into the 15-minute rollup and, with the bucket slot
+/// holding the time, the daily one.
 const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, requests,
     errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
     cost_usd, cache_read_cost_usd, unpriced) VALUES (?1,?2,?3,?4,?5,1,?6,?7,?8,?9,?10,?11,?12,?13,?14)
@@ -244,11 +246,23 @@ const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, mo
     cache_read_cost_usd = cache_read_cost_usd + excluded.cache_read_cost_usd,
     unpriced = unpriced + excluded.unpriced";
 
+/// Local days as SQLite's `localtime` has them when the row is written.
+fn daily_upsert() -> String {
+    UPSERT
+        .replacen("INSERT INTO rollup (bucket,", "INSERT INTO daily (day,", 1)
+        .replacen(
+            "VALUES (?1,",
+            "VALUES (date(?1 * 900, 'unixepoch', 'localtime'),",
+            1,
+        )
+}
+
 fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut ins = tx.prepare_cached(INSERT)?;
         let mut up = tx.prepare_cached(UPSERT)?;
+        let mut day = tx.prepare_cached(&daily_upsert())?;
         for p in batch {
             let r = &p.r;
             let t = &r.tokens;
@@ -277,7 +291,7 @@ fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
                 r.attempt,
                 p.cache_cost,
             ])?;
-            up.execute(params![
+            let sums = params![
                 r.at_ms.div_euclid(BUCKET_MS),
                 &*r.session,
                 &*r.profile,
@@ -292,7 +306,9 @@ fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
                 p.cost.unwrap_or(0.0),
                 p.cache_cost,
                 p.cost.is_none(),
-            ])?;
+            ];
+            up.execute(sums)?;
+            day.execute(sums)?;
         }
     }
     tx.commit()

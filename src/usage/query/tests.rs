@@ -157,3 +157,34 @@ fn local_times_parse_and_bounds_order() {
     assert!(b.month <= b.today);
     assert_eq!(b.today - b.week, 6 * DAY);
 }
+
+#[test]
+fn whole_days_read_the_daily_sums_and_agree_with_the_rollup() {
+    let (_d, conn) = filled();
+    let day = |d: &str| local_time(&conn, d, false).expect("q").expect("date");
+    let days = Filter {
+        since_ms: day("2026-11-10"),
+        until_ms: day("2026-11-12"),
+        profile: None,
+    };
+    assert!(whole_days(&conn, &days).expect("q").is_some());
+    // The same range a millisecond wider takes the rollup path.
+    let ragged = Filter {
+        since_ms: days.since_ms - 1,
+        ..days.clone()
+    };
+    assert!(whole_days(&conn, &ragged).expect("q").is_none());
+    let (a, b) = (
+        total(&conn, &days).expect("t"),
+        total(&conn, &ragged).expect("t"),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a.requests, 4);
+    let by_day = grouped(&conn, &days, By::Day).expect("g");
+    let keys: Vec<_> = by_day.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(keys, ["2026-11-10", "2026-11-11"]);
+    assert_eq!(
+        grouped(&conn, &days, By::Session).expect("g"),
+        grouped(&conn, &ragged, By::Session).expect("g")
+    );
+}
