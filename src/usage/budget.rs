@@ -191,6 +191,9 @@ pub struct Checker {
 
 impl Checker {
     pub fn new(scopes: Vec<(Scope, Budget)>, conn: Connection, sink: Sink) -> Checker {
+        // A month of daily sums is small; this connection lives as long as
+        // the proxy.
+        let _ = conn.execute_batch("PRAGMA cache_size=-256");
         Checker {
             scopes,
             conn: Mutex::new(conn),

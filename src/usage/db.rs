@@ -52,7 +52,6 @@ const MIGRATIONS: &[&str] = &[
         cache_read_cost_usd REAL NOT NULL
      );
      CREATE INDEX requests_at ON requests(at);
-     CREATE INDEX requests_session ON requests(session);
      CREATE TABLE rollup (
         bucket INTEGER NOT NULL,
         session TEXT NOT NULL,
@@ -213,7 +212,9 @@ fn open_ours(path: &Path) -> Result<Connection, Bad> {
         Err(e) if not_a_database(&e) => return Err(Bad::NotOurs),
         Err(e) => return Err(ours(e)),
     }
-    conn.execute_batch("PRAGMA synchronous=NORMAL")
+    // The writer appends and updates recent sums: a small page cache does,
+    // and keeps a session's memory down (the default is 2 MiB).
+    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256")
         .map_err(ours)?;
     migrate(&conn, path)?;
     Ok(conn)

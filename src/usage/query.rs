@@ -251,6 +251,9 @@ pub fn session(conn: &Connection, session: &str) -> rusqlite::Result<(Sums, Opti
     let sums = conn
         .prepare_cached(&sql)?
         .query_row([session], |r| sums(r, 0))?;
+    // Newest rows first: the session asking is writing now, so its rows
+    // are near the end (no index on session: every insert would pay for
+    // it).
     let model = conn
         .prepare_cached("SELECT model FROM requests WHERE session = ?1 ORDER BY id DESC LIMIT 1")?
         .query_row([session], |r| r.get(0))

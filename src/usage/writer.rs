@@ -2,14 +2,14 @@
 //! send, no I/O on the request path) and a thread prices them and writes
 //! them, one transaction per batch.
 //!
-//! Group commit: a batch is what arrived while the last one was being
-//! written (up to [`BATCH`]), so a lone request is written at once and a
-//! burst shares a transaction. A session killed with SIGKILL loses at most
-//! the batch in hand; WAL and transactions keep the file itself whole. Rows
-//! reach the file within a millisecond or so, which budgets shared between
-//! sessions rely on.
+//! A batch is what arrives within [`WINDOW`] of its first row: one
+//! transaction, with the 15-minute and daily sums added up in memory first,
+//! so a busy proxy costs its writer a few microseconds a request. Sending a
+//! row wakes nothing (the writer sleeps out the window); a budget check's
+//! [`Sink::sync`] wakes it to write at once. A session killed with SIGKILL
+//! loses at most the window's rows; WAL and transactions keep the file
+//! itself whole.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{self, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -20,7 +20,10 @@ use super::prices::{Price, Tokens};
 use super::record::{ErrorClass, Record};
 use crate::t;
 
-const BATCH: usize = 512;
+/// How long a batch gathers. Measured with `proxy-load` on two cores: a
+/// transaction per request (group commit at once) put the writer's work
+/// beside every request, +0.08 ms at p50 and a fifth of the throughput.
+const WINDOW: Duration = Duration::from_millis(100);
 
 /// Rollup buckets: 15 minutes, in milliseconds.
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
@@ -46,6 +49,8 @@ enum Msg {
 #[derive(Clone)]
 pub struct Sink {
     tx: mpsc::Sender<Msg>,
+    /// The writer thread, woken for what cannot wait out the window.
+    writer: std::thread::Thread,
 }
 
 impl Sink {
@@ -59,8 +64,14 @@ impl Sink {
     pub fn sync(&self) {
         let (tx, rx) = mpsc::channel();
         if self.tx.send(Msg::Sync(tx)).is_ok() {
+            self.writer.unpark();
             let _ = rx.recv();
         }
+    }
+
+    fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop);
+        self.writer.unpark();
     }
 }
 
@@ -73,7 +84,7 @@ pub struct Ledger {
 impl Drop for Ledger {
     fn drop(&mut self) {
         if let Some(s) = self.sink.take() {
-            let _ = s.tx.send(Msg::Stop);
+            s.stop();
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -89,7 +100,10 @@ impl Ledger {
             .spawn(move || Writer::new(conn, pricer, log).run(&rx))
             .ok();
         Ledger {
-            sink: thread.as_ref().map(|_| Sink { tx }),
+            sink: thread.as_ref().map(|t| Sink {
+                tx,
+                writer: t.thread().clone(),
+            }),
             thread,
         }
     }
@@ -113,7 +127,7 @@ struct Priced {
 struct Writer {
     conn: Connection,
     pricer: Pricer,
-    prices: HashMap<(String, String), Option<Price>>,
+    prices: Vec<((String, String), Option<Price>)>,
     log: LogFn,
     /// The last failure's text: a failing disk is reported once, not per
     /// batch.
@@ -125,25 +139,35 @@ impl Writer {
         Writer {
             conn,
             pricer,
-            prices: HashMap::new(),
+            prices: Vec::new(),
             log,
             last_error: None,
         }
     }
 
     fn run(mut self, rx: &mpsc::Receiver<Msg>) {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::new();
         let mut acks = Vec::new();
-        // Block for the first message, then take what else is already
-        // queued; the loop ends when every sender is gone.
+        // Block for the first message; the loop ends when every sender is
+        // gone.
         while let Ok(first) = rx.recv() {
             let mut open = self.take(first, &mut batch, &mut acks);
-            while open && batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(m) => open = self.take(m, &mut batch, &mut acks),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => open = false,
+            let until = std::time::Instant::now() + WINDOW;
+            loop {
+                while open {
+                    match rx.try_recv() {
+                        Ok(m) => open = self.take(m, &mut batch, &mut acks),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => open = false,
+                    }
                 }
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if !open || !acks.is_empty() || left.is_zero() {
+                    break;
+                }
+                // Rows sent meanwhile wait in the channel; a sync or stop
+                // unparks.
+                std::thread::park_timeout(left);
             }
             self.flush(&batch);
             batch.clear();
@@ -167,12 +191,21 @@ impl Writer {
     }
 
     fn price(&mut self, r: Record) -> Priced {
-        let key = (r.provider.clone(), r.model.clone());
-        let pricer = &self.pricer;
-        let price = *self
+        // A few (provider, model) pairs per session: a scan, no key built
+        // per row.
+        let known = self
             .prices
-            .entry(key)
-            .or_insert_with(|| pricer(&r.provider, &r.model));
+            .iter()
+            .find(|((p, m), _)| *p == r.provider && *m == r.model)
+            .map(|(_, price)| *price);
+        let price = match known {
+            Some(p) => p,
+            None => {
+                let p = (self.pricer)(&r.provider, &r.model);
+                self.prices.push(((r.provider.clone(), r.model.clone()), p));
+                p
+            }
+        };
         let t = &r.tokens;
         let used = t.input + t.output + t.cache_read + t.cache_write > 0;
         let (cost, cache_cost) = match price {
@@ -231,12 +264,15 @@ const INSERT: &str = "INSERT INTO requests (at, session, cc_session, profile, sl
     attempt, cache_read_cost_usd)
     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
 
-/// The same sums into the 15-minute rollup and, with the bucket slot
-/// holding the time, the daily one.
+/// A batch's sums for one (bucket, session, profile, provider, model) into
+/// the 15-minute rollup and, with the bucket slot holding the time, the
+/// daily one.
 const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, requests,
     errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-    cost_usd, cache_read_cost_usd, unpriced) VALUES (?1,?2,?3,?4,?5,1,?6,?7,?8,?9,?10,?11,?12,?13,?14)
-    ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+    cost_usd, cache_read_cost_usd, unpriced)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+    errors = errors + excluded.errors,
     input_tokens = input_tokens + excluded.input_tokens,
     output_tokens = output_tokens + excluded.output_tokens,
     cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
@@ -245,6 +281,60 @@ const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, mo
     cost_usd = cost_usd + excluded.cost_usd,
     cache_read_cost_usd = cache_read_cost_usd + excluded.cache_read_cost_usd,
     unpriced = unpriced + excluded.unpriced";
+
+/// One rollup key's sums within a batch.
+struct Sum<'a> {
+    key: (i64, &'a str, &'a str, &'a str, &'a str),
+    counts: [i64; 8],
+    cost: f64,
+    cache_cost: f64,
+}
+
+/// The batch's rows added up per rollup key: a busy batch has hundreds of
+/// rows and a handful of keys.
+fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
+    let mut out: Vec<Sum<'_>> = Vec::new();
+    for p in batch {
+        let r = &p.r;
+        let t = &r.tokens;
+        let key = (
+            r.at_ms.div_euclid(BUCKET_MS),
+            &*r.session,
+            &*r.profile,
+            r.provider.as_str(),
+            r.model.as_str(),
+        );
+        let i = match out.iter().position(|s| s.key == key) {
+            Some(i) => i,
+            None => {
+                out.push(Sum {
+                    key,
+                    counts: [0; 8],
+                    cost: 0.0,
+                    cache_cost: 0.0,
+                });
+                out.len() - 1
+            }
+        };
+        let s = &mut out[i];
+        let add = [
+            1,
+            i64::from(r.error.is_some()),
+            n(t.input),
+            n(t.output),
+            n(t.cache_read),
+            n(t.cache_write),
+            n(t.reasoning),
+            i64::from(p.cost.is_none()),
+        ];
+        for (c, a) in s.counts.iter_mut().zip(add) {
+            *c += a;
+        }
+        s.cost += p.cost.unwrap_or(0.0);
+        s.cache_cost += p.cache_cost;
+    }
+    out
+}
 
 /// Local days as SQLite's `localtime` has them when the row is written.
 fn daily_upsert() -> String {
@@ -291,24 +381,38 @@ fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
                 r.attempt,
                 p.cache_cost,
             ])?;
-            let sums = params![
-                r.at_ms.div_euclid(BUCKET_MS),
-                &*r.session,
-                &*r.profile,
-                r.provider,
-                r.model,
-                r.error.is_some(),
-                n(t.input),
-                n(t.output),
-                n(t.cache_read),
-                n(t.cache_write),
-                n(t.reasoning),
-                p.cost.unwrap_or(0.0),
-                p.cache_cost,
-                p.cost.is_none(),
+        }
+        for s in sums(batch) {
+            let (bucket, session, profile, provider, model) = s.key;
+            let [
+                requests,
+                errors,
+                input,
+                output,
+                read,
+                write,
+                reasoning,
+                unpriced,
+            ] = s.counts;
+            let values = params![
+                bucket,
+                session,
+                profile,
+                provider,
+                model,
+                requests,
+                errors,
+                input,
+                output,
+                read,
+                write,
+                reasoning,
+                s.cost,
+                s.cache_cost,
+                unpriced,
             ];
-            up.execute(sums)?;
-            day.execute(sums)?;
+            up.execute(values)?;
+            day.execute(values)?;
         }
     }
     tx.commit()

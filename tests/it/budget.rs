@@ -220,8 +220,16 @@ async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
         assert_eq!(resp.status(), 200);
         resp.text().await.unwrap();
     }
-    let _ = s.child.kill();
-    let _ = s.child.wait();
+    // Stopped as a user stops it: what it recorded is written.
+    let pid = s.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(s.child.wait().unwrap().success());
     let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
     let session: String = db
         .query_row("SELECT session FROM requests LIMIT 1", [], |r| r.get(0))
