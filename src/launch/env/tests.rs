@@ -269,3 +269,34 @@ env = { CLAUDE_CODE_ATTRIBUTION_HEADER = "0", API_TIMEOUT_MS = "5" }
     assert_eq!(p.set["CLAUDE_CODE_ATTRIBUTION_HEADER"], "0");
     assert_eq!(p.set["API_TIMEOUT_MS"], "5");
 }
+
+/// A team's OpenTelemetry exporter survives a launch: ccswitch neither
+/// unsets nor overrides `OTEL_*` or `CLAUDE_CODE_ENABLE_TELEMETRY`, and a
+/// profile can add resource attributes. (Claude Code 2.1.332 gates its
+/// exporters on `CLAUDE_CODE_ENABLE_TELEMETRY`, not on the nonessential
+/// traffic switch ccswitch sets.)
+#[test]
+fn telemetry_variables_pass_through() {
+    let cfg = mk_config(&format!(
+        "{DS}env = {{ OTEL_RESOURCE_ATTRIBUTES = \"team=platform\" }}\n"
+    ));
+    let inherited = |k: &str| {
+        matches!(
+            k,
+            "CLAUDE_CODE_ENABLE_TELEMETRY"
+                | "OTEL_METRICS_EXPORTER"
+                | "OTEL_EXPORTER_OTLP_ENDPOINT"
+        )
+        .then(|| "1".to_string())
+    };
+    let p = plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), &inherited);
+    for k in [
+        "CLAUDE_CODE_ENABLE_TELEMETRY",
+        "OTEL_METRICS_EXPORTER",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ] {
+        assert!(!p.unset.iter().any(|u| u == k), "{k} unset");
+        assert!(!p.set.contains_key(k), "{k} overridden");
+    }
+    assert_eq!(p.set["OTEL_RESOURCE_ATTRIBUTES"], "team=platform");
+}
