@@ -415,6 +415,7 @@ async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
             let content = l["request"]["messages"][0]["content"].as_str().unwrap();
             assert_eq!(content, "keys: [redacted] and [redacted] and sk-[redacted]");
             let response = l["response"].as_str().unwrap();
+            assert!(response.starts_with("event: message_start"), "{response}");
             assert!(response.contains("event: message_stop"), "{response}");
             assert!(response.contains("hello"), "{response}");
         }

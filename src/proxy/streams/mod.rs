@@ -189,6 +189,9 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
     };
     let mut first = BytesMut::new();
     encode_all(&st.tr.start(), &mut first);
+    if let Some(f) = &mut st.fin {
+        f.sent(&first);
+    }
     let head = futures_util::stream::iter([Ok::<_, Infallible>(Frame::data(first.freeze()))]);
     let rest = futures_util::stream::unfold(
         (waiter, st, Pace::default()),
