@@ -2,15 +2,14 @@
 //! ledger stop together, overspending by at most their in-flight requests;
 //! real Claude Code shows the message and does not retry.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, Run};
+use crate::support::serve::Serve;
+use crate::support::{Home, Run, output_within};
 
 const PRICED: &str = "models = { m-main = { input_price = 1.0, output_price = 1.0 } }";
 
@@ -30,44 +29,6 @@ fn config(up: &Mock, budget: &str) -> String {
     )
 }
 
-struct Serve {
-    child: Child,
-    base: String,
-    token: String,
-}
-
-impl Drop for Serve {
-    /// A failing test must not leave its servers running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(home: &Home) -> Serve {
-    let mut child = home
-        .cmd(&["serve", "p"])
-        .env("UP_KEY", "sk-budget")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut r = BufReader::new(child.stdout.take().unwrap());
-    let (mut base, mut token) = (String::new(), String::new());
-    while base.is_empty() || token.is_empty() {
-        let mut l = String::new();
-        assert!(r.read_line(&mut l).unwrap() > 0);
-        if let Some(v) = l.trim().strip_prefix("export ANTHROPIC_BASE_URL=") {
-            base = v.trim_matches('\'').to_string();
-        }
-        if let Some(v) = l.trim().strip_prefix("export ANTHROPIC_AUTH_TOKEN=") {
-            token = v.trim_matches('\'').to_string();
-        }
-    }
-    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-    Serve { child, base, token }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn concurrent_sessions_share_a_budget_and_stop_together() {
     let up = Mock::start().await;
@@ -77,7 +38,9 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
     for _ in 0..40 {
         up.push(oa_text("ok", 100_000));
     }
-    let sessions: Vec<Serve> = (0..3).map(|_| serve(&home)).collect();
+    let sessions: Vec<Serve> = (0..3)
+        .map(|_| Serve::start(&home, "p", "sk-budget"))
+        .collect();
     let mut tasks = Vec::new();
     for s in &sessions {
         let (base, token) = (s.base.clone(), s.token.clone());
@@ -113,10 +76,7 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
         assert!(msg.contains("daily budget of $1.00"), "{msg}");
         assert!(msg.contains("--ignore-budget"), "{msg}");
     }
-    for mut s in sessions {
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-    }
+    drop(sessions);
     // Ten answers reach the budget; each of the three sessions may have had
     // one more in flight when it was reached, never more.
     assert_eq!(up.seen().len(), served);
@@ -132,24 +92,8 @@ async fn run_claude(home: &Home, args: &[&str]) -> Run {
     cmd.args(args)
         .current_dir(chome.path())
         .env("HOME", chome.path())
-        .env("UP_KEY", "sk-budget")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let t0 = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _keep = chome;
-        Run::from(child.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap()
+        .env("UP_KEY", "sk-budget");
+    output_within(cmd, Duration::from_secs(90)).await
 }
 
 #[tokio::test]
@@ -206,7 +150,7 @@ async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
     for _ in 0..9 {
         up.push(oa_text("ok", 100_000));
     }
-    let mut s = serve(&home);
+    let mut s = Serve::start(&home, "p", "sk-budget");
     let client = reqwest::Client::new();
     for _ in 0..9 {
         let resp = client
@@ -221,15 +165,7 @@ async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
         resp.text().await.unwrap();
     }
     // Stopped as a user stops it: what it recorded is written.
-    let pid = s.child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(s.child.wait().unwrap().success());
+    s.stop();
     let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
     let session: String = db
         .query_row("SELECT session FROM requests LIMIT 1", [], |r| r.get(0))

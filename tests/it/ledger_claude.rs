@@ -2,14 +2,13 @@
 //! request the upstreams saw is one row, with the main, fast and subagent
 //! slots told apart and subagent calls marked.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, Run};
+use crate::support::{Home, output_within};
 
 fn text(t: &str) -> Reply {
     let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
@@ -79,23 +78,8 @@ async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
     .current_dir(chome.path())
     .env("HOME", chome.path())
     .env("UP_KEY", "sk-ledger")
-    .env("CLAUDE_CODE_MAX_RETRIES", "1")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let r = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let t0 = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Run::from(child.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap();
+    .env("CLAUDE_CODE_MAX_RETRIES", "1");
+    let r = output_within(cmd, Duration::from_secs(90)).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let (m, f, s) = (main.seen().len(), fast.seen().len(), sub.seen().len());
     assert!(

@@ -4,16 +4,17 @@
 //! the text without a lint, and a real Prometheus must scrape it with the
 //! token as its bearer credentials.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::support::mock::{self, Mock};
+use crate::support::serve::Serve;
 use crate::support::{Home, require_program};
 
-/// A child process killed when the test ends, passed or not.
+/// A child process (Prometheus) killed when the test ends, passed or not.
 struct Killed(Child);
 
 impl Drop for Killed {
@@ -21,38 +22,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// Start `serve`, and read its address and token from the printed lines.
-fn serve(home: &Home) -> (Killed, String, String) {
-    let mut child = home
-        .cmd(&["serve", "p"])
-        .env("UP_KEY", "sk-metrics-test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut r = BufReader::new(child.stdout.take().unwrap());
-    let child = Killed(child);
-    let (mut base, mut token) = (String::new(), String::new());
-    while base.is_empty() || token.is_empty() {
-        let mut l = String::new();
-        assert!(r.read_line(&mut l).unwrap() > 0, "serve ended early");
-        let value = |k: &str| {
-            l.trim()
-                .strip_prefix(&format!("export {k}="))
-                .map(|v| v.trim_matches('\'').to_string())
-        };
-        if let Some(v) = value("ANTHROPIC_BASE_URL") {
-            base = v;
-        }
-        if let Some(v) = value("ANTHROPIC_AUTH_TOKEN") {
-            token = v;
-        }
-    }
-    // Keep reading: serve must not meet a closed pipe while it prints.
-    std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-    (child, base, token)
 }
 
 fn config(up: &Mock) -> String {
@@ -103,7 +72,8 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
     let up = Mock::start().await;
     let home = Home::new();
     home.write_config(&config(&up));
-    let (_serve, base, token) = serve(&home);
+    let serve = Serve::start(&home, "p", "sk-metrics-test");
+    let (base, token) = (serve.base.clone(), serve.token.clone());
     let client = reqwest::Client::new();
 
     // m-main: a stream with cached and reasoning tokens, a JSON answer and

@@ -2,12 +2,11 @@
 //! embedded proxy against scripted mock upstreams on 127.0.0.1.
 
 use std::path::Path;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, End, Mock, Reply};
-use crate::support::{Home, Run, fake_claude};
+use crate::support::{Home, Run, fake_claude, output_within};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-provider-key-run";
@@ -56,23 +55,8 @@ async fn ccswitch_run(home: &Home, chome: &Path, args: &[&str], extra_env: &[(&s
         .env("HOME", chome)
         .env("UP_KEY", KEY)
         .env("CLAUDE_CODE_MAX_RETRIES", "1")
-        .envs(extra_env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let t0 = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Run::from(child.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap()
+        .envs(extra_env.iter().copied());
+    output_within(cmd, Duration::from_secs(90)).await
 }
 
 const P: &[&str] = &[

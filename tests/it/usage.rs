@@ -4,85 +4,11 @@
 //! session killed with SIGKILL mid-stream; the ledger's totals must equal
 //! what the upstreams reported, to the token and the cent.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
 use serde_json::{Value, json};
 
 use crate::support::Home;
 use crate::support::mock::{self, End, Mock, Reply};
-
-/// A `ccswitch serve` process and what it printed.
-struct Serve {
-    child: Child,
-    base: String,
-    token: String,
-}
-
-impl Drop for Serve {
-    /// A failing test must not leave its servers running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Serve {
-    fn start(home: &Home, profile: &str) -> Serve {
-        let mut child = home
-            .cmd(&["serve", profile])
-            .env("UP_KEY", "sk-usage-test")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut r = BufReader::new(child.stdout.take().unwrap());
-        let (mut base, mut token) = (String::new(), String::new());
-        while base.is_empty() || token.is_empty() {
-            let mut l = String::new();
-            assert!(r.read_line(&mut l).unwrap() > 0, "serve ended early");
-            let value = |k: &str| {
-                l.trim()
-                    .strip_prefix(&format!("export {k}="))
-                    .map(|v| v.trim_matches('\'').to_string())
-            };
-            if let Some(v) = value("ANTHROPIC_BASE_URL") {
-                base = v;
-            }
-            if let Some(v) = value("ANTHROPIC_AUTH_TOKEN") {
-                token = v;
-            }
-        }
-        // Keep reading: serve must not meet a closed pipe while it prints.
-        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-        Serve { child, base, token }
-    }
-
-    async fn ask(&self, model: &str, stream: bool) -> (u16, String) {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/v1/messages", self.base))
-            .bearer_auth(&self.token)
-            .header("x-claude-code-session-id", "cc-session-1")
-            .json(&json!({"model": model, "max_tokens": 100, "stream": stream,
-                          "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.text().await.unwrap())
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args([sig, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-}
+use crate::support::serve::Serve;
 
 /// Expected sums: input (uncached), output, cache read, cache write,
 /// reasoning, cost.
@@ -243,8 +169,10 @@ async fn eight_sessions_and_a_killed_one_add_up_to_the_token_and_cent() {
     let first = json!({"choices": [{"index": 0, "delta": {"content": "par"}}]}).to_string();
     ko.push(mock::sse_raw(&[&format!("data: {first}\n\n")], End::Hang));
 
-    let serves: Vec<Serve> = (0..SESSIONS).map(|_| Serve::start(&home, "p")).collect();
-    let killed = Serve::start(&home, "k");
+    let serves: Vec<Serve> = (0..SESSIONS)
+        .map(|_| Serve::start(&home, "p", "sk-usage-test"))
+        .collect();
+    let killed = Serve::start(&home, "k", "sk-usage-test");
     let serves = std::sync::Arc::new(serves);
     let mut tasks = Vec::new();
     for n in 0..serves.len() {
@@ -377,7 +305,7 @@ async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
             oa.url("/v1")
         ));
         oa.push(openai_stream(100, 10, 5, 0, false));
-        let mut s = Serve::start(&home, "p");
+        let mut s = Serve::start(&home, "p", "sk-usage-test");
         let resp = reqwest::Client::new()
             .post(format!("{}/v1/messages", s.base))
             .bearer_auth(&s.token)

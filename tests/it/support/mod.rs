@@ -248,8 +248,29 @@ pub fn fake_claude(dir: &Path, body: &str) -> PathBuf {
     path
 }
 
+/// Run `cmd` (stdout and stderr piped) off the async runtime, killing it
+/// after `limit`: a hung claude fails the test instead of hanging it.
+pub async fn output_within(mut cmd: Command, limit: std::time::Duration) -> Run {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let t0 = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > limit {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Run::from(child.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
 pub mod claude;
 pub mod mock;
 pub mod proxy;
+pub mod serve;
 pub mod socks;
 pub mod tls;

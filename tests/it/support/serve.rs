@@ -1,0 +1,92 @@
+//! `ccswitch serve` as a real process for tests: started with a provider
+//! key in `UP_KEY`, its printed base URL and token read, and killed when
+//! the test ends, passed or not.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::json;
+
+use super::Home;
+
+pub struct Serve {
+    pub child: Child,
+    pub base: String,
+    pub token: String,
+}
+
+impl Drop for Serve {
+    /// A failing test must not leave its servers running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    pub fn start(home: &Home, profile: &str, key: &str) -> Serve {
+        let mut child = home
+            .cmd(&["serve", profile])
+            .env("UP_KEY", key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut r = BufReader::new(child.stdout.take().unwrap());
+        let (mut base, mut token) = (String::new(), String::new());
+        while base.is_empty() || token.is_empty() {
+            let mut l = String::new();
+            assert!(r.read_line(&mut l).unwrap() > 0, "serve ended early");
+            let value = |k: &str| {
+                l.trim()
+                    .strip_prefix(&format!("export {k}="))
+                    .map(|v| v.trim_matches('\'').to_string())
+            };
+            if let Some(v) = value("ANTHROPIC_BASE_URL") {
+                base = v;
+            }
+            if let Some(v) = value("ANTHROPIC_AUTH_TOKEN") {
+                token = v;
+            }
+        }
+        // Keep reading: serve must not meet a closed pipe while it prints.
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+        Serve { child, base, token }
+    }
+
+    /// A small Messages request from Claude Code's session `cc-session-1`:
+    /// the status and the body.
+    pub async fn ask(&self, model: &str, stream: bool) -> (u16, String) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/messages", self.base))
+            .bearer_auth(&self.token)
+            .header("x-claude-code-session-id", "cc-session-1")
+            .json(&json!({"model": model, "max_tokens": 100, "stream": stream,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    }
+
+    /// Send a signal (`-TERM`, `-KILL`) with kill(1).
+    pub fn signal(&self, sig: &str) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Stop it as a user does (SIGTERM), so what it recorded is written,
+    /// and check it exited cleanly.
+    pub fn stop(&mut self) {
+        self.signal("-TERM");
+        assert!(self.child.wait().unwrap().success());
+    }
+}
