@@ -208,22 +208,11 @@ mod tests {
 
     fn mk_record(provider: &str, error: Option<ErrorClass>, tokens: Tokens) -> Record {
         Record {
-            at_ms: 0,
-            session: "s".into(),
-            cc_session: None,
-            profile: "p".into(),
-            slot: "main",
             provider: provider.into(),
-            requested: "m".into(),
-            model: "m".into(),
-            subagent: false,
-            status: 200,
             error,
-            ttft_ms: None,
             duration_ms: 0,
             tokens,
-            estimated: false,
-            attempt: 0,
+            ..Record::sample()
         }
     }
 

@@ -99,6 +99,31 @@ impl ErrorClass {
 }
 
 #[cfg(test)]
+impl Record {
+    /// A plain finished request (200, no tokens) for tests to fill in.
+    pub fn sample() -> Record {
+        Record {
+            at_ms: 0,
+            session: "s".into(),
+            cc_session: None,
+            profile: "p".into(),
+            slot: "main",
+            provider: "prov".into(),
+            requested: "m".into(),
+            model: "m".into(),
+            subagent: false,
+            status: 200,
+            error: None,
+            ttft_ms: None,
+            duration_ms: 1,
+            tokens: Tokens::default(),
+            estimated: false,
+            attempt: 0,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::ErrorClass as E;
 

@@ -9,14 +9,9 @@ fn entry(request: &str, response: Option<&str>) -> Entry {
             at_ms: 1_794_312_000_000,
             session: "s1".into(),
             cc_session: Some("cc".into()),
-            profile: "p".into(),
-            slot: "main",
             provider: "ds".into(),
             requested: "claude-x".into(),
-            model: "m".into(),
             subagent: true,
-            status: 200,
-            error: None,
             ttft_ms: Some(5),
             duration_ms: 9,
             tokens: Tokens {
@@ -24,8 +19,7 @@ fn entry(request: &str, response: Option<&str>) -> Entry {
                 output: 4,
                 ..Tokens::default()
             },
-            estimated: false,
-            attempt: 0,
+            ..Record::sample()
         },
         request_id: "req_1".into(),
         request: Bytes::from(request.to_string()),

@@ -9,24 +9,13 @@ const NOON: i64 = 1_794_312_000_000;
 fn record(profile: &str, provider: &str, input: u64) -> Record {
     Record {
         at_ms: NOON,
-        session: "s".into(),
-        cc_session: None,
         profile: profile.into(),
-        slot: "main",
         provider: provider.into(),
-        requested: "m".into(),
-        model: "m".into(),
-        subagent: false,
-        status: 200,
-        error: None,
-        ttft_ms: None,
-        duration_ms: 1,
         tokens: Tokens {
             input,
             ..Tokens::default()
         },
-        estimated: false,
-        attempt: 0,
+        ..Record::sample()
     }
 }
 

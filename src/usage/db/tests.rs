@@ -9,19 +9,12 @@ fn record(at_ms: i64, session: &str, model: &str, tokens: Tokens) -> Record {
         at_ms,
         session: session.into(),
         cc_session: Some("cc-1".into()),
-        profile: "p".into(),
-        slot: "main",
-        provider: "prov".into(),
         requested: "claude-sonnet-4-5".into(),
         model: model.into(),
-        subagent: false,
-        status: 200,
-        error: None,
         ttft_ms: Some(12),
         duration_ms: 40,
         tokens,
-        estimated: false,
-        attempt: 0,
+        ..Record::sample()
     }
 }
 

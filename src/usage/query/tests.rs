@@ -36,25 +36,17 @@ fn filled() -> (tempfile::TempDir, Connection) {
         sink.send(Record {
             at_ms,
             session: session.into(),
-            cc_session: None,
             profile: profile.into(),
-            slot: "main",
             provider: provider.into(),
             requested: "claude".into(),
             model: model.into(),
-            subagent: false,
-            status: 200,
-            error: None,
-            ttft_ms: None,
-            duration_ms: 1,
             tokens: Tokens {
                 input,
                 cache_read,
                 output: 10,
                 ..Tokens::default()
             },
-            estimated: false,
-            attempt: 0,
+            ..Record::sample()
         });
     }
     l.close();

@@ -38,25 +38,16 @@ fn mk_ledger() -> (tempfile::TempDir, PathBuf) {
     for (at_ms, profile, provider, model, input) in rows {
         sink.send(Record {
             at_ms,
-            session: "s".into(),
-            cc_session: None,
             profile: profile.into(),
-            slot: "main",
             provider: provider.into(),
             requested: "claude".into(),
             model: model.into(),
-            subagent: false,
-            status: 200,
-            error: None,
-            ttft_ms: None,
-            duration_ms: 1,
             tokens: Tokens {
                 input,
                 output: 10,
                 ..Tokens::default()
             },
-            estimated: false,
-            attempt: 0,
+            ..Record::sample()
         });
     }
     ledger.close();
