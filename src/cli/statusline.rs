@@ -66,9 +66,7 @@ fn line(ctx: &Ctx, status: &Value) -> String {
 fn tightest(ctx: &Ctx, conn: &rusqlite::Connection, profile: &str) -> Option<Use> {
     let (cfg, _) = config::load(&ctx.paths).ok()?;
     let profile = cfg.profiles.get(profile)?;
-    let now_ms = (ctx.now)()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    let now_ms = crate::usage::unix_ms((ctx.now)());
     budget::scopes(&cfg, profile)
         .iter()
         .filter_map(|(scope, b)| {

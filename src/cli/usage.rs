@@ -66,9 +66,7 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         }
         Err(e) => return Err(failed(e)),
     };
-    let now_ms = (ctx.now)()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    let now_ms = crate::usage::unix_ms((ctx.now)());
     if args.since.is_none() && args.until.is_none() && args.by.is_none() {
         return overview(&conn, args, now_ms, out);
     }

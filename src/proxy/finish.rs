@@ -209,10 +209,7 @@ impl Finisher {
     ) -> Record {
         let u = usage.copied().unwrap_or_default();
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let at_ms = self
-            .at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let at_ms = crate::usage::unix_ms(self.at);
         Record {
             at_ms,
             session: self.state.cfg.session.clone(),

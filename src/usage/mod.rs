@@ -24,6 +24,12 @@ use crate::config::Config;
 use crate::paths::Paths;
 use crate::t;
 
+/// A time as the ledger keeps it: Unix milliseconds (0 before 1970).
+pub fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The ledger for a proxy run, or `None` (with a warning in the log) when
 /// it cannot be opened: usage is then not recorded, and the session runs.
 pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Option<Ledger> {

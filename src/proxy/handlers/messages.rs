@@ -82,9 +82,7 @@ async fn budget(
     provider: &str,
 ) -> Result<(), ProxyError> {
     let (checker, provider) = (checker.clone(), provider.to_string());
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let now_ms = crate::usage::unix_ms(std::time::SystemTime::now());
     let verdict = tokio::task::spawn_blocking(move || checker.check(&provider, now_ms))
         .await
         .unwrap_or(Verdict::Go);
