@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big]
+//!         [--bin PATH] [--only json|stream|big|ledger]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -13,6 +13,10 @@
 //! first text), requests/s at concurrency 16 and 64 for both, CPU per
 //! request and per stream, a 416 KB request, and idle and peak RSS. Only
 //! 127.0.0.1 is contacted.
+//!
+//! `ledger` compares the same build with its usage ledger on and off
+//! (`ledger = false`): the ledger's own cost, which the usage issue bounds
+//! at +0.01 ms added p50 and -5 % c64 throughput.
 
 // A measuring tool stops at the first failure, loudly.
 #![allow(clippy::unwrap_used)]
@@ -241,7 +245,7 @@ fn main() {
          [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
          [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
     );
-    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    std::fs::write(dir.path().join("config.toml"), &config).unwrap();
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
         let (child, url) = serve(&bin, dir.path(), profile, TOKEN, "BENCH_KEY", Stdio::null());
@@ -381,6 +385,78 @@ fn main() {
             );
         }
     }
+    let mut ledger_off = Vec::new();
+    if wants("ledger") {
+        // The same build and config in a second home, with the ledger off.
+        let off_dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            off_dir.path().join("config.toml"),
+            format!("ledger = false\n{config}"),
+        )
+        .unwrap();
+        println!();
+        println!(
+            "{:<40} {:>10} {:>10} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12}",
+            "ledger on vs off (same build)",
+            "p50 on",
+            "p50 off",
+            "added p50",
+            "c64 on",
+            "c64 off",
+            "ratio",
+            "CPU µs on",
+            "CPU µs off"
+        );
+        for (label, idx) in PATHS {
+            let (child, url) = support::serve(
+                &bin,
+                off_dir.path(),
+                ["oa", "an"][idx],
+                TOKEN,
+                "BENCH_KEY",
+                Stdio::null(),
+            );
+            let (_, on) = bench.targets(idx, false);
+            let off = Target {
+                url: format!("{url}/v1/messages"),
+                ..on.clone()
+            };
+            let client = reqwest::Client::new();
+            let [lon, loff] = rt.block_on(latency_pair(&client, &on, &off, n));
+            // Five alternating rounds each; the medians are reported.
+            let (mut ons, mut offs) = (Vec::new(), Vec::new());
+            let (mut on_cpu, mut off_cpu) = (Vec::new(), Vec::new());
+            let off_proc = Proc(child.id());
+            for _ in 0..5 {
+                for (proc, rates, cpus, t) in [
+                    (&procs[idx], &mut ons, &mut on_cpu, &on),
+                    (&off_proc, &mut offs, &mut off_cpu, &off),
+                ] {
+                    let cpu0 = proc.cpu();
+                    let t0 = Instant::now();
+                    let rate = rt.block_on(throughput(t, 64, secs));
+                    let reqs = rate * t0.elapsed().as_secs_f64();
+                    // CPU µs per request, the ledger's thread included.
+                    cpus.push((proc.cpu() - cpu0) / reqs * 1e6);
+                    rates.push(rate);
+                }
+            }
+            let (on_rate, off_rate) = (median(ons), median(offs));
+            println!(
+                "{:<40} {:>10.3} {:>10.3} {:>10.3} {:>12.0} {:>12.0} {:>7.1}% {:>12.1} {:>12.1}",
+                format!("{label} json"),
+                lon.p50,
+                loff.p50,
+                lon.p50 - loff.p50,
+                on_rate,
+                off_rate,
+                (on_rate / off_rate - 1.0) * 100.0,
+                median(on_cpu),
+                median(off_cpu)
+            );
+            ledger_off.push(child);
+        }
+    }
     if !totals.is_empty() {
         println!();
         println!(
@@ -406,7 +482,10 @@ fn main() {
             procs[i].status("VmHWM:") as f64 / 1024.0
         );
     }
-    for c in [&mut oa_child, &mut an_child] {
+    for c in [&mut oa_child, &mut an_child]
+        .into_iter()
+        .chain(ledger_off.iter_mut())
+    {
         let _ = c.kill();
         let _ = c.wait();
     }

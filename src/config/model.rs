@@ -23,6 +23,9 @@ pub struct Config {
     pub default: Option<String>,
     pub claude_path: Option<PathBuf>,
     pub audit: Audit,
+    /// Whether proxied requests are written to the usage ledger. Off: no
+    /// history is kept (and budgets, which read it, cannot be set).
+    pub ledger: bool,
     pub providers: IndexMap<String, Provider>,
     pub profiles: IndexMap<String, Profile>,
 }

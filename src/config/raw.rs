@@ -19,6 +19,7 @@ pub struct RawConfig {
     pub default: Option<Spanned<String>>,
     pub claude_path: Option<String>,
     pub audit: Option<Spanned<RawAudit>>,
+    pub ledger: Option<Spanned<bool>>,
     #[serde(default)]
     pub providers: IndexMap<String, Spanned<RawProvider>>,
     #[serde(default)]

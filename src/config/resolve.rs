@@ -132,11 +132,30 @@ pub fn resolve(
             })?
         }
     };
+    let ledger = match raw.ledger {
+        Some(l) if !*l.get_ref() => {
+            // Budgets are sums over the ledger: without it they could not
+            // be kept, and a limit that silently does nothing is worse
+            // than none.
+            let budgeted = profiles.values().any(|p| p.budget.is_some())
+                || providers.values().any(|p| p.budget.is_some());
+            if budgeted {
+                return Err(cx.invalid(
+                    l.span(),
+                    t!("config.ledger_budget"),
+                    t!("config.hint_ledger_budget"),
+                ));
+            }
+            false
+        }
+        _ => true,
+    };
     Ok(Config {
         version: CONFIG_VERSION,
         default,
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
         audit,
+        ledger,
         providers,
         profiles,
     })

@@ -23,8 +23,11 @@ pub enum Scope {
 }
 
 /// Spent so far in one scope.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Spent {
+    /// The local day these sums are for (`YYYY-MM-DD`): a new day or
+    /// month is a new period to warn about.
+    pub today: String,
     pub day_usd: f64,
     pub day_tokens: u64,
     pub month_usd: f64,
@@ -155,7 +158,7 @@ pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<
                                          date(?1, 'unixepoch', 'localtime', 'start of month'))
          SELECT total(CASE WHEN day >= t.today THEN cost_usd END),
                 total(CASE WHEN day >= t.today THEN {tokens} END),
-                total(cost_usd), total({tokens})
+                total(cost_usd), total({tokens}), t.today
          FROM daily, t WHERE day >= t.month AND (?2 IS NULL OR profile = ?2)
            AND (?3 IS NULL OR provider = ?3)"
     );
@@ -166,6 +169,7 @@ pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<
                 day_tokens: r.get::<_, f64>(1)? as u64,
                 month_usd: r.get(2)?,
                 month_tokens: r.get::<_, f64>(3)? as u64,
+                today: r.get(4)?,
             })
         })
 }
@@ -185,8 +189,10 @@ pub struct Checker {
     scopes: Vec<(Scope, Budget)>,
     conn: Mutex<Connection>,
     sink: Sink,
-    /// Warnings already given this session, by scope and field.
-    warned: Mutex<Vec<(Scope, &'static str)>>,
+    /// Warnings already given this session: by scope, field and period
+    /// (the day, or the month), so a long session warns again on a new
+    /// day or month.
+    warned: Mutex<Vec<(Scope, &'static str, String)>>,
 }
 
 impl Checker {
@@ -229,8 +235,14 @@ impl Checker {
                         .warned
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if !warned.iter().any(|(s, f)| s == scope && *f == u.field) {
-                        warned.push((scope.clone(), u.field));
+                    let period = if u.field.starts_with("daily") {
+                        spent.today.clone()
+                    } else {
+                        spent.today.chars().take(7).collect()
+                    };
+                    let key = (scope.clone(), u.field, period);
+                    if !warned.contains(&key) {
+                        warned.push(key);
                         warnings.push(u.warning());
                     }
                 }

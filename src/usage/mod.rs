@@ -30,9 +30,13 @@ pub fn unix_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The ledger for a proxy run, or `None` (with a warning in the log) when
-/// it cannot be opened: usage is then not recorded, and the session runs.
+/// The ledger for a proxy run, or `None`: when the config turns it off, or
+/// (with a warning in the log) when it cannot be opened. Usage is then not
+/// recorded, and the session runs.
 pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Option<Ledger> {
+    if !config.ledger {
+        return None;
+    }
     let secs = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -301,6 +301,18 @@ pub fn days_back(conn: &Connection, now_secs: i64, days: u64) -> rusqlite::Resul
     .map(|s| s * 1000)
 }
 
+/// The last `days` local dates (today included), oldest first, as
+/// [`By::Day`] keys them: SQLite works them out, so they follow the same
+/// time zone rules as the day groups.
+pub fn day_keys(conn: &Connection, now_secs: i64, days: u32) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE n(i) AS (SELECT ?2 - 1 UNION ALL SELECT i - 1 FROM n WHERE i > 0)
+         SELECT date(?1, 'unixepoch', 'localtime', '-' || i || ' days') FROM n ORDER BY i DESC",
+    )?;
+    stmt.query_map(params![now_secs, days.max(1)], |r| r.get(0))?
+        .collect()
+}
+
 /// A local date (`YYYY-MM-DD`) or date and time (`YYYY-MM-DD HH:MM`) as
 /// Unix ms; with `end`, a date alone means the end of that day. `None` when
 /// it is neither.

@@ -291,9 +291,12 @@ struct Sum<'a> {
 }
 
 /// The batch's rows added up per rollup key: a busy batch has hundreds of
-/// rows and a handful of keys.
+/// rows and a handful of keys, but a `serve` shared by many sessions (or a
+/// backlog after a stall) may have thousands of each, so the keys are
+/// hashed, not scanned.
 fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
     let mut out: Vec<Sum<'_>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
     for p in batch {
         let r = &p.r;
         let t = &r.tokens;
@@ -304,18 +307,15 @@ fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
             r.provider.as_str(),
             r.model.as_str(),
         );
-        let i = match out.iter().position(|s| s.key == key) {
-            Some(i) => i,
-            None => {
-                out.push(Sum {
-                    key,
-                    counts: [0; 8],
-                    cost: 0.0,
-                    cache_cost: 0.0,
-                });
-                out.len() - 1
-            }
-        };
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(Sum {
+                key,
+                counts: [0; 8],
+                cost: 0.0,
+                cache_cost: 0.0,
+            });
+            out.len() - 1
+        });
         let s = &mut out[i];
         let add = [
             1,

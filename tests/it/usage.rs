@@ -349,3 +349,23 @@ async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
         }
     }
 }
+
+#[tokio::test]
+async fn ledger_false_keeps_no_history() {
+    let oa = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "ledger = false\n[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
+        oa.url("/v1")
+    ));
+    oa.push(openai_stream(100, 10, 5, 0, false));
+    let mut s = Serve::start(&home, "p", "sk-usage-test");
+    let (status, body) = s.ask("m-main", true).await;
+    assert_eq!(status, 200, "{body}");
+    s.stop();
+    assert!(
+        !home.path().join("usage.db").exists(),
+        "the ledger was written with ledger = false"
+    );
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use rusqlite::Connection;
 
@@ -28,8 +28,7 @@ pub(super) fn spawn_week(path: PathBuf, now: SystemTime, tx: Sender<Msg>) {
 }
 
 fn secs(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+    crate::usage::unix_ms(t) / 1000
 }
 
 /// The ledger, or `None` when nothing was ever recorded (not an error: the
@@ -77,7 +76,7 @@ fn read(conn: &Connection, q: &UsageQuery, now_secs: i64) -> rusqlite::Result<Us
     };
     let days30 = since(b.days30, q.profile.as_deref());
     let by_day = query::grouped(conn, &days30, By::Day)?;
-    let days = day_keys(conn, now_secs)?
+    let days = query::day_keys(conn, now_secs, 30)?
         .into_iter()
         .map(|day| {
             let sums = by_day
@@ -121,17 +120,6 @@ fn read(conn: &Connection, q: &UsageQuery, now_secs: i64) -> rusqlite::Result<Us
         profile_spent,
         provider_spent,
     })
-}
-
-/// The 30 local dates ending today, oldest first, as `By::Day` keys them.
-/// SQLite works them out, so they follow the same time zone rules as the
-/// day groups (a `query` helper would be the better home for this).
-fn day_keys(conn: &Connection, now_secs: i64) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "WITH RECURSIVE n(i) AS (SELECT 29 UNION ALL SELECT i - 1 FROM n WHERE i > 0)
-         SELECT date(?1, 'unixepoch', 'localtime', '-' || i || ' days') FROM n ORDER BY i DESC",
-    )?;
-    stmt.query_map([now_secs], |r| r.get(0))?.collect()
 }
 
 #[cfg(test)]

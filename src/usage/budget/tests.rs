@@ -88,3 +88,30 @@ fn limits_warn_at_80_and_stop_at_100_across_sessions() {
     );
     assert_eq!(checker.check("ds", NOON + 86_400_000), Verdict::Go);
 }
+
+#[test]
+fn a_long_session_is_warned_again_on_a_new_day() {
+    const DAY: i64 = 86_400_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("usage.db");
+    let session = ledger(&path);
+    let sink = session.sink().expect("sink");
+    let checker = Checker::new(
+        vec![(
+            Scope::Profile("work".into()),
+            toml::from_str::<Budget>("daily_usd = 1.0").expect("budget"),
+        )],
+        db::open_read(&path).expect("read"),
+        sink.clone(),
+    );
+    let warned = |at: i64| matches!(checker.check("ds", at), Verdict::Warn(_));
+    sink.send(record("work", "ds", 900_000));
+    assert!(warned(NOON + 1));
+    assert!(!warned(NOON + 2), "said once a day");
+    sink.send(Record {
+        at_ms: NOON + DAY,
+        ..record("work", "ds", 900_000)
+    });
+    assert!(warned(NOON + DAY + 1), "a new day is a new period");
+    assert!(!warned(NOON + DAY + 2));
+}

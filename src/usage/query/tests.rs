@@ -180,3 +180,11 @@ fn whole_days_read_the_daily_sums_and_agree_with_the_rollup() {
         grouped(&conn, &ragged, By::Session).expect("g")
     );
 }
+
+#[test]
+fn day_keys_end_today_oldest_first() {
+    let (_dir, conn) = filled();
+    let keys = day_keys(&conn, NOON / 1000, 3).expect("keys");
+    assert_eq!(keys, ["2026-11-08", "2026-11-09", "2026-11-10"]);
+    assert_eq!(day_keys(&conn, NOON / 1000, 30).expect("keys").len(), 30);
+}
