@@ -125,7 +125,18 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
         .and_then(Item::as_str)
         .map(str::to_string);
     for (name, slot) in &change.slots {
-        table.insert(name, slot_item(provider.as_deref(), slot));
+        let item = slot_item(provider.as_deref(), slot);
+        // A slot with a fallback chain keeps it: setting the slot's model
+        // replaces the chain's first target only (peers drop a chain on a
+        // manual switch, silently ending failover).
+        if let Some(chain) = table.get_mut(name).and_then(Item::as_array_mut)
+            && !chain.is_empty()
+            && let Ok(first) = item.clone().into_value()
+        {
+            chain.replace(0, first);
+            continue;
+        }
+        table.insert(name, item);
     }
     if let Some(n) = change.max_output_tokens {
         table.insert("max_output_tokens", value(n as i64));

@@ -20,7 +20,7 @@ use std::path::Path;
 pub use audit::{Audit, AuditLevel};
 pub use budget::Budget;
 pub use error::{ConfigError, Location};
-pub use model::{Config, KeySpec, Profile, Provider, Slot, Timeouts};
+pub use model::{Config, KeySpec, Profile, Provider, Slot, Target, Timeouts};
 pub use preset::{Api, AuthStyle, ModelInfo, Preset};
 pub use presets::Presets;
 pub use quirks::{Quirks, RawQuirks};

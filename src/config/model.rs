@@ -137,6 +137,37 @@ pub fn redact_url(u: &Url) -> String {
 pub struct Slot {
     pub provider: String,
     pub model: String,
+    /// Where a request goes when this target fails (connection, timeout,
+    /// overload, an empty reply), in order. Empty: no fallback.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<Target>,
+}
+
+/// One `{ provider, model }` of a slot's fallback chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub provider: String,
+    pub model: String,
+}
+
+impl Slot {
+    /// A slot with no fallbacks.
+    pub fn single(provider: impl Into<String>, model: impl Into<String>) -> Slot {
+        Slot {
+            provider: provider.into(),
+            model: model.into(),
+            fallbacks: Vec::new(),
+        }
+    }
+
+    /// The chain in order, this slot's own target first.
+    pub fn targets(&self) -> impl Iterator<Item = (&str, &str)> {
+        std::iter::once((self.provider.as_str(), self.model.as_str())).chain(
+            self.fallbacks
+                .iter()
+                .map(|t| (t.provider.as_str(), t.model.as_str())),
+        )
+    }
 }
 
 /// The names of the slots a profile can set, in display order.
@@ -187,15 +218,23 @@ impl Profile {
         out
     }
 
-    /// Every provider a profile uses, without duplicates.
+    /// Every provider a profile uses, fallbacks included, without
+    /// duplicates.
     pub fn providers(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for (_, slot) in self.slots() {
-            if !out.contains(&slot.provider.as_str()) {
-                out.push(&slot.provider);
+            for (provider, _) in slot.targets() {
+                if !out.contains(&provider) {
+                    out.push(provider);
+                }
             }
         }
         out
+    }
+
+    /// Whether any slot has a fallback chain.
+    pub fn has_fallbacks(&self) -> bool {
+        self.slots().iter().any(|(_, s)| !s.fallbacks.is_empty())
     }
 }
 

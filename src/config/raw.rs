@@ -92,11 +92,14 @@ pub struct RawProfile {
     pub budget: Option<Spanned<Budget>>,
 }
 
-/// A model slot: `"model-id"` or `{ provider = "p", model = "model-id" }`.
+/// A model slot: `"model-id"`, `{ provider = "p", model = "model-id" }`,
+/// or a fallback chain: a list of those, tried in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawSlot {
     pub provider: Option<String>,
     pub model: String,
+    /// The chain's later targets (empty for a single target).
+    pub fallbacks: Vec<RawSlot>,
 }
 
 #[derive(Deserialize)]
@@ -106,28 +109,66 @@ struct SlotTable {
     model: String,
 }
 
+/// `nested`: inside a chain, where another list is not allowed.
+struct SlotVisitor {
+    nested: bool,
+}
+
+impl<'de> Visitor<'de> for SlotVisitor {
+    type Value = RawSlot;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        if self.nested {
+            f.write_str(r#"a model id, or a table like { provider = "name", model = "id" }"#)
+        } else {
+            f.write_str(
+                r#"a model id, a table like { provider = "name", model = "id" }, or a list of those"#,
+            )
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSlot, E> {
+        Ok(RawSlot {
+            provider: None,
+            model: v.to_string(),
+            fallbacks: Vec::new(),
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSlot, A::Error> {
+        let t = SlotTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RawSlot {
+            provider: t.provider,
+            model: t.model,
+            fallbacks: Vec::new(),
+        })
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSlot, A::Error> {
+        if self.nested {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
+        let mut targets = Vec::new();
+        while let Some(t) = seq.next_element_seed(Target)? {
+            targets.push(t);
+        }
+        let mut targets = targets.into_iter();
+        let Some(mut first) = targets.next() else {
+            return Err(de::Error::invalid_length(0, &self));
+        };
+        first.fallbacks = targets.collect();
+        Ok(first)
+    }
+}
+
+/// One target of a chain.
+struct Target;
+
+impl<'de> de::DeserializeSeed<'de> for Target {
+    type Value = RawSlot;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawSlot, D::Error> {
+        d.deserialize_any(SlotVisitor { nested: true })
+    }
+}
+
 impl<'de> Deserialize<'de> for RawSlot {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SlotVisitor;
-        impl<'de> Visitor<'de> for SlotVisitor {
-            type Value = RawSlot;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(r#"a model id, or a table like { provider = "name", model = "id" }"#)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSlot, E> {
-                Ok(RawSlot {
-                    provider: None,
-                    model: v.to_string(),
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSlot, A::Error> {
-                let t = SlotTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawSlot {
-                    provider: t.provider,
-                    model: t.model,
-                })
-            }
-        }
-        d.deserialize_any(SlotVisitor)
+        d.deserialize_any(SlotVisitor { nested: false })
     }
 }

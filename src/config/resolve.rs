@@ -11,7 +11,7 @@ use url::Url;
 use super::audit::Audit;
 use super::budget::Budget;
 use super::error::{ConfigError, Location};
-use super::model::{CONFIG_VERSION, Config, KeySpec, Profile, Provider, Slot, Timeouts};
+use super::model::{CONFIG_VERSION, Config, KeySpec, Profile, Provider, Slot, Target, Timeouts};
 use super::preset::{Api, AuthStyle};
 use super::presets::Presets;
 use super::raw::{RawConfig, RawKey, RawProfile, RawProvider, RawSlot};
@@ -445,17 +445,33 @@ fn resolve_profile(
     let slot = |s: Option<Spanned<RawSlot>>| -> Result<Option<Slot>, ConfigError> {
         let Some(s) = s else { return Ok(None) };
         let at = s.span();
-        let RawSlot { provider, model } = s.into_inner();
-        if model.trim().is_empty() {
-            return Err(cx.invalid(
-                at,
-                t!("config.model_empty", profile = name),
-                t!("config.hint_model"),
-            ));
-        }
-        let provider = provider.unwrap_or_else(|| default_provider.clone());
-        check_provider(&provider, at)?;
-        Ok(Some(Slot { provider, model }))
+        let RawSlot {
+            provider,
+            model,
+            fallbacks,
+        } = s.into_inner();
+        let target = |provider: Option<String>, model: String| -> Result<Target, ConfigError> {
+            if model.trim().is_empty() {
+                return Err(cx.invalid(
+                    at.clone(),
+                    t!("config.model_empty", profile = name),
+                    t!("config.hint_model"),
+                ));
+            }
+            let provider = provider.unwrap_or_else(|| default_provider.clone());
+            check_provider(&provider, at.clone())?;
+            Ok(Target { provider, model })
+        };
+        let Target { provider, model } = target(provider, model)?;
+        let fallbacks = fallbacks
+            .into_iter()
+            .map(|f| target(f.provider, f.model))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Slot {
+            provider,
+            model,
+            fallbacks,
+        }))
     };
     let Some(main) = slot(raw.main)? else {
         return Err(cx.invalid(
@@ -501,6 +517,13 @@ fn resolve_profile(
     // providers: Claude Code talks to one upstream itself.
     let api = providers[&profile.provider].api;
     let needs_one_provider = profile.direct || matches!(api, Api::Bedrock | Api::Vertex);
+    if needs_one_provider && profile.has_fallbacks() {
+        return Err(cx.invalid(
+            span,
+            t!("config.fallbacks_need_proxy", profile = name, api = api),
+            t!("config.hint_fallbacks_need_proxy"),
+        ));
+    }
     if needs_one_provider && profile.providers().len() > 1 {
         return Err(cx.invalid(
             span,

@@ -183,3 +183,96 @@ proxy = "socks5://user:s3cret@127.0.0.1:1080"
     );
     assert_eq!(p.proxy.as_ref().unwrap().password(), Some("s3cret"));
 }
+
+const CHAINS: &str = r#"
+[providers.ds]
+preset = "deepseek"
+[providers.kimi]
+preset = "moonshot"
+[profiles.p]
+provider = "ds"
+main = ["deepseek-v4-pro", { provider = "kimi", model = "kimi-k2" }, "deepseek-v4-flash"]
+fast = "deepseek-v4-flash"
+"#;
+
+#[test]
+fn a_slot_may_be_a_fallback_chain() {
+    let cfg = mk_config(CHAINS);
+    let p = &cfg.profiles["p"];
+    let chain: Vec<(&str, &str)> = p.main.targets().collect();
+    assert_eq!(
+        chain,
+        [
+            ("ds", "deepseek-v4-pro"),
+            ("kimi", "kimi-k2"),
+            ("ds", "deepseek-v4-flash")
+        ]
+    );
+    assert!(p.fast.fallbacks.is_empty());
+    assert_eq!(p.providers(), ["ds", "kimi"]);
+    assert!(p.has_fallbacks());
+}
+
+#[test]
+fn bad_chains_are_refused_with_their_line() {
+    set_lang(Lang::En);
+    let bad = |main: &str| {
+        let src = CHAINS.replace(
+            r#"main = ["deepseek-v4-pro", { provider = "kimi", model = "kimi-k2" }, "deepseek-v4-flash"]"#,
+            main,
+        );
+        parse(Path::new("config.toml"), &src, &Presets::builtin())
+            .expect_err(main)
+            .to_string()
+    };
+    assert!(bad("main = []").contains(":8:"), "{}", bad("main = []"));
+    let nested = bad(r#"main = ["a", ["b"]]"#);
+    assert!(nested.contains("a model id, or a table"), "{nested}");
+    let missing = bad(r#"main = ["a", { provider = "nope", model = "b" }]"#);
+    assert!(missing.contains("nope"), "{missing}");
+    assert!(bad(r#"main = ["a", ""]"#).contains(":8:"));
+}
+
+#[test]
+fn direct_profiles_cannot_fall_back() {
+    set_lang(Lang::En);
+    let src = r#"
+[providers.a]
+preset = "anthropic"
+[profiles.p]
+provider = "a"
+direct = true
+main = ["claude-opus-4-5", "claude-sonnet-4-5"]
+"#;
+    let e = parse(Path::new("config.toml"), src, &Presets::builtin())
+        .expect_err("direct with a chain")
+        .to_string();
+    assert!(e.contains("fallback chain"), "{e}");
+}
+
+#[test]
+fn setting_a_slot_keeps_its_fallback_chain() {
+    let cfg = mk_config(CHAINS);
+    let mut doc: toml_edit::DocumentMut = CHAINS.parse().expect("toml");
+    let change = super::edit::ProfileChange {
+        slots: vec![(
+            "main",
+            super::edit::SlotValue {
+                provider: None,
+                model: "deepseek-v4-flash".into(),
+            },
+        )],
+        ..Default::default()
+    };
+    super::edit::edit_profile(&mut doc, &cfg, "p", &change).expect("edit");
+    let after = mk_config(&doc.to_string());
+    let chain: Vec<(&str, &str)> = after.profiles["p"].main.targets().collect();
+    assert_eq!(
+        chain,
+        [
+            ("ds", "deepseek-v4-flash"),
+            ("kimi", "kimi-k2"),
+            ("ds", "deepseek-v4-flash")
+        ]
+    );
+}

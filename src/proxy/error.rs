@@ -42,6 +42,10 @@ pub enum ProxyError {
     /// The upstream answered 2xx with something we cannot read.
     #[error("{0}")]
     BadUpstream(String),
+    /// The upstream answered 2xx with no content and no tool call, and a
+    /// later target of the chain may do better.
+    #[error("{0}")]
+    EmptyReply(String),
     /// A budget is used up: not sent. Retrying cannot help until the user
     /// acts, so Claude Code must show it at once.
     #[error("{0}")]
@@ -59,9 +63,36 @@ impl ProxyError {
             ProxyError::Unreachable(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
             ProxyError::Misconfigured(_) => (StatusCode::BAD_GATEWAY, "api_error", true),
             ProxyError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "api_error", false),
-            ProxyError::BadUpstream(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
+            ProxyError::BadUpstream(_) | ProxyError::EmptyReply(_) => {
+                (StatusCode::BAD_GATEWAY, "api_error", false)
+            }
             ProxyError::Budget(_) => (StatusCode::FORBIDDEN, "permission_error", true),
             ProxyError::Upstream { status, .. } => upstream_status(*status),
+        }
+    }
+
+    /// The same error (status, type, retry advice) with another message.
+    pub fn reworded(self, message: String) -> ProxyError {
+        match self {
+            ProxyError::BadRequest(_) => ProxyError::BadRequest(message),
+            ProxyError::Unauthorized(_) => ProxyError::Unauthorized(message),
+            ProxyError::NotFound(_) => ProxyError::NotFound(message),
+            ProxyError::TooLarge(_) => ProxyError::TooLarge(message),
+            ProxyError::Upstream {
+                status,
+                retry_after,
+                ..
+            } => ProxyError::Upstream {
+                status,
+                message,
+                retry_after,
+            },
+            ProxyError::Unreachable(_) => ProxyError::Unreachable(message),
+            ProxyError::Misconfigured(_) => ProxyError::Misconfigured(message),
+            ProxyError::Timeout(_) => ProxyError::Timeout(message),
+            ProxyError::BadUpstream(_) => ProxyError::BadUpstream(message),
+            ProxyError::EmptyReply(_) => ProxyError::EmptyReply(message),
+            ProxyError::Budget(_) => ProxyError::Budget(message),
         }
     }
 

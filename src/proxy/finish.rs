@@ -26,6 +26,8 @@ pub struct RequestMeta<'a> {
     pub cc_session: Option<String>,
     /// Claude Code's subagent marker header.
     pub subagent: bool,
+    /// Which target of the slot's fallback chain (0: the first).
+    pub attempt: u32,
 }
 
 /// Logs and records one request when it ends, however it ends.
@@ -38,6 +40,7 @@ pub struct Finisher {
     slot: &'static str,
     cc_session: Option<String>,
     subagent: bool,
+    attempt: u32,
     started: Instant,
     at: SystemTime,
     first_token: Option<Duration>,
@@ -64,6 +67,7 @@ impl Finisher {
             stream,
             cc_session,
             subagent,
+            attempt,
         } = meta;
         let kind = if stream { "stream" } else { "json" };
         Finisher {
@@ -75,6 +79,7 @@ impl Finisher {
             slot,
             cc_session,
             subagent,
+            attempt,
             started,
             at: SystemTime::now(),
             first_token: None,
@@ -144,6 +149,7 @@ impl Finisher {
             slot: self.slot,
             cc_session: self.cc_session.take(),
             subagent: self.subagent,
+            attempt: self.attempt,
             started: self.started,
             at: self.at,
             first_token: self.first_token,
@@ -232,7 +238,7 @@ impl Finisher {
                 reasoning: u.reasoning_tokens,
             },
             estimated: usage.is_some_and(|u| u.estimated),
-            attempt: 0,
+            attempt: self.attempt,
         }
     }
 }

@@ -12,6 +12,7 @@ mod auth;
 mod body;
 mod conns;
 mod error;
+mod fallback;
 mod finish;
 mod handlers;
 mod metrics;

@@ -36,10 +36,7 @@ mod tests {
     use super::*;
 
     fn mk_slot(p: &str, m: &str) -> Slot {
-        Slot {
-            provider: p.into(),
-            model: m.into(),
-        }
+        Slot::single(p, m)
     }
 
     fn mk_profile() -> Profile {

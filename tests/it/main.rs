@@ -13,6 +13,7 @@ mod claude_code;
 mod cli;
 mod config_files;
 mod config_store;
+mod fallback;
 mod fuzz_replay;
 mod golden;
 mod i18n;

@@ -12,6 +12,7 @@ use super::request::{ClientRequest, read_request};
 use crate::config::Api;
 use crate::proxy::body::{Body, json_response};
 use crate::proxy::error::{ProxyError, upstream_message};
+use crate::proxy::fallback;
 use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::route::route;
 use crate::proxy::state::State;
@@ -33,45 +34,148 @@ pub async fn handle(
     let typed = state.single_api == Some(Api::Openai);
     let (parts, mut inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
     let (slot_name, slot) = route(&state.cfg.profile, &inc.requested);
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let cc_session = header("x-claude-code-session-id").map(str::to_string);
+    let subagent = header("x-claude-code-agent-id").is_some();
+    let raw = inc.raw.take();
+    let last = slot.fallbacks.len();
+    // A one-target slot moves its body into the one attempt; a chain keeps
+    // it for the next target until the last.
+    let mut body = Some(inc.body);
+    let mut failures = Vec::new();
+    for (i, (provider, model)) in slot.targets().enumerate() {
+        let is_last = i == last;
+        let mut waited = false;
+        loop {
+            let parsed = if is_last { body.take() } else { body.clone() };
+            let one = ClientRequest {
+                body: parsed.ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_messages")))?,
+                body_len: inc.body_len,
+                requested: inc.requested.clone(),
+                stream: inc.stream,
+                raw: None,
+            };
+            let meta = RequestMeta {
+                requested: &inc.requested,
+                slot: slot_name,
+                provider,
+                model,
+                stream: inc.stream,
+                cc_session: cc_session.clone(),
+                subagent,
+                attempt: u32::try_from(i).unwrap_or(u32::MAX),
+            };
+            let began = if i == 0 && !waited {
+                started
+            } else {
+                Instant::now()
+            };
+            let e = match attempt(state, &parts, one, meta, raw.clone(), is_last, began).await {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            let target = fallback::name(provider, model);
+            if is_last {
+                if failures.is_empty() {
+                    return Err(e);
+                }
+                failures.push((target, e));
+                return Err(fallback::all_failed(failures));
+            }
+            match fallback::next(&e, waited) {
+                fallback::Next::Stop => {
+                    let message = format!("{target}: {e}");
+                    return Err(e.reworded(message));
+                }
+                fallback::Next::Wait(d) => {
+                    tokio::time::sleep(d).await;
+                    waited = true;
+                }
+                fallback::Next::MoveOn => {
+                    if let Some((p, m)) = slot.targets().nth(i + 1) {
+                        state.log(&t!(
+                            "proxy.falling_back",
+                            requested = inc.requested,
+                            slot = slot_name,
+                            target = target,
+                            next = fallback::name(p, m)
+                        ));
+                    }
+                    failures.push((target, e));
+                    break;
+                }
+            }
+        }
+    }
+    // Unreachable: the last target returns above.
+    Err(fallback::all_failed(failures))
+}
+
+/// One target's try: its budget, then its upstream, recorded as its own
+/// ledger row. `is_last`: an empty reply is passed on as it is, since no
+/// target is left to do better.
+async fn attempt(
+    state: &Arc<State>,
+    parts: &http::request::Parts,
+    inc: ClientRequest,
+    meta: RequestMeta<'_>,
+    raw: Option<bytes::Bytes>,
+    is_last: bool,
+    started: Instant,
+) -> Result<Response<Body>, ProxyError> {
     let up = state
         .cfg
         .upstreams
-        .get(&slot.provider)
+        .get(meta.provider)
         .cloned()
-        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = slot.provider)))?;
+        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = meta.provider)))?;
     if let Some(checker) = &state.cfg.budget {
         budget(state, checker, &up.provider.name)
             .await
             .map_err(|e| {
                 state.log(&format!(
-                    "{} -> {slot_name} {}/{} refused: {e}",
-                    inc.requested, up.provider.name, slot.model
+                    "{} -> {} {}/{} refused: {e}",
+                    inc.requested, meta.slot, up.provider.name, meta.model
                 ));
                 e
             })?;
     }
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let meta = RequestMeta {
-        requested: &inc.requested,
-        slot: slot_name,
-        provider: &up.provider.name,
-        model: &slot.model,
-        stream: inc.stream,
-        cc_session: header("x-claude-code-session-id").map(str::to_string),
-        subagent: header("x-claude-code-agent-id").is_some(),
-    };
+    let model = meta.model;
     let mut fin = Finisher::new(state.clone(), meta, started);
-    if let Some(raw) = inc.raw.take() {
+    if let Some(raw) = raw {
         fin.audit(raw);
     }
+    let empty_fails = !is_last;
     let result = match up.provider.api {
-        Api::Anthropic => anthropic(&up, &slot.model, parts, inc, &mut fin).await,
-        _ => openai(state, &up, &slot.model, &parts.headers, inc, &mut fin).await,
+        Api::Anthropic => anthropic(&up, model, parts, inc, &mut fin, empty_fails).await,
+        _ => {
+            openai(
+                state,
+                &up,
+                model,
+                &parts.headers,
+                inc,
+                &mut fin,
+                empty_fails,
+            )
+            .await
+        }
     };
     if let Err(e) = &result {
         fin.failed(e);
     }
     result
+}
+
+/// An empty reply from a target that has a fallback: recorded with its
+/// usage, then the error that moves the request on.
+fn empty_reply(fin: &mut Finisher, up: &Upstream, model: &str, usage: &Usage) -> ProxyError {
+    let message = t!(
+        "proxy.empty_reply",
+        target = fallback::name(&up.provider.name, model)
+    );
+    fin.done(200, Some(usage), Some(&message));
+    ProxyError::EmptyReply(message)
 }
 
 /// Whether the budgets let a request to `provider` go. The check waits on
@@ -114,9 +218,10 @@ fn max_output(up: &Upstream, model: &str) -> Option<u64> {
 async fn anthropic(
     up: &Arc<Upstream>,
     model: &str,
-    parts: http::request::Parts,
+    parts: &http::request::Parts,
     inc: ClientRequest,
     fin: &mut Finisher,
+    empty_fails: bool,
 ) -> Result<Response<Body>, ProxyError> {
     let mut body = inc.body.into_raw()?;
     let notes =
@@ -138,14 +243,21 @@ async fn anthropic(
     }
     let status = resp.status();
     let bytes = read_whole(up, resp).await?;
-    // Only `usage` is read; the rest of the message is skipped, not built.
+    // Only `usage` and how many content blocks are read; the rest of the
+    // message is skipped, not built.
     #[derive(serde::Deserialize)]
     struct UsageOnly {
         usage: Option<Value>,
+        content: Option<Vec<serde::de::IgnoredAny>>,
     }
     let mut usage = Usage::default();
-    if let Ok(UsageOnly { usage: Some(u) }) = serde_json::from_slice::<UsageOnly>(&bytes) {
-        merge_usage(&mut usage, &u);
+    let read = serde_json::from_slice::<UsageOnly>(&bytes).ok();
+    if let Some(u) = read.as_ref().and_then(|r| r.usage.as_ref()) {
+        merge_usage(&mut usage, u);
+    }
+    let empty = read.is_some_and(|r| r.content.is_none_or(|c| c.is_empty()));
+    if empty_fails && empty && status.is_success() {
+        return Err(empty_reply(fin, up, model, &usage));
     }
     fin.sent(&bytes);
     fin.done(status.as_u16(), Some(&usage), None);
@@ -159,6 +271,7 @@ async fn openai(
     client: &HeaderMap,
     inc: ClientRequest,
     fin: &mut Finisher,
+    empty_fails: bool,
 ) -> Result<Response<Body>, ProxyError> {
     let req: MessagesRequest = inc.body.into_typed()?;
     let target = request::Target {
@@ -208,6 +321,9 @@ async fn openai(
         renamed_tools: &renamed_tools,
     };
     let msg = response::from_openai(&chat, &ctx);
+    if empty_fails && msg.content.is_empty() {
+        return Err(empty_reply(fin, up, model, &msg.usage));
+    }
     let resp = if inc.stream {
         // The upstream ignored `stream: true`; Claude Code still gets a stream.
         streams::whole(&replay::events(&msg), fin)

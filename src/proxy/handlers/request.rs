@@ -43,6 +43,7 @@ fn parse_object(bytes: &[u8]) -> Result<RawBody, ProxyError> {
 /// The body as the chosen path needs it: raw top-level fields for the
 /// passthrough (unknown fields survive, untouched fields are not re-encoded),
 /// the typed request for translation.
+#[derive(Clone)]
 pub enum Parsed {
     Raw(RawBody),
     Typed(Box<MessagesRequest>),

@@ -35,15 +35,24 @@ pub async fn mk_proxy_with(
     provider_toml: &str,
     adjust: impl FnOnce(&mut ProxyConfig),
 ) -> Proxy {
-    set_lang(Lang::En);
     let src = format!(
         "{provider_toml}\n[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\nfast = \"up-fast\"\n"
     )
     .replace("MOCK", &mock.url(""));
-    let cfg = config::parse(Path::new("test.toml"), &src, &Presets::builtin())
+    mk_proxy_config(&src, &[("up", KEY)], adjust).await
+}
+
+/// A proxy for profile `p` of a whole config, with these keyring keys.
+pub async fn mk_proxy_config(
+    src: &str,
+    keys: &[(&str, &str)],
+    adjust: impl FnOnce(&mut ProxyConfig),
+) -> Proxy {
+    set_lang(Lang::En);
+    let cfg = config::parse(Path::new("test.toml"), src, &Presets::builtin())
         .unwrap_or_else(|e| panic!("{e}"));
     let secrets = Secrets {
-        keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
+        keyring: Box::new(MemoryStore::with(keys)),
         file: Box::new(MemoryStore::default()),
     };
     let logs = Arc::new(Mutex::new(Vec::new()));

@@ -1,0 +1,358 @@
+//! Fallback chains against scripted upstreams of both kinds: every trigger
+//! moves a request on to the next target, translated for it; a user's error
+//! (400/401/403/404) and a stream that already sent bytes never do; when
+//! every target fails, Claude Code gets one error naming them all.
+
+use serde_json::{Value, json};
+
+use crate::support::mock::{self, End, Mock, Reply};
+use crate::support::proxy::{Proxy, events, mk_proxy_config, text_of};
+
+/// Target a: Anthropic kind; b: OpenAI kind (its own model id and output
+/// cap); c: Anthropic kind. `main` falls back a -> b -> c; `fast` has one
+/// target.
+async fn chain(
+    a: &Mock,
+    b: &Mock,
+    c: &Mock,
+    adjust: impl FnOnce(&mut ccswitch::proxy::ProxyConfig),
+) -> Proxy {
+    let src = format!(
+        r#"
+[providers.a]
+api = "anthropic"
+base_url = "{a}/anthropic"
+auth = "x-api-key"
+timeouts = {{ first_byte = 1, idle = 1 }}
+[providers.b]
+api = "openai"
+base_url = "{b}/v1"
+timeouts = {{ first_byte = 1, idle = 1 }}
+[providers.b.models.b-model]
+max_output = 4096
+[providers.c]
+api = "anthropic"
+base_url = "{c}/anthropic"
+auth = "x-api-key"
+[profiles.p]
+provider = "a"
+main = ["a-model", {{ provider = "b", model = "b-model" }}, {{ provider = "c", model = "c-model" }}]
+fast = "a-fast"
+"#,
+        a = a.url(""),
+        b = b.url(""),
+        c = c.url("")
+    );
+    mk_proxy_config(
+        &src,
+        &[("a", "sk-a-key"), ("b", "sk-b-key"), ("c", "sk-c-key")],
+        adjust,
+    )
+    .await
+}
+
+fn ask(model: &str, stream: bool) -> Value {
+    json!({"model": model, "max_tokens": 32000, "stream": stream,
+           "messages": [{"role": "user", "content": "say hi"}]})
+}
+
+fn anthropic_message(text: &str) -> Reply {
+    let content = if text.is_empty() {
+        json!([])
+    } else {
+        json!([{"type": "text", "text": text}])
+    };
+    mock::json(
+        200,
+        &json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "x",
+                "content": content, "stop_reason": "end_turn",
+                "usage": {"input_tokens": 10, "output_tokens": 2}})
+        .to_string(),
+    )
+}
+
+fn openai_message(text: &str) -> Reply {
+    mock::json(
+        200,
+        &json!({"id": "c1", "object": "chat.completion", "model": "b-model",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 2}})
+        .to_string(),
+    )
+}
+
+fn error(status: u16) -> Reply {
+    mock::json(
+        status,
+        &json!({"type": "error", "error": {"type": "x", "message": format!("scripted {status}")}})
+            .to_string(),
+    )
+}
+
+fn with_header(r: Reply, name: &str, value: &str) -> Reply {
+    match r {
+        Reply::Json {
+            status,
+            body,
+            mut headers,
+        } => {
+            headers.push((name.to_string(), value.to_string()));
+            Reply::Json {
+                status,
+                body,
+                headers,
+            }
+        }
+        other => other,
+    }
+}
+
+async fn text(resp: reqwest::Response) -> String {
+    let v: Value = resp.json().await.unwrap();
+    v["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_trigger_moves_on_to_the_next_target_translated_for_it() {
+    let triggers: Vec<(&str, Reply)> = vec![
+        ("408", error(408)),
+        ("429 without Retry-After", error(429)),
+        (
+            "429 with a long Retry-After",
+            with_header(error(429), "retry-after", "30"),
+        ),
+        ("500", error(500)),
+        ("502", error(502)),
+        ("503", error(503)),
+        ("504", error(504)),
+        ("529", error(529)),
+        (
+            "no first byte in time",
+            mock::stall(200, "application/json"),
+        ),
+        ("an empty completion", anthropic_message("")),
+    ];
+    for (why, reply) in triggers {
+        let (a, b, c) = (
+            Mock::start().await,
+            Mock::start().await,
+            Mock::start().await,
+        );
+        let p = chain(&a, &b, &c, |_| {}).await;
+        a.push(reply);
+        b.push(openai_message("from b"));
+        let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+        assert_eq!(resp.status(), 200, "{why}");
+        assert_eq!(text(resp).await, "from b", "{why}");
+        assert_eq!(
+            (a.seen().len(), b.seen().len(), c.seen().len()),
+            (1, 1, 0),
+            "{why}"
+        );
+        // Translated for b: its model id, its API, its output cap.
+        let sent = b.last().json();
+        assert_eq!(sent["model"], "b-model", "{why}");
+        assert_eq!(sent["max_tokens"], 4096, "{why}");
+        assert_eq!(b.last().header("authorization"), Some("Bearer sk-b-key"));
+        let logs = p.logs.lock().unwrap().join("\n");
+        assert!(
+            logs.contains("main a/a-model failed; trying b/b-model"),
+            "{why}: {logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_target_and_an_empty_openai_reply_move_on_for_streams_too() {
+    // a: nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let (b, c) = (Mock::start().await, Mock::start().await);
+    let a = Mock::start().await;
+    let p = chain(&a, &b, &c, |cfg| {
+        let up = cfg.upstreams.get("a").unwrap().clone();
+        let mut provider = up.provider.clone();
+        provider.base_url = Some(url::Url::parse(&format!("{dead_url}/anthropic")).unwrap());
+        cfg.upstreams.insert(
+            "a".into(),
+            std::sync::Arc::new(ccswitch::proxy::Upstream::new(provider, None).unwrap()),
+        );
+    })
+    .await;
+    // b answers with nothing: an OpenAI completion with empty content.
+    b.push(openai_message(""));
+    c.push(mock::sse_raw(
+        &[
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n",
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"from c\"}}\n\n",
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+        ],
+        End::Close,
+    ));
+    let resp = p.post("/v1/messages", &ask("a-model", true)).await;
+    assert_eq!(resp.status(), 200);
+    let evs = events(resp).await;
+    assert_eq!(text_of(&evs), "from c");
+    assert_eq!((b.seen().len(), c.seen().len()), (1, 1));
+    assert_eq!(c.last().json()["model"], "c-model");
+}
+
+#[tokio::test]
+async fn the_users_errors_never_move_on_and_name_the_target() {
+    for status in [400, 401, 403, 404] {
+        let (a, b, c) = (
+            Mock::start().await,
+            Mock::start().await,
+            Mock::start().await,
+        );
+        let p = chain(&a, &b, &c, |_| {}).await;
+        a.push(error(status));
+        let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+        let got = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(got, if status == 401 { 401 } else { status }, "{status}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("a/a-model: "), "{status}: {message}");
+        assert!(message.contains(&format!("scripted {status}")), "{message}");
+        assert_eq!((b.seen().len(), c.seen().len()), (0, 0), "{status}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_that_already_sent_bytes_is_not_retried() {
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let p = chain(&a, &b, &c, |_| {}).await;
+    a.push(mock::sse_raw(
+        &[
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"a-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n",
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"half\"}}\n\n",
+        ],
+        End::Reset,
+    ));
+    let resp = p.post("/v1/messages", &ask("a-model", true)).await;
+    assert_eq!(resp.status(), 200);
+    let evs = events(resp).await;
+    assert_eq!(text_of(&evs), "half");
+    let last = serde_json::to_value(evs.last().unwrap()).unwrap();
+    assert_eq!(last["type"], "error", "{last}");
+    assert_eq!((b.seen().len(), c.seen().len()), (0, 0));
+}
+
+#[tokio::test]
+async fn when_every_target_fails_one_error_names_them_all() {
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let p = chain(&a, &b, &c, |_| {}).await;
+    a.push(error(503));
+    b.push(error(529));
+    c.push(error(529));
+    let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+    assert_eq!(resp.status(), 529);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "overloaded_error");
+    let message = body["error"]["message"].as_str().unwrap();
+    for t in ["a/a-model", "b/b-model", "c/c-model"] {
+        assert!(message.contains(t), "{message}");
+    }
+    // Not all overloaded: the last failure's status, so Claude Code
+    // retries what is worth retrying and stops on what is not.
+    a.push(error(503));
+    b.push(error(500));
+    c.push(error(401));
+    let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["x-should-retry"], "false");
+}
+
+#[tokio::test]
+async fn a_short_retry_after_is_waited_out_on_the_same_target() {
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let p = chain(&a, &b, &c, |_| {}).await;
+    a.push(with_header(error(429), "retry-after", "1"));
+    a.push(anthropic_message("from a"));
+    let t = std::time::Instant::now();
+    let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(text(resp).await, "from a");
+    assert!(t.elapsed() >= std::time::Duration::from_millis(950));
+    assert_eq!((a.seen().len(), b.seen().len()), (2, 0));
+    // Limited again after the wait: on to b.
+    a.push(with_header(error(429), "retry-after", "1"));
+    a.push(with_header(error(429), "retry-after", "1"));
+    b.push(openai_message("from b"));
+    let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+    assert_eq!(text(resp).await, "from b");
+    assert_eq!((a.seen().len(), b.seen().len()), (4, 1));
+}
+
+#[tokio::test]
+async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.db");
+    let opened = ccswitch::usage::db::open(&path, 1).unwrap();
+    let ledger = ccswitch::usage::Ledger::start(
+        opened.conn,
+        Box::new(|_, _| None),
+        std::sync::Arc::new(|_: &str| {}),
+    );
+    let sink = ledger.sink().unwrap();
+    let p = chain(&a, &b, &c, |cfg| cfg.usage = Some(sink.clone())).await;
+    // The fast slot has one target: its 503 goes to Claude Code as it is.
+    a.push(error(503));
+    let resp = p.post("/v1/messages", &ask("a-fast", false)).await;
+    assert_eq!(resp.status(), 529);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "upstream returned HTTP 503: scripted 503"
+    );
+    assert_eq!((a.seen().len(), b.seen().len()), (1, 0));
+    // A fallback: two rows, attempts 0 and 1.
+    a.push(error(503));
+    b.push(openai_message("from b"));
+    let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+    assert_eq!(resp.status(), 200);
+    p.handle.shutdown().await;
+    sink.sync();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let rows: Vec<(String, String, i64, i64)> = conn
+        .prepare("SELECT provider, model, status, attempt FROM requests ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("a".into(), "a-fast".into(), 529, 0),
+            ("a".into(), "a-model".into(), 529, 0),
+            ("b".into(), "b-model".into(), 200, 1),
+        ]
+    );
+}
