@@ -2,6 +2,7 @@
 //! validated [`Config`]) and comment-preserving, atomic, locked writes.
 
 pub mod audit;
+pub mod breaker;
 pub mod budget;
 pub mod edit;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod store;
 use std::path::Path;
 
 pub use audit::{Audit, AuditLevel};
+pub use breaker::Breaker;
 pub use budget::Budget;
 pub use error::{ConfigError, Location};
 pub use model::{Config, KeySpec, Profile, Provider, Slot, Target, Timeouts};

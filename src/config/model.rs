@@ -26,6 +26,8 @@ pub struct Config {
     /// Whether proxied requests are written to the usage ledger. Off: no
     /// history is kept (and budgets, which read it, cannot be set).
     pub ledger: bool,
+    /// When a failing fallback target is skipped, and for how long.
+    pub breaker: super::breaker::Breaker,
     pub providers: IndexMap<String, Provider>,
     pub profiles: IndexMap<String, Profile>,
 }

@@ -20,6 +20,7 @@ pub struct RawConfig {
     pub claude_path: Option<String>,
     pub audit: Option<Spanned<RawAudit>>,
     pub ledger: Option<Spanned<bool>>,
+    pub breaker: Option<Spanned<super::breaker::RawBreaker>>,
     #[serde(default)]
     pub providers: IndexMap<String, Spanned<RawProvider>>,
     #[serde(default)]

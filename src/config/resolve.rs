@@ -150,12 +150,26 @@ pub fn resolve(
         }
         _ => true,
     };
+    let breaker = match raw.breaker {
+        None => super::breaker::Breaker::default(),
+        Some(b) => {
+            let span = b.span();
+            b.into_inner().resolve().map_err(|field| {
+                cx.invalid(
+                    span,
+                    t!("config.bad_breaker", field = field),
+                    t!("config.hint_breaker"),
+                )
+            })?
+        }
+    };
     Ok(Config {
         version: CONFIG_VERSION,
         default,
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
         audit,
         ledger,
+        breaker,
         providers,
         profiles,
     })

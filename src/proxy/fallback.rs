@@ -54,6 +54,12 @@ pub fn next(e: &ProxyError, waited: bool) -> Next {
     }
 }
 
+/// Whether `e` says something about the target's health (for its
+/// breaker): a failure another target could help with, but not a budget.
+pub fn counts(e: &ProxyError) -> bool {
+    !matches!(e, ProxyError::Budget(_)) && next(e, true) == Next::MoveOn
+}
+
 /// `Retry-After` in seconds (an HTTP date counts as long: `None`).
 fn seconds(v: &HeaderValue) -> Option<Duration> {
     let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;

@@ -10,6 +10,7 @@
 
 mod auth;
 mod body;
+mod breaker;
 mod conns;
 mod error;
 mod fallback;

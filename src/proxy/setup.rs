@@ -63,6 +63,8 @@ pub struct ProxyConfig {
     pub budget: Option<Arc<crate::usage::budget::Checker>>,
     /// Where finished requests go for the audit log (none: it is off).
     pub audit: Option<crate::usage::audit::AuditSink>,
+    /// When a failing fallback target is skipped.
+    pub breaker: crate::config::Breaker,
 }
 
 impl ProxyConfig {
@@ -118,6 +120,7 @@ impl ProxyConfig {
             session: super::auth::random_hex(8).into(),
             budget: None,
             audit: None,
+            breaker: config.breaker,
         })
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::auth::random_hex;
+use super::breaker::Breakers;
 use super::setup::ProxyConfig;
 use super::stats::Stats;
 use crate::config::Api;
@@ -16,6 +17,8 @@ pub struct State {
     pub single_api: Option<Api>,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
+    /// One per fallback target.
+    pub breakers: Breakers,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -27,6 +30,7 @@ impl State {
         let single_api = first.filter(|a| apis.all(|b| b == *a));
         State {
             profile: cfg.profile.name.as_str().into(),
+            breakers: Breakers::new(&cfg.profile, cfg.breaker),
             cfg,
             stats,
             single_api,

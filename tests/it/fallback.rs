@@ -19,6 +19,9 @@ async fn chain(
 ) -> Proxy {
     let src = format!(
         r#"
+[breaker]
+failures = 3
+cooldown_s = 1
 [providers.a]
 api = "anthropic"
 base_url = "{a}/anthropic"
@@ -355,4 +358,73 @@ async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
             ("b".into(), "b-model".into(), 200, 1),
         ]
     );
+}
+
+#[tokio::test]
+async fn the_breaker_opens_half_opens_and_closes() {
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let p = chain(&a, &b, &c, |_| {}).await;
+    let ask_once = |expect: &'static str| {
+        let p = &p;
+        async move {
+            let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+            assert_eq!(resp.status(), 200);
+            assert_eq!(text(resp).await, expect);
+        }
+    };
+    for _ in 0..3 {
+        a.push(error(503));
+        b.push(openai_message("from b"));
+        ask_once("from b").await;
+    }
+    let logs = p.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("breaker: a/a-model failed 3 times in a row"),
+        "{logs}"
+    );
+    // Open: a is skipped, not even asked.
+    b.push(openai_message("from b"));
+    ask_once("from b").await;
+    assert_eq!((a.seen().len(), b.seen().len()), (3, 4));
+    // Cooled down: one trial; it fails, so a is skipped again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    a.push(error(503));
+    b.push(openai_message("from b"));
+    ask_once("from b").await;
+    b.push(openai_message("from b"));
+    ask_once("from b").await;
+    assert_eq!((a.seen().len(), b.seen().len()), (4, 6));
+    assert!(
+        p.logs
+            .lock()
+            .unwrap()
+            .join("\n")
+            .contains("a/a-model still fails")
+    );
+    // The next trial succeeds: closed, and a serves again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    a.push(anthropic_message("from a"));
+    ask_once("from a").await;
+    a.push(anthropic_message("from a"));
+    ask_once("from a").await;
+    assert_eq!((a.seen().len(), b.seen().len()), (6, 6));
+    assert!(
+        p.logs
+            .lock()
+            .unwrap()
+            .join("\n")
+            .contains("a/a-model answers again")
+    );
+    // A user's error does not count against a target.
+    for _ in 0..4 {
+        a.push(error(400));
+        let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+        assert_eq!(resp.status(), 400);
+    }
+    a.push(anthropic_message("from a"));
+    ask_once("from a").await;
 }

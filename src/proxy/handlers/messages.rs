@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::request::{ClientRequest, read_request};
 use crate::config::Api;
 use crate::proxy::body::{Body, json_response};
+use crate::proxy::breaker::{Admit, Change};
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::proxy::fallback;
 use crate::proxy::finish::{Finisher, RequestMeta};
@@ -45,6 +46,14 @@ pub async fn handle(
     let mut failures = Vec::new();
     for (i, (provider, model)) in slot.targets().enumerate() {
         let is_last = i == last;
+        if !is_last && let Admit::No(left) = state.breakers.admit(provider, model, Instant::now()) {
+            let why = t!("proxy.breaker_skipped", secs = left.as_secs().max(1));
+            failures.push((
+                fallback::name(provider, model),
+                ProxyError::Unreachable(why),
+            ));
+            continue;
+        }
         let mut waited = false;
         loop {
             let parsed = if is_last { body.take() } else { body.clone() };
@@ -71,10 +80,23 @@ pub async fn handle(
                 Instant::now()
             };
             let e = match attempt(state, &parts, one, meta, raw.clone(), is_last, began).await {
-                Ok(resp) => return Ok(resp),
+                Ok(resp) => {
+                    if let Some(change) = state.breakers.success(provider, model) {
+                        breaker_note(state, provider, model, &change);
+                    }
+                    return Ok(resp);
+                }
                 Err(e) => e,
             };
             let target = fallback::name(provider, model);
+            let final_failure =
+                is_last || !matches!(fallback::next(&e, waited), fallback::Next::Wait(_));
+            if final_failure
+                && fallback::counts(&e)
+                && let Some(change) = state.breakers.failure(provider, model, Instant::now())
+            {
+                breaker_note(state, provider, model, &change);
+            }
             if is_last {
                 if failures.is_empty() {
                     return Err(e);
@@ -109,6 +131,24 @@ pub async fn handle(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
+}
+
+/// A breaker opening or closing, in the log.
+fn breaker_note(state: &State, provider: &str, model: &str, change: &Change) {
+    let target = fallback::name(provider, model);
+    let secs = state.breakers.cooldown().as_secs();
+    state.log(&match change {
+        Change::Opened { failures } => {
+            t!(
+                "proxy.breaker_open",
+                target = target,
+                n = failures,
+                secs = secs
+            )
+        }
+        Change::Reopened => t!("proxy.breaker_reopen", target = target, secs = secs),
+        Change::Closed => t!("proxy.breaker_closed", target = target),
+    });
 }
 
 /// One target's try: its budget, then its upstream, recorded as its own
