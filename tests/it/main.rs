@@ -14,6 +14,7 @@ mod cli;
 mod config_files;
 mod config_store;
 mod fallback;
+mod fallback_claude;
 mod fuzz_replay;
 mod golden;
 mod i18n;
