@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big|ledger]
+//!         [--bin PATH] [--only json|stream|big|ledger|fallback]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -16,7 +16,10 @@
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
-//! at +0.01 ms added p50 and -5 % c64 throughput.
+//! at +0.01 ms added p50 and -5 % c64 throughput. `fallback` compares a
+//! one-target slot with a chain whose first target is down (nothing
+//! listens there) and skipped by its open breaker, which the routing issue
+//! bounds at +0.05 ms.
 
 // A measuring tool stops at the first failure, loudly.
 #![allow(clippy::unwrap_used)]
@@ -456,6 +459,60 @@ fn main() {
             );
             ledger_off.push(child);
         }
+    }
+    if wants("fallback") {
+        // The passthrough profile's slot behind a first target nothing
+        // listens on: its first three requests find it down and open its
+        // breaker, after which it is skipped (one trial per cooldown).
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead_addr = dead.local_addr().unwrap();
+        drop(dead);
+        let fb_dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            fb_dir.path().join("config.toml"),
+            format!(
+                "{config}[providers.down]\napi = \"anthropic\"\nbase_url = \"http://{dead_addr}/anthropic\"\n\
+                 key = {{ env = \"BENCH_KEY\" }}\n\
+                 [profiles.fb]\nprovider = \"an\"\nmain = [{{ provider = \"down\", model = \"m\" }}, \"m\"]\n"
+            ),
+        )
+        .unwrap();
+        let (child, url) =
+            support::serve(&bin, fb_dir.path(), "fb", TOKEN, "BENCH_KEY", Stdio::null());
+        let (_, one) = bench.targets(1, false);
+        let chain = Target {
+            url: format!("{url}/v1/messages"),
+            ..one.clone()
+        };
+        let client = reqwest::Client::new();
+        let [lone, lchain] = rt.block_on(latency_pair(&client, &one, &chain, n));
+        let (mut ones, mut chains) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            ones.push(rt.block_on(throughput(&one, 64, secs)));
+            chains.push(rt.block_on(throughput(&chain, 64, secs)));
+        }
+        println!();
+        println!(
+            "{:<40} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
+            "first target down, breaker open",
+            "p50 one",
+            "p50 chain",
+            "added p50",
+            "added p99",
+            "c64 one",
+            "c64 chain"
+        );
+        println!(
+            "{:<40} {:>10.3} {:>10.3} {:>10.3} {:>10.3} {:>12.0} {:>12.0}",
+            "anthropic (passthrough) json",
+            lone.p50,
+            lchain.p50,
+            lchain.p50 - lone.p50,
+            lchain.p99 - lone.p99,
+            median(ones),
+            median(chains)
+        );
+        ledger_off.push(child);
     }
     if !totals.is_empty() {
         println!();

@@ -2,10 +2,19 @@
 
 use crate::config::{Profile, Slot};
 
-/// An exact slot model name wins; otherwise the family in the name picks the
+/// A subagent's call goes to the `subagent` slot when the profile sets one,
+/// whatever model it asked for (an Agent call may name an alias). Otherwise
+/// an exact slot model name wins; then the family in the name picks the
 /// alias slot when the profile sets one (`haiku` falls back to `fast`), and
 /// everything else goes to `main`.
-pub fn route<'a>(profile: &'a Profile, requested: &str) -> (&'static str, &'a Slot) {
+pub fn route<'a>(
+    profile: &'a Profile,
+    requested: &str,
+    subagent: bool,
+) -> (&'static str, &'a Slot) {
+    if subagent && let Some(s) = &profile.subagent {
+        return ("subagent", s);
+    }
     let slots = profile.slots();
     if let Some((name, slot)) = slots.iter().find(|(_, s)| s.model == requested) {
         return (name, slot);
@@ -64,6 +73,7 @@ mod tests {
     #[test]
     fn routing_rules() {
         let p = mk_profile();
+        let route = |p: &Profile, r: &str| route(p, r, false);
         assert_eq!(route(&p, "qwen3").0, "fast");
         assert_eq!(route(&p, "sub-model").0, "subagent");
         assert_eq!(route(&p, "claude-haiku-5-5").0, "fast");
@@ -73,5 +83,16 @@ mod tests {
         assert_eq!(route(&p, "claude-opus-5-5").0, "main");
         assert_eq!(route(&p, "anything-else").0, "main");
         assert_eq!(route(&p, "deepseek-v4-pro").0, "main");
+    }
+
+    #[test]
+    fn subagent_calls_use_the_subagent_slot_whatever_they_ask_for() {
+        let mut p = mk_profile();
+        for asked in ["claude-haiku-5-5", "deepseek-v4-pro", "claude-opus-5-5"] {
+            assert_eq!(route(&p, asked, true).0, "subagent", "{asked}");
+        }
+        // Without a subagent slot, the usual rules.
+        p.subagent = None;
+        assert_eq!(route(&p, "claude-haiku-5-5", true).0, "fast");
     }
 }

@@ -31,6 +31,7 @@ mod passthrough_golden;
 mod probe;
 mod proxy_e2e;
 mod quirks;
+mod routes;
 mod run;
 mod sdk_conformance;
 mod serve;

@@ -34,10 +34,13 @@ pub async fn handle(
     let started = Instant::now();
     let typed = state.single_api == Some(Api::Openai);
     let (parts, mut inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
-    let (slot_name, slot) = route(&state.cfg.profile, &inc.requested);
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let cc_session = header("x-claude-code-session-id").map(str::to_string);
-    let subagent = header("x-claude-code-agent-id").is_some();
+    // The header is enough to know; the body is read only when the answer
+    // matters (a subagent slot to route to) and the header is missing.
+    let subagent = header("x-claude-code-agent-id").is_some()
+        || (state.cfg.profile.subagent.is_some() && inc.body.marks_subagent());
+    let (slot_name, slot) = route(&state.cfg.profile, &inc.requested, subagent);
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
     // A one-target slot moves its body into the one attempt; a chain keeps

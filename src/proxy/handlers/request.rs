@@ -66,6 +66,21 @@ impl Parsed {
         }
     }
 
+    /// Whether Claude Code marked this as a subagent's call in the body:
+    /// its billing line in `system` says `cc_is_subagent=true` (captured
+    /// from Claude Code 2.1.332; the same build also sends an
+    /// `x-claude-code-agent-id` header).
+    pub fn marks_subagent(&self) -> bool {
+        const MARKER: &str = "cc_is_subagent=true";
+        match self {
+            Parsed::Raw(m) => m.get("system").is_some_and(|s| s.get().contains(MARKER)),
+            Parsed::Typed(r) => r
+                .system
+                .as_ref()
+                .is_some_and(|s| serde_json::to_string(s).is_ok_and(|t| t.contains(MARKER))),
+        }
+    }
+
     pub fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
         match self {
             Parsed::Typed(r) => Ok(*r),
