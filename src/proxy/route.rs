@@ -73,7 +73,9 @@ mod tests {
     #[test]
     fn routing_rules() {
         let p = mk_profile();
-        let route = |p: &Profile, r: &str| route(p, r, false);
+        fn route<'a>(p: &'a Profile, r: &str) -> (&'static str, &'a Slot) {
+            super::route(p, r, false)
+        }
         assert_eq!(route(&p, "qwen3").0, "fast");
         assert_eq!(route(&p, "sub-model").0, "subagent");
         assert_eq!(route(&p, "claude-haiku-5-5").0, "fast");
