@@ -189,6 +189,10 @@ pub struct Profile {
     pub sonnet: Option<Slot>,
     pub haiku: Option<Slot>,
     pub subagent: Option<Slot>,
+    /// Requests with images go here when their slot's model takes none.
+    pub vision: Option<Slot>,
+    /// Requests larger than their slot model's context window go here.
+    pub long_context: Option<Slot>,
     pub max_output_tokens: Option<u64>,
     pub context_window: Option<u64>,
     pub api_timeout_ms: Option<u64>,
@@ -220,11 +224,23 @@ impl Profile {
         out
     }
 
-    /// Every provider a profile uses, fallbacks included, without
-    /// duplicates.
+    /// The routes' targets that are set (`vision`, `long_context`): used
+    /// by request content, never named by Claude Code.
+    pub fn route_slots(&self) -> Vec<(&'static str, &Slot)> {
+        [
+            ("vision", &self.vision),
+            ("long_context", &self.long_context),
+        ]
+        .into_iter()
+        .filter_map(|(n, s)| s.as_ref().map(|s| (n, s)))
+        .collect()
+    }
+
+    /// Every provider a profile uses, fallbacks and routes included,
+    /// without duplicates.
     pub fn providers(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for (_, slot) in self.slots() {
+        for (_, slot) in self.slots().into_iter().chain(self.route_slots()) {
             for (provider, _) in slot.targets() {
                 if !out.contains(&provider) {
                     out.push(provider);
@@ -236,7 +252,10 @@ impl Profile {
 
     /// Whether any slot has a fallback chain.
     pub fn has_fallbacks(&self) -> bool {
-        self.slots().iter().any(|(_, s)| !s.fallbacks.is_empty())
+        self.slots()
+            .iter()
+            .chain(&self.route_slots())
+            .any(|(_, s)| !s.fallbacks.is_empty())
     }
 }
 

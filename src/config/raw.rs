@@ -82,6 +82,8 @@ pub struct RawProfile {
     pub sonnet: Option<Spanned<RawSlot>>,
     pub haiku: Option<Spanned<RawSlot>>,
     pub subagent: Option<Spanned<RawSlot>>,
+    pub vision: Option<Spanned<RawSlot>>,
+    pub long_context: Option<Spanned<RawSlot>>,
     pub max_output_tokens: Option<u64>,
     pub context_window: Option<u64>,
     pub api_timeout_ms: Option<u64>,

@@ -499,6 +499,8 @@ fn resolve_profile(
     let sonnet = slot(raw.sonnet)?;
     let haiku = slot(raw.haiku)?;
     let subagent = slot(raw.subagent)?;
+    let vision = slot(raw.vision)?;
+    let long_context = slot(raw.long_context)?;
     let profile = Profile {
         name: name.to_string(),
         provider: default_provider.clone(),
@@ -509,6 +511,8 @@ fn resolve_profile(
         sonnet,
         haiku,
         subagent,
+        vision,
+        long_context,
         max_output_tokens: raw.max_output_tokens,
         context_window: raw.context_window,
         api_timeout_ms: raw.api_timeout_ms,
@@ -531,7 +535,7 @@ fn resolve_profile(
     // providers: Claude Code talks to one upstream itself.
     let api = providers[&profile.provider].api;
     let needs_one_provider = profile.direct || matches!(api, Api::Bedrock | Api::Vertex);
-    if needs_one_provider && profile.has_fallbacks() {
+    if needs_one_provider && (profile.has_fallbacks() || !profile.route_slots().is_empty()) {
         return Err(cx.invalid(
             span,
             t!("config.fallbacks_need_proxy", profile = name, api = api),

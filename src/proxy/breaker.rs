@@ -106,7 +106,7 @@ pub struct Breakers {
 impl Breakers {
     pub fn new(profile: &Profile, settings: Settings) -> Breakers {
         let mut map: HashMap<String, HashMap<String, Mutex<Circuit>>> = HashMap::new();
-        for (_, slot) in profile.slots() {
+        for (_, slot) in profile.slots().into_iter().chain(profile.route_slots()) {
             for (provider, model) in slot.targets() {
                 map.entry(provider.to_string())
                     .or_default()

@@ -40,6 +40,56 @@ pub fn route<'a>(
     ("main", &profile.main)
 }
 
+/// What the content routes need to know of a slot's first target.
+pub struct Fits {
+    /// Its context window in tokens, when known.
+    pub context: Option<u64>,
+    /// Whether it takes image input (unknown counts as yes).
+    pub images: bool,
+}
+
+/// The `long_context` and `vision` routes, each only when the profile sets
+/// it: a request whose estimated input exceeds the chosen slot's context
+/// window goes to `long_context`; one with images, when the slot takes
+/// none, to `vision`. `has_images` is asked only when it matters.
+pub fn by_content<'a>(
+    profile: &'a Profile,
+    chosen: (&'static str, &'a Slot),
+    fits: &Fits,
+    input_estimate: u64,
+    has_images: impl FnOnce() -> bool,
+) -> (&'static str, &'a Slot) {
+    if let Some(lc) = &profile.long_context
+        && fits.context.is_some_and(|c| input_estimate > c)
+    {
+        return ("long_context", lc);
+    }
+    if let Some(v) = &profile.vision
+        && !fits.images
+        && has_images()
+    {
+        return ("vision", v);
+    }
+    chosen
+}
+
+/// Whether raw JSON holds a content block of type `image`: a string value
+/// `"image"` right after a `"type"` key. Unescaped quotes only delimit JSON
+/// strings, so text that merely mentions images does not match.
+pub fn has_image_block(json: &str) -> bool {
+    let mut rest = json;
+    while let Some(i) = rest.find("\"image\"") {
+        let before = rest[..i].trim_end();
+        if let Some(before) = before.strip_suffix(':')
+            && before.trim_end().ends_with("\"type\"")
+        {
+            return true;
+        }
+        rest = &rest[i + 7..];
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +109,8 @@ mod tests {
             sonnet: Some(mk_slot("ds", "deepseek-v4-flash")),
             haiku: None,
             subagent: Some(mk_slot("ds", "sub-model")),
+            vision: None,
+            long_context: None,
             max_output_tokens: None,
             context_window: None,
             api_timeout_ms: None,
@@ -85,6 +137,51 @@ mod tests {
         assert_eq!(route(&p, "claude-opus-5-5").0, "main");
         assert_eq!(route(&p, "anything-else").0, "main");
         assert_eq!(route(&p, "deepseek-v4-pro").0, "main");
+    }
+
+    #[test]
+    fn content_routes_fire_only_when_set_and_needed() {
+        let mut p = mk_profile();
+        let main = ("main", &p.main);
+        let small = Fits {
+            context: Some(1000),
+            images: false,
+        };
+        let roomy = Fits {
+            context: Some(1_000_000),
+            images: true,
+        };
+        // Not set: nothing changes.
+        assert_eq!(by_content(&p, main, &small, 5000, || true).0, "main");
+        p.vision = Some(mk_slot("vl", "vl-model"));
+        p.long_context = Some(mk_slot("lc", "lc-model"));
+        let main = ("main", &p.main);
+        assert_eq!(
+            by_content(&p, main, &small, 5000, || true).0,
+            "long_context"
+        );
+        assert_eq!(by_content(&p, main, &small, 500, || true).0, "vision");
+        assert_eq!(by_content(&p, main, &small, 500, || false).0, "main");
+        assert_eq!(by_content(&p, main, &roomy, 5000, || true).0, "main");
+        let unknown = Fits {
+            context: None,
+            images: true,
+        };
+        assert_eq!(by_content(&p, main, &unknown, u64::MAX, || true).0, "main");
+    }
+
+    #[test]
+    fn image_blocks_are_found_by_their_type() {
+        assert!(has_image_block(r#"[{"type":"image","source":{}}]"#));
+        assert!(has_image_block(r#"[{"type": "image", "source": {}}]"#));
+        assert!(has_image_block(
+            r#"[{"type":"tool_result","content":[{"type":"image"}]}]"#
+        ));
+        assert!(!has_image_block(
+            r#"[{"type":"text","text":"an \"image\" here"}]"#
+        ));
+        assert!(!has_image_block(r#"[{"type":"text","text":"image"}]"#));
+        assert!(!has_image_block(r#"{"name":"image"}"#));
     }
 
     #[test]

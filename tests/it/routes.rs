@@ -70,3 +70,96 @@ async fn subagent_calls_go_to_the_subagent_slot_by_header_or_body_marker() {
     }
     assert_eq!((main.seen().len(), sub.seen().len()), (1, 2));
 }
+
+#[tokio::test]
+async fn vision_and_long_context_routes_fire_when_the_slot_cannot_serve() {
+    let (main, vl, lc) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    // m-main: no images, a 2,000-token window; the routes are OpenAI-kind.
+    let src = format!(
+        "[providers.m]\napi = \"anthropic\"\nbase_url = \"{}/anthropic\"\nauth = \"x-api-key\"\n\
+         [providers.m.models.m-main]\ncontext = 2000\nvision = false\n\
+         [providers.v]\napi = \"openai\"\nbase_url = \"{}/v1\"\n\
+         [providers.l]\napi = \"openai\"\nbase_url = \"{}/v1\"\n\
+         [profiles.p]\nprovider = \"m\"\nmain = \"m-main\"\nfast = \"m-fast\"\n\
+         vision = {{ provider = \"v\", model = \"v-model\" }}\n\
+         long_context = {{ provider = \"l\", model = \"l-model\" }}\n",
+        main.url(""),
+        vl.url(""),
+        lc.url("")
+    );
+    let p = mk_proxy_config(&src, &[("m", "k1"), ("v", "k2"), ("l", "k3")], |_| {}).await;
+    let anthropic_ok = || {
+        mock::json(
+            200,
+            r#"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#,
+        )
+    };
+    let openai_ok = || {
+        mock::json(
+            200,
+            r#"{"id":"c","object":"chat.completion","model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+        )
+    };
+    let image = json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}});
+    let cases = [
+        ("plain", json!("hi"), "main"),
+        (
+            "an image",
+            json!([{"type": "text", "text": "what is this"}, image.clone()]),
+            "vision",
+        ),
+        (
+            "an image in a tool result",
+            json!([{"type": "tool_result", "tool_use_id": "t1", "content": [image]}]),
+            "vision",
+        ),
+        ("too long", json!("word ".repeat(4000)), "long_context"),
+        (
+            "mentions images only",
+            json!(r#"a "type":"image" in text"#),
+            "main",
+        ),
+    ];
+    for (why, content, expect) in cases {
+        main.push(anthropic_ok());
+        vl.push(openai_ok());
+        lc.push(openai_ok());
+        let mut messages = vec![json!({"role": "user", "content": content})];
+        if why == "an image in a tool result" {
+            messages.insert(0, json!({"role": "user", "content": "look"}));
+            messages.insert(
+                1,
+                json!({"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "Read", "input": {}}]}),
+            );
+        }
+        let body = json!({"model": "m-main", "max_tokens": 10, "messages": messages});
+        let before = (main.seen().len(), vl.seen().len(), lc.seen().len());
+        let resp = p
+            .http
+            .post(format!("{}/v1/messages", p.base))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{why}: {}", resp.text().await.unwrap());
+        let after = (main.seen().len(), vl.seen().len(), lc.seen().len());
+        let went = if after.0 > before.0 {
+            "main"
+        } else if after.1 > before.1 {
+            "vision"
+        } else {
+            "long_context"
+        };
+        assert_eq!(went, expect, "{why}");
+    }
+    assert_eq!(vl.last().json()["model"], "v-model");
+    assert_eq!(lc.last().json()["model"], "l-model");
+    let logs = p.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("m-main -> vision v/v-model"), "{logs}");
+    assert!(logs.contains("m-main -> long_context l/l-model"), "{logs}");
+}

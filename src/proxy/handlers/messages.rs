@@ -15,7 +15,7 @@ use crate::proxy::breaker::{Admit, Change};
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::proxy::fallback;
 use crate::proxy::finish::{Finisher, RequestMeta};
-use crate::proxy::route::route;
+use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::proxy::streams;
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
@@ -40,7 +40,15 @@ pub async fn handle(
     // matters (a subagent slot to route to) and the header is missing.
     let subagent = header("x-claude-code-agent-id").is_some()
         || (state.cfg.profile.subagent.is_some() && inc.body.marks_subagent());
-    let (slot_name, slot) = route(&state.cfg.profile, &inc.requested, subagent);
+    let chosen = route(&state.cfg.profile, &inc.requested, subagent);
+    let profile = &state.cfg.profile;
+    let (slot_name, slot) = if profile.vision.is_none() && profile.long_context.is_none() {
+        chosen
+    } else {
+        let fits = fits(state, chosen.1);
+        let estimate = crate::proxy::translate::common::estimate_tokens(inc.body_len);
+        by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
+    };
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
     // A one-target slot moves its body into the one attempt; a chain keeps
@@ -134,6 +142,23 @@ pub async fn handle(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
+}
+
+/// What the content routes need to know of a slot's first target: its
+/// model's context window (the profile's override when the model's is
+/// unknown) and whether it takes images (its model's `vision`, and the
+/// provider's `images` quirk).
+fn fits(state: &State, slot: &crate::config::Slot) -> Fits {
+    let up = state.cfg.upstreams.get(&slot.provider);
+    let info = up.map(|u| u.provider.model(&slot.model));
+    Fits {
+        context: info
+            .as_ref()
+            .and_then(|i| i.context)
+            .or(state.cfg.profile.context_window),
+        images: up.is_none_or(|u| u.provider.quirks.images)
+            && info.is_none_or(|i| i.vision != Some(false)),
+    }
 }
 
 /// A breaker opening or closing, in the log.

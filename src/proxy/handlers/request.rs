@@ -81,6 +81,17 @@ impl Parsed {
         }
     }
 
+    /// Whether any message carries an image (tool results included).
+    pub fn has_images(&self) -> bool {
+        use crate::proxy::route::has_image_block;
+        match self {
+            Parsed::Raw(m) => m.get("messages").is_some_and(|r| has_image_block(r.get())),
+            Parsed::Typed(r) => {
+                serde_json::to_string(&r.messages).is_ok_and(|t| has_image_block(&t))
+            }
+        }
+    }
+
     pub fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
         match self {
             Parsed::Typed(r) => Ok(*r),
