@@ -56,8 +56,13 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
             api = main.api
         )));
     }
-    let steps = probe::probe_profile(&cfg, &profile.name, &ctx.secrets, &*ctx.env)
+    let mut steps = probe::probe_profile(&cfg, &profile.name, &ctx.secrets, &*ctx.env)
         .map_err(CliError::Failed)?;
+    let main_ok = steps.iter().all(|s| s.ok);
+    steps.extend(
+        probe::probe_targets(&cfg, &profile.name, &ctx.secrets, &*ctx.env, main_ok)
+            .map_err(CliError::Failed)?,
+    );
     if a.json {
         json(out, &steps)?;
     } else {

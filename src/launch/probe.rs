@@ -224,8 +224,29 @@ pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
     steps
 }
 
+/// The config with `profile` narrowed to one target in every slot: a check
+/// of that target alone, with no fallback or route to hide its failure.
+fn narrowed(
+    cfg: &crate::config::Config,
+    profile: &crate::config::Profile,
+    provider: &str,
+    model: &str,
+) -> crate::config::Config {
+    let mut one = cfg.clone();
+    let mut p = profile.clone();
+    p.provider = provider.to_string();
+    p.main = crate::config::Slot::single(provider, model);
+    p.fast = p.main.clone();
+    (p.opus, p.sonnet, p.haiku) = (None, None, None);
+    (p.subagent, p.vision, p.long_context) = (None, None, None);
+    one.profiles.insert(p.name.clone(), p);
+    one
+}
+
 /// Start the proxy for `profile` in-process (as `ccswitch run` does),
-/// probe it, and stop it. Blocks; run it off any UI thread.
+/// probe it, and stop it. Blocks; run it off any UI thread. Only the main
+/// slot's first target is asked: a fallback answering for it would hide
+/// its failure.
 pub fn probe_profile(
     cfg: &crate::config::Config,
     profile: &str,
@@ -233,12 +254,9 @@ pub fn probe_profile(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Step>, String> {
     use secrecy::ExposeSecret;
-    let model = cfg
-        .profile(profile)
-        .map_err(|e| e.to_string())?
-        .main
-        .model
-        .clone();
+    let p = cfg.profile(profile).map_err(|e| e.to_string())?;
+    let model = p.main.model.clone();
+    let cfg = &narrowed(cfg, p, &p.main.provider, &model);
     let token = crate::proxy::new_token();
     let pcfg = crate::proxy::ProxyConfig::for_profile(
         cfg,
@@ -261,9 +279,116 @@ pub fn probe_profile(
     })
 }
 
+/// Every other target of the profile's slots, fallback chains and routes
+/// (the main slot's first target has the full probe): one streamed request
+/// each, through a proxy that has only that target. Then, for each chain,
+/// which target would serve: the first that answered.
+pub fn probe_targets(
+    cfg: &crate::config::Config,
+    profile: &str,
+    secrets: &crate::secrets::Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+    main_ok: bool,
+) -> Result<Vec<Step>, String> {
+    use crate::config::Slot;
+    use secrecy::ExposeSecret;
+    let p = cfg.profile(profile).map_err(|e| e.to_string())?;
+    let first = (p.main.provider.clone(), p.main.model.clone());
+    let mut results: Vec<((String, String), bool)> = vec![(first, main_ok)];
+    let mut steps = Vec::new();
+    let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
+    let slots: Vec<(&str, &Slot)> = p.slots().into_iter().chain(p.route_slots()).collect();
+    for (name, slot) in &slots {
+        for (i, (provider, model)) in slot.targets().enumerate() {
+            let key = (provider.to_string(), model.to_string());
+            if results.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let label = if slot.fallbacks.is_empty() {
+                (*name).to_string()
+            } else {
+                format!("{name} #{}", i + 1)
+            };
+            let one = narrowed(cfg, p, provider, model);
+            let token = crate::proxy::new_token();
+            let answer = match crate::proxy::ProxyConfig::for_profile(
+                &one,
+                profile,
+                secrets,
+                env,
+                token.clone(),
+                std::sync::Arc::new(|_: &str| {}),
+            ) {
+                Err(e) => Err((0, e.to_string())),
+                Ok(pcfg) => rt.block_on(async {
+                    let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
+                        .await
+                        .map_err(|e| (0, e.to_string()))?;
+                    let http = reqwest::Client::builder()
+                        .no_proxy()
+                        .build()
+                        .map_err(|e| (0, e.to_string()))?;
+                    let body = json!({
+                        "model": model, "max_tokens": 256, "stream": true,
+                        "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
+                    });
+                    let base = format!("http://{}", handle.addr);
+                    let a = ask(&http, &base, token.expose_secret(), body).await;
+                    handle.shutdown().await;
+                    a
+                }),
+            };
+            let target = format!("{label} {provider}/{model}");
+            let (ok, detail, ms) = match answer {
+                Ok(a) if !a.text.trim().is_empty() => (
+                    true,
+                    format!(
+                        "{target}: {}",
+                        a.text.trim().chars().take(40).collect::<String>()
+                    ),
+                    a.first_token.map(|d| d.as_millis() as u64),
+                ),
+                Ok(_) => (false, format!("{target}: {}", t!("probe.empty")), None),
+                Err((status, msg)) => {
+                    let raw = if msg.is_empty() {
+                        format!("HTTP {status}")
+                    } else {
+                        msg
+                    };
+                    (false, format!("{target}: {raw}"), None)
+                }
+            };
+            steps.push(step("target", ok, detail, ms));
+            results.push((key, ok));
+        }
+    }
+    for (name, slot) in &slots {
+        if slot.fallbacks.is_empty() {
+            continue;
+        }
+        let serving = slot.targets().find(|(p, m)| {
+            results
+                .iter()
+                .any(|((rp, rm), ok)| *ok && rp == p && rm == m)
+        });
+        steps.push(match serving {
+            Some((p, m)) => step(
+                "serves",
+                true,
+                t!("probe.serves", slot = name, target = format!("{p}/{m}")),
+                None,
+            ),
+            None => step("serves", false, t!("probe.serves_none", slot = name), None),
+        });
+    }
+    Ok(steps)
+}
+
 /// What a step checks, in the user's language.
 pub fn step_label(id: &str) -> &'static str {
     crate::i18n::text(match id {
+        "target" => "probe.step_target",
+        "serves" => "probe.step_serves",
         "reach" => "probe.step_reach",
         "auth" => "probe.step_auth",
         "model" => "probe.step_model",

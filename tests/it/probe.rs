@@ -124,3 +124,71 @@ fn an_unreachable_provider_is_explained() {
         r.stdout
     );
 }
+
+/// A fallback chain: the main slot's first target is probed alone (its
+/// failure is not hidden by the fallback), every other target gets one
+/// request, and the report says which target would serve.
+#[tokio::test]
+async fn every_target_of_a_chain_is_checked_and_the_serving_one_named() {
+    let (first, second, vision) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    for _ in 0..4 {
+        first.push(mock::json(
+            503,
+            r#"{"error":{"message":"first is overloaded"}}"#,
+        ));
+    }
+    second.push(mock::openai_text("pong"));
+    vision.push(mock::openai_text("pong"));
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.a]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.b]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.v]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"a\"\nmain = [\"a-main\", {{ provider = \"b\", model = \"b-main\" }}]\n\
+         fast = \"a-main\"\nvision = {{ provider = \"v\", model = \"v-model\" }}\n",
+        first.url("/v1"),
+        second.url("/v1"),
+        vision.url("/v1")
+    ));
+    let r = tokio::task::spawn_blocking(move || {
+        let r = home.run_env(&["test", "p"], &[("UP_KEY", "sk-k")]);
+        drop(home);
+        r
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let line = |needle: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}:\n{}", r.stdout))
+            .trim_start()
+            .to_string()
+    };
+    assert!(
+        line("first is overloaded").starts_with("FAIL"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line("main #2 b/b-main: pong").starts_with("ok"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line("vision v/v-model: pong").starts_with("ok"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line("would serve").contains("main: b/b-main (the first target that answered)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!((second.seen().len(), vision.seen().len()), (1, 1));
+}
