@@ -52,6 +52,9 @@ pub enum Command {
     /// Tokens and cost from the usage ledger: today, 7 and 30 days, this
     /// month, and by model; or one range grouped one way.
     Usage(UsageArgs),
+    /// How a profile routes Claude Code's requests.
+    #[command(subcommand)]
+    Route(RouteCmd),
     /// Internal (`run` on Linux): becomes claude, which then ends when
     /// ccswitch does.
     #[command(name = "__guard", hide = true)]
@@ -165,6 +168,23 @@ pub struct UsageArgs {
 #[derive(Debug, Args)]
 pub struct JsonFlag {
     /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RouteCmd {
+    /// Where each kind of Claude Code request would go (slot, targets in
+    /// fallback order), and why.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    pub profile: String,
+    /// Requests to explain instead of the usual kinds: a Messages request
+    /// body, or a captured request (`{"headers": ..., "body": ...}`).
+    pub files: Vec<std::path::PathBuf>,
     #[arg(long)]
     pub json: bool,
 }

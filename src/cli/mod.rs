@@ -8,6 +8,7 @@ mod key;
 mod launch;
 mod profile;
 mod provider;
+mod route;
 mod serve;
 mod statusline;
 mod table;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Serve(args) => serve::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
         Command::Usage(a) => usage::run(&a, ctx, out)?,
+        Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));

@@ -48,6 +48,24 @@ pub struct Fits {
     pub images: bool,
 }
 
+impl Fits {
+    /// A slot's first target as the config knows it: its model's context
+    /// window (the profile's override when the model's is unknown) and
+    /// whether it takes images (the model's `vision`, and the provider's
+    /// `images` quirk; unknown counts as yes).
+    pub fn of(provider: Option<&crate::config::Provider>, model: &str, profile: &Profile) -> Fits {
+        let info = provider.map(|p| p.model(model));
+        Fits {
+            context: info
+                .as_ref()
+                .and_then(|i| i.context)
+                .or(profile.context_window),
+            images: provider.is_none_or(|p| p.quirks.images)
+                && info.is_none_or(|i| i.vision != Some(false)),
+        }
+    }
+}
+
 /// The `long_context` and `vision` routes, each only when the profile sets
 /// it: a request whose estimated input exceeds the chosen slot's context
 /// window goes to `long_context`; one with images, when the slot takes

@@ -163,3 +163,57 @@ async fn vision_and_long_context_routes_fire_when_the_slot_cannot_serve() {
     assert!(logs.contains("m-main -> vision v/v-model"), "{logs}");
     assert!(logs.contains("m-main -> long_context l/l-model"), "{logs}");
 }
+
+#[test]
+fn route_explain_names_slot_targets_and_reason_for_each_kind() {
+    let home = crate::support::Home::new();
+    home.write_config(
+        "[providers.deepseek]\npreset = \"deepseek\"\n[providers.kimi]\npreset = \"moonshot\"\n\
+         [providers.qwen]\npreset = \"qwen\"\n\
+         [profiles.work]\nprovider = \"deepseek\"\n\
+         main = [\"deepseek-v4-pro\", { provider = \"kimi\", model = \"kimi-k3\" }]\n\
+         fast = \"deepseek-v4-flash\"\nsubagent = \"deepseek-v4-flash\"\n\
+         vision = { provider = \"qwen\", model = \"qwen3-vl-plus\" }\n\
+         long_context = { provider = \"kimi\", model = \"kimi-k3\" }\n",
+    );
+    let r = home.run(&["route", "explain", "work", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = |request: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["request"] == request)
+            .unwrap_or_else(|| panic!("{request}: {v}"))
+            .clone()
+    };
+    let main = row("main turn");
+    assert_eq!(main["slot"], "main");
+    assert_eq!(
+        main["targets"],
+        json!(["deepseek/deepseek-v4-pro", "kimi/kimi-k3"])
+    );
+    assert_eq!(row("/model haiku")["slot"], "fast");
+    assert_eq!(row("subagent asking for haiku")["slot"], "subagent");
+    let image = row("main turn with an image");
+    assert_eq!(image["slot"], "vision");
+    assert_eq!(image["why"], "has images; deepseek-v4-pro takes none");
+    assert_eq!(row("main turn over 1000000 tokens")["slot"], "long_context");
+    // A captured request from a file: the real subagent turn.
+    let captured = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/claude-code/subagent-turn.json"
+    );
+    let r = home.run(&["route", "explain", "work", captured]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("subagent-turn.json"))
+        .unwrap();
+    assert!(
+        line.contains("subagent") && line.contains("a subagent call"),
+        "{}",
+        r.stdout
+    );
+}

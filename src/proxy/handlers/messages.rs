@@ -45,7 +45,12 @@ pub async fn handle(
     let (slot_name, slot) = if profile.vision.is_none() && profile.long_context.is_none() {
         chosen
     } else {
-        let fits = fits(state, chosen.1);
+        let provider = state
+            .cfg
+            .upstreams
+            .get(&chosen.1.provider)
+            .map(|u| &u.provider);
+        let fits = Fits::of(provider, &chosen.1.model, profile);
         let estimate = crate::proxy::translate::common::estimate_tokens(inc.body_len);
         by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
     };
@@ -142,23 +147,6 @@ pub async fn handle(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
-}
-
-/// What the content routes need to know of a slot's first target: its
-/// model's context window (the profile's override when the model's is
-/// unknown) and whether it takes images (its model's `vision`, and the
-/// provider's `images` quirk).
-fn fits(state: &State, slot: &crate::config::Slot) -> Fits {
-    let up = state.cfg.upstreams.get(&slot.provider);
-    let info = up.map(|u| u.provider.model(&slot.model));
-    Fits {
-        context: info
-            .as_ref()
-            .and_then(|i| i.context)
-            .or(state.cfg.profile.context_window),
-        images: up.is_none_or(|u| u.provider.quirks.images)
-            && info.is_none_or(|i| i.vision != Some(false)),
-    }
 }
 
 /// A breaker opening or closing, in the log.
