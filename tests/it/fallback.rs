@@ -428,3 +428,69 @@ async fn the_breaker_opens_half_opens_and_closes() {
     a.push(anthropic_message("from a"));
     ask_once("from a").await;
 }
+
+const START: &str = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"a-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n";
+
+/// Before any byte reached Claude Code, a stream that ends empty, reports
+/// an error, breaks or goes quiet moves on like any failure.
+#[tokio::test]
+async fn a_stream_that_fails_before_its_first_content_moves_on() {
+    let stop = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    let overloaded = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    let cases: Vec<(&str, Reply)> = vec![
+        ("ends empty", mock::sse_raw(&[START, stop], End::Close)),
+        (
+            "an error event",
+            mock::sse_raw(&[START, overloaded], End::Close),
+        ),
+        ("breaks", mock::sse_raw(&[START], End::Reset)),
+        ("goes quiet", mock::sse_raw(&[START], End::Hang)),
+    ];
+    for (why, reply) in cases {
+        let (a, b, c) = (
+            Mock::start().await,
+            Mock::start().await,
+            Mock::start().await,
+        );
+        let p = chain(&a, &b, &c, |_| {}).await;
+        a.push(reply);
+        b.push(mock::openai_text("from b"));
+        let resp = p.post("/v1/messages", &ask("a-model", true)).await;
+        assert_eq!(resp.status(), 200, "{why}");
+        let evs = events(resp).await;
+        assert_eq!(text_of(&evs), "from b", "{why}");
+        // One message_start: a's held one never went out.
+        let starts = evs
+            .iter()
+            .filter(|e| serde_json::to_value(e).unwrap()["type"] == "message_start")
+            .count();
+        assert_eq!(starts, 1, "{why}");
+        assert_eq!((a.seen().len(), b.seen().len()), (1, 1), "{why}");
+    }
+    // An OpenAI-kind stream with a role chunk and a finish, nothing else.
+    let (a, b, c) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let p = chain(&a, &b, &c, |_| {}).await;
+    a.push(error(503));
+    let role = json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
+        .to_string();
+    let fin = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    b.push(mock::sse(&[&role, &fin, "[DONE]"]));
+    c.push(mock::sse_raw(
+        &[
+            START,
+            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"from c\"}}\n\n",
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}\n\n",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+        ],
+        End::Close,
+    ));
+    let resp = p.post("/v1/messages", &ask("a-model", true)).await;
+    assert_eq!(text_of(&events(resp).await), "from c");
+    assert_eq!((a.seen().len(), b.seen().len(), c.seen().len()), (1, 1, 1));
+}

@@ -18,6 +18,7 @@ use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::proxy::streams;
+use crate::proxy::streams::hold::{self, Held, Wire};
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
 use crate::proxy::translate::common::client_headers;
 use crate::proxy::translate::passthrough::{self, anthropic_headers, merge_usage};
@@ -223,6 +224,27 @@ async fn attempt(
     result
 }
 
+/// A stream from a target that has a fallback, held until its first
+/// content (see `streams::hold`): one that ends empty or fails before it
+/// becomes the error that moves the request on. Others pass untouched.
+async fn hold(
+    resp: crate::proxy::upstream::reply::Reply,
+    wire: Wire,
+    up: &Upstream,
+    model: &str,
+    fin: &mut Finisher,
+    empty_fails: bool,
+) -> Result<crate::proxy::upstream::reply::Reply, ProxyError> {
+    if !empty_fails {
+        return Ok(resp);
+    }
+    match hold::until_content(resp, wire, up.provider.timeouts.idle).await {
+        Held::Content(r) => Ok(r),
+        Held::Empty => Err(empty_reply(fin, up, model, &Usage::default())),
+        Held::Failed(e) => Err(e),
+    }
+}
+
 /// An empty reply from a target that has a fallback: recorded with its
 /// usage, then the error that moves the request on.
 fn empty_reply(fin: &mut Finisher, up: &Upstream, model: &str, usage: &Usage) -> ProxyError {
@@ -291,6 +313,7 @@ async fn anthropic(
     let body = encode(&body, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
+        let resp = hold(resp, Wire::Anthropic, up, model, fin, empty_fails).await?;
         return Ok(streams::passthrough(
             resp,
             up.provider.timeouts.idle,
@@ -347,6 +370,7 @@ async fn openai(
     let resp = send(up, url, None, client_headers(client), body).await?;
     let message_id = state.message_id();
     if inc.stream && is_event_stream(&resp) {
+        let resp = hold(resp, Wire::OpenAi, up, model, fin, empty_fails).await?;
         let cfg = crate::proxy::translate::stream::StreamConfig {
             message_id,
             model: inc.requested.clone(),

@@ -5,6 +5,7 @@
 //! reading the upstream as soon as the client goes away (dropping the body
 //! drops the upstream response).
 
+pub mod hold;
 mod wait;
 
 use std::convert::Infallible;

@@ -88,6 +88,13 @@ pub struct Reply(Inner);
 enum Inner {
     Reqwest(reqwest::Response),
     Lean(http::Response<Incoming>),
+    /// A reply partly read already: its head, and the chunks read followed
+    /// by the rest.
+    Held {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: ByteStream,
+    },
 }
 
 impl From<reqwest::Response> for Reply {
@@ -103,10 +110,20 @@ impl From<http::Response<Incoming>> for Reply {
 }
 
 impl Reply {
+    /// A reply whose body is `body` (chunks already read, then the rest).
+    pub fn held(status: StatusCode, headers: HeaderMap, body: ByteStream) -> Reply {
+        Reply(Inner::Held {
+            status,
+            headers,
+            body,
+        })
+    }
+
     pub fn status(&self) -> StatusCode {
         match &self.0 {
             Inner::Reqwest(r) => r.status(),
             Inner::Lean(r) => r.status(),
+            Inner::Held { status, .. } => *status,
         }
     }
 
@@ -114,6 +131,7 @@ impl Reply {
         match &self.0 {
             Inner::Reqwest(r) => r.headers(),
             Inner::Lean(r) => r.headers(),
+            Inner::Held { headers, .. } => headers,
         }
     }
 
@@ -183,6 +201,7 @@ impl Reply {
         match self.0 {
             Inner::Reqwest(r) => Box::pin(r.bytes_stream().map_err(SendError::from)),
             Inner::Lean(r) => Box::pin(BodyDataStream::new(r.into_body()).map_err(SendError::from)),
+            Inner::Held { body, .. } => body,
         }
     }
 }
