@@ -310,6 +310,13 @@ pub enum KeyCmd {
         /// Store in the plaintext credentials file (0600) instead of the OS keyring.
         #[arg(long)]
         file: bool,
+        /// Add the key to the provider's key pool (in the keyring, under
+        /// the next free label), used when another key is rate-limited.
+        #[arg(long, conflicts_with = "file")]
+        add: bool,
+        /// The label for `--add` (default: the next free number).
+        #[arg(long, requires = "add")]
+        label: Option<String>,
     },
     /// Remove a provider's stored key (keyring and file).
     #[command(alias = "remove")]

@@ -17,7 +17,13 @@ use crate::ctx::Ctx;
 
 pub fn run(cmd: KeyCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
-        KeyCmd::Set { provider, file } => set(ctx, &provider, file, out),
+        KeyCmd::Set {
+            provider,
+            add: true,
+            label,
+            ..
+        } => add(ctx, &provider, label, out),
+        KeyCmd::Set { provider, file, .. } => set(ctx, &provider, file, out),
         KeyCmd::Rm { provider } => rm(ctx, &provider, out),
         KeyCmd::Status(a) => status(ctx, a.json, out),
     }
@@ -103,6 +109,55 @@ fn set(ctx: &Ctx, provider: &str, to_file: bool, out: &mut dyn Write) -> Result<
     {
         writeln!(out, "{}", t!("key.shadowed_by_env", var = var))?;
     }
+    Ok(())
+}
+
+/// `key set NAME --add`: one more key for the provider's pool, stored in
+/// the keyring as `NAME:LABEL` and named in `extra_keys`.
+fn add(
+    ctx: &Ctx,
+    provider: &str,
+    label: Option<String>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let p = cfg.provider(provider)?;
+    let taken = |l: &str| {
+        p.extra_keys
+            .iter()
+            .any(|k| matches!(k, config::ExtraKey::Keyring(x) if x == l))
+    };
+    let label = match label {
+        Some(l) if taken(&l) => {
+            return Err(CliError::Usage(t!(
+                "key.label_taken",
+                provider = provider,
+                label = l
+            )));
+        }
+        Some(l) => l,
+        None => (2..)
+            .map(|n: u32| n.to_string())
+            .find(|l| !taken(l))
+            .unwrap_or_default(),
+    };
+    let key = read_key(provider)?;
+    ctx.secrets
+        .keyring
+        .set(&crate::secrets::pool_entry(provider, &label), &key)?;
+    store::change(&ctx.paths, |doc, cfg, _| {
+        edit::add_pool_key(doc, cfg, provider, &label)
+    })?;
+    writeln!(
+        out,
+        "{}",
+        t!(
+            "key.pool_added",
+            provider = provider,
+            label = label,
+            n = p.extra_keys.len() + 2
+        )
+    )?;
     Ok(())
 }
 

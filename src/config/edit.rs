@@ -410,3 +410,26 @@ pub fn enable_key_source(
     }
     Ok(true)
 }
+
+/// Name a keyring label in a provider's `extra_keys` (its key pool).
+pub fn add_pool_key(
+    doc: &mut DocumentMut,
+    config: &Config,
+    provider: &str,
+    label: &str,
+) -> Result<(), ConfigError> {
+    config.provider(provider)?;
+    check_name(label)?;
+    let table = entry(doc, "providers", provider)?;
+    let mut key = InlineTable::new();
+    key.insert("keyring", label.into());
+    match table.get_mut("extra_keys").and_then(Item::as_array_mut) {
+        Some(list) => list.push(key),
+        None => {
+            let mut list = toml_edit::Array::new();
+            list.push(key);
+            table.insert("extra_keys", value(list));
+        }
+    }
+    Ok(())
+}

@@ -22,7 +22,7 @@ pub use audit::{Audit, AuditLevel};
 pub use breaker::Breaker;
 pub use budget::Budget;
 pub use error::{ConfigError, Location};
-pub use model::{Config, KeySpec, Profile, Provider, Slot, Target, Timeouts};
+pub use model::{Config, ExtraKey, KeySpec, Profile, Provider, Slot, Target, Timeouts};
 pub use preset::{Api, AuthStyle, ModelInfo, Preset};
 pub use presets::Presets;
 pub use quirks::{Quirks, RawQuirks};

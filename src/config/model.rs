@@ -46,6 +46,10 @@ pub struct Provider {
     pub base_url: Option<Url>,
     pub auth: AuthStyle,
     pub key: KeySpec,
+    /// More keys for the same account or others: the proxy moves to the
+    /// next when one is rate-limited (a key pool). Empty: one key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_keys: Vec<ExtraKey>,
     /// Upstream proxy (`http`, `https`, `socks5`, `socks5h`). May hold
     /// credentials: never print it whole (see [`redact_url`]).
     #[serde(serialize_with = "serialize_redacted")]
@@ -143,6 +147,16 @@ pub struct Slot {
     /// overload, an empty reply), in order. Empty: no fallback.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Target>,
+}
+
+/// One more key of a provider's pool (never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraKey {
+    Env(String),
+    Command(String),
+    /// The keyring entry `PROVIDER:LABEL`.
+    Keyring(String),
 }
 
 /// One `{ provider, model }` of a slot's fallback chain.

@@ -35,6 +35,7 @@ pub struct RawProvider {
     pub base_url: Option<Spanned<String>>,
     pub auth: Option<AuthStyle>,
     pub key: Option<Spanned<RawKey>>,
+    pub extra_keys: Option<Spanned<Vec<RawExtraKey>>>,
     pub proxy: Option<Spanned<String>>,
     pub ca_file: Option<String>,
     pub region: Option<String>,
@@ -58,6 +59,16 @@ pub struct RawKey {
     pub command: Option<String>,
     pub keyring: Option<bool>,
     pub file: Option<bool>,
+}
+
+/// One more key of a provider's pool: exactly one source.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtraKey {
+    pub env: Option<String>,
+    pub command: Option<String>,
+    /// A label: the keyring entry `PROVIDER:LABEL`.
+    pub keyring: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone, Copy)]

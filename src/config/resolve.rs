@@ -11,7 +11,9 @@ use url::Url;
 use super::audit::Audit;
 use super::budget::Budget;
 use super::error::{ConfigError, Location};
-use super::model::{CONFIG_VERSION, Config, KeySpec, Profile, Provider, Slot, Target, Timeouts};
+use super::model::{
+    CONFIG_VERSION, Config, ExtraKey, KeySpec, Profile, Provider, Slot, Target, Timeouts,
+};
 use super::preset::{Api, AuthStyle};
 use super::presets::Presets;
 use super::raw::{RawConfig, RawKey, RawProfile, RawProvider, RawSlot};
@@ -312,6 +314,29 @@ fn resolve_provider(
         AuthStyle::Bearer
     });
 
+    let extra_keys = match raw.extra_keys {
+        None => Vec::new(),
+        Some(list) => {
+            let span = list.span();
+            let bad = || {
+                cx.invalid(
+                    span.clone(),
+                    t!("config.bad_extra_key", provider = name),
+                    t!("config.hint_extra_key"),
+                )
+            };
+            let mut out = Vec::new();
+            for k in list.into_inner() {
+                out.push(match (k.env, k.command, k.keyring) {
+                    (Some(v), None, None) if valid_env_name(&v) => ExtraKey::Env(v),
+                    (None, Some(c), None) if !c.trim().is_empty() => ExtraKey::Command(c),
+                    (None, None, Some(l)) if valid_name(&l) => ExtraKey::Keyring(l),
+                    _ => return Err(bad()),
+                });
+            }
+            out
+        }
+    };
     Ok(Provider {
         name: name.to_string(),
         preset: preset.map(|p| p.id.clone()),
@@ -320,6 +345,7 @@ fn resolve_provider(
         base_url,
         auth,
         key,
+        extra_keys,
         proxy,
         ca_file: raw.ca_file.map(|p| expand_home(&p)),
         region: raw.region.or(endpoint.region),

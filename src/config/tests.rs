@@ -276,3 +276,31 @@ fn setting_a_slot_keeps_its_fallback_chain() {
         ]
     );
 }
+
+#[test]
+fn extra_keys_need_one_source_each() {
+    set_lang(Lang::En);
+    let src = |keys: &str| format!("[providers.ds]\npreset = \"deepseek\"\nextra_keys = {keys}\n");
+    let cfg = mk_config(&src(
+        r#"[{ env = "DS_2" }, { command = "pass show ds3" }, { keyring = "4" }]"#,
+    ));
+    assert_eq!(
+        cfg.providers["ds"].extra_keys,
+        [
+            crate::config::ExtraKey::Env("DS_2".into()),
+            crate::config::ExtraKey::Command("pass show ds3".into()),
+            crate::config::ExtraKey::Keyring("4".into()),
+        ]
+    );
+    for bad in [
+        r#"[{ env = "A", keyring = "2" }]"#,
+        r#"[{}]"#,
+        r#"[{ env = "not a name" }]"#,
+        r#"[{ keyring = "a:b" }]"#,
+    ] {
+        let e = parse(Path::new("config.toml"), &src(bad), &Presets::builtin())
+            .expect_err(bad)
+            .to_string();
+        assert!(e.contains("exactly one source"), "{bad}: {e}");
+    }
+}

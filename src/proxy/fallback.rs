@@ -61,7 +61,7 @@ pub fn counts(e: &ProxyError) -> bool {
 }
 
 /// `Retry-After` in seconds (an HTTP date counts as long: `None`).
-fn seconds(v: &HeaderValue) -> Option<Duration> {
+pub fn seconds(v: &HeaderValue) -> Option<Duration> {
     let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }

@@ -107,7 +107,16 @@ impl ProxyConfig {
                     source,
                 })?
                 .map(|k| k.secret);
-            upstreams.insert(name.to_string(), Arc::new(Upstream::new(provider, key)?));
+            let extra =
+                secrets
+                    .resolve_extra(&provider, env)
+                    .map_err(|source| StartError::Key {
+                        provider: provider.name.clone(),
+                        source,
+                    })?;
+            let mut up = Upstream::new(provider, key)?.with_pool(&extra)?;
+            up.log = Some(log.clone());
+            upstreams.insert(name.to_string(), Arc::new(up));
         }
         Ok(ProxyConfig {
             profile,

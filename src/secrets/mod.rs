@@ -117,6 +117,40 @@ impl Secrets {
             tried: tried.join(", "),
         }))
     }
+
+    /// A provider's pool keys after its own, in order (`extra_keys`).
+    pub fn resolve_extra(
+        &self,
+        provider: &Provider,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<SecretString>, SecretError> {
+        use crate::config::ExtraKey;
+        let missing = |tried: String| SecretError::Missing {
+            provider: provider.name.clone(),
+            tried,
+        };
+        provider
+            .extra_keys
+            .iter()
+            .map(|k| match k {
+                ExtraKey::Env(var) => env(var)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| SecretString::from(v.trim().to_string()))
+                    .ok_or_else(|| missing(format!("env {var}"))),
+                ExtraKey::Command(cmd) => run_key_command(&provider.name, cmd, COMMAND_TIMEOUT),
+                ExtraKey::Keyring(label) => self
+                    .keyring
+                    .get(&pool_entry(&provider.name, label))?
+                    .ok_or_else(|| missing(format!("keyring {label}"))),
+            })
+            .collect()
+    }
+}
+
+/// The keyring entry of a pool key: `PROVIDER:LABEL` (provider names
+/// cannot hold a colon, so it never clashes with a provider's own entry).
+pub fn pool_entry(provider: &str, label: &str) -> String {
+    format!("{provider}:{label}")
 }
 
 #[cfg(test)]

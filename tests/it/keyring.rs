@@ -53,3 +53,43 @@ fn key_set_status_rm_against_a_real_secret_service() {
             .contains("ccswitch key set deepseek")
     );
 }
+
+#[test]
+fn key_set_add_builds_a_pool_in_the_real_secret_service() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let home = Home::new();
+    home.run(&["provider", "add", "deepseek"]).ok();
+    home.run_stdin(&["key", "set", "deepseek"], "sk-pool-one\n", &env)
+        .ok();
+    let r = home.run_stdin(&["key", "set", "deepseek", "--add"], "sk-pool-two\n", &env);
+    r.ok();
+    assert!(r.stdout.contains("label `2`): 2 keys"), "{}", r.stdout);
+    let r = home.run_stdin(
+        &["key", "set", "deepseek", "--add", "--label", "night"],
+        "sk-pool-three\n",
+        &env,
+    );
+    r.ok();
+    let config = home.read_config();
+    assert!(
+        config.contains(r#"extra_keys = [{ keyring = "2" }, { keyring = "night" }]"#),
+        "{config}"
+    );
+    assert!(!config.contains("sk-pool"), "{config}");
+    // A label in use is refused before a key is read.
+    let r = home.run_stdin(
+        &["key", "set", "deepseek", "--add", "--label", "night"],
+        "sk-pool-four\n",
+        &env,
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("already has a pool key labelled `night`"),
+        "{}",
+        r.stderr
+    );
+    // The file with its pool still loads.
+    home.run_env(&["config", "check"], &env).ok();
+}

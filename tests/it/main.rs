@@ -20,6 +20,7 @@ mod golden;
 mod i18n;
 #[cfg(unix)]
 mod interactive;
+mod key_pool;
 mod keyring;
 // Fake `claude` scripts and signals: Unix.
 #[cfg(unix)]

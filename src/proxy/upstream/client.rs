@@ -55,6 +55,37 @@ pub struct Upstream {
     /// The two hot endpoints, parsed once for the same reason.
     pub chat_url: Option<Url>,
     pub messages_url: Option<Url>,
+    /// A key pool: the auth header's name and, after the provider's own key
+    /// (in `headers`), a value per extra key.
+    auth_name: Option<HeaderName>,
+    pool: Vec<HeaderValue>,
+    keys: std::sync::Mutex<KeyState>,
+    /// Where key rotations are logged (the proxy's log).
+    pub log: Option<crate::proxy::LogFn>,
+}
+
+/// Which key of the pool is in use, and until when each is cooling down.
+#[derive(Debug, Default)]
+struct KeyState {
+    current: usize,
+    until: Vec<Option<std::time::Instant>>,
+}
+
+impl KeyState {
+    fn cooling(&self, i: usize, now: std::time::Instant) -> bool {
+        self.until
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|t| now < t)
+    }
+
+    /// The first key from `current` on (cyclically) that is not cooling.
+    fn usable(&self, n: usize, now: std::time::Instant) -> Option<usize> {
+        (0..n)
+            .map(|k| (self.current + k) % n)
+            .find(|&i| !self.cooling(i, now))
+    }
 }
 
 impl Upstream {
@@ -63,6 +94,7 @@ impl Upstream {
     pub fn secret_values(&self) -> Vec<String> {
         self.headers
             .values()
+            .chain(&self.pool)
             .filter(|v| v.is_sensitive())
             .filter_map(|v| v.to_str().ok())
             .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string())
@@ -128,11 +160,10 @@ impl Upstream {
                 AuthStyle::None => ("", String::new()),
             };
             if !name.is_empty() {
-                let mut v = HeaderValue::from_str(&value).map_err(|_| {
-                    ClientError::Client(t!("proxy.key_not_header", provider = provider.name))
-                })?;
-                v.set_sensitive(true);
-                headers.insert(HeaderName::from_static(name), v);
+                headers.insert(
+                    HeaderName::from_static(name),
+                    auth_value(&provider, &value)?,
+                );
             }
         }
         let mut configured = Vec::new();
@@ -154,10 +185,82 @@ impl Upstream {
             headers,
             chat_url: None,
             messages_url: None,
+            auth_name: None,
+            pool: Vec::new(),
+            keys: std::sync::Mutex::new(KeyState::default()),
+            log: None,
         };
         up.chat_url = Url::parse(&up.url("/chat/completions")).ok();
         up.messages_url = Url::parse(&up.url("/v1/messages")).ok();
         Ok(up)
+    }
+
+    /// Add a key pool: these keys after the provider's own, in order.
+    pub fn with_pool(mut self, extra: &[SecretString]) -> Result<Upstream, ClientError> {
+        let name = match self.provider.auth {
+            AuthStyle::Bearer => "authorization",
+            AuthStyle::XApiKey => "x-api-key",
+            AuthStyle::ApiKey => "api-key",
+            AuthStyle::None => return Ok(self),
+        };
+        for k in extra {
+            let k = k.expose_secret();
+            let value = if name == "authorization" {
+                format!("Bearer {k}")
+            } else {
+                k.to_string()
+            };
+            self.pool.push(auth_value(&self.provider, &value)?);
+        }
+        self.auth_name = Some(HeaderName::from_static(name));
+        self.keys = std::sync::Mutex::new(KeyState {
+            current: 0,
+            until: vec![None; 1 + self.pool.len()],
+        });
+        Ok(self)
+    }
+
+    /// How many keys the pool has (1 without one).
+    pub fn pool_size(&self) -> usize {
+        1 + self.pool.len()
+    }
+
+    fn key_state(&self) -> std::sync::MutexGuard<'_, KeyState> {
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The key a request should use now: the current one, or the next that
+    /// is not cooling down (every key cooling: the current one).
+    pub fn pick_key(&self, now: std::time::Instant) -> usize {
+        let n = self.pool_size();
+        if n == 1 {
+            return 0;
+        }
+        let mut st = self.key_state();
+        if let Some(i) = st.usable(n, now) {
+            st.current = i;
+        }
+        st.current
+    }
+
+    /// Key `i` was rate-limited: it cools down until `until`. The key to
+    /// try next, if one is not cooling.
+    pub fn cool(
+        &self,
+        i: usize,
+        until: std::time::Instant,
+        now: std::time::Instant,
+    ) -> Option<usize> {
+        let n = self.pool_size();
+        let mut st = self.key_state();
+        if let Some(slot) = st.until.get_mut(i) {
+            *slot = Some(until);
+        }
+        let next = st.usable(n, now)?;
+        st.current = next;
+        Some(next)
     }
 
     /// `base_url` + `path`, without doubling or losing a slash.
@@ -191,8 +294,15 @@ impl Upstream {
         query: Option<&str>,
         extra: HeaderMap,
         body: Vec<u8>,
+        key: usize,
     ) -> Result<Reply, SendError> {
         let mut headers = self.headers.clone();
+        if let (Some(name), Some(v)) = (
+            &self.auth_name,
+            key.checked_sub(1).and_then(|i| self.pool.get(i)),
+        ) {
+            headers.insert(name, v.clone());
+        }
         headers.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -226,6 +336,14 @@ impl Upstream {
         *req.headers_mut() = headers;
         Ok(lean.request(req).await?.into())
     }
+}
+
+/// A key as a header value, marked sensitive (never logged by hyper).
+fn auth_value(provider: &Provider, value: &str) -> Result<HeaderValue, ClientError> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| ClientError::Client(t!("proxy.key_not_header", provider = provider.name)))?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// The lean client, for plain HTTP to this machine or a provider marked

@@ -12,40 +12,88 @@ use crate::proxy::body::{MAX_BODY, MAX_ERROR_BODY};
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::t;
 
+/// How long a rate-limited key of a pool rests when the upstream does not
+/// say (`Retry-After`).
+const KEY_REST: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Send to the upstream and wait for its status line, within the
-/// first-byte timeout. Error statuses become Anthropic-shaped errors.
+/// first-byte timeout. Error statuses become Anthropic-shaped errors. With
+/// a key pool, a 429 or 402 (quota) rests that key and the request goes
+/// again at once with the next one, until every key has been tried.
 pub async fn send(
     up: &Upstream,
     url: &Url,
     query: Option<&str>,
-    extra: HeaderMap,
+    mut extra: HeaderMap,
     body: Vec<u8>,
 ) -> Result<Reply, ProxyError> {
     let t = up.provider.timeouts.first_byte;
-    let resp = match tokio::time::timeout(t, up.post_json(url, query, extra, body)).await {
-        Err(_) => {
-            return Err(ProxyError::Timeout(t!(
-                "proxy.first_byte_timeout",
-                provider = up.provider.name,
-                secs = t.as_secs()
-            )));
+    let keys = up.pool_size();
+    let mut body = Some(body);
+    let mut tries = 0;
+    loop {
+        let now = std::time::Instant::now();
+        let key = up.pick_key(now);
+        tries += 1;
+        // Only a pool ever sends twice; one key keeps the one-copy path.
+        let last = keys == 1 || tries >= keys;
+        let (b, h) = if last {
+            (body.take().unwrap_or_default(), std::mem::take(&mut extra))
+        } else {
+            (body.clone().unwrap_or_default(), extra.clone())
+        };
+        let resp = match tokio::time::timeout(t, up.post_json(url, query, h, b, key)).await {
+            Err(_) => {
+                return Err(ProxyError::Timeout(t!(
+                    "proxy.first_byte_timeout",
+                    provider = up.provider.name,
+                    secs = t.as_secs()
+                )));
+            }
+            Ok(Err(e)) => return Err(request_error(up, &e)),
+            Ok(Ok(r)) => r,
+        };
+        if resp.status().is_success() {
+            return Ok(resp);
         }
-        Ok(Err(e)) => return Err(request_error(up, &e)),
-        Ok(Ok(r)) => r,
-    };
-    if resp.status().is_success() {
-        return Ok(resp);
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
+        if !last && matches!(status, 402 | 429) {
+            let rest = retry_after
+                .as_ref()
+                .and_then(crate::proxy::fallback::seconds)
+                .unwrap_or(KEY_REST);
+            if let Some(next) = up.cool(key, now + rest, now).filter(|n| *n != key) {
+                if let Some(log) = &up.log {
+                    log(&t!(
+                        "proxy.key_rotated",
+                        provider = up.provider.name,
+                        from = key + 1,
+                        to = next + 1,
+                        status = status,
+                        secs = rest.as_secs()
+                    ));
+                }
+                continue;
+            }
+        } else if matches!(status, 402 | 429) && keys > 1 {
+            // The last key tried rests too, so the next request starts
+            // from a key that is not limited.
+            let rest = retry_after
+                .as_ref()
+                .and_then(crate::proxy::fallback::seconds)
+                .unwrap_or(KEY_REST);
+            up.cool(key, now + rest, now);
+        }
+        let body = resp
+            .prefix(MAX_ERROR_BODY, std::time::Duration::from_secs(10))
+            .await;
+        return Err(ProxyError::Upstream {
+            status,
+            message: upstream_message(status, &body),
+            retry_after,
+        });
     }
-    let status = resp.status().as_u16();
-    let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
-    let body = resp
-        .prefix(MAX_ERROR_BODY, std::time::Duration::from_secs(10))
-        .await;
-    Err(ProxyError::Upstream {
-        status,
-        message: upstream_message(status, &body),
-        retry_after,
-    })
 }
 
 pub fn request_error(up: &Upstream, e: &SendError) -> ProxyError {

@@ -1,0 +1,93 @@
+//! Key pools: a provider with several keys moves to the next on a 429 or a
+//! quota error, rests the limited one for its Retry-After, and never logs a
+//! key (only its number).
+
+use serde_json::json;
+
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::proxy::mk_proxy_config;
+
+fn ok() -> Reply {
+    mock::json(
+        200,
+        &json!({"id": "m", "type": "message", "role": "assistant", "model": "x",
+                "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+                "usage": {"input_tokens": 1, "output_tokens": 1}})
+        .to_string(),
+    )
+}
+
+fn limited(retry_after: Option<&str>) -> Reply {
+    let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#;
+    match retry_after {
+        None => mock::json(429, body),
+        Some(s) => Reply::Json {
+            status: 429,
+            body: body.to_string(),
+            headers: vec![("retry-after".into(), s.into())],
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_pool_rotates_on_429_and_rests_the_limited_key() {
+    let up = Mock::start().await;
+    let src = format!(
+        "[providers.a]\napi = \"anthropic\"\nbase_url = \"{}/anthropic\"\nauth = \"x-api-key\"\n\
+         extra_keys = [{{ keyring = \"2\" }}, {{ keyring = \"3\" }}]\n\
+         [profiles.p]\nprovider = \"a\"\nmain = \"m\"\n",
+        up.url("")
+    );
+    let p = mk_proxy_config(
+        &src,
+        &[("a", "sk-one"), ("a:2", "sk-two"), ("a:3", "sk-three")],
+        |_| {},
+    )
+    .await;
+    let ask = || async {
+        p.post(
+            "/v1/messages",
+            &json!({"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await
+    };
+    let keys = |from: usize| -> Vec<String> {
+        up.seen()[from..]
+            .iter()
+            .map(|r| r.header("x-api-key").unwrap_or_default().to_string())
+            .collect()
+    };
+    // Key 1 is limited for 30 s: the same request goes again with key 2.
+    up.push(limited(Some("30")));
+    up.push(ok());
+    assert_eq!(ask().await.status(), 200);
+    assert_eq!(keys(0), ["sk-one", "sk-two"]);
+    // Key 1 rests: the next request starts with key 2.
+    up.push(ok());
+    assert_eq!(ask().await.status(), 200);
+    assert_eq!(keys(2), ["sk-two"]);
+    // A quota error (402) without Retry-After rests key 2 too: key 3.
+    up.push(mock::json(
+        402,
+        r#"{"error":{"message":"Insufficient Balance"}}"#,
+    ));
+    up.push(ok());
+    assert_eq!(ask().await.status(), 200);
+    assert_eq!(keys(3), ["sk-two", "sk-three"]);
+    // Every key limited: Claude Code gets the 429 with its Retry-After.
+    up.push(limited(Some("20")));
+    let resp = ask().await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "20");
+    assert_eq!(keys(5), ["sk-three"]);
+    let logs = p.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("a: key #1 answered 429; it rests 30 s, trying key #2"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("a: key #2 answered 402; it rests 60 s, trying key #3"),
+        "{logs}"
+    );
+    assert!(!logs.contains("sk-"), "a key reached the log: {logs}");
+}
