@@ -60,8 +60,14 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
         .map_err(CliError::Failed)?;
     let main_ok = steps.iter().all(|s| s.ok);
     steps.extend(
-        probe::probe_targets(&cfg, &profile.name, &ctx.secrets, &*ctx.env, main_ok)
-            .map_err(CliError::Failed)?,
+        crate::launch::targets::probe_targets(
+            &cfg,
+            &profile.name,
+            &ctx.secrets,
+            &*ctx.env,
+            main_ok,
+        )
+        .map_err(CliError::Failed)?,
     );
     if a.json {
         json(out, &steps)?;

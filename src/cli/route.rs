@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ExplainArgs;
+use super::args::ExplainArgs;
 use super::error::CliError;
 use super::table::{Table, json};
 use crate::config::{Config, Profile};

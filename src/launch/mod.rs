@@ -11,3 +11,4 @@ pub mod session;
 pub mod shell;
 pub mod status_line;
 pub mod summary;
+pub mod targets;

@@ -22,21 +22,21 @@ pub struct Step {
     pub ms: Option<u64>,
 }
 
-fn step(id: &'static str, ok: bool, detail: String, ms: Option<u64>) -> Step {
+pub(crate) fn step(id: &'static str, ok: bool, detail: String, ms: Option<u64>) -> Step {
     Step { id, ok, detail, ms }
 }
 
 /// What one streamed request gave back.
-struct Answer {
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) text: String,
     tool: Option<(String, String, Value)>,
-    first_token: Option<Duration>,
+    pub(crate) first_token: Option<Duration>,
     total: Duration,
 }
 
 /// Send one streamed Messages request to the proxy and collect the answer,
 /// or the error (status and message) it failed with.
-async fn ask(
+pub(crate) async fn ask(
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -226,7 +226,7 @@ pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
 
 /// The config with `profile` narrowed to one target in every slot: a check
 /// of that target alone, with no fallback or route to hide its failure.
-fn narrowed(
+pub(crate) fn narrowed(
     cfg: &crate::config::Config,
     profile: &crate::config::Profile,
     provider: &str,
@@ -277,111 +277,6 @@ pub fn probe_profile(
         handle.shutdown().await;
         Ok(steps)
     })
-}
-
-/// Every other target of the profile's slots, fallback chains and routes
-/// (the main slot's first target has the full probe): one streamed request
-/// each, through a proxy that has only that target. Then, for each chain,
-/// which target would serve: the first that answered.
-pub fn probe_targets(
-    cfg: &crate::config::Config,
-    profile: &str,
-    secrets: &crate::secrets::Secrets,
-    env: &dyn Fn(&str) -> Option<String>,
-    main_ok: bool,
-) -> Result<Vec<Step>, String> {
-    use crate::config::Slot;
-    use secrecy::ExposeSecret;
-    let p = cfg.profile(profile).map_err(|e| e.to_string())?;
-    let first = (p.main.provider.clone(), p.main.model.clone());
-    let mut results: Vec<((String, String), bool)> = vec![(first, main_ok)];
-    let mut steps = Vec::new();
-    let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
-    let slots: Vec<(&str, &Slot)> = p.slots().into_iter().chain(p.route_slots()).collect();
-    for (name, slot) in &slots {
-        for (i, (provider, model)) in slot.targets().enumerate() {
-            let key = (provider.to_string(), model.to_string());
-            if results.iter().any(|(k, _)| *k == key) {
-                continue;
-            }
-            let label = if slot.fallbacks.is_empty() {
-                (*name).to_string()
-            } else {
-                format!("{name} #{}", i + 1)
-            };
-            let one = narrowed(cfg, p, provider, model);
-            let token = crate::proxy::new_token();
-            let answer = match crate::proxy::ProxyConfig::for_profile(
-                &one,
-                profile,
-                secrets,
-                env,
-                token.clone(),
-                std::sync::Arc::new(|_: &str| {}),
-            ) {
-                Err(e) => Err((0, e.to_string())),
-                Ok(pcfg) => rt.block_on(async {
-                    let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
-                        .await
-                        .map_err(|e| (0, e.to_string()))?;
-                    let http = reqwest::Client::builder()
-                        .no_proxy()
-                        .build()
-                        .map_err(|e| (0, e.to_string()))?;
-                    let body = json!({
-                        "model": model, "max_tokens": 256, "stream": true,
-                        "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
-                    });
-                    let base = format!("http://{}", handle.addr);
-                    let a = ask(&http, &base, token.expose_secret(), body).await;
-                    handle.shutdown().await;
-                    a
-                }),
-            };
-            let target = format!("{label} {provider}/{model}");
-            let (ok, detail, ms) = match answer {
-                Ok(a) if !a.text.trim().is_empty() => (
-                    true,
-                    format!(
-                        "{target}: {}",
-                        a.text.trim().chars().take(40).collect::<String>()
-                    ),
-                    a.first_token.map(|d| d.as_millis() as u64),
-                ),
-                Ok(_) => (false, format!("{target}: {}", t!("probe.empty")), None),
-                Err((status, msg)) => {
-                    let raw = if msg.is_empty() {
-                        format!("HTTP {status}")
-                    } else {
-                        msg
-                    };
-                    (false, format!("{target}: {raw}"), None)
-                }
-            };
-            steps.push(step("target", ok, detail, ms));
-            results.push((key, ok));
-        }
-    }
-    for (name, slot) in &slots {
-        if slot.fallbacks.is_empty() {
-            continue;
-        }
-        let serving = slot.targets().find(|(p, m)| {
-            results
-                .iter()
-                .any(|((rp, rm), ok)| *ok && rp == p && rm == m)
-        });
-        steps.push(match serving {
-            Some((p, m)) => step(
-                "serves",
-                true,
-                t!("probe.serves", slot = name, target = format!("{p}/{m}")),
-                None,
-            ),
-            None => step("serves", false, t!("probe.serves_none", slot = name), None),
-        });
-    }
-    Ok(steps)
 }
 
 /// What a step checks, in the user's language.

@@ -9,9 +9,8 @@
 
 use std::time::Duration;
 
-use http::HeaderValue;
-
 use super::error::ProxyError;
+use super::upstream::send::retry_after as seconds;
 use crate::t;
 
 /// The longest `Retry-After` waited out before the same target is tried
@@ -60,12 +59,6 @@ pub fn counts(e: &ProxyError) -> bool {
     !matches!(e, ProxyError::Budget(_)) && next(e, true) == Next::MoveOn
 }
 
-/// `Retry-After` in seconds (an HTTP date counts as long: `None`).
-pub fn seconds(v: &HeaderValue) -> Option<Duration> {
-    let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
-}
-
 /// A target as log lines and messages name it.
 pub fn name(provider: &str, model: &str) -> String {
     format!("{provider}/{model}")
@@ -105,6 +98,7 @@ pub fn all_failed(failures: Vec<(String, ProxyError)>) -> ProxyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     fn up(status: u16, retry_after: Option<&'static str>) -> ProxyError {
         ProxyError::Upstream {

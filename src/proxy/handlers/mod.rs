@@ -2,6 +2,7 @@
 //! the shared state and the request, returning `Result<_, ProxyError>`.
 
 pub mod count_tokens;
+mod forward;
 pub mod messages;
 pub mod models;
 mod request;

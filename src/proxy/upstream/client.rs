@@ -31,6 +31,9 @@ pub enum ClientError {
 
 type Lean = HyperClient<HttpConnector, Full<Bytes>>;
 
+/// Where a pool's key rotations are logged (the proxy's log line sink).
+pub type KeyLog = Arc<dyn Fn(&str) + Send + Sync>;
+
 const USER_AGENT: &str = concat!("ccswitch/", env!("CARGO_PKG_VERSION"));
 
 pub struct Upstream {
@@ -61,7 +64,7 @@ pub struct Upstream {
     pool: Vec<HeaderValue>,
     keys: std::sync::Mutex<KeyState>,
     /// Where key rotations are logged (the proxy's log).
-    pub log: Option<crate::proxy::LogFn>,
+    pub log: Option<KeyLog>,
 }
 
 /// Which key of the pool is in use, and until when each is cooling down.

@@ -58,12 +58,15 @@ pub async fn send(
         }
         let status = resp.status().as_u16();
         let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
-        if !last && matches!(status, 402 | 429) {
+        if keys > 1 && matches!(status, 402 | 429) {
+            // The limited key rests (the last one tried too, so the next
+            // request starts from a key that is not limited).
             let rest = retry_after
                 .as_ref()
-                .and_then(crate::proxy::fallback::seconds)
+                .and_then(self::retry_after)
                 .unwrap_or(KEY_REST);
-            if let Some(next) = up.cool(key, now + rest, now).filter(|n| *n != key) {
+            let next = up.cool(key, now + rest, now).filter(|n| *n != key);
+            if let (false, Some(next)) = (last, next) {
                 if let Some(log) = &up.log {
                     log(&t!(
                         "proxy.key_rotated",
@@ -76,14 +79,6 @@ pub async fn send(
                 }
                 continue;
             }
-        } else if matches!(status, 402 | 429) && keys > 1 {
-            // The last key tried rests too, so the next request starts
-            // from a key that is not limited.
-            let rest = retry_after
-                .as_ref()
-                .and_then(crate::proxy::fallback::seconds)
-                .unwrap_or(KEY_REST);
-            up.cool(key, now + rest, now);
         }
         let body = resp
             .prefix(MAX_ERROR_BODY, std::time::Duration::from_secs(10))
@@ -94,6 +89,12 @@ pub async fn send(
             retry_after,
         });
     }
+}
+
+/// `Retry-After` in seconds (an HTTP date counts as long: `None`).
+pub fn retry_after(v: &http::HeaderValue) -> Option<std::time::Duration> {
+    let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| std::time::Duration::from_secs_f64(secs))
 }
 
 pub fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
