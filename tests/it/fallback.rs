@@ -111,6 +111,43 @@ fn with_header(r: Reply, name: &str, value: &str) -> Reply {
     }
 }
 
+/// An Anthropic-kind stream from `model`: `message_start`, then a text
+/// block with `text` when given, then the end when `finish`.
+fn anthropic_stream(model: &str, text: Option<&str>, finish: bool, end: End) -> Reply {
+    let mut events = vec![
+        json!({"type": "message_start", "message": {"id": "m", "type": "message",
+        "role": "assistant", "model": model, "content": [], "stop_reason": null,
+        "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+    ];
+    if let Some(t) = text {
+        events.push(json!({"type": "content_block_start", "index": 0,
+                           "content_block": {"type": "text", "text": ""}}));
+        events.push(json!({"type": "content_block_delta", "index": 0,
+                           "delta": {"type": "text_delta", "text": t}}));
+    }
+    if finish {
+        if text.is_some() {
+            events.push(json!({"type": "content_block_stop", "index": 0}));
+        }
+        events.push(
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                           "usage": {"input_tokens": 1, "output_tokens": 2}}),
+        );
+        events.push(json!({"type": "message_stop"}));
+    }
+    let chunks: Vec<String> = events
+        .iter()
+        .map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap()))
+        .collect();
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    mock::sse_raw(&refs, end)
+}
+
+/// Whether a log line of the proxy contains `text`.
+fn logged(p: &Proxy, text: &str) -> bool {
+    p.logs.lock().unwrap().iter().any(|l| l.contains(text))
+}
+
 async fn text(resp: reqwest::Response) -> String {
     let v: Value = resp.json().await.unwrap();
     v["content"][0]["text"]
@@ -189,15 +226,10 @@ async fn an_unreachable_target_and_an_empty_openai_reply_move_on_for_streams_too
     .await;
     // b answers with nothing: an OpenAI completion with empty content.
     b.push(openai_message(""));
-    c.push(mock::sse_raw(
-        &[
-            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n",
-            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"from c\"}}\n\n",
-            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}\n\n",
-            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
-        ],
+    c.push(anthropic_stream(
+        "c-model",
+        Some("from c"),
+        true,
         End::Close,
     ));
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
@@ -237,14 +269,7 @@ async fn a_stream_that_already_sent_bytes_is_not_retried() {
         Mock::start().await,
     );
     let p = chain(&a, &b, &c, |_| {}).await;
-    a.push(mock::sse_raw(
-        &[
-            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"a-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n",
-            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"half\"}}\n\n",
-        ],
-        End::Reset,
-    ));
+    a.push(anthropic_stream("a-model", Some("half"), false, End::Reset));
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
     assert_eq!(resp.status(), 200);
     let evs = events(resp).await;
@@ -398,13 +423,7 @@ async fn the_breaker_opens_half_opens_and_closes() {
     b.push(openai_message("from b"));
     ask_once("from b").await;
     assert_eq!((a.seen().len(), b.seen().len()), (4, 6));
-    assert!(
-        p.logs
-            .lock()
-            .unwrap()
-            .join("\n")
-            .contains("a/a-model still fails")
-    );
+    assert!(logged(&p, "a/a-model still fails"));
     // The next trial succeeds: closed, and a serves again.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     a.push(anthropic_message("from a"));
@@ -412,13 +431,7 @@ async fn the_breaker_opens_half_opens_and_closes() {
     a.push(anthropic_message("from a"));
     ask_once("from a").await;
     assert_eq!((a.seen().len(), b.seen().len()), (6, 6));
-    assert!(
-        p.logs
-            .lock()
-            .unwrap()
-            .join("\n")
-            .contains("a/a-model answers again")
-    );
+    assert!(logged(&p, "a/a-model answers again"));
     // A user's error does not count against a target.
     for _ in 0..4 {
         a.push(error(400));
@@ -435,16 +448,24 @@ const START: &str = "event: message_start\ndata: {\"type\":\"message_start\",\"m
 /// an error, breaks or goes quiet moves on like any failure.
 #[tokio::test]
 async fn a_stream_that_fails_before_its_first_content_moves_on() {
-    let stop = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
     let overloaded = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
     let cases: Vec<(&str, Reply)> = vec![
-        ("ends empty", mock::sse_raw(&[START, stop], End::Close)),
+        (
+            "ends empty",
+            anthropic_stream("a-model", None, true, End::Close),
+        ),
         (
             "an error event",
             mock::sse_raw(&[START, overloaded], End::Close),
         ),
-        ("breaks", mock::sse_raw(&[START], End::Reset)),
-        ("goes quiet", mock::sse_raw(&[START], End::Hang)),
+        (
+            "breaks",
+            anthropic_stream("a-model", None, false, End::Reset),
+        ),
+        (
+            "goes quiet",
+            anthropic_stream("a-model", None, false, End::Hang),
+        ),
     ];
     for (why, reply) in cases {
         let (a, b, c) = (
@@ -479,15 +500,10 @@ async fn a_stream_that_fails_before_its_first_content_moves_on() {
         .to_string();
     let fin = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
     b.push(mock::sse(&[&role, &fin, "[DONE]"]));
-    c.push(mock::sse_raw(
-        &[
-            START,
-            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"from c\"}}\n\n",
-            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}\n\n",
-            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
-        ],
+    c.push(anthropic_stream(
+        "c-model",
+        Some("from c"),
+        true,
         End::Close,
     ));
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
