@@ -49,11 +49,13 @@ pub struct RawBreaker {
 }
 
 impl RawBreaker {
-    /// The settings, or the name of the field that cannot be used (zero).
+    /// The settings, or the name of the field that cannot be used (zero,
+    /// or seconds past a day).
     pub fn resolve(self) -> Result<Breaker, &'static str> {
         let d = Breaker::default();
         let secs = |v: Option<u64>, d: Duration, name| match v {
             Some(0) => Err(name),
+            Some(s) if s > 86_400 => Err(name),
             Some(s) => Ok(Duration::from_secs(s)),
             None => Ok(d),
         };
@@ -84,6 +86,7 @@ mod tests {
         );
         assert_eq!(r("failures = 0"), Err("failures"));
         assert_eq!(r("window_s = 0"), Err("window_s"));
+        assert_eq!(r("cooldown_s = 18446744073709551615"), Err("cooldown_s"));
         assert!(toml::from_str::<RawBreaker>("cooldown = 3").is_err());
     }
 }

@@ -144,6 +144,9 @@ mod tests {
         assert_eq!(next(&up(429, Some("1")), true), Next::MoveOn);
         assert_eq!(next(&up(429, Some("30")), false), Next::MoveOn);
         assert_eq!(next(&up(429, None), false), Next::MoveOn);
+        // Absurd values are long, never a panic.
+        assert_eq!(next(&up(429, Some("1e300")), false), Next::MoveOn);
+        assert_eq!(next(&up(429, Some("-1")), false), Next::MoveOn);
         assert_eq!(
             next(&up(429, Some("Wed, 21 Oct 2026 07:28:00 GMT")), false),
             Next::MoveOn

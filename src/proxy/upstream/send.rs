@@ -91,10 +91,15 @@ pub async fn send(
     }
 }
 
-/// `Retry-After` in seconds (an HTTP date counts as long: `None`).
+/// `Retry-After` in seconds (an HTTP date counts as long: `None`), at
+/// most a day: the value is the upstream's and may be anything, and a
+/// time that far ahead must not overflow.
 pub fn retry_after(v: &http::HeaderValue) -> Option<std::time::Duration> {
+    const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
     let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| std::time::Duration::from_secs_f64(secs))
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .map(|d| d.min(DAY))
 }
 
 pub fn request_error(up: &Upstream, e: &SendError) -> ProxyError {
