@@ -54,6 +54,15 @@ fast = "a-fast"
     .await
 }
 
+/// Three scripted upstreams, for targets a, b and c.
+async fn three() -> (Mock, Mock, Mock) {
+    (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    )
+}
+
 fn ask(model: &str, stream: bool) -> Value {
     json!({"model": model, "max_tokens": 32000, "stream": stream,
            "messages": [{"role": "user", "content": "say hi"}]})
@@ -91,24 +100,6 @@ fn error(status: u16) -> Reply {
         &json!({"type": "error", "error": {"type": "x", "message": format!("scripted {status}")}})
             .to_string(),
     )
-}
-
-fn with_header(r: Reply, name: &str, value: &str) -> Reply {
-    match r {
-        Reply::Json {
-            status,
-            body,
-            mut headers,
-        } => {
-            headers.push((name.to_string(), value.to_string()));
-            Reply::Json {
-                status,
-                body,
-                headers,
-            }
-        }
-        other => other,
-    }
 }
 
 /// An Anthropic-kind stream from `model`: `message_start`, then a text
@@ -163,7 +154,7 @@ async fn every_trigger_moves_on_to_the_next_target_translated_for_it() {
         ("429 without Retry-After", error(429)),
         (
             "429 with a long Retry-After",
-            with_header(error(429), "retry-after", "30"),
+            error(429).with_header("retry-after", "30"),
         ),
         ("500", error(500)),
         ("502", error(502)),
@@ -177,11 +168,7 @@ async fn every_trigger_moves_on_to_the_next_target_translated_for_it() {
         ("an empty completion", anthropic_message("")),
     ];
     for (why, reply) in triggers {
-        let (a, b, c) = (
-            Mock::start().await,
-            Mock::start().await,
-            Mock::start().await,
-        );
+        let (a, b, c) = three().await;
         let p = chain(&a, &b, &c, |_| {}).await;
         a.push(reply);
         b.push(openai_message("from b"));
@@ -243,11 +230,7 @@ async fn an_unreachable_target_and_an_empty_openai_reply_move_on_for_streams_too
 #[tokio::test]
 async fn the_users_errors_never_move_on_and_name_the_target() {
     for status in [400, 401, 403, 404] {
-        let (a, b, c) = (
-            Mock::start().await,
-            Mock::start().await,
-            Mock::start().await,
-        );
+        let (a, b, c) = three().await;
         let p = chain(&a, &b, &c, |_| {}).await;
         a.push(error(status));
         let resp = p.post("/v1/messages", &ask("a-model", false)).await;
@@ -263,11 +246,7 @@ async fn the_users_errors_never_move_on_and_name_the_target() {
 
 #[tokio::test]
 async fn a_stream_that_already_sent_bytes_is_not_retried() {
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let p = chain(&a, &b, &c, |_| {}).await;
     a.push(anthropic_stream("a-model", Some("half"), false, End::Reset));
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
@@ -281,11 +260,7 @@ async fn a_stream_that_already_sent_bytes_is_not_retried() {
 
 #[tokio::test]
 async fn when_every_target_fails_one_error_names_them_all() {
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let p = chain(&a, &b, &c, |_| {}).await;
     a.push(error(503));
     b.push(error(529));
@@ -310,13 +285,9 @@ async fn when_every_target_fails_one_error_names_them_all() {
 
 #[tokio::test]
 async fn a_short_retry_after_is_waited_out_on_the_same_target() {
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let p = chain(&a, &b, &c, |_| {}).await;
-    a.push(with_header(error(429), "retry-after", "1"));
+    a.push(error(429).with_header("retry-after", "1"));
     a.push(anthropic_message("from a"));
     let t = std::time::Instant::now();
     let resp = p.post("/v1/messages", &ask("a-model", false)).await;
@@ -325,8 +296,8 @@ async fn a_short_retry_after_is_waited_out_on_the_same_target() {
     assert!(t.elapsed() >= std::time::Duration::from_millis(950));
     assert_eq!((a.seen().len(), b.seen().len()), (2, 0));
     // Limited again after the wait: on to b.
-    a.push(with_header(error(429), "retry-after", "1"));
-    a.push(with_header(error(429), "retry-after", "1"));
+    a.push(error(429).with_header("retry-after", "1"));
+    a.push(error(429).with_header("retry-after", "1"));
     b.push(openai_message("from b"));
     let resp = p.post("/v1/messages", &ask("a-model", false)).await;
     assert_eq!(text(resp).await, "from b");
@@ -335,11 +306,7 @@ async fn a_short_retry_after_is_waited_out_on_the_same_target() {
 
 #[tokio::test]
 async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.db");
     let opened = ccswitch::usage::db::open(&path, 1).unwrap();
@@ -387,11 +354,7 @@ async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
 
 #[tokio::test]
 async fn the_breaker_opens_half_opens_and_closes() {
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let p = chain(&a, &b, &c, |_| {}).await;
     let ask_once = |expect: &'static str| {
         let p = &p;
@@ -468,11 +431,7 @@ async fn a_stream_that_fails_before_its_first_content_moves_on() {
         ),
     ];
     for (why, reply) in cases {
-        let (a, b, c) = (
-            Mock::start().await,
-            Mock::start().await,
-            Mock::start().await,
-        );
+        let (a, b, c) = three().await;
         let p = chain(&a, &b, &c, |_| {}).await;
         a.push(reply);
         b.push(mock::openai_text("from b"));
@@ -489,11 +448,7 @@ async fn a_stream_that_fails_before_its_first_content_moves_on() {
         assert_eq!((a.seen().len(), b.seen().len()), (1, 1), "{why}");
     }
     // An OpenAI-kind stream with a role chunk and a finish, nothing else.
-    let (a, b, c) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let (a, b, c) = three().await;
     let p = chain(&a, &b, &c, |_| {}).await;
     a.push(error(503));
     let role = json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::claude::claude_bin;
+use crate::support::claude::ccswitch_run;
 use crate::support::mock::{self, Mock, Reply};
 use crate::support::{Home, output_within};
 
@@ -85,19 +85,21 @@ async fn a_session_completes_a_bash_round_trip_on_the_second_upstream() {
             fast.url("/v1")
         ));
         let chome = tempfile::tempdir().unwrap();
-        let mut cmd = home.cmd(&["run", "-q", "--claude", claude_bin().to_str().unwrap(), "p"]);
-        cmd.args([
-            "-p",
-            "run the marker command",
-            "--output-format",
-            "json",
-            "--allowedTools",
-            "Bash",
-            "--no-session-persistence",
-        ])
-        .current_dir(chome.path())
-        .env("HOME", chome.path())
-        .env("UP_KEY", "sk-fallback");
+        let mut cmd = ccswitch_run(
+            &home,
+            "p",
+            &[
+                "-p",
+                "run the marker command",
+                "--output-format",
+                "json",
+                "--allowedTools",
+                "Bash",
+                "--no-session-persistence",
+            ],
+            chome.path(),
+        );
+        cmd.env("UP_KEY", "sk-fallback");
         let r = output_within(cmd, Duration::from_secs(90)).await;
         assert_eq!(r.code, 0, "{first}: {}\n{}", r.stdout, r.stderr);
         let result: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();

@@ -21,11 +21,7 @@ fn limited(retry_after: Option<&str>) -> Reply {
     let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#;
     match retry_after {
         None => mock::json(429, body),
-        Some(s) => Reply::Json {
-            status: 429,
-            body: body.to_string(),
-            headers: vec![("retry-after".into(), s.into())],
-        },
+        Some(s) => mock::json(429, body).with_header("retry-after", s),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::claude::claude_bin;
+use crate::support::claude::ccswitch_run;
 use crate::support::mock::{self, Mock, Reply};
 use crate::support::{Home, output_within};
 
@@ -67,19 +67,21 @@ async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
         sub.push(text("done"));
     }
     let chome = tempfile::tempdir().unwrap();
-    let mut cmd = home.cmd(&["run", "-q", "--claude", claude_bin().to_str().unwrap(), "p"]);
-    cmd.args([
-        "-p",
-        "run two checks",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--no-session-persistence",
-    ])
-    .current_dir(chome.path())
-    .env("HOME", chome.path())
-    .env("UP_KEY", "sk-ledger")
-    .env("CLAUDE_CODE_MAX_RETRIES", "1");
+    let mut cmd = ccswitch_run(
+        &home,
+        "p",
+        &[
+            "-p",
+            "run two checks",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--no-session-persistence",
+        ],
+        chome.path(),
+    );
+    cmd.env("UP_KEY", "sk-ledger")
+        .env("CLAUDE_CODE_MAX_RETRIES", "1");
     let r = output_within(cmd, Duration::from_secs(90)).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let (m, f, s) = (main.seen().len(), fast.seen().len(), sub.seen().len());

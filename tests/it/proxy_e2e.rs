@@ -278,11 +278,8 @@ async fn upstream_errors_map_to_statuses_claude_code_retries_correctly() {
         (503, "overloaded_error", None),
     ];
     for (status, kind, no_retry) in cases {
-        up.push(Reply::Json {
-            status,
-            body: json!({"error": {"message": format!("upstream says {status}")}}).to_string(),
-            headers: vec![("retry-after".into(), "7".into())],
-        });
+        let body = json!({"error": {"message": format!("upstream says {status}")}});
+        up.push(mock::json(status, &body.to_string()).with_header("retry-after", "7"));
         let r = p.post("/v1/messages", &ask(true)).await;
         let want = if status == 503 { 529 } else { status };
         assert_eq!(r.status().as_u16(), want, "{status}");

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::support::mock::{self, Mock, Reply};
+use crate::support::mock::{self, Mock};
 use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang};
 use ccswitch::proxy::{self, ProxyConfig, ProxyHandle};
@@ -147,11 +147,8 @@ async fn error_classes() {
         (529, "OverloadedError", 529),
     ];
     for (status, class, want_status) in cases {
-        up.push(Reply::Json {
-            status,
-            body: json!({"error": {"message": format!("scripted {status}")}}).to_string(),
-            headers: vec![("retry-after".into(), "3".into())],
-        });
+        let body = json!({"error": {"message": format!("scripted {status}")}});
+        up.push(mock::json(status, &body.to_string()).with_header("retry-after", "3"));
         let v = sdk(&h, "error").await;
         assert_eq!(v["class"], class, "{status}: {v}");
         assert_eq!(v["status"], want_status, "{v}");

@@ -23,6 +23,23 @@ pub fn claude_bin() -> PathBuf {
     p
 }
 
+/// `ccswitch run -q --claude <the pinned CLI> PROFILE CLAUDE_ARGS…` for
+/// `home`'s config, with Claude Code's own home (its `HOME`, and the folder
+/// it works in) in `claude_home`.
+pub fn ccswitch_run(
+    home: &super::Home,
+    profile: &str,
+    claude_args: &[&str],
+    claude_home: &std::path::Path,
+) -> Command {
+    let bin = claude_bin();
+    let mut cmd = home.cmd(&["run", "-q", "--claude", bin.to_str().unwrap(), profile]);
+    cmd.args(claude_args)
+        .current_dir(claude_home)
+        .env("HOME", claude_home);
+    cmd
+}
+
 pub struct ClaudeRun {
     pub code: i32,
     pub stdout: String,

@@ -38,6 +38,27 @@ pub enum Reply {
     },
 }
 
+impl Reply {
+    /// The same JSON reply with one more header (`Retry-After`, say).
+    pub fn with_header(self, name: &str, value: &str) -> Reply {
+        match self {
+            Reply::Json {
+                status,
+                body,
+                mut headers,
+            } => {
+                headers.push((name.to_string(), value.to_string()));
+                Reply::Json {
+                    status,
+                    body,
+                    headers,
+                }
+            }
+            other => panic!("headers are scripted on JSON replies only: {other:?}"),
+        }
+    }
+}
+
 /// `status` with a body that never ends: `chunk` repeated.
 pub fn endless(status: u16, content_type: &'static str, chunk: &[u8]) -> Reply {
     Reply::Endless {
