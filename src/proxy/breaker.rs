@@ -97,7 +97,8 @@ impl Circuit {
     }
 }
 
-/// Every target of a profile's slots, by provider and model.
+/// Every target of a profile's fallback chains, by provider and model
+/// (a one-target slot has none: it is never skipped).
 pub struct Breakers {
     settings: Settings,
     map: HashMap<String, HashMap<String, Mutex<Circuit>>>,
@@ -106,7 +107,8 @@ pub struct Breakers {
 impl Breakers {
     pub fn new(profile: &Profile, settings: Settings) -> Breakers {
         let mut map: HashMap<String, HashMap<String, Mutex<Circuit>>> = HashMap::new();
-        for (_, slot) in profile.slots().into_iter().chain(profile.route_slots()) {
+        let slots = profile.slots().into_iter().chain(profile.route_slots());
+        for (_, slot) in slots.filter(|(_, s)| !s.fallbacks.is_empty()) {
             for (provider, model) in slot.targets() {
                 map.entry(provider.to_string())
                     .or_default()

@@ -28,7 +28,7 @@ pub async fn handle(
     let typed = state.single_api == Some(Api::Openai);
     let (parts, mut inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let cc_session = header("x-claude-code-session-id").map(str::to_string);
+    let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
     // matters (a subagent slot to route to) and the header is missing.
     let subagent = header("x-claude-code-agent-id").is_some()
@@ -49,6 +49,9 @@ pub async fn handle(
     };
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
+    // Breakers only ever skip a chain's earlier targets: a one-target slot
+    // keeps no breaker bookkeeping on its path.
+    let chained = last > 0;
     // A one-target slot moves its body into the one attempt; a chain keeps
     // it for the next target until the last.
     let mut body = Some(inc.body);
@@ -79,7 +82,11 @@ pub async fn handle(
                 provider,
                 model,
                 stream: inc.stream,
-                cc_session: cc_session.clone(),
+                cc_session: if is_last {
+                    cc_session.take()
+                } else {
+                    cc_session.clone()
+                },
                 subagent,
                 attempt: u32::try_from(i).unwrap_or(u32::MAX),
             };
@@ -90,7 +97,7 @@ pub async fn handle(
             };
             let e = match attempt(state, &parts, one, meta, raw.clone(), is_last, began).await {
                 Ok(resp) => {
-                    if let Some(change) = state.breakers.success(provider, model) {
+                    if chained && let Some(change) = state.breakers.success(provider, model) {
                         breaker_note(state, provider, model, &change);
                     }
                     return Ok(resp);
@@ -100,7 +107,8 @@ pub async fn handle(
             let target = fallback::name(provider, model);
             let final_failure =
                 is_last || !matches!(fallback::next(&e, waited), fallback::Next::Wait(_));
-            if final_failure
+            if chained
+                && final_failure
                 && fallback::counts(&e)
                 && let Some(change) = state.breakers.failure(provider, model, Instant::now())
             {
