@@ -12,7 +12,7 @@ use super::error::CliError;
 use super::table::{Table, json};
 use crate::config::{Config, Profile};
 use crate::ctx::Ctx;
-use crate::proxy::route::{Fits, by_content, has_image_block, route};
+use crate::proxy::route::{Fits, by_content, has_image_block, route, system_marks_subagent};
 use crate::proxy::translate::common::estimate_tokens;
 use crate::t;
 
@@ -120,7 +120,7 @@ fn from_file(path: &std::path::Path) -> Result<Sample, CliError> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        subagent: header("x-claude-code-agent-id") || system.contains("cc_is_subagent=true"),
+        subagent: header("x-claude-code-agent-id") || system_marks_subagent(&system),
         images: has_image_block(&messages),
         bytes: body.to_string().len(),
     })

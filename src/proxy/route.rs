@@ -91,6 +91,14 @@ pub fn by_content<'a>(
     chosen
 }
 
+/// Whether a request's `system` (as JSON text) marks a subagent's call:
+/// Claude Code's billing line there says `cc_is_subagent=true` (captured
+/// from Claude Code 2.1.332, which also sends an `x-claude-code-agent-id`
+/// header).
+pub fn system_marks_subagent(system_json: &str) -> bool {
+    system_json.contains("cc_is_subagent=true")
+}
+
 /// Whether raw JSON holds a content block of type `image`: a string value
 /// `"image"` right after a `"type"` key. Unescaped quotes only delimit JSON
 /// strings, so text that merely mentions images does not match.

@@ -66,18 +66,18 @@ impl Parsed {
         }
     }
 
-    /// Whether Claude Code marked this as a subagent's call in the body:
-    /// its billing line in `system` says `cc_is_subagent=true` (captured
-    /// from Claude Code 2.1.332; the same build also sends an
-    /// `x-claude-code-agent-id` header).
+    /// Whether Claude Code marked this as a subagent's call in the body
+    /// (see `route::system_marks_subagent`).
     pub fn marks_subagent(&self) -> bool {
-        const MARKER: &str = "cc_is_subagent=true";
+        use crate::proxy::route::system_marks_subagent;
         match self {
-            Parsed::Raw(m) => m.get("system").is_some_and(|s| s.get().contains(MARKER)),
+            Parsed::Raw(m) => m
+                .get("system")
+                .is_some_and(|s| system_marks_subagent(s.get())),
             Parsed::Typed(r) => r
                 .system
                 .as_ref()
-                .is_some_and(|s| serde_json::to_string(s).is_ok_and(|t| t.contains(MARKER))),
+                .is_some_and(|s| serde_json::to_string(s).is_ok_and(|t| system_marks_subagent(&t))),
         }
     }
 
