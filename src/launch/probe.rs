@@ -36,7 +36,7 @@ pub(crate) struct Answer {
 
 /// Send one streamed Messages request to the proxy and collect the answer,
 /// or the error (status and message) it failed with.
-pub(crate) async fn ask(
+async fn ask(
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -131,20 +131,66 @@ fn failure_steps(status: u16, message: &str) -> Vec<Step> {
     out
 }
 
-/// Run the probe against a running proxy.
-pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
-    // The hop to ccswitch's own proxy is loopback: a corporate HTTP_PROXY
-    // without loopback in NO_PROXY would get the session token and the
-    // prompt, and the test would blame the provider.
-    let http = match reqwest::Client::builder().no_proxy().build() {
-        Ok(h) => h,
-        Err(e) => return failure_steps(0, &e.to_string()),
-    };
-    let first = json!({
+/// A client for the hop to ccswitch's own proxy. That hop is loopback: a
+/// corporate HTTP_PROXY without loopback in NO_PROXY would get the session
+/// token and the prompt, and the test would blame the provider.
+pub(crate) fn local_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The first and smallest request: one streamed word.
+pub(crate) async fn pong(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    model: &str,
+) -> Result<Answer, (u16, String)> {
+    let body = json!({
         "model": model, "max_tokens": 256, "stream": true,
         "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
     });
-    let a = match ask(&http, base, token, first).await {
+    ask(http, base, token, body).await
+}
+
+/// Start the proxy for `profile` of `cfg` in-process (as `ccswitch run`
+/// does), run `f` against it (its base URL and token), and stop it.
+pub(crate) async fn with_proxy<T>(
+    cfg: &crate::config::Config,
+    profile: &str,
+    secrets: &crate::secrets::Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+    f: impl AsyncFnOnce(&str, &str) -> T,
+) -> Result<T, String> {
+    use secrecy::ExposeSecret;
+    let token = crate::proxy::new_token();
+    let pcfg = crate::proxy::ProxyConfig::for_profile(
+        cfg,
+        profile,
+        secrets,
+        env,
+        token.clone(),
+        std::sync::Arc::new(|_: &str| {}),
+    )
+    .map_err(|e| e.to_string())?;
+    let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!("http://{}", handle.addr);
+    let out = f(&base, token.expose_secret()).await;
+    handle.shutdown().await;
+    Ok(out)
+}
+
+/// Run the probe against a running proxy.
+pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
+    let http = match local_client() {
+        Ok(h) => h,
+        Err(e) => return failure_steps(0, &e),
+    };
+    let a = match pong(&http, base, token, model).await {
         Ok(a) => a,
         Err((status, msg)) => return failure_steps(status, &msg),
     };
@@ -253,30 +299,17 @@ pub fn probe_profile(
     secrets: &crate::secrets::Secrets,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Step>, String> {
-    use secrecy::ExposeSecret;
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
     let model = p.main.model.clone();
     let cfg = &narrowed(cfg, p, &p.main.provider, &model);
-    let token = crate::proxy::new_token();
-    let pcfg = crate::proxy::ProxyConfig::for_profile(
+    let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
+    rt.block_on(with_proxy(
         cfg,
         profile,
         secrets,
         env,
-        token.clone(),
-        std::sync::Arc::new(|_: &str| {}),
-    )
-    .map_err(|e| e.to_string())?;
-    let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
-            .await
-            .map_err(|e| e.to_string())?;
-        let base = format!("http://{}", handle.addr);
-        let steps = probe(&base, token.expose_secret(), &model).await;
-        handle.shutdown().await;
-        Ok(steps)
-    })
+        async |base, token| probe(base, token, &model).await,
+    ))
 }
 
 /// What a step checks, in the user's language.

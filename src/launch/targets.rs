@@ -2,9 +2,7 @@
 //! (other slots, fallback chains, routes) asked once, alone, and which
 //! target of each chain would serve.
 
-use serde_json::json;
-
-use super::probe::{Step, ask, narrowed, step};
+use super::probe::{Step, local_client, narrowed, pong, step, with_proxy};
 use crate::t;
 
 /// Every other target of the profile's slots, fallback chains and routes
@@ -19,7 +17,6 @@ pub fn probe_targets(
     main_ok: bool,
 ) -> Result<Vec<Step>, String> {
     use crate::config::Slot;
-    use secrecy::ExposeSecret;
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
     let first = (p.main.provider.clone(), p.main.model.clone());
     let mut results: Vec<((String, String), bool)> = vec![(first, main_ok)];
@@ -38,34 +35,18 @@ pub fn probe_targets(
                 format!("{name} #{}", i + 1)
             };
             let one = narrowed(cfg, p, provider, model);
-            let token = crate::proxy::new_token();
-            let answer = match crate::proxy::ProxyConfig::for_profile(
-                &one,
-                profile,
-                secrets,
-                env,
-                token.clone(),
-                std::sync::Arc::new(|_: &str| {}),
-            ) {
-                Err(e) => Err((0, e.to_string())),
-                Ok(pcfg) => rt.block_on(async {
-                    let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
-                        .await
-                        .map_err(|e| (0, e.to_string()))?;
-                    let http = reqwest::Client::builder()
-                        .no_proxy()
-                        .build()
-                        .map_err(|e| (0, e.to_string()))?;
-                    let body = json!({
-                        "model": model, "max_tokens": 256, "stream": true,
-                        "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
-                    });
-                    let base = format!("http://{}", handle.addr);
-                    let a = ask(&http, &base, token.expose_secret(), body).await;
-                    handle.shutdown().await;
-                    a
-                }),
-            };
+            let answer = rt
+                .block_on(with_proxy(
+                    &one,
+                    profile,
+                    secrets,
+                    env,
+                    async |base, token| {
+                        let http = local_client().map_err(|e| (0, e))?;
+                        pong(&http, base, token, model).await
+                    },
+                ))
+                .unwrap_or_else(|e| Err((0, e)));
             let target = format!("{label} {provider}/{model}");
             let (ok, detail, ms) = match answer {
                 Ok(a) if !a.text.trim().is_empty() => (
