@@ -169,7 +169,9 @@ fn interactive(home: &Home, profile: &str, model: &str) {
         "no cost without usage:\n{screen}"
     );
     // Terminal mode restored: canonical input and echo are on.
-    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    // Wait for stty's local-modes line (it names iexten, set or not): the
+    // first line alone arrives before the modes this checks.
+    let screen = tmux.wait_for("iexten", Duration::from_secs(10));
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(
         modes.contains(&"icanon") && modes.contains(&"echo"),
