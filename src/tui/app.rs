@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use crate::config::{Config, Presets};
 use crate::usage::query::Sums;
 
+mod chain;
 mod flow;
 mod msg;
 mod pick;
@@ -302,6 +303,8 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod chain_tests;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]

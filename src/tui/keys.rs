@@ -17,8 +17,16 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
             KeyCode::Char('s') => Some(Msg::Save),
             KeyCode::Char('t') => Some(Msg::Test),
             KeyCode::Char('u') => Some(Msg::Clear),
+            KeyCode::Char('f') => Some(Msg::Fallbacks),
             _ => None,
         };
+    }
+    if key.modifiers.contains(KeyModifiers::SHIFT) {
+        match key.code {
+            KeyCode::Up => return Some(Msg::MoveUp),
+            KeyCode::Down => return Some(Msg::MoveDown),
+            _ => {}
+        }
     }
     Some(match key.code {
         KeyCode::Up => Msg::Up,
@@ -32,6 +40,7 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
         KeyCode::Enter => Msg::Activate,
         KeyCode::Esc => Msg::Cancel,
         KeyCode::Backspace => Msg::Backspace,
+        KeyCode::Delete => Msg::Delete,
         KeyCode::F(1) => Msg::Help,
         // Typing into a field, the filter or a dialog: letters are letters.
         KeyCode::Char(c) if typing(screen) => Msg::Char(c),
@@ -108,5 +117,20 @@ mod tests {
         );
         assert_eq!(press(&form, KeyCode::Char('c'), ctrl).unwrap(), "Cancel");
         assert_eq!(press(&help, KeyCode::Char('c'), ctrl).unwrap(), "Cancel");
+    }
+
+    #[test]
+    fn chain_editor_keys() {
+        let form = Screen::editing(Box::new(Form::new_profile()));
+        let ctrl = KeyModifiers::CONTROL;
+        let shift = KeyModifiers::SHIFT;
+        assert_eq!(press(&form, KeyCode::Char('f'), ctrl).unwrap(), "Fallbacks");
+        assert_eq!(press(&form, KeyCode::Up, shift).unwrap(), "MoveUp");
+        assert_eq!(press(&form, KeyCode::Down, shift).unwrap(), "MoveDown");
+        assert_eq!(press(&form, KeyCode::Up, KeyModifiers::NONE).unwrap(), "Up");
+        assert_eq!(
+            press(&form, KeyCode::Delete, KeyModifiers::NONE).unwrap(),
+            "Delete"
+        );
     }
 }

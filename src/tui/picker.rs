@@ -7,6 +7,21 @@ use super::form::FieldId;
 pub enum PickFor {
     Provider,
     Model(FieldId),
+    /// The provider of a new fallback target.
+    FallbackProvider,
+    /// A fallback's model on `provider`: the one at `index` of the chain
+    /// being edited, or (`None`) a new target at its end.
+    FallbackModel {
+        provider: String,
+        index: Option<usize>,
+    },
+}
+
+impl PickFor {
+    /// Pickers of a model id, which may be typed in full.
+    pub fn is_model(&self) -> bool {
+        matches!(self, PickFor::Model(_) | PickFor::FallbackModel { .. })
+    }
 }
 
 /// A heading the items fall under, shown once above the first of them.
@@ -129,7 +144,7 @@ impl Picker {
     pub fn chosen(&self) -> Option<String> {
         match (self.current(), &self.purpose) {
             (Some(i), _) => Some(i.id.clone()),
-            (None, PickFor::Model(_)) if !self.filter.trim().is_empty() => {
+            (None, p) if p.is_model() && !self.filter.trim().is_empty() => {
                 Some(self.filter.trim().to_string())
             }
             _ => None,
@@ -138,7 +153,8 @@ impl Picker {
 
     /// The typed text itself (Tab), for an id that happens to match others.
     pub fn typed(&self) -> Option<String> {
-        matches!(self.purpose, PickFor::Model(_))
+        self.purpose
+            .is_model()
             .then(|| self.filter.trim().to_string())
             .filter(|s| !s.is_empty())
     }

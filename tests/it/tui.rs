@@ -206,6 +206,25 @@ fn model_picker() -> (App, u64) {
     (app, seq)
 }
 
+/// A profile whose main slot falls back to two other targets: the form
+/// shows the chain after the model, and Ctrl-F opens the editor.
+#[test]
+fn fallback_chain_editor() {
+    let src = CONFIG.replace(
+        "[profiles.kimi]\nprovider = \"moon\"\nmain = \"kimi-k3\"",
+        "[profiles.kimi]\nprovider = \"moon\"\nmain = [\"kimi-k3\", \"kimi-k2\", \
+         { provider = \"ds\", model = \"deepseek-v4-pro\" }]",
+    );
+    let mut app = mk_app(&src);
+    send(&mut app, Msg::Down);
+    send(&mut app, Msg::Edit);
+    app.screen.form_mut().unwrap().focus = ccswitch::tui::form::FieldId::Main;
+    snap("form_chain", &app);
+    send(&mut app, Msg::Fallbacks);
+    send(&mut app, Msg::Down);
+    snap("chain_editor", &app);
+}
+
 #[test]
 fn model_picker_loading_loaded_failed() {
     let (app, _) = model_picker();

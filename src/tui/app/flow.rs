@@ -28,9 +28,13 @@ impl App {
     }
 
     pub(super) fn update_form(&mut self, mut form: Box<Form>, msg: Msg) -> (Screen, Option<Cmd>) {
+        if form.chain.is_some() {
+            return self.update_chain(form, msg);
+        }
         let (cfg, presets) = (&self.config, &self.presets);
         let focus = form.focus;
         match msg {
+            Msg::Fallbacks => return (self.open_chain(form), None),
             Msg::Up | Msg::Prev => form.step(presets, -1),
             Msg::Down | Msg::Next => form.step(presets, 1),
             Msg::Left if focus.is_choice() => form.cycle(cfg, presets, -1),

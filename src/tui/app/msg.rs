@@ -44,6 +44,11 @@ pub enum Msg {
     Save,
     /// Open the usage screen (`u` on the list).
     Usage,
+    /// Edit the focused model slot's fallback chain (Ctrl-F in the form).
+    Fallbacks,
+    /// Move the selected item up or down (Shift-↑/↓).
+    MoveUp,
+    MoveDown,
     /// Time passes (spinners).
     Tick,
     /// The config was (re)loaded, with the presets and when each profile

@@ -3,9 +3,11 @@
 
 use super::{App, Cmd, Msg, Screen};
 use crate::config::preset::ModelInfo;
+use crate::config::{Api, Target};
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel, free_name};
 use crate::tui::picker::{Fetch, Group, Item, PickFor, Picker};
+use crate::tui::plan::ProviderPlan;
 use std::fmt::Write as _;
 
 impl App {
@@ -43,10 +45,70 @@ impl App {
         picker
     }
 
-    /// The model picker: what the preset knows first, then (when it
-    /// arrives) the provider's live list.
+    /// The model picker for a model field, on the form's provider.
     pub(super) fn model_picker(&mut self, form: &Form, field: FieldId) -> (Picker, Option<Cmd>) {
-        let (suggested, known) = self.known_models(form);
+        let current = form.text(field).trim().to_string();
+        let source = ModelSource {
+            sel: form.values.provider.clone(),
+            plan: form.provider_plan(&self.config),
+            api: form.values.api,
+        };
+        self.models_of(source, &current, PickFor::Model(field))
+    }
+
+    /// Where a fallback target's models come from: the form's provider
+    /// as the form has it (maybe not saved yet), or a saved one.
+    pub(super) fn fallback_models(
+        &mut self,
+        form: &Form,
+        provider: &str,
+        index: Option<usize>,
+    ) -> (Picker, Option<Cmd>) {
+        let source = if form.values.provider.name() == Some(provider) {
+            ModelSource {
+                sel: form.values.provider.clone(),
+                plan: form.provider_plan(&self.config),
+                api: form.values.api,
+            }
+        } else {
+            ModelSource {
+                sel: ProviderSel::Existing(provider.to_string()),
+                plan: ProviderPlan {
+                    name: provider.to_string(),
+                    new: None,
+                    edit: None,
+                    key: None,
+                },
+                api: self
+                    .config
+                    .providers
+                    .get(provider)
+                    .map_or(Api::Openai, |p| p.api),
+            }
+        };
+        let current = form
+            .chain
+            .as_ref()
+            .zip(index)
+            .and_then(|(c, i)| form.fallbacks(c.slot).get(i))
+            .map(|t| t.model.clone())
+            .unwrap_or_default();
+        let purpose = PickFor::FallbackModel {
+            provider: provider.to_string(),
+            index,
+        };
+        self.models_of(source, &current, purpose)
+    }
+
+    /// A model picker: what the preset knows first, then (when it
+    /// arrives) the provider's live list.
+    fn models_of(
+        &mut self,
+        source: ModelSource,
+        current: &str,
+        purpose: PickFor,
+    ) -> (Picker, Option<Cmd>) {
+        let (suggested, known) = self.known_models(&source.sel);
         let mut items: Vec<Item> = Vec::new();
         for id in suggested.into_iter().chain(known.keys().cloned()) {
             if items.iter().any(|i| i.id == id) {
@@ -60,26 +122,53 @@ impl App {
                 group: Group::Suggested,
             });
         }
-        let current = form.text(field).trim().to_string();
-        let api = form.values.api;
-        let provider = form.provider_plan(&self.config);
-        let mut picker = Picker::new(PickFor::Model(field), items);
-        picker.select_id(&current);
+        let mut picker = Picker::new(purpose, items);
+        picker.select_id(current);
         // Bedrock and Vertex have no list we can fetch with this client.
-        let cmd = if api.uses_base_url() && !provider.name.is_empty() {
+        let cmd = if source.api.uses_base_url() && !source.plan.name.is_empty() {
             let seq = self.next_seq();
             picker.fetch = Fetch::Loading(seq);
-            Some(Cmd::FetchModels(seq, Box::new(provider)))
+            Some(Cmd::FetchModels(seq, Box::new(source.plan)))
         } else {
             None
         };
         (picker, cmd)
     }
 
+    /// A fallback's provider: this form's own first, then the saved ones.
+    pub(super) fn fallback_provider_picker(&self, form: &Form) -> Picker {
+        let own = form.values.provider.name().unwrap_or_default();
+        let mut items = Vec::new();
+        if !own.is_empty() {
+            items.push(Item {
+                id: own.to_string(),
+                label: own.to_string(),
+                detail: t!("picker.this_profile"),
+                group: Group::Saved,
+            });
+        }
+        items.extend(
+            self.config
+                .providers
+                .values()
+                .filter(|p| p.name != own && p.api.uses_base_url())
+                .map(|p| Item {
+                    id: p.name.clone(),
+                    label: p.name.clone(),
+                    detail: format!("{} · {}", p.display_name, p.api),
+                    group: Group::Saved,
+                }),
+        );
+        Picker::new(PickFor::FallbackProvider, items)
+    }
+
     /// The preset's suggestions and the models it (or the saved provider)
     /// describes.
-    fn known_models(&self, form: &Form) -> (Vec<String>, indexmap::IndexMap<String, ModelInfo>) {
-        let (preset, mut known) = match &form.values.provider {
+    fn known_models(
+        &self,
+        sel: &ProviderSel,
+    ) -> (Vec<String>, indexmap::IndexMap<String, ModelInfo>) {
+        let (preset, mut known) = match sel {
             ProviderSel::Existing(n) => match self.config.providers.get(n) {
                 Some(p) => (p.preset.clone(), p.models.clone()),
                 None => (None, Default::default()),
@@ -144,6 +233,11 @@ impl App {
                     picker.chosen()
                 };
                 if let Some(v) = value {
+                    // Choosing a fallback's provider goes on to its model.
+                    if picker.purpose == PickFor::FallbackProvider {
+                        let (next, cmd) = self.fallback_models(&form, &v, None);
+                        return (Screen::picking(form, next), cmd);
+                    }
                     self.picked(&mut form, picker.purpose, v);
                     return (Screen::editing(form), None);
                 }
@@ -162,6 +256,15 @@ impl App {
                 }
                 form.step(presets, 1);
             }
+            PickFor::FallbackModel { provider, index } => match index {
+                Some(i) => form.chain_set_model(i, value),
+                None => form.chain_add(Target {
+                    provider,
+                    model: value,
+                }),
+            },
+            // Handled before: it opens the model picker.
+            PickFor::FallbackProvider => {}
             PickFor::Provider => {
                 let sel = if let Some(n) = value.strip_prefix("existing:") {
                     ProviderSel::Existing(n.to_string())
@@ -185,6 +288,14 @@ impl App {
             }
         }
     }
+}
+
+/// Where a model picker's models come from.
+struct ModelSource {
+    sel: ProviderSel,
+    /// Enough to fetch the live list.
+    plan: ProviderPlan,
+    api: Api,
 }
 
 /// `ctx 1000k · out 384k · thinking`

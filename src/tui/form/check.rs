@@ -44,6 +44,12 @@ impl Form {
                 }
                 _ => None,
             },
+            f if f.is_model() && !self.fallbacks(f).is_empty() && text.is_empty() => {
+                Some(t!("form.err_chain_first"))
+            }
+            f if f.is_model() && !self.fallbacks(f).is_empty() && !self.proxied(cfg) => {
+                Some(t!("form.err_chain_direct", api = v.api))
+            }
             FieldId::Main if text.is_empty() => Some(t!("form.err_required")),
             f if f.is_model() && text.chars().any(char::is_whitespace) => {
                 Some(t!("form.err_model"))
@@ -61,6 +67,16 @@ impl Form {
             FieldId::Env => parse_env(text).err(),
             _ => None,
         }
+    }
+
+    /// Whether ccswitch's proxy serves the profile (only it can move a
+    /// request along a fallback chain).
+    fn proxied(&self, cfg: &Config) -> bool {
+        let direct = match &self.mode {
+            Mode::Edit(n) | Mode::Duplicate(n) => cfg.profiles.get(n).is_some_and(|p| p.direct),
+            Mode::New => false,
+        };
+        self.values.api.uses_base_url() && !direct
     }
 
     /// Whether the selected provider is a saved one that reads the keyring

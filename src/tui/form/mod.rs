@@ -2,85 +2,24 @@
 //! inline validation, and the [`Plan`] a save turns into. Pure: it reads the
 //! loaded config and presets, and never touches files or the keyring.
 
+mod chain;
 mod check;
 mod choose;
+mod field;
 mod output;
 
-use crate::config::{Api, Config, Presets};
-use crate::t;
+use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldId {
-    Name,
-    Provider,
-    BaseUrl,
-    Api,
-    KeyFrom,
-    Key,
-    Main,
-    Fast,
-    Description,
-    /// The "more options" row that shows or hides the fields below it.
-    More,
-    Opus,
-    Sonnet,
-    Haiku,
-    Subagent,
-    MaxOutput,
-    Proxy,
-    CaFile,
-    Env,
-}
+use crate::config::{Api, Config, Presets, Target};
 
-impl FieldId {
-    /// Fields that hold a model id (Enter opens the model picker).
-    pub fn is_model(self) -> bool {
-        matches!(
-            self,
-            FieldId::Main
-                | FieldId::Fast
-                | FieldId::Opus
-                | FieldId::Sonnet
-                | FieldId::Haiku
-                | FieldId::Subagent
-        )
-    }
+pub use field::{FieldId, KeyFrom};
 
-    /// Fields changed with ←/→ rather than typed into.
-    pub fn is_choice(self) -> bool {
-        matches!(self, FieldId::Api | FieldId::KeyFrom)
-    }
-
-    pub fn slot(self) -> Option<&'static str> {
-        Some(match self {
-            FieldId::Main => "main",
-            FieldId::Fast => "fast",
-            FieldId::Opus => "opus",
-            FieldId::Sonnet => "sonnet",
-            FieldId::Haiku => "haiku",
-            FieldId::Subagent => "subagent",
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyFrom {
-    Keyring,
-    Env,
-    Command,
-    None,
-}
-
-impl KeyFrom {
-    pub fn label(self) -> String {
-        match self {
-            KeyFrom::Keyring => t!("form.key_from_keyring"),
-            KeyFrom::Env => t!("form.key_from_env"),
-            KeyFrom::Command => t!("form.key_from_command"),
-            KeyFrom::None => t!("form.key_from_none"),
-        }
-    }
+/// The chain editor, open over one model field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainEdit {
+    pub slot: FieldId,
+    /// Index into the slot's fallbacks.
+    pub selected: usize,
 }
 
 /// Which provider the profile uses.
@@ -127,6 +66,9 @@ pub struct Values {
     pub ca_file: String,
     /// `NAME=value` pairs separated by commas.
     pub env: String,
+    /// Each model slot's fallbacks (its chain after the field's model), by
+    /// slot name; a slot without any has no entry.
+    pub fallbacks: BTreeMap<&'static str, Vec<Target>>,
 }
 
 // By hand, so a typed key never reaches a debug print or a panic message.
@@ -158,6 +100,8 @@ pub struct Form {
     /// Set after a save attempt with errors, so untouched empty fields
     /// only complain once the user tried to save.
     pub tried: bool,
+    /// The fallback chain editor, open over a model field.
+    pub chain: Option<ChainEdit>,
 }
 
 fn blank() -> Values {
@@ -179,6 +123,7 @@ fn blank() -> Values {
         proxy: String::new(),
         ca_file: String::new(),
         env: String::new(),
+        fallbacks: BTreeMap::new(),
     }
 }
 
@@ -214,6 +159,18 @@ impl Form {
             }
         };
         v.main.clone_from(&p.main.model);
+        // The chains of slots on the form (an other-provider slot is kept
+        // whole, chain and all).
+        for (slot, s) in p.slots() {
+            if (slot == "main" || s.provider == p.provider) && !s.fallbacks.is_empty() {
+                let slot = FieldId::ALL_MODELS
+                    .iter()
+                    .find_map(|f| f.slot().filter(|n| *n == slot));
+                if let Some(slot) = slot {
+                    v.fallbacks.insert(slot, s.fallbacks.clone());
+                }
+            }
+        }
         v.fast = own(&p.fast);
         v.description = p.description.clone().unwrap_or_default();
         v.opus = p.opus.as_ref().map(own).unwrap_or_default();
@@ -248,7 +205,12 @@ impl Form {
             || !form.values.max_output.is_empty()
             || !form.values.proxy.is_empty()
             || !form.values.ca_file.is_empty()
-            || !form.values.env.is_empty();
+            || !form.values.env.is_empty()
+            || form
+                .values
+                .fallbacks
+                .keys()
+                .any(|s| !matches!(*s, "main" | "fast"));
         Some(form)
     }
 
@@ -260,6 +222,7 @@ impl Form {
             focus,
             more: false,
             tried: false,
+            chain: None,
         }
     }
 

@@ -31,20 +31,14 @@ impl Form {
             Mode::Edit(n) | Mode::Duplicate(n) => cfg.profiles.get(n),
             Mode::New => None,
         };
-        for f in [
-            FieldId::Main,
-            FieldId::Fast,
-            FieldId::Opus,
-            FieldId::Sonnet,
-            FieldId::Haiku,
-            FieldId::Subagent,
-        ] {
+        for f in FieldId::ALL_MODELS {
             let slot = f.slot().expect("model field");
             let model = self.text(f).trim();
             // A slot served by another provider is not on the form: keep it.
-            let elsewhere = saved
-                .and_then(|p| p.slots().into_iter().find(|(n, _)| *n == slot))
-                .is_some_and(|(_, s)| s.provider != saved.map_or("", |p| &p.provider));
+            let elsewhere = slot != "main"
+                && saved
+                    .and_then(|p| p.slots().into_iter().find(|(n, _)| *n == slot))
+                    .is_some_and(|(_, s)| s.provider != saved.map_or("", |p| &p.provider));
             if model.is_empty() {
                 if !elsewhere {
                     change.unset.push(slot.into());
@@ -57,6 +51,23 @@ impl Form {
                         model: model.to_string(),
                     },
                 ));
+                // Always said, also when unchanged: a slot the file does
+                // not set (fast defaults to main) inherits its chain, and
+                // writing the slot must not drop it. The edit leaves a chain
+                // already written this way alone.
+                let chain = self.fallbacks(f);
+                if !elsewhere {
+                    change.fallbacks.push((
+                        slot,
+                        chain
+                            .iter()
+                            .map(|t| SlotValue {
+                                provider: Some(t.provider.clone()),
+                                model: t.model.clone(),
+                            })
+                            .collect(),
+                    ));
+                }
             }
         }
         let (original, copy_from) = match &self.mode {

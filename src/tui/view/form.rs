@@ -22,7 +22,7 @@ pub fn title(form: &Form) -> String {
     }
 }
 
-fn label(f: FieldId) -> String {
+pub(super) fn label(f: FieldId) -> String {
     crate::i18n::text(match f {
         FieldId::Name => "form.name",
         FieldId::Provider => "form.provider",
@@ -163,8 +163,18 @@ fn value_spans(
         f => {
             let text = form.text(f).to_string();
             let mut spans = vec![Span::raw(format!("{text}{cursor}"))];
+            let chain = form.fallbacks(f);
+            if !chain.is_empty() {
+                let rest: Vec<String> = chain
+                    .iter()
+                    .map(|t| format!("{}/{}", t.provider, t.model))
+                    .collect();
+                spans.push(Span::styled(format!("  → {}", rest.join(", ")), dim));
+            } else if f.is_model() && focused && !text.is_empty() {
+                spans.push(Span::styled(t!("form.chain_key"), dim));
+            }
             if f.is_model() && text.is_empty() {
-                if let Some((model, provider)) = slot_elsewhere(app, form, f) {
+                if let Some((model, provider)) = form.slot_elsewhere(&app.config, f) {
                     spans.push(Span::styled(
                         t!("form.kept_elsewhere", model = model, provider = provider),
                         dim,
@@ -176,17 +186,6 @@ fn value_spans(
             spans
         }
     }
-}
-
-/// A slot of the saved profile served by another provider: the form does
-/// not edit it, and saving keeps it.
-fn slot_elsewhere(app: &App, form: &Form, f: FieldId) -> Option<(String, String)> {
-    let (Mode::Edit(name) | Mode::Duplicate(name)) = &form.mode else {
-        return None;
-    };
-    let p = app.config.profiles.get(name)?;
-    let (_, s) = p.slots().into_iter().find(|(n, _)| Some(*n) == f.slot())?;
-    (s.provider != p.provider).then(|| (s.model.clone(), s.provider.clone()))
 }
 
 pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect, theme: Theme) {
@@ -241,6 +240,10 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
     let title = match &p.purpose {
         PickFor::Provider => t!("picker.title_provider"),
         PickFor::Model(field) => t!("picker.title_model", field = label(*field).to_lowercase()),
+        PickFor::FallbackProvider => t!("picker.title_fallback_provider"),
+        PickFor::FallbackModel { provider, .. } => {
+            t!("picker.title_fallback_model", provider = provider)
+        }
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -309,7 +312,9 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
     }
     if visible.is_empty() {
         let msg = match (&p.purpose, p.filter.trim().is_empty()) {
-            (PickFor::Model(_), false) => t!("picker.use_typed", id = p.filter.trim()),
+            (purpose, false) if purpose.is_model() => {
+                t!("picker.use_typed", id = p.filter.trim())
+            }
             _ => t!("picker.nothing"),
         };
         items.push(ListItem::new(Span::styled(msg, theme.fg(Color::Gray))));

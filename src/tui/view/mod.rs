@@ -11,6 +11,7 @@ use crate::t;
 
 mod amount;
 mod budget;
+mod chain;
 mod form;
 mod home;
 mod test;
@@ -50,17 +51,20 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
         }
         Screen::Form { form, picker } => {
             form::draw(f, app, form, body, theme);
+            if let Some(edit) = &form.chain {
+                chain::draw(f, app, form, edit, theme);
+            }
             if let Some(p) = picker {
                 form::draw_picker(f, app, p, theme);
             }
-            let said = app
-                .status
-                .clone()
-                .unwrap_or_else(|| form::status(app, form));
-            let keys = if picker.is_some() {
-                t!("tui.footer_picker")
-            } else {
-                t!("tui.footer_form")
+            let said = app.status.clone().unwrap_or_else(|| match &form.chain {
+                Some(_) => t!("chain.hint"),
+                None => form::status(app, form),
+            });
+            let keys = match (picker, &form.chain) {
+                (Some(_), _) => t!("tui.footer_picker"),
+                (None, Some(_)) => t!("tui.footer_chain"),
+                (None, None) => t!("tui.footer_form"),
             };
             (form::title(form), said, keys)
         }

@@ -10,20 +10,20 @@ use super::model::Config;
 use super::resolve::valid_name;
 use crate::t;
 
-/// A slot value given on the command line or in the TUI.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SlotValue {
-    /// Another provider than the profile's own.
-    pub provider: Option<String>,
-    pub model: String,
-}
+mod slots;
+
+pub use slots::SlotValue;
 
 /// Fields to set on a profile; `None` leaves a field alone.
 #[derive(Clone, Debug, Default)]
 pub struct ProfileChange {
     pub provider: Option<String>,
     pub description: Option<String>,
+    /// Sets each slot's first target; a fallback chain keeps the rest.
     pub slots: Vec<(&'static str, SlotValue)>,
+    /// Replaces each slot's fallbacks (its chain after the first target);
+    /// an empty list leaves the slot one target.
+    pub fallbacks: Vec<(&'static str, Vec<SlotValue>)>,
     pub max_output_tokens: Option<u64>,
     /// Replaces the profile's whole `env` table when set.
     pub env: Option<Vec<(String, String)>>,
@@ -101,18 +101,6 @@ fn check_name(name: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn slot_item(profile_provider: Option<&str>, slot: &SlotValue) -> Item {
-    match &slot.provider {
-        Some(p) if Some(p.as_str()) != profile_provider => {
-            let mut t = InlineTable::new();
-            t.insert("provider", p.as_str().into());
-            t.insert("model", slot.model.as_str().into());
-            value(t)
-        }
-        _ => value(slot.model.as_str()),
-    }
-}
-
 fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
     if let Some(p) = &change.provider {
         table.insert("provider", value(p.as_str()));
@@ -124,20 +112,7 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
         .get("provider")
         .and_then(Item::as_str)
         .map(str::to_string);
-    for (name, slot) in &change.slots {
-        let item = slot_item(provider.as_deref(), slot);
-        // A slot with a fallback chain keeps it: setting the slot's model
-        // replaces the chain's first target only (peers drop a chain on a
-        // manual switch, silently ending failover).
-        if let Some(chain) = table.get_mut(name).and_then(Item::as_array_mut)
-            && !chain.is_empty()
-            && let Ok(first) = item.clone().into_value()
-        {
-            chain.replace(0, first);
-            continue;
-        }
-        table.insert(name, item);
-    }
+    slots::apply(table, provider.as_deref(), &change.slots, &change.fallbacks);
     if let Some(n) = change.max_output_tokens {
         table.insert("max_output_tokens", value(n as i64));
     }

@@ -1,0 +1,87 @@
+//! The form's fields, and where a provider's key can come from.
+
+use crate::t;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldId {
+    Name,
+    Provider,
+    BaseUrl,
+    Api,
+    KeyFrom,
+    Key,
+    Main,
+    Fast,
+    Description,
+    /// The "more options" row that shows or hides the fields below it.
+    More,
+    Opus,
+    Sonnet,
+    Haiku,
+    Subagent,
+    MaxOutput,
+    Proxy,
+    CaFile,
+    Env,
+}
+
+impl FieldId {
+    /// The model fields, in the form's order.
+    pub const ALL_MODELS: [FieldId; 6] = [
+        FieldId::Main,
+        FieldId::Fast,
+        FieldId::Opus,
+        FieldId::Sonnet,
+        FieldId::Haiku,
+        FieldId::Subagent,
+    ];
+
+    /// Fields that hold a model id (Enter opens the model picker).
+    pub fn is_model(self) -> bool {
+        matches!(
+            self,
+            FieldId::Main
+                | FieldId::Fast
+                | FieldId::Opus
+                | FieldId::Sonnet
+                | FieldId::Haiku
+                | FieldId::Subagent
+        )
+    }
+
+    /// Fields changed with ←/→ rather than typed into.
+    pub fn is_choice(self) -> bool {
+        matches!(self, FieldId::Api | FieldId::KeyFrom)
+    }
+
+    pub fn slot(self) -> Option<&'static str> {
+        Some(match self {
+            FieldId::Main => "main",
+            FieldId::Fast => "fast",
+            FieldId::Opus => "opus",
+            FieldId::Sonnet => "sonnet",
+            FieldId::Haiku => "haiku",
+            FieldId::Subagent => "subagent",
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFrom {
+    Keyring,
+    Env,
+    Command,
+    None,
+}
+
+impl KeyFrom {
+    pub fn label(self) -> String {
+        match self {
+            KeyFrom::Keyring => t!("form.key_from_keyring"),
+            KeyFrom::Env => t!("form.key_from_env"),
+            KeyFrom::Command => t!("form.key_from_command"),
+            KeyFrom::None => t!("form.key_from_none"),
+        }
+    }
+}
