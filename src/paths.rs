@@ -26,6 +26,8 @@ pub struct Paths {
     pub usage_db: PathBuf,
     /// The audit log's folder (when audit logging is on).
     pub audit_dir: PathBuf,
+    /// `circuits.json`: fallback targets running sessions are skipping.
+    pub circuits_file: PathBuf,
 }
 
 impl Paths {
@@ -56,6 +58,7 @@ impl Paths {
             log_dir: data_dir.join("logs"),
             usage_db: data_dir.join("usage.db"),
             audit_dir: data_dir.join("audit"),
+            circuits_file: data_dir.join("circuits.json"),
         }
     }
 }

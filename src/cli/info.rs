@@ -75,6 +75,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
         ("logs", &p.log_dir),
         ("usage", &p.usage_db),
         ("audit", &p.audit_dir),
+        ("circuits", &p.circuits_file),
     ] {
         table.row(vec![what.to_string(), path.display().to_string()]);
     }

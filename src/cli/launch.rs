@@ -56,19 +56,17 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
             api = main.api
         )));
     }
-    let mut steps = probe::probe_profile(&cfg, &profile.name, &ctx.secrets, &*ctx.env)
-        .map_err(CliError::Failed)?;
-    let main_ok = steps.iter().all(|s| s.ok);
-    steps.extend(
-        crate::launch::targets::probe_targets(
-            &cfg,
-            &profile.name,
-            &ctx.secrets,
-            &*ctx.env,
-            main_ok,
-        )
-        .map_err(CliError::Failed)?,
-    );
+    let now = (ctx.now)();
+    let circuits = crate::usage::circuits::read(&ctx.paths.circuits_file, now);
+    let steps = crate::launch::targets::test_all(
+        &cfg,
+        &profile.name,
+        &ctx.secrets,
+        &*ctx.env,
+        &circuits,
+        now,
+    )
+    .map_err(CliError::Failed)?;
     if a.json {
         json(out, &steps)?;
     } else {

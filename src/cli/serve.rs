@@ -62,6 +62,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
     let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
     pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
+    pcfg.circuits = Some(ctx.paths.circuits_file.clone());
     if args.ignore_budget {
         (pcfg.log)(&t!("budget.ignored"));
     } else {

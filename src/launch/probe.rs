@@ -317,6 +317,7 @@ pub fn step_label(id: &str) -> &'static str {
     crate::i18n::text(match id {
         "target" => "probe.step_target",
         "serves" => "probe.step_serves",
+        "breaker" => "probe.step_breaker",
         "reach" => "probe.step_reach",
         "auth" => "probe.step_auth",
         "model" => "probe.step_model",

@@ -150,6 +150,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             )?;
             ledger = crate::usage::start(&ctx.paths, &cfg, &warn, (ctx.now)());
             pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
+            pcfg.circuits = Some(ctx.paths.circuits_file.clone());
             if opts.ignore_budget {
                 log(&t!("budget.ignored"));
             } else {

@@ -2,8 +2,30 @@
 //! (other slots, fallback chains, routes) asked once, alone, and which
 //! target of each chain would serve.
 
-use super::probe::{Step, local_client, narrowed, pong, step, with_proxy};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::probe::{Step, local_client, narrowed, pong, probe_profile, step, with_proxy};
 use crate::t;
+use crate::usage::circuits::{self, Circuit};
+
+/// All of `ccswitch test` (and the TUI's `t`): the main slot's first
+/// target in full, every other target once, and what running sessions'
+/// breakers say of them (`circuits`, read from `circuits.json`).
+pub fn test_all(
+    cfg: &crate::config::Config,
+    profile: &str,
+    secrets: &crate::secrets::Secrets,
+    env: &dyn Fn(&str) -> Option<String>,
+    circuits: &[Circuit],
+    now: SystemTime,
+) -> Result<Vec<Step>, String> {
+    let mut steps = probe_profile(cfg, profile, secrets, env)?;
+    let main_ok = steps.iter().all(|s| s.ok);
+    steps.extend(probe_targets(
+        cfg, profile, secrets, env, main_ok, circuits, now,
+    )?);
+    Ok(steps)
+}
 
 /// Every other target of the profile's slots, fallback chains and routes
 /// (the main slot's first target has the full probe): one streamed request
@@ -15,6 +37,8 @@ pub fn probe_targets(
     secrets: &crate::secrets::Secrets,
     env: &dyn Fn(&str) -> Option<String>,
     main_ok: bool,
+    circuits: &[Circuit],
+    now: SystemTime,
 ) -> Result<Vec<Step>, String> {
     use crate::config::Slot;
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
@@ -90,5 +114,37 @@ pub fn probe_targets(
             None => step("serves", false, t!("probe.serves_none", slot = name), None),
         });
     }
+    // A breaker a running session opened: marked as the target's check
+    // came out just now.
+    for ((provider, model), ok) in &results {
+        if let Some(c) = circuits::find(circuits, provider, model) {
+            steps.push(step("breaker", *ok, breaker_line(c, *ok, now), None));
+        }
+    }
     Ok(steps)
+}
+
+/// `ds/deepseek-v4-pro: opened 2 min ago in a session of profile p (3
+/// failures in a row), skipped for 20 s more; answers now`.
+fn breaker_line(c: &Circuit, ok: bool, now: SystemTime) -> String {
+    let at = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
+    let state = if c.is_cooling(now) {
+        let left = at(c.until).duration_since(now).map_or(0, |d| d.as_secs());
+        t!("probe.breaker_cooling", secs = left.max(1))
+    } else {
+        t!("probe.breaker_trial")
+    };
+    t!(
+        "probe.breaker",
+        target = format!("{}/{}", c.provider, c.model),
+        ago = crate::config::state::ago(at(c.since), now),
+        profile = c.profile,
+        failures = c.failures,
+        state = state,
+        now = if ok {
+            t!("probe.breaker_now_ok")
+        } else {
+            t!("probe.breaker_now_failing")
+        }
+    )
 }

@@ -65,6 +65,9 @@ pub struct ProxyConfig {
     pub audit: Option<crate::usage::audit::AuditSink>,
     /// When a failing fallback target is skipped.
     pub breaker: crate::config::Breaker,
+    /// Where breakers opening and closing are noted for other processes
+    /// (none: not noted).
+    pub circuits: Option<std::path::PathBuf>,
 }
 
 impl ProxyConfig {
@@ -130,6 +133,7 @@ impl ProxyConfig {
             budget: None,
             audit: None,
             breaker: config.breaker,
+            circuits: None,
         })
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use crate::config::{Config, Presets};
+use crate::usage::circuits::{self, Circuit};
 use crate::usage::query::Sums;
 
 mod chain;
@@ -36,6 +37,9 @@ pub struct App {
     pub status: Option<String>,
     pub keys: Vec<(String, KeyState)>,
     pub last_used: HashMap<String, SystemTime>,
+    /// Targets whose breaker a running session opened lately (the list
+    /// marks profiles whose main target is one).
+    pub circuits: Vec<Circuit>,
     /// Each profile's last 7 days (today included); `None` until read.
     pub week: Option<Result<HashMap<String, Sums>, String>>,
     /// The clock as of the last tick, for "2 h ago" (rendering reads no clock).
@@ -61,6 +65,7 @@ impl App {
             status: None,
             keys: Vec::new(),
             last_used: HashMap::new(),
+            circuits: Vec::new(),
             week: None,
             now: None,
             tick: 0,
@@ -89,6 +94,26 @@ impl App {
 
     pub fn current(&self) -> Option<&Row> {
         self.visible().get(self.selected).copied()
+    }
+
+    /// The open breakers among a profile's targets: its main target's
+    /// first (the list's mark), then any other.
+    pub fn failing(&self, row: &Row) -> Vec<&Circuit> {
+        let Some(p) = self.config.profiles.get(&row.name) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&Circuit> = Vec::new();
+        let slots = p.slots().into_iter().chain(p.route_slots());
+        for (_, slot) in slots {
+            for (provider, model) in slot.targets() {
+                if let Some(c) = circuits::find(&self.circuits, provider, model)
+                    && !out.contains(&c)
+                {
+                    out.push(c);
+                }
+            }
+        }
+        out
     }
 
     pub fn key_state(&self, provider: &str) -> KeyState {
@@ -140,6 +165,10 @@ impl App {
             }
             Msg::Week(week) => {
                 self.week = Some(week);
+                return None;
+            }
+            Msg::Circuits(open) => {
+                self.circuits = open;
                 return None;
             }
             Msg::UsageLoaded(seq, result) => {

@@ -5,6 +5,8 @@
 
 mod usage;
 
+use crate::launch::targets::test_all;
+use crate::usage::circuits;
 use std::sync::mpsc::Sender;
 
 use super::app::{Cmd, KeyState, Msg};
@@ -44,7 +46,8 @@ impl Runner for Worker<'_> {
             }
             Cmd::ReadRecent => {
                 usage::spawn_week(ctx.paths.usage_db.clone(), (ctx.now)(), tx);
-                vec![last_used(&ctx.paths)]
+                let open = circuits::read(&ctx.paths.circuits_file, (ctx.now)());
+                vec![last_used(&ctx.paths), Msg::Circuits(open)]
             }
             Cmd::LoadUsage(seq, query) => {
                 usage::spawn_load(ctx.paths.usage_db.clone(), seq, *query, (ctx.now)(), tx);
@@ -240,9 +243,12 @@ fn list(cfg: &config::Config, name: &str, secrets: &Secrets) -> Result<Vec<Strin
 fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     let creds = ctx.paths.credentials_file.clone();
     let loaded = config::load(&ctx.paths);
+    let now = (ctx.now)();
+    let circuits = circuits::read(&ctx.paths.circuits_file, now);
     std::thread::spawn(move || {
         let result = loaded.map_err(|e| e.to_string()).and_then(|(cfg, _)| {
-            crate::launch::probe::probe_profile(&cfg, &name, &Secrets::system(&creds), &env)
+            let secrets = Secrets::system(&creds);
+            test_all(&cfg, &name, &secrets, &env, &circuits, now)
         });
         let _ = tx.send(Msg::Tested(seq, result));
     });
@@ -254,10 +260,12 @@ fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
         plan::apply(doc, presets, &file, &plan)
     });
     let secrets = secrets_for(ctx, &plan.provider);
+    let now = (ctx.now)();
+    let circuits = circuits::read(&ctx.paths.circuits_file, now);
     std::thread::spawn(move || {
         let result = preview
             .map_err(|e| e.to_string())
-            .and_then(|cfg| crate::launch::probe::probe_profile(&cfg, &plan.name, &secrets, &env));
+            .and_then(|cfg| test_all(&cfg, &plan.name, &secrets, &env, &circuits, now));
         let _ = tx.send(Msg::Tested(seq, result));
     });
 }

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod budget;
+pub mod circuits;
 pub mod db;
 pub mod format;
 pub mod prices;

@@ -355,7 +355,10 @@ async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
 #[tokio::test]
 async fn the_breaker_opens_half_opens_and_closes() {
     let (a, b, c) = three().await;
-    let p = chain(&a, &b, &c, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let circuits = dir.path().join("circuits.json");
+    let file = circuits.clone();
+    let p = chain(&a, &b, &c, move |cfg| cfg.circuits = Some(file)).await;
     let ask_once = |expect: &'static str| {
         let p = &p;
         async move {
@@ -374,6 +377,14 @@ async fn the_breaker_opens_half_opens_and_closes() {
         logs.contains("breaker: a/a-model failed 3 times in a row"),
         "{logs}"
     );
+    // Noted for other processes (the TUI's list, `ccswitch test`).
+    let open = noted(&circuits, true).await;
+    assert_eq!(
+        (open[0].provider.as_str(), open[0].model.as_str()),
+        ("a", "a-model")
+    );
+    assert_eq!((open[0].failures, open[0].profile.as_str()), (3, "p"));
+    assert_eq!(open[0].until - open[0].since, 1, "the cooldown");
     // Open: a is skipped, not even asked.
     b.push(openai_message("from b"));
     ask_once("from b").await;
@@ -395,6 +406,10 @@ async fn the_breaker_opens_half_opens_and_closes() {
     ask_once("from a").await;
     assert_eq!((a.seen().len(), b.seen().len()), (6, 6));
     assert!(logged(&p, "a/a-model answers again"));
+    assert!(
+        noted(&circuits, false).await.is_empty(),
+        "closed: not noted"
+    );
     // A user's error does not count against a target.
     for _ in 0..4 {
         a.push(error(400));
@@ -403,6 +418,20 @@ async fn the_breaker_opens_half_opens_and_closes() {
     }
     a.push(anthropic_message("from a"));
     ask_once("from a").await;
+}
+
+/// `circuits.json` once it says the breaker is open (or no longer), which
+/// the proxy writes off the request's path.
+async fn noted(path: &std::path::Path, open: bool) -> Vec<ccswitch::usage::circuits::Circuit> {
+    for _ in 0..100 {
+        let now = std::time::SystemTime::now();
+        let all = ccswitch::usage::circuits::read(path, now);
+        if all.is_empty() != open {
+            return all;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("circuits.json never said open = {open}");
 }
 
 const START: &str = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"a-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n";

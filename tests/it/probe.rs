@@ -154,6 +154,25 @@ async fn every_target_of_a_chain_is_checked_and_the_serving_one_named() {
         second.url("/v1"),
         vision.url("/v1")
     ));
+    // A running session's breaker opened on a/a-main two minutes ago; one
+    // on v/v-model is an hour old, past what counts.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let circuit = |p: &str, m: &str, since: u64| {
+        serde_json::json!({"provider": p, "model": m, "since": since, "until": since + 600,
+            "failures": 3, "profile": "p"})
+    };
+    std::fs::write(
+        home.path().join("circuits.json"),
+        serde_json::json!({"circuits": [
+            circuit("a", "a-main", now - 120),
+            circuit("v", "v-model", now - 3600 - 600),
+        ]})
+        .to_string(),
+    )
+    .unwrap();
     let r = tokio::task::spawn_blocking(move || {
         let r = home.run_env(&["test", "p"], &[("UP_KEY", "sk-k")]);
         drop(home);
@@ -191,4 +210,14 @@ async fn every_target_of_a_chain_is_checked_and_the_serving_one_named() {
         r.stdout
     );
     assert_eq!((second.seen().len(), vision.seen().len()), (1, 1));
+    let breaker = line("breaker (sessions)");
+    assert!(breaker.starts_with("FAIL"), "{}", r.stdout);
+    for part in [
+        "a/a-main: a session of profile p opened its breaker 2 min ago (3 failures in a row)",
+        "skipped for",
+        "this check: fails too",
+    ] {
+        assert!(breaker.contains(part), "{part}: {breaker}");
+    }
+    assert!(!r.stdout.contains("v/v-model: a session"), "{}", r.stdout);
 }

@@ -105,6 +105,25 @@ fn selected_profile_with_a_slot_on_another_provider() {
     snap("mixed_selected", &app);
 }
 
+/// A running session's breaker opened on deepseek's main target: the list
+/// marks both profiles that start there, and the detail says since when.
+#[test]
+fn a_failing_first_target_is_marked() {
+    let mut app = mk_app(CONFIG);
+    send(
+        &mut app,
+        Msg::Circuits(vec![ccswitch::usage::circuits::Circuit {
+            provider: "ds".into(),
+            model: "deepseek-v4-pro".into(),
+            since: 1_790_000_000 - 180,
+            until: 1_790_000_000 - 150,
+            failures: 3,
+            profile: "mixed".into(),
+        }]),
+    );
+    snap("breaker_open", &app);
+}
+
 #[test]
 fn missing_key() {
     let mut app = mk_app(CONFIG);

@@ -19,6 +19,7 @@ use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::t;
 use crate::usage::budget::{Checker, Verdict};
+use crate::usage::circuits;
 
 pub async fn handle(
     state: &Arc<State>,
@@ -165,6 +166,44 @@ fn breaker_note(state: &State, provider: &str, model: &str, change: &Change) {
         }
         Change::Reopened => t!("proxy.breaker_reopen", target = target, secs = secs),
         Change::Closed => t!("proxy.breaker_closed", target = target),
+    });
+    let Some(path) = state.cfg.circuits.clone() else {
+        return;
+    };
+    // For the TUI's list and `ccswitch test`, which run in other processes.
+    // Off the request's way: the file is locked and replaced.
+    let now = std::time::SystemTime::now();
+    let unix = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
+    let record = match change {
+        Change::Opened { .. } | Change::Reopened => Some(circuits::Circuit {
+            provider: provider.to_string(),
+            model: model.to_string(),
+            since: unix(now),
+            until: unix(now + state.breakers.cooldown()),
+            failures: match change {
+                Change::Opened { failures } => *failures,
+                _ => 0,
+            },
+            profile: state.cfg.profile.name.clone(),
+        }),
+        Change::Closed => None,
+    };
+    let (provider, model) = (provider.to_string(), model.to_string());
+    let log = state.cfg.log.clone();
+    tokio::task::spawn_blocking(move || {
+        let note = match &record {
+            Some(c) => circuits::Note::Open(c),
+            None => circuits::Note::Closed {
+                provider: &provider,
+                model: &model,
+            },
+        };
+        if let Err(e) = circuits::note(&path, &note, now) {
+            log(&t!("proxy.circuits_io", path = path.display(), error = e));
+        }
     });
 }
 

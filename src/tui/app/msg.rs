@@ -9,6 +9,7 @@ use super::usage::{UsageData, UsageQuery};
 use crate::config::{Config, Presets};
 use crate::launch::probe::Step;
 use crate::tui::plan::{Plan, ProviderPlan};
+use crate::usage::circuits::Circuit;
 use crate::usage::query::Sums;
 
 /// Everything that can happen.
@@ -69,6 +70,8 @@ pub enum Msg {
     UsageLoaded(u64, Box<Result<UsageData, String>>),
     /// Each profile's last 7 days, for the list's detail pane.
     Week(Result<HashMap<String, Sums>, String>),
+    /// Fallback targets whose breaker running sessions opened lately.
+    Circuits(Vec<Circuit>),
 }
 
 /// Side effects for the run loop.

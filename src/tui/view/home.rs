@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use super::theme::Theme;
 use crate::t;
 use crate::tui::app::{App, KeyState, Row, all_tokens};
+use crate::usage::circuits;
 use crate::usage::format::{money, short};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
@@ -44,7 +45,14 @@ fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
             } else {
                 "  "
             };
-            ListItem::new(format!("{mark}{}", r.name))
+            let mut line = vec![Span::raw(format!("{mark}{}", r.name))];
+            // The first target of main is failing: the profile starts on a
+            // fallback (or not at all).
+            let main = r.slots.first().map_or("", |(_, m, _)| m.as_str());
+            if circuits::find(&app.circuits, &r.provider, main).is_some() {
+                line.push(Span::styled(" ✗", theme.fg(Color::Red)));
+            }
+            ListItem::new(Line::from(line))
         })
         .collect();
     let title = format!(
@@ -122,6 +130,27 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             spans.push(Span::raw(format!(" ({p})")));
         }
         lines.push(Line::from(spans));
+    }
+    for c in app.failing(r) {
+        let ago = app
+            .now
+            .map(|now| {
+                let since = std::time::UNIX_EPOCH + std::time::Duration::from_secs(c.since);
+                crate::config::state::ago(since, now)
+            })
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            label(t!("tui.breaker")),
+            Span::styled(
+                t!(
+                    "tui.breaker_open",
+                    target = format!("{}/{}", c.provider, c.model),
+                    ago = ago,
+                    failures = c.failures
+                ),
+                theme.fg(Color::Red),
+            ),
+        ]));
     }
     lines
 }
