@@ -12,7 +12,9 @@ use super::error::CliError;
 use super::table::{Table, json};
 use crate::config::{Config, Profile};
 use crate::ctx::Ctx;
-use crate::proxy::route::{Fits, by_content, has_image_block, route, system_marks_subagent};
+use crate::proxy::route::{
+    Fits, by_content, estimate_input, has_image_block, route, system_marks_subagent,
+};
 use crate::proxy::translate::common::estimate_tokens;
 use crate::t;
 
@@ -22,8 +24,8 @@ struct Sample {
     model: String,
     subagent: bool,
     images: bool,
-    /// Body size, for the input estimate.
-    bytes: usize,
+    /// Estimated input tokens.
+    tokens: u64,
 }
 
 /// A typical captured main turn is about 20 KB (system prompt and tools).
@@ -37,7 +39,7 @@ fn kinds(cfg: &Config, p: &Profile) -> Vec<Sample> {
         model: model.to_string(),
         subagent,
         images,
-        bytes,
+        tokens: estimate_tokens(bytes),
     };
     let sub_model = p.subagent.as_ref().unwrap_or(&p.main).model.as_str();
     let mut out = vec![
@@ -122,7 +124,7 @@ fn from_file(path: &std::path::Path) -> Result<Sample, CliError> {
             .to_string(),
         subagent: header("x-claude-code-agent-id") || system_marks_subagent(&system),
         images: has_image_block(&messages),
-        bytes: body.to_string().len(),
+        tokens: estimate_input(&messages, body.to_string().len()),
     })
 }
 
@@ -140,8 +142,8 @@ fn decide(cfg: &Config, p: &Profile, s: &Sample) -> Decision {
     let chosen = route(p, &s.model, s.subagent);
     let provider = cfg.providers.get(&chosen.1.provider);
     let fits = Fits::of(provider, &chosen.1.model, p);
-    let estimate = estimate_tokens(s.bytes);
-    let (slot, target) = by_content(p, chosen, &fits, estimate, || s.images);
+    let estimate = s.tokens;
+    let (slot, target) = by_content(p, chosen, &fits, || estimate, || s.images);
     let lower = s.model.to_ascii_lowercase();
     let why = match slot {
         "vision" => t!("route.why_vision", model = chosen.1.model),

@@ -69,16 +69,17 @@ impl Fits {
 /// The `long_context` and `vision` routes, each only when the profile sets
 /// it: a request whose estimated input exceeds the chosen slot's context
 /// window goes to `long_context`; one with images, when the slot takes
-/// none, to `vision`. `has_images` is asked only when it matters.
+/// none, to `vision`. `input_estimate` and `has_images` are asked only
+/// when they matter.
 pub fn by_content<'a>(
     profile: &'a Profile,
     chosen: (&'static str, &'a Slot),
     fits: &Fits,
-    input_estimate: u64,
+    input_estimate: impl FnOnce() -> u64,
     has_images: impl FnOnce() -> bool,
 ) -> (&'static str, &'a Slot) {
     if let Some(lc) = &profile.long_context
-        && fits.context.is_some_and(|c| input_estimate > c)
+        && fits.context.is_some_and(|c| input_estimate() > c)
     {
         return ("long_context", lc);
     }
@@ -89,6 +90,58 @@ pub fn by_content<'a>(
         return ("vision", v);
     }
     chosen
+}
+
+/// What one image counts for in [`estimate_input`]: Anthropic bills a
+/// picture width × height / 750 tokens, and Claude Code scales pictures to
+/// at most about 1.15 megapixels first, so about 1,600 tokens at most.
+pub const IMAGE_TOKENS: u64 = 1600;
+
+/// A request's input tokens, roughly, from its `messages` JSON and its
+/// body's size: four bytes a token, except base64 image data, which counts
+/// [`IMAGE_TOKENS`] per image however many bytes it takes (a screenshot is
+/// hundreds of kilobytes: at four bytes a token, a few would seem to fill a
+/// context window).
+pub fn estimate_input(messages_json: &str, body_len: usize) -> u64 {
+    let (bytes, images) = image_data(messages_json);
+    crate::proxy::translate::common::estimate_tokens(body_len.saturating_sub(bytes))
+        + images * IMAGE_TOKENS
+}
+
+/// The bytes of base64 image data in raw JSON, and how many images: each
+/// `"data": "…"` string whose object (a base64 `source`, which holds no
+/// nested object) has an `"image/…"` media type. Base64 has no quotes, so
+/// the string ends at the next one.
+fn image_data(json: &str) -> (usize, u64) {
+    let b = json.as_bytes();
+    let (mut bytes, mut images) = (0, 0);
+    let mut at = 0;
+    while let Some(i) = json[at..].find("\"data\"") {
+        let key = at + i;
+        at = key + 6;
+        let rest = json[at..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        let start = json.len() - value.len();
+        let end = start + value.find('"').unwrap_or(value.len());
+        at = end;
+        // The enclosing object: back to its `{`, on to its `}`.
+        let open = b[..key].iter().rposition(|c| *c == b'{').unwrap_or(0);
+        let close = b[end..]
+            .iter()
+            .position(|c| *c == b'}')
+            .map_or(b.len(), |p| end + p);
+        let image = |part: &[u8]| part.windows(7).any(|w| w == b"\"image/");
+        if image(&b[open..key]) || image(&b[end..close]) {
+            bytes += end - start;
+            images += 1;
+        }
+    }
+    (bytes, images)
 }
 
 /// Whether a request's `system` (as JSON text) marks a subagent's call:
@@ -178,27 +231,51 @@ mod tests {
             images: true,
         };
         // Not set: nothing changes.
-        assert_eq!(by_content(&p, main, &small, 5000, || true).0, "main");
+        assert_eq!(by_content(&p, main, &small, || 5000, || true).0, "main");
         p.vision = Some(mk_slot("vl", "vl-model"));
         p.long_context = Some(mk_slot("lc", "lc-model"));
         let main = ("main", &p.main);
         assert_eq!(
-            by_content(&p, main, &small, 5000, || true).0,
+            by_content(&p, main, &small, || 5000, || true).0,
             "long_context"
         );
-        assert_eq!(by_content(&p, main, &small, 500, || true).0, "vision");
-        assert_eq!(by_content(&p, main, &small, 500, || false).0, "main");
-        assert_eq!(by_content(&p, main, &roomy, 5000, || true).0, "main");
+        assert_eq!(by_content(&p, main, &small, || 500, || true).0, "vision");
+        assert_eq!(by_content(&p, main, &small, || 500, || false).0, "main");
+        assert_eq!(by_content(&p, main, &roomy, || 5000, || true).0, "main");
         let unknown = Fits {
             context: None,
             images: true,
         };
-        assert_eq!(by_content(&p, main, &unknown, u64::MAX, || true).0, "main");
+        assert_eq!(
+            by_content(&p, main, &unknown, || u64::MAX, || true).0,
+            "main"
+        );
     }
 
     #[test]
     fn image_blocks_are_found_by_their_type() {
         assert!(has_image_block(r#"[{"type":"image","source":{}}]"#));
+        let data = "A".repeat(400_000);
+        let image = format!(
+            r#"{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{data}"}}}}"#
+        );
+        let flipped = format!(
+            r#"{{"type":"image","source":{{"data": "{data}", "media_type":"image/jpeg"}}}}"#
+        );
+        let pdf = format!(
+            r#"{{"type":"document","source":{{"type":"base64","media_type":"application/pdf","data":"{data}"}}}}"#
+        );
+        let json = format!(r#"[{{"role":"user","content":[{image},{flipped},{pdf}]}}]"#);
+        let (bytes, images) = image_data(&json);
+        assert_eq!((bytes, images), (800_000, 2), "a PDF's pages are text");
+        assert_eq!(
+            estimate_input(&json, json.len()),
+            (json.len() as u64 - 800_000).div_ceil(4) + 2 * IMAGE_TOKENS
+        );
+        assert_eq!(
+            image_data(r#"{"data":{"x":1},"media_type":"image/png"}"#),
+            (0, 0)
+        );
         assert!(has_image_block(r#"[{"type": "image", "source": {}}]"#));
         assert!(has_image_block(
             r#"[{"type":"tool_result","content":[{"type":"image"}]}]"#

@@ -332,22 +332,46 @@ async fn a_one_target_slot_is_unchanged_and_each_attempt_is_a_ledger_row() {
     b.push(openai_message("from b"));
     let resp = p.post("/v1/messages", &ask("a-model", false)).await;
     assert_eq!(resp.status(), 200);
+    // An empty stream moves on, and its row keeps the usage it reported
+    // (the provider bills it).
+    a.push(anthropic_stream("a-model", None, true, End::Close));
+    b.push(openai_message("from b"));
+    let resp = p.post("/v1/messages", &ask("a-model", true)).await;
+    assert_eq!(text_of(&events(resp).await), "from b");
     p.handle.shutdown().await;
     sink.sync();
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let rows: Vec<(String, String, i64, i64)> = conn
-        .prepare("SELECT provider, model, status, attempt FROM requests ORDER BY id")
+    let rows: Vec<(String, String, i64, i64, i64, i64)> = conn
+        .prepare(
+            "SELECT provider, model, status, attempt, input_tokens, output_tokens \
+             FROM requests ORDER BY id",
+        )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(p, m, s, a, i, o)| (p, m, s, a, (i, o)))
+        .collect();
     assert_eq!(
         rows,
         [
-            ("a".into(), "a-fast".into(), 529, 0),
-            ("a".into(), "a-model".into(), 529, 0),
-            ("b".into(), "b-model".into(), 200, 1),
+            ("a".into(), "a-fast".into(), 529, 0, (0, 0)),
+            ("a".into(), "a-model".into(), 529, 0, (0, 0)),
+            ("b".into(), "b-model".into(), 200, 1, (10, 2)),
+            ("a".into(), "a-model".into(), 200, 0, (1, 2)),
+            ("b".into(), "b-model".into(), 200, 1, (10, 2)),
         ]
     );
 }

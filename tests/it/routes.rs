@@ -164,6 +164,88 @@ async fn vision_and_long_context_routes_fire_when_the_slot_cannot_serve() {
     assert!(logs.contains("m-main -> long_context l/l-model"), "{logs}");
 }
 
+/// A screenshot is hundreds of kilobytes of base64 but about 1,600 tokens:
+/// it must not make a request look longer than the model's window. Both
+/// the Anthropic (passed through) and the OpenAI (translated) paths.
+#[tokio::test]
+async fn an_image_counts_as_an_image_not_as_its_bytes_for_long_context() {
+    let (main, lc) = (Mock::start().await, Mock::start().await);
+    for api in ["anthropic", "openai"] {
+        let (base, auth) = if api == "anthropic" {
+            (main.url("/anthropic"), "auth = \"x-api-key\"\n")
+        } else {
+            (main.url("/v1"), "")
+        };
+        let src = format!(
+            "[providers.m]\napi = \"{api}\"\nbase_url = \"{base}\"\n{auth}\
+             [providers.m.models.m-main]\ncontext = 20000\n\
+             [providers.l]\napi = \"openai\"\nbase_url = \"{}/v1\"\n\
+             [profiles.p]\nprovider = \"m\"\nmain = \"m-main\"\nfast = \"m-fast\"\n\
+             long_context = {{ provider = \"l\", model = \"l-model\" }}\n",
+            lc.url("")
+        );
+        let p = mk_proxy_config(&src, &[("m", "k1"), ("l", "k3")], |_| {}).await;
+        let screenshot = "A".repeat(300_000);
+        let image = json!({"type": "image", "source": {"type": "base64",
+            "media_type": "image/png", "data": screenshot}});
+        let cases = [
+            (
+                "two screenshots",
+                json!([image.clone(), image, {"type": "text", "text": "diff?"}]),
+                "main",
+            ),
+            (
+                "100 KB of text",
+                json!("word ".repeat(20_000)),
+                "long_context",
+            ),
+        ];
+        for (why, content, expect) in cases {
+            let reply = if api == "anthropic" {
+                mock::json(
+                    200,
+                    r#"{"id":"m","type":"message","role":"assistant","model":"x","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#,
+                )
+            } else {
+                mock::json(
+                    200,
+                    r#"{"id":"c","object":"chat.completion","model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+                )
+            };
+            main.push(reply);
+            lc.push(mock::json(
+                200,
+                r#"{"id":"c","object":"chat.completion","model":"x","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+            ));
+            let body = json!({"model": "m-main", "max_tokens": 10,
+                "messages": [{"role": "user", "content": content}]});
+            let before = main.seen().len();
+            let resp = p
+                .http
+                .post(format!("{}/v1/messages", p.base))
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                resp.status(),
+                200,
+                "{api} {why}: {}",
+                resp.text().await.unwrap()
+            );
+            let went = if main.seen().len() > before {
+                "main"
+            } else {
+                "long_context"
+            };
+            // Replies left queued on the mock that was not asked are all
+            // the same "ok".
+            assert_eq!(went, expect, "{api}: {why}");
+        }
+    }
+}
+
 #[test]
 fn route_explain_names_slot_targets_and_reason_for_each_kind() {
     let home = crate::support::Home::new();

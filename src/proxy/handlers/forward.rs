@@ -39,9 +39,42 @@ async fn hold(
     }
     match hold::until_content(resp, wire, up.provider.timeouts.idle).await {
         Held::Content(r) => Ok(r),
-        Held::Empty => Err(empty_reply(fin, up, model, &Usage::default())),
+        Held::Empty(sent) => Err(empty_reply(fin, up, model, &sse_usage(&sent, wire))),
         Held::Failed(e) => Err(e),
     }
+}
+
+/// The usage an SSE reply reported: Anthropic's `message_start` and
+/// `message_delta` usage, or an OpenAI chunk's `usage`.
+fn sse_usage(sent: &[u8], wire: Wire) -> Usage {
+    let mut usage = Usage::default();
+    let text = String::from_utf8_lossy(sent);
+    let events = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok());
+    for event in events {
+        match wire {
+            Wire::Anthropic => {
+                let u = event
+                    .pointer("/message/usage")
+                    .or_else(|| event.get("usage"));
+                if let Some(u) = u {
+                    merge_usage(&mut usage, u);
+                }
+            }
+            Wire::OpenAi => {
+                let u = event.get("usage").filter(|u| !u.is_null()).and_then(|u| {
+                    serde_json::from_value::<crate::proxy::translate::openai::ChatUsage>(u.clone())
+                        .ok()
+                });
+                if let Some(u) = u {
+                    usage = crate::proxy::translate::common::usage(&u);
+                }
+            }
+        }
+    }
+    usage
 }
 
 /// An empty reply from a target that has a fallback: recorded with its

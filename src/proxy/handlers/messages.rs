@@ -45,7 +45,7 @@ pub async fn handle(
             .get(&chosen.1.provider)
             .map(|u| &u.provider);
         let fits = Fits::of(provider, &chosen.1.model, profile);
-        let estimate = crate::proxy::translate::common::estimate_tokens(inc.body_len);
+        let estimate = || inc.body.input_estimate(inc.body_len);
         by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
     };
     let raw = inc.raw.take();

@@ -92,6 +92,21 @@ impl Parsed {
         }
     }
 
+    /// Input tokens, roughly (see [`crate::proxy::route::estimate_input`]).
+    pub fn input_estimate(&self, body_len: usize) -> u64 {
+        use crate::proxy::route::estimate_input;
+        match self {
+            Parsed::Raw(m) => m.get("messages").map_or_else(
+                || estimate_input("", body_len),
+                |r| estimate_input(r.get(), body_len),
+            ),
+            Parsed::Typed(r) => serde_json::to_string(&r.messages).map_or_else(
+                |_| estimate_input("", body_len),
+                |t| estimate_input(&t, body_len),
+            ),
+        }
+    }
+
     pub fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
         match self {
             Parsed::Typed(r) => Ok(*r),

@@ -37,8 +37,9 @@ pub enum Wire {
 pub enum Held {
     /// Content is coming: the reply, held bytes first.
     Content(Reply),
-    /// It ended with no content block, text or tool call.
-    Empty,
+    /// It ended with no content block, text or tool call; what it sent
+    /// (its usage is still worth a ledger row).
+    Empty(Bytes),
     /// It failed before any content.
     Failed(ProxyError),
 }
@@ -61,7 +62,7 @@ pub async fn until_content(resp: Reply, wire: Wire, idle: Duration) -> Held {
                     secs = idle.as_secs()
                 )));
             }
-            Ok(None) => return Held::Empty,
+            Ok(None) => return Held::Empty(seen.freeze()),
             Ok(Some(Err(e))) => {
                 return Held::Failed(ProxyError::Unreachable(t!(
                     "proxy.stream_broken",
