@@ -224,6 +224,66 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     );
 }
 
+/// The fallback chain editor in a real terminal: Ctrl-F, and Shift-↑ as
+/// tmux sends it (`ESC [1;2A`), reach the editor; the chain is saved as a
+/// list. Providers point at a closed local port: the model pickers' live
+/// lists fail fast, and nothing leaves the machine.
+#[test]
+fn the_tui_edits_a_fallback_chain_in_a_real_terminal() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n\
+         key = { env = \"DS_KEY\" }\n\
+         [providers.moon]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n\
+         key = { env = \"DS_KEY\" }\n\
+         [profiles.alpha]\nprovider = \"ds\"\nmain = \"m1\"\nfast = \"m1\"\n",
+    );
+    let script = format!(
+        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?",
+        home.path().display(),
+        crate::support::BIN
+    );
+    let tmux = Tmux::start("chain", 100, 30);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
+    tmux.send(&["e"]);
+    tmux.wait_for("edit profile alpha", Duration::from_secs(10));
+    for _ in 0..20 {
+        if tmux.capture().contains("> Main model") {
+            break;
+        }
+        tmux.send(&["Down"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.wait_for("> Main model", Duration::from_secs(5));
+    tmux.send(&["C-f"]);
+    tmux.wait_for("Fallbacks for the main model", Duration::from_secs(10));
+    for (provider, model) in [("moon", "m2"), ("ds", "m3")] {
+        tmux.send(&["a"]);
+        tmux.wait_for("Fall back to which provider?", Duration::from_secs(10));
+        tmux.type_text(provider);
+        tmux.send(&["Enter"]);
+        tmux.wait_for("Fall back to which model", Duration::from_secs(10));
+        tmux.type_text(model);
+        tmux.send(&["Tab"]);
+        tmux.wait_for(&format!("{provider} · {model}"), Duration::from_secs(10));
+    }
+    tmux.send(&["S-Up"]);
+    tmux.wait_for("2. ds · m3", Duration::from_secs(10));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("→ ds/m3, moon/m2", Duration::from_secs(10));
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(10));
+    let config = home.read_config();
+    assert!(
+        config.contains(r#"main = ["m1", "m3", { provider = "moon", model = "m2" }]"#),
+        "{config}"
+    );
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+}
+
 /// The whole first-run path a new user takes, in the real binary: pick a
 /// preset, type the base URL and the key (masked), fetch the model list
 /// from the provider, pick a model, save, test the connection, quit. The
