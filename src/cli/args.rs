@@ -322,7 +322,18 @@ pub enum KeyCmd {
     #[command(alias = "remove")]
     Rm { provider: String },
     /// Which providers have a key, and from where (never the key itself).
-    Status(JsonFlag),
+    Status(KeyStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyStatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not run key commands (a `pass` or `op` command may prompt, or
+    /// take a while); report them as not run.
+    #[arg(long)]
+    pub no_command: bool,
 }
 
 #[derive(Debug, Subcommand)]

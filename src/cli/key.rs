@@ -25,7 +25,7 @@ pub fn run(cmd: KeyCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> 
         } => add(ctx, &provider, label, out),
         KeyCmd::Set { provider, file, .. } => set(ctx, &provider, file, out),
         KeyCmd::Rm { provider } => rm(ctx, &provider, out),
-        KeyCmd::Status(a) => status(ctx, a.json, out),
+        KeyCmd::Status(a) => status(ctx, a.json, a.no_command, out),
     }
 }
 
@@ -200,15 +200,30 @@ struct StatusRow {
     found: bool,
     source: Option<crate::secrets::KeySource>,
     error: Option<String>,
+    /// Its key comes from a command that `--no-command` did not run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    not_run: bool,
 }
 
-fn status(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+fn status(ctx: &Ctx, as_json: bool, no_command: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
     let rows: Vec<StatusRow> = cfg
         .providers
         .values()
         .map(|p| {
-            let (found, source, error) = match ctx.secrets.resolve(p, &*ctx.env) {
+            // The variable is read before the command, as `resolve` does.
+            let in_env = p
+                .key
+                .env
+                .as_ref()
+                .is_some_and(|v| (ctx.env)(v).is_some_and(|x| !x.trim().is_empty()));
+            let not_run = no_command && p.key.command.is_some() && !in_env;
+            let resolved = if not_run {
+                Ok(None)
+            } else {
+                ctx.secrets.resolve(p, &*ctx.env)
+            };
+            let (found, source, error) = match resolved {
                 Ok(Some(k)) => (true, Some(k.source), None),
                 Ok(None) => (false, None, None),
                 Err(e) => (false, None, Some(e.to_string())),
@@ -220,6 +235,7 @@ fn status(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError>
                 found,
                 source,
                 error,
+                not_run,
             }
         })
         .collect();
@@ -233,6 +249,7 @@ fn status(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError>
     let mut table = Table::new(&["PROVIDER", "SOURCES", "STATUS"]);
     for r in &rows {
         let state = match (&r.source, &r.error, r.needed) {
+            _ if r.not_run => t!("key.command_not_run"),
             (Some(s), _, _) => t!("key.found_in", source = s),
             (None, Some(e), _) => e.lines().next().unwrap_or("").to_string(),
             (None, None, false) => t!("key.not_needed"),

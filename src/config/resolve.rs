@@ -279,7 +279,9 @@ fn resolve_provider(
         None => None,
     };
 
-    let needs_key = preset.is_none_or(|p| p.needs_key);
+    // `auth = "none"` sends no key: asking the keyring for one would fail
+    // where there is no keyring (a server, a container) for nothing.
+    let needs_key = preset.is_none_or(|p| p.needs_key) && raw.auth != Some(AuthStyle::None);
     let key = match &raw.key {
         Some(k) => resolve_key(cx, name, k)?,
         None if needs_key && api != Api::Bedrock && api != Api::Vertex => KeySpec {

@@ -304,3 +304,23 @@ fn extra_keys_need_one_source_each() {
         assert!(e.contains("exactly one source"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn auth_none_without_a_preset_needs_no_key() {
+    let cfg = mk_config(
+        r#"
+[providers.gw]
+api = "openai"
+base_url = "http://127.0.0.1:4000/v1"
+auth = "none"
+[providers.plain]
+api = "openai"
+base_url = "http://127.0.0.1:4001/v1"
+"#,
+    );
+    let gw = cfg.provider("gw").unwrap();
+    assert!(gw.key.is_none(), "{:?}", gw.key);
+    assert_eq!(gw.auth, AuthStyle::None);
+    // Without `auth = "none"`, a preset-less provider still has a key.
+    assert!(cfg.provider("plain").unwrap().key.keyring);
+}

@@ -392,6 +392,44 @@ fn plaintext_file_keys_env_keys_and_command_keys() {
     );
     assert_eq!(by("or")["source"]["kind"], "command");
     assert_eq!(by("local")["needed"], false);
+    // `--no-command`: the command is reported, not run.
+    let skipped = home
+        .run(&["key", "status", "--json", "--no-command"])
+        .ok()
+        .json();
+    let or = skipped
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["provider"] == "or")
+        .unwrap();
+    assert_eq!(
+        (or["found"].clone(), or["not_run"].clone()),
+        (false.into(), true.into())
+    );
+    let r = home
+        .run(&["key", "status", "--no-command"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(r.contains("not run: --no-command"), "{r}");
+    // Proof that it did not run: a command that leaves a file behind.
+    let ran = home.path().join("ran");
+    let touch = format!("touch {}", ran.display());
+    home.run(&[
+        "provider",
+        "add",
+        "mark",
+        "--preset",
+        "openrouter",
+        "--key-command",
+        &touch,
+    ])
+    .ok();
+    home.run(&["key", "status", "--no-command"]).ok();
+    assert!(!ran.exists(), "--no-command ran a key command");
+    home.run(&["key", "status"]).ok();
+    assert!(ran.exists(), "without it, the command runs");
 
     // Keys never appear in any output or in config.toml.
     let table = home
