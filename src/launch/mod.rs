@@ -6,6 +6,7 @@ pub mod env;
 pub mod error;
 pub mod find;
 pub mod probe;
+pub mod resume;
 pub mod run;
 pub mod session;
 pub mod shell;

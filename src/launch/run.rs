@@ -12,6 +12,7 @@ use super::child::{self, Signals, Terminal};
 use super::env::{Mode, plan};
 use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
+use super::resume;
 use super::session::{self, SessionDir, settings_json, take_user_settings, user_settings};
 use super::status_line;
 use super::summary;
@@ -101,6 +102,9 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
 
     let rt = proxy::runtime().map_err(|e| LaunchError::Failed(e.to_string()))?;
     let started = Instant::now();
+    // Transcripts written from here on belong to this run (a clock step
+    // back could hide one; the hint then says `--continue`).
+    let started_at = (ctx.now)();
     // Read before anything starts: a broken file stops the launch.
     let user_settings = match take_user_settings(&mut opts.claude_args) {
         Some(arg) => Some(user_settings(&arg)?),
@@ -254,18 +258,35 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                 // Everything the proxy recorded is written before exit.
                 drop(ledger.take());
                 drop(audit.take());
-                Some((stats.total(), stats.snapshot()))
+                Some((stats.total(), stats.snapshot(), stats.last_session()))
             }
             None => None,
         };
-        if !opts.quiet
-            && let Some((total, by_model)) = usage
-        {
-            let cost = summary::cost(&cfg, &by_model);
-            eprintln!(
-                "{}",
-                summary::line(&profile.name, &total, started.elapsed(), cost)
-            );
+        if !opts.quiet {
+            let (talked, id) = match usage {
+                Some((total, by_model, id)) => {
+                    let cost = summary::cost(&cfg, &by_model);
+                    eprintln!(
+                        "{}",
+                        summary::line(&profile.name, &total, started.elapsed(), cost)
+                    );
+                    (total.requests > 0, id)
+                }
+                None => (false, None),
+            };
+            let id = id.or_else(|| {
+                let dir = resume::claude_dir(&*ctx.env, home.as_deref())?;
+                resume::latest_session(&resume::project_dir(&dir, &cwd), started_at)
+            });
+            // Only after a conversation (`claude --version` has none) that
+            // Claude Code kept.
+            let kept = !opts
+                .claude_args
+                .iter()
+                .any(|a| a == "--no-session-persistence");
+            if kept && (talked || id.is_some()) {
+                eprintln!("{}", resume::hint(&profile.name, id.as_deref()));
+            }
         }
         Ok::<_, LaunchError>(status)
     })?;

@@ -19,10 +19,7 @@ pub fn settings_files(
     home: Option<&Path>,
     cwd: &Path,
 ) -> Vec<PathBuf> {
-    let user_dir = env("CLAUDE_CONFIG_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| home.map(|h| h.join(".claude")));
+    let user_dir = super::resume::claude_dir(env, home);
     let mut out: Vec<PathBuf> = user_dir
         .into_iter()
         .map(|d| d.join("settings.json"))

@@ -124,10 +124,30 @@ struct Entry {
 pub struct Stats {
     /// Keyed by (provider, upstream model).
     by_model: Mutex<IndexMap<(String, String), Entry>>,
+    /// Claude Code's session id on the latest request that had one: what
+    /// `claude --resume` takes once the session ends.
+    last_session: Mutex<Option<String>>,
 }
 
 impl Stats {
+    pub fn last_session(&self) -> Option<String> {
+        self.last_session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub fn record(&self, r: &Record) {
+        if let Some(id) = &r.cc_session {
+            let mut last = self
+                .last_session
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Allocates only when the session changes (`/clear` starts one).
+            if last.as_deref() != Some(id.as_str()) {
+                *last = Some(id.clone());
+            }
+        }
         let (provider, model) = (r.provider.as_str(), r.model.as_str());
         let mut map = self
             .by_model

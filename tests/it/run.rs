@@ -105,6 +105,53 @@ async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_ou
         "{}",
         r.stderr
     );
+    // `--no-session-persistence` keeps no transcript: nothing to resume.
+    assert!(!r.stderr.contains("resume this session"), "{}", r.stderr);
+
+    // Persisted (the default): the command that resumes it through
+    // ccswitch, with the session id Claude Code sent and filed it under.
+    oa.push(oa_text("Again."));
+    let args = ["oa", "-p", "say hi", "--output-format", "json"];
+    let r = ccswitch_run(&home, chome.path(), &args, &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The id is the `X-Claude-Code-Session-Id` the proxy saw (the OpenAI
+    // upstream never gets Claude Code's headers).
+    let id = r
+        .stderr
+        .split("ccswitch: resume this session with: ccswitch run oa -- --resume ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("no resume hint: {}", r.stderr))
+        .to_string();
+    // And the hint works: the conversation goes on where it was.
+    oa.push(oa_text("Resumed."));
+    let args = [
+        "oa",
+        "--resume",
+        &id,
+        "-p",
+        "and now?",
+        "--output-format",
+        "json",
+    ];
+    let r = ccswitch_run(&home, chome.path(), &args, &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let body = oa.last().body;
+    assert!(
+        body.contains("Again.") && body.contains("and now?"),
+        "the earlier turn was not sent: {body}"
+    );
+    let cwd = std::fs::canonicalize(chome.path()).unwrap();
+    let project = ccswitch::launch::resume::project_dir(&chome.path().join(".claude"), &cwd);
+    assert!(
+        project.join(format!("{id}.jsonl")).is_file(),
+        "claude files the session as {id} under {}: {:?}",
+        project.display(),
+        std::fs::read_dir(chome.path().join(".claude/projects")).map(|d| d
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect::<Vec<_>>())
+    );
 
     // Claude's Bash tool sees claude's environment: the proxy and token are
     // there, the provider key is not.
