@@ -17,7 +17,7 @@ pub const GUARD: &str = "__guard";
 /// otherwise kill ccswitch without running any destructor.
 pub struct Signals {
     #[cfg(unix)]
-    streams: [tokio::signal::unix::Signal; 4],
+    streams: [tokio::signal::unix::Signal; 5],
 }
 
 impl Signals {
@@ -31,6 +31,8 @@ impl Signals {
                     signal(SignalKind::quit())?,
                     signal(SignalKind::terminate())?,
                     signal(SignalKind::hangup())?,
+                    // claude stopped (Ctrl-Z) or ended.
+                    signal(SignalKind::child())?,
                 ],
             })
         }
@@ -103,8 +105,16 @@ pub fn guard(parent: u32, program: &Path, args: &[OsString]) -> u8 {
 /// Run claude to completion. Terminal signals reach it directly (same
 /// process group), so ccswitch ignores SIGINT/SIGQUIT meanwhile; SIGTERM and
 /// SIGHUP sent to ccswitch are passed on.
+///
+/// When claude stops (Ctrl-Z: Claude Code reads the key in raw mode and
+/// stops itself with SIGTSTP), ccswitch stops too. A shell counts a job as
+/// stopped only when all of it is, so otherwise it would keep waiting on
+/// ccswitch with the terminal stuck. `fg` continues the whole process
+/// group; ccswitch then continues claude as well, in case it alone got the
+/// SIGCONT. Waiting is ccswitch's own `waitpid(WUNTRACED)` for that reason:
+/// tokio's `wait` reports only the end.
 pub async fn wait(
-    mut cmd: tokio::process::Command,
+    cmd: tokio::process::Command,
     claude: &Path,
     signals: Signals,
 ) -> Result<ExitStatus, LaunchError> {
@@ -113,32 +123,50 @@ pub async fn wait(
     };
     #[cfg(unix)]
     {
-        use nix::sys::signal::{Signal, kill};
+        use nix::errno::Errno;
+        use nix::sys::signal::{Signal, kill, raise};
+        use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
         use nix::unistd::Pid;
-        let [mut int, mut quit, mut term, mut hup] = signals.streams;
-        let mut child = cmd.spawn().map_err(spawn_err)?;
-        let pid = child
-            .id()
-            .and_then(|p| i32::try_from(p).ok())
-            .map(Pid::from_raw);
-        let forward = |sig: Signal| {
-            if let Some(pid) = pid {
-                let _ = kill(pid, sig);
-            }
-        };
+        use std::os::unix::process::ExitStatusExt;
+        let [mut int, mut quit, mut term, mut hup, mut chld] = signals.streams;
+        // A std child: nothing else reaps it behind this loop's back.
+        let child = cmd.into_std().spawn().map_err(spawn_err)?;
+        let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+        // A SIGCHLD is not queued per child: look again now and then too.
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
         loop {
+            match waitpid(pid, Some(WaitPidFlag::WUNTRACED | WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => {
+                    return Ok(ExitStatus::from_raw((code & 0xff) << 8));
+                }
+                Ok(WaitStatus::Signaled(_, sig, core)) => {
+                    return Ok(ExitStatus::from_raw(
+                        sig as i32 | if core { 0x80 } else { 0 },
+                    ));
+                }
+                Ok(WaitStatus::Stopped(..)) => {
+                    let _ = raise(Signal::SIGSTOP);
+                    // Continued (`fg`): claude goes on too.
+                    let _ = kill(pid, Signal::SIGCONT);
+                    continue;
+                }
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(spawn_err(e.into())),
+            }
             tokio::select! {
-                status = child.wait() => return status.map_err(spawn_err),
+                _ = chld.recv() => {}
+                _ = tick.tick() => {}
                 _ = int.recv() => {}
                 _ = quit.recv() => {}
-                _ = term.recv() => forward(Signal::SIGTERM),
-                _ = hup.recv() => forward(Signal::SIGHUP),
+                _ = term.recv() => { let _ = kill(pid, Signal::SIGTERM); }
+                _ = hup.recv() => { let _ = kill(pid, Signal::SIGHUP); }
             }
         }
     }
     #[cfg(not(unix))]
     {
         let _ = signals;
+        let mut cmd = cmd;
         let mut child = cmd.spawn().map_err(spawn_err)?;
         child.wait().await.map_err(spawn_err)
     }

@@ -425,3 +425,48 @@ fn a_claude_killed_in_raw_mode_leaves_the_terminal_sane() {
         "terminal left raw:\n{screen}"
     );
 }
+
+/// Ctrl-Z in Claude Code: it stops itself with SIGTSTP (here, a stand-in
+/// that does the same). ccswitch stops with it, so the shell gets its
+/// terminal back; `fg` resumes both, and claude's exit code comes through.
+#[test]
+fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\nkey = { env = \"OA_KEY\" }\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m\"\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let fake = crate::support::fake_claude(
+        work.path(),
+        "echo CLAUDE_READY\nkill -TSTP $$\necho CLAUDE_RESUMED\nexit 7",
+    );
+    // Alone on its line: a stopped job lets bash go on to the rest of a
+    // list, so the exit code is asked of `fg` below.
+    let script = format!(
+        "env CCSWITCH_HOME={ch} CCSWITCH_LANG=en OA_KEY=k {bin} run -q --claude {fake} p",
+        ch = home.path().display(),
+        bin = crate::support::BIN,
+        fake = fake.display(),
+    );
+    let tmux = Tmux::start("tstp", 120, 40);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("CLAUDE_READY", Duration::from_secs(20));
+    // The whole job stopped: bash says so and takes the terminal back.
+    tmux.wait_for("Stopped", Duration::from_secs(10));
+    tmux.send(&["echo SHELL\"\"_BACK", "Enter"]);
+    tmux.wait_for("SHELL_BACK", Duration::from_secs(10));
+    let screen = tmux.capture();
+    assert!(!screen.contains("CLAUDE_RESUMED"), "{screen}");
+    tmux.send(&["fg; echo CCSWITCH\"\"_EXIT=$?", "Enter"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CLAUDE_RESUMED"), "{screen}");
+    assert!(screen.contains("CCSWITCH_EXIT=7"), "{screen}");
+    tmux.send(&["stty -a", "Enter"]);
+    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let modes = screen.split_whitespace().collect::<Vec<_>>();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
