@@ -62,3 +62,12 @@ impl Paths {
         }
     }
 }
+
+/// The user's home folder: `HOME`, else `USERPROFILE` (Windows sets only
+/// that one).
+pub fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    ["HOME", "USERPROFILE"]
+        .into_iter()
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .map(PathBuf::from)
+}

@@ -187,10 +187,12 @@ fn hint_names<'a>(key: &'static str, names: impl Iterator<Item = &'a String>) ->
     crate::i18n::fill(crate::i18n::text(key), &[("names", &list)])
 }
 
-/// `~/x` → `$HOME/x`, so paths in the file can be portable.
+/// `~/x` → `$HOME/x` (`~\x` too, and `%USERPROFILE%` where there is no
+/// `HOME`), so paths in the file can be portable.
 pub fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+    let rest = p.strip_prefix("~/").or_else(|| p.strip_prefix("~\\"));
+    match (rest, crate::paths::home_dir(&|k| std::env::var(k).ok())) {
+        (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(p),
     }
 }

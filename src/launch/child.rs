@@ -18,6 +18,14 @@ pub const GUARD: &str = "__guard";
 pub struct Signals {
     #[cfg(unix)]
     streams: [tokio::signal::unix::Signal; 5],
+    /// A console's Ctrl-C and Ctrl-Break reach every process attached to
+    /// it: claude takes them (Ctrl-C interrupts a turn), ccswitch must not
+    /// die of them with the proxy under a running session.
+    #[cfg(windows)]
+    console: (
+        tokio::signal::windows::CtrlC,
+        tokio::signal::windows::CtrlBreak,
+    ),
 }
 
 impl Signals {
@@ -36,8 +44,38 @@ impl Signals {
                 ],
             })
         }
-        #[cfg(not(unix))]
+        #[cfg(windows)]
+        {
+            end_with_ccswitch();
+            Ok(Signals {
+                console: (
+                    tokio::signal::windows::ctrl_c()?,
+                    tokio::signal::windows::ctrl_break()?,
+                ),
+            })
+        }
+        #[cfg(not(any(unix, windows)))]
         Ok(Signals {})
+    }
+}
+
+/// Windows: put ccswitch in a Job Object that kills every process in it
+/// when its last handle closes, which is when ccswitch exits, however it
+/// ends. claude and what it starts (`claude.cmd` is cmd.exe running node)
+/// join the job when they start, so there is no window in which a child is
+/// outside it. The handle is kept open on purpose: closing it is the kill.
+/// Failing (an old Windows without nested jobs) only loses the guarantee.
+#[cfg(windows)]
+fn end_with_ccswitch() {
+    let job = win32job::Job::create().and_then(|job| {
+        let mut info = job.query_extended_limit_info()?;
+        info.limit_kill_on_job_close();
+        job.set_extended_limit_info(&info)?;
+        job.assign_current_process()?;
+        Ok(job)
+    });
+    if let Ok(job) = job {
+        let _ = job.into_handle();
     }
 }
 
@@ -45,7 +83,8 @@ impl Signals {
 /// ([`guard`]), which asks the kernel to end it when ccswitch dies (a
 /// SIGKILL or an OOM kill runs no cleanup) and then becomes claude, same
 /// pid. Elsewhere claude is started directly: macOS has no parent-death
-/// signal, and Windows' Job Object belongs with the portability work.
+/// signal, and on Windows the Job Object ccswitch puts itself in
+/// ([`Signals::install`]) does the same job.
 pub fn command(claude: &Path) -> tokio::process::Command {
     #[cfg(target_os = "linux")]
     if let Ok(me) = std::env::current_exe() {
@@ -163,7 +202,20 @@ pub async fn wait(
             }
         }
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        let (mut ctrl_c, mut ctrl_break) = signals.console;
+        let mut cmd = cmd;
+        let mut child = cmd.spawn().map_err(spawn_err)?;
+        loop {
+            tokio::select! {
+                status = child.wait() => return status.map_err(spawn_err),
+                _ = ctrl_c.recv() => {}
+                _ = ctrl_break.recv() => {}
+            }
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = signals;
         let mut cmd = cmd;

@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         profile.claude_path.clone(),
         cfg.claude_path.clone(),
     ];
-    let home = (ctx.env)("HOME").map(PathBuf::from);
+    let home = crate::paths::home_dir(&*ctx.env);
     let Some(claude) = find_claude(&explicit, &*ctx.env, home.as_deref()) else {
         let msg = match missing_explicit(&explicit) {
             Some(p) => format!(
