@@ -55,6 +55,11 @@ pub enum Command {
     /// How a profile routes Claude Code's requests.
     #[command(subcommand)]
     Route(RouteCmd),
+    /// Print a shell completion script: `ccswitch completions bash >
+    /// ~/.local/share/bash-completion/completions/ccswitch`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `ccswitch man > ~/.local/share/man/man1/ccswitch.1`.
+    Man,
     /// Internal (`run` on Linux): becomes claude, which then ends when
     /// ccswitch does.
     #[command(name = "__guard", hide = true)]
@@ -62,6 +67,13 @@ pub enum Command {
     /// Internal: Claude Code's `apiKeyHelper` in a direct-mode session.
     #[command(name = "__key-helper", hide = true)]
     KeyHelper,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

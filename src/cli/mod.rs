@@ -44,6 +44,14 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Env(a) => launch::env(a, ctx, out)?,
         Command::Usage(a) => usage::run(&a, ctx, out)?,
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "ccswitch", out);
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(out)?;
+        }
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));

@@ -486,3 +486,42 @@ fn no_keyring_gives_a_plain_error_naming_alternatives() {
     assert!(r.stderr.contains("--file"), "{}", r.stderr);
     assert!(!r.stderr.contains("sk-x"), "{}", r.stderr);
 }
+
+/// Completion scripts for every shell clap knows, and the bash one really
+/// completing in bash; the man page names every visible command.
+#[test]
+fn completions_and_the_man_page() {
+    let home = Home::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = home.run(&["completions", shell]).ok().stdout.clone();
+        assert!(r.contains("ccswitch"), "{shell}: {r}");
+    }
+    let script = home.path().join("ccswitch.bash");
+    std::fs::write(&script, &home.run(&["completions", "bash"]).ok().stdout).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(ccswitch pro); COMP_CWORD=1; _ccswitch ccswitch pro ccswitch; \
+             echo \"${{COMPREPLY[@]}}\"; COMP_WORDS=(ccswitch key status --); COMP_CWORD=3; \
+             _ccswitch ccswitch -- status; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first().copied(), Some("profile provider"), "{text}");
+    assert!(lines[1].contains("--no-command"), "{text}");
+    let man = home.run(&["man"]).ok().stdout.clone();
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH ccswitch 1"),
+        "{man}"
+    );
+    for command in ["run", "serve", "usage", "completions"] {
+        assert!(
+            man.contains(&format!("ccswitch\\-{command}")),
+            "{command}: {man}"
+        );
+    }
+    assert!(!man.contains("__guard"), "hidden commands stay hidden");
+}
