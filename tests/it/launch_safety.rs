@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+// Only the Linux-only test below waits on processes.
+#[cfg(target_os = "linux")]
 use std::time::{Duration, Instant};
 
 use crate::support::claude::claude_bin;
