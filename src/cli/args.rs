@@ -60,6 +60,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `ccswitch man > ~/.local/share/man/man1/ccswitch.1`.
     Man,
+    /// Check the setup: claude, the config, the keyring, each provider's
+    /// key and endpoint, stale variables and settings, proxy and IPv6 traps.
+    Doctor(JsonFlag),
     /// Internal (`run` on Linux): becomes claude, which then ends when
     /// ccswitch does.
     #[command(name = "__guard", hide = true)]

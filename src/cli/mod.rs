@@ -2,6 +2,7 @@
 //! stdout as plain tables; `--json` gives data; errors go to stderr.
 
 mod args;
+mod doctor;
 mod error;
 mod info;
 mod key;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     match command {
         Command::Run(a) => return launch::run(a, ctx),
         Command::Test(a) => return launch::test(a, ctx, out),
+        Command::Doctor(a) => return doctor::run(&a, ctx, out),
         Command::Profile(cmd) => profile::run(cmd, ctx, out)?,
         Command::Provider(cmd) => provider::run(cmd, ctx, out)?,
         Command::Key(cmd) => key::run(cmd, ctx, out)?,

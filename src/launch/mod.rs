@@ -2,6 +2,7 @@
 //! (pure), finding the binary, and running it through the proxy.
 
 pub mod child;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod find;

@@ -13,6 +13,7 @@ mod claude_code;
 mod cli;
 mod config_files;
 mod config_store;
+mod doctor;
 mod fallback;
 mod fallback_claude;
 mod fuzz_replay;
