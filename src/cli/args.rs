@@ -60,6 +60,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `ccswitch man > ~/.local/share/man/man1/ccswitch.1`.
     Man,
+    /// Bring an existing setup in: Claude Code's variables in this shell,
+    /// `~/.claude/settings.json`, claude-code-router's config, or a file.
+    Import(ImportArgs),
     /// Check the setup: claude, the config, the keyring, each provider's
     /// key and endpoint, stale variables and settings, proxy and IPv6 traps.
     Doctor(JsonFlag),
@@ -70,6 +73,21 @@ pub enum Command {
     /// Internal: Claude Code's `apiKeyHelper` in a direct-mode session.
     #[command(name = "__key-helper", hide = true)]
     KeyHelper,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Import this file (a claude-code-router `config.json` or a Claude
+    /// Code `settings.json`) instead of looking for sources.
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<std::path::PathBuf>,
+    /// Print what would be added, with keys shown by where they are.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keys from this shell's variables stay references to them (for
+    /// variables you keep exporting) instead of going to the keyring.
+    #[arg(long)]
+    pub keep_env: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod args;
 mod doctor;
 mod error;
+mod import;
 mod info;
 mod key;
 mod launch;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Env(a) => launch::env(a, ctx, out)?,
         Command::Usage(a) => usage::run(&a, ctx, out)?,
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
+        Command::Import(a) => import::run(&a, ctx, out)?,
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "ccswitch", out);

@@ -19,6 +19,7 @@ mod fallback_claude;
 mod fuzz_replay;
 mod golden;
 mod i18n;
+mod import;
 #[cfg(unix)]
 mod interactive;
 mod key_pool;

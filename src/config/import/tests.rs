@@ -1,0 +1,94 @@
+use super::*;
+use crate::i18n::{Lang, set_lang};
+
+fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_string())
+    }
+}
+
+#[test]
+fn claude_variables_become_a_provider_and_a_profile() {
+    set_lang(Lang::En);
+    let presets = Presets::builtin();
+    let vars = [
+        ("ANTHROPIC_BASE_URL", "https://api.deepseek.com/anthropic"),
+        ("ANTHROPIC_AUTH_TOKEN", "sk-ds"),
+        ("ANTHROPIC_MODEL", "deepseek-v4-pro"),
+        ("ANTHROPIC_SMALL_FAST_MODEL", "deepseek-v4-flash"),
+    ];
+    let f = claude_env::read("the environment", &env(&vars), false, &presets);
+    let p = &f.providers[0];
+    assert_eq!(
+        (p.name.as_str(), p.preset.as_deref()),
+        ("deepseek", Some("deepseek"))
+    );
+    assert_eq!(p.api, Api::Anthropic);
+    assert_eq!(p.base_url, None, "the preset's own URL");
+    assert!(
+        matches!(&p.key, Key::Secret { from, .. } if from == "ANTHROPIC_AUTH_TOKEN in the environment")
+    );
+    let prof = &f.profiles[0];
+    assert_eq!(prof.slots[0], ("main", None, "deepseek-v4-pro".to_string()));
+    assert_eq!(
+        prof.slots[1],
+        ("fast", None, "deepseek-v4-flash".to_string())
+    );
+    // Kept as a reference when asked.
+    let f = claude_env::read("the environment", &env(&vars), true, &presets);
+    assert!(matches!(&f.providers[0].key, Key::Env(v) if v == "ANTHROPIC_AUTH_TOKEN"));
+    // An unknown gateway: a custom provider named after its host.
+    let vars = [
+        ("ANTHROPIC_BASE_URL", "https://llm.corp.example:4000"),
+        ("ANTHROPIC_API_KEY", "sk-gw"),
+    ];
+    let f = claude_env::read("x", &env(&vars), false, &presets);
+    assert_eq!(f.providers[0].name, "llm");
+    assert_eq!(f.providers[0].preset.as_deref(), Some("custom-anthropic"));
+    assert!(f.profiles.is_empty(), "no model to run");
+    assert_eq!(f.skipped.len(), 1);
+    // Bedrock, with its region.
+    let vars = [
+        ("CLAUDE_CODE_USE_BEDROCK", "1"),
+        ("AWS_REGION", "eu-west-1"),
+    ];
+    let f = claude_env::read("x", &env(&vars), false, &presets);
+    assert_eq!(f.providers[0].api, Api::Bedrock);
+    assert_eq!(f.providers[0].region.as_deref(), Some("eu-west-1"));
+    assert!(claude_env::read("x", &env(&[]), false, &presets).is_empty());
+}
+
+#[test]
+fn names_never_clash() {
+    let mut f = Found::default();
+    for name in ["Deep Seek!", "deep-seek"] {
+        f.providers.push(NewProvider {
+            name: name.into(),
+            preset: None,
+            api: Api::Openai,
+            base_url: None,
+            key: Key::None,
+            proxy: None,
+            ca_file: None,
+            region: None,
+            project: None,
+        });
+    }
+    f.profiles.push(NewProfile {
+        name: "p".into(),
+        provider: "deep-seek".into(),
+        slots: vec![
+            ("main", None, "m".into()),
+            ("fast", Some("Deep Seek!".into()), "f".into()),
+        ],
+    });
+    let f = f.into_names(|n| n == "deep-seek", |n| n == "p");
+    let names: Vec<&str> = f.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["deep-seek-2", "deep-seek-3"]);
+    assert_eq!(f.profiles[0].name, "p-2");
+    assert_eq!(f.profiles[0].provider, "deep-seek-3");
+    assert_eq!(f.profiles[0].slots[1].1.as_deref(), Some("deep-seek-2"));
+}

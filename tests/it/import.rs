@@ -1,0 +1,200 @@
+//! `ccswitch import` from fixture files of each source (claude-code-router
+//! configs full, partial and broken; a Claude Code settings file; the
+//! shell's variables), checked for the TOML written, the keys in a real
+//! Secret Service, and the skipped-entry list.
+
+use crate::support::{Home, SecretService};
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+const EXISTING: &str = "[providers.deepseek]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+                        [profiles.ccr]\nprovider = \"deepseek\"\nmain = \"deepseek-v4-pro\"\n";
+
+#[test]
+fn a_claude_code_router_config_with_keys_into_a_real_keyring() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let user = tempfile::tempdir().unwrap();
+    let user_home = user.path().to_str().unwrap().to_string();
+    env.push(("HOME", &user_home));
+    let home = Home::new();
+    home.write_config(EXISTING);
+    let from = fixture("ccr-config.json");
+
+    // The dry run writes nothing and shows keys only by where they are.
+    let r = home.run_env(&["import", "--from", &from, "--dry-run"], &env);
+    r.ok();
+    assert_eq!(home.read_config(), EXISTING);
+    assert!(!r.stdout.contains("sk-or-literal"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("# key: <from the api_key of openrouter in"),
+        "{}",
+        r.stdout
+    );
+
+    let r = home.run_env(&["import", "--from", &from], &env);
+    r.ok();
+    let text = home.read_config();
+    for own in [
+        "[providers.deepseek]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n",
+        "[profiles.ccr]\nprovider = \"deepseek\"\nmain = \"deepseek-v4-pro\"\n",
+    ] {
+        assert!(text.contains(own), "the file's own lines stay:\n{text}");
+    }
+    assert!(
+        !text.contains("sk-or-literal") && !text.contains("ccr-own-secret"),
+        "{text}"
+    );
+    let cfg: toml::Value = toml::from_str(&text).unwrap();
+    let providers = cfg["providers"].as_table().unwrap();
+    let names: Vec<&String> = providers.keys().collect();
+    assert_eq!(
+        names,
+        ["deepseek", "openrouter", "deepseek-2", "ollama", "gemini"],
+        "a clash gets a suffix"
+    );
+    assert_eq!(
+        providers["deepseek-2"]["key"]["env"].as_str(),
+        Some("DEEPSEEK_API_KEY")
+    );
+    assert_eq!(providers["deepseek-2"]["api"].as_str(), Some("openai"));
+    assert_eq!(providers["gemini"]["preset"].as_str(), Some("gemini"));
+    assert!(
+        providers["ollama"].get("key").is_none(),
+        "a local server needs none"
+    );
+    assert!(
+        providers["ollama"].get("proxy").is_none(),
+        "never proxy loopback"
+    );
+    assert_eq!(
+        providers["openrouter"]["proxy"].as_str(),
+        Some("http://127.0.0.1:7890")
+    );
+    let profile = &cfg["profiles"]["ccr-2"];
+    assert_eq!(profile["provider"].as_str(), Some("deepseek-2"));
+    assert_eq!(profile["main"].as_str(), Some("deepseek-chat"));
+    assert_eq!(profile["fast"]["provider"].as_str(), Some("ollama"));
+    assert_eq!(
+        profile["long_context"]["provider"].as_str(),
+        Some("openrouter")
+    );
+    // Every entry not imported, with why.
+    for skipped in [
+        "broken: no api_base_url",
+        "transformer `customparams`",
+        "Router.think",
+        "Router.webSearch",
+        "Router.longContextThreshold",
+    ] {
+        assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
+    }
+    // The key is in the Secret Service, under the provider's name.
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    let or = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["provider"] == "openrouter")
+        .unwrap();
+    assert_eq!(or["source"]["kind"], "keyring", "{status}");
+    home.run_env(&["config", "check"], &env).ok();
+}
+
+#[test]
+fn partial_and_broken_sources_write_nothing_half() {
+    let home = Home::new();
+    home.write_config(EXISTING);
+    // Broken: an error naming the file; nothing written.
+    let r = home.run(&["import", "--from", &fixture("ccr-broken.json")]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("ccr-broken.json"), "{}", r.stderr);
+    assert_eq!(home.read_config(), EXISTING);
+    // Partial: the good provider would go to the keyring, which this test
+    // has none of: refused as a whole, nothing written.
+    let partial = fixture("ccr-partial.json");
+    let r = home.run(&["import", "--from", &partial]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("OS keyring"), "{}", r.stderr);
+    assert_eq!(home.read_config(), EXISTING);
+    let r = home.run(&["import", "--from", &partial, "--dry-run"]);
+    r.ok();
+    for skipped in [
+        "nourl: no api_base_url",
+        "badurl: api_base_url `not a url` is not a URL",
+        "Router: routes to provider `missing`",
+    ] {
+        assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
+    }
+    assert!(r.stdout.contains("[providers.siliconflow]"), "{}", r.stdout);
+}
+
+#[test]
+fn claude_settings_and_shell_variables_are_found_without_from() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let user = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(user.path().join(".claude")).unwrap();
+    std::fs::copy(
+        fixture("claude-settings.json"),
+        user.path().join(".claude/settings.json"),
+    )
+    .unwrap();
+    let user_home = user.path().to_str().unwrap().to_string();
+    env.extend([
+        ("HOME", user_home.as_str()),
+        ("ANTHROPIC_BASE_URL", "http://localhost:4000"),
+        ("ANTHROPIC_AUTH_TOKEN", "sk-gateway"),
+        ("ANTHROPIC_MODEL", "claude-sonnet-4-5"),
+        // Whatever the machine running the test has: empty is unset.
+        ("NODE_EXTRA_CA_CERTS", ""),
+        ("HTTPS_PROXY", ""),
+        ("https_proxy", ""),
+        ("ANTHROPIC_API_KEY", ""),
+        ("CLAUDE_CODE_USE_BEDROCK", ""),
+        ("CLAUDE_CODE_USE_VERTEX", ""),
+    ]);
+    let home = Home::new();
+    let r = home.run_env(&["import", "--keep-env"], &env);
+    r.ok();
+    assert!(r.stdout.contains("From the environment:"), "{}", r.stdout);
+    let text = home.read_config();
+    assert!(!text.contains("sk-kimi-from-settings") && !text.contains("sk-gateway"));
+    let cfg: toml::Value = toml::from_str(&text).unwrap();
+    // The shell's gateway on localhost:4000 is LiteLLM's proxy: its preset
+    // (whose URL says 127.0.0.1, dodging the IPv6 trap), the key a
+    // reference to the variable.
+    let gw = &cfg["providers"]["litellm"];
+    assert_eq!(gw["preset"].as_str(), Some("litellm"), "{text}");
+    assert!(gw.get("base_url").is_none(), "{text}");
+    assert!(gw.get("ca_file").is_none(), "{text}");
+    assert_eq!(gw["key"]["env"].as_str(), Some("ANTHROPIC_AUTH_TOKEN"));
+    assert_eq!(
+        cfg["profiles"]["litellm"]["main"].as_str(),
+        Some("claude-sonnet-4-5")
+    );
+    // The settings file's Kimi: the preset, its key into the keyring.
+    let kimi = &cfg["providers"]["moonshot"];
+    assert_eq!(kimi["preset"].as_str(), Some("moonshot"));
+    assert_eq!(kimi["key"]["keyring"].as_bool(), Some(true));
+    assert_eq!(
+        cfg["profiles"]["moonshot"]["fast"].as_str(),
+        Some("kimi-k3-turbo")
+    );
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    let kimi = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["provider"] == "moonshot")
+        .unwrap();
+    assert_eq!(kimi["source"]["kind"], "keyring", "{status}");
+}
