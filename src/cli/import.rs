@@ -129,6 +129,13 @@ fn from_file(path: &Path, presets: &Presets) -> Result<(String, Found), CliError
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Failed(t!("import.read_failed", path = shown, error = e)))?;
+    let yaml = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
+    if yaml {
+        let found = import::litellm::read(&text, &shown, presets).map_err(CliError::Failed)?;
+        return Ok((shown, found));
+    }
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         CliError::Failed(format!(
             "{shown}: {e}. {}",

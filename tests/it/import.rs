@@ -198,3 +198,65 @@ fn claude_settings_and_shell_variables_are_found_without_from() {
         .unwrap();
     assert_eq!(kimi["source"]["kind"], "keyring", "{status}");
 }
+
+/// The LiteLLM config a gateway article writes: Claude's model names mapped
+/// to other providers. ccswitch takes the gateway's place.
+#[test]
+fn a_litellm_config_becomes_providers_and_a_profile() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let home = Home::new();
+    let r = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
+    r.ok();
+    let text = home.read_config();
+    assert!(
+        !text.contains("sk-dashscope-literal") && !text.contains("sk-1234"),
+        "{text}"
+    );
+    let cfg: toml::Value = toml::from_str(&text).unwrap();
+    let providers = cfg["providers"].as_table().unwrap();
+    let names: Vec<&String> = providers.keys().collect();
+    assert_eq!(
+        names,
+        ["deepseek", "qwen", "moonshot", "ollama"],
+        "two entries on DeepSeek with one key share a provider"
+    );
+    assert_eq!(
+        providers["deepseek"]["key"]["env"].as_str(),
+        Some("DEEPSEEK_API_KEY")
+    );
+    assert_eq!(
+        providers["qwen"]["base_url"].as_str(),
+        Some("https://dashscope.aliyuncs.com/compatible-mode/v1")
+    );
+    let p = &cfg["profiles"]["litellm"];
+    assert_eq!(p["provider"].as_str(), Some("deepseek"));
+    assert_eq!(p["main"].as_str(), Some("deepseek-chat"));
+    assert_eq!(p["fast"]["model"].as_str(), Some("qwen-turbo"));
+    assert_eq!(p["opus"]["provider"].as_str(), Some("moonshot"));
+    for skipped in [
+        "azure-gpt (azure/gpt-4o): no preset for LiteLLM's `azure/`",
+        "nothing-here: no litellm_params.model",
+        "deepseek-reasoner: not a name Claude Code asks for",
+    ] {
+        assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
+    }
+    let status = home.run_env(&["key", "status", "--json"], &env);
+    let status = status.ok().json();
+    let qwen = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["provider"] == "qwen")
+        .unwrap();
+    assert_eq!(qwen["source"]["kind"], "keyring", "{status}");
+    // A second import of the same file adds a second set, suffixed.
+    let again = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
+    again.ok();
+    let cfg: toml::Value = toml::from_str(&home.read_config()).unwrap();
+    assert_eq!(
+        cfg["profiles"]["litellm-2"]["provider"].as_str(),
+        Some("deepseek-2")
+    );
+}

@@ -1,6 +1,7 @@
 //! `ccswitch import`: an existing setup as new providers and profiles.
 //! Each source (`claude_env`: shell variables or `~/.claude/settings.json`;
-//! `ccr`: claude-code-router's `config.json`) is read into a [`Found`],
+//! `ccr`: claude-code-router's `config.json`; `litellm`: a LiteLLM
+//! `config.yaml`) is read into a [`Found`],
 //! purely; [`Found::into_names`] picks names that clash with nothing, and
 //! [`Found::write`] adds the tables to a config document. Keys never enter
 //! the document: a variable the user keeps is referenced by name, and a
@@ -8,6 +9,7 @@
 
 pub mod ccr;
 pub mod claude_env;
+pub mod litellm;
 
 use secrecy::SecretString;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
