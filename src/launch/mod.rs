@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod find;
+pub mod import;
 pub mod probe;
 pub mod resume;
 pub mod run;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use crate::config::{Config, Presets};
+use crate::t;
 use crate::usage::circuits::{self, Circuit};
 use crate::usage::query::Sums;
 
@@ -40,6 +41,8 @@ pub struct App {
     /// Targets whose breaker a running session opened lately (the list
     /// marks profiles whose main target is one).
     pub circuits: Vec<Circuit>,
+    /// With no profiles yet: an existing setup found to import, as lines.
+    pub import_offer: Option<Vec<String>>,
     /// Each profile's last 7 days (today included); `None` until read.
     pub week: Option<Result<HashMap<String, Sums>, String>>,
     /// The clock as of the last tick, for "2 h ago" (rendering reads no clock).
@@ -66,6 +69,7 @@ impl App {
             keys: Vec::new(),
             last_used: HashMap::new(),
             circuits: Vec::new(),
+            import_offer: None,
             week: None,
             now: None,
             tick: 0,
@@ -171,6 +175,10 @@ impl App {
                 self.circuits = open;
                 return None;
             }
+            Msg::ImportFound(offer) => {
+                self.import_offer = offer.filter(|_| self.rows.is_empty());
+                return None;
+            }
             Msg::UsageLoaded(seq, result) => {
                 self.usage_arrived(seq, *result);
                 return None;
@@ -226,6 +234,11 @@ impl App {
         }
         self.config = cfg;
         self.presets = presets;
+        if self.rows.is_empty() {
+            // A first run: maybe there is a setup to bring in.
+            return Some(Cmd::FindImport);
+        }
+        self.import_offer = None;
         (!providers.is_empty()).then_some(Cmd::CheckKeys(providers))
     }
 
@@ -271,6 +284,12 @@ impl App {
                 self.selected = usize::MAX;
                 self.clamp();
                 None
+            }
+            Msg::Char('i') if self.rows.is_empty() => {
+                let Some(lines) = self.import_offer.clone() else {
+                    return (home, None);
+                };
+                return (Overlay::ConfirmImport(lines).over(home), None);
             }
             Msg::Activate if self.rows.is_empty() => return (self.open_form(None, false), None),
             Msg::Activate => name.map(Cmd::Launch),
@@ -323,7 +342,14 @@ impl App {
                 self.status = None;
                 (under.without_form(), None)
             }
-            (Overlay::ConfirmDelete(_) | Overlay::ConfirmDiscard, _) => (under, None),
+            (Overlay::ConfirmImport(_), Msg::Char('y') | Msg::Activate) => {
+                self.status = Some(t!("tui.importing"));
+                (under, Some(Cmd::Import))
+            }
+            (
+                Overlay::ConfirmDelete(_) | Overlay::ConfirmDiscard | Overlay::ConfirmImport(_),
+                _,
+            ) => (under, None),
             (Overlay::Help, Msg::Quit) if under.form().is_none() => {
                 (Overlay::Help.over(under), Some(Cmd::Quit))
             }

@@ -5,6 +5,7 @@
 
 mod usage;
 
+use crate::launch::import;
 use crate::launch::targets::test_all;
 use crate::usage::circuits;
 use std::sync::mpsc::Sender;
@@ -43,6 +44,21 @@ impl Runner for Worker<'_> {
                 }
                 out.push(reload(ctx, saved, t!("tui.deleted", name = name)));
                 out
+            }
+            Cmd::FindImport => vec![Msg::ImportFound(find_import(ctx))],
+            Cmd::Import => {
+                let done = config::load(&ctx.paths)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(cfg, presets)| {
+                        let sources =
+                            import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
+                        let (_, all) = import::merge(sources, &cfg);
+                        import::apply(ctx, &all).map_err(|e| e.to_string())
+                    });
+                match done {
+                    Ok(message) => vec![reload(ctx, Ok(()), message)],
+                    Err(e) => vec![Msg::Failed(first_line(&e))],
+                }
             }
             Cmd::ReadRecent => {
                 usage::spawn_week(ctx.paths.usage_db.clone(), (ctx.now)(), tx);
@@ -159,6 +175,14 @@ fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
             let _ = tx.send(last_used(&paths));
         }
     });
+}
+
+/// What an import would bring in, as lines (nothing found: `None`).
+fn find_import(ctx: &Ctx) -> Option<Vec<String>> {
+    let (cfg, presets) = config::load(&ctx.paths).ok()?;
+    let sources = import::detect(ctx, false, &presets).ok()?;
+    let (labels, all) = import::merge(sources, &cfg);
+    (!all.is_empty()).then(|| import::summary(&labels, &all))
 }
 
 /// Every profile's last launch, as of now.

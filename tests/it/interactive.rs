@@ -470,3 +470,50 @@ fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
         "terminal left raw:\n{screen}"
     );
 }
+
+/// A first run in a real terminal on a machine with claude-code-router set
+/// up: the empty screen offers the import, `i` shows what it becomes, `y`
+/// writes it, and the list has the imported profile.
+#[test]
+fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
+    let home = Home::new();
+    let user = tempfile::tempdir().unwrap();
+    let ccr = user.path().join(".claude-code-router");
+    std::fs::create_dir_all(&ccr).unwrap();
+    std::fs::write(
+        ccr.join("config.json"),
+        r#"{"Providers": [{"name": "deepseek", "api_base_url": "https://api.deepseek.com/chat/completions",
+            "api_key": "$DEEPSEEK_API_KEY", "models": ["deepseek-chat"]}],
+            "Router": {"default": "deepseek,deepseek-chat"}}"#,
+    )
+    .unwrap();
+    let script = format!(
+        "env -u ANTHROPIC_BASE_URL -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN \
+         CCSWITCH_HOME={ch} HOME={user} CCSWITCH_LANG=en DEEPSEEK_API_KEY=sk-x {bin}; \
+         echo CCSWITCH\"\"_EXIT=$?",
+        ch = home.path().display(),
+        user = user.path().display(),
+        bin = crate::support::BIN,
+    );
+    let tmux = Tmux::start("import", 100, 30);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("Press i to import it", Duration::from_secs(20));
+    tmux.send(&["i"]);
+    tmux.wait_for("y = import", Duration::from_secs(10));
+    tmux.send(&["y"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
+    let screen = tmux.wait_for(
+        "Imported 1 providers and 1 profiles",
+        Duration::from_secs(10),
+    );
+    assert!(screen.contains("ccr"), "{screen}");
+    let config = home.read_config();
+    assert!(config.contains("[profiles.ccr]"), "{config}");
+    assert!(
+        config.contains(r#"key = { env = "DEEPSEEK_API_KEY" }"#),
+        "{config}"
+    );
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+}

@@ -93,6 +93,22 @@ fn empty() {
     snap("empty", &mk_app(""));
 }
 
+/// A first run on a machine with claude-code-router set up: the empty
+/// screen offers the import, and `i` shows everything before it happens.
+#[test]
+fn first_run_import_offer() {
+    let mut app = mk_app("");
+    let lines = vec![
+        "From /home/ana/.claude-code-router/config.json:".to_string(),
+        "  provider deepseek: deepseek (openai), key = { env = \"DEEPSEEK_API_KEY\" }".to_string(),
+        "  profile ccr: deepseek: main = deepseek-chat".to_string(),
+    ];
+    send(&mut app, Msg::ImportFound(Some(lines)));
+    snap("import_offer", &app);
+    send(&mut app, Msg::Char('i'));
+    snap("import_confirm", &app);
+}
+
 #[test]
 fn populated_list() {
     snap("populated", &mk_app(CONFIG));

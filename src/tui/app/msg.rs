@@ -72,6 +72,9 @@ pub enum Msg {
     Week(Result<HashMap<String, Sums>, String>),
     /// Fallback targets whose breaker running sessions opened lately.
     Circuits(Vec<Circuit>),
+    /// An existing setup on this machine that could be imported, as the
+    /// lines that say what it becomes (`None`: nothing found).
+    ImportFound(Option<Vec<String>>),
 }
 
 /// Side effects for the run loop.
@@ -96,17 +99,24 @@ pub enum Cmd {
     ReadRecent,
     /// Read the usage screen's numbers from the ledger in the background.
     LoadUsage(u64, Box<UsageQuery>),
+    /// Look for an existing setup to offer importing (first run).
+    FindImport,
+    /// Import it.
+    Import,
 }
 
 // Commands carry keys; equality is what tests need, by name only.
 impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
         use Cmd::{
-            CheckKeys, Delete, FetchModels, Launch, LoadUsage, Quit, ReadRecent, Save, SetDefault,
-            TestPlan, TestProfile,
+            CheckKeys, Delete, FetchModels, FindImport, Import, Launch, LoadUsage, Quit,
+            ReadRecent, Save, SetDefault, TestPlan, TestProfile,
         };
         match (self, other) {
-            (Quit, Quit) | (ReadRecent, ReadRecent) => true,
+            (Quit, Quit)
+            | (ReadRecent, ReadRecent)
+            | (FindImport, FindImport)
+            | (Import, Import) => true,
             (LoadUsage(_, a), LoadUsage(_, b)) => a == b,
             (Launch(a), Launch(b))
             | (SetDefault(a), SetDefault(b))

@@ -35,6 +35,8 @@ pub enum Overlay {
     ConfirmDelete(String),
     /// Esc on a form with changes: discard them?
     ConfirmDiscard,
+    /// `i` on a first run: import what was found (the lines say what)?
+    ConfirmImport(Vec<String>),
 }
 
 /// The connection test screen.

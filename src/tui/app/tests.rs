@@ -160,11 +160,33 @@ fn reload_keeps_the_selection_and_reports_failures() {
 #[test]
 fn empty_config() {
     let (mut app, cmd) = App::new(&mk_config(""), &Presets::builtin());
-    assert_eq!(cmd, None);
+    assert_eq!(cmd, Some(Cmd::FindImport), "a first run looks for a setup");
     assert!(app.current().is_none());
     assert_eq!(app.update(Msg::Delete), None);
     assert_eq!(app.screen.overlay(), None);
     // Enter on the empty list starts a new profile at the provider list.
     assert_eq!(app.update(Msg::Activate), None);
     assert!(app.screen.form().is_some() && app.screen.picker().is_some());
+}
+
+#[test]
+fn a_first_run_offers_to_import_what_it_found() {
+    let (mut app, _) = App::new(&mk_config(""), &Presets::builtin());
+    // Nothing found: `i` does nothing.
+    send(&mut app, Msg::ImportFound(None));
+    send(&mut app, Msg::Char('i'));
+    assert_eq!(app.screen.overlay(), None);
+    let lines = vec!["From the environment:".to_string()];
+    send(&mut app, Msg::ImportFound(Some(lines.clone())));
+    send(&mut app, Msg::Char('i'));
+    assert_eq!(app.screen.overlay(), Some(&Overlay::ConfirmImport(lines)));
+    // Any other key: not now.
+    send(&mut app, Msg::Char('n'));
+    assert_eq!(app.screen.overlay(), None);
+    send(&mut app, Msg::Char('i'));
+    assert_eq!(app.update(Msg::Char('y')), Some(Cmd::Import));
+    // Once there are profiles, no more offer.
+    let cfg = mk_config(THREE);
+    let _ = app.update(Msg::Saved(Box::new(cfg), "Imported.".into()));
+    assert_eq!(app.import_offer, None);
 }

@@ -14,14 +14,22 @@ use crate::usage::format::{money, short};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     if app.rows.is_empty() {
-        draw_empty(f, area, theme);
+        draw_empty(f, app, area, theme);
     } else {
         draw_home(f, app, area, theme);
     }
 }
 
-fn draw_empty(f: &mut Frame, area: Rect, theme: Theme) {
-    let text = t!("tui.empty");
+fn draw_empty(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
+    let mut text = t!("tui.empty");
+    if let Some(lines) = &app.import_offer {
+        text.push_str("\n\n");
+        text.push_str(&t!("tui.import_offer"));
+        for l in lines.iter().take(8) {
+            text.push('\n');
+            text.push_str(l);
+        }
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .title(t!("tui.profiles"));

@@ -42,7 +42,9 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
             } else {
                 app.status.clone().unwrap_or_default()
             };
-            let keys = if app.rows.is_empty() {
+            let keys = if app.rows.is_empty() && app.import_offer.is_some() {
+                t!("tui.footer_empty_import")
+            } else if app.rows.is_empty() {
                 t!("tui.footer_empty")
             } else {
                 t!("tui.footer")
@@ -105,14 +107,22 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
 
 fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) {
     match overlay {
-        Overlay::Help if under.form().is_some() => draw_help(f, &t!("tui.help_form"), theme),
-        Overlay::Help => draw_help(f, &home_help(), theme),
+        Overlay::Help if under.form().is_some() => {
+            draw_help(f, &t!("tui.help_title"), &t!("tui.help_form"), theme)
+        }
+        Overlay::Help => draw_help(f, &t!("tui.help_title"), &home_help(), theme),
         Overlay::ConfirmDelete(name) => draw_confirm(
             f,
             &t!("tui.confirm_title"),
             &t!("tui.confirm_delete", name = name),
             theme,
         ),
+        Overlay::ConfirmImport(lines) => {
+            let mut text = lines.join("\n");
+            text.push_str("\n\n");
+            text.push_str(&t!("tui.confirm_import"));
+            draw_help(f, &t!("tui.import_title"), &text, theme);
+        }
         Overlay::ConfirmDiscard => draw_confirm(
             f,
             &t!("tui.discard_title"),
@@ -133,14 +143,14 @@ fn home_help() -> String {
     lines.join("\n")
 }
 
-fn draw_help(f: &mut Frame, text: &str, theme: Theme) {
+fn draw_help(f: &mut Frame, title: &str, text: &str, theme: Theme) {
     let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
     let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 2;
     let area = theme::centered(f.area(), width, lines.len() as u16 + 2);
     f.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(t!("tui.help_title"))
+        .title(title.to_string())
         .border_style(theme.fg(Color::Cyan));
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

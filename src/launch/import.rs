@@ -1,0 +1,185 @@
+//! `ccswitch import` beyond the pure readers (`config::import`): finding
+//! the sources on this machine, one set of names over all of them, the
+//! summary people read, and the write (keys first, then the config in one
+//! atomic save; a failure at either leaves neither). The command line and
+//! the TUI's first-run offer both use it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+
+use super::error::LaunchError;
+use crate::config::import::{self, Found, Key};
+use crate::config::{self, Config, Presets};
+use crate::ctx::Ctx;
+use crate::t;
+
+/// What one source gave, under its label.
+pub struct Source {
+    pub label: String,
+    pub found: Found,
+}
+
+/// Every source on this machine, each read (a file that cannot be read is
+/// an error naming it).
+pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Result<Vec<Source>, LaunchError> {
+    let label = t!("import.environment");
+    let mut out = vec![Source {
+        found: import::claude_env::read(&label, &*ctx.env, keep_env, presets),
+        label,
+    }];
+    let home = crate::paths::home_dir(&*ctx.env).unwrap_or_default();
+    for file in [settings_file(ctx, &home), ccr_file(&home)] {
+        if file.is_file() {
+            out.push(from_file(&file, presets)?);
+        }
+    }
+    Ok(out)
+}
+
+pub fn settings_file(ctx: &Ctx, home: &Path) -> PathBuf {
+    super::resume::claude_dir(&*ctx.env, Some(home))
+        .unwrap_or_else(|| home.join(".claude"))
+        .join("settings.json")
+}
+
+pub fn ccr_file(home: &Path) -> PathBuf {
+    home.join(".claude-code-router").join("config.json")
+}
+
+/// A file is what its content (or, for YAML, its name) says it is.
+pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LaunchError::Failed(t!("import.read_failed", path = label, error = e)))?;
+    let yaml = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
+    if yaml {
+        let found = import::litellm::read(&text, &label, presets).map_err(LaunchError::Failed)?;
+        return Ok(Source { label, found });
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        LaunchError::Failed(format!(
+            "{label}: {e}. {}",
+            t!("import.unknown_source", path = label)
+        ))
+    })?;
+    if json.get("Providers").is_some() || json.get("Router").is_some() {
+        let found = import::ccr::read(&text, &label, presets).map_err(LaunchError::Failed)?;
+        return Ok(Source { label, found });
+    }
+    if let Some(env) = json.get("env").and_then(serde_json::Value::as_object) {
+        let get = |k: &str| env.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        // A key written in the file is copied to the keyring.
+        let found = import::claude_env::read(&label, &get, false, presets);
+        return Ok(Source { label, found });
+    }
+    Err(LaunchError::Failed(t!(
+        "import.unknown_source",
+        path = label
+    )))
+}
+
+/// All sources as one import, named to clash with nothing in `cfg`.
+pub fn merge(sources: Vec<Source>, cfg: &Config) -> (Vec<(String, usize, usize)>, Found) {
+    let mut all = Found::default();
+    let mut labels = Vec::new();
+    for s in sources {
+        labels.push((s.label, s.found.providers.len(), s.found.profiles.len()));
+        all.providers.extend(s.found.providers);
+        all.profiles.extend(s.found.profiles);
+        all.skipped.extend(s.found.skipped);
+    }
+    let all = all.into_names(
+        |n| cfg.providers.contains_key(n),
+        |n| cfg.profiles.contains_key(n),
+    );
+    (labels, all)
+}
+
+/// What will be added, and what is left out, in lines for people.
+pub fn summary(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut providers, mut profiles) = (all.providers.iter(), all.profiles.iter());
+    for (label, np, nf) in labels {
+        if *np == 0 && *nf == 0 {
+            continue;
+        }
+        out.push(t!("import.found_in", source = label));
+        for p in providers.by_ref().take(*np) {
+            let mut what = match &p.preset {
+                Some(id) => format!("{id} ({})", p.api),
+                None => p.api.to_string(),
+            };
+            if let Some(u) = &p.base_url {
+                let _ = write!(what, ", {u}");
+            }
+            let _ = match &p.key {
+                Key::None => Ok(()),
+                Key::Env(v) => write!(what, ", key = {{ env = \"{v}\" }}"),
+                Key::Secret { from, .. } => write!(what, ", key <{from}> → keyring"),
+            };
+            out.push(t!("import.provider_line", name = p.name, what = what));
+        }
+        for p in profiles.by_ref().take(*nf) {
+            let slots: Vec<String> = p
+                .slots
+                .iter()
+                .map(|(s, prov, m)| match prov {
+                    Some(o) if *o != p.provider => format!("{s} = {o}/{m}"),
+                    _ => format!("{s} = {m}"),
+                })
+                .collect();
+            let what = format!("{}: {}", p.provider, slots.join(", "));
+            out.push(t!("import.profile_line", name = p.name, what = what));
+        }
+    }
+    if !all.skipped.is_empty() {
+        out.push(t!("import.skipped_header"));
+        for s in &all.skipped {
+            out.push(t!("import.skipped_line", what = s.what, why = s.why));
+        }
+    }
+    out
+}
+
+/// Keys to the keyring, then the config; a failure takes back the keys.
+pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, LaunchError> {
+    let mut stored: Vec<String> = Vec::new();
+    let take_back = |stored: &[String]| {
+        for name in stored {
+            let _ = ctx.secrets.keyring.delete(name);
+        }
+    };
+    for p in &all.providers {
+        let Key::Secret { value, .. } = &p.key else {
+            continue;
+        };
+        let secret = secrecy::SecretString::from(value.expose_secret().to_string());
+        if let Err(e) = ctx.secrets.keyring.set(&p.name, &secret) {
+            take_back(&stored);
+            let error = e.to_string().lines().next().unwrap_or_default().to_string();
+            return Err(LaunchError::Failed(t!(
+                "import.keyring_needed",
+                error = error
+            )));
+        }
+        stored.push(p.name.clone());
+    }
+    let saved = config::store::update(&ctx.paths, |doc, _| {
+        all.write(doc);
+        Ok::<_, config::ConfigError>(())
+    });
+    if let Err(e) = saved {
+        take_back(&stored);
+        return Err(e.into());
+    }
+    Ok(t!(
+        "import.done",
+        providers = all.providers.len(),
+        profiles = all.profiles.len(),
+        path = ctx.paths.config_file.display()
+    ))
+}
