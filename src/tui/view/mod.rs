@@ -108,7 +108,7 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
 fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) {
     match overlay {
         Overlay::Help if under.form().is_some() => {
-            draw_help(f, &t!("tui.help_title"), &t!("tui.help_form"), theme)
+            draw_help(f, &t!("tui.help_title"), &t!("tui.help_form"), theme);
         }
         Overlay::Help => draw_help(f, &t!("tui.help_title"), &home_help(), theme),
         Overlay::ConfirmDelete(name) => draw_confirm(
