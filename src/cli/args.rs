@@ -242,6 +242,9 @@ pub enum ProfileCmd {
     Rm { name: String },
     /// Set the profile `ccswitch run` uses without a name.
     Default { name: String },
+    /// Print a profile and the providers it uses as TOML, without keys,
+    /// header values, proxy passwords or budgets: to share it.
+    Export { name: String },
 }
 
 #[derive(Debug, Args)]

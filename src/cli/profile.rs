@@ -30,6 +30,14 @@ pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             writeln!(out, "{}", t!("profile.default_set", name = name))?;
             Ok(())
         }
+        ProfileCmd::Export { name } => {
+            let (cfg, _) = config::load(&ctx.paths)?;
+            let file = &ctx.paths.config_file;
+            let text =
+                std::fs::read_to_string(file).map_err(|e| config::ConfigError::io(file, e))?;
+            write!(out, "{}", config::export::profile(&text, &cfg, &name)?)?;
+            Ok(())
+        }
     }
 }
 

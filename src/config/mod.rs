@@ -6,6 +6,7 @@ pub mod breaker;
 pub mod budget;
 pub mod edit;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod ops;

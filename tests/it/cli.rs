@@ -525,3 +525,53 @@ fn completions_and_the_man_page() {
     }
     assert!(!man.contains("__guard"), "hidden commands stay hidden");
 }
+
+/// A profile to share: its providers come along, nothing personal does,
+/// and the result is a config a colleague can load.
+#[test]
+fn profile_export_leaves_keys_and_secrets_out() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.gw]\napi = \"openai\"\nbase_url = \"https://llm.corp.example/v1\"\n\
+         key = { command = \"op read op://vault/gw/key\" }\nextra_keys = [{ env = \"GW_KEY_2\" }]\n\
+         proxy = \"http://ana:hunter2@proxy.corp:3128\"\n\
+         headers = { \"X-Team-Token\" = \"tok-secret-123\" }\nbudget = { daily_usd = 5 }\n\
+         [providers.moon]\npreset = \"moonshot\"\nkey = { env = \"MOONSHOT_API_KEY\" }\n\
+         [providers.unused]\npreset = \"deepseek\"\n\
+         [profiles.work]\nprovider = \"gw\"\n\
+         main = [\"gpt-5\", { provider = \"moon\", model = \"kimi-k3\" }]\nfast = \"gpt-5-mini\"\n\
+         budget = { monthly_usd = 50 }\n",
+    );
+    let r = home.run(&["profile", "export", "work"]);
+    r.ok();
+    let out = r.stdout.clone();
+    for secret in [
+        "hunter2",
+        "tok-secret-123",
+        "op read",
+        "GW_KEY_2",
+        "MOONSHOT_API_KEY",
+        "budget",
+    ] {
+        assert!(!out.contains(secret), "{secret} in:\n{out}");
+    }
+    assert!(
+        out.contains("X-Team-Token"),
+        "header names stay, as a note: {out}"
+    );
+    assert!(!out.contains("[providers.unused]"), "{out}");
+    let colleague = Home::new();
+    colleague.write_config(&out);
+    colleague.run(&["config", "check"]).ok();
+    let cfg: toml::Value = toml::from_str(&out).unwrap();
+    assert_eq!(
+        cfg["providers"]["gw"]["proxy"].as_str(),
+        Some("http://ana@proxy.corp:3128")
+    );
+    assert_eq!(
+        cfg["profiles"]["work"]["main"][1]["provider"].as_str(),
+        Some("moon")
+    );
+    let r = home.run(&["profile", "export", "nope"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
