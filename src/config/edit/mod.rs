@@ -89,6 +89,17 @@ fn entry<'a>(
         .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
 }
 
+/// A name not taken yet: `base`, else `base-2`, `base-3`, ...
+pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|n| !taken(n))
+        .expect("some suffix is free")
+}
+
 fn check_name(name: &str) -> Result<(), ConfigError> {
     if valid_name(name) {
         Ok(())

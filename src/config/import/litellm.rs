@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{Found, Key, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use crate::config::edit::free_name;
 use crate::config::presets::Presets;
 use crate::t;
 
@@ -127,15 +128,7 @@ pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> 
         let name = match same {
             Some(p) => p.name.clone(),
             None => {
-                let taken = |n: &str| found.providers.iter().any(|p| p.name == n);
-                let name = if taken(&preset) {
-                    (2..)
-                        .map(|i| format!("{preset}-{i}"))
-                        .find(|n| !taken(n))
-                        .unwrap_or_default()
-                } else {
-                    preset.clone()
-                };
+                let name = free_name(&preset, |n| found.providers.iter().any(|p| p.name == n));
                 found.providers.push(NewProvider {
                     name: name.clone(),
                     preset: Some(preset.clone()),

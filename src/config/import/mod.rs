@@ -14,6 +14,7 @@ pub mod litellm;
 use secrecy::SecretString;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
 
+use super::edit::free_name;
 use super::preset::Api;
 use super::presets::Presets;
 
@@ -89,7 +90,7 @@ impl Found {
         let mut renamed: Vec<(String, String)> = Vec::new();
         let mut used: Vec<String> = Vec::new();
         for p in &mut self.providers {
-            let name = free(&clean(&p.name), |n| {
+            let name = free_name(&clean(&p.name), |n| {
                 taken_provider(n) || used.iter().any(|u| u == n)
             });
             used.push(name.clone());
@@ -110,7 +111,7 @@ impl Found {
                     *name = new(name);
                 }
             }
-            let name = free(&clean(&p.name), |n| {
+            let name = free_name(&clean(&p.name), |n| {
                 taken_profile(n) || used.iter().any(|u| u == n)
             });
             used.push(name.clone());
@@ -212,16 +213,6 @@ fn clean(name: &str) -> String {
         .collect();
     let s = s.trim_matches('-').to_string();
     if s.is_empty() { "imported".into() } else { s }
-}
-
-fn free(base: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|i| format!("{base}-{i}"))
-        .find(|n| !taken(n))
-        .expect("some suffix is free")
 }
 
 /// The preset whose endpoint lives at `url`'s host, and the API kind of

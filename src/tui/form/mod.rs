@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{Api, Config, Presets, Target};
 
+pub use crate::config::edit::free_name;
 pub use field::{FieldId, KeyFrom};
 
 /// The chain editor, open over one model field.
@@ -125,17 +126,6 @@ fn blank() -> Values {
         env: String::new(),
         fallbacks: BTreeMap::new(),
     }
-}
-
-/// A name not taken yet: `base`, else `base-2`, `base-3`, ...
-pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|i| format!("{base}-{i}"))
-        .find(|n| !taken(n))
-        .expect("some suffix is free")
 }
 
 impl Form {
