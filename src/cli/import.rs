@@ -19,11 +19,14 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
     let (labels, all) = merge(sources, &cfg);
     if all.is_empty() && all.skipped.is_empty() {
         let home = crate::paths::home_dir(&*ctx.env).unwrap_or_default();
-        let nothing = t!(
-            "import.nothing",
-            settings = import::settings_file(ctx, &home).display(),
-            ccr = import::ccr_file(&home).display()
-        );
+        let nothing = match &a.from {
+            Some(path) => t!("import.nothing_in", path = path.display()),
+            None => t!(
+                "import.nothing",
+                settings = import::settings_file(ctx, &home).display(),
+                ccr = import::ccr_file(&home).display()
+            ),
+        };
         writeln!(out, "{nothing}")?;
         return Ok(());
     }

@@ -134,6 +134,13 @@ fn partial_and_broken_sources_write_nothing_half() {
         assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
     }
     assert!(r.stdout.contains("[providers.siliconflow]"), "{}", r.stdout);
+    // A settings file with nothing of Claude Code's routing in it.
+    let plain = home.path().join("settings.json");
+    std::fs::write(&plain, r#"{"env": {"DISABLE_TELEMETRY": "1"}}"#).unwrap();
+    let r = home.run(&["import", "--from", plain.to_str().unwrap()]);
+    r.ok();
+    assert!(r.stdout.contains("Nothing to import in"), "{}", r.stdout);
+    assert_eq!(home.read_config(), EXISTING);
 }
 
 #[test]
