@@ -70,11 +70,13 @@ pub fn read(
     } else if let Some(url) = var("ANTHROPIC_BASE_URL") {
         let key = key_from(&["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]);
         match match_preset(&url, presets) {
-            Some((id, api)) => NewProvider {
+            // Claude Code speaks Anthropic's API to this URL, whichever of
+            // the preset's endpoints its host matched.
+            Some((id, _)) => NewProvider {
                 // The preset's own URL unless this one differs (a region).
-                base_url: own_url(loopback_v4(&url), &id, api, presets),
+                base_url: own_url(loopback_v4(&url), &id, Api::Anthropic, presets),
                 key,
-                ..blank(&id, api, Some(&id))
+                ..blank(&id, Api::Anthropic, Some(&id))
             },
             None => NewProvider {
                 base_url: Some(loopback_v4(&url)),

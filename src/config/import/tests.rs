@@ -59,6 +59,18 @@ fn claude_variables_become_a_provider_and_a_profile() {
     assert_eq!(f.providers[0].api, Api::Bedrock);
     assert_eq!(f.providers[0].region.as_deref(), Some("eu-west-1"));
     assert!(claude_env::read("x", &env(&[]), false, &presets).is_empty());
+    // A bare host is still Anthropic's API (that is what the variable is),
+    // with its URL kept as given.
+    let vars = [
+        ("ANTHROPIC_BASE_URL", "https://api.deepseek.com"),
+        ("ANTHROPIC_MODEL", "deepseek-v4-pro"),
+    ];
+    let f = claude_env::read("x", &env(&vars), false, &presets);
+    assert_eq!(f.providers[0].api, Api::Anthropic);
+    assert_eq!(
+        f.providers[0].base_url.as_deref(),
+        Some("https://api.deepseek.com")
+    );
 }
 
 #[test]
