@@ -121,38 +121,41 @@ struct Entry {
 }
 
 #[derive(Default)]
-pub struct Stats {
+struct Inner {
     /// Keyed by (provider, upstream model).
-    by_model: Mutex<IndexMap<(String, String), Entry>>,
+    by_model: IndexMap<(String, String), Entry>,
     /// Claude Code's session id on the latest request that had one: what
     /// `claude --resume` takes once the session ends.
-    last_session: Mutex<Option<String>>,
+    last_session: Option<String>,
+}
+
+/// One lock for everything, taken once per finished request.
+#[derive(Default)]
+pub struct Stats {
+    inner: Mutex<Inner>,
 }
 
 impl Stats {
-    pub fn last_session(&self) -> Option<String> {
-        self.last_session
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    }
+
+    pub fn last_session(&self) -> Option<String> {
+        self.lock().last_session.clone()
     }
 
     pub fn record(&self, r: &Record) {
-        if let Some(id) = &r.cc_session {
-            let mut last = self
-                .last_session
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut inner = self.lock();
+        if let Some(id) = &r.cc_session
+            && inner.last_session.as_deref() != Some(id.as_str())
+        {
             // Allocates only when the session changes (`/clear` starts one).
-            if last.as_deref() != Some(id.as_str()) {
-                *last = Some(id.clone());
-            }
+            inner.last_session = Some(id.clone());
         }
         let (provider, model) = (r.provider.as_str(), r.model.as_str());
-        let mut map = self
-            .by_model
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = &mut inner.by_model;
         // Look up before allocating: the key exists after the first request.
         let found = map
             .iter_mut()
@@ -186,11 +189,9 @@ impl Stats {
     }
 
     pub fn snapshot(&self) -> Vec<((String, String), ModelUsage)> {
-        let map = self
+        self.lock()
             .by_model
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.iter()
+            .iter()
             .map(|(k, v)| (k.clone(), v.usage.clone()))
             .collect()
     }
@@ -198,11 +199,9 @@ impl Stats {
     /// Everything, for `/metrics`: copied out so the lock is held only for
     /// the copy, never while the text is rendered.
     pub fn detailed(&self) -> Vec<ModelStats> {
-        let map = self
+        self.lock()
             .by_model
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.iter()
+            .iter()
             .map(|((provider, model), e)| ModelStats {
                 provider: provider.clone(),
                 model: model.clone(),
