@@ -35,7 +35,7 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
     }
     if a.dry_run {
         let mut doc = toml_edit::DocumentMut::new();
-        all.write(&mut doc);
+        all.write(&mut doc)?;
         let path = ctx.paths.config_file.display();
         let text = doc.to_string();
         writeln!(

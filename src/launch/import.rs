@@ -168,10 +168,7 @@ pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, LaunchError> {
         }
         stored.push(p.name.clone());
     }
-    let saved = config::store::update(&ctx.paths, |doc, _| {
-        all.write(doc);
-        Ok::<_, config::ConfigError>(())
-    });
+    let saved = config::store::update(&ctx.paths, |doc, _| all.write(doc));
     if let Err(e) = saved {
         take_back(&stored);
         return Err(e.into());

@@ -67,7 +67,10 @@ pub struct ProviderEdit {
 
 /// The `[profiles]` or `[providers]` table, created implicit so the file
 /// shows `[profiles.x]` headers without an empty `[profiles]`.
-fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut Table, ConfigError> {
+pub(crate) fn section<'a>(
+    doc: &'a mut DocumentMut,
+    name: &str,
+) -> Result<&'a mut Table, ConfigError> {
     let item = doc.entry(name).or_insert_with(|| {
         let mut t = Table::new();
         t.set_implicit(true);

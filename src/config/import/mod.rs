@@ -14,7 +14,8 @@ pub mod litellm;
 use secrecy::SecretString;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
 
-use super::edit::free_name;
+use super::edit::{free_name, section};
+use super::error::ConfigError;
 use super::preset::Api;
 use super::presets::Presets;
 
@@ -120,27 +121,17 @@ impl Found {
         self
     }
 
-    /// Add the providers and profiles to `doc`, as tables.
-    pub fn write(&self, doc: &mut DocumentMut) {
+    /// Add the providers and profiles to `doc`, as tables (refused when
+    /// the document's `providers` or `profiles` is not a table).
+    pub fn write(&self, doc: &mut DocumentMut) -> Result<(), ConfigError> {
         for p in &self.providers {
-            section(doc, "providers").insert(&p.name, Item::Table(provider_table(p)));
+            section(doc, "providers")?.insert(&p.name, Item::Table(provider_table(p)));
         }
         for p in &self.profiles {
-            section(doc, "profiles").insert(&p.name, Item::Table(profile_table(p)));
+            section(doc, "profiles")?.insert(&p.name, Item::Table(profile_table(p)));
         }
+        Ok(())
     }
-}
-
-fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> &'a mut Table {
-    let item = doc.entry(name).or_insert_with(|| {
-        let mut t = Table::new();
-        t.set_implicit(true);
-        Item::Table(t)
-    });
-    if !item.is_table() {
-        *item = Item::Table(Table::new());
-    }
-    item.as_table_mut().expect("made a table above")
 }
 
 fn provider_table(p: &NewProvider) -> Table {
