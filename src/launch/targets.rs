@@ -2,7 +2,7 @@
 //! (other slots, fallback chains, routes) asked once, alone, and which
 //! target of each chain would serve.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use super::probe::{Step, local_client, narrowed, pong, probe_profile, step, with_proxy};
 use crate::t;
@@ -127,17 +127,14 @@ pub fn probe_targets(
 /// `ds/deepseek-v4-pro: opened 2 min ago in a session of profile p (3
 /// failures in a row), skipped for 20 s more; answers now`.
 fn breaker_line(c: &Circuit, ok: bool, now: SystemTime) -> String {
-    let at = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
-    let state = if c.is_cooling(now) {
-        let left = at(c.until).duration_since(now).map_or(0, |d| d.as_secs());
-        t!("probe.breaker_cooling", secs = left.max(1))
-    } else {
-        t!("probe.breaker_trial")
+    let state = match c.cooling_left(now) {
+        Some(left) => t!("probe.breaker_cooling", secs = left.as_secs().max(1)),
+        None => t!("probe.breaker_trial"),
     };
     t!(
         "probe.breaker",
         target = format!("{}/{}", c.provider, c.model),
-        ago = crate::config::state::ago(at(c.since), now),
+        ago = crate::config::state::ago(c.opened(), now),
         profile = c.profile,
         failures = c.failures,
         state = state,

@@ -40,12 +40,21 @@ pub struct Circuit {
 impl Circuit {
     /// Still worth showing at `now`.
     pub fn is_fresh(&self, now: SystemTime) -> bool {
-        secs(now) < self.until.saturating_add(FRESH.as_secs())
+        unix_secs(now) < self.until.saturating_add(FRESH.as_secs())
     }
 
-    /// Skipped by its session right now (cooling down, before the trial).
-    pub fn is_cooling(&self, now: SystemTime) -> bool {
-        secs(now) < self.until
+    /// When it (re)opened.
+    pub fn opened(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.since)
+    }
+
+    /// How much longer its session skips it (cooling down, before the
+    /// trial); `None` once the cooldown is over.
+    pub fn cooling_left(&self, now: SystemTime) -> Option<Duration> {
+        (UNIX_EPOCH + Duration::from_secs(self.until))
+            .duration_since(now)
+            .ok()
+            .filter(|d| !d.is_zero())
     }
 }
 
@@ -54,7 +63,8 @@ struct File {
     circuits: Vec<Circuit>,
 }
 
-fn secs(t: SystemTime) -> u64 {
+/// Whole seconds since the Unix epoch, as the file keeps times.
+pub fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
@@ -152,8 +162,10 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].since, 1050, "newest first");
         assert_eq!(all[0].failures, 3);
-        assert!(find(&all, "a", "m").unwrap().is_cooling(at(1060)));
-        assert!(!find(&all, "b", "m").unwrap().is_cooling(at(1060)));
+        let a = find(&all, "a", "m").unwrap();
+        assert_eq!(a.cooling_left(at(1060)), Some(Duration::from_secs(20)));
+        assert_eq!(a.opened(), at(1050));
+        assert_eq!(find(&all, "b", "m").unwrap().cooling_left(at(1060)), None);
         note(
             &path,
             &Note::Closed {

@@ -173,16 +173,12 @@ fn breaker_note(state: &State, provider: &str, model: &str, change: &Change) {
     // For the TUI's list and `ccswitch test`, which run in other processes.
     // Off the request's way: the file is locked and replaced.
     let now = std::time::SystemTime::now();
-    let unix = |t: std::time::SystemTime| {
-        t.duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    };
     let record = match change {
         Change::Opened { .. } | Change::Reopened => Some(circuits::Circuit {
             provider: provider.to_string(),
             model: model.to_string(),
-            since: unix(now),
-            until: unix(now + state.breakers.cooldown()),
+            since: circuits::unix_secs(now),
+            until: circuits::unix_secs(now + state.breakers.cooldown()),
             failures: match change {
                 Change::Opened { failures } => *failures,
                 _ => 0,

@@ -142,10 +142,7 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
     for c in app.failing(r) {
         let ago = app
             .now
-            .map(|now| {
-                let since = std::time::UNIX_EPOCH + std::time::Duration::from_secs(c.since);
-                crate::config::state::ago(since, now)
-            })
+            .map(|now| crate::config::state::ago(c.opened(), now))
             .unwrap_or_default();
         lines.push(Line::from(vec![
             label(t!("tui.breaker")),
