@@ -5,6 +5,7 @@
 
 mod usage;
 
+use crate::config::import::Found;
 use crate::launch::import;
 use crate::launch::targets::test_all;
 use crate::usage::circuits;
@@ -47,14 +48,8 @@ impl Runner for Worker<'_> {
             }
             Cmd::FindImport => vec![Msg::ImportFound(find_import(ctx))],
             Cmd::Import => {
-                let done = config::load(&ctx.paths)
-                    .map_err(|e| e.to_string())
-                    .and_then(|(cfg, presets)| {
-                        let sources =
-                            import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
-                        let (_, all) = import::merge(sources, &cfg);
-                        import::apply(ctx, &all).map_err(|e| e.to_string())
-                    });
+                let done = detected(ctx)
+                    .and_then(|(_, all)| import::apply(ctx, &all).map_err(|e| e.to_string()));
                 match done {
                     Ok(message) => vec![reload(ctx, Ok(()), message)],
                     Err(e) => vec![Msg::Failed(first_line(&e))],
@@ -179,10 +174,16 @@ fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
 
 /// What an import would bring in, as lines (nothing found: `None`).
 fn find_import(ctx: &Ctx) -> Option<Vec<String>> {
-    let (cfg, presets) = config::load(&ctx.paths).ok()?;
-    let sources = import::detect(ctx, false, &presets).ok()?;
-    let (labels, all) = import::merge(sources, &cfg);
+    let (labels, all) = detected(ctx).ok()?;
     (!all.is_empty()).then(|| import::summary(&labels, &all))
+}
+
+/// Every source on this machine as one import against the saved config:
+/// what the offer shows, and what `y` writes.
+fn detected(ctx: &Ctx) -> Result<(Vec<(String, usize, usize)>, Found), String> {
+    let (cfg, presets) = config::load(&ctx.paths).map_err(|e| e.to_string())?;
+    let sources = import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
+    Ok(import::merge(sources, &cfg))
 }
 
 /// Every profile's last launch, as of now.
