@@ -15,6 +15,9 @@ use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
 use crate::t;
 
+/// Each source's label, and how many providers and profiles it gave.
+pub type Labels = Vec<(String, usize, usize)>;
+
 /// What one source gave, under its label.
 pub struct Source {
     pub label: String,
@@ -83,7 +86,7 @@ pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> 
 }
 
 /// All sources as one import, named to clash with nothing in `cfg`.
-pub fn merge(sources: Vec<Source>, cfg: &Config) -> (Vec<(String, usize, usize)>, Found) {
+pub fn merge(sources: Vec<Source>, cfg: &Config) -> (Labels, Found) {
     let mut all = Found::default();
     let mut labels = Vec::new();
     for s in sources {

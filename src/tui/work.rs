@@ -180,7 +180,7 @@ fn find_import(ctx: &Ctx) -> Option<Vec<String>> {
 
 /// Every source on this machine as one import against the saved config:
 /// what the offer shows, and what `y` writes.
-fn detected(ctx: &Ctx) -> Result<(Vec<(String, usize, usize)>, Found), String> {
+fn detected(ctx: &Ctx) -> Result<(import::Labels, Found), String> {
     let (cfg, presets) = config::load(&ctx.paths).map_err(|e| e.to_string())?;
     let sources = import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
     Ok(import::merge(sources, &cfg))
