@@ -1,14 +1,12 @@
 //! The fallback chain editor through `App::update`, and what a save
 //! writes.
 
-use std::path::Path;
-
+use super::flow_tests::{saved, typed};
 use super::tests::send;
 use super::*;
 use crate::config::{self, Presets, Target};
 use crate::tui::form::FieldId;
 use crate::tui::picker::PickFor;
-use crate::tui::plan;
 
 const CHAINED: &str = r#"
 [providers.ds]
@@ -28,24 +26,6 @@ fast = "deepseek-v4-flash"
 
 fn app() -> App {
     App::new(&super::tests::mk_config(CHAINED), &Presets::builtin()).0
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        send(app, Msg::Char(c));
-    }
-}
-
-fn saved(cmd: Option<Cmd>) -> (config::Config, String) {
-    let Some(Cmd::Save(plan)) = cmd else {
-        panic!("expected a save, got {cmd:?}");
-    };
-    let presets = Presets::builtin();
-    let mut doc: toml_edit::DocumentMut = CHAINED.parse().unwrap();
-    plan::apply(&mut doc, &presets, Path::new("c.toml"), &plan).unwrap();
-    let text = doc.to_string();
-    let cfg = config::parse(Path::new("c.toml"), &text, &presets).unwrap();
-    (cfg, text)
 }
 
 fn chain(app: &App, f: FieldId) -> Vec<String> {
@@ -75,7 +55,7 @@ fn a_saved_chain_is_on_the_form_and_survives_an_unrelated_edit() {
     );
     app.screen.form_mut().unwrap().focus = FieldId::Description;
     typed(&mut app, "daily");
-    let (cfg, text) = saved(app.update(Msg::Save));
+    let (cfg, text) = saved(CHAINED, app.update(Msg::Save));
     assert_eq!(
         targets(&cfg, "main"),
         ["ds/deepseek-v4-pro", "moon/kimi-k3"]
@@ -160,7 +140,7 @@ fn add_reorder_and_remove_targets_then_save() {
     app.screen.form_mut().unwrap().focus = FieldId::Main;
     send(&mut app, Msg::Fallbacks);
     send(&mut app, Msg::Delete);
-    let (cfg, text) = saved(app.update(Msg::Save));
+    let (cfg, text) = saved(CHAINED, app.update(Msg::Save));
     assert_eq!(
         targets(&cfg, "fast"),
         ["ds/deepseek-v4-pro", "ds/deepseek-v4-flash", "local/llama4"]
@@ -210,13 +190,7 @@ fn a_slot_that_inherits_the_main_chain_keeps_it_when_saved() {
     send(&mut app, Msg::Edit);
     app.screen.form_mut().unwrap().focus = FieldId::Description;
     typed(&mut app, "daily");
-    let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
-        panic!("a save")
-    };
-    let presets = Presets::builtin();
-    let mut doc: toml_edit::DocumentMut = src.parse().unwrap();
-    plan::apply(&mut doc, &presets, Path::new("c.toml"), &plan).unwrap();
-    let cfg = config::parse(Path::new("c.toml"), &doc.to_string(), &presets).unwrap();
+    let (cfg, _) = saved(&src, app.update(Msg::Save));
     assert_eq!(
         targets(&cfg, "fast"),
         ["ds/deepseek-v4-pro", "moon/kimi-k3"]

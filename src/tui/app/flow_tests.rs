@@ -15,14 +15,14 @@ fn app_with(src: &str) -> App {
     App::new(&super::tests::mk_config(src), &Presets::builtin()).0
 }
 
-fn typed(app: &mut App, text: &str) {
+pub(super) fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         send(app, Msg::Char(c));
     }
 }
 
 /// The config after applying a save command to `src`, and the new text.
-fn saved(src: &str, cmd: Option<Cmd>) -> (config::Config, String) {
+pub(super) fn saved(src: &str, cmd: Option<Cmd>) -> (config::Config, String) {
     let Some(Cmd::Save(plan)) = cmd else {
         panic!("expected a save, got {cmd:?}");
     };
