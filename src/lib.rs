@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod launch;
 pub mod paths;
 pub mod proxy;
+pub mod search;
 pub mod secrets;
 pub mod tui;
 pub mod usage;

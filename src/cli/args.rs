@@ -55,6 +55,10 @@ pub enum Command {
     /// How a profile routes Claude Code's requests.
     #[command(subcommand)]
     Route(RouteCmd),
+    /// The web search backend for Claude Code's WebSearch on providers
+    /// that cannot search themselves (SearXNG, Brave, Tavily).
+    #[command(subcommand)]
+    Search(super::search::SearchCmd),
     /// Print a shell completion script: `ccswitch completions bash >
     /// ~/.local/share/bash-completion/completions/ccswitch`.
     Completions(CompletionsArgs),

@@ -1,9 +1,7 @@
 //! `ccswitch key ...`: store, remove and check keys. Keys are read without
 //! echo and never printed.
 
-use std::io::{IsTerminal, Read, Write};
-
-use secrecy::SecretString;
+use std::io::Write;
 
 use crate::config::{self, edit, store};
 use crate::secrets::{FileStore, SecretStore};
@@ -11,6 +9,7 @@ use crate::t;
 
 use super::args::KeyCmd;
 use super::error::CliError;
+use super::prompt::read_key;
 use super::provider::key_sources;
 use super::table::{Table, json};
 use crate::ctx::Ctx;
@@ -30,25 +29,6 @@ pub fn run(cmd: KeyCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> 
 }
 
 /// The key from the terminal (no echo) or from piped stdin.
-fn read_key(provider: &str) -> Result<SecretString, CliError> {
-    let stdin = std::io::stdin();
-    let text = if stdin.is_terminal() {
-        rpassword::prompt_password(t!("key.prompt", provider = provider))?
-    } else {
-        let mut s = String::new();
-        stdin.lock().read_to_string(&mut s)?;
-        s
-    };
-    let key = text.trim();
-    if key.is_empty() {
-        return Err(CliError::Usage(t!("key.empty")));
-    }
-    if key.contains(char::is_whitespace) {
-        return Err(CliError::Usage(t!("key.whitespace")));
-    }
-    Ok(SecretString::from(key.to_string()))
-}
-
 fn set(ctx: &Ctx, provider: &str, to_file: bool, out: &mut dyn Write) -> Result<(), CliError> {
     // Check the provider before asking for a key.
     let (cfg, presets) = config::load(&ctx.paths)?;

@@ -9,8 +9,10 @@ mod info;
 mod key;
 mod launch;
 mod profile;
+mod prompt;
 mod provider;
 mod route;
+mod search;
 mod serve;
 mod statusline;
 mod table;
@@ -37,6 +39,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Run(a) => return launch::run(a, ctx),
         Command::Test(a) => return launch::test(a, ctx, out),
         Command::Doctor(a) => return doctor::run(&a, ctx, out),
+        Command::Search(cmd) => return search::run(cmd, ctx, out),
         Command::Profile(cmd) => profile::run(cmd, ctx, out)?,
         Command::Provider(cmd) => provider::run(cmd, ctx, out)?,
         Command::Key(cmd) => key::run(cmd, ctx, out)?,

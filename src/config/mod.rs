@@ -8,6 +8,7 @@ pub mod edit;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod keyspec;
 pub mod model;
 pub mod ops;
 pub mod preset;
@@ -15,6 +16,7 @@ pub mod presets;
 pub mod quirks;
 pub mod raw;
 pub mod resolve;
+pub mod search;
 pub mod state;
 pub mod store;
 
@@ -28,6 +30,7 @@ pub use model::{Config, ExtraKey, KeySpec, Profile, Provider, Slot, Target, Time
 pub use preset::{Api, AuthStyle, ModelInfo, Preset};
 pub use presets::Presets;
 pub use quirks::{Quirks, RawQuirks};
+pub use search::{Search, SearchKind};
 
 use crate::paths::Paths;
 

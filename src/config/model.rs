@@ -2,6 +2,7 @@
 //! profile's providers exist, every slot has a model, URLs parse, and preset
 //! defaults are already merged in.
 
+pub use super::keyspec::KeySpec;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,6 +29,9 @@ pub struct Config {
     pub ledger: bool,
     /// When a failing fallback target is skipped, and for how long.
     pub breaker: super::breaker::Breaker,
+    /// The web search backend (`[search]`); none: searches answer that
+    /// search is not configured.
+    pub search: Option<super::search::Search>,
     pub providers: IndexMap<String, Provider>,
     pub profiles: IndexMap<String, Profile>,
 }
@@ -77,22 +81,6 @@ impl Provider {
     /// What is known about a model (empty when nothing is).
     pub fn model(&self, id: &str) -> ModelInfo {
         self.models.get(id).cloned().unwrap_or_default()
-    }
-}
-
-/// Where the key comes from. Sources are tried in the order of the fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct KeySpec {
-    pub env: Option<String>,
-    pub command: Option<String>,
-    pub keyring: bool,
-    pub file: bool,
-}
-
-impl KeySpec {
-    /// No key at all (local servers).
-    pub fn is_none(&self) -> bool {
-        *self == KeySpec::default()
     }
 }
 

@@ -127,6 +127,10 @@ pub struct RawQuirks {
     /// OpenAI (Gemini): echo `extra_content.google.thought_signature` on tool calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thought_signatures: Option<bool>,
+    /// Anthropic passthrough: the upstream runs the `web_search` server
+    /// tool itself (default false: the proxy runs it with `[search]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_search: Option<bool>,
 }
 
 /// Quirks resolved to plain values: what the proxy and translators read.
@@ -148,6 +152,7 @@ pub struct Quirks {
     pub schema_dialect: SchemaDialect,
     pub tool_call_id: ToolIdFormat,
     pub thought_signatures: bool,
+    pub web_search: bool,
 }
 
 impl Default for Quirks {
@@ -187,6 +192,7 @@ impl RawQuirks {
             schema_dialect: over.schema_dialect.or(self.schema_dialect),
             tool_call_id: over.tool_call_id.or(self.tool_call_id),
             thought_signatures: over.thought_signatures.or(self.thought_signatures),
+            web_search: over.web_search.or(self.web_search),
         }
     }
 
@@ -213,6 +219,7 @@ impl RawQuirks {
             schema_dialect: self.schema_dialect.unwrap_or_default(),
             tool_call_id: self.tool_call_id.unwrap_or_default(),
             thought_signatures: self.thought_signatures.unwrap_or(false),
+            web_search: self.web_search.unwrap_or(false),
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct RawConfig {
     pub audit: Option<Spanned<RawAudit>>,
     pub ledger: Option<Spanned<bool>>,
     pub breaker: Option<Spanned<super::breaker::RawBreaker>>,
+    pub search: Option<Spanned<super::search::RawSearch>>,
     #[serde(default)]
     pub providers: IndexMap<String, Spanned<RawProvider>>,
     #[serde(default)]

@@ -165,6 +165,37 @@ pub fn resolve(
             })?
         }
     };
+    let search = match raw.search {
+        None => None,
+        Some(s) => {
+            let span = s.span();
+            let bad = |message: &str, hint: &str| {
+                cx.invalid(
+                    span.clone(),
+                    crate::i18n::text(message).to_string(),
+                    crate::i18n::text(hint).to_string(),
+                )
+            };
+            let s = s
+                .into_inner()
+                .resolve()
+                .map_err(|p| bad(p.message, p.hint))?;
+            // The checks providers' URLs and keys get, here where they live.
+            if check_base_url(&s.url).is_err() {
+                return Err(bad("config.search_bad_url", "config.hint_search_url"));
+            }
+            let bad_env = s.key.env.as_deref().is_some_and(|e| !valid_env_name(e));
+            let bad_cmd = s
+                .key
+                .command
+                .as_deref()
+                .is_some_and(|c| !valid_key_command(c));
+            if bad_env || bad_cmd {
+                return Err(bad("config.search_bad_key", "config.hint_search_key"));
+            }
+            Some(s)
+        }
+    };
     Ok(Config {
         version: CONFIG_VERSION,
         default,
@@ -172,6 +203,7 @@ pub fn resolve(
         audit,
         ledger,
         breaker,
+        search,
         providers,
         profiles,
     })

@@ -68,6 +68,40 @@ pub struct ProxyConfig {
     /// Where breakers opening and closing are noted for other processes
     /// (none: not noted).
     pub circuits: Option<std::path::PathBuf>,
+    /// The web search backend for upstreams that cannot run Anthropic's
+    /// `web_search` tool.
+    pub search: SearchSetup,
+}
+
+/// `[search]` as the proxy found it at start.
+#[derive(Clone, Default)]
+pub enum SearchSetup {
+    /// No `[search]` table.
+    #[default]
+    Off,
+    Ready(Arc<crate::search::Backend>),
+    /// Configured, but its key could not be found: why, for the model and
+    /// the log (a session without search beats no session).
+    Broken(String),
+}
+
+impl SearchSetup {
+    pub fn new(
+        config: &Config,
+        secrets: &Secrets,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> SearchSetup {
+        let Some(s) = &config.search else {
+            return SearchSetup::Off;
+        };
+        match secrets.resolve_spec(&s.kind.keyring_entry(), &s.key, env) {
+            Ok(key) => SearchSetup::Ready(Arc::new(crate::search::Backend::new(
+                s.clone(),
+                key.map(|k| k.secret),
+            ))),
+            Err(e) => SearchSetup::Broken(e.to_string()),
+        }
+    }
 }
 
 impl ProxyConfig {
@@ -134,6 +168,7 @@ impl ProxyConfig {
             audit: None,
             breaker: config.breaker,
             circuits: None,
+            search: SearchSetup::new(config, secrets, env),
         })
     }
 }

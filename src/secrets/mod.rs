@@ -71,7 +71,17 @@ impl Secrets {
         provider: &Provider,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<ResolvedKey>, SecretError> {
-        let spec = &provider.key;
+        self.resolve_spec(&provider.name, &provider.key, env)
+    }
+
+    /// Find the key `spec` names; `name` is its keyring entry (a provider's
+    /// name, or `search:brave`) and what errors call it.
+    pub fn resolve_spec(
+        &self,
+        name: &str,
+        spec: &crate::config::KeySpec,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<ResolvedKey>, SecretError> {
         if spec.is_none() {
             return Ok(None);
         }
@@ -86,7 +96,7 @@ impl Secrets {
             tried.push(format!("env {var}"));
         }
         if let Some(cmd) = &spec.command {
-            let secret = run_key_command(&provider.name, cmd, COMMAND_TIMEOUT)?;
+            let secret = run_key_command(name, cmd, COMMAND_TIMEOUT)?;
             return Ok(Some(ResolvedKey {
                 secret,
                 source: KeySource::Command,
@@ -101,7 +111,7 @@ impl Secrets {
             if !enabled {
                 continue;
             }
-            match store.get(&provider.name) {
+            match store.get(name) {
                 Ok(Some(secret)) => return Ok(Some(ResolvedKey { secret, source })),
                 Ok(None) => tried.push(store.name().to_string()),
                 // Another configured source may still have the key; report
@@ -113,7 +123,7 @@ impl Secrets {
             }
         }
         Err(unavailable.unwrap_or(SecretError::Missing {
-            provider: provider.name.clone(),
+            provider: name.to_string(),
             tried: tried.join(", "),
         }))
     }

@@ -16,6 +16,8 @@ const LAYERS: &[&[&str]] = &[
     &["ctx"],
     // The ledger: the proxy records into it, commands read it.
     &["usage"],
+    // Web search backends: the proxy's server-tool loop and the CLI use them.
+    &["search"],
     &["proxy"],
     &["launch"],
     &["tui"],
@@ -109,8 +111,11 @@ fn code_only(text: &str) -> String {
                 blank(&mut out, i, j);
                 i = j;
             }
+            // `r"…"`, `r#"…"#`, and the byte forms `br"…"`, `br#"…"#`.
             b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
-                && (i == 0 || !is_ident(b[i - 1])) =>
+                && (i == 0
+                    || !is_ident(b[i - 1])
+                    || (b[i - 1] == b'b' && (i == 1 || !is_ident(b[i - 2])))) =>
             {
                 let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
                 if b.get(i + 1 + hashes) != Some(&b'"') {
@@ -497,4 +502,10 @@ fn the_checker_sees_paths_in_all_their_forms() {
     let blanked = code_only("let s = \"crate::cli::X\"; // crate::tui\nlet c = 'x'; fn g<'a>() {}");
     assert!(!blanked.contains("crate::"), "{blanked}");
     assert!(blanked.contains("fn g<'a>()"), "{blanked}");
+    // Byte raw strings too: their braces must not unbalance the count.
+    let bytes = code_only(r##"let b = br#"{ crate::cli"#; fn h() {}"##);
+    assert!(
+        !bytes.contains("crate::") && bytes.matches('{').count() == 1,
+        "{bytes}"
+    );
 }

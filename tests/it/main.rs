@@ -47,3 +47,5 @@ mod usage;
 // Stops `serve` with SIGTERM.
 #[cfg(unix)]
 mod upstream_net;
+mod web_search;
+mod web_search_golden;

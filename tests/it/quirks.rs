@@ -14,6 +14,7 @@ use crate::golden::fixtures;
 use crate::passthrough_golden::run_passthrough_case;
 use crate::stream_golden::run_stream_case;
 use crate::translate_golden::{run_request_case, run_response_case};
+use crate::web_search_golden::run_web_search_case;
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
@@ -21,11 +22,18 @@ enum Kind {
     Response,
     Stream,
     Passthrough,
+    WebSearch,
 }
 
 /// Quirk, the golden case that shows it, and the setting that must change
 /// that case's output.
 const COVERAGE: &[(&str, Kind, &str, &str)] = &[
+    (
+        "web_search",
+        Kind::WebSearch,
+        "anthropic-kind-upstream",
+        r#"{"web_search": true}"#,
+    ),
     (
         "max_output_tokens",
         Kind::Request,
@@ -166,6 +174,7 @@ fn case_dir(kind: Kind, case: &str) -> PathBuf {
         Kind::Response => "response",
         Kind::Stream => "stream",
         Kind::Passthrough => "passthrough",
+        Kind::WebSearch => "web_search",
     };
     fixtures().join(sub).join(case)
 }
@@ -177,6 +186,10 @@ fn run(kind: Kind, case: &str, flip: Option<&RawQuirks>) -> Value {
         Kind::Response => run_response_case(&dir, flip),
         Kind::Stream => Value::String(run_stream_case(&dir, flip)),
         Kind::Passthrough => run_passthrough_case(&dir, flip),
+        Kind::WebSearch => {
+            let (calls, sse) = run_web_search_case(&dir, flip);
+            serde_json::json!({"calls": calls, "sse": sse})
+        }
     }
 }
 
@@ -200,6 +213,7 @@ fn every_quirk() -> Vec<String> {
         schema_dialect: Some(SchemaDialect::Standard),
         tool_call_id: Some(ToolIdFormat::Any),
         thought_signatures: Some(true),
+        web_search: Some(true),
     };
     let Value::Object(fields) = serde_json::to_value(all).expect("serializable") else {
         panic!("quirks serialize as a table")

@@ -10,8 +10,10 @@ use super::model::Config;
 use super::resolve::valid_name;
 use crate::t;
 
+mod search;
 mod slots;
 
+pub use search::{SearchChange, remove_search, set_search};
 pub use slots::SlotValue;
 
 /// Fields to set on a profile; `None` leaves a field alone.

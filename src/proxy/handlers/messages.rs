@@ -1,5 +1,6 @@
-//! `POST /v1/messages`: route the requested model to a slot's upstream and
-//! forward (Anthropic kind) or translate (OpenAI kind).
+//! `POST /v1/messages`: read the request, then send it along its slot's
+//! chain, or run the web search loop around that when the request carries
+//! a `web_search` server tool its target cannot run.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,19 +8,13 @@ use std::time::Instant;
 use http::{Request, Response};
 use hyper::body::Incoming;
 
-use super::forward::{anthropic, openai};
-use super::request::{ClientRequest, read_request};
+use super::chain::dispatch;
+use super::request::read_request;
+use super::web_search;
 use crate::config::Api;
 use crate::proxy::body::Body;
-use crate::proxy::breaker::{Admit, Change};
 use crate::proxy::error::ProxyError;
-use crate::proxy::fallback;
-use crate::proxy::finish::{Finisher, RequestMeta};
-use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
-use crate::t;
-use crate::usage::budget::{Checker, Verdict};
-use crate::usage::circuits;
 
 pub async fn handle(
     state: &Arc<State>,
@@ -27,258 +22,9 @@ pub async fn handle(
 ) -> Result<Response<Body>, ProxyError> {
     let started = Instant::now();
     let typed = state.single_api == Some(Api::Openai);
-    let (parts, mut inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
-    // The header is enough to know; the body is read only when the answer
-    // matters (a subagent slot to route to) and the header is missing.
-    let subagent = header("x-claude-code-agent-id").is_some()
-        || (state.cfg.profile.subagent.is_some() && inc.body.marks_subagent());
-    let chosen = route(&state.cfg.profile, &inc.requested, subagent);
-    let profile = &state.cfg.profile;
-    let (slot_name, slot) = if profile.vision.is_none() && profile.long_context.is_none() {
-        chosen
-    } else {
-        let provider = state
-            .cfg
-            .upstreams
-            .get(&chosen.1.provider)
-            .map(|u| &u.provider);
-        let fits = Fits::of(provider, &chosen.1.model, profile);
-        let estimate = || inc.body.input_estimate(inc.body_len);
-        by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
-    };
-    let raw = inc.raw.take();
-    let last = slot.fallbacks.len();
-    // Breakers only ever skip a chain's earlier targets: a one-target slot
-    // keeps no breaker bookkeeping on its path.
-    let chained = last > 0;
-    // A one-target slot moves its body into the one attempt; a chain keeps
-    // it for the next target until the last.
-    let mut body = Some(inc.body);
-    let mut failures = Vec::new();
-    for (i, (provider, model)) in slot.targets().enumerate() {
-        let is_last = i == last;
-        if !is_last && let Admit::No(left) = state.breakers.admit(provider, model, Instant::now()) {
-            let why = t!("proxy.breaker_skipped", secs = left.as_secs().max(1));
-            failures.push((
-                fallback::name(provider, model),
-                ProxyError::Unreachable(why),
-            ));
-            continue;
-        }
-        let mut waited = false;
-        loop {
-            let parsed = if is_last { body.take() } else { body.clone() };
-            let one = ClientRequest {
-                body: parsed.ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_messages")))?,
-                body_len: inc.body_len,
-                requested: inc.requested.clone(),
-                stream: inc.stream,
-                raw: None,
-            };
-            let meta = RequestMeta {
-                requested: &inc.requested,
-                slot: slot_name,
-                provider,
-                model,
-                stream: inc.stream,
-                cc_session: if is_last {
-                    cc_session.take()
-                } else {
-                    cc_session.clone()
-                },
-                subagent,
-                attempt: u32::try_from(i).unwrap_or(u32::MAX),
-            };
-            let began = if i == 0 && !waited {
-                started
-            } else {
-                Instant::now()
-            };
-            let e = match attempt(state, &parts, one, meta, raw.clone(), is_last, began).await {
-                Ok(resp) => {
-                    if chained && let Some(change) = state.breakers.success(provider, model) {
-                        breaker_note(state, provider, model, &change);
-                    }
-                    return Ok(resp);
-                }
-                Err(e) => e,
-            };
-            let target = fallback::name(provider, model);
-            let final_failure =
-                is_last || !matches!(fallback::next(&e, waited), fallback::Next::Wait(_));
-            if chained
-                && final_failure
-                && fallback::counts(&e)
-                && let Some(change) = state.breakers.failure(provider, model, Instant::now())
-            {
-                breaker_note(state, provider, model, &change);
-            }
-            if is_last {
-                if failures.is_empty() {
-                    return Err(e);
-                }
-                failures.push((target, e));
-                return Err(fallback::all_failed(failures));
-            }
-            match fallback::next(&e, waited) {
-                fallback::Next::Stop => {
-                    let message = format!("{target}: {e}");
-                    return Err(e.reworded(message));
-                }
-                fallback::Next::Wait(d) => {
-                    tokio::time::sleep(d).await;
-                    waited = true;
-                }
-                fallback::Next::MoveOn => {
-                    if let Some((p, m)) = slot.targets().nth(i + 1) {
-                        state.log(&t!(
-                            "proxy.falling_back",
-                            requested = inc.requested,
-                            slot = slot_name,
-                            target = target,
-                            next = fallback::name(p, m)
-                        ));
-                    }
-                    failures.push((target, e));
-                    break;
-                }
-            }
-        }
+    let (parts, inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
+    if let Some(spec) = web_search::wanted(state, &parts, &inc) {
+        return web_search::run(state, parts, inc, spec, started).await;
     }
-    // Unreachable: the last target returns above.
-    Err(fallback::all_failed(failures))
-}
-
-/// A breaker opening or closing, in the log.
-fn breaker_note(state: &State, provider: &str, model: &str, change: &Change) {
-    let target = fallback::name(provider, model);
-    let secs = state.breakers.cooldown().as_secs();
-    state.log(&match change {
-        Change::Opened { failures } => {
-            t!(
-                "proxy.breaker_open",
-                target = target,
-                n = failures,
-                secs = secs
-            )
-        }
-        Change::Reopened => t!("proxy.breaker_reopen", target = target, secs = secs),
-        Change::Closed => t!("proxy.breaker_closed", target = target),
-    });
-    let Some(path) = state.cfg.circuits.clone() else {
-        return;
-    };
-    // For the TUI's list and `ccswitch test`, which run in other processes.
-    // Off the request's way: the file is locked and replaced.
-    let now = std::time::SystemTime::now();
-    let record = match change {
-        Change::Opened { .. } | Change::Reopened => Some(circuits::Circuit {
-            provider: provider.to_string(),
-            model: model.to_string(),
-            since: circuits::unix_secs(now),
-            until: circuits::unix_secs(now + state.breakers.cooldown()),
-            failures: match change {
-                Change::Opened { failures } => *failures,
-                _ => 0,
-            },
-            profile: state.cfg.profile.name.clone(),
-        }),
-        Change::Closed => None,
-    };
-    let (provider, model) = (provider.to_string(), model.to_string());
-    let log = state.cfg.log.clone();
-    tokio::task::spawn_blocking(move || {
-        let note = match &record {
-            Some(c) => circuits::Note::Open(c),
-            None => circuits::Note::Closed {
-                provider: &provider,
-                model: &model,
-            },
-        };
-        if let Err(e) = circuits::note(&path, &note, now) {
-            log(&t!("proxy.circuits_io", path = path.display(), error = e));
-        }
-    });
-}
-
-/// One target's try: its budget, then its upstream, recorded as its own
-/// ledger row. `is_last`: an empty reply is passed on as it is, since no
-/// target is left to do better.
-async fn attempt(
-    state: &Arc<State>,
-    parts: &http::request::Parts,
-    inc: ClientRequest,
-    meta: RequestMeta<'_>,
-    raw: Option<bytes::Bytes>,
-    is_last: bool,
-    started: Instant,
-) -> Result<Response<Body>, ProxyError> {
-    let up = state
-        .cfg
-        .upstreams
-        .get(meta.provider)
-        .cloned()
-        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = meta.provider)))?;
-    if let Some(checker) = &state.cfg.budget {
-        budget(state, checker, &up.provider.name)
-            .await
-            .map_err(|e| {
-                state.log(&format!(
-                    "{} -> {} {}/{} refused: {e}",
-                    inc.requested, meta.slot, up.provider.name, meta.model
-                ));
-                e
-            })?;
-    }
-    let model = meta.model;
-    let mut fin = Finisher::new(state.clone(), meta, started);
-    if let Some(raw) = raw {
-        fin.audit(raw);
-    }
-    let empty_fails = !is_last;
-    let result = match up.provider.api {
-        Api::Anthropic => anthropic(&up, model, parts, inc, &mut fin, empty_fails).await,
-        _ => {
-            openai(
-                state,
-                &up,
-                model,
-                &parts.headers,
-                inc,
-                &mut fin,
-                empty_fails,
-            )
-            .await
-        }
-    };
-    if let Err(e) = &result {
-        fin.failed(e);
-    }
-    result
-}
-
-/// Whether the budgets let a request to `provider` go. The check waits on
-/// the ledger's writer and reads SQLite, so it runs on the blocking pool.
-async fn budget(
-    state: &Arc<State>,
-    checker: &Arc<Checker>,
-    provider: &str,
-) -> Result<(), ProxyError> {
-    let (checker, provider) = (checker.clone(), provider.to_string());
-    let now_ms = crate::usage::unix_ms(std::time::SystemTime::now());
-    let verdict = tokio::task::spawn_blocking(move || checker.check(&provider, now_ms))
-        .await
-        .unwrap_or(Verdict::Go);
-    match verdict {
-        Verdict::Go => Ok(()),
-        Verdict::Warn(lines) => {
-            for l in lines {
-                state.log(&format!("warning: {l}"));
-            }
-            Ok(())
-        }
-        Verdict::Stop(message) => Err(ProxyError::Budget(message)),
-    }
+    dispatch(state, &parts, inc, started).await
 }

@@ -118,6 +118,7 @@ pub fn usage(u: &ChatUsage) -> Usage {
         cache_read_input_tokens: Some(cached),
         reasoning_tokens: u.reasoning().min(u.completion_tokens),
         estimated: false,
+        server_tool_use: None,
     }
 }
 

@@ -15,6 +15,8 @@ enum Kind {
     Thinking,
     Text,
     ToolUse,
+    /// A server tool's result: whole in its start event, no deltas.
+    Result,
 }
 
 /// The event grammar Claude Code relies on. `strict` also wants every tool
@@ -62,7 +64,8 @@ pub fn check_sse(sse: &str, strict: bool) -> Result<(), String> {
                 let kind = match content_block {
                     OutBlock::Thinking { .. } => Kind::Thinking,
                     OutBlock::Text { .. } => Kind::Text,
-                    OutBlock::ToolUse { id, .. } => {
+                    OutBlock::WebSearchToolResult { .. } => Kind::Result,
+                    OutBlock::ToolUse { id, .. } | OutBlock::ServerToolUse { id, .. } => {
                         if strict && !ids.insert(id.clone()) {
                             return fail(&format!("duplicate tool id {id}"));
                         }

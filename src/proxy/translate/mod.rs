@@ -19,3 +19,4 @@ pub mod text;
 pub mod think;
 pub mod tool_ids;
 pub mod tool_names;
+pub mod web_search;

@@ -12,56 +12,7 @@ pub fn events(msg: &MessageResponse) -> Vec<Event> {
     start.stop_reason = None;
     let mut events = vec![Event::MessageStart { message: start }];
     for (index, block) in msg.content.iter().enumerate() {
-        let (empty, delta) = match block {
-            OutBlock::Text { text } => (
-                OutBlock::Text {
-                    text: String::new(),
-                },
-                Delta::TextDelta { text: text.clone() },
-            ),
-            OutBlock::Thinking {
-                thinking,
-                signature,
-            } => {
-                events.push(Event::ContentBlockStart {
-                    index,
-                    content_block: OutBlock::Thinking {
-                        thinking: String::new(),
-                        signature: String::new(),
-                    },
-                });
-                events.push(Event::ContentBlockDelta {
-                    index,
-                    delta: Delta::ThinkingDelta {
-                        thinking: thinking.clone(),
-                    },
-                });
-                events.push(Event::ContentBlockDelta {
-                    index,
-                    delta: Delta::SignatureDelta {
-                        signature: signature.clone(),
-                    },
-                });
-                events.push(Event::ContentBlockStop { index });
-                continue;
-            }
-            OutBlock::ToolUse { id, name, input } => (
-                OutBlock::ToolUse {
-                    id: id.clone(),
-                    name: name.clone(),
-                    input: serde_json::json!({}),
-                },
-                Delta::InputJsonDelta {
-                    partial_json: input.to_string(),
-                },
-            ),
-        };
-        events.push(Event::ContentBlockStart {
-            index,
-            content_block: empty,
-        });
-        events.push(Event::ContentBlockDelta { index, delta });
-        events.push(Event::ContentBlockStop { index });
+        block_events(index, block, &mut events);
     }
     events.push(Event::MessageDelta {
         delta: MessageDeltaBody {
@@ -72,4 +23,64 @@ pub fn events(msg: &MessageResponse) -> Vec<Event> {
     });
     events.push(Event::MessageStop);
     events
+}
+
+/// The events that carry one whole block at `index`: its start with the
+/// block emptied, its content as one delta, its stop.
+pub fn block_events(index: usize, block: &OutBlock, events: &mut Vec<Event>) {
+    let (empty, deltas) = match block {
+        OutBlock::Text { text } => (
+            OutBlock::Text {
+                text: String::new(),
+            },
+            vec![Delta::TextDelta { text: text.clone() }],
+        ),
+        OutBlock::Thinking {
+            thinking,
+            signature,
+        } => (
+            OutBlock::Thinking {
+                thinking: String::new(),
+                signature: String::new(),
+            },
+            vec![
+                Delta::ThinkingDelta {
+                    thinking: thinking.clone(),
+                },
+                Delta::SignatureDelta {
+                    signature: signature.clone(),
+                },
+            ],
+        ),
+        OutBlock::ToolUse { id, name, input } => (
+            OutBlock::ToolUse {
+                id: id.clone(),
+                name: name.clone(),
+                input: serde_json::json!({}),
+            },
+            vec![Delta::InputJsonDelta {
+                partial_json: input.to_string(),
+            }],
+        ),
+        OutBlock::ServerToolUse { id, name, input } => (
+            OutBlock::ServerToolUse {
+                id: id.clone(),
+                name: name.clone(),
+                input: serde_json::json!({}),
+            },
+            vec![Delta::InputJsonDelta {
+                partial_json: input.to_string(),
+            }],
+        ),
+        // Anthropic sends a result whole in its start event.
+        OutBlock::WebSearchToolResult { .. } => (block.clone(), Vec::new()),
+    };
+    events.push(Event::ContentBlockStart {
+        index,
+        content_block: empty,
+    });
+    for delta in deltas {
+        events.push(Event::ContentBlockDelta { index, delta });
+    }
+    events.push(Event::ContentBlockStop { index });
 }

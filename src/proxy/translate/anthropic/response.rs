@@ -18,6 +18,15 @@ pub struct Usage {
     /// No upstream numbers: counted from bytes. The ledger marks such rows.
     #[serde(skip)]
     pub estimated: bool,
+    /// Server tools the proxy ran for this message (`web_search`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tool_use: Option<ServerToolUsage>,
+}
+
+/// `usage.server_tool_use`, as Anthropic reports it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ServerToolUsage {
+    pub web_search_requests: u32,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -48,6 +57,18 @@ pub enum OutBlock {
         id: String,
         name: String,
         input: Value,
+    },
+    /// A server tool's call (`web_search`), made by the proxy's loop for
+    /// upstreams that cannot run the tool.
+    ServerToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    /// Its results: a list of `web_search_result`, or an error object.
+    WebSearchToolResult {
+        tool_use_id: String,
+        content: Value,
     },
 }
 

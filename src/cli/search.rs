@@ -1,0 +1,181 @@
+//! `ccswitch search set|show|off|test`: the web search backend that Claude
+//! Code's WebSearch uses on providers that cannot search themselves.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::error::CliError;
+use crate::config::edit::{SearchChange, remove_search, set_search};
+use crate::config::{self, SearchKind, store};
+use crate::ctx::Ctx;
+use crate::proxy::setup::SearchSetup;
+use crate::t;
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCmd {
+    /// Choose the backend: `searxng --url URL`, or `brave` / `tavily` (the
+    /// key is read from the terminal or stdin into the keyring, unless
+    /// `--key-env` or `--key-command` names where it lives).
+    Set(SetArgs),
+    /// Print the backend and where its key comes from.
+    Show {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the backend: searches then answer that search is not set up.
+    Off,
+    /// Run one search with the configured backend and print the results.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// searxng, brave or tavily.
+    pub backend: String,
+    /// SearXNG: the instance's address. Brave, Tavily: another endpoint.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Read the key from this environment variable.
+    #[arg(long, conflicts_with = "key_command")]
+    pub key_env: Option<String>,
+    /// Run this command (no shell) and read the key from its output.
+    #[arg(long)]
+    pub key_command: Option<String>,
+    /// Results per search (1-20, default 5).
+    #[arg(long)]
+    pub max_results: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// What to search for.
+    #[arg(default_value = "Claude Code")]
+    pub query: String,
+}
+
+pub fn run(cmd: SearchCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
+    match cmd {
+        SearchCmd::Set(a) => set(&a, ctx, out)?,
+        SearchCmd::Show { json } => show(json, ctx, out)?,
+        SearchCmd::Off => {
+            let removed =
+                store::update(&ctx.paths, |doc, _| Ok::<_, CliError>(remove_search(doc)))?;
+            let key = if removed {
+                "search.off"
+            } else {
+                "search.was_off"
+            };
+            writeln!(out, "{}", crate::i18n::text(key))?;
+        }
+        SearchCmd::Test(a) => return test(&a.query, ctx, out),
+    }
+    Ok(0)
+}
+
+fn set(a: &SetArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    let kind = SearchKind::parse(&a.backend)
+        .ok_or_else(|| CliError::Usage(t!("search.unknown_backend", name = a.backend)))?;
+    if kind == SearchKind::Searxng && a.url.is_none() {
+        return Err(CliError::Usage(t!("search.needs_url")));
+    }
+    let keyless = !kind.needs_key();
+    if keyless && (a.key_env.is_some() || a.key_command.is_some()) {
+        return Err(CliError::Usage(t!("search.no_key_needed")));
+    }
+    let change = SearchChange {
+        kind: Some(kind),
+        url: a.url.clone(),
+        key_env: a.key_env.clone(),
+        key_command: a.key_command.clone(),
+        max_results: a.max_results,
+    };
+    // Checked as a whole (the URL, the key source, the limit) before a key
+    // is asked for, so a typo does not cost the user a paste.
+    let mut probe = toml_edit::DocumentMut::new();
+    set_search(&mut probe, &change);
+    config::parse(
+        &ctx.paths.config_file,
+        &probe.to_string(),
+        &config::Presets::builtin(),
+    )?;
+    if !keyless && a.key_env.is_none() && a.key_command.is_none() {
+        let key = super::prompt::read_key(&kind.keyring_entry())?;
+        ctx.secrets.keyring.set(&kind.keyring_entry(), &key)?;
+    }
+    store::update(&ctx.paths, |doc, _| {
+        set_search(doc, &change);
+        Ok::<_, CliError>(())
+    })?;
+    writeln!(out, "{}", t!("search.set", backend = kind.name()))?;
+    Ok(())
+}
+
+fn show(as_json: bool, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let Some(s) = &cfg.search else {
+        if as_json {
+            writeln!(out, "null")?;
+        } else {
+            writeln!(out, "{}", crate::i18n::text("search.none"))?;
+        }
+        return Ok(());
+    };
+    let key = if !s.kind.needs_key() {
+        "-".to_string()
+    } else if let Some(env) = &s.key.env {
+        format!("env {env}")
+    } else if s.key.command.is_some() {
+        "command".to_string()
+    } else {
+        format!("keyring {}", s.kind.keyring_entry())
+    };
+    if as_json {
+        let v = json!({"backend": s.kind.name(), "url": s.url, "key": key, "max_results": s.max_results});
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            t!(
+                "search.show",
+                backend = s.kind.name(),
+                url = s.url,
+                key = key,
+                n = s.max_results
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn test(query: &str, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
+    let (cfg, _) = config::load(&ctx.paths)?;
+    let backend = match SearchSetup::new(&cfg, &ctx.secrets, &*ctx.env) {
+        SearchSetup::Ready(b) => b,
+        SearchSetup::Off => return Err(CliError::Usage(t!("proxy.search_off"))),
+        SearchSetup::Broken(why) => {
+            return Err(CliError::Failed(t!("proxy.search_broken", error = why)));
+        }
+    };
+    let rt = crate::proxy::setup::runtime()?;
+    match rt.block_on(backend.search(query)) {
+        Ok(hits) => {
+            writeln!(out, "{}", t!("search.results", n = hits.len()))?;
+            for h in &hits {
+                writeln!(out, "- {}\n  {}", h.title, h.url)?;
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            writeln!(out, "{}", t!("search.test_failed", error = e))?;
+            Ok(1)
+        }
+    }
+}

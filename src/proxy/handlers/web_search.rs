@@ -1,0 +1,314 @@
+//! The I/O around the web search loop (`translate::web_search`): each
+//! inner call goes along the slot's chain like any request, not streamed,
+//! and each search goes to the `[search]` backend. A streaming client gets
+//! `message_start` once the first call has answered (so a failing upstream
+//! still fails with its own status, which Claude Code retries), then each
+//! block as it is known, with pings while it waits.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::{Response, StatusCode};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+use super::chain::dispatch;
+use super::request::{ClientRequest, Parsed};
+use crate::config::Api;
+use crate::proxy::body::{Body, MAX_BODY, json_response, sse_response};
+use crate::proxy::error::ProxyError;
+use crate::proxy::route::route;
+use crate::proxy::setup::SearchSetup;
+use crate::proxy::state::State;
+use crate::proxy::translate::anthropic::{Event, MessageResponse, OutBlock};
+use crate::proxy::translate::sse::encode_into;
+use crate::proxy::translate::web_search::{self, Failure, Loop, Spec, Step};
+use crate::t;
+
+/// The whole loop's limit: searches and inner calls together. Claude Code
+/// waits up to ten minutes for a request; this ends well before.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// Claude Code gives up after 300 s of silence.
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+/// The request's web search tool, when its target cannot run it. A request
+/// without one costs a look at its tool list.
+pub fn wanted(state: &State, parts: &http::request::Parts, inc: &ClientRequest) -> Option<Spec> {
+    let spec = match &inc.body {
+        Parsed::Raw(m) => {
+            let tools = m.get("tools")?.get();
+            if !tools.contains("\"web_search_") {
+                return None;
+            }
+            web_search::find(&serde_json::from_str(tools).ok()?)?
+        }
+        Parsed::Typed(r) => {
+            let t = r.tools.as_ref()?;
+            if !t.iter().any(|t| {
+                t.kind
+                    .as_deref()
+                    .is_some_and(|k| k.starts_with("web_search_"))
+            }) {
+                return None;
+            }
+            web_search::find(&serde_json::to_value(t).ok()?)?
+        }
+    };
+    let subagent = parts.headers.contains_key("x-claude-code-agent-id");
+    let (_, slot) = route(&state.cfg.profile, &inc.requested, subagent);
+    let native = state
+        .cfg
+        .upstreams
+        .get(&slot.provider)
+        .is_some_and(|u| web_search::runs_natively(u.provider.api, &u.provider.quirks));
+    (!native).then_some(spec)
+}
+
+pub async fn run(
+    state: &Arc<State>,
+    parts: http::request::Parts,
+    inc: ClientRequest,
+    spec: Spec,
+    started: Instant,
+) -> Result<Response<Body>, ProxyError> {
+    let id = state.message_id();
+    let stream = inc.stream;
+    let requested = inc.requested.clone();
+    let body = to_map(inc.body)?;
+    let only_search = body
+        .get("tools")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.len() == 1);
+    let backend = match &state.cfg.search {
+        SearchSetup::Ready(b) => Ok(b.clone()),
+        SearchSetup::Off => Err(t!("proxy.search_off")),
+        SearchSetup::Broken(why) => Err(t!("proxy.search_broken", error = why)),
+    };
+    // A request that exists only to search (Claude Code's WebSearch tool)
+    // gets the reason at once, as its whole answer, instead of a model's
+    // paraphrase of it.
+    if let (Err(why), true) = (&backend, only_search) {
+        state.log(&why.clone());
+        let mut m = MessageResponse::new(&id, &requested);
+        m.content = vec![OutBlock::Text { text: why.clone() }];
+        m.stop_reason = Some(crate::proxy::translate::anthropic::StopReason::EndTurn);
+        return Ok(answer_whole(&m, stream));
+    }
+    let mut run = Runner {
+        state: state.clone(),
+        parts,
+        lp: Loop::start(body, spec),
+        backend,
+        requested,
+        deadline: started + DEADLINE,
+    };
+    // The first call decides the response's status.
+    run.step_until_search_or_done(None).await?;
+    if !stream {
+        run.finish(None).await?;
+        return Ok(answer_whole(&run.lp.message(&id, &run.requested), false));
+    }
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let mut head = BytesMut::new();
+    for e in web_search::start_events(&mut run.lp, &id, &run.requested) {
+        encode_into(&e, &mut head);
+    }
+    let _ = tx.send(head.freeze()).await;
+    tokio::spawn(async move {
+        let mut out = BytesMut::new();
+        match run.finish(Some(&tx)).await {
+            Ok(()) => {
+                for e in web_search::end_events(&mut run.lp) {
+                    encode_into(&e, &mut out);
+                }
+            }
+            Err(e) => {
+                run.state.log(&t!("proxy.search_loop_failed", error = e));
+                encode_into(&Event::Error { error: e.body() }, &mut out);
+            }
+        }
+        let _ = tx.send(out.freeze()).await;
+    });
+    let frames = futures_util::stream::unfold(rx, |mut rx| async move {
+        let bytes = rx.recv().await?;
+        Some((Ok::<_, Infallible>(Frame::data(bytes)), rx))
+    });
+    Ok(sse_response(StreamBody::new(frames).boxed_unsync()))
+}
+
+struct Runner {
+    state: Arc<State>,
+    parts: http::request::Parts,
+    lp: Loop,
+    backend: Result<Arc<crate::search::Backend>, String>,
+    requested: String,
+    deadline: Instant,
+}
+
+impl Runner {
+    /// Steps until the loop is done.
+    async fn finish(&mut self, tx: Option<&mpsc::Sender<Bytes>>) -> Result<(), ProxyError> {
+        loop {
+            // A client that went away must not go on costing searches and
+            // upstream calls.
+            if tx.is_some_and(mpsc::Sender::is_closed) {
+                return Ok(());
+            }
+            match self.lp.step() {
+                Step::Done => return Ok(()),
+                Step::Search(query) => {
+                    let outcome = pinging(tx, self.search(&query)).await;
+                    self.lp.searched(outcome);
+                }
+                Step::Call(_) => self.step_until_search_or_done(tx).await?,
+            }
+            if let Some(tx) = tx {
+                let mut out = BytesMut::new();
+                self.blocks_into(&mut out);
+                if !out.is_empty() {
+                    let _ = tx.send(out.freeze()).await;
+                }
+            }
+        }
+    }
+
+    /// One inner call, if the loop wants one now.
+    async fn step_until_search_or_done(
+        &mut self,
+        tx: Option<&mpsc::Sender<Bytes>>,
+    ) -> Result<(), ProxyError> {
+        let Step::Call(body) = self.lp.step() else {
+            return Ok(());
+        };
+        if Instant::now() > self.deadline {
+            return Err(ProxyError::Timeout(t!(
+                "proxy.search_deadline",
+                secs = DEADLINE.as_secs()
+            )));
+        }
+        let reply = pinging(tx, self.call(body)).await?;
+        let state = self.state.clone();
+        let mut new_id = move || state.message_id().replacen("msg_", "srvtoolu_", 1);
+        self.lp.reply(&reply, &mut new_id);
+        Ok(())
+    }
+
+    async fn call(&self, body: Value) -> Result<Value, ProxyError> {
+        let bytes = serde_json::to_vec(&body).map_err(|e| ProxyError::BadRequest(e.to_string()))?;
+        let parsed = if self.state.single_api == Some(Api::Openai) {
+            Parsed::Typed(Box::new(
+                serde_json::from_value(body).map_err(super::request::shape_error)?,
+            ))
+        } else {
+            Parsed::Raw(serde_json::from_slice(&bytes).map_err(super::request::shape_error)?)
+        };
+        let inc = ClientRequest {
+            body: parsed,
+            body_len: bytes.len(),
+            requested: self.requested.clone(),
+            stream: false,
+            raw: None,
+        };
+        let resp = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
+        let status = resp.status();
+        let whole = http_body_util::Limited::new(resp.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| ProxyError::BadUpstream(e.to_string()))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(ProxyError::BadUpstream(
+                String::from_utf8_lossy(&whole).into_owned(),
+            ));
+        }
+        serde_json::from_slice(&whole)
+            .map_err(|e| ProxyError::BadUpstream(t!("proxy.bad_json", error = e)))
+    }
+
+    async fn search(&self, query: &str) -> Result<Vec<crate::search::Hit>, Failure> {
+        let backend = self.backend.as_ref().map_err(|why| Failure {
+            code: "unavailable".into(),
+            message: why.clone(),
+        })?;
+        let began = Instant::now();
+        let kind = backend.settings.kind.name();
+        let outcome = backend.search(query).await;
+        let ms = began.elapsed().as_millis();
+        // The query is the user's words: it stays out of the log.
+        match &outcome {
+            Ok(hits) => self.state.log(&t!(
+                "proxy.searched",
+                backend = kind,
+                n = hits.len(),
+                ms = ms
+            )),
+            Err(e) => self.state.log(&t!(
+                "proxy.search_failed",
+                backend = kind,
+                error = e,
+                ms = ms
+            )),
+        }
+        outcome.map_err(|e| Failure {
+            code: e.code().into(),
+            message: e.to_string(),
+        })
+    }
+
+    fn blocks_into(&mut self, out: &mut BytesMut) {
+        for e in web_search::drained_events(&mut self.lp) {
+            encode_into(&e, out);
+        }
+    }
+}
+
+/// Waits for `work`, sending a ping now and then so the client's silence
+/// timer does not fire during a slow search or a reasoning model's call.
+async fn pinging<T>(tx: Option<&mpsc::Sender<Bytes>>, work: impl Future<Output = T>) -> T {
+    let Some(tx) = tx else {
+        return work.await;
+    };
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(PING_EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => {
+                let mut ping = BytesMut::new();
+                encode_into(&Event::Ping, &mut ping);
+                let _ = tx.send(ping.freeze()).await;
+            }
+        }
+    }
+}
+
+fn to_map(body: Parsed) -> Result<Map<String, Value>, ProxyError> {
+    let value = match body {
+        Parsed::Raw(m) => serde_json::to_value(m),
+        Parsed::Typed(r) => serde_json::to_value(*r),
+    }
+    .map_err(super::request::shape_error)?;
+    match value {
+        Value::Object(m) => Ok(m),
+        _ => Err(ProxyError::BadRequest(t!("proxy.not_object"))),
+    }
+}
+
+/// A message known in full: JSON, or the events of it for a stream.
+fn answer_whole(m: &MessageResponse, stream: bool) -> Response<Body> {
+    if !stream {
+        let bytes = serde_json::to_vec(m).unwrap_or_default();
+        return json_response(StatusCode::OK, bytes.into());
+    }
+    let mut out = BytesMut::new();
+    for e in crate::proxy::translate::replay::events(m) {
+        encode_into(&e, &mut out);
+    }
+    sse_response(crate::proxy::body::full(out.freeze()))
+}

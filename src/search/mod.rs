@@ -1,0 +1,273 @@
+//! Web search backends: SearXNG, Brave and Tavily, behind one call. The
+//! proxy's server-tool loop runs Anthropic's `web_search` tool with them
+//! for upstreams that cannot run it; `ccswitch search test` uses them too.
+//! Reading a reply is pure ([`parse`]); only [`Backend::search`] does I/O.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::config::{Search, SearchKind};
+
+/// One result, as Anthropic's `web_search_result` blocks carry it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Hit {
+    pub title: String,
+    pub url: String,
+    /// The backend's summary of the page, for the model to read.
+    pub snippet: String,
+    /// When the page was published or last changed, as the backend says.
+    pub page_age: Option<String>,
+}
+
+/// Why a search gave no results. Each maps to one of the error codes
+/// Anthropic's result blocks use, so the client sees a familiar failure.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SearchError {
+    #[error("cannot reach the search backend: {0}")]
+    Unreachable(String),
+    #[error("the search backend refused the key (HTTP {0})")]
+    Auth(u16),
+    #[error("the search backend is rate limiting (HTTP 429)")]
+    RateLimited,
+    #[error("the search backend answered HTTP {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("the search backend's reply is not what {0} sends: {1}")]
+    BadReply(&'static str, String),
+}
+
+impl SearchError {
+    /// `web_search_tool_result_error.error_code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SearchError::RateLimited => "too_many_requests",
+            _ => "unavailable",
+        }
+    }
+}
+
+/// A configured backend with its key, ready to search.
+pub struct Backend {
+    pub settings: Search,
+    key: Option<SecretString>,
+    client: reqwest::Client,
+}
+
+/// A search should answer well within Claude Code's patience; a stuck
+/// backend must not hold the whole turn.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Backend {
+    pub fn new(settings: Search, key: Option<SecretString>) -> Backend {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .user_agent(concat!("ccswitch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Backend {
+            settings,
+            key,
+            client,
+        }
+    }
+
+    pub async fn search(&self, query: &str) -> Result<Vec<Hit>, SearchError> {
+        let s = &self.settings;
+        let key = self.key.as_ref().map_or("", ExposeSecret::expose_secret);
+        let count = s.max_results.to_string();
+        let req = match s.kind {
+            SearchKind::Searxng => {
+                let url = format!("{}/search", s.url.trim_end_matches('/'));
+                self.client
+                    .get(url)
+                    .query(&[("q", query), ("format", "json")])
+            }
+            SearchKind::Brave => self
+                .client
+                .get(&s.url)
+                .query(&[("q", query), ("count", count.as_str())])
+                .header("Accept", "application/json")
+                .header("X-Subscription-Token", key),
+            SearchKind::Tavily => self
+                .client
+                .post(&s.url)
+                .bearer_auth(key)
+                .json(&serde_json::json!({"query": query, "max_results": s.max_results})),
+        };
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| SearchError::Unreachable(describe(&e)))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| SearchError::Unreachable(describe(&e)))?;
+        match status {
+            200..=299 => parse(s.kind, &body, s.max_results as usize),
+            401 | 403 => Err(SearchError::Auth(status)),
+            429 => Err(SearchError::RateLimited),
+            _ => Err(SearchError::Status {
+                status,
+                message: first_line(&body),
+            }),
+        }
+    }
+}
+
+/// A transport error without its URL (a SearXNG address may carry a
+/// password) but with its cause, which says what actually failed.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut text = if e.is_timeout() {
+        format!("no answer in {} s", TIMEOUT.as_secs())
+    } else {
+        "request failed".to_string()
+    };
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}
+
+fn first_line(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text.lines().next().unwrap_or("").trim();
+    line.chars().take(200).collect()
+}
+
+#[derive(Deserialize)]
+struct SearxngReply {
+    #[serde(default)]
+    results: Vec<SearxngResult>,
+}
+
+#[derive(Deserialize)]
+struct SearxngResult {
+    url: Option<String>,
+    title: Option<String>,
+    content: Option<String>,
+    #[serde(rename = "publishedDate")]
+    published: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BraveReply {
+    web: Option<BraveWeb>,
+}
+
+#[derive(Deserialize)]
+struct BraveWeb {
+    #[serde(default)]
+    results: Vec<BraveResult>,
+}
+
+#[derive(Deserialize)]
+struct BraveResult {
+    url: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    page_age: Option<String>,
+    age: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TavilyReply {
+    #[serde(default)]
+    results: Vec<TavilyResult>,
+}
+
+#[derive(Deserialize)]
+struct TavilyResult {
+    url: Option<String>,
+    title: Option<String>,
+    content: Option<String>,
+    published_date: Option<String>,
+}
+
+/// A backend's reply as results: at most `max`, web addresses only, each
+/// address once, titles defaulting to the address.
+pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, SearchError> {
+    let bad = |e: serde_json::Error| SearchError::BadReply(kind.name(), e.to_string());
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = match kind {
+        SearchKind::Searxng => serde_json::from_slice::<SearxngReply>(body)
+            .map_err(bad)?
+            .results
+            .into_iter()
+            .map(|r| (r.url, r.title, r.content, r.published))
+            .collect(),
+        SearchKind::Brave => serde_json::from_slice::<BraveReply>(body)
+            .map_err(bad)?
+            .web
+            .map(|w| w.results)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.url, r.title, r.description, r.page_age.or(r.age)))
+            .collect(),
+        SearchKind::Tavily => serde_json::from_slice::<TavilyReply>(body)
+            .map_err(bad)?
+            .results
+            .into_iter()
+            .map(|r| (r.url, r.title, r.content, r.published_date))
+            .collect(),
+    };
+    // Brave marks matches with `<strong>`; the others send plain text, where
+    // a `<` is just a character.
+    let clean = |t: String| {
+        if kind == SearchKind::Brave {
+            strip_tags(&t)
+        } else {
+            t
+        }
+    };
+    let mut hits: Vec<Hit> = Vec::new();
+    for (url, title, snippet, age) in rows {
+        let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        else {
+            continue;
+        };
+        if hits.iter().any(|h| h.url == url) {
+            continue;
+        }
+        hits.push(Hit {
+            title: title
+                .map(clean)
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| url.clone()),
+            snippet: snippet.map(clean).unwrap_or_default(),
+            page_age: age.filter(|a| !a.trim().is_empty()),
+            url,
+        });
+        if hits.len() >= max {
+            break;
+        }
+    }
+    Ok(hits)
+}
+
+/// Text without its HTML tags.
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

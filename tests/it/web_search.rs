@@ -1,0 +1,331 @@
+//! WebSearch with real Claude Code on an OpenAI-kind profile: the proxy
+//! runs Anthropic's `web_search` server tool against a mock SearXNG, and
+//! Claude Code gets the result blocks it expects. Without a backend the
+//! search answers with the fix, at once.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::claude::ccswitch_run;
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::{Home, output_within};
+
+const TITLE: &str = "Tokio 1.50 released";
+const URL: &str = "https://tokio.rs/blog/2026-11-tokio-1-50";
+
+fn text(t: &str) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 40, "completion_tokens": 4}})
+    .to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+fn call(name: &str, id: &str, args: serde_json::Value) -> Reply {
+    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+        "id": id, "type": "function",
+        "function": {"name": name, "arguments": args.to_string()}}]}}]})
+    .to_string();
+    let f =
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
+    mock::sse(&[&call, &f, "[DONE]"])
+}
+
+/// A whole (not streamed) chat completion: the loop's inner calls.
+fn whole(message: serde_json::Value, finish: &str) -> Reply {
+    mock::json(
+        200,
+        &json!({"id": "chatcmpl-ws", "object": "chat.completion", "model": "m",
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": {"prompt_tokens": 120, "completion_tokens": 9}})
+        .to_string(),
+    )
+}
+
+/// Claude Code 2.1.332 defers WebSearch: the model loads it with
+/// ToolSearch, then calls it.
+fn push_search_turns(up: &Mock) {
+    up.push(call(
+        "ToolSearch",
+        "call_ts",
+        json!({"query": "select:WebSearch", "max_results": 1}),
+    ));
+    up.push(call(
+        "WebSearch",
+        "call_ws",
+        json!({"query": "tokio latest version"}),
+    ));
+}
+
+fn config(up: &Mock, fast: &Mock, search: &str) -> String {
+    format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n\
+         {search}",
+        up.url("/v1"),
+        fast.url("/v1"),
+    )
+}
+
+async fn run(home: &Home) -> crate::support::Run {
+    let chome = tempfile::tempdir().unwrap();
+    let mut cmd = ccswitch_run(
+        home,
+        "p",
+        &[
+            "-p",
+            "search the web: what is the latest tokio version?",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--allowedTools",
+            "WebSearch,ToolSearch",
+            "--no-session-persistence",
+        ],
+        chome.path(),
+    );
+    cmd.env("UP_KEY", "sk-websearch");
+    output_within(cmd, Duration::from_secs(90)).await
+}
+
+#[tokio::test]
+async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
+    let (up, fast, searx) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    for _ in 0..6 {
+        fast.push(text("ok"));
+    }
+    searx.push(mock::json(
+        200,
+        &json!({"query": "tokio latest version", "results": [
+            {"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring by default.",
+             "publishedDate": "2026-11-20T00:00:00"},
+            {"url": "https://crates.io/crates/tokio", "title": "tokio - crates.io", "content": "An event-driven runtime"}
+        ]})
+        .to_string(),
+    ));
+    push_search_turns(&up);
+    // The loop's inner calls: the model searches, then summarises.
+    up.push(whole(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
+               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
+        "tool_calls",
+    ));
+    up.push(whole(
+        json!({"role": "assistant", "content": format!("The latest is Tokio 1.50 ([{TITLE}]({URL})).")}),
+        "stop",
+    ));
+    up.push(text(&format!(
+        "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
+    )));
+    let home = Home::new();
+    home.write_config(&config(
+        &up,
+        &fast,
+        &format!(
+            "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
+            searx.url("")
+        ),
+    ));
+
+    let r = run(&home).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // The backend got the query, as SearXNG's JSON API wants it.
+    let s = searx.seen();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(s[0].path.starts_with("/search?"), "{}", s[0].path);
+    assert!(
+        s[0].path.contains("q=tokio+latest+version") && s[0].path.contains("format=json"),
+        "{}",
+        s[0].path
+    );
+
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        5,
+        "{:#?}",
+        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    // The inner calls: the server tool offered as a function, not streamed,
+    // then the results as the function's answer.
+    let inner = seen[2].json();
+    assert_eq!(inner["stream"], false, "{inner}");
+    let tools = inner["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 1, "{inner}");
+    assert_eq!(tools[0]["function"]["name"], "web_search");
+    let second = seen[3].json();
+    let results = second["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(results["role"], "tool", "{second}");
+    assert!(
+        results["content"].as_str().unwrap().contains(URL),
+        "{results}"
+    );
+
+    // Claude Code's WebSearch result (its transcript) carries the title and
+    // the address, and the main model got them.
+    let tool_result = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "user")
+        .map(|v| v.to_string())
+        .find(|v| v.contains(URL))
+        .unwrap_or_else(|| panic!("no tool result with the URL:\n{}", r.stdout));
+    assert!(tool_result.contains(TITLE), "{tool_result}");
+    assert!(
+        seen[4].body.contains(URL) && seen[4].body.contains(TITLE),
+        "{}",
+        seen[4].body
+    );
+    let result = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "result")
+        .unwrap();
+    assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
+}
+
+#[tokio::test]
+async fn without_a_backend_the_search_says_how_to_set_one_up_at_once() {
+    let (up, fast) = (Mock::start().await, Mock::start().await);
+    for _ in 0..6 {
+        fast.push(text("ok"));
+    }
+    push_search_turns(&up);
+    up.push(text("Web search is not set up here."));
+    let home = Home::new();
+    home.write_config(&config(&up, &fast, ""));
+
+    let r = run(&home).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // No inner call reached the upstream: ccswitch answered the search.
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        3,
+        "{:#?}",
+        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert!(
+        seen[2].body.contains("ccswitch search set"),
+        "the main model was not told: {}",
+        seen[2].body
+    );
+    assert!(
+        r.stdout.contains("web search is not configured"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn search_commands_set_show_test_and_remove_each_backend() {
+    let home = Home::new();
+    home.write_config("");
+    let backend = Mock::start().await;
+    let searx = json!({"results": [{"url": URL, "title": TITLE, "content": "c"}]}).to_string();
+    let brave = json!({"web": {"results": [{"url": URL, "title": "<strong>Tokio</strong> 1.50", "description": "d"}]}}).to_string();
+    let tavily = json!({"results": [{"url": URL, "title": TITLE, "content": "c"}]}).to_string();
+    let cases = [
+        ("searxng", vec![], searx),
+        ("brave", vec!["--key-env", "SEARCH_KEY"], brave),
+        ("tavily", vec!["--key-env", "SEARCH_KEY"], tavily),
+    ];
+    for (i, (kind, key, reply)) in cases.into_iter().enumerate() {
+        let url = backend.url(if kind == "searxng" { "" } else { "/api" });
+        let mut args = vec![
+            "search",
+            "set",
+            kind,
+            "--url",
+            url.as_str(),
+            "--max-results",
+            "3",
+        ];
+        args.extend(key);
+        let r = output_within(home.cmd(&args), Duration::from_secs(20)).await;
+        assert_eq!(r.code, 0, "{kind}: {}{}", r.stdout, r.stderr);
+        let r = output_within(
+            home.cmd(&["search", "show", "--json"]),
+            Duration::from_secs(20),
+        )
+        .await;
+        let shown: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(shown["backend"], kind);
+        assert_eq!(shown["max_results"], 3);
+        backend.push(mock::json(200, &reply));
+        let mut cmd = home.cmd(&["search", "test", "tokio"]);
+        cmd.env("SEARCH_KEY", "sk-search-secret");
+        let r = output_within(cmd, Duration::from_secs(20)).await;
+        assert_eq!(r.code, 0, "{kind}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(URL) && r.stdout.contains("Tokio"),
+            "{kind}: {}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains("<strong>"), "{}", r.stdout);
+        let seen = &backend.seen()[i];
+        match kind {
+            "searxng" => assert!(
+                seen.path.starts_with("/search?q=tokio&format=json"),
+                "{}",
+                seen.path
+            ),
+            "brave" => {
+                assert_eq!(
+                    seen.header("x-subscription-token"),
+                    Some("sk-search-secret")
+                );
+                assert!(seen.path.contains("count=3"), "{}", seen.path);
+            }
+            _ => {
+                assert_eq!(
+                    seen.header("authorization"),
+                    Some("Bearer sk-search-secret")
+                );
+                assert_eq!(seen.json()["max_results"], 3);
+            }
+        }
+    }
+    // A backend that fails says so, with its status.
+    backend.push(mock::json(429, "{}"));
+    let mut cmd = home.cmd(&["search", "test"]);
+    cmd.env("SEARCH_KEY", "k");
+    let r = output_within(cmd, Duration::from_secs(20)).await;
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("429"), "{}", r.stdout);
+    // Bad input is refused before anything is written.
+    let r = output_within(
+        home.cmd(&["search", "set", "searxng"]),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = output_within(
+        home.cmd(&["search", "set", "bing"]),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = output_within(home.cmd(&["search", "off"]), Duration::from_secs(20)).await;
+    assert_eq!(r.code, 0);
+    let r = output_within(
+        home.cmd(&["search", "show", "--json"]),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(r.stdout.trim(), "null");
+}
