@@ -200,6 +200,9 @@ pub struct Profile {
     pub api_timeout_ms: Option<u64>,
     /// Allow Claude Code's nonessential traffic (telemetry, updates).
     pub nonessential_traffic: bool,
+    /// Claude Code's tool search (`ENABLE_TOOL_SEARCH`): `None` leaves
+    /// ccswitch's default, on wherever the proxy translates.
+    pub tool_search: Option<bool>,
     /// Official Anthropic only: let claude talk to it directly, no proxy.
     pub direct: bool,
     pub claude_path: Option<PathBuf>,

@@ -100,6 +100,7 @@ pub struct RawProfile {
     pub context_window: Option<u64>,
     pub api_timeout_ms: Option<u64>,
     pub nonessential_traffic: Option<bool>,
+    pub tool_search: Option<bool>,
     pub direct: Option<bool>,
     pub claude_path: Option<String>,
     #[serde(default)]

@@ -579,6 +579,7 @@ fn resolve_profile(
         context_window: raw.context_window,
         api_timeout_ms: raw.api_timeout_ms,
         nonessential_traffic: raw.nonessential_traffic.unwrap_or(false),
+        tool_search: raw.tool_search,
         direct: raw.direct.unwrap_or(false),
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
         env: raw.env,

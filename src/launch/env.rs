@@ -7,6 +7,9 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::{Api, AuthStyle, Config, Profile, Provider, Slot};
 use crate::t;
 
+mod labels;
+
+pub use labels::label_vars;
 /// How Claude Code reaches the model.
 pub enum Mode {
     /// Through the embedded proxy: Claude Code only knows the proxy and its
@@ -51,6 +54,15 @@ pub const MANAGED: &[&str] = &[
     "ANTHROPIC_DEFAULT_OPUS_MODEL",
     "ANTHROPIC_DEFAULT_SONNET_MODEL",
     "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL_NAME",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL_NAME",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL_DESCRIPTION",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL_DESCRIPTION",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL_DESCRIPTION",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL_SUPPORTED_CAPABILITIES",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL_SUPPORTED_CAPABILITIES",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL_SUPPORTED_CAPABILITIES",
     "ANTHROPIC_SMALL_FAST_MODEL",
     "CLAUDE_CODE_SUBAGENT_MODEL",
     "CLAUDE_CODE_USE_BEDROCK",
@@ -215,6 +227,9 @@ pub fn plan(
     for (k, v) in model_vars(profile) {
         set(k, v);
     }
+    for (k, v) in label_vars(config, profile) {
+        set(&k, v);
+    }
     let proxied = matches!(mode, Mode::Proxy { .. });
     // Through the proxy, each upstream's `prompt_caching` quirk decides:
     // the proxy strips cache_control where it is not taken, and keeps it
@@ -240,6 +255,25 @@ pub fn plan(
     let official = main.preset.as_deref() == Some("anthropic");
     if !profile.nonessential_traffic && !official {
         set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into());
+    }
+    // Tool search keeps MCP tools' schemas out of every request until the
+    // model looks one up. The proxy serves it on any upstream (it applies
+    // `defer_loading` itself where the upstream has no such thing), so it is
+    // asked for wherever the proxy translates, unless the user's shell
+    // already decides; the profile's `tool_search` always wins.
+    // `/model` lists the profile's slots by their real names (the proxy's
+    // `GET /v1/models`).
+    if proxied {
+        set("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY", "1".into());
+    }
+    let translated = proxied && main.api == Api::Openai;
+    let tool_search = match profile.tool_search {
+        Some(on) => Some(on),
+        None if translated && inherited("ENABLE_TOOL_SEARCH").is_none() => Some(true),
+        None => None,
+    };
+    if let Some(on) = tool_search {
+        set("ENABLE_TOOL_SEARCH", on.to_string());
     }
     if let Some(ms) = profile.api_timeout_ms {
         set("API_TIMEOUT_MS", ms.to_string());

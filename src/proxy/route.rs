@@ -2,6 +2,21 @@
 
 use crate::config::{Profile, Slot};
 
+/// The ids `GET /v1/models` gives slots whose model ids Claude Code would
+/// not list: its gateway discovery keeps only ids that contain `claude` or
+/// `anthropic` (2.1.332). Picked in `/model`, such an id comes back here.
+pub const DISCOVERY_PREFIX: &str = "claude-ccswitch-";
+
+/// The id a slot is listed under in `GET /v1/models`.
+pub fn discovery_id(slot_name: &str, model: &str) -> String {
+    let lower = model.to_ascii_lowercase();
+    if lower.contains("claude") || lower.contains("anthropic") {
+        model.to_string()
+    } else {
+        format!("{DISCOVERY_PREFIX}{slot_name}")
+    }
+}
+
 /// A subagent's call goes to the `subagent` slot when the profile sets one,
 /// whatever model it asked for (an Agent call may name an alias). Otherwise
 /// an exact slot model name wins; then the family in the name picks the
@@ -17,6 +32,11 @@ pub fn route<'a>(
     }
     let slots = profile.slots();
     if let Some((name, slot)) = slots.iter().find(|(_, s)| s.model == requested) {
+        return (name, slot);
+    }
+    if let Some(wanted) = requested.strip_prefix(DISCOVERY_PREFIX)
+        && let Some((name, slot)) = slots.iter().find(|(n, _)| *n == wanted)
+    {
         return (name, slot);
     }
     let lower = requested.to_ascii_lowercase();
@@ -194,6 +214,7 @@ mod tests {
             context_window: None,
             api_timeout_ms: None,
             nonessential_traffic: false,
+            tool_search: None,
             direct: false,
             claude_path: None,
             env: Default::default(),
@@ -216,6 +237,15 @@ mod tests {
         assert_eq!(route(&p, "claude-opus-5-5").0, "main");
         assert_eq!(route(&p, "anything-else").0, "main");
         assert_eq!(route(&p, "deepseek-v4-pro").0, "main");
+        // The ids `/v1/models` lists come back to their slot.
+        assert_eq!(route(&p, "claude-ccswitch-fast").0, "fast");
+        assert_eq!(route(&p, "claude-ccswitch-sonnet").0, "sonnet");
+        assert_eq!(route(&p, "claude-ccswitch-nope").0, "main");
+        assert_eq!(super::discovery_id("fast", "qwen3"), "claude-ccswitch-fast");
+        assert_eq!(
+            super::discovery_id("main", "claude-sonnet-5"),
+            "claude-sonnet-5"
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn interactive(home: &Home, profile: &str, model: &str) {
     std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
 
     let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
         cwd = cwd.display(),
         home = chome.path().display(),
         ch = home.path().display(),
@@ -188,7 +188,7 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
          [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
     );
     let script = format!(
-        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
         home.path().display(),
         crate::support::BIN
     );
@@ -216,7 +216,7 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
     // Off the alternate screen, back in cooked mode.
     assert!(!screen.contains("Profiles (2/2)"), "{screen}");
-    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(
         modes.contains(&"icanon") && modes.contains(&"echo"),
@@ -303,7 +303,7 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
         s
     });
     let script = format!(
-        "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a",
+        "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
         home.path().display(),
         crate::support::BIN
     );
@@ -348,7 +348,7 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     tmux.send(&["q"]);
     let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
     assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
-    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(
         modes.contains(&"icanon") && modes.contains(&"echo"),
@@ -410,14 +410,14 @@ fn a_claude_killed_in_raw_mode_leaves_the_terminal_sane() {
     let script = format!(
         // Under `sh -c`, so that bash (which resets the terminal after a
         // job killed by a signal) does not do ccswitch's work for it.
-        "sh -c 'env CCSWITCH_HOME={ch} CCSWITCH_LANG=en AN_KEY=k {bin} run -q --claude {fake} d; echo CCSWITCH\"\"_EXIT=$?'; stty -a",
+        "sh -c 'env CCSWITCH_HOME={ch} CCSWITCH_LANG=en AN_KEY=k {bin} run -q --claude {fake} d; echo CCSWITCH\"\"_EXIT=$?'; stty -a; echo STTY\"\"_DONE",
         ch = home.path().display(),
         bin = crate::support::BIN,
         fake = fake.display(),
     );
     let tmux = Tmux::start("raw", 120, 40);
     tmux.send(&[&script, "Enter"]);
-    let screen = tmux.wait_for("speed", Duration::from_secs(20));
+    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(20));
     assert!(screen.contains("CCSWITCH_EXIT=137"), "{screen}");
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(
@@ -462,8 +462,10 @@ fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
     let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
     assert!(screen.contains("CLAUDE_RESUMED"), "{screen}");
     assert!(screen.contains("CCSWITCH_EXIT=7"), "{screen}");
-    tmux.send(&["stty -a", "Enter"]);
-    let screen = tmux.wait_for("speed", Duration::from_secs(10));
+    // The marker comes after all of stty's lines: waiting for its first
+    // line alone raced the rest of them on a busy machine.
+    tmux.send(&["stty -a; echo STTY\"\"_DONE", "Enter"]);
+    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
     let modes = screen.split_whitespace().collect::<Vec<_>>();
     assert!(
         modes.contains(&"icanon") && modes.contains(&"echo"),

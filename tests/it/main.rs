@@ -13,6 +13,7 @@ mod claude_code;
 mod cli;
 mod config_files;
 mod config_store;
+mod discovery;
 mod doctor;
 mod fallback;
 mod fallback_claude;
@@ -39,6 +40,7 @@ mod run;
 mod sdk_conformance;
 mod serve;
 mod stream_golden;
+mod tool_search;
 mod translate_golden;
 mod tui;
 // Kills `serve` sessions with signals.

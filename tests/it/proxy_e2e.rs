@@ -205,7 +205,16 @@ async fn auth_probes_and_routes() {
         .iter()
         .map(|m| m["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["up-main", "up-fast"]);
+    // Claude Code's discovery keeps only ids with `claude` in them: slots
+    // are listed under ids it keeps, with the real model as the name.
+    assert_eq!(ids, ["claude-ccswitch-main", "claude-ccswitch-fast"]);
+    assert!(
+        v["data"][0]["display_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("up-main · "),
+        "{v}"
+    );
     let r = c
         .get(format!("{}/nope", p.base))
         .bearer_auth(TOKEN)

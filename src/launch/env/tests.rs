@@ -55,6 +55,30 @@ fn proxy_profile_gets_endpoint_token_models_and_limits() {
     assert_eq!(get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"), Some("1"));
     assert_eq!(get("API_TIMEOUT_MS"), Some("900000"));
     assert_eq!(get("NO_PROXY"), Some("127.0.0.1,localhost,::1"));
+    assert_eq!(get("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"), Some("1"));
+    // `/model` labels: the model, then where it runs; thinking and effort
+    // claimed only for a model the preset says thinks.
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_OPUS_MODEL_NAME"),
+        Some("deepseek-v4-pro")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_OPUS_MODEL_DESCRIPTION"),
+        Some("DeepSeek · ccswitch profile p (opus)")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_HAIKU_MODEL_NAME"),
+        Some("qwen3-coder")
+    );
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_OPUS_MODEL_SUPPORTED_CAPABILITIES"),
+        Some("thinking,adaptive_thinking,interleaved_thinking,effort")
+    );
+    // The preset says nothing about qwen3-coder's thinking: no claim.
+    assert_eq!(
+        get("ANTHROPIC_DEFAULT_HAIKU_MODEL_SUPPORTED_CAPABILITIES"),
+        None
+    );
     // The provider key is not in the plan at all, and the variables that
     // may hold keys are removed from claude's environment.
     assert!(!format!("{p:?}").contains("sk-"));
@@ -299,4 +323,24 @@ fn telemetry_variables_pass_through() {
         assert!(!p.set.contains_key(k), "{k} overridden");
     }
     assert_eq!(p.set["OTEL_RESOURCE_ATTRIBUTES"], "team=platform");
+}
+
+/// Tool search is asked for where the proxy translates (it applies
+/// `defer_loading` itself), unless the shell already decides; the
+/// profile's `tool_search` always wins.
+#[test]
+fn tool_search_is_on_where_the_proxy_translates() {
+    let on = |src: &str, inherited: &dyn Fn(&str) -> Option<String>| {
+        let cfg = mk_config(src);
+        let p = plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), inherited);
+        p.set.get("ENABLE_TOOL_SEARCH").cloned()
+    };
+    assert_eq!(on(DS, &no_env).as_deref(), Some("true"));
+    let shell = |k: &str| (k == "ENABLE_TOOL_SEARCH").then(|| "false".to_string());
+    assert_eq!(on(DS, &shell), None);
+    let off = format!("{DS}tool_search = false\n");
+    assert_eq!(on(&off, &shell).as_deref(), Some("false"));
+    // An Anthropic-kind upstream decides for itself.
+    let anthropic = "[providers.k]\npreset = \"kimi-coding\"\n[profiles.p]\nprovider = \"k\"\nmain = \"kimi-k2\"\n";
+    assert_eq!(on(anthropic, &no_env), None);
 }

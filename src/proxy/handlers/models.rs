@@ -1,4 +1,6 @@
-//! `GET /v1/models`.
+//! `GET /v1/models`: the profile's slots, for Claude Code's gateway model
+//! discovery (`CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY`, which `ccswitch
+//! run` sets), so `/model` lists them under their real names.
 
 use std::sync::Arc;
 
@@ -6,25 +8,39 @@ use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::proxy::body::{Body, json_response};
+use crate::proxy::route::discovery_id;
 use crate::proxy::state::State;
+use crate::t;
 
-/// `GET /v1/models`: the profile's models in Anthropic's list format.
+/// Anthropic's list format; one entry per slot, the same model on the same
+/// provider listed once.
 pub fn handle(state: &Arc<State>) -> Response<Body> {
-    let mut seen = Vec::new();
-    for (_, slot) in state.cfg.profile.slots() {
-        if !seen.contains(&slot.model) {
-            seen.push(slot.model.clone());
+    let profile = &state.cfg.profile;
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut data: Vec<Value> = Vec::new();
+    for (name, slot) in profile.slots() {
+        if seen.contains(&(slot.provider.as_str(), slot.model.as_str())) {
+            continue;
         }
+        seen.push((&slot.provider, &slot.model));
+        let provider = state
+            .cfg
+            .upstreams
+            .get(&slot.provider)
+            .map_or(slot.provider.as_str(), |u| u.provider.display_name.as_str());
+        data.push(json!({
+            "type": "model",
+            "id": discovery_id(name, &slot.model),
+            "display_name": format!("{} · {provider}", slot.model),
+            "description": t!("proxy.model_description", slot = name, profile = profile.name),
+            "created_at": "2025-01-01T00:00:00Z",
+        }));
     }
-    let data: Vec<Value> = seen
-        .iter()
-        .map(|id| json!({"type": "model", "id": id, "display_name": id, "created_at": "2025-01-01T00:00:00Z"}))
-        .collect();
     let body = json!({
+        "first_id": data.first().map(|m| m["id"].clone()),
+        "last_id": data.last().map(|m| m["id"].clone()),
         "data": data,
         "has_more": false,
-        "first_id": seen.first(),
-        "last_id": seen.last(),
     });
     json_response(StatusCode::OK, body.to_string().into())
 }

@@ -12,7 +12,7 @@ use self::messages::Conv;
 use super::anthropic::MessagesRequest;
 use super::notes::Notes;
 use super::openai::{ChatRequest, StreamOptions};
-use super::schema::{functions, tool_choice};
+use super::schema::{functions, loaded_tools, tool_choice};
 use crate::config::Quirks;
 use crate::config::quirks::{MaxTokensField, ThinkingParam};
 
@@ -41,7 +41,13 @@ const MAX_STOP: usize = 4;
 pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
     let q = target.quirks;
     let mut notes = Notes::default();
-    let tools = functions(req.tools.as_deref().unwrap_or_default(), q, &mut notes);
+    let loaded = loaded_tools(req);
+    let tools = functions(
+        req.tools.as_deref().unwrap_or_default(),
+        &loaded,
+        q,
+        &mut notes,
+    );
     let (choice, parallel) = tool_choice(req.tool_choice.as_ref(), &tools, q, &mut notes);
     let mut out = ChatRequest {
         model: target.model.to_string(),

@@ -5,10 +5,12 @@
 
 mod cleanup;
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 pub use self::cleanup::{clean, empty_object};
-use super::anthropic::{Tool, ToolChoice};
+use super::anthropic::{Block, Content, MessagesRequest, Tool, ToolChoice, ToolResultContent};
 use super::notes::Notes;
 use super::openai::{ChatTool, FunctionDef};
 use crate::config::Quirks;
@@ -20,20 +22,64 @@ fn is_server_tool(t: &Tool) -> bool {
     t.is_server_tool() && t.kind.as_deref().is_some_and(|k| k != "custom")
 }
 
-/// Client tools as functions; server tools are dropped with a note.
-pub(super) fn functions(tools: &[Tool], q: &Quirks, notes: &mut Notes) -> Vec<ChatTool> {
+/// The tools a conversation's ToolSearch results loaded: the names in its
+/// `tool_reference` blocks. Empty unless some tool is deferred.
+pub(super) fn loaded_tools(req: &MessagesRequest) -> HashSet<&str> {
+    let mut out = HashSet::new();
+    let deferred = req
+        .tools
+        .as_deref()
+        .is_some_and(|t| t.iter().any(|t| t.defer_loading == Some(true)));
+    if !deferred {
+        return out;
+    }
+    for m in &req.messages {
+        let Content::Blocks(blocks) = &m.content else {
+            continue;
+        };
+        for b in blocks {
+            if let Block::ToolResult {
+                content: Some(ToolResultContent::Blocks(inner)),
+                ..
+            } = b
+            {
+                for r in inner {
+                    if let Block::ToolReference { tool_name } = r {
+                        out.insert(tool_name.as_str());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Client tools as functions; server tools are dropped with a note, and so
+/// are deferred tools no ToolSearch result has loaded.
+pub(super) fn functions(
+    tools: &[Tool],
+    loaded: &HashSet<&str>,
+    q: &Quirks,
+    notes: &mut Notes,
+) -> Vec<ChatTool> {
     let (strip, dialect) = (&q.schema_strip, q.schema_dialect);
     let mut out = Vec::new();
+    let mut held_back = 0;
     for t in tools {
         if is_server_tool(t) {
             let kind = t.kind.as_deref().unwrap_or_default();
             notes.add(format!("dropped server tool {} ({kind})", t.name));
             continue;
         }
-        // `defer_loading` tools are sent like any other: Claude Code lists
-        // one only once ToolSearch has loaded it (or as a placeholder never
-        // to be called), and OpenAI has no deferred loading, so dropping it
-        // would make a loaded tool uncallable.
+        // Anthropic's rule for `defer_loading`: the model sees such a tool
+        // only once a `tool_reference` (a ToolSearch result) names it.
+        // OpenAI has no deferred loading, so the proxy applies the rule:
+        // a loaded tool stays callable, and the rest (Claude Code's
+        // placeholder, MCP tools it lists before a search) cost nothing.
+        if t.defer_loading == Some(true) && !loaded.contains(t.name.as_str()) {
+            held_back += 1;
+            continue;
+        }
         let parameters = match &t.input_schema {
             Some(s) => clean(s, strip, dialect),
             None => empty_object(),
@@ -48,6 +94,11 @@ pub(super) fn functions(tools: &[Tool], q: &Quirks, notes: &mut Notes) -> Vec<Ch
             kind: "function".into(),
             function,
         });
+    }
+    if held_back > 0 {
+        notes.add(format!(
+            "held back {held_back} deferred tool(s) that no ToolSearch result loaded"
+        ));
     }
     out
 }

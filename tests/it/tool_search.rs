@@ -1,0 +1,163 @@
+//! Tool search with real Claude Code on an OpenAI-kind profile and a test
+//! MCP server with 60 tools (`tests/fixtures/mcp/inventory.py`): the first
+//! upstream request carries none of their schemas, and a deferred tool is
+//! found with ToolSearch and called end to end.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::golden::fixtures;
+use crate::support::claude::ccswitch_run;
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::{Home, output_within};
+
+fn text(t: &str) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+fn call(name: &str, id: &str, args: Value) -> Reply {
+    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+        "id": id, "type": "function",
+        "function": {"name": name, "arguments": args.to_string()}}]}}]})
+    .to_string();
+    let f =
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
+    mock::sse(&[&call, &f, "[DONE]"])
+}
+
+/// Tool names and the bytes of their definitions in an upstream request.
+fn tools_of(body: &Value) -> (Vec<String>, usize, usize) {
+    let tools = body["tools"].as_array().cloned().unwrap_or_default();
+    let names = tools
+        .iter()
+        .map(|t| {
+            t["function"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let all = serde_json::to_string(&tools).unwrap().len();
+    let mcp: usize = tools
+        .iter()
+        .filter(|t| {
+            t["function"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("mcp__"))
+        })
+        .map(|t| t.to_string().len())
+        .sum();
+    (names, all, mcp)
+}
+
+async fn session(
+    tool_search: Option<bool>,
+    script: &[Reply],
+    prompt: &str,
+) -> (crate::support::Run, Vec<Value>) {
+    let (up, fast) = (Mock::start().await, Mock::start().await);
+    for _ in 0..6 {
+        fast.push(text("ok"));
+    }
+    for r in script {
+        up.push(r.clone());
+    }
+    let home = Home::new();
+    let setting = tool_search.map_or(String::new(), |on| format!("tool_search = {on}\n"));
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n{setting}",
+        up.url("/v1"),
+        fast.url("/v1"),
+    ));
+    let chome = tempfile::tempdir().unwrap();
+    let server = fixtures().join("mcp/inventory.py");
+    let mcp = json!({"mcpServers": {"inv": {"type": "stdio", "command": "python3",
+        "args": [server.to_str().unwrap()]}}});
+    let mcp_file = chome.path().join("mcp.json");
+    std::fs::write(&mcp_file, mcp.to_string()).unwrap();
+    let mut cmd = ccswitch_run(
+        &home,
+        "p",
+        &[
+            "-p",
+            prompt,
+            "--mcp-config",
+            mcp_file.to_str().unwrap(),
+            "--strict-mcp-config",
+            "--allowedTools",
+            "ToolSearch,mcp__inv__tool_07",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--no-session-persistence",
+        ],
+        chome.path(),
+    );
+    cmd.env("UP_KEY", "sk-toolsearch");
+    let r = output_within(cmd, Duration::from_secs(90)).await;
+    let bodies = up.seen().iter().map(mock::Recorded::json).collect();
+    (r, bodies)
+}
+
+#[tokio::test]
+async fn mcp_tools_stay_out_of_requests_until_tool_search_loads_one() {
+    // Tool search off: every MCP tool's schema in the first request.
+    let (r, off) = session(Some(false), &[text("hi")], "say hi").await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let (names, off_all, off_mcp) = tools_of(&off[0]);
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("mcp__inv__")).count(),
+        60,
+        "{names:?}"
+    );
+
+    // ccswitch's default: the same session sends none of them.
+    let script = [
+        call(
+            "ToolSearch",
+            "call_ts",
+            json!({"query": "select:mcp__inv__tool_07", "max_results": 1}),
+        ),
+        call("mcp__inv__tool_07", "call_inv", json!({"item": "apples"})),
+        text("There are apples in stock."),
+    ];
+    let (r, on) = session(None, &script, "how many apples are in stock?").await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let (names, on_all, on_mcp) = tools_of(&on[0]);
+    assert!(!names.iter().any(|n| n.starts_with("mcp__")), "{names:?}");
+    // Claude Code's placeholder is deferred and never loaded: held back.
+    assert!(
+        !names.iter().any(|n| n == "DeferredToolPlaceholder"),
+        "{names:?}"
+    );
+    eprintln!(
+        "tool schema bytes in the first request: tool search off {off_all} (MCP {off_mcp}), on {on_all} (MCP {on_mcp})"
+    );
+    assert_eq!(on_mcp, 0);
+    // What is left is Claude Code's own always-loaded tools (about 30 KB).
+    assert!(on_all * 100 <= off_all * 30, "on {on_all} vs off {off_all}");
+
+    // ToolSearch loaded one tool: it alone joins the request, is called,
+    // and its result reaches the model.
+    assert_eq!(on.len(), 3, "{on:#?}");
+    let (names, ..) = tools_of(&on[1]);
+    let mcp: Vec<&String> = names.iter().filter(|n| n.starts_with("mcp__")).collect();
+    assert_eq!(mcp, ["mcp__inv__tool_07"], "{names:?}");
+    assert!(
+        on[2].to_string().contains("MARKER-tool_07-apples"),
+        "{}",
+        on[2]
+    );
+    let result = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "result")
+        .unwrap();
+    assert_eq!(result["result"], "There are apples in stock.");
+}
