@@ -203,6 +203,10 @@ pub struct Profile {
     /// Claude Code's tool search (`ENABLE_TOOL_SEARCH`): `None` leaves
     /// ccswitch's default, on wherever the proxy translates.
     pub tool_search: Option<bool>,
+    /// Claude Code's WebFetch asks api.anthropic.com whether a domain may
+    /// be fetched, and refuses when it cannot ask; `false` skips the check
+    /// (`skipWebFetchPreflight`) for networks that block Anthropic.
+    pub web_fetch_preflight: bool,
     /// Official Anthropic only: let claude talk to it directly, no proxy.
     pub direct: bool,
     pub claude_path: Option<PathBuf>,

@@ -101,6 +101,7 @@ pub struct RawProfile {
     pub api_timeout_ms: Option<u64>,
     pub nonessential_traffic: Option<bool>,
     pub tool_search: Option<bool>,
+    pub web_fetch_preflight: Option<bool>,
     pub direct: Option<bool>,
     pub claude_path: Option<String>,
     #[serde(default)]

@@ -580,6 +580,7 @@ fn resolve_profile(
         api_timeout_ms: raw.api_timeout_ms,
         nonessential_traffic: raw.nonessential_traffic.unwrap_or(false),
         tool_search: raw.tool_search,
+        web_fetch_preflight: raw.web_fetch_preflight.unwrap_or(true),
         direct: raw.direct.unwrap_or(false),
         claude_path: raw.claude_path.map(|p| expand_home(&p)),
         env: raw.env,

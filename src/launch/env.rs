@@ -41,6 +41,8 @@ pub struct Plan {
     /// instead: the settings file must blank this variable to beat a stale
     /// one in the user's settings, and must never hold the key.
     pub helper_key: Option<String>,
+    /// Write `skipWebFetchPreflight` into the session's settings.
+    pub skip_web_fetch_preflight: bool,
 }
 
 /// Variables that steer where Claude Code sends requests; inherited values
@@ -275,6 +277,7 @@ pub fn plan(
     if let Some(on) = tool_search {
         set("ENABLE_TOOL_SEARCH", on.to_string());
     }
+    p.skip_web_fetch_preflight = !profile.web_fetch_preflight;
     if let Some(ms) = profile.api_timeout_ms {
         set("API_TIMEOUT_MS", ms.to_string());
     }

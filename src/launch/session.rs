@@ -113,6 +113,9 @@ pub fn settings_json(plan: &Plan, mut base: Map<String, Value>, helper: Option<&
     if let Some(h) = helper {
         base.insert("apiKeyHelper".into(), Value::String(h.to_string()));
     }
+    if plan.skip_web_fetch_preflight {
+        base.insert("skipWebFetchPreflight".into(), Value::Bool(true));
+    }
     Value::Object(base)
 }
 
@@ -234,6 +237,11 @@ mod tests {
         assert_eq!(v["apiKeyHelper"], "helper");
         let v = settings_json(&plan, Map::new(), None);
         assert!(v.get("apiKeyHelper").is_none());
+        assert!(v.get("skipWebFetchPreflight").is_none());
+        // `web_fetch_preflight = false` on the profile.
+        plan.skip_web_fetch_preflight = true;
+        let v = settings_json(&plan, Map::new(), None);
+        assert_eq!(v["skipWebFetchPreflight"], true);
     }
 
     #[test]

@@ -215,6 +215,7 @@ mod tests {
             api_timeout_ms: None,
             nonessential_traffic: false,
             tool_search: None,
+            web_fetch_preflight: true,
             direct: false,
             claude_path: None,
             env: Default::default(),

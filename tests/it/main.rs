@@ -49,5 +49,6 @@ mod usage;
 // Stops `serve` with SIGTERM.
 #[cfg(unix)]
 mod upstream_net;
+mod web_fetch;
 mod web_search;
 mod web_search_golden;

@@ -1,0 +1,110 @@
+//! WebFetch with real Claude Code where api.anthropic.com cannot be
+//! reached (as in this sandbox): with the profile's `web_fetch_preflight =
+//! false`, ccswitch writes `skipWebFetchPreflight` into the session's
+//! settings and the page is fetched and summarised through the proxy.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::claude::ccswitch_run;
+use crate::support::mock::{self, Mock, Reply};
+use crate::support::tls::{TestCa, TlsFront};
+use crate::support::{Home, output_within};
+
+fn text(t: &str) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    mock::sse(&[&c, &f, "[DONE]"])
+}
+
+fn call(name: &str, id: &str, args: serde_json::Value) -> Reply {
+    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+        "id": id, "type": "function",
+        "function": {"name": name, "arguments": args.to_string()}}]}}]})
+    .to_string();
+    let f =
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
+    mock::sse(&[&call, &f, "[DONE]"])
+}
+
+#[tokio::test]
+async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight() {
+    let (up, fast, site) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    let ca = TestCa::new(&["127.0.0.1", "localhost"]);
+    let front = TlsFront::start(&ca, site.addr).await;
+    for _ in 0..3 {
+        site.push(
+            mock::json(
+                200,
+                "<html><head><title>Mock page</title></head><body><p>The secret word is pineapple.</p></body></html>",
+            )
+            .with_header("content-type", "text/html; charset=utf-8"),
+        );
+    }
+    // WebFetch refuses hostnames without a dot; an IP literal has them.
+    let page = front.url("127.0.0.1", "/page");
+    up.push(call(
+        "ToolSearch",
+        "call_ts",
+        json!({"query": "select:WebFetch", "max_results": 1}),
+    ));
+    up.push(call(
+        "WebFetch",
+        "call_wf",
+        json!({"url": page, "prompt": "What is the secret word?"}),
+    ));
+    up.push(text("The secret word is pineapple."));
+    // The small-fast model summarises the page for WebFetch.
+    for _ in 0..4 {
+        fast.push(text("The page says the secret word is pineapple."));
+    }
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n\
+         web_fetch_preflight = false\n",
+        up.url("/v1"),
+        fast.url("/v1"),
+    ));
+    let chome = tempfile::tempdir().unwrap();
+    let ca_file = ca.write_ca(chome.path());
+    let mut cmd = ccswitch_run(
+        &home,
+        "p",
+        &[
+            "-p",
+            "what is the secret word on the page?",
+            "--allowedTools",
+            "ToolSearch,WebFetch",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--no-session-persistence",
+        ],
+        chome.path(),
+    );
+    cmd.env("UP_KEY", "sk-webfetch")
+        .env("NODE_EXTRA_CA_CERTS", &ca_file);
+    let r = output_within(cmd, Duration::from_secs(90)).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        site.seen().iter().any(|s| s.path == "/page"),
+        "the page was not fetched:\n{}",
+        r.stdout
+    );
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        3,
+        "{:#?}",
+        seen.iter().map(|s| &s.body).collect::<Vec<_>>()
+    );
+    assert!(seen[2].body.contains("pineapple"), "{}", seen[2].body);
+    assert!(!r.stdout.contains("Unable to verify"), "{}", r.stdout);
+}
