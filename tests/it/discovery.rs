@@ -6,24 +6,18 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::support::claude::ccswitch_run;
-use crate::support::mock::{self, Mock, Reply};
+use crate::support::mock::{self, Mock};
 use crate::support::{Home, output_within};
-
-fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
 
 #[tokio::test]
 async fn claude_code_lists_the_slots_and_a_listed_id_reaches_its_slot() {
     let (up, fast) = (Mock::start().await, Mock::start().await);
     for _ in 0..4 {
-        up.push(text("from main"));
-        fast.push(text("from fast"));
+        up.push(mock::openai_text("from main"));
+        fast.push(mock::openai_text("from fast"));
     }
     let home = Home::new();
     home.write_config(&format!(

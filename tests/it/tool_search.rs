@@ -12,22 +12,6 @@ use crate::support::claude::ccswitch_run;
 use crate::support::mock::{self, Mock, Reply};
 use crate::support::{Home, output_within};
 
-fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
-
-fn call(name: &str, id: &str, args: Value) -> Reply {
-    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
-        "id": id, "type": "function",
-        "function": {"name": name, "arguments": args.to_string()}}]}}]})
-    .to_string();
-    let f =
-        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
-    mock::sse(&[&call, &f, "[DONE]"])
-}
-
 /// Tool names and the bytes of their definitions in an upstream request.
 fn tools_of(body: &Value) -> (Vec<String>, usize, usize) {
     let tools = body["tools"].as_array().cloned().unwrap_or_default();
@@ -60,7 +44,7 @@ async fn session(
 ) -> (crate::support::Run, Vec<Value>) {
     let (up, fast) = (Mock::start().await, Mock::start().await);
     for _ in 0..6 {
-        fast.push(text("ok"));
+        fast.push(mock::openai_text("ok"));
     }
     for r in script {
         up.push(r.clone());
@@ -107,7 +91,7 @@ async fn session(
 #[tokio::test]
 async fn mcp_tools_stay_out_of_requests_until_tool_search_loads_one() {
     // Tool search off: every MCP tool's schema in the first request.
-    let (r, off) = session(Some(false), &[text("hi")], "say hi").await;
+    let (r, off) = session(Some(false), &[mock::openai_text("hi")], "say hi").await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let (names, off_all, off_mcp) = tools_of(&off[0]);
     assert_eq!(
@@ -118,13 +102,13 @@ async fn mcp_tools_stay_out_of_requests_until_tool_search_loads_one() {
 
     // ccswitch's default: the same session sends none of them.
     let script = [
-        call(
+        mock::openai_call(
             "ToolSearch",
             "call_ts",
-            json!({"query": "select:mcp__inv__tool_07", "max_results": 1}),
+            &json!({"query": "select:mcp__inv__tool_07", "max_results": 1}),
         ),
-        call("mcp__inv__tool_07", "call_inv", json!({"item": "apples"})),
-        text("There are apples in stock."),
+        mock::openai_call("mcp__inv__tool_07", "call_inv", &json!({"item": "apples"})),
+        mock::openai_text("There are apples in stock."),
     ];
     let (r, on) = session(None, &script, "how many apples are in stock?").await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

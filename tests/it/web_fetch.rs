@@ -8,25 +8,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::claude::ccswitch_run;
-use crate::support::mock::{self, Mock, Reply};
+use crate::support::mock::{self, Mock};
 use crate::support::tls::{TestCa, TlsFront};
 use crate::support::{Home, output_within};
-
-fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
-
-fn call(name: &str, id: &str, args: serde_json::Value) -> Reply {
-    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
-        "id": id, "type": "function",
-        "function": {"name": name, "arguments": args.to_string()}}]}}]})
-    .to_string();
-    let f =
-        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
-    mock::sse(&[&call, &f, "[DONE]"])
-}
 
 #[tokio::test]
 async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight() {
@@ -48,20 +32,22 @@ async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight(
     }
     // WebFetch refuses hostnames without a dot; an IP literal has them.
     let page = front.url("127.0.0.1", "/page");
-    up.push(call(
+    up.push(mock::openai_call(
         "ToolSearch",
         "call_ts",
-        json!({"query": "select:WebFetch", "max_results": 1}),
+        &json!({"query": "select:WebFetch", "max_results": 1}),
     ));
-    up.push(call(
+    up.push(mock::openai_call(
         "WebFetch",
         "call_wf",
-        json!({"url": page, "prompt": "What is the secret word?"}),
+        &json!({"url": page, "prompt": "What is the secret word?"}),
     ));
-    up.push(text("The secret word is pineapple."));
+    up.push(mock::openai_text("The secret word is pineapple."));
     // The small-fast model summarises the page for WebFetch.
     for _ in 0..4 {
-        fast.push(text("The page says the secret word is pineapple."));
+        fast.push(mock::openai_text(
+            "The page says the secret word is pineapple.",
+        ));
     }
     let home = Home::new();
     home.write_config(&format!(

@@ -14,24 +14,6 @@ use crate::support::{Home, output_within};
 const TITLE: &str = "Tokio 1.50 released";
 const URL: &str = "https://tokio.rs/blog/2026-11-tokio-1-50";
 
-fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                   "usage": {"prompt_tokens": 40, "completion_tokens": 4}})
-    .to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
-}
-
-fn call(name: &str, id: &str, args: serde_json::Value) -> Reply {
-    let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
-        "id": id, "type": "function",
-        "function": {"name": name, "arguments": args.to_string()}}]}}]})
-    .to_string();
-    let f =
-        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}).to_string();
-    mock::sse(&[&call, &f, "[DONE]"])
-}
-
 /// A whole (not streamed) chat completion: the loop's inner calls.
 fn whole(message: serde_json::Value, finish: &str) -> Reply {
     mock::json(
@@ -46,15 +28,15 @@ fn whole(message: serde_json::Value, finish: &str) -> Reply {
 /// Claude Code 2.1.332 defers WebSearch: the model loads it with
 /// ToolSearch, then calls it.
 fn push_search_turns(up: &Mock) {
-    up.push(call(
+    up.push(mock::openai_call(
         "ToolSearch",
         "call_ts",
-        json!({"query": "select:WebSearch", "max_results": 1}),
+        &json!({"query": "select:WebSearch", "max_results": 1}),
     ));
-    up.push(call(
+    up.push(mock::openai_call(
         "WebSearch",
         "call_ws",
-        json!({"query": "tokio latest version"}),
+        &json!({"query": "tokio latest version"}),
     ));
 }
 
@@ -98,7 +80,7 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         Mock::start().await,
     );
     for _ in 0..6 {
-        fast.push(text("ok"));
+        fast.push(mock::openai_text("ok"));
     }
     searx.push(mock::json(
         200,
@@ -120,7 +102,7 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         json!({"role": "assistant", "content": format!("The latest is Tokio 1.50 ([{TITLE}]({URL})).")}),
         "stop",
     ));
-    up.push(text(&format!(
+    up.push(mock::openai_text(&format!(
         "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
     )));
     let home = Home::new();
@@ -202,10 +184,10 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
 async fn without_a_backend_the_search_says_how_to_set_one_up_at_once() {
     let (up, fast) = (Mock::start().await, Mock::start().await);
     for _ in 0..6 {
-        fast.push(text("ok"));
+        fast.push(mock::openai_text("ok"));
     }
     push_search_turns(&up);
-    up.push(text("Web search is not set up here."));
+    up.push(mock::openai_text("Web search is not set up here."));
     let home = Home::new();
     home.write_config(&config(&up, &fast, ""));
 

@@ -93,7 +93,7 @@ pub async fn run(
     // gets the reason at once, as its whole answer, instead of a model's
     // paraphrase of it.
     if let (Err(why), true) = (&backend, only_search) {
-        state.log(&why.clone());
+        state.log(why);
         let mut m = MessageResponse::new(&id, &requested);
         m.content = vec![OutBlock::Text { text: why.clone() }];
         m.stop_reason = Some(crate::proxy::translate::anthropic::StopReason::EndTurn);
@@ -108,7 +108,7 @@ pub async fn run(
         deadline: started + DEADLINE,
     };
     // The first call decides the response's status.
-    run.step_until_search_or_done(None).await?;
+    run.call_upstream(None).await?;
     if !stream {
         run.finish(None).await?;
         return Ok(answer_whole(&run.lp.message(&id, &run.requested), false));
@@ -165,7 +165,7 @@ impl Runner {
                     let outcome = pinging(tx, self.search(&query)).await;
                     self.lp.searched(outcome);
                 }
-                Step::Call(_) => self.step_until_search_or_done(tx).await?,
+                Step::Call(_) => self.call_upstream(tx).await?,
             }
             if let Some(tx) = tx {
                 let mut out = BytesMut::new();
@@ -177,11 +177,9 @@ impl Runner {
         }
     }
 
-    /// One inner call, if the loop wants one now.
-    async fn step_until_search_or_done(
-        &mut self,
-        tx: Option<&mpsc::Sender<Bytes>>,
-    ) -> Result<(), ProxyError> {
+    /// One inner call, if the loop wants one now: the reply goes into the
+    /// loop.
+    async fn call_upstream(&mut self, tx: Option<&mpsc::Sender<Bytes>>) -> Result<(), ProxyError> {
         let Step::Call(body) = self.lp.step() else {
             return Ok(());
         };

@@ -154,6 +154,19 @@ pub fn openai_text(t: &str) -> Reply {
     sse(&[&c, &f, "[DONE]"])
 }
 
+/// An OpenAI-kind streamed tool call: one function call with `args`, then
+/// `finish_reason: tool_calls`.
+pub fn openai_call(name: &str, id: &str, args: &serde_json::Value) -> Reply {
+    let call = serde_json::json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+        "id": id, "type": "function",
+        "function": {"name": name, "arguments": args.to_string()}}]}}]})
+    .to_string();
+    let f =
+        serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+            .to_string();
+    sse(&[&call, &f, "[DONE]"])
+}
+
 /// SSE from raw text chunks.
 pub fn sse_raw(chunks: &[&str], then: End) -> Reply {
     Reply::Sse {
