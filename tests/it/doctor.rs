@@ -19,7 +19,8 @@ async fn setup() -> Setup {
     let home = Home::new();
     home.write_config(&format!(
         "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"m1\"\n",
+         [profiles.p]\nprovider = \"up\"\nmain = \"m1\"\n\
+         [search]\nbackend = \"searxng\"\nurl = \"http://127.0.0.1:9\"\n",
         up.url("/v1")
     ));
     let user = tempfile::tempdir().unwrap();
@@ -255,4 +256,36 @@ fn the_human_output_marks_each_check_and_gives_the_fix() {
         r.stdout
     );
     assert!(r.stdout.contains("Some checks failed"), "{}", r.stdout);
+}
+
+/// The web search backend: none is worth knowing (WebSearch would say it
+/// is not set up), one whose key is missing fails; no search is run.
+#[tokio::test]
+async fn the_search_backend_is_checked_without_searching() {
+    let s = setup().await;
+    let config = s.home.read_config();
+    let without = config.split("[search]").next().unwrap().to_string();
+    s.home.write_config(&without);
+    s.up.push(models());
+    let (code, checks) = s.doctor(&[]).await;
+    assert_eq!(not_ok(&checks), ["search=warn"], "{checks:#?}");
+    assert_eq!(code, 0);
+    s.home.write_config(&format!(
+        "{without}[search]\nbackend = \"brave\"\nkey = {{ env = \"BRAVE_KEY\" }}\n"
+    ));
+    s.up.push(models());
+    let (code, checks) = s.doctor(&[]).await;
+    assert_eq!(not_ok(&checks), ["search=fail"], "{checks:#?}");
+    assert_eq!(code, 1);
+    let text = serde_json::to_string(&checks).unwrap();
+    assert!(text.contains("ccswitch search set brave"), "{text}");
+    s.up.push(models());
+    let (code, checks) = s.doctor(&[("BRAVE_KEY", "bk-secret")]).await;
+    assert_eq!(status(&checks, "search"), ["ok"], "{checks:#?}");
+    assert_eq!(code, 0);
+    assert!(
+        !serde_json::to_string(&checks)
+            .unwrap()
+            .contains("bk-secret")
+    );
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod check;
 mod providers;
+mod search;
 mod traps;
 
 use super::find::find_claude;
@@ -60,6 +61,7 @@ pub fn run(ctx: &Ctx) -> Vec<Check> {
     out.push(keyring(ctx, cfg));
     if let Some(cfg) = cfg {
         out.extend(providers::providers(ctx, cfg));
+        out.extend(search::search(ctx, cfg));
     }
     out.extend(traps::shell_env(env));
     out.extend(traps::claude_settings(env, home.as_deref()));
