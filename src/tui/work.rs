@@ -48,12 +48,8 @@ impl Runner for Worker<'_> {
             }
             Cmd::FindImport => vec![Msg::ImportFound(find_import(ctx))],
             Cmd::Import => {
-                let done = detected(ctx)
-                    .and_then(|(_, all)| import::apply(ctx, &all).map_err(|e| e.to_string()));
-                match done {
-                    Ok(message) => vec![reload(ctx, Ok(()), message)],
-                    Err(e) => vec![Msg::Failed(first_line(&e))],
-                }
+                import_in_background(ctx, tx);
+                Vec::new()
             }
             Cmd::ReadRecent => {
                 usage::spawn_week(ctx.paths.usage_db.clone(), (ctx.now)(), tx);
@@ -169,6 +165,29 @@ fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
             // The profile's "last used" entry moved with it.
             let _ = tx.send(last_used(&paths));
         }
+    });
+}
+
+/// The import, on its own thread like a save: its keys go to the keyring,
+/// which can take seconds (a locked keyring asks to be unlocked), and the
+/// screen must keep drawing meanwhile. The thread sees the machine as
+/// `Ctx::system` does, which is what the screen's own context is.
+fn import_in_background(ctx: &Ctx, tx: Sender<Msg>) {
+    let (paths, now) = (ctx.paths.clone(), ctx.now);
+    std::thread::spawn(move || {
+        let ctx = Ctx {
+            secrets: Secrets::system(&paths.credentials_file),
+            paths,
+            env: Box::new(|k| std::env::var(k).ok()),
+            now,
+        };
+        let done = detected(&ctx)
+            .and_then(|(_, all)| import::apply(&ctx, &all).map_err(|e| e.to_string()));
+        let msg = match done {
+            Ok(message) => reload(&ctx, Ok(()), message),
+            Err(e) => Msg::Failed(first_line(&e)),
+        };
+        let _ = tx.send(msg);
     });
 }
 
