@@ -96,8 +96,9 @@ fn set(a: &SetArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     // is asked for, so a typo does not cost the user a paste.
     let mut probe = toml_edit::DocumentMut::new();
     set_search(&mut probe, &change);
+    // Named as what it is: the new table alone, not the user's file.
     config::parse(
-        &ctx.paths.config_file,
+        std::path::Path::new("[search]"),
         &probe.to_string(),
         &config::Presets::builtin(),
     )?;
