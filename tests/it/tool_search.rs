@@ -51,13 +51,7 @@ async fn session(
     }
     let home = Home::new();
     let setting = tool_search.map_or(String::new(), |on| format!("tool_search = {on}\n"));
-    home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n{setting}",
-        up.url("/v1"),
-        fast.url("/v1"),
-    ));
+    home.write_config(&mock::two_upstreams_config(&up, &fast, &setting));
     let chome = tempfile::tempdir().unwrap();
     let server = fixtures().join("mcp/inventory.py");
     let mcp = json!({"mcpServers": {"inv": {"type": "stdio", "command": "python3",

@@ -50,13 +50,10 @@ async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight(
         ));
     }
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n\
-         web_fetch_preflight = false\n",
-        up.url("/v1"),
-        fast.url("/v1"),
+    home.write_config(&mock::two_upstreams_config(
+        &up,
+        &fast,
+        "web_fetch_preflight = false\n",
     ));
     let chome = tempfile::tempdir().unwrap();
     let ca_file = ca.write_ca(chome.path());

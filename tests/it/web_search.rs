@@ -40,17 +40,6 @@ fn push_search_turns(up: &Mock) {
     ));
 }
 
-fn config(up: &Mock, fast: &Mock, search: &str) -> String {
-    format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n\
-         {search}",
-        up.url("/v1"),
-        fast.url("/v1"),
-    )
-}
-
 async fn run(home: &Home) -> crate::support::Run {
     let chome = tempfile::tempdir().unwrap();
     let mut cmd = ccswitch_run(
@@ -106,7 +95,7 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
     )));
     let home = Home::new();
-    home.write_config(&config(
+    home.write_config(&mock::two_upstreams_config(
         &up,
         &fast,
         &format!(
@@ -189,7 +178,7 @@ async fn without_a_backend_the_search_says_how_to_set_one_up_at_once() {
     push_search_turns(&up);
     up.push(mock::openai_text("Web search is not set up here."));
     let home = Home::new();
-    home.write_config(&config(&up, &fast, ""));
+    home.write_config(&mock::two_upstreams_config(&up, &fast, ""));
 
     let r = run(&home).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

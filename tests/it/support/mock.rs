@@ -167,6 +167,20 @@ pub fn openai_call(name: &str, id: &str, args: &serde_json::Value) -> Reply {
     sse(&[&call, &f, "[DONE]"])
 }
 
+/// A config with profile `p` on two OpenAI-kind mocks: `main = "m"` on
+/// `up`, `fast = "f"` on `fast`, both keyed by `UP_KEY`; `extra` follows
+/// (more profile lines, or other tables).
+pub fn two_upstreams_config(up: &Mock, fast: &Mock, extra: &str) -> String {
+    format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\nfast = {{ provider = \"f\", model = \"f\" }}\n\
+         {extra}",
+        up.url("/v1"),
+        fast.url("/v1"),
+    )
+}
+
 /// SSE from raw text chunks.
 pub fn sse_raw(chunks: &[&str], then: End) -> Reply {
     Reply::Sse {
