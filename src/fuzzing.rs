@@ -150,6 +150,8 @@ pub fn response(data: &[u8]) {
         model: "claude-fuzz",
         quirks: &quirks[which % quirks.len()],
         renamed_tools: &renamed,
+        // Half the inputs as replies to a request the upstream searched for.
+        web_search: (which % 2 == 0).then_some("fuzz query"),
     };
     let msg = response::from_openai(&chat, &ctx);
     assert!(serde_json::to_vec(&msg).is_ok());

@@ -69,6 +69,22 @@ pub enum ReasoningField {
     ReasoningDetails,
 }
 
+/// An OpenAI-kind upstream's own web search, used for Anthropic's
+/// `web_search` server tool instead of the `[search]` backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NativeSearch {
+    /// None: the proxy searches with `[search]`.
+    #[default]
+    Off,
+    /// OpenRouter's web plugin (`plugins: [{id: "web"}]`); sources come
+    /// back as `url_citation` annotations on the message.
+    Openrouter,
+    /// Zhipu GLM's `web_search` tool; sources come back in the reply's
+    /// top-level `web_search` list.
+    Glm,
+}
+
 /// Flags as presets and config files write them: all optional, so that a
 /// provider entry in the user's config can override single flags.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -131,6 +147,10 @@ pub struct RawQuirks {
     /// tool itself (default false: the proxy runs it with `[search]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search: Option<bool>,
+    /// OpenAI: the upstream's own web search runs Anthropic's `web_search`
+    /// server tool (default off: the proxy runs it with `[search]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_search: Option<NativeSearch>,
 }
 
 /// Quirks resolved to plain values: what the proxy and translators read.
@@ -153,6 +173,7 @@ pub struct Quirks {
     pub tool_call_id: ToolIdFormat,
     pub thought_signatures: bool,
     pub web_search: bool,
+    pub native_search: NativeSearch,
 }
 
 impl Default for Quirks {
@@ -193,6 +214,7 @@ impl RawQuirks {
             tool_call_id: over.tool_call_id.or(self.tool_call_id),
             thought_signatures: over.thought_signatures.or(self.thought_signatures),
             web_search: over.web_search.or(self.web_search),
+            native_search: over.native_search.or(self.native_search),
         }
     }
 
@@ -220,6 +242,7 @@ impl RawQuirks {
             tool_call_id: self.tool_call_id.unwrap_or_default(),
             thought_signatures: self.thought_signatures.unwrap_or(false),
             web_search: self.web_search.unwrap_or(false),
+            native_search: self.native_search.unwrap_or_default(),
         }
     }
 }

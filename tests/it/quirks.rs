@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use ccswitch::config::RawQuirks;
 use ccswitch::config::quirks::{
-    MaxTokensField, ReasoningField, SchemaDialect, ThinkingParam, ToolIdFormat,
+    MaxTokensField, NativeSearch, ReasoningField, SchemaDialect, ThinkingParam, ToolIdFormat,
 };
 use serde_json::Value;
 
@@ -33,6 +33,12 @@ const COVERAGE: &[(&str, Kind, &str, &str)] = &[
         Kind::WebSearch,
         "anthropic-kind-upstream",
         r#"{"web_search": true}"#,
+    ),
+    (
+        "native_search",
+        Kind::Request,
+        "native-search-glm",
+        r#"{"native_search": "off"}"#,
     ),
     (
         "max_output_tokens",
@@ -214,6 +220,7 @@ fn every_quirk() -> Vec<String> {
         tool_call_id: Some(ToolIdFormat::Any),
         thought_signatures: Some(true),
         web_search: Some(true),
+        native_search: Some(NativeSearch::Off),
     };
     let Value::Object(fields) = serde_json::to_value(all).expect("serializable") else {
         panic!("quirks serialize as a table")

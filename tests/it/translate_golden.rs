@@ -49,6 +49,9 @@ fn translated(req: &MessagesRequest, target: &Target) -> Value {
     if !t.renamed_tools.is_empty() {
         out["renamed_tools"] = json!(t.renamed_tools);
     }
+    if let Some(query) = &t.web_search {
+        out["web_search"] = json!(query);
+    }
     out
 }
 
@@ -322,6 +325,9 @@ struct CaseCtx {
     /// (sent, original) tool names, as the request translation returned them.
     #[serde(default)]
     renamed_tools: Vec<(String, String)>,
+    /// The query, when the request had the upstream search for it.
+    #[serde(default)]
+    web_search: Option<String>,
 }
 
 fn default_message_id() -> String {
@@ -350,6 +356,7 @@ pub fn run_response_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
         model: &ctx.model,
         quirks: &quirks,
         renamed_tools: &ctx.renamed_tools,
+        web_search: ctx.web_search.as_deref(),
     };
     serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable")
 }

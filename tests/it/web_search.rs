@@ -1,7 +1,8 @@
 //! WebSearch with real Claude Code on an OpenAI-kind profile: the proxy
-//! runs Anthropic's `web_search` server tool against a mock SearXNG, and
-//! Claude Code gets the result blocks it expects. Without a backend the
-//! search answers with the fix, at once.
+//! runs Anthropic's `web_search` server tool against a mock SearXNG, or
+//! with the provider's own search (GLM), and Claude Code gets the result
+//! blocks it expects. Without a backend the search answers with the fix,
+//! at once.
 
 use std::time::Duration;
 
@@ -167,6 +168,73 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         .find(|v| v["type"] == "result")
         .unwrap();
     assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
+}
+
+/// GLM searches itself (the zhipu preset's `native_search`): no `[search]`
+/// backend, one inner call with GLM's `web_search` tool, and its sources
+/// reach Claude Code as result blocks.
+#[tokio::test]
+async fn claude_code_searches_through_glms_own_web_search() {
+    let (up, fast) = (Mock::start().await, Mock::start().await);
+    for _ in 0..6 {
+        fast.push(mock::openai_text("ok"));
+    }
+    push_search_turns(&up);
+    up.push(mock::json(
+        200,
+        &json!({"id": "2026113012000012345678", "created": 1_764_504_000, "model": "glm-5.1",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": "Tokio 1.50 is the latest [ref_1]."}}],
+                "web_search": [{"title": TITLE, "link": URL, "content": "Tokio 1.50 adds io_uring by default.",
+                                "media": "tokio.rs", "refer": "ref_1", "publish_date": "2026-11-20"}],
+                "usage": {"prompt_tokens": 1904, "completion_tokens": 12, "total_tokens": 1916}})
+        .to_string(),
+    ));
+    up.push(mock::openai_text(&format!(
+        "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
+    )));
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.glm]\npreset = \"zhipu\"\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"glm\"\nmain = \"glm-5.1\"\nfast = {{ provider = \"f\", model = \"f\" }}\n",
+        up.url("/v1"),
+        fast.url("/v1"),
+    ));
+
+    let r = run(&home).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("not configured"), "{}", r.stdout);
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        4,
+        "{:#?}",
+        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    // One inner call: GLM's own tool with Claude Code's query, whole.
+    let inner = seen[2].json();
+    assert_eq!(inner["stream"], false, "{inner}");
+    assert_eq!(
+        inner["tools"],
+        json!([{"type": "web_search", "web_search": {"enable": true, "search_engine": "search_std",
+                "search_result": true, "search_query": "tokio latest version"}}]),
+        "{inner}"
+    );
+    let tool_result = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "user")
+        .map(|v| v.to_string())
+        .find(|v| v.contains(URL))
+        .unwrap_or_else(|| panic!("no tool result with the URL:\n{}", r.stdout));
+    assert!(tool_result.contains(TITLE), "{tool_result}");
+    assert!(
+        seen[3].body.contains(URL) && seen[3].body.contains(TITLE),
+        "{}",
+        seen[3].body
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use super::check::{Check, Status, check};
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::proxy::setup::SearchSetup;
-use crate::proxy::translate::web_search::runs_natively;
+use crate::proxy::translate::web_search::searches_itself;
 use crate::t;
 
 /// `None` when no profile would need the proxy's search (every provider
@@ -15,7 +15,7 @@ pub fn search(ctx: &Ctx, cfg: &Config) -> Option<Check> {
     let needed = cfg.profiles.values().any(|p| {
         cfg.providers
             .get(&p.main.provider)
-            .is_some_and(|pr| pr.api.uses_base_url() && !runs_natively(pr.api, &pr.quirks))
+            .is_some_and(|pr| pr.api.uses_base_url() && !searches_itself(pr.api, &pr.quirks))
     });
     let Some(s) = &cfg.search else {
         return needed.then(|| {

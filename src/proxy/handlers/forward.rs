@@ -170,6 +170,7 @@ pub async fn openai(
     let translated = request::to_openai(&req, &target);
     fin.notes(translated.notes);
     let renamed_tools = translated.renamed_tools;
+    let web_search = translated.web_search;
     let body = encode(&translated.request, inc.body_len);
     let url = up
         .chat_url
@@ -207,6 +208,7 @@ pub async fn openai(
         model: &inc.requested,
         quirks: &up.quirks,
         renamed_tools: &renamed_tools,
+        web_search: web_search.as_deref(),
     };
     let msg = response::from_openai(&chat, &ctx);
     if empty_fails && msg.content.is_empty() {

@@ -23,8 +23,8 @@ pub async fn handle(
     let started = Instant::now();
     let typed = state.single_api == Some(Api::Openai);
     let (parts, inc) = read_request(req, typed, state.cfg.audit.is_some()).await?;
-    if let Some(spec) = web_search::wanted(state, &parts, &inc) {
-        return web_search::run(state, parts, inc, spec, started).await;
+    if let Some(how) = web_search::wanted(state, &parts, &inc) {
+        return web_search::run(state, parts, inc, how, started).await;
     }
     dispatch(state, &parts, inc, started).await
 }

@@ -36,9 +36,21 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// Claude Code gives up after 300 s of silence.
 const PING_EVERY: Duration = Duration::from_secs(15);
 
-/// The request's web search tool, when its target cannot run it. A request
-/// without one costs a look at its tool list.
-pub fn wanted(state: &State, parts: &http::request::Parts, inc: &ClientRequest) -> Option<Spec> {
+/// How the loop runs a request's search.
+pub enum Searcher {
+    /// The `[search]` backend, through a function the model calls.
+    Backend,
+    /// The upstream's own search, asked for by the translator.
+    Upstream,
+}
+
+/// The request's web search tool, when its target cannot run it as sent.
+/// A request without one costs a look at its tool list.
+pub fn wanted(
+    state: &State,
+    parts: &http::request::Parts,
+    inc: &ClientRequest,
+) -> Option<(Spec, Searcher)> {
     let spec = match &inc.body {
         Parsed::Raw(m) => {
             let tools = m.get("tools")?.get();
@@ -61,19 +73,30 @@ pub fn wanted(state: &State, parts: &http::request::Parts, inc: &ClientRequest) 
     };
     let subagent = parts.headers.contains_key("x-claude-code-agent-id");
     let (_, slot) = route(&state.cfg.profile, &inc.requested, subagent);
-    let native = state
+    let (native, own) = state
         .cfg
         .upstreams
         .get(&slot.provider)
-        .is_some_and(|u| web_search::runs_natively(u.provider.api, &u.provider.quirks));
-    (!native).then_some(spec)
+        .map_or((false, false), |u| {
+            let (api, quirks) = (u.provider.api, &u.provider.quirks);
+            (
+                web_search::runs_natively(api, quirks),
+                web_search::searches_itself(api, quirks),
+            )
+        });
+    let searcher = if own {
+        Searcher::Upstream
+    } else {
+        Searcher::Backend
+    };
+    (!native).then_some((spec, searcher))
 }
 
 pub async fn run(
     state: &Arc<State>,
     parts: http::request::Parts,
     inc: ClientRequest,
-    spec: Spec,
+    (spec, searcher): (Spec, Searcher),
     started: Instant,
 ) -> Result<Response<Body>, ProxyError> {
     let id = state.message_id();
@@ -92,7 +115,8 @@ pub async fn run(
     // A request that exists only to search (Claude Code's WebSearch tool)
     // gets the reason at once, as its whole answer, instead of a model's
     // paraphrase of it.
-    if let (Err(why), true) = (&backend, only_search) {
+    let own = matches!(searcher, Searcher::Upstream);
+    if let (Err(why), true, false) = (&backend, only_search, own) {
         state.log(why);
         let mut m = MessageResponse::new(&id, &requested);
         m.content = vec![OutBlock::Text { text: why.clone() }];
@@ -102,7 +126,11 @@ pub async fn run(
     let mut run = Runner {
         state: state.clone(),
         parts,
-        lp: Loop::start(body, spec),
+        lp: if own {
+            Loop::native(body, spec)
+        } else {
+            Loop::start(body, spec)
+        },
         backend,
         requested,
         deadline: started + DEADLINE,

@@ -6,6 +6,7 @@
 pub mod anthropic;
 pub mod common;
 pub mod grammar;
+pub mod native_search;
 pub mod notes;
 pub mod openai;
 pub mod passthrough;

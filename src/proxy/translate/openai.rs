@@ -86,7 +86,14 @@ pub struct ImageUrl {
 pub struct ChatTool {
     #[serde(rename = "type")]
     pub kind: String,
-    pub function: FunctionDef,
+    /// Set for `function` tools, the only kind the translator sends
+    /// besides a provider's own (see [`ChatTool::native`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<FunctionDef>,
+    /// A provider's own tool's settings, under their own keys
+    /// (`web_search: {...}` on GLM).
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -199,6 +206,13 @@ pub struct ChatResponse {
     /// Some gateways report errors inside a 200 body.
     #[serde(default)]
     pub error: Option<Value>,
+    /// Sources of GLM's `web_search` tool.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub web_search: Vec<Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -227,6 +241,13 @@ pub struct RespMessage {
     pub tool_calls: Vec<RespToolCall>,
     #[serde(default)]
     pub refusal: Option<String>,
+    /// Sources of a web search (OpenRouter: `url_citation` entries).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub annotations: Vec<Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

@@ -5,10 +5,11 @@
 
 use serde_json::{Map, Value};
 
-use super::anthropic::{MessageResponse, OutBlock, StopReason};
+use super::anthropic::{MessageResponse, OutBlock, ServerToolUsage, StopReason};
 use super::common::{
     details_text, fallback_tool_id, reasoning_from, signature_with_details, stop_reason, usage,
 };
+use super::native_search;
 use super::openai::{ChatResponse, RespMessage, RespToolCall};
 use super::think::split_whole;
 use super::tool_names::original;
@@ -24,6 +25,9 @@ pub struct ResponseCtx<'a> {
     pub quirks: &'a Quirks,
     /// Tool names the request sent in a short form, as (sent, original).
     pub renamed_tools: &'a [(String, String)],
+    /// The query, when the upstream's own search ran the request's web
+    /// search tool: its sources become Anthropic's search blocks.
+    pub web_search: Option<&'a str>,
 }
 
 /// Anthropic order: thinking, then text, then tool calls. Only the first
@@ -61,6 +65,18 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
             thinking,
             signature: signature_with_details(keep),
         });
+    }
+    // Anthropic's order: the search, its results, then the answer.
+    if let Some(query) = ctx.web_search {
+        let hits = native_search::sources(resp);
+        if !hits.is_empty() {
+            text = native_search::cite(&text, resp);
+            out.content
+                .extend(native_search::blocks(ctx.message_id, query, &hits));
+            out.usage.server_tool_use = Some(ServerToolUsage {
+                web_search_requests: 1,
+            });
+        }
     }
     // Whitespace-only text blocks are rejected by Anthropic-kind upstreams
     // if the conversation later moves to one.
@@ -166,6 +182,7 @@ mod tests {
             model: "m",
             quirks: &quirks,
             renamed_tools: &[],
+            web_search: None,
         };
         let out = from_openai(&ChatResponse::default(), &ctx);
         assert!(out.content.is_empty());

@@ -66,8 +66,13 @@ pub fn shorten(req: &mut ChatRequest) -> Vec<(String, String)> {
             }
         }
     };
-    for t in req.tools.iter_mut().flatten() {
-        fix(&mut t.function.name);
+    for f in req
+        .tools
+        .iter_mut()
+        .flatten()
+        .filter_map(|t| t.function.as_mut())
+    {
+        fix(&mut f.name);
     }
     if let Some(name) = req
         .tool_choice

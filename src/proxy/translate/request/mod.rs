@@ -33,6 +33,9 @@ pub struct Translated {
     /// Tool names sent in a short form, as (sent, original): responses
     /// map them back.
     pub renamed_tools: Vec<(String, String)>,
+    /// The query, when the upstream's own search runs the request's web
+    /// search tool (`native_search`): the response reports its sources.
+    pub web_search: Option<String>,
 }
 
 /// OpenAI allows at most four stop sequences.
@@ -83,6 +86,16 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
         out.stop = Some(stops.iter().take(MAX_STOP).cloned().collect());
     }
     thinking(req, q, &mut out);
+    // Only a whole reply carries the sources; the web search loop, which
+    // sends these requests, never streams them.
+    let web_search = if target.stream {
+        None
+    } else {
+        super::native_search::switch_on(req, q.native_search, &mut out)
+    };
+    if web_search.is_some() {
+        notes.add("sent the web_search server tool as the upstream's own web search");
+    }
     let renamed_tools = super::tool_names::shorten(&mut out);
     for (sent, original) in &renamed_tools {
         notes.add(format!(
@@ -93,6 +106,7 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
         request: out,
         notes: notes.into_vec(),
         renamed_tools,
+        web_search,
     }
 }
 

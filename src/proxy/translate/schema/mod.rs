@@ -14,6 +14,7 @@ use super::anthropic::{Block, Content, MessagesRequest, Tool, ToolChoice, ToolRe
 use super::notes::Notes;
 use super::openai::{ChatTool, FunctionDef};
 use crate::config::Quirks;
+use crate::config::quirks::NativeSearch;
 
 /// Server tools run on Anthropic's side. `Tool::is_server_tool` also counts
 /// a typeless tool without a schema, but that is a malformed client tool,
@@ -68,6 +69,10 @@ pub(super) fn functions(
     for t in tools {
         if is_server_tool(t) {
             let kind = t.kind.as_deref().unwrap_or_default();
+            if kind.starts_with("web_search_") && q.native_search != NativeSearch::Off {
+                // Sent as the upstream's own search (`request::native`).
+                continue;
+            }
             notes.add(format!("dropped server tool {} ({kind})", t.name));
             continue;
         }
@@ -92,7 +97,8 @@ pub(super) fn functions(
         };
         out.push(ChatTool {
             kind: "function".into(),
-            function,
+            function: Some(function),
+            settings: serde_json::Map::new(),
         });
     }
     if held_back > 0 {
@@ -130,7 +136,10 @@ pub(super) fn tool_choice(
             name,
             disable_parallel_tool_use: d,
         } => {
-            if tools.iter().any(|t| t.function.name == *name) {
+            if tools
+                .iter()
+                .any(|t| t.function.as_ref().is_some_and(|f| f.name == *name))
+            {
                 (
                     Some(json!({"type": "function", "function": {"name": name}})),
                     *d,

@@ -3,6 +3,7 @@
 //! usage at the end.
 
 use super::machine::Loop;
+use crate::config::quirks::NativeSearch;
 use crate::config::{Api, Quirks};
 use crate::proxy::translate::anthropic::{Event, MessageDeltaBody, MessageResponse};
 use crate::proxy::translate::replay::block_events;
@@ -12,6 +13,12 @@ use crate::proxy::translate::replay::block_events;
 /// says it searches.
 pub fn runs_natively(api: Api, quirks: &Quirks) -> bool {
     api == Api::Anthropic && quirks.web_search
+}
+
+/// Whether the upstream searches without the `[search]` backend: it runs
+/// the server tool itself, or has its own search the translator asks for.
+pub fn searches_itself(api: Api, quirks: &Quirks) -> bool {
+    runs_natively(api, quirks) || (api == Api::Openai && quirks.native_search != NativeSearch::Off)
 }
 
 /// `message_start` (input usage so far, no output yet) and the blocks

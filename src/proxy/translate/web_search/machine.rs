@@ -71,7 +71,6 @@ pub struct Loop {
 impl Loop {
     /// The loop for a request body whose tools hold the web search tool.
     pub fn start(mut body: Map<String, Value>, spec: Spec) -> Loop {
-        body.insert("stream".into(), Value::Bool(false));
         if let Some(Value::Array(tools)) = body.get_mut("tools") {
             for t in tools.iter_mut() {
                 if is_web_search(t) {
@@ -79,6 +78,14 @@ impl Loop {
                 }
             }
         }
+        Loop::native(body, spec)
+    }
+
+    /// The loop for an upstream whose own search runs the tool (quirk
+    /// `native_search`): the tool stays in the body for the translator,
+    /// and the reply brings its search blocks along.
+    pub fn native(mut body: Map<String, Value>, spec: Spec) -> Loop {
+        body.insert("stream".into(), Value::Bool(false));
         if let Some(Value::Array(messages)) = body.get_mut("messages") {
             unfold_history(messages);
         }
@@ -172,6 +179,13 @@ impl Loop {
                     });
                 }
                 OutBlock::ToolUse { .. } => self.client_calls.push(block),
+                // The upstream searched itself (`native`): one search, as
+                // `usage.server_tool_use` and `max_uses` count them.
+                OutBlock::WebSearchToolResult { .. } => {
+                    self.used += 1;
+                    self.searched += 1;
+                    self.blocks.push(block);
+                }
                 other => {
                     if searching {
                         self.turn.push(to_value(&other));

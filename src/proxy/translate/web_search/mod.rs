@@ -15,10 +15,10 @@ mod history;
 mod machine;
 mod spec;
 
-pub use emit::{drained_events, end_events, runs_natively, start_events};
+pub use emit::{drained_events, end_events, runs_natively, searches_itself, start_events};
 pub use history::unfold_history;
 pub use machine::{Failure, Loop, Step};
-pub use spec::{DEFAULT_MAX_USES, Spec, TOOL_NAME, find, is_web_search, model_text};
+pub use spec::{DEFAULT_MAX_USES, Spec, TOOL_NAME, find, is_web_search, model_text, result_blocks};
 
 #[cfg(test)]
 mod tests;
