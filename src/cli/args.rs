@@ -81,8 +81,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Import this file (a claude-code-router `config.json` or a Claude
-    /// Code `settings.json`) instead of looking for sources.
+    /// Import this file instead of looking for sources: a
+    /// claude-code-router `config.json`, a Claude Code `settings.json`, a
+    /// LiteLLM `config.yaml`, or cc-switch's folder, `cc-switch.db` or
+    /// `config.json`.
     #[arg(long, value_name = "PATH")]
     pub from: Option<std::path::PathBuf>,
     /// Print what would be added, with keys shown by where they are.

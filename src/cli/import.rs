@@ -16,15 +16,16 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
         Some(path) => vec![import::from_file(path, &presets)?],
         None => import::detect(ctx, a.keep_env, &presets)?,
     };
-    let (labels, all) = merge(sources, &cfg);
-    if all.is_empty() && all.skipped.is_empty() {
+    let (labels, all) = merge(ctx, sources, &cfg, &presets);
+    if all.is_empty() && all.skipped.is_empty() && all.known.is_empty() {
         let home = crate::paths::home_dir(&*ctx.env).unwrap_or_default();
         let nothing = match &a.from {
             Some(path) => t!("import.nothing_in", path = path.display()),
             None => t!(
                 "import.nothing",
                 settings = import::settings_file(ctx, &home).display(),
-                ccr = import::ccr_file(&home).display()
+                ccr = import::ccr_file(&home).display(),
+                ccswitch = import::ccswitch_dir(ctx, &home).display()
             ),
         };
         writeln!(out, "{nothing}")?;
@@ -46,7 +47,9 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
         )?;
         return Ok(());
     }
-    if !all.is_empty() {
+    if all.is_empty() {
+        writeln!(out, "{}", t!("import.nothing_new"))?;
+    } else {
         writeln!(out, "{}", apply(ctx, &all)?)?;
     }
     Ok(())

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use secrecy::ExposeSecret;
 
 use super::error::LaunchError;
+use crate::config::import::ccswitch::{self, Entry};
+use crate::config::import::dedupe::{Known, drop_known};
 use crate::config::import::{self, Found, Key};
 use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
@@ -38,7 +40,26 @@ pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Result<Vec<Source
             out.push(from_file(&file, presets)?);
         }
     }
+    if let Some(store) = ccswitch_store(&ccswitch_dir(ctx, &home)) {
+        out.push(from_file(&store, presets)?);
+    }
     Ok(out)
+}
+
+/// cc-switch's folder: `CC_SWITCH_CONFIG_DIR` (its CLI's override), else
+/// `~/.cc-switch`.
+pub fn ccswitch_dir(ctx: &Ctx, home: &Path) -> PathBuf {
+    (ctx.env)("CC_SWITCH_CONFIG_DIR")
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(|| home.join(".cc-switch"), PathBuf::from)
+}
+
+/// The database, else an older release's `config.json`.
+fn ccswitch_store(dir: &Path) -> Option<PathBuf> {
+    ["cc-switch.db", "config.json"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|f| f.is_file())
 }
 
 pub fn settings_file(ctx: &Ctx, home: &Path) -> PathBuf {
@@ -51,11 +72,29 @@ pub fn ccr_file(home: &Path) -> PathBuf {
     home.join(".claude-code-router").join("config.json")
 }
 
-/// A file is what its content (or, for YAML, its name) says it is.
+/// A file is what its content (or, for YAML, its name) says it is; a
+/// folder is cc-switch's.
 pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| LaunchError::Failed(t!("import.read_failed", path = label, error = e)))?;
+    if path.is_dir() {
+        return match ccswitch_store(path) {
+            Some(store) => from_file(&store, presets),
+            None => Err(LaunchError::Failed(t!(
+                "import.unknown_source",
+                path = label
+            ))),
+        };
+    }
+    let failed = |e: &dyn std::fmt::Display| {
+        LaunchError::Failed(t!("import.read_failed", path = label, error = e))
+    };
+    let bytes = std::fs::read(path).map_err(|e| failed(&e))?;
+    if bytes.starts_with(b"SQLite format 3\0") {
+        let entries = ccswitch_rows(path).map_err(|e| failed(&e))?;
+        let found = ccswitch::read(&entries, &label, presets);
+        return Ok(Source { label, found });
+    }
+    let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
     let yaml = path
         .extension()
         .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
@@ -69,6 +108,10 @@ pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> 
             t!("import.unknown_source", path = label)
         ))
     })?;
+    if let Some(entries) = ccswitch::legacy_entries(&json) {
+        let found = ccswitch::read(&entries, &label, presets);
+        return Ok(Source { label, found });
+    }
     if json.get("Providers").is_some() || json.get("Router").is_some() {
         let found = import::ccr::read(&text, &label, presets).map_err(LaunchError::Failed)?;
         return Ok(Source { label, found });
@@ -85,20 +128,61 @@ pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> 
     )))
 }
 
-/// All sources as one import, named to clash with nothing in `cfg`.
-pub fn merge(sources: Vec<Source>, cfg: &Config) -> (Labels, Found) {
+/// cc-switch's Claude Code providers, in the order its list shows them.
+/// Read-only: cc-switch may be running, and its file is never changed.
+fn ccswitch_rows(path: &Path) -> rusqlite::Result<Vec<Entry>> {
+    use rusqlite::{Connection, OpenFlags};
+    let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    db.busy_timeout(std::time::Duration::from_secs(2))?;
+    let row = |r: &rusqlite::Row| {
+        Ok(Entry {
+            name: r.get(0)?,
+            settings: r.get(1)?,
+        })
+    };
+    let sql = "SELECT name, settings_config FROM providers WHERE app_type = 'claude'";
+    // `sort_index` is the order the user arranged; older databases lack it.
+    let ordered = format!("{sql} ORDER BY sort_index IS NULL, sort_index, rowid");
+    match db.prepare(&ordered) {
+        Ok(mut q) => q.query_map([], row)?.collect(),
+        Err(_) => db
+            .prepare(&format!("{sql} ORDER BY rowid"))?
+            .query_map([], row)?
+            .collect(),
+    }
+}
+
+/// All sources as one import, named to clash with nothing in `cfg`, and
+/// without what `cfg` (or an earlier source) has already.
+pub fn merge(ctx: &Ctx, sources: Vec<Source>, cfg: &Config, presets: &Presets) -> (Labels, Found) {
     let mut all = Found::default();
     let mut labels = Vec::new();
+    let keyring_holds = |name: &str, key: &secrecy::SecretString| {
+        ctx.secrets
+            .keyring
+            .get(name)
+            .ok()
+            .flatten()
+            .is_some_and(|s| s.expose_secret() == key.expose_secret())
+    };
     for s in sources {
-        labels.push((s.label, s.found.providers.len(), s.found.profiles.len()));
-        all.providers.extend(s.found.providers);
-        all.profiles.extend(s.found.profiles);
-        all.skipped.extend(s.found.skipped);
+        let named = s.found.into_names(
+            |n| cfg.providers.contains_key(n) || all.providers.iter().any(|p| p.name == n),
+            |n| cfg.profiles.contains_key(n) || all.profiles.iter().any(|p| p.name == n),
+        );
+        let known = Known {
+            cfg,
+            earlier: &all,
+            presets,
+            keyring_holds: &keyring_holds,
+        };
+        let found = drop_known(named, &known);
+        labels.push((s.label, found.providers.len(), found.profiles.len()));
+        all.providers.extend(found.providers);
+        all.profiles.extend(found.profiles);
+        all.skipped.extend(found.skipped);
+        all.known.extend(found.known);
     }
-    let all = all.into_names(
-        |n| cfg.providers.contains_key(n),
-        |n| cfg.profiles.contains_key(n),
-    );
     (labels, all)
 }
 
@@ -137,6 +221,12 @@ pub fn summary(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
                 .collect();
             let what = format!("{}: {}", p.provider, slots.join(", "));
             out.push(t!("import.profile_line", name = p.name, what = what));
+        }
+    }
+    if !all.known.is_empty() {
+        out.push(t!("import.known_header"));
+        for s in &all.known {
+            out.push(t!("import.skipped_line", what = s.what, why = s.why));
         }
     }
     if !all.skipped.is_empty() {

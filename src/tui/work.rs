@@ -202,7 +202,7 @@ fn find_import(ctx: &Ctx) -> Option<Vec<String>> {
 fn detected(ctx: &Ctx) -> Result<(import::Labels, Found), String> {
     let (cfg, presets) = config::load(&ctx.paths).map_err(|e| e.to_string())?;
     let sources = import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
-    Ok(import::merge(sources, &cfg))
+    Ok(import::merge(ctx, sources, &cfg, &presets))
 }
 
 /// Every profile's last launch, as of now.

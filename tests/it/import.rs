@@ -1,7 +1,8 @@
 //! `ccswitch import` from fixture files of each source (claude-code-router
 //! configs full, partial and broken; a Claude Code settings file; the
-//! shell's variables), checked for the TOML written, the keys in a real
-//! Secret Service, and the skipped-entry list.
+//! shell's variables; a LiteLLM config; cc-switch's database and its older
+//! `config.json`), checked for the TOML written, the keys in a real Secret
+//! Service, the skipped-entry list, and a second import adding nothing.
 
 use crate::support::{Home, SecretService};
 
@@ -258,12 +259,173 @@ fn a_litellm_config_becomes_providers_and_a_profile() {
         .find(|r| r["provider"] == "qwen")
         .unwrap();
     assert_eq!(qwen["source"]["kind"], "keyring", "{status}");
-    // A second import of the same file adds a second set, suffixed.
+    // A second import of the same file adds nothing: the same providers
+    // (keys compared in the keyring) and the same profile are there.
+    let before = home.read_config();
     let again = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
     again.ok();
-    let cfg: toml::Value = toml::from_str(&home.read_config()).unwrap();
+    assert!(
+        again.stdout.contains("Nothing new to import"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains("profile litellm: the same as litellm"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(home.read_config(), before);
+}
+
+/// The user's environment without Claude Code variables of the machine
+/// running the test, plus the Secret Service and `HOME`.
+fn clean_env<'a>(ss: &'a [(&'a str, String)], home: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut env: Vec<(&str, &str)> = ss.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.push(("HOME", home));
+    for var in [
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_MODEL",
+        "NODE_EXTRA_CA_CERTS",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "CLAUDE_CODE_USE_BEDROCK",
+        "CLAUDE_CODE_USE_VERTEX",
+        "CLAUDE_CONFIG_DIR",
+        "CC_SWITCH_CONFIG_DIR",
+    ] {
+        env.push((var, ""));
+    }
+    env
+}
+
+/// cc-switch's database is found in `~/.cc-switch` without `--from`. Its
+/// current provider, which cc-switch also wrote into
+/// `~/.claude/settings.json`, is imported once; a second import adds
+/// nothing; the database is never changed.
+#[test]
+fn cc_switch_providers_once_into_a_real_keyring() {
+    let ss = SecretService::start();
+    let ss_env = ss.env();
+    let user = tempfile::tempdir().unwrap();
+    let user_home = user.path().to_str().unwrap().to_string();
+    let env = clean_env(&ss_env, &user_home);
+    let dir = user.path().join(".cc-switch");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("cc-switch.db");
+    let sql = std::fs::read_to_string(fixture("cc-switch.sql")).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(&sql)
+        .unwrap();
+    let db_bytes = std::fs::read(&db).unwrap();
+    // What cc-switch writes into Claude Code's settings on a switch.
+    std::fs::create_dir_all(user.path().join(".claude")).unwrap();
+    std::fs::write(
+        user.path().join(".claude/settings.json"),
+        r#"{"env": {"ANTHROPIC_BASE_URL": "https://api.deepseek.com/anthropic",
+            "ANTHROPIC_AUTH_TOKEN": "sk-ccs-deepseek-0001",
+            "ANTHROPIC_MODEL": "deepseek-v4-pro",
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": "deepseek-v4-flash",
+            "API_TIMEOUT_MS": "600000"}, "permissions": {"allow": []}}"#,
+    )
+    .unwrap();
+    let home = Home::new();
+
+    let dry = home.run_env(&["import", "--dry-run"], &env);
+    dry.ok();
+    assert!(!dry.stdout.contains("sk-ccs-"), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains(&format!("From {}:", db.display())),
+        "{}",
+        dry.stdout
+    );
+    for line in [
+        "provider DeepSeek: the same as deepseek",
+        "profile DeepSeek: the same as deepseek",
+        "Claude Official: no base URL and no key",
+        "Half typed: its stored settings are not JSON",
+        "a profile for Team gateway: no model set",
+        "key <ANTHROPIC_AUTH_TOKEN in Kimi (China) (",
+    ] {
+        assert!(dry.stdout.contains(line), "{line}:\n{}", dry.stdout);
+    }
+    assert!(!dry.stdout.contains("OpenAI for Codex"), "{}", dry.stdout);
+
+    home.run_env(&["import"], &env).ok();
+    let text = home.read_config();
+    assert!(!text.contains("sk-ccs-"), "{text}");
+    let cfg: toml::Value = toml::from_str(&text).unwrap();
+    let providers = cfg["providers"].as_table().unwrap();
+    let names: Vec<&String> = providers.keys().collect();
     assert_eq!(
-        cfg["profiles"]["litellm-2"]["provider"].as_str(),
-        Some("deepseek-2")
+        names,
+        ["deepseek", "team-gateway", "kimi-china"],
+        "in cc-switch's order: {text}"
+    );
+    assert_eq!(providers["kimi-china"]["preset"].as_str(), Some("moonshot"));
+    assert_eq!(
+        providers["kimi-china"]["base_url"].as_str(),
+        Some("https://api.moonshot.cn/anthropic"),
+        "the China site is not the preset's own URL"
+    );
+    assert_eq!(
+        providers["team-gateway"]["preset"].as_str(),
+        Some("custom-anthropic")
+    );
+    let kimi = &cfg["profiles"]["kimi-china"];
+    assert_eq!(kimi["main"].as_str(), Some("kimi-k2.6"));
+    assert_eq!(
+        cfg["profiles"]["deepseek"]["fast"].as_str(),
+        Some("deepseek-v4-flash")
+    );
+    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
+    for name in ["deepseek", "kimi-china", "team-gateway"] {
+        let row = status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["provider"] == name)
+            .unwrap();
+        assert_eq!(row["source"]["kind"], "keyring", "{name}: {status}");
+    }
+
+    // Again: everything is there, keys compared in the keyring.
+    let again = home.run_env(&["import"], &env);
+    again.ok();
+    assert!(
+        again.stdout.contains("Nothing new to import"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(home.read_config(), text);
+    assert_eq!(std::fs::read(&db).unwrap(), db_bytes, "cc-switch's file");
+}
+
+#[test]
+fn an_older_cc_switch_config_json_and_a_file_that_is_not_one() {
+    let home = Home::new();
+    let from = fixture("cc-switch-config-v2.json");
+    let r = home.run(&["import", "--from", &from, "--dry-run"]);
+    r.ok();
+    assert!(r.stdout.contains("[providers.glm]"), "{}", r.stdout);
+    assert!(r.stdout.contains("preset = \"zhipu\""), "{}", r.stdout);
+    assert!(r.stdout.contains("main = \"glm-5.1\""), "{}", r.stdout);
+    // A SQLite file that is not cc-switch's: an error naming it.
+    let other = home.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER);")
+        .unwrap();
+    let r = home.run(&["import", "--from", other.to_str().unwrap()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("other.db"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no such table: providers"),
+        "{}",
+        r.stderr
     );
 }

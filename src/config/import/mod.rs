@@ -1,14 +1,17 @@
 //! `ccswitch import`: an existing setup as new providers and profiles.
 //! Each source (`claude_env`: shell variables or `~/.claude/settings.json`;
 //! `ccr`: claude-code-router's `config.json`; `litellm`: a LiteLLM
-//! `config.yaml`) is read into a [`Found`],
-//! purely; [`Found::into_names`] picks names that clash with nothing, and
+//! `config.yaml`; `ccswitch`: cc-switch's stored providers) is read into a
+//! [`Found`], purely; [`Found::into_names`] picks names that clash with
+//! nothing, [`dedupe`] drops what the config has already, and
 //! [`Found::write`] adds the tables to a config document. Keys never enter
 //! the document: a variable the user keeps is referenced by name, and a
 //! literal key goes to the keyring (see `cli::import`).
 
 pub mod ccr;
+pub mod ccswitch;
 pub mod claude_env;
+pub mod dedupe;
 pub mod litellm;
 
 use secrecy::SecretString;
@@ -66,6 +69,12 @@ pub struct Found {
     pub providers: Vec<NewProvider>,
     pub profiles: Vec<NewProfile>,
     pub skipped: Vec<Skipped>,
+    /// Entries not added because the config (or an earlier source) has
+    /// them already, and where (see [`dedupe`]).
+    pub known: Vec<Skipped>,
+    /// (new name, name in the source) of what [`Found::into_names`]
+    /// renamed, for messages about it.
+    pub renamed: Vec<(String, String)>,
 }
 
 impl Found {
@@ -116,8 +125,12 @@ impl Found {
                 taken_profile(n) || used.iter().any(|u| u == n)
             });
             used.push(name.clone());
+            self.renamed
+                .push((name.clone(), std::mem::take(&mut p.name)));
             p.name = name;
         }
+        self.renamed
+            .extend(renamed.into_iter().map(|(old, new)| (new, old)));
         self
     }
 
@@ -202,8 +215,18 @@ fn clean(name: &str) -> String {
             }
         })
         .collect();
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() { "imported".into() } else { s }
+    // `Kimi (China)` → `kimi-china`, not `kimi--china`.
+    let mut out = String::with_capacity(s.len());
+    for c in s.trim_matches('-').chars() {
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        "imported".into()
+    } else {
+        out
+    }
 }
 
 /// The preset whose endpoint lives at `url`'s host, and the API kind of
