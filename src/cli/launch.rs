@@ -30,11 +30,12 @@ pub fn run(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
     Ok(launcher::run(ctx, opts)?)
 }
 
-/// The profile the TUI chose, launched as `ccswitch run NAME` would.
-pub fn run_profile(ctx: &Ctx, name: String) -> Result<u8, CliError> {
+/// The profile the TUI chose, launched as `ccswitch run NAME -- ARGS`
+/// would.
+pub fn run_profile(ctx: &Ctx, name: String, claude_args: Vec<String>) -> Result<u8, CliError> {
     let opts = launcher::RunOptions {
         profile: Some(name),
-        claude_args: Vec::new(),
+        claude_args,
         claude: None,
         log_file: None,
         verbose: false,

@@ -32,7 +32,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         // The screen says what to do next; acting on it is the command line's job.
         return match crate::tui::run(ctx)? {
             Outcome::Quit => Ok(0),
-            Outcome::Launch(name) => launch::run_profile(ctx, name),
+            Outcome::Launch(name, args) => launch::run_profile(ctx, name, args),
         };
     };
     match command {

@@ -11,6 +11,7 @@ pub mod probe;
 pub mod resume;
 pub mod run;
 pub mod session;
+pub mod sessions;
 pub mod shell;
 pub mod status_line;
 pub mod summary;

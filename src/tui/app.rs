@@ -15,11 +15,13 @@ mod chain;
 mod flow;
 mod msg;
 mod pick;
+mod resume;
 mod row;
 mod screen;
 mod usage;
 
 pub use msg::{Cmd, Msg};
+pub use resume::{ResumeView, SessionList, SessionRow};
 pub use row::{KeyState, Row};
 pub use screen::{Overlay, Screen, TestView};
 pub use usage::{Metric, Spent, UsageData, UsageQuery, UsageView, all_tokens};
@@ -183,6 +185,10 @@ impl App {
                 self.usage_arrived(seq, *result);
                 return None;
             }
+            Msg::Sessions(seq, result) => {
+                self.sessions_arrived(seq, *result);
+                return None;
+            }
             Msg::Tick => {
                 self.tick = self.tick.wrapping_add(1);
                 // A minute of ticks.
@@ -211,6 +217,7 @@ impl App {
             Screen::Test { test, back } => self.update_test(test, back, msg),
             Screen::Overlay { overlay, under } => self.update_overlay(overlay, *under, msg),
             Screen::Usage(view) => self.update_usage(view, msg),
+            Screen::Resume(view) => self.update_resume(view, msg),
         };
         self.screen = screen;
         cmd
@@ -292,7 +299,7 @@ impl App {
                 return (Overlay::ConfirmImport(lines).over(home), None);
             }
             Msg::Activate if self.rows.is_empty() => return (self.open_form(None, false), None),
-            Msg::Activate => name.map(Cmd::Launch),
+            Msg::Activate => name.map(|n| Cmd::Launch(n, Vec::new())),
             Msg::SetDefault => name.map(Cmd::SetDefault),
             Msg::Delete => {
                 let Some(name) = name else {
@@ -316,6 +323,12 @@ impl App {
             }
             Msg::Help => return (Overlay::Help.over(home), None),
             Msg::Usage => return self.open_usage(),
+            Msg::Resume => {
+                let Some(name) = name else {
+                    return (home, None);
+                };
+                return self.open_resume(name);
+            }
             Msg::Quit => Some(Cmd::Quit),
             Msg::Cancel if !self.filter.is_empty() => {
                 self.filter.clear();
@@ -362,6 +375,8 @@ impl App {
 mod chain_tests;
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod resume_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]

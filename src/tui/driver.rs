@@ -14,8 +14,9 @@ use super::keys;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Quit,
-    /// Launch Claude Code with this profile.
-    Launch(String),
+    /// Launch Claude Code with this profile, passing claude these
+    /// arguments (`--resume ID`), as `ccswitch run PROFILE -- ARGS` would.
+    Launch(String, Vec<String>),
 }
 
 /// What the user did while the loop waited.
@@ -63,7 +64,7 @@ pub fn drive(
         while let Some(cmd) = queue.pop_front() {
             match cmd {
                 Cmd::Quit => return Ok(Outcome::Quit),
-                Cmd::Launch(name) => return Ok(Outcome::Launch(name)),
+                Cmd::Launch(name, args) => return Ok(Outcome::Launch(name, args)),
                 cmd => {
                     for msg in runner.run(cmd) {
                         queue.extend(app.update(msg));
@@ -163,7 +164,7 @@ main = "deepseek-v4-flash"
         let outcome = drive(&mut app, first, &mut script, &mut ran);
         assert_eq!(
             outcome.map_err(|e| e.to_string()),
-            Ok(Outcome::Launch("deepseek".into()))
+            Ok(Outcome::Launch("deepseek".into(), Vec::new()))
         );
         let checks = Cmd::CheckKeys(vec!["ds".into()]);
         assert_eq!(ran.0.len(), 3, "{:?}", ran.0);

@@ -58,6 +58,7 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
         KeyCode::Char('d') => Msg::Duplicate,
         KeyCode::Char('t') => Msg::Test,
         KeyCode::Char('u') => Msg::Usage,
+        KeyCode::Char('r') => Msg::Resume,
         KeyCode::Char(c) => Msg::Char(c),
         _ => return None,
     })
@@ -67,7 +68,7 @@ pub fn to_msg(screen: &Screen, key: KeyEvent) -> Option<Msg> {
 fn typing(screen: &Screen) -> bool {
     match screen {
         Screen::Home { filtering } => *filtering,
-        Screen::Usage(_) => false,
+        Screen::Usage(_) | Screen::Resume(_) => false,
         Screen::Form { .. } | Screen::Overlay { .. } => true,
         // Over the form, `t` and `q` arrive as letters; the test takes both.
         Screen::Test { back, .. } => typing(back),
@@ -100,6 +101,8 @@ mod tests {
         }
         assert_eq!(press(&home, KeyCode::Enter, none).unwrap(), "Activate");
         assert_eq!(press(&home, KeyCode::Char('u'), none).unwrap(), "Usage");
+        assert_eq!(press(&home, KeyCode::Char('r'), none).unwrap(), "Resume");
+        assert_eq!(press(&form, KeyCode::Char('r'), none).unwrap(), "Char('r')");
         assert_eq!(
             press(&filtering, KeyCode::Char('u'), none).unwrap(),
             "Char('u')"

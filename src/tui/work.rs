@@ -1,8 +1,9 @@
 //! The run loop's side effects, which take time or touch the outside
 //! world: saving, checking keys, listing a provider's models, testing a
-//! connection, reading usage. Slow ones run on their own thread and answer
-//! with a message.
+//! connection, reading usage, listing sessions. Slow ones run on their own
+//! thread and answer with a message.
 
+mod resume;
 mod usage;
 
 use crate::config::import::Found;
@@ -32,7 +33,7 @@ impl Runner for Worker<'_> {
         let (ctx, tx) = (self.ctx, self.tx.clone());
         match cmd {
             // The loop ends on these before they get here.
-            Cmd::Quit | Cmd::Launch(_) => Vec::new(),
+            Cmd::Quit | Cmd::Launch(..) => Vec::new(),
             Cmd::SetDefault(name) => {
                 let saved = ops::set_default(&ctx.paths, &name);
                 vec![reload(ctx, saved, t!("tui.default_set", name = name))]
@@ -58,6 +59,10 @@ impl Runner for Worker<'_> {
             }
             Cmd::LoadUsage(seq, query) => {
                 usage::spawn_load(ctx.paths.usage_db.clone(), seq, *query, (ctx.now)(), tx);
+                Vec::new()
+            }
+            Cmd::ListSessions(seq, profile, ledger) => {
+                resume::spawn_list(ctx, seq, profile, ledger, tx);
                 Vec::new()
             }
             Cmd::Save(plan) => {

@@ -7,6 +7,8 @@
 //! Days and months are the machine's local ones: SQLite's `localtime`
 //! follows the same time zone settings as every other program.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -259,6 +261,33 @@ pub fn session(conn: &Connection, session: &str) -> rusqlite::Result<(Sums, Opti
         .query_row([session], |r| r.get(0))
         .ok();
     Ok((sums, model))
+}
+
+/// The profile each of these Claude Code sessions ran with last, by the
+/// ledger's rows at or after `since_ms` (Unix ms): a session resumed on
+/// another profile belongs to the later one. A session with no row there
+/// is not in the map: a launch without the proxy, or older than `since_ms`.
+pub fn session_profiles(
+    conn: &Connection,
+    ids: &[String],
+    since_ms: i64,
+) -> rusqlite::Result<HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // `cc_session` has no index (every insert would pay for one): the time
+    // bound keeps the scan to the `at` index's recent rows.
+    let marks = vec!["?"; ids.len()].join(", ");
+    let sql = format!(
+        "SELECT cc_session, profile FROM requests WHERE at >= ?1 AND cc_session IN ({marks})
+         ORDER BY at, id"
+    );
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&since_ms];
+    values.extend(ids.iter().map(|id| id as &dyn rusqlite::ToSql));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(values.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // Oldest first: each later row replaces the one before.
+    rows.collect()
 }
 
 /// Local calendar boundaries, as SQLite's `localtime` sees them.

@@ -519,3 +519,77 @@ fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
     let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
     assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
 }
+
+/// `r` on the list in a real terminal: the sessions Claude Code kept for
+/// this folder are listed from its transcripts, and Enter launches the
+/// profile with `--resume ID` (a stand-in claude writes its arguments
+/// down). The profile is direct, so the ledger knows neither session.
+#[test]
+fn the_tui_resumes_a_session_of_this_folder() {
+    let home = Home::new();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path().join("shop");
+    std::fs::create_dir_all(&cwd).unwrap();
+    // Claude Code names a project's folder after the real path.
+    let key: String = std::fs::canonicalize(&cwd)
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let claude_dir = work.path().join("claude-config");
+    let project = claude_dir.join("projects").join(key);
+    std::fs::create_dir_all(&project).unwrap();
+    let old = "1111aaaa-0000-4000-8000-000000000001";
+    let new = "2222bbbb-0000-4000-8000-000000000002";
+    for (id, prompt, age) in [(old, "the first task", 3600), (new, "the second task", 60)] {
+        let path = project.join(format!("{id}.jsonl"));
+        let line = format!(r#"{{"type":"user","message":{{"role":"user","content":"{prompt}"}}}}"#);
+        std::fs::write(&path, line + "\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - Duration::from_secs(age))
+            .unwrap();
+    }
+    let args = work.path().join("args");
+    let fake = crate::support::fake_claude(
+        work.path(),
+        &format!("printf '%s\\n' \"$@\" > {}", args.display()),
+    );
+    home.write_config(&format!(
+        "[providers.an]\napi = \"anthropic\"\nbase_url = \"https://api.example.invalid\"\nkey = {{ env = \"AN_KEY\" }}\n\
+         [profiles.d]\nprovider = \"an\"\nmain = \"claude-opus-5\"\ndirect = true\nclaude_path = \"{}\"\n",
+        fake.display()
+    ));
+    let script = format!(
+        "cd {cwd} && env CCSWITCH_HOME={ch} CCSWITCH_LANG=en CLAUDE_CONFIG_DIR={cd} AN_KEY=k {bin}; echo CCSWITCH\"\"_EXIT=$?",
+        cwd = cwd.display(),
+        ch = home.path().display(),
+        cd = claude_dir.display(),
+        bin = crate::support::BIN,
+    );
+    let tmux = Tmux::start("resume", 100, 30);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
+    tmux.send(&["r"]);
+    let screen = tmux.wait_for("the first task", Duration::from_secs(10));
+    let (first, second) = (
+        screen.find("the second task").expect("both listed"),
+        screen.find("the first task").expect("both listed"),
+    );
+    assert!(first < second, "newest first:\n{screen}");
+    assert!(screen.contains("(direct or unknown)"), "{screen}");
+    tmux.send(&["Down"]);
+    tmux.wait_for(
+        &format!("Enter resumes session {old}"),
+        Duration::from_secs(10),
+    );
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(20));
+    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    let passed = std::fs::read_to_string(&args).unwrap();
+    let passed: Vec<&str> = passed.lines().collect();
+    assert!(
+        passed.ends_with(&["--resume", old]),
+        "claude got {passed:?}"
+    );
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang};
 use ccswitch::launch::probe::Step;
-use ccswitch::tui::app::{App, Cmd, KeyState, Msg, Spent, UsageData};
+use ccswitch::tui::app::{App, Cmd, KeyState, Msg, SessionList, SessionRow, Spent, UsageData};
 use ccswitch::tui::view::{Theme, draw};
 use ccswitch::usage::query::{Group, Sums};
 use ratatui::Terminal;
@@ -550,6 +550,110 @@ fn home_detail_shows_the_last_seven_days() {
     send(&mut app, Msg::Down);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("7 days    no requests"), "{screen}");
+}
+
+/// Four sessions in `/home/ana/shop`: one the ledger does not know, one
+/// without a prompt, one with a Chinese title; two more were other
+/// profiles'.
+fn mk_sessions() -> SessionList {
+    let now = UNIX_EPOCH + Duration::from_secs(1_790_000_000);
+    let row = |id: &str, ago_secs: u64, title: Option<&str>, unknown| SessionRow {
+        id: id.into(),
+        modified: now - Duration::from_secs(ago_secs),
+        title: title.map(str::to_string),
+        unknown,
+    };
+    SessionList {
+        folder: "/home/ana/shop".into(),
+        sessions: vec![
+            row(
+                "0b5c2e6a-1f0e-4c6b-9d7a-5e2f8c1d3b4a",
+                5 * 60,
+                Some("Fix the flaky checkout test in tests/cart.rs"),
+                false,
+            ),
+            row(
+                "7e1d9a40-52c3-4f8e-b1a6-0c9d2e7f4a18",
+                3 * 3600,
+                Some(
+                    "Add a --dry-run flag to the import command and print what each source would become",
+                ),
+                true,
+            ),
+            row(
+                "c41f0b2e-9a7d-4e35-8b60-d2f1a3c5e907",
+                2 * 86_400,
+                None,
+                false,
+            ),
+            row(
+                "5d2e8f71-3b4c-4a9e-8f10-6c7d8e9fa0b1",
+                12 * 86_400,
+                Some("修复登录页面在窄屏上的布局问题"),
+                false,
+            ),
+        ],
+        others: 2,
+        now,
+    }
+}
+
+/// `r` on the list: the selected profile's sessions in this folder, newest
+/// first, those the ledger does not know marked; the status line has the
+/// whole id Enter resumes.
+#[test]
+fn resume_screen() {
+    let mut app = mk_app(CONFIG);
+    let Some(Cmd::ListSessions(seq, profile, true)) = app.update(Msg::Resume) else {
+        panic!("r lists the sessions")
+    };
+    assert_eq!(profile, "deepseek");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Reading this folder's"), "{screen}");
+    send(&mut app, Msg::Sessions(seq, Box::new(Ok(mk_sessions()))));
+    snap("resume", &app);
+    send(&mut app, Msg::Down);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Enter resumes session 7e1d9a40-52c3-4f8e-b1a6-0c9d2e7f4a18"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.update(Msg::Activate),
+        Some(Cmd::Launch(
+            "deepseek".into(),
+            vec![
+                "--resume".into(),
+                "7e1d9a40-52c3-4f8e-b1a6-0c9d2e7f4a18".into()
+            ]
+        ))
+    );
+}
+
+/// A folder without the profile's sessions says so, and why.
+#[test]
+fn resume_screen_without_sessions() {
+    let mut app = mk_app(CONFIG);
+    let Some(Cmd::ListSessions(seq, ..)) = app.update(Msg::Resume) else {
+        panic!("r lists the sessions")
+    };
+    let none = SessionList {
+        sessions: Vec::new(),
+        ..mk_sessions()
+    };
+    send(&mut app, Msg::Sessions(seq, Box::new(Ok(none))));
+    snap("resume_empty", &app);
+}
+
+#[test]
+fn the_help_lists_the_resume_key() {
+    let mut app = mk_app(CONFIG);
+    send(&mut app, Msg::Help);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("r            resume a recent session in this folder"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
-//! The form, the connection test and the usage screen: the parts of
-//! `App::update` past the home screen (the pickers are in `pick`).
+//! The form, the connection test, the usage and resume screens: the parts
+//! of `App::update` past the home screen (the pickers are in `pick`).
 
-use super::{App, Cmd, Metric, Msg, Overlay, Screen, TestView, UsageData, UsageView};
+use super::{
+    App, Cmd, Metric, Msg, Overlay, ResumeView, Screen, SessionList, TestView, UsageData, UsageView,
+};
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel};
 
@@ -272,6 +274,59 @@ impl App {
         match &self.screen {
             Screen::Usage(view) => load(view),
             _ => Cmd::ReadRecent,
+        }
+    }
+}
+
+// The resume screen.
+impl App {
+    /// `r` on the list: the selected profile's recent sessions in this
+    /// folder. With the ledger off, none of its rows says whose a session
+    /// is now (a session may have been resumed on another profile since),
+    /// so every session is one it does not know.
+    pub(super) fn open_resume(&mut self, profile: String) -> (Screen, Option<Cmd>) {
+        self.status = None;
+        let seq = self.next_seq();
+        let cmd = Cmd::ListSessions(seq, profile.clone(), self.config.ledger);
+        let view = ResumeView {
+            profile,
+            seq,
+            selected: 0,
+            list: None,
+        };
+        (Screen::Resume(Box::new(view)), Some(cmd))
+    }
+
+    pub(super) fn update_resume(
+        &mut self,
+        mut view: Box<ResumeView>,
+        msg: Msg,
+    ) -> (Screen, Option<Cmd>) {
+        match msg {
+            Msg::Up => view.step(-1),
+            Msg::Down => view.step(1),
+            Msg::Home => view.selected = 0,
+            Msg::End => view.step(isize::MAX),
+            Msg::Activate => {
+                if let Some(s) = view.current() {
+                    let args = vec!["--resume".to_string(), s.id.clone()];
+                    let cmd = Cmd::Launch(view.profile.clone(), args);
+                    return (Screen::Resume(view), Some(cmd));
+                }
+            }
+            Msg::Cancel | Msg::Quit | Msg::Resume => return (Screen::default(), None),
+            _ => {}
+        }
+        (Screen::Resume(view), None)
+    }
+
+    /// The listing finished; an answer for a screen since closed is dropped.
+    pub(super) fn sessions_arrived(&mut self, seq: u64, result: Result<SessionList, String>) {
+        if let Screen::Resume(view) = &mut self.screen
+            && view.seq == seq
+        {
+            view.list = Some(result);
+            view.selected = 0;
         }
     }
 }

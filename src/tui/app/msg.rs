@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use super::resume::SessionList;
 use super::row::KeyState;
 use super::usage::{UsageData, UsageQuery};
 use crate::config::{Config, Presets};
@@ -45,6 +46,8 @@ pub enum Msg {
     Save,
     /// Open the usage screen (`u` on the list).
     Usage,
+    /// Open the resume screen (`r` on the list).
+    Resume,
     /// Edit the focused model slot's fallback chain (Ctrl-F in the form).
     Fallbacks,
     /// Move the selected item up or down (Shift-↑/↓).
@@ -68,6 +71,8 @@ pub enum Msg {
     Tested(u64, Result<Vec<Step>, String>),
     /// The usage screen's numbers (or why the ledger cannot be read).
     UsageLoaded(u64, Box<Result<UsageData, String>>),
+    /// The resume screen's sessions (or why they cannot be listed).
+    Sessions(u64, Box<Result<SessionList, String>>),
     /// Each profile's last 7 days, for the list's detail pane.
     Week(Result<HashMap<String, Sums>, String>),
     /// Fallback targets whose breaker running sessions opened lately.
@@ -81,7 +86,8 @@ pub enum Msg {
 #[derive(Clone, Debug)]
 pub enum Cmd {
     Quit,
-    Launch(String),
+    /// Launch Claude Code with this profile and these arguments for claude.
+    Launch(String, Vec<String>),
     SetDefault(String),
     Delete(String),
     /// Check the keys of these providers in the background.
@@ -99,6 +105,9 @@ pub enum Cmd {
     ReadRecent,
     /// Read the usage screen's numbers from the ledger in the background.
     LoadUsage(u64, Box<UsageQuery>),
+    /// List the profile's recent sessions in this folder in the
+    /// background; with `true`, the ledger says whose each session was.
+    ListSessions(u64, String, bool),
     /// Look for an existing setup to offer importing (first run).
     FindImport,
     /// Import it.
@@ -109,8 +118,8 @@ pub enum Cmd {
 impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
         use Cmd::{
-            CheckKeys, Delete, FetchModels, FindImport, Import, Launch, LoadUsage, Quit,
-            ReadRecent, Save, SetDefault, TestPlan, TestProfile,
+            CheckKeys, Delete, FetchModels, FindImport, Import, Launch, ListSessions, LoadUsage,
+            Quit, ReadRecent, Save, SetDefault, TestPlan, TestProfile,
         };
         match (self, other) {
             (Quit, Quit)
@@ -118,8 +127,9 @@ impl PartialEq for Cmd {
             | (FindImport, FindImport)
             | (Import, Import) => true,
             (LoadUsage(_, a), LoadUsage(_, b)) => a == b,
-            (Launch(a), Launch(b))
-            | (SetDefault(a), SetDefault(b))
+            (Launch(a, x), Launch(b, y)) => a == b && x == y,
+            (ListSessions(_, a, x), ListSessions(_, b, y)) => a == b && x == y,
+            (SetDefault(a), SetDefault(b))
             | (Delete(a), Delete(b))
             | (TestProfile(_, a), TestProfile(_, b)) => a == b,
             (CheckKeys(a), CheckKeys(b)) => a == b,

@@ -1,8 +1,9 @@
 //! What is on screen: the list, the form (with a picker over it), the
-//! connection test, the usage screen, or a dialog; the test and dialogs
-//! remember what they cover.
+//! connection test, the usage or resume screen, or a dialog; the test and
+//! dialogs remember what they cover.
 
 use super::msg::Cmd;
+use super::resume::ResumeView;
 use super::usage::UsageView;
 use crate::launch::probe::Step;
 use crate::tui::form::Form;
@@ -27,6 +28,9 @@ pub enum Screen {
     },
     /// Cost and tokens over the last 30 days, and budgets (back to the list).
     Usage(Box<UsageView>),
+    /// A profile's recent sessions in this folder, to resume one (back to
+    /// the list).
+    Resume(Box<ResumeView>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +93,7 @@ impl Screen {
         match self {
             Screen::Form { form, .. } => Some(form),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.form(),
-            Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => None,
         }
     }
 
@@ -97,7 +101,7 @@ impl Screen {
         match self {
             Screen::Form { form, .. } => Some(form),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.form_mut(),
-            Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => None,
         }
     }
 
@@ -105,7 +109,7 @@ impl Screen {
         match self {
             Screen::Form { picker, .. } => picker.as_ref(),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.picker(),
-            Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => None,
         }
     }
 
@@ -113,7 +117,7 @@ impl Screen {
         match self {
             Screen::Form { picker, .. } => picker.as_mut(),
             Screen::Test { back: s, .. } | Screen::Overlay { under: s, .. } => s.picker_mut(),
-            Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => None,
         }
     }
 
@@ -121,7 +125,9 @@ impl Screen {
         match self {
             Screen::Test { test, .. } => Some(test),
             Screen::Overlay { under, .. } => under.test(),
-            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => {
+                None
+            }
         }
     }
 
@@ -129,7 +135,9 @@ impl Screen {
         match self {
             Screen::Test { test, .. } => Some(test),
             Screen::Overlay { under, .. } => under.test_mut(),
-            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) => None,
+            Screen::Form { .. } | Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_) => {
+                None
+            }
         }
     }
 
@@ -151,7 +159,7 @@ impl Screen {
                 back: Box::new(back.without_form()),
             },
             Screen::Overlay { overlay, under } => overlay.over(under.without_form()),
-            other @ (Screen::Home { .. } | Screen::Usage(_)) => other,
+            other @ (Screen::Home { .. } | Screen::Usage(_) | Screen::Resume(_)) => other,
         }
     }
 }

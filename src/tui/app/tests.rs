@@ -57,7 +57,7 @@ fn moving_and_launching() {
     send(&mut app, Msg::Home);
     assert_eq!(
         app.update(Msg::Activate),
-        Some(Cmd::Launch("deepseek".into()))
+        Some(Cmd::Launch("deepseek".into(), Vec::new()))
     );
     send(&mut app, Msg::End);
     assert_eq!(

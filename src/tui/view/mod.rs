@@ -14,6 +14,7 @@ mod budget;
 mod chain;
 mod form;
 mod home;
+mod resume;
 mod test;
 mod theme;
 mod usage;
@@ -79,6 +80,12 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
             let said = app.status.clone().unwrap_or_else(|| usage::status(view));
             (t!("usage_screen.title"), said, usage::footer(view))
         }
+        Screen::Resume(view) => {
+            resume::draw(f, app, view, body, theme);
+            let said = app.status.clone().unwrap_or_else(|| resume::status(view));
+            let title = t!("resume.title", profile = view.profile);
+            (title, said, resume::footer(view))
+        }
         Screen::Overlay { overlay, under } => {
             draw_screen(f, app, under, theme);
             draw_overlay(f, overlay, under, theme);
@@ -132,14 +139,15 @@ fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) 
     }
 }
 
-/// The list's keys: `tui.help` with the usage screen's key put in before
-/// the last two (`?` and quit), as that line is kept with the usage
-/// screen's messages.
+/// The list's keys: `tui.help` with the resume and usage screens' keys put
+/// in before the last two (`?` and quit), as those lines are kept with the
+/// screens' messages.
 fn home_help() -> String {
     let help = t!("tui.help");
-    let usage = t!("usage_screen.help_key");
+    let (resume, usage) = (t!("resume.help_key"), t!("usage_screen.help_key"));
     let mut lines: Vec<&str> = help.lines().collect();
-    lines.insert(lines.len().saturating_sub(2), &usage);
+    let at = lines.len().saturating_sub(2);
+    lines.splice(at..at, [resume.as_str(), usage.as_str()]);
     lines.join("\n")
 }
 

@@ -188,3 +188,41 @@ fn day_keys_end_today_oldest_first() {
     assert_eq!(keys, ["2026-11-08", "2026-11-09", "2026-11-10"]);
     assert_eq!(day_keys(&conn, NOON / 1000, 30).expect("keys").len(), 30);
 }
+
+#[test]
+fn a_session_belongs_to_the_profile_of_its_last_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("usage.db");
+    let opened = db::open(&path, 1).expect("open");
+    let l = Ledger::start(opened.conn, Box::new(|_, _| None), Arc::new(|_: &str| {}));
+    let sink = l.sink().expect("sink");
+    let rows = [
+        (NOON, Some("cc-a"), "work"),
+        (NOON + 1000, Some("cc-b"), "home"),
+        // cc-a resumed on another profile.
+        (NOON + DAY, Some("cc-a"), "home"),
+        (NOON + DAY, None, "work"),
+        (NOON - DAY, Some("cc-old"), "work"),
+    ];
+    for (at_ms, cc, profile) in rows {
+        sink.send(Record {
+            at_ms,
+            cc_session: cc.map(str::to_string),
+            profile: profile.into(),
+            ..Record::sample()
+        });
+    }
+    l.close();
+    let conn = db::open_read(&path).expect("read");
+    let ids: Vec<String> = ["cc-a", "cc-b", "cc-old", "cc-none"]
+        .map(String::from)
+        .to_vec();
+    let found = session_profiles(&conn, &ids, NOON).expect("query");
+    let want: HashMap<String, String> = [("cc-a", "home"), ("cc-b", "home")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+    assert_eq!(found, want, "cc-old is before the bound, cc-none unknown");
+    let all = session_profiles(&conn, &ids, 0).expect("query");
+    assert_eq!(all.get("cc-old").map(String::as_str), Some("work"));
+    assert!(session_profiles(&conn, &[], 0).expect("none").is_empty());
+}
