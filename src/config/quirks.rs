@@ -151,6 +151,11 @@ pub struct RawQuirks {
     /// server tool (default off: the proxy runs it with `[search]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_search: Option<NativeSearch>,
+    /// Anthropic passthrough: the upstream honours Anthropic's tool search
+    /// (`defer_loading` tools, `tool_reference` blocks). Default false: the
+    /// proxy applies it as it does for OpenAI-kind upstreams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_search: Option<bool>,
 }
 
 /// Quirks resolved to plain values: what the proxy and translators read.
@@ -174,6 +179,7 @@ pub struct Quirks {
     pub thought_signatures: bool,
     pub web_search: bool,
     pub native_search: NativeSearch,
+    pub tool_search: bool,
 }
 
 impl Default for Quirks {
@@ -215,6 +221,7 @@ impl RawQuirks {
             thought_signatures: over.thought_signatures.or(self.thought_signatures),
             web_search: over.web_search.or(self.web_search),
             native_search: over.native_search.or(self.native_search),
+            tool_search: over.tool_search.or(self.tool_search),
         }
     }
 
@@ -243,6 +250,7 @@ impl RawQuirks {
             thought_signatures: self.thought_signatures.unwrap_or(false),
             web_search: self.web_search.unwrap_or(false),
             native_search: self.native_search.unwrap_or_default(),
+            tool_search: self.tool_search.unwrap_or(false),
         }
     }
 }

@@ -260,18 +260,18 @@ pub fn plan(
     }
     // Tool search keeps MCP tools' schemas out of every request until the
     // model looks one up. The proxy serves it on any upstream (it applies
-    // `defer_loading` itself where the upstream has no such thing), so it is
-    // asked for wherever the proxy translates, unless the user's shell
-    // already decides; the profile's `tool_search` always wins.
+    // `defer_loading` itself where the upstream has no such thing: every
+    // OpenAI-kind one, and Anthropic-kind ones without the `tool_search`
+    // quirk), so it is asked for whenever the proxy runs, unless the user's
+    // shell already decides; the profile's `tool_search` always wins.
     // `/model` lists the profile's slots by their real names (the proxy's
     // `GET /v1/models`).
     if proxied {
         set("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY", "1".into());
     }
-    let translated = proxied && main.api == Api::Openai;
     let tool_search = match profile.tool_search {
         Some(on) => Some(on),
-        None if translated && inherited("ENABLE_TOOL_SEARCH").is_none() => Some(true),
+        None if proxied && inherited("ENABLE_TOOL_SEARCH").is_none() => Some(true),
         None => None,
     };
     if let Some(on) = tool_search {

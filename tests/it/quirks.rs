@@ -41,6 +41,12 @@ const COVERAGE: &[(&str, Kind, &str, &str)] = &[
         r#"{"native_search": "off"}"#,
     ),
     (
+        "tool_search",
+        Kind::Passthrough,
+        "tool-search",
+        r#"{"tool_search": true}"#,
+    ),
+    (
         "max_output_tokens",
         Kind::Request,
         "max-tokens-quirk-cap",
@@ -221,6 +227,7 @@ fn every_quirk() -> Vec<String> {
         thought_signatures: Some(true),
         web_search: Some(true),
         native_search: Some(NativeSearch::Off),
+        tool_search: Some(true),
     };
     let Value::Object(fields) = serde_json::to_value(all).expect("serializable") else {
         panic!("quirks serialize as a table")

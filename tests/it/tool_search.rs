@@ -1,7 +1,8 @@
-//! Tool search with real Claude Code on an OpenAI-kind profile and a test
-//! MCP server with 60 tools (`tests/fixtures/mcp/inventory.py`): the first
-//! upstream request carries none of their schemas, and a deferred tool is
-//! found with ToolSearch and called end to end.
+//! Tool search with real Claude Code on an OpenAI-kind profile (and an
+//! Anthropic-kind one the proxy applies it for) and a test MCP server with
+//! 60 tools (`tests/fixtures/mcp/inventory.py`): the first upstream request
+//! carries none of their schemas, and a deferred tool is found with
+//! ToolSearch and called end to end.
 
 use std::time::Duration;
 
@@ -12,32 +13,45 @@ use crate::support::claude::ccswitch_run;
 use crate::support::mock::{self, Mock, Reply};
 use crate::support::{Home, output_within};
 
+/// A tool's name, in either API's shape.
+fn name_of(t: &Value) -> &str {
+    t["function"]["name"]
+        .as_str()
+        .or_else(|| t["name"].as_str())
+        .unwrap_or_default()
+}
+
 /// Tool names and the bytes of their definitions in an upstream request.
 fn tools_of(body: &Value) -> (Vec<String>, usize, usize) {
     let tools = body["tools"].as_array().cloned().unwrap_or_default();
-    let names = tools
-        .iter()
-        .map(|t| {
-            t["function"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect();
+    let names = tools.iter().map(|t| name_of(t).to_string()).collect();
     let all = serde_json::to_string(&tools).unwrap().len();
     let mcp: usize = tools
         .iter()
-        .filter(|t| {
-            t["function"]["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("mcp__"))
-        })
+        .filter(|t| name_of(t).starts_with("mcp__"))
         .map(|t| t.to_string().len())
         .sum();
     (names, all, mcp)
 }
 
+/// The upstream's kind for `session`: OpenAI (translated) or Anthropic
+/// (passed through, on a provider without the `tool_search` quirk).
+#[derive(Clone, Copy)]
+enum Kind {
+    Openai,
+    Anthropic,
+}
+
 async fn session(
+    tool_search: Option<bool>,
+    script: &[Reply],
+    prompt: &str,
+) -> (crate::support::Run, Vec<Value>) {
+    session_on(Kind::Openai, tool_search, script, prompt).await
+}
+
+async fn session_on(
+    kind: Kind,
     tool_search: Option<bool>,
     script: &[Reply],
     prompt: &str,
@@ -51,7 +65,16 @@ async fn session(
     }
     let home = Home::new();
     let setting = tool_search.map_or(String::new(), |on| format!("tool_search = {on}\n"));
-    home.write_config(&mock::two_upstreams_config(&up, &fast, &setting));
+    let mut config = mock::two_upstreams_config(&up, &fast, &setting);
+    if let Kind::Anthropic = kind {
+        let openai = format!("api = \"openai\"\nbase_url = \"{}\"", up.url("/v1"));
+        let anthropic = format!(
+            "api = \"anthropic\"\nbase_url = \"{}\"",
+            up.url("/anthropic")
+        );
+        config = config.replacen(&openai, &anthropic, 1);
+    }
+    home.write_config(&config);
     let chome = tempfile::tempdir().unwrap();
     let server = fixtures().join("mcp/inventory.py");
     let mcp = json!({"mcpServers": {"inv": {"type": "stdio", "command": "python3",
@@ -131,6 +154,61 @@ async fn mcp_tools_stay_out_of_requests_until_tool_search_loads_one() {
         "{}",
         on[2]
     );
+    let result = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "result")
+        .unwrap();
+    assert_eq!(result["result"], "There are apples in stock.");
+}
+
+/// The same on an Anthropic-compatible upstream whose preset does not say
+/// it honours tool search: the passthrough applies it, so the upstream
+/// never sees `defer_loading` or a `tool_reference` block.
+#[tokio::test]
+async fn anthropic_kind_upstreams_get_tool_search_applied_too() {
+    let script = [
+        mock::anthropic_call(
+            "ToolSearch",
+            "toolu_ts",
+            &json!({"query": "select:mcp__inv__tool_07", "max_results": 1}),
+        ),
+        mock::anthropic_call("mcp__inv__tool_07", "toolu_inv", &json!({"item": "apples"})),
+        mock::anthropic_text("There are apples in stock."),
+    ];
+    let (r, seen) = session_on(
+        Kind::Anthropic,
+        None,
+        &script,
+        "how many apples are in stock?",
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    for body in &seen {
+        let text = body.to_string();
+        assert!(!text.contains("defer_loading"), "{text}");
+        assert!(!text.contains("\"tool_reference\""), "{text}");
+    }
+    let (names, ..) = tools_of(&seen[0]);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("mcp__") || n == "DeferredToolPlaceholder"),
+        "{names:?}"
+    );
+    let (names, ..) = tools_of(&seen[1]);
+    let mcp: Vec<&String> = names.iter().filter(|n| n.starts_with("mcp__")).collect();
+    assert_eq!(mcp, ["mcp__inv__tool_07"], "{names:?}");
+    assert!(
+        seen[1]
+            .to_string()
+            .contains("Tool mcp__inv__tool_07 loaded"),
+        "{}",
+        seen[1]
+    );
+    assert!(seen[2].to_string().contains("MARKER-tool_07-apples"));
     let result = r
         .stdout
         .lines()

@@ -325,11 +325,11 @@ fn telemetry_variables_pass_through() {
     assert_eq!(p.set["OTEL_RESOURCE_ATTRIBUTES"], "team=platform");
 }
 
-/// Tool search is asked for where the proxy translates (it applies
-/// `defer_loading` itself), unless the shell already decides; the
-/// profile's `tool_search` always wins.
+/// Tool search is asked for wherever the proxy runs (it applies
+/// `defer_loading` itself where the upstream cannot), unless the shell
+/// already decides; the profile's `tool_search` always wins.
 #[test]
-fn tool_search_is_on_where_the_proxy_translates() {
+fn tool_search_is_on_wherever_the_proxy_runs() {
     let on = |src: &str, inherited: &dyn Fn(&str) -> Option<String>| {
         let cfg = mk_config(src);
         let p = plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), inherited);
@@ -340,7 +340,8 @@ fn tool_search_is_on_where_the_proxy_translates() {
     assert_eq!(on(DS, &shell), None);
     let off = format!("{DS}tool_search = false\n");
     assert_eq!(on(&off, &shell).as_deref(), Some("false"));
-    // An Anthropic-kind upstream decides for itself.
+    // An Anthropic-kind upstream too: the passthrough applies
+    // `defer_loading` where its preset does not say the upstream does.
     let anthropic = "[providers.k]\npreset = \"kimi-coding\"\n[profiles.p]\nprovider = \"k\"\nmain = \"kimi-k2\"\n";
-    assert_eq!(on(anthropic, &no_env), None);
+    assert_eq!(on(anthropic, &no_env).as_deref(), Some("true"));
 }

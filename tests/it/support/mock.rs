@@ -167,6 +167,70 @@ pub fn openai_call(name: &str, id: &str, args: &serde_json::Value) -> Reply {
     sse(&[&call, &f, "[DONE]"])
 }
 
+/// An Anthropic-kind streamed message with these content blocks (`text`
+/// or `tool_use`), as the Messages API sends it.
+pub fn anthropic_stream(blocks: &[serde_json::Value], stop: &str) -> Reply {
+    use serde_json::json;
+    let ev = |name: &str, data: serde_json::Value| format!("event: {name}\ndata: {data}\n\n");
+    let mut out = vec![ev(
+        "message_start",
+        json!({"type": "message_start", "message": {"id": "msg_mock", "type": "message",
+            "role": "assistant", "model": "m", "content": [], "stop_reason": null,
+            "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+    )];
+    for (i, b) in blocks.iter().enumerate() {
+        let (start, delta) = if b["type"] == "tool_use" {
+            (
+                json!({"type": "tool_use", "id": b["id"], "name": b["name"], "input": {}}),
+                json!({"type": "input_json_delta", "partial_json": b["input"].to_string()}),
+            )
+        } else {
+            (
+                json!({"type": "text", "text": ""}),
+                json!({"type": "text_delta", "text": b["text"]}),
+            )
+        };
+        out.push(ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": i, "content_block": start}),
+        ));
+        out.push(ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": i, "delta": delta}),
+        ));
+        out.push(ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": i}),
+        ));
+    }
+    out.push(ev(
+        "message_delta",
+        json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null},
+            "usage": {"output_tokens": 5}}),
+    ));
+    out.push(ev("message_stop", json!({"type": "message_stop"})));
+    Reply::Sse {
+        chunks: out.into_iter().map(|c| (Duration::ZERO, c)).collect(),
+        then: End::Close,
+    }
+}
+
+/// An Anthropic-kind streamed tool call.
+pub fn anthropic_call(name: &str, id: &str, args: &serde_json::Value) -> Reply {
+    anthropic_stream(
+        &[serde_json::json!({"type": "tool_use", "id": id, "name": name, "input": args})],
+        "tool_use",
+    )
+}
+
+/// An Anthropic-kind streamed text answer.
+pub fn anthropic_text(t: &str) -> Reply {
+    anthropic_stream(
+        &[serde_json::json!({"type": "text", "text": t})],
+        "end_turn",
+    )
+}
+
 /// A config with profile `p` on two OpenAI-kind mocks: `main = "m"` on
 /// `up`, `fast = "f"` on `fast`, both keyed by `UP_KEY`; `extra` follows
 /// (more profile lines, or other tables).

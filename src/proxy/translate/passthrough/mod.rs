@@ -82,6 +82,9 @@ pub fn rewrite_request(
             );
         }
     }
+    if !quirks.tool_search {
+        notes.extend(apply_tool_search(body));
+    }
     let no_media = !quirks.images;
     // Cheap text checks first: most requests need neither edit.
     let may_need = |t: &str| {
@@ -108,6 +111,122 @@ pub fn rewrite_request(
         }
     }
     notes
+}
+
+/// Anthropic's tool search for an upstream not known to honour it, by
+/// Anthropic's rule (as the OpenAI translator applies it): a
+/// `defer_loading` tool goes up only once a `tool_reference` in the
+/// conversation names it, and then as a plain tool; a `tool_reference`
+/// becomes the text "Tool X loaded". Unknown fields and blocks would
+/// otherwise be refused (Claude Code then retries each turn without tool
+/// search) or ignored (every deferred schema sent to the model).
+///
+/// Only the tools and messages that mention these are parsed: Claude Code
+/// sends a deferred placeholder on every request.
+fn apply_tool_search(body: &mut RawBody) -> Vec<String> {
+    let mut notes = Vec::new();
+    let refers = |t: &str| t.contains("\"tool_reference\"");
+    let mut loaded: Vec<String> = Vec::new();
+    if let Some(n) = edit_elements(body, "messages", refers, |m| {
+        let mut n = 0;
+        unreference(m, &mut loaded, &mut n);
+        n
+    }) {
+        notes.push(format!("{n} tool_reference block(s) sent as text"));
+    }
+    let Some(tools) = body.get("tools").map(|r| r.get()) else {
+        return notes;
+    };
+    if !tools.contains("\"defer_loading\"") {
+        return notes;
+    }
+    let Ok(list) = serde_json::from_str::<Vec<Box<RawValue>>>(tools) else {
+        return notes;
+    };
+    let mut kept = Vec::with_capacity(list.len());
+    let mut held = 0;
+    for t in list {
+        if !t.get().contains("\"defer_loading\"") {
+            kept.push(t);
+            continue;
+        }
+        let Ok(mut v) = serde_json::from_str::<Value>(t.get()) else {
+            kept.push(t);
+            continue;
+        };
+        let deferred = v.get("defer_loading") == Some(&Value::Bool(true));
+        let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
+        if deferred && !loaded.iter().any(|l| l == name) {
+            held += 1;
+            continue;
+        }
+        if let Value::Object(m) = &mut v {
+            m.remove("defer_loading");
+        }
+        kept.push(raw(&v));
+    }
+    if held > 0 {
+        notes.push(format!(
+            "held back {held} deferred tool(s) that no ToolSearch result loaded"
+        ));
+    }
+    if kept.is_empty() {
+        // No tools left: a tool_choice would be refused.
+        body.shift_remove("tools");
+        body.shift_remove("tool_choice");
+    } else {
+        body.insert("tools".into(), raw(&kept));
+    }
+    notes
+}
+
+/// Edit the elements of an array field whose text `wanted` picks, each as
+/// a tree; the others stay as they came. `None` when nothing was picked.
+fn edit_elements(
+    body: &mut RawBody,
+    key: &str,
+    wanted: impl Fn(&str) -> bool,
+    mut edit: impl FnMut(&mut Value) -> usize,
+) -> Option<usize> {
+    let text = body.get(key)?.get();
+    if !wanted(text) {
+        return None;
+    }
+    let mut list: Vec<Box<RawValue>> = serde_json::from_str(text).ok()?;
+    let mut total = 0;
+    for item in &mut list {
+        if !wanted(item.get()) {
+            continue;
+        }
+        let Ok(mut v) = serde_json::from_str::<Value>(item.get()) else {
+            continue;
+        };
+        total += edit(&mut v);
+        *item = raw(&v);
+    }
+    body.insert(key.to_string(), raw(&list));
+    Some(total)
+}
+
+/// Every `tool_reference` block under `v` as text, its tool's name noted.
+fn unreference(v: &mut Value, loaded: &mut Vec<String>, n: &mut usize) {
+    match v {
+        Value::Object(m) if m.get("type").and_then(Value::as_str) == Some("tool_reference") => {
+            let name = m
+                .get("tool_name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            *v = json!({"type": "text", "text": format!("Tool {name} loaded")});
+            if !loaded.contains(&name) {
+                loaded.push(name);
+            }
+            *n += 1;
+        }
+        Value::Object(m) => m.values_mut().for_each(|v| unreference(v, loaded, n)),
+        Value::Array(a) => a.iter_mut().for_each(|v| unreference(v, loaded, n)),
+        _ => {}
+    }
 }
 
 fn strip_key(v: &mut Value, key: &str) {

@@ -126,7 +126,14 @@ fn captured_requests_keep_their_invariants_for_every_preset() {
                     assert_eq!(m[k].get(), v.get(), "{name}: {k} changed");
                 }
             }
-            if q.prompt_caching && q.images {
+            let sent = serde_json::to_string(&m).unwrap();
+            if !q.tool_search {
+                // Tool search applied here: nothing of it goes up.
+                assert!(!sent.contains("\"defer_loading\""), "{name}");
+                assert!(!sent.contains("\"tool_reference\""), "{name}");
+            }
+            let referenced = before["messages"].get().contains("\"tool_reference\"");
+            if q.prompt_caching && q.images && (q.tool_search || !referenced) {
                 assert_eq!(m["messages"].get(), before["messages"].get(), "{name}");
             }
             checked += 1;
