@@ -3,6 +3,9 @@
 //! an OpenAI-kind upstream, and a 50-chunk OpenAI stream decoded, translated
 //! and encoded for Claude Code. Prints the median time of each over many
 //! rounds, so a change to the translators can be measured in seconds.
+//! Also the Anthropic passthrough's rewrite of captured Claude Code
+//! requests with tool search applied by the proxy (quirk `tool_search`
+//! false) and left to the upstream (true): what applying it costs.
 //!
 //!     cargo run --release --example translate-cost [-- --rounds N]
 //!
@@ -14,8 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use ccswitch::config::Quirks;
+use ccswitch::config::{Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
+use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
 use ccswitch::proxy::translate::request::{Target, to_openai};
 use ccswitch::proxy::translate::sse::{SseDecoder, encode_into};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
@@ -134,8 +138,65 @@ fn time(rounds: usize, mut f: impl FnMut()) -> Duration {
     )
 }
 
+/// A captured request's body, as Claude Code sent it.
+fn captured(json: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(json).expect("fixture");
+    v["body"].clone()
+}
+
+#[inline(never)]
+fn stage_passthrough(body: &str, quirks: &Quirks) -> usize {
+    let mut m: RawBody = serde_json::from_str(body).expect("parses");
+    rewrite_request(&mut m, "up-model", quirks, Some(8192));
+    serde_json::to_vec(&m).expect("encodes").len()
+}
+
+fn passthrough(n: usize) {
+    let main = captured(include_str!("../tests/fixtures/claude-code/main-turn.json"));
+    let follow = captured(include_str!(
+        "../tests/fixtures/claude-code/toolsearch-followup.json"
+    ));
+    // The follow-up's tools and ToolSearch turns after a long conversation.
+    let mut big: serde_json::Value =
+        serde_json::from_str(&long_conversation(400 * 1024)).expect("JSON");
+    big["tools"] = follow["tools"].clone();
+    let mut messages = big["messages"].as_array().cloned().unwrap_or_default();
+    messages.pop();
+    messages.extend(follow["messages"].as_array().cloned().unwrap_or_default());
+    big["messages"] = messages.into();
+    let applying = Quirks::default();
+    let leaving = RawQuirks {
+        tool_search: Some(true),
+        ..RawQuirks::default()
+    }
+    .resolve();
+    println!(
+        "Anthropic passthrough rewrite, tool search applied vs left to the upstream (median of {n}):"
+    );
+    for (name, body) in [
+        ("main turn, deferred placeholder", main.to_string()),
+        ("ToolSearch follow-up", follow.to_string()),
+        ("416 KB conversation + ToolSearch", big.to_string()),
+    ] {
+        let applied = time(n, || {
+            std::hint::black_box(stage_passthrough(&body, &applying));
+        });
+        let left = time(n, || {
+            std::hint::black_box(stage_passthrough(&body, &leaving));
+        });
+        println!(
+            "  {name:<34} {:>4} KB  applied {:>7.1} µs  left {:>7.1} µs  added {:>6.1} µs",
+            body.len() / 1024,
+            applied.as_secs_f64() * 1e6,
+            left.as_secs_f64() * 1e6,
+            (applied.as_secs_f64() - left.as_secs_f64()) * 1e6
+        );
+    }
+}
+
 fn main() {
     let n = rounds(300);
+    passthrough(n);
     let body = long_conversation(400 * 1024);
     let quirks = Quirks::default();
     let target = Target {
