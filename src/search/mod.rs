@@ -188,16 +188,45 @@ struct TavilyResult {
     published_date: Option<String>,
 }
 
-/// A backend's reply as results: at most `max`, web addresses only, each
-/// address once, titles defaulting to the address.
+/// A result as a reply gives it: address, title, snippet, page age.
+pub type Row = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Results from rows: at most `max`, web addresses only, each address
+/// once, titles defaulting to the address. Backends' replies and
+/// providers' own search sources alike.
+pub fn hits(rows: impl IntoIterator<Item = Row>, max: usize) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for (url, title, snippet, age) in rows {
+        let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        else {
+            continue;
+        };
+        if hits.iter().any(|h| h.url == url) {
+            continue;
+        }
+        hits.push(Hit {
+            title: title
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| url.clone()),
+            snippet: snippet.unwrap_or_default(),
+            page_age: age.filter(|a| !a.trim().is_empty()),
+            url,
+        });
+        if hits.len() >= max {
+            break;
+        }
+    }
+    hits
+}
+
+/// A backend's reply as results (see [`hits`]).
 pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, SearchError> {
     let bad = |e: serde_json::Error| SearchError::BadReply(kind.name(), e.to_string());
-    type Row = (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
     let rows: Vec<Row> = match kind {
         SearchKind::Searxng => serde_json::from_slice::<SearxngReply>(body)
             .map_err(bad)?
@@ -229,29 +258,10 @@ pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, Sear
             t
         }
     };
-    let mut hits: Vec<Hit> = Vec::new();
-    for (url, title, snippet, age) in rows {
-        let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        else {
-            continue;
-        };
-        if hits.iter().any(|h| h.url == url) {
-            continue;
-        }
-        hits.push(Hit {
-            title: title
-                .map(clean)
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| url.clone()),
-            snippet: snippet.map(clean).unwrap_or_default(),
-            page_age: age.filter(|a| !a.trim().is_empty()),
-            url,
-        });
-        if hits.len() >= max {
-            break;
-        }
-    }
-    Ok(hits)
+    let rows = rows
+        .into_iter()
+        .map(|(url, title, snippet, age)| (url, title.map(clean), snippet.map(clean), age));
+    Ok(hits(rows, max))
 }
 
 /// Text without its HTML tags.

@@ -68,14 +68,6 @@ const P: &[&str] = &[
     "Bash",
 ];
 
-fn result(r: &Run) -> Value {
-    r.stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap_or_else(|| panic!("no result: code {}\n{}\n{}", r.code, r.stdout, r.stderr))
-}
-
 #[tokio::test]
 async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_out() {
     let (oa, an) = (Mock::start().await, Mock::start().await);
@@ -87,7 +79,7 @@ async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_ou
     args.extend(P);
     let r = ccswitch_run(&home, chome.path(), &args, &[]).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(result(&r)["result"], "Hello through ccswitch run.");
+    assert_eq!(r.result()["result"], "Hello through ccswitch run.");
     let seen = oa.last();
     assert_eq!(seen.json()["model"], "oa-main");
     assert_eq!(
@@ -215,7 +207,7 @@ async fn anthropic_provider_and_a_stale_settings_file_that_must_not_divert() {
     )
     .await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(result(&r)["is_error"], false);
+    assert_eq!(r.result()["is_error"], false);
     assert!(
         stale.seen().is_empty(),
         "the stale settings diverted the session: {:?}",
@@ -284,8 +276,8 @@ async fn two_concurrent_sessions_reach_their_own_upstreams() {
         ccswitch_run(&home, h1.path(), &a1, &[]),
         ccswitch_run(&home, h2.path(), &a2, &[])
     );
-    assert_eq!(result(&r1)["result"], "from the openai side");
-    assert_eq!(result(&r2)["is_error"], false, "{}", r2.stdout);
+    assert_eq!(r1.result()["result"], "from the openai side");
+    assert_eq!(r2.result()["is_error"], false, "{}", r2.stdout);
     assert_eq!(oa.seen().len(), 1);
     assert_eq!(an.seen().len(), 1);
     assert_eq!(an.last().json()["model"], "an-main");

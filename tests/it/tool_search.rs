@@ -154,13 +154,7 @@ async fn mcp_tools_stay_out_of_requests_until_tool_search_loads_one() {
         "{}",
         on[2]
     );
-    let result = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap();
-    assert_eq!(result["result"], "There are apples in stock.");
+    assert_eq!(r.result()["result"], "There are apples in stock.");
 }
 
 /// The same on an Anthropic-compatible upstream whose preset does not say
@@ -209,11 +203,5 @@ async fn anthropic_kind_upstreams_get_tool_search_applied_too() {
         seen[1]
     );
     assert!(seen[2].to_string().contains("MARKER-tool_07-apples"));
-    let result = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap();
-    assert_eq!(result["result"], "There are apples in stock.");
+    assert_eq!(r.result()["result"], "There are apples in stock.");
 }

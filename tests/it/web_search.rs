@@ -147,26 +147,14 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
 
     // Claude Code's WebSearch result (its transcript) carries the title and
     // the address, and the main model got them.
-    let tool_result = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "user")
-        .map(|v| v.to_string())
-        .find(|v| v.contains(URL))
-        .unwrap_or_else(|| panic!("no tool result with the URL:\n{}", r.stdout));
+    let tool_result = r.tool_result_with(URL);
     assert!(tool_result.contains(TITLE), "{tool_result}");
     assert!(
         seen[4].body.contains(URL) && seen[4].body.contains(TITLE),
         "{}",
         seen[4].body
     );
-    let result = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap();
+    let result = r.result();
     assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
 }
 
@@ -221,14 +209,7 @@ async fn claude_code_searches_through_glms_own_web_search() {
                 "search_result": true, "search_query": "tokio latest version"}}]),
         "{inner}"
     );
-    let tool_result = r
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["type"] == "user")
-        .map(|v| v.to_string())
-        .find(|v| v.contains(URL))
-        .unwrap_or_else(|| panic!("no tool result with the URL:\n{}", r.stdout));
+    let tool_result = r.tool_result_with(URL);
     assert!(tool_result.contains(TITLE), "{tool_result}");
     assert!(
         seen[3].body.contains(URL) && seen[3].body.contains(TITLE),

@@ -91,7 +91,6 @@ fn query(req: &MessagesRequest) -> String {
 /// The reply's sources, once each, web pages only.
 pub fn sources(resp: &ChatResponse) -> Vec<Hit> {
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let mut hits: Vec<Hit> = Vec::new();
     let annotations = resp
         .choices
         .first()
@@ -114,27 +113,10 @@ pub fn sources(resp: &ChatResponse) -> Vec<Hit> {
             str_of(r, "link"),
             str_of(r, "title"),
             str_of(r, "content"),
-            str_of(r, "publish_date").filter(|d| !d.is_empty()),
+            str_of(r, "publish_date"),
         )
     });
-    for (url, title, snippet, page_age) in cited.chain(glm) {
-        let Some(url) = url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        else {
-            continue;
-        };
-        if hits.iter().any(|h| h.url == url) {
-            continue;
-        }
-        hits.push(Hit {
-            title: title
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| url.clone()),
-            url,
-            snippet: snippet.unwrap_or_default(),
-            page_age,
-        });
-    }
-    hits
+    crate::search::hits(cited.chain(glm), usize::MAX)
 }
 
 /// GLM marks sources in its answer as `[ref_1]`, which mean nothing to

@@ -124,6 +124,37 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
+
+    /// Claude Code's `--output-format stream-json` lines.
+    pub fn lines(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    }
+
+    /// Its final `result` line.
+    #[track_caller]
+    pub fn result(&self) -> serde_json::Value {
+        self.lines()
+            .find(|v| v["type"] == "result")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no result: code {}\n{}\n{}",
+                    self.code, self.stdout, self.stderr
+                )
+            })
+    }
+
+    /// The first tool result (a `user` line) that mentions `needle`, as
+    /// JSON text.
+    #[track_caller]
+    pub fn tool_result_with(&self, needle: &str) -> String {
+        self.lines()
+            .filter(|v| v["type"] == "user")
+            .map(|v| v.to_string())
+            .find(|v| v.contains(needle))
+            .unwrap_or_else(|| panic!("no tool result with {needle}:\n{}", self.stdout))
+    }
 }
 
 /// Find a program or fail the test with a message naming what is missing.
