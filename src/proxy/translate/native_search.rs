@@ -34,12 +34,16 @@ pub fn switch_on(
     kind: NativeSearch,
     out: &mut ChatRequest,
 ) -> Option<String> {
+    // The quirk first: most upstreams have no search of their own.
+    if kind == NativeSearch::Off {
+        return None;
+    }
     let wanted = req.tools.iter().flatten().any(|t| {
         t.kind
             .as_deref()
             .is_some_and(|k| k.starts_with("web_search_"))
     });
-    if !wanted || kind == NativeSearch::Off {
+    if !wanted {
         return None;
     }
     let query = query(req);

@@ -127,11 +127,22 @@ fn apply_tool_search(body: &mut RawBody) -> Vec<String> {
     let mut notes = Vec::new();
     let refers = |t: &str| t.contains("\"tool_reference\"");
     let mut loaded: Vec<String> = Vec::new();
-    if let Some(n) = edit_elements(body, "messages", refers, |m| {
-        let mut n = 0;
-        unreference(m, &mut loaded, &mut n);
-        n
-    }) {
+    let quick = body
+        .get("messages")
+        .filter(|m| refers(m.get()))
+        .and_then(|m| unreference_text(m.get(), &mut loaded));
+    let edited = match quick {
+        Some((text, n)) => RawValue::from_string(text).ok().map(|m| {
+            body.insert("messages".into(), m);
+            n
+        }),
+        None => edit_elements(body, "messages", refers, |m| {
+            let mut n = 0;
+            unreference(m, &mut loaded, &mut n);
+            n
+        }),
+    };
+    if let Some(n) = edited {
         notes.push(format!("{n} tool_reference block(s) sent as text"));
     }
     let Some(tools) = body.get("tools").map(|r| r.get()) else {
@@ -206,6 +217,38 @@ fn edit_elements(
     }
     body.insert(key.to_string(), raw(&list));
     Some(total)
+}
+
+/// The blocks as Claude Code writes them, replaced in the text itself: a
+/// long conversation is not parsed again on every turn after a ToolSearch.
+/// `None` when any reference has another form (spacing, key order, a name
+/// with escapes): the caller parses instead. Unescaped quotes only occur
+/// in JSON's structure, so a match is always a block, never string text.
+fn unreference_text(text: &str, loaded: &mut Vec<String>) -> Option<(String, usize)> {
+    const BLOCK: &str = "{\"type\":\"tool_reference\",\"tool_name\":\"";
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    let mut n = 0;
+    while let Some(at) = rest.find(BLOCK) {
+        let after = &rest[at + BLOCK.len()..];
+        let end = after.find("\"}")?;
+        let name = &after[..end];
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b"_-.:".contains(&b);
+        if name.is_empty() || !name.bytes().all(plain) {
+            return None;
+        }
+        out.push_str(&rest[..at]);
+        out.push_str("{\"type\":\"text\",\"text\":\"Tool ");
+        out.push_str(name);
+        out.push_str(" loaded\"}");
+        if !loaded.iter().any(|l| l == name) {
+            loaded.push(name.to_string());
+        }
+        n += 1;
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    (!out.contains("\"tool_reference\"")).then_some((out, n))
 }
 
 /// Every `tool_reference` block under `v` as text, its tool's name noted.

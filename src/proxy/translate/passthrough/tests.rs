@@ -144,3 +144,50 @@ fn captured_requests_keep_their_invariants_for_every_preset() {
         "only {checked} request × preset pairs checked"
     );
 }
+
+/// Claude Code's compact blocks are replaced in the text; any other form
+/// is parsed; both give the same body, and a string that only mentions a
+/// block is left alone.
+#[test]
+fn tool_references_become_text_in_either_form() {
+    let compact = r#"{"model":"m","tools":[{"name":"Read","input_schema":{}},{"name":"WebFetch","defer_loading":true,"input_schema":{}},{"name":"Other","defer_loading":true,"input_schema":{}}],"messages":[{"role":"user","content":"quote: {\"type\":\"tool_reference\",\"tool_name\":\"X\"}"},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"tool_reference","tool_name":"WebFetch"}]}]}]}"#;
+    let spaced: Value = serde_json::from_str(compact).unwrap();
+    let spaced = serde_json::to_string_pretty(&spaced).unwrap();
+    let escaped = compact.replace(
+        r#""tool_name":"WebFetch"}"#,
+        r#""tool_name":"Web\u0046etch"}"#,
+    );
+    let quirks = Quirks::default();
+    let mut outs = Vec::new();
+    for text in [compact, spaced.as_str(), escaped.as_str()] {
+        let mut m: RawBody = serde_json::from_str(text).unwrap();
+        let notes = rewrite_request(&mut m, "up", &quirks, None);
+        assert!(
+            notes.iter().any(|n| n.contains("1 tool_reference")),
+            "{notes:?}"
+        );
+        let out: Value = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        outs.push(out);
+    }
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(outs[0], outs[2]);
+    let out = &outs[0];
+    assert_eq!(
+        out["messages"][1]["content"][0]["content"][0],
+        json!({"type": "text", "text": "Tool WebFetch loaded"})
+    );
+    assert!(
+        out["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("tool_reference")
+    );
+    let names: Vec<&str> = out["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Read", "WebFetch"], "Other was never loaded");
+    assert!(!out.to_string().contains("defer_loading"));
+}
