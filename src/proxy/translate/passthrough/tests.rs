@@ -126,6 +126,14 @@ fn captured_requests_keep_their_invariants_for_every_preset() {
                     assert_eq!(m[k].get(), v.get(), "{name}: {k} changed");
                 }
             }
+            // DeepSeek refused `thinking: disabled` with an effort
+            // (deepseek-ai/DeepSeek-V3#1397): Claude Code never sends the
+            // pair, and the rewrite must not make it.
+            let off = out["thinking"]["type"] == "disabled";
+            assert!(
+                !(off && out.pointer("/output_config/effort").is_some()),
+                "{name}"
+            );
             let sent = serde_json::to_string(&m).unwrap();
             if !q.tool_search {
                 // Tool search applied here: nothing of it goes up.
