@@ -23,12 +23,48 @@ pub fn claude_dir(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> 
 
 /// The folder Claude Code keeps a project's transcripts in.
 pub fn project_dir(claude_dir: &Path, cwd: &Path) -> PathBuf {
-    let key: String = cwd
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+    claude_dir
+        .join("projects")
+        .join(project_key(&cwd.to_string_lossy()))
+}
+
+/// Claude Code 2.1.332's name for a project folder: every UTF-16 unit
+/// that is not an ASCII letter or digit becomes `-` (its JavaScript regex
+/// works on units, so a character outside the BMP gives two), and a name
+/// over 200 is cut there and given `-` and the path's 32-bit string hash
+/// (`h = h * 31 + unit`), unsigned, in base 36. Checked against a real run
+/// in a 252-character folder.
+fn project_key(path: &str) -> String {
+    const MAX: usize = 200;
+    let units: Vec<u16> = path.encode_utf16().collect();
+    let key: String = units
+        .iter()
+        .map(|&u| match u8::try_from(u) {
+            Ok(b) if b.is_ascii_alphanumeric() => char::from(b),
+            _ => '-',
+        })
         .collect();
-    claude_dir.join("projects").join(key)
+    if key.len() <= MAX {
+        return key;
+    }
+    let hash = units
+        .iter()
+        .fold(0i32, |h, &u| h.wrapping_mul(31).wrapping_add(i32::from(u)));
+    format!("{}-{}", &key[..MAX], base36(hash.unsigned_abs()))
+}
+
+fn base36(mut n: u32) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The session whose transcript changed last, at or after `since`.
@@ -79,6 +115,21 @@ mod tests {
         );
         let later = SystemTime::now() + std::time::Duration::from_secs(60);
         assert_eq!(latest_session(&project, later), None, "older than the run");
+    }
+
+    #[test]
+    fn long_and_non_bmp_folders_are_named_as_claude_code_names_them() {
+        // The folder Claude Code 2.1.332 made for this working directory.
+        let deep: Vec<String> = (0..7)
+            .map(|i| format!("segment_with_a_fairly_long_name_{i:02}"))
+            .collect();
+        let cwd = format!("/tmp/lp/{}", deep.join("/"));
+        let want = "-tmp-lp-segment-with-a-fairly-long-name-00-segment-with-a-fairly-long-name-01-\
+                    segment-with-a-fairly-long-name-02-segment-with-a-fairly-long-name-03-\
+                    segment-with-a-fairly-long-name-04-segment-with-a-fa-il0ilh";
+        assert_eq!(project_key(&cwd), want);
+        // One unit, one dash: é is one, an emoji two.
+        assert_eq!(project_key("/a/é/😀"), "-a-----");
     }
 
     #[test]
