@@ -158,6 +158,18 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
     assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
 }
 
+/// Profile `p` on the zhipu preset's OpenAI endpoint (GLM's own search),
+/// its fast slot on `fast`; `extra` follows.
+fn glm_config(up: &Mock, fast: &Mock, extra: &str) -> String {
+    format!(
+        "[providers.glm]\npreset = \"zhipu\"\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"glm\"\nmain = \"glm-5.1\"\nfast = {{ provider = \"f\", model = \"f\" }}\n{extra}",
+        up.url("/v1"),
+        fast.url("/v1"),
+    )
+}
+
 /// GLM searches itself (the zhipu preset's `native_search`): no `[search]`
 /// backend, one inner call with GLM's `web_search` tool, and its sources
 /// reach Claude Code as result blocks.
@@ -182,13 +194,7 @@ async fn claude_code_searches_through_glms_own_web_search() {
         "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
     )));
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.glm]\npreset = \"zhipu\"\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"glm\"\nmain = \"glm-5.1\"\nfast = {{ provider = \"f\", model = \"f\" }}\n",
-        up.url("/v1"),
-        fast.url("/v1"),
-    ));
+    home.write_config(&glm_config(&up, &fast, ""));
 
     let r = run(&home).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
@@ -216,6 +222,64 @@ async fn claude_code_searches_through_glms_own_web_search() {
         "{}",
         seen[3].body
     );
+}
+
+/// A provider that refuses its own search (a plan without it) while a
+/// `[search]` backend is set: the search is done with the backend.
+#[tokio::test]
+async fn a_refused_provider_search_falls_back_to_the_backend() {
+    let (up, fast, searx) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    for _ in 0..6 {
+        fast.push(mock::openai_text("ok"));
+    }
+    searx.push(mock::json(
+        200,
+        &json!({"results": [{"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring."}]})
+            .to_string(),
+    ));
+    push_search_turns(&up);
+    up.push(mock::json(
+        400,
+        r#"{"error": {"code": "1214", "message": "web_search is not available on this plan"}}"#,
+    ));
+    up.push(whole(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
+               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
+        "tool_calls",
+    ));
+    up.push(whole(
+        json!({"role": "assistant", "content": format!("Tokio 1.50 ([{TITLE}]({URL})).")}),
+        "stop",
+    ));
+    up.push(mock::openai_text(&format!("Tokio 1.50, per {URL}.")));
+    let home = Home::new();
+    let backend = format!(
+        "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
+        searx.url("")
+    );
+    home.write_config(&glm_config(&up, &fast, &backend));
+
+    let r = run(&home).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        6,
+        "{:#?}",
+        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert_eq!(seen[2].json()["tools"][0]["type"], "web_search");
+    assert_eq!(
+        seen[3].json()["tools"][0]["function"]["name"],
+        "web_search",
+        "then the backend's loop"
+    );
+    assert_eq!(searx.seen().len(), 1);
+    assert!(r.tool_result_with(URL).contains(TITLE));
 }
 
 #[tokio::test]

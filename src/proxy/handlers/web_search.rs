@@ -123,6 +123,10 @@ pub async fn run(
         m.stop_reason = Some(crate::proxy::translate::anthropic::StopReason::EndTurn);
         return Ok(answer_whole(&m, stream));
     }
+    // With a backend to fall back on, the provider's own search keeps a
+    // copy of the request: a provider that refuses it (a plan without
+    // search, an endpoint without the tool) still gets the search done.
+    let fallback = (own && backend.is_ok()).then(|| (body.clone(), spec.clone()));
     let mut run = Runner {
         state: state.clone(),
         parts,
@@ -136,7 +140,20 @@ pub async fn run(
         deadline: started + DEADLINE,
     };
     // The first call decides the response's status.
-    run.call_upstream(None).await?;
+    match (run.call_upstream(None).await, fallback) {
+        (Ok(()), _) => {}
+        (Err(e), Some((body, spec))) => {
+            let backend = run.backend.as_ref().map_or("", |b| b.settings.kind.name());
+            state.log(&t!(
+                "proxy.native_search_failed",
+                error = e,
+                backend = backend
+            ));
+            run.lp = Loop::start(body, spec);
+            run.call_upstream(None).await?;
+        }
+        (Err(e), None) => return Err(e),
+    }
     if !stream {
         run.finish(None).await?;
         return Ok(answer_whole(&run.lp.message(&id, &run.requested), false));
