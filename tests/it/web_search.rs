@@ -41,6 +41,21 @@ fn push_search_turns(up: &Mock) {
     ));
 }
 
+/// The main upstream, a fast slot answering "ok", and a SearXNG that
+/// answers `results` once.
+async fn with_searxng(results: &serde_json::Value) -> (Mock, Mock, Mock) {
+    let (up, fast, searx) = (
+        Mock::start().await,
+        Mock::start().await,
+        Mock::start().await,
+    );
+    for _ in 0..6 {
+        fast.push(mock::openai_text("ok"));
+    }
+    searx.push(mock::json(200, &results.to_string()));
+    (up, fast, searx)
+}
+
 async fn run(home: &Home) -> crate::support::Run {
     let chome = tempfile::tempdir().unwrap();
     let mut cmd = ccswitch_run(
@@ -64,23 +79,12 @@ async fn run(home: &Home) -> crate::support::Run {
 
 #[tokio::test]
 async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
-    let (up, fast, searx) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
-    for _ in 0..6 {
-        fast.push(mock::openai_text("ok"));
-    }
-    searx.push(mock::json(
-        200,
-        &json!({"query": "tokio latest version", "results": [
-            {"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring by default.",
-             "publishedDate": "2026-11-20T00:00:00"},
-            {"url": "https://crates.io/crates/tokio", "title": "tokio - crates.io", "content": "An event-driven runtime"}
-        ]})
-        .to_string(),
-    ));
+    let (up, fast, searx) = with_searxng(&json!({"query": "tokio latest version", "results": [
+        {"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring by default.",
+         "publishedDate": "2026-11-20T00:00:00"},
+        {"url": "https://crates.io/crates/tokio", "title": "tokio - crates.io", "content": "An event-driven runtime"}
+    ]}))
+    .await;
     push_search_turns(&up);
     // The loop's inner calls: the model searches, then summarises.
     up.push(whole(
@@ -228,19 +232,10 @@ async fn claude_code_searches_through_glms_own_web_search() {
 /// `[search]` backend is set: the search is done with the backend.
 #[tokio::test]
 async fn a_refused_provider_search_falls_back_to_the_backend() {
-    let (up, fast, searx) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
-    for _ in 0..6 {
-        fast.push(mock::openai_text("ok"));
-    }
-    searx.push(mock::json(
-        200,
-        &json!({"results": [{"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring."}]})
-            .to_string(),
-    ));
+    let (up, fast, searx) = with_searxng(
+        &json!({"results": [{"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring."}]}),
+    )
+    .await;
     push_search_turns(&up);
     up.push(mock::json(
         400,
