@@ -32,16 +32,12 @@ async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight(
     }
     // WebFetch refuses hostnames without a dot; an IP literal has them.
     let page = front.url("127.0.0.1", "/page");
-    up.push(mock::openai_call(
-        "ToolSearch",
-        "call_ts",
-        &json!({"query": "select:WebFetch", "max_results": 1}),
-    ));
-    up.push(mock::openai_call(
+    mock::push_deferred_call(
+        &up,
         "WebFetch",
         "call_wf",
         &json!({"url": page, "prompt": "What is the secret word?"}),
-    ));
+    );
     up.push(mock::openai_text("The secret word is pineapple."));
     // The small-fast model summarises the page for WebFetch.
     for _ in 0..4 {

@@ -26,19 +26,27 @@ fn whole(message: serde_json::Value, finish: &str) -> Reply {
     )
 }
 
-/// Claude Code 2.1.332 defers WebSearch: the model loads it with
-/// ToolSearch, then calls it.
+/// The main model loads WebSearch and searches.
 fn push_search_turns(up: &Mock) {
-    up.push(mock::openai_call(
-        "ToolSearch",
-        "call_ts",
-        &json!({"query": "select:WebSearch", "max_results": 1}),
-    ));
-    up.push(mock::openai_call(
+    mock::push_deferred_call(
+        up,
         "WebSearch",
         "call_ws",
         &json!({"query": "tokio latest version"}),
-    ));
+    );
+}
+
+/// What the upstream received, which must be `n` requests.
+#[track_caller]
+fn calls(up: &Mock, n: usize) -> Vec<mock::Recorded> {
+    let seen = up.seen();
+    assert_eq!(
+        seen.len(),
+        n,
+        "{:#?}",
+        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    seen
 }
 
 /// The main upstream, a fast slot answering "ok", and a SearXNG that
@@ -122,13 +130,7 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         s[0].path
     );
 
-    let seen = up.seen();
-    assert_eq!(
-        seen.len(),
-        5,
-        "{:#?}",
-        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
-    );
+    let seen = calls(&up, 5);
     // The inner calls: the server tool offered as a function, not streamed,
     // then the results as the function's answer.
     let inner = seen[2].json();
@@ -203,13 +205,7 @@ async fn claude_code_searches_through_glms_own_web_search() {
     let r = run(&home).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(!r.stdout.contains("not configured"), "{}", r.stdout);
-    let seen = up.seen();
-    assert_eq!(
-        seen.len(),
-        4,
-        "{:#?}",
-        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
-    );
+    let seen = calls(&up, 4);
     // One inner call: GLM's own tool with Claude Code's query, whole.
     let inner = seen[2].json();
     assert_eq!(inner["stream"], false, "{inner}");
@@ -260,13 +256,7 @@ async fn a_refused_provider_search_falls_back_to_the_backend() {
 
     let r = run(&home).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let seen = up.seen();
-    assert_eq!(
-        seen.len(),
-        6,
-        "{:#?}",
-        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
-    );
+    let seen = calls(&up, 6);
     assert_eq!(seen[2].json()["tools"][0]["type"], "web_search");
     assert_eq!(
         seen[3].json()["tools"][0]["function"]["name"],
@@ -291,13 +281,7 @@ async fn without_a_backend_the_search_says_how_to_set_one_up_at_once() {
     let r = run(&home).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // No inner call reached the upstream: ccswitch answered the search.
-    let seen = up.seen();
-    assert_eq!(
-        seen.len(),
-        3,
-        "{:#?}",
-        seen.iter().map(|r| &r.body).collect::<Vec<_>>()
-    );
+    let seen = calls(&up, 3);
     assert!(
         seen[2].body.contains("ccswitch search set"),
         "the main model was not told: {}",

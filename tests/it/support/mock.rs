@@ -167,6 +167,17 @@ pub fn openai_call(name: &str, id: &str, args: &serde_json::Value) -> Reply {
     sse(&[&call, &f, "[DONE]"])
 }
 
+/// Claude Code 2.1.332 defers its rarer tools (WebSearch, WebFetch): the
+/// model loads `tool` with ToolSearch, then calls it. Two OpenAI-kind turns.
+pub fn push_deferred_call(up: &Mock, tool: &str, id: &str, args: &serde_json::Value) {
+    up.push(openai_call(
+        "ToolSearch",
+        "call_ts",
+        &serde_json::json!({"query": format!("select:{tool}"), "max_results": 1}),
+    ));
+    up.push(openai_call(tool, id, args));
+}
+
 /// An Anthropic-kind streamed message with these content blocks (`text`
 /// or `tool_use`), as the Messages API sends it.
 pub fn anthropic_stream(blocks: &[serde_json::Value], stop: &str) -> Reply {
