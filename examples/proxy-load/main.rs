@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big|ledger|fallback]
+//!         [--bin PATH] [--only json|stream|big|ledger|fallback] [--budget]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -16,7 +16,10 @@
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
-//! at +0.01 ms added p50 and -5 % c64 throughput. `fallback` compares a
+//! at +0.01 ms added p50 and -5 % c64 throughput; with `--budget` the
+//! profiles under test also have a budget (never reached, priced models),
+//! so every request is checked and holds its estimate: what budgets cost
+//! on top of the ledger. `fallback` compares a
 //! one-target slot with a chain whose first target is down (nothing
 //! listens there) and skipped by its open breaker, which the routing issue
 //! bounds at +0.05 ms.
@@ -248,7 +251,22 @@ fn main() {
          [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
          [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
     );
-    std::fs::write(dir.path().join("config.toml"), &config).unwrap();
+    // `--budget`: checked on every request, never reached.
+    let budgeted = std::env::args().any(|a| a == "--budget");
+    let with_budget = if budgeted {
+        config
+            .replace(
+                "key = { env = \"BENCH_KEY\" }\n",
+                "key = { env = \"BENCH_KEY\" }\nmodels = { m = { input_price = 1.0, output_price = 1.0 } }\n",
+            )
+            .replace(
+                "main = \"m\"\n",
+                "main = \"m\"\nbudget = { daily_usd = 1000000.0 }\n",
+            )
+    } else {
+        config.clone()
+    };
+    std::fs::write(dir.path().join("config.toml"), &with_budget).unwrap();
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
         let (child, url) = serve(&bin, dir.path(), profile, TOKEN, "BENCH_KEY", Stdio::null());

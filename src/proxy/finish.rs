@@ -12,6 +12,7 @@ use bytes::Bytes;
 
 use crate::config::AuditLevel;
 use crate::usage::audit::{Entry, RESPONSE_CAP};
+use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
 use crate::usage::{ErrorClass, Record};
 
@@ -47,6 +48,10 @@ pub struct Finisher {
     notes: Vec<String>,
     finished: bool,
     audit: Option<Capture>,
+    /// What the request holds of its budgets until it ends.
+    hold: Option<Hold>,
+    /// The class when the status alone does not say it (a budget refusal).
+    class: Option<ErrorClass>,
 }
 
 /// What the audit log keeps of a request while it runs.
@@ -86,7 +91,14 @@ impl Finisher {
             notes: Vec::new(),
             finished: false,
             audit: None,
+            hold: None,
+            class: None,
         }
+    }
+
+    /// The request holds this of its budgets until it ends.
+    pub fn hold(&mut self, hold: Option<Hold>) {
+        self.hold = hold;
     }
 
     /// Keep the request (and from now on what is sent back) for the audit
@@ -134,6 +146,9 @@ impl Finisher {
 
     /// The request failed before any answer went out.
     pub fn failed(&mut self, e: &ProxyError) {
+        if matches!(e, ProxyError::Budget(_)) {
+            self.class = Some(ErrorClass::Budget);
+        }
         self.finish(e.status().as_u16(), None, Some(&e.to_string()));
     }
 
@@ -156,6 +171,8 @@ impl Finisher {
             notes: std::mem::take(&mut self.notes),
             finished: self.finished,
             audit: self.audit.take(),
+            hold: self.hold.take(),
+            class: self.class,
         };
         self.finished = true;
         taken
@@ -180,7 +197,14 @@ impl Finisher {
             });
         }
         if let Some(sink) = &self.state.cfg.usage {
-            sink.send(record);
+            let (at_ms, tokens) = (record.at_ms, record.tokens);
+            // Sent first, then settled: see `budget::Checker`.
+            let seq = sink.send(record);
+            if let Some(hold) = self.hold.take() {
+                hold.settle(seq, at_ms, &tokens);
+                // Other sessions sharing the budget read it from the file.
+                sink.flush_soon();
+            }
         }
         let ms = elapsed.as_millis();
         let mut line = format!("{} {status} {ms}ms", self.line);
@@ -227,7 +251,7 @@ impl Finisher {
             model: self.model.clone(),
             subagent: self.subagent,
             status,
-            error: ErrorClass::of(status, failed),
+            error: self.class.or_else(|| ErrorClass::of(status, failed)),
             ttft_ms: self.first_token.map(millis),
             duration_ms: millis(elapsed),
             tokens: Tokens {

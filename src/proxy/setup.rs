@@ -60,7 +60,7 @@ pub struct ProxyConfig {
     /// This proxy run's id in the ledger.
     pub session: Arc<str>,
     /// Budgets to check before each request goes upstream.
-    pub budget: Option<Arc<crate::usage::budget::Checker>>,
+    pub budget: Option<Arc<crate::usage::budget::checker::Checker>>,
     /// Where finished requests go for the audit log (none: it is off).
     pub audit: Option<crate::usage::audit::AuditSink>,
     /// When a failing fallback target is skipped.

@@ -102,7 +102,7 @@ pub fn checker(
     profile: &crate::config::Profile,
     ledger: Option<&Ledger>,
     log: &LogFn,
-) -> Option<std::sync::Arc<budget::Checker>> {
+) -> Option<std::sync::Arc<budget::checker::Checker>> {
     let scopes = budget::scopes(config, profile);
     if scopes.is_empty() {
         return None;
@@ -126,7 +126,11 @@ pub fn checker(
         }
         return None;
     };
-    Some(std::sync::Arc::new(budget::Checker::new(
-        scopes, conn, sink,
+    Some(std::sync::Arc::new(budget::checker::Checker::new(
+        &profile.name,
+        scopes,
+        conn,
+        &sink,
+        pricer(config),
     )))
 }

@@ -34,6 +34,17 @@ pub struct Tokens {
     pub reasoning: u64,
 }
 
+impl Tokens {
+    /// Every billed token (reasoning is part of `output`): what token
+    /// budgets count.
+    pub fn total(&self) -> u64 {
+        self.input
+            .saturating_add(self.output)
+            .saturating_add(self.cache_read)
+            .saturating_add(self.cache_write)
+    }
+}
+
 impl Price {
     /// Cost in USD.
     pub fn cost(&self, t: &Tokens) -> f64 {

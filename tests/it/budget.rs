@@ -76,13 +76,18 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
         assert!(msg.contains("daily budget of $1.00"), "{msg}");
         assert!(msg.contains("--ignore-budget"), "{msg}");
     }
-    drop(sessions);
+    // Stopped as a user stops them: what they recorded is written.
+    for mut s in sessions {
+        s.stop();
+    }
     // Ten answers reach the budget; each of the three sessions may have had
     // one more in flight when it was reached, never more.
     assert_eq!(up.seen().len(), served);
     assert!((10..=13).contains(&served), "{served} answers served");
+    // Each session's one refusal is recorded too, as an error.
     let v = home.run(&["usage", "--json", "--since", "1h"]).ok().json();
-    assert_eq!(v["total"]["requests"], served as u64);
+    assert_eq!(v["total"]["requests"], served as u64 + 3);
+    assert_eq!(v["total"]["errors"], 3);
 }
 
 /// `ccswitch run` with the real claude.
@@ -232,4 +237,250 @@ fn run_offers_the_status_line_only_without_the_users_own() {
     .unwrap();
     let v = run(chome.path());
     assert!(v.get("statusLine").is_none(), "{v}");
+}
+
+/// An OpenAI-kind answer that arrives after `delay` and reports
+/// `completion_tokens` output tokens.
+fn oa_slow(delay: Duration, completion_tokens: u64) -> Reply {
+    let c = json!({"choices": [{"index": 0, "delta": {"content": "ok"}}]}).to_string();
+    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": completion_tokens}})
+    .to_string();
+    Reply::Sse {
+        chunks: vec![
+            (delay, format!("data: {c}\n\n")),
+            (Duration::ZERO, format!("data: {f}\n\n")),
+            (Duration::ZERO, "data: [DONE]\n\n".to_string()),
+        ],
+        then: mock::End::Close,
+    }
+}
+
+/// Requests in flight hold what they may cost: twenty at once against a $3
+/// budget, each able to cost $1 (1000 output tokens at $1000 a million),
+/// are not all let through. Before reservations all twenty went and $20
+/// was spent. The refused ones are in the ledger, the audit log and
+/// `/metrics` as budget errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn concurrent_requests_reserve_their_cost_and_refusals_are_recorded() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "audit = \"metadata\"\n[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\n\
+         key = {{ env = \"UP_KEY\" }}\n\
+         models = {{ m-main = {{ input_price = 1.0, output_price = 1000.0 }} }}\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\nbudget = {{ daily_usd = 3.0 }}\n",
+        up.url("/v1")
+    ));
+    for _ in 0..20 {
+        up.push(oa_slow(Duration::from_millis(400), 1000));
+    }
+    let mut s = Serve::start(&home, "p", "sk-budget");
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, base, token) = (client.clone(), s.base.clone(), s.token.clone());
+            tokio::spawn(async move {
+                let resp = client
+                    .post(format!("{base}/v1/messages"))
+                    .bearer_auth(&token)
+                    .json(
+                        &json!({"model": "m-main", "max_tokens": 1000, "stream": true,
+                                  "messages": [{"role": "user", "content": "hi"}]}),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                resp.text().await.unwrap();
+                status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let served = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s != 200).count();
+    // $3 of room: three requests may hold $1 each; never more than one
+    // request beyond the limit.
+    assert!((1..=4).contains(&served), "{served} served: {statuses:?}");
+    assert_eq!(up.seen().len(), served);
+
+    let metrics = client
+        .get(format!("{}/metrics", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let budget_errors: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("ccswitch_errors_total{") && l.contains("class=\"budget\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(budget_errors, refused as u64, "{metrics}");
+    s.stop();
+
+    let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+    let (rows, budget_rows, cost): (i64, i64, f64) = db
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE error = 'budget'), total(cost_usd) FROM requests",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((rows, budget_rows), (20, refused as i64));
+    assert!(cost <= 4.0 + 1e-9, "spent ${cost} against a $3 budget");
+    let audit = std::fs::read_to_string(home.path().join("audit/audit.jsonl")).unwrap();
+    let audited = audit
+        .lines()
+        .filter(|l| serde_json::from_str::<Value>(l).unwrap()["error"] == "budget")
+        .count();
+    assert_eq!(audited, refused);
+}
+
+/// 40 text deltas of 40 ASCII characters (10 tokens each), then nothing
+/// more: the upstream keeps the connection open.
+fn long_answer(anthropic: bool) -> Reply {
+    let piece = "0123456789 abcdefghij 0123456789 klmnopq";
+    let mut chunks = Vec::new();
+    if anthropic {
+        let ev = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
+        chunks.push(ev(
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "msg_mock", "type": "message",
+                "role": "assistant", "model": "m", "content": [], "stop_reason": null,
+                "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+        ));
+        chunks.push(ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0,
+                   "content_block": {"type": "text", "text": ""}}),
+        ));
+        for _ in 0..40 {
+            chunks.push(ev(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": 0,
+                       "delta": {"type": "text_delta", "text": piece}}),
+            ));
+        }
+    } else {
+        for _ in 0..40 {
+            let c = json!({"choices": [{"index": 0, "delta": {"content": piece}}],
+                           "usage": {"prompt_tokens": 10, "completion_tokens": 1}});
+            chunks.push(format!("data: {c}\n\n"));
+        }
+    }
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    mock::sse_raw(&refs, mock::End::Hang)
+}
+
+/// A stream Claude Code abandons still cost what was streamed: the ledger
+/// counts the output that went out, not the first usage report (the
+/// passthrough recorded message_start's 1 token, the translation an
+/// upstream's early usage chunk).
+#[tokio::test]
+async fn streams_cut_by_the_client_record_what_was_streamed() {
+    for anthropic in [true, false] {
+        let up = Mock::start().await;
+        let home = Home::new();
+        let api = if anthropic { "anthropic" } else { "openai" };
+        let base = if anthropic { up.url("") } else { up.url("/v1") };
+        home.write_config(&format!(
+            "[providers.up]\napi = \"{api}\"\nbase_url = \"{base}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+             [profiles.p]\nprovider = \"up\"\nmain = \"m\"\n"
+        ));
+        up.push(long_answer(anthropic));
+        let mut s = Serve::start(&home, "p", "sk-cut");
+        let mut resp = reqwest::Client::new()
+            .post(format!("{}/v1/messages", s.base))
+            .bearer_auth(&s.token)
+            .json(&json!({"model": "m", "max_tokens": 1000, "stream": true,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        // Read until the whole answer's text went out, then hang up.
+        let mut seen = String::new();
+        while seen.matches("klmnopq").count() < 40 {
+            let chunk = resp.chunk().await.unwrap().expect("more");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        drop(resp);
+        // The proxy notices the client is gone and writes the row.
+        let db_path = home.path().join("usage.db");
+        let row = || -> Option<(u16, i64)> {
+            let db = rusqlite::Connection::open(&db_path).ok()?;
+            db.query_row("SELECT status, output_tokens FROM requests", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .ok()
+        };
+        let t0 = Instant::now();
+        while row().is_none() && t0.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        s.stop();
+        let (status, output) = row().expect("a ledger row");
+        assert_eq!(status, 499, "{api}");
+        // 40 × 40 characters: about 400 tokens went out.
+        assert!(
+            (350..=500).contains(&output),
+            "{api}: {output} output tokens"
+        );
+    }
+}
+
+/// Another process holding the ledger's write lock neither stalls budgeted
+/// requests (each waited out the busy timeout, about 10 s, behind the
+/// budget's barrier) nor loses their rows (the batch was dropped): the rows
+/// are written once the lock is free.
+#[tokio::test]
+async fn a_locked_ledger_neither_stalls_budgeted_requests_nor_loses_rows() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up, "{ daily_usd = 100.0 }"));
+    for _ in 0..3 {
+        up.push(oa_text("ok", 1000));
+    }
+    let mut s = Serve::start(&home, "p", "sk-budget");
+    // The ledger exists once serve started; another process takes its
+    // write lock and keeps it.
+    let db_path = home.path().join("usage.db");
+    let mut holder = rusqlite::Connection::open(&db_path).unwrap();
+    let tx = holder
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let client = reqwest::Client::new();
+    let t0 = Instant::now();
+    for _ in 0..3 {
+        let resp = client
+            .post(format!("{}/v1/messages", s.base))
+            .bearer_auth(&s.token)
+            .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.text().await.unwrap();
+        // Let the writer try (and fail) between requests.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        t0.elapsed() < Duration::from_secs(6),
+        "requests waited on the locked ledger: {:?}",
+        t0.elapsed()
+    );
+    tx.rollback().unwrap();
+    s.stop();
+    let n: i64 = rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM requests", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 3, "rows kept while the ledger was locked");
 }

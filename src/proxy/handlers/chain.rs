@@ -17,7 +17,8 @@ use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::t;
-use crate::usage::budget::{Checker, Verdict};
+use crate::usage::budget::Verdict;
+use crate::usage::budget::checker::{Checker, Estimate, Hold};
 use crate::usage::circuits;
 
 /// A request through its slot's chain: each target in turn (skipping open
@@ -221,21 +222,29 @@ async fn attempt(
         .get(meta.provider)
         .cloned()
         .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = meta.provider)))?;
-    if let Some(checker) = &state.cfg.budget {
-        budget(state, checker, &up.provider.name)
-            .await
-            .map_err(|e| {
-                state.log(&format!(
-                    "{} -> {} {}/{} refused: {e}",
-                    inc.requested, meta.slot, up.provider.name, meta.model
-                ));
-                e
-            })?;
-    }
     let model = meta.model;
     let mut fin = Finisher::new(state.clone(), meta, started);
     if let Some(raw) = raw {
         fin.audit(raw);
+    }
+    if let Some(checker) = &state.cfg.budget {
+        // What this request may cost: its input, and all it may write
+        // (capped at what the model can write).
+        let max_output = up.provider.models.get(model).and_then(|m| m.max_output);
+        let estimate = Estimate {
+            input_tokens: inc.body.input_estimate(inc.body_len),
+            max_tokens: match (inc.body.max_tokens(), max_output) {
+                (Some(n), Some(cap)) => n.min(cap),
+                (n, cap) => n.or(cap).unwrap_or(0),
+            },
+        };
+        match budget(state, checker, &up.provider.name, model, estimate).await {
+            Ok(hold) => fin.hold(hold),
+            Err(e) => {
+                fin.failed(&e);
+                return Err(e);
+            }
+        }
     }
     let empty_fails = !is_last;
     let result = match up.provider.api {
@@ -259,25 +268,29 @@ async fn attempt(
     result
 }
 
-/// Whether the budgets let a request to `provider` go. The check waits on
-/// the ledger's writer and reads SQLite, so it runs on the blocking pool.
+/// Whether the budgets let a request to `provider` go, and what it holds
+/// of them while it runs. The check reads SQLite, so it runs on the
+/// blocking pool.
 async fn budget(
     state: &Arc<State>,
     checker: &Arc<Checker>,
     provider: &str,
-) -> Result<(), ProxyError> {
-    let (checker, provider) = (checker.clone(), provider.to_string());
+    model: &str,
+    estimate: Estimate,
+) -> Result<Option<Hold>, ProxyError> {
+    let (checker, provider, model) = (checker.clone(), provider.to_string(), model.to_string());
     let now_ms = crate::usage::unix_ms(std::time::SystemTime::now());
-    let verdict = tokio::task::spawn_blocking(move || checker.check(&provider, now_ms))
-        .await
-        .unwrap_or(Verdict::Go);
+    let (verdict, hold) =
+        tokio::task::spawn_blocking(move || checker.check(&provider, &model, estimate, now_ms))
+            .await
+            .unwrap_or((Verdict::Go, None));
     match verdict {
-        Verdict::Go => Ok(()),
+        Verdict::Go => Ok(hold),
         Verdict::Warn(lines) => {
             for l in lines {
                 state.log(&format!("warning: {l}"));
             }
-            Ok(())
+            Ok(hold)
         }
         Verdict::Stop(message) => Err(ProxyError::Budget(message)),
     }

@@ -107,6 +107,16 @@ impl Parsed {
         }
     }
 
+    /// The request's `max_tokens`, when it has a number there.
+    pub fn max_tokens(&self) -> Option<u64> {
+        match self {
+            Parsed::Raw(m) => m
+                .get("max_tokens")
+                .and_then(|r| r.get().trim().parse().ok()),
+            Parsed::Typed(r) => r.max_tokens,
+        }
+    }
+
     pub fn into_typed(self) -> Result<MessagesRequest, ProxyError> {
         match self {
             Parsed::Typed(r) => Ok(*r),

@@ -163,7 +163,7 @@ impl Relay for Translated {
         if self.tr.is_done()
             && let Some(mut f) = self.fin.take()
         {
-            f.done(200, Some(&self.tr.usage()), self.error.as_deref());
+            f.done(200, Some(&self.tr.usage_so_far()), self.error.as_deref());
         }
         !self.tr.is_done()
     }
@@ -174,7 +174,11 @@ impl Drop for Translated {
     /// the input) is still billed, so it is still recorded.
     fn drop(&mut self) {
         if let Some(mut f) = self.fin.take() {
-            f.done(499, Some(&self.tr.usage()), Some("client disconnected"));
+            f.done(
+                499,
+                Some(&self.tr.usage_so_far()),
+                Some("client disconnected"),
+            );
         }
     }
 }
@@ -258,7 +262,7 @@ impl Relay for Passthrough {
         });
         if let Some(mut f) = self.fin.take() {
             f.sent(&out[start..]);
-            f.done(200, Some(&self.sniffer.usage), error.as_deref());
+            f.done(200, Some(&self.sniffer.usage_so_far()), error.as_deref());
         }
         false
     }
@@ -267,7 +271,11 @@ impl Relay for Passthrough {
 impl Drop for Passthrough {
     fn drop(&mut self) {
         if let Some(mut f) = self.fin.take() {
-            f.done(499, Some(&self.sniffer.usage), Some("client disconnected"));
+            f.done(
+                499,
+                Some(&self.sniffer.usage_so_far()),
+                Some("client disconnected"),
+            );
         }
     }
 }

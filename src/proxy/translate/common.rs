@@ -134,10 +134,56 @@ pub fn estimate_tokens(bytes: usize) -> u64 {
     (bytes as u64).div_ceil(4)
 }
 
+/// Generated text, counted for a rough token estimate where no usage
+/// report says it: about four ASCII bytes a token, and a token for each
+/// other character (a CJK character is about one, and three bytes, so
+/// counting bytes would miss a quarter). Kept as counts so that many small
+/// pieces add up to what their whole text would.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextCount {
+    ascii: u64,
+    others: u64,
+}
+
+impl TextCount {
+    pub fn add(&mut self, text: &[u8]) {
+        self.ascii += text.iter().filter(|b| b.is_ascii()).count() as u64;
+        // Leading bytes of multi-byte characters: one per character.
+        self.others += text.iter().filter(|b| **b >= 0xC0).count() as u64;
+    }
+
+    /// Bytes whose text is not at hand: counted as ASCII.
+    pub fn add_bytes(&mut self, bytes: usize) {
+        self.ascii += bytes as u64;
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.ascii.div_ceil(4) + self.others
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::proxy::translate::openai::PromptTokensDetails;
+
+    #[test]
+    fn text_counts_count_characters_beyond_ascii() {
+        let count = |pieces: &[&str]| {
+            let mut c = TextCount::default();
+            for p in pieces {
+                c.add(p.as_bytes());
+            }
+            c.tokens()
+        };
+        assert_eq!(count(&[]), 0);
+        assert_eq!(count(&["0123456789 abcdefghij 0123456789 klmnopq"]), 10);
+        // Pieces add up as their whole text would.
+        assert_eq!(count(&["ab", "cd", "ef", "gh"]), 2);
+        // Four CJK characters, twelve bytes.
+        assert_eq!(count(&["用量账本"]), 4);
+        assert_eq!(count(&["ok ", "用量"]), 3);
+    }
 
     #[test]
     fn finish_reasons() {

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::anthropic::Usage;
-use super::common::{THINKING_SIGNATURE, client_headers, is_our_signature};
+use super::common::{THINKING_SIGNATURE, TextCount, client_headers, is_our_signature};
 use super::sse::SseDecoder;
 use crate::config::Quirks;
 
@@ -358,6 +358,10 @@ pub struct UsageSniffer {
     pub errored: bool,
     /// A content delta has been seen.
     pub content_started: bool,
+    /// The content deltas' text so far, for an estimate of tokens.
+    streamed: TextCount,
+    /// `message_delta` reported the final usage.
+    final_usage: bool,
 }
 
 impl UsageSniffer {
@@ -368,7 +372,10 @@ impl UsageSniffer {
             // nothing this reads: their JSON is not parsed. (An upstream
             // that names no events gets every one looked at.)
             match event {
-                Some("content_block_delta") => self.content_started = true,
+                Some("content_block_delta") => {
+                    self.content_started = true;
+                    delta_text(data, &mut self.streamed);
+                }
                 Some(e) if !e.starts_with("message_") && e != "error" => {}
                 _ => self.event(data),
             }
@@ -389,14 +396,49 @@ impl UsageSniffer {
             Some("message_delta") => {
                 if let Some(u) = v.get("usage") {
                     merge_usage(&mut self.usage, u);
+                    self.final_usage = true;
                 }
             }
             Some("message_stop") => self.stopped = true,
-            Some("content_block_delta") => self.content_started = true,
+            Some("content_block_delta") => {
+                self.content_started = true;
+                delta_text(data, &mut self.streamed);
+            }
             Some("error") => self.errored = true,
             _ => {}
         }
     }
+}
+
+impl UsageSniffer {
+    /// Usage for a stream that may not have finished: until the final
+    /// report, the output is at least what was streamed (`message_start`
+    /// counts only the first token).
+    pub fn usage_so_far(&self) -> Usage {
+        let mut u = self.usage;
+        let streamed = self.streamed.tokens();
+        if !self.final_usage && streamed > u.output_tokens {
+            u.output_tokens = streamed;
+            u.estimated = true;
+        }
+        u
+    }
+}
+
+/// Counts a `content_block_delta`'s text, thinking or partial JSON,
+/// without parsing the event (nearly every event of a stream is one). The
+/// payload is the delta's last field: after the last `":"` in the event,
+/// which inside a JSON string could only appear as `\\":\\"`.
+fn delta_text(data: &str, count: &mut TextCount) {
+    let Some(i) = data.rfind("\":\"") else {
+        return;
+    };
+    // A thinking block's signature is not generated text.
+    if data[..i].ends_with("\"signature") {
+        return;
+    }
+    let payload = data[i + 3..].trim_end().trim_end_matches('}');
+    count.add(payload.strip_suffix('"').unwrap_or(payload).as_bytes());
 }
 
 /// Later usage reports override earlier ones field by field.

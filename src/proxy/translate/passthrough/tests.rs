@@ -199,3 +199,31 @@ fn tool_references_become_text_in_either_form() {
     assert_eq!(names, ["Read", "WebFetch"], "Other was never loaded");
     assert!(!out.to_string().contains("defer_loading"));
 }
+
+#[test]
+fn a_cut_stream_counts_what_it_streamed_until_the_final_report() {
+    let delta = |d: &str| {
+        format!(
+            "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{d}}}\n\n"
+        )
+    };
+    let mut s = UsageSniffer::default();
+    s.push(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n");
+    // 40 ASCII characters: 10 tokens; four CJK characters: 4 tokens; a
+    // quote-colon-quote inside the text is escaped and changes nothing.
+    s.push(
+        delta(r#"{"type":"text_delta","text":"0123456789 abcdefghij 0123456789 klmnopq"}"#)
+            .as_bytes(),
+    );
+    s.push(delta(r#"{"type":"thinking_delta","thinking":"用量账本"}"#).as_bytes());
+    s.push(delta(r#"{"type":"input_json_delta","partial_json":"{\"a\":\"bcd\"}"}"#).as_bytes());
+    s.push(delta(r#"{"type":"signature_delta","signature":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}"#).as_bytes());
+    let u = s.usage_so_far();
+    assert_eq!((u.input_tokens, u.output_tokens), (10, 18));
+    assert!(u.estimated);
+    // The final report wins, whatever the estimate said.
+    s.push(b"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":{\"output_tokens\":12}}\n\n");
+    let u = s.usage_so_far();
+    assert_eq!(u.output_tokens, 12);
+    assert!(!u.estimated);
+}

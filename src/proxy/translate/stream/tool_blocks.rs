@@ -17,10 +17,10 @@ impl StreamTranslator {
     pub(super) fn tool_fragment(&mut self, t: &ToolCallDelta, out: &mut Vec<Event>) {
         match self.tools.fragment(t) {
             Fragment::Args { index, args } => {
-                self.out_bytes += args.len();
+                self.generated(args.as_bytes());
                 out.push(json_delta(index, args));
             }
-            Fragment::Held { bytes } => self.out_bytes += bytes,
+            Fragment::Held { bytes } => self.generated_held(bytes),
             Fragment::Nothing => {}
         }
     }

@@ -1,17 +1,12 @@
 //! Budgets: before a request goes upstream, what its profile and provider
 //! have spent today and this month, read from the ledger that every session
-//! writes to, so concurrent sessions share one budget.
-//!
-//! The check first waits for this session's own finished requests to be
-//! written (a barrier through the writer), then reads the rollup. So a
-//! session never overspends by more than the requests it has in flight,
-//! and others' finished requests count within a millisecond or so.
+//! writes to, so concurrent sessions share one budget; and what this
+//! session's requests in flight may still spend (see [`Checker`]).
 
-use std::sync::Mutex;
+pub mod checker;
 
 use rusqlite::{Connection, params};
 
-use super::writer::Sink;
 use crate::config::{Budget, Config, Profile};
 use crate::t;
 
@@ -32,6 +27,10 @@ pub struct Spent {
     pub day_tokens: u64,
     pub month_usd: f64,
     pub month_tokens: u64,
+    /// When the local day and month began, Unix milliseconds: what this
+    /// session holds in memory is counted by these.
+    pub day_start_ms: i64,
+    pub month_start_ms: i64,
 }
 
 /// One limit and how much of it is used.
@@ -41,7 +40,10 @@ pub struct Use {
     /// `daily_usd`, `monthly_usd`, `daily_tokens` or `monthly_tokens`.
     pub field: &'static str,
     pub limit: f64,
+    /// Spent, requests in flight included.
     pub spent: f64,
+    /// Of `spent`, what requests in flight may still cost.
+    pub held: f64,
 }
 
 impl Use {
@@ -51,6 +53,11 @@ impl Use {
 
     pub fn is_usd(&self) -> bool {
         self.field.ends_with("usd")
+    }
+
+    /// Spent without what is only held.
+    pub fn spent_share(&self) -> f64 {
+        (self.spent - self.held) / self.limit
     }
 
     fn amount(&self, v: f64) -> String {
@@ -78,12 +85,21 @@ impl Use {
 
     /// For Claude Code, when the limit is reached.
     pub fn over_message(&self) -> String {
+        let spent = if self.held > 0.0 {
+            t!(
+                "budget.spent_held",
+                spent = self.amount(self.spent - self.held),
+                held = self.amount(self.held)
+            )
+        } else {
+            t!("budget.spent", amount = self.amount(self.spent))
+        };
         t!(
             "budget.over",
             period = self.period(),
             limit = self.amount(self.limit),
             scope = self.scope_text(),
-            spent = self.amount(self.spent),
+            spent = spent,
             field = self.field
         )
     }
@@ -93,10 +109,10 @@ impl Use {
         t!(
             "budget.warn",
             scope = self.scope_text(),
-            percent = format!("{:.0}", self.share() * 100.0),
+            percent = format!("{:.0}", self.spent_share() * 100.0),
             period = self.period(),
             limit = self.amount(self.limit),
-            spent = self.amount(self.spent)
+            spent = self.amount(self.spent - self.held)
         )
     }
 }
@@ -111,6 +127,7 @@ pub fn uses(scope: &Scope, budget: &Budget, spent: &Spent) -> Vec<Use> {
                 field,
                 limit,
                 spent,
+                held: 0.0,
             });
         }
     };
@@ -158,7 +175,11 @@ pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<
                                          date(?1, 'unixepoch', 'localtime', 'start of month'))
          SELECT total(CASE WHEN day >= t.today THEN cost_usd END),
                 total(CASE WHEN day >= t.today THEN {tokens} END),
-                total(cost_usd), total({tokens}), t.today
+                total(cost_usd), total({tokens}),
+                -- Not bare columns: with no rows to sum those would be NULL.
+                (SELECT today FROM t),
+                (SELECT CAST(strftime('%s', today, 'utc') AS INTEGER) * 1000 FROM t),
+                (SELECT CAST(strftime('%s', month, 'utc') AS INTEGER) * 1000 FROM t)
          FROM daily, t WHERE day >= t.month AND (?2 IS NULL OR profile = ?2)
            AND (?3 IS NULL OR provider = ?3)"
     );
@@ -170,6 +191,8 @@ pub fn spent(conn: &Connection, scope: &Scope, now_ms: i64) -> rusqlite::Result<
                 month_usd: r.get(2)?,
                 month_tokens: r.get::<_, f64>(3)? as u64,
                 today: r.get(4)?,
+                day_start_ms: r.get(5)?,
+                month_start_ms: r.get(6)?,
             })
         })
 }
@@ -182,78 +205,6 @@ pub enum Verdict {
     Warn(Vec<String>),
     /// Do not send: this limit is used up.
     Stop(String),
-}
-
-/// A proxy run's budget checks.
-pub struct Checker {
-    scopes: Vec<(Scope, Budget)>,
-    conn: Mutex<Connection>,
-    sink: Sink,
-    /// Warnings already given this session: by scope, field and period
-    /// (the day, or the month), so a long session warns again on a new
-    /// day or month.
-    warned: Mutex<Vec<(Scope, &'static str, String)>>,
-}
-
-impl Checker {
-    pub fn new(scopes: Vec<(Scope, Budget)>, conn: Connection, sink: Sink) -> Checker {
-        // A month of daily sums is small; this connection lives as long as
-        // the proxy.
-        let _ = conn.execute_batch("PRAGMA cache_size=-256");
-        Checker {
-            scopes,
-            conn: Mutex::new(conn),
-            sink,
-            warned: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Blocking (a barrier through the writer, then a read): call it off
-    /// the async runtime. A request to `provider` may go when no budget of
-    /// the profile or that provider is used up. If the ledger cannot be
-    /// read, requests go: a broken disk must not stop work.
-    pub fn check(&self, provider: &str, now_ms: i64) -> Verdict {
-        self.sink.sync();
-        let conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut warnings = Vec::new();
-        for (scope, budget) in &self.scopes {
-            if matches!(scope, Scope::Provider(p) if p != provider) {
-                continue;
-            }
-            let Ok(spent) = spent(&conn, scope, now_ms) else {
-                continue;
-            };
-            for u in uses(scope, budget, &spent) {
-                if u.share() >= 1.0 {
-                    return Verdict::Stop(u.over_message());
-                }
-                if u.share() >= 0.8 {
-                    let mut warned = self
-                        .warned
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let period = if u.field.starts_with("daily") {
-                        spent.today.clone()
-                    } else {
-                        spent.today.chars().take(7).collect()
-                    };
-                    let key = (scope.clone(), u.field, period);
-                    if !warned.contains(&key) {
-                        warned.push(key);
-                        warnings.push(u.warning());
-                    }
-                }
-            }
-        }
-        if warnings.is_empty() {
-            Verdict::Go
-        } else {
-            Verdict::Warn(warnings)
-        }
-    }
 }
 
 #[cfg(test)]

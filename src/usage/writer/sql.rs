@@ -1,0 +1,186 @@
+//! One batch into the ledger: its rows, and their sums added to the
+//! 15-minute and daily rollups, in one transaction.
+
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use crate::usage::record::{ErrorClass, Record};
+
+/// Rollup buckets: 15 minutes, in milliseconds.
+pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+
+/// A record with its number and its cost worked out.
+pub(super) struct Priced {
+    pub r: Record,
+    pub seq: u64,
+    /// None: tokens were used but no price is known.
+    pub cost: Option<f64>,
+    pub cache_cost: f64,
+}
+
+/// Token counts come from upstreams and may be anything. Clamped far above
+/// any real request (a trillion tokens) so that sums of them can never
+/// overflow SQLite's 64-bit integers.
+fn n(v: u64) -> i64 {
+    const MAX: u64 = 1 << 40;
+    i64::try_from(v.min(MAX)).unwrap_or(0)
+}
+
+const INSERT: &str = "INSERT INTO requests (at, session, cc_session, profile, slot, provider,
+    requested_model, model, subagent, status, error, ttft_ms, duration_ms, input_tokens,
+    output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated, cost_usd,
+    attempt, cache_read_cost_usd)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
+
+/// A batch's sums for one (bucket, session, profile, provider, model) into
+/// the 15-minute rollup and, with the bucket slot holding the time, the
+/// daily one.
+const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, requests,
+    errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+    cost_usd, cache_read_cost_usd, unpriced)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+    errors = errors + excluded.errors,
+    input_tokens = input_tokens + excluded.input_tokens,
+    output_tokens = output_tokens + excluded.output_tokens,
+    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+    reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+    cost_usd = cost_usd + excluded.cost_usd,
+    cache_read_cost_usd = cache_read_cost_usd + excluded.cache_read_cost_usd,
+    unpriced = unpriced + excluded.unpriced";
+
+/// One rollup key's sums within a batch.
+struct Sum<'a> {
+    key: (i64, &'a str, &'a str, &'a str, &'a str),
+    counts: [i64; 8],
+    cost: f64,
+    cache_cost: f64,
+}
+
+/// The batch's rows added up per rollup key: a busy batch has hundreds of
+/// rows and a handful of keys, but a `serve` shared by many sessions (or a
+/// backlog after a stall) may have thousands of each, so the keys are
+/// hashed, not scanned.
+fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
+    let mut out: Vec<Sum<'_>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for p in batch {
+        let r = &p.r;
+        let t = &r.tokens;
+        let key = (
+            r.at_ms.div_euclid(BUCKET_MS),
+            &*r.session,
+            &*r.profile,
+            r.provider.as_str(),
+            r.model.as_str(),
+        );
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(Sum {
+                key,
+                counts: [0; 8],
+                cost: 0.0,
+                cache_cost: 0.0,
+            });
+            out.len() - 1
+        });
+        let s = &mut out[i];
+        let add = [
+            1,
+            i64::from(r.error.is_some()),
+            n(t.input),
+            n(t.output),
+            n(t.cache_read),
+            n(t.cache_write),
+            n(t.reasoning),
+            i64::from(p.cost.is_none()),
+        ];
+        for (c, a) in s.counts.iter_mut().zip(add) {
+            *c += a;
+        }
+        s.cost += p.cost.unwrap_or(0.0);
+        s.cache_cost += p.cache_cost;
+    }
+    out
+}
+
+/// Local days as SQLite's `localtime` has them when the row is written.
+fn daily_upsert() -> String {
+    UPSERT
+        .replacen("INSERT INTO rollup (bucket,", "INSERT INTO daily (day,", 1)
+        .replacen(
+            "VALUES (?1,",
+            "VALUES (date(?1 * 900, 'unixepoch', 'localtime'),",
+            1,
+        )
+}
+
+pub(super) fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut ins = tx.prepare_cached(INSERT)?;
+        let mut up = tx.prepare_cached(UPSERT)?;
+        let mut day = tx.prepare_cached(&daily_upsert())?;
+        for p in batch {
+            let r = &p.r;
+            let t = &r.tokens;
+            let error = r.error.map(ErrorClass::as_str);
+            ins.execute(params![
+                r.at_ms,
+                &*r.session,
+                r.cc_session,
+                &*r.profile,
+                r.slot,
+                r.provider,
+                r.requested,
+                r.model,
+                r.subagent,
+                r.status,
+                error,
+                r.ttft_ms.map(n),
+                n(r.duration_ms),
+                n(t.input),
+                n(t.output),
+                n(t.cache_read),
+                n(t.cache_write),
+                n(t.reasoning),
+                r.estimated,
+                p.cost,
+                r.attempt,
+                p.cache_cost,
+            ])?;
+        }
+        for s in sums(batch) {
+            let (bucket, session, profile, provider, model) = s.key;
+            let [
+                requests,
+                errors,
+                input,
+                output,
+                read,
+                write,
+                reasoning,
+                unpriced,
+            ] = s.counts;
+            let values = params![
+                bucket,
+                session,
+                profile,
+                provider,
+                model,
+                requests,
+                errors,
+                input,
+                output,
+                read,
+                write,
+                reasoning,
+                s.cost,
+                s.cache_cost,
+                unpriced,
+            ];
+            up.execute(values)?;
+            day.execute(values)?;
+        }
+    }
+    tx.commit()
+}
