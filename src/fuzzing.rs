@@ -145,6 +145,7 @@ pub fn response(data: &[u8]) {
     };
     let quirks = quirk_sets(Api::Openai);
     let renamed = [("t_short".to_string(), "a.long.tool.name".to_string())];
+    let stops = ["</block>".to_string(), "\n\n".to_string()];
     let ctx = ResponseCtx {
         message_id: "msg_fuzz",
         model: "claude-fuzz",
@@ -152,6 +153,7 @@ pub fn response(data: &[u8]) {
         renamed_tools: &renamed,
         // Half the inputs as replies to a request the upstream searched for.
         web_search: (which % 2 == 0).then_some("fuzz query"),
+        stop_sequences: &stops[..which % 3],
     };
     let msg = response::from_openai(&chat, &ctx);
     assert!(serde_json::to_vec(&msg).is_ok());

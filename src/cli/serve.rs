@@ -80,7 +80,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             IpAddr::V4(ip) => ip.to_string(),
         };
         let base = format!("http://{host}:{}", handle.addr.port());
-        for (k, v) in serve_vars(&profile, &base, token.expose_secret()) {
+        for (k, v) in serve_vars(&cfg, &profile, &base, token.expose_secret()) {
             writeln!(out, "{}", export(args.shell, k, &v))?;
         }
         out.flush()?;

@@ -195,6 +195,10 @@ pub struct Profile {
     pub vision: Option<Slot>,
     /// Requests larger than their slot model's context window go here.
     pub long_context: Option<Slot>,
+    /// Auto mode's classifier requests (recognised by their prompt) go
+    /// here; unset, the slot Claude Code itself would pick (see
+    /// [`Profile::classifier_slot`]).
+    pub classifier: Option<Slot>,
     pub max_output_tokens: Option<u64>,
     pub context_window: Option<u64>,
     pub api_timeout_ms: Option<u64>,
@@ -233,16 +237,31 @@ impl Profile {
         out
     }
 
-    /// The routes' targets that are set (`vision`, `long_context`): used
-    /// by request content, never named by Claude Code.
+    /// The routes' targets that are set (`vision`, `long_context`,
+    /// `classifier`): used by request content, never named by Claude Code.
     pub fn route_slots(&self) -> Vec<(&'static str, &Slot)> {
         [
             ("vision", &self.vision),
             ("long_context", &self.long_context),
+            ("classifier", &self.classifier),
         ]
         .into_iter()
         .filter_map(|(n, s)| s.as_ref().map(|s| (n, s)))
         .collect()
+    }
+
+    /// Where auto mode's classifier requests go: the `classifier` slot,
+    /// else the one Claude Code would send them to itself (its Sonnet
+    /// alias, `ANTHROPIC_DEFAULT_SONNET_MODEL`: the `sonnet` slot, else
+    /// `main`). Claude Code picks a mid-to-strong model for this on
+    /// purpose, never its small-fast one: a wrong "allow" runs a
+    /// destructive command, and the long prompt is cached after the first
+    /// check, so a stronger model costs little more.
+    pub fn classifier_slot(&self) -> &Slot {
+        self.classifier
+            .as_ref()
+            .or(self.sonnet.as_ref())
+            .unwrap_or(&self.main)
     }
 
     /// Every provider a profile uses, fallbacks and routes included,

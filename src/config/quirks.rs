@@ -156,6 +156,18 @@ pub struct RawQuirks {
     /// proxy applies it as it does for OpenAI-kind upstreams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_search: Option<bool>,
+    /// Anthropic passthrough: the upstream runs auto mode's server-side
+    /// safety check (the request's `safeguards`, answered in
+    /// `safeguard_results`). Default false: such requests are refused with
+    /// the 400 Claude Code's gateway contract names, and `ccswitch run`
+    /// has Claude Code run the check itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguards: Option<bool>,
+    /// OpenAI: how many stop sequences the upstream takes (default 4, the
+    /// Chat Completions limit; 0 for models that reject `stop`). Whole
+    /// replies are cut at every requested stop sequence by the proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_sequences: Option<u32>,
 }
 
 /// Quirks resolved to plain values: what the proxy and translators read.
@@ -180,6 +192,8 @@ pub struct Quirks {
     pub web_search: bool,
     pub native_search: NativeSearch,
     pub tool_search: bool,
+    pub safeguards: bool,
+    pub stop_sequences: u32,
 }
 
 impl Default for Quirks {
@@ -222,13 +236,15 @@ impl RawQuirks {
             web_search: over.web_search.or(self.web_search),
             native_search: over.native_search.or(self.native_search),
             tool_search: over.tool_search.or(self.tool_search),
+            safeguards: over.safeguards.or(self.safeguards),
+            stop_sequences: over.stop_sequences.or(self.stop_sequences),
         }
     }
 
     /// The one place defaults are decided. Most flags describe a deviation
     /// from the API and default off; `prompt_caching`, `images`,
     /// `include_usage` and `parallel_tool_calls` describe support the API
-    /// has, and default on.
+    /// has, and default on; `stop_sequences` is the API's own limit.
     pub fn resolve(&self) -> Quirks {
         Quirks {
             // A zero cap is a configuration slip, not a real limit.
@@ -251,6 +267,8 @@ impl RawQuirks {
             web_search: self.web_search.unwrap_or(false),
             native_search: self.native_search.unwrap_or_default(),
             tool_search: self.tool_search.unwrap_or(false),
+            safeguards: self.safeguards.unwrap_or(false),
+            stop_sequences: self.stop_sequences.unwrap_or(4),
         }
     }
 }

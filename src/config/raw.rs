@@ -96,6 +96,7 @@ pub struct RawProfile {
     pub subagent: Option<Spanned<RawSlot>>,
     pub vision: Option<Spanned<RawSlot>>,
     pub long_context: Option<Spanned<RawSlot>>,
+    pub classifier: Option<Spanned<RawSlot>>,
     pub max_output_tokens: Option<u64>,
     pub context_window: Option<u64>,
     pub api_timeout_ms: Option<u64>,

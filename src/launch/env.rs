@@ -124,8 +124,39 @@ pub fn model_vars(profile: &Profile) -> Vec<(&'static str, String)> {
     vars
 }
 
-/// What a client of `ccswitch serve` needs: endpoint, token, models.
-pub fn serve_vars(profile: &Profile, base_url: &str, token: &str) -> Vec<(&'static str, String)> {
+/// Auto mode's safety check, where the proxy's upstreams cannot run it
+/// server-side: Claude Code runs it itself, on the classifier slot's model
+/// (the proxy routes the check's requests to that slot whatever model they
+/// name). Unset, it would ask the upstream for the check, get no verdict,
+/// and (with nonessential traffic off, as ccswitch launches it) refuse
+/// every action that needs one. See docs/claude-code-auto-mode.md.
+pub fn auto_mode_vars(config: &Config, profile: &Profile) -> Vec<(&'static str, String)> {
+    let server_check = profile.providers().iter().all(|name| {
+        config
+            .providers
+            .get(*name)
+            .is_some_and(|p| p.api == Api::Anthropic && p.quirks.safeguards)
+    });
+    if server_check {
+        return Vec::new();
+    }
+    vec![
+        ("CLAUDE_CODE_AUTO_MODE_SERVER", "0".into()),
+        (
+            "CLAUDE_CODE_AUTO_MODE_MODEL",
+            profile.classifier_slot().model.clone(),
+        ),
+    ]
+}
+
+/// What a client of `ccswitch serve` needs: endpoint, token, models, and
+/// how auto mode checks actions.
+pub fn serve_vars(
+    config: &Config,
+    profile: &Profile,
+    base_url: &str,
+    token: &str,
+) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("ANTHROPIC_BASE_URL", base_url.to_string()),
         ("ANTHROPIC_AUTH_TOKEN", token.to_string()),
@@ -134,6 +165,7 @@ pub fn serve_vars(profile: &Profile, base_url: &str, token: &str) -> Vec<(&'stat
         ("ANTHROPIC_API_KEY", String::new()),
     ];
     vars.extend(model_vars(profile));
+    vars.extend(auto_mode_vars(config, profile));
     vars
 }
 
@@ -268,6 +300,9 @@ pub fn plan(
     // `GET /v1/models`).
     if proxied {
         set("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY", "1".into());
+        for (k, v) in auto_mode_vars(config, profile) {
+            set(k, v);
+        }
     }
     let tool_search = match profile.tool_search {
         Some(on) => Some(on),

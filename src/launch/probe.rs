@@ -284,7 +284,7 @@ pub(crate) fn narrowed(
     p.main = crate::config::Slot::single(provider, model);
     p.fast = p.main.clone();
     (p.opus, p.sonnet, p.haiku) = (None, None, None);
-    (p.subagent, p.vision, p.long_context) = (None, None, None);
+    (p.subagent, p.vision, p.long_context, p.classifier) = (None, None, None, None);
     one.profiles.insert(p.name.clone(), p);
     one
 }

@@ -164,6 +164,21 @@ fn image_data(json: &str) -> (usize, u64) {
     (bytes, images)
 }
 
+/// How auto mode's classifier prompt begins (Claude Code 2.1.197 to
+/// 2.1.332 alike; see docs/claude-code-auto-mode.md).
+const CLASSIFIER_PROMPT: &str = "You are a security monitor for autonomous AI coding agents";
+
+/// Whether a request's `system` (as JSON text) is auto mode's classifier
+/// prompt. It follows a short billing line, so only the head is searched:
+/// the prompt is 141 KB and main-loop prompts are several.
+pub fn system_is_classifier(system_json: &str) -> bool {
+    let mut end = system_json.len().min(1024);
+    while !system_json.is_char_boundary(end) {
+        end -= 1;
+    }
+    system_json[..end].contains(CLASSIFIER_PROMPT)
+}
+
 /// Whether a request's `system` (as JSON text) marks a subagent's call:
 /// Claude Code's billing line there says `cc_is_subagent=true` (captured
 /// from Claude Code 2.1.332, which also sends an `x-claude-code-agent-id`
@@ -210,6 +225,7 @@ mod tests {
             subagent: Some(mk_slot("ds", "sub-model")),
             vision: None,
             long_context: None,
+            classifier: None,
             max_output_tokens: None,
             context_window: None,
             api_timeout_ms: None,

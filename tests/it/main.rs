@@ -8,6 +8,7 @@ mod support;
 
 mod abuse;
 mod architecture;
+mod auto_mode;
 mod budget;
 mod claude_code;
 mod cli;

@@ -29,6 +29,18 @@ enum Kind {
 /// that case's output.
 const COVERAGE: &[(&str, Kind, &str, &str)] = &[
     (
+        "safeguards",
+        Kind::Passthrough,
+        "safeguards",
+        r#"{"safeguards": true}"#,
+    ),
+    (
+        "stop_sequences",
+        Kind::Request,
+        "sampling-stop-topk",
+        r#"{"stop_sequences": 2}"#,
+    ),
+    (
         "web_search",
         Kind::WebSearch,
         "anthropic-kind-upstream",
@@ -228,6 +240,8 @@ fn every_quirk() -> Vec<String> {
         web_search: Some(true),
         native_search: Some(NativeSearch::Off),
         tool_search: Some(true),
+        safeguards: Some(true),
+        stop_sequences: Some(1),
     };
     let Value::Object(fields) = serde_json::to_value(all).expect("serializable") else {
         panic!("quirks serialize as a table")

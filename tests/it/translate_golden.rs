@@ -328,6 +328,9 @@ struct CaseCtx {
     /// The query, when the request had the upstream search for it.
     #[serde(default)]
     web_search: Option<String>,
+    /// The request's stop sequences.
+    #[serde(default)]
+    stop_sequences: Vec<String>,
 }
 
 fn default_message_id() -> String {
@@ -357,6 +360,7 @@ pub fn run_response_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
         quirks: &quirks,
         renamed_tools: &ctx.renamed_tools,
         web_search: ctx.web_search.as_deref(),
+        stop_sequences: &ctx.stop_sequences,
     };
     serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable")
 }

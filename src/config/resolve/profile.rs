@@ -86,6 +86,7 @@ pub(super) fn resolve_profile(
     let subagent = slot(raw.subagent)?;
     let vision = slot(raw.vision)?;
     let long_context = slot(raw.long_context)?;
+    let classifier = slot(raw.classifier)?;
     let profile = Profile {
         name: name.to_string(),
         provider: default_provider.clone(),
@@ -98,6 +99,7 @@ pub(super) fn resolve_profile(
         subagent,
         vision,
         long_context,
+        classifier,
         max_output_tokens: raw.max_output_tokens,
         context_window: raw.context_window,
         api_timeout_ms: raw.api_timeout_ms,

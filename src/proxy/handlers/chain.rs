@@ -35,8 +35,12 @@ pub async fn dispatch(
     // matters (a subagent slot to route to) and the header is missing.
     let subagent = header("x-claude-code-agent-id").is_some()
         || (state.cfg.profile.subagent.is_some() && inc.body.marks_subagent());
-    let chosen = route(&state.cfg.profile, &inc.requested, subagent);
     let profile = &state.cfg.profile;
+    let chosen = if inc.body.is_classifier() {
+        ("classifier", profile.classifier_slot())
+    } else {
+        route(profile, &inc.requested, subagent)
+    };
     let (slot_name, slot) = if profile.vision.is_none() && profile.long_context.is_none() {
         chosen
     } else {
@@ -49,6 +53,9 @@ pub async fn dispatch(
         let estimate = || inc.body.input_estimate(inc.body_len);
         by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
     };
+    if inc.body.has_safeguards() {
+        refuse_safeguards(state, slot)?;
+    }
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
     // Breakers only ever skip a chain's earlier targets: a one-target slot
@@ -150,6 +157,30 @@ pub async fn dispatch(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
+}
+
+/// Auto mode asks the upstream to run its safety check (`safeguards`).
+/// Where a target of the slot cannot, the request is refused as Claude
+/// Code's gateway contract says: a 400 whose message names `safeguards`
+/// makes it send the turn again at once without them and check actions
+/// itself. Passing the field to an upstream that ignores it would leave
+/// the check to chance.
+fn refuse_safeguards(state: &State, slot: &crate::config::Slot) -> Result<(), ProxyError> {
+    let unable = slot.targets().find(|(provider, _)| {
+        state
+            .cfg
+            .upstreams
+            .get(*provider)
+            .is_none_or(|u| !u.provider.quirks.safeguards)
+    });
+    match unable {
+        // The prefix is the contract's, not a message for people.
+        Some((provider, _)) => Err(ProxyError::BadRequest(format!(
+            "safeguards: {}",
+            t!("proxy.safeguards_refused", provider = provider)
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A breaker opening or closing, in the log.

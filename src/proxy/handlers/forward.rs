@@ -209,6 +209,7 @@ pub async fn openai(
         quirks: &up.quirks,
         renamed_tools: &renamed_tools,
         web_search: web_search.as_deref(),
+        stop_sequences: req.stop_sequences.as_deref().unwrap_or_default(),
     };
     let msg = response::from_openai(&chat, &ctx);
     if empty_fails && msg.content.is_empty() {

@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use serde_json::value::RawValue;
 
 use crate::proxy::error::ProxyError;
-use crate::proxy::translate::anthropic::MessagesRequest;
+use crate::proxy::translate::anthropic::{Block, MessagesRequest, System};
 use crate::proxy::translate::passthrough::RawBody;
 use crate::t;
 
@@ -78,6 +78,32 @@ impl Parsed {
                 .system
                 .as_ref()
                 .is_some_and(|s| serde_json::to_string(s).is_ok_and(|t| system_marks_subagent(&t))),
+        }
+    }
+
+    /// Whether this is auto mode's classifier asking for a verdict (see
+    /// `route::system_is_classifier`).
+    pub fn is_classifier(&self) -> bool {
+        use crate::proxy::route::system_is_classifier;
+        match self {
+            Parsed::Raw(m) => m
+                .get("system")
+                .is_some_and(|s| system_is_classifier(s.get())),
+            Parsed::Typed(r) => match &r.system {
+                Some(System::Blocks(blocks)) => blocks.iter().take(3).any(
+                    |b| matches!(b, Block::Text { text, .. } if system_is_classifier(text.raw())),
+                ),
+                Some(System::Text(text)) => system_is_classifier(text.raw()),
+                None => false,
+            },
+        }
+    }
+
+    /// Whether auto mode asks the upstream to run its safety check.
+    pub fn has_safeguards(&self) -> bool {
+        match self {
+            Parsed::Raw(m) => m.contains_key("safeguards"),
+            Parsed::Typed(r) => r.safeguards.is_some(),
         }
     }
 

@@ -28,6 +28,9 @@ pub struct ResponseCtx<'a> {
     /// The query, when the upstream's own search ran the request's web
     /// search tool: its sources become Anthropic's search blocks.
     pub web_search: Option<&'a str>,
+    /// The request's stop sequences: the reply is cut at the first one the
+    /// upstream did not stop at itself (it may take fewer, or none).
+    pub stop_sequences: &'a [String],
 }
 
 /// Anthropic order: thinking, then text, then tool calls. Only the first
@@ -78,6 +81,7 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
             });
         }
     }
+    let stopped_at = cut_at_stop(&mut text, ctx.stop_sequences);
     // Whitespace-only text blocks are rejected by Anthropic-kind upstreams
     // if the conversation later moves to one.
     if !text.trim().is_empty() {
@@ -96,10 +100,30 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
     let saw_tools = !msg.tool_calls.is_empty();
     out.stop_reason = Some(if refusal.is_some() {
         StopReason::Refusal
+    } else if stopped_at.is_some() && !saw_tools {
+        StopReason::StopSequence
     } else {
         stop_reason(choice.finish_reason.as_deref(), saw_tools)
     });
+    if out.stop_reason == Some(StopReason::StopSequence) {
+        out.stop_sequence = stopped_at;
+    }
     out
+}
+
+/// Ends `text` before the first of `stops` in it, as Anthropic's API stops
+/// generating there; returns the stop sequence it ended at. Auto mode's
+/// classifier reads its verdict up to `</block>` and treats more text as
+/// a different answer, so a provider that ignored the stop (or was not
+/// sent it: see the `stop_sequences` quirk) must not change the verdict.
+fn cut_at_stop(text: &mut String, stops: &[String]) -> Option<String> {
+    let (at, stop) = stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()).map(|i| (i, s)))
+        .min_by_key(|(i, _)| *i)?;
+    text.truncate(at);
+    Some(stop.clone())
 }
 
 /// The message's reasoning text (see [`reasoning_from`]).
@@ -183,6 +207,7 @@ mod tests {
             quirks: &quirks,
             renamed_tools: &[],
             web_search: None,
+            stop_sequences: &[],
         };
         let out = from_openai(&ChatResponse::default(), &ctx);
         assert!(out.content.is_empty());

@@ -34,6 +34,10 @@ pub struct MessagesRequest {
     pub stream: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// Auto mode asks the upstream to run its safety check. Read to refuse
+    /// it where the upstream cannot; never translated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguards: Option<Value>,
 }
 
 use super::block::{Block, TextOrBlocks, from_text_or_blocks};

@@ -67,6 +67,13 @@ pub fn rewrite_request(
     }
     // The device id in metadata.user_id is nobody else's business.
     body.shift_remove("metadata");
+    // Auto mode's server-side check, on an upstream that does not run it:
+    // without the field Claude Code gets no verdict and checks the action
+    // itself (the proxy refuses such requests before they get here, see
+    // `handlers::chain`; this keeps a later target of a chain safe too).
+    if !quirks.safeguards && body.shift_remove("safeguards").is_some() {
+        notes.push("dropped safeguards (the upstream runs no auto mode check)".into());
+    }
     for field in &quirks.drop_fields {
         if body.shift_remove(field).is_some() {
             notes.push(format!("dropped field {field}"));
@@ -344,9 +351,36 @@ pub fn anthropic_headers(quirks: &Quirks, from: &HeaderMap) -> HeaderMap {
     if !quirks.drop_betas
         && let Some(b) = from.get("anthropic-beta")
     {
-        extra.insert("anthropic-beta", b.clone());
+        let b = if quirks.safeguards {
+            Some(b.clone())
+        } else {
+            without_safeguards_beta(b)
+        };
+        if let Some(b) = b {
+            extra.insert("anthropic-beta", b);
+        }
     }
     extra
+}
+
+/// The beta list without auto mode's server check (`dangerous-tool-use-*`),
+/// which goes with the `safeguards` field `rewrite_request` drops.
+fn without_safeguards_beta(b: &HeaderValue) -> Option<HeaderValue> {
+    let Ok(text) = b.to_str() else {
+        return Some(b.clone());
+    };
+    if !text.contains("dangerous-tool-use-") {
+        return Some(b.clone());
+    }
+    let kept: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with("dangerous-tool-use-"))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&kept.join(",")).ok()
 }
 
 /// Reads usage and the end of the message out of a forwarded SSE stream.

@@ -38,9 +38,6 @@ pub struct Translated {
     pub web_search: Option<String>,
 }
 
-/// OpenAI allows at most four stop sequences.
-const MAX_STOP: usize = 4;
-
 pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
     let q = target.quirks;
     let mut notes = Notes::default();
@@ -77,13 +74,20 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
         notes.add("dropped top_k: OpenAI Chat Completions has no top_k");
     }
     if let Some(stops) = req.stop_sequences.as_ref().filter(|s| !s.is_empty()) {
-        if stops.len() > MAX_STOP {
+        // Past the upstream's limit the proxy cuts whole replies itself
+        // (`response::cut_at_stop`): auto mode's classifier needs its
+        // `</block>` stop on models that reject `stop` altogether.
+        let max = usize::try_from(q.stop_sequences).unwrap_or(usize::MAX);
+        if stops.len() > max {
             let n = stops.len();
             notes.add(format!(
-                "kept the first {MAX_STOP} of {n} stop sequences (OpenAI limit)"
+                "sent {} of {n} stop sequences (the upstream's limit); the proxy applies the rest to whole replies",
+                n.min(max)
             ));
         }
-        out.stop = Some(stops.iter().take(MAX_STOP).cloned().collect());
+        if max > 0 {
+            out.stop = Some(stops.iter().take(max).cloned().collect());
+        }
     }
     thinking(req, q, &mut out);
     // Only a whole reply carries the sources; the web search loop, which
