@@ -289,3 +289,39 @@ async fn the_search_backend_is_checked_without_searching() {
             .contains("bk-secret")
     );
 }
+
+/// A SearXNG behind basic auth: its password is never printed, by the
+/// doctor (text or JSON) or by `search show`.
+#[tokio::test]
+async fn the_search_backends_password_is_never_printed() {
+    let s = setup().await;
+    let config = s.home.read_config().replace(
+        "url = \"http://127.0.0.1:9\"",
+        "url = \"http://searx:pw-s3cret@127.0.0.1:9\"",
+    );
+    s.home.write_config(&config);
+    s.up.push(models());
+    let (_, checks) = s.doctor(&[]).await;
+    let text = serde_json::to_string(&checks).unwrap();
+    assert_eq!(status(&checks, "search"), ["ok"], "{checks:#?}");
+    assert!(!text.contains("pw-s3cret"), "{text}");
+    assert!(text.contains("http://searx:****@127.0.0.1:9"), "{text}");
+    let mut outputs = Vec::new();
+    for args in [
+        &["doctor"][..],
+        &["search", "show"],
+        &["search", "show", "--json"],
+    ] {
+        s.up.push(models());
+        let mut cmd = s.home.cmd(args);
+        cmd.env("UP_KEY", "sk-doctor");
+        let r = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        outputs.push(String::from_utf8_lossy(&r.stdout).into_owned());
+    }
+    for out in &outputs {
+        assert!(!out.contains("pw-s3cret"), "{out}");
+        assert!(out.contains("searx:****@127.0.0.1:9"), "{out}");
+    }
+}
