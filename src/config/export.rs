@@ -166,7 +166,7 @@ fn plain_item(item: &Item) -> Option<Item> {
         Item::Value(v) => Some(Item::Value(plain(v))),
         Item::Table(t) => {
             let mut out = Table::new();
-            for (k, v) in t.iter() {
+            for (k, v) in t {
                 if let Some(v) = plain_item(v) {
                     out.insert(k, v);
                 }
@@ -175,7 +175,7 @@ fn plain_item(item: &Item) -> Option<Item> {
         }
         Item::ArrayOfTables(a) => {
             let mut out = toml_edit::ArrayOfTables::new();
-            for t in a.iter() {
+            for t in a {
                 if let Some(Item::Table(t)) = plain_item(&Item::Table(t.clone())) {
                     out.push(t);
                 }
@@ -196,7 +196,7 @@ fn plain(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(plain).collect::<Array>()),
         Value::InlineTable(t) => {
             let mut out = InlineTable::new();
-            for (k, v) in t.iter() {
+            for (k, v) in t {
                 out.insert(k, plain(v));
             }
             Value::InlineTable(out)

@@ -627,3 +627,54 @@ fn profile_export_leaves_keys_and_secrets_out() {
     let r = home.run(&["profile", "export", "nope"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// `ccswitch … | head`: the reader goes away before the output is
+/// written. ccswitch stops quietly with 0, as `cat` does, whatever the
+/// command: no "Broken pipe", no panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\n[profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+    );
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["man"],
+        &["presets"],
+        &["presets", "--json"],
+        &["usage"],
+        &["usage", "--json", "--by", "day"],
+        &["config", "example"],
+        &["profile", "list"],
+        &["profile", "export", "p"],
+        &["paths"],
+        &["search", "show"],
+        &["--help"],
+    ] {
+        let mut child = home
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before a byte is read: every write meets EPIPE.
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        let err: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.starts_with("No usage recorded yet"))
+            .collect();
+        assert!(err.is_empty(), "{args:?}: {err:?}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
+    }
+}
