@@ -9,9 +9,23 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ccswitch::cli::Cli::parse();
+    let mut out = ccswitch::cli::Output::new(std::io::stdout().lock());
     let result = ccswitch::ctx::Ctx::system()
         .map_err(ccswitch::cli::CliError::from)
-        .and_then(|ctx| ccswitch::cli::run(cli, &ctx, &mut std::io::stdout().lock()));
+        .and_then(|ctx| ccswitch::cli::run(cli, &ctx, &mut out));
+    // The last line may still be buffered; a reader that left before it
+    // is found here.
+    let flushed = std::io::Write::flush(&mut out);
+    let closed = out.closed();
+    // A reader that went away (`| head`) is no failure: the error it caused
+    // is not reported, as `cat` reports none.
+    let result = match result.and_then(|code| match flushed {
+        Err(e) if !closed => Err(e.into()),
+        _ => Ok(code),
+    }) {
+        Err(_) if closed => Ok(0),
+        other => other,
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -8,6 +8,7 @@ mod import;
 mod info;
 mod key;
 mod launch;
+mod output;
 mod profile;
 mod prompt;
 mod provider;
@@ -22,6 +23,7 @@ use std::io::Write;
 
 pub use args::*;
 pub use error::CliError;
+pub use output::Output;
 
 use crate::ctx::Ctx;
 use crate::tui::Outcome;
@@ -53,7 +55,11 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Import(a) => import::run(&a, ctx, out)?,
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(a.shell, &mut cmd, "ccswitch", out);
+            // clap_complete panics when its writes fail (a closed pipe):
+            // it writes to memory, and the write that can fail is ours.
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "ccswitch", &mut script);
+            out.write_all(&script)?;
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::error::CliError;
 use crate::config::edit::{SearchChange, remove_search, set_search};
+use crate::config::redact::masked;
 use crate::config::{self, SearchKind, store};
 use crate::ctx::Ctx;
 use crate::proxy::setup::SearchSetup;
@@ -133,8 +134,11 @@ fn show(as_json: bool, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     } else {
         format!("keyring {}", s.kind.keyring_entry())
     };
+    // A SearXNG behind basic auth has its password in the address.
+    let url = masked(&s.url);
     if as_json {
-        let v = json!({"backend": s.kind.name(), "url": s.url, "key": key, "max_results": s.max_results});
+        let v =
+            json!({"backend": s.kind.name(), "url": url, "key": key, "max_results": s.max_results});
         writeln!(
             out,
             "{}",
@@ -147,7 +151,7 @@ fn show(as_json: bool, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
             t!(
                 "search.show",
                 backend = s.kind.name(),
-                url = s.url,
+                url = url,
                 key = key,
                 n = s.max_results
             )

@@ -21,6 +21,12 @@ fn failed(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
 
+/// A failed read, named with the ledger's path (and, for a damaged file,
+/// what to do about it).
+fn reading(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> CliError + '_ {
+    move |e| failed(LedgerError::reading(path, e))
+}
+
 fn rfc3339(ms: i64) -> String {
     let t = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
     humantime::format_rfc3339_seconds(t).to_string()
@@ -67,27 +73,37 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         Err(e) => return Err(failed(e)),
     };
     let now_ms = crate::usage::unix_ms((ctx.now)());
+    let sql = reading(&ctx.paths.usage_db);
     if args.since.is_none() && args.until.is_none() && args.by.is_none() {
-        return overview(&conn, args, now_ms, out);
+        return overview(&conn, args, now_ms, &sql, out);
     }
-    let bounds = query::bounds(&conn, now_ms / 1000).map_err(failed)?;
+    let bounds = query::bounds(&conn, now_ms / 1000).map_err(&sql)?;
     let since = match &args.since {
-        Some(s) => when(&conn, s, now_ms, false)?,
+        Some(s) => when(&conn, s, now_ms, false, &sql)?,
         None => bounds.days30,
     };
     // Nothing is recorded after now: up to tomorrow's midnight is "until
     // now", and keeps the range in whole days.
     let until = match &args.until {
-        Some(s) => when(&conn, s, now_ms, true)?,
+        Some(s) => when(&conn, s, now_ms, true, &sql)?,
         None => bounds.tomorrow,
     };
+    if let (Some(s), Some(u)) = (&args.since, &args.until)
+        && since > until
+    {
+        return Err(CliError::Usage(t!(
+            "usage.since_after_until",
+            since = s,
+            until = u
+        )));
+    }
     let f = Filter {
         since_ms: since,
         until_ms: until.max(since),
         profile: args.profile.clone(),
     };
     let groups = match args.by {
-        Some(by) => query::grouped(&conn, &f, by).map_err(failed)?,
+        Some(by) => query::grouped(&conn, &f, by).map_err(&sql)?,
         None => Vec::new(),
     };
     let report = Report {
@@ -95,7 +111,7 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         until: rfc3339(f.until_ms),
         by: args.by,
         profile: args.profile.clone(),
-        total: query::total(&conn, &f).map_err(failed)?,
+        total: query::total(&conn, &f).map_err(&sql)?,
         groups,
         prices_taken: table_date(),
     };
@@ -136,9 +152,10 @@ fn overview(
     conn: &Connection,
     args: &UsageArgs,
     now_ms: i64,
+    sql: &dyn Fn(rusqlite::Error) -> CliError,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let b = query::bounds(conn, now_ms / 1000).map_err(failed)?;
+    let b = query::bounds(conn, now_ms / 1000).map_err(sql)?;
     let mut periods = Vec::new();
     for (name, since) in [
         ("today", b.today),
@@ -151,7 +168,7 @@ fn overview(
             until_ms: b.tomorrow,
             profile: args.profile.clone(),
         };
-        let sums = query::total(conn, &f).map_err(failed)?;
+        let sums = query::total(conn, &f).map_err(sql)?;
         periods.push(Period {
             name,
             since: rfc3339(since),
@@ -164,7 +181,7 @@ fn overview(
         until_ms: b.tomorrow,
         profile: args.profile.clone(),
     };
-    let by_model = query::grouped(conn, &f, By::Model).map_err(failed)?;
+    let by_model = query::grouped(conn, &f, By::Model).map_err(sql)?;
     let view = Overview {
         periods,
         by_model,
@@ -273,18 +290,30 @@ fn csv(out: &mut dyn Write, rows: &[(&str, &Sums)]) -> Result<(), CliError> {
 }
 
 /// `--since`/`--until`: a local date or time, or a span back from now.
-fn when(conn: &Connection, text: &str, now_ms: i64, end: bool) -> Result<i64, CliError> {
-    if let Some(ms) = query::local_time(conn, text, end).map_err(failed)? {
+fn when(
+    conn: &Connection,
+    text: &str,
+    now_ms: i64,
+    end: bool,
+    sql: &dyn Fn(rusqlite::Error) -> CliError,
+) -> Result<i64, CliError> {
+    if let Some(ms) = query::local_time(conn, text, end).map_err(sql)? {
         return Ok(ms);
     }
     let span = humantime::parse_duration(text)
         .map_err(|_| CliError::Usage(t!("usage.bad_when", value = text)))?;
+    let out_of_range = || CliError::Usage(t!("usage.when_out_of_range", value = text));
     // Whole days count local calendar days, today included, as the
     // overview's "last 7 days" does; other spans count back from now.
     const DAY: u64 = 86_400;
     if span.as_secs() >= DAY && span.as_secs() % DAY == 0 && span.subsec_nanos() == 0 {
         let days = span.as_secs() / DAY;
-        return query::days_back(conn, now_ms / 1000, days).map_err(failed);
+        return query::days_back(conn, now_ms / 1000, days)
+            .map_err(sql)?
+            .ok_or_else(out_of_range);
     }
-    Ok(now_ms - i64::try_from(span.as_millis()).unwrap_or(i64::MAX / 2))
+    i64::try_from(span.as_millis())
+        .ok()
+        .and_then(|ms| now_ms.checked_sub(ms))
+        .ok_or_else(out_of_range)
 }

@@ -15,6 +15,7 @@ pub mod preset;
 pub mod presets;
 pub mod quirks;
 pub mod raw;
+pub mod redact;
 pub mod resolve;
 pub mod search;
 pub mod state;

@@ -119,11 +119,7 @@ fn serialize_redacted<S: serde::Serializer>(u: &Option<Url>, s: S) -> Result<S::
 
 /// A URL with any password replaced, for display.
 pub fn redact_url(u: &Url) -> String {
-    let mut u = u.clone();
-    if u.password().is_some() {
-        let _ = u.set_password(Some("****"));
-    }
-    u.to_string()
+    super::redact::masked(u.as_str())
 }
 
 /// A model slot: which provider serves it and the upstream model id.

@@ -184,6 +184,22 @@ proxy = "socks5://user:s3cret@127.0.0.1:1080"
     assert_eq!(p.proxy.as_ref().unwrap().password(), Some("s3cret"));
 }
 
+#[test]
+fn a_bad_base_url_is_named_without_its_password() {
+    set_lang(Lang::En);
+    for url in [
+        "ftp://ana:pw-s3cret@llm.example/v1",
+        "https://ana:pw-s3cret@llm.example/v1?x=1",
+        "https://ana:pw-s3cret@[::1/v1",
+    ] {
+        let src = format!("[providers.p]\napi = \"openai\"\nbase_url = \"{url}\"\n");
+        let e = parse(Path::new("c.toml"), &src, &Presets::builtin()).unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("pw-s3cret"), "{text}");
+        assert!(text.contains("ana:****@"), "{text}");
+    }
+}
+
 const CHAINS: &str = r#"
 [providers.ds]
 preset = "deepseek"

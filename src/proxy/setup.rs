@@ -95,10 +95,10 @@ impl SearchSetup {
             return SearchSetup::Off;
         };
         match secrets.resolve_spec(&s.kind.keyring_entry(), &s.key, env) {
-            Ok(key) => SearchSetup::Ready(Arc::new(crate::search::Backend::new(
-                s.clone(),
-                key.map(|k| k.secret),
-            ))),
+            Ok(key) => match crate::search::Backend::new(s.clone(), key.map(|k| k.secret)) {
+                Ok(b) => SearchSetup::Ready(Arc::new(b)),
+                Err(e) => SearchSetup::Broken(e.to_string()),
+            },
             Err(e) => SearchSetup::Broken(e.to_string()),
         }
     }

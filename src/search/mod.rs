@@ -35,6 +35,11 @@ pub enum SearchError {
     Status { status: u16, message: String },
     #[error("the search backend's reply is not what {0} sends: {1}")]
     BadReply(&'static str, String),
+    /// Longer than [`MAX_REPLY`] (in MiB).
+    #[error("the search backend's reply is larger than {0} MiB")]
+    TooLarge(usize),
+    #[error("cannot set up the search client: {0}")]
+    Client(String),
 }
 
 impl SearchError {
@@ -58,18 +63,29 @@ pub struct Backend {
 /// backend must not hold the whole turn.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A page of results is tens of kilobytes; a backend that sends more is
+/// broken or hostile, and must not grow the proxy's memory.
+pub const MAX_REPLY: usize = 4 * 1024 * 1024;
+
 impl Backend {
-    pub fn new(settings: Search, key: Option<SecretString>) -> Backend {
+    /// Fails when the HTTP client cannot be built: a default client would
+    /// have no timeout and would follow redirects.
+    pub fn new(settings: Search, key: Option<SecretString>) -> Result<Backend, SearchError> {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
+            // A redirect would carry Brave's key and Tavily's bearer to
+            // wherever it points, and the query in `Referer`: an API has no
+            // reason to send one.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .user_agent(concat!("ccswitch/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        Backend {
+            .map_err(|e| SearchError::Client(describe(&e)))?;
+        Ok(Backend {
             settings,
             key,
             client,
-        }
+        })
     }
 
     pub async fn search(&self, query: &str) -> Result<Vec<Hit>, SearchError> {
@@ -100,20 +116,63 @@ impl Backend {
             .await
             .map_err(|e| SearchError::Unreachable(describe(&e)))?;
         let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| SearchError::Unreachable(describe(&e)))?;
-        match status {
-            200..=299 => parse(s.kind, &body, s.max_results as usize),
-            401 | 403 => Err(SearchError::Auth(status)),
-            429 => Err(SearchError::RateLimited),
+        let moved = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| where_to(resp.url(), l));
+        let body = read_capped(resp, MAX_REPLY).await?;
+        match (status, moved) {
+            (200..=299, _) => parse(s.kind, &body, s.max_results as usize),
+            (401 | 403, _) => Err(SearchError::Auth(status)),
+            (429, _) => Err(SearchError::RateLimited),
+            (300..=399, Some(to)) => Err(SearchError::Status {
+                status,
+                message: format!(
+                    "it redirects to {to}, which is not followed: set that address instead"
+                ),
+            }),
             _ => Err(SearchError::Status {
                 status,
                 message: first_line(&body),
             }),
         }
     }
+}
+
+/// A redirect's target as the user may be told it: no password, query or
+/// fragment (the query repeats the search, and may carry a key).
+fn where_to(from: &reqwest::Url, location: &str) -> String {
+    match from.join(location) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => "another address".to_string(),
+    }
+}
+
+/// The whole body, refused as soon as it passes `limit` bytes (before
+/// reading anything, when its length is announced).
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, SearchError> {
+    let too_large = || SearchError::TooLarge(limit / (1024 * 1024));
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| SearchError::Unreachable(describe(&e)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A transport error without its URL (a SearXNG address may carry a

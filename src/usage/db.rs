@@ -116,6 +116,25 @@ pub enum LedgerError {
     },
     #[error("{}", t!("usage.db_missing", path = path.display()))]
     Missing { path: PathBuf },
+    /// The file's pages do not hold together: only moving it aside helps.
+    #[error("{}", t!("usage.db_damaged", path = path.display(), error = source))]
+    Damaged {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl LedgerError {
+    /// A failed read of the ledger at `path`, named with what to do.
+    pub fn reading(path: &Path, source: rusqlite::Error) -> LedgerError {
+        let path = path.to_path_buf();
+        if not_a_database(&source) {
+            LedgerError::Damaged { path, source }
+        } else {
+            LedgerError::Sqlite { path, source }
+        }
+    }
 }
 
 /// An open ledger, and where a bad file was moved, if one was.
@@ -170,19 +189,55 @@ pub fn open_read(path: &Path) -> Result<Connection, LedgerError> {
             path: path.to_path_buf(),
         });
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(sql(path))?;
-    conn.busy_timeout(BUSY).map_err(sql(path))?;
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sql(path))?;
-    if found > VERSION {
-        return Err(LedgerError::Newer {
-            path: path.to_path_buf(),
-            found,
-        });
+    match read_only(path, false) {
+        // A reader of a WAL file makes its `-shm` index next to it; in a
+        // folder it cannot write (a read-only mount, another user's
+        // folder) SQLite refuses. Then no writer can be at work there
+        // either: reading the file as immutable is safe, and skips the
+        // index. Rows still in a leftover `-wal` are not seen then.
+        Err(e) if cannot_share(&e) => read_only(path, true).map_err(|_| e),
+        other => other,
     }
+    .map_err(|e| LedgerError::reading(path, e))
+    .and_then(|conn| {
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| LedgerError::reading(path, e))?;
+        if found > VERSION {
+            return Err(LedgerError::Newer {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        Ok(conn)
+    })
+}
+
+/// The ledger opened read-only, its header read (which is where a missing
+/// WAL index shows).
+fn read_only(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if immutable {
+        let url = url::Url::from_file_path(path)
+            .map_err(|()| rusqlite::Error::InvalidPath(path.to_path_buf()))?;
+        Connection::open_with_flags(
+            format!("{url}?immutable=1"),
+            flags | OpenFlags::SQLITE_OPEN_URI,
+        )?
+    } else {
+        Connection::open_with_flags(path, flags)?
+    };
+    conn.busy_timeout(BUSY)?;
+    conn.query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))?;
     Ok(conn)
+}
+
+/// SQLite could not make or open the WAL index beside the file.
+fn cannot_share(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+    )
 }
 
 /// An empty ledger in memory: what `ccswitch usage` reads before anything

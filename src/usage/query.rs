@@ -319,15 +319,16 @@ pub fn bounds(conn: &Connection, now_secs: i64) -> rusqlite::Result<Bounds> {
 }
 
 /// The local midnight that starts the last `days` days (today included),
-/// in Unix ms.
-pub fn days_back(conn: &Connection, now_secs: i64, days: u64) -> rusqlite::Result<i64> {
+/// in Unix ms; `None` when that is outside the dates SQLite can count
+/// (years 0000 to 9999).
+pub fn days_back(conn: &Connection, now_secs: i64, days: u64) -> rusqlite::Result<Option<i64>> {
     let back = format!("-{} days", days.saturating_sub(1));
     conn.query_row(
         "SELECT CAST(strftime('%s', ?1, 'unixepoch', 'localtime', 'start of day', ?2, 'utc') AS INTEGER)",
         params![now_secs, back],
-        |r| r.get::<_, i64>(0),
+        |r| r.get::<_, Option<i64>>(0),
     )
-    .map(|s| s * 1000)
+    .map(|s| s.map(|s| s * 1000))
 }
 
 /// The last `days` local dates (today included), oldest first, as
@@ -342,15 +343,13 @@ pub fn day_keys(conn: &Connection, now_secs: i64, days: u32) -> rusqlite::Result
         .collect()
 }
 
-/// A local date (`YYYY-MM-DD`) or date and time (`YYYY-MM-DD HH:MM`) as
-/// Unix ms; with `end`, a date alone means the end of that day. `None` when
-/// it is neither.
+/// A local date (`YYYY-MM-DD`) or date and time (`YYYY-MM-DD HH:MM`,
+/// seconds optional, `T` or a space between) as Unix ms; with `end`, a
+/// date alone means the end of that day. `None` when it is not one: SQLite
+/// would roll `2026-02-30` over into March, so the calendar is checked
+/// here first.
 pub fn local_time(conn: &Connection, text: &str, end: bool) -> rusqlite::Result<Option<i64>> {
-    let ok = text.len() >= 10
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b' ' | b'T'));
-    if !ok {
+    if !is_local_time(text) {
         return Ok(None);
     }
     let next = if end && text.len() == 10 {
@@ -364,6 +363,42 @@ pub fn local_time(conn: &Connection, text: &str, end: bool) -> rusqlite::Result<
         |r| r.get::<_, Option<i64>>(0),
     )
     .map(|s| s.map(|s| s * 1000))
+}
+
+/// `YYYY-MM-DD`, then optionally `[ T]HH:MM` and `:SS`, each part in range
+/// (February 29th in leap years only).
+fn is_local_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let part = b.get(from..from + len)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let sep = |at: usize, c: &[u8]| b.get(at).is_some_and(|x| c.contains(x));
+    let (Some(y), Some(m), Some(d)) = (num(0, 4), num(5, 2), num(8, 2)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if !(sep(4, b"-") && sep(7, b"-") && (1..=days).contains(&d)) {
+        return false;
+    }
+    let clock = |h: Option<u32>, min: Option<u32>| {
+        sep(10, b" T") && sep(13, b":") && h.is_some_and(|h| h < 24) && min.is_some_and(|m| m < 60)
+    };
+    match b.len() {
+        10 => true,
+        16 => clock(num(11, 2), num(14, 2)),
+        19 => clock(num(11, 2), num(14, 2)) && sep(16, b":") && num(17, 2).is_some_and(|s| s < 60),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -509,3 +509,34 @@ fn the_checker_sees_paths_in_all_their_forms() {
         "{bytes}"
     );
 }
+
+/// Commands print through the `out` that `main` hands them, which turns a
+/// closed pipe (`| head`) into a quiet exit. `println!` panics on a closed
+/// pipe, and a second handle on stdout would be outside that.
+#[test]
+fn commands_print_only_through_the_output_main_gives_them() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !f.ends_with("main.rs")) {
+        let code = code_only(&std::fs::read_to_string(f).expect("read"));
+        for (n, line) in code.lines().enumerate() {
+            // A call of `name`, not of `eprintln!` or `shows_stdout()`.
+            let calls = |name: &str| {
+                line.match_indices(name)
+                    .filter(|(i, _)| *i == 0 || !is_ident(line.as_bytes()[i - 1]))
+                    .map(|(i, _)| &line[i..])
+                    .collect::<Vec<_>>()
+            };
+            let print = !calls("println!").is_empty() || !calls("print!(").is_empty();
+            // Asking whether stdout is a terminal writes nothing.
+            let stdout = calls("stdout()")
+                .iter()
+                .any(|at| !at.starts_with("stdout().is_terminal()"));
+            if print || stdout {
+                found.push(format!("{}:{}: {}", rel(f), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

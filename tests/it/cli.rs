@@ -528,45 +528,97 @@ fn completions_and_the_man_page() {
 
 /// A profile to share: its providers come along, nothing personal does,
 /// and the result is a config a colleague can load.
+/// Every string in a TOML value, keys included, with where it is.
+fn strings(v: &toml::Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        toml::Value::String(s) => out.push((at.to_string(), s.clone())),
+        toml::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                strings(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, x) in t {
+                let at = format!("{at}.{k}");
+                out.push((at.clone(), k.clone()));
+                strings(x, &at, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[test]
 fn profile_export_leaves_keys_and_secrets_out() {
-    let home = Home::new();
-    home.write_config(
-        "[providers.gw]\napi = \"openai\"\nbase_url = \"https://llm.corp.example/v1\"\n\
-         key = { command = \"op read op://vault/gw/key\" }\nextra_keys = [{ env = \"GW_KEY_2\" }]\n\
-         proxy = \"http://ana:hunter2@proxy.corp:3128\"\n\
-         headers = { \"X-Team-Token\" = \"tok-secret-123\" }\nbudget = { daily_usd = 5 }\n\
-         [providers.moon]\npreset = \"moonshot\"\nkey = { env = \"MOONSHOT_API_KEY\" }\n\
-         [providers.unused]\npreset = \"deepseek\"\n\
-         [profiles.work]\nprovider = \"gw\"\n\
-         main = [\"gpt-5\", { provider = \"moon\", model = \"kimi-k3\" }]\nfast = \"gpt-5-mini\"\n\
-         budget = { monthly_usd = 50 }\n",
-    );
-    let r = home.run(&["profile", "export", "work"]);
-    r.ok();
-    let out = r.stdout.clone();
-    for secret in [
+    // Each secret this config holds, wherever ccswitch's config can hold
+    // one: key sources, a pool, header values, passwords in URLs, the profile's env, budgets, and comments.
+    let secrets = [
         "hunter2",
+        "b4se-pa55",
         "tok-secret-123",
         "op read",
         "GW_KEY_2",
         "MOONSHOT_API_KEY",
+        "otel-bearer-secret",
+        "ghp_planted_token",
+        "comment-secret-1",
+        "comment-secret-2",
+        "comment-secret-3",
+        "comment-secret-4",
         "budget",
-    ] {
+        "daily_usd",
+    ];
+    let home = Home::new();
+    home.write_config(
+        "[providers.gw]\napi = \"openai\"\n\
+         base_url = \"https://ana:b4se-pa55@llm.corp.example/v1\" # old: comment-secret-1\n\
+         key = { command = \"op read op://vault/gw/key\" }\nextra_keys = [{ env = \"GW_KEY_2\" }]\n\
+         proxy = \"http://ana:hunter2@proxy.corp:3128\"\n\
+         headers = { \"X-Team-Token\" = \"tok-secret-123\" }\nbudget = { daily_usd = 5 }\n\
+         [providers.gw.models]\n\"gpt-5\" = { context = 400000 } # comment-secret-3\n\
+         [providers.moon]\npreset = \"moonshot\"\nkey = { env = \"MOONSHOT_API_KEY\" }\n\
+         [providers.unused]\npreset = \"deepseek\"\n\
+         [profiles.work]\nprovider = \"gw\"\n\
+         main = [\"gpt-5\", # comment-secret-2\n  { provider = \"moon\", model = \"kimi-k3\" }]\n# comment-secret-4\nfast = \"gpt-5-mini\"\n\
+         env = { OTEL_EXPORTER_OTLP_HEADERS = \"Authorization=Bearer otel-bearer-secret\", GITHUB_TOKEN = \"ghp_planted_token\" }\n\
+         budget = { monthly_usd = 50 }\n",
+    );
+    home.run(&["config", "check"]).ok();
+    let r = home.run(&["profile", "export", "work"]);
+    r.ok();
+    let out = r.stdout.clone();
+    // Every value and key, as a colleague's ccswitch reads them (escapes
+    // decoded), then the text itself for comments.
+    let cfg: toml::Value = toml::from_str(&out).unwrap();
+    let mut all = Vec::new();
+    strings(&cfg, "", &mut all);
+    for (at, text) in &all {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} at {at} in:\n{out}");
+        }
+    }
+    for secret in secrets {
         assert!(!out.contains(secret), "{secret} in:\n{out}");
     }
-    assert!(
-        out.contains("X-Team-Token"),
-        "header names stay, as a note: {out}"
-    );
+    // Names say what to set; values are the colleague's own.
+    for name in ["X-Team-Token", "OTEL_EXPORTER_OTLP_HEADERS", "GITHUB_TOKEN"] {
+        assert!(out.contains(name), "{name} is named in a note: {out}");
+    }
     assert!(!out.contains("[providers.unused]"), "{out}");
     let colleague = Home::new();
     colleague.write_config(&out);
     colleague.run(&["config", "check"]).ok();
-    let cfg: toml::Value = toml::from_str(&out).unwrap();
     assert_eq!(
         cfg["providers"]["gw"]["proxy"].as_str(),
         Some("http://ana@proxy.corp:3128")
+    );
+    assert_eq!(
+        cfg["providers"]["gw"]["base_url"].as_str(),
+        Some("https://ana@llm.corp.example/v1")
+    );
+    assert_eq!(
+        cfg["providers"]["gw"]["models"]["gpt-5"]["context"].as_integer(),
+        Some(400_000)
     );
     assert_eq!(
         cfg["profiles"]["work"]["main"][1]["provider"].as_str(),
@@ -574,4 +626,55 @@ fn profile_export_leaves_keys_and_secrets_out() {
     );
     let r = home.run(&["profile", "export", "nope"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `ccswitch … | head`: the reader goes away before the output is
+/// written. ccswitch stops quietly with 0, as `cat` does, whatever the
+/// command: no "Broken pipe", no panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\n[profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+    );
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["man"],
+        &["presets"],
+        &["presets", "--json"],
+        &["usage"],
+        &["usage", "--json", "--by", "day"],
+        &["config", "example"],
+        &["profile", "list"],
+        &["profile", "export", "p"],
+        &["paths"],
+        &["search", "show"],
+        &["--help"],
+    ] {
+        let mut child = home
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before a byte is read: every write meets EPIPE.
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        let err: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.starts_with("No usage recorded yet"))
+            .collect();
+        assert!(err.is_empty(), "{args:?}: {err:?}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {status:?}");
+    }
 }

@@ -118,6 +118,12 @@ fn serve_refuses_remote_hosts_and_missing_profiles() {
     r.fails(2);
 }
 
+/// A serve that is expected to end by itself, killed if it does not.
+async fn within(mut cmd: std::process::Command) -> crate::support::Run {
+    cmd.env_remove("UP_KEY");
+    crate::support::output_within(cmd, std::time::Duration::from_secs(20)).await
+}
+
 const STRONG: &str = "4f9c2a7be1d04c3f8a6b5e2d9c1f0a7b3e8d";
 
 #[tokio::test]
@@ -126,7 +132,9 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     let home = Home::new();
     home.write_config(&config(&up));
     // No UP_KEY: the key cannot be found, and serve says so before listening.
-    let r = home.run(&["serve", "p"]);
+    // (Were it found, serve would run until killed: the time limit makes
+    // that a failure instead of a hang.)
+    let r = within(home.cmd(&["serve", "p"])).await;
     r.fails(1);
     assert!(r.stderr.contains("UP_KEY"), "{}", r.stderr);
     // A chosen token must be as hard to guess as a generated one.
@@ -139,7 +147,7 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
         assert!(r.stderr.contains("at least 32"), "{}", r.stderr);
     }
     // Off loopback, serve says plainly that nothing is encrypted.
-    let r = home.run(&["serve", "p", "--host", "0.0.0.0", "--allow-remote"]);
+    let r = within(home.cmd(&["serve", "p", "--host", "0.0.0.0", "--allow-remote"])).await;
     assert!(r.stderr.contains("without TLS"), "{}", r.stderr);
     let mut child = home
         .cmd(&["serve", "p", "--token-env", "MY_TOKEN", "--shell", "fish"])

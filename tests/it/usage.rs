@@ -369,3 +369,118 @@ async fn ledger_false_keeps_no_history() {
         "the ledger was written with ledger = false"
     );
 }
+
+/// A ledger at `dir/usage.db` with `n` sessions' sums on 2026-01-01 (one
+/// request each), written as ccswitch writes it, and closed.
+fn ledger_with(dir: &std::path::Path, n: usize) {
+    let path = dir.join("usage.db");
+    let conn = ccswitch::usage::db::open(&path, 1).unwrap().conn;
+    let mut insert = conn
+        .prepare(
+            "INSERT INTO daily VALUES ('2026-01-01', ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
+             0.5, 0.0, 0)",
+        )
+        .unwrap();
+    for i in 0..n {
+        insert
+            .execute([format!("session-{i:06}-{}", "x".repeat(40))])
+            .unwrap();
+    }
+    drop(insert);
+    drop(conn);
+    assert!(!dir.join("usage.db-wal").exists());
+}
+
+const ALL: [&str; 6] = [
+    "usage",
+    "--json",
+    "--since",
+    "2000-01-01",
+    "--until",
+    "2100-01-01",
+];
+
+#[test]
+fn bad_ranges_are_usage_errors_in_one_line() {
+    let home = Home::new();
+    ledger_with(home.path(), 1);
+    for (args, says) in [
+        (&["usage", "--since", "5000000d"][..], "5000000d"),
+        (&["usage", "--since", "2026-02-30"], "2026-02-30"),
+        (&["usage", "--until", "2026-13-01"], "2026-13-01"),
+        (
+            &["usage", "--since", "2026-02-28 24:30"],
+            "2026-02-28 24:30",
+        ),
+        (
+            &["usage", "--since", "2026-03-05", "--until", "2026-03-01"],
+            "2026-03-05",
+        ),
+        (&["usage", "--since", "1h", "--until", "2h"], "--since"),
+    ] {
+        let r = home.run(args);
+        r.fails(2);
+        let err = r.stderr.trim();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("ccswitch: "), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        for sql in ["column", "strftime", "CAST", "Null"] {
+            assert!(!err.contains(sql), "{args:?}: SQL in {err}");
+        }
+    }
+    // Still fine: a range of one day, and a date with a time.
+    home.run(&["usage", "--since", "2026-03-01", "--until", "2026-03-01"])
+        .ok();
+    home.run(&["usage", "--since", "2026-02-28 23:30"]).ok();
+}
+
+#[test]
+fn a_damaged_ledger_is_named_with_what_to_do() {
+    let home = Home::new();
+    ledger_with(home.path(), 4000);
+    home.run(&ALL).ok();
+    // Everything past the first pages (the schema) overwritten.
+    let path = home.path().join("usage.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+    let from = bytes.len() / 2;
+    for b in &mut bytes[from..] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let r = home.run(&ALL);
+    r.fails(1);
+    let err = r.stderr.trim();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("mv "), "the fix is given: {err}");
+}
+
+/// A ledger in a folder the reader cannot write (a read-only mount, a
+/// shared machine): SQLite cannot make the WAL index there, and ccswitch
+/// opens the file as immutable instead. As root, chmod stops nothing, so
+/// the reader then runs as `nobody`.
+#[cfg(unix)]
+#[test]
+fn a_ledger_in_a_read_only_folder_is_read() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    let home = Home::new();
+    // The folder was made by this process: its owner is who we are.
+    let root = std::fs::metadata(home.path()).unwrap().uid() == 0;
+    ledger_with(home.path(), 3);
+    std::fs::set_permissions(
+        home.path().join("usage.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let mut cmd = home.cmd(&ALL);
+    if root {
+        cmd.uid(65534).gid(65534);
+    }
+    let r = crate::support::Run::from(cmd.output().unwrap());
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v = r.ok().json();
+    assert_eq!(v["total"]["requests"], 3, "{v}");
+    assert!(!home.path().join("usage.db-shm").exists());
+}

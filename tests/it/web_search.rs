@@ -164,6 +164,69 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
     assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
 }
 
+/// WebSearch with `allowed_domains`: Claude Code hands the list to the
+/// server tool, and a result outside it reaches neither the model nor
+/// Claude Code.
+#[tokio::test]
+async fn results_outside_the_allowed_domains_are_dropped() {
+    let (up, fast, searx) = with_searxng(&json!({"query": "tokio latest version", "results": [
+        {"url": "https://crates.io/crates/tokio", "title": "tokio - crates.io", "content": "planted-outside"},
+        {"url": URL, "title": TITLE, "content": "Tokio 1.50 adds io_uring by default."}
+    ]}))
+    .await;
+    mock::push_deferred_call(
+        &up,
+        "WebSearch",
+        "call_ws",
+        &json!({"query": "tokio latest version", "allowed_domains": ["tokio.rs"]}),
+    );
+    up.push(whole(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
+               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
+        "tool_calls",
+    ));
+    up.push(whole(
+        json!({"role": "assistant", "content": format!("The latest is Tokio 1.50 ([{TITLE}]({URL})).")}),
+        "stop",
+    ));
+    up.push(mock::openai_text(&format!(
+        "Tokio 1.50, per [{TITLE}]({URL})."
+    )));
+    let home = Home::new();
+    home.write_config(&mock::two_upstreams_config(
+        &up,
+        &fast,
+        &format!(
+            "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
+            searx.url("")
+        ),
+    ));
+
+    let r = run(&home).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(searx.seen().len(), 1);
+    let seen = calls(&up, 5);
+    let inner = seen[2].json();
+    assert!(
+        inner["tools"][0]["function"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Only these sites: tokio.rs"),
+        "Claude Code sent the list: {inner}"
+    );
+    for (what, text) in [
+        ("the model's search result", seen[3].body.clone()),
+        ("the main model's next turn", seen[4].body.clone()),
+        ("Claude Code's transcript", r.stdout.clone()),
+    ] {
+        assert!(text.contains(URL), "{what}: {text}");
+        assert!(
+            !text.contains("crates.io") && !text.contains("planted-outside"),
+            "{what}: {text}"
+        );
+    }
+}
+
 /// Profile `p` on the zhipu preset's OpenAI endpoint (GLM's own search),
 /// its fast slot on `fast`; `extra` follows.
 fn glm_config(up: &Mock, fast: &Mock, extra: &str) -> String {

@@ -14,6 +14,7 @@ use crate::config::model::{ExtraKey, KeySpec, Provider, Timeouts};
 use crate::config::preset::{Api, AuthStyle};
 use crate::config::presets::Presets;
 use crate::config::raw::{RawKey, RawProvider};
+use crate::config::redact::masked;
 use crate::t;
 
 pub(super) fn resolve_provider(
@@ -187,6 +188,7 @@ pub(super) fn resolve_provider(
     })
 }
 
+/// Named in its errors with the password masked: they are printed.
 fn parse_http_url(cx: &Ctx, u: &Spanned<String>) -> Result<Url, ConfigError> {
     check_base_url(u.get_ref()).map_err(|problem| match problem {
         UrlProblem::HasQuery => {
@@ -195,18 +197,22 @@ fn parse_http_url(cx: &Ctx, u: &Spanned<String>) -> Result<Url, ConfigError> {
             shown.set_fragment(None);
             cx.invalid(
                 u.span(),
-                t!("config.base_url_query", url = shown),
+                t!("config.base_url_query", url = masked(shown.as_str())),
                 t!("config.hint_base_url_query"),
             )
         }
         UrlProblem::NotHttp => cx.invalid(
             u.span(),
-            t!("config.bad_url", url = u.get_ref(), error = "http(s)"),
+            t!(
+                "config.bad_url",
+                url = masked(u.get_ref()),
+                error = "http(s)"
+            ),
             t!("config.hint_url"),
         ),
         UrlProblem::Unparsable(e) => cx.invalid(
             u.span(),
-            t!("config.bad_url", url = u.get_ref(), error = e),
+            t!("config.bad_url", url = masked(u.get_ref()), error = e),
             t!("config.hint_url"),
         ),
     })

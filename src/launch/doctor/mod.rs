@@ -83,7 +83,14 @@ fn claude(
     home: Option<&Path>,
 ) -> Check {
     let explicit = [cfg.and_then(|c| c.claude_path.clone())];
-    let Some(path) = find_claude(&explicit, env, home) else {
+    claude_found(find_claude(&explicit, env, home))
+}
+
+/// The check for the claude the search found, if any. Apart from the
+/// search, which looks in fixed system places too, so that the missing
+/// case can be tested on a machine that has one.
+fn claude_found(path: Option<std::path::PathBuf>) -> Check {
+    let Some(path) = path else {
         return check(
             "claude",
             Status::Fail,
@@ -184,6 +191,16 @@ fn keyring(ctx: &Ctx, cfg: Option<&Config>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_claude_fails_and_says_where_it_was_looked_for() {
+        crate::i18n::set_lang(crate::i18n::Lang::En);
+        let c = serde_json::to_value(claude_found(None)).unwrap();
+        assert_eq!(c["id"], "claude");
+        assert_eq!(c["status"], "fail");
+        assert!(c["detail"].as_str().unwrap().contains("not found"), "{c}");
+        assert!(c["fix"].as_str().unwrap().contains("npm install"), "{c}");
+    }
 
     #[test]
     fn claude_versions() {

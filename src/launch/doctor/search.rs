@@ -4,6 +4,7 @@
 
 use super::check::{Check, Status, check};
 use crate::config::Config;
+use crate::config::redact::masked;
 use crate::ctx::Ctx;
 use crate::proxy::setup::SearchSetup;
 use crate::proxy::translate::web_search::searches_itself;
@@ -31,7 +32,11 @@ pub fn search(ctx: &Ctx, cfg: &Config) -> Option<Check> {
         SearchSetup::Ready(_) => check(
             "search",
             Status::Ok,
-            t!("doctor.search_ok", backend = s.kind.name(), url = s.url),
+            t!(
+                "doctor.search_ok",
+                backend = s.kind.name(),
+                url = masked(&s.url)
+            ),
             None,
         ),
         SearchSetup::Broken(why) => check(

@@ -20,6 +20,13 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+/// A shell where every variable that could hold a key holds one.
+fn keys_everywhere(name: &str) -> Option<String> {
+    let n = name.to_ascii_uppercase();
+    (n.ends_with("_KEY") || n.ends_with("_TOKEN") || n.starts_with("ANTHROPIC_"))
+        .then(|| format!("sk-planted-{name}"))
+}
+
 const DS: &str = r#"
 [providers.ds]
 preset = "deepseek"
@@ -79,9 +86,20 @@ fn proxy_profile_gets_endpoint_token_models_and_limits() {
         get("ANTHROPIC_DEFAULT_HAIKU_MODEL_SUPPORTED_CAPABILITIES"),
         None
     );
-    // The provider key is not in the plan at all, and the variables that
-    // may hold keys are removed from claude's environment.
-    assert!(!format!("{p:?}").contains("sk-"));
+    // The provider key is not in the plan at all, even with every key
+    // variable set in the shell, and the variables that may hold keys are
+    // removed from claude's environment.
+    let planted = plan(
+        &cfg,
+        cfg.profile("p").unwrap(),
+        &proxy_mode(),
+        &keys_everywhere,
+    );
+    assert!(
+        !format!("{planted:?}").contains("sk-planted"),
+        "{planted:?}"
+    );
+    assert_eq!(planted.set, p.set);
     assert!(
         p.unset.contains(&"DEEPSEEK_API_KEY".to_string()),
         "{:?}",

@@ -151,6 +151,44 @@ fn local_times_parse_and_bounds_order() {
 }
 
 #[test]
+fn only_real_calendar_times_are_local_times() {
+    for ok in [
+        "2026-02-28",
+        "2028-02-29",
+        "2000-02-29",
+        "2026-12-31 23:59",
+        "2026-01-01T00:00",
+        "2026-01-01 00:00:59",
+    ] {
+        assert!(is_local_time(ok), "{ok}");
+    }
+    for bad in [
+        "2026-02-29",
+        "1900-02-29",
+        "2026-02-30",
+        "2026-04-31",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-01-00",
+        "2026-02-28 24:00",
+        "2026-02-28 23:60",
+        "2026-02-28 23:59:60",
+        "2026-02-28 9:30",
+        "2026-02-28 09:30Z",
+        "2026/02/28",
+        "20260228",
+        "7d",
+        "",
+    ] {
+        assert!(!is_local_time(bad), "{bad}");
+    }
+    let conn = db::empty().expect("mem");
+    assert_eq!(local_time(&conn, "2026-02-30", false).expect("q"), None);
+    // Past SQLite's dates: no number, rather than an error.
+    assert_eq!(days_back(&conn, NOON / 1000, 5_000_000).expect("q"), None);
+}
+
+#[test]
 fn whole_days_read_the_daily_sums_and_agree_with_the_rollup() {
     let (_d, conn) = filled();
     let day = |d: &str| local_time(&conn, d, false).expect("q").expect("date");

@@ -37,9 +37,17 @@ impl Home {
     }
 
     /// `ccswitch ARGS` with this home, English messages, no inherited keyring
-    /// or key variables.
+    /// or key variables: a developer's own `UP_KEY` or `ANTHROPIC_API_KEY`
+    /// must not make a test that expects a missing key start a server
+    /// instead (and hang).
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
+        for (name, _) in std::env::vars_os() {
+            let n = name.to_string_lossy();
+            if inherited_key(&n) {
+                c.env_remove(&name);
+            }
+        }
         c.args(args)
             .env("CCSWITCH_HOME", self.path())
             .env("CCSWITCH_LANG", "en")
@@ -80,6 +88,13 @@ impl Home {
                 .expect("run ccswitch"),
         )
     }
+}
+
+/// A variable that may hold a key, or point ccswitch or Claude Code at
+/// one.
+pub fn inherited_key(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    ["_KEY", "_TOKEN", "_SECRET"].iter().any(|s| n.ends_with(s)) || n.starts_with("ANTHROPIC_")
 }
 
 #[derive(Debug)]

@@ -106,6 +106,14 @@ pub struct Tool {
     pub input_schema: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// `web_search`'s options, as sent: the proxy runs that tool for
+    /// upstreams that cannot, and must run it as asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_domains: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_domains: Option<Value>,
 }
 
 impl Tool {

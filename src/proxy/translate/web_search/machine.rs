@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::domains::{conflict, filter};
 use super::history::unfold_history;
 use super::spec::{Spec, TOOL_NAME, function, is_web_search, model_text, result_blocks};
 use crate::proxy::translate::anthropic::{
@@ -115,6 +116,15 @@ impl Loop {
                 State::Done => return Step::Done,
                 State::Call => return Step::Call(Value::Object(self.body.clone())),
                 State::Searching => {
+                    if !self.pending.is_empty() && conflict(&self.spec) {
+                        self.answer(Err(Failure {
+                            code: "invalid_tool_input".into(),
+                            message: "the request gives both allowed_domains and blocked_domains; \
+                                      only one of them may be given, so no search was run"
+                                .into(),
+                        }));
+                        continue;
+                    }
                     if let Some(p) = self.pending.first() {
                         if self.used < self.spec.max_uses {
                             return Step::Search(p.query.clone());
@@ -205,13 +215,15 @@ impl Loop {
         }
     }
 
-    /// The outcome of the last [`Step::Search`].
+    /// The outcome of the last [`Step::Search`]. Results outside the
+    /// tool's domain lists are dropped here, before the client or the model
+    /// sees them.
     pub fn searched(&mut self, outcome: Result<Vec<Hit>, Failure>) {
         self.used += 1;
         if outcome.is_ok() {
             self.searched += 1;
         }
-        self.answer(outcome);
+        self.answer(outcome.map(|hits| filter(&self.spec, hits)));
     }
 
     /// Blocks finished since the last call, for a streaming client.

@@ -10,11 +10,13 @@
 //! ids in. The loop is bounded by `max_uses`: one call past it gets the
 //! `max_uses_exceeded` error, and a call after that ends the message.
 
+mod domains;
 mod emit;
 mod history;
 mod machine;
 mod spec;
 
+pub use domains::conflict;
 pub use emit::{drained_events, end_events, runs_natively, searches_itself, start_events};
 pub use history::unfold_history;
 pub use machine::{Failure, Loop, Step};

@@ -1,5 +1,6 @@
 use serde_json::{Map, Value, json};
 
+use super::domains;
 use super::*;
 use crate::proxy::translate::anthropic::{OutBlock, StopReason};
 use crate::search::Hit;
@@ -182,4 +183,141 @@ fn earlier_server_blocks_become_a_function_round_trip() {
     let mut plain = vec![json!({"role": "user", "content": "hi"})];
     unfold_history(&mut plain);
     assert_eq!(plain, vec![json!({"role": "user", "content": "hi"})]);
+}
+
+fn lists(allowed: &[&str], blocked: &[&str]) -> Spec {
+    let s = |l: &[&str]| l.iter().map(|d| (*d).to_string()).collect();
+    Spec {
+        max_uses: 5,
+        allowed_domains: s(allowed),
+        blocked_domains: s(blocked),
+    }
+}
+
+#[test]
+fn allowed_domains_take_subdomains_and_paths_as_anthropic_does() {
+    let spec = lists(
+        &[
+            "docs.rs",
+            "example.com/blog",
+            "API.Tokio.rs",
+            "https://b.example/",
+        ],
+        &[],
+    );
+    for url in [
+        "https://docs.rs/tokio",
+        "https://www.docs.rs/",
+        "http://a.b.docs.rs:8080/x",
+        "https://DOCS.RS./x",
+        "https://example.com/blog",
+        "https://example.com/blog/post-1?x=1",
+        "https://api.tokio.rs/",
+        "https://v2.api.tokio.rs/",
+        "https://b.example/any",
+    ] {
+        assert!(domains::keeps(&spec, url), "{url} should be kept");
+    }
+    for url in [
+        "https://notdocs.rs/",
+        "https://docs.rs.evil.example/",
+        "https://evil.example/docs.rs",
+        "https://example.com/",
+        "https://example.com/blogger",
+        "https://tokio.rs/",
+        "https://user@evil.example/?docs.rs",
+        "not a url",
+    ] {
+        assert!(!domains::keeps(&spec, url), "{url} should be dropped");
+    }
+}
+
+#[test]
+fn blocked_domains_drop_themselves_and_their_subdomains() {
+    let spec = lists(&[], &["pinterest.com", "reddit.com/r/spam"]);
+    for url in [
+        "https://pinterest.com/x",
+        "https://de.pinterest.com/",
+        "https://reddit.com/r/spam/1",
+    ] {
+        assert!(!domains::keeps(&spec, url), "{url} should be dropped");
+    }
+    for url in [
+        "https://notpinterest.com/",
+        "https://reddit.com/r/rust",
+        "https://tokio.rs/",
+    ] {
+        assert!(domains::keeps(&spec, url), "{url} should be kept");
+    }
+    // No lists: everything.
+    assert!(domains::keeps(&lists(&[], &[]), "https://any.example/"));
+}
+
+#[test]
+fn results_outside_the_lists_never_reach_the_client_or_the_model() {
+    let mut body = body();
+    body["tools"][0]["allowed_domains"] = json!(["tokio.rs"]);
+    let spec = find(&body["tools"]).unwrap();
+    let mut l = Loop::start(body, spec);
+    let mut new_id = ids();
+    assert!(matches!(l.step(), Step::Call(_)));
+    l.reply(&call("tokio"), &mut new_id);
+    assert_eq!(l.step(), Step::Search("tokio".into()));
+    let other = Hit {
+        title: "Elsewhere".into(),
+        url: "https://tokio.rs.evil.example/".into(),
+        snippet: "planted-elsewhere".into(),
+        page_age: None,
+    };
+    l.searched(Ok(vec![other, hit()]));
+    let Step::Call(second) = l.step() else {
+        panic!()
+    };
+    let model_text = second["messages"][2]["content"][0]["content"].to_string();
+    assert!(model_text.contains("https://tokio.rs/"), "{model_text}");
+    assert!(!model_text.contains("planted-elsewhere"), "{model_text}");
+    l.reply(&text("done"), &mut new_id);
+    let m = serde_json::to_string(&l.message("msg_1", "m")).unwrap();
+    assert!(m.contains("https://tokio.rs/"), "{m}");
+    assert!(!m.contains("evil.example"), "{m}");
+}
+
+#[test]
+fn both_lists_at_once_are_refused_without_searching() {
+    let mut body = body();
+    body["tools"][0]["allowed_domains"] = json!(["tokio.rs"]);
+    body["tools"][0]["blocked_domains"] = json!(["evil.example"]);
+    let spec = find(&body["tools"]).unwrap();
+    assert!(domains::conflict(&spec));
+    let mut l = Loop::start(body, spec);
+    let mut new_id = ids();
+    assert!(matches!(l.step(), Step::Call(_)));
+    l.reply(&call("tokio"), &mut new_id);
+    // Answered by the loop itself: no search step.
+    let Step::Call(second) = l.step() else {
+        panic!("searched although both lists were given")
+    };
+    let said = second["messages"][2]["content"][0]["content"].to_string();
+    assert!(said.contains("invalid_tool_input"), "{said}");
+    assert!(said.contains("allowed_domains"), "{said}");
+    l.reply(&text("done"), &mut new_id);
+    let m = serde_json::to_value(l.message("msg_1", "m")).unwrap();
+    assert_eq!(
+        m["content"][1]["content"]["error_code"], "invalid_tool_input",
+        "{m}"
+    );
+    assert!(m["usage"].get("server_tool_use").is_none(), "{m}");
+}
+
+#[test]
+fn the_spec_survives_the_typed_request() {
+    // The OpenAI-only proxy reads requests into types; the tool's options
+    // must come through them.
+    let tool = json!({"type": "web_search_20250305", "name": "web_search", "max_uses": 3,
+                      "allowed_domains": ["docs.rs"], "blocked_domains": ["evil.example"]});
+    let typed: crate::proxy::translate::anthropic::Tool = serde_json::from_value(tool).unwrap();
+    let spec = find(&serde_json::to_value([typed]).unwrap()).unwrap();
+    assert_eq!(spec.max_uses, 3);
+    assert_eq!(spec.allowed_domains, ["docs.rs"]);
+    assert_eq!(spec.blocked_domains, ["evil.example"]);
 }
