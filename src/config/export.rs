@@ -54,6 +54,7 @@ fn profile_rule(field: &str) -> Rule {
         | "subagent"
         | "vision"
         | "long_context"
+        | "classifier"
         | "max_output_tokens"
         | "context_window"
         | "api_timeout_ms"

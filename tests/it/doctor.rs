@@ -126,6 +126,10 @@ async fn a_working_setup_passes_and_each_planted_failure_is_named() {
     assert!(!text.contains("sk-doctor"), "{text}");
     assert!(text.contains("env UP_KEY"), "{text}");
     assert!(text.contains("2 models"), "{text}");
+    // Where auto mode's checks go for the profile.
+    let auto = checks.iter().find(|c| c["id"] == "auto_mode").unwrap();
+    let detail = auto["detail"].as_str().unwrap();
+    assert!(detail.contains("p (up/m1)"), "{detail}");
     // Asked with the key, through the provider's own client.
     assert_eq!(
         s.up.last().header("authorization"),

@@ -593,3 +593,94 @@ fn the_tui_resumes_a_session_of_this_folder() {
         "claude got {passed:?}"
     );
 }
+
+/// A fresh interactive session in Claude Code's default mode (auto): a
+/// destructive command is checked by the classifier slot and runs, with no
+/// dialog about the proxy (before: "Auto mode can't check actions in this
+/// session … ask whoever runs 127.0.0.1:PORT to pass it through"). The
+/// test thread blocks while it watches the screen, so the mocks get
+/// threads of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_mode_checks_a_destructive_command_without_a_proxy_dialog() {
+    let (up, cl) = (Mock::start().await, Mock::start().await);
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.cl]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n\
+         classifier = {{ provider = \"cl\", model = \"cl-model\" }}\n",
+        up.url("/v1"),
+        cl.url("/v1")
+    ));
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("old-build");
+    std::fs::create_dir_all(&target).unwrap();
+    up.push(mock::openai_call(
+        "Bash",
+        "call_rm",
+        &serde_json::json!({"command": format!("rm -rf {}", target.display()),
+                            "description": "Delete the old build"}),
+    ));
+    up.push(mock::openai_text("Deleted it."));
+    cl.push(mock::json(
+        200,
+        &serde_json::json!({"id": "c", "object": "chat.completion", "model": "cl-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "<block>no</block>"},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 35000, "completion_tokens": 4}})
+        .to_string(),
+    ));
+
+    let chome = tempfile::tempdir().unwrap();
+    let cwd = chome.path().join("work");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let seeded = serde_json::json!({
+        "hasCompletedOnboarding": true,
+        "theme": "dark",
+        "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
+    });
+    std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
+    let script = format!(
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?",
+        cwd = cwd.display(),
+        home = chome.path().display(),
+        ch = home.path().display(),
+        bin = crate::support::BIN,
+        claude = claude_bin().display(),
+    );
+    let tmux = Tmux::start("auto-mode", 120, 40);
+    tmux.send(&[&script, "Enter"]);
+    tmux.wait_for("\u{276f}", Duration::from_secs(60));
+    tmux.type_text(&format!("delete the folder {}", target.display()));
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.send(&["Enter"]);
+    let t0 = Instant::now();
+    while target.exists() {
+        let screen = tmux.capture();
+        for dialog in [
+            "can't check actions",
+            "whoever runs",
+            "isn't getting through",
+        ] {
+            assert!(!screen.contains(dialog), "a proxy dialog:\n{screen}");
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the folder was not deleted; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let screen = tmux.wait_for("Deleted it.", Duration::from_secs(30));
+    for dialog in [
+        "can't check actions",
+        "whoever runs",
+        "isn't getting through",
+    ] {
+        assert!(!screen.contains(dialog), "a proxy dialog:\n{screen}");
+    }
+    assert_eq!(cl.seen().len(), 1, "checked by the classifier slot");
+    tmux.send(&["C-c"]);
+    std::thread::sleep(Duration::from_millis(400));
+    tmux.send(&["C-c"]);
+    tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
+}

@@ -152,6 +152,35 @@ async fn anthropic_passthrough_rewrites_and_streams_untouched() {
     assert!(logs.contains("in=") && logs.contains("200"), "{logs}");
 }
 
+/// Forward compatibility: event and block types newer than the proxy pass
+/// through the Anthropic-kind path byte for byte, and the stream still ends
+/// and is recorded.
+#[tokio::test]
+async fn future_event_and_block_types_pass_through_untouched() {
+    let up = Mock::start().await;
+    let p = mk_proxy(&up, ANTHROPIC).await;
+    let sse = "event: message_start\n\
+        data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_f\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}\n\n\
+        event: memory_update_20270101\n\
+        data: {\"type\":\"memory_update_20270101\",\"memory\":{\"id\":\"m1\"}}\n\n\
+        event: content_block_start\n\
+        data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"citation_bundle_20270101\",\"items\":[]}}\n\n\
+        event: content_block_delta\n\
+        data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"bundle_delta_20270101\",\"items\":[1]}}\n\n\
+        event: content_block_stop\n\
+        data: {\"type\":\"content_block_stop\",\"index\":0}\n\n\
+        event: message_delta\n\
+        data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"future_field\":true},\"usage\":{\"output_tokens\":3}}\n\n\
+        event: message_stop\n\
+        data: {\"type\":\"message_stop\"}\n\n";
+    up.push(mock::sse_raw(&[sse], End::Close));
+    let resp = p.post("/v1/messages?beta=true", &ask(true)).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), sse);
+    let logs = p.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("200") && logs.contains("out=3"), "{logs}");
+}
+
 #[tokio::test]
 async fn anthropic_non_streaming_passes_status_and_body() {
     let up = Mock::start().await;

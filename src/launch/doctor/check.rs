@@ -14,7 +14,8 @@ pub enum Status {
 #[derive(Clone, Debug, Serialize)]
 pub struct Check {
     /// Stable, for `--json`: `claude`, `config`, `keyring`, `key`, `reach`,
-    /// `search`, `shell_env`, `claude_settings`, `no_proxy`, `localhost`.
+    /// `search`, `auto_mode`, `shell_env`, `claude_settings`, `no_proxy`,
+    /// `localhost`.
     pub id: &'static str,
     pub status: Status,
     pub detail: String,

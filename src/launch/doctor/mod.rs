@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+mod auto_mode;
 mod check;
 mod providers;
 mod search;
@@ -62,6 +63,7 @@ pub fn run(ctx: &Ctx) -> Vec<Check> {
     if let Some(cfg) = cfg {
         out.extend(providers::providers(ctx, cfg));
         out.extend(search::search(ctx, cfg));
+        out.extend(auto_mode::auto_mode(cfg));
     }
     out.extend(traps::shell_env(env));
     out.extend(traps::claude_settings(env, home.as_deref()));

@@ -99,6 +99,9 @@ pub struct Tool {
     /// ordinary client tools (or `"custom"`).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Empty for tool types that carry no name (a future toolset): those
+    /// are dropped with a note, not refused.
+    #[serde(default)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -141,6 +144,10 @@ pub enum ToolChoice {
         disable_parallel_tool_use: Option<bool>,
     },
     None,
+    /// A choice newer than this proxy: dropped with a note (the upstream
+    /// decides), where refusing it would fail every turn.
+    #[serde(other)]
+    Unknown,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

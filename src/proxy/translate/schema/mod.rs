@@ -73,7 +73,15 @@ pub(super) fn functions(
                 // Sent as the upstream's own search (`request::native`).
                 continue;
             }
-            notes.add(format!("dropped server tool {} ({kind})", t.name));
+            notes.add(if t.name.is_empty() {
+                format!("dropped server tool ({kind})")
+            } else {
+                format!("dropped server tool {} ({kind})", t.name)
+            });
+            continue;
+        }
+        if t.name.is_empty() {
+            notes.add("dropped a tool without a name");
             continue;
         }
         // Anthropic's rule for `defer_loading`: the model sees such a tool
@@ -132,6 +140,10 @@ pub(super) fn tool_choice(
             disable_parallel_tool_use: d,
         } => (Some(json!("required")), *d),
         ToolChoice::None => (Some(json!("none")), None),
+        ToolChoice::Unknown => {
+            notes.add("dropped tool_choice of a type this proxy does not know");
+            (None, None)
+        }
         ToolChoice::Tool {
             name,
             disable_parallel_tool_use: d,
