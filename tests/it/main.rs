@@ -12,6 +12,7 @@ mod auto_mode;
 mod budget;
 mod claude_code;
 mod cli;
+mod compat;
 mod config_files;
 mod config_store;
 mod discovery;

@@ -1,9 +1,11 @@
 //! The upstream side: the client for each provider (connection setup and
 //! the hot-path POST), one exchange with error mapping, the reply as both
-//! clients give it, and a provider's live model list.
+//! clients give it, how long a rate-limited upstream asks to wait, and a
+//! provider's live model list.
 
 mod client;
 pub mod models;
+pub mod ratelimit;
 pub mod reply;
 pub mod send;
 

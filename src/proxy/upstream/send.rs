@@ -57,14 +57,13 @@ pub async fn send(
             return Ok(resp);
         }
         let status = resp.status().as_u16();
-        let retry_after = resp.headers().get(http::header::RETRY_AFTER).cloned();
+        let wait = super::ratelimit::wait(resp.headers(), std::time::SystemTime::now());
+        // Claude Code reads only `retry-after`, whatever header said it.
+        let retry_after = wait.map(super::ratelimit::retry_after);
         if keys > 1 && matches!(status, 402 | 429) {
             // The limited key rests (the last one tried too, so the next
             // request starts from a key that is not limited).
-            let rest = retry_after
-                .as_ref()
-                .and_then(self::retry_after)
-                .unwrap_or(KEY_REST);
+            let rest = wait.unwrap_or(KEY_REST);
             let next = up.cool(key, now + rest, now).filter(|n| *n != key);
             if let (false, Some(next)) = (last, next) {
                 if let Some(log) = &up.log {

@@ -1,0 +1,58 @@
+//! Keeping up with Claude Code: what the pinned CLI reads from the proxy
+//! beyond the Messages API itself.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::claude::ccswitch_run;
+use crate::support::mock::{self, Mock};
+use crate::support::{Home, output_within};
+
+/// A provider that says when to come back only in OpenAI's
+/// `x-ratelimit-reset-*` headers: Claude Code, which reads only
+/// `retry-after`, waits that long (before, it came back after about half a
+/// second and spent its retries on the limit).
+#[tokio::test]
+async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
+        up.url("/v1")
+    ));
+    up.push(
+        mock::json(
+            429,
+            r#"{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}"#,
+        )
+        .with_header("x-ratelimit-reset-requests", "2s")
+        .with_header("x-ratelimit-reset-tokens", "120ms"),
+    );
+    up.push(mock::openai_text("Back."));
+    let chome = tempfile::tempdir().unwrap();
+    let args = [
+        "-p",
+        "hi",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--no-session-persistence",
+    ];
+    let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
+    cmd.env("UP_KEY", "sk-rl")
+        .env("CLAUDE_CODE_MAX_RETRIES", "2");
+    let r = output_within(cmd, Duration::from_secs(90)).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let retry: Value = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["subtype"] == "api_retry")
+        .unwrap_or_else(|| panic!("no api_retry event:\n{}", r.stdout));
+    assert_eq!(retry["error_status"], 429);
+    let delay = retry["retry_delay_ms"].as_u64().unwrap();
+    assert!(delay >= 2000, "waited {delay} ms:\n{retry}");
+    assert!(r.stdout.contains("Back."), "{}", r.stdout);
+}
