@@ -247,6 +247,33 @@ impl SecretService {
         }
     }
 
+    /// The secret stored for ccswitch's `account` (service `ccswitch`),
+    /// read by a Secret Service client of the test's own, not through
+    /// ccswitch: what another program would find there. `None` when there
+    /// is no such entry; a panic when there are several.
+    #[cfg(target_os = "linux")]
+    pub fn lookup(&self, account: &str) -> Option<String> {
+        use secret_service::EncryptionType;
+        use secret_service::blocking::SecretService as Client;
+        let bus = zbus::blocking::connection::Builder::address(self.address.as_str())
+            .and_then(zbus::blocking::connection::Builder::build)
+            .unwrap_or_else(|e| panic!("connect to the test's session bus: {e}"));
+        let client = Client::connect_with_existing(EncryptionType::Plain, bus)
+            .unwrap_or_else(|e| panic!("open a Secret Service session: {e}"));
+        let attributes =
+            std::collections::HashMap::from([("service", "ccswitch"), ("username", account)]);
+        let found = client.search_items(attributes).unwrap();
+        assert!(found.locked.is_empty(), "{account}: a locked entry");
+        assert!(found.unlocked.len() <= 1, "{account}: several entries");
+        let item = found.unlocked.first()?;
+        Some(String::from_utf8(item.get_secret().unwrap()).unwrap())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn lookup(&self, _account: &str) -> Option<String> {
+        panic!("the tests run a private Secret Service on Linux only")
+    }
+
     /// Environment for a process that should use this Secret Service.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
