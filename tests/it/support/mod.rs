@@ -327,6 +327,7 @@ pub async fn output_within(mut cmd: Command, limit: std::time::Duration) -> Run 
 }
 
 pub mod claude;
+pub mod clock;
 pub mod mock;
 pub mod proxy;
 pub mod serve;
