@@ -307,23 +307,41 @@ pub fn fake_claude(dir: &Path, body: &str) -> PathBuf {
 }
 
 /// Run `cmd` (stdout and stderr piped) off the async runtime, killing it
-/// after `limit`: a hung claude fails the test instead of hanging it.
-pub async fn output_within(mut cmd: Command, limit: std::time::Duration) -> Run {
+/// after `limit`: a hung claude fails the test, saying so, instead of
+/// hanging it.
+#[track_caller]
+pub fn output_within(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> impl std::future::Future<Output = Run> {
+    let caller = std::panic::Location::caller();
+    let program = cmd.get_program().to_string_lossy().into_owned();
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let t0 = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > limit {
-                let _ = child.kill();
-                break;
+    async move {
+        let (run, hung) = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            let t0 = std::time::Instant::now();
+            let mut hung = false;
+            while child.try_wait().unwrap().is_none() {
+                if t0.elapsed() > limit {
+                    let _ = child.kill();
+                    hung = true;
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Run::from(child.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap()
+            (Run::from(child.wait_with_output().unwrap()), hung)
+        })
+        .await
+        .unwrap();
+        assert!(
+            !hung,
+            "{program} did not finish within {limit:?} and was killed ({caller})\n\
+             stdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
 }
 
 pub mod claude;
