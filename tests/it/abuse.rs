@@ -5,8 +5,9 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::clock::{Frozen, settle, until, within};
 use crate::support::mock::{self, Mock};
 use crate::support::proxy::*;
 use ccswitch::proxy::Limits;
@@ -14,18 +15,19 @@ use serde_json::Value;
 
 const MIB: u64 = 1024 * 1024;
 
-/// Authenticated `GET /v1/models` over a fresh connection, with a deadline.
-async fn models_within(p: &Proxy, limit: Duration) -> Result<u16, String> {
+/// A hang guard by the real clock: generous, since it measures nothing.
+const GUARD: Duration = Duration::from_secs(60);
+
+/// Authenticated `GET /v1/models`.
+async fn models(p: &Proxy) -> Result<u16, String> {
     let req = p
         .http
         .get(format!("{}/v1/models", p.base))
         .bearer_auth(TOKEN)
         .send();
-    match tokio::time::timeout(limit, req).await {
-        Ok(Ok(r)) => Ok(r.status().as_u16()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {limit:?}")),
-    }
+    req.await
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
 }
 
 /// Whether the server closed `s` within `limit` (a read returns 0 or fails).
@@ -55,16 +57,20 @@ async fn an_endless_error_body_is_cut_short() {
     let up = Mock::start().await;
     let p = mk_proxy(&up, OPENAI).await;
     up.push(mock::endless(400, "application/json", &[b'x'; 64 * 1024]));
-    let t0 = Instant::now();
-    let r = p.post("/v1/messages", &ask(false)).await;
+    // The proxy gives an error body 10 s; with its clock held still those
+    // never run out, so an answer at all means the cap cut the body short.
+    let _clock = Frozen::new();
+    let r = within(GUARD, "the 400", p.post("/v1/messages", &ask(false))).await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["type"], "invalid_request_error");
-    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
-    // The proxy stopped reading after the first 64 KiB; what the mock got
-    // out is that plus the socket buffers, not the 10 s × line rate it
-    // reached before the cap.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The proxy stopped reading after the first 64 KiB and dropped the
+    // connection; what the mock got out is that plus the socket buffers,
+    // not the 10 s × line rate it reached before the cap.
+    until(GUARD, "the mock to see the proxy hang up", || {
+        up.clients_gone() == 1
+    })
+    .await;
     assert!(up.endless_sent() < 16 * MIB, "{}", up.endless_sent());
 }
 
@@ -72,6 +78,15 @@ async fn an_endless_error_body_is_cut_short() {
 async fn a_whole_reply_over_the_cap_is_refused_without_being_held() {
     let up = Mock::start().await;
     let p = mk_proxy(&up, ANTHROPIC).await;
+    // Held still: a slow moment of the machine cannot end a read by the
+    // idle timeout (1 s) before the cap does.
+    let _clock = Frozen::new();
+    let gone = |n: usize| {
+        let up = &up;
+        until(GUARD, "the mock to see the proxy hang up", move || {
+            up.clients_gone() == n
+        })
+    };
     // Announced: refused before reading.
     up.push(mock::Reply::Endless {
         status: 200,
@@ -80,17 +95,18 @@ async fn a_whole_reply_over_the_cap_is_refused_without_being_held() {
         limit: Some(40 * MIB),
         announce: true,
     });
-    let r = p.post("/v1/messages", &ask(false)).await;
+    let r = within(GUARD, "the 502", p.post("/v1/messages", &ask(false))).await;
     assert_eq!(r.status(), 502);
     let v: Value = r.json().await.unwrap();
     let msg = v["error"]["message"].as_str().unwrap();
     assert!(msg.contains("larger than 32 MiB"), "{msg}");
+    gone(1).await;
     assert!(up.endless_sent() < 16 * MIB, "{}", up.endless_sent());
     // Not announced: read up to the cap, then refused.
     up.push(mock::endless(200, "application/json", &[b' '; 64 * 1024]));
-    let r = p.post("/v1/messages", &ask(false)).await;
+    let r = within(GUARD, "the 502", p.post("/v1/messages", &ask(false))).await;
     assert_eq!(r.status(), 502);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    gone(2).await;
     let sent = up.endless_sent();
     assert!(sent < 60 * MIB, "{sent}");
 }
@@ -101,15 +117,35 @@ async fn count_tokens_against_a_stalled_upstream_times_out() {
     // idle = 1 s in the provider's timeouts.
     let p = mk_proxy(&up, ANTHROPIC).await;
     up.push(mock::stall(200, "application/json"));
-    let t0 = Instant::now();
-    let r = tokio::time::timeout(
-        Duration::from_secs(10),
-        p.post("/v1/messages/count_tokens", &ask(false)),
-    )
-    .await
-    .expect("count_tokens answered");
+    // The proxy's clock held still, moved a second at a time once the
+    // upstream has the request, with a pause between steps for the proxy
+    // to read the headers and arm its timer (at the held time, whenever
+    // it gets there): the answer must come by 4 s on that clock, as
+    // before by 5 s on the wall clock.
+    let clock = Frozen::new();
+    let mut answer = tokio::spawn(p.request("/v1/messages/count_tokens", &ask(false)).send());
+    until(GUARD, "the upstream to get the request", || {
+        up.seen().len() == 1
+    })
+    .await;
+    let mut waited = Duration::ZERO;
+    let r = loop {
+        tokio::select! {
+            r = &mut answer => break r.unwrap().unwrap(),
+            () = settle(Duration::from_secs(2)) => {}
+        }
+        assert!(
+            waited < Duration::from_secs(4),
+            "count_tokens did not answer within {waited:?} of the proxy's clock"
+        );
+        clock.advance(Duration::from_secs(1)).await;
+        waited += Duration::from_secs(1);
+    };
     assert_eq!(r.status(), 504);
-    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(
+        waited >= Duration::from_secs(1),
+        "answered before the idle timeout"
+    );
 }
 
 #[tokio::test]
@@ -151,29 +187,31 @@ async fn silent_and_slow_connections_are_closed_and_never_crowd_out_a_client() {
         };
     })
     .await;
+    // The proxy's timeouts go by tokio's clock, held still here: nothing
+    // times out until the test moves the clock, however slow the machine.
+    let clock = Frozen::new();
     // Twice the cap of connections that never say a word.
     let mut silent: Vec<TcpStream> = (0..8).map(|_| connect(&p)).collect();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    // A real client still gets through at once: a silent one makes room.
-    // (Well before any silent one times out on its own.)
-    let got = models_within(&p, Duration::from_secs(1)).await;
+    // A real client still gets through with no time gone by at all, so not
+    // because a silent one timed out: a silent one made room.
+    let got = within(GUARD, "a client behind silent connections", models(&p)).await;
     assert_eq!(got, Ok(200));
-    // Slowloris: headers a byte at a time, never finished.
+    // Slowloris: headers a byte every 100 ms of the proxy's clock, never
+    // finished. Headers must be in within 1 s, so the proxy cuts it off
+    // well before the 36 bytes are out (3.6 s, as before within 4 s).
     let mut slow = connect(&p);
-    let slow_t0 = Instant::now();
-    let dribble = std::thread::spawn(move || {
-        for b in b"GET /v1/models HTTP/1.1\r\nHost: x\r\n" {
-            if slow.write_all(&[*b]).is_err() {
-                return (slow, true);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        (slow, false)
-    });
-    let mut closed = tokio::task::spawn_blocking(move || {
+    let mut cut = false;
+    for b in b"GET /v1/models HTTP/1.1\r\nHost: x\r\n" {
+        cut = cut || slow.write_all(&[*b]).is_err();
+        settle(Duration::from_millis(10)).await;
+        clock.advance(Duration::from_millis(100)).await;
+    }
+    // The clock is past every silent connection's first-byte timeout too
+    // (2 s), and moves no more: whatever is still open stays open.
+    let closed = tokio::task::spawn_blocking(move || {
         silent
             .iter_mut()
-            .all(|s| closed_within(s, Duration::from_secs(3)))
+            .all(|s| closed_within(s, Duration::from_secs(10)))
     })
     .await
     .unwrap();
@@ -181,12 +219,11 @@ async fn silent_and_slow_connections_are_closed_and_never_crowd_out_a_client() {
         closed,
         "a silent connection outlived its first-byte timeout"
     );
-    let (mut slow, cut) = tokio::task::spawn_blocking(move || dribble.join().unwrap())
-        .await
-        .unwrap();
-    closed = cut || closed_within(&mut slow, Duration::from_secs(3));
+    let closed = cut
+        || tokio::task::spawn_blocking(move || closed_within(&mut slow, Duration::from_secs(10)))
+            .await
+            .unwrap();
     assert!(closed, "slowloris headers were not cut off");
-    assert!(slow_t0.elapsed() < Duration::from_secs(4));
     assert!(up.seen().is_empty());
 }
 
@@ -195,13 +232,17 @@ async fn a_request_without_the_token_closes_its_connection() {
     let up = Mock::start().await;
     let p = mk_proxy(&up, OPENAI).await;
     let mut s = connect(&p);
+    // Held still, the proxy's own timeouts (headers, keep-alive) never
+    // close the connection: if it closes, the 401 closed it.
+    let _clock = Frozen::new();
     // Blocking reads run off the runtime the proxy shares.
     let text = tokio::task::spawn_blocking(move || {
         s.write_all(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-api-key: wrong\r\n\r\n")
             .unwrap();
         let mut text = String::new();
-        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        s.read_to_string(&mut text).unwrap();
+        s.set_read_timeout(Some(GUARD)).unwrap();
+        s.read_to_string(&mut text)
+            .unwrap_or_else(|e| panic!("the connection stayed open ({e}): {text}"));
         text
     })
     .await
@@ -342,6 +383,20 @@ fn cpu_secs(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// Connections waiting in the accept queue of the listener on 127.0.0.1
+/// `port`: a listening socket's `rx_queue` in /proc/net/tcp.
+#[cfg(target_os = "linux")]
+fn accept_queue(port: u16) -> Option<u32> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let local = u16::from_str_radix(f.get(1)?.rsplit(':').next()?, 16).ok()?;
+        let listening = *f.get(3)? == "0A";
+        let queued = u32::from_str_radix(f.get(4)?.split(':').nth(1)?, 16).ok()?;
+        (listening && local == port).then_some(queued)
+    })
+}
+
 /// The reproduction from the review: 100 idle connections to `ccswitch
 /// serve` under `ulimit -n 64`. Before, the accept loop spun a core on
 /// EMFILE and an authenticated request timed out.
@@ -350,6 +405,7 @@ fn cpu_secs(pid: u32) -> f64 {
 async fn idle_connections_under_a_low_descriptor_limit_neither_spin_nor_starve() {
     use crate::support::{BIN, Home};
     use std::io::BufRead;
+    use std::time::Instant;
     let up = Mock::start().await;
     let home = Home::new();
     home.write_config(&format!(
@@ -396,11 +452,29 @@ async fn idle_connections_under_a_low_descriptor_limit_neither_spin_nor_starve()
     let idle: Vec<TcpStream> = (0..100)
         .map(|_| TcpStream::connect(addr).unwrap())
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Measure once serve has taken every idle connection off its accept
+    // queue, not after a fixed sleep; an accept loop stuck on EMFILE never
+    // empties it, and fails here.
+    let drained = Instant::now() + Duration::from_secs(30);
+    loop {
+        let queued = accept_queue(addr.port());
+        if queued == Some(0) {
+            break;
+        }
+        if Instant::now() > drained {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve left {queued:?} connections unaccepted for 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let cpu0 = cpu_secs(child.id());
     let t0 = Instant::now();
+    // Starved, a request would wait for a silent connection's first-byte
+    // timeout (10 s) to free a slot, or forever: well under that, the
+    // bound leaves a loaded machine seconds to spare.
     let r = tokio::time::timeout(
-        Duration::from_secs(3),
+        Duration::from_secs(8),
         reqwest::Client::new()
             .get(format!("{base}/v1/models"))
             .bearer_auth(&token)
@@ -413,7 +487,7 @@ async fn idle_connections_under_a_low_descriptor_limit_neither_spin_nor_starve()
     let _ = child.kill();
     let _ = child.wait();
     drop(idle);
-    let status = r.expect("answered within 3 s").unwrap().status();
+    let status = r.expect("answered within 8 s").unwrap().status();
     assert_eq!(status, 200);
     assert!(
         cpu < 0.5,

@@ -3,8 +3,11 @@
 //! (400/401/403/404) and a stream that already sent bytes never do; when
 //! every target fails, Claude Code gets one error naming them all.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
+use crate::support::clock::{Frozen, until, within};
 use crate::support::mock::{self, End, Mock, Reply};
 use crate::support::proxy::{Proxy, events, mk_proxy_config, text_of};
 
@@ -293,7 +296,9 @@ async fn a_short_retry_after_is_waited_out_on_the_same_target() {
     let resp = p.post("/v1/messages", &ask("a-model", false)).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(text(resp).await, "from a");
-    assert!(t.elapsed() >= std::time::Duration::from_millis(950));
+    // The whole Retry-After: a tokio sleep never ends before its deadline,
+    // so no slack is needed (and none would hide a wait cut short).
+    assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!((a.seen().len(), b.seen().len()), (2, 0));
     // Limited again after the wait: on to b.
     a.push(error(429).with_header("retry-after", "1"));
@@ -383,13 +388,18 @@ async fn the_breaker_opens_half_opens_and_closes() {
     let circuits = dir.path().join("circuits.json");
     let file = circuits.clone();
     let p = chain(&a, &b, &c, move |cfg| cfg.circuits = Some(file)).await;
+    // The breakers go by tokio's clock. Held still, a cooldown ends only
+    // when the test steps over it, however slowly the requests run.
+    let clock = Frozen::new();
+    let cooldown = Duration::from_secs(1);
+    let just_before = cooldown - Duration::from_millis(1);
     let ask_once = |expect: &'static str| {
         let p = &p;
-        async move {
+        within(ASK, "an answer", async move {
             let resp = p.post("/v1/messages", &ask("a-model", false)).await;
             assert_eq!(resp.status(), 200);
             assert_eq!(text(resp).await, expect);
-        }
+        })
     };
     for _ in 0..3 {
         a.push(error(503));
@@ -409,21 +419,25 @@ async fn the_breaker_opens_half_opens_and_closes() {
     );
     assert_eq!((open[0].failures, open[0].profile.as_str()), (3, "p"));
     assert_eq!(open[0].until - open[0].since, 1, "the cooldown");
-    // Open: a is skipped, not even asked.
+    // Open to the last moment of its cooldown: a is skipped, not even
+    // asked.
+    clock.advance(just_before).await;
     b.push(openai_message("from b"));
     ask_once("from b").await;
     assert_eq!((a.seen().len(), b.seen().len()), (3, 4));
-    // Cooled down: one trial; it fails, so a is skipped again.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Cooled down: one trial; it fails, so a is skipped again, for a whole
+    // cooldown more.
+    clock.advance(cooldown - just_before).await;
     a.push(error(503));
     b.push(openai_message("from b"));
     ask_once("from b").await;
+    clock.advance(just_before).await;
     b.push(openai_message("from b"));
     ask_once("from b").await;
     assert_eq!((a.seen().len(), b.seen().len()), (4, 6));
     assert!(logged(&p, "a/a-model still fails"));
     // The next trial succeeds: closed, and a serves again.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.advance(cooldown - just_before).await;
     a.push(anthropic_message("from a"));
     ask_once("from a").await;
     a.push(anthropic_message("from a"));
@@ -437,25 +451,33 @@ async fn the_breaker_opens_half_opens_and_closes() {
     // A user's error does not count against a target.
     for _ in 0..4 {
         a.push(error(400));
-        let resp = p.post("/v1/messages", &ask("a-model", false)).await;
+        let resp = within(
+            ASK,
+            "an answer",
+            p.post("/v1/messages", &ask("a-model", false)),
+        )
+        .await;
         assert_eq!(resp.status(), 400);
     }
     a.push(anthropic_message("from a"));
     ask_once("from a").await;
 }
 
+/// A hang guard for one request (real time: a generous bound, not a
+/// measurement).
+const ASK: Duration = Duration::from_secs(60);
+
 /// `circuits.json` once it says the breaker is open (or no longer), which
 /// the proxy writes off the request's path.
 async fn noted(path: &std::path::Path, open: bool) -> Vec<ccswitch::usage::circuits::Circuit> {
-    for _ in 0..100 {
-        let now = std::time::SystemTime::now();
-        let all = ccswitch::usage::circuits::read(path, now);
-        if all.is_empty() != open {
-            return all;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("circuits.json never said open = {open}");
+    let mut all = Vec::new();
+    let what = format!("circuits.json to say open = {open}");
+    until(Duration::from_secs(30), &what, || {
+        all = ccswitch::usage::circuits::read(path, std::time::SystemTime::now());
+        all.is_empty() != open
+    })
+    .await;
+    all
 }
 
 const START: &str = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"a-model\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n";

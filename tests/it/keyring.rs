@@ -2,6 +2,10 @@
 //! driven through the real binary. Fails (never skips) when the daemons are
 //! not installed, naming the package to install.
 
+use serde_json::json;
+
+use crate::support::mock::{self, Mock};
+use crate::support::serve::Serve;
 use crate::support::{Home, SecretService};
 
 #[test]
@@ -78,6 +82,16 @@ fn key_set_add_builds_a_pool_in_the_real_secret_service() {
         "{config}"
     );
     assert!(!config.contains("sk-pool"), "{config}");
+    // Every key is in the Secret Service under its own entry, as typed: a
+    // client that is not ccswitch reads each one back.
+    let stored = [
+        ("deepseek", "sk-pool-one"),
+        ("deepseek:2", "sk-pool-two"),
+        ("deepseek:night", "sk-pool-three"),
+    ];
+    for (entry, key) in stored {
+        assert_eq!(ss.lookup(entry).as_deref(), Some(key), "{entry}");
+    }
     // A label in use is refused before a key is read.
     let r = home.run_stdin(
         &["key", "set", "deepseek", "--add", "--label", "night"],
@@ -90,6 +104,70 @@ fn key_set_add_builds_a_pool_in_the_real_secret_service() {
         "{}",
         r.stderr
     );
+    for (entry, key) in stored {
+        assert_eq!(ss.lookup(entry).as_deref(), Some(key), "{entry}");
+    }
+    assert_eq!(ss.lookup("deepseek:3"), None);
     // The file with its pool still loads.
     home.run_env(&["config", "check"], &env).ok();
+}
+
+/// The whole way: keys stored by `key set` (and `--add`) in the real Secret
+/// Service, read from there by `ccswitch serve`, and sent upstream in turn
+/// as the upstream limits each one.
+#[tokio::test]
+async fn serve_rotates_through_a_pool_read_from_the_real_secret_service() {
+    let ss = SecretService::start();
+    let env: Vec<(&str, String)> = ss.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m\"\n",
+        up.url("/v1")
+    ));
+    home.run_stdin(&["key", "set", "up"], "sk-pool-one\n", &env)
+        .ok();
+    home.run_stdin(&["key", "set", "up", "--add"], "sk-pool-two\n", &env)
+        .ok();
+    home.run_stdin(
+        &["key", "set", "up", "--add", "--label", "night"],
+        "sk-pool-three\n",
+        &env,
+    )
+    .ok();
+    let serve = Serve::start_env(&home, "p", &env);
+    let limited =
+        || mock::json(429, r#"{"error":{"message":"slow down"}}"#).with_header("retry-after", "30");
+    let answer = || {
+        let body = json!({"choices": [{"index": 0, "finish_reason": "stop",
+                                       "message": {"content": "ok"}}],
+                          "usage": {"prompt_tokens": 1, "completion_tokens": 1}});
+        mock::json(200, &body.to_string())
+    };
+    // Key one is limited: the request goes again with key two. Then key
+    // two is limited, key one still rests: key three.
+    up.push(limited());
+    up.push(answer());
+    up.push(limited());
+    up.push(answer());
+    for _ in 0..2 {
+        let (status, body) = serve.ask("m", false).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let sent: Vec<String> = up
+        .seen()
+        .iter()
+        .map(|r| r.header("authorization").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "Bearer sk-pool-one",
+            "Bearer sk-pool-two",
+            "Bearer sk-pool-two",
+            "Bearer sk-pool-three",
+        ]
+    );
 }

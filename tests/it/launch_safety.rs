@@ -4,13 +4,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-// Only the Linux-only test below waits on processes.
+// Only the Linux-only test below polls processes.
+use std::time::Duration;
 #[cfg(target_os = "linux")]
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, End, Mock};
-use crate::support::{Home, Run, fake_claude};
+use crate::support::{Home, Run, fake_claude, output_within};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-ant-direct-key-for-the-test";
@@ -137,9 +138,7 @@ async fn real_claude_in_direct_mode_sends_the_key_from_the_helper() {
         .env("AN_KEY", KEY)
         .env("TMPDIR", tmp.path())
         .env("CLAUDE_CODE_MAX_RETRIES", "1");
-    let r = tokio::task::spawn_blocking(move || Run::from(cmd.output().unwrap()))
-        .await
-        .unwrap();
+    let r = output_within(cmd, Duration::from_secs(90)).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let seen = an.last();
     assert_eq!(seen.header("x-api-key"), Some(KEY));

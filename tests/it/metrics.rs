@@ -85,12 +85,16 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
     up.push(answer(300, 30));
     up.push(mock::json(429, r#"{"error": {"message": "slow down"}}"#));
     up.push(answer(10, 5));
+    // How long each m-main request took as the client saw it, which is at
+    // least what serve measured.
+    let mut main_took = Vec::new();
     for (model, stream, status) in [
         ("m-main", true, 200),
         ("m-main", false, 200),
         ("m-main", false, 429),
         ("m-free", false, 200),
     ] {
+        let t0 = Instant::now();
         let resp = client
             .post(format!("{base}/v1/messages"))
             .bearer_auth(&token)
@@ -102,6 +106,9 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
         assert_eq!(resp.status(), status, "{model}");
         // Read to the end: the request is recorded when its body ends.
         resp.bytes().await.unwrap();
+        if model == "m-main" {
+            main_took.push(t0.elapsed());
+        }
     }
     assert_eq!(up.seen().len(), 4, "one upstream call per request");
 
@@ -172,8 +179,19 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
         value(format!("{duration}_bucket{{{main},le=\"+Inf\"}}")),
         3.0
     );
-    // A local mock answers within a second.
-    assert_eq!(value(format!("{duration}_bucket{{{main},le=\"1\"}}")), 3.0);
+    // Seconds, not milliseconds: a local mock answers within a second, and
+    // every request the client saw end within half of one (the rest is
+    // slack for serve's own bookkeeping after the last byte) is in the
+    // first second's bucket. On an idle machine that is all three.
+    let quick = main_took
+        .iter()
+        .filter(|d| **d < Duration::from_millis(500))
+        .count();
+    let in_first_second = value(format!("{duration}_bucket{{{main},le=\"1\"}}"));
+    assert!(
+        in_first_second >= quick as f64,
+        "{in_first_second} in le=1; the client saw {main_took:?}"
+    );
     let ttft = "ccswitch_time_to_first_token_seconds";
     assert_eq!(value(format!("{ttft}_count{{{main}}}")), 1.0, "the stream");
     assert_eq!(value(format!("{ttft}_count{{{free}}}")), 0.0);
@@ -260,7 +278,10 @@ async fn prometheus_scrapes(prometheus: &std::path::Path, serve_port: &str, toke
             value.parse::<f64>().ok()
         }
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // A hang guard, not a measurement: Prometheus starting its TSDB on a
+    // loaded machine can take a while; the loop ends as soon as the
+    // scraped values are there.
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let up = query(r#"up{job="ccswitch"}"#).await;
         let requests = query(r#"ccswitch_requests_total{model="m-main",profile="p"}"#).await;

@@ -67,7 +67,7 @@ pub async fn dispatch(
     let mut failures = Vec::new();
     for (i, (provider, model)) in slot.targets().enumerate() {
         let is_last = i == last;
-        if !is_last && let Admit::No(left) = state.breakers.admit(provider, model, Instant::now()) {
+        if !is_last && let Admit::No(left) = state.breakers.admit(provider, model, breaker_now()) {
             let why = t!("proxy.breaker_skipped", secs = left.as_secs().max(1));
             failures.push((
                 fallback::name(provider, model),
@@ -119,7 +119,7 @@ pub async fn dispatch(
             if chained
                 && final_failure
                 && fallback::counts(&e)
-                && let Some(change) = state.breakers.failure(provider, model, Instant::now())
+                && let Some(change) = state.breakers.failure(provider, model, breaker_now())
             {
                 breaker_note(state, provider, model, &change);
             }
@@ -181,6 +181,13 @@ fn refuse_safeguards(state: &State, slot: &crate::config::Slot) -> Result<(), Pr
         ))),
         None => Ok(()),
     }
+}
+
+/// The breakers' clock: tokio's, which is the system's in a running proxy,
+/// so a test can hold it still and step over a cooldown instead of
+/// sleeping through it and hoping nothing else ran late.
+fn breaker_now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 /// A breaker opening or closing, in the log.

@@ -111,3 +111,51 @@ pub fn run_claude(
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Every run of the real Claude Code in the suite has a time limit: a
+/// function that starts it (names `claude_bin()` or `ccswitch_run(`) never
+/// waits on a process without one (`output_within`, `run_claude` and the
+/// tmux waits have theirs). A claude that hangs, on a prompt it was not
+/// meant to show say, must fail the test, not hang CI.
+#[test]
+fn every_real_claude_run_has_a_time_limit() {
+    const STARTS: &[&str] = &["claude_bin()", "ccswitch_run("];
+    const UNBOUNDED: &[&str] = &[".output()", ".wait_with_output()", ".wait()", ".status()"];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let mut bad = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Each function's text, from its `fn` line to the next one.
+        let mut functions: Vec<(usize, String)> = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim_start();
+            let l = l.strip_prefix("pub ").unwrap_or(l);
+            let l = l.strip_prefix("async ").unwrap_or(l);
+            if l.starts_with("fn ") || functions.is_empty() {
+                functions.push((n + 1, String::new()));
+            }
+            if let Some((_, body)) = functions.last_mut() {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+        for (line, body) in functions {
+            let starts = STARTS.iter().any(|s| body.contains(s));
+            if let Some(wait) = UNBOUNDED.iter().find(|w| body.contains(*w))
+                && starts
+            {
+                let file = path.file_name().unwrap().to_string_lossy();
+                bad.push(format!("{file}:{line}: {wait}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "real Claude Code runs waited on without a limit (use output_within):\n{}",
+        bad.join("\n")
+    );
+}

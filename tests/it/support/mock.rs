@@ -115,8 +115,10 @@ impl Recorded {
 struct Inner {
     replies: VecDeque<Reply>,
     seen: Vec<Recorded>,
-    /// When a streamed reply noticed its client had gone.
+    /// When a streamed reply last noticed its client had gone.
     client_gone_at: Option<Instant>,
+    /// How many streamed replies noticed their client had gone.
+    clients_gone: usize,
     /// Bytes of endless bodies sent so far.
     endless_sent: u64,
 }
@@ -326,10 +328,23 @@ impl Mock {
         self.inner.lock().unwrap().client_gone_at
     }
 
+    /// How many streamed replies saw their client go: a proxy that
+    /// stopped reading and dropped the connection, observed.
+    pub fn clients_gone(&self) -> usize {
+        self.inner.lock().unwrap().clients_gone
+    }
+
     /// How much of its endless bodies the mock got to send.
     pub fn endless_sent(&self) -> u64 {
         self.inner.lock().unwrap().endless_sent
     }
+}
+
+/// A streamed reply's client went away (its connection closed).
+fn client_gone(inner: &Mutex<Inner>) {
+    let mut g = inner.lock().unwrap();
+    g.client_gone_at = Some(Instant::now());
+    g.clients_gone += 1;
 }
 
 type MockBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
@@ -388,7 +403,7 @@ async fn handle(
                 for (delay, chunk) in chunks {
                     tokio::time::sleep(delay).await;
                     if tx.send(Ok(Frame::data(Bytes::from(chunk)))).await.is_err() {
-                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                        client_gone(&inner);
                         return;
                     }
                 }
@@ -396,7 +411,7 @@ async fn handle(
                     End::Close => {}
                     End::Hang => {
                         tx.closed().await;
-                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                        client_gone(&inner);
                     }
                     End::Reset => {
                         // Let what was sent reach the client first.
@@ -424,13 +439,13 @@ async fn handle(
             tokio::spawn(async move {
                 if chunk.is_empty() {
                     tx.closed().await;
-                    inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                    client_gone(&inner);
                     return;
                 }
                 let mut sent = 0u64;
                 while limit.is_none_or(|l| sent < l) {
                     if tx.send(Ok(Frame::data(chunk.clone()))).await.is_err() {
-                        inner.lock().unwrap().client_gone_at = Some(Instant::now());
+                        client_gone(&inner);
                         return;
                     }
                     sent += chunk.len() as u64;

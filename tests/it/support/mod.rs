@@ -262,6 +262,33 @@ impl SecretService {
         }
     }
 
+    /// The secret stored for ccswitch's `account` (service `ccswitch`),
+    /// read by a Secret Service client of the test's own, not through
+    /// ccswitch: what another program would find there. `None` when there
+    /// is no such entry; a panic when there are several.
+    #[cfg(target_os = "linux")]
+    pub fn lookup(&self, account: &str) -> Option<String> {
+        use secret_service::EncryptionType;
+        use secret_service::blocking::SecretService as Client;
+        let bus = zbus::blocking::connection::Builder::address(self.address.as_str())
+            .and_then(zbus::blocking::connection::Builder::build)
+            .unwrap_or_else(|e| panic!("connect to the test's session bus: {e}"));
+        let client = Client::connect_with_existing(EncryptionType::Plain, bus)
+            .unwrap_or_else(|e| panic!("open a Secret Service session: {e}"));
+        let attributes =
+            std::collections::HashMap::from([("service", "ccswitch"), ("username", account)]);
+        let found = client.search_items(attributes).unwrap();
+        assert!(found.locked.is_empty(), "{account}: a locked entry");
+        assert!(found.unlocked.len() <= 1, "{account}: several entries");
+        let item = found.unlocked.first()?;
+        Some(String::from_utf8(item.get_secret().unwrap()).unwrap())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn lookup(&self, _account: &str) -> Option<String> {
+        panic!("the tests run a private Secret Service on Linux only")
+    }
+
     /// Environment for a process that should use this Secret Service.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -295,26 +322,45 @@ pub fn fake_claude(dir: &Path, body: &str) -> PathBuf {
 }
 
 /// Run `cmd` (stdout and stderr piped) off the async runtime, killing it
-/// after `limit`: a hung claude fails the test instead of hanging it.
-pub async fn output_within(mut cmd: Command, limit: std::time::Duration) -> Run {
+/// after `limit`: a hung claude fails the test, saying so, instead of
+/// hanging it.
+#[track_caller]
+pub fn output_within(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> impl std::future::Future<Output = Run> {
+    let caller = std::panic::Location::caller();
+    let program = cmd.get_program().to_string_lossy().into_owned();
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let t0 = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > limit {
-                let _ = child.kill();
-                break;
+    async move {
+        let (run, hung) = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            let t0 = std::time::Instant::now();
+            let mut hung = false;
+            while child.try_wait().unwrap().is_none() {
+                if t0.elapsed() > limit {
+                    let _ = child.kill();
+                    hung = true;
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Run::from(child.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap()
+            (Run::from(child.wait_with_output().unwrap()), hung)
+        })
+        .await
+        .unwrap();
+        assert!(
+            !hung,
+            "{program} did not finish within {limit:?} and was killed ({caller})\n\
+             stdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
 }
 
 pub mod claude;
+pub mod clock;
 pub mod mock;
 pub mod proxy;
 pub mod serve;

@@ -97,6 +97,12 @@ pub fn ask(stream: bool) -> Value {
 
 impl Proxy {
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.request(path, body).send().await.unwrap()
+    }
+
+    /// The request `post` sends, to send later (`tokio::spawn` it while
+    /// the test moves a held clock).
+    pub fn request(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}{path}", self.base))
             .header("authorization", format!("Bearer {TOKEN}"))
@@ -104,9 +110,6 @@ impl Proxy {
             .header("anthropic-beta", "claude-code-20250219")
             .header("user-agent", CLAUDE_UA)
             .json(body)
-            .send()
-            .await
-            .unwrap()
     }
 }
 

@@ -26,9 +26,14 @@ impl Drop for Serve {
 
 impl Serve {
     pub fn start(home: &Home, profile: &str, key: &str) -> Serve {
+        Serve::start_env(home, profile, &[("UP_KEY", key)])
+    }
+
+    /// The same with this environment (a Secret Service's, say).
+    pub fn start_env(home: &Home, profile: &str, env: &[(&str, &str)]) -> Serve {
         let mut child = home
             .cmd(&["serve", profile])
-            .env("UP_KEY", key)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
