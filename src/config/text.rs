@@ -98,6 +98,7 @@ mod tests {
         ] {
             assert_eq!(without_password(from), to, "{from}");
         }
-        assert_eq!(shown_url("http://u:pw@h\n:1"), "http://u@h :1");
+        assert_eq!(shown_url("http://u:pw@h\n:1"), "http://u@h:1");
+        assert_eq!(shown_url("http://u:p w@h/\u{1b}[2J"), "http://u@h/%1B[2J");
     }
 }
