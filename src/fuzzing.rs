@@ -173,6 +173,149 @@ pub fn credentials(data: &[u8]) {
     }
 }
 
+/// The import readers (the first byte picks one: Claude Code settings, a
+/// JSON file that says what it is, a LiteLLM YAML, cc-switch's stored
+/// rows as `name\0settings\0...`, the shell's `NAME=value\0...`), named,
+/// their key variables checked, and written: whatever the source holds,
+/// the document has only the tables and keys an import means to write,
+/// every comment is one line without control characters, every value reads
+/// back as written, and every line shown to people is one clean line.
+pub fn import(data: &[u8]) {
+    use crate::config::import::source::{self, Kind};
+    use crate::config::import::{ccswitch, claude_env, keyvar};
+    let (which, data) = pick(data, 5);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let presets = presets();
+    let read = match which {
+        0 => source::read(text, Kind::ClaudeSettings, "settings.json", presets),
+        1 => source::read(text, Kind::Json, "config.json", presets),
+        2 => source::read(text, Kind::Yaml, "config.yaml", presets),
+        3 => {
+            let fields: Vec<&str> = text.split('\0').collect();
+            let entries: Vec<ccswitch::Entry> = fields
+                .chunks(2)
+                .map(|c| ccswitch::Entry {
+                    name: c[0].to_string(),
+                    settings: c.get(1).copied().unwrap_or_default().to_string(),
+                })
+                .collect();
+            ccswitch::read(&entries, "cc-switch.db", presets)
+        }
+        _ => {
+            let vars: Vec<(&str, &str)> = text
+                .split('\0')
+                .filter_map(|kv| kv.split_once('='))
+                .collect();
+            let get = |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            };
+            let keep_env = text.len() % 2 == 0;
+            Ok(claude_env::read("the environment", &get, keep_env, presets))
+        }
+    };
+    let Ok(found) = read else {
+        return;
+    };
+    // Names an existing config has, so suffixes are picked too.
+    let taken = |n: &str| matches!(n, "deepseek" | "ccr" | "litellm" | "imported");
+    let mut found = found.into_names(taken, taken);
+    keyvar::confirm(&mut found, presets, &[]);
+    let labels = vec![(
+        "the source\n[search]".to_string(),
+        found.providers.len(),
+        found.profiles.len(),
+    )];
+    for line in crate::launch::import::summary(&labels, &found) {
+        assert!(!line.contains(char::is_control), "{line:?}");
+    }
+    let mut doc = toml_edit::DocumentMut::new();
+    if let Err(e) = found.write(&mut doc) {
+        panic!("an import's own names are refused: {e}");
+    }
+    import_wrote_only_its_own(&found, &doc.to_string());
+}
+
+/// The checks of [`import`] on the written text.
+fn import_wrote_only_its_own(found: &config::import::Found, text: &str) {
+    use toml_edit::{DocumentMut, Item};
+    const PROVIDER_KEYS: &[&str] = &[
+        "preset", "api", "base_url", "region", "project", "proxy", "ca_file", "key",
+    ];
+    for line in text.lines() {
+        assert!(
+            !line.contains(|c: char| c.is_control() && c != '\t'),
+            "{line:?}"
+        );
+    }
+    let doc: DocumentMut = match text.parse() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}\n{text}"),
+    };
+    for (k, _) in doc.iter() {
+        assert!(k == "providers" || k == "profiles", "`{k}` in\n{text}");
+    }
+    let table = |name: &str| doc.get(name).and_then(Item::as_table);
+    let providers = table("providers");
+    let names: Vec<&str> = providers.map_or(Vec::new(), |t| t.iter().map(|(k, _)| k).collect());
+    let want: Vec<&str> = found.providers.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, want, "{text}");
+    for p in &found.providers {
+        let Some(t) = providers
+            .and_then(|t| t.get(&p.name))
+            .and_then(Item::as_table)
+        else {
+            panic!("[providers.{}] in\n{text}", p.name);
+        };
+        for (k, _) in t {
+            assert!(PROVIDER_KEYS.contains(&k), "`{k}` in\n{text}");
+        }
+        let s = |k: &str| t.get(k).and_then(Item::as_str).map(str::to_string);
+        assert_eq!(s("preset"), p.preset, "{text}");
+        assert_eq!(s("base_url"), p.base_url, "{text}");
+        assert_eq!(s("proxy"), p.proxy, "{text}");
+        assert_eq!(s("ca_file"), p.ca_file, "{text}");
+        assert_eq!(s("region"), p.region, "{text}");
+        assert_eq!(s("project"), p.project, "{text}");
+        if let Some(key) = t.get("key").and_then(Item::as_inline_table) {
+            for (k, _) in key {
+                assert!(k == "env" || k == "keyring", "key.{k} in\n{text}");
+            }
+        }
+    }
+    let profiles = table("profiles");
+    let names: Vec<&str> = profiles.map_or(Vec::new(), |t| t.iter().map(|(k, _)| k).collect());
+    let want: Vec<&str> = found.profiles.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, want, "{text}");
+    for p in &found.profiles {
+        let Some(t) = profiles
+            .and_then(|t| t.get(&p.name))
+            .and_then(Item::as_table)
+        else {
+            panic!("[profiles.{}] in\n{text}", p.name);
+        };
+        for (k, v) in t {
+            if k == "provider" {
+                assert_eq!(v.as_str(), Some(p.provider.as_str()), "{text}");
+                continue;
+            }
+            let Some((_, other, model)) = p.slots.iter().find(|(s, _, _)| *s == k) else {
+                panic!("`{k}` in [profiles.{}] in\n{text}", p.name);
+            };
+            let written = v
+                .as_str()
+                .or_else(|| v.as_inline_table()?.get("model")?.as_str());
+            assert_eq!(written, Some(model.as_str()), "{text}");
+            if let Some(o) = v.as_inline_table().and_then(|t| t.get("provider")) {
+                assert_eq!(o.as_str(), other.as_deref(), "{text}");
+            }
+        }
+    }
+}
+
 /// A property check over arbitrary bytes; panics when it fails.
 pub type Check = fn(&[u8]);
 
@@ -184,4 +327,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("response", response),
     ("config", config),
     ("credentials", credentials),
+    ("import", import),
 ];

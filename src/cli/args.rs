@@ -94,6 +94,11 @@ pub struct ImportArgs {
     /// variables you keep exporting) instead of going to the keyring.
     #[arg(long)]
     pub keep_env: bool,
+    /// Use this variable as an imported provider's key although its name
+    /// is not that provider's (repeatable). Without it, ccswitch sends no
+    /// variable a file names to a host the file chose.
+    #[arg(long = "key-var", value_name = "VAR")]
+    pub key_vars: Vec<String>,
 }
 
 #[derive(Debug, Args)]

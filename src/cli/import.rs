@@ -6,6 +6,7 @@ use std::io::Write;
 use super::args::ImportArgs;
 use super::error::CliError;
 use crate::config;
+use crate::config::text::one_line;
 use crate::ctx::Ctx;
 use crate::launch::import::{self, apply, merge, summary};
 use crate::t;
@@ -14,9 +15,9 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
     let (cfg, presets) = config::load(&ctx.paths)?;
     let sources = match &a.from {
         Some(path) => vec![import::from_file(path, &presets)?],
-        None => import::detect(ctx, a.keep_env, &presets)?,
+        None => import::detect(ctx, a.keep_env, &presets),
     };
-    let (labels, all) = merge(ctx, sources, &cfg, &presets);
+    let (labels, all) = merge(ctx, sources, &cfg, &presets, &a.key_vars);
     if all.is_empty() && all.skipped.is_empty() && all.known.is_empty() {
         let home = crate::paths::home_dir(&*ctx.env).unwrap_or_default();
         let nothing = match &a.from {
@@ -35,10 +36,13 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
         writeln!(out, "{line}")?;
     }
     if a.dry_run {
+        // What would be written, but for passwords in URLs: the config
+        // keeps them, the terminal (and its scrollback) does not get them.
         let mut doc = toml_edit::DocumentMut::new();
-        all.write(&mut doc)?;
+        all.without_passwords().write(&mut doc)?;
         let path = ctx.paths.config_file.display();
-        let text = doc.to_string();
+        let text: Vec<String> = doc.to_string().lines().map(one_line).collect();
+        let text = text.join("\n");
         writeln!(
             out,
             "\n{}\n\n{}",

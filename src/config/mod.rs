@@ -20,6 +20,7 @@ pub mod resolve;
 pub mod search;
 pub mod state;
 pub mod store;
+pub mod text;
 
 use std::path::Path;
 

@@ -206,8 +206,8 @@ fn find_import(ctx: &Ctx) -> Option<Vec<String>> {
 /// what the offer shows, and what `y` writes.
 fn detected(ctx: &Ctx) -> Result<(import::Labels, Found), String> {
     let (cfg, presets) = config::load(&ctx.paths).map_err(|e| e.to_string())?;
-    let sources = import::detect(ctx, false, &presets).map_err(|e| e.to_string())?;
-    Ok(import::merge(ctx, sources, &cfg, &presets))
+    let sources = import::detect(ctx, false, &presets);
+    Ok(import::merge(ctx, sources, &cfg, &presets, &[]))
 }
 
 /// Every profile's last launch, as of now.

@@ -23,6 +23,7 @@ mod fuzz_replay;
 mod golden;
 mod i18n;
 mod import;
+mod import_hostile;
 #[cfg(unix)]
 mod interactive;
 mod key_pool;

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Found, Key, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
 use crate::config::preset::Api;
 use crate::config::presets::Presets;
 use crate::t;
@@ -49,6 +49,9 @@ const HANDLED: &[&str] = &[
 
 pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> {
     let file: File = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+    if file.providers.len() > MAX_ENTRIES || file.router.len() > MAX_ENTRIES {
+        return Err(super::too_many(path));
+    }
     let mut found = Found::default();
     for (i, p) in file.providers.iter().enumerate() {
         let label = p.name.clone().unwrap_or_else(|| format!("Providers[{i}]"));

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::{Found, Skipped, claude_env};
+use super::{Found, MAX_ENTRIES, Skipped, claude_env};
 use crate::config::presets::Presets;
 use crate::t;
 
@@ -26,7 +26,10 @@ pub struct Entry {
 }
 
 /// `label` names the store (its path) in key sources and skipped lines.
-pub fn read(entries: &[Entry], label: &str, presets: &Presets) -> Found {
+pub fn read(entries: &[Entry], label: &str, presets: &Presets) -> Result<Found, String> {
+    if entries.len() > MAX_ENTRIES {
+        return Err(super::too_many(label));
+    }
     let mut found = Found::default();
     for e in entries {
         let what = if e.name.trim().is_empty() {
@@ -77,7 +80,7 @@ pub fn read(entries: &[Entry], label: &str, presets: &Presets) -> Found {
             found.profiles.push(p);
         }
     }
-    found
+    Ok(found)
 }
 
 /// The entries of an older cc-switch's `config.json`, or `None` when the
@@ -138,7 +141,7 @@ mod tests {
             ),
             entry("Broken", "{not json"),
         ];
-        let f = read(&entries, "cc-switch.db", &presets);
+        let f = read(&entries, "cc-switch.db", &presets).unwrap();
         let names: Vec<&str> = f.providers.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["DeepSeek", "Kimi work"]);
         assert_eq!(f.providers[0].preset.as_deref(), Some("deepseek"));

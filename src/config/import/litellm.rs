@@ -5,10 +5,12 @@
 //! model, `*haiku*` the small-fast one, `*opus*` opus. ccswitch then does
 //! the gateway's job itself, in-process.
 
+use std::collections::HashSet;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Found, Key, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
 use crate::config::edit::free_name;
 use crate::config::presets::Presets;
 use crate::t;
@@ -58,7 +60,12 @@ const PREFIXES: &[(&str, &str)] = &[
 
 pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> {
     let file: File = yaml_serde::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+    if file.model_list.len() > MAX_ENTRIES {
+        return Err(super::too_many(path));
+    }
     let mut found = Found::default();
+    // The providers' names, for picking new ones without a scan each.
+    let mut names: HashSet<String> = HashSet::new();
     // (alias, provider name, upstream model id)
     let mut routes: Vec<(String, String, String)> = Vec::new();
     for (i, e) in file.model_list.iter().enumerate() {
@@ -128,7 +135,8 @@ pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> 
         let name = match same {
             Some(p) => p.name.clone(),
             None => {
-                let name = free_name(&preset, |n| found.providers.iter().any(|p| p.name == n));
+                let name = free_name(&preset, |n| names.contains(n));
+                names.insert(name.clone());
                 found.providers.push(NewProvider {
                     name: name.clone(),
                     preset: Some(preset.clone()),

@@ -12,7 +12,11 @@ pub mod ccr;
 pub mod ccswitch;
 pub mod claude_env;
 pub mod dedupe;
+pub mod keyvar;
 pub mod litellm;
+pub mod source;
+
+use std::collections::HashSet;
 
 use secrecy::SecretString;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
@@ -21,6 +25,23 @@ use super::edit::{free_name, section};
 use super::error::ConfigError;
 use super::preset::Api;
 use super::presets::Presets;
+use super::resolve::{valid_env_name, valid_name};
+use super::text::{comment, is_bidi_control, without_password};
+use crate::t;
+
+/// The most entries (providers, models, stored providers) one source may
+/// have. A person's setup has tens; past this a file is not one, and
+/// naming and comparing its entries would only cost.
+pub const MAX_ENTRIES: usize = 1000;
+
+/// Why a source with more than [`MAX_ENTRIES`] entries is not read.
+pub fn too_many(label: &str) -> String {
+    t!("import.too_many", path = label, max = MAX_ENTRIES)
+}
+
+/// The longest name an import gives a provider or profile: room for a
+/// `-NNNN` suffix within the config's 64.
+const MAX_NAME: usize = 48;
 
 /// Where an imported provider's key comes from.
 #[derive(Clone, Debug)]
@@ -98,12 +119,11 @@ impl Found {
         taken_profile: impl Fn(&str) -> bool,
     ) -> Found {
         let mut renamed: Vec<(String, String)> = Vec::new();
-        let mut used: Vec<String> = Vec::new();
+        // Sets: a file of many like-named entries tries many suffixes.
+        let mut used: HashSet<String> = HashSet::new();
         for p in &mut self.providers {
-            let name = free_name(&clean(&p.name), |n| {
-                taken_provider(n) || used.iter().any(|u| u == n)
-            });
-            used.push(name.clone());
+            let name = free_name(&clean(&p.name), |n| taken_provider(n) || used.contains(n));
+            used.insert(name.clone());
             renamed.push((p.name.clone(), name.clone()));
             p.name = name;
         }
@@ -113,7 +133,7 @@ impl Found {
                 .find(|(o, _)| o == old)
                 .map_or_else(|| old.to_string(), |(_, n)| n.clone())
         };
-        let mut used: Vec<String> = Vec::new();
+        let mut used: HashSet<String> = HashSet::new();
         for p in &mut self.profiles {
             p.provider = new(&p.provider);
             for (_, provider, _) in &mut p.slots {
@@ -121,10 +141,8 @@ impl Found {
                     *name = new(name);
                 }
             }
-            let name = free_name(&clean(&p.name), |n| {
-                taken_profile(n) || used.iter().any(|u| u == n)
-            });
-            used.push(name.clone());
+            let name = free_name(&clean(&p.name), |n| taken_profile(n) || used.contains(n));
+            used.insert(name.clone());
             self.renamed
                 .push((name.clone(), std::mem::take(&mut p.name)));
             p.name = name;
@@ -134,9 +152,31 @@ impl Found {
         self
     }
 
+    /// The same import with no password in a URL, to be shown.
+    pub fn without_passwords(&self) -> Found {
+        let mut shown = self.clone();
+        for p in &mut shown.providers {
+            for u in [&mut p.base_url, &mut p.proxy].into_iter().flatten() {
+                *u = without_password(u);
+            }
+        }
+        shown
+    }
+
     /// Add the providers and profiles to `doc`, as tables (refused when
-    /// the document's `providers` or `profiles` is not a table).
+    /// the document's `providers` or `profiles` is not a table). Only
+    /// names [`Found::into_names`] gave become keys; everything else a
+    /// source said is a value, which `toml_edit` escapes, or a one-line
+    /// comment.
     pub fn write(&self, doc: &mut DocumentMut) -> Result<(), ConfigError> {
+        let names = self.providers.iter().map(|p| &p.name);
+        if let Some(bad) = names
+            .chain(self.profiles.iter().map(|p| &p.name))
+            .find(|n| !valid_name(n))
+        {
+            let name = super::text::one_line(bad);
+            return Err(ConfigError::Refused(t!("config.bad_name", name = name)));
+        }
         for p in &self.providers {
             section(doc, "providers")?.insert(&p.name, Item::Table(provider_table(p)));
         }
@@ -150,7 +190,7 @@ impl Found {
 fn provider_table(p: &NewProvider) -> Table {
     let mut t = Table::new();
     if let Some(preset) = &p.preset {
-        t.insert("preset", value(preset.as_str()));
+        t.insert("preset", value(string(preset)));
     }
     t.insert("api", value(p.api.as_str()));
     let fields = [
@@ -162,19 +202,22 @@ fn provider_table(p: &NewProvider) -> Table {
     ];
     for (k, v) in fields {
         if let Some(v) = v {
-            t.insert(k, value(v.as_str()));
+            t.insert(k, value(string(v)));
         }
     }
     let mut key = InlineTable::new();
     match &p.key {
         Key::None => {}
-        Key::Env(var) => {
-            key.insert("env", var.as_str().into());
+        // `keyvar::confirm` leaves only variable names here; anything
+        // else would be refused by the save, so it is left out instead.
+        Key::Env(var) if valid_env_name(var) => {
+            key.insert("env", string(var));
         }
+        Key::Env(_) => {}
         Key::Secret { from, .. } => {
             key.insert("keyring", true.into());
-            t.decor_mut()
-                .set_prefix(format!("\n# key: <from {from}>, into the keyring\n"));
+            let note = comment(&format!("key: <from {from}>, into the keyring"));
+            t.decor_mut().set_prefix(format!("\n{note}"));
         }
     }
     if !key.is_empty() {
@@ -185,28 +228,53 @@ fn provider_table(p: &NewProvider) -> Table {
 
 fn profile_table(p: &NewProfile) -> Table {
     let mut t = Table::new();
-    t.insert("provider", value(p.provider.as_str()));
+    t.insert("provider", value(string(&p.provider)));
     for (slot, provider, model) in &p.slots {
         match provider.as_deref().filter(|o| *o != p.provider) {
             Some(other) => {
                 let mut it = InlineTable::new();
-                it.insert("provider", other.into());
-                it.insert("model", model.as_str().into());
+                it.insert("provider", string(other));
+                it.insert("model", string(model));
                 t.insert(slot, value(it));
             }
             None => {
-                t.insert(slot, value(model.as_str()));
+                t.insert(slot, value(string(model)));
             }
         }
     }
     t
 }
 
-/// A name the config accepts: lowercase letters, digits, `-` and `_`.
+/// `s` as a TOML string on one line, escaped: `toml_edit` writes a
+/// value with a newline as a multi-line string, whose lines would read
+/// like tables of their own to a person looking at the file.
+fn string(s: &str) -> toml_edit::Value {
+    use std::fmt::Write as _;
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            c if c.is_control() || is_bidi_control(c) => {
+                let _ = write!(q, "\\u{:04X}", u32::from(c));
+            }
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q.parse().unwrap_or_else(|_| toml_edit::Value::from(s))
+}
+
+/// A name the config accepts: lowercase letters, digits, `-` and `_`,
+/// at most [`MAX_NAME`] of them.
 fn clean(name: &str) -> String {
     let s: String = name
         .trim()
         .chars()
+        .take(MAX_NAME * 2)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c.to_ascii_lowercase()
@@ -222,10 +290,12 @@ fn clean(name: &str) -> String {
             out.push(c);
         }
     }
+    out.truncate(MAX_NAME);
+    let out = out.trim_end_matches('-');
     if out.is_empty() {
         "imported".into()
     } else {
-        out
+        out.to_string()
     }
 }
 

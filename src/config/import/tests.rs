@@ -104,3 +104,68 @@ fn names_never_clash() {
     assert_eq!(f.profiles[0].provider, "deep-seek-3");
     assert_eq!(f.profiles[0].slots[1].1.as_deref(), Some("deep-seek-2"));
 }
+
+/// What a source says reaches the document as values and one-line
+/// comments only; a name that is not a config name is refused, not
+/// written as a key.
+#[test]
+fn a_hostile_source_writes_values_and_one_line_comments_only() {
+    let hostile = "x\n[search]\nbackend = \"brave\"\nkey = { command = \"touch pwned\" }\n#";
+    let mut f = Found::default();
+    f.providers.push(NewProvider {
+        name: hostile.into(),
+        preset: Some(hostile.into()),
+        api: Api::Openai,
+        base_url: Some(hostile.into()),
+        key: Key::Secret {
+            value: SecretString::from("sk-x".to_string()),
+            from: format!("the api_key of {hostile} in {hostile}"),
+        },
+        proxy: None,
+        ca_file: None,
+        region: None,
+        project: None,
+    });
+    f.profiles.push(NewProfile {
+        name: hostile.into(),
+        provider: hostile.into(),
+        slots: vec![("main", None, hostile.into())],
+    });
+    let mut doc = DocumentMut::new();
+    assert!(f.write(&mut doc).is_err(), "names not picked by into_names");
+    assert!(doc.to_string().is_empty());
+    let f = f.into_names(|_| false, |_| false);
+    assert_eq!(
+        f.providers[0].name,
+        "x-search-backend-brave-key-command-touch-pwned"
+    );
+    f.write(&mut doc).unwrap();
+    let text = doc.to_string();
+    let back: toml::Table = toml::from_str(&text).unwrap();
+    let keys: Vec<&String> = back.keys().collect();
+    assert_eq!(keys, ["providers", "profiles"], "{text}");
+    assert_eq!(
+        back["providers"][&f.providers[0].name]["base_url"].as_str(),
+        Some(hostile)
+    );
+    assert!(text.lines().all(|l| !l.starts_with("[search]")), "{text}");
+}
+
+#[test]
+fn names_are_config_names_however_long() {
+    let mut f = Found::default();
+    for _ in 0..3 {
+        f.profiles.push(NewProfile {
+            name: "a".repeat(10_000),
+            ..NewProfile::default()
+        });
+    }
+    let f = f.into_names(|_| false, |_| false);
+    for p in &f.profiles {
+        assert!(
+            crate::config::resolve::valid_name(&p.name),
+            "{} long",
+            p.name.len()
+        );
+    }
+}

@@ -4,46 +4,51 @@
 //! atomic save; a failure at either leaves neither). The command line and
 //! the TUI's first-run offer both use it.
 
+mod read;
+
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret;
 
 use super::error::LaunchError;
-use crate::config::import::ccswitch::{self, Entry};
 use crate::config::import::dedupe::{Known, drop_known};
-use crate::config::import::{self, Found, Key};
+use crate::config::import::source::Kind;
+use crate::config::import::{self, Found, Key, keyvar};
+use crate::config::text::{one_line, shown_url};
 use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
 use crate::t;
 
+use read::ccswitch_store;
+pub use read::{Source, from_file};
+
 /// Each source's label, and how many providers and profiles it gave.
 pub type Labels = Vec<(String, usize, usize)>;
 
-/// What one source gave, under its label.
-pub struct Source {
-    pub label: String,
-    pub found: Found,
-}
-
-/// Every source on this machine, each read (a file that cannot be read is
-/// an error naming it).
-pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Result<Vec<Source>, LaunchError> {
+/// Every source on this machine, each read. One that cannot be read is a
+/// skipped line naming it and why, and the others are still read: a
+/// broken `settings.json` must not hide cc-switch's providers.
+pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Vec<Source> {
     let label = t!("import.environment");
     let mut out = vec![Source {
         found: import::claude_env::read(&label, &*ctx.env, keep_env, presets),
         label,
+        own_env: true,
     }];
     let home = crate::paths::home_dir(&*ctx.env).unwrap_or_default();
-    for file in [settings_file(ctx, &home), ccr_file(&home)] {
+    let files = [
+        (settings_file(ctx, &home), Some(Kind::ClaudeSettings)),
+        (ccr_file(&home), Some(Kind::Json)),
+    ];
+    let store = ccswitch_store(&ccswitch_dir(ctx, &home)).map(|s| (s, None));
+    for (file, kind) in files.into_iter().chain(store) {
         if file.is_file() {
-            out.push(from_file(&file, presets)?);
+            out.push(read::found_here(&file, kind, presets));
         }
     }
-    if let Some(store) = ccswitch_store(&ccswitch_dir(ctx, &home)) {
-        out.push(from_file(&store, presets)?);
-    }
-    Ok(out)
+    out
 }
 
 /// cc-switch's folder: `CC_SWITCH_CONFIG_DIR` (its CLI's override), else
@@ -52,14 +57,6 @@ pub fn ccswitch_dir(ctx: &Ctx, home: &Path) -> PathBuf {
     (ctx.env)("CC_SWITCH_CONFIG_DIR")
         .filter(|d| !d.trim().is_empty())
         .map_or_else(|| home.join(".cc-switch"), PathBuf::from)
-}
-
-/// The database, else an older release's `config.json`.
-fn ccswitch_store(dir: &Path) -> Option<PathBuf> {
-    ["cc-switch.db", "config.json"]
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|f| f.is_file())
 }
 
 pub fn settings_file(ctx: &Ctx, home: &Path) -> PathBuf {
@@ -72,90 +69,19 @@ pub fn ccr_file(home: &Path) -> PathBuf {
     home.join(".claude-code-router").join("config.json")
 }
 
-/// A file is what its content (or, for YAML, its name) says it is; a
-/// folder is cc-switch's.
-pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> {
-    let label = path.display().to_string();
-    if path.is_dir() {
-        return match ccswitch_store(path) {
-            Some(store) => from_file(&store, presets),
-            None => Err(LaunchError::Failed(t!(
-                "import.unknown_source",
-                path = label
-            ))),
-        };
-    }
-    let failed = |e: &dyn std::fmt::Display| {
-        LaunchError::Failed(t!("import.read_failed", path = label, error = e))
-    };
-    let bytes = std::fs::read(path).map_err(|e| failed(&e))?;
-    if bytes.starts_with(b"SQLite format 3\0") {
-        let entries = ccswitch_rows(path).map_err(|e| failed(&e))?;
-        let found = ccswitch::read(&entries, &label, presets);
-        return Ok(Source { label, found });
-    }
-    let text = String::from_utf8(bytes).map_err(|e| failed(&e))?;
-    let yaml = path
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
-    if yaml {
-        let found = import::litellm::read(&text, &label, presets).map_err(LaunchError::Failed)?;
-        return Ok(Source { label, found });
-    }
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        LaunchError::Failed(format!(
-            "{label}: {e}. {}",
-            t!("import.unknown_source", path = label)
-        ))
-    })?;
-    if let Some(entries) = ccswitch::legacy_entries(&json) {
-        let found = ccswitch::read(&entries, &label, presets);
-        return Ok(Source { label, found });
-    }
-    if json.get("Providers").is_some() || json.get("Router").is_some() {
-        let found = import::ccr::read(&text, &label, presets).map_err(LaunchError::Failed)?;
-        return Ok(Source { label, found });
-    }
-    if let Some(env) = json.get("env").and_then(serde_json::Value::as_object) {
-        let get = |k: &str| env.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        // A key written in the file is copied to the keyring.
-        let found = import::claude_env::read(&label, &get, false, presets);
-        return Ok(Source { label, found });
-    }
-    Err(LaunchError::Failed(t!(
-        "import.unknown_source",
-        path = label
-    )))
-}
-
-/// cc-switch's Claude Code providers, in the order its list shows them.
-/// Read-only: cc-switch may be running, and its file is never changed.
-fn ccswitch_rows(path: &Path) -> rusqlite::Result<Vec<Entry>> {
-    use rusqlite::{Connection, OpenFlags};
-    let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    db.busy_timeout(std::time::Duration::from_secs(2))?;
-    let row = |r: &rusqlite::Row| {
-        Ok(Entry {
-            name: r.get(0)?,
-            settings: r.get(1)?,
-        })
-    };
-    let sql = "SELECT name, settings_config FROM providers WHERE app_type = 'claude'";
-    // `sort_index` is the order the user arranged; older databases lack it.
-    let ordered = format!("{sql} ORDER BY sort_index IS NULL, sort_index, rowid");
-    match db.prepare(&ordered) {
-        Ok(mut q) => q.query_map([], row)?.collect(),
-        Err(_) => db
-            .prepare(&format!("{sql} ORDER BY rowid"))?
-            .query_map([], row)?
-            .collect(),
-    }
-}
-
-/// All sources as one import, named to clash with nothing in `cfg`, and
-/// without what `cfg` (or an earlier source) has already.
-pub fn merge(ctx: &Ctx, sources: Vec<Source>, cfg: &Config, presets: &Presets) -> (Labels, Found) {
+/// All sources as one import, named to clash with nothing in `cfg`, with
+/// only the key variables that fit their providers or that the user named
+/// (`key_vars`), and without what `cfg` (or an earlier source) has already.
+pub fn merge(
+    ctx: &Ctx,
+    sources: Vec<Source>,
+    cfg: &Config,
+    presets: &Presets,
+    key_vars: &[String],
+) -> (Labels, Found) {
     let mut all = Found::default();
+    // Every name so far, so a new one is found without a scan each.
+    let (mut providers, mut profiles) = (HashSet::new(), HashSet::new());
     let mut labels = Vec::new();
     let keyring_holds = |name: &str, key: &secrecy::SecretString| {
         ctx.secrets
@@ -166,10 +92,13 @@ pub fn merge(ctx: &Ctx, sources: Vec<Source>, cfg: &Config, presets: &Presets) -
             .is_some_and(|s| s.expose_secret() == key.expose_secret())
     };
     for s in sources {
-        let named = s.found.into_names(
-            |n| cfg.providers.contains_key(n) || all.providers.iter().any(|p| p.name == n),
-            |n| cfg.profiles.contains_key(n) || all.profiles.iter().any(|p| p.name == n),
+        let mut named = s.found.into_names(
+            |n| cfg.providers.contains_key(n) || providers.contains(n),
+            |n| cfg.profiles.contains_key(n) || profiles.contains(n),
         );
+        if !s.own_env {
+            keyvar::confirm(&mut named, presets, key_vars);
+        }
         let known = Known {
             cfg,
             earlier: &all,
@@ -178,6 +107,8 @@ pub fn merge(ctx: &Ctx, sources: Vec<Source>, cfg: &Config, presets: &Presets) -
         };
         let found = drop_known(named, &known);
         labels.push((s.label, found.providers.len(), found.profiles.len()));
+        providers.extend(found.providers.iter().map(|p| p.name.clone()));
+        profiles.extend(found.profiles.iter().map(|p| p.name.clone()));
         all.providers.extend(found.providers);
         all.profiles.extend(found.profiles);
         all.skipped.extend(found.skipped);
@@ -186,8 +117,27 @@ pub fn merge(ctx: &Ctx, sources: Vec<Source>, cfg: &Config, presets: &Presets) -
     (labels, all)
 }
 
-/// What will be added, and what is left out, in lines for people.
+/// What will be added, and what is left out, in lines for people (the
+/// command's output and the TUI's offer). Each line is one line without
+/// control characters, whatever the sources' names hold, and no URL in it
+/// shows a password.
 pub fn summary(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
+    lines(labels, all).iter().map(|l| shown(l)).collect()
+}
+
+/// The longest line [`summary`] prints: a name of a megabyte is a file
+/// built to flood the screen.
+const MAX_LINE: usize = 300;
+
+fn shown(line: &str) -> String {
+    let line = one_line(line);
+    match line.char_indices().nth(MAX_LINE) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+fn lines(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
     let mut out = Vec::new();
     let (mut providers, mut profiles) = (all.providers.iter(), all.profiles.iter());
     for (label, np, nf) in labels {
@@ -201,7 +151,10 @@ pub fn summary(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
                 None => p.api.to_string(),
             };
             if let Some(u) = &p.base_url {
-                let _ = write!(what, ", {u}");
+                let _ = write!(what, ", {}", shown_url(u));
+            }
+            if let Some(u) = &p.proxy {
+                let _ = write!(what, ", proxy {}", shown_url(u));
             }
             let _ = match &p.key {
                 Key::None => Ok(()),
