@@ -30,41 +30,7 @@ pub fn comment(text: &str) -> String {
     format!("# {}\n", one_line(text).trim())
 }
 
-/// `http://user:secret@host:3128` → `http://user@host:3128`. A URL that
-/// does not parse loses whatever stands between its `:` and `@` all the
-/// same (a password with a space or a `%` makes a URL not parse).
-pub fn without_password(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(None);
-            let s = url.to_string();
-            // `Url` adds a `/` to a bare origin; keep the file's form.
-            if u.ends_with('/') {
-                s
-            } else {
-                s.trim_end_matches('/').to_string()
-            }
-        }
-        Ok(_) => u.to_string(),
-        Err(_) => {
-            let start = u.find("://").map_or(0, |i| i + 3);
-            let rest = &u[start..];
-            let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-            match authority.rfind('@') {
-                Some(at) => match authority[..at].find(':') {
-                    Some(colon) => format!(
-                        "{}{}{}",
-                        &u[..start + colon],
-                        &rest[at..authority.len()],
-                        &rest[authority.len()..]
-                    ),
-                    None => u.to_string(),
-                },
-                None => u.to_string(),
-            }
-        }
-    }
-}
+pub use super::redact::without_password;
 
 /// A URL from elsewhere as it may be printed: one line, no password.
 pub fn shown_url(u: &str) -> String {
@@ -99,6 +65,6 @@ mod tests {
             assert_eq!(without_password(from), to, "{from}");
         }
         assert_eq!(shown_url("http://u:pw@h\n:1"), "http://u@h:1");
-        assert_eq!(shown_url("http://u:p w@h/\u{1b}[2J"), "http://u@h/%1B[2J");
+        assert_eq!(shown_url("http://u:p w@h/\u{1b}[2J"), "http://u@h/[2J");
     }
 }

@@ -427,14 +427,22 @@ async fn idle_connections_under_a_low_descriptor_limit_neither_spin_nor_starve()
         .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
-    // Read every export line: closing the pipe early would end `serve`
-    // with EPIPE on its next line.
+    // Read the export lines up to the token, then keep reading in the
+    // background: a closed pipe ends `serve` on its next line, whatever
+    // lines a later version prints after these.
     let lines = tokio::task::spawn_blocking(move || {
-        let r = std::io::BufReader::new(stdout);
-        r.lines()
-            .map_while(Result::ok)
-            .take_while(|l| !l.contains("ANTHROPIC_SMALL_FAST_MODEL"))
-            .collect::<Vec<_>>()
+        let mut r = std::io::BufReader::new(stdout);
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            lines.push(std::mem::take(&mut line));
+            let has = |k: &str| lines.iter().any(|l| l.contains(k));
+            if has("ANTHROPIC_BASE_URL=") && has("ANTHROPIC_AUTH_TOKEN=") {
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+        lines
     })
     .await
     .unwrap();
