@@ -32,9 +32,14 @@ pub fn comment(text: &str) -> String {
 
 pub use super::redact::without_password;
 
-/// A URL from elsewhere as it may be printed: one line, no password.
+/// A URL from elsewhere as it may be printed: one line, no password. A
+/// URL holds no whitespace or control character of its own, so they go
+/// rather than become spaces.
 pub fn shown_url(u: &str) -> String {
-    one_line(&without_password(u))
+    without_password(u)
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .collect()
 }
 
 #[cfg(test)]
