@@ -168,6 +168,12 @@ pub struct RawQuirks {
     /// replies are cut at every requested stop sequence by the proxy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_sequences: Option<u32>,
+    /// Keep Claude Code's `x-anthropic-billing-header` system line (default
+    /// false: it changes with every conversation and leads the prompt, so
+    /// the proxy drops it to keep providers' prefix caches warm; only
+    /// Anthropic reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_header: Option<bool>,
 }
 
 /// Quirks resolved to plain values: what the proxy and translators read.
@@ -194,6 +200,7 @@ pub struct Quirks {
     pub tool_search: bool,
     pub safeguards: bool,
     pub stop_sequences: u32,
+    pub billing_header: bool,
 }
 
 impl Default for Quirks {
@@ -238,6 +245,7 @@ impl RawQuirks {
             tool_search: over.tool_search.or(self.tool_search),
             safeguards: over.safeguards.or(self.safeguards),
             stop_sequences: over.stop_sequences.or(self.stop_sequences),
+            billing_header: over.billing_header.or(self.billing_header),
         }
     }
 
@@ -269,6 +277,7 @@ impl RawQuirks {
             tool_search: self.tool_search.unwrap_or(false),
             safeguards: self.safeguards.unwrap_or(false),
             stop_sequences: self.stop_sequences.unwrap_or(4),
+            billing_header: self.billing_header.unwrap_or(false),
         }
     }
 }

@@ -312,3 +312,52 @@ fn run_has_claude_code_check_actions_itself_unless_the_upstream_can() {
     assert!(an.get("CLAUDE_CODE_AUTO_MODE_SERVER").is_none(), "{an}");
     assert!(an.get("CLAUDE_CODE_AUTO_MODE_MODEL").is_none(), "{an}");
 }
+
+/// The classifier's 141 KB prompt is the same for every check; on a
+/// provider that caches by prefix, a check in a new session must find it
+/// cached, so nothing the proxy does may move it. (Claude Code's billing
+/// line, which leads the system prompt, follows how the messages begin,
+/// and the classifier's always begin alike: it is `cc_version=…972` in
+/// every check seen so far.)
+#[tokio::test]
+async fn the_classifier_prompt_stays_cached_across_sessions() {
+    let (main, cl) = (Mock::start().await, Mock::start().await);
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.ma]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [providers.cl]\npreset = \"deepseek\"\napi = \"anthropic\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"ma\"\nmain = \"m-main\"\n\
+         classifier = {{ provider = \"cl\", model = \"deepseek-v4-flash\" }}\n",
+        main.url("/v1"),
+        cl.url("")
+    ));
+    let outside = tempfile::tempdir().unwrap();
+    for n in 0..2 {
+        let target = outside.path().join(format!("session-{n}"));
+        std::fs::create_dir_all(&target).unwrap();
+        main.push(rm_call(&target));
+        main.push(mock::openai_text("Done."));
+        cl.push(mock::json(
+            200,
+            &json!({"id": format!("msg_cl{n}"), "type": "message", "role": "assistant",
+                    "model": "deepseek-v4-flash", "content": [{"type": "text", "text": "<block>no"}],
+                    "stop_reason": "stop_sequence", "stop_sequence": "</block>",
+                    "usage": {"input_tokens": 35000, "output_tokens": 3}})
+            .to_string(),
+        ));
+        // Two conversations that start differently.
+        let ask = ["please delete the folder", "I no longer need the folder"][n];
+        let r = run_auto(&home, &format!("{ask} {}", target.display())).await;
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        assert!(!target.exists(), "{}", r.stdout);
+    }
+    let seen = cl.seen();
+    assert_eq!(seen.len(), 2);
+    let second = crate::support::prefix_cache::seen(&seen[1], &seen[..1]);
+    let share = second.cached as f64 / second.total as f64;
+    assert!(
+        share >= 0.95,
+        "the second session's check found {:.1}% cached",
+        share * 100.0
+    );
+}

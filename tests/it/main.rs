@@ -36,6 +36,7 @@ mod metrics;
 mod models;
 mod passthrough_golden;
 mod probe;
+mod prompt_cache;
 mod proxy_e2e;
 mod quirks;
 mod routes;

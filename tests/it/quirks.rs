@@ -35,6 +35,12 @@ const COVERAGE: &[(&str, Kind, &str, &str)] = &[
         r#"{"safeguards": true}"#,
     ),
     (
+        "billing_header",
+        Kind::Passthrough,
+        "tool-search",
+        r#"{"billing_header": true}"#,
+    ),
+    (
         "stop_sequences",
         Kind::Request,
         "sampling-stop-topk",
@@ -242,6 +248,7 @@ fn every_quirk() -> Vec<String> {
         tool_search: Some(true),
         safeguards: Some(true),
         stop_sequences: Some(1),
+        billing_header: Some(true),
     };
     let Value::Object(fields) = serde_json::to_value(all).expect("serializable") else {
         panic!("quirks serialize as a table")

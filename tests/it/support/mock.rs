@@ -36,6 +36,27 @@ pub enum Reply {
         limit: Option<u64>,
         announce: bool,
     },
+    /// A reply made from the request it answers and every request the mock
+    /// saw before it (a provider's prompt cache, say).
+    Computed(Compute),
+}
+
+/// Makes a reply from the request and the ones before it.
+pub type ComputeFn = dyn Fn(&Recorded, &[Recorded]) -> Reply + Send + Sync;
+
+/// What a [`Reply::Computed`] runs.
+#[derive(Clone)]
+pub struct Compute(pub Arc<ComputeFn>);
+
+impl std::fmt::Debug for Compute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compute(..)")
+    }
+}
+
+/// A reply computed when its request arrives.
+pub fn computed(f: impl Fn(&Recorded, &[Recorded]) -> Reply + Send + Sync + 'static) -> Reply {
+    Reply::Computed(Compute(Arc::new(f)))
 }
 
 impl Reply {
@@ -371,7 +392,13 @@ async fn handle(
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        g.replies.pop_front()
+        match g.replies.pop_front() {
+            Some(Reply::Computed(Compute(f))) => {
+                let (this, earlier) = g.seen.split_last().expect("just recorded");
+                Some(f(this, earlier))
+            }
+            other => other,
+        }
     };
     let reply =
         reply.unwrap_or_else(|| json(500, r#"{"error":{"message":"mock has no scripted reply"}}"#));
@@ -428,6 +455,7 @@ async fn handle(
                 .insert("content-type", "text/event-stream".parse().unwrap());
             r
         }
+        Reply::Computed(_) => panic!("a computed reply computed another"),
         Reply::Endless {
             status,
             content_type,

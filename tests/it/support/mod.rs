@@ -362,6 +362,7 @@ pub fn output_within(
 pub mod claude;
 pub mod clock;
 pub mod mock;
+pub mod prefix_cache;
 pub mod proxy;
 pub mod serve;
 pub mod socks;

@@ -79,6 +79,16 @@ pub fn rewrite_request(
             notes.push(format!("dropped field {field}"));
         }
     }
+    if !quirks.billing_header
+        && edit_field(
+            body,
+            "system",
+            |t| t.contains("x-anthropic-billing-header:"),
+            drop_billing_line,
+        ) == Some(true)
+    {
+        notes.push(crate::proxy::translate::request::BILLING_NOTE.into());
+    }
     if !quirks.prompt_caching {
         for key in ["system", "messages", "tools"] {
             edit_field(
@@ -118,6 +128,21 @@ pub fn rewrite_request(
         }
     }
     notes
+}
+
+/// Removes Claude Code's billing line from a system block list (see
+/// `request::is_billing_line`); true when there was one.
+fn drop_billing_line(system: &mut Value) -> bool {
+    let Value::Array(blocks) = system else {
+        return false;
+    };
+    let before = blocks.len();
+    blocks.retain(|b| {
+        !b.get("text")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with("x-anthropic-billing-header:"))
+    });
+    blocks.len() < before
 }
 
 /// Anthropic's tool search for an upstream not known to honour it, by
@@ -161,7 +186,11 @@ fn apply_tool_search(body: &mut RawBody) -> Vec<String> {
     let Ok(list) = serde_json::from_str::<Vec<Box<RawValue>>>(tools) else {
         return notes;
     };
+    // Loaded tools go last, in load order, as in the translation
+    // (`schema::functions`): a load must not move the tools before it in
+    // the upstream's cached prefix.
     let mut kept = Vec::with_capacity(list.len());
+    let mut late: Vec<(usize, Box<RawValue>)> = Vec::new();
     let mut held = 0;
     for t in list {
         if !t.get().contains("\"defer_loading\"") {
@@ -174,15 +203,21 @@ fn apply_tool_search(body: &mut RawBody) -> Vec<String> {
         };
         let deferred = v.get("defer_loading") == Some(&Value::Bool(true));
         let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
-        if deferred && !loaded.iter().any(|l| l == name) {
+        let order = loaded.iter().position(|l| l == name);
+        if deferred && order.is_none() {
             held += 1;
             continue;
         }
         if let Value::Object(m) = &mut v {
             m.remove("defer_loading");
         }
-        kept.push(raw(&v));
+        match order.filter(|_| deferred) {
+            Some(i) => late.push((i, raw(&v))),
+            None => kept.push(raw(&v)),
+        }
     }
+    late.sort_by_key(|(i, _)| *i);
+    kept.extend(late.into_iter().map(|(_, t)| t));
     if held > 0 {
         notes.push(format!(
             "held back {held} deferred tool(s) that no ToolSearch result loaded"

@@ -22,6 +22,19 @@ use crate::proxy::translate::tool_ids::upstream_tool_id;
 /// in the Anthropic history, and without any later turns fail.
 const SKIP_THOUGHT_SIGNATURE: &str = "skip_thought_signature_validator";
 
+/// Claude Code's first system block, `x-anthropic-billing-header:
+/// cc_version=2.1.332.0b8; …`: its suffix changes with every conversation
+/// (and for subagents), and it leads the prompt, so on a provider that
+/// caches by prefix it would cost every new conversation, subagent and auto
+/// mode check its whole prompt. Only Anthropic reads it (quirk
+/// `billing_header`).
+fn is_billing_line(raw_text: &str) -> bool {
+    raw_text.starts_with("\"x-anthropic-billing-header:")
+}
+
+pub(crate) const BILLING_NOTE: &str =
+    "dropped Claude Code's per-conversation billing line from the system prompt";
+
 /// Walks the messages keeping OpenAI's pairing rule: every `tool` message
 /// directly follows the assistant message that carries its call.
 pub(super) struct Conv<'a> {
@@ -78,6 +91,11 @@ impl<'a> Conv<'a> {
     fn system_blocks(&mut self, blocks: &[Block]) {
         for b in blocks {
             match b {
+                Block::Text { text, .. }
+                    if !self.q.billing_header && is_billing_line(text.raw()) =>
+                {
+                    self.notes.add(BILLING_NOTE);
+                }
                 Block::Text { text, .. } => self.system.push(text.clone()),
                 _ => self
                     .notes

@@ -6,6 +6,8 @@
 mod echo;
 mod messages;
 
+pub(crate) use messages::BILLING_NOTE;
+
 use serde_json::{Value, json};
 
 use self::messages::Conv;

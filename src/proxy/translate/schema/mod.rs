@@ -5,8 +5,6 @@
 
 mod cleanup;
 
-use std::collections::HashSet;
-
 use serde_json::{Value, json};
 
 pub use self::cleanup::{clean, empty_object};
@@ -25,8 +23,8 @@ fn is_server_tool(t: &Tool) -> bool {
 
 /// The tools a conversation's ToolSearch results loaded: the names in its
 /// `tool_reference` blocks. Empty unless some tool is deferred.
-pub(super) fn loaded_tools(req: &MessagesRequest) -> HashSet<&str> {
-    let mut out = HashSet::new();
+pub(super) fn loaded_tools(req: &MessagesRequest) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
     let deferred = req
         .tools
         .as_deref()
@@ -45,8 +43,10 @@ pub(super) fn loaded_tools(req: &MessagesRequest) -> HashSet<&str> {
             } = b
             {
                 for r in inner {
-                    if let Block::ToolReference { tool_name } = r {
-                        out.insert(tool_name.as_str());
+                    if let Block::ToolReference { tool_name } = r
+                        && !out.contains(&tool_name.as_str())
+                    {
+                        out.push(tool_name.as_str());
                     }
                 }
             }
@@ -56,15 +56,20 @@ pub(super) fn loaded_tools(req: &MessagesRequest) -> HashSet<&str> {
 }
 
 /// Client tools as functions; server tools are dropped with a note, and so
-/// are deferred tools no ToolSearch result has loaded.
+/// are deferred tools no ToolSearch result has loaded. Loaded ones go last,
+/// in the order they were loaded (`loaded` is in conversation order):
+/// providers cache by prefix and render tools first, so a tool loaded
+/// mid-conversation must not move the ones before it (Claude Code lists
+/// it among the others, by name).
 pub(super) fn functions(
     tools: &[Tool],
-    loaded: &HashSet<&str>,
+    loaded: &[&str],
     q: &Quirks,
     notes: &mut Notes,
 ) -> Vec<ChatTool> {
     let (strip, dialect) = (&q.schema_strip, q.schema_dialect);
     let mut out = Vec::new();
+    let mut late: Vec<(usize, ChatTool)> = Vec::new();
     let mut held_back = 0;
     for t in tools {
         if is_server_tool(t) {
@@ -89,7 +94,8 @@ pub(super) fn functions(
         // OpenAI has no deferred loading, so the proxy applies the rule:
         // a loaded tool stays callable, and the rest (Claude Code's
         // placeholder, MCP tools it lists before a search) cost nothing.
-        if t.defer_loading == Some(true) && !loaded.contains(t.name.as_str()) {
+        let order = loaded.iter().position(|l| *l == t.name);
+        if t.defer_loading == Some(true) && order.is_none() {
             held_back += 1;
             continue;
         }
@@ -103,12 +109,18 @@ pub(super) fn functions(
             description,
             parameters,
         };
-        out.push(ChatTool {
+        let tool = ChatTool {
             kind: "function".into(),
             function: Some(function),
             settings: serde_json::Map::new(),
-        });
+        };
+        match order.filter(|_| t.defer_loading == Some(true)) {
+            Some(i) => late.push((i, tool)),
+            None => out.push(tool),
+        }
     }
+    late.sort_by_key(|(i, _)| *i);
+    out.extend(late.into_iter().map(|(_, t)| t));
     if held_back > 0 {
         notes.add(format!(
             "held back {held_back} deferred tool(s) that no ToolSearch result loaded"

@@ -1,0 +1,138 @@
+//! Prompt-cache fidelity with real Claude Code: providers cache by prefix,
+//! so a request whose prefix moves pays full input price again. A seven
+//! turn session (Bash, a ToolSearch load of WebFetch, three more Bash
+//! calls, an answer, and a `--continue` turn) through ccswitch, on the
+//! translated and the passthrough path, against upstreams that report the
+//! longest prefix shared with any earlier request as cached
+//! (support/prefix_cache.rs). From the second request on, at least 90 %
+//! of the input must come from the cache.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::claude::ccswitch_run;
+use crate::support::mock::Mock;
+use crate::support::prefix_cache::{self, Ledger, Turn, call, text};
+use crate::support::{Home, output_within};
+
+fn session() -> Vec<Turn> {
+    let bash = |id: &str, cmd: &str| {
+        call(
+            "Bash",
+            id,
+            json!({"command": cmd, "description": "Run a command"}),
+        )
+    };
+    vec![
+        bash("call_1", "ls"),
+        call(
+            "ToolSearch",
+            "call_2",
+            json!({"query": "select:WebFetch", "max_results": 1}),
+        ),
+        bash("call_3", "echo one"),
+        bash("call_4", "echo two"),
+        bash("call_5", "echo three"),
+        text("All three ran."),
+        text("Nothing else is needed."),
+        text("A new conversation."),
+    ]
+}
+
+/// Runs the session on `api` and returns what the cache saw per request.
+async fn run_session(api: &str) -> (Ledger, Home) {
+    let up = Mock::start().await;
+    let ledger = Ledger::default();
+    let home = Home::new();
+    let base = if api == "openai" {
+        up.url("/v1")
+    } else {
+        up.url("")
+    };
+    home.write_config(&format!(
+        "[providers.up]\napi = \"{api}\"\nbase_url = \"{base}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"up\"\nmain = \"m-main\"\n"
+    ));
+    for turn in session() {
+        up.push(if api == "openai" {
+            prefix_cache::openai(turn, &ledger)
+        } else {
+            prefix_cache::anthropic(turn, &ledger)
+        });
+    }
+    let chome = tempfile::tempdir().unwrap();
+    let run = |prompt: &str, more: &[&str]| {
+        let mut args = vec![
+            "-p",
+            prompt,
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--allowedTools",
+            "Bash",
+        ];
+        args.extend(more);
+        let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
+        cmd.env("UP_KEY", "sk-cache")
+            .env("CLAUDE_CODE_MAX_RETRIES", "1");
+        output_within(cmd, Duration::from_secs(120))
+    };
+    let r = run("run ls, load WebFetch, then echo one, two and three", &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let r = run("anything else?", &["--continue"]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // A new conversation in the same folder: it shares the tools and the
+    // system prompt with the first one.
+    let r = run("something unrelated", &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(ledger.all().len(), 8, "{:?}", ledger.all());
+    (ledger, home)
+}
+
+/// The ledger's own figure for the same requests: what `ccswitch usage`
+/// and the status line show.
+fn ledger_share(home: &Home) -> f64 {
+    let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+    let (input, read): (i64, i64) = db
+        .query_row(
+            "SELECT total(input_tokens), total(cache_read_tokens) FROM requests WHERE id BETWEEN 2 AND 7",
+            [],
+            |r| Ok((r.get::<_, f64>(0)? as i64, r.get::<_, f64>(1)? as i64)),
+        )
+        .unwrap();
+    read as f64 / (input + read).max(1) as f64
+}
+
+#[tokio::test]
+async fn a_session_keeps_its_prefix_cached_on_both_paths() {
+    let mut report = Vec::new();
+    let mut shares = Vec::new();
+    for api in ["openai", "anthropic"] {
+        let (ledger, home) = run_session(api).await;
+        let session = ledger.share(1..7);
+        let fresh = ledger.share(7..8);
+        let per: Vec<String> = ledger
+            .all()
+            .iter()
+            .map(|s| format!("{:.0}%", s.cached as f64 * 100.0 / s.total.max(1) as f64))
+            .collect();
+        report.push(format!(
+            "{api}: {:.1}% of input from the cache over requests 2-7 (ledger {:.1}%); \
+             a new conversation's first request {:.1}%; per request {}",
+            session * 100.0,
+            ledger_share(&home) * 100.0,
+            fresh * 100.0,
+            per.join(" ")
+        ));
+        shares.push((session, fresh));
+    }
+    let report = report.join("\n");
+    eprintln!("{report}");
+    for (session, fresh) in shares {
+        assert!(session >= 0.90, "{report}");
+        // The tools and the system prompt (about three quarters of a first
+        // request) carry over to a new conversation.
+        assert!(fresh >= 0.70, "{report}");
+    }
+}
