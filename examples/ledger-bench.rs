@@ -49,6 +49,7 @@ fn record(at_ms: i64, session: &Arc<str>, profile: &Arc<str>, n: u64) -> Record 
             output: 300 + n % 31,
             cache_read: 40_000 + n % 1013,
             cache_write: n % 7 * 100,
+            cache_write_1h: 0,
             reasoning: n % 5 * 10,
         },
         estimated: false,
@@ -120,6 +121,7 @@ fn main() {
         output: 15.0,
         cache_read: Some(0.3),
         cache_write: None,
+        cache_write_1h: None,
     };
     let ledger = Ledger::start(
         opened.conn,

@@ -22,6 +22,7 @@ pub fn cost(config: &Config, usage: &[((String, String), ModelUsage)]) -> Option
             output: u.output_tokens,
             cache_read: u.cache_read_tokens,
             cache_write: u.cache_write_tokens,
+            cache_write_1h: u.cache_write_1h_tokens,
             reasoning: 0,
         });
     }

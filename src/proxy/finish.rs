@@ -259,6 +259,7 @@ impl Finisher {
                 output: u.output_tokens,
                 cache_read: u.cache_read_input_tokens.unwrap_or(0),
                 cache_write: u.cache_creation_input_tokens.unwrap_or(0),
+                cache_write_1h: u.cache_write_1h,
                 reasoning: u.reasoning_tokens,
             },
             estimated: usage.is_some_and(|u| u.estimated),

@@ -164,6 +164,7 @@ fn tokens(m: &ModelStats) -> Tokens {
         output: m.usage.output_tokens,
         cache_read: m.usage.cache_read_tokens,
         cache_write: m.usage.cache_write_tokens,
+        cache_write_1h: m.usage.cache_write_1h_tokens,
         reasoning: m.detail.reasoning_tokens,
     }
 }
@@ -263,6 +264,7 @@ mod tests {
                 output_tokens: 2_000,
                 cache_read_tokens: 500_000,
                 cache_write_tokens: 0,
+                cache_write_1h_tokens: 0,
             },
             detail: Detail {
                 reasoning_tokens: 300,
@@ -280,6 +282,7 @@ mod tests {
             output: 10.0,
             cache_read: Some(0.1),
             cache_write: None,
+            cache_write_1h: None,
         }
     }
 

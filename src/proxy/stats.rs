@@ -20,6 +20,9 @@ pub struct ModelUsage {
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cache_write_tokens: u64,
+    /// Of `cache_write_tokens`, those kept for an hour (priced apart).
+    #[serde(skip)]
+    pub cache_write_1h_tokens: u64,
 }
 
 impl ModelUsage {
@@ -32,6 +35,9 @@ impl ModelUsage {
         self.output_tokens = self.output_tokens.saturating_add(u.output_tokens);
         self.cache_read_tokens = self.cache_read_tokens.saturating_add(u.cache_read_tokens);
         self.cache_write_tokens = self.cache_write_tokens.saturating_add(u.cache_write_tokens);
+        self.cache_write_1h_tokens = self
+            .cache_write_1h_tokens
+            .saturating_add(u.cache_write_1h_tokens);
     }
 }
 
@@ -175,6 +181,7 @@ impl Stats {
             output_tokens: t.output,
             cache_read_tokens: t.cache_read,
             cache_write_tokens: t.cache_write,
+            cache_write_1h_tokens: t.cache_write_1h,
         });
         let d = &mut e.detail;
         d.reasoning_tokens = d.reasoning_tokens.saturating_add(t.reasoning);
@@ -243,6 +250,7 @@ mod tests {
             output: u64::MAX - 1,
             cache_read: 7,
             cache_write: u64::MAX,
+            cache_write_1h: 0,
             reasoning: u64::MAX,
         };
         stats.record(&mk_record("p", None, tokens));

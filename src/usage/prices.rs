@@ -18,6 +18,10 @@ pub struct Price {
     pub output: f64,
     pub cache_read: Option<f64>,
     pub cache_write: Option<f64>,
+    /// A cache write kept for an hour (`cache_control.ttl = "1h"`), where it
+    /// costs more than the 5-minute default (Anthropic: twice the input
+    /// price against 1.25 times); unknown, it costs what `cache_write` does.
+    pub cache_write_1h: Option<f64>,
 }
 
 /// Tokens of one request or a sum of them, split the way they are billed.
@@ -29,6 +33,9 @@ pub struct Tokens {
     pub output: u64,
     pub cache_read: u64,
     pub cache_write: u64,
+    /// The part of `cache_write` kept for an hour (priced apart).
+    #[serde(default)]
+    pub cache_write_1h: u64,
     /// The part of `output` that was reasoning: already in `output` and
     /// billed as output, kept only to be shown.
     pub reasoning: u64,
@@ -49,10 +56,13 @@ impl Price {
     /// Cost in USD.
     pub fn cost(&self, t: &Tokens) -> f64 {
         let per = |tokens: u64, price: f64| tokens as f64 * price;
+        let write = self.cache_write.unwrap_or(self.input);
+        let hour = t.cache_write_1h.min(t.cache_write);
         (per(t.input, self.input)
             + per(t.output, self.output)
             + per(t.cache_read, self.cache_read.unwrap_or(self.input))
-            + per(t.cache_write, self.cache_write.unwrap_or(self.input)))
+            + per(t.cache_write - hour, write)
+            + per(hour, self.cache_write_1h.unwrap_or(write)))
             / 1_000_000.0
     }
 }
@@ -78,6 +88,7 @@ pub fn price_for(provider: &Provider, model: &str) -> Option<Price> {
         output: info.output_price.or(table.map(|p| p.output))?,
         cache_read: info.cache_read_price.or(table.and_then(|p| p.cache_read)),
         cache_write: info.cache_write_price.or(table.and_then(|p| p.cache_write)),
+        cache_write_1h: table.and_then(|p| p.cache_write_1h),
     })
 }
 
@@ -100,8 +111,9 @@ fn table_price(provider: &Provider, model: &str) -> Option<Price> {
     }
 }
 
-/// One model in the file: `[input, output, cache read, cache write]`.
-type Row = (f64, f64, Option<f64>, Option<f64>);
+/// One model in the file: `[input, output, cache read, cache write]`, and
+/// a fifth, the 1-hour cache write, where it has its own price.
+type Row = Vec<Option<f64>>;
 
 /// `assets/prices.json` as written by `scripts/prices`.
 #[derive(Deserialize)]
@@ -130,14 +142,18 @@ impl Table {
         for (preset, models) in raw.providers {
             let models: HashMap<String, Price> = models
                 .into_iter()
-                .map(|(id, (input, output, cache_read, cache_write))| {
+                .filter_map(|(id, row)| {
+                    // A row without both base prices is not one
+                    // `scripts/prices` writes; skip it rather than guess.
+                    let at = |i: usize| row.get(i).copied().flatten();
                     let price = Price {
-                        input,
-                        output,
-                        cache_read,
-                        cache_write,
+                        input: at(0)?,
+                        output: at(1)?,
+                        cache_read: at(2),
+                        cache_write: at(3),
+                        cache_write_1h: at(4),
                     };
-                    (id, price)
+                    Some((id, price))
                 })
                 .collect();
             for (id, price) in &models {
@@ -196,7 +212,29 @@ mod tests {
             output,
             cache_read,
             cache_write,
+            cache_write_1h: None,
         }
+    }
+
+    /// Anthropic bills a 1-hour cache write at twice the input price and a
+    /// 5-minute one at 1.25 times; the table says so for its models.
+    #[test]
+    fn hour_long_cache_writes_cost_what_the_table_says() {
+        let t = Tokens {
+            cache_write: 3_000_000,
+            cache_write_1h: 1_000_000,
+            ..Tokens::default()
+        };
+        let sonnet = price_for(
+            &mk_provider("preset = \"anthropic\"\n"),
+            "claude-sonnet-4-5",
+        )
+        .unwrap();
+        assert_eq!(sonnet.cache_write_1h, Some(6.0));
+        assert!((sonnet.cost(&t) - (2.0 * 3.75 + 6.0)).abs() < 1e-9);
+        // Without a price of its own, an hour costs what five minutes do.
+        let flat = mk_price(1.0, 10.0, None, Some(1.25));
+        assert!((flat.cost(&t) - 3.0 * 1.25).abs() < 1e-9);
     }
 
     #[test]
@@ -206,6 +244,7 @@ mod tests {
             output: 100_000,
             cache_read: 2_000_000,
             cache_write: 1_000_000,
+            cache_write_1h: 0,
             reasoning: 50_000,
         };
         let full = mk_price(1.0, 10.0, Some(0.1), Some(1.25));
@@ -278,7 +317,10 @@ mod tests {
         let p = mk_provider("preset = \"openrouter\"\n");
         assert_eq!(
             price_for(&p, "anthropic/claude-sonnet-5"),
-            Some(mk_price(2.0, 10.0, Some(0.2), Some(2.5)))
+            Some(Price {
+                cache_write_1h: Some(4.0),
+                ..mk_price(2.0, 10.0, Some(0.2), Some(2.5))
+            })
         );
     }
 

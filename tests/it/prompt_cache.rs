@@ -136,3 +136,66 @@ async fn a_session_keeps_its_prefix_cached_on_both_paths() {
         assert!(fresh >= 0.70, "{report}");
     }
 }
+
+/// A cache write kept for an hour costs what the provider says (Anthropic:
+/// twice the input price), not the 5-minute price (1.25 times): the ledger
+/// read only `cache_creation_input_tokens` and priced it all as 5-minute.
+#[tokio::test]
+async fn hour_long_cache_writes_are_priced_as_such() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.an]\npreset = \"anthropic\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"an\"\nmain = \"claude-sonnet-4-5\"\n",
+        up.url("")
+    ));
+    let ev = |name: &str, data: serde_json::Value| format!("event: {name}\ndata: {data}\n\n");
+    let chunks = [
+        ev(
+            "message_start",
+            json!({"type": "message_start", "message": {"id": "msg_1h", "type": "message",
+                "role": "assistant", "model": "claude-sonnet-4-5", "content": [],
+                "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 0, "cache_read_input_tokens": 0,
+                    "cache_creation_input_tokens": 1_000_000,
+                    "cache_creation": {"ephemeral_5m_input_tokens": 0,
+                                       "ephemeral_1h_input_tokens": 1_000_000},
+                    "output_tokens": 1}}}),
+        ),
+        ev(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0,
+                   "content_block": {"type": "text", "text": ""}}),
+        ),
+        ev(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0,
+                   "delta": {"type": "text_delta", "text": "ok"}}),
+        ),
+        ev(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        ev(
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn",
+                "stop_sequence": null}, "usage": {"output_tokens": 0}}),
+        ),
+        ev("message_stop", json!({"type": "message_stop"})),
+    ];
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    up.push(crate::support::mock::sse_raw(
+        &refs,
+        crate::support::mock::End::Close,
+    ));
+    let mut s = crate::support::serve::Serve::start(&home, "p", "sk-1h");
+    let (status, _) = s.ask("claude-sonnet-4-5", true).await;
+    assert_eq!(status, 200);
+    s.stop();
+    let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+    let cost: f64 = db
+        .query_row("SELECT cost_usd FROM requests", [], |r| r.get(0))
+        .unwrap();
+    // A million tokens written for an hour at $6 (Sonnet 4.5: $3 input).
+    assert!((cost - 6.0).abs() < 1e-6, "cost ${cost}");
+}

@@ -117,6 +117,7 @@ pub fn usage(u: &ChatUsage) -> Usage {
         cache_creation_input_tokens: None,
         cache_read_input_tokens: Some(cached),
         reasoning_tokens: u.reasoning().min(u.completion_tokens),
+        cache_write_1h: 0,
         estimated: false,
         server_tool_use: None,
     }

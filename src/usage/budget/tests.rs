@@ -28,6 +28,7 @@ fn pricer() -> crate::usage::Pricer {
         output: 1.0,
         cache_read: None,
         cache_write: None,
+        cache_write_1h: None,
     };
     Box::new(move |p, _| (p != "local").then_some(price))
 }

@@ -25,6 +25,7 @@ fn ledger(path: &Path) -> Ledger {
         output: 2.0,
         cache_read: Some(0.1),
         cache_write: None,
+        cache_write_1h: None,
     };
     Ledger::start(
         opened.conn,
@@ -160,6 +161,7 @@ fn the_writer_prices_rows_and_rolls_them_up() {
         output: 500_000,
         cache_read: 2_000_000,
         cache_write: 1_000_000,
+        cache_write_1h: 0,
         reasoning: 100,
     };
     sink.send(record(1_000, "s1", "m", t));

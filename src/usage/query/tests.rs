@@ -18,6 +18,7 @@ fn filled() -> (tempfile::TempDir, Connection) {
         output: 2.0,
         cache_read: Some(0.5),
         cache_write: None,
+        cache_write_1h: None,
     };
     let l = Ledger::start(
         opened.conn,

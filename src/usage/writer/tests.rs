@@ -11,6 +11,7 @@ fn writer(path: &std::path::Path, log: &Arc<Mutex<Vec<String>>>) -> Writer {
         output: 1.0,
         cache_read: None,
         cache_write: None,
+        cache_write_1h: None,
     };
     Writer::new(
         opened.conn,

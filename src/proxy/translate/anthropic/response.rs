@@ -15,6 +15,11 @@ pub struct Usage {
     /// upstream says: for the usage ledger only, never sent to the client.
     #[serde(skip)]
     pub reasoning_tokens: u64,
+    /// The part of `cache_creation_input_tokens` kept for an hour
+    /// (`cache_creation.ephemeral_1h_input_tokens`), which costs more: for
+    /// the ledger only; the upstream's own usage reaches the client as is.
+    #[serde(skip)]
+    pub cache_write_1h: u64,
     /// No upstream numbers: counted from bytes. The ledger marks such rows.
     #[serde(skip)]
     pub estimated: bool,

@@ -525,6 +525,12 @@ pub fn merge_usage(into: &mut Usage, v: &Value) {
     if let Some(n) = get("cache_creation_input_tokens") {
         into.cache_creation_input_tokens = Some(n);
     }
+    if let Some(n) = v
+        .pointer("/cache_creation/ephemeral_1h_input_tokens")
+        .and_then(Value::as_u64)
+    {
+        into.cache_write_1h = n;
+    }
 }
 
 #[cfg(test)]

@@ -227,3 +227,14 @@ fn a_cut_stream_counts_what_it_streamed_until_the_final_report() {
     assert_eq!(u.output_tokens, 12);
     assert!(!u.estimated);
 }
+
+#[test]
+fn hour_long_cache_writes_are_read_apart() {
+    let mut s = UsageSniffer::default();
+    s.push(b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":3000,\"cache_creation\":{\"ephemeral_5m_input_tokens\":2000,\"ephemeral_1h_input_tokens\":1000},\"output_tokens\":1}}}\n\n");
+    let u = s.usage_so_far();
+    assert_eq!(
+        (u.cache_creation_input_tokens, u.cache_write_1h),
+        (Some(3000), 1000)
+    );
+}

@@ -20,6 +20,7 @@ fn mk_ledger() -> (tempfile::TempDir, PathBuf) {
         output: 2.0,
         cache_read: Some(0.5),
         cache_write: None,
+        cache_write_1h: None,
     };
     let ledger = Ledger::start(
         opened.conn,
