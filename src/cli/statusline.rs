@@ -1,6 +1,6 @@
 //! `ccswitch statusline`: the one line Claude Code shows under its prompt,
 //! for a `ccswitch run` session: profile, upstream model, this session's
-//! tokens and cost, and what is left of the tightest budget.
+//! tokens, cache hit rate and cost, and what is left of the tightest budget.
 //!
 //! Claude Code runs it after every message, so it must be quick (one small
 //! read of the ledger) and must never fail loudly: whatever is missing is
@@ -52,6 +52,12 @@ fn line(ctx: &Ctx, status: &Value) -> String {
     if let Some((sums, _)) = &mine {
         let tokens = sums.all_input().saturating_add(sums.output_tokens);
         parts.push(t!("statusline.tokens", n = short(tokens)));
+        // Where the provider caches at all: a share that falls is the
+        // first sign of a prompt whose prefix keeps moving.
+        if sums.cache_read_tokens + sums.cache_write_tokens > 0 {
+            let percent = format!("{:.0}", sums.cache_share() * 100.0);
+            parts.push(t!("statusline.cache", percent = percent));
+        }
         parts.push(money(sums));
     }
     if let (Some(conn), Some(name)) = (&conn, &profile)

@@ -126,6 +126,25 @@ async fn a_session_keeps_its_prefix_cached_on_both_paths() {
             per.join(" ")
         ));
         shares.push((session, fresh));
+        if api == "openai" {
+            // The status line shows the last session's hit rate: its one
+            // request found everything but its question cached.
+            let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
+            let session: String = db
+                .query_row(
+                    "SELECT session FROM requests ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let env = [
+                ("CCSWITCH_PROFILE", "p"),
+                ("CCSWITCH_SESSION", session.as_str()),
+            ];
+            let r = home.run_stdin(&["statusline"], "{}", &env);
+            r.ok();
+            assert!(r.stdout.contains(" · cache 100% · "), "{}", r.stdout);
+        }
     }
     let report = report.join("\n");
     eprintln!("{report}");
