@@ -71,7 +71,7 @@ pub fn run_key_command(
         // stdout never is, since it may hold the key, and neither is
         // anything stdout held or any key-shaped word stderr repeats.
         let printed = String::from_utf8_lossy(&stdout);
-        let mask = super::Redactor::new(printed.lines());
+        let mask = super::redact::Redactor::new(printed.lines());
         let stderr = String::from_utf8_lossy(&stderr);
         let first = mask
             .redact(stderr.lines().next().unwrap_or(""))
