@@ -18,6 +18,9 @@ use crate::t;
 /// Lines waiting for the writer, at most.
 pub const QUEUE: usize = 4096;
 
+/// How long the writer waits after a write before it looks again.
+const LINGER: Duration = Duration::from_millis(10);
+
 /// Bytes of lines written at once, at most.
 const BATCH: usize = 64 * 1024;
 
@@ -75,6 +78,14 @@ impl LogWriter {
                     }
                     let _ = out.write_all(batch.as_bytes());
                     batch.clear();
+                    // Lines that come meanwhile only queue (a sender wakes
+                    // no one while this sleeps): under steady traffic the
+                    // thread wakes a hundred times a second, not once a
+                    // line, which cost the proxy a fifth more CPU per
+                    // request.
+                    if !stop {
+                        std::thread::sleep(LINGER);
+                    }
                 }
                 let n = left.swap(0, Ordering::Relaxed);
                 if n > 0 {
