@@ -47,18 +47,20 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         // There is no TLS here: say what that means before serving.
         eprintln!("{}", t!("serve.remote_cleartext", host = args.host));
     }
-    // One write per line: stderr is unbuffered, and eprintln! would issue a
-    // write for every piece of the format string.
+    // Written by a thread of its own: a stderr nobody reads must cost log
+    // lines, not the proxy (a blocked write on the runtime's thread froze
+    // every request). One write per line: eprintln! would issue a write for
+    // every piece of the format string.
     let now = ctx.now;
-    let log: proxy::LogFn = Arc::new(move |line: &str| {
-        let text = format!("{} {line}\n", hms(now()));
-        let _ = std::io::stderr().write_all(text.as_bytes());
-    });
+    let (writer, log) = proxy::LogWriter::start(
+        Box::new(std::io::stderr()),
+        Arc::new(move |line: &str| format!("{} {line}\n", hms(now()))),
+    );
     let mut pcfg =
         ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
             .map_err(|e| CliError::Failed(e.to_string()))?;
     pcfg.log_notes = true;
-    let audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.secrets(), &pcfg.log);
+    let audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.redactor.clone(), &pcfg.log);
     pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
     let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
     pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
@@ -71,7 +73,8 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     }
     let profile = pcfg.profile.clone();
     let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
-    rt.block_on(async {
+    let log = pcfg.log.clone();
+    let served = rt.block_on(async {
         let handle = proxy::start(SocketAddr::new(args.host, args.port), pcfg)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -84,30 +87,24 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             writeln!(out, "{}", export(args.shell, k, &v))?;
         }
         out.flush()?;
-        eprintln!(
-            "{} {}",
-            hms((ctx.now)()),
-            t!("serve.listening", addr = base, profile = profile.name)
-        );
+        log(&t!("serve.listening", addr = base, profile = profile.name));
         wait_for_signal().await;
         let stats = handle.stats.clone();
         handle.shutdown().await;
         drop(ledger);
         drop(audit);
         let total = stats.total();
-        eprintln!(
-            "{} {}",
-            hms((ctx.now)()),
-            t!(
-                "serve.stopped",
-                requests = total.requests,
-                errors = total.errors,
-                input = total.input_tokens,
-                output = total.output_tokens
-            )
-        );
+        log(&t!(
+            "serve.stopped",
+            requests = total.requests,
+            errors = total.errors,
+            input = total.input_tokens,
+            output = total.output_tokens
+        ));
         Ok(())
-    })
+    });
+    writer.close();
+    served
 }
 
 async fn wait_for_signal() {

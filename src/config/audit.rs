@@ -3,6 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::t;
+
+/// Rotated files kept, at most: each may be `max_mb`, and a typo (5000
+/// for 5) must not fill the disk.
+pub const MAX_KEEP: u32 = 100;
+
 /// How much of each request the audit log keeps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,20 +58,24 @@ pub struct AuditTable {
 }
 
 impl RawAudit {
-    /// The settings, or the name of the field that cannot be used.
-    pub fn resolve(self) -> Result<Audit, &'static str> {
+    /// The settings, or what is wrong with them.
+    pub fn resolve(self) -> Result<Audit, String> {
         let d = Audit::default();
         match self {
             RawAudit::Level(level) => Ok(Audit { level, ..d }),
             RawAudit::Table(t) => {
                 let max_mb = t.max_mb.unwrap_or(d.max_bytes / (1024 * 1024));
                 if max_mb == 0 {
-                    return Err("max_mb");
+                    return Err(t!("config.bad_audit", field = "max_mb"));
+                }
+                let keep = t.keep.unwrap_or(d.keep);
+                if keep > MAX_KEEP {
+                    return Err(t!("config.bad_audit_keep", max = MAX_KEEP));
                 }
                 Ok(Audit {
                     level: t.level,
                     max_bytes: max_mb.saturating_mul(1024 * 1024),
-                    keep: t.keep.unwrap_or(d.keep),
+                    keep,
                 })
             }
         }
@@ -81,7 +91,8 @@ mod tests {
         audit: RawAudit,
     }
 
-    fn parse(s: &str) -> Result<Audit, &'static str> {
+    fn parse(s: &str) -> Result<Audit, String> {
+        crate::i18n::set_lang(crate::i18n::Lang::En);
         toml::from_str::<Doc>(s).expect("parses").audit.resolve()
     }
 
@@ -96,9 +107,16 @@ mod tests {
             (a.level, a.max_bytes, a.keep),
             (AuditLevel::Full, 2 * 1024 * 1024, 1)
         );
+        assert!(
+            parse("audit = { level = \"off\", max_mb = 0 }").is_err_and(|e| e.contains("`max_mb`"))
+        );
         assert_eq!(
-            parse("audit = { level = \"off\", max_mb = 0 }"),
-            Err("max_mb")
+            parse("audit = { level = \"full\", keep = 100 }").map(|a| a.keep),
+            Ok(100)
+        );
+        assert!(
+            parse("audit = { level = \"full\", keep = 4294967295 }")
+                .is_err_and(|e| e.contains("0 to 100")),
         );
         assert!(toml::from_str::<Doc>("audit = \"everything\"").is_err());
     }

@@ -3,9 +3,8 @@
 //! with claude's exit code. Nothing is written to the terminal while claude
 //! runs; the proxy logs to a file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::child::{self, Signals, Terminal};
@@ -39,8 +38,13 @@ pub fn pick_profile<'a>(cfg: &'a Config, name: Option<&str>) -> Result<&'a Profi
         .ok_or_else(|| LaunchError::NoProfile(cfg.profile_names()))
 }
 
-/// A log file (append, private) as the proxy's log sink.
-fn file_log(path: &Path, profile: &str, now: fn() -> SystemTime) -> Result<LogFn, LaunchError> {
+/// A log file (append, private) as the proxy's log sink, written by a
+/// thread of its own (a slow disk must not hold the proxy).
+fn file_log(
+    path: &Path,
+    profile: &str,
+    now: fn() -> SystemTime,
+) -> Result<(proxy::LogWriter, LogFn), LaunchError> {
     let fail =
         |e: std::io::Error| LaunchError::Failed(t!("launch.log", path = path.display(), error = e));
     if let Some(dir) = path.parent() {
@@ -50,15 +54,12 @@ fn file_log(path: &Path, profile: &str, now: fn() -> SystemTime) -> Result<LogFn
     opts.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let file = Mutex::new(opts.open(path).map_err(fail)?);
+    let file = opts.open(path).map_err(fail)?;
     let tag = format!("{} {profile}", std::process::id());
-    Ok(Arc::new(move |line: &str| {
-        // One write per line, so concurrent sessions' lines never interleave.
-        let text = format!("{} [{tag}] {line}\n", hms(now()));
-        if let Ok(mut f) = file.lock() {
-            let _ = f.write_all(text.as_bytes());
-        }
-    }))
+    Ok(proxy::LogWriter::start(
+        Box::new(file),
+        Arc::new(move |line: &str| format!("{} [{tag}] {line}\n", hms(now()))),
+    ))
 }
 
 pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
@@ -85,16 +86,17 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         .log_file
         .clone()
         .unwrap_or_else(|| ctx.paths.log_dir.join("ccswitch.log"));
-    let log = match file_log(&log_path, &profile.name, ctx.now) {
-        Ok(log) => log,
-        // A read-only data folder must not stop a session: it runs unlogged.
-        Err(e) => {
-            if !opts.quiet {
-                eprintln!("ccswitch: warning: {e}");
+    let (writer, log): (Option<proxy::LogWriter>, LogFn) =
+        match file_log(&log_path, &profile.name, ctx.now) {
+            Ok((w, log)) => (Some(w), log),
+            // A read-only data folder must not stop a session: it runs unlogged.
+            Err(e) => {
+                if !opts.quiet {
+                    eprintln!("ccswitch: warning: {e}");
+                }
+                (None, Arc::new(|_: &str| {}))
             }
-            Arc::new(|_: &str| {})
-        }
-    };
+        };
     let main = cfg.provider(&profile.main.provider)?.clone();
     let key_for = |provider: &config::Provider| -> Result<_, LaunchError> {
         Ok(ctx.secrets.resolve(provider, &*ctx.env)?.map(|k| k.secret))
@@ -164,7 +166,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             // An IPv4 literal, never `localhost`: some claude builds try ::1
             // first and would miss a server on 127.0.0.1.
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.secrets(), &log);
+            audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.redactor.clone(), &log);
             pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
             session_id = Some(pcfg.session.clone());
             let handle = proxy::start(loopback, pcfg).await?;
@@ -291,6 +293,11 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         Ok::<_, LaunchError>(status)
     })?;
     drop(rt);
+    // Every line is in the file before this process ends, perhaps by the
+    // signal that ended claude.
+    if let Some(w) = writer {
+        w.close();
+    }
     child::die_like(status);
     Ok(child::code(status))
 }

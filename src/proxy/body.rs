@@ -23,9 +23,10 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
     http_body_util::Full::new(bytes.into()).boxed_unsync()
 }
 
-/// An Anthropic-shaped error with the status Claude Code retries by.
-pub fn error_response(e: ProxyError) -> Response<Body> {
-    e.into_response().map(full)
+/// An Anthropic-shaped error with the status Claude Code retries by, its
+/// message masked by the proxy run's redactor.
+pub fn error_response(e: ProxyError, r: &crate::secrets::Redactor) -> Response<Body> {
+    e.into_response(r).map(full)
 }
 
 pub fn json_response(status: StatusCode, bytes: Bytes) -> Response<Body> {

@@ -8,6 +8,7 @@ use http::{HeaderValue, Response, StatusCode};
 use serde_json::json;
 
 use super::translate::anthropic::ErrorBody;
+use crate::secrets::Redactor;
 
 /// Errors at the proxy's HTTP boundary.
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +97,24 @@ impl ProxyError {
         }
     }
 
-    /// The body for an SSE `error` event after the stream has started.
-    pub fn body(&self) -> ErrorBody {
+    /// The same error with every secret in its message masked: upstream
+    /// text (an error body that echoes the key) goes nowhere without this.
+    #[must_use]
+    pub fn masked(self, r: &Redactor) -> ProxyError {
+        let text = self.to_string();
+        match r.redact(&text) {
+            std::borrow::Cow::Borrowed(_) => self,
+            std::borrow::Cow::Owned(m) => self.reworded(m),
+        }
+    }
+
+    /// The body for an SSE `error` event after the stream has started,
+    /// masked.
+    pub fn body(&self, r: &Redactor) -> ErrorBody {
         let (_, kind, _) = self.classify();
         ErrorBody {
             kind: kind.to_string(),
-            message: self.to_string(),
+            message: r.redact(&self.to_string()).into_owned(),
         }
     }
 
@@ -109,9 +122,11 @@ impl ProxyError {
         self.classify().0
     }
 
-    pub fn into_response(self) -> Response<Bytes> {
+    /// The response Claude Code gets, its message masked.
+    pub fn into_response(self, r: &Redactor) -> Response<Bytes> {
         let (status, kind, no_retry) = self.classify();
-        let body = json!({"type": "error", "error": {"type": kind, "message": self.to_string()}});
+        let message = r.redact(&self.to_string()).into_owned();
+        let body = json!({"type": "error", "error": {"type": kind, "message": message}});
         let mut resp = Response::new(Bytes::from(body.to_string()));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
@@ -190,7 +205,7 @@ mod tests {
             message: "m".into(),
             retry_after: Some(HeaderValue::from_static("3")),
         }
-        .into_response()
+        .into_response(&Redactor::default())
     }
 
     fn kind(r: &Response<Bytes>) -> String {

@@ -176,6 +176,10 @@ mod tests {
             ("b/m2".into(), up(429, Some("60"))),
         ]);
         assert_eq!(e.status().as_u16(), 429);
-        assert_eq!(e.into_response().headers()["retry-after"], "60");
+        assert_eq!(
+            e.into_response(&crate::secrets::Redactor::default())
+                .headers()["retry-after"],
+            "60"
+        );
     }
 }

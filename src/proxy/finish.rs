@@ -128,6 +128,11 @@ impl Finisher {
         }
     }
 
+    /// What masks secrets in the text this request passes on.
+    pub fn redactor(&self) -> Arc<crate::secrets::Redactor> {
+        self.state.cfg.redactor.clone()
+    }
+
     /// The first content went out to the client (kept only the first time).
     pub fn first_token(&mut self) {
         if self.first_token.is_none() {

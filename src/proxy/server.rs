@@ -105,7 +105,10 @@ async fn dispatch(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
         return Response::new(full(Bytes::new()));
     }
     if !authorized(&state.cfg.token, req.headers()) {
-        let mut r = error_response(ProxyError::Unauthorized(crate::t!("proxy.bad_token")));
+        let mut r = error_response(
+            ProxyError::Unauthorized(crate::t!("proxy.bad_token")),
+            &state.cfg.redactor,
+        );
         // Without the token a client gets nothing more from this connection.
         r.headers_mut().insert(
             http::header::CONNECTION,
@@ -119,16 +122,15 @@ async fn dispatch(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
         (Method::GET, "/v1/models") => Ok(models::handle(state)),
         (Method::GET, "/metrics") => Ok(metrics::handle(state)),
         _ => {
-            let mut r = error_response(ProxyError::NotFound(crate::t!(
-                "proxy.no_route",
-                method = method,
-                path = path
-            )));
+            let mut r = error_response(
+                ProxyError::NotFound(crate::t!("proxy.no_route", method = method, path = path)),
+                &state.cfg.redactor,
+            );
             if matches!(path, "/v1/messages" | "/v1/models" | "/metrics") {
                 *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
             }
             return r;
         }
     };
-    handled.unwrap_or_else(error_response)
+    handled.unwrap_or_else(|e| error_response(e, &state.cfg.redactor))
 }

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::conns::Limits;
 use super::upstream::{ClientError, Upstream};
 use crate::config::{Api, Config, ConfigError, Profile};
-use crate::secrets::{SecretError, Secrets};
+use crate::secrets::{Redactor, SecretError, Secrets};
 use crate::t;
 
 /// Where request log lines go (stderr for `serve`, a file for `run`).
@@ -71,6 +71,10 @@ pub struct ProxyConfig {
     /// The web search backend for upstreams that cannot run Anthropic's
     /// `web_search` tool.
     pub search: SearchSetup,
+    /// Masks every secret this run knows, and key-shaped text, in whatever
+    /// the proxy passes on or keeps: error messages and events, log lines
+    /// (`log` already goes through it), the audit log.
+    pub redactor: Arc<Redactor>,
 }
 
 /// `[search]` as the proxy found it at start.
@@ -91,33 +95,55 @@ impl SearchSetup {
         secrets: &Secrets,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> SearchSetup {
+        Self::with_key(config, secrets, env).0
+    }
+
+    /// The setup, and the backend's key for the redactor.
+    pub fn with_key(
+        config: &Config,
+        secrets: &Secrets,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> (SearchSetup, Option<SecretString>) {
         let Some(s) = &config.search else {
-            return SearchSetup::Off;
+            return (SearchSetup::Off, None);
         };
         match secrets.resolve_spec(&s.kind.keyring_entry(), &s.key, env) {
-            Ok(key) => match crate::search::Backend::new(s.clone(), key.map(|k| k.secret)) {
-                Ok(b) => SearchSetup::Ready(Arc::new(b)),
-                Err(e) => SearchSetup::Broken(e.to_string()),
-            },
-            Err(e) => SearchSetup::Broken(e.to_string()),
+            Ok(key) => {
+                let key = key.map(|k| k.secret);
+                match crate::search::Backend::new(s.clone(), key.clone()) {
+                    Ok(b) => (SearchSetup::Ready(Arc::new(b)), key),
+                    Err(e) => (SearchSetup::Broken(e.to_string()), None),
+                }
+            }
+            Err(e) => (SearchSetup::Broken(e.to_string()), None),
         }
     }
 }
 
-impl ProxyConfig {
-    /// Every upstream key and the session token: what the audit log
-    /// redacts.
-    pub fn secrets(&self) -> Vec<String> {
-        use secrecy::ExposeSecret;
-        let mut out: Vec<String> = self
-            .upstreams
-            .values()
-            .flat_map(|u| u.secret_values())
-            .collect();
-        out.push(self.token.expose_secret().to_string());
-        out
-    }
+/// Provider header values that may be credentials: under a name that says
+/// so, or shaped like a key. Others (`X-Team = "platform"`) would mask
+/// ordinary words.
+fn header_secrets(p: &crate::config::Provider) -> impl Iterator<Item = &str> {
+    const NAMES: &[&str] = &[
+        "auth", "key", "token", "secret", "cookie", "sign", "session", "pass", "cred",
+    ];
+    p.headers.iter().filter_map(|(name, value)| {
+        let name = name.to_ascii_lowercase();
+        let named = NAMES.iter().any(|n| name.contains(n));
+        let shaped = value.len() >= 20
+            && !value.contains(char::is_whitespace)
+            && value.chars().any(|c| c.is_ascii_digit())
+            && value.chars().any(|c| c.is_ascii_alphabetic());
+        (named || shaped).then_some(value.as_str())
+    })
+}
 
+/// `log` with every line masked first.
+fn masked(log: LogFn, redactor: Arc<Redactor>) -> LogFn {
+    Arc::new(move |line: &str| log(&redactor.redact(line)))
+}
+
+impl ProxyConfig {
     pub fn for_profile(
         config: &Config,
         profile: &str,
@@ -127,7 +153,8 @@ impl ProxyConfig {
         log: LogFn,
     ) -> Result<ProxyConfig, StartError> {
         let profile = config.profile(profile)?.clone();
-        let mut upstreams = HashMap::new();
+        let mut built = Vec::new();
+        let mut known: Vec<String> = vec![token.expose_secret().to_string()];
         for name in profile.providers() {
             let provider = config.provider(name)?.clone();
             if !provider.api.uses_base_url() {
@@ -151,10 +178,27 @@ impl ProxyConfig {
                         provider: provider.name.clone(),
                         source,
                     })?;
-            let mut up = Upstream::new(provider, key)?.with_pool(&extra)?;
-            up.log = Some(log.clone());
-            upstreams.insert(name.to_string(), Arc::new(up));
+            known.extend(
+                key.iter()
+                    .chain(&extra)
+                    .map(|k| k.expose_secret().to_string()),
+            );
+            known.extend(header_secrets(&provider).map(str::to_string));
+            let up = Upstream::new(provider, key)?.with_pool(&extra)?;
+            known.extend(up.secret_values());
+            built.push((name.to_string(), up));
         }
+        let (search, search_key) = SearchSetup::with_key(config, secrets, env);
+        known.extend(search_key.map(|k| k.expose_secret().to_string()));
+        let redactor = Arc::new(Redactor::new(&known));
+        let log = masked(log, redactor.clone());
+        let upstreams = built
+            .into_iter()
+            .map(|(name, mut up)| {
+                up.log = Some(log.clone());
+                (name, Arc::new(up))
+            })
+            .collect();
         Ok(ProxyConfig {
             profile,
             upstreams,
@@ -168,7 +212,8 @@ impl ProxyConfig {
             audit: None,
             breaker: config.breaker,
             circuits: None,
-            search: SearchSetup::new(config, secrets, env),
+            search,
+            redactor,
         })
     }
 }

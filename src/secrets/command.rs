@@ -68,11 +68,13 @@ pub fn run_key_command(
     };
     if !status.success() {
         // stderr is shown (first line, shortened) to explain the failure;
-        // stdout never is, since it may hold the key.
-        let first = String::from_utf8_lossy(&stderr)
-            .lines()
-            .next()
-            .unwrap_or("")
+        // stdout never is, since it may hold the key, and neither is
+        // anything stdout held or any key-shaped word stderr repeats.
+        let printed = String::from_utf8_lossy(&stdout);
+        let mask = super::redact::Redactor::new(printed.lines());
+        let stderr = String::from_utf8_lossy(&stderr);
+        let first = mask
+            .redact(stderr.lines().next().unwrap_or(""))
             .chars()
             .take(200)
             .collect::<String>();

@@ -4,13 +4,16 @@
 //! set) → command (no shell, with a timeout) → OS keyring (service
 //! `ccswitch`, account = provider name) → the explicit plaintext file.
 //! Keys never appear in `Debug` output, errors or logs: they travel as
-//! [`SecretString`].
+//! [`SecretString`], and text that may hold one (an upstream's error, a
+//! failing command's stderr, an audited body) goes through a
+//! [`Redactor`] built from every key known.
 
 mod command;
 mod error;
 mod file;
 mod keyring;
 mod memory;
+mod redact;
 mod store;
 
 pub use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +23,7 @@ pub use error::SecretError;
 pub use file::{FileStore, parse_credentials};
 pub use keyring::KeyringStore;
 pub use memory::MemoryStore;
+pub use redact::{MASK, Redactor};
 pub use store::{COMMAND_TIMEOUT, KEYRING_TIMEOUT, SERVICE, SecretStore};
 
 use crate::config::Provider;

@@ -212,14 +212,62 @@ fn providers_without_a_key_resolve_to_none() {
     );
 }
 
+/// What ccswitch itself says when a key cannot be had never carries the
+/// key: not a failing command's own words about it, not a file's line.
+#[cfg(unix)]
 #[test]
-fn debug_output_never_shows_a_key() {
-    let k = ResolvedKey {
-        secret: SecretString::from("sk-very-secret".to_string()),
-        source: KeySource::Keyring,
-    };
-    let shown = format!("{:?}", k.secret);
-    assert!(!shown.contains("sk-very-secret"), "{shown}");
+fn no_error_shows_the_key_it_was_about() {
+    let key = "my-own-key-value-0042";
+    let p = mk_provider(&format!(
+        r#"key = {{ command = "sh -c 'echo {key}; echo rejected {key} and sk-abcdefghijklmnopqrst >&2; exit 2'" }}"#
+    ));
+    let err = mk_secrets(&[], &[])
+        .resolve(&p, &env_with(&[]))
+        .err()
+        .unwrap();
+    let shown = format!("{err}\n{err:?}");
+    assert!(
+        shown.contains("rejected [redacted] and sk-[redacted]"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(key) && !shown.contains("abcdefghijklmnopqrst"),
+        "{shown}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials.toml");
+    std::fs::write(&path, format!("ds = \"{key}\nother = 1\n")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let err = FileStore::new(&path).get("ds").err().unwrap();
+    let shown = format!("{err}\n{err:?}");
+    assert!(matches!(err, SecretError::FileParse { .. }), "{shown}");
+    assert!(!shown.contains(key), "{shown}");
+}
+
+/// Every key a provider resolves to, its own and its pool's, is one the
+/// redactor built from them masks, wherever it appears.
+#[test]
+fn resolved_keys_are_masked_by_their_redactor() {
+    set_lang(Lang::En);
+    let src = "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+               extra_keys = [{ env = \"DS_KEY2\" }, { keyring = \"spare\" }]\n";
+    let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
+    let p = &cfg.providers["ds"];
+    let s = mk_secrets(&[("ds:spare", "third-key-from-the-keyring")], &[]);
+    let env = env_with(&[
+        ("DS_KEY", "first-key-from-env-01"),
+        ("DS_KEY2", "second-key-from-env-02"),
+    ]);
+    let mut keys = vec![s.resolve(p, &env).unwrap().unwrap().secret];
+    keys.extend(s.resolve_extra(p, &env).unwrap());
+    let red = Redactor::new(keys.iter().map(ExposeSecret::expose_secret));
+    assert_eq!(red.secrets(), 3);
+    let text = "first-key-from-env-01/second-key-from-env-02 third-key-from-the-keyring";
+    assert_eq!(red.redact(text), "[redacted]/[redacted] [redacted]");
 }
 
 #[cfg(unix)]

@@ -71,18 +71,18 @@ fn pricer(config: &Config) -> Pricer {
     })
 }
 
-/// The audit log, when the config turns it on; `secrets` are redacted
-/// from the bodies a full audit keeps.
+/// The audit log, when the config turns it on; `redactor` (the proxy
+/// run's) masks the text it keeps.
 pub fn start_audit(
     paths: &Paths,
     config: &Config,
-    secrets: Vec<String>,
+    redactor: std::sync::Arc<crate::secrets::Redactor>,
     log: &LogFn,
 ) -> Option<audit::AuditLog> {
     let a = audit::AuditLog::start(
         &paths.audit_dir,
         config.audit,
-        secrets,
+        redactor,
         pricer(config),
         log.clone(),
     )?;

@@ -181,3 +181,82 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Before, each log line was a blocking write to stderr on the proxy's one
+/// thread: with nobody reading the pipe, serve froze once the pipe was
+/// full (64 KiB on Linux, about 60 of these lines).
+#[tokio::test]
+async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let mut child = home
+        .cmd(&["serve"])
+        .env("UP_KEY", "sk-serve-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kept open, never read.
+    let _stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut r = BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..8 {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap() == 0 {
+                break;
+            }
+            lines.push(l.trim().to_string());
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let get = |k: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {k}=")))
+            .unwrap()
+            .trim_matches('\'')
+            .to_string()
+    };
+    let (base, token) = (get("ANTHROPIC_BASE_URL"), get("ANTHROPIC_AUTH_TOKEN"));
+    // Each request logs its upstream's long error message.
+    let n = 200;
+    let long = json!({"error": {"message": "x".repeat(900)}}).to_string();
+    for _ in 0..n {
+        up.push(mock::json(400, &long));
+    }
+    let client = reqwest::Client::new();
+    for i in 0..n {
+        let send = client
+            .post(format!("{base}/v1/messages"))
+            .bearer_auth(&token)
+            .json(&json!({"model": "m-main", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}))
+            .send();
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(10), send)
+            .await
+            .unwrap_or_else(|_| panic!("serve froze at request {i}"))
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // It still stops: what cannot be written in a moment is left.
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || child.wait().unwrap()),
+    )
+    .await
+    .expect("serve did not stop")
+    .unwrap();
+    assert!(waited.success(), "{waited:?}");
+}

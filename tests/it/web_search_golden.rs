@@ -94,6 +94,9 @@ pub fn run_web_search_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Str
         match step {
             Step::Call(body) => {
                 calls.push(json!({"call": body}));
+                // The loop's part only: what the handler itself sends for
+                // an upstream that fails mid-loop is checked against the
+                // real handler in `web_search_loop`.
                 if let Some(e) = next.get("upstream_error") {
                     let error = ErrorBody {
                         kind: e["type"].as_str().unwrap_or("api_error").into(),

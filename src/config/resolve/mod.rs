@@ -87,13 +87,9 @@ pub fn resolve(
         None => Audit::default(),
         Some(a) => {
             let span = a.span();
-            a.into_inner().resolve().map_err(|field| {
-                cx.invalid(
-                    span,
-                    t!("config.bad_audit", field = field),
-                    t!("config.hint_audit"),
-                )
-            })?
+            a.into_inner()
+                .resolve()
+                .map_err(|message| cx.invalid(span, message, t!("config.hint_audit")))?
         }
     };
     let ledger = match raw.ledger {

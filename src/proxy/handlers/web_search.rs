@@ -174,7 +174,8 @@ pub async fn run(
             }
             Err(e) => {
                 run.state.log(&t!("proxy.search_loop_failed", error = e));
-                encode_into(&Event::Error { error: e.body() }, &mut out);
+                let error = e.body(&run.state.cfg.redactor);
+                encode_into(&Event::Error { error }, &mut out);
             }
         }
         let _ = tx.send(out.freeze()).await;
@@ -250,12 +251,15 @@ impl Runner {
         } else {
             Parsed::Raw(serde_json::from_slice(&bytes).map_err(super::request::shape_error)?)
         };
+        // Each inner call is a request of its own in the audit log, with
+        // the body as it went (the client's, and the search results so far).
+        let audited = self.state.cfg.audit.is_some();
         let inc = ClientRequest {
             body: parsed,
             body_len: bytes.len(),
             requested: self.requested.clone(),
             stream: false,
-            raw: None,
+            raw: audited.then(|| Bytes::from(bytes)),
         };
         let resp = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
         let status = resp.status();
@@ -279,9 +283,11 @@ impl Runner {
             message: why.clone(),
         })?;
         let began = Instant::now();
+        let at = std::time::SystemTime::now();
         let kind = backend.settings.kind.name();
         let outcome = backend.search(query).await;
         let ms = began.elapsed().as_millis();
+        self.audit_search(at, kind, query, &outcome, ms);
         // The query is the user's words: it stays out of the log.
         match &outcome {
             Ok(hits) => self.state.log(&t!(
@@ -297,10 +303,39 @@ impl Runner {
                 ms = ms
             )),
         }
+        // The backend's own error text goes to the model: it may echo the
+        // search key.
         outcome.map_err(|e| Failure {
             code: e.code().into(),
-            message: e.to_string(),
+            message: self.state.cfg.redactor.redact(&e.to_string()).into_owned(),
         })
+    }
+
+    /// The search's line in the audit log: what went to a third party.
+    fn audit_search(
+        &self,
+        at: std::time::SystemTime,
+        backend: &'static str,
+        query: &str,
+        outcome: &Result<Vec<crate::search::Hit>, crate::search::SearchError>,
+        ms: u128,
+    ) {
+        let Some(sink) = &self.state.cfg.audit else {
+            return;
+        };
+        let header = |name: &str| self.parts.headers.get(name).and_then(|v| v.to_str().ok());
+        sink.search(crate::usage::audit::Search {
+            at_ms: crate::usage::unix_ms(at),
+            request_id: self.state.request_id(),
+            session: self.state.cfg.session.clone(),
+            cc_session: header("x-claude-code-session-id").map(str::to_string),
+            profile: self.state.profile.clone(),
+            backend,
+            query: query.to_string(),
+            results: outcome.as_ref().ok().map(Vec::len),
+            error: outcome.as_ref().err().map(crate::search::SearchError::code),
+            duration_ms: u64::try_from(ms).unwrap_or(u64::MAX),
+        });
     }
 
     fn blocks_into(&mut self, out: &mut BytesMut) {

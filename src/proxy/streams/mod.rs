@@ -22,22 +22,36 @@ use hyper::body::Frame;
 use super::body::{Body, full, sse_response};
 use super::error::ProxyError;
 use super::finish::Finisher;
-use super::translate::anthropic::Event;
+use super::translate::anthropic::{ErrorBody, Event};
 use super::translate::passthrough::UsageSniffer;
 use super::translate::sse::{SseDecoder, encode, encode_into};
 use super::translate::stream::{StreamConfig, StreamTranslator};
 use super::upstream::reply::Reply;
+use crate::secrets::Redactor;
 use crate::t;
+use std::sync::Arc;
 use wait::{Step, Waiter};
 
-/// Encode events into `out`; returns the message of an `error` event among
+/// Encode events into `out`, error events masked (an upstream's error
+/// event may echo the key); returns the message of an `error` event among
 /// them, for the request's log line.
-fn encode_all(events: &[Event], out: &mut BytesMut) -> Option<String> {
+fn encode_all(events: &[Event], out: &mut BytesMut, red: &Redactor) -> Option<String> {
     let mut error = None;
     for e in events {
-        encode_into(e, out);
         if let Event::Error { error: body } = e {
-            error = Some(body.message.clone());
+            let message = red.redact(&body.message).into_owned();
+            let masked = Event::Error {
+                error: ErrorBody {
+                    kind: body.kind.clone(),
+                    message,
+                },
+            };
+            encode_into(&masked, out);
+            if let Event::Error { error: body } = masked {
+                error = Some(body.message);
+            }
+        } else {
+            encode_into(e, out);
         }
     }
     error
@@ -118,6 +132,7 @@ struct Translated {
     fin: Option<Finisher>,
     /// The first `error` event's message, for the log line.
     error: Option<String>,
+    red: Arc<Redactor>,
 }
 
 impl Relay for Translated {
@@ -129,30 +144,30 @@ impl Relay for Translated {
         let start = out.len();
         let events = match step {
             Step::Data(b) => {
-                let (tr, error) = (&mut self.tr, &mut self.error);
+                let (tr, error, red) = (&mut self.tr, &mut self.error, &self.red);
                 self.decoder.feed(&b, |_, data| {
-                    let e = encode_all(&tr.push_data(data), out);
+                    let e = encode_all(&tr.push_data(data), out, red);
                     *error = error.take().or(e);
                 });
                 if self.decoder.overflowed() {
                     let e = ProxyError::BadUpstream(t!("proxy.event_too_large"));
-                    self.tr.fail(e.body())
+                    self.tr.fail(e.body(&self.red))
                 } else {
                     Vec::new()
                 }
             }
-            Step::Failed(e) | Step::Idle(e) => self.tr.fail(e.body()),
+            Step::Failed(e) | Step::Idle(e) => self.tr.fail(e.body(&self.red)),
             Step::Ended => {
-                let (tr, error) = (&mut self.tr, &mut self.error);
+                let (tr, error, red) = (&mut self.tr, &mut self.error, &self.red);
                 self.decoder.end(|_, data| {
-                    let e = encode_all(&tr.push_data(data), out);
+                    let e = encode_all(&tr.push_data(data), out, red);
                     *error = error.take().or(e);
                 });
                 self.tr.finish()
             }
             Step::Ping => vec![Event::Ping],
         };
-        let error = encode_all(&events, out);
+        let error = encode_all(&events, out, &self.red);
         self.error = self.error.take().or(error);
         if let Some(f) = &mut self.fin {
             f.sent(&out[start..]);
@@ -189,11 +204,12 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
     let mut st = Translated {
         decoder: SseDecoder::new(),
         tr: StreamTranslator::new(cfg),
+        red: fin.redactor(),
         fin: Some(fin),
         error: None,
     };
     let mut first = BytesMut::new();
-    encode_all(&st.tr.start(), &mut first);
+    encode_all(&st.tr.start(), &mut first, &st.red);
     if let Some(f) = &mut st.fin {
         f.sent(&first);
     }
@@ -218,6 +234,7 @@ struct Passthrough {
     at_boundary: bool,
     done: bool,
     fin: Option<Finisher>,
+    red: Arc<Redactor>,
 }
 
 impl Relay for Passthrough {
@@ -231,6 +248,14 @@ impl Relay for Passthrough {
             Step::Data(b) => {
                 self.sniffer.push(&b);
                 self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
+                // From the upstream's error event on, what is forwarded is
+                // its error text, which may echo the key. Content before it
+                // is the model's and goes as it came.
+                let b = if self.sniffer.errored {
+                    self.red.redact_bytes(&b)
+                } else {
+                    std::borrow::Cow::Borrowed(&b[..])
+                };
                 out.extend_from_slice(&b);
                 if let Some(f) = &mut self.fin {
                     f.sent(&b);
@@ -257,7 +282,9 @@ impl Relay for Passthrough {
             if !self.at_boundary {
                 out.extend_from_slice(b"\n\n");
             }
-            out.extend_from_slice(&encode(&Event::Error { error: e.body() }));
+            out.extend_from_slice(&encode(&Event::Error {
+                error: e.body(&self.red),
+            }));
             e.to_string()
         });
         if let Some(mut f) = self.fin.take() {
@@ -287,6 +314,7 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
         sniffer: UsageSniffer::default(),
         at_boundary: true,
         done: false,
+        red: fin.redactor(),
         fin: Some(fin),
     };
     let stream = futures_util::stream::unfold(
@@ -305,7 +333,7 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
 /// Events already known in full, as one SSE body.
 pub fn whole(events: &[Event], fin: &mut Finisher) -> Response<Body> {
     let mut out = BytesMut::new();
-    encode_all(events, &mut out);
+    encode_all(events, &mut out, &fin.redactor());
     fin.sent(&out);
     sse_response(full(out.freeze()))
 }

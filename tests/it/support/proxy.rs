@@ -114,9 +114,13 @@ impl Proxy {
 }
 
 pub async fn events(resp: reqwest::Response) -> Vec<Event> {
-    let bytes = resp.bytes().await.unwrap();
+    events_of(&resp.text().await.unwrap())
+}
+
+/// The events of an SSE text.
+pub fn events_of(text: &str) -> Vec<Event> {
     let mut d = SseDecoder::new();
-    let mut evs = d.push(&bytes);
+    let mut evs = d.push(text.as_bytes());
     evs.extend(d.finish());
     evs.iter()
         .map(|e| serde_json::from_str(&e.data).unwrap_or_else(|err| panic!("{err}: {}", e.data)))
