@@ -99,12 +99,21 @@ impl Backend {
                     .get(url)
                     .query(&[("q", query), ("format", "json")])
             }
-            SearchKind::Brave => self
-                .client
-                .get(&s.url)
-                .query(&[("q", query), ("count", count.as_str())])
-                .header("Accept", "application/json")
-                .header("X-Subscription-Token", key),
+            SearchKind::Brave => {
+                // Marked sensitive as `bearer_auth` marks Tavily's: kept out
+                // of debug output and of HTTP/2 header compression tables.
+                let mut token = reqwest::header::HeaderValue::from_str(key).map_err(|_| {
+                    SearchError::Unreachable(
+                        "the key holds characters an HTTP header cannot carry".into(),
+                    )
+                })?;
+                token.set_sensitive(true);
+                self.client
+                    .get(&s.url)
+                    .query(&[("q", query), ("count", count.as_str())])
+                    .header("Accept", "application/json")
+                    .header("X-Subscription-Token", token)
+            }
             SearchKind::Tavily => self
                 .client
                 .post(&s.url)

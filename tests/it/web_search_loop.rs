@@ -181,3 +181,29 @@ async fn the_audit_log_keeps_each_inner_call_and_each_search() {
         }
     }
 }
+
+/// A web search tool with both domain lists is refused as Anthropic's API
+/// refuses it (400 `invalid_request_error`), before any search or upstream
+/// call: before, every search in it answered `invalid_tool_input` inside a
+/// 200 and the model was called anyway.
+#[tokio::test]
+async fn both_domain_lists_are_a_bad_request() {
+    let (up, searx) = (Mock::start().await, Mock::start().await);
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _) = proxy(&up, &searx, AuditLevel::Off, dir.path()).await;
+    let mut req = ask(false);
+    req["tools"][0]["allowed_domains"] = json!(["tokio.rs"]);
+    req["tools"][0]["blocked_domains"] = json!(["example.com"]);
+    let resp = p.post("/v1/messages", &req).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowed_domains"),
+        "{body}"
+    );
+    assert!(up.seen().is_empty() && searx.seen().is_empty());
+}

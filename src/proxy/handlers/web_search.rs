@@ -99,6 +99,11 @@ pub async fn run(
     (spec, searcher): (Spec, Searcher),
     started: Instant,
 ) -> Result<Response<Body>, ProxyError> {
+    // Anthropic's API refuses a web search tool with both lists, and so
+    // does Claude Code; a client that sends one gets the same 400.
+    if crate::proxy::translate::web_search::conflict(&spec) {
+        return Err(ProxyError::BadRequest(t!("proxy.search_both_lists")));
+    }
     let id = state.message_id();
     let stream = inc.stream;
     let requested = inc.requested.clone();
