@@ -56,3 +56,60 @@ async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
     assert!(delay >= 2000, "waited {delay} ms:\n{retry}");
     assert!(r.stdout.contains("Back."), "{}", r.stdout);
 }
+
+/// A reasoning model's thinking reaches Claude Code as a thinking block,
+/// and its answer as text, on the translated path.
+#[tokio::test]
+async fn thinking_reaches_claude_code_as_a_thinking_block() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.ds]\npreset = \"deepseek\"\napi = \"openai\"\nbase_url = \"{}\"\n\
+         key = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+        up.url("/v1")
+    ));
+    let chunk = |delta: serde_json::Value| {
+        serde_json::json!({"choices": [{"index": 0, "delta": delta}]}).to_string()
+    };
+    let a = chunk(serde_json::json!({"reasoning_content": "The user greets; "}));
+    let b = chunk(serde_json::json!({"reasoning_content": "greet back."}));
+    let c = chunk(serde_json::json!({"content": "Hello!"}));
+    let f = serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 10}})
+    .to_string();
+    up.push(mock::sse(&[&a, &b, &c, &f, "[DONE]"]));
+    let chome = tempfile::tempdir().unwrap();
+    let args = [
+        "-p",
+        "hi",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--no-session-persistence",
+    ];
+    let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
+    cmd.env("UP_KEY", "sk-think")
+        .env("CLAUDE_CODE_MAX_RETRIES", "1");
+    let r = output_within(cmd, Duration::from_secs(90)).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let blocks: Vec<Value> = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "assistant")
+        .flat_map(|v| {
+            v["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b["type"] == "thinking" && b["thinking"] == "The user greets; greet back."),
+        "{blocks:?}"
+    );
+    assert_eq!(r.result()["result"], "Hello!", "{}", r.stdout);
+}
