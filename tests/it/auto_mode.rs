@@ -6,14 +6,13 @@
 //! docs/claude-code-auto-mode.md.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::claude::ccswitch_run;
+use crate::support::claude::stream_json;
 use crate::support::mock::{self, Mock, Reply};
 use crate::support::serve::Serve;
-use crate::support::{Home, Run, output_within};
+use crate::support::{Home, Run};
 
 const MARKER: &str = "You are a security monitor for autonomous AI coding agents";
 
@@ -41,20 +40,8 @@ fn rm_call(target: &Path) -> Reply {
 
 async fn run_auto(home: &Home, prompt: &str) -> Run {
     let chome = tempfile::tempdir().unwrap();
-    let args = [
-        "-p",
-        prompt,
-        "--permission-mode",
-        "auto",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--no-session-persistence",
-    ];
-    let mut cmd = ccswitch_run(home, "p", &args, chome.path());
-    cmd.env("UP_KEY", "sk-auto")
-        .env("CLAUDE_CODE_MAX_RETRIES", "1");
-    output_within(cmd, Duration::from_secs(120)).await
+    let more = ["--permission-mode", "auto", "--no-session-persistence"];
+    stream_json(home, "p", chome.path(), prompt, &more).await
 }
 
 fn classifier_rows(home: &Home) -> i64 {

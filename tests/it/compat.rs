@@ -1,13 +1,11 @@
 //! Keeping up with Claude Code: what the pinned CLI reads from the proxy
 //! beyond the Messages API itself.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::stream_json;
 use crate::support::mock::{self, Mock};
-use crate::support::{Home, output_within};
 
 /// A provider that says when to come back only in OpenAI's
 /// `x-ratelimit-reset-*` headers: Claude Code, which reads only
@@ -32,18 +30,14 @@ async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
     );
     up.push(mock::openai_text("Back."));
     let chome = tempfile::tempdir().unwrap();
-    let args = [
-        "-p",
+    let r = stream_json(
+        &home,
+        "p",
+        chome.path(),
         "hi",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--no-session-persistence",
-    ];
-    let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
-    cmd.env("UP_KEY", "sk-rl")
-        .env("CLAUDE_CODE_MAX_RETRIES", "2");
-    let r = output_within(cmd, Duration::from_secs(90)).await;
+        &["--no-session-persistence"],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let retry: Value = r
         .stdout
@@ -80,18 +74,14 @@ async fn thinking_reaches_claude_code_as_a_thinking_block() {
     .to_string();
     up.push(mock::sse(&[&a, &b, &c, &f, "[DONE]"]));
     let chome = tempfile::tempdir().unwrap();
-    let args = [
-        "-p",
+    let r = stream_json(
+        &home,
+        "p",
+        chome.path(),
         "hi",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--no-session-persistence",
-    ];
-    let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
-    cmd.env("UP_KEY", "sk-think")
-        .env("CLAUDE_CODE_MAX_RETRIES", "1");
-    let r = output_within(cmd, Duration::from_secs(90)).await;
+        &["--no-session-persistence"],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let blocks: Vec<Value> = r
         .stdout

@@ -7,14 +7,12 @@
 //! (support/prefix_cache.rs). From the second request on, at least 90 %
 //! of the input must come from the cache.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::stream_json;
 use crate::support::mock::Mock;
 use crate::support::prefix_cache::{self, Ledger, Turn, call, text};
-use crate::support::{Home, output_within};
 
 fn session() -> Vec<Turn> {
     let bash = |id: &str, cmd: &str| {
@@ -62,21 +60,11 @@ async fn run_session(api: &str) -> (Ledger, Home) {
         });
     }
     let chome = tempfile::tempdir().unwrap();
-    let run = |prompt: &str, more: &[&str]| {
-        let mut args = vec![
-            "-p",
-            prompt,
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--allowedTools",
-            "Bash",
-        ];
+    let run = |prompt: &'static str, more: &'static [&'static str]| {
+        let mut args = vec!["--allowedTools", "Bash"];
         args.extend(more);
-        let mut cmd = ccswitch_run(&home, "p", &args, chome.path());
-        cmd.env("UP_KEY", "sk-cache")
-            .env("CLAUDE_CODE_MAX_RETRIES", "1");
-        output_within(cmd, Duration::from_secs(120))
+        let (home, chome) = (&home, chome.path().to_path_buf());
+        async move { stream_json(home, "p", &chome, prompt, &args).await }
     };
     let r = run("run ls, load WebFetch, then echo one, two and three", &[]).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

@@ -40,6 +40,24 @@ pub fn ccswitch_run(
     cmd
 }
 
+/// `ccswitch run` on `profile` with `claude -p PROMPT --output-format
+/// stream-json --verbose MORE…`, the provider key in `UP_KEY`, one retry,
+/// killed (and failed) after two minutes.
+pub async fn stream_json(
+    home: &super::Home,
+    profile: &str,
+    claude_home: &std::path::Path,
+    prompt: &str,
+    more: &[&str],
+) -> super::Run {
+    let mut args = vec!["-p", prompt, "--output-format", "stream-json", "--verbose"];
+    args.extend(more);
+    let mut cmd = ccswitch_run(home, profile, &args, claude_home);
+    cmd.env("UP_KEY", "sk-claude-run")
+        .env("CLAUDE_CODE_MAX_RETRIES", "1");
+    super::output_within(cmd, Duration::from_secs(120)).await
+}
+
 pub struct ClaudeRun {
     pub code: i32,
     pub stdout: String,
