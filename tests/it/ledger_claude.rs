@@ -77,6 +77,10 @@ async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
             "stream-json",
             "--verbose",
             "--no-session-persistence",
+            // Named: 2.1.300 defaults `-p` to auto mode, whose safety
+            // check these scripted upstreams do not answer.
+            "--permission-mode",
+            "acceptEdits",
         ],
         chome.path(),
     );

@@ -59,6 +59,9 @@ async fn ccswitch_run(home: &Home, chome: &Path, args: &[&str], extra_env: &[(&s
     output_within(cmd, Duration::from_secs(90)).await
 }
 
+/// The permission mode is named: some Claude Code versions (2.1.300)
+/// default `-p` to auto mode, whose safety check these scripted
+/// upstreams do not answer (tests/it/auto_mode.rs covers it).
 const P: &[&str] = &[
     "--output-format",
     "stream-json",
@@ -66,6 +69,8 @@ const P: &[&str] = &[
     "--no-session-persistence",
     "--allowedTools",
     "Bash",
+    "--permission-mode",
+    "acceptEdits",
 ];
 
 #[tokio::test]
