@@ -83,10 +83,16 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             IpAddr::V4(ip) => ip.to_string(),
         };
         let base = format!("http://{host}:{}", handle.addr.port());
+        let mut printed = Ok(());
         for (k, v) in serve_vars(&cfg, &profile, &base, token.expose_secret()) {
-            writeln!(out, "{}", export(args.shell, k, &v))?;
+            printed = printed.and_then(|()| writeln!(out, "{}", export(args.shell, k, &v)));
         }
-        out.flush()?;
+        // A reader that took the lines it wanted and left (`| head -2`)
+        // must not end the server: it keeps serving, and says so on stderr.
+        match printed.and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => {}
+        }
         log(&t!("serve.listening", addr = base, profile = profile.name));
         wait_for_signal().await;
         let stats = handle.stats.clone();

@@ -57,6 +57,8 @@ async fn serve(provider_toml: &str) -> Served {
                 break;
             }
         }
+        // Later lines are not needed, but serve may still be writing them.
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
         env
     })
     .await

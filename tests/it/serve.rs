@@ -40,6 +40,8 @@ async fn serve_prints_exports_serves_and_stops_on_sigterm() {
             }
             lines.push(l.trim().to_string());
         }
+        // The rest is not needed, but serve may still be writing it.
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
         lines
     })
     .await
@@ -259,4 +261,61 @@ async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
     .expect("serve did not stop")
     .unwrap();
     assert!(waited.success(), "{waited:?}");
+}
+
+/// A reader that takes the lines it wants and leaves (`ccswitch serve p |
+/// head -2`) does not end the server: it keeps serving. Before, its next
+/// export line met the closed pipe and serve exited.
+#[tokio::test]
+async fn serve_keeps_serving_when_its_stdout_reader_leaves() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up));
+    let mut child = home
+        .cmd(&["serve"])
+        .env("UP_KEY", "sk-serve-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        // One byte at a time: nothing past the second line is read before
+        // the pipe closes.
+        let mut r = BufReader::with_capacity(1, stdout);
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let mut l = String::new();
+            r.read_line(&mut l).unwrap();
+            lines.push(l.trim().to_string());
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let value = |i: usize| {
+        lines[i]
+            .split_once('=')
+            .unwrap()
+            .1
+            .trim_matches('\'')
+            .to_string()
+    };
+    let (base, token) = (value(0), value(1));
+    // The rest of its exports meet a closed pipe; give them the time.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(child.try_wait().unwrap().is_none(), "serve ended");
+    let reply = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "pong"}}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}});
+    up.push(mock::json(200, &reply.to_string()));
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/v1/messages"))
+        .bearer_auth(&token)
+        .json(&json!({"model": "m-main", "max_tokens": 100, "messages": [{"role": "user", "content": "ping"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
 }
