@@ -121,26 +121,33 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     }
 }
 
-fn interactive(home: &Home, profile: &str, model: &str) {
+/// The shell line that runs `ccswitch run PROFILE` with the real claude in
+/// a fresh Claude home whose first-run dialogs (theme, trust) are already
+/// answered, as a returning user's are; then `after`. The home is kept
+/// alive by the returned guard.
+fn launch_line(home: &Home, profile: &str, after: &str) -> (tempfile::TempDir, String) {
     let chome = tempfile::tempdir().unwrap();
     let cwd = chome.path().join("work");
     std::fs::create_dir_all(&cwd).unwrap();
-    // Skip first-run dialogs (theme, trust) as a returning user would.
     let seeded = serde_json::json!({
         "hasCompletedOnboarding": true,
         "theme": "dark",
         "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
     });
     std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
-
     let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
+        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?{after}",
         cwd = cwd.display(),
         home = chome.path().display(),
         ch = home.path().display(),
         bin = crate::support::BIN,
         claude = claude_bin().display(),
     );
+    (chome, script)
+}
+
+fn interactive(home: &Home, profile: &str, model: &str) {
+    let (_chome, script) = launch_line(home, profile, "; stty -a; echo STTY\"\"_DONE");
     let tmux = Tmux::start(&format!("claude-{profile}"), 120, 40);
     tmux.send(&[&script, "Enter"]);
     // Claude Code's header names the model; then its input prompt is up.
@@ -631,23 +638,7 @@ async fn the_default_mode_checks_a_destructive_command_without_a_proxy_dialog() 
         .to_string(),
     ));
 
-    let chome = tempfile::tempdir().unwrap();
-    let cwd = chome.path().join("work");
-    std::fs::create_dir_all(&cwd).unwrap();
-    let seeded = serde_json::json!({
-        "hasCompletedOnboarding": true,
-        "theme": "dark",
-        "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
-    });
-    std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
-    let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} p; echo CCSWITCH\"\"_EXIT=$?",
-        cwd = cwd.display(),
-        home = chome.path().display(),
-        ch = home.path().display(),
-        bin = crate::support::BIN,
-        claude = claude_bin().display(),
-    );
+    let (_chome, script) = launch_line(&home, "p", "");
     let tmux = Tmux::start("auto-mode", 120, 40);
     tmux.send(&[&script, "Enter"]);
     tmux.wait_for("\u{276f}", Duration::from_secs(60));

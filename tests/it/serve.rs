@@ -16,6 +16,36 @@ fn config(mock: &Mock) -> String {
     )
 }
 
+/// The first `n` lines serve prints, read as they come; the rest is read
+/// in the background, since serve may still be writing it.
+async fn first_lines(stdout: std::process::ChildStdout, n: usize) -> Vec<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut r = BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..n {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap() == 0 {
+                break;
+            }
+            lines.push(l.trim().to_string());
+        }
+        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
+        lines
+    })
+    .await
+    .unwrap()
+}
+
+/// The value of `export NAME='…'` among `lines`.
+fn export(lines: &[String], name: &str) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+        .trim_matches('\'')
+        .to_string()
+}
+
 #[tokio::test]
 async fn serve_prints_exports_serves_and_stops_on_sigterm() {
     let up = Mock::start().await;
@@ -28,32 +58,9 @@ async fn serve_prints_exports_serves_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    // Read the export lines (the process keeps running).
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut r = BufReader::new(stdout);
-        let mut lines = Vec::new();
-        for _ in 0..8 {
-            let mut l = String::new();
-            if r.read_line(&mut l).unwrap() == 0 {
-                break;
-            }
-            lines.push(l.trim().to_string());
-        }
-        // The rest is not needed, but serve may still be writing it.
-        std::thread::spawn(move || std::io::copy(&mut r, &mut std::io::sink()));
-        lines
-    })
-    .await
-    .unwrap();
-    let get = |k: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.strip_prefix(&format!("export {k}=")))
-            .unwrap_or_else(|| panic!("no {k} in {lines:?}"))
-            .trim_matches('\'')
-            .to_string()
-    };
+    // The export lines (the process keeps running).
+    let lines = first_lines(child.stdout.take().unwrap(), 8).await;
+    let get = |k: &str| export(&lines, k);
     let base = get("ANTHROPIC_BASE_URL");
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let token = get("ANTHROPIC_AUTH_TOKEN");
@@ -201,29 +208,8 @@ async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
         .unwrap();
     // Kept open, never read.
     let _stderr = child.stderr.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut r = BufReader::new(stdout);
-        let mut lines = Vec::new();
-        for _ in 0..8 {
-            let mut l = String::new();
-            if r.read_line(&mut l).unwrap() == 0 {
-                break;
-            }
-            lines.push(l.trim().to_string());
-        }
-        lines
-    })
-    .await
-    .unwrap();
-    let get = |k: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.strip_prefix(&format!("export {k}=")))
-            .unwrap()
-            .trim_matches('\'')
-            .to_string()
-    };
+    let lines = first_lines(child.stdout.take().unwrap(), 8).await;
+    let get = |k: &str| export(&lines, k);
     let (base, token) = (get("ANTHROPIC_BASE_URL"), get("ANTHROPIC_AUTH_TOKEN"));
     // Each request logs its upstream's long error message.
     let n = 200;
