@@ -9,8 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config;
 use crate::launch::env::serve_vars;
+use crate::launch::proxied::{Options, Proxied, Record};
 use crate::launch::shell::export;
-use crate::proxy::{self, ProxyConfig};
+use crate::proxy;
 use crate::t;
 
 use super::args::ServeArgs;
@@ -19,15 +20,11 @@ use crate::ctx::{Ctx, hms};
 
 pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = config::load(&ctx.paths)?;
-    let name = match args.profile.or_else(|| cfg.default.clone()) {
-        Some(n) => n,
-        None => {
-            let names: Vec<_> = cfg.profiles.keys().cloned().collect();
-            return Err(CliError::Usage(t!(
-                "serve.no_profile",
-                names = names.join(", ")
-            )));
-        }
+    let Some(name) = args.profile.as_deref().or(cfg.default.as_deref()) else {
+        return Err(CliError::Usage(t!(
+            "serve.no_profile",
+            names = cfg.profile_names()
+        )));
     };
     if !args.host.is_loopback() && !args.allow_remote {
         return Err(CliError::Usage(t!(
@@ -35,14 +32,10 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             host = args.host
         )));
     }
-    let token = match &args.token_env {
-        Some(var) => match (ctx.env)(var).filter(|v| !v.trim().is_empty()) {
-            Some(v) if strong(v.trim()) => SecretString::from(v.trim().to_string()),
-            Some(_) => return Err(CliError::Usage(t!("serve.token_weak", var = var))),
-            None => return Err(CliError::Usage(t!("serve.token_env_unset", var = var))),
-        },
-        None => proxy::new_token(),
-    };
+    let token = chosen_token(&args, ctx)?;
+    let profile = cfg
+        .profile(name)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     if !args.host.is_loopback() {
         // There is no TLS here: say what that means before serving.
         eprintln!("{}", t!("serve.remote_cleartext", host = args.host));
@@ -56,50 +49,33 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         Box::new(std::io::stderr()),
         Arc::new(move |line: &str| format!("{} {line}\n", hms(now()))),
     );
-    let mut pcfg =
-        ProxyConfig::for_profile(&cfg, &name, &ctx.secrets, &*ctx.env, token.clone(), log)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-    pcfg.log_notes = true;
-    let audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.redactor.clone(), &pcfg.log);
-    pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
-    let ledger = crate::usage::start(&ctx.paths, &cfg, &pcfg.log, (ctx.now)());
-    pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
-    pcfg.circuits = Some(ctx.paths.circuits_file.clone());
-    if args.ignore_budget {
-        (pcfg.log)(&t!("budget.ignored"));
-    } else {
-        let profile = pcfg.profile.clone();
-        pcfg.budget = crate::usage::checker(&ctx.paths, &cfg, &profile, ledger.as_ref(), &pcfg.log);
-    }
-    let profile = pcfg.profile.clone();
     let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
-    let log = pcfg.log.clone();
     let served = rt.block_on(async {
-        let handle = proxy::start(SocketAddr::new(args.host, args.port), pcfg)
+        let options = Options {
+            addr: SocketAddr::new(args.host, args.port),
+            token: token.clone(),
+            log: log.clone(),
+            log_notes: true,
+            record: Some(Record {
+                warn: log.clone(),
+                ignore_budget: args.ignore_budget,
+            }),
+        };
+        let proxied = Proxied::start(ctx, &cfg, profile, options)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
-        let host = match handle.addr.ip() {
-            IpAddr::V6(ip) => format!("[{ip}]"),
-            IpAddr::V4(ip) => ip.to_string(),
-        };
-        let base = format!("http://{host}:{}", handle.addr.port());
-        let mut printed = Ok(());
-        for (k, v) in serve_vars(&cfg, &profile, &base, token.expose_secret()) {
-            printed = printed.and_then(|()| writeln!(out, "{}", export(args.shell, k, &v)));
-        }
+        let base = base_url(proxied.addr());
+        let vars = serve_vars(&cfg, profile, &base, token.expose_secret());
+        let lines = vars.iter().map(|(k, v)| export(args.shell, k, v));
         // A reader that took the lines it wanted and left (`| head -2`)
         // must not end the server: it keeps serving, and says so on stderr.
-        match printed.and_then(|()| out.flush()) {
+        match print_lines(out, lines) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
             _ => {}
         }
         log(&t!("serve.listening", addr = base, profile = profile.name));
         wait_for_signal().await;
-        let stats = handle.stats.clone();
-        handle.shutdown().await;
-        drop(ledger);
-        drop(audit);
-        let total = stats.total();
+        let total = proxied.close().await.total;
         log(&t!(
             "serve.stopped",
             requests = total.requests,
@@ -111,6 +87,36 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     });
     writer.close();
     served
+}
+
+/// The token clients must send: the one the user chose (`--token-env`),
+/// which must be strong, else a new one.
+fn chosen_token(args: &ServeArgs, ctx: &Ctx) -> Result<SecretString, CliError> {
+    let Some(var) = &args.token_env else {
+        return Ok(proxy::new_token());
+    };
+    match (ctx.env)(var).filter(|v| !v.trim().is_empty()) {
+        Some(v) if strong(v.trim()) => Ok(SecretString::from(v.trim().to_string())),
+        Some(_) => Err(CliError::Usage(t!("serve.token_weak", var = var))),
+        None => Err(CliError::Usage(t!("serve.token_env_unset", var = var))),
+    }
+}
+
+/// `http://HOST:PORT`, with an IPv6 host in brackets.
+fn base_url(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    format!("http://{host}:{}", addr.port())
+}
+
+/// Each line, then a flush; the first failure stops it.
+fn print_lines(out: &mut dyn Write, lines: impl Iterator<Item = String>) -> std::io::Result<()> {
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
 }
 
 async fn wait_for_signal() {

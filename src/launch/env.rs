@@ -8,8 +8,10 @@ use crate::config::{Api, AuthStyle, Config, Profile, Provider, Slot};
 use crate::t;
 
 mod labels;
+pub mod session;
 
 pub use labels::label_vars;
+pub use session::{Facts, SessionPlan, session_plan};
 /// How Claude Code reaches the model.
 pub enum Mode {
     /// Through the embedded proxy: Claude Code only knows the proxy and its
@@ -37,7 +39,7 @@ pub struct Plan {
     /// Things the user should know (written to the log).
     pub warnings: Vec<String>,
     /// The variable in `set` that holds the provider key Claude Code sends
-    /// itself (direct mode). `run` passes the key through `apiKeyHelper`
+    /// itself (direct mode). A session passes the key through `apiKeyHelper`
     /// instead: the settings file must blank this variable to beat a stale
     /// one in the user's settings, and must never hold the key.
     pub helper_key: Option<String>,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod find;
 pub mod import;
 pub mod probe;
+pub mod proxied;
 pub mod resume;
 pub mod run;
 pub mod session;

@@ -166,7 +166,8 @@ pub(crate) async fn with_proxy<T>(
 ) -> Result<T, String> {
     use secrecy::ExposeSecret;
     let token = crate::proxy::new_token();
-    let pcfg = crate::proxy::ProxyConfig::for_profile(
+    let profile = cfg.profile(profile).map_err(|e| e.to_string())?;
+    let pcfg = crate::proxy::ProxyConfig::new(
         cfg,
         profile,
         secrets,

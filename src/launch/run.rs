@@ -3,21 +3,23 @@
 //! with claude's exit code. Nothing is written to the terminal while claude
 //! runs; the proxy logs to a file.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::child::{self, Signals, Terminal};
-use super::env::{Mode, plan};
+use super::env::{Facts, Mode, SessionPlan, plan, session_plan};
 use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
+use super::proxied::{Options, Proxied, Record, Totals};
 use super::resume;
-use super::session::{self, SessionDir, settings_json, take_user_settings, user_settings};
+use super::session::{self, SessionDir, take_user_settings, user_settings};
 use super::status_line;
 use super::summary;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
-use crate::proxy::{self, LogFn, ProxyConfig};
+use crate::proxy::{self, LogFn};
 use crate::t;
 
 pub struct RunOptions {
@@ -65,43 +67,9 @@ fn file_log(
 pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     let (cfg, _) = config::load(&ctx.paths)?;
     let profile = pick_profile(&cfg, opts.profile.as_deref())?.clone();
-    let explicit = [
-        opts.claude.clone(),
-        profile.claude_path.clone(),
-        cfg.claude_path.clone(),
-    ];
     let home = crate::paths::home_dir(&*ctx.env);
-    let Some(claude) = find_claude(&explicit, &*ctx.env, home.as_deref()) else {
-        let msg = match missing_explicit(&explicit) {
-            Some(p) => format!(
-                "{} {}",
-                t!("launch.claude_path_missing", path = p.display()),
-                t!("launch.claude_not_found")
-            ),
-            None => t!("launch.claude_not_found"),
-        };
-        return Err(LaunchError::ClaudeNotFound(msg));
-    };
-    let log_path = opts
-        .log_file
-        .clone()
-        .unwrap_or_else(|| ctx.paths.log_dir.join("ccswitch.log"));
-    let (writer, log): (Option<proxy::LogWriter>, LogFn) =
-        match file_log(&log_path, &profile.name, ctx.now) {
-            Ok((w, log)) => (Some(w), log),
-            // A read-only data folder must not stop a session: it runs unlogged.
-            Err(e) => {
-                if !opts.quiet {
-                    eprintln!("ccswitch: warning: {e}");
-                }
-                (None, Arc::new(|_: &str| {}))
-            }
-        };
-    let main = cfg.provider(&profile.main.provider)?.clone();
-    let key_for = |provider: &config::Provider| -> Result<_, LaunchError> {
-        Ok(ctx.secrets.resolve(provider, &*ctx.env)?.map(|k| k.secret))
-    };
-
+    let claude = claude_binary(ctx, &cfg, &profile, &opts, home.as_deref())?;
+    let (writer, log) = session_log(ctx, &opts, &profile.name);
     let rt = proxy::runtime().map_err(|e| LaunchError::Failed(e.to_string()))?;
     let started = Instant::now();
     // Transcripts written from here on belong to this run (a clock step
@@ -112,21 +80,6 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         Some(arg) => Some(user_settings(&arg)?),
         None => None,
     };
-    // Warnings before claude starts go to the log and, unless quiet, to the
-    // terminal too: they stay in its scrollback.
-    let warn: LogFn = {
-        let log = log.clone();
-        let quiet = opts.quiet;
-        Arc::new(move |line: &str| {
-            log(line);
-            if !quiet {
-                eprintln!("ccswitch: {line}");
-            }
-        })
-    };
-    let mut ledger = None;
-    let mut session_id = None;
-    let mut audit = None;
     let status = rt.block_on(async {
         let signals = Signals::install().map_err(|e| LaunchError::Failed(e.to_string()))?;
         let tmp = std::env::temp_dir();
@@ -134,63 +87,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         if swept > 0 {
             log(&t!("launch.swept", n = swept));
         }
-        let (mode, handle) = if main.api.uses_base_url() && !profile.direct {
-            let token = proxy::new_token();
-            let proxy_log: LogFn = if opts.verbose {
-                log.clone()
-            } else {
-                let l = log.clone();
-                Arc::new(move |line: &str| {
-                    if !line.starts_with("note: ") {
-                        l(line);
-                    }
-                })
-            };
-            let mut pcfg = ProxyConfig::for_profile(
-                &cfg,
-                &profile.name,
-                &ctx.secrets,
-                &*ctx.env,
-                token.clone(),
-                proxy_log,
-            )?;
-            ledger = crate::usage::start(&ctx.paths, &cfg, &warn, (ctx.now)());
-            pcfg.usage = ledger.as_ref().and_then(crate::usage::Ledger::sink);
-            pcfg.circuits = Some(ctx.paths.circuits_file.clone());
-            if opts.ignore_budget {
-                log(&t!("budget.ignored"));
-            } else {
-                pcfg.budget =
-                    crate::usage::checker(&ctx.paths, &cfg, &profile, ledger.as_ref(), &warn);
-            }
-            // An IPv4 literal, never `localhost`: some claude builds try ::1
-            // first and would miss a server on 127.0.0.1.
-            let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            audit = crate::usage::start_audit(&ctx.paths, &cfg, pcfg.redactor.clone(), &log);
-            pcfg.audit = audit.as_ref().and_then(crate::usage::audit::AuditLog::sink);
-            session_id = Some(pcfg.session.clone());
-            let handle = proxy::start(loopback, pcfg).await?;
-            let base_url = format!("http://{}", handle.addr);
-            (Mode::Proxy { base_url, token }, Some(handle))
-        } else if main.api == Api::Anthropic {
-            (
-                Mode::Direct {
-                    key: key_for(&main)?,
-                },
-                None,
-            )
-        } else {
-            (
-                Mode::Cloud {
-                    key: if main.key.is_none() {
-                        None
-                    } else {
-                        key_for(&main)?
-                    },
-                },
-                None,
-            )
-        };
+        let (mode, proxied) = reach(ctx, &cfg, &profile, &opts, &log).await?;
         // "Last used" is a convenience: failing to note it never stops a launch.
         if let Err(e) = config::state::record(&ctx.paths, &profile.name, (ctx.now)()) {
             log(&format!(
@@ -198,49 +95,29 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
                 t!("history.record_failed", error = e)
             ));
         }
-        let plan = plan(&cfg, &profile, &mode, &*ctx.env);
-        for w in &plan.warnings {
-            log(&format!("warning: {w}"));
-        }
         if user_settings.is_some() {
             log(&t!("launch.user_settings_arg"));
         }
-        let helper = plan.helper_key.as_ref().map(|_| session::helper_command());
-        let passed = user_settings.unwrap_or_default();
-        // The status line reads the ledger: only for proxied sessions, and
-        // never over the user's own.
         let cwd = std::env::current_dir().unwrap_or_default();
+        let user_settings = user_settings.unwrap_or_default();
         let files = status_line::settings_files(&*ctx.env, home.as_deref(), &cwd);
-        let offer = session_id.is_some() && !status_line::user_has_one(&files, &passed);
-        let mut body = settings_json(&plan, passed, helper.as_deref());
-        if offer && let Some(obj) = body.as_object_mut() {
-            let command = session::self_command("statusline");
-            obj.insert("statusLine".into(), status_line::setting(&command));
+        let me = session::me();
+        let facts = Facts {
+            user_status_line: status_line::user_has_one(&files, &user_settings),
+            user_settings,
+            me: &me,
+            session: proxied.as_ref().map(|p| &*p.session),
+        };
+        let plan = session_plan(&cfg, &profile, &mode, &*ctx.env, facts);
+        for w in &plan.warnings {
+            log(&format!("warning: {w}"));
         }
         // Private, and removed when dropped (a folder a killed session
         // leaves is swept by the next one): it holds the session token,
         // which must not appear in argv (world-readable in /proc).
-        let session = SessionDir::create(&tmp, &body)
+        let session = SessionDir::create(&tmp, &plan.settings)
             .map_err(|e| LaunchError::Failed(t!("launch.settings", error = e)))?;
-
-        let mut cmd = child::command(&claude);
-        cmd.arg("--settings")
-            .arg(session.settings())
-            .args(&opts.claude_args);
-        for k in &plan.unset {
-            cmd.env_remove(k);
-        }
-        cmd.envs(&plan.set);
-        if let Some(id) = &session_id {
-            // For `ccswitch statusline`, run by claude.
-            cmd.env(status_line::PROFILE_VAR, &profile.name)
-                .env(status_line::SESSION_VAR, &**id);
-        }
-        if let Some(var) = &plan.helper_key {
-            // Only the helper's variable carries the key.
-            cmd.env_remove(var);
-            cmd.env(session::HELPER_VAR, &plan.set[var]);
-        }
+        let cmd = claude_command(&claude, session.settings(), &opts.claude_args, &plan);
         log(&format!(
             "starting {} for profile {}",
             claude.display(),
@@ -253,42 +130,17 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             terminal.restore();
         }
         drop(session);
-        let usage = match handle {
-            Some(h) => {
-                let stats = h.stats.clone();
-                h.shutdown().await;
-                // Everything the proxy recorded is written before exit.
-                drop(ledger.take());
-                drop(audit.take());
-                Some((stats.total(), stats.snapshot(), stats.last_session()))
-            }
+        let totals = match proxied {
+            Some(p) => Some(p.close().await),
             None => None,
         };
         if !opts.quiet {
-            let (talked, id) = match usage {
-                Some((total, by_model, id)) => {
-                    let cost = summary::cost(&cfg, &by_model);
-                    eprintln!(
-                        "{}",
-                        summary::line(&profile.name, &total, started.elapsed(), cost)
-                    );
-                    (total.requests > 0, id)
-                }
-                None => (false, None),
+            let place = Place {
+                home: home.as_deref(),
+                cwd: &cwd,
+                started_at,
             };
-            let id = id.or_else(|| {
-                let dir = resume::claude_dir(&*ctx.env, home.as_deref())?;
-                resume::latest_session(&resume::project_dir(&dir, &cwd), started_at)
-            });
-            // Only after a conversation (`claude --version` has none) that
-            // Claude Code kept.
-            let kept = !opts
-                .claude_args
-                .iter()
-                .any(|a| a == "--no-session-persistence");
-            if kept && (talked || id.is_some()) {
-                eprintln!("{}", resume::hint(&profile.name, id.as_deref()));
-            }
+            after(ctx, &cfg, &profile.name, &opts, totals, started, &place);
         }
         Ok::<_, LaunchError>(status)
     })?;
@@ -300,6 +152,172 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     }
     child::die_like(status);
     Ok(child::code(status))
+}
+
+/// `claude` with the session's settings file, the user's arguments, and
+/// the plan's environment.
+fn claude_command(
+    claude: &Path,
+    settings: &Path,
+    args: &[String],
+    plan: &SessionPlan,
+) -> tokio::process::Command {
+    let mut cmd = child::command(claude);
+    cmd.arg("--settings").arg(settings).args(args);
+    for k in &plan.unset {
+        cmd.env_remove(k);
+    }
+    cmd.envs(&plan.set);
+    cmd
+}
+
+/// The `claude` to run: `--claude`, the profile's, the config's, else found
+/// on the machine; an error that says where it looked.
+fn claude_binary(
+    ctx: &Ctx,
+    cfg: &Config,
+    profile: &Profile,
+    opts: &RunOptions,
+    home: Option<&Path>,
+) -> Result<PathBuf, LaunchError> {
+    let explicit = [
+        opts.claude.clone(),
+        profile.claude_path.clone(),
+        cfg.claude_path.clone(),
+    ];
+    find_claude(&explicit, &*ctx.env, home).ok_or_else(|| {
+        LaunchError::ClaudeNotFound(match missing_explicit(&explicit) {
+            Some(p) => format!(
+                "{} {}",
+                t!("launch.claude_path_missing", path = p.display()),
+                t!("launch.claude_not_found")
+            ),
+            None => t!("launch.claude_not_found"),
+        })
+    })
+}
+
+/// The session's log file, or (a read-only data folder must not stop a
+/// session) no log, with a warning.
+fn session_log(ctx: &Ctx, opts: &RunOptions, profile: &str) -> (Option<proxy::LogWriter>, LogFn) {
+    let path = opts
+        .log_file
+        .clone()
+        .unwrap_or_else(|| ctx.paths.log_dir.join("ccswitch.log"));
+    match file_log(&path, profile, ctx.now) {
+        Ok((w, log)) => (Some(w), log),
+        Err(e) => {
+            if !opts.quiet {
+                eprintln!("ccswitch: warning: {e}");
+            }
+            (None, Arc::new(|_: &str| {}))
+        }
+    }
+}
+
+/// How claude reaches the model: through the proxy, started here, or
+/// directly.
+async fn reach(
+    ctx: &Ctx,
+    cfg: &Config,
+    profile: &Profile,
+    opts: &RunOptions,
+    log: &LogFn,
+) -> Result<(Mode, Option<Proxied>), LaunchError> {
+    let main = cfg.provider(&profile.main.provider)?;
+    if !main.api.uses_base_url() || profile.direct {
+        return Ok((unproxied_mode(ctx, main)?, None));
+    }
+    // Warnings before claude starts go to the log and, unless quiet, to the
+    // terminal too: they stay in its scrollback.
+    let warn: LogFn = {
+        let (log, quiet) = (log.clone(), opts.quiet);
+        Arc::new(move |line: &str| {
+            log(line);
+            if !quiet {
+                eprintln!("ccswitch: {line}");
+            }
+        })
+    };
+    let proxy_log: LogFn = if opts.verbose {
+        log.clone()
+    } else {
+        let l = log.clone();
+        Arc::new(move |line: &str| {
+            if !line.starts_with("note: ") {
+                l(line);
+            }
+        })
+    };
+    let token = proxy::new_token();
+    let options = Options {
+        // An IPv4 literal, never `localhost`: some claude builds try ::1
+        // first and would miss a server on 127.0.0.1.
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        token: token.clone(),
+        log: proxy_log,
+        log_notes: false,
+        record: Some(Record {
+            warn,
+            ignore_budget: opts.ignore_budget,
+        }),
+    };
+    let proxied = Proxied::start(ctx, cfg, profile, options).await?;
+    let base_url = format!("http://{}", proxied.addr());
+    Ok((Mode::Proxy { base_url, token }, Some(proxied)))
+}
+
+/// A provider Claude Code talks to itself: Anthropic's API, or a cloud.
+fn unproxied_mode(ctx: &Ctx, main: &config::Provider) -> Result<Mode, LaunchError> {
+    let key = ctx.secrets.resolve(main, &*ctx.env)?.map(|k| k.secret);
+    Ok(if main.api == Api::Anthropic {
+        Mode::Direct { key }
+    } else {
+        Mode::Cloud { key }
+    })
+}
+
+/// Where the session ran, for finding its transcript afterwards.
+struct Place<'a> {
+    home: Option<&'a Path>,
+    cwd: &'a Path,
+    started_at: SystemTime,
+}
+
+/// After claude: the session's summary line and how to resume it.
+fn after(
+    ctx: &Ctx,
+    cfg: &Config,
+    profile: &str,
+    opts: &RunOptions,
+    totals: Option<Totals>,
+    started: Instant,
+    place: &Place<'_>,
+) {
+    let (talked, id) = match totals {
+        Some(t) => {
+            let cost = summary::cost(cfg, &t.by_model);
+            eprintln!(
+                "{}",
+                summary::line(profile, &t.total, started.elapsed(), cost)
+            );
+            (t.total.requests > 0, t.claude_session)
+        }
+        None => (false, None),
+    };
+    let id = id.or_else(|| {
+        let dir = resume::claude_dir(&*ctx.env, place.home)?;
+        resume::latest_session(&resume::project_dir(&dir, place.cwd), place.started_at)
+    });
+    // Only after a conversation (`claude --version` has none) that Claude
+    // Code kept.
+    let kept = !opts
+        .claude_args
+        .iter()
+        .any(|a| a == "--no-session-persistence");
+    if kept && (talked || id.is_some()) {
+        eprintln!("{}", resume::hint(profile, id.as_deref()));
+    }
 }
 
 /// `ccswitch env PROFILE`: export lines for profiles that need no proxy.
@@ -317,16 +335,7 @@ pub fn env_lines(
             profile = profile.name
         )));
     }
-    let key = if main.key.is_none() {
-        None
-    } else {
-        ctx.secrets.resolve(main, &*ctx.env)?.map(|k| k.secret)
-    };
-    let mode = if main.api == Api::Anthropic {
-        Mode::Direct { key }
-    } else {
-        Mode::Cloud { key }
-    };
+    let mode = unproxied_mode(ctx, main)?;
     let plan = plan(&cfg, profile, &mode, &*ctx.env);
     let mut out: Vec<String> = plan
         .unset

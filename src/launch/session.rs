@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use super::env::Plan;
+use super::env::session::HELPER_VAR;
 use super::error::LaunchError;
 use crate::t;
 
@@ -26,27 +26,15 @@ const LOCK: &str = "lock";
 /// taken its lock yet.
 const GRACE: Duration = Duration::from_secs(60);
 
-/// The variable that carries a direct-mode key to the helper, in claude's
-/// environment only.
-pub const HELPER_VAR: &str = "CCSWITCH_SESSION_KEY";
-
-/// The hidden subcommand Claude Code runs as `apiKeyHelper`.
-pub const KEY_HELPER: &str = "__key-helper";
-
-/// `apiKeyHelper` for the session: this ccswitch, printing [`HELPER_VAR`].
-pub fn helper_command() -> String {
-    self_command(KEY_HELPER)
-}
-
-/// This ccswitch with a subcommand, as a command line for Claude Code,
-/// which runs it through a shell: the path is quoted for one.
-pub fn self_command(sub: &str) -> String {
+/// This ccswitch as the start of a command line for Claude Code, which
+/// runs it through a shell: the path is quoted for one.
+pub fn me() -> String {
     let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ccswitch"));
     let me = me.to_string_lossy();
     if cfg!(windows) {
-        format!("\"{me}\" {sub}")
+        format!("\"{me}\"")
     } else {
-        format!("'{}' {sub}", me.replace('\'', "'\\''"))
+        format!("'{}'", me.replace('\'', "'\\''"))
     }
 }
 
@@ -97,26 +85,6 @@ pub fn user_settings(arg: &str) -> Result<Map<String, Value>, LaunchError> {
             error = e
         ))),
     }
-}
-
-/// The session's settings: the user's own, with our `env` entries on top
-/// and, when the plan passes a key that way, our `apiKeyHelper`.
-pub fn settings_json(plan: &Plan, mut base: Map<String, Value>, helper: Option<&str>) -> Value {
-    let mut env = base
-        .remove("env")
-        .and_then(|e| e.as_object().cloned())
-        .unwrap_or_default();
-    for (k, v) in &plan.settings_env {
-        env.insert(k.clone(), Value::String(v.clone()));
-    }
-    base.insert("env".into(), Value::Object(env));
-    if let Some(h) = helper {
-        base.insert("apiKeyHelper".into(), Value::String(h.to_string()));
-    }
-    if plan.skip_web_fetch_preflight {
-        base.insert("skipWebFetchPreflight".into(), Value::Bool(true));
-    }
-    Value::Object(base)
 }
 
 /// One session's private folder (0700) with its settings file (0600). The
@@ -219,29 +187,6 @@ mod tests {
         assert_eq!(take_user_settings(&mut a).as_deref(), Some("{\"a\":1}"));
         let mut a: Vec<String> = vec!["-p".into()];
         assert_eq!(take_user_settings(&mut a), None);
-    }
-
-    #[test]
-    fn our_env_wins_in_merged_settings_and_theirs_is_kept() {
-        let mut plan = Plan::default();
-        plan.settings_env
-            .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
-        let user = user_settings(
-            r#"{"env":{"ANTHROPIC_BASE_URL":"x","FOO":"1"},"permissions":{"deny":["Bash"]}}"#,
-        )
-        .unwrap();
-        let v = settings_json(&plan, user, Some("helper"));
-        assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:1");
-        assert_eq!(v["env"]["FOO"], "1");
-        assert_eq!(v["permissions"]["deny"][0], "Bash");
-        assert_eq!(v["apiKeyHelper"], "helper");
-        let v = settings_json(&plan, Map::new(), None);
-        assert!(v.get("apiKeyHelper").is_none());
-        assert!(v.get("skipWebFetchPreflight").is_none());
-        // `web_fetch_preflight = false` on the profile.
-        plan.skip_web_fetch_preflight = true;
-        let v = settings_json(&plan, Map::new(), None);
-        assert_eq!(v["skipWebFetchPreflight"], true);
     }
 
     #[test]

@@ -144,15 +144,16 @@ fn masked(log: LogFn, redactor: Arc<Redactor>) -> LogFn {
 }
 
 impl ProxyConfig {
-    pub fn for_profile(
+    /// The config for a proxy serving `profile` of `config`.
+    pub fn new(
         config: &Config,
-        profile: &str,
+        profile: &Profile,
         secrets: &Secrets,
         env: &dyn Fn(&str) -> Option<String>,
         token: SecretString,
         log: LogFn,
     ) -> Result<ProxyConfig, StartError> {
-        let profile = config.profile(profile)?.clone();
+        let profile = profile.clone();
         let mut built = Vec::new();
         let mut known: Vec<String> = vec![token.expose_secret().to_string()];
         for name in profile.providers() {

@@ -541,9 +541,9 @@ async fn a_bad_ca_file_stops_the_start_with_a_clear_error() {
             keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
             file: Box::new(MemoryStore::default()),
         };
-        let err = ProxyConfig::for_profile(
+        let err = ProxyConfig::new(
             &cfg,
-            "p",
+            cfg.profile("p").unwrap(),
             &secrets,
             &|_| None,
             SecretString::from(TOKEN.to_string()),

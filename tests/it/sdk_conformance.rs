@@ -36,9 +36,9 @@ async fn mk_proxy(up: &Mock) -> ProxyHandle {
         keyring: Box::new(MemoryStore::with(&[("up", "k")])),
         file: Box::new(MemoryStore::default()),
     };
-    let pcfg = ProxyConfig::for_profile(
+    let pcfg = ProxyConfig::new(
         &cfg,
-        "p",
+        cfg.profile("p").unwrap(),
         &secrets,
         &|_| None,
         SecretString::from("tok".to_string()),

@@ -58,9 +58,9 @@ pub async fn mk_proxy_config(
     let logs = Arc::new(Mutex::new(Vec::new()));
     let sink = logs.clone();
     let log: proxy::LogFn = Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string()));
-    let pcfg = ProxyConfig::for_profile(
+    let pcfg = ProxyConfig::new(
         &cfg,
-        "p",
+        cfg.profile("p").unwrap(),
         &secrets,
         &|_| None,
         SecretString::from(TOKEN.to_string()),

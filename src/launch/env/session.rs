@@ -1,0 +1,226 @@
+//! Everything a session `ccswitch run` launches gives Claude Code: its
+//! environment and its `--settings` file, decided here in one place (the
+//! key handed over by `apiKeyHelper`, the status line, the session's own
+//! variables). Pure, like the rest of the plan: what only the launch can
+//! find out (the user's settings, whether they have a status line, where
+//! this ccswitch lives) comes in as [`Facts`]; launching only applies it.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::{Mode, Plan, plan};
+use crate::config::{Config, Profile};
+use crate::launch::status_line;
+
+/// The variable that carries a direct-mode key to the helper, in claude's
+/// environment only.
+pub const HELPER_VAR: &str = "CCSWITCH_SESSION_KEY";
+
+/// The hidden subcommand Claude Code runs as `apiKeyHelper`.
+pub const KEY_HELPER: &str = "__key-helper";
+
+/// What the launch found out before planning.
+pub struct Facts<'a> {
+    /// The user's own `--settings`, which ours go on top of.
+    pub user_settings: Map<String, Value>,
+    /// This ccswitch as the start of a command line for Claude Code, which
+    /// runs it through a shell (so already quoted for one).
+    pub me: &'a str,
+    /// The proxy's session id in the ledger; `None` without the proxy.
+    pub session: Option<&'a str>,
+    /// Whether the user has a status line of their own (in a settings file
+    /// or the `--settings` they passed): theirs is never replaced.
+    pub user_status_line: bool,
+}
+
+/// What to give the child process: apply it as it is.
+#[derive(Debug)]
+pub struct SessionPlan {
+    /// Variables to set, in order.
+    pub set: IndexMap<String, String>,
+    /// Inherited variables to remove (before `set` is applied).
+    pub unset: Vec<String>,
+    /// The `--settings` file's contents.
+    pub settings: Value,
+    /// Things the user should know (written to the log).
+    pub warnings: Vec<String>,
+}
+
+/// The whole plan for a session of `profile` reached through `mode`.
+pub fn session_plan(
+    config: &Config,
+    profile: &Profile,
+    mode: &Mode,
+    inherited: &dyn Fn(&str) -> Option<String>,
+    facts: Facts<'_>,
+) -> SessionPlan {
+    let base = plan(config, profile, mode, inherited);
+    let helper = base
+        .helper_key
+        .as_ref()
+        .map(|_| format!("{} {KEY_HELPER}", facts.me));
+    let mut settings = settings_json(&base, facts.user_settings, helper.as_deref());
+    let Plan {
+        mut set,
+        mut unset,
+        warnings,
+        helper_key,
+        ..
+    } = base;
+    if let Some(id) = facts.session {
+        // The status line reads the ledger: only for proxied sessions, and
+        // never over the user's own.
+        if !facts.user_status_line
+            && let Some(obj) = settings.as_object_mut()
+        {
+            let command = format!("{} statusline", facts.me);
+            obj.insert("statusLine".into(), status_line::setting(&command));
+        }
+        // For `ccswitch statusline`, run by claude.
+        set.insert(status_line::PROFILE_VAR.into(), profile.name.clone());
+        set.insert(status_line::SESSION_VAR.into(), id.to_string());
+    }
+    if let Some(var) = helper_key {
+        // Only the helper's variable carries the key: the settings file
+        // blanks `var`, and an inherited one must not come back.
+        if let Some(key) = set.shift_remove(&var) {
+            set.insert(HELPER_VAR.into(), key);
+        }
+        if !unset.contains(&var) {
+            unset.push(var);
+        }
+    }
+    SessionPlan {
+        set,
+        unset,
+        settings,
+        warnings,
+    }
+}
+
+/// The session's settings: the user's own, with our `env` entries on top
+/// and, when the plan passes a key that way, our `apiKeyHelper`.
+pub fn settings_json(plan: &Plan, mut base: Map<String, Value>, helper: Option<&str>) -> Value {
+    let mut env = base
+        .remove("env")
+        .and_then(|e| e.as_object().cloned())
+        .unwrap_or_default();
+    for (k, v) in &plan.settings_env {
+        env.insert(k.clone(), Value::String(v.clone()));
+    }
+    base.insert("env".into(), Value::Object(env));
+    if let Some(h) = helper {
+        base.insert("apiKeyHelper".into(), Value::String(h.to_string()));
+    }
+    if plan.skip_web_fetch_preflight {
+        base.insert("skipWebFetchPreflight".into(), Value::Bool(true));
+    }
+    Value::Object(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::config::{self, Presets};
+
+    fn mk_config(src: &str) -> Config {
+        config::parse(Path::new("c.toml"), src, &Presets::builtin())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const CFG: &str = r#"
+[providers.ant]
+preset = "anthropic"
+[providers.ds]
+preset = "deepseek"
+[profiles.direct]
+provider = "ant"
+main = "claude-sonnet-5"
+direct = true
+[profiles.p]
+provider = "ds"
+main = "deepseek-v4-pro"
+"#;
+
+    fn facts<'a>(session: Option<&'a str>, theirs: bool) -> Facts<'a> {
+        Facts {
+            user_settings: Map::new(),
+            me: "'/bin/ccswitch'",
+            session,
+            user_status_line: theirs,
+        }
+    }
+
+    #[test]
+    fn our_env_wins_in_merged_settings_and_theirs_is_kept() {
+        let mut plan = Plan::default();
+        plan.settings_env
+            .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
+        let user = crate::launch::session::user_settings(
+            r#"{"env":{"ANTHROPIC_BASE_URL":"x","FOO":"1"},"permissions":{"deny":["Bash"]}}"#,
+        )
+        .unwrap();
+        let v = settings_json(&plan, user, Some("helper"));
+        assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:1");
+        assert_eq!(v["env"]["FOO"], "1");
+        assert_eq!(v["permissions"]["deny"][0], "Bash");
+        assert_eq!(v["apiKeyHelper"], "helper");
+        let v = settings_json(&plan, Map::new(), None);
+        assert!(v.get("apiKeyHelper").is_none());
+        assert!(v.get("skipWebFetchPreflight").is_none());
+        // `web_fetch_preflight = false` on the profile.
+        plan.skip_web_fetch_preflight = true;
+        let v = settings_json(&plan, Map::new(), None);
+        assert_eq!(v["skipWebFetchPreflight"], true);
+    }
+
+    #[test]
+    fn a_direct_key_reaches_claude_through_the_helper_alone() {
+        let cfg = mk_config(CFG);
+        let key = SecretString::from("sk-ant-direct".to_string());
+        let mode = Mode::Direct { key: Some(key) };
+        let p = session_plan(
+            &cfg,
+            cfg.profile("direct").unwrap(),
+            &mode,
+            &|_| None,
+            facts(None, false),
+        );
+        assert_eq!(p.set[HELPER_VAR], "sk-ant-direct");
+        assert!(!p.set.contains_key("ANTHROPIC_API_KEY"), "{:?}", p.set);
+        assert!(p.unset.contains(&"ANTHROPIC_API_KEY".to_string()));
+        assert_eq!(p.settings["apiKeyHelper"], "'/bin/ccswitch' __key-helper");
+        assert_eq!(p.settings["env"]["ANTHROPIC_API_KEY"], "");
+        assert!(!p.settings.to_string().contains("sk-ant-direct"));
+        // No proxy, no ledger session: no status line of ours.
+        assert!(p.settings.get("statusLine").is_none());
+        assert!(!p.set.contains_key(status_line::SESSION_VAR));
+    }
+
+    #[test]
+    fn a_proxied_session_offers_its_status_line_unless_the_user_has_one() {
+        let cfg = mk_config(CFG);
+        let mode = Mode::Proxy {
+            base_url: "http://127.0.0.1:4242".into(),
+            token: SecretString::from("ccsw-tok".to_string()),
+        };
+        let profile = cfg.profile("p").unwrap();
+        let p = session_plan(&cfg, profile, &mode, &|_| None, facts(Some("ab12"), false));
+        assert_eq!(
+            p.settings["statusLine"]["command"],
+            "'/bin/ccswitch' statusline"
+        );
+        assert_eq!(p.set[status_line::SESSION_VAR], "ab12");
+        assert_eq!(p.set[status_line::PROFILE_VAR], "p");
+        assert!(p.settings.get("apiKeyHelper").is_none());
+        assert!(!p.set.contains_key(HELPER_VAR));
+        let theirs = session_plan(&cfg, profile, &mode, &|_| None, facts(Some("ab12"), true));
+        assert!(theirs.settings.get("statusLine").is_none());
+        // `ccswitch statusline` still finds the session if theirs calls it.
+        assert_eq!(theirs.set[status_line::SESSION_VAR], "ab12");
+    }
+}

@@ -1,0 +1,129 @@
+//! One proxied session, built the same way for `ccswitch run`, `ccswitch
+//! serve` and the connection test: the proxy's config from the resolved
+//! profile, what it records (ledger, audit log, budgets, breaker notes),
+//! the proxy started, and everything closed in order at the end.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use crate::config::{Config, Profile};
+use crate::ctx::Ctx;
+use crate::proxy::stats::ModelUsage;
+use crate::proxy::{self, LogFn, ProxyConfig, ProxyHandle, StartError};
+use crate::t;
+use crate::usage::Ledger;
+use crate::usage::audit::AuditLog;
+
+/// How a session is started.
+pub struct Options {
+    pub addr: SocketAddr,
+    pub token: SecretString,
+    /// Where the proxy's lines go (it masks every secret it knows first).
+    pub log: LogFn,
+    /// Add what translation dropped or changed to each request's line.
+    pub log_notes: bool,
+    /// What the session keeps; `None` keeps nothing (the connection test:
+    /// a probe is not usage, and must not trip or note a breaker).
+    pub record: Option<Record>,
+}
+
+/// What a recorded session keeps.
+pub struct Record {
+    /// Where problems opening the ledger or the audit log are told.
+    pub warn: LogFn,
+    /// Do not check budgets this session.
+    pub ignore_budget: bool,
+}
+
+/// A running proxied session.
+pub struct Proxied {
+    handle: ProxyHandle,
+    // Dropped after the proxy stops, ledger first: everything the proxy
+    // recorded is written before the totals are read.
+    ledger: Option<Ledger>,
+    audit: Option<AuditLog>,
+    /// This run's id in the ledger.
+    pub session: Arc<str>,
+}
+
+/// What a session did, once closed.
+pub struct Totals {
+    pub total: ModelUsage,
+    pub by_model: Vec<((String, String), ModelUsage)>,
+    /// Claude Code's own session id, last seen in a request.
+    pub claude_session: Option<String>,
+}
+
+/// The proxy's config for `profile`, with what it records when `record`
+/// asks for it.
+fn config(
+    ctx: &Ctx,
+    cfg: &Config,
+    profile: &Profile,
+    opts: Options,
+) -> Result<(ProxyConfig, Option<Ledger>, Option<AuditLog>), StartError> {
+    let mut pcfg = ProxyConfig::new(cfg, profile, &ctx.secrets, &*ctx.env, opts.token, opts.log)?;
+    pcfg.log_notes = opts.log_notes;
+    let Some(record) = opts.record else {
+        return Ok((pcfg, None, None));
+    };
+    // What the ledger and budgets have to say passes the same mask as the
+    // proxy's own lines.
+    let warn: LogFn = {
+        let (warn, redactor) = (record.warn, pcfg.redactor.clone());
+        Arc::new(move |line: &str| warn(&redactor.redact(line)))
+    };
+    let ledger = crate::usage::start(&ctx.paths, cfg, &warn, (ctx.now)());
+    pcfg.usage = ledger.as_ref().and_then(Ledger::sink);
+    pcfg.circuits = Some(ctx.paths.circuits_file.clone());
+    if record.ignore_budget {
+        (pcfg.log)(&t!("budget.ignored"));
+    } else {
+        pcfg.budget = crate::usage::checker(&ctx.paths, cfg, profile, ledger.as_ref(), &warn);
+    }
+    let audit = crate::usage::start_audit(&ctx.paths, cfg, pcfg.redactor.clone(), &pcfg.log);
+    pcfg.audit = audit.as_ref().and_then(AuditLog::sink);
+    Ok((pcfg, ledger, audit))
+}
+
+impl Proxied {
+    /// Build the session's proxy and start it.
+    pub async fn start(
+        ctx: &Ctx,
+        cfg: &Config,
+        profile: &Profile,
+        opts: Options,
+    ) -> Result<Proxied, StartError> {
+        let addr = opts.addr;
+        let (pcfg, ledger, audit) = config(ctx, cfg, profile, opts)?;
+        let session = pcfg.session.clone();
+        let handle = proxy::start(addr, pcfg).await?;
+        Ok(Proxied {
+            handle,
+            ledger,
+            audit,
+            session,
+        })
+    }
+
+    /// Where the proxy listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.handle.addr
+    }
+
+    /// Stop the proxy (in-flight requests get a moment), then write out
+    /// what it recorded.
+    pub async fn close(self) -> Totals {
+        let stats = self.handle.stats.clone();
+        self.handle.shutdown().await;
+        drop(self.ledger);
+        drop(self.audit);
+        Totals {
+            total: stats.total(),
+            by_model: stats.snapshot(),
+            claude_session: stats.last_session(),
+        }
+    }
+}
