@@ -94,7 +94,7 @@ pub fn env(a: EnvArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
 /// `ccswitch __key-helper`: Claude Code's `apiKeyHelper` in a direct-mode
 /// session prints the key `run` put in its environment.
 pub fn key_helper(ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
-    match crate::launch::session::key_helper(&*ctx.env) {
+    match crate::launch::env::session::key_helper(&*ctx.env) {
         Some(key) => {
             writeln!(out, "{key}")?;
             Ok(0)

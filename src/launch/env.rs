@@ -11,7 +11,6 @@ mod labels;
 pub mod session;
 
 pub use labels::label_vars;
-pub use session::{Facts, SessionPlan, session_plan};
 /// How Claude Code reaches the model.
 pub enum Mode {
     /// Through the embedded proxy: Claude Code only knows the proxy and its

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::child::{self, Signals, Terminal};
-use super::env::{Facts, Mode, SessionPlan, plan, session_plan};
+use super::env::session::{Facts, SessionPlan, session_plan};
+use super::env::{Mode, plan};
 use super::error::LaunchError;
 use super::find::{find_claude, missing_explicit};
 use super::proxied::{Options, Proxied, Record, Totals};

@@ -15,7 +15,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use super::env::session::HELPER_VAR;
 use super::error::LaunchError;
 use crate::t;
 
@@ -36,12 +35,6 @@ pub fn me() -> String {
     } else {
         format!("'{}'", me.replace('\'', "'\\''"))
     }
-}
-
-/// What the helper prints: the key from its environment, or nothing (and
-/// a failure) outside a session.
-pub fn key_helper(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    env(HELPER_VAR).filter(|k| !k.is_empty())
 }
 
 /// Split a user's own `--settings X` out of claude's arguments, so it can be

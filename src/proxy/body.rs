@@ -11,6 +11,22 @@ use super::error::ProxyError;
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 
+/// A request body the proxy can read: hyper's, from a socket, or any other
+/// (a test calling the proxy without one).
+pub trait InBody:
+    hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+    + Send
+    + 'static
+{
+}
+
+impl<T> InBody for T where
+    T: hyper::body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+        + Send
+        + 'static
+{
+}
+
 /// Largest body read whole, either way: Anthropic's own request limit, and
 /// the cap on a whole (non-streamed) upstream reply.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;

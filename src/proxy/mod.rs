@@ -13,6 +13,7 @@ mod body;
 mod breaker;
 mod conns;
 mod error;
+mod exchange;
 mod fallback;
 mod finish;
 mod handlers;
@@ -32,6 +33,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use auth::new_token;
+pub use body::{Body, InBody};
 pub use conns::Limits;
 pub use error::ProxyError;
 pub use log::LogWriter;
@@ -44,6 +46,7 @@ pub use upstream::{Upstream, models};
 pub struct ProxyHandle {
     pub addr: SocketAddr,
     pub stats: Arc<Stats>,
+    state: Arc<state::State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -55,6 +58,38 @@ impl ProxyHandle {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+    }
+
+    /// The same proxy, called without its socket.
+    pub fn service(&self) -> Service {
+        Service {
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The proxy as a function of a request, without a socket (as axum's
+/// `oneshot`): the HTTP layer's own tests go through [`start`]; everything
+/// behind it (auth, routes, translation, fallback, recording) can be called
+/// directly.
+#[derive(Clone)]
+pub struct Service {
+    state: Arc<state::State>,
+}
+
+impl Service {
+    pub fn new(cfg: ProxyConfig) -> Service {
+        Service {
+            state: Arc::new(state::State::new(cfg, Arc::new(Stats::default()))),
+        }
+    }
+
+    pub async fn call(&self, req: http::Request<impl InBody>) -> http::Response<Body> {
+        server::dispatch(&self.state, req).await
+    }
+
+    pub fn stats(&self) -> Arc<Stats> {
+        self.state.stats.clone()
     }
 }
 
@@ -70,10 +105,11 @@ pub async fn start(addr: SocketAddr, cfg: ProxyConfig) -> Result<ProxyHandle, St
     let limits = cfg.limits;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let state = Arc::new(state::State::new(cfg, stats.clone()));
-    let task = tokio::spawn(server::accept_loop(listener, state, limits, rx));
+    let task = tokio::spawn(server::accept_loop(listener, state.clone(), limits, rx));
     Ok(ProxyHandle {
         addr,
         stats,
+        state,
         shutdown: Some(tx),
         task,
     })

@@ -16,12 +16,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 
 use super::auth::authorized;
-use super::body::{Body, error_response, full};
+use super::body::{Body, InBody, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
 use super::handlers::{count_tokens, messages, models};
@@ -97,7 +96,9 @@ pub async fn accept_loop(
     let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
 }
 
-async fn dispatch(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
+/// One request, authenticated and handed to its route. Generic over the
+/// body, so [`crate::proxy::Service`] can call it without a socket.
+pub async fn dispatch(state: &Arc<State>, req: Request<impl InBody>) -> Response<Body> {
     let path = req.uri().path();
     let method = req.method();
     // Claude Code's preconnect probes come without credentials.

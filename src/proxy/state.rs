@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::auth::random_hex;
 use super::breaker::Breakers;
+use super::breaker::notes::Notes;
 use super::setup::ProxyConfig;
 use super::stats::Stats;
 use crate::config::Api;
@@ -19,6 +20,8 @@ pub struct State {
     pub profile: Arc<str>,
     /// One per fallback target.
     pub breakers: Breakers,
+    /// Where their changes are told.
+    pub breaker_notes: Notes,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -28,9 +31,17 @@ impl State {
         let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
+        let breakers = Breakers::new(&cfg.profile, cfg.breaker);
+        let breaker_notes = Notes {
+            log: cfg.log.clone(),
+            file: cfg.circuits.clone(),
+            profile: cfg.profile.name.clone(),
+            cooldown: breakers.cooldown(),
+        };
         State {
             profile: cfg.profile.name.as_str().into(),
-            breakers: Breakers::new(&cfg.profile, cfg.breaker),
+            breakers,
+            breaker_notes,
             cfg,
             stats,
             single_api,

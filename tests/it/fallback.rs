@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::clock::{Frozen, until, within};
 use crate::support::mock::{self, End, Mock, Reply};
-use crate::support::proxy::{Proxy, events, mk_proxy_config, text_of};
+use crate::support::proxy::{Proxy, ProxyReply, events, mk_proxy_config, text_of};
 
 /// Target a: Anthropic kind; b: OpenAI kind (its own model id and output
 /// cap); c: Anthropic kind. `main` falls back a -> b -> c; `fast` has one
@@ -142,7 +142,7 @@ fn logged(p: &Proxy, text: &str) -> bool {
     p.logs.lock().unwrap().iter().any(|l| l.contains(text))
 }
 
-async fn text(resp: reqwest::Response) -> String {
+async fn text(resp: ProxyReply) -> String {
     let v: Value = resp.json().await.unwrap();
     v["content"][0]["text"]
         .as_str()

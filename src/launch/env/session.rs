@@ -19,6 +19,12 @@ pub const HELPER_VAR: &str = "CCSWITCH_SESSION_KEY";
 /// The hidden subcommand Claude Code runs as `apiKeyHelper`.
 pub const KEY_HELPER: &str = "__key-helper";
 
+/// What the helper prints: the key from its environment, or nothing (and
+/// a failure) outside a session.
+pub fn key_helper(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    env(HELPER_VAR).filter(|k| !k.is_empty())
+}
+
 /// What the launch found out before planning.
 pub struct Facts<'a> {
     /// The user's own `--settings`, which ours go on top of.
@@ -160,7 +166,7 @@ main = "deepseek-v4-pro"
         let mut plan = Plan::default();
         plan.settings_env
             .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
-        let user = crate::launch::session::user_settings(
+        let user = serde_json::from_str(
             r#"{"env":{"ANTHROPIC_BASE_URL":"x","FOO":"1"},"permissions":{"deny":["Bash"]}}"#,
         )
         .unwrap();

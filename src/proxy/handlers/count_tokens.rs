@@ -3,13 +3,12 @@
 use std::sync::Arc;
 
 use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
 use serde_json::json;
 use url::Url;
 
 use super::request::{read_request, shape_error};
 use crate::config::Api;
-use crate::proxy::body::{Body, json_response};
+use crate::proxy::body::{Body, InBody, json_response};
 use crate::proxy::error::ProxyError;
 use crate::proxy::route::route;
 use crate::proxy::state::State;
@@ -22,7 +21,7 @@ use crate::proxy::upstream::send::{read_whole, send};
 /// tokenizer does.
 pub async fn handle(
     state: &Arc<State>,
-    req: Request<Incoming>,
+    req: Request<impl InBody>,
 ) -> Result<Response<Body>, ProxyError> {
     let (parts, inc) = read_request(req, false, false).await?;
     let mut raw = inc.body.into_raw()?;

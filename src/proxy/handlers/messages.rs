@@ -6,19 +6,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use http::{Request, Response};
-use hyper::body::Incoming;
 
-use super::chain::dispatch;
 use super::request::read_request;
 use super::web_search;
 use crate::config::Api;
-use crate::proxy::body::Body;
+use crate::proxy::body::{Body, InBody};
 use crate::proxy::error::ProxyError;
+use crate::proxy::exchange::dispatch;
 use crate::proxy::state::State;
 
 pub async fn handle(
     state: &Arc<State>,
-    req: Request<Incoming>,
+    req: Request<impl InBody>,
 ) -> Result<Response<Body>, ProxyError> {
     let started = Instant::now();
     let typed = state.single_api == Some(Api::Openai);
@@ -26,5 +25,5 @@ pub async fn handle(
     if let Some(how) = web_search::wanted(state, &parts, &inc) {
         return web_search::run(state, parts, inc, how, started).await;
     }
-    dispatch(state, &parts, inc, started).await
+    Ok(dispatch(state, &parts, inc, started).await?.into_response())
 }

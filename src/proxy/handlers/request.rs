@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use serde_json::value::RawValue;
 
 use crate::proxy::error::ProxyError;
@@ -12,9 +11,9 @@ use crate::proxy::translate::anthropic::{Block, MessagesRequest, System};
 use crate::proxy::translate::passthrough::RawBody;
 use crate::t;
 
-use crate::proxy::body::MAX_BODY;
+use crate::proxy::body::{InBody, MAX_BODY};
 
-async fn read_body(body: Incoming) -> Result<Bytes, ProxyError> {
+async fn read_body(body: impl InBody) -> Result<Bytes, ProxyError> {
     match Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e)
@@ -168,7 +167,7 @@ pub struct ClientRequest {
 /// (one parse, for profiles whose providers are all OpenAI-kind); otherwise
 /// into a generic map.
 pub async fn read_request(
-    req: Request<Incoming>,
+    req: Request<impl InBody>,
     typed: bool,
     keep_raw: bool,
 ) -> Result<(http::request::Parts, ClientRequest), ProxyError> {

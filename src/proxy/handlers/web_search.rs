@@ -16,11 +16,11 @@ use hyper::body::Frame;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use super::chain::dispatch;
 use super::request::{ClientRequest, Parsed};
 use crate::config::Api;
-use crate::proxy::body::{Body, MAX_BODY, json_response, sse_response};
+use crate::proxy::body::{Body, json_response, sse_response};
 use crate::proxy::error::ProxyError;
+use crate::proxy::exchange::{Answer, dispatch};
 use crate::proxy::route::route;
 use crate::proxy::setup::SearchSetup;
 use crate::proxy::state::State;
@@ -266,20 +266,19 @@ impl Runner {
             stream: false,
             raw: audited.then(|| Bytes::from(bytes)),
         };
-        let resp = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
-        let status = resp.status();
-        let whole = http_body_util::Limited::new(resp.into_body(), MAX_BODY)
-            .collect()
-            .await
-            .map_err(|e| ProxyError::BadUpstream(e.to_string()))?
-            .to_bytes();
+        let answer = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
+        // The inner call asked for a whole reply; a stream here is an
+        // upstream that ignored `stream: false`, which the loop cannot read.
+        let Answer::Whole { status, bytes } = answer else {
+            return Err(ProxyError::BadUpstream(t!("proxy.stream_unasked")));
+        };
         if !status.is_success() {
             return Err(ProxyError::BadUpstream(
-                String::from_utf8_lossy(&whole).into_owned(),
+                String::from_utf8_lossy(&bytes).into_owned(),
             ));
         }
-        serde_json::from_slice(&whole)
-            .map_err(|e| ProxyError::BadUpstream(t!("proxy.bad_json", error = e)))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ProxyError::BadUpstream(t!("proxy.bad_upstream_json", error = e)))
     }
 
     async fn search(&self, query: &str) -> Result<Vec<crate::search::Hit>, Failure> {

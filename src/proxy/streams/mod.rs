@@ -15,11 +15,10 @@ use tokio::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use http::Response;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 
-use super::body::{Body, full, sse_response};
+use super::body::{Body, full};
 use super::error::ProxyError;
 use super::finish::Finisher;
 use super::translate::anthropic::{ErrorBody, Event};
@@ -199,7 +198,7 @@ impl Drop for Translated {
 }
 
 /// OpenAI SSE in, Anthropic SSE out.
-pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher) -> Response<Body> {
+pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher) -> Body {
     let waiter = Waiter::new(resp.into_stream(), idle);
     let mut st = Translated {
         decoder: SseDecoder::new(),
@@ -224,7 +223,7 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
             Some((Ok::<_, Infallible>(Frame::data(frame)), (waiter, st, pace)))
         },
     );
-    sse_response(StreamBody::new(head.chain(rest)).boxed_unsync())
+    StreamBody::new(head.chain(rest)).boxed_unsync()
 }
 
 struct Passthrough {
@@ -308,7 +307,7 @@ impl Drop for Passthrough {
 }
 
 /// Anthropic SSE forwarded as is.
-pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body> {
+pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Body {
     let waiter = Waiter::new(resp.into_stream(), idle);
     let st = Passthrough {
         sniffer: UsageSniffer::default(),
@@ -327,15 +326,15 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Response<Body>
             Some((Ok::<_, Infallible>(Frame::data(frame)), (waiter, st, pace)))
         },
     );
-    sse_response(StreamBody::new(stream).boxed_unsync())
+    StreamBody::new(stream).boxed_unsync()
 }
 
 /// Events already known in full, as one SSE body.
-pub fn whole(events: &[Event], fin: &mut Finisher) -> Response<Body> {
+pub fn whole(events: &[Event], fin: &mut Finisher) -> Body {
     let mut out = BytesMut::new();
     encode_all(events, &mut out, &fin.redactor());
     fin.sent(&out);
-    sse_response(full(out.freeze()))
+    full(out.freeze())
 }
 
 #[cfg(test)]

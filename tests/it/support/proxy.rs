@@ -1,4 +1,6 @@
-//! The proxy in-process against a mock upstream, and a client for it.
+//! The proxy in-process against a mock upstream, and a client for it:
+//! requests go to the proxy as a function ([`ccswitch::proxy::Service`]),
+//! without a socket; tests of the HTTP layer itself use `base` and `http`.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -9,7 +11,7 @@ use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang};
 use ccswitch::proxy::translate::anthropic::Event;
 use ccswitch::proxy::translate::sse::SseDecoder;
-use ccswitch::proxy::{self, ProxyConfig, ProxyHandle};
+use ccswitch::proxy::{self, ProxyConfig, ProxyHandle, Service};
 use ccswitch::secrets::{MemoryStore, SecretString, Secrets};
 use serde_json::{Value, json};
 
@@ -19,6 +21,8 @@ pub const CLAUDE_UA: &str = "claude-cli/2.1.332 (external, cli)";
 
 pub struct Proxy {
     pub handle: ProxyHandle,
+    /// The same proxy, called without the socket.
+    pub service: Service,
     pub base: String,
     pub logs: Arc<Mutex<Vec<String>>>,
     pub http: reqwest::Client,
@@ -74,6 +78,7 @@ pub async fn mk_proxy_config(
         .unwrap();
     let base = format!("http://{}", handle.addr);
     Proxy {
+        service: handle.service(),
         handle,
         base,
         logs,
@@ -96,12 +101,23 @@ pub fn ask(stream: bool) -> Value {
 }
 
 impl Proxy {
-    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.request(path, body).send().await.unwrap()
+    /// `body` posted to `path` as Claude Code sends it, without a socket.
+    pub async fn post(&self, path: &str, body: &Value) -> ProxyReply {
+        let req = http::Request::post(path)
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("anthropic-version", "2023-06-01")
+            .header("anthropic-beta", "claude-code-20250219")
+            .header("user-agent", CLAUDE_UA)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                serde_json::to_vec(body).unwrap(),
+            )))
+            .unwrap();
+        ProxyReply::new(self.service.call(req).await)
     }
 
-    /// The request `post` sends, to send later (`tokio::spawn` it while
-    /// the test moves a held clock).
+    /// The same request over the socket, to send later (`tokio::spawn` it
+    /// while the test moves a held clock).
     pub fn request(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}{path}", self.base))
@@ -113,8 +129,59 @@ impl Proxy {
     }
 }
 
-pub async fn events(resp: reqwest::Response) -> Vec<Event> {
+pub async fn events(resp: ProxyReply) -> Vec<Event> {
     events_of(&resp.text().await.unwrap())
+}
+
+/// The proxy's answer to [`Proxy::post`], read the way a client reads one.
+pub struct ProxyReply {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: proxy::Body,
+}
+
+impl ProxyReply {
+    fn new(resp: http::Response<proxy::Body>) -> ProxyReply {
+        let (parts, body) = resp.into_parts();
+        ProxyReply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub fn status(&self) -> http::StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
+    }
+
+    /// The next piece of the body as the proxy produced it; `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, std::convert::Infallible> {
+        use http_body_util::BodyExt;
+        while let Some(frame) = self.body.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                return Ok(Some(data));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn bytes(self) -> Result<bytes::Bytes, std::convert::Infallible> {
+        use http_body_util::BodyExt;
+        Ok(self.body.collect().await?.to_bytes())
+    }
+
+    pub async fn text(self) -> Result<String, std::convert::Infallible> {
+        Ok(String::from_utf8_lossy(&self.bytes().await?).into_owned())
+    }
+
+    pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
+        let bytes = self.bytes().await.unwrap_or_default();
+        serde_json::from_slice(&bytes)
+    }
 }
 
 /// The events of an SSE text.

@@ -4,20 +4,22 @@
 
 use std::sync::Arc;
 
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use super::request::ClientRequest;
-use crate::proxy::body::{Body, json_response};
+use super::answer::Answer;
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::proxy::fallback;
 use crate::proxy::finish::Finisher;
+use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::state::State;
 use crate::proxy::streams;
 use crate::proxy::streams::hold::{self, Held, Wire};
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
 use crate::proxy::translate::common::client_headers;
-use crate::proxy::translate::passthrough::{self, anthropic_headers, merge_usage};
+use crate::proxy::translate::passthrough::{self, UsageSniffer, anthropic_headers, merge_usage};
+use crate::proxy::translate::sse::SseDecoder;
+use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
 use crate::proxy::upstream::Upstream;
 use crate::proxy::upstream::send::{is_event_stream, read_whole, send};
@@ -25,56 +27,21 @@ use crate::t;
 
 /// A stream from a target that has a fallback, held until its first
 /// content (see `streams::hold`): one that ends empty or fails before it
-/// becomes the error that moves the request on. Others pass untouched.
+/// becomes the error that moves the request on. `usage` reads what an
+/// empty one sent, with the reader its stream would have had.
 async fn hold(
     resp: crate::proxy::upstream::reply::Reply,
     wire: Wire,
     up: &Upstream,
     model: &str,
     fin: &mut Finisher,
-    empty_fails: bool,
+    usage: impl FnOnce(&[u8]) -> Usage,
 ) -> Result<crate::proxy::upstream::reply::Reply, ProxyError> {
-    if !empty_fails {
-        return Ok(resp);
-    }
     match hold::until_content(resp, wire, up.provider.timeouts.idle).await {
         Held::Content(r) => Ok(r),
-        Held::Empty(sent) => Err(empty_reply(fin, up, model, &sse_usage(&sent, wire))),
+        Held::Empty(sent) => Err(empty_reply(fin, up, model, &usage(&sent))),
         Held::Failed(e) => Err(e),
     }
-}
-
-/// The usage an SSE reply reported: Anthropic's `message_start` and
-/// `message_delta` usage, or an OpenAI chunk's `usage`.
-fn sse_usage(sent: &[u8], wire: Wire) -> Usage {
-    let mut usage = Usage::default();
-    let text = String::from_utf8_lossy(sent);
-    let events = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok());
-    for event in events {
-        match wire {
-            Wire::Anthropic => {
-                let u = event
-                    .pointer("/message/usage")
-                    .or_else(|| event.get("usage"));
-                if let Some(u) = u {
-                    merge_usage(&mut usage, u);
-                }
-            }
-            Wire::OpenAi => {
-                let u = event.get("usage").filter(|u| !u.is_null()).and_then(|u| {
-                    serde_json::from_value::<crate::proxy::translate::openai::ChatUsage>(u.clone())
-                        .ok()
-                });
-                if let Some(u) = u {
-                    usage = crate::proxy::translate::common::usage(&u);
-                }
-            }
-        }
-    }
-    usage
 }
 
 /// An empty reply from a target that has a fallback: recorded with its
@@ -101,6 +68,8 @@ fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output
 }
 
+/// The exchange with an Anthropic-kind upstream: the request passed
+/// through with the provider's fixes.
 pub async fn anthropic(
     up: &Arc<Upstream>,
     model: &str,
@@ -108,7 +77,7 @@ pub async fn anthropic(
     inc: ClientRequest,
     fin: &mut Finisher,
     empty_fails: bool,
-) -> Result<Response<Body>, ProxyError> {
+) -> Result<Answer, ProxyError> {
     let mut body = inc.body.into_raw()?;
     let notes =
         passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
@@ -121,12 +90,18 @@ pub async fn anthropic(
     let body = encode(&body, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
-        let resp = hold(resp, Wire::Anthropic, up, model, fin, empty_fails).await?;
-        return Ok(streams::passthrough(
-            resp,
-            up.provider.timeouts.idle,
-            fin.take(),
-        ));
+        let resp = if empty_fails {
+            let usage = |sent: &[u8]| {
+                let mut sniffer = UsageSniffer::default();
+                sniffer.push(sent);
+                sniffer.usage
+            };
+            hold(resp, Wire::Anthropic, up, model, fin, usage).await?
+        } else {
+            resp
+        };
+        let idle = up.provider.timeouts.idle;
+        return Ok(Answer::Stream(streams::passthrough(resp, idle, fin.take())));
     }
     let status = resp.status();
     let bytes = read_whole(up, resp).await?;
@@ -148,9 +123,11 @@ pub async fn anthropic(
     }
     fin.sent(&bytes);
     fin.done(status.as_u16(), Some(&usage), None);
-    Ok(json_response(status, bytes))
+    Ok(Answer::Whole { status, bytes })
 }
 
+/// The exchange with an OpenAI-kind upstream: the request translated to
+/// Chat Completions, the reply back to Anthropic's shape.
 pub async fn openai(
     state: &Arc<State>,
     up: &Arc<Upstream>,
@@ -159,7 +136,7 @@ pub async fn openai(
     inc: ClientRequest,
     fin: &mut Finisher,
     empty_fails: bool,
-) -> Result<Response<Body>, ProxyError> {
+) -> Result<Answer, ProxyError> {
     let req: MessagesRequest = inc.body.into_typed()?;
     let target = request::Target {
         model,
@@ -179,8 +156,7 @@ pub async fn openai(
     let resp = send(up, url, None, client_headers(client), body).await?;
     let message_id = state.message_id();
     if inc.stream && is_event_stream(&resp) {
-        let resp = hold(resp, Wire::OpenAi, up, model, fin, empty_fails).await?;
-        let cfg = crate::proxy::translate::stream::StreamConfig {
+        let cfg = StreamConfig {
             message_id,
             model: inc.requested.clone(),
             // A byte-based estimate: exact counting costs more than the whole
@@ -189,12 +165,25 @@ pub async fn openai(
             quirks: up.quirks.clone(),
             renamed_tools,
         };
-        return Ok(streams::translated(
+        let resp = if empty_fails {
+            let usage = |sent: &[u8]| {
+                let mut tr = StreamTranslator::new(cfg.clone());
+                for event in SseDecoder::new().push(sent) {
+                    tr.push_data(&event.data);
+                }
+                tr.usage_so_far()
+            };
+            hold(resp, Wire::OpenAi, up, model, fin, usage).await?
+        } else {
+            resp
+        };
+        let idle = up.provider.timeouts.idle;
+        return Ok(Answer::Stream(streams::translated(
             resp,
             cfg,
-            up.provider.timeouts.idle,
+            idle,
             fin.take(),
-        ));
+        )));
     }
     let bytes = read_whole(up, resp).await?;
     let chat: ChatResponse = serde_json::from_slice(&bytes)
@@ -215,14 +204,17 @@ pub async fn openai(
     if empty_fails && msg.content.is_empty() {
         return Err(empty_reply(fin, up, model, &msg.usage));
     }
-    let resp = if inc.stream {
+    let answer = if inc.stream {
         // The upstream ignored `stream: true`; Claude Code still gets a stream.
-        streams::whole(&replay::events(&msg), fin)
+        Answer::Stream(streams::whole(&replay::events(&msg), fin))
     } else {
-        let body = bytes::Bytes::from(serde_json::to_vec(&msg).unwrap_or_default());
-        fin.sent(&body);
-        json_response(StatusCode::OK, body)
+        let bytes = bytes::Bytes::from(serde_json::to_vec(&msg).unwrap_or_default());
+        fin.sent(&bytes);
+        Answer::Whole {
+            status: StatusCode::OK,
+            bytes,
+        }
     };
     fin.done(200, Some(&msg.usage), None);
-    Ok(resp)
+    Ok(answer)
 }

@@ -1,25 +1,19 @@
-//! A Messages request routed to a slot and sent along its fallback chain:
-//! forwarded (Anthropic kind) or translated (OpenAI kind) per target.
+//! A Messages request routed to a slot and sent along its fallback chain,
+//! one attempt per target, until one answers or none is left.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::Response;
-
-use super::forward::{anthropic, openai};
-use super::request::ClientRequest;
-use crate::config::Api;
-use crate::proxy::body::Body;
-use crate::proxy::breaker::{Admit, Change};
+use super::answer::Answer;
+use super::attempt::attempt;
+use crate::proxy::breaker::Admit;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fallback;
-use crate::proxy::finish::{Finisher, RequestMeta};
+use crate::proxy::finish::RequestMeta;
+use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::t;
-use crate::usage::budget::Verdict;
-use crate::usage::budget::checker::{Checker, Estimate, Hold};
-use crate::usage::circuits;
 
 /// A request through its slot's chain: each target in turn (skipping open
 /// breakers) until one answers or none is left.
@@ -28,7 +22,7 @@ pub async fn dispatch(
     parts: &http::request::Parts,
     mut inc: ClientRequest,
     started: Instant,
-) -> Result<Response<Body>, ProxyError> {
+) -> Result<Answer, ProxyError> {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -105,11 +99,11 @@ pub async fn dispatch(
                 Instant::now()
             };
             let e = match attempt(state, parts, one, meta, raw.clone(), is_last, began).await {
-                Ok(resp) => {
+                Ok(answer) => {
                     if chained && let Some(change) = state.breakers.success(provider, model) {
-                        breaker_note(state, provider, model, &change);
+                        state.breaker_notes.changed(provider, model, &change);
                     }
-                    return Ok(resp);
+                    return Ok(answer);
                 }
                 Err(e) => e,
             };
@@ -121,7 +115,7 @@ pub async fn dispatch(
                 && fallback::counts(&e)
                 && let Some(change) = state.breakers.failure(provider, model, breaker_now())
             {
-                breaker_note(state, provider, model, &change);
+                state.breaker_notes.changed(provider, model, &change);
             }
             if is_last {
                 if failures.is_empty() {
@@ -188,148 +182,4 @@ fn refuse_safeguards(state: &State, slot: &crate::config::Slot) -> Result<(), Pr
 /// sleeping through it and hoping nothing else ran late.
 fn breaker_now() -> Instant {
     tokio::time::Instant::now().into_std()
-}
-
-/// A breaker opening or closing, in the log.
-fn breaker_note(state: &State, provider: &str, model: &str, change: &Change) {
-    let target = fallback::name(provider, model);
-    let secs = state.breakers.cooldown().as_secs();
-    state.log(&match change {
-        Change::Opened { failures } => {
-            t!(
-                "proxy.breaker_open",
-                target = target,
-                n = failures,
-                secs = secs
-            )
-        }
-        Change::Reopened => t!("proxy.breaker_reopen", target = target, secs = secs),
-        Change::Closed => t!("proxy.breaker_closed", target = target),
-    });
-    let Some(path) = state.cfg.circuits.clone() else {
-        return;
-    };
-    // For the TUI's list and `ccswitch test`, which run in other processes.
-    // Off the request's way: the file is locked and replaced.
-    let now = std::time::SystemTime::now();
-    let record = match change {
-        Change::Opened { .. } | Change::Reopened => Some(circuits::Circuit {
-            provider: provider.to_string(),
-            model: model.to_string(),
-            since: circuits::unix_secs(now),
-            until: circuits::unix_secs(now + state.breakers.cooldown()),
-            failures: match change {
-                Change::Opened { failures } => *failures,
-                _ => 0,
-            },
-            profile: state.cfg.profile.name.clone(),
-        }),
-        Change::Closed => None,
-    };
-    let (provider, model) = (provider.to_string(), model.to_string());
-    let log = state.cfg.log.clone();
-    tokio::task::spawn_blocking(move || {
-        let note = match &record {
-            Some(c) => circuits::Note::Open(c),
-            None => circuits::Note::Closed {
-                provider: &provider,
-                model: &model,
-            },
-        };
-        if let Err(e) = circuits::note(&path, &note, now) {
-            log(&t!("proxy.circuits_io", path = path.display(), error = e));
-        }
-    });
-}
-
-/// One target's try: its budget, then its upstream, recorded as its own
-/// ledger row. `is_last`: an empty reply is passed on as it is, since no
-/// target is left to do better.
-async fn attempt(
-    state: &Arc<State>,
-    parts: &http::request::Parts,
-    inc: ClientRequest,
-    meta: RequestMeta<'_>,
-    raw: Option<bytes::Bytes>,
-    is_last: bool,
-    started: Instant,
-) -> Result<Response<Body>, ProxyError> {
-    let up = state
-        .cfg
-        .upstreams
-        .get(meta.provider)
-        .cloned()
-        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = meta.provider)))?;
-    let model = meta.model;
-    let mut fin = Finisher::new(state.clone(), meta, started);
-    if let Some(raw) = raw {
-        fin.audit(raw);
-    }
-    if let Some(checker) = &state.cfg.budget {
-        // What this request may cost: its input, and all it may write
-        // (capped at what the model can write).
-        let max_output = up.provider.models.get(model).and_then(|m| m.max_output);
-        let estimate = Estimate {
-            input_tokens: inc.body.input_estimate(inc.body_len),
-            max_tokens: match (inc.body.max_tokens(), max_output) {
-                (Some(n), Some(cap)) => n.min(cap),
-                (n, cap) => n.or(cap).unwrap_or(0),
-            },
-        };
-        match budget(state, checker, &up.provider.name, model, estimate).await {
-            Ok(hold) => fin.hold(hold),
-            Err(e) => {
-                fin.failed(&e);
-                return Err(e);
-            }
-        }
-    }
-    let empty_fails = !is_last;
-    let result = match up.provider.api {
-        Api::Anthropic => anthropic(&up, model, parts, inc, &mut fin, empty_fails).await,
-        _ => {
-            openai(
-                state,
-                &up,
-                model,
-                &parts.headers,
-                inc,
-                &mut fin,
-                empty_fails,
-            )
-            .await
-        }
-    };
-    if let Err(e) = &result {
-        fin.failed(e);
-    }
-    result
-}
-
-/// Whether the budgets let a request to `provider` go, and what it holds
-/// of them while it runs. The check reads SQLite, so it runs on the
-/// blocking pool.
-async fn budget(
-    state: &Arc<State>,
-    checker: &Arc<Checker>,
-    provider: &str,
-    model: &str,
-    estimate: Estimate,
-) -> Result<Option<Hold>, ProxyError> {
-    let (checker, provider, model) = (checker.clone(), provider.to_string(), model.to_string());
-    let now_ms = crate::usage::unix_ms(std::time::SystemTime::now());
-    let (verdict, hold) =
-        tokio::task::spawn_blocking(move || checker.check(&provider, &model, estimate, now_ms))
-            .await
-            .unwrap_or((Verdict::Go, None));
-    match verdict {
-        Verdict::Go => Ok(hold),
-        Verdict::Warn(lines) => {
-            for l in lines {
-                state.log(&format!("warning: {l}"));
-            }
-            Ok(hold)
-        }
-        Verdict::Stop(message) => Err(ProxyError::Budget(message)),
-    }
 }

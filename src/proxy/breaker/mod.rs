@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Breaker as Settings, Profile};
 
+pub mod notes;
+
 #[derive(Debug, Default)]
 struct Circuit {
     /// Failures in a row, counted from `first_at`.

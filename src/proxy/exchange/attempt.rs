@@ -1,0 +1,109 @@
+//! One target's try of a request: its budget checked (and held while the
+//! request runs), then the exchange with its upstream, recorded as its own
+//! ledger row.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::answer::Answer;
+use super::forward::{anthropic, openai};
+use crate::config::Api;
+use crate::proxy::error::ProxyError;
+use crate::proxy::finish::{Finisher, RequestMeta};
+use crate::proxy::handlers::request::ClientRequest;
+use crate::proxy::state::State;
+use crate::t;
+use crate::usage::budget::Verdict;
+use crate::usage::budget::checker::{Checker, Estimate, Hold};
+
+/// One target's try: its budget, then its upstream, recorded as its own
+/// ledger row. `is_last`: an empty reply is passed on as it is, since no
+/// target is left to do better.
+pub(super) async fn attempt(
+    state: &Arc<State>,
+    parts: &http::request::Parts,
+    inc: ClientRequest,
+    meta: RequestMeta<'_>,
+    raw: Option<bytes::Bytes>,
+    is_last: bool,
+    started: Instant,
+) -> Result<Answer, ProxyError> {
+    let up = state
+        .cfg
+        .upstreams
+        .get(meta.provider)
+        .cloned()
+        .ok_or_else(|| ProxyError::BadRequest(t!("proxy.no_upstream", provider = meta.provider)))?;
+    let model = meta.model;
+    let mut fin = Finisher::new(state.clone(), meta, started);
+    if let Some(raw) = raw {
+        fin.audit(raw);
+    }
+    if let Some(checker) = &state.cfg.budget {
+        // What this request may cost: its input, and all it may write
+        // (capped at what the model can write).
+        let max_output = up.provider.models.get(model).and_then(|m| m.max_output);
+        let estimate = Estimate {
+            input_tokens: inc.body.input_estimate(inc.body_len),
+            max_tokens: match (inc.body.max_tokens(), max_output) {
+                (Some(n), Some(cap)) => n.min(cap),
+                (n, cap) => n.or(cap).unwrap_or(0),
+            },
+        };
+        match budget(state, checker, &up.provider.name, model, estimate).await {
+            Ok(hold) => fin.hold(hold),
+            Err(e) => {
+                fin.failed(&e);
+                return Err(e);
+            }
+        }
+    }
+    let empty_fails = !is_last;
+    let result = match up.provider.api {
+        Api::Anthropic => anthropic(&up, model, parts, inc, &mut fin, empty_fails).await,
+        _ => {
+            openai(
+                state,
+                &up,
+                model,
+                &parts.headers,
+                inc,
+                &mut fin,
+                empty_fails,
+            )
+            .await
+        }
+    };
+    if let Err(e) = &result {
+        fin.failed(e);
+    }
+    result
+}
+
+/// Whether the budgets let a request to `provider` go, and what it holds
+/// of them while it runs. The check reads SQLite, so it runs on the
+/// blocking pool.
+async fn budget(
+    state: &Arc<State>,
+    checker: &Arc<Checker>,
+    provider: &str,
+    model: &str,
+    estimate: Estimate,
+) -> Result<Option<Hold>, ProxyError> {
+    let (checker, provider, model) = (checker.clone(), provider.to_string(), model.to_string());
+    let now_ms = crate::usage::unix_ms(std::time::SystemTime::now());
+    let (verdict, hold) =
+        tokio::task::spawn_blocking(move || checker.check(&provider, &model, estimate, now_ms))
+            .await
+            .unwrap_or((Verdict::Go, None));
+    match verdict {
+        Verdict::Go => Ok(hold),
+        Verdict::Warn(lines) => {
+            for l in lines {
+                state.log(&format!("warning: {l}"));
+            }
+            Ok(hold)
+        }
+        Verdict::Stop(message) => Err(ProxyError::Budget(message)),
+    }
+}
