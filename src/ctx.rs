@@ -32,13 +32,19 @@ pub struct NoHome;
 
 impl Ctx {
     /// The real machine: platform dirs (or `CCSWITCH_HOME`), the OS keyring,
-    /// the process environment, the system clock.
+    /// the process environment, the system clock. With `i18n`, the only
+    /// place that reads the process environment (`tests/it/architecture.rs`
+    /// holds everything else to `ctx.env`).
     pub fn system() -> Result<Ctx, NoHome> {
-        let paths = Paths::from_env().ok_or(NoHome)?;
+        let env: EnvLookup = Arc::new(|k| std::env::var(k).ok());
+        // As an OS string, as before: a `CCSWITCH_HOME` that is not UTF-8
+        // is still a folder to use, not a reason to fall back silently.
+        let ccswitch_home = std::env::var_os(crate::paths::HOME_ENV);
+        let paths = Paths::from_env(ccswitch_home.as_deref(), &*env).ok_or(NoHome)?;
         Ok(Ctx {
             secrets: Secrets::system(&paths.credentials_file),
             paths,
-            env: Arc::new(|k| std::env::var(k).ok()),
+            env,
             now: SystemTime::now,
         })
     }
