@@ -2,15 +2,21 @@
 //! files live, the key stores, the environment and the clock. Injectable,
 //! so tests never touch the process's own.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::paths::Paths;
 use crate::secrets::Secrets;
 use crate::t;
 
-/// Reads an environment variable.
-pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+/// Reads an environment variable. Shared and thread-safe, so a context can
+/// be cloned into the threads that do slow work (the TUI's).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// Cheap to clone (the key stores and the lookup are shared), and
+/// `Send + Sync`: background threads take a clone rather than building
+/// their own view of the machine.
+#[derive(Clone)]
 pub struct Ctx {
     pub paths: Paths,
     pub secrets: Secrets,
@@ -26,13 +32,19 @@ pub struct NoHome;
 
 impl Ctx {
     /// The real machine: platform dirs (or `CCSWITCH_HOME`), the OS keyring,
-    /// the process environment, the system clock.
+    /// the process environment, the system clock. With `i18n`, the only
+    /// place that reads the process environment (`tests/it/architecture.rs`
+    /// holds everything else to `ctx.env`).
     pub fn system() -> Result<Ctx, NoHome> {
-        let paths = Paths::from_env().ok_or(NoHome)?;
+        let env: EnvLookup = Arc::new(|k| std::env::var(k).ok());
+        // As an OS string, as before: a `CCSWITCH_HOME` that is not UTF-8
+        // is still a folder to use, not a reason to fall back silently.
+        let ccswitch_home = std::env::var_os(crate::paths::HOME_ENV);
+        let paths = Paths::from_env(ccswitch_home.as_deref(), &*env).ok_or(NoHome)?;
         Ok(Ctx {
             secrets: Secrets::system(&paths.credentials_file),
             paths,
-            env: Box::new(|k| std::env::var(k).ok()),
+            env,
             now: SystemTime::now,
         })
     }
@@ -53,6 +65,13 @@ pub fn hms(t: SystemTime) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// The TUI's background threads each take a clone.
+    #[test]
+    fn a_context_can_be_shared_with_threads() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<Ctx>();
+    }
 
     #[test]
     fn log_times_are_utc_clock_times() {

@@ -238,7 +238,7 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
         };
         edit::add_profile(doc, cfg, &args.name, &change)?;
         if args.default || cfg.profiles.is_empty() {
-            let with_new = store::validated(&ctx.paths.config_file, doc, presets)?;
+            let with_new = store::validated(&ctx.paths, doc, presets)?;
             edit::set_default(doc, &with_new, &args.name)?;
         }
         Ok::<_, CliError>(())

@@ -183,7 +183,7 @@ fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliE
             ..Default::default()
         };
         edit::add_provider(doc, cfg, &args.name, &change)?;
-        let new = store::validated(&ctx.paths.config_file, doc, presets)?;
+        let new = store::validated(&ctx.paths, doc, presets)?;
         Ok::<_, CliError>(new.provider(&args.name)?.clone())
     })?;
     writeln!(

@@ -41,16 +41,28 @@ pub fn parse_raw(file: &Path, src: &str) -> Result<raw::RawConfig, ConfigError> 
     toml::from_str(src).map_err(|e| ConfigError::from_toml(file, src, &e))
 }
 
-/// Both stages over a file's text.
+/// Both stages over a file's text, with no home known: `~` in its paths
+/// stays as written. For checking a text (its errors are the same either
+/// way); a config to use comes from [`load`], or [`parse_at`] with a home.
 pub fn parse(file: &Path, src: &str, presets: &Presets) -> Result<Config, ConfigError> {
-    resolve::resolve(parse_raw(file, src)?, presets, file, src)
+    parse_at(file, src, presets, None)
+}
+
+/// Both stages, `~` in paths standing for `home` (`Paths::home`).
+pub fn parse_at(
+    file: &Path,
+    src: &str,
+    presets: &Presets,
+    home: Option<&Path>,
+) -> Result<Config, ConfigError> {
+    resolve::resolve(parse_raw(file, src)?, presets, file, src, home)
 }
 
 /// Read `config.toml` (absent means empty) and the presets.
 pub fn load(paths: &Paths) -> Result<(Config, Presets), ConfigError> {
     let presets = Presets::load(&paths.presets_file)?;
     let src = read_optional(&paths.config_file)?.unwrap_or_default();
-    let config = parse(&paths.config_file, &src, &presets)?;
+    let config = parse_at(&paths.config_file, &src, &presets, paths.home.as_deref())?;
     Ok((config, presets))
 }
 

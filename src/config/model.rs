@@ -23,6 +23,10 @@ pub struct Config {
     pub version: u32,
     pub default: Option<String>,
     pub claude_path: Option<PathBuf>,
+    /// The home `~` in the file's paths was expanded against, so a path
+    /// typed into the TUI's form for this config means the same.
+    #[serde(skip)]
+    pub home: Option<PathBuf>,
     pub audit: Audit,
     /// Whether proxied requests are written to the usage ledger. Off: no
     /// history is kept (and budgets, which read it, cannot be set).

@@ -9,7 +9,7 @@ use toml_edit::DocumentMut;
 use super::error::ConfigError;
 use super::model::Config;
 use super::presets::Presets;
-use super::{parse, parse_raw, read_optional};
+use super::{parse_at, parse_raw, read_optional};
 use crate::fsutil::{create_private_dir, lock_exclusive, write_atomic};
 use crate::paths::Paths;
 use crate::t;
@@ -39,7 +39,7 @@ pub fn update<T, E: From<ConfigError>>(
     if old.as_deref() == Some(new_src.as_str()) {
         return Ok(out);
     }
-    parse(file, &new_src, &presets)
+    parse_at(file, &new_src, &presets, paths.home.as_deref())
         .map_err(|e| ConfigError::Refused(t!("config.edit_would_break", error = e)))?;
     if let Some(old) = &old {
         let bak = file.with_extension("toml.bak");
@@ -56,15 +56,24 @@ pub fn change<T, E: From<ConfigError>>(
     edit: impl FnOnce(&mut DocumentMut, &Config, &Presets) -> Result<T, E>,
 ) -> Result<T, E> {
     update(paths, |doc, presets| {
-        let cfg = validated(&paths.config_file, doc, presets)?;
+        let cfg = validated(paths, doc, presets)?;
         edit(doc, &cfg, presets)
     })
 }
 
 /// The validated config of a document being edited: each step of a
 /// multi-step edit is checked against what the steps before it made.
-pub fn validated(file: &Path, doc: &DocumentMut, presets: &Presets) -> Result<Config, ConfigError> {
-    parse(file, &doc.to_string(), presets)
+pub fn validated(
+    paths: &Paths,
+    doc: &DocumentMut,
+    presets: &Presets,
+) -> Result<Config, ConfigError> {
+    parse_at(
+        &paths.config_file,
+        &doc.to_string(),
+        presets,
+        paths.home.as_deref(),
+    )
 }
 
 /// The current file's text (absent: `None`) and its editable document.
@@ -98,7 +107,12 @@ pub fn preview<E: From<ConfigError>>(
     let (_, mut doc) = read_doc(file)?;
     let presets = Presets::load(&paths.presets_file)?;
     edit(&mut doc, &presets)?;
-    Ok(parse(file, &doc.to_string(), &presets)?)
+    Ok(parse_at(
+        file,
+        &doc.to_string(),
+        &presets,
+        paths.home.as_deref(),
+    )?)
 }
 
 const NEW_FILE_HEADER: &str = "\

@@ -340,3 +340,44 @@ base_url = "http://127.0.0.1:4001/v1"
     // Without `auth = "none"`, a preset-less provider still has a key.
     assert!(cfg.provider("plain").unwrap().key.keyring);
 }
+
+/// `~` in a path means the home the caller knows (`Paths::home`, read from
+/// the context's environment), for every config `load` and `store` make;
+/// with none known it stays as written.
+#[test]
+fn a_tilde_in_a_path_is_the_home_the_caller_knows() {
+    set_lang(Lang::En);
+    let src = "claude_path = \"~/bin/claude\"\n\
+               [providers.ds]\npreset = \"deepseek\"\nkey = { env = \"K\" }\nca_file = \"~\\\\ca.pem\"\n\
+               [profiles.a]\nprovider = \"ds\"\nmain = \"m\"\nclaude_path = \"~/b/claude\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let home = Path::new("/home/u");
+    let paths = Paths {
+        home: Some(home.to_path_buf()),
+        ..Paths::under(dir.path())
+    };
+    std::fs::write(&paths.config_file, src).unwrap();
+    let (cfg, _) = load(&paths).unwrap();
+    assert_eq!(
+        cfg.claude_path.as_deref(),
+        Some(home.join("bin/claude").as_path())
+    );
+    assert_eq!(
+        cfg.profiles["a"].claude_path.as_deref(),
+        Some(home.join("b/claude").as_path())
+    );
+    assert_eq!(
+        cfg.providers["ds"].ca_file.as_deref(),
+        Some(home.join("ca.pem").as_path())
+    );
+    assert_eq!(cfg.home.as_deref(), Some(home));
+    let previewed = store::preview(&paths, |_, _| Ok::<_, ConfigError>(())).unwrap();
+    assert_eq!(previewed.claude_path, cfg.claude_path);
+
+    let unknown = mk_config(src);
+    assert_eq!(
+        unknown.claude_path.as_deref(),
+        Some(Path::new("~/bin/claude"))
+    );
+    assert_eq!(unknown.home, None);
+}

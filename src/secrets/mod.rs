@@ -26,6 +26,8 @@ pub use memory::MemoryStore;
 pub use redact::{MASK, Redactor};
 pub use store::{COMMAND_TIMEOUT, KEYRING_TIMEOUT, SERVICE, SecretStore};
 
+use std::sync::Arc;
+
 use crate::config::Provider;
 
 /// Where a resolved key came from.
@@ -55,17 +57,20 @@ pub struct ResolvedKey {
 }
 
 /// The stores a resolution can read from, injected so tests can use memory.
+/// Shared, so a clone (a context handed to a thread) reads and writes the
+/// same stores; `SecretStore` is `Send + Sync`.
+#[derive(Clone)]
 pub struct Secrets {
-    pub keyring: Box<dyn SecretStore>,
-    pub file: Box<dyn SecretStore>,
+    pub keyring: Arc<dyn SecretStore>,
+    pub file: Arc<dyn SecretStore>,
 }
 
 impl Secrets {
     /// The real stores for a config dir.
     pub fn system(credentials_file: &std::path::Path) -> Secrets {
         Secrets {
-            keyring: Box::new(KeyringStore::new(KEYRING_TIMEOUT)),
-            file: Box::new(FileStore::new(credentials_file)),
+            keyring: Arc::new(KeyringStore::new(KEYRING_TIMEOUT)),
+            file: Arc::new(FileStore::new(credentials_file)),
         }
     }
 

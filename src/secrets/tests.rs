@@ -14,8 +14,8 @@ fn mk_provider(key_line: &str) -> Provider {
 
 fn mk_secrets(keyring: &[(&str, &str)], file: &[(&str, &str)]) -> Secrets {
     Secrets {
-        keyring: Box::new(MemoryStore::with(keyring)),
-        file: Box::new(MemoryStore::with(file)),
+        keyring: Arc::new(MemoryStore::with(keyring)),
+        file: Arc::new(MemoryStore::with(file)),
     }
 }
 
@@ -166,8 +166,8 @@ fn keyring_before_file_and_file_as_fallback() {
     assert_eq!(k.source, KeySource::File);
     // A broken keyring does not hide a key in the file.
     let s = Secrets {
-        keyring: Box::new(Broken),
-        file: Box::new(MemoryStore::with(&[("ds", "f")])),
+        keyring: Arc::new(Broken),
+        file: Arc::new(MemoryStore::with(&[("ds", "f")])),
     };
     assert_eq!(
         s.resolve(&p, &env_with(&[])).unwrap().unwrap().source,
@@ -187,8 +187,8 @@ fn nothing_found_names_what_was_tried() {
     assert!(err.contains("ccswitch key set ds"), "{err}");
     // With only a broken keyring, the keyring's own problem is reported.
     let s = Secrets {
-        keyring: Box::new(Broken),
-        file: Box::new(MemoryStore::default()),
+        keyring: Arc::new(Broken),
+        file: Arc::new(MemoryStore::default()),
     };
     let err = s.resolve(&p, &env_with(&[])).err().unwrap().to_string();
     assert!(err.contains("No usable OS keyring (no bus)"), "{err}");

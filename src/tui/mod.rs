@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, TuiError> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut tty = Tty {
         terminal: ratatui::try_init()?,
-        theme: view::Theme::from_env(),
+        theme: view::Theme::from_env(&*ctx.env),
         rx,
     };
     let outcome = driver::drive(&mut app, first, &mut tty, &mut work::Worker { ctx, tx });

@@ -19,8 +19,9 @@ use crate::config::state;
 use crate::config::{self, ConfigError, KeySpec, ops, store};
 use crate::ctx::Ctx;
 use crate::paths::Paths;
-use crate::secrets::{FileStore, KeySource, MemoryStore, SecretStore, Secrets};
+use crate::secrets::{KeySource, MemoryStore, SecretStore, Secrets};
 use crate::t;
+use std::sync::Arc;
 
 /// The real commands: files and threads; slow work answers through `tx`.
 pub struct Worker<'a> {
@@ -142,15 +143,14 @@ fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
     let Ok((cfg, _)) = config::load(&ctx.paths) else {
         return;
     };
-    let creds = ctx.paths.credentials_file.clone();
     let specs: Vec<(String, KeySpec)> = providers
         .into_iter()
         .filter_map(|p| cfg.providers.get(&p).map(|pr| (p, pr.key.clone())))
         .collect();
+    let ctx = ctx.clone();
     std::thread::spawn(move || {
-        let secrets = Secrets::system(&creds);
         for (name, spec) in specs {
-            let state = check_key(&spec, &name, &secrets, &env);
+            let state = check_key(&spec, &name, &ctx.secrets, &*ctx.env);
             if tx.send(Msg::KeyChecked(name, state)).is_err() {
                 return;
             }
@@ -160,32 +160,26 @@ fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
 
 /// Save off the UI thread: a locked keyring can take seconds to answer.
 fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
-    let paths = ctx.paths.clone();
+    let ctx = ctx.clone();
     std::thread::spawn(move || {
-        let secrets = Secrets::system(&paths.credentials_file);
-        let saved = save_plan(&paths, &secrets, &plan);
+        let paths = &ctx.paths;
+        let saved = save_plan(paths, &ctx.secrets, &plan);
         let renamed = saved.is_ok() && plan.renamed_from().is_some();
-        let _ = tx.send(reloaded(&paths, saved, t!("form.saved", name = plan.name)));
+        let _ = tx.send(reloaded(paths, saved, t!("form.saved", name = plan.name)));
         if renamed {
             // The profile's "last used" entry moved with it.
-            let _ = tx.send(last_used(&paths));
+            let _ = tx.send(last_used(paths));
         }
     });
 }
 
 /// The import, on its own thread like a save: its keys go to the keyring,
 /// which can take seconds (a locked keyring asks to be unlocked), and the
-/// screen must keep drawing meanwhile. The thread sees the machine as
-/// `Ctx::system` does, which is what the screen's own context is.
+/// screen must keep drawing meanwhile. The thread works with a clone of
+/// the screen's own context: the same files, key stores and environment.
 fn import_in_background(ctx: &Ctx, tx: Sender<Msg>) {
-    let (paths, now) = (ctx.paths.clone(), ctx.now);
+    let ctx = ctx.clone();
     std::thread::spawn(move || {
-        let ctx = Ctx {
-            secrets: Secrets::system(&paths.credentials_file),
-            paths,
-            env: Box::new(|k| std::env::var(k).ok()),
-            now,
-        };
         let done = detected(&ctx)
             .and_then(|(_, all)| import::apply(&ctx, &all).map_err(|e| e.to_string()));
         let msg = match done {
@@ -246,24 +240,17 @@ fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String
     Ok(())
 }
 
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
-}
-
-/// Keys as the proxy would find them, with a key typed into the form (not
-/// saved yet) taking the keyring's place.
-fn secrets_for(ctx: &Ctx, provider: &ProviderPlan) -> Secrets {
-    match &provider.key {
-        Some(key) => {
-            let mem = MemoryStore::default();
-            let _ = mem.set(&provider.name, key);
-            Secrets {
-                keyring: Box::new(mem),
-                file: Box::new(FileStore::new(&ctx.paths.credentials_file)),
-            }
-        }
-        None => Secrets::system(&ctx.paths.credentials_file),
+/// The screen's context with keys as the proxy would find them, a key
+/// typed into the form (not saved yet) taking the keyring's place; for a
+/// thread to own.
+fn with_typed_key(ctx: &Ctx, provider: &ProviderPlan) -> Ctx {
+    let mut ctx = ctx.clone();
+    if let Some(key) = &provider.key {
+        let mem = MemoryStore::default();
+        let _ = mem.set(&provider.name, key);
+        ctx.secrets.keyring = Arc::new(mem);
     }
+    ctx
 }
 
 fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
@@ -271,34 +258,34 @@ fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply_provider(doc, presets, &file, &provider)
     });
-    let secrets = secrets_for(ctx, &provider);
+    let ctx = with_typed_key(ctx, &provider);
     std::thread::spawn(move || {
         let result = preview
             .map_err(|e| first_line(&e.to_string()))
-            .and_then(|cfg| list(&cfg, &provider.name, &secrets));
+            .and_then(|cfg| list(&cfg, &provider.name, &ctx));
         let _ = tx.send(Msg::Models(seq, result));
     });
 }
 
-fn list(cfg: &config::Config, name: &str, secrets: &Secrets) -> Result<Vec<String>, String> {
+fn list(cfg: &config::Config, name: &str, ctx: &Ctx) -> Result<Vec<String>, String> {
     let provider = cfg.provider(name).map_err(|e| e.to_string())?.clone();
-    let key = secrets
-        .resolve(&provider, &env)
+    let key = ctx
+        .secrets
+        .resolve(&provider, &*ctx.env)
         .map_err(|e| first_line(&e.to_string()))?
         .map(|k| k.secret);
     crate::proxy::models::fetch_blocking(provider, key)
 }
 
 fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
-    let creds = ctx.paths.credentials_file.clone();
     let loaded = config::load(&ctx.paths);
     let now = (ctx.now)();
     let circuits = circuits::read(&ctx.paths.circuits_file, now);
+    let ctx = ctx.clone();
     std::thread::spawn(move || {
-        let result = loaded.map_err(|e| e.to_string()).and_then(|(cfg, _)| {
-            let secrets = Secrets::system(&creds);
-            test_all(&cfg, &name, &secrets, &env, &circuits, now)
-        });
+        let result = loaded
+            .map_err(|e| e.to_string())
+            .and_then(|(cfg, _)| test_all(&cfg, &name, &ctx.secrets, &*ctx.env, &circuits, now));
         let _ = tx.send(Msg::Tested(seq, result));
     });
 }
@@ -308,13 +295,13 @@ fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply(doc, presets, &file, &plan)
     });
-    let secrets = secrets_for(ctx, &plan.provider);
     let now = (ctx.now)();
     let circuits = circuits::read(&ctx.paths.circuits_file, now);
+    let ctx = with_typed_key(ctx, &plan.provider);
     std::thread::spawn(move || {
         let result = preview
             .map_err(|e| e.to_string())
-            .and_then(|cfg| test_all(&cfg, &plan.name, &secrets, &env, &circuits, now));
+            .and_then(|cfg| test_all(&cfg, &plan.name, &ctx.secrets, &*ctx.env, &circuits, now));
         let _ = tx.send(Msg::Tested(seq, result));
     });
 }
@@ -328,7 +315,7 @@ fn first_line(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::Presets;
-    use crate::secrets::SecretError;
+    use crate::secrets::{FileStore, SecretError};
     use crate::tui::app::{App, Cmd, Msg};
 
     struct NoKeyring;
@@ -347,6 +334,44 @@ mod tests {
         fn delete(&self, _: &str) -> Result<bool, SecretError> {
             Ok(false)
         }
+    }
+
+    /// A key typed into the form stands in for the keyring on a clone of
+    /// the screen's context; the file store, the environment and the
+    /// screen's own keyring stay as they are.
+    #[test]
+    fn a_typed_key_takes_the_keyrings_place_on_a_clone() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Ctx {
+            paths: Paths::under(dir.path()),
+            secrets: Secrets {
+                keyring: Arc::new(MemoryStore::with(&[("ds", "saved")])),
+                file: Arc::new(MemoryStore::default()),
+            },
+            env: Arc::new(|k| (k == "X").then(|| "1".to_string())),
+            now: std::time::SystemTime::now,
+        };
+        let plan = |key: Option<&str>| ProviderPlan {
+            name: "ds".into(),
+            new: None,
+            edit: None,
+            key: key.map(secrecy::SecretString::from),
+        };
+        let get = |c: &Ctx| {
+            use secrecy::ExposeSecret;
+            let k = c.secrets.keyring.get("ds").unwrap().unwrap();
+            k.expose_secret().to_string()
+        };
+        let typed = with_typed_key(&ctx, &plan(Some("typed")));
+        assert_eq!(get(&typed), "typed");
+        assert_eq!(get(&ctx), "saved");
+        assert!(Arc::ptr_eq(&typed.secrets.file, &ctx.secrets.file));
+        assert_eq!((typed.env)("X").as_deref(), Some("1"));
+        let untouched = with_typed_key(&ctx, &plan(None));
+        assert!(Arc::ptr_eq(
+            &untouched.secrets.keyring,
+            &ctx.secrets.keyring
+        ));
     }
 
     /// Send a message that asks the run loop for nothing.
@@ -373,8 +398,8 @@ mod tests {
             panic!("save")
         };
         let secrets = Secrets {
-            keyring: Box::new(MemoryStore::default()),
-            file: Box::new(FileStore::new(&paths.credentials_file)),
+            keyring: Arc::new(MemoryStore::default()),
+            file: Arc::new(FileStore::new(&paths.credentials_file)),
         };
         save_plan(&paths, &secrets, &plan).unwrap();
         let used = state::load(&paths);
@@ -401,8 +426,8 @@ mod tests {
             panic!("save")
         };
         let secrets = Secrets {
-            keyring: Box::new(NoKeyring),
-            file: Box::new(FileStore::new(&paths.credentials_file)),
+            keyring: Arc::new(NoKeyring),
+            file: Arc::new(FileStore::new(&paths.credentials_file)),
         };
         let err = save_plan(&paths, &secrets, &plan).unwrap_err();
         assert!(err.contains("environment variable"), "{err}");

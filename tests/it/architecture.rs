@@ -540,3 +540,132 @@ fn commands_print_only_through_the_output_main_gives_them() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// The process environment is read in two places: `src/ctx.rs`, which
+/// hands it to everything else as `ctx.env` (one lookup, which a test can
+/// replace with its own map), and `src/i18n.rs`, whose language
+/// (`CCSWITCH_LANG`, `LC_*`, `LANG`) is needed before anything else runs.
+/// Everything else takes the lookup from its caller. Reading
+/// variables is what this forbids: `std::env::current_dir`, `current_exe`,
+/// `temp_dir` and `args` are not variables and stay allowed.
+#[test]
+fn only_ctx_and_i18n_read_environment_variables() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let allowed = [src().join("ctx.rs"), src().join("i18n.rs")];
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !allowed.contains(f)) {
+        let text = std::fs::read_to_string(f).expect("read");
+        for at in env_reads(&code_only(&text)) {
+            let line = text[..at].matches('\n').count();
+            let shown = text.lines().nth(line).unwrap_or_default().trim();
+            found.push(format!("{}:{}: {shown}", rel(f), line + 1));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "environment variables read outside src/ctx.rs and src/i18n.rs \
+         (take the lookup from `ctx.env` instead):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_environment_rule_sees_reads_in_all_their_forms() {
+    let reads = |code: &str| env_reads(&code_only(code)).len();
+    for code in [
+        "let h = std::env::var(\"HOME\");",
+        "let h = ::std::env::var_os(\"HOME\");",
+        "use std::env;\nfn f() { env::vars(); }",
+        "use std::env::var;",
+        "use std::env::{self, vars_os};",
+        "use std::{env::var_os, fs};",
+        "use std::env::*;",
+        "use std::env as e;\nfn f() { e::var(\"X\"); }",
+        "let v = std :: env :: var (\"X\");",
+        "let f = std::env::var;",
+        "let h = std::env::home_dir();",
+        "let p = unsafe { libc::getenv(k) };",
+    ] {
+        assert!(reads(code) > 0, "missed: {code}");
+    }
+    for code in [
+        "let d = std::env::current_dir(); let t = std::env::temp_dir();",
+        "let e = std::env::current_exe(); let a = std::env::args();",
+        "let v = (ctx.env)(\"HOME\"); let w = env(\"X\");",
+        "let m = env!(\"CARGO_MANIFEST_DIR\"); let o = option_env!(\"X\");",
+        "use crate::launch::env::vars; let p = crate::launch::env::var();",
+        "// std::env::var(\"X\")\nlet s = \"std::env::var\";",
+        "let environment = 1; let my_env = envvar::var();",
+    ] {
+        assert_eq!(reads(code), 0, "flagged: {code}");
+    }
+}
+
+/// What reads a variable from `std::env` (`home_dir` reads `HOME`).
+const ENV_READERS: &[&str] = &["var", "var_os", "vars", "vars_os", "home_dir"];
+
+/// Byte offsets in blanked `code` where an environment variable is read:
+/// a path through `std::env` (or `env` brought in by `use`, under its own
+/// name or another) to one of [`ENV_READERS`], an import of one, a glob
+/// import of `std::env`, or libc's `getenv`.
+fn env_reads(code: &str) -> Vec<usize> {
+    let b = code.as_bytes();
+    let word_at = |i: usize, len: usize| {
+        (i == 0 || !is_ident(b[i - 1])) && b.get(i + len).is_none_or(|&c| !is_ident(c))
+    };
+    let mut hits = Vec::new();
+    // `env`, then whatever `use std::env as x;` named it.
+    let mut names = vec!["env".to_string()];
+    let mut n = 0;
+    while n < names.len() {
+        let name = names[n].clone();
+        n += 1;
+        for (i, _) in code.match_indices(name.as_str()) {
+            if !word_at(i, name.len()) {
+                continue;
+            }
+            // `std::env` and a bare `env` are std's; `crate::launch::env`
+            // and `x.env` are not.
+            let before = code[..i].trim_end();
+            if before.ends_with('.') {
+                continue;
+            }
+            if let Some(head) = before.strip_suffix("::") {
+                let head = head.trim_end();
+                let seg = &head[head.trim_end_matches(|c: char| is_ident(c as u8)).len()..];
+                if seg != "std" || name != "env" {
+                    continue;
+                }
+            }
+            let mut paths = Vec::new();
+            let end = paths_at(code, i, &[], &mut paths);
+            let rest = code[end..].trim_start();
+            let reads = paths
+                .iter()
+                .any(|p| p.get(1).is_some_and(|s| ENV_READERS.contains(&s.as_str())));
+            let glob = paths.iter().any(|p| p.len() == 1) && rest.starts_with('*');
+            if reads || glob {
+                hits.push(i);
+            }
+            if let Some(alias) = rest.strip_prefix("as")
+                && alias.starts_with(|c: char| c.is_whitespace())
+                && paths.iter().any(|p| p.len() == 1)
+            {
+                let alias = alias.trim_start();
+                let len = alias.bytes().take_while(|&c| is_ident(c)).count();
+                if len > 0 && !names.iter().any(|x| x == &alias[..len]) {
+                    names.push(alias[..len].to_string());
+                }
+            }
+        }
+    }
+    for (i, _) in code.match_indices("getenv") {
+        if word_at(i, "getenv".len()) {
+            hits.push(i);
+        }
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    hits
+}

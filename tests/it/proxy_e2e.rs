@@ -538,8 +538,8 @@ async fn a_bad_ca_file_stops_the_start_with_a_clear_error() {
         );
         let cfg = config::parse(Path::new("t.toml"), &src, &Presets::builtin()).unwrap();
         let secrets = Secrets {
-            keyring: Box::new(MemoryStore::with(&[("up", KEY)])),
-            file: Box::new(MemoryStore::default()),
+            keyring: Arc::new(MemoryStore::with(&[("up", KEY)])),
+            file: Arc::new(MemoryStore::default()),
         };
         let err = ProxyConfig::new(
             &cfg,

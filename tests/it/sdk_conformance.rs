@@ -33,8 +33,8 @@ async fn mk_proxy(up: &Mock) -> ProxyHandle {
     );
     let cfg = config::parse(Path::new("t.toml"), &src, &Presets::builtin()).unwrap();
     let secrets = Secrets {
-        keyring: Box::new(MemoryStore::with(&[("up", "k")])),
-        file: Box::new(MemoryStore::default()),
+        keyring: Arc::new(MemoryStore::with(&[("up", "k")])),
+        file: Arc::new(MemoryStore::default()),
     };
     let pcfg = ProxyConfig::new(
         &cfg,

@@ -13,6 +13,8 @@ use crate::t;
 pub(super) struct Ctx<'a> {
     pub(super) file: &'a Path,
     pub(super) src: &'a str,
+    /// What `~` stands for in the file's paths (see [`expand_home`]).
+    pub(super) home: Option<&'a Path>,
 }
 
 impl Ctx<'_> {
@@ -53,11 +55,12 @@ pub(super) fn hint_names<'a>(key: &'static str, names: impl Iterator<Item = &'a 
     crate::i18n::fill(crate::i18n::text(key), &[("names", &list)])
 }
 
-/// `~/x` → `$HOME/x` (`~\x` too, and `%USERPROFILE%` where there is no
-/// `HOME`), so paths in the file can be portable.
-pub fn expand_home(p: &str) -> PathBuf {
+/// `~/x` → `home/x` (`~\x` too), so paths in the file can be portable.
+/// `home` is the caller's (`Paths::home`: `$HOME`, else `%USERPROFILE%`);
+/// without one the path stays as written.
+pub fn expand_home(p: &str, home: Option<&Path>) -> PathBuf {
     let rest = p.strip_prefix("~/").or_else(|| p.strip_prefix("~\\"));
-    match (rest, crate::paths::home_dir(&|k| std::env::var(k).ok())) {
+    match (rest, home) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(p),
     }

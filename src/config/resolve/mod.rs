@@ -27,13 +27,16 @@ use super::presets::Presets;
 use super::raw::RawConfig;
 use crate::t;
 
+/// `home` is what `~` in the file's paths stands for (`None`: they stay as
+/// written).
 pub fn resolve(
     raw: RawConfig,
     presets: &Presets,
     file: &Path,
     src: &str,
+    home: Option<&Path>,
 ) -> Result<Config, ConfigError> {
-    let cx = Ctx { file, src };
+    let cx = Ctx { file, src, home };
     if let Some(v) = &raw.version
         && *v.get_ref() != i64::from(CONFIG_VERSION)
     {
@@ -157,7 +160,8 @@ pub fn resolve(
     Ok(Config {
         version: CONFIG_VERSION,
         default,
-        claude_path: raw.claude_path.map(|p| expand_home(&p)),
+        claude_path: raw.claude_path.map(|p| expand_home(&p, home)),
+        home: home.map(Path::to_path_buf),
         audit,
         ledger,
         breaker,

@@ -107,7 +107,7 @@ pub(super) fn resolve_profile(
         tool_search: raw.tool_search,
         web_fetch_preflight: raw.web_fetch_preflight.unwrap_or(true),
         direct: raw.direct.unwrap_or(false),
-        claude_path: raw.claude_path.map(|p| expand_home(&p)),
+        claude_path: raw.claude_path.map(|p| expand_home(&p, cx.home)),
         env: raw.env,
         budget: budget(cx, raw.budget)?,
     };

@@ -174,7 +174,7 @@ pub(super) fn resolve_provider(
         key,
         extra_keys,
         proxy,
-        ca_file: raw.ca_file.map(|p| expand_home(&p)),
+        ca_file: raw.ca_file.map(|p| expand_home(&p, cx.home)),
         region: raw.region.or(endpoint.region),
         project: raw.project,
         aws_profile: raw.aws_profile,

@@ -62,7 +62,7 @@ impl Form {
                 proxy_url(text).is_none().then(|| t!("form.err_proxy"))
             }
             FieldId::CaFile if !text.is_empty() => {
-                (!expand_home(text).is_file()).then(|| t!("form.err_ca_file"))
+                (!expand_home(text, cfg.home.as_deref()).is_file()).then(|| t!("form.err_ca_file"))
             }
             FieldId::Env => parse_env(text).err(),
             _ => None,

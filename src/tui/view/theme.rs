@@ -11,9 +11,11 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn from_env() -> Theme {
+    /// `env` is the screen's `ctx.env`: `NO_COLOR` set and not empty turns
+    /// colour off.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Theme {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: env("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
 
@@ -53,4 +55,20 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_set_and_not_empty_turns_colour_off() {
+        let with = |v: Option<&str>| {
+            let v = v.map(str::to_string);
+            Theme::from_env(&move |k| (k == "NO_COLOR").then(|| v.clone()).flatten()).color
+        };
+        assert!(with(None));
+        assert!(with(Some("")));
+        assert!(!with(Some("1")));
+    }
 }

@@ -56,8 +56,8 @@ pub async fn mk_proxy_config(
     let cfg = config::parse(Path::new("test.toml"), src, &Presets::builtin())
         .unwrap_or_else(|e| panic!("{e}"));
     let secrets = Secrets {
-        keyring: Box::new(MemoryStore::with(keys)),
-        file: Box::new(MemoryStore::default()),
+        keyring: Arc::new(MemoryStore::with(keys)),
+        file: Arc::new(MemoryStore::default()),
     };
     let logs = Arc::new(Mutex::new(Vec::new()));
     let sink = logs.clone();
