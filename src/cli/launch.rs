@@ -59,15 +59,8 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
     }
     let now = (ctx.now)();
     let circuits = crate::usage::circuits::read(&ctx.paths.circuits_file, now);
-    let steps = crate::launch::targets::test_all(
-        &cfg,
-        &profile.name,
-        &ctx.secrets,
-        &*ctx.env,
-        &circuits,
-        now,
-    )
-    .map_err(CliError::Failed)?;
+    let steps = crate::launch::targets::test_all(ctx, &cfg, &profile.name, &circuits, now)
+        .map_err(CliError::Failed)?;
     if a.json {
         json(out, &steps)?;
     } else {

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::proxied::{Options, Proxied};
+use crate::ctx::Ctx;
 use crate::proxy::translate::anthropic::{Delta, Event, OutBlock};
 use crate::proxy::translate::sse::SseDecoder;
 use crate::t;
@@ -155,33 +157,32 @@ pub(crate) async fn pong(
     ask(http, base, token, body).await
 }
 
-/// Start the proxy for `profile` of `cfg` in-process (as `ccswitch run`
-/// does), run `f` against it (its base URL and token), and stop it.
+/// Start the proxy for `profile` of `cfg` in-process, as `ccswitch run`
+/// does but keeping no record (a probe is not usage, and must not trip or
+/// note a breaker), run `f` against it (its base URL and token), and stop
+/// it.
 pub(crate) async fn with_proxy<T>(
+    ctx: &Ctx,
     cfg: &crate::config::Config,
     profile: &str,
-    secrets: &crate::secrets::Secrets,
-    env: &dyn Fn(&str) -> Option<String>,
     f: impl AsyncFnOnce(&str, &str) -> T,
 ) -> Result<T, String> {
     use secrecy::ExposeSecret;
     let token = crate::proxy::new_token();
     let profile = cfg.profile(profile).map_err(|e| e.to_string())?;
-    let pcfg = crate::proxy::ProxyConfig::new(
-        cfg,
-        profile,
-        secrets,
-        env,
-        token.clone(),
-        std::sync::Arc::new(|_: &str| {}),
-    )
-    .map_err(|e| e.to_string())?;
-    let handle = crate::proxy::start("127.0.0.1:0".parse().expect("literal"), pcfg)
+    let options = Options {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        token: token.clone(),
+        log: std::sync::Arc::new(|_: &str| {}),
+        log_notes: false,
+        record: None,
+    };
+    let proxied = Proxied::start(ctx, cfg, profile, options)
         .await
         .map_err(|e| e.to_string())?;
-    let base = format!("http://{}", handle.addr);
+    let base = format!("http://{}", proxied.addr());
     let out = f(&base, token.expose_secret()).await;
-    handle.shutdown().await;
+    proxied.close().await;
     Ok(out)
 }
 
@@ -295,22 +296,17 @@ pub(crate) fn narrowed(
 /// slot's first target is asked: a fallback answering for it would hide
 /// its failure.
 pub fn probe_profile(
+    ctx: &Ctx,
     cfg: &crate::config::Config,
     profile: &str,
-    secrets: &crate::secrets::Secrets,
-    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<Step>, String> {
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
     let model = p.main.model.clone();
     let cfg = &narrowed(cfg, p, &p.main.provider, &model);
     let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
-    rt.block_on(with_proxy(
-        cfg,
-        profile,
-        secrets,
-        env,
-        async |base, token| probe(base, token, &model).await,
-    ))
+    rt.block_on(with_proxy(ctx, cfg, profile, async |base, token| {
+        probe(base, token, &model).await
+    }))
 }
 
 /// What a step checks, in the user's language.

@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use super::probe::{Step, local_client, narrowed, pong, probe_profile, step, with_proxy};
+use crate::ctx::Ctx;
 use crate::t;
 use crate::usage::circuits::{self, Circuit};
 
@@ -12,18 +13,15 @@ use crate::usage::circuits::{self, Circuit};
 /// target in full, every other target once, and what running sessions'
 /// breakers say of them (`circuits`, read from `circuits.json`).
 pub fn test_all(
+    ctx: &Ctx,
     cfg: &crate::config::Config,
     profile: &str,
-    secrets: &crate::secrets::Secrets,
-    env: &dyn Fn(&str) -> Option<String>,
     circuits: &[Circuit],
     now: SystemTime,
 ) -> Result<Vec<Step>, String> {
-    let mut steps = probe_profile(cfg, profile, secrets, env)?;
+    let mut steps = probe_profile(ctx, cfg, profile)?;
     let main_ok = steps.iter().all(|s| s.ok);
-    steps.extend(probe_targets(
-        cfg, profile, secrets, env, main_ok, circuits, now,
-    )?);
+    steps.extend(probe_targets(ctx, cfg, profile, main_ok, circuits, now)?);
     Ok(steps)
 }
 
@@ -32,10 +30,9 @@ pub fn test_all(
 /// each, through a proxy that has only that target. Then, for each chain,
 /// which target would serve: the first that answered.
 pub fn probe_targets(
+    ctx: &Ctx,
     cfg: &crate::config::Config,
     profile: &str,
-    secrets: &crate::secrets::Secrets,
-    env: &dyn Fn(&str) -> Option<String>,
     main_ok: bool,
     circuits: &[Circuit],
     now: SystemTime,
@@ -60,16 +57,10 @@ pub fn probe_targets(
             };
             let one = narrowed(cfg, p, provider, model);
             let answer = rt
-                .block_on(with_proxy(
-                    &one,
-                    profile,
-                    secrets,
-                    env,
-                    async |base, token| {
-                        let http = local_client().map_err(|e| (0, e))?;
-                        pong(&http, base, token, model).await
-                    },
-                ))
+                .block_on(with_proxy(ctx, &one, profile, async |base, token| {
+                    let http = local_client().map_err(|e| (0, e))?;
+                    pong(&http, base, token, model).await
+                }))
                 .unwrap_or_else(|e| Err((0, e)));
             let target = format!("{label} {provider}/{model}");
             let (ok, detail, ms) = match answer {

@@ -285,7 +285,7 @@ fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         let result = loaded
             .map_err(|e| e.to_string())
-            .and_then(|(cfg, _)| test_all(&cfg, &name, &ctx.secrets, &*ctx.env, &circuits, now));
+            .and_then(|(cfg, _)| test_all(&ctx, &cfg, &name, &circuits, now));
         let _ = tx.send(Msg::Tested(seq, result));
     });
 }
@@ -301,7 +301,7 @@ fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
     std::thread::spawn(move || {
         let result = preview
             .map_err(|e| e.to_string())
-            .and_then(|cfg| test_all(&cfg, &plan.name, &ctx.secrets, &*ctx.env, &circuits, now));
+            .and_then(|cfg| test_all(&ctx, &cfg, &plan.name, &circuits, now));
         let _ = tx.send(Msg::Tested(seq, result));
     });
 }
