@@ -679,6 +679,29 @@ fn translate_does_no_io_and_does_not_use_the_search_backend() {
     );
 }
 
+/// Each file says what it owns in its first line, so a reader (or a
+/// search over first lines) finds where a thing lives without reading
+/// the code.
+#[test]
+fn every_shipped_file_opens_with_what_it_owns() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !is_test_file(f)) {
+        let text = std::fs::read_to_string(f).expect("read");
+        let first = text.lines().next().unwrap_or("");
+        let said = first.strip_prefix("//!").map(str::trim);
+        if said.is_none_or(str::is_empty) {
+            found.push(format!("{}:1: {first}", rel(f)));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "files without a `//!` first line saying what they own:\n{}",
+        found.join("\n")
+    );
+}
+
 /// Commands print through the `out` that `main` hands them, which turns a
 /// closed pipe (`| head`) into a quiet exit. `println!` panics on a closed
 /// pipe, and a second handle on stdout would be outside that.
