@@ -702,6 +702,133 @@ fn every_shipped_file_opens_with_what_it_owns() {
     );
 }
 
+/// A function in shipped code: where its `fn` is and how many lines it
+/// spans, from the `fn` line to its closing brace.
+struct Func {
+    name: String,
+    line: usize,
+    lines: usize,
+}
+
+/// The functions with bodies in [`code_only`] text, nested ones too (a
+/// nested function counts in its own length and in its parent's). `fn`
+/// pointer types, body-less trait items and `fn $name` in macros are not
+/// functions here.
+fn functions(code: &str) -> Vec<Func> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("fn") {
+        let keyword =
+            (at == 0 || !is_ident(b[at - 1])) && b.get(at + 2).is_some_and(u8::is_ascii_whitespace);
+        if !keyword {
+            continue;
+        }
+        let rest = code[at + 2..].trim_start();
+        let name: String = rest
+            .bytes()
+            .take_while(|&c| is_ident(c))
+            .map(char::from)
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        let from = code.len() - rest.len() + name.len();
+        if let (end, true) = item_end(code, from) {
+            let line = line_at(code, at);
+            out.push(Func {
+                name,
+                line,
+                lines: line_at(code, end - 1) - line + 1,
+            });
+        }
+    }
+    out
+}
+
+/// Functions are kept under this many lines: a longer one does several
+/// things, and each deserves a name.
+const MAX_FN_LINES: usize = 150;
+
+/// Functions that were this long when the limit came, with their length
+/// then. The list may only shrink: a function on it may not grow past its
+/// count, and one that is back under the limit (or gone) must leave it.
+const LONG_FNS: &[(&str, &str, usize)] = &[
+    ("src/config/resolve/provider.rs", "resolve_provider", 170),
+    ("src/launch/env.rs", "plan", 175),
+];
+
+/// Function lengths in shipped code against [`MAX_FN_LINES`] and
+/// [`LONG_FNS`], one line per problem.
+fn long_functions() -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    // The longest function of each name in each file.
+    let mut longest: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for f in files.iter().filter(|f| !is_test_file(f)) {
+        for func in functions(&shipped_code(f)) {
+            let e = longest.entry((rel(f), func.name)).or_insert((0, 0));
+            if func.lines > e.1 {
+                *e = (func.line, func.lines);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for ((file, name), (line, lines)) in &longest {
+        let listed = LONG_FNS.iter().find(|(f, n, _)| f == file && n == name);
+        match listed {
+            None if *lines >= MAX_FN_LINES => found.push(format!(
+                "{file}:{line}: fn {name} is {lines} lines (limit {MAX_FN_LINES}): split it"
+            )),
+            Some((_, _, was)) if lines > was => found.push(format!(
+                "{file}:{line}: fn {name} grew to {lines} lines ({was} allowed in LONG_FNS): shorten it"
+            )),
+            Some(_) if *lines < MAX_FN_LINES => found.push(format!(
+                "{file}:{line}: fn {name} is {lines} lines now: take it off LONG_FNS"
+            )),
+            _ => {}
+        }
+    }
+    for (file, name, _) in LONG_FNS {
+        if !longest.contains_key(&(file.to_string(), name.to_string())) {
+            found.push(format!(
+                "{file}: no fn {name} any more: take it off LONG_FNS"
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn functions_stay_under_the_line_limit() {
+    let found = long_functions();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The tidy helpers on a small sample: test items are blanked, functions
+/// are measured from `fn` to their brace, and signatures with `;` or
+/// braces in strings do not confuse either.
+#[test]
+fn the_tidy_helpers_measure_what_they_should() {
+    let sample = "fn a(x: [u8; 2]) {\n    let s = \"}\";\n}\n#[cfg(test)]\nfn helper() {}\nfn b();\n\
+               fn c() {\n    fn d() {}\n    let f: fn() = d;\n}\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n";
+    let code = without_tests(&code_only(sample));
+    assert!(
+        !code.contains("helper") && !code.contains("mod tests"),
+        "{code}"
+    );
+    let got: Vec<(String, usize, usize)> = functions(&code)
+        .into_iter()
+        .map(|f| (f.name, f.line, f.lines))
+        .collect();
+    assert_eq!(
+        got,
+        [("a".into(), 1, 3), ("c".into(), 7, 4), ("d".into(), 8, 1)]
+    );
+    assert!(is_test_file(&src().join("tui/app/flow_tests.rs")));
+    assert!(is_test_file(&src().join("search/tests.rs")));
+    assert!(!is_test_file(&src().join("search/mod.rs")));
+}
+
 /// Commands print through the `out` that `main` hands them, which turns a
 /// closed pipe (`| head`) into a quiet exit. `println!` panics on a closed
 /// pipe, and a second handle on stdout would be outside that.
