@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hit;
 pub mod i18n;
 pub mod launch;
 pub mod paths;

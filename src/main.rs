@@ -1,3 +1,8 @@
+//! The `ccswitch` binary: parses the command line, runs it in the system's
+//! context, and turns the outcome into an exit code. It owns stdout: a
+//! reader that leaves early (`| head`) ends the run quietly, as with `cat`.
+//! Everything else lives in the library, where tests can reach it.
+
 use std::process::ExitCode;
 
 // The proxy allocates small, short-lived buffers per request and per

@@ -9,17 +9,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::config::{Search, SearchKind};
+use crate::hit::{self, Row};
 
-/// One result, as Anthropic's `web_search_result` blocks carry it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Hit {
-    pub title: String,
-    pub url: String,
-    /// The backend's summary of the page, for the model to read.
-    pub snippet: String,
-    /// When the page was published or last changed, as the backend says.
-    pub page_age: Option<String>,
-}
+/// The backend's results are plain hits, shared with the translation that
+/// turns them into Anthropic's blocks; named here too, as what
+/// [`Backend::search`] returns.
+pub use crate::hit::Hit;
 
 /// Why a search gave no results. Each maps to one of the error codes
 /// Anthropic's result blocks use, so the client sees a familiar failure.
@@ -256,43 +251,7 @@ struct TavilyResult {
     published_date: Option<String>,
 }
 
-/// A result as a reply gives it: address, title, snippet, page age.
-pub type Row = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-/// Results from rows: at most `max`, web addresses only, each address
-/// once, titles defaulting to the address. Backends' replies and
-/// providers' own search sources alike.
-pub fn hits(rows: impl IntoIterator<Item = Row>, max: usize) -> Vec<Hit> {
-    let mut hits: Vec<Hit> = Vec::new();
-    for (url, title, snippet, age) in rows {
-        let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        else {
-            continue;
-        };
-        if hits.iter().any(|h| h.url == url) {
-            continue;
-        }
-        hits.push(Hit {
-            title: title
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| url.clone()),
-            snippet: snippet.unwrap_or_default(),
-            page_age: age.filter(|a| !a.trim().is_empty()),
-            url,
-        });
-        if hits.len() >= max {
-            break;
-        }
-    }
-    hits
-}
-
-/// A backend's reply as results (see [`hits`]).
+/// A backend's reply as results (see [`hit::from_rows`]).
 pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, SearchError> {
     let bad = |e: serde_json::Error| SearchError::BadReply(kind.name(), e.to_string());
     let rows: Vec<Row> = match kind {
@@ -329,7 +288,7 @@ pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, Sear
     let rows = rows
         .into_iter()
         .map(|(url, title, snippet, age)| (url, title.map(clean), snippet.map(clean), age));
-    Ok(hits(rows, max))
+    Ok(hit::from_rows(rows, max))
 }
 
 /// Text without its HTML tags.

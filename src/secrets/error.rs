@@ -1,3 +1,5 @@
+//! `SecretError`: each way finding or storing a key fails, in the user's words, never with the key.
+
 use std::path::PathBuf;
 
 use crate::t;

@@ -1,3 +1,5 @@
+//! `MemoryStore`: keys held only in this process, for tests and for a key tried before it is saved.
+
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 /// Top-level modules from the bottom up. A module may use its own layer
 /// and the ones below it, never one above.
 const LAYERS: &[&[&str]] = &[
-    &["i18n", "fsutil", "paths"],
+    // `hit`: web search results as plain data, for the backends and the
+    // pure translation alike.
+    &["i18n", "fsutil", "paths", "hit"],
     &["config"],
     &["secrets"],
     &["ctx"],
@@ -268,7 +270,12 @@ fn resolve(
 
 fn edges(file: &Path) -> Vec<Edge> {
     let text = std::fs::read_to_string(file).expect("readable source");
-    let code = code_only(&text);
+    edges_in(file, &code_only(&text))
+}
+
+/// The paths in `code` (a file's [`code_only`] text, or part of it) that
+/// resolve to another file.
+fn edges_in(file: &Path, code: &str) -> Vec<Edge> {
     let module = module_of(file);
     let b = code.as_bytes();
     // Child modules declared as files (`mod x;`): `x::f()` reaches them.
@@ -315,7 +322,7 @@ fn edges(file: &Path) -> Vec<Edge> {
         }
         i += 1;
     }
-    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let line_of = |at: usize| line_at(code, at);
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -335,7 +342,7 @@ fn edges(file: &Path) -> Vec<Edge> {
             continue;
         }
         let mut paths = Vec::new();
-        let next = paths_at(&code, i, &[], &mut paths);
+        let next = paths_at(code, i, &[], &mut paths);
         for p in paths {
             if let Some(to) = resolve(&module, inline_at[i], &p, &children)
                 && to != file
@@ -508,6 +515,318 @@ fn the_checker_sees_paths_in_all_their_forms() {
         !bytes.contains("crate::") && bytes.matches('{').count() == 1,
         "{bytes}"
     );
+}
+
+/// Test code in `src/`: whole files named `tests.rs` or `*_tests.rs`, or
+/// under a `tests/` folder. The tidy rules below are about the code that
+/// ships; tests may name the clock, run long tables, and need no `//!`.
+fn is_test_file(file: &Path) -> bool {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = name.as_deref().unwrap_or("");
+    name == "tests.rs"
+        || name.ends_with("_tests.rs")
+        || file
+            .strip_prefix(src())
+            .is_ok_and(|r| r.iter().any(|s| s == "tests"))
+}
+
+/// Where a block that opens at `open` (a `{`) closes, in [`code_only`]
+/// text: the index of its matching `}` (or the end, if none).
+fn closing_brace(code: &str, open: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, c) in code.bytes().enumerate().skip(open) {
+        match c {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    code.len()
+}
+
+/// Where the item whose header starts at `from` ends: just past its first
+/// `;` outside brackets (`mod tests;`, `use x;`, a body-less `fn`), or past
+/// the `}` closing its first `{`; and whether it has that braced body.
+fn item_end(code: &str, from: usize) -> (usize, bool) {
+    let mut nest = 0usize;
+    for (i, c) in code.bytes().enumerate().skip(from) {
+        match c {
+            b'(' | b'[' => nest += 1,
+            b')' | b']' => nest = nest.saturating_sub(1),
+            b';' if nest == 0 => return (i + 1, false),
+            b'{' => return (closing_brace(code, i) + 1, true),
+            _ => {}
+        }
+    }
+    (code.len(), false)
+}
+
+/// [`code_only`] text with every `#[cfg(test)]` item blanked, still the
+/// same length: inline `mod tests { … }` blocks, test-only helpers and
+/// impls, `mod tests;` lines. More exact than cutting the file at its
+/// first `#[cfg(test)]`, which would also drop shipped code after a
+/// test-only helper.
+fn without_tests(code: &str) -> String {
+    const ATTR: &str = "#[cfg(test)]";
+    let mut out = code.as_bytes().to_vec();
+    for (at, _) in code.match_indices(ATTR) {
+        let (end, _) = item_end(code, at + ATTR.len());
+        for c in &mut out[at..end] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    }
+    String::from_utf8(out).expect("blanking keeps UTF-8")
+}
+
+/// The shipped code of a non-test file in `src/`, as [`without_tests`]
+/// gives it.
+fn shipped_code(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    without_tests(&code_only(&text))
+}
+
+fn line_at(code: &str, at: usize) -> usize {
+    code[..at].matches('\n').count() + 1
+}
+
+/// What `src/proxy/translate/` may not name: it is pure (its `mod.rs` says
+/// so, and the golden tests rely on it): no runtime or HTTP stack, no
+/// clock, no randomness. Matched as whole identifiers.
+const IMPURE: &[&str] = &[
+    "tokio",
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "getrandom",
+    "rand",
+    "chrono",
+    "SystemTime",
+    "Instant",
+    "UNIX_EPOCH",
+];
+
+/// `std` modules that do I/O or reach outside the process's inputs.
+const IMPURE_STD: &[&str] = &["fs", "net", "process", "env", "thread"];
+
+/// Every impure name and every use of the search backend in translate's
+/// shipped code, as `file:line: what`.
+fn translate_impurities() -> Vec<String> {
+    let root = src().join("proxy/translate");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !is_test_file(f)) {
+        let code = shipped_code(f);
+        let b = code.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let starts = (i == 0 || !is_ident(b[i - 1])) && is_ident(b[i]);
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let end = i + code[i..].bytes().take_while(|&c| is_ident(c)).count();
+            let word = &code[i..end];
+            if IMPURE.contains(&word) {
+                found.push(format!("{}:{}: {word}", rel(f), line_at(&code, i)));
+            } else if word == "std" && code[end..].trim_start().starts_with("::") {
+                // `std::fs::read`, `use std::{fs, io}`: every path it expands to.
+                let mut paths = Vec::new();
+                paths_at(&code, i, &[], &mut paths);
+                for p in paths {
+                    if p.get(1).is_some_and(|m| IMPURE_STD.contains(&m.as_str())) {
+                        found.push(format!(
+                            "{}:{}: {}",
+                            rel(f),
+                            line_at(&code, i),
+                            p.join("::")
+                        ));
+                    }
+                }
+            }
+            i = end;
+        }
+        // The search backend in any spelling (`crate::search::Hit`,
+        // `use crate::{search, …}`, `super::…::search`), resolved as the
+        // layering check resolves paths.
+        for e in edges_in(f, &code) {
+            if e.to.starts_with(src().join("search")) {
+                found.push(format!("{}:{}: {}", rel(f), e.line, e.text));
+            }
+        }
+    }
+    found
+}
+
+/// Translation is a function from bytes to bytes: the proxy's I/O side
+/// (handlers, the server-tool loop's runner) does the searching, the
+/// calling and the timing, and hands translate plain values. That keeps
+/// it testable with golden files and free of the search backend's types.
+#[test]
+fn translate_does_no_io_and_does_not_use_the_search_backend() {
+    let found = translate_impurities();
+    assert!(
+        found.is_empty(),
+        "impure code in proxy::translate:\n{}",
+        found.join("\n")
+    );
+}
+
+/// Each file says what it owns in its first line, so a reader (or a
+/// search over first lines) finds where a thing lives without reading
+/// the code.
+#[test]
+fn every_shipped_file_opens_with_what_it_owns() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = Vec::new();
+    for f in files.iter().filter(|f| !is_test_file(f)) {
+        let text = std::fs::read_to_string(f).expect("read");
+        let first = text.lines().next().unwrap_or("");
+        let said = first.strip_prefix("//!").map(str::trim);
+        if said.is_none_or(str::is_empty) {
+            found.push(format!("{}:1: {first}", rel(f)));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "files without a `//!` first line saying what they own:\n{}",
+        found.join("\n")
+    );
+}
+
+/// A function in shipped code: where its `fn` is and how many lines it
+/// spans, from the `fn` line to its closing brace.
+struct Func {
+    name: String,
+    line: usize,
+    lines: usize,
+}
+
+/// The functions with bodies in [`code_only`] text, nested ones too (a
+/// nested function counts in its own length and in its parent's). `fn`
+/// pointer types, body-less trait items and `fn $name` in macros are not
+/// functions here.
+fn functions(code: &str) -> Vec<Func> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("fn") {
+        let keyword =
+            (at == 0 || !is_ident(b[at - 1])) && b.get(at + 2).is_some_and(u8::is_ascii_whitespace);
+        if !keyword {
+            continue;
+        }
+        let rest = code[at + 2..].trim_start();
+        let name: String = rest
+            .bytes()
+            .take_while(|&c| is_ident(c))
+            .map(char::from)
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        let from = code.len() - rest.len() + name.len();
+        if let (end, true) = item_end(code, from) {
+            let line = line_at(code, at);
+            out.push(Func {
+                name,
+                line,
+                lines: line_at(code, end - 1) - line + 1,
+            });
+        }
+    }
+    out
+}
+
+/// Functions are kept under this many lines: a longer one does several
+/// things, and each deserves a name.
+const MAX_FN_LINES: usize = 150;
+
+/// Functions that were this long when the limit came, with their length
+/// then. The list may only shrink: a function on it may not grow past its
+/// count, and one that is back under the limit (or gone) must leave it.
+const LONG_FNS: &[(&str, &str, usize)] = &[
+    ("src/config/resolve/provider.rs", "resolve_provider", 170),
+    ("src/launch/env.rs", "plan", 175),
+];
+
+/// Function lengths in shipped code against [`MAX_FN_LINES`] and
+/// [`LONG_FNS`], one line per problem.
+fn long_functions() -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    // The longest function of each name in each file.
+    let mut longest: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for f in files.iter().filter(|f| !is_test_file(f)) {
+        for func in functions(&shipped_code(f)) {
+            let e = longest.entry((rel(f), func.name)).or_insert((0, 0));
+            if func.lines > e.1 {
+                *e = (func.line, func.lines);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for ((file, name), (line, lines)) in &longest {
+        let listed = LONG_FNS.iter().find(|(f, n, _)| f == file && n == name);
+        match listed {
+            None if *lines >= MAX_FN_LINES => found.push(format!(
+                "{file}:{line}: fn {name} is {lines} lines (limit {MAX_FN_LINES}): split it"
+            )),
+            Some((_, _, was)) if lines > was => found.push(format!(
+                "{file}:{line}: fn {name} grew to {lines} lines ({was} allowed in LONG_FNS): shorten it"
+            )),
+            Some(_) if *lines < MAX_FN_LINES => found.push(format!(
+                "{file}:{line}: fn {name} is {lines} lines now: take it off LONG_FNS"
+            )),
+            _ => {}
+        }
+    }
+    for (file, name, _) in LONG_FNS {
+        if !longest.contains_key(&(file.to_string(), name.to_string())) {
+            found.push(format!(
+                "{file}: no fn {name} any more: take it off LONG_FNS"
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn functions_stay_under_the_line_limit() {
+    let found = long_functions();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The tidy helpers on a small sample: test items are blanked, functions
+/// are measured from `fn` to their brace, and signatures with `;` or
+/// braces in strings do not confuse either.
+#[test]
+fn the_tidy_helpers_measure_what_they_should() {
+    let sample = "fn a(x: [u8; 2]) {\n    let s = \"}\";\n}\n#[cfg(test)]\nfn helper() {}\nfn b();\n\
+               fn c() {\n    fn d() {}\n    let f: fn() = d;\n}\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n";
+    let code = without_tests(&code_only(sample));
+    assert!(
+        !code.contains("helper") && !code.contains("mod tests"),
+        "{code}"
+    );
+    let got: Vec<(String, usize, usize)> = functions(&code)
+        .into_iter()
+        .map(|f| (f.name, f.line, f.lines))
+        .collect();
+    assert_eq!(
+        got,
+        [("a".into(), 1, 3), ("c".into(), 7, 4), ("d".into(), 8, 1)]
+    );
+    assert!(is_test_file(&src().join("tui/app/flow_tests.rs")));
+    assert!(is_test_file(&src().join("search/tests.rs")));
+    assert!(!is_test_file(&src().join("search/mod.rs")));
 }
 
 /// Commands print through the `out` that `main` hands them, which turns a

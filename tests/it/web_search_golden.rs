@@ -11,13 +11,13 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use ccswitch::config::{Api, RawQuirks};
+use ccswitch::hit::Hit;
 use ccswitch::proxy::translate::anthropic::{ErrorBody, Event};
 use ccswitch::proxy::translate::grammar::check_sse;
 use ccswitch::proxy::translate::sse::encode;
 use ccswitch::proxy::translate::web_search::{
     self, Failure, Loop, Step, drained_events, end_events, start_events,
 };
-use ccswitch::search::Hit;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -22,7 +22,7 @@ use super::anthropic::{Block, MessagesRequest, OutBlock, Role};
 use super::openai::{ChatRequest, ChatResponse, ChatTool};
 use super::web_search::{TOOL_NAME, result_blocks};
 use crate::config::quirks::NativeSearch;
-use crate::search::Hit;
+use crate::hit::{self, Hit};
 
 /// How Claude Code's WebSearch asks; the query follows.
 const ASK: &str = "Perform a web search for the query: ";
@@ -120,7 +120,7 @@ pub fn sources(resp: &ChatResponse) -> Vec<Hit> {
             str_of(r, "publish_date"),
         )
     });
-    crate::search::hits(cited.chain(glm), usize::MAX)
+    hit::from_rows(cited.chain(glm), usize::MAX)
 }
 
 /// GLM marks sources in its answer as `[ref_1]`, which mean nothing to

@@ -11,7 +11,7 @@
 use url::Url;
 
 use super::spec::Spec;
-use crate::search::Hit;
+use crate::hit::Hit;
 
 /// One list entry, normalised as addresses are: lower-case host (IDNA
 /// applied), no trailing dot; the path without a trailing `/`.

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::spec::{TOOL_NAME, model_text};
-use crate::search::Hit;
+use crate::hit::Hit;
 
 /// Rewrites `messages` in place; a conversation without server blocks is
 /// left exactly as it was.

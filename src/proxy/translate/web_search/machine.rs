@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 use super::domains::{conflict, filter};
 use super::history::unfold_history;
 use super::spec::{Spec, TOOL_NAME, function, is_web_search, model_text, result_blocks};
+use crate::hit::Hit;
 use crate::proxy::translate::anthropic::{
     MessageResponse, OutBlock, ServerToolUsage, StopReason, Usage,
 };
-use crate::search::Hit;
 
 /// A search that gave no results, as the client's error block says it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use crate::search::Hit;
+use crate::hit::Hit;
 
 /// The name Anthropic gives the tool, and the function offered instead.
 pub const TOOL_NAME: &str = "web_search";

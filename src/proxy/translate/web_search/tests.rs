@@ -2,8 +2,8 @@ use serde_json::{Map, Value, json};
 
 use super::domains;
 use super::*;
+use crate::hit::Hit;
 use crate::proxy::translate::anthropic::{OutBlock, StopReason};
-use crate::search::Hit;
 
 fn ids() -> impl FnMut() -> String {
     let mut n = 0;
