@@ -20,7 +20,7 @@ use bytes::BytesMut;
 use ccswitch::config::{Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
-use ccswitch::proxy::translate::request::{Target, to_openai};
+use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::sse::{SseDecoder, encode_into};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
 
@@ -86,7 +86,7 @@ fn stage_parse(body: &str) -> MessagesRequest {
 #[inline(never)]
 fn stage_translate(
     req: &MessagesRequest,
-    target: &Target,
+    target: &UpstreamModel,
 ) -> ccswitch::proxy::translate::request::Translated {
     to_openai(req, target)
 }
@@ -199,7 +199,7 @@ fn main() {
     passthrough(n);
     let body = long_conversation(400 * 1024);
     let quirks = Quirks::default();
-    let target = Target {
+    let target = UpstreamModel {
         model: "m",
         quirks: &quirks,
         max_output: Some(8192),

@@ -15,7 +15,7 @@ use crate::proxy::translate::anthropic::MessagesRequest;
 use crate::proxy::translate::grammar::check_sse;
 use crate::proxy::translate::openai::ChatResponse;
 use crate::proxy::translate::passthrough::{self, RawBody};
-use crate::proxy::translate::request::{self, Target};
+use crate::proxy::translate::request::{self, UpstreamModel};
 use crate::proxy::translate::response::{self, ResponseCtx};
 use crate::proxy::translate::sse::{SseDecoder, SseEvent, encode};
 use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
@@ -89,7 +89,7 @@ pub fn request(data: &[u8]) {
     let (stream, data) = pick(data, 2);
     if let Ok(req) = serde_json::from_slice::<MessagesRequest>(data) {
         for q in quirk_sets(Api::Openai) {
-            let target = Target {
+            let target = UpstreamModel {
                 model: "m",
                 quirks: q,
                 max_output: Some(8192),
@@ -194,9 +194,9 @@ pub fn import(data: &[u8]) {
         2 => source::read(text, Kind::Yaml, "config.yaml", presets),
         3 => {
             let fields: Vec<&str> = text.split('\0').collect();
-            let entries: Vec<ccswitch::Entry> = fields
+            let entries: Vec<ccswitch::StoredProvider> = fields
                 .chunks(2)
-                .map(|c| ccswitch::Entry {
+                .map(|c| ccswitch::StoredProvider {
                     name: c[0].to_string(),
                     settings: c.get(1).copied().unwrap_or_default().to_string(),
                 })
@@ -229,7 +229,7 @@ pub fn import(data: &[u8]) {
         found.providers.len(),
         found.profiles.len(),
     )];
-    for line in crate::launch::import::summary(&labels, &found) {
+    for line in crate::import::summary(&labels, &found) {
         assert!(!line.contains(char::is_control), "{line:?}");
     }
     let mut doc = toml_edit::DocumentMut::new();
@@ -317,10 +317,10 @@ fn import_wrote_only_its_own(found: &config::import::Found, text: &str) {
 }
 
 /// A property check over arbitrary bytes; panics when it fails.
-pub type Check = fn(&[u8]);
+pub type FuzzCheck = fn(&[u8]);
 
 /// Every target by name, for the fuzz crate and the replay test.
-pub const TARGETS: &[(&str, Check)] = &[
+pub const TARGETS: &[(&str, FuzzCheck)] = &[
     ("sse", sse),
     ("request", request),
     ("stream", stream),

@@ -17,7 +17,7 @@ pub struct Hit {
 }
 
 /// A result as a reply gives it: address, title, snippet, page age.
-pub type Row = (
+pub type HitRow = (
     Option<String>,
     Option<String>,
     Option<String>,
@@ -27,7 +27,7 @@ pub type Row = (
 /// Results from rows: at most `max`, web addresses only, each address
 /// once, titles defaulting to the address. Backends' replies and
 /// providers' own search sources alike.
-pub fn from_rows(rows: impl IntoIterator<Item = Row>, max: usize) -> Vec<Hit> {
+pub fn from_rows(rows: impl IntoIterator<Item = HitRow>, max: usize) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     for (url, title, snippet, age) in rows {
         let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))

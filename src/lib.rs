@@ -1,5 +1,9 @@
 //! ccswitch: run Claude Code on any model provider.
 
+pub mod audit;
+pub mod checks;
+pub mod circuits;
+pub mod claude;
 pub mod cli;
 pub mod config;
 pub mod ctx;
@@ -8,6 +12,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod hit;
 pub mod i18n;
+pub mod import;
 pub mod launch;
 pub mod paths;
 pub mod proxy;

@@ -6,8 +6,8 @@ use std::io::Write;
 use super::args::JsonFlag;
 use super::error::CliError;
 use super::table::json;
+use crate::checks::doctor::{self, Status};
 use crate::ctx::Ctx;
-use crate::launch::doctor::{self, Status};
 use crate::t;
 
 pub fn run(a: &JsonFlag, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {

@@ -8,7 +8,7 @@ use super::error::CliError;
 use crate::config;
 use crate::config::text::one_line;
 use crate::ctx::Ctx;
-use crate::launch::import::{self, apply, merge, summary};
+use crate::import::{self, apply, merge, summary};
 use crate::t;
 
 pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {

@@ -6,8 +6,9 @@ use std::io::Write;
 use super::args::{EnvArgs, RunArgs, TestArgs};
 use super::error::CliError;
 use super::table::json;
+use crate::checks::probe;
 use crate::ctx::Ctx;
-use crate::launch::{probe, run as launcher};
+use crate::launch::run as launcher;
 use crate::t;
 
 /// `ccswitch run`.
@@ -58,8 +59,8 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
         )));
     }
     let now = (ctx.now)();
-    let circuits = crate::usage::circuits::read(&ctx.paths.circuits_file, now);
-    let steps = crate::launch::targets::test_all(ctx, &cfg, &profile.name, &circuits, now)
+    let circuits = crate::circuits::read(&ctx.paths.circuits_file, now);
+    let steps = crate::checks::targets::test_all(ctx, &cfg, &profile.name, &circuits, now)
         .map_err(CliError::Failed)?;
     if a.json {
         json(out, &steps)?;

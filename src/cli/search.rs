@@ -29,7 +29,7 @@ pub enum SearchCmd {
     /// Remove the backend: searches then answer that search is not set up.
     Off,
     /// Run one search with the configured backend and print the results.
-    Test(TestArgs),
+    Test(SearchTestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,7 +51,7 @@ pub struct SetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TestArgs {
+pub struct SearchTestArgs {
     /// What to search for.
     #[arg(default_value = "Claude Code")]
     pub query: String,

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config;
 use crate::launch::env::serve_vars;
-use crate::launch::proxied::{Options, Proxied, Record};
+use crate::launch::proxied::{Options, Proxied, Recording};
 use crate::launch::shell::export;
 use crate::proxy;
 use crate::t;
@@ -56,7 +56,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             token: token.clone(),
             log: log.clone(),
             log_notes: true,
-            record: Some(Record {
+            record: Some(Recording {
                 warn: log.clone(),
                 ignore_budget: args.ignore_budget,
             }),

@@ -11,9 +11,9 @@ use std::io::{Read, Write};
 use serde_json::Value;
 
 use super::error::CliError;
+use crate::claude::status_line::{PROFILE_VAR, SESSION_VAR};
 use crate::config;
 use crate::ctx::Ctx;
-use crate::launch::status_line::{PROFILE_VAR, SESSION_VAR};
 use crate::t;
 use crate::usage::budget::{self, Use};
 use crate::usage::format::{money, short};

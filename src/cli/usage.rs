@@ -15,7 +15,7 @@ use crate::t;
 use crate::usage::db::{self, LedgerError};
 use crate::usage::format::{money, short};
 use crate::usage::prices::table_date;
-use crate::usage::query::{self, By, Filter, Group, Sums};
+use crate::usage::query::{self, By, Filter, Sums, UsageGroup};
 
 fn failed(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
@@ -45,7 +45,7 @@ struct Period {
 #[derive(Serialize)]
 struct Overview {
     periods: Vec<Period>,
-    by_model: Vec<Group>,
+    by_model: Vec<UsageGroup>,
     prices_taken: &'static str,
 }
 
@@ -56,7 +56,7 @@ struct Report {
     until: String,
     by: Option<By>,
     profile: Option<String>,
-    groups: Vec<Group>,
+    groups: Vec<UsageGroup>,
     total: Sums,
     prices_taken: &'static str,
 }

@@ -12,7 +12,7 @@ pub mod session;
 
 pub use labels::label_vars;
 /// How Claude Code reaches the model.
-pub enum Mode {
+pub enum Reach {
     /// Through the embedded proxy: Claude Code only knows the proxy and its
     /// session token; the provider key stays in ccswitch.
     Proxy {
@@ -27,7 +27,7 @@ pub enum Mode {
 
 /// What to give the child process.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub struct EnvPlan {
     /// Variables to set, in order.
     pub set: IndexMap<String, String>,
     /// Inherited variables to remove.
@@ -192,21 +192,21 @@ fn max_output(profile: &Profile, provider: &Provider) -> Option<u64> {
 pub fn plan(
     config: &Config,
     profile: &Profile,
-    mode: &Mode,
+    mode: &Reach,
     inherited: &dyn Fn(&str) -> Option<String>,
-) -> Plan {
-    let mut p = Plan::default();
+) -> EnvPlan {
+    let mut p = EnvPlan::default();
     let mut p_helper = None;
     let main = &config.providers[&profile.main.provider];
     let mut set = |k: &str, v: String| {
         p.set.insert(k.to_string(), v);
     };
     match mode {
-        Mode::Proxy { base_url, token } => {
+        Reach::Proxy { base_url, token } => {
             set("ANTHROPIC_BASE_URL", base_url.clone());
             set("ANTHROPIC_AUTH_TOKEN", token.expose_secret().to_string());
         }
-        Mode::Direct { key } => {
+        Reach::Direct { key } => {
             if let Some(u) = &main.base_url {
                 set(
                     "ANTHROPIC_BASE_URL",
@@ -223,7 +223,7 @@ pub fn plan(
                 p_helper = Some(var.to_string());
             }
         }
-        Mode::Cloud { key } => match main.api {
+        Reach::Cloud { key } => match main.api {
             Api::Bedrock => {
                 set("CLAUDE_CODE_USE_BEDROCK", "1".into());
                 if let Some(r) = &main.region {
@@ -265,7 +265,7 @@ pub fn plan(
     for (k, v) in label_vars(config, profile) {
         set(&k, v);
     }
-    let proxied = matches!(mode, Mode::Proxy { .. });
+    let proxied = matches!(mode, Reach::Proxy { .. });
     // Through the proxy, each upstream's `prompt_caching` quirk decides:
     // the proxy strips cache_control where it is not taken, and keeps it
     // where the provider caches. Turning caching off in Claude Code as well

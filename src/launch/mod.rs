@@ -1,19 +1,11 @@
-//! Starting Claude Code against a profile: the environment it needs
-//! (pure), finding the binary, and running it through the proxy.
+//! Starting Claude Code against a profile: the environment and settings
+//! it gets (pure), the proxied session behind it, and running it.
 
 pub mod child;
-pub mod doctor;
 pub mod env;
 pub mod error;
-pub mod find;
-pub mod import;
-pub mod probe;
 pub mod proxied;
-pub mod resume;
 pub mod run;
 pub mod session;
-pub mod sessions;
 pub mod shell;
-pub mod status_line;
 pub mod summary;
-pub mod targets;

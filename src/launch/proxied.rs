@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
+use crate::audit::AuditLog;
 use crate::config::{Config, Profile};
 use crate::ctx::Ctx;
 use crate::proxy::stats::ModelUsage;
 use crate::proxy::{self, LogFn, ProxyConfig, ProxyHandle, StartError};
 use crate::t;
 use crate::usage::Ledger;
-use crate::usage::audit::AuditLog;
 
 /// How a session is started.
 pub struct Options {
@@ -26,11 +26,11 @@ pub struct Options {
     pub log_notes: bool,
     /// What the session keeps; `None` keeps nothing (the connection test:
     /// a probe is not usage, and must not trip or note a breaker).
-    pub record: Option<Record>,
+    pub record: Option<Recording>,
 }
 
 /// What a recorded session keeps.
-pub struct Record {
+pub struct Recording {
     /// Where problems opening the ledger or the audit log are told.
     pub warn: LogFn,
     /// Do not check budgets this session.
@@ -83,7 +83,7 @@ fn config(
     } else {
         pcfg.budget = crate::usage::checker(&ctx.paths, cfg, profile, ledger.as_ref(), &warn);
     }
-    let audit = crate::usage::start_audit(&ctx.paths, cfg, pcfg.redactor.clone(), &pcfg.log);
+    let audit = crate::audit::start(&ctx.paths, cfg, pcfg.redactor.clone(), &pcfg.log);
     pcfg.audit = audit.as_ref().and_then(AuditLog::sink);
     Ok((pcfg, ledger, audit))
 }

@@ -10,14 +10,14 @@ use std::time::{Instant, SystemTime};
 
 use super::child::{self, Signals, Terminal};
 use super::env::session::{Facts, SessionPlan, session_plan};
-use super::env::{Mode, plan};
+use super::env::{Reach, plan};
 use super::error::LaunchError;
-use super::find::{find_claude, missing_explicit};
-use super::proxied::{Options, Proxied, Record, Totals};
-use super::resume;
+use super::proxied::{Options, Proxied, Recording, Totals};
 use super::session::{self, SessionDir, take_user_settings, user_settings};
-use super::status_line;
 use super::summary;
+use crate::claude::find::{find_claude, missing_explicit};
+use crate::claude::resume;
+use crate::claude::status_line;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
 use crate::proxy::{self, LogFn};
@@ -224,10 +224,10 @@ async fn reach(
     profile: &Profile,
     opts: &RunOptions,
     log: &LogFn,
-) -> Result<(Mode, Option<Proxied>), LaunchError> {
+) -> Result<(Reach, Option<Proxied>), LaunchError> {
     let main = cfg.provider(&profile.main.provider)?;
     if !main.api.uses_base_url() || profile.direct {
-        return Ok((unproxied_mode(ctx, main)?, None));
+        return Ok((unproxied(ctx, main)?, None));
     }
     // Warnings before claude starts go to the log and, unless quiet, to the
     // terminal too: they stay in its scrollback.
@@ -258,23 +258,23 @@ async fn reach(
         token: token.clone(),
         log: proxy_log,
         log_notes: false,
-        record: Some(Record {
+        record: Some(Recording {
             warn,
             ignore_budget: opts.ignore_budget,
         }),
     };
     let proxied = Proxied::start(ctx, cfg, profile, options).await?;
     let base_url = format!("http://{}", proxied.addr());
-    Ok((Mode::Proxy { base_url, token }, Some(proxied)))
+    Ok((Reach::Proxy { base_url, token }, Some(proxied)))
 }
 
 /// A provider Claude Code talks to itself: Anthropic's API, or a cloud.
-fn unproxied_mode(ctx: &Ctx, main: &config::Provider) -> Result<Mode, LaunchError> {
+fn unproxied(ctx: &Ctx, main: &config::Provider) -> Result<Reach, LaunchError> {
     let key = ctx.secrets.resolve(main, &*ctx.env)?.map(|k| k.secret);
     Ok(if main.api == Api::Anthropic {
-        Mode::Direct { key }
+        Reach::Direct { key }
     } else {
-        Mode::Cloud { key }
+        Reach::Cloud { key }
     })
 }
 
@@ -336,7 +336,7 @@ pub fn env_lines(
             profile = profile.name
         )));
     }
-    let mode = unproxied_mode(ctx, main)?;
+    let mode = unproxied(ctx, main)?;
     let plan = plan(&cfg, profile, &mode, &*ctx.env);
     let mut out: Vec<String> = plan
         .unset

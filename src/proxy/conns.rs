@@ -77,7 +77,7 @@ impl Slots {
     /// A slot for a connection just accepted: free, or taken from the
     /// oldest silent connection, or (every connection busy) the next one
     /// to close.
-    pub async fn take(self: &Arc<Slots>) -> Slot {
+    pub async fn take(self: &Arc<Slots>) -> ConnSlot {
         loop {
             let freed = self.freed.notified();
             {
@@ -88,7 +88,7 @@ impl Slots {
                 }
                 if let Some((_, close)) = g.silent.pop_front() {
                     // Its slot passes to the newcomer; the closed one gives
-                    // back nothing (see `Slot::drop`), even if it was already
+                    // back nothing (see `ConnSlot::drop`), even if it was already
                     // on its way out and no longer listening.
                     let _ = close.send(());
                     return self.slot(&mut g);
@@ -100,11 +100,11 @@ impl Slots {
 
     /// A new connection's slot, offered for closing from the start: its
     /// task may not have run yet when the next connection needs room.
-    fn slot(self: &Arc<Slots>, g: &mut Inner) -> Slot {
+    fn slot(self: &Arc<Slots>, g: &mut Inner) -> ConnSlot {
         g.next_id += 1;
         let (tx, rx) = oneshot::channel();
         g.silent.push_back((g.next_id, tx));
-        Slot {
+        ConnSlot {
             slots: self.clone(),
             id: g.next_id,
             offered: true,
@@ -119,16 +119,16 @@ impl Slots {
 }
 
 /// One connection's place; given back when dropped.
-pub struct Slot {
+pub struct ConnSlot {
     slots: Arc<Slots>,
     id: u64,
     offered: bool,
     closed: Option<oneshot::Receiver<()>>,
 }
 
-impl Slot {
+impl ConnSlot {
     /// Fires if this connection is chosen to make room before it has
-    /// [`Slot::spoke`]n.
+    /// [`ConnSlot::spoke`]n.
     pub fn chosen(&mut self) -> oneshot::Receiver<()> {
         self.closed.take().unwrap_or_else(|| oneshot::channel().1)
     }
@@ -153,7 +153,7 @@ fn withdraw(g: &mut Inner, id: u64) -> bool {
     g.silent.len() != before
 }
 
-impl Drop for Slot {
+impl Drop for ConnSlot {
     fn drop(&mut self) {
         let mut g = self.slots.lock();
         if self.offered && !withdraw(&mut g, self.id) {

@@ -10,8 +10,8 @@ use super::state::State;
 use super::translate::anthropic::Usage;
 use bytes::Bytes;
 
+use crate::audit::{AuditEntry, RESPONSE_CAP};
 use crate::config::AuditLevel;
-use crate::usage::audit::{Entry, RESPONSE_CAP};
 use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
 use crate::usage::{ErrorClass, Record};
@@ -193,7 +193,7 @@ impl Finisher {
         let record = self.record(status, usage, failed, elapsed);
         self.state.stats.record(&record);
         if let (Some(sink), Some(c)) = (&self.state.cfg.audit, self.audit.take()) {
-            sink.send(Entry {
+            sink.send(AuditEntry {
                 record: record.clone(),
                 request_id: self.state.request_id(),
                 request: c.request,

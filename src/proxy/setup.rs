@@ -14,8 +14,9 @@ use crate::config::{Api, Config, ConfigError, Profile};
 use crate::secrets::{Redactor, SecretError, Secrets};
 use crate::t;
 
-/// Where request log lines go (stderr for `serve`, a file for `run`).
-pub type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
+/// Where request log lines go (stderr for `serve`, a file for `run`): the
+/// ledger's log sink type, one for the whole crate.
+pub use crate::usage::LogFn;
 
 /// Errors starting the proxy.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +63,7 @@ pub struct ProxyConfig {
     /// Budgets to check before each request goes upstream.
     pub budget: Option<Arc<crate::usage::budget::checker::Checker>>,
     /// Where finished requests go for the audit log (none: it is off).
-    pub audit: Option<crate::usage::audit::AuditSink>,
+    pub audit: Option<crate::audit::AuditSink>,
     /// When a failing fallback target is skipped.
     pub breaker: crate::config::Breaker,
     /// Where breakers opening and closing are noted for other processes

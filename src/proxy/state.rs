@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::auth::random_hex;
 use super::breaker::Breakers;
-use super::breaker::notes::Notes;
+use super::breaker::notes::BreakerNotes;
 use super::setup::ProxyConfig;
 use super::stats::Stats;
 use crate::config::Api;
@@ -21,7 +21,7 @@ pub struct State {
     /// One per fallback target.
     pub breakers: Breakers,
     /// Where their changes are told.
-    pub breaker_notes: Notes,
+    pub breaker_notes: BreakerNotes,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -32,7 +32,7 @@ impl State {
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
         let breakers = Breakers::new(&cfg.profile, cfg.breaker);
-        let breaker_notes = Notes {
+        let breaker_notes = BreakerNotes {
             log: cfg.log.clone(),
             file: cfg.circuits.clone(),
             profile: cfg.profile.name.clone(),

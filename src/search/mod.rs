@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::config::{Search, SearchKind};
-use crate::hit::{self, Row};
+use crate::hit::{self, HitRow};
 
 /// The backend's results are plain hits, shared with the translation that
 /// turns them into Anthropic's blocks; named here too, as what
@@ -254,7 +254,7 @@ struct TavilyResult {
 /// A backend's reply as results (see [`hit::from_rows`]).
 pub fn parse(kind: SearchKind, body: &[u8], max: usize) -> Result<Vec<Hit>, SearchError> {
     let bad = |e: serde_json::Error| SearchError::BadReply(kind.name(), e.to_string());
-    let rows: Vec<Row> = match kind {
+    let rows: Vec<HitRow> = match kind {
         SearchKind::Searxng => serde_json::from_slice::<SearxngReply>(body)
             .map_err(bad)?
             .results

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use crate::circuits::{self, Circuit};
 use crate::config::{Config, Presets};
 use crate::t;
-use crate::usage::circuits::{self, Circuit};
 use crate::usage::query::Sums;
 
 mod chain;
@@ -24,7 +24,7 @@ pub use msg::{Cmd, Msg};
 pub use resume::{ResumeView, SessionList, SessionRow};
 pub use row::{KeyState, Row};
 pub use screen::{Overlay, Screen, TestView};
-pub use usage::{Metric, Spent, UsageData, UsageQuery, UsageView, all_tokens};
+pub use usage::{Metric, SpentSoFar, UsageData, UsageQuery, UsageView, all_tokens};
 
 #[derive(Debug)]
 pub struct App {

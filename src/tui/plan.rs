@@ -11,7 +11,7 @@ use crate::config::edit::{self, ProfileChange, ProviderChange, ProviderEdit};
 use crate::config::{self, ConfigError, Presets};
 
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct FormPlan {
     /// The profile being edited (its name before any rename).
     pub original: Option<String>,
     /// The profile being duplicated: its fields the form does not show
@@ -22,7 +22,7 @@ pub struct Plan {
     pub profile: ProfileChange,
 }
 
-impl Plan {
+impl FormPlan {
     /// The profile's old name, when this save renames it.
     pub fn renamed_from(&self) -> Option<&str> {
         self.original.as_deref().filter(|old| *old != self.name)
@@ -63,7 +63,7 @@ pub fn apply(
     doc: &mut DocumentMut,
     presets: &Presets,
     file: &Path,
-    plan: &Plan,
+    plan: &FormPlan,
 ) -> Result<(), ConfigError> {
     let current = |doc: &DocumentMut| config::parse(file, &doc.to_string(), presets);
     apply_provider(doc, presets, file, &plan.provider)?;

@@ -6,15 +6,15 @@
 mod resume;
 mod usage;
 
+use crate::checks::targets::test_all;
+use crate::circuits;
 use crate::config::import::Found;
-use crate::launch::import;
-use crate::launch::targets::test_all;
-use crate::usage::circuits;
+use crate::import;
 use std::sync::mpsc::Sender;
 
 use super::app::{Cmd, KeyState, Msg};
 use super::driver::Runner;
-use super::plan::{self, Plan, ProviderPlan};
+use super::plan::{self, FormPlan, ProviderPlan};
 use crate::config::state;
 use crate::config::{self, ConfigError, KeySpec, ops, store};
 use crate::ctx::Ctx;
@@ -159,7 +159,7 @@ fn check_keys(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
 }
 
 /// Save off the UI thread: a locked keyring can take seconds to answer.
-fn save(ctx: &Ctx, plan: Plan, tx: Sender<Msg>) {
+fn save(ctx: &Ctx, plan: FormPlan, tx: Sender<Msg>) {
     let ctx = ctx.clone();
     std::thread::spawn(move || {
         let paths = &ctx.paths;
@@ -223,7 +223,7 @@ fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
 
 /// Store the typed key first: if the keyring refuses, nothing is saved and
 /// the form stays open with everything the user typed.
-fn save_plan(paths: &Paths, secrets: &Secrets, plan: &Plan) -> Result<(), String> {
+fn save_plan(paths: &Paths, secrets: &Secrets, plan: &FormPlan) -> Result<(), String> {
     if let Some(key) = &plan.provider.key {
         secrets
             .keyring
@@ -290,7 +290,7 @@ fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     });
 }
 
-fn test_plan(ctx: &Ctx, seq: u64, plan: Plan, tx: Sender<Msg>) {
+fn test_plan(ctx: &Ctx, seq: u64, plan: FormPlan, tx: Sender<Msg>) {
     let file = ctx.paths.config_file.clone();
     let preview = store::preview(&ctx.paths, |doc, presets| {
         plan::apply(doc, presets, &file, &plan)

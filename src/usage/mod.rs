@@ -5,9 +5,7 @@
 //! [`Sink`]; the [`Ledger`]'s thread prices and writes it. Nothing here runs
 //! on the request path but that one channel send.
 
-pub mod audit;
 pub mod budget;
-pub mod circuits;
 pub mod db;
 pub mod format;
 pub mod prices;
@@ -62,36 +60,13 @@ pub fn start(paths: &Paths, config: &Config, log: &LogFn, now: SystemTime) -> Op
 }
 
 /// Prices from the config's providers (and the built-in table).
-fn pricer(config: &Config) -> Pricer {
+pub fn pricer(config: &Config) -> Pricer {
     let providers = config.providers.clone();
     Box::new(move |provider, model| {
         providers
             .get(provider)
             .and_then(|p| prices::price_for(p, model))
     })
-}
-
-/// The audit log, when the config turns it on; `redactor` (the proxy
-/// run's) masks the text it keeps.
-pub fn start_audit(
-    paths: &Paths,
-    config: &Config,
-    redactor: std::sync::Arc<crate::secrets::Redactor>,
-    log: &LogFn,
-) -> Option<audit::AuditLog> {
-    let a = audit::AuditLog::start(
-        &paths.audit_dir,
-        config.audit,
-        redactor,
-        pricer(config),
-        log.clone(),
-    )?;
-    log(&t!(
-        "audit.on",
-        level = format!("{:?}", config.audit.level).to_lowercase(),
-        dir = paths.audit_dir.display()
-    ));
-    Some(a)
 }
 
 /// The budget checks for a profile's proxy run, when it has budgets (its

@@ -96,7 +96,7 @@ impl Sums {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Group {
+pub struct UsageGroup {
     pub key: String,
     #[serde(flatten)]
     pub sums: Sums,
@@ -214,13 +214,13 @@ pub fn total(conn: &Connection, f: &Filter) -> rusqlite::Result<Sums> {
 }
 
 /// Totals over the filter, one per group: days in order, the rest by cost.
-pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<Group>> {
+pub fn grouped(conn: &Connection, f: &Filter, by: By) -> rusqlite::Result<Vec<UsageGroup>> {
     let order = match by {
         By::Day => "1",
         _ => "9 DESC, 4 + 6 + 7 DESC, 1",
     };
     let group = |r: &rusqlite::Row<'_>| {
-        Ok(Group {
+        Ok(UsageGroup {
             key: r.get(0)?,
             sums: sums(r, 1)?,
         })

@@ -16,12 +16,21 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["secrets"],
     &["ctx"],
+    // Facts about the user's Claude Code install (binary, settings,
+    // transcripts), and breaker state shared between processes: plain
+    // reads and writes that the proxy, launcher, checks and TUI all use.
+    &["claude", "circuits"],
     // The ledger: the proxy records into it, commands read it.
     &["usage"],
+    // The audit log: the proxy writes it, priced by the ledger's table.
+    &["audit"],
     // Web search backends: the proxy's server-tool loop and the CLI use them.
     &["search"],
     &["proxy"],
     &["launch"],
+    // Other tools' settings taken in; checks of the machine and of each
+    // target, through the launcher's proxied session.
+    &["import", "checks"],
     &["tui"],
     &["cli"],
     // Entry points for the fuzz targets; nothing in the crate uses them.

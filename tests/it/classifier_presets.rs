@@ -10,7 +10,7 @@ use ccswitch::config::{Api, Presets};
 use ccswitch::proxy::translate::anthropic::{MessagesRequest, OutBlock, StopReason};
 use ccswitch::proxy::translate::openai::ChatResponse;
 use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
-use ccswitch::proxy::translate::request::{Target, to_openai};
+use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::response::{ResponseCtx, from_openai};
 use serde_json::{Value, json};
 
@@ -81,7 +81,7 @@ fn every_preset_keeps_the_verdict_readable() {
             let who = format!("{} ({api})", p.id);
             match api {
                 Api::Openai => {
-                    let target = Target {
+                    let target = UpstreamModel {
                         model: &model,
                         quirks: &q,
                         max_output,

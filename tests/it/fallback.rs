@@ -469,11 +469,11 @@ const ASK: Duration = Duration::from_secs(60);
 
 /// `circuits.json` once it says the breaker is open (or no longer), which
 /// the proxy writes off the request's path.
-async fn noted(path: &std::path::Path, open: bool) -> Vec<ccswitch::usage::circuits::Circuit> {
+async fn noted(path: &std::path::Path, open: bool) -> Vec<ccswitch::circuits::Circuit> {
     let mut all = Vec::new();
     let what = format!("circuits.json to say open = {open}");
     until(Duration::from_secs(30), &what, || {
-        all = ccswitch::usage::circuits::read(path, std::time::SystemTime::now());
+        all = ccswitch::circuits::read(path, std::time::SystemTime::now());
         all.is_empty() != open
     })
     .await;

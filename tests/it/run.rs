@@ -139,7 +139,7 @@ async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_ou
         "the earlier turn was not sent: {body}"
     );
     let cwd = std::fs::canonicalize(chome.path()).unwrap();
-    let project = ccswitch::launch::resume::project_dir(&chome.path().join(".claude"), &cwd);
+    let project = ccswitch::claude::resume::project_dir(&chome.path().join(".claude"), &cwd);
     assert!(
         project.join(format!("{id}.jsonl")).is_file(),
         "claude files the session as {id} under {}: {:?}",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ccswitch::config::{Api, Presets, Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::openai::ChatResponse;
-use ccswitch::proxy::translate::request::{Target, to_openai};
+use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::response::{ResponseCtx, from_openai};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ pub fn preset_quirks(preset: &str, api: Api) -> RawQuirks {
     e.quirks.clone()
 }
 
-fn translated(req: &MessagesRequest, target: &Target) -> Value {
+fn translated(req: &MessagesRequest, target: &UpstreamModel) -> Value {
     let t = to_openai(req, target);
     let mut out = json!({ "request": t.request, "notes": t.notes });
     if !t.renamed_tools.is_empty() {
@@ -169,7 +169,7 @@ fn captured_claude_code_requests() {
                 continue;
             }
         };
-        let target = Target {
+        let target = UpstreamModel {
             model: "upstream-model",
             quirks: &quirks,
             max_output: Some(STANDARD_MAX_OUTPUT),
@@ -209,7 +209,7 @@ fn captured_requests_keep_invariants_for_every_preset() {
             for stream in [false, true] {
                 count += 1;
                 let quirks = endpoint.quirks.resolve();
-                let target = Target {
+                let target = UpstreamModel {
                     model: "m",
                     quirks: &quirks,
                     max_output: Some(1000),
@@ -276,7 +276,7 @@ pub fn run_request_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Option
     let quirks = case_quirks(t.preset.as_deref(), t.api, &t.quirks, flip);
     let req: MessagesRequest = serde_json::from_value(read_json(&case.join("input.json")))
         .unwrap_or_else(|e| panic!("{name}/input.json: {e}"));
-    let target = Target {
+    let target = UpstreamModel {
         model: &t.model,
         quirks: &quirks,
         max_output: t.max_output,

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
+use ccswitch::checks::probe::ProbeStep;
 use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang};
-use ccswitch::launch::probe::Step;
-use ccswitch::tui::app::{App, Cmd, KeyState, Msg, SessionList, SessionRow, Spent, UsageData};
+use ccswitch::tui::app::{App, Cmd, KeyState, Msg, SessionList, SessionRow, SpentSoFar, UsageData};
 use ccswitch::tui::view::{Theme, draw};
-use ccswitch::usage::query::{Group, Sums};
+use ccswitch::usage::query::{Sums, UsageGroup};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -128,7 +128,7 @@ fn a_failing_first_target_is_marked() {
     let mut app = mk_app(CONFIG);
     send(
         &mut app,
-        Msg::Circuits(vec![ccswitch::usage::circuits::Circuit {
+        Msg::Circuits(vec![ccswitch::circuits::Circuit {
             provider: "ds".into(),
             model: "deepseek-v4-pro".into(),
             since: 1_790_000_000 - 180,
@@ -292,7 +292,7 @@ fn connection_test_screen() {
         panic!("t tests")
     };
     snap("test_running", &app);
-    let step = |id, ok, detail: &str, ms| Step {
+    let step = |id, ok, detail: &str, ms| ProbeStep {
         id,
         ok,
         detail: detail.into(),
@@ -414,20 +414,20 @@ fn mk_usage(today_usd: f64, month_usd: f64) -> UsageData {
     let pro = mk_sums(2100, 9_800_000, 71_000_000, 38.9);
     let flash = mk_sums(910, 2_100_000, 9_500_000, total.cost_usd - 38.9);
     let models = vec![
-        Group {
+        UsageGroup {
             key: "ds/deepseek-v4-pro".into(),
             sums: pro,
         },
-        Group {
+        UsageGroup {
             key: "ds/deepseek-v4-flash".into(),
             sums: flash,
         },
-        Group {
+        UsageGroup {
             key: "local/qwen3-coder".into(),
             sums: local,
         },
     ];
-    let spent = |today: f64, month: f64| Spent {
+    let spent = |today: f64, month: f64| SpentSoFar {
         today: mk_sums(12, 300_000, 2_000_000, today),
         month: mk_sums(900, 40_000_000, 300_000_000, month),
     };

@@ -16,7 +16,7 @@ use ccswitch::proxy::translate::anthropic::{ErrorBody, Event};
 use ccswitch::proxy::translate::grammar::check_sse;
 use ccswitch::proxy::translate::sse::encode;
 use ccswitch::proxy::translate::web_search::{
-    self, Failure, Loop, Step, drained_events, end_events, start_events,
+    self, Failure, Loop, LoopStep, drained_events, end_events, start_events,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -84,7 +84,7 @@ pub fn run_web_search_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Str
     let mut started = false;
     loop {
         let step = lp.step();
-        if step == Step::Done {
+        if step == LoopStep::Done {
             emit(end_events(&mut lp), &mut sse);
             break;
         }
@@ -92,7 +92,7 @@ pub fn run_web_search_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Str
             .pop_front()
             .unwrap_or_else(|| panic!("{name}: script ran out at {step:?}"));
         match step {
-            Step::Call(body) => {
+            LoopStep::Call(body) => {
                 calls.push(json!({"call": body}));
                 // The loop's part only: what the handler itself sends for
                 // an upstream that fails mid-loop is checked against the
@@ -127,7 +127,7 @@ pub fn run_web_search_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Str
                     started = true;
                 }
             }
-            Step::Search(query) => {
+            LoopStep::Search(query) => {
                 calls.push(json!({"search": query}));
                 let outcome = match (next.get("hits"), next.get("search_error")) {
                     (Some(h), _) => Ok(hits(h)),
@@ -140,7 +140,7 @@ pub fn run_web_search_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Str
                 lp.searched(outcome);
                 emit(drained_events(&mut lp), &mut sse);
             }
-            Step::Done => unreachable!(),
+            LoopStep::Done => unreachable!(),
         }
     }
     assert!(steps.is_empty(), "{name}: steps left over: {steps:?}");

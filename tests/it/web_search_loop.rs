@@ -5,10 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use ccswitch::audit::AuditLog;
 use ccswitch::config::{Audit, AuditLevel};
 use ccswitch::proxy::translate::anthropic::Event;
 use ccswitch::proxy::translate::grammar::check_sse;
-use ccswitch::usage::audit::AuditLog;
 use serde_json::{Value, json};
 
 use crate::support::mock::{self, Mock, Reply};

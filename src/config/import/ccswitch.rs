@@ -20,13 +20,13 @@ use crate::t;
 /// One stored provider: its name in cc-switch and its settings as JSON
 /// text (as the database holds them).
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub struct StoredProvider {
     pub name: String,
     pub settings: String,
 }
 
 /// `label` names the store (its path) in key sources and skipped lines.
-pub fn read(entries: &[Entry], label: &str, presets: &Presets) -> Result<Found, String> {
+pub fn read(entries: &[StoredProvider], label: &str, presets: &Presets) -> Result<Found, String> {
     if entries.len() > MAX_ENTRIES {
         return Err(super::too_many(label));
     }
@@ -85,7 +85,7 @@ pub fn read(entries: &[Entry], label: &str, presets: &Presets) -> Result<Found, 
 
 /// The entries of an older cc-switch's `config.json`, or `None` when the
 /// JSON is not one.
-pub fn legacy_entries(json: &Value) -> Option<Vec<Entry>> {
+pub fn legacy_entries(json: &Value) -> Option<Vec<StoredProvider>> {
     let v1 = json.get("current").is_some_and(Value::is_string);
     let providers = json
         .get("claude")
@@ -95,7 +95,7 @@ pub fn legacy_entries(json: &Value) -> Option<Vec<Entry>> {
     Some(
         providers
             .iter()
-            .map(|(id, p)| Entry {
+            .map(|(id, p)| StoredProvider {
                 name: p
                     .get("name")
                     .and_then(Value::as_str)
@@ -116,8 +116,8 @@ mod tests {
     use crate::config::preset::Api;
     use crate::i18n::{Lang, set_lang};
 
-    fn entry(name: &str, settings: &str) -> Entry {
-        Entry {
+    fn entry(name: &str, settings: &str) -> StoredProvider {
+        StoredProvider {
             name: name.into(),
             settings: settings.into(),
         }

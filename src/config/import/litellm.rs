@@ -18,11 +18,11 @@ use crate::t;
 #[derive(Deserialize)]
 struct File {
     #[serde(default)]
-    model_list: Vec<Entry>,
+    model_list: Vec<ListedModel>,
 }
 
 #[derive(Deserialize)]
-struct Entry {
+struct ListedModel {
     model_name: Option<String>,
     litellm_params: Option<Params>,
 }

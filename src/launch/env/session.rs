@@ -8,9 +8,9 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::{Mode, Plan, plan};
+use super::{EnvPlan, Reach, plan};
+use crate::claude::status_line;
 use crate::config::{Config, Profile};
-use crate::launch::status_line;
 
 /// The variable that carries a direct-mode key to the helper, in claude's
 /// environment only.
@@ -56,7 +56,7 @@ pub struct SessionPlan {
 pub fn session_plan(
     config: &Config,
     profile: &Profile,
-    mode: &Mode,
+    mode: &Reach,
     inherited: &dyn Fn(&str) -> Option<String>,
     facts: Facts<'_>,
 ) -> SessionPlan {
@@ -66,7 +66,7 @@ pub fn session_plan(
         .as_ref()
         .map(|_| format!("{} {KEY_HELPER}", facts.me));
     let mut settings = settings_json(&base, facts.user_settings, helper.as_deref());
-    let Plan {
+    let EnvPlan {
         mut set,
         mut unset,
         warnings,
@@ -106,7 +106,7 @@ pub fn session_plan(
 
 /// The session's settings: the user's own, with our `env` entries on top
 /// and, when the plan passes a key that way, our `apiKeyHelper`.
-pub fn settings_json(plan: &Plan, mut base: Map<String, Value>, helper: Option<&str>) -> Value {
+pub fn settings_json(plan: &EnvPlan, mut base: Map<String, Value>, helper: Option<&str>) -> Value {
     let mut env = base
         .remove("env")
         .and_then(|e| e.as_object().cloned())
@@ -163,7 +163,7 @@ main = "deepseek-v4-pro"
 
     #[test]
     fn our_env_wins_in_merged_settings_and_theirs_is_kept() {
-        let mut plan = Plan::default();
+        let mut plan = EnvPlan::default();
         plan.settings_env
             .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
         let user = serde_json::from_str(
@@ -188,7 +188,7 @@ main = "deepseek-v4-pro"
     fn a_direct_key_reaches_claude_through_the_helper_alone() {
         let cfg = mk_config(CFG);
         let key = SecretString::from("sk-ant-direct".to_string());
-        let mode = Mode::Direct { key: Some(key) };
+        let mode = Reach::Direct { key: Some(key) };
         let p = session_plan(
             &cfg,
             cfg.profile("direct").unwrap(),
@@ -210,7 +210,7 @@ main = "deepseek-v4-pro"
     #[test]
     fn a_proxied_session_offers_its_status_line_unless_the_user_has_one() {
         let cfg = mk_config(CFG);
-        let mode = Mode::Proxy {
+        let mode = Reach::Proxy {
             base_url: "http://127.0.0.1:4242".into(),
             token: SecretString::from("ccsw-tok".to_string()),
         };

@@ -9,8 +9,8 @@ fn mk_config(src: &str) -> Config {
     config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn proxy_mode() -> Mode {
-    Mode::Proxy {
+fn proxy_mode() -> Reach {
+    Reach::Proxy {
         base_url: "http://127.0.0.1:4242".into(),
         token: SecretString::from("ccsw-tok".to_string()),
     }
@@ -204,7 +204,7 @@ main = "claude-sonnet-5"
     let p = plan(
         &cfg,
         cfg.profile("d").unwrap(),
-        &Mode::Direct { key },
+        &Reach::Direct { key },
         &no_env,
     );
     assert_eq!(p.set["ANTHROPIC_BASE_URL"], "https://api.anthropic.com");
@@ -253,7 +253,7 @@ main = "claude-sonnet-5"
     let p = plan(
         &cfg,
         cfg.profile("b").unwrap(),
-        &Mode::Cloud { key },
+        &Reach::Cloud { key },
         &no_env,
     )
     .set;
@@ -275,7 +275,7 @@ main = "claude-sonnet-5"
     let v = plan(
         &cfg,
         cfg.profile("v").unwrap(),
-        &Mode::Cloud { key: None },
+        &Reach::Cloud { key: None },
         &no_env,
     );
     assert_eq!(v.set["CLAUDE_CODE_USE_VERTEX"], "1");
@@ -302,7 +302,7 @@ env = { CLAUDE_CODE_ATTRIBUTION_HEADER = "0", API_TIMEOUT_MS = "5" }
     let p = plan(
         &cfg,
         cfg.profile("d").unwrap(),
-        &Mode::Direct { key: None },
+        &Reach::Direct { key: None },
         &no_env,
     );
     assert!(!p.set.contains_key("HTTPS_PROXY"));

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::Change;
+use crate::circuits;
 use crate::proxy::fallback;
 use crate::proxy::setup::LogFn;
 use crate::t;
-use crate::usage::circuits;
 
 /// Where a proxy run tells its breakers' changes.
-pub struct Notes {
+pub struct BreakerNotes {
     pub log: LogFn,
     /// The circuits file (none: changes are only logged).
     pub file: Option<PathBuf>,
@@ -21,7 +21,7 @@ pub struct Notes {
     pub cooldown: Duration,
 }
 
-impl Notes {
+impl BreakerNotes {
     /// Tell that the breaker of `provider`/`model` changed.
     pub fn changed(&self, provider: &str, model: &str, change: &Change) {
         let target = fallback::name(provider, model);

@@ -138,7 +138,7 @@ pub async fn openai(
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
     let req: MessagesRequest = inc.body.into_typed()?;
-    let target = request::Target {
+    let target = request::UpstreamModel {
         model,
         quirks: &up.provider.quirks,
         max_output: max_output(up, model),

@@ -26,7 +26,7 @@ use crate::proxy::setup::SearchSetup;
 use crate::proxy::state::State;
 use crate::proxy::translate::anthropic::{Event, MessageResponse, OutBlock};
 use crate::proxy::translate::sse::encode_into;
-use crate::proxy::translate::web_search::{self, Failure, Loop, Spec, Step};
+use crate::proxy::translate::web_search::{self, Failure, Loop, LoopStep, Spec};
 use crate::t;
 
 /// The whole loop's limit: searches and inner calls together. Claude Code
@@ -211,12 +211,12 @@ impl Runner {
                 return Ok(());
             }
             match self.lp.step() {
-                Step::Done => return Ok(()),
-                Step::Search(query) => {
+                LoopStep::Done => return Ok(()),
+                LoopStep::Search(query) => {
                     let outcome = pinging(tx, self.search(&query)).await;
                     self.lp.searched(outcome);
                 }
-                Step::Call(_) => self.call_upstream(tx).await?,
+                LoopStep::Call(_) => self.call_upstream(tx).await?,
             }
             if let Some(tx) = tx {
                 let mut out = BytesMut::new();
@@ -231,7 +231,7 @@ impl Runner {
     /// One inner call, if the loop wants one now: the reply goes into the
     /// loop.
     async fn call_upstream(&mut self, tx: Option<&mpsc::Sender<Bytes>>) -> Result<(), ProxyError> {
-        let Step::Call(body) = self.lp.step() else {
+        let LoopStep::Call(body) = self.lp.step() else {
             return Ok(());
         };
         if Instant::now() > self.deadline {
@@ -328,7 +328,7 @@ impl Runner {
             return;
         };
         let header = |name: &str| self.parts.headers.get(name).and_then(|v| v.to_str().ok());
-        sink.search(crate::usage::audit::Search {
+        sink.search(crate::audit::AuditSearch {
             at_ms: crate::usage::unix_ms(at),
             request_id: self.state.request_id(),
             session: self.state.cfg.session.clone(),

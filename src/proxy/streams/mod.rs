@@ -29,7 +29,7 @@ use super::upstream::reply::Reply;
 use crate::secrets::Redactor;
 use crate::t;
 use std::sync::Arc;
-use wait::{Step, Waiter};
+use wait::{Waited, Waiter};
 
 /// Encode events into `out`, error events masked (an upstream's error
 /// event may echo the key); returns the message of an `error` event among
@@ -59,7 +59,7 @@ fn encode_all(events: &[Event], out: &mut BytesMut, red: &Redactor) -> Option<St
 /// Turns what the upstream does into bytes for the client.
 trait Relay {
     /// Write `step`'s output into `out`; false once the stream has ended.
-    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool;
+    fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool;
     /// Whether content (thinking, text, tool input) has gone out yet.
     fn content_started(&self) -> bool;
 }
@@ -101,7 +101,7 @@ async fn next_frame(waiter: &mut Waiter, relay: &mut impl Relay, pace: &mut Pace
         // first token is the one gap a person notices.
         let may_hold = relay.content_started();
         let step = waiter.next().await;
-        let data = matches!(step, Step::Data(_));
+        let data = matches!(step, Waited::Data(_));
         open = relay.step(step, &mut out);
         if !(open && data) {
             continue;
@@ -139,10 +139,10 @@ impl Relay for Translated {
         self.tr.content_started()
     }
 
-    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+    fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool {
         let start = out.len();
         let events = match step {
-            Step::Data(b) => {
+            Waited::Data(b) => {
                 let (tr, error, red) = (&mut self.tr, &mut self.error, &self.red);
                 self.decoder.feed(&b, |_, data| {
                     let e = encode_all(&tr.push_data(data), out, red);
@@ -155,8 +155,8 @@ impl Relay for Translated {
                     Vec::new()
                 }
             }
-            Step::Failed(e) | Step::Idle(e) => self.tr.fail(e.body(&self.red)),
-            Step::Ended => {
+            Waited::Failed(e) | Waited::Idle(e) => self.tr.fail(e.body(&self.red)),
+            Waited::Ended => {
                 let (tr, error, red) = (&mut self.tr, &mut self.error, &self.red);
                 self.decoder.end(|_, data| {
                     let e = encode_all(&tr.push_data(data), out, red);
@@ -164,7 +164,7 @@ impl Relay for Translated {
                 });
                 self.tr.finish()
             }
-            Step::Ping => vec![Event::Ping],
+            Waited::Ping => vec![Event::Ping],
         };
         let error = encode_all(&events, out, &self.red);
         self.error = self.error.take().or(error);
@@ -241,10 +241,10 @@ impl Relay for Passthrough {
         self.sniffer.content_started
     }
 
-    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+    fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool {
         let start = out.len();
         let failure = match step {
-            Step::Data(b) => {
+            Waited::Data(b) => {
                 self.sniffer.push(&b);
                 self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
                 // From the upstream's error event on, what is forwarded is
@@ -264,17 +264,17 @@ impl Relay for Passthrough {
                 }
                 return true;
             }
-            Step::Ping => {
+            Waited::Ping => {
                 if self.at_boundary {
                     out.extend_from_slice(&encode(&Event::Ping));
                 }
                 return true;
             }
-            Step::Idle(e) | Step::Failed(e) => Some(e),
-            Step::Ended if self.sniffer.stopped || self.sniffer.errored => None,
+            Waited::Idle(e) | Waited::Failed(e) => Some(e),
+            Waited::Ended if self.sniffer.stopped || self.sniffer.errored => None,
             // Ended without message_stop: a cut stream must not look like a
             // finished answer.
-            Step::Ended => Some(ProxyError::BadUpstream(t!("proxy.stream_cut"))),
+            Waited::Ended => Some(ProxyError::BadUpstream(t!("proxy.stream_cut"))),
         };
         self.done = true;
         let error = failure.map(|e| {

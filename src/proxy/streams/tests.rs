@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, advance};
 
-use super::wait::{Step, Waiter};
+use super::wait::{Waited, Waiter};
 use super::{Pace, Relay, next_frame};
 use crate::proxy::upstream::reply::{ByteStream, SendError};
 
@@ -19,14 +19,14 @@ struct Echo {
 }
 
 impl Relay for Echo {
-    fn step(&mut self, step: Step, out: &mut BytesMut) -> bool {
+    fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool {
         match step {
-            Step::Data(b) => {
+            Waited::Data(b) => {
                 self.started = true;
                 out.extend_from_slice(&b);
                 true
             }
-            Step::Ping => {
+            Waited::Ping => {
                 out.extend_from_slice(b"ping;");
                 true
             }

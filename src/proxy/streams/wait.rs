@@ -15,7 +15,7 @@ use crate::proxy::upstream::reply::{ByteStream, SendError};
 use crate::t;
 
 /// What happened while waiting.
-pub enum Step {
+pub enum Waited {
     Data(Bytes),
     /// The body broke (reset, error status mid-stream).
     Failed(ProxyError),
@@ -53,7 +53,7 @@ impl Waiter {
         }
     }
 
-    pub async fn next(&mut self) -> Step {
+    pub async fn next(&mut self) -> Waited {
         loop {
             tokio::select! {
                 biased;
@@ -63,12 +63,12 @@ impl Waiter {
                     let quiet = now - self.last_data;
                     if quiet >= self.idle {
                         let secs = self.idle.as_secs();
-                        return Step::Idle(ProxyError::Timeout(t!("proxy.idle_timeout", secs = secs)));
+                        return Waited::Idle(ProxyError::Timeout(t!("proxy.idle_timeout", secs = secs)));
                     }
                     let limit = self.last_data + self.idle;
                     if quiet >= self.ping_every {
                         self.timer.as_mut().reset((now + self.ping_every).min(limit));
-                        return Step::Ping;
+                        return Waited::Ping;
                     }
                     // Data came since the timer was set: silence is counted
                     // from it.
@@ -79,7 +79,7 @@ impl Waiter {
     }
 
     /// The next step, unless `deadline` comes first.
-    pub async fn next_until(&mut self, deadline: Instant) -> Option<Step> {
+    pub async fn next_until(&mut self, deadline: Instant) -> Option<Waited> {
         tokio::select! {
             biased;
             step = self.next() => Some(step),
@@ -88,22 +88,22 @@ impl Waiter {
     }
 
     /// The next chunk if it has already arrived; never waits.
-    pub fn ready(&mut self) -> Option<Step> {
+    pub fn ready(&mut self) -> Option<Waited> {
         let item = self.body.next().now_or_never()?;
         Some(self.took(item))
     }
 
-    fn took(&mut self, item: Option<Result<Bytes, SendError>>) -> Step {
+    fn took(&mut self, item: Option<Result<Bytes, SendError>>) -> Waited {
         match item {
             Some(Ok(b)) => {
                 self.last_data = Instant::now();
-                Step::Data(b)
+                Waited::Data(b)
             }
-            Some(Err(e)) => Step::Failed(ProxyError::Unreachable(t!(
+            Some(Err(e)) => Waited::Failed(ProxyError::Unreachable(t!(
                 "proxy.stream_broken",
                 error = e
             ))),
-            None => Step::Ended,
+            None => Waited::Ended,
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::*;
+use crate::checks::probe::ProbeStep;
 use crate::config::{self, Api, Presets};
-use crate::launch::probe::Step;
 use crate::tui::form::{FieldId, KeyFrom, ProviderSel};
 use crate::tui::picker::Fetch;
 use crate::tui::plan;
@@ -336,7 +336,7 @@ fn connection_test_from_the_list_and_from_the_form() {
     };
     assert_eq!(name, "deepseek");
     assert!(app.screen.test().unwrap().result.is_none());
-    let steps = vec![Step {
+    let steps = vec![ProbeStep {
         id: "reach",
         ok: false,
         detail: "cannot reach it".into(),

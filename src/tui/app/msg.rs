@@ -7,10 +7,10 @@ use std::time::SystemTime;
 use super::resume::SessionList;
 use super::row::KeyState;
 use super::usage::{UsageData, UsageQuery};
+use crate::checks::probe::ProbeStep;
+use crate::circuits::Circuit;
 use crate::config::{Config, Presets};
-use crate::launch::probe::Step;
-use crate::tui::plan::{Plan, ProviderPlan};
-use crate::usage::circuits::Circuit;
+use crate::tui::plan::{FormPlan, ProviderPlan};
 use crate::usage::query::Sums;
 
 /// Everything that can happen.
@@ -68,7 +68,7 @@ pub enum Msg {
     /// A model list arrived (or could not be had).
     Models(u64, Result<Vec<String>, String>),
     /// A connection test finished.
-    Tested(u64, Result<Vec<Step>, String>),
+    Tested(u64, Result<Vec<ProbeStep>, String>),
     /// The usage screen's numbers (or why the ledger cannot be read).
     UsageLoaded(u64, Box<Result<UsageData, String>>),
     /// The resume screen's sessions (or why they cannot be listed).
@@ -93,13 +93,13 @@ pub enum Cmd {
     /// Check the keys of these providers in the background.
     CheckKeys(Vec<String>),
     /// Write the form to the config (and its key to the keyring).
-    Save(Box<Plan>),
+    Save(Box<FormPlan>),
     /// Fetch the provider's model list in the background.
     FetchModels(u64, Box<ProviderPlan>),
     /// Test a saved profile.
     TestProfile(u64, String),
     /// Test an unsaved form.
-    TestPlan(u64, Box<Plan>),
+    TestPlan(u64, Box<FormPlan>),
     /// Read when each profile was last used and what it spent in the last
     /// 7 days ("5 min ago" moves on while the screen is open).
     ReadRecent,

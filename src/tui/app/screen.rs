@@ -5,7 +5,7 @@
 use super::msg::Cmd;
 use super::resume::ResumeView;
 use super::usage::UsageView;
-use crate::launch::probe::Step;
+use crate::checks::probe::ProbeStep;
 use crate::tui::form::Form;
 use crate::tui::picker::Picker;
 
@@ -52,7 +52,7 @@ pub struct TestView {
     /// Which request the results must belong to.
     pub seq: u64,
     /// `None` while running; `Err` when the test could not start.
-    pub result: Option<Result<Vec<Step>, String>>,
+    pub result: Option<Result<Vec<ProbeStep>, String>>,
     /// Runs the same test again.
     pub again: Cmd,
 }

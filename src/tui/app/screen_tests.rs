@@ -3,7 +3,7 @@
 
 use super::tests::{THREE, mk_config, send};
 use super::*;
-use crate::launch::probe::Step;
+use crate::checks::probe::ProbeStep;
 use crate::tui::form::FieldId;
 use crate::tui::picker::Fetch;
 
@@ -16,8 +16,8 @@ fn saved(app: &mut App) {
     assert!(matches!(cmd, Some(Cmd::CheckKeys(_))), "{cmd:?}");
 }
 
-fn steps() -> Vec<Step> {
-    vec![Step {
+fn steps() -> Vec<ProbeStep> {
+    vec![ProbeStep {
         id: "reach",
         ok: true,
         detail: String::new(),

@@ -3,7 +3,7 @@
 //! numbers once loaded. The ledger is read by a command in the run loop
 //! (`App::update`'s part is in `flow`); nothing here touches it.
 
-use crate::usage::query::{Group, Sums};
+use crate::usage::query::{Sums, UsageGroup};
 
 /// What the chart and the model list measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct UsageQuery {
 
 /// Spend today and this calendar month (local time), for budgets.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Spent {
+pub struct SpentSoFar {
     pub today: Sums,
     pub month: Sums,
 }
@@ -38,11 +38,11 @@ pub struct UsageData {
     pub days: Vec<(String, Sums)>,
     pub total: Sums,
     /// By `provider/model`.
-    pub models: Vec<Group>,
+    pub models: Vec<UsageGroup>,
     /// The budget profile's spend.
-    pub profile_spent: Spent,
+    pub profile_spent: SpentSoFar,
     /// Every provider's spend (over all profiles), for provider budgets.
-    pub provider_spent: Vec<(String, Spent)>,
+    pub provider_spent: Vec<(String, SpentSoFar)>,
 }
 
 /// The usage screen.

@@ -2,14 +2,14 @@
 //! first target, and the chain editor adds, removes and reorders the
 //! targets after it.
 
-use super::{ChainEdit, FieldId, Form, Mode};
+use super::{ChainEdit, FieldId, Form, FormMode};
 use crate::config::{Config, Target};
 
 impl Form {
     /// A slot of the saved profile served by another provider: the form
     /// does not edit it (nor its chain), and saving keeps it.
     pub fn slot_elsewhere(&self, cfg: &Config, f: FieldId) -> Option<(String, String)> {
-        let (Mode::Edit(name) | Mode::Duplicate(name)) = &self.mode else {
+        let (FormMode::Edit(name) | FormMode::Duplicate(name)) = &self.mode else {
             return None;
         };
         let p = cfg.profiles.get(name)?;

@@ -1,6 +1,6 @@
 //! Inline validation: why a field cannot be saved, in a few words.
 
-use super::{FieldId, Form, KeyFrom, Mode, ProviderSel};
+use super::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
 use crate::config::resolve::{
     UrlProblem, check_base_url, expand_home, proxy_url, valid_env_name, valid_key_command,
     valid_name,
@@ -18,7 +18,7 @@ impl Form {
             FieldId::Name if !valid_name(text) => Some(t!("form.err_name")),
             FieldId::Name => {
                 let own = match &self.mode {
-                    Mode::Edit(n) => Some(n.as_str()),
+                    FormMode::Edit(n) => Some(n.as_str()),
                     _ => None,
                 };
                 (cfg.profiles.contains_key(text) && own != Some(text))
@@ -73,8 +73,10 @@ impl Form {
     /// request along a fallback chain).
     fn proxied(&self, cfg: &Config) -> bool {
         let direct = match &self.mode {
-            Mode::Edit(n) | Mode::Duplicate(n) => cfg.profiles.get(n).is_some_and(|p| p.direct),
-            Mode::New => false,
+            FormMode::Edit(n) | FormMode::Duplicate(n) => {
+                cfg.profiles.get(n).is_some_and(|p| p.direct)
+            }
+            FormMode::New => false,
         };
         self.values.api.uses_base_url() && !direct
     }

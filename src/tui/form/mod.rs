@@ -1,5 +1,5 @@
 //! The new / edit / duplicate profile form: its values, which fields show,
-//! inline validation, and the [`Plan`] a save turns into. Pure: it reads the
+//! inline validation, and the [`FormPlan`] a save turns into. Pure: it reads the
 //! loaded config and presets, and never touches files or the keyring.
 
 mod chain;
@@ -85,7 +85,7 @@ impl std::fmt::Debug for Values {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub enum FormMode {
     New,
     Edit(String),
     Duplicate(String),
@@ -93,7 +93,7 @@ pub enum Mode {
 
 #[derive(Clone, Debug)]
 pub struct Form {
-    pub mode: Mode,
+    pub mode: FormMode,
     pub values: Values,
     initial: Values,
     pub focus: FieldId,
@@ -130,7 +130,7 @@ fn blank() -> Values {
 
 impl Form {
     pub fn new_profile() -> Form {
-        Form::with(Mode::New, blank(), FieldId::Name)
+        Form::with(FormMode::New, blank(), FieldId::Name)
     }
 
     /// Edit (or, with `duplicate`, copy) a saved profile.
@@ -179,9 +179,9 @@ impl Form {
             .join(", ");
         let mode = if duplicate {
             v.name = free_name(&format!("{name}-copy"), |n| cfg.profiles.contains_key(n));
-            Mode::Duplicate(name.to_string())
+            FormMode::Duplicate(name.to_string())
         } else {
-            Mode::Edit(name.to_string())
+            FormMode::Edit(name.to_string())
         };
         let mut form = Form::with(mode, v, FieldId::Name);
         if duplicate {
@@ -204,7 +204,7 @@ impl Form {
         Some(form)
     }
 
-    fn with(mode: Mode, values: Values, focus: FieldId) -> Form {
+    fn with(mode: FormMode, values: Values, focus: FieldId) -> Form {
         Form {
             mode,
             initial: values.clone(),

@@ -1,17 +1,17 @@
-//! A valid form as a [`Plan`]: what to write to the config and keyring.
+//! A valid form as a [`FormPlan`]: what to write to the config and keyring.
 
 use secrecy::SecretString;
 
 use super::check::parse_env;
-use super::{FieldId, Form, KeyFrom, Mode, ProviderSel, blank, load_provider};
+use super::{FieldId, Form, FormMode, KeyFrom, ProviderSel, blank, load_provider};
 use crate::config::Config;
 use crate::config::edit::{KeyChoice, ProfileChange, ProviderChange, ProviderEdit, SlotValue};
-use crate::tui::plan::{Plan, ProviderPlan};
+use crate::tui::plan::{FormPlan, ProviderPlan};
 
 impl Form {
     /// What saving this form means for the config file and the keyring.
     /// Call only when [`Form::first_error`] is `None`.
-    pub fn plan(&self, cfg: &Config) -> Plan {
+    pub fn plan(&self, cfg: &Config) -> FormPlan {
         let v = &self.values;
         let provider = v.provider.name().unwrap_or_default().to_string();
         let mut change = ProfileChange {
@@ -28,8 +28,8 @@ impl Form {
             change.unset.push("max_output_tokens".into());
         }
         let saved = match &self.mode {
-            Mode::Edit(n) | Mode::Duplicate(n) => cfg.profiles.get(n),
-            Mode::New => None,
+            FormMode::Edit(n) | FormMode::Duplicate(n) => cfg.profiles.get(n),
+            FormMode::New => None,
         };
         for f in FieldId::ALL_MODELS {
             let slot = f.slot().expect("model field");
@@ -71,11 +71,11 @@ impl Form {
             }
         }
         let (original, copy_from) = match &self.mode {
-            Mode::New => (None, None),
-            Mode::Edit(n) => (Some(n.clone()), None),
-            Mode::Duplicate(n) => (None, Some(n.clone())),
+            FormMode::New => (None, None),
+            FormMode::Edit(n) => (Some(n.clone()), None),
+            FormMode::Duplicate(n) => (None, Some(n.clone())),
         };
-        Plan {
+        FormPlan {
             original,
             copy_from,
             name: v.name.trim().to_string(),

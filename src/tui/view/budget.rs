@@ -12,7 +12,7 @@ use super::amount::{money_short, pad, pad_left, usd_limit, width};
 use super::theme::Theme;
 use crate::config::Budget;
 use crate::t;
-use crate::tui::app::{App, Spent, UsageData, UsageView, all_tokens};
+use crate::tui::app::{App, SpentSoFar, UsageData, UsageView, all_tokens};
 use crate::usage::format::short;
 use crate::usage::query::Sums;
 
@@ -67,7 +67,7 @@ impl Gauge {
 
 /// A budget's limits against what was spent: today's first, then the
 /// month's.
-fn gauges(b: &Budget, spent: &Spent) -> Vec<Item> {
+fn gauges(b: &Budget, spent: &SpentSoFar) -> Vec<Item> {
     let (today, month) = (t!("usage_screen.today"), t!("usage_screen.month"));
     let mut out = Vec::new();
     if let Some(l) = b.daily_usd {

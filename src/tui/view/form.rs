@@ -9,16 +9,16 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use super::theme::{Theme, centered, spinner};
 use crate::t;
 use crate::tui::app::{App, KeyState};
-use crate::tui::form::{FieldId, Form, KeyFrom, Mode, ProviderSel};
+use crate::tui::form::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
 use crate::tui::picker::{Fetch, Group, PickFor, Picker};
 
 const LABEL: usize = 14;
 
 pub fn title(form: &Form) -> String {
     match &form.mode {
-        Mode::New => t!("form.title_new"),
-        Mode::Edit(n) => t!("form.title_edit", name = n),
-        Mode::Duplicate(n) => t!("form.title_duplicate", name = n),
+        FormMode::New => t!("form.title_new"),
+        FormMode::Edit(n) => t!("form.title_edit", name = n),
+        FormMode::Duplicate(n) => t!("form.title_duplicate", name = n),
     }
 }
 
@@ -108,7 +108,7 @@ fn value_spans(
                         .config
                         .profiles_using(n)
                         .into_iter()
-                        .filter(|u| !matches!(&form.mode, Mode::Edit(m) if m == u))
+                        .filter(|u| !matches!(&form.mode, FormMode::Edit(m) if m == u))
                         .collect();
                     if !users.is_empty() {
                         spans.push(Span::styled(

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::theme::Theme;
+use crate::circuits;
 use crate::t;
 use crate::tui::app::{App, KeyState, Row, all_tokens};
-use crate::usage::circuits;
 use crate::usage::format::{money, short};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {

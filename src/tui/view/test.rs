@@ -48,7 +48,7 @@ pub fn draw(f: &mut Frame, app: &App, test: &TestView, area: Rect, theme: Theme)
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{mark} "), style),
-                    Span::raw(format!("{:<24} ", crate::launch::probe::step_label(s.id))),
+                    Span::raw(format!("{:<24} ", crate::checks::probe::step_label(s.id))),
                     Span::styled(detail, theme.fg(Color::Gray)),
                 ]));
             }

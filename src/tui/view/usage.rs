@@ -14,7 +14,7 @@ use super::theme::{Theme, spinner};
 use crate::t;
 use crate::tui::app::{App, Metric, UsageData, UsageView, all_tokens};
 use crate::usage::format::{money, short};
-use crate::usage::query::{Group, Sums};
+use crate::usage::query::{Sums, UsageGroup};
 
 pub fn draw(f: &mut Frame, app: &App, view: &UsageView, area: Rect, theme: Theme) {
     let data = match &view.data {
@@ -206,7 +206,7 @@ fn draw_models(f: &mut Frame, view: &UsageView, data: &UsageData, area: Rect, th
     let values: Vec<String> = models.iter().map(|g| shown(metric, &g.sums)).collect();
     // A model with no known price has no bar: "price unknown" takes its
     // place rather than widening every row's figures.
-    let unknown = |g: &Group| metric == Metric::Cost && amount(metric, &g.sums) == 0;
+    let unknown = |g: &UsageGroup| metric == Metric::Cost && amount(metric, &g.sums) == 0;
     let head_value = match metric {
         Metric::Cost => t!("usage_screen.cost"),
         Metric::Tokens => t!("usage_screen.tokens"),

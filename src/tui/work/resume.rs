@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, SystemTime};
 
+use crate::claude::resume;
+use crate::claude::sessions::{self, Transcript};
 use crate::ctx::Ctx;
-use crate::launch::resume;
-use crate::launch::sessions::{self, Transcript};
 use crate::t;
 use crate::tui::app::{Msg, SessionList, SessionRow};
 use crate::usage::{db, query};

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use rusqlite::Connection;
 
-use crate::tui::app::{Msg, Spent, UsageData, UsageQuery};
+use crate::tui::app::{Msg, SpentSoFar, UsageData, UsageQuery};
 use crate::usage::LedgerError;
 use crate::usage::db;
 use crate::usage::query::{self, By, Filter, Sums};
@@ -88,11 +88,11 @@ fn read(conn: &Connection, q: &UsageQuery, now_secs: i64) -> rusqlite::Result<Us
         })
         .collect();
     let profile_spent = match q.budget_profile.as_deref() {
-        Some(p) => Spent {
+        Some(p) => SpentSoFar {
             today: query::total(conn, &since(b.today, Some(p)))?,
             month: query::total(conn, &since(b.month, Some(p)))?,
         },
-        None => Spent::default(),
+        None => SpentSoFar::default(),
     };
     // Today is part of this month: every provider with spend today is in
     // the month's groups.
@@ -105,7 +105,7 @@ fn read(conn: &Connection, q: &UsageQuery, now_secs: i64) -> rusqlite::Result<Us
                 .find(|t| t.key == m.key)
                 .map(|t| t.sums.clone())
                 .unwrap_or_default();
-            let spent = Spent {
+            let spent = SpentSoFar {
                 today,
                 month: m.sums,
             };

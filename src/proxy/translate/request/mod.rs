@@ -18,7 +18,8 @@ use super::schema::{functions, loaded_tools, tool_choice};
 use crate::config::Quirks;
 use crate::config::quirks::{MaxTokensField, ThinkingParam};
 
-pub struct Target<'a> {
+/// The model a request is translated for, with what its provider accepts.
+pub struct UpstreamModel<'a> {
     /// Upstream model id to send.
     pub model: &'a str,
     pub quirks: &'a Quirks,
@@ -40,7 +41,7 @@ pub struct Translated {
     pub web_search: Option<String>,
 }
 
-pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
+pub fn to_openai(req: &MessagesRequest, target: &UpstreamModel) -> Translated {
     let q = target.quirks;
     let mut notes = Notes::default();
     let loaded = loaded_tools(req);
@@ -116,7 +117,7 @@ pub fn to_openai(req: &MessagesRequest, target: &Target) -> Translated {
     }
 }
 
-fn max_tokens(requested: Option<u64>, target: &Target, notes: &mut Notes) -> Option<u64> {
+fn max_tokens(requested: Option<u64>, target: &UpstreamModel, notes: &mut Notes) -> Option<u64> {
     let requested = requested?;
     // A zero limit is a configuration slip, not a real cap.
     let limits = [target.max_output, target.quirks.max_output_tokens];

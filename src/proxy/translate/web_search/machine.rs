@@ -22,7 +22,7 @@ pub struct Failure {
 
 /// What the caller does next.
 #[derive(Debug, PartialEq)]
-pub enum Step {
+pub enum LoopStep {
     /// Send this Anthropic-shaped body upstream (not streamed) and pass the
     /// reply to [`Loop::reply`].
     Call(Value),
@@ -110,11 +110,11 @@ impl Loop {
 
     /// The next thing to do. Searches past `max_uses` are answered here,
     /// without the caller.
-    pub fn step(&mut self) -> Step {
+    pub fn step(&mut self) -> LoopStep {
         loop {
             match self.state {
-                State::Done => return Step::Done,
-                State::Call => return Step::Call(Value::Object(self.body.clone())),
+                State::Done => return LoopStep::Done,
+                State::Call => return LoopStep::Call(Value::Object(self.body.clone())),
                 State::Searching => {
                     if !self.pending.is_empty() && conflict(&self.spec) {
                         self.answer(Err(Failure {
@@ -127,7 +127,7 @@ impl Loop {
                     }
                     if let Some(p) = self.pending.first() {
                         if self.used < self.spec.max_uses {
-                            return Step::Search(p.query.clone());
+                            return LoopStep::Search(p.query.clone());
                         }
                         self.exceeded = true;
                         self.answer(Err(Failure {
@@ -145,7 +145,7 @@ impl Loop {
         }
     }
 
-    /// The upstream's reply to the last [`Step::Call`], as Anthropic's
+    /// The upstream's reply to the last [`LoopStep::Call`], as Anthropic's
     /// message JSON. `new_id` names each search for the client
     /// (`srvtoolu_…`).
     pub fn reply(&mut self, reply: &Value, new_id: &mut dyn FnMut() -> String) {
@@ -215,7 +215,7 @@ impl Loop {
         }
     }
 
-    /// The outcome of the last [`Step::Search`]. Results outside the
+    /// The outcome of the last [`LoopStep::Search`]. Results outside the
     /// tool's domain lists are dropped here, before the client or the model
     /// sees them.
     pub fn searched(&mut self, outcome: Result<Vec<Hit>, Failure>) {

@@ -19,7 +19,7 @@ mod spec;
 pub use domains::conflict;
 pub use emit::{drained_events, end_events, runs_natively, searches_itself, start_events};
 pub use history::unfold_history;
-pub use machine::{Failure, Loop, Step};
+pub use machine::{Failure, Loop, LoopStep};
 pub use spec::{DEFAULT_MAX_USES, Spec, TOOL_NAME, find, is_web_search, model_text, result_blocks};
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn the_spec_is_read_from_the_tool() {
 #[test]
 fn the_server_tool_becomes_a_function_and_the_call_is_not_streamed() {
     let mut l = Loop::start(body(), find(&body()["tools"]).unwrap());
-    let Step::Call(first) = l.step() else {
+    let LoopStep::Call(first) = l.step() else {
         panic!()
     };
     assert_eq!(first["stream"], false);
@@ -74,11 +74,11 @@ fn the_server_tool_becomes_a_function_and_the_call_is_not_streamed() {
 fn one_search_then_the_answer() {
     let mut l = Loop::start(body(), find(&body()["tools"]).unwrap());
     let mut new_id = ids();
-    assert!(matches!(l.step(), Step::Call(_)));
+    assert!(matches!(l.step(), LoopStep::Call(_)));
     l.reply(&call("tokio"), &mut new_id);
-    assert_eq!(l.step(), Step::Search("tokio".into()));
+    assert_eq!(l.step(), LoopStep::Search("tokio".into()));
     l.searched(Ok(vec![hit()]));
-    let Step::Call(second) = l.step() else {
+    let LoopStep::Call(second) = l.step() else {
         panic!()
     };
     let msgs = second["messages"].as_array().unwrap();
@@ -92,7 +92,7 @@ fn one_search_then_the_answer() {
             .contains("https://tokio.rs/")
     );
     l.reply(&text("Tokio is at https://tokio.rs/"), &mut new_id);
-    assert_eq!(l.step(), Step::Done);
+    assert_eq!(l.step(), LoopStep::Done);
     let m = l.message("msg_1", "m");
     let kinds: Vec<&str> = m
         .content
@@ -119,16 +119,16 @@ fn the_loop_ends_past_max_uses() {
     let mut calls = 0;
     loop {
         match l.step() {
-            Step::Call(_) => {
+            LoopStep::Call(_) => {
                 calls += 1;
                 // A model that never stops searching.
                 l.reply(&call("again"), &mut new_id);
             }
-            Step::Search(_) => {
+            LoopStep::Search(_) => {
                 searches += 1;
                 l.searched(Ok(vec![hit()]));
             }
-            Step::Done => break,
+            LoopStep::Done => break,
         }
         assert!(calls < 10, "the loop did not end");
     }
@@ -260,9 +260,9 @@ fn results_outside_the_lists_never_reach_the_client_or_the_model() {
     let spec = find(&body["tools"]).unwrap();
     let mut l = Loop::start(body, spec);
     let mut new_id = ids();
-    assert!(matches!(l.step(), Step::Call(_)));
+    assert!(matches!(l.step(), LoopStep::Call(_)));
     l.reply(&call("tokio"), &mut new_id);
-    assert_eq!(l.step(), Step::Search("tokio".into()));
+    assert_eq!(l.step(), LoopStep::Search("tokio".into()));
     let other = Hit {
         title: "Elsewhere".into(),
         url: "https://tokio.rs.evil.example/".into(),
@@ -270,7 +270,7 @@ fn results_outside_the_lists_never_reach_the_client_or_the_model() {
         page_age: None,
     };
     l.searched(Ok(vec![other, hit()]));
-    let Step::Call(second) = l.step() else {
+    let LoopStep::Call(second) = l.step() else {
         panic!()
     };
     let model_text = second["messages"][2]["content"][0]["content"].to_string();
@@ -291,10 +291,10 @@ fn both_lists_at_once_are_refused_without_searching() {
     assert!(domains::conflict(&spec));
     let mut l = Loop::start(body, spec);
     let mut new_id = ids();
-    assert!(matches!(l.step(), Step::Call(_)));
+    assert!(matches!(l.step(), LoopStep::Call(_)));
     l.reply(&call("tokio"), &mut new_id);
     // Answered by the loop itself: no search step.
-    let Step::Call(second) = l.step() else {
+    let LoopStep::Call(second) = l.step() else {
         panic!("searched although both lists were given")
     };
     let said = second["messages"][2]["content"][0]["content"].to_string();

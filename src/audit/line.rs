@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
-use super::entry::{Entry, Search};
+use super::entry::{AuditEntry, AuditSearch};
 use crate::config::AuditLevel;
 use crate::secrets::Redactor;
 
@@ -38,7 +38,7 @@ fn finish(v: &Value) -> String {
 }
 
 /// One JSON line for a request.
-pub fn line(e: &Entry, level: AuditLevel, cost: Option<f64>, red: &Redactor) -> String {
+pub fn line(e: &AuditEntry, level: AuditLevel, cost: Option<f64>, red: &Redactor) -> String {
     let r = &e.record;
     let shape: Shape = serde_json::from_slice(&e.request).unwrap_or_default();
     let tools: Vec<String> = shape.tools.into_iter().filter_map(|t| t.name).collect();
@@ -77,7 +77,7 @@ pub fn line(e: &Entry, level: AuditLevel, cost: Option<f64>, red: &Redactor) -> 
     finish(&v)
 }
 
-fn full(obj: &mut Map<String, Value>, e: &Entry, red: &Redactor) {
+fn full(obj: &mut Map<String, Value>, e: &AuditEntry, red: &Redactor) {
     let request = String::from_utf8_lossy(&e.request);
     let request = red.redact(&request);
     let request = serde_json::from_str::<Value>(&request)
@@ -95,7 +95,7 @@ fn full(obj: &mut Map<String, Value>, e: &Entry, red: &Redactor) {
 
 /// One JSON line for a web search: what was sent to the search backend.
 /// `metadata` keeps the query's length, `full` the query itself.
-pub fn search_line(s: &Search, level: AuditLevel, red: &Redactor) -> String {
+pub fn search_line(s: &AuditSearch, level: AuditLevel, red: &Redactor) -> String {
     let mut v = json!({
         "time": time(s.at_ms),
         "kind": "web_search",

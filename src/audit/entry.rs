@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::usage::record::Record;
 
 /// What is kept of one request besides its record.
-pub struct Entry {
+pub struct AuditEntry {
     pub record: Record,
     pub request_id: String,
     /// The request body as Claude Code sent it.
@@ -20,7 +20,7 @@ pub struct Entry {
 }
 
 /// One search the proxy sent to the `[search]` backend.
-pub struct Search {
+pub struct AuditSearch {
     pub at_ms: i64,
     pub request_id: String,
     pub session: Arc<str>,

@@ -12,17 +12,17 @@ use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret;
 
-use super::error::LaunchError;
 use crate::config::import::dedupe::{Known, drop_known};
 use crate::config::import::source::Kind;
 use crate::config::import::{self, Found, Key, keyvar};
 use crate::config::text::{one_line, shown_url};
 use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
+use crate::launch::error::LaunchError;
 use crate::t;
 
 use read::ccswitch_store;
-pub use read::{Source, from_file};
+pub use read::{ImportSource, from_file};
 
 /// Each source's label, and how many providers and profiles it gave.
 pub type Labels = Vec<(String, usize, usize)>;
@@ -30,9 +30,9 @@ pub type Labels = Vec<(String, usize, usize)>;
 /// Every source on this machine, each read. One that cannot be read is a
 /// skipped line naming it and why, and the others are still read: a
 /// broken `settings.json` must not hide cc-switch's providers.
-pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Vec<Source> {
+pub fn detect(ctx: &Ctx, keep_env: bool, presets: &Presets) -> Vec<ImportSource> {
     let label = t!("import.environment");
-    let mut out = vec![Source {
+    let mut out = vec![ImportSource {
         found: import::claude_env::read(&label, &*ctx.env, keep_env, presets),
         label,
         own_env: true,
@@ -60,7 +60,7 @@ pub fn ccswitch_dir(ctx: &Ctx, home: &Path) -> PathBuf {
 }
 
 pub fn settings_file(ctx: &Ctx, home: &Path) -> PathBuf {
-    super::resume::claude_dir(&*ctx.env, Some(home))
+    crate::claude::resume::claude_dir(&*ctx.env, Some(home))
         .unwrap_or_else(|| home.join(".claude"))
         .join("settings.json")
 }
@@ -74,7 +74,7 @@ pub fn ccr_file(home: &Path) -> PathBuf {
 /// (`key_vars`), and without what `cfg` (or an earlier source) has already.
 pub fn merge(
     ctx: &Ctx,
-    sources: Vec<Source>,
+    sources: Vec<ImportSource>,
     cfg: &Config,
     presets: &Presets,
     key_vars: &[String],

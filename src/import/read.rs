@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::Presets;
-use crate::config::import::ccswitch::{self, Entry};
+use crate::config::import::ccswitch::{self, StoredProvider};
 use crate::config::import::source::{self, Kind};
 use crate::config::import::{self, Found};
 use crate::config::text::one_line;
@@ -15,7 +15,7 @@ use crate::launch::error::LaunchError;
 use crate::t;
 
 /// What one source gave, under its label.
-pub struct Source {
+pub struct ImportSource {
     pub label: String,
     pub found: Found,
     /// The shell's own variables: the ones it references are the user's
@@ -33,7 +33,7 @@ pub fn ccswitch_store(dir: &Path) -> Option<PathBuf> {
 
 /// A file is what its content (or, for YAML, its name) says it is; a
 /// folder is cc-switch's.
-pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> {
+pub fn from_file(path: &Path, presets: &Presets) -> Result<ImportSource, LaunchError> {
     if path.is_dir() {
         return match ccswitch_store(path) {
             Some(store) => read(&store, None, presets),
@@ -45,12 +45,12 @@ pub fn from_file(path: &Path, presets: &Presets) -> Result<Source, LaunchError> 
 
 /// A source found on this machine, read as `kind`; a file that cannot be
 /// read is one skipped line naming it, so the other sources still run.
-pub fn found_here(path: &Path, kind: Option<Kind>, presets: &Presets) -> Source {
+pub fn found_here(path: &Path, kind: Option<Kind>, presets: &Presets) -> ImportSource {
     read(path, kind, presets).unwrap_or_else(|e| {
         let label = one_line(&path.display().to_string());
         let mut found = Found::default();
         found.skip(label.clone(), e.to_string());
-        Source {
+        ImportSource {
             label,
             found,
             own_env: false,
@@ -60,7 +60,7 @@ pub fn found_here(path: &Path, kind: Option<Kind>, presets: &Presets) -> Source 
 
 /// One file, as `kind` (`None`: a cc-switch store, or whatever its
 /// content says).
-fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<Source, LaunchError> {
+fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<ImportSource, LaunchError> {
     let label = path.display().to_string();
     let cannot =
         |e: &dyn std::fmt::Display| failed(t!("import.read_failed", path = label, error = e));
@@ -94,7 +94,7 @@ fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<Source, La
         let kind = kind.unwrap_or(if yaml { Kind::Yaml } else { Kind::Json });
         source::read(&text, kind, &label, presets).map_err(failed)?
     };
-    Ok(Source {
+    Ok(ImportSource {
         label,
         found,
         own_env: false,
@@ -124,7 +124,7 @@ enum RowsError {
 /// Read-only: cc-switch may be running, and its file is never changed.
 /// The file's schema is the file's say (`providers` may be a view), so the
 /// query runs within a step budget, a row cap and a value size cap.
-fn rows(path: &Path) -> Result<Vec<Entry>, RowsError> {
+fn rows(path: &Path) -> Result<Vec<StoredProvider>, RowsError> {
     use rusqlite::limits::Limit;
     use rusqlite::{Connection, OpenFlags};
     use std::sync::Arc;
@@ -152,7 +152,7 @@ fn rows(path: &Path) -> Result<Vec<Entry>, RowsError> {
     )
     .map_err(RowsError::Sql)?;
     let row = |r: &rusqlite::Row| {
-        Ok(Entry {
+        Ok(StoredProvider {
             name: r.get(0)?,
             settings: r.get(1)?,
         })
@@ -161,7 +161,7 @@ fn rows(path: &Path) -> Result<Vec<Entry>, RowsError> {
     let limit = import::MAX_ENTRIES + 1;
     // `sort_index` is the order the user arranged; older databases lack it.
     let ordered = format!("{sql} ORDER BY sort_index IS NULL, sort_index, rowid LIMIT {limit}");
-    let rows: rusqlite::Result<Vec<Entry>> = match db.prepare(&ordered) {
+    let rows: rusqlite::Result<Vec<StoredProvider>> = match db.prepare(&ordered) {
         Ok(mut q) => q.query_map([], row).and_then(Iterator::collect),
         Err(_) => db
             .prepare(&format!("{sql} ORDER BY rowid LIMIT {limit}"))

@@ -32,7 +32,7 @@ pub(super) fn claude_settings(
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<&Path>,
 ) -> Option<Check> {
-    let file: PathBuf = crate::launch::resume::claude_dir(env, home)?.join("settings.json");
+    let file: PathBuf = crate::claude::resume::claude_dir(env, home)?.join("settings.json");
     let text = std::fs::read_to_string(&file).ok()?;
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
         return Some(check(

@@ -4,10 +4,10 @@
 
 use std::time::SystemTime;
 
-use super::probe::{Step, local_client, narrowed, pong, probe_profile, step, with_proxy};
+use super::probe::{ProbeStep, local_client, narrowed, pong, probe_profile, step, with_proxy};
+use crate::circuits::{self, Circuit};
 use crate::ctx::Ctx;
 use crate::t;
-use crate::usage::circuits::{self, Circuit};
 
 /// All of `ccswitch test` (and the TUI's `t`): the main slot's first
 /// target in full, every other target once, and what running sessions'
@@ -18,7 +18,7 @@ pub fn test_all(
     profile: &str,
     circuits: &[Circuit],
     now: SystemTime,
-) -> Result<Vec<Step>, String> {
+) -> Result<Vec<ProbeStep>, String> {
     let mut steps = probe_profile(ctx, cfg, profile)?;
     let main_ok = steps.iter().all(|s| s.ok);
     steps.extend(probe_targets(ctx, cfg, profile, main_ok, circuits, now)?);
@@ -36,7 +36,7 @@ pub fn probe_targets(
     main_ok: bool,
     circuits: &[Circuit],
     now: SystemTime,
-) -> Result<Vec<Step>, String> {
+) -> Result<Vec<ProbeStep>, String> {
     use crate::config::Slot;
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
     let first = (p.main.provider.clone(), p.main.model.clone());

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::proxied::{Options, Proxied};
 use crate::ctx::Ctx;
+use crate::launch::proxied::{Options, Proxied};
 use crate::proxy::translate::anthropic::{Delta, Event, OutBlock};
 use crate::proxy::translate::sse::SseDecoder;
 use crate::t;
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Step {
+pub struct ProbeStep {
     /// Stable id for `--json` (`reach`, `auth`, `model`, `stream`, `tool`, `tool_result`).
     pub id: &'static str,
     pub ok: bool,
@@ -24,12 +24,12 @@ pub struct Step {
     pub ms: Option<u64>,
 }
 
-pub(crate) fn step(id: &'static str, ok: bool, detail: String, ms: Option<u64>) -> Step {
-    Step { id, ok, detail, ms }
+pub(crate) fn step(id: &'static str, ok: bool, detail: String, ms: Option<u64>) -> ProbeStep {
+    ProbeStep { id, ok, detail, ms }
 }
 
 /// What one streamed request gave back.
-pub(crate) struct Answer {
+pub(crate) struct ProbeAnswer {
     pub(crate) text: String,
     tool: Option<(String, String, Value)>,
     pub(crate) first_token: Option<Duration>,
@@ -43,7 +43,7 @@ async fn ask(
     base: &str,
     token: &str,
     body: Value,
-) -> Result<Answer, (u16, String)> {
+) -> Result<ProbeAnswer, (u16, String)> {
     let t0 = Instant::now();
     let resp = http
         .post(format!("{base}/v1/messages"))
@@ -65,7 +65,7 @@ async fn ask(
     }
     let mut resp = resp;
     let mut dec = SseDecoder::new();
-    let mut a = Answer {
+    let mut a = ProbeAnswer {
         text: String::new(),
         tool: None,
         first_token: None,
@@ -105,7 +105,7 @@ async fn ask(
 }
 
 /// Turn a failed first request into the steps it decides, in user terms.
-fn failure_steps(status: u16, message: &str) -> Vec<Step> {
+fn failure_steps(status: u16, message: &str) -> Vec<ProbeStep> {
     let raw = if message.is_empty() {
         format!("HTTP {status}")
     } else {
@@ -149,7 +149,7 @@ pub(crate) async fn pong(
     base: &str,
     token: &str,
     model: &str,
-) -> Result<Answer, (u16, String)> {
+) -> Result<ProbeAnswer, (u16, String)> {
     let body = json!({
         "model": model, "max_tokens": 256, "stream": true,
         "messages": [{"role": "user", "content": "Reply with exactly one word: pong"}],
@@ -187,7 +187,7 @@ pub(crate) async fn with_proxy<T>(
 }
 
 /// Run the probe against a running proxy.
-pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
+pub async fn probe(base: &str, token: &str, model: &str) -> Vec<ProbeStep> {
     let http = match local_client() {
         Ok(h) => h,
         Err(e) => return failure_steps(0, &e),
@@ -223,7 +223,7 @@ pub async fn probe(base: &str, token: &str, model: &str) -> Vec<Step> {
         "messages": [{"role": "user", "content": "Call echo_number with n = 42."}],
     });
     let call = match ask(&http, base, token, ask_tool).await {
-        Ok(Answer {
+        Ok(ProbeAnswer {
             tool: Some(call), ..
         }) => call,
         Ok(_) => {
@@ -299,7 +299,7 @@ pub fn probe_profile(
     ctx: &Ctx,
     cfg: &crate::config::Config,
     profile: &str,
-) -> Result<Vec<Step>, String> {
+) -> Result<Vec<ProbeStep>, String> {
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
     let model = p.main.model.clone();
     let cfg = &narrowed(cfg, p, &p.main.provider, &model);
@@ -325,7 +325,7 @@ pub fn step_label(id: &str) -> &'static str {
 }
 
 /// Human-readable lines for a probe result.
-pub fn render(profile: &str, provider: &str, model: &str, steps: &[Step]) -> Vec<String> {
+pub fn render(profile: &str, provider: &str, model: &str, steps: &[ProbeStep]) -> Vec<String> {
     let mut out = vec![t!(
         "probe.header",
         profile = profile,

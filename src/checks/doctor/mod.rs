@@ -11,7 +11,7 @@ mod providers;
 mod search;
 mod traps;
 
-use super::find::find_claude;
+use crate::claude::find::find_claude;
 use crate::config::{self, Config};
 use crate::ctx::Ctx;
 use crate::t;

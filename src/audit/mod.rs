@@ -24,12 +24,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use super::writer::{LogFn, Pricer};
 use crate::config::{Audit, AuditLevel};
 use crate::secrets::Redactor;
 use crate::t;
+use crate::usage::writer::{LogFn, Pricer};
 
-pub use entry::{Entry, Search};
+pub use entry::{AuditEntry, AuditSearch};
 pub use files::LOCK_WAIT;
 pub use line::{dropped_line, line, search_line};
 
@@ -43,8 +43,8 @@ pub const QUEUE_BYTES: usize = 64 * 1024 * 1024;
 
 enum Msg {
     /// An entry, and how many were dropped just before it.
-    Request(Box<Entry>, u64),
-    Search(Box<Search>, u64),
+    Request(Box<AuditEntry>, u64),
+    Search(Box<AuditSearch>, u64),
     Stop,
 }
 
@@ -65,12 +65,12 @@ pub struct AuditSink {
 }
 
 impl AuditSink {
-    pub fn send(&self, e: Entry) {
+    pub fn send(&self, e: AuditEntry) {
         let size = e.request.len() + e.response.as_ref().map_or(0, Vec::len);
         self.push(|n| Msg::Request(Box::new(e), n), size);
     }
 
-    pub fn search(&self, s: Search) {
+    pub fn search(&self, s: AuditSearch) {
         let size = s.query.len();
         self.push(|n| Msg::Search(Box::new(s), n), size);
     }
@@ -229,6 +229,29 @@ impl Writer {
             self.unwritten = 0;
         }
     }
+}
+
+/// The audit log, when the config turns it on; `redactor` (the proxy
+/// run's) masks the text it keeps.
+pub fn start(
+    paths: &crate::paths::Paths,
+    config: &crate::config::Config,
+    redactor: std::sync::Arc<crate::secrets::Redactor>,
+    log: &LogFn,
+) -> Option<AuditLog> {
+    let a = AuditLog::start(
+        &paths.audit_dir,
+        config.audit,
+        redactor,
+        crate::usage::pricer(config),
+        log.clone(),
+    )?;
+    log(&t!(
+        "audit.on",
+        level = format!("{:?}", config.audit.level).to_lowercase(),
+        dir = paths.audit_dir.display()
+    ));
+    Some(a)
 }
 
 #[cfg(test)]

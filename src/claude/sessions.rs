@@ -87,15 +87,17 @@ pub fn title_from(mut head: impl BufRead) -> Option<String> {
             continue;
         };
         match entry(text) {
-            Entry::Summary(s) | Entry::Prompt(s) => return Some(one_line(&s, TITLE_CHARS)),
-            Entry::Other => {}
+            TranscriptLine::Summary(s) | TranscriptLine::Prompt(s) => {
+                return Some(one_line(&s, TITLE_CHARS));
+            }
+            TranscriptLine::Other => {}
         }
     }
 }
 
 /// What one transcript line is, for titles.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Entry {
+pub enum TranscriptLine {
     /// `{"type":"summary","summary":"..."}`.
     Summary(String),
     /// Something the user typed.
@@ -158,13 +160,13 @@ struct Block {
 }
 
 /// What a transcript line is.
-pub fn entry(line: &str) -> Entry {
+pub fn entry(line: &str) -> TranscriptLine {
     // Most lines are the assistant's and tool output: no need to parse them.
     if !line.contains("\"user\"") && !line.contains("\"summary\"") {
-        return Entry::Other;
+        return TranscriptLine::Other;
     }
     let Ok(l) = serde_json::from_str::<Line>(line) else {
-        return Entry::Other;
+        return TranscriptLine::Other;
     };
     let added = [l.is_meta, l.is_sidechain, l.is_compact_summary]
         .into_iter()
@@ -173,15 +175,15 @@ pub fn entry(line: &str) -> Entry {
         "summary" => l
             .summary
             .filter(|s| !s.trim().is_empty())
-            .map(Entry::Summary),
+            .map(TranscriptLine::Summary),
         "user" if !added => l
             .message
             .and_then(|m| m.content)
             .and_then(typed)
-            .map(Entry::Prompt),
+            .map(TranscriptLine::Prompt),
         _ => None,
     };
-    found.unwrap_or(Entry::Other)
+    found.unwrap_or(TranscriptLine::Other)
 }
 
 /// The text the user typed, if the content is that: a tool result is not,

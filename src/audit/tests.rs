@@ -57,8 +57,8 @@ fn stops_within(log: AuditLog, limit: Duration) -> bool {
     rx.recv_timeout(limit).is_ok()
 }
 
-fn entry(request: &str, response: Option<&str>) -> Entry {
-    Entry {
+fn entry(request: &str, response: Option<&str>) -> AuditEntry {
+    AuditEntry {
         record: Record {
             at_ms: 1_794_312_000_000,
             session: "s1".into(),
@@ -181,8 +181,8 @@ fn files_rotate_by_size_and_keep_a_few() {
     );
 }
 
-fn mk_search(query: &str) -> Search {
-    Search {
+fn mk_search(query: &str) -> AuditSearch {
+    AuditSearch {
         at_ms: 1_794_312_000_000,
         request_id: "req_2".into(),
         session: "s1".into(),
