@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big|ledger|fallback] [--budget]
+//!         [--bin PATH] [--only json|stream|big|ledger|fallback|start] [--budget]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -13,6 +13,10 @@
 //! first text), requests/s at concurrency 16 and 64 for both, CPU per
 //! request and per stream, a 416 KB request, and idle and peak RSS. Only
 //! 127.0.0.1 is contacted.
+//!
+//! `start` spawns `ccswitch serve` again and again and times it from the
+//! spawn to its first HTTP answer (`GET /v1/models` with the token), with
+//! its RSS right after: what a launch waits for before `claude` starts.
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
@@ -267,6 +271,10 @@ fn main() {
         config.clone()
     };
     std::fs::write(dir.path().join("config.toml"), &with_budget).unwrap();
+    if only.as_deref() == Some("start") {
+        startup(&bin, dir.path(), n.min(40));
+        return;
+    }
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
         let (child, url) = serve(&bin, dir.path(), profile, TOKEN, "BENCH_KEY", Stdio::null());
@@ -563,6 +571,44 @@ fn main() {
     {
         let _ = c.kill();
         let _ = c.wait();
+    }
+}
+
+/// `--only start`: `runs` spawns per profile, each timed from the spawn to
+/// the first HTTP answer, with the RSS then; medians and best.
+fn startup(bin: &Path, home: &Path, runs: u64) {
+    use std::io::{Read, Write};
+    println!("proxy-load: {} ({})", bin.display(), version(bin));
+    println!("{runs} spawns per profile: spawn -> first HTTP answer (GET /v1/models), RSS after it");
+    for profile in ["oa", "an"] {
+        let mut times = Vec::new();
+        let mut rss = Vec::new();
+        for _ in 0..runs {
+            let t0 = Instant::now();
+            let (mut child, url) = serve(bin, home, profile, TOKEN, "BENCH_KEY", Stdio::null());
+            let addr = url.trim_start_matches("http://");
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            write!(
+                conn,
+                "GET /v1/models HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = Vec::new();
+            conn.read_to_end(&mut answer).unwrap();
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+            rss.push(Proc(child.id()).status("VmRSS:") as f64 / 1024.0);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let med = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            (v[v.len() / 2], v[0])
+        };
+        let ((t, t_min), (r, r_min)) = (med(&mut times), med(&mut rss));
+        println!(
+            "{profile}: first answer after {t:.1} ms (best {t_min:.1}), RSS then {r:.1} MiB (least {r_min:.1})"
+        );
     }
 }
 
