@@ -122,12 +122,7 @@ async fn a_destructive_command_is_checked_by_the_classifier_slot() {
 async fn reasoning_does_not_reach_the_verdict() {
     let main = Mock::start().await;
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.ds]\npreset = \"deepseek\"\napi = \"openai\"\nbase_url = \"{}\"\n\
-         key = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
-        main.url("/v1")
-    ));
+    home.write_config(&mock::deepseek_config(&main));
     let outside = tempfile::tempdir().unwrap();
     let target = outside.path().join("scratch");
     std::fs::create_dir_all(&target).unwrap();
@@ -239,21 +234,12 @@ async fn anthropics_own_api_gets_the_server_check_untouched() {
 async fn the_server_check_is_refused_where_it_cannot_run() {
     let up = Mock::start().await;
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
-        up.url("/v1")
-    ));
+    home.write_config(&mock::oa_config(&up));
     let s = Serve::start(&home, "p", "sk-auto");
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/messages", s.base))
-        .bearer_auth(&s.token)
-        .json(&json!({"model": "m-main", "max_tokens": 100, "stream": true,
-                      "messages": [{"role": "user", "content": "hi"}],
-                      "safeguards": [{"type": "dangerous_tool_use", "classifier_context": {"v": 1}}]}))
-        .send()
-        .await
-        .unwrap();
+    let ask = json!({"model": "m-main", "max_tokens": 100, "stream": true,
+                     "messages": [{"role": "user", "content": "hi"}],
+                     "safeguards": [{"type": "dangerous_tool_use", "classifier_context": {"v": 1}}]});
+    let resp = s.post(&reqwest::Client::new(), &ask).await;
     assert_eq!(resp.status(), 400);
     assert!(resp.headers().get("request-id").is_none());
     let body: Value = resp.json().await.unwrap();

@@ -8,36 +8,51 @@ use serde_json::{Value, json};
 
 use crate::support::claude::claude_bin;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::serve::Serve;
+use crate::support::serve::{Serve, post_messages};
 use crate::support::{Home, Run, output_within};
 
 const PRICED: &str = "models = { m-main = { input_price = 1.0, output_price = 1.0 } }";
 
 fn oa_text(text: &str, prompt_tokens: u64) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": text}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                   "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 0}})
-    .to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
+    mock::openai_text_usage(text, prompt_tokens, 0)
 }
 
 fn config(up: &Mock, budget: &str) -> String {
     format!(
-        "[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n{PRICED}\n\
-         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\nbudget = {budget}\n",
-        up.url("/v1")
+        "{}{PRICED}\n[profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\nbudget = {budget}\n",
+        mock::openai_provider("oa", up)
     )
+}
+
+/// An upstream with `answers` answers of "ok", each of `prompt_tokens`
+/// input tokens, and a home whose profile `p` on it has this budget.
+async fn budgeted(budget: &str, answers: usize, prompt_tokens: u64) -> (Mock, Home) {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&config(&up, budget));
+    for _ in 0..answers {
+        up.push(oa_text("ok", prompt_tokens));
+    }
+    (up, home)
+}
+
+/// A streamed request for `max_tokens` from m-main.
+fn hi(max_tokens: u64) -> Value {
+    json!({"model": "m-main", "max_tokens": max_tokens, "stream": true,
+           "messages": [{"role": "user", "content": "hi"}]})
+}
+
+/// A request `s` serves: its whole stream is read.
+async fn served(client: &reqwest::Client, s: &Serve) {
+    let resp = s.post(client, &hi(10)).await;
+    assert_eq!(resp.status(), 200);
+    resp.text().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn concurrent_sessions_share_a_budget_and_stop_together() {
-    let up = Mock::start().await;
-    let home = Home::new();
     // Every answer costs $0.10; the day's budget is $1.
-    home.write_config(&config(&up, "{ daily_usd = 1.0 }"));
-    for _ in 0..40 {
-        up.push(oa_text("ok", 100_000));
-    }
+    let (up, home) = budgeted("{ daily_usd = 1.0 }", 40, 100_000).await;
     let sessions: Vec<Serve> = (0..3)
         .map(|_| Serve::start(&home, "p", "sk-budget"))
         .collect();
@@ -47,14 +62,7 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             for n in 0..20 {
-                let resp = client
-                    .post(format!("{base}/v1/messages"))
-                    .bearer_auth(&token)
-                    .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
-                                  "messages": [{"role": "user", "content": "hi"}]}))
-                    .send()
-                    .await
-                    .unwrap();
+                let resp = post_messages(&client, &base, &token, &hi(10)).await;
                 if resp.status() == 403 {
                     let retry = resp.headers().get("x-should-retry").cloned();
                     let body: Value = resp.json().await.unwrap();
@@ -149,25 +157,11 @@ async fn real_claude_code_shows_the_budget_message_and_does_not_retry() {
 
 #[tokio::test]
 async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up, "{ daily_usd = 1.0 }"));
-    for _ in 0..9 {
-        up.push(oa_text("ok", 100_000));
-    }
+    let (_up, home) = budgeted("{ daily_usd = 1.0 }", 9, 100_000).await;
     let mut s = Serve::start(&home, "p", "sk-budget");
     let client = reqwest::Client::new();
     for _ in 0..9 {
-        let resp = client
-            .post(format!("{}/v1/messages", s.base))
-            .bearer_auth(&s.token)
-            .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
-                          "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.text().await.unwrap();
+        served(&client, &s).await;
     }
     // Stopped as a user stops it: what it recorded is written.
     s.stop();
@@ -281,16 +275,7 @@ async fn concurrent_requests_reserve_their_cost_and_refusals_are_recorded() {
         .map(|_| {
             let (client, base, token) = (client.clone(), s.base.clone(), s.token.clone());
             tokio::spawn(async move {
-                let resp = client
-                    .post(format!("{base}/v1/messages"))
-                    .bearer_auth(&token)
-                    .json(
-                        &json!({"model": "m-main", "max_tokens": 1000, "stream": true,
-                                  "messages": [{"role": "user", "content": "hi"}]}),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
+                let resp = post_messages(&client, &base, &token, &hi(1000)).await;
                 let status = resp.status().as_u16();
                 resp.text().await.unwrap();
                 status
@@ -308,15 +293,7 @@ async fn concurrent_requests_reserve_their_cost_and_refusals_are_recorded() {
     assert!((1..=4).contains(&served), "{served} served: {statuses:?}");
     assert_eq!(up.seen().len(), served);
 
-    let metrics = client
-        .get(format!("{}/metrics", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics(&client).await;
     let budget_errors: u64 = metrics
         .lines()
         .filter(|l| l.starts_with("ccswitch_errors_total{") && l.contains("class=\"budget\""))
@@ -396,14 +373,9 @@ async fn streams_cut_by_the_client_record_what_was_streamed() {
         ));
         up.push(long_answer(anthropic));
         let mut s = Serve::start(&home, "p", "sk-cut");
-        let mut resp = reqwest::Client::new()
-            .post(format!("{}/v1/messages", s.base))
-            .bearer_auth(&s.token)
-            .json(&json!({"model": "m", "max_tokens": 1000, "stream": true,
-                          "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
-            .await
-            .unwrap();
+        let ask = json!({"model": "m", "max_tokens": 1000, "stream": true,
+                         "messages": [{"role": "user", "content": "hi"}]});
+        let mut resp = s.post(&reqwest::Client::new(), &ask).await;
         // Read until the whole answer's text went out, then hang up.
         let mut seen = String::new();
         while seen.matches("klmnopq").count() < 40 {
@@ -441,12 +413,7 @@ async fn streams_cut_by_the_client_record_what_was_streamed() {
 /// are written once the lock is free.
 #[tokio::test]
 async fn a_locked_ledger_neither_stalls_budgeted_requests_nor_loses_rows() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up, "{ daily_usd = 100.0 }"));
-    for _ in 0..3 {
-        up.push(oa_text("ok", 1000));
-    }
+    let (_up, home) = budgeted("{ daily_usd = 100.0 }", 3, 1000).await;
     let mut s = Serve::start(&home, "p", "sk-budget");
     // The ledger exists once serve started; another process takes its
     // write lock and keeps it.
@@ -458,16 +425,7 @@ async fn a_locked_ledger_neither_stalls_budgeted_requests_nor_loses_rows() {
     let client = reqwest::Client::new();
     let t0 = Instant::now();
     for _ in 0..3 {
-        let resp = client
-            .post(format!("{}/v1/messages", s.base))
-            .bearer_auth(&s.token)
-            .json(&json!({"model": "m-main", "max_tokens": 10, "stream": true,
-                          "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.text().await.unwrap();
+        served(&client, &s).await;
         // Let the writer try (and fail) between requests.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -3,9 +3,17 @@
 
 use serde_json::Value;
 
-use crate::support::Home;
 use crate::support::claude::stream_json;
 use crate::support::mock::{self, Mock};
+use crate::support::{Home, Run};
+
+/// `claude -p hi` through profile `p`, which must succeed.
+async fn hi(home: &Home) -> Run {
+    let chome = tempfile::tempdir().unwrap();
+    let r = stream_json(home, "p", chome.path(), "hi", &["--no-session-persistence"]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    r
+}
 
 /// A provider that says when to come back only in OpenAI's
 /// `x-ratelimit-reset-*` headers: Claude Code, which reads only
@@ -15,11 +23,7 @@ use crate::support::mock::{self, Mock};
 async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
     let up = Mock::start().await;
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
-        up.url("/v1")
-    ));
+    home.write_config(&mock::oa_config(&up));
     up.push(
         mock::json(
             429,
@@ -29,16 +33,7 @@ async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
         .with_header("x-ratelimit-reset-tokens", "120ms"),
     );
     up.push(mock::openai_text("Back."));
-    let chome = tempfile::tempdir().unwrap();
-    let r = stream_json(
-        &home,
-        "p",
-        chome.path(),
-        "hi",
-        &["--no-session-persistence"],
-    )
-    .await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let r = hi(&home).await;
     let retry: Value = r
         .stdout
         .lines()
@@ -57,12 +52,7 @@ async fn a_rate_limit_hint_in_any_header_is_the_wait_claude_code_takes() {
 async fn thinking_reaches_claude_code_as_a_thinking_block() {
     let up = Mock::start().await;
     let home = Home::new();
-    home.write_config(&format!(
-        "[providers.ds]\npreset = \"deepseek\"\napi = \"openai\"\nbase_url = \"{}\"\n\
-         key = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
-        up.url("/v1")
-    ));
+    home.write_config(&mock::deepseek_config(&up));
     let chunk = |delta: serde_json::Value| {
         serde_json::json!({"choices": [{"index": 0, "delta": delta}]}).to_string()
     };
@@ -73,16 +63,7 @@ async fn thinking_reaches_claude_code_as_a_thinking_block() {
         "usage": {"prompt_tokens": 100, "completion_tokens": 10}})
     .to_string();
     up.push(mock::sse(&[&a, &b, &c, &f, "[DONE]"]));
-    let chome = tempfile::tempdir().unwrap();
-    let r = stream_json(
-        &home,
-        "p",
-        chome.path(),
-        "hi",
-        &["--no-session-persistence"],
-    )
-    .await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let r = hi(&home).await;
     let blocks: Vec<Value> = r
         .stdout
         .lines()

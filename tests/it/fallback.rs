@@ -137,6 +137,11 @@ fn anthropic_stream(model: &str, text: Option<&str>, finish: bool, end: End) -> 
     mock::sse_raw(&refs, end)
 }
 
+/// c's whole answer, "from c": the end of the chains that move on to c.
+fn from_c() -> Reply {
+    anthropic_stream("c-model", Some("from c"), true, End::Close)
+}
+
 /// Whether a log line of the proxy contains `text`.
 fn logged(p: &Proxy, text: &str) -> bool {
     p.logs.lock().unwrap().iter().any(|l| l.contains(text))
@@ -216,12 +221,7 @@ async fn an_unreachable_target_and_an_empty_openai_reply_move_on_for_streams_too
     .await;
     // b answers with nothing: an OpenAI completion with empty content.
     b.push(openai_message(""));
-    c.push(anthropic_stream(
-        "c-model",
-        Some("from c"),
-        true,
-        End::Close,
-    ));
+    c.push(from_c());
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
     assert_eq!(resp.status(), 200);
     let evs = events(resp).await;
@@ -530,12 +530,7 @@ async fn a_stream_that_fails_before_its_first_content_moves_on() {
         .to_string();
     let fin = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
     b.push(mock::sse(&[&role, &fin, "[DONE]"]));
-    c.push(anthropic_stream(
-        "c-model",
-        Some("from c"),
-        true,
-        End::Close,
-    ));
+    c.push(from_c());
     let resp = p.post("/v1/messages", &ask("a-model", true)).await;
     assert_eq!(text_of(&events(resp).await), "from c");
     assert_eq!((a.seen().len(), b.seen().len(), c.seen().len()), (1, 1, 1));

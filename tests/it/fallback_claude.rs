@@ -5,20 +5,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::ccswitch_run_in;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, output_within};
 
 fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                   "usage": {"prompt_tokens": 40, "completion_tokens": 4}})
-    .to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
+    mock::openai_text_usage(t, 40, 4)
 }
 
 fn bash(command: &str) -> Reply {
@@ -47,14 +42,21 @@ async fn dropping() -> (String, Arc<AtomicUsize>) {
     (url, n)
 }
 
+/// Claude Code's arguments: a session that runs the marker command.
+const RUN_MARKER: &[&str] = &[
+    "-p",
+    "run the marker command",
+    "--output-format",
+    "json",
+    "--allowedTools",
+    "Bash",
+    "--no-session-persistence",
+];
+
 #[tokio::test]
 async fn a_session_completes_a_bash_round_trip_on_the_second_upstream() {
     for first in ["529", "dropped connections"] {
-        let (a, b, fast) = (
-            Mock::start().await,
-            Mock::start().await,
-            Mock::start().await,
-        );
+        let [a, b, fast] = Mock::start_n().await;
         let (dropper, dropped) = dropping().await;
         let a_url = if first == "529" {
             for _ in 0..10 {
@@ -85,22 +87,8 @@ async fn a_session_completes_a_bash_round_trip_on_the_second_upstream() {
             fast.url("/v1")
         ));
         let chome = tempfile::tempdir().unwrap();
-        let mut cmd = ccswitch_run(
-            &home,
-            "p",
-            &[
-                "-p",
-                "run the marker command",
-                "--output-format",
-                "json",
-                "--allowedTools",
-                "Bash",
-                "--no-session-persistence",
-            ],
-            chome.path(),
-        );
-        cmd.env("UP_KEY", "sk-fallback");
-        let r = output_within(cmd, Duration::from_secs(90)).await;
+        let env = [("UP_KEY", "sk-fallback")];
+        let r = ccswitch_run_in(&home, "p", RUN_MARKER, chome.path(), &env).await;
         assert_eq!(r.code, 0, "{first}: {}\n{}", r.stdout, r.stderr);
         let result: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
         assert_eq!(result["is_error"], false, "{first}: {}", r.stdout);

@@ -101,6 +101,19 @@ pub fn diff(want: &str, got: &str) -> String {
 }
 
 /// Fail with every collected failure, or when no case ran at all.
+/// Each case folder under `fixtures/SUB`: what `run` makes of it, against
+/// its `expected.json`. `what` names the cases in the report.
+pub fn check_json_cases(sub: &str, what: &str, run: impl Fn(&Path) -> Value) {
+    let cases = case_dirs(&fixtures().join(sub));
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = check_json(&case.join("expected.json"), &run(case)) {
+            failures.push(e);
+        }
+    }
+    finish(&failures, what, cases.len());
+}
+
 pub fn finish(failures: &[String], what: &str, count: usize) {
     assert!(count > 0, "no {what} cases found");
     assert!(

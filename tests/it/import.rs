@@ -4,7 +4,7 @@
 //! `config.json`), checked for the TOML written, the keys in a real Secret
 //! Service, the skipped-entry list, and a second import adding nothing.
 
-use crate::support::{Home, SecretService};
+use crate::support::{Home, SecretService, import_env};
 
 fn fixture(name: &str) -> String {
     format!(
@@ -13,17 +13,74 @@ fn fixture(name: &str) -> String {
     )
 }
 
+/// The config an import wrote, parsed, once none of `secrets` is in its
+/// text.
+#[track_caller]
+fn parsed_without(text: &str, secrets: &[&str]) -> toml::Value {
+    for secret in secrets {
+        assert!(!text.contains(secret), "{text}");
+    }
+    toml::from_str(text).unwrap()
+}
+
+/// Its providers' names, in the file's order.
+fn provider_names(cfg: &toml::Value) -> Vec<&String> {
+    cfg["providers"].as_table().unwrap().keys().collect()
+}
+
+/// Each dotted path of the config (`providers.x.key.env`) holds that
+/// string.
+#[track_caller]
+fn has_strings(cfg: &toml::Value, expected: &[(&str, &str)]) {
+    for (path, want) in expected {
+        let got = path
+            .split('.')
+            .try_fold(cfg, |v, k| v.get(k))
+            .and_then(toml::Value::as_str);
+        assert_eq!(got, Some(*want), "{path}");
+    }
+}
+
+/// `ccswitch key status` finds each of these providers' keys in the
+/// keyring.
+#[track_caller]
+fn keys_in_the_keyring(home: &Home, env: &[(&str, &str)], providers: &[&str]) {
+    let status = home.run_env(&["key", "status", "--json"], env).ok().json();
+    for name in providers {
+        let row = status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["provider"] == *name)
+            .unwrap();
+        assert_eq!(row["source"]["kind"], "keyring", "{name}: {status}");
+    }
+}
+
+/// Importing again (`ccswitch ARGS`) adds nothing: it says so, and the
+/// config is still `config`. What it printed.
+#[track_caller]
+fn nothing_new(home: &Home, args: &[&str], env: &[(&str, &str)], config: &str) -> String {
+    let again = home.run_env(args, env);
+    again.ok();
+    assert!(
+        again.stdout.contains("Nothing new to import"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(home.read_config(), config);
+    again.stdout.clone()
+}
+
 const EXISTING: &str = "[providers.deepseek]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
                         [profiles.ccr]\nprovider = \"deepseek\"\nmain = \"deepseek-v4-pro\"\n";
 
 #[test]
 fn a_claude_code_router_config_with_keys_into_a_real_keyring() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let user = tempfile::tempdir().unwrap();
-    let user_home = user.path().to_str().unwrap().to_string();
-    env.push(("HOME", &user_home));
+    let mut env = ss.env();
+    env.push(("HOME", user.path().to_str().unwrap()));
     let home = Home::new();
     home.write_config(EXISTING);
     let from = fixture("ccr-config.json");
@@ -49,24 +106,21 @@ fn a_claude_code_router_config_with_keys_into_a_real_keyring() {
     ] {
         assert!(text.contains(own), "the file's own lines stay:\n{text}");
     }
-    assert!(
-        !text.contains("sk-or-literal") && !text.contains("ccr-own-secret"),
-        "{text}"
-    );
-    let cfg: toml::Value = toml::from_str(&text).unwrap();
-    let providers = cfg["providers"].as_table().unwrap();
-    let names: Vec<&String> = providers.keys().collect();
+    let cfg = parsed_without(&text, &["sk-or-literal", "ccr-own-secret"]);
     assert_eq!(
-        names,
+        provider_names(&cfg),
         ["deepseek", "openrouter", "deepseek-2", "ollama", "gemini"],
         "a clash gets a suffix"
     );
-    assert_eq!(
-        providers["deepseek-2"]["key"]["env"].as_str(),
-        Some("DEEPSEEK_API_KEY")
+    let providers = cfg["providers"].as_table().unwrap();
+    has_strings(
+        &cfg,
+        &[
+            ("providers.deepseek-2.key.env", "DEEPSEEK_API_KEY"),
+            ("providers.deepseek-2.api", "openai"),
+            ("providers.gemini.preset", "gemini"),
+        ],
     );
-    assert_eq!(providers["deepseek-2"]["api"].as_str(), Some("openai"));
-    assert_eq!(providers["gemini"]["preset"].as_str(), Some("gemini"));
     assert!(
         providers["ollama"].get("key").is_none(),
         "a local server needs none"
@@ -75,17 +129,15 @@ fn a_claude_code_router_config_with_keys_into_a_real_keyring() {
         providers["ollama"].get("proxy").is_none(),
         "never proxy loopback"
     );
-    assert_eq!(
-        providers["openrouter"]["proxy"].as_str(),
-        Some("http://127.0.0.1:7890")
-    );
-    let profile = &cfg["profiles"]["ccr-2"];
-    assert_eq!(profile["provider"].as_str(), Some("deepseek-2"));
-    assert_eq!(profile["main"].as_str(), Some("deepseek-chat"));
-    assert_eq!(profile["fast"]["provider"].as_str(), Some("ollama"));
-    assert_eq!(
-        profile["long_context"]["provider"].as_str(),
-        Some("openrouter")
+    has_strings(
+        &cfg,
+        &[
+            ("providers.openrouter.proxy", "http://127.0.0.1:7890"),
+            ("profiles.ccr-2.provider", "deepseek-2"),
+            ("profiles.ccr-2.main", "deepseek-chat"),
+            ("profiles.ccr-2.fast.provider", "ollama"),
+            ("profiles.ccr-2.long_context.provider", "openrouter"),
+        ],
     );
     // Every entry not imported, with why.
     for skipped in [
@@ -98,14 +150,7 @@ fn a_claude_code_router_config_with_keys_into_a_real_keyring() {
         assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
     }
     // The key is in the Secret Service, under the provider's name.
-    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
-    let or = status
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["provider"] == "openrouter")
-        .unwrap();
-    assert_eq!(or["source"]["kind"], "keyring", "{status}");
+    keys_in_the_keyring(&home, &env, &["openrouter"]);
     home.run_env(&["config", "check"], &env).ok();
 }
 
@@ -147,8 +192,7 @@ fn partial_and_broken_sources_write_nothing_half() {
 #[test]
 fn claude_settings_and_shell_variables_are_found_without_from() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env = ss.env();
     let user = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(user.path().join(".claude")).unwrap();
     std::fs::copy(
@@ -175,8 +219,7 @@ fn claude_settings_and_shell_variables_are_found_without_from() {
     r.ok();
     assert!(r.stdout.contains("From the environment:"), "{}", r.stdout);
     let text = home.read_config();
-    assert!(!text.contains("sk-kimi-from-settings") && !text.contains("sk-gateway"));
-    let cfg: toml::Value = toml::from_str(&text).unwrap();
+    let cfg = parsed_without(&text, &["sk-kimi-from-settings", "sk-gateway"]);
     // The shell's gateway on localhost:4000 is LiteLLM's proxy: its preset
     // (whose URL says 127.0.0.1, dodging the IPv6 trap), the key a
     // reference to the variable.
@@ -184,27 +227,21 @@ fn claude_settings_and_shell_variables_are_found_without_from() {
     assert_eq!(gw["preset"].as_str(), Some("litellm"), "{text}");
     assert!(gw.get("base_url").is_none(), "{text}");
     assert!(gw.get("ca_file").is_none(), "{text}");
-    assert_eq!(gw["key"]["env"].as_str(), Some("ANTHROPIC_AUTH_TOKEN"));
-    assert_eq!(
-        cfg["profiles"]["litellm"]["main"].as_str(),
-        Some("claude-sonnet-4-5")
-    );
     // The settings file's Kimi: the preset, its key into the keyring.
-    let kimi = &cfg["providers"]["moonshot"];
-    assert_eq!(kimi["preset"].as_str(), Some("moonshot"));
-    assert_eq!(kimi["key"]["keyring"].as_bool(), Some(true));
-    assert_eq!(
-        cfg["profiles"]["moonshot"]["fast"].as_str(),
-        Some("kimi-k3-turbo")
+    has_strings(
+        &cfg,
+        &[
+            ("providers.litellm.key.env", "ANTHROPIC_AUTH_TOKEN"),
+            ("profiles.litellm.main", "claude-sonnet-4-5"),
+            ("providers.moonshot.preset", "moonshot"),
+            ("profiles.moonshot.fast", "kimi-k3-turbo"),
+        ],
     );
-    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
-    let kimi = status
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["provider"] == "moonshot")
-        .unwrap();
-    assert_eq!(kimi["source"]["kind"], "keyring", "{status}");
+    assert_eq!(
+        cfg["providers"]["moonshot"]["key"]["keyring"].as_bool(),
+        Some(true)
+    );
+    keys_in_the_keyring(&home, &env, &["moonshot"]);
 }
 
 /// The LiteLLM config a gateway article writes: Claude's model names mapped
@@ -212,37 +249,31 @@ fn claude_settings_and_shell_variables_are_found_without_from() {
 #[test]
 fn a_litellm_config_becomes_providers_and_a_profile() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = ss.env();
     let home = Home::new();
     let r = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
     r.ok();
     let text = home.read_config();
-    assert!(
-        !text.contains("sk-dashscope-literal") && !text.contains("sk-1234"),
-        "{text}"
-    );
-    let cfg: toml::Value = toml::from_str(&text).unwrap();
-    let providers = cfg["providers"].as_table().unwrap();
-    let names: Vec<&String> = providers.keys().collect();
+    let cfg = parsed_without(&text, &["sk-dashscope-literal", "sk-1234"]);
     assert_eq!(
-        names,
+        provider_names(&cfg),
         ["deepseek", "qwen", "moonshot", "ollama"],
         "two entries on DeepSeek with one key share a provider"
     );
-    assert_eq!(
-        providers["deepseek"]["key"]["env"].as_str(),
-        Some("DEEPSEEK_API_KEY")
+    has_strings(
+        &cfg,
+        &[
+            ("providers.deepseek.key.env", "DEEPSEEK_API_KEY"),
+            (
+                "providers.qwen.base_url",
+                "https://dashscope.aliyuncs.com/compatible-mode/v1",
+            ),
+            ("profiles.litellm.provider", "deepseek"),
+            ("profiles.litellm.main", "deepseek-chat"),
+            ("profiles.litellm.fast.model", "qwen-turbo"),
+            ("profiles.litellm.opus.provider", "moonshot"),
+        ],
     );
-    assert_eq!(
-        providers["qwen"]["base_url"].as_str(),
-        Some("https://dashscope.aliyuncs.com/compatible-mode/v1")
-    );
-    let p = &cfg["profiles"]["litellm"];
-    assert_eq!(p["provider"].as_str(), Some("deepseek"));
-    assert_eq!(p["main"].as_str(), Some("deepseek-chat"));
-    assert_eq!(p["fast"]["model"].as_str(), Some("qwen-turbo"));
-    assert_eq!(p["opus"]["provider"].as_str(), Some("moonshot"));
     for skipped in [
         "azure-gpt (azure/gpt-4o): no preset for LiteLLM's `azure/`",
         "nothing-here: no litellm_params.model",
@@ -250,56 +281,16 @@ fn a_litellm_config_becomes_providers_and_a_profile() {
     ] {
         assert!(r.stdout.contains(skipped), "{skipped}:\n{}", r.stdout);
     }
-    let status = home.run_env(&["key", "status", "--json"], &env);
-    let status = status.ok().json();
-    let qwen = status
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["provider"] == "qwen")
-        .unwrap();
-    assert_eq!(qwen["source"]["kind"], "keyring", "{status}");
+    keys_in_the_keyring(&home, &env, &["qwen"]);
     // A second import of the same file adds nothing: the same providers
     // (keys compared in the keyring) and the same profile are there.
     let before = home.read_config();
-    let again = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
-    again.ok();
+    let from = fixture("litellm-config.yaml");
+    let again = nothing_new(&home, &["import", "--from", &from], &env, &before);
     assert!(
-        again.stdout.contains("Nothing new to import"),
-        "{}",
-        again.stdout
+        again.contains("profile litellm: the same as litellm"),
+        "{again}"
     );
-    assert!(
-        again
-            .stdout
-            .contains("profile litellm: the same as litellm"),
-        "{}",
-        again.stdout
-    );
-    assert_eq!(home.read_config(), before);
-}
-
-/// The user's environment without Claude Code variables of the machine
-/// running the test, plus the Secret Service and `HOME`.
-fn clean_env<'a>(ss: &'a [(&'a str, String)], home: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut env: Vec<(&str, &str)> = ss.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("HOME", home));
-    for var in [
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_MODEL",
-        "NODE_EXTRA_CA_CERTS",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "CLAUDE_CODE_USE_BEDROCK",
-        "CLAUDE_CODE_USE_VERTEX",
-        "CLAUDE_CONFIG_DIR",
-        "CC_SWITCH_CONFIG_DIR",
-    ] {
-        env.push((var, ""));
-    }
-    env
 }
 
 /// cc-switch's database is found in `~/.cc-switch` without `--from`. Its
@@ -309,10 +300,8 @@ fn clean_env<'a>(ss: &'a [(&'a str, String)], home: &'a str) -> Vec<(&'a str, &'
 #[test]
 fn cc_switch_providers_once_into_a_real_keyring() {
     let ss = SecretService::start();
-    let ss_env = ss.env();
     let user = tempfile::tempdir().unwrap();
-    let user_home = user.path().to_str().unwrap().to_string();
-    let env = clean_env(&ss_env, &user_home);
+    let env = import_env(&ss.env(), user.path());
     let dir = user.path().join(".cc-switch");
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("cc-switch.db");
@@ -357,51 +346,30 @@ fn cc_switch_providers_once_into_a_real_keyring() {
 
     home.run_env(&["import"], &env).ok();
     let text = home.read_config();
-    assert!(!text.contains("sk-ccs-"), "{text}");
-    let cfg: toml::Value = toml::from_str(&text).unwrap();
-    let providers = cfg["providers"].as_table().unwrap();
-    let names: Vec<&String> = providers.keys().collect();
+    let cfg = parsed_without(&text, &["sk-ccs-"]);
     assert_eq!(
-        names,
+        provider_names(&cfg),
         ["deepseek", "team-gateway", "kimi-china"],
         "in cc-switch's order: {text}"
     );
-    assert_eq!(providers["kimi-china"]["preset"].as_str(), Some("moonshot"));
-    assert_eq!(
-        providers["kimi-china"]["base_url"].as_str(),
-        Some("https://api.moonshot.cn/anthropic"),
-        "the China site is not the preset's own URL"
+    // The China site is not the preset's own URL.
+    has_strings(
+        &cfg,
+        &[
+            ("providers.kimi-china.preset", "moonshot"),
+            (
+                "providers.kimi-china.base_url",
+                "https://api.moonshot.cn/anthropic",
+            ),
+            ("providers.team-gateway.preset", "custom-anthropic"),
+            ("profiles.kimi-china.main", "kimi-k2.6"),
+            ("profiles.deepseek.fast", "deepseek-v4-flash"),
+        ],
     );
-    assert_eq!(
-        providers["team-gateway"]["preset"].as_str(),
-        Some("custom-anthropic")
-    );
-    let kimi = &cfg["profiles"]["kimi-china"];
-    assert_eq!(kimi["main"].as_str(), Some("kimi-k2.6"));
-    assert_eq!(
-        cfg["profiles"]["deepseek"]["fast"].as_str(),
-        Some("deepseek-v4-flash")
-    );
-    let status = home.run_env(&["key", "status", "--json"], &env).ok().json();
-    for name in ["deepseek", "kimi-china", "team-gateway"] {
-        let row = status
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["provider"] == name)
-            .unwrap();
-        assert_eq!(row["source"]["kind"], "keyring", "{name}: {status}");
-    }
+    keys_in_the_keyring(&home, &env, &["deepseek", "kimi-china", "team-gateway"]);
 
     // Again: everything is there, keys compared in the keyring.
-    let again = home.run_env(&["import"], &env);
-    again.ok();
-    assert!(
-        again.stdout.contains("Nothing new to import"),
-        "{}",
-        again.stdout
-    );
-    assert_eq!(home.read_config(), text);
+    nothing_new(&home, &["import"], &env, &text);
     assert_eq!(std::fs::read(&db).unwrap(), db_bytes, "cc-switch's file");
 }
 

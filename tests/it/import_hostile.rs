@@ -8,34 +8,11 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::mock::{self, Mock};
-use crate::support::{Home, Run, SecretService};
+use crate::support::{Home, Run, SecretService, import_env};
 
 /// A name that, put into the file unescaped, adds a `[search]` table whose
 /// key command would run on every `run`, `serve`, `test` and `doctor`.
 const HOSTILE: &str = "x\n[search]\nbackend = \"brave\"\nkey = { command = \"touch pwned\" }\n#";
-
-/// The user's environment without the Claude Code variables of the machine
-/// running the test, plus `HOME` and the Secret Service.
-fn clean_env<'a>(ss: &'a [(&'a str, String)], home: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut env: Vec<(&str, &str)> = ss.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("HOME", home));
-    for var in [
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_AUTH_TOKEN",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_MODEL",
-        "NODE_EXTRA_CA_CERTS",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "CLAUDE_CODE_USE_BEDROCK",
-        "CLAUDE_CODE_USE_VERTEX",
-        "CLAUDE_CONFIG_DIR",
-        "CC_SWITCH_CONFIG_DIR",
-    ] {
-        env.push((var, ""));
-    }
-    env
-}
 
 /// The written config holds only what an import writes: `providers` and
 /// `profiles` tables, and comments of one line each.
@@ -84,10 +61,8 @@ fn cc_switch_db(path: &std::path::Path, rows: &[(&str, String)]) {
 #[test]
 fn hostile_names_in_every_source_write_no_toml_of_their_own() {
     let ss = SecretService::start();
-    let ss_env = ss.env();
     let user = tempfile::tempdir().unwrap();
-    let user_home = user.path().to_str().unwrap().to_string();
-    let env = clean_env(&ss_env, &user_home);
+    let env = import_env(&ss.env(), user.path());
     let dir = tempfile::tempdir().unwrap();
     let claude_env = json!({"env": {
         "ANTHROPIC_BASE_URL": "https://api.deepseek.com/anthropic",
@@ -147,8 +122,7 @@ fn hostile_names_in_every_source_write_no_toml_of_their_own() {
 #[test]
 fn automatic_import_reads_the_other_sources_past_settings_with_nothing_or_broken() {
     let user = tempfile::tempdir().unwrap();
-    let user_home = user.path().to_str().unwrap().to_string();
-    let env = clean_env(&[], &user_home);
+    let env = import_env(&[], user.path());
     std::fs::create_dir_all(user.path().join(".claude")).unwrap();
     std::fs::create_dir_all(user.path().join(".claude-code-router")).unwrap();
     std::fs::write(
@@ -319,8 +293,7 @@ fn files_built_to_hang_the_import_finish() {
     let ccs = user.path().join(".cc-switch");
     std::fs::create_dir_all(&ccs).unwrap();
     std::fs::copy(&endless, ccs.join("cc-switch.db")).unwrap();
-    let user_home = user.path().to_str().unwrap().to_string();
-    let env = clean_env(&[], &user_home);
+    let env = import_env(&[], user.path());
     let r = home.run_env(&["import", "--dry-run"], &env);
     r.ok();
     assert!(r.stdout.contains("more work to read"), "{}", r.stdout);

@@ -4,6 +4,7 @@
 //! in its normal mode.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -95,6 +96,68 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// A session `t` of `w`×`h` that runs the shell line `script`.
+    fn run(name: &str, w: u16, h: u16, script: &str) -> Tmux {
+        let tmux = Tmux::start(name, w, h);
+        tmux.send(&[script, "Enter"]);
+        tmux
+    }
+
+    /// Wait for the `CCSWITCH_EXIT=` the scripts echo, and check that
+    /// ccswitch exited with `code`.
+    fn exited(&self, code: i32, limit: Duration) -> String {
+        let screen = self.wait_for("CCSWITCH_EXIT=", limit);
+        assert!(
+            screen.contains(&format!("CCSWITCH_EXIT={code}")),
+            "{screen}"
+        );
+        screen
+    }
+
+    /// Wait for `marker`, which comes after `stty -a`'s modes, and check
+    /// the terminal is in its normal mode: canonical input and echo on.
+    fn left_sane(&self, marker: &str, limit: Duration) -> String {
+        let screen = self.wait_for(marker, limit);
+        let modes = screen.split_whitespace().collect::<Vec<_>>();
+        assert!(
+            modes.contains(&"icanon") && modes.contains(&"echo"),
+            "terminal left raw:\n{screen}"
+        );
+        screen
+    }
+
+    /// Ctrl-C twice, Claude Code's way out; ccswitch must survive the
+    /// first.
+    fn ctrl_c_twice(&self) {
+        self.send(&["C-c"]);
+        std::thread::sleep(Duration::from_millis(400));
+        self.send(&["C-c"]);
+    }
+}
+
+/// What the scripts echo after ccswitch: its exit code.
+const ECHO_EXIT: &str = "; echo CCSWITCH\"\"_EXIT=$?";
+/// What they may run next: the terminal's modes, then a marker.
+const STTY: &str = "stty -a; echo STTY\"\"_DONE";
+
+/// The shell command that runs `ccswitch ARGS` with `vars` (`NAME=value`
+/// words, or `env`'s own options), this home and English messages.
+fn ccswitch(home: &Home, vars: &str, args: &str) -> String {
+    format!(
+        "env {vars} CCSWITCH_HOME={} CCSWITCH_LANG=en {}{args}",
+        home.path().display(),
+        crate::support::BIN
+    )
+}
+
+/// A temp folder with a folder `name` made in it: its guard, and the
+/// folder.
+fn temp_with(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join(name);
+    std::fs::create_dir_all(&inner).unwrap();
+    (dir, inner)
 }
 
 impl Drop for Tmux {
@@ -108,11 +171,10 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     let (up, an) = (Mock::start().await, Mock::start().await);
     let home = Home::new();
     home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.an]\napi = \"anthropic\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+        "{}[providers.an]\napi = \"anthropic\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
          [profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n\
          [profiles.a]\nprovider = \"an\"\nmain = \"an-main\"\n",
-        up.url("/v1"),
+        mock::openai_provider("up", &up),
         an.url("")
     ));
     // An OpenAI-kind and an Anthropic-kind profile.
@@ -126,30 +188,25 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
 /// answered, as a returning user's are; then `after`. The home is kept
 /// alive by the returned guard.
 fn launch_line(home: &Home, profile: &str, after: &str) -> (tempfile::TempDir, String) {
-    let chome = tempfile::tempdir().unwrap();
-    let cwd = chome.path().join("work");
-    std::fs::create_dir_all(&cwd).unwrap();
+    let (chome, cwd) = temp_with("work");
     let seeded = serde_json::json!({
         "hasCompletedOnboarding": true,
         "theme": "dark",
         "projects": { cwd.display().to_string(): { "hasTrustDialogAccepted": true } }
     });
     std::fs::write(chome.path().join(".claude.json"), seeded.to_string()).unwrap();
-    let script = format!(
-        "cd {cwd} && env HOME={home} CCSWITCH_HOME={ch} CCSWITCH_LANG=en UP_KEY=sk-x {bin} run --claude {claude} {profile}; echo CCSWITCH\"\"_EXIT=$?{after}",
-        cwd = cwd.display(),
-        home = chome.path().display(),
-        ch = home.path().display(),
-        bin = crate::support::BIN,
-        claude = claude_bin().display(),
+    let run = ccswitch(
+        home,
+        &format!("HOME={} UP_KEY=sk-x", chome.path().display()),
+        &format!(" run --claude {} {profile}", claude_bin().display()),
     );
+    let script = format!("cd {} && {run}{ECHO_EXIT}{after}", cwd.display());
     (chome, script)
 }
 
 fn interactive(home: &Home, profile: &str, model: &str) {
-    let (_chome, script) = launch_line(home, profile, "; stty -a; echo STTY\"\"_DONE");
-    let tmux = Tmux::start(&format!("claude-{profile}"), 120, 40);
-    tmux.send(&[&script, "Enter"]);
+    let (_chome, script) = launch_line(home, profile, &format!("; {STTY}"));
+    let tmux = Tmux::run(&format!("claude-{profile}"), 120, 40, &script);
     // Claude Code's header names the model; then its input prompt is up.
     tmux.wait_for(model, Duration::from_secs(60));
     tmux.wait_for("\u{276f}", Duration::from_secs(60));
@@ -161,12 +218,8 @@ fn interactive(home: &Home, profile: &str, model: &str) {
     );
     // Caching is left on: the proxy decides per upstream.
     assert!(!screen.contains("Prompt caching off"), "{screen}");
-    // Ctrl-C twice is claude's way out; ccswitch must survive the first.
-    tmux.send(&["C-c"]);
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.send(&["C-c"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    tmux.ctrl_c_twice();
+    let screen = tmux.exited(0, Duration::from_secs(30));
     assert!(
         screen.contains(&format!("ccswitch: {profile}: 0 requests")),
         "summary missing:\n{screen}"
@@ -175,15 +228,10 @@ fn interactive(home: &Home, profile: &str, model: &str) {
         !screen.contains("about $"),
         "no cost without usage:\n{screen}"
     );
-    // Terminal mode restored: canonical input and echo are on.
-    // Wait for stty's local-modes line (it names iexten, set or not): the
-    // first line alone arrives before the modes this checks.
-    let screen = tmux.wait_for("iexten", Duration::from_secs(10));
-    let modes = screen.split_whitespace().collect::<Vec<_>>();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "terminal left raw:\n{screen}"
-    );
+    // Terminal mode restored. Wait for stty's local-modes line (it names
+    // iexten, set or not): the first line alone arrives before the modes
+    // this checks.
+    tmux.left_sane("iexten", Duration::from_secs(10));
 }
 
 #[test]
@@ -194,13 +242,8 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
          [profiles.alpha]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
          [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
     );
-    let script = format!(
-        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
-        home.path().display(),
-        crate::support::BIN
-    );
-    let tmux = Tmux::start("tui", 80, 24);
-    tmux.send(&[&script, "Enter"]);
+    let script = format!("{}{ECHO_EXIT}; {STTY}", ccswitch(&home, "DS_KEY=sk-x", ""));
+    let tmux = Tmux::run("tui", 80, 24, &script);
     tmux.wait_for("Profiles (2/2)", Duration::from_secs(20));
     // The key check runs in the background and lands on screen.
     tmux.wait_for("found (env DS_KEY)", Duration::from_secs(20));
@@ -219,16 +262,10 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     // terminal parser; wait for the help to close before quitting.
     tmux.wait_gone("this help", Duration::from_secs(10));
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    let screen = tmux.exited(0, Duration::from_secs(10));
     // Off the alternate screen, back in cooked mode.
     assert!(!screen.contains("Profiles (2/2)"), "{screen}");
-    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
-    let modes = screen.split_whitespace().collect::<Vec<_>>();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "terminal left raw:\n{screen}"
-    );
+    tmux.left_sane("STTY_DONE", Duration::from_secs(10));
 }
 
 /// The fallback chain editor in a real terminal: Ctrl-F, and Shift-↑ as
@@ -245,13 +282,8 @@ fn the_tui_edits_a_fallback_chain_in_a_real_terminal() {
          key = { env = \"DS_KEY\" }\n\
          [profiles.alpha]\nprovider = \"ds\"\nmain = \"m1\"\nfast = \"m1\"\n",
     );
-    let script = format!(
-        "env CCSWITCH_HOME={} CCSWITCH_LANG=en DS_KEY=sk-x {}; echo CCSWITCH\"\"_EXIT=$?",
-        home.path().display(),
-        crate::support::BIN
-    );
-    let tmux = Tmux::start("chain", 100, 30);
-    tmux.send(&[&script, "Enter"]);
+    let script = ccswitch(&home, "DS_KEY=sk-x", "") + ECHO_EXIT;
+    let tmux = Tmux::run("chain", 100, 30, &script);
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
     tmux.send(&["e"]);
     tmux.wait_for("edit profile alpha", Duration::from_secs(10));
@@ -287,8 +319,7 @@ fn the_tui_edits_a_fallback_chain_in_a_real_terminal() {
         "{config}"
     );
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    tmux.exited(0, Duration::from_secs(10));
 }
 
 /// The whole first-run path a new user takes, in the real binary: pick a
@@ -309,13 +340,8 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
         let _ = write!(s, "{k}={v} ");
         s
     });
-    let script = format!(
-        "env {env}CCSWITCH_HOME={} CCSWITCH_LANG=en {}; echo CCSWITCH\"\"_EXIT=$?; stty -a; echo STTY\"\"_DONE",
-        home.path().display(),
-        crate::support::BIN
-    );
-    let tmux = Tmux::start("tui-new", 80, 24);
-    tmux.send(&[&script, "Enter"]);
+    let script = format!("{}{ECHO_EXIT}; {STTY}", ccswitch(&home, env.trim_end(), ""));
+    let tmux = Tmux::run("tui-new", 80, 24, &script);
     tmux.wait_for("No profiles yet", Duration::from_secs(20));
     tmux.send(&["n"]);
     tmux.wait_for("Choose a provider", Duration::from_secs(10));
@@ -353,14 +379,8 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     tmux.send(&["Escape"]);
     tmux.wait_gone("All steps passed", Duration::from_secs(10));
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
-    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
-    let modes = screen.split_whitespace().collect::<Vec<_>>();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "terminal left raw:\n{screen}"
-    );
+    tmux.exited(0, Duration::from_secs(10));
+    tmux.left_sane("STTY_DONE", Duration::from_secs(10));
 
     let config = home.read_config();
     assert!(
@@ -388,13 +408,7 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
         );
     }
     assert_eq!(seen[1].json()["model"], "mock-model-a");
-    let status = home.run_env(
-        &["key", "status"],
-        &ss.env()
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let status = home.run_env(&["key", "status"], &ss.env());
     assert!(
         status.stdout.contains("keyring"),
         "{}{}",
@@ -414,23 +428,17 @@ fn a_claude_killed_in_raw_mode_leaves_the_terminal_sane() {
     );
     let work = tempfile::tempdir().unwrap();
     let fake = crate::support::fake_claude(work.path(), "stty raw -echo -icanon\nkill -9 $$");
-    let script = format!(
-        // Under `sh -c`, so that bash (which resets the terminal after a
-        // job killed by a signal) does not do ccswitch's work for it.
-        "sh -c 'env CCSWITCH_HOME={ch} CCSWITCH_LANG=en AN_KEY=k {bin} run -q --claude {fake} d; echo CCSWITCH\"\"_EXIT=$?'; stty -a; echo STTY\"\"_DONE",
-        ch = home.path().display(),
-        bin = crate::support::BIN,
-        fake = fake.display(),
+    let run = ccswitch(
+        &home,
+        "AN_KEY=k",
+        &format!(" run -q --claude {} d", fake.display()),
     );
-    let tmux = Tmux::start("raw", 120, 40);
-    tmux.send(&[&script, "Enter"]);
-    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(20));
+    // Under `sh -c`, so that bash (which resets the terminal after a job
+    // killed by a signal) does not do ccswitch's work for it.
+    let script = format!("sh -c '{run}{ECHO_EXIT}'; {STTY}");
+    let tmux = Tmux::run("raw", 120, 40, &script);
+    let screen = tmux.left_sane("STTY_DONE", Duration::from_secs(20));
     assert!(screen.contains("CCSWITCH_EXIT=137"), "{screen}");
-    let modes = screen.split_whitespace().collect::<Vec<_>>();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "terminal left raw:\n{screen}"
-    );
 }
 
 /// Ctrl-Z in Claude Code: it stops itself with SIGTSTP (here, a stand-in
@@ -450,14 +458,12 @@ fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
     );
     // Alone on its line: a stopped job lets bash go on to the rest of a
     // list, so the exit code is asked of `fg` below.
-    let script = format!(
-        "env CCSWITCH_HOME={ch} CCSWITCH_LANG=en OA_KEY=k {bin} run -q --claude {fake} p",
-        ch = home.path().display(),
-        bin = crate::support::BIN,
-        fake = fake.display(),
+    let script = ccswitch(
+        &home,
+        "OA_KEY=k",
+        &format!(" run -q --claude {} p", fake.display()),
     );
-    let tmux = Tmux::start("tstp", 120, 40);
-    tmux.send(&[&script, "Enter"]);
+    let tmux = Tmux::run("tstp", 120, 40, &script);
     tmux.wait_for("CLAUDE_READY", Duration::from_secs(20));
     // The whole job stopped: bash says so and takes the terminal back.
     tmux.wait_for("Stopped", Duration::from_secs(10));
@@ -465,19 +471,13 @@ fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
     tmux.wait_for("SHELL_BACK", Duration::from_secs(10));
     let screen = tmux.capture();
     assert!(!screen.contains("CLAUDE_RESUMED"), "{screen}");
-    tmux.send(&["fg; echo CCSWITCH\"\"_EXIT=$?", "Enter"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
+    tmux.send(&[&format!("fg{ECHO_EXIT}"), "Enter"]);
+    let screen = tmux.exited(7, Duration::from_secs(10));
     assert!(screen.contains("CLAUDE_RESUMED"), "{screen}");
-    assert!(screen.contains("CCSWITCH_EXIT=7"), "{screen}");
     // The marker comes after all of stty's lines: waiting for its first
     // line alone raced the rest of them on a busy machine.
-    tmux.send(&["stty -a; echo STTY\"\"_DONE", "Enter"]);
-    let screen = tmux.wait_for("STTY_DONE", Duration::from_secs(10));
-    let modes = screen.split_whitespace().collect::<Vec<_>>();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "terminal left raw:\n{screen}"
-    );
+    tmux.send(&[STTY, "Enter"]);
+    tmux.left_sane("STTY_DONE", Duration::from_secs(10));
 }
 
 /// A first run in a real terminal on a machine with claude-code-router set
@@ -486,9 +486,7 @@ fn ctrl_z_suspends_the_session_and_fg_resumes_it() {
 #[test]
 fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
     let home = Home::new();
-    let user = tempfile::tempdir().unwrap();
-    let ccr = user.path().join(".claude-code-router");
-    std::fs::create_dir_all(&ccr).unwrap();
+    let (user, ccr) = temp_with(".claude-code-router");
     std::fs::write(
         ccr.join("config.json"),
         r#"{"Providers": [{"name": "deepseek", "api_base_url": "https://api.deepseek.com/chat/completions",
@@ -496,16 +494,12 @@ fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
             "Router": {"default": "deepseek,deepseek-chat"}}"#,
     )
     .unwrap();
-    let script = format!(
-        "env -u ANTHROPIC_BASE_URL -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN \
-         CCSWITCH_HOME={ch} HOME={user} CCSWITCH_LANG=en DEEPSEEK_API_KEY=sk-x {bin}; \
-         echo CCSWITCH\"\"_EXIT=$?",
-        ch = home.path().display(),
-        user = user.path().display(),
-        bin = crate::support::BIN,
+    let vars = format!(
+        "-u ANTHROPIC_BASE_URL -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN \
+         HOME={} DEEPSEEK_API_KEY=sk-x",
+        user.path().display()
     );
-    let tmux = Tmux::start("import", 100, 30);
-    tmux.send(&[&script, "Enter"]);
+    let tmux = Tmux::run("import", 100, 30, &(ccswitch(&home, &vars, "") + ECHO_EXIT));
     tmux.wait_for("Press i to import it", Duration::from_secs(20));
     tmux.send(&["i"]);
     tmux.wait_for("y = import", Duration::from_secs(10));
@@ -523,8 +517,7 @@ fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
         "{config}"
     );
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(10));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    tmux.exited(0, Duration::from_secs(10));
 }
 
 /// `r` on the list in a real terminal: the sessions Claude Code kept for
@@ -534,9 +527,7 @@ fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
 #[test]
 fn the_tui_resumes_a_session_of_this_folder() {
     let home = Home::new();
-    let work = tempfile::tempdir().unwrap();
-    let cwd = work.path().join("shop");
-    std::fs::create_dir_all(&cwd).unwrap();
+    let (work, cwd) = temp_with("shop");
     // Claude Code names a project's folder after the real path.
     let key: String = std::fs::canonicalize(&cwd)
         .unwrap()
@@ -567,15 +558,13 @@ fn the_tui_resumes_a_session_of_this_folder() {
          [profiles.d]\nprovider = \"an\"\nmain = \"claude-opus-5\"\ndirect = true\nclaude_path = \"{}\"\n",
         fake.display()
     ));
+    let vars = format!("CLAUDE_CONFIG_DIR={} AN_KEY=k", claude_dir.display());
     let script = format!(
-        "cd {cwd} && env CCSWITCH_HOME={ch} CCSWITCH_LANG=en CLAUDE_CONFIG_DIR={cd} AN_KEY=k {bin}; echo CCSWITCH\"\"_EXIT=$?",
-        cwd = cwd.display(),
-        ch = home.path().display(),
-        cd = claude_dir.display(),
-        bin = crate::support::BIN,
+        "cd {} && {}{ECHO_EXIT}",
+        cwd.display(),
+        ccswitch(&home, &vars, "")
     );
-    let tmux = Tmux::start("resume", 100, 30);
-    tmux.send(&[&script, "Enter"]);
+    let tmux = Tmux::run("resume", 100, 30, &script);
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
     tmux.send(&["r"]);
     let screen = tmux.wait_for("the first task", Duration::from_secs(10));
@@ -591,8 +580,7 @@ fn the_tui_resumes_a_session_of_this_folder() {
         Duration::from_secs(10),
     );
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(20));
-    assert!(screen.contains("CCSWITCH_EXIT=0"), "{screen}");
+    tmux.exited(0, Duration::from_secs(20));
     let passed = std::fs::read_to_string(&args).unwrap();
     let passed: Vec<&str> = passed.lines().collect();
     assert!(
@@ -612,12 +600,10 @@ async fn the_default_mode_checks_a_destructive_command_without_a_proxy_dialog() 
     let (up, cl) = (Mock::start().await, Mock::start().await);
     let home = Home::new();
     home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.cl]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n\
+        "{}{}[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\n\
          classifier = {{ provider = \"cl\", model = \"cl-model\" }}\n",
-        up.url("/v1"),
-        cl.url("/v1")
+        mock::openai_provider("up", &up),
+        mock::openai_provider("cl", &cl),
     ));
     let outside = tempfile::tempdir().unwrap();
     let target = outside.path().join("old-build");
@@ -639,8 +625,7 @@ async fn the_default_mode_checks_a_destructive_command_without_a_proxy_dialog() 
     ));
 
     let (_chome, script) = launch_line(&home, "p", "");
-    let tmux = Tmux::start("auto-mode", 120, 40);
-    tmux.send(&[&script, "Enter"]);
+    let tmux = Tmux::run("auto-mode", 120, 40, &script);
     tmux.wait_for("\u{276f}", Duration::from_secs(60));
     tmux.type_text(&format!("delete the folder {}", target.display()));
     std::thread::sleep(Duration::from_millis(500));
@@ -670,8 +655,6 @@ async fn the_default_mode_checks_a_destructive_command_without_a_proxy_dialog() 
         assert!(!screen.contains(dialog), "a proxy dialog:\n{screen}");
     }
     assert_eq!(cl.seen().len(), 1, "checked by the classifier slot");
-    tmux.send(&["C-c"]);
-    std::thread::sleep(Duration::from_millis(400));
-    tmux.send(&["C-c"]);
+    tmux.ctrl_c_twice();
     tmux.wait_for("CCSWITCH_EXIT=", Duration::from_secs(30));
 }

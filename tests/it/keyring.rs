@@ -11,8 +11,7 @@ use crate::support::{Home, SecretService};
 #[test]
 fn key_set_status_rm_against_a_real_secret_service() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = ss.env();
     let home = Home::new();
     home.run(&["provider", "add", "deepseek"]).ok();
 
@@ -61,8 +60,7 @@ fn key_set_status_rm_against_a_real_secret_service() {
 #[test]
 fn key_set_add_builds_a_pool_in_the_real_secret_service() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = ss.env();
     let home = Home::new();
     home.run(&["provider", "add", "deepseek"]).ok();
     home.run_stdin(&["key", "set", "deepseek"], "sk-pool-one\n", &env)
@@ -118,8 +116,7 @@ fn key_set_add_builds_a_pool_in_the_real_secret_service() {
 #[tokio::test]
 async fn serve_rotates_through_a_pool_read_from_the_real_secret_service() {
     let ss = SecretService::start();
-    let env: Vec<(&str, String)> = ss.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = ss.env();
     let up = Mock::start().await;
     let home = Home::new();
     home.write_config(&format!(

@@ -163,15 +163,9 @@ fn a_broken_user_settings_file_stops_the_launch() {
     let claude = fake_claude(work.path(), &format!("touch {}", marker.display()));
     let s = work.path().join("mine.json");
     std::fs::write(&s, "{\n  \"permissions\": {\"deny\": [\"Bash\"]},\n}\n").unwrap();
-    let r = home.run_env(
-        &[
-            "run",
-            "--claude",
-            claude.to_str().unwrap(),
-            "d",
-            "--settings",
-            s.to_str().unwrap(),
-        ],
+    let r = home.run_claude(
+        &claude,
+        &["d", "--settings", s.to_str().unwrap()],
         &[("AN_KEY", KEY)],
     );
     assert_eq!(r.code, 2, "{}", r.stderr);

@@ -3,20 +3,14 @@
 //! slots told apart and subagent calls marked. Both subagents go to the
 //! subagent slot, the one that asked for the `haiku` alias too.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::ccswitch_run_in;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, output_within};
 
 fn text(t: &str) -> Reply {
-    let c = json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
-    let f = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                   "usage": {"prompt_tokens": 40, "completion_tokens": 4}})
-    .to_string();
-    mock::sse(&[&c, &f, "[DONE]"])
+    mock::openai_text_usage(t, 40, 4)
 }
 
 /// Two Agent calls at once: one on the `haiku` alias (the fast slot), one
@@ -37,28 +31,31 @@ fn two_agents() -> Reply {
     mock::sse(&[&calls, &f, "[DONE]"])
 }
 
-fn provider(name: &str, up: &Mock) -> String {
-    format!(
-        "[providers.{name}]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n",
-        up.url("/v1")
-    )
-}
+/// Claude Code's arguments: a session that runs two subagents.
+const TWO_CHECKS: &[&str] = &[
+    "-p",
+    "run two checks",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--no-session-persistence",
+    // Named: 2.1.300 defaults `-p` to auto mode, whose safety check these
+    // scripted upstreams do not answer.
+    "--permission-mode",
+    "acceptEdits",
+];
 
 #[tokio::test]
 async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
-    let (main, fast, sub) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let [main, fast, sub] = Mock::start_n().await;
     let home = Home::new();
     home.write_config(&format!(
         "{}{}{}[profiles.p]\nprovider = \"ma\"\nmain = \"m-main\"\n\
          fast = {{ provider = \"fa\", model = \"m-fast\" }}\n\
          subagent = {{ provider = \"sa\", model = \"m-sub\" }}\n",
-        provider("ma", &main),
-        provider("fa", &fast),
-        provider("sa", &sub)
+        mock::openai_provider("ma", &main),
+        mock::openai_provider("fa", &fast),
+        mock::openai_provider("sa", &sub)
     ));
     main.push(two_agents());
     for _ in 0..6 {
@@ -67,26 +64,8 @@ async fn ledger_rows_match_what_the_upstreams_saw_slot_by_slot() {
         sub.push(text("done"));
     }
     let chome = tempfile::tempdir().unwrap();
-    let mut cmd = ccswitch_run(
-        &home,
-        "p",
-        &[
-            "-p",
-            "run two checks",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--no-session-persistence",
-            // Named: 2.1.300 defaults `-p` to auto mode, whose safety
-            // check these scripted upstreams do not answer.
-            "--permission-mode",
-            "acceptEdits",
-        ],
-        chome.path(),
-    );
-    cmd.env("UP_KEY", "sk-ledger")
-        .env("CLAUDE_CODE_MAX_RETRIES", "1");
-    let r = output_within(cmd, Duration::from_secs(90)).await;
+    let env = [("UP_KEY", "sk-ledger"), ("CLAUDE_CODE_MAX_RETRIES", "1")];
+    let r = ccswitch_run_in(&home, "p", TWO_CHECKS, chome.path(), &env).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let (m, f, s) = (main.seen().len(), fast.seen().len(), sub.seen().len());
     assert!(

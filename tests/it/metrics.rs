@@ -26,19 +26,9 @@ impl Drop for Killed {
 
 fn config(up: &Mock) -> String {
     format!(
-        r#"
-[providers.oa]
-api = "openai"
-base_url = "{}"
-key = {{ env = "UP_KEY" }}
-models = {{ m-main = {{ input_price = 2.0, output_price = 8.0, cache_read_price = 0.5 }} }}
-
-[profiles.p]
-provider = "oa"
-main = "m-main"
-fast = "m-free"
-"#,
-        up.url("/v1")
+        "{}models = {{ m-main = {{ input_price = 2.0, output_price = 8.0, cache_read_price = 0.5 }} }}\n\
+         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\nfast = \"m-free\"\n",
+        mock::openai_provider("oa", up)
     )
 }
 
@@ -95,14 +85,9 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
         ("m-free", false, 200),
     ] {
         let t0 = Instant::now();
-        let resp = client
-            .post(format!("{base}/v1/messages"))
-            .bearer_auth(&token)
-            .json(&json!({"model": model, "max_tokens": 100, "stream": stream,
-                          "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
-            .await
-            .unwrap();
+        let ask = json!({"model": model, "max_tokens": 100, "stream": stream,
+                         "messages": [{"role": "user", "content": "hi"}]});
+        let resp = serve.post(&client, &ask).await;
         assert_eq!(resp.status(), status, "{model}");
         // Read to the end: the request is recorded when its body ends.
         resp.bytes().await.unwrap();
@@ -126,15 +111,7 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
         resp.headers()["content-type"],
         "text/plain; version=0.0.4; charset=utf-8"
     );
-    let body = client
-        .get(&url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = serve.metrics(&client).await;
     let got = samples(&body);
     let main = r#"profile="p",provider="oa",model="m-main""#;
     let free = r#"profile="p",provider="oa",model="m-free""#;

@@ -12,30 +12,34 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::golden::{case_dirs, check_json, finish, fixtures, name_of, read_json};
+use crate::golden::{check_json_cases, name_of, read_json};
 use crate::translate_golden::case_quirks;
 
-/// `target.json` of a passthrough case.
+/// `target.json` of a passthrough case; a field left out is as in
+/// `Default`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 struct CaseTarget {
-    #[serde(default = "default_model")]
     model: String,
     /// Preset whose Anthropic endpoint quirks to start from.
-    #[serde(default)]
     preset: Option<String>,
-    #[serde(default)]
     quirks: RawQuirks,
     /// The model's output limit.
-    #[serde(default)]
     max_output: Option<u64>,
     /// The client's request headers.
-    #[serde(default)]
     headers: IndexMap<String, String>,
 }
 
-fn default_model() -> String {
-    "upstream-model".into()
+impl Default for CaseTarget {
+    fn default() -> Self {
+        CaseTarget {
+            model: "upstream-model".into(),
+            preset: None,
+            quirks: RawQuirks::default(),
+            max_output: None,
+            headers: IndexMap::new(),
+        }
+    }
 }
 
 /// A passthrough case's rewrite: body, forwarded headers and notes.
@@ -67,14 +71,7 @@ pub fn run_passthrough_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
 
 #[test]
 fn passthrough_cases() {
-    let dir = fixtures().join("passthrough");
-    let mut failures = Vec::new();
-    let cases = case_dirs(&dir);
-    for case in &cases {
-        let out = run_passthrough_case(case, None);
-        if let Err(e) = check_json(&case.join("expected.json"), &out) {
-            failures.push(e);
-        }
-    }
-    finish(&failures, "passthrough", cases.len());
+    check_json_cases("passthrough", "passthrough", |case| {
+        run_passthrough_case(case, None)
+    });
 }

@@ -130,11 +130,7 @@ fn an_unreachable_provider_is_explained() {
 /// request, and the report says which target would serve.
 #[tokio::test]
 async fn every_target_of_a_chain_is_checked_and_the_serving_one_named() {
-    let (first, second, vision) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let [first, second, vision] = Mock::start_n().await;
     for _ in 0..4 {
         first.push(mock::json(
             503,
@@ -189,21 +185,13 @@ async fn every_target_of_a_chain_is_checked_and_the_serving_one_named() {
             .trim_start()
             .to_string()
     };
-    assert!(
-        line("first is overloaded").starts_with("FAIL"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        line("main #2 b/b-main: pong").starts_with("ok"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        line("vision v/v-model: pong").starts_with("ok"),
-        "{}",
-        r.stdout
-    );
+    for (needle, verdict) in [
+        ("first is overloaded", "FAIL"),
+        ("main #2 b/b-main: pong", "ok"),
+        ("vision v/v-model: pong", "ok"),
+    ] {
+        assert!(line(needle).starts_with(verdict), "{needle}:\n{}", r.stdout);
+    }
     assert!(
         line("would serve").contains("main: b/b-main (the first target that answered)"),
         "{}",

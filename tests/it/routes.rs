@@ -4,7 +4,15 @@
 use serde_json::json;
 
 use crate::support::mock::{self, Mock};
-use crate::support::proxy::{TOKEN, mk_proxy_config};
+use crate::support::proxy::{Proxy, TOKEN, mk_proxy_config};
+
+/// A Messages request with `body` and the session token, nothing more.
+fn bare_request(p: &Proxy, body: &serde_json::Value) -> reqwest::RequestBuilder {
+    p.http
+        .post(format!("{}/v1/messages", p.base))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .json(body)
+}
 
 #[tokio::test]
 async fn subagent_calls_go_to_the_subagent_slot_by_header_or_body_marker() {
@@ -52,11 +60,7 @@ async fn subagent_calls_go_to_the_subagent_slot_by_header_or_body_marker() {
         if !system.is_null() {
             body["system"] = system;
         }
-        let mut rb = p
-            .http
-            .post(format!("{}/v1/messages", p.base))
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .json(&body);
+        let mut rb = bare_request(&p, &body);
         if header {
             rb = rb.header("x-claude-code-agent-id", "a0742420d13ba8711");
         }
@@ -73,11 +77,7 @@ async fn subagent_calls_go_to_the_subagent_slot_by_header_or_body_marker() {
 
 #[tokio::test]
 async fn vision_and_long_context_routes_fire_when_the_slot_cannot_serve() {
-    let (main, vl, lc) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let [main, vl, lc] = Mock::start_n().await;
     // m-main: no images, a 2,000-token window; the routes are OpenAI-kind.
     let src = format!(
         "[providers.m]\napi = \"anthropic\"\nbase_url = \"{}/anthropic\"\nauth = \"x-api-key\"\n\
@@ -138,14 +138,7 @@ async fn vision_and_long_context_routes_fire_when_the_slot_cannot_serve() {
         }
         let body = json!({"model": "m-main", "max_tokens": 10, "messages": messages});
         let before = (main.seen().len(), vl.seen().len(), lc.seen().len());
-        let resp = p
-            .http
-            .post(format!("{}/v1/messages", p.base))
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = bare_request(&p, &body).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{why}: {}", resp.text().await.unwrap());
         let after = (main.seen().len(), vl.seen().len(), lc.seen().len());
         let went = if after.0 > before.0 {
@@ -220,14 +213,7 @@ async fn an_image_counts_as_an_image_not_as_its_bytes_for_long_context() {
             let body = json!({"model": "m-main", "max_tokens": 10,
                 "messages": [{"role": "user", "content": content}]});
             let before = main.seen().len();
-            let resp = p
-                .http
-                .post(format!("{}/v1/messages", p.base))
-                .header("authorization", format!("Bearer {TOKEN}"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let resp = bare_request(&p, &body).send().await.unwrap();
             assert_eq!(
                 resp.status(),
                 200,

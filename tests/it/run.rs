@@ -365,17 +365,7 @@ fn run_records_the_last_use_and_profile_list_shows_it() {
     let bin = tempfile::tempdir().unwrap();
     let claude = fake_claude(bin.path(), "exit 3");
     let before = std::time::SystemTime::now();
-    let r = home.run_env(
-        &[
-            "run",
-            "--claude",
-            claude.to_str().unwrap(),
-            "oa",
-            "-p",
-            "hi",
-        ],
-        &[("UP_KEY", "k")],
-    );
+    let r = home.run_claude(&claude, &["oa", "-p", "hi"], &[("UP_KEY", "k")]);
     // Claude's own exit code still comes back; the launch was noted anyway.
     assert_eq!(r.code, 3, "{}", r.stderr);
     let after = std::time::SystemTime::now();
@@ -412,10 +402,7 @@ fn run_records_the_last_use_and_profile_list_shows_it() {
     // A state file that cannot be written is a note in the log, not an error.
     std::fs::remove_file(home.path().join("state.toml")).unwrap();
     std::fs::create_dir(home.path().join("state.toml")).unwrap();
-    let r = home.run_env(
-        &["run", "--claude", claude.to_str().unwrap(), "oa"],
-        &[("UP_KEY", "k")],
-    );
+    let r = home.run_claude(&claude, &["oa"], &[("UP_KEY", "k")]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(!r.stderr.contains("record"), "{}", r.stderr);
     let log = std::fs::read_to_string(home.path().join("logs/ccswitch.log")).unwrap();

@@ -2,18 +2,47 @@
 //! the printed token, logs one line per request, stops on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 
 use crate::support::Home;
 use crate::support::mock::{self, Mock};
+use crate::support::serve::{post_messages, signal};
 use serde_json::{Value, json};
 
-fn config(mock: &Mock) -> String {
-    format!(
-        "default = \"p\"\n[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"up\"\nmain = \"m-main\"\nfast = \"m-fast\"\nopus = \"m-opus\"\n",
-        mock.url("/v1")
-    )
+/// A mock upstream, and a home whose default profile `p` is on it.
+async fn upstream_and_home() -> (Mock, Home) {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "default = \"p\"\n{}[profiles.p]\nprovider = \"up\"\nmain = \"m-main\"\nfast = \"m-fast\"\nopus = \"m-opus\"\n",
+        mock::openai_provider("up", &up)
+    ));
+    (up, home)
+}
+
+/// `ccswitch ARGS` with `env`, its stdout piped and its stderr to `stderr`.
+fn spawn(home: &Home, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Child {
+    home.cmd(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// `ccswitch serve` of the default profile, its key in `UP_KEY`.
+fn serve(home: &Home, stderr: Stdio) -> Child {
+    spawn(home, &["serve"], &[("UP_KEY", "sk-serve-key")], stderr)
+}
+
+/// The upstream's next answer is "pong"; a request for it, through the
+/// proxy at `base`.
+async fn ping(up: &Mock, base: &str, token: &str) -> reqwest::Response {
+    let reply = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "pong"}}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}});
+    up.push(mock::json(200, &reply.to_string()));
+    let body = json!({"model": "m-main", "max_tokens": 100, "messages": [{"role": "user", "content": "ping"}]});
+    post_messages(&reqwest::Client::new(), base, token, &body).await
 }
 
 /// The first `n` lines serve prints, read as they come; the rest is read
@@ -48,16 +77,8 @@ fn export(lines: &[String], name: &str) -> String {
 
 #[tokio::test]
 async fn serve_prints_exports_serves_and_stops_on_sigterm() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up));
-    let mut child = home
-        .cmd(&["serve"])
-        .env("UP_KEY", "sk-serve-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (up, home) = upstream_and_home().await;
+    let mut child = serve(&home, Stdio::piped());
     // The export lines (the process keeps running).
     let lines = first_lines(child.stdout.take().unwrap(), 8).await;
     let get = |k: &str| export(&lines, k);
@@ -72,16 +93,7 @@ async fn serve_prints_exports_serves_and_stops_on_sigterm() {
     assert_eq!(get("ANTHROPIC_DEFAULT_OPUS_MODEL"), "m-opus");
     assert_eq!(get("ANTHROPIC_DEFAULT_SONNET_MODEL"), "m-main");
 
-    let reply = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "pong"}}],
-                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}});
-    up.push(mock::json(200, &reply.to_string()));
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/v1/messages"))
-        .bearer_auth(&token)
-        .json(&json!({"model": "m-main", "max_tokens": 100, "messages": [{"role": "user", "content": "ping"}]}))
-        .send()
-        .await
-        .unwrap();
+    let resp = ping(&up, &base, &token).await;
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["content"][0]["text"], "pong");
@@ -90,14 +102,7 @@ async fn serve_prints_exports_serves_and_stops_on_sigterm() {
         Some("Bearer sk-serve-key")
     );
 
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "-TERM");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
@@ -137,9 +142,7 @@ const STRONG: &str = "4f9c2a7be1d04c3f8a6b5e2d9c1f0a7b3e8d";
 
 #[tokio::test]
 async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up));
+    let (_up, home) = upstream_and_home().await;
     // No UP_KEY: the key cannot be found, and serve says so before listening.
     // (Were it found, serve would run until killed: the time limit makes
     // that a failure instead of a hang.)
@@ -158,14 +161,12 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
     // Off loopback, serve says plainly that nothing is encrypted.
     let r = within(home.cmd(&["serve", "p", "--host", "0.0.0.0", "--allow-remote"])).await;
     assert!(r.stderr.contains("without TLS"), "{}", r.stderr);
-    let mut child = home
-        .cmd(&["serve", "p", "--token-env", "MY_TOKEN", "--shell", "fish"])
-        .env("UP_KEY", "k")
-        .env("MY_TOKEN", STRONG)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &home,
+        &["serve", "p", "--token-env", "MY_TOKEN", "--shell", "fish"],
+        &[("UP_KEY", "k"), ("MY_TOKEN", STRONG)],
+        Stdio::null(),
+    );
     let stdout = child.stdout.take().unwrap();
     let first = tokio::task::spawn_blocking(move || {
         let mut r = BufReader::new(stdout);
@@ -196,16 +197,8 @@ async fn serve_uses_the_token_from_token_env_and_fails_clearly_without_a_key() {
 /// full (64 KiB on Linux, about 60 of these lines).
 #[tokio::test]
 async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up));
-    let mut child = home
-        .cmd(&["serve"])
-        .env("UP_KEY", "sk-serve-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (up, home) = upstream_and_home().await;
+    let mut child = serve(&home, Stdio::piped());
     // Kept open, never read.
     let _stderr = child.stderr.take().unwrap();
     let lines = first_lines(child.stdout.take().unwrap(), 8).await;
@@ -218,26 +211,15 @@ async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
         up.push(mock::json(400, &long));
     }
     let client = reqwest::Client::new();
+    let body = json!({"model": "m-main", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]});
     for i in 0..n {
-        let send = client
-            .post(format!("{base}/v1/messages"))
-            .bearer_auth(&token)
-            .json(&json!({"model": "m-main", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}))
-            .send();
+        let send = post_messages(&client, &base, &token, &body);
         let resp = tokio::time::timeout(std::time::Duration::from_secs(10), send)
             .await
-            .unwrap_or_else(|_| panic!("serve froze at request {i}"))
-            .unwrap();
+            .unwrap_or_else(|_| panic!("serve froze at request {i}"));
         assert_eq!(resp.status(), 400);
     }
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "-TERM");
     // It still stops: what cannot be written in a moment is left.
     let waited = tokio::time::timeout(
         std::time::Duration::from_secs(20),
@@ -254,16 +236,8 @@ async fn serve_keeps_serving_when_nobody_reads_its_stderr() {
 /// export line met the closed pipe and serve exited.
 #[tokio::test]
 async fn serve_keeps_serving_when_its_stdout_reader_leaves() {
-    let up = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&config(&up));
-    let mut child = home
-        .cmd(&["serve"])
-        .env("UP_KEY", "sk-serve-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (up, home) = upstream_and_home().await;
+    let mut child = serve(&home, Stdio::null());
     let stdout = child.stdout.take().unwrap();
     let lines = tokio::task::spawn_blocking(move || {
         // One byte at a time: nothing past the second line is read before
@@ -291,16 +265,7 @@ async fn serve_keeps_serving_when_its_stdout_reader_leaves() {
     // The rest of its exports meet a closed pipe; give them the time.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(child.try_wait().unwrap().is_none(), "serve ended");
-    let reply = json!({"choices": [{"index": 0, "finish_reason": "stop", "message": {"content": "pong"}}],
-                       "usage": {"prompt_tokens": 3, "completion_tokens": 1}});
-    up.push(mock::json(200, &reply.to_string()));
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/v1/messages"))
-        .bearer_auth(&token)
-        .json(&json!({"model": "m-main", "max_tokens": 100, "messages": [{"role": "user", "content": "ping"}]}))
-        .send()
-        .await
-        .unwrap();
+    let resp = ping(&up, &base, &token).await;
     assert_eq!(resp.status(), 200);
     let _ = child.kill();
     let _ = child.wait();

@@ -47,36 +47,32 @@ fn cases() -> Vec<PathBuf> {
     case_dirs(&fixtures().join("stream"))
 }
 
-/// Optional `config.json` of a stream case.
+/// Optional `config.json` of a stream case; a field left out is as in
+/// `Default`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 struct CaseConfig {
-    #[serde(default = "default_message_id")]
     message_id: String,
-    #[serde(default = "default_model")]
     model: String,
-    #[serde(default = "default_estimate")]
     input_estimate: u64,
     /// Preset whose OpenAI endpoint quirks to start from.
-    #[serde(default)]
     preset: Option<String>,
-    #[serde(default)]
     quirks: RawQuirks,
     /// (sent, original) tool names, as the request translation returned them.
-    #[serde(default)]
     renamed_tools: Vec<(String, String)>,
 }
 
-fn default_message_id() -> String {
-    "msg_test_0001".into()
-}
-
-fn default_model() -> String {
-    "claude-test".into()
-}
-
-fn default_estimate() -> u64 {
-    100
+impl Default for CaseConfig {
+    fn default() -> Self {
+        CaseConfig {
+            message_id: "msg_test_0001".into(),
+            model: "claude-test".into(),
+            input_estimate: 100,
+            preset: None,
+            quirks: RawQuirks::default(),
+            renamed_tools: Vec::new(),
+        }
+    }
 }
 
 fn mk_config(dir: &Path) -> StreamConfig {

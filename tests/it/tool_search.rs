@@ -4,14 +4,12 @@
 //! carries none of their schemas, and a deferred tool is found with
 //! ToolSearch and called end to end.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::golden::fixtures;
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::ccswitch_run_in;
 use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, output_within};
 
 /// A tool's name, in either API's shape.
 fn name_of(t: &Value) -> &str {
@@ -81,7 +79,7 @@ async fn session_on(
         "args": [server.to_str().unwrap()]}}});
     let mcp_file = chome.path().join("mcp.json");
     std::fs::write(&mcp_file, mcp.to_string()).unwrap();
-    let mut cmd = ccswitch_run(
+    let r = ccswitch_run_in(
         &home,
         "p",
         &[
@@ -98,9 +96,9 @@ async fn session_on(
             "--no-session-persistence",
         ],
         chome.path(),
-    );
-    cmd.env("UP_KEY", "sk-toolsearch");
-    let r = output_within(cmd, Duration::from_secs(90)).await;
+        &[("UP_KEY", "sk-toolsearch")],
+    )
+    .await;
     let bodies = up.seen().iter().map(mock::Recorded::json).collect();
     (r, bodies)
 }

@@ -13,7 +13,9 @@ use ccswitch::proxy::translate::response::{ResponseCtx, from_openai};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::golden::{case_dirs, check_json, finish, fixtures, name_of, read_json};
+use crate::golden::{
+    case_dirs, check_json, check_json_cases, finish, fixtures, name_of, read_json,
+};
 
 const STANDARD_MAX_OUTPUT: u64 = 8192;
 
@@ -367,14 +369,5 @@ pub fn run_response_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
 
 #[test]
 fn response_cases() {
-    let dir = fixtures().join("response");
-    let mut failures = Vec::new();
-    let cases = case_dirs(&dir);
-    for case in &cases {
-        let out = run_response_case(case, None);
-        if let Err(e) = check_json(&case.join("expected.json"), &out) {
-            failures.push(e);
-        }
-    }
-    finish(&failures, "response", cases.len());
+    check_json_cases("response", "response", |case| run_response_case(case, None));
 }

@@ -88,6 +88,22 @@ fn snap(name: &str, app: &App) {
     insta::assert_snapshot!(format!("{name}_120x32"), render(app, 120, 32));
 }
 
+/// The app on `CONFIG` after these messages.
+fn app_after(msgs: impl IntoIterator<Item = Msg>) -> App {
+    let mut app = mk_app(CONFIG);
+    for msg in msgs {
+        send(&mut app, msg);
+    }
+    app
+}
+
+/// The 80x24 screen shows `text`.
+#[track_caller]
+fn shows(app: &App, text: &str) {
+    let screen = render(app, 80, 24);
+    assert!(screen.contains(text), "{screen}");
+}
+
 #[test]
 fn empty() {
     snap("empty", &mk_app(""));
@@ -116,9 +132,7 @@ fn populated_list() {
 
 #[test]
 fn selected_profile_with_a_slot_on_another_provider() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::End);
-    snap("mixed_selected", &app);
+    snap("mixed_selected", &app_after([Msg::End]));
 }
 
 /// A running session's breaker opened on deepseek's main target: the list
@@ -142,39 +156,29 @@ fn a_failing_first_target_is_marked() {
 
 #[test]
 fn missing_key() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Down);
-    snap("missing_key", &app);
+    snap("missing_key", &app_after([Msg::Down]));
 }
 
 #[test]
 fn filter_active() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Filter);
-    for c in "deep".chars() {
-        send(&mut app, Msg::Char(c));
-    }
+    let mut app = app_after([Msg::Filter]);
+    typed(&mut app, "deep");
     snap("filter", &app);
 }
 
 #[test]
 fn help() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Help);
-    snap("help", &app);
+    snap("help", &app_after([Msg::Help]));
 }
 
 #[test]
 fn confirm_delete() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Delete);
-    snap("confirm_delete", &app);
+    snap("confirm_delete", &app_after([Msg::Delete]));
 }
 
 #[test]
 fn provider_picker() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::New);
+    let mut app = app_after([Msg::New]);
     snap("picker_provider", &app);
     typed(&mut app, "kimi");
     snap("picker_provider_filtered", &app);
@@ -182,8 +186,7 @@ fn provider_picker() {
 
 /// A new profile from the DeepSeek preset, with the key typed.
 fn new_deepseek() -> App {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::New);
+    let mut app = app_after([Msg::New]);
     typed(&mut app, "deepseek");
     send(&mut app, Msg::Down);
     send(&mut app, Msg::Activate);
@@ -218,9 +221,7 @@ fn form_with_validation_errors() {
 
 #[test]
 fn form_edit_with_more_options() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::End);
-    send(&mut app, Msg::Edit);
+    let mut app = app_after([Msg::End, Msg::Edit]);
     for _ in 0..8 {
         send(&mut app, Msg::Next);
     }
@@ -230,8 +231,7 @@ fn form_edit_with_more_options() {
 }
 
 fn model_picker() -> (App, u64) {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Edit);
+    let mut app = app_after([Msg::Edit]);
     for _ in 0..5 {
         send(&mut app, Msg::Next);
     }
@@ -264,23 +264,14 @@ fn fallback_chain_editor() {
 fn model_picker_loading_loaded_failed() {
     let (app, _) = model_picker();
     snap("picker_model_loading", &app);
-    let (mut app, seq) = model_picker();
-    send(
-        &mut app,
-        Msg::Models(
-            seq,
-            Ok(vec!["deepseek-chat".into(), "deepseek-reasoner".into()]),
-        ),
-    );
+    let loaded = |list: Result<Vec<String>, String>| {
+        let (mut app, seq) = model_picker();
+        send(&mut app, Msg::Models(seq, list));
+        app
+    };
+    let app = loaded(Ok(vec!["deepseek-chat".into(), "deepseek-reasoner".into()]));
     snap("picker_model_loaded", &app);
-    let (mut app, seq) = model_picker();
-    send(
-        &mut app,
-        Msg::Models(
-            seq,
-            Err("HTTP 401: Authentication Fails (no such user)".into()),
-        ),
-    );
+    let mut app = loaded(Err("HTTP 401: Authentication Fails (no such user)".into()));
     typed(&mut app, "deepseek-v9");
     snap("picker_model_failed", &app);
 }
@@ -298,40 +289,28 @@ fn connection_test_screen() {
         detail: detail.into(),
         ms,
     };
-    send(
-        &mut app,
-        Msg::Tested(
-            seq,
-            Ok(vec![
-                step("reach", true, "", None),
-                step("auth", true, "", None),
-                step("model", true, "deepseek-v4-pro", None),
-                step("stream", true, "\"pong\" in 840 ms", Some(610)),
-                step("tool", true, "echo_number {\"n\":42}", None),
-                step("tool_result", true, "42", None),
-            ]),
-        ),
-    );
+    let reached = || step("reach", true, "", None);
+    let passed = vec![
+        reached(),
+        step("auth", true, "", None),
+        step("model", true, "deepseek-v4-pro", None),
+        step("stream", true, "\"pong\" in 840 ms", Some(610)),
+        step("tool", true, "echo_number {\"n\":42}", None),
+        step("tool_result", true, "42", None),
+    ];
+    send(&mut app, Msg::Tested(seq, Ok(passed)));
     snap("test_passed", &app);
     send(&mut app, Msg::Cancel);
     let Some(Cmd::TestProfile(seq, _)) = app.update(Msg::Test) else {
         panic!("t tests")
     };
-    send(
-        &mut app,
-        Msg::Tested(
-            seq,
-            Ok(vec![
-                step("reach", true, "", None),
-                step(
-                    "auth",
-                    false,
-                    "the provider rejected the key: check `ccswitch key status` (Authentication Fails)",
-                    None,
-                ),
-            ]),
-        ),
+    let rejected = step(
+        "auth",
+        false,
+        "the provider rejected the key: check `ccswitch key status` (Authentication Fails)",
+        None,
     );
+    send(&mut app, Msg::Tested(seq, Ok(vec![reached(), rejected])));
     snap("test_failed", &app);
 }
 
@@ -462,8 +441,7 @@ fn usage_screen_cost_and_tokens() {
 #[test]
 fn usage_screen_before_anything_was_recorded() {
     let app = usage_screen(UsageData::default());
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("ccswitch run"), "{screen}");
+    shows(&app, "ccswitch run");
     snap("usage_empty", &app);
 }
 
@@ -517,8 +495,7 @@ fn usage_screen_without_a_budget_says_how_to_set_one() {
         panic!("a loads again")
     };
     assert_eq!(q.profile.as_deref(), Some("kimi"));
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("Reading the usage ledger"), "{screen}");
+    shows(&app, "Reading the usage ledger");
 }
 
 #[test]
@@ -542,14 +519,9 @@ fn home_detail_shows_the_last_seven_days() {
     send(&mut app, Msg::Week(Ok(week.into())));
     snap("home_week", &app);
     send(&mut app, Msg::Down);
-    let screen = render(&app, 80, 24);
-    assert!(
-        screen.contains("7 days    price unknown · 5.0k tokens"),
-        "{screen}"
-    );
+    shows(&app, "7 days    price unknown · 5.0k tokens");
     send(&mut app, Msg::Down);
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("7 days    no requests"), "{screen}");
+    shows(&app, "7 days    no requests");
 }
 
 /// Four sessions in `/home/ana/shop`: one the ledger does not know, one
@@ -608,15 +580,13 @@ fn resume_screen() {
         panic!("r lists the sessions")
     };
     assert_eq!(profile, "deepseek");
-    let screen = render(&app, 80, 24);
-    assert!(screen.contains("Reading this folder's"), "{screen}");
+    shows(&app, "Reading this folder's");
     send(&mut app, Msg::Sessions(seq, Box::new(Ok(mk_sessions()))));
     snap("resume", &app);
     send(&mut app, Msg::Down);
-    let screen = render(&app, 80, 24);
-    assert!(
-        screen.contains("Enter resumes session 7e1d9a40-52c3-4f8e-b1a6-0c9d2e7f4a18"),
-        "{screen}"
+    shows(
+        &app,
+        "Enter resumes session 7e1d9a40-52c3-4f8e-b1a6-0c9d2e7f4a18",
     );
     assert_eq!(
         app.update(Msg::Activate),
@@ -647,12 +617,9 @@ fn resume_screen_without_sessions() {
 
 #[test]
 fn the_help_lists_the_resume_key() {
-    let mut app = mk_app(CONFIG);
-    send(&mut app, Msg::Help);
-    let screen = render(&app, 80, 24);
-    assert!(
-        screen.contains("r            resume a recent session in this folder"),
-        "{screen}"
+    shows(
+        &app_after([Msg::Help]),
+        "r            resume a recent session in this folder",
     );
 }
 

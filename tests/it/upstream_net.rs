@@ -147,6 +147,38 @@ impl Serve {
         assert!(status.success(), "exit {status:?}\n{stderr}");
         stderr
     }
+
+    /// The upstream's next answer says `text`; a request through serve
+    /// gets it.
+    async fn answers(&self, up: &Mock, text: &str) {
+        up.push(completion(text));
+        let resp = self.ask().await;
+        assert_eq!(resp.status(), 200);
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["content"][0]["text"], text);
+    }
+
+    /// A request through serve that cannot reach provider `up`: a 502
+    /// `api_error` that Claude Code is told not to retry (retrying cannot
+    /// fix credentials or trust). Its message, and the raw body.
+    async fn cannot_reach_up(&self) -> (String, String) {
+        let resp = self.ask().await;
+        let (status, kind, message, retry, body) = anthropic_error(resp).await;
+        assert_eq!(status, 502, "{body}");
+        assert_eq!(kind, "api_error", "{body}");
+        assert_eq!(retry.as_deref(), Some("false"), "{body}");
+        assert!(
+            message.starts_with("Cannot reach provider `up`"),
+            "{message}"
+        );
+        (message, body)
+    }
+}
+
+/// The config of an upstream at `base_url` reached through the proxy at
+/// `proxy_url`.
+fn via_proxy(base_url: &str, proxy_url: &str) -> String {
+    config(base_url, &format!("proxy = {}", toml_str(proxy_url)))
 }
 
 /// An OpenAI chat completion saying `text`.
@@ -188,19 +220,12 @@ async fn socks5_proxy_with_credentials_carries_the_request() {
     let up = Mock::start().await;
     let socks = Socks::start(Some(("u", "p"))).await;
     let home = Home::new();
-    home.write_config(&config(
+    home.write_config(&via_proxy(
         &up.url("/v1"),
-        &format!(
-            "proxy = {}",
-            toml_str(&socks.url("socks5", Some(("u", "p"))))
-        ),
+        &socks.url("socks5", Some(("u", "p"))),
     ));
     let serve = Serve::start(&home).await;
-    up.push(completion("via socks"));
-    let resp = serve.ask().await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["content"][0]["text"], "via socks");
+    serve.answers(&up, "via socks").await;
 
     assert!(
         socks.methods().iter().all(|m| m.contains(&2)),
@@ -229,16 +254,9 @@ async fn socks5h_leaves_the_hostname_to_the_proxy() {
     let socks = Socks::start(None).await;
     let home = Home::new();
     let base = format!("http://localhost:{}/v1", up.addr.port());
-    home.write_config(&config(
-        &base,
-        &format!("proxy = {}", toml_str(&socks.url("socks5h", None))),
-    ));
+    home.write_config(&via_proxy(&base, &socks.url("socks5h", None)));
     let serve = Serve::start(&home).await;
-    up.push(completion("resolved by the proxy"));
-    let resp = serve.ask().await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["content"][0]["text"], "resolved by the proxy");
+    serve.answers(&up, "resolved by the proxy").await;
     assert_eq!(
         socks.connects(),
         [Target::Domain("localhost".into(), up.addr.port())],
@@ -258,24 +276,12 @@ async fn wrong_socks_credentials_are_a_clear_error_without_the_password() {
     let up = Mock::start().await;
     let socks = Socks::start(Some(("u", "right-pass"))).await;
     let home = Home::new();
-    home.write_config(&config(
+    home.write_config(&via_proxy(
         &up.url("/v1"),
-        &format!(
-            "proxy = {}",
-            toml_str(&socks.url("socks5", Some(("u", WRONG))))
-        ),
+        &socks.url("socks5", Some(("u", WRONG))),
     ));
     let serve = Serve::start(&home).await;
-    let resp = serve.ask().await;
-    let (status, kind, message, retry, body) = anthropic_error(resp).await;
-    assert_eq!(status, 502, "{body}");
-    assert_eq!(kind, "api_error", "{body}");
-    // Retrying cannot fix credentials: Claude Code is told not to.
-    assert_eq!(retry.as_deref(), Some("false"), "{body}");
-    assert!(
-        message.starts_with("Cannot reach provider `up`"),
-        "{message}"
-    );
+    let (message, body) = serve.cannot_reach_up().await;
     assert!(
         message.contains("`proxy` URL"),
         "says what to fix: {message}"
@@ -314,11 +320,7 @@ async fn through_trusted_tls(host: &str, text: &str) -> (Vec<Handshake>, String,
         &format!("ca_file = {}", toml_str(&ca_file.display().to_string())),
     ));
     let serve = Serve::start(&home).await;
-    up.push(completion(text));
-    let resp = serve.ask().await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(v["content"][0]["text"], text);
+    serve.answers(&up, text).await;
     serve.stop().await;
     (front.handshakes(), front.url(host, ""), up.last())
 }
@@ -356,16 +358,7 @@ async fn without_the_ca_file_the_certificate_is_refused() {
     let home = Home::new();
     home.write_config(&config(&front.url("127.0.0.1", "/v1"), ""));
     let serve = Serve::start(&home).await;
-    let resp = serve.ask().await;
-    let (status, kind, message, retry, body) = anthropic_error(resp).await;
-    assert_eq!(status, 502, "{body}");
-    assert_eq!(kind, "api_error", "{body}");
-    // Retrying cannot fix trust: Claude Code is told not to.
-    assert_eq!(retry.as_deref(), Some("false"), "{body}");
-    assert!(
-        message.starts_with("Cannot reach provider `up`"),
-        "{message}"
-    );
+    let (message, body) = serve.cannot_reach_up().await;
     assert!(message.contains("`ca_file`"), "says what to fix: {message}");
     assert!(
         message.to_lowercase().contains("certificate"),

@@ -117,12 +117,7 @@ const SESSIONS: u64 = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_sessions_and_a_killed_one_add_up_to_the_token_and_cent() {
-    let (oa, an, aj, ko) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let [oa, an, aj, ko] = Mock::start_n().await;
     let home = Home::new();
     home.write_config(&config(&oa, &an, &aj, &ko));
     let mut want = Expect::default();
@@ -294,28 +289,26 @@ async fn eight_sessions_and_a_killed_one_add_up_to_the_token_and_cent() {
     assert!(cc >= (SESSIONS * 6) as i64);
 }
 
+/// `serve` of profile `p` on an upstream with one answer of known usage,
+/// `top` (keys of the config's top level) first in its config.
+async fn serving_one_answer(top: &str) -> (Mock, Home, Serve) {
+    let oa = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!("{top}\n{}", mock::oa_config(&oa)));
+    oa.push(openai_stream(100, 10, 5, 0, false));
+    let s = Serve::start(&home, "p", "sk-usage-test");
+    (oa, home, s)
+}
+
 #[tokio::test]
 async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
     for level in ["metadata", "full"] {
-        let oa = Mock::start().await;
-        let home = Home::new();
-        home.write_config(&format!(
-            "audit = \"{level}\"\n[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-             [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
-            oa.url("/v1")
-        ));
-        oa.push(openai_stream(100, 10, 5, 0, false));
-        let mut s = Serve::start(&home, "p", "sk-usage-test");
-        let resp = reqwest::Client::new()
-            .post(format!("{}/v1/messages", s.base))
-            .bearer_auth(&s.token)
-            .json(&json!({"model": "m-main", "max_tokens": 100, "stream": true,
-                "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
-                "messages": [{"role": "user",
-                    "content": format!("keys: sk-usage-test and {} and sk-proj-0123456789abcdefXYZ", s.token)}]}))
-            .send()
-            .await
-            .unwrap();
+        let (_oa, home, mut s) = serving_one_answer(&format!("audit = \"{level}\"")).await;
+        let ask = json!({"model": "m-main", "max_tokens": 100, "stream": true,
+            "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
+            "messages": [{"role": "user",
+                "content": format!("keys: sk-usage-test and {} and sk-proj-0123456789abcdefXYZ", s.token)}]});
+        let resp = s.post(&reqwest::Client::new(), &ask).await;
         assert_eq!(resp.status(), 200);
         resp.text().await.unwrap();
         s.signal("-TERM");
@@ -352,15 +345,7 @@ async fn the_audit_log_keeps_what_its_level_says_with_secrets_redacted() {
 
 #[tokio::test]
 async fn ledger_false_keeps_no_history() {
-    let oa = Mock::start().await;
-    let home = Home::new();
-    home.write_config(&format!(
-        "ledger = false\n[providers.oa]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
-        oa.url("/v1")
-    ));
-    oa.push(openai_stream(100, 10, 5, 0, false));
-    let mut s = Serve::start(&home, "p", "sk-usage-test");
+    let (_oa, home, mut s) = serving_one_answer("ledger = false").await;
     let (status, body) = s.ask("m-main", true).await;
     assert_eq!(status, 200, "{body}");
     s.stop();

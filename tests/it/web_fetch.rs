@@ -3,22 +3,16 @@
 //! false`, ccswitch writes `skipWebFetchPreflight` into the session's
 //! settings and the page is fetched and summarised through the proxy.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::support::claude::ccswitch_run;
+use crate::support::Home;
+use crate::support::claude::ccswitch_run_in;
 use crate::support::mock::{self, Mock};
 use crate::support::tls::{TestCa, TlsFront};
-use crate::support::{Home, output_within};
 
 #[tokio::test]
 async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight() {
-    let (up, fast, site) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+    let [up, fast, site] = Mock::start_n().await;
     let ca = TestCa::new(&["127.0.0.1", "localhost"]);
     let front = TlsFront::start(&ca, site.addr).await;
     for _ in 0..3 {
@@ -53,7 +47,7 @@ async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight(
     ));
     let chome = tempfile::tempdir().unwrap();
     let ca_file = ca.write_ca(chome.path());
-    let mut cmd = ccswitch_run(
+    let r = ccswitch_run_in(
         &home,
         "p",
         &[
@@ -67,10 +61,12 @@ async fn web_fetch_works_without_anthropic_when_the_profile_skips_the_preflight(
             "--no-session-persistence",
         ],
         chome.path(),
-    );
-    cmd.env("UP_KEY", "sk-webfetch")
-        .env("NODE_EXTRA_CA_CERTS", &ca_file);
-    let r = output_within(cmd, Duration::from_secs(90)).await;
+        &[
+            ("UP_KEY", "sk-webfetch"),
+            ("NODE_EXTRA_CA_CERTS", ca_file.to_str().unwrap()),
+        ],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         site.seen().iter().any(|s| s.path == "/page"),

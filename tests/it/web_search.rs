@@ -8,21 +8,32 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::claude::ccswitch_run;
-use crate::support::mock::{self, Mock, Reply};
-use crate::support::{Home, output_within};
+use crate::support::claude::ccswitch_run_in;
+use crate::support::mock::{self, Mock, chat_completion};
+use crate::support::{Home, Run, output_within};
 
 const TITLE: &str = "Tokio 1.50 released";
 const URL: &str = "https://tokio.rs/blog/2026-11-tokio-1-50";
 
-/// A whole (not streamed) chat completion: the loop's inner calls.
-fn whole(message: serde_json::Value, finish: &str) -> Reply {
-    mock::json(
-        200,
-        &json!({"id": "chatcmpl-ws", "object": "chat.completion", "model": "m",
-                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                "usage": {"prompt_tokens": 120, "completion_tokens": 9}})
-        .to_string(),
+/// The loop's inner calls: the model searches, then summarises with
+/// `summary`.
+fn push_inner_calls(up: &Mock, summary: &str) {
+    up.push(chat_completion(
+        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
+               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
+        "tool_calls",
+    ));
+    up.push(chat_completion(
+        json!({"role": "assistant", "content": summary}),
+        "stop",
+    ));
+}
+
+/// A config with `[search]` on the SearXNG at `searx`.
+fn searxng(searx: &Mock) -> String {
+    format!(
+        "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
+        searx.url("")
     )
 }
 
@@ -49,40 +60,66 @@ fn calls(up: &Mock, n: usize) -> Vec<mock::Recorded> {
     seen
 }
 
-/// The main upstream, a fast slot answering "ok", and a SearXNG that
-/// answers `results` once.
-async fn with_searxng(results: &serde_json::Value) -> (Mock, Mock, Mock) {
-    let (up, fast, searx) = (
-        Mock::start().await,
-        Mock::start().await,
-        Mock::start().await,
-    );
+/// The main upstream, and a fast slot answering "ok".
+async fn with_fast() -> (Mock, Mock) {
+    let (up, fast) = (Mock::start().await, Mock::start().await);
     for _ in 0..6 {
         fast.push(mock::openai_text("ok"));
     }
+    (up, fast)
+}
+
+/// The main upstream, a fast slot answering "ok", and a SearXNG that
+/// answers `results` once.
+async fn with_searxng(results: &serde_json::Value) -> (Mock, Mock, Mock) {
+    let (up, fast) = with_fast().await;
+    let searx = Mock::start().await;
     searx.push(mock::json(200, &results.to_string()));
     (up, fast, searx)
 }
 
-async fn run(home: &Home) -> crate::support::Run {
+/// Claude Code's arguments: a question it searches the web for.
+const SEARCH: &[&str] = &[
+    "-p",
+    "search the web: what is the latest tokio version?",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--allowedTools",
+    "WebSearch,ToolSearch",
+    "--no-session-persistence",
+];
+
+/// The search through real Claude Code, which must succeed.
+async fn run(home: &Home) -> Run {
     let chome = tempfile::tempdir().unwrap();
-    let mut cmd = ccswitch_run(
-        home,
-        "p",
-        &[
-            "-p",
-            "search the web: what is the latest tokio version?",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--allowedTools",
-            "WebSearch,ToolSearch",
-            "--no-session-persistence",
-        ],
-        chome.path(),
+    let env = [("UP_KEY", "sk-websearch")];
+    let r = ccswitch_run_in(home, "p", SEARCH, chome.path(), &env).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    r
+}
+
+/// The search on `up`'s profile with SearXNG as the backend: the inner
+/// calls summarise, then the main model answers `answer`.
+async fn run_with_searxng(up: &Mock, fast: &Mock, searx: &Mock, answer: &str) -> Run {
+    push_inner_calls(up, &format!("The latest is Tokio 1.50 ([{TITLE}]({URL}))."));
+    up.push(mock::openai_text(answer));
+    let home = Home::new();
+    home.write_config(&mock::two_upstreams_config(up, fast, &searxng(searx)));
+    run(&home).await
+}
+
+/// Claude Code's WebSearch result (its transcript) carries the title and
+/// the address, and the main model got them in its `next` turn.
+#[track_caller]
+fn sources_reached_claude_code_and_the_model(r: &Run, next: &mock::Recorded) {
+    let tool_result = r.tool_result_with(URL);
+    assert!(tool_result.contains(TITLE), "{tool_result}");
+    assert!(
+        next.body.contains(URL) && next.body.contains(TITLE),
+        "{}",
+        next.body
     );
-    cmd.env("UP_KEY", "sk-websearch");
-    output_within(cmd, Duration::from_secs(90)).await
 }
 
 #[tokio::test]
@@ -94,31 +131,8 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
     ]}))
     .await;
     push_search_turns(&up);
-    // The loop's inner calls: the model searches, then summarises.
-    up.push(whole(
-        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
-               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
-        "tool_calls",
-    ));
-    up.push(whole(
-        json!({"role": "assistant", "content": format!("The latest is Tokio 1.50 ([{TITLE}]({URL})).")}),
-        "stop",
-    ));
-    up.push(mock::openai_text(&format!(
-        "Tokio 1.50 is the latest version, per [{TITLE}]({URL})."
-    )));
-    let home = Home::new();
-    home.write_config(&mock::two_upstreams_config(
-        &up,
-        &fast,
-        &format!(
-            "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
-            searx.url("")
-        ),
-    ));
-
-    let r = run(&home).await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let answer = format!("Tokio 1.50 is the latest version, per [{TITLE}]({URL}).");
+    let r = run_with_searxng(&up, &fast, &searx, &answer).await;
 
     // The backend got the query, as SearXNG's JSON API wants it.
     let s = searx.seen();
@@ -151,15 +165,7 @@ async fn claude_code_searches_the_web_through_searxng_on_an_openai_profile() {
         "{results}"
     );
 
-    // Claude Code's WebSearch result (its transcript) carries the title and
-    // the address, and the main model got them.
-    let tool_result = r.tool_result_with(URL);
-    assert!(tool_result.contains(TITLE), "{tool_result}");
-    assert!(
-        seen[4].body.contains(URL) && seen[4].body.contains(TITLE),
-        "{}",
-        seen[4].body
-    );
+    sources_reached_claude_code_and_the_model(&r, &seen[4]);
     let result = r.result();
     assert!(result["result"].as_str().unwrap().contains(URL), "{result}");
 }
@@ -180,30 +186,8 @@ async fn results_outside_the_allowed_domains_are_dropped() {
         "call_ws",
         &json!({"query": "tokio latest version", "allowed_domains": ["tokio.rs"]}),
     );
-    up.push(whole(
-        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
-               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
-        "tool_calls",
-    ));
-    up.push(whole(
-        json!({"role": "assistant", "content": format!("The latest is Tokio 1.50 ([{TITLE}]({URL})).")}),
-        "stop",
-    ));
-    up.push(mock::openai_text(&format!(
-        "Tokio 1.50, per [{TITLE}]({URL})."
-    )));
-    let home = Home::new();
-    home.write_config(&mock::two_upstreams_config(
-        &up,
-        &fast,
-        &format!(
-            "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
-            searx.url("")
-        ),
-    ));
-
-    let r = run(&home).await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let answer = format!("Tokio 1.50, per [{TITLE}]({URL}).");
+    let r = run_with_searxng(&up, &fast, &searx, &answer).await;
     assert_eq!(searx.seen().len(), 1);
     let seen = calls(&up, 5);
     let inner = seen[2].json();
@@ -232,10 +216,9 @@ async fn results_outside_the_allowed_domains_are_dropped() {
 fn glm_config(up: &Mock, fast: &Mock, extra: &str) -> String {
     format!(
         "[providers.glm]\npreset = \"zhipu\"\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [providers.f]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
-         [profiles.p]\nprovider = \"glm\"\nmain = \"glm-5.1\"\nfast = {{ provider = \"f\", model = \"f\" }}\n{extra}",
+         {}[profiles.p]\nprovider = \"glm\"\nmain = \"glm-5.1\"\nfast = {{ provider = \"f\", model = \"f\" }}\n{extra}",
         up.url("/v1"),
-        fast.url("/v1"),
+        mock::openai_provider("f", fast),
     )
 }
 
@@ -244,10 +227,7 @@ fn glm_config(up: &Mock, fast: &Mock, extra: &str) -> String {
 /// reach Claude Code as result blocks.
 #[tokio::test]
 async fn claude_code_searches_through_glms_own_web_search() {
-    let (up, fast) = (Mock::start().await, Mock::start().await);
-    for _ in 0..6 {
-        fast.push(mock::openai_text("ok"));
-    }
+    let (up, fast) = with_fast().await;
     push_search_turns(&up);
     up.push(mock::json(
         200,
@@ -266,7 +246,6 @@ async fn claude_code_searches_through_glms_own_web_search() {
     home.write_config(&glm_config(&up, &fast, ""));
 
     let r = run(&home).await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(!r.stdout.contains("not configured"), "{}", r.stdout);
     let seen = calls(&up, 4);
     // One inner call: GLM's own tool with Claude Code's query, whole.
@@ -278,13 +257,7 @@ async fn claude_code_searches_through_glms_own_web_search() {
                 "search_result": true, "search_query": "tokio latest version"}}]),
         "{inner}"
     );
-    let tool_result = r.tool_result_with(URL);
-    assert!(tool_result.contains(TITLE), "{tool_result}");
-    assert!(
-        seen[3].body.contains(URL) && seen[3].body.contains(TITLE),
-        "{}",
-        seen[3].body
-    );
+    sources_reached_claude_code_and_the_model(&r, &seen[3]);
 }
 
 /// A provider that refuses its own search (a plan without it) while a
@@ -300,25 +273,12 @@ async fn a_refused_provider_search_falls_back_to_the_backend() {
         400,
         r#"{"error": {"code": "1214", "message": "web_search is not available on this plan"}}"#,
     ));
-    up.push(whole(
-        json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1", "type": "function",
-               "function": {"name": "web_search", "arguments": "{\"query\":\"tokio latest version\"}"}}]}),
-        "tool_calls",
-    ));
-    up.push(whole(
-        json!({"role": "assistant", "content": format!("Tokio 1.50 ([{TITLE}]({URL})).")}),
-        "stop",
-    ));
+    push_inner_calls(&up, &format!("Tokio 1.50 ([{TITLE}]({URL}))."));
     up.push(mock::openai_text(&format!("Tokio 1.50, per {URL}.")));
     let home = Home::new();
-    let backend = format!(
-        "[search]\nbackend = \"searxng\"\nurl = \"{}\"\n",
-        searx.url("")
-    );
-    home.write_config(&glm_config(&up, &fast, &backend));
+    home.write_config(&glm_config(&up, &fast, &searxng(&searx)));
 
     let r = run(&home).await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let seen = calls(&up, 6);
     assert_eq!(seen[2].json()["tools"][0]["type"], "web_search");
     assert_eq!(
@@ -332,17 +292,13 @@ async fn a_refused_provider_search_falls_back_to_the_backend() {
 
 #[tokio::test]
 async fn without_a_backend_the_search_says_how_to_set_one_up_at_once() {
-    let (up, fast) = (Mock::start().await, Mock::start().await);
-    for _ in 0..6 {
-        fast.push(mock::openai_text("ok"));
-    }
+    let (up, fast) = with_fast().await;
     push_search_turns(&up);
     up.push(mock::openai_text("Web search is not set up here."));
     let home = Home::new();
     home.write_config(&mock::two_upstreams_config(&up, &fast, ""));
 
     let r = run(&home).await;
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // No inner call reached the upstream: ccswitch answered the search.
     let seen = calls(&up, 3);
     assert!(

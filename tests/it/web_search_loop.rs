@@ -11,24 +11,13 @@ use ccswitch::proxy::translate::anthropic::Event;
 use ccswitch::proxy::translate::grammar::check_sse;
 use serde_json::{Value, json};
 
-use crate::support::mock::{self, Mock, Reply};
+use crate::support::mock::{self, Mock, Reply, chat_completion};
 use crate::support::proxy::{KEY, OPENAI, Proxy, mk_proxy_config};
 
 const QUERY: &str = "tokio latest version";
 
-/// A whole (not streamed) chat completion: the loop's inner calls.
-fn whole(message: Value, finish: &str) -> Reply {
-    mock::json(
-        200,
-        &json!({"id": "chatcmpl-ws", "object": "chat.completion", "model": "m",
-                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                "usage": {"prompt_tokens": 120, "completion_tokens": 9}})
-        .to_string(),
-    )
-}
-
 fn searches() -> Reply {
-    whole(
+    chat_completion(
         json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_in1",
                "type": "function", "function": {"name": "web_search",
                "arguments": json!({"query": QUERY}).to_string()}}]}),
@@ -146,7 +135,7 @@ async fn the_audit_log_keeps_each_inner_call_and_each_search() {
         let dir = tempfile::tempdir().unwrap();
         let (p, log) = proxy(&up, &searx, level, dir.path()).await;
         up.push(searches());
-        up.push(whole(
+        up.push(chat_completion(
             json!({"role": "assistant", "content": "Tokio 1.50 is the latest."}),
             "stop",
         ));

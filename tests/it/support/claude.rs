@@ -40,6 +40,20 @@ pub fn ccswitch_run(
     cmd
 }
 
+/// `ccswitch_run` with `env` besides, killed (and failed) after 90
+/// seconds.
+pub async fn ccswitch_run_in(
+    home: &super::Home,
+    profile: &str,
+    claude_args: &[&str],
+    claude_home: &std::path::Path,
+    env: &[(&str, &str)],
+) -> super::Run {
+    let mut cmd = ccswitch_run(home, profile, claude_args, claude_home);
+    cmd.envs(env.iter().copied());
+    super::output_within(cmd, Duration::from_secs(90)).await
+}
+
 /// `ccswitch run` on `profile` with `claude -p PROMPT --output-format
 /// stream-json --verbose MORE…`, the provider key in `UP_KEY`, one retry,
 /// killed (and failed) after two minutes.

@@ -265,6 +265,57 @@ pub fn anthropic_text(t: &str) -> Reply {
     )
 }
 
+/// An OpenAI-kind streamed answer of one text delta that reports this
+/// usage, then stop.
+pub fn openai_text_usage(t: &str, prompt_tokens: u64, completion_tokens: u64) -> Reply {
+    let c = serde_json::json!({"choices": [{"index": 0, "delta": {"content": t}}]}).to_string();
+    let f = serde_json::json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}})
+    .to_string();
+    sse(&[&c, &f, "[DONE]"])
+}
+
+/// A whole (not streamed) OpenAI-kind chat completion of `message`: the
+/// web search loop's inner calls.
+pub fn chat_completion(message: serde_json::Value, finish: &str) -> Reply {
+    json(
+        200,
+        &serde_json::json!({"id": "chatcmpl-ws", "object": "chat.completion", "model": "m",
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": {"prompt_tokens": 120, "completion_tokens": 9}})
+        .to_string(),
+    )
+}
+
+/// The config table of an OpenAI-kind provider `name` on `up`, keyed by
+/// `UP_KEY`.
+pub fn openai_provider(name: &str, up: &Mock) -> String {
+    format!(
+        "[providers.{name}]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n",
+        up.url("/v1")
+    )
+}
+
+/// A config with profile `p` on `up`: provider `oa`, OpenAI-kind and
+/// keyed by `UP_KEY`, main model `m-main`.
+pub fn oa_config(up: &Mock) -> String {
+    format!(
+        "{}[profiles.p]\nprovider = \"oa\"\nmain = \"m-main\"\n",
+        openai_provider("oa", up)
+    )
+}
+
+/// A config with profile `p` on `up` as DeepSeek's OpenAI endpoint (the
+/// preset's quirks), keyed by `UP_KEY`, main model `deepseek-v4-pro`.
+pub fn deepseek_config(up: &Mock) -> String {
+    format!(
+        "[providers.ds]\npreset = \"deepseek\"\napi = \"openai\"\nbase_url = \"{}\"\n\
+         key = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+        up.url("/v1")
+    )
+}
+
 /// A config with profile `p` on two OpenAI-kind mocks: `main = "m"` on
 /// `up`, `fast = "f"` on `fast`, both keyed by `UP_KEY`; `extra` follows
 /// (more profile lines, or other tables).
@@ -315,6 +366,17 @@ impl Mock {
             }
         });
         mock
+    }
+
+    /// `N` mocks, each started as `start` does.
+    pub async fn start_n<const N: usize>() -> [Mock; N] {
+        let mut mocks = Vec::with_capacity(N);
+        for _ in 0..N {
+            mocks.push(Mock::start().await);
+        }
+        mocks
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("{N} mocks started"))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -80,6 +80,13 @@ impl Home {
         Run::from(child.wait_with_output().unwrap())
     }
 
+    /// `ccswitch run --claude CLAUDE ARGS…` with `env`.
+    pub fn run_claude(&self, claude: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut all = vec!["run", "--claude", claude.to_str().unwrap()];
+        all.extend(args);
+        self.run_env(&all, env)
+    }
+
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         Run::from(
             self.cmd(args)
@@ -290,15 +297,36 @@ impl SecretService {
     }
 
     /// Environment for a process that should use this Secret Service.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
         vec![
-            ("DBUS_SESSION_BUS_ADDRESS", self.address.clone()),
-            (
-                "XDG_RUNTIME_DIR",
-                self.runtime_dir.path().display().to_string(),
-            ),
+            ("DBUS_SESSION_BUS_ADDRESS", self.address.as_str()),
+            ("XDG_RUNTIME_DIR", self.runtime_dir.path().to_str().unwrap()),
         ]
     }
+}
+
+/// The environment of a user whose home is `home`, importing: `env` (a
+/// Secret Service's, say), `HOME`, and none of the Claude Code variables
+/// of the machine running the test.
+pub fn import_env<'a>(env: &[(&'a str, &'a str)], home: &'a Path) -> Vec<(&'a str, &'a str)> {
+    let mut env = env.to_vec();
+    env.push(("HOME", home.to_str().unwrap()));
+    for var in [
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_MODEL",
+        "NODE_EXTRA_CA_CERTS",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "CLAUDE_CODE_USE_BEDROCK",
+        "CLAUDE_CODE_USE_VERTEX",
+        "CLAUDE_CONFIG_DIR",
+        "CC_SWITCH_CONFIG_DIR",
+    ] {
+        env.push((var, ""));
+    }
+    env
 }
 
 impl Drop for SecretService {

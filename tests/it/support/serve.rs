@@ -6,9 +6,38 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Home;
+
+/// POST `body` to the Messages API of the proxy at `base`, with `token`
+/// as the bearer.
+pub async fn post_messages(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{base}/v1/messages"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Send `child` a signal (`-TERM`, `-KILL`) with kill(1).
+pub fn signal(child: &Child, sig: &str) {
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
 
 pub struct Serve {
     pub child: Child,
@@ -76,16 +105,27 @@ impl Serve {
         (status, resp.text().await.unwrap())
     }
 
+    /// POST `body` to its Messages API with its token.
+    pub async fn post(&self, client: &reqwest::Client, body: &Value) -> reqwest::Response {
+        post_messages(client, &self.base, &self.token, body).await
+    }
+
+    /// The text of its `/metrics`, asked for with its token.
+    pub async fn metrics(&self, client: &reqwest::Client) -> String {
+        client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Send a signal (`-TERM`, `-KILL`) with kill(1).
     pub fn signal(&self, sig: &str) {
-        let pid = self.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args([sig, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        signal(&self.child, sig);
     }
 
     /// Stop it as a user does (SIGTERM), so what it recorded is written,
