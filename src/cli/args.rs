@@ -216,6 +216,15 @@ pub struct JsonFlag {
     pub json: bool,
 }
 
+// `show NAME [--json]`, for profiles and providers alike. (No doc comment:
+// clap would take it for the subcommand's help.)
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub name: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RouteCmd {
     /// Where each kind of Claude Code request would go (slot, targets in
@@ -239,11 +248,7 @@ pub enum ProfileCmd {
     #[command(alias = "ls")]
     List(JsonFlag),
     /// Show one profile with its providers and models.
-    Show {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Add a profile.
     Add(ProfileArgs),
     /// Change fields of a profile.
@@ -303,11 +308,7 @@ pub enum ProviderCmd {
     #[command(alias = "ls")]
     List(JsonFlag),
     /// Show one provider (connection, key source, models, quirks).
-    Show {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Add a provider from a preset (`ccswitch presets` lists them).
     Add(ProviderAddArgs),
     /// List the models the provider offers now (asks its API).

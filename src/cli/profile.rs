@@ -9,7 +9,7 @@ use crate::config::state;
 use crate::config::{self, Profile, ops, store};
 use crate::t;
 
-use super::args::{ProfileArgs, ProfileCmd};
+use super::args::{ProfileArgs, ProfileCmd, ShowArgs};
 use super::error::CliError;
 use super::table::{Table, json};
 use crate::ctx::Ctx;
@@ -17,7 +17,7 @@ use crate::ctx::Ctx;
 pub fn run(cmd: ProfileCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
         ProfileCmd::List(a) => list(ctx, a.json, out),
-        ProfileCmd::Show { name, json: j } => show(ctx, &name, j, out),
+        ProfileCmd::Show(ShowArgs { name, json: j }) => show(ctx, &name, j, out),
         ProfileCmd::Add(args) => add(ctx, args, out),
         ProfileCmd::Edit(args) => edit_cmd(ctx, args, out),
         ProfileCmd::Rm { name } => {

@@ -8,7 +8,7 @@ use crate::config::{self, KeySpec, Provider, store};
 use crate::proxy::models::{check_supported, fetch_blocking};
 use crate::t;
 
-use super::args::{ProviderAddArgs, ProviderCmd};
+use super::args::{ProviderAddArgs, ProviderCmd, ShowArgs};
 use super::error::CliError;
 use super::table::{Table, json};
 use crate::ctx::Ctx;
@@ -16,7 +16,7 @@ use crate::ctx::Ctx;
 pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     match cmd {
         ProviderCmd::List(a) => list(ctx, a.json, out),
-        ProviderCmd::Show { name, json: j } => show(ctx, &name, j, out),
+        ProviderCmd::Show(ShowArgs { name, json: j }) => show(ctx, &name, j, out),
         ProviderCmd::Add(args) => add(ctx, args, out),
         ProviderCmd::Models { name, json: j } => models(ctx, &name, j, out),
         ProviderCmd::Rm { name } => {

@@ -79,4 +79,6 @@ pub fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
 pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;

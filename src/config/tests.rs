@@ -1,12 +1,8 @@
 use std::path::Path;
 
+use super::testing::mk_config;
 use super::*;
 use crate::i18n::{Lang, set_lang};
-
-fn mk_config(src: &str) -> Config {
-    set_lang(Lang::En);
-    parse(Path::new("config.toml"), src, &Presets::builtin()).unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn preset_fills_defaults_and_the_file_wins() {

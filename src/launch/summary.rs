@@ -67,14 +67,8 @@ mod tests {
 
     #[test]
     fn cost_needs_a_price_for_every_used_model() {
-        crate::i18n::set_lang(crate::i18n::Lang::En);
         let src = "[providers.o]\npreset = \"openai\"\nmodels = { m = { input_price = 1.0, output_price = 10.0, cache_read_price = 0.1 } }\n";
-        let cfg = crate::config::parse(
-            std::path::Path::new("c"),
-            src,
-            &crate::config::Presets::builtin(),
-        )
-        .unwrap();
+        let cfg = crate::config::testing::mk_config(src);
         let u = ModelUsage {
             requests: 2,
             input_tokens: 1_000_000,

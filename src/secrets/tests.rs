@@ -1,14 +1,11 @@
-use std::path::Path;
-
 use super::*;
-use crate::config::{self, Presets};
+use crate::config::testing::mk_config;
 use crate::i18n::{Lang, set_lang};
 use std::time::Duration;
 
 fn mk_provider(key_line: &str) -> Provider {
-    set_lang(Lang::En);
     let src = format!("[providers.ds]\npreset = \"deepseek\"\n{key_line}\n");
-    let cfg = config::parse(Path::new("c.toml"), &src, &Presets::builtin()).unwrap();
+    let cfg = mk_config(&src);
     cfg.providers["ds"].clone()
 }
 
@@ -197,13 +194,7 @@ fn nothing_found_names_what_was_tried() {
 
 #[test]
 fn providers_without_a_key_resolve_to_none() {
-    set_lang(Lang::En);
-    let cfg = config::parse(
-        Path::new("c.toml"),
-        "[providers.o]\npreset = \"ollama\"\n",
-        &Presets::builtin(),
-    )
-    .unwrap();
+    let cfg = mk_config("[providers.o]\npreset = \"ollama\"\n");
     let s = mk_secrets(&[], &[]);
     assert!(
         s.resolve(&cfg.providers["o"], &env_with(&[]))
@@ -255,7 +246,7 @@ fn resolved_keys_are_masked_by_their_redactor() {
     set_lang(Lang::En);
     let src = "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
                extra_keys = [{ env = \"DS_KEY2\" }, { keyring = \"spare\" }]\n";
-    let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
+    let cfg = mk_config(src);
     let p = &cfg.providers["ds"];
     let s = mk_secrets(&[("ds:spare", "third-key-from-the-keyring")], &[]);
     let env = env_with(&[

@@ -90,12 +90,11 @@ pub fn drive(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     use super::*;
-    use crate::config::{self, Config, Presets};
+    use crate::config::testing::mk_config;
+    use crate::config::{Config, Presets};
 
     const CONFIG: &str = r#"
 [providers.ds]
@@ -109,8 +108,7 @@ main = "deepseek-v4-flash"
 "#;
 
     fn cfg() -> Config {
-        crate::i18n::set_lang(crate::i18n::Lang::En);
-        config::parse(Path::new("c.toml"), CONFIG, &Presets::builtin()).unwrap()
+        mk_config(CONFIG)
     }
 
     /// Turns played in order; the loop fails when they run out.

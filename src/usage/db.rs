@@ -20,14 +20,57 @@ pub const APP_ID: i32 = 0x6363_7377;
 /// How long a write waits for another session's write to finish.
 const BUSY: Duration = Duration::from_secs(5);
 
+/// A rollup: sums per time slot (`$time`, of SQL type `$ty`), session,
+/// profile, provider and model, and its index on the session. The
+/// 15-minute and the daily one differ only in their time slot.
+macro_rules! rollup_table {
+    ($table:literal, $time:literal, $ty:literal) => {
+        concat!(
+            "CREATE TABLE ",
+            $table,
+            " (
+        ",
+            $time,
+            " ",
+            $ty,
+            " NOT NULL,
+        session TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        cache_read_cost_usd REAL NOT NULL,
+        unpriced INTEGER NOT NULL,
+        PRIMARY KEY (",
+            $time,
+            ", session, profile, provider, model)
+     ) WITHOUT ROWID;
+     CREATE INDEX ",
+            $table,
+            "_session ON ",
+            $table,
+            "(session);"
+        )
+    };
+}
+
 /// Schema steps; `user_version` is how many have run. Never edit a step
-/// that has shipped: add one.
+/// that has shipped: add one. (Step 1 writes its two rollups with
+/// `rollup_table!`; its text is still the one that shipped.)
 const MIGRATIONS: &[&str] = &[
     // 1: one row per upstream request; sums per local day (the machine's
     // time zone when the row was written), which day, month and budget
     // figures read; and sums per 15 minutes for ranges that start or end
     // inside a day (the ragged ends come from the rows).
-    "CREATE TABLE requests (
+    concat!(
+        "CREATE TABLE requests (
         id INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,
         session TEXT NOT NULL,
@@ -52,44 +95,12 @@ const MIGRATIONS: &[&str] = &[
         cache_read_cost_usd REAL NOT NULL
      );
      CREATE INDEX requests_at ON requests(at);
-     CREATE TABLE rollup (
-        bucket INTEGER NOT NULL,
-        session TEXT NOT NULL,
-        profile TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        model TEXT NOT NULL,
-        requests INTEGER NOT NULL,
-        errors INTEGER NOT NULL,
-        input_tokens INTEGER NOT NULL,
-        output_tokens INTEGER NOT NULL,
-        cache_read_tokens INTEGER NOT NULL,
-        cache_write_tokens INTEGER NOT NULL,
-        reasoning_tokens INTEGER NOT NULL,
-        cost_usd REAL NOT NULL,
-        cache_read_cost_usd REAL NOT NULL,
-        unpriced INTEGER NOT NULL,
-        PRIMARY KEY (bucket, session, profile, provider, model)
-     ) WITHOUT ROWID;
-     CREATE INDEX rollup_session ON rollup(session);
-     CREATE TABLE daily (
-        day TEXT NOT NULL,
-        session TEXT NOT NULL,
-        profile TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        model TEXT NOT NULL,
-        requests INTEGER NOT NULL,
-        errors INTEGER NOT NULL,
-        input_tokens INTEGER NOT NULL,
-        output_tokens INTEGER NOT NULL,
-        cache_read_tokens INTEGER NOT NULL,
-        cache_write_tokens INTEGER NOT NULL,
-        reasoning_tokens INTEGER NOT NULL,
-        cost_usd REAL NOT NULL,
-        cache_read_cost_usd REAL NOT NULL,
-        unpriced INTEGER NOT NULL,
-        PRIMARY KEY (day, session, profile, provider, model)
-     ) WITHOUT ROWID;
-     CREATE INDEX daily_session ON daily(session);",
+     ",
+        rollup_table!("rollup", "bucket", "INTEGER"),
+        "
+     ",
+        rollup_table!("daily", "day", "TEXT")
+    ),
     // 2: fallback chains try several targets for one request; each attempt
     // is a row, numbered from 0.
     "ALTER TABLE requests ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",

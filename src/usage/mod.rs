@@ -11,6 +11,8 @@ pub mod format;
 pub mod prices;
 pub mod query;
 pub mod record;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod writer;
 
 pub use db::LedgerError;

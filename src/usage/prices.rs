@@ -192,12 +192,7 @@ mod tests {
 
     fn mk_provider(toml: &str) -> Provider {
         let src = format!("[providers.p]\n{toml}");
-        let cfg = crate::config::parse(
-            std::path::Path::new("c"),
-            &src,
-            &crate::config::Presets::builtin(),
-        )
-        .expect("test config parses");
+        let cfg = crate::config::testing::mk_config(&src);
         cfg.providers["p"].clone()
     }
 

@@ -59,13 +59,13 @@ pub fn read(
         NewProvider {
             region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
             key: key_from(&["AWS_BEARER_TOKEN_BEDROCK"]),
-            ..blank("bedrock", Api::Bedrock, Some("bedrock"))
+            ..NewProvider::new("bedrock", Api::Bedrock, Some("bedrock"))
         }
     } else if on("CLAUDE_CODE_USE_VERTEX") {
         NewProvider {
             region: var("CLOUD_ML_REGION"),
             project: var("ANTHROPIC_VERTEX_PROJECT_ID"),
-            ..blank("vertex", Api::Vertex, Some("vertex"))
+            ..NewProvider::new("vertex", Api::Vertex, Some("vertex"))
         }
     } else if let Some(url) = var("ANTHROPIC_BASE_URL") {
         let key = key_from(&["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]);
@@ -76,18 +76,18 @@ pub fn read(
                 // The preset's own URL unless this one differs (a region).
                 base_url: own_url(loopback_v4(&url), &id, Api::Anthropic, presets),
                 key,
-                ..blank(&id, Api::Anthropic, Some(&id))
+                ..NewProvider::new(&id, Api::Anthropic, Some(&id))
             },
             None => NewProvider {
                 base_url: Some(loopback_v4(&url)),
                 key,
-                ..blank(&host_name(&url), Api::Anthropic, Some("custom-anthropic"))
+                ..NewProvider::new(&host_name(&url), Api::Anthropic, Some("custom-anthropic"))
             },
         }
     } else if var("ANTHROPIC_API_KEY").is_some() || var("ANTHROPIC_AUTH_TOKEN").is_some() {
         NewProvider {
             key: key_from(&["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"]),
-            ..blank("anthropic", Api::Anthropic, Some("anthropic"))
+            ..NewProvider::new("anthropic", Api::Anthropic, Some("anthropic"))
         }
     } else {
         return found;
@@ -126,20 +126,6 @@ pub fn read(
     found.providers.push(provider);
     found.profiles.push(profile);
     found
-}
-
-fn blank(name: &str, api: Api, preset: Option<&str>) -> NewProvider {
-    NewProvider {
-        name: name.to_string(),
-        preset: preset.map(str::to_string),
-        api,
-        base_url: None,
-        key: Key::None,
-        proxy: None,
-        ca_file: None,
-        region: None,
-        project: None,
-    }
 }
 
 /// `https://llm.corp.example:4000/anthropic` → `llm`.

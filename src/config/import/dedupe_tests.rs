@@ -1,9 +1,8 @@
-use std::path::Path;
-
 use secrecy::SecretString;
 
 use super::*;
 use crate::config::preset::Api;
+use crate::config::testing::mk_config;
 use crate::i18n::{Lang, set_lang};
 
 const SAVED: &str = r#"
@@ -23,15 +22,8 @@ fast = "deepseek-v4-flash"
 
 fn provider(name: &str, preset: &str, key: Key) -> NewProvider {
     NewProvider {
-        name: name.into(),
-        preset: Some(preset.into()),
-        api: Api::Anthropic,
-        base_url: None,
         key,
-        proxy: None,
-        ca_file: None,
-        region: None,
-        project: None,
+        ..NewProvider::new(name, Api::Anthropic, Some(preset))
     }
 }
 
@@ -61,7 +53,7 @@ fn names(f: &Found) -> (Vec<&str>, Vec<&str>) {
 fn what_the_config_has_is_not_added_again() {
     set_lang(Lang::En);
     let presets = Presets::builtin();
-    let cfg = crate::config::parse(Path::new("c.toml"), SAVED, &presets).unwrap();
+    let cfg = mk_config(SAVED);
     let holds = |name: &str, key: &SecretString| name == "kimi" && key.expose_secret() == "sk-k";
     let earlier = Found::default();
     let known = Known {
@@ -114,7 +106,7 @@ fn what_the_config_has_is_not_added_again() {
 fn a_second_source_with_the_same_provider_adds_nothing() {
     set_lang(Lang::En);
     let presets = Presets::builtin();
-    let cfg = crate::config::parse(Path::new("c.toml"), "", &presets).unwrap();
+    let cfg = mk_config("");
     let never = |_: &str, _: &SecretString| false;
     let earlier = Found {
         providers: vec![provider("glm", "zhipu", secret("sk-z"))],

@@ -175,15 +175,8 @@ mod tests {
 
     fn provider(preset: &str, api: Api, url: Option<&str>) -> NewProvider {
         NewProvider {
-            name: "p".into(),
-            preset: Some(preset.into()),
-            api,
             base_url: url.map(str::to_string),
-            key: Key::None,
-            proxy: None,
-            ca_file: None,
-            region: None,
-            project: None,
+            ..NewProvider::new("p", api, Some(preset))
         }
     }
 

@@ -138,15 +138,9 @@ pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> 
                 let name = free_name(&preset, |n| names.contains(n));
                 names.insert(name.clone());
                 found.providers.push(NewProvider {
-                    name: name.clone(),
-                    preset: Some(preset.clone()),
-                    api,
                     base_url,
                     key,
-                    proxy: None,
-                    ca_file: None,
-                    region: None,
-                    project: None,
+                    ..NewProvider::new(&name, api, Some(&preset))
                 });
                 name
             }

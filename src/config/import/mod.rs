@@ -70,6 +70,24 @@ pub struct NewProvider {
     pub project: Option<String>,
 }
 
+impl NewProvider {
+    /// A provider with its name, API and preset, and nothing else yet: no
+    /// URL, key, proxy, CA file, region or project.
+    pub fn new(name: &str, api: Api, preset: Option<&str>) -> NewProvider {
+        NewProvider {
+            name: name.to_string(),
+            preset: preset.map(str::to_string),
+            api,
+            base_url: None,
+            key: Key::None,
+            proxy: None,
+            ca_file: None,
+            region: None,
+            project: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct NewProfile {
     pub name: String,

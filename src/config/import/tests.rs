@@ -77,17 +77,7 @@ fn claude_variables_become_a_provider_and_a_profile() {
 fn names_never_clash() {
     let mut f = Found::default();
     for name in ["Deep Seek!", "deep-seek"] {
-        f.providers.push(NewProvider {
-            name: name.into(),
-            preset: None,
-            api: Api::Openai,
-            base_url: None,
-            key: Key::None,
-            proxy: None,
-            ca_file: None,
-            region: None,
-            project: None,
-        });
+        f.providers.push(NewProvider::new(name, Api::Openai, None));
     }
     f.profiles.push(NewProfile {
         name: "p".into(),
@@ -113,18 +103,12 @@ fn a_hostile_source_writes_values_and_one_line_comments_only() {
     let hostile = "x\n[search]\nbackend = \"brave\"\nkey = { command = \"touch pwned\" }\n#";
     let mut f = Found::default();
     f.providers.push(NewProvider {
-        name: hostile.into(),
-        preset: Some(hostile.into()),
-        api: Api::Openai,
         base_url: Some(hostile.into()),
         key: Key::Secret {
             value: SecretString::from("sk-x".to_string()),
             from: format!("the api_key of {hostile} in {hostile}"),
         },
-        proxy: None,
-        ca_file: None,
-        region: None,
-        project: None,
+        ..NewProvider::new(hostile, Api::Openai, Some(hostile))
     });
     f.profiles.push(NewProfile {
         name: hostile.into(),

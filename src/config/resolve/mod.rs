@@ -8,6 +8,7 @@ mod cx;
 mod profile;
 mod provider;
 
+use std::ops::Range;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -50,32 +51,12 @@ pub fn resolve(
             t!("config.hint_version"),
         ));
     }
-    let mut providers = IndexMap::new();
-    for (name, p) in raw.providers {
-        let span = p.span();
-        if !valid_name(&name) {
-            return Err(cx.invalid(
-                span,
-                t!("config.bad_name", name = name),
-                t!("config.hint_name"),
-            ));
-        }
-        let provider = resolve_provider(&cx, &name, span, p.into_inner(), presets)?;
-        providers.insert(name, provider);
-    }
-    let mut profiles = IndexMap::new();
-    for (name, p) in raw.profiles {
-        let span = p.span();
-        if !valid_name(&name) {
-            return Err(cx.invalid(
-                span,
-                t!("config.bad_name", name = name),
-                t!("config.hint_name"),
-            ));
-        }
-        let profile = resolve_profile(&cx, &name, span, p.into_inner(), &providers)?;
-        profiles.insert(name, profile);
-    }
+    let providers = each_named(&cx, raw.providers, |name, span, p| {
+        resolve_provider(&cx, name, span, p, presets)
+    })?;
+    let profiles = each_named(&cx, raw.profiles, |name, span, p| {
+        resolve_profile(&cx, name, span, p, &providers)
+    })?;
     let default = match raw.default {
         Some(d) if !profiles.contains_key(d.get_ref()) => {
             return Err(cx.invalid(
@@ -169,4 +150,28 @@ pub fn resolve(
         providers,
         profiles,
     })
+}
+
+/// A table of named tables (`[providers.*]`, `[profiles.*]`), each
+/// resolved in file order once its name is found valid; the first error
+/// stops it.
+fn each_named<R, T>(
+    cx: &Ctx,
+    tables: IndexMap<String, Spanned<R>>,
+    mut resolve: impl FnMut(&str, Range<usize>, R) -> Result<T, ConfigError>,
+) -> Result<IndexMap<String, T>, ConfigError> {
+    let mut out = IndexMap::new();
+    for (name, table) in tables {
+        let span = table.span();
+        if !valid_name(&name) {
+            return Err(cx.invalid(
+                span,
+                t!("config.bad_name", name = name),
+                t!("config.hint_name"),
+            ));
+        }
+        let resolved = resolve(&name, span, table.into_inner())?;
+        out.insert(name, resolved);
+    }
+    Ok(out)
 }

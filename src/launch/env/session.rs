@@ -126,17 +126,10 @@ pub fn settings_json(plan: &EnvPlan, mut base: Map<String, Value>, helper: Optio
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use secrecy::SecretString;
 
     use super::*;
-    use crate::config::{self, Presets};
-
-    fn mk_config(src: &str) -> Config {
-        config::parse(Path::new("c.toml"), src, &Presets::builtin())
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::config::testing::mk_config;
 
     const CFG: &str = r#"
 [providers.ant]

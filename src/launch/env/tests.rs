@@ -1,13 +1,5 @@
-use std::path::Path;
-
 use super::*;
-use crate::config::{self, Presets};
-use crate::i18n::{Lang, set_lang};
-
-fn mk_config(src: &str) -> Config {
-    set_lang(Lang::En);
-    config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::config::testing::mk_config;
 
 fn proxy_mode() -> Reach {
     Reach::Proxy {

@@ -2,30 +2,28 @@
 //! writes.
 
 use super::flow_tests::{saved, typed};
-use super::tests::send;
+use super::tests::{app_with, picker_ids, send, three_providers};
 use super::*;
-use crate::config::{self, Presets, Target};
+use crate::config::{self, Target};
 use crate::tui::form::FieldId;
 use crate::tui::picker::PickFor;
 
-const CHAINED: &str = r#"
-[providers.ds]
-preset = "deepseek"
-[providers.moon]
-preset = "moonshot"
-[providers.local]
-preset = "ollama"
-[profiles.deepseek]
+/// The three providers, and a profile whose main slot falls back to
+/// Moonshot.
+const CHAINED: &str = concat!(
+    three_providers!(),
+    r#"[profiles.deepseek]
 provider = "ds"
 main = [
   "deepseek-v4-pro",   # first
   { provider = "moon", model = "kimi-k3" },
 ]
 fast = "deepseek-v4-flash"
-"#;
+"#
+);
 
 fn app() -> App {
-    App::new(&super::tests::mk_config(CHAINED), &Presets::builtin()).0
+    app_with(CHAINED)
 }
 
 fn chain(app: &App, f: FieldId) -> Vec<String> {
@@ -72,14 +70,7 @@ fn add_reorder_and_remove_targets_then_save() {
     assert!(app.screen.form().unwrap().chain.is_some());
     // Add: the provider (this profile's first), then its model.
     send(&mut app, Msg::Char('a'));
-    let ids: Vec<String> = app
-        .screen
-        .picker()
-        .unwrap()
-        .visible()
-        .iter()
-        .map(|i| i.id.clone())
-        .collect();
+    let ids = picker_ids(&app);
     assert_eq!(
         ids,
         ["ds", "moon", "local"],
@@ -186,7 +177,7 @@ fn a_slot_that_inherits_the_main_chain_keeps_it_when_saved() {
     // `fast` is not in the file: it is main, chain and all. The form shows
     // it filled in, and saving writes it; its chain must come along.
     let src = CHAINED.replace("fast = \"deepseek-v4-flash\"\n", "");
-    let mut app = App::new(&super::tests::mk_config(&src), &Presets::builtin()).0;
+    let mut app = app_with(&src);
     send(&mut app, Msg::Edit);
     app.screen.form_mut().unwrap().focus = FieldId::Description;
     typed(&mut app, "daily");

@@ -9,11 +9,7 @@ use crate::tui::form::{FieldId, KeyFrom, ProviderSel};
 use crate::tui::picker::Fetch;
 use crate::tui::plan;
 
-use super::tests::{THREE, send};
-
-fn app_with(src: &str) -> App {
-    App::new(&super::tests::mk_config(src), &Presets::builtin()).0
-}
+use super::tests::{THREE, app_with, picker_ids, send};
 
 pub(super) fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
@@ -45,14 +41,7 @@ fn new_profile_from_a_preset() {
         "a new profile starts at the provider list"
     );
     typed(&mut app, "deeps");
-    let ids: Vec<String> = app
-        .screen
-        .picker()
-        .unwrap()
-        .visible()
-        .iter()
-        .map(|i| i.id.clone())
-        .collect();
+    let ids = picker_ids(&app);
     assert_eq!(
         ids,
         ["existing:ds", "preset:deepseek"],

@@ -4,13 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::tests::{THREE, mk_config, send};
+use super::tests::{THREE, app_with, send};
 use super::*;
-use crate::config::Presets;
-
-fn mk_app(src: &str) -> App {
-    App::new(&mk_config(src), &Presets::builtin()).0
-}
 
 fn view(app: &App) -> &ResumeView {
     match &app.screen {
@@ -55,7 +50,7 @@ fn mk_list(ids: &[&str]) -> SessionList {
 
 #[test]
 fn r_lists_the_selected_profiles_sessions() {
-    let mut app = mk_app(THREE);
+    let mut app = app_with(THREE);
     send(&mut app, Msg::Down);
     let seq = open(&mut app, "kimi", true);
     let v = view(&app);
@@ -70,20 +65,20 @@ fn r_lists_the_selected_profiles_sessions() {
 
 #[test]
 fn with_the_ledger_off_it_is_not_asked() {
-    let mut app = mk_app(&format!("ledger = false\n{THREE}"));
+    let mut app = app_with(&format!("ledger = false\n{THREE}"));
     open(&mut app, "deepseek", false);
 }
 
 #[test]
 fn nothing_to_resume_without_profiles() {
-    let mut app = mk_app("");
+    let mut app = app_with("");
     send(&mut app, Msg::Resume);
     assert!(matches!(app.screen, Screen::Home { .. }));
 }
 
 #[test]
 fn the_answer_fills_the_screen_and_late_ones_are_dropped() {
-    let mut app = mk_app(THREE);
+    let mut app = app_with(THREE);
     let seq = open(&mut app, "deepseek", true);
     let stale = Box::new(Ok(mk_list(&["old"])));
     send(&mut app, Msg::Sessions(seq + 3, stale));
@@ -110,7 +105,7 @@ fn the_answer_fills_the_screen_and_late_ones_are_dropped() {
 
 #[test]
 fn enter_resumes_the_selected_session_with_the_profile() {
-    let mut app = mk_app(THREE);
+    let mut app = app_with(THREE);
     send(&mut app, Msg::End);
     let seq = open(&mut app, "mixed", true);
     send(
@@ -137,7 +132,7 @@ fn enter_resumes_the_selected_session_with_the_profile() {
 
 #[test]
 fn an_empty_folder_launches_nothing_and_esc_or_q_go_back() {
-    let mut app = mk_app(THREE);
+    let mut app = app_with(THREE);
     for back in [Msg::Cancel, Msg::Quit, Msg::Resume] {
         let seq = open(&mut app, "deepseek", true);
         send(&mut app, Msg::Sessions(seq, Box::new(Ok(mk_list(&[])))));

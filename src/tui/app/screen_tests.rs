@@ -1,18 +1,21 @@
 //! What lies under what: a save or a late result reaching a screen that
 //! is covered, or already closed.
 
-use super::tests::{THREE, mk_config, send};
+use super::tests::{THREE, app_with, send};
 use super::*;
 use crate::checks::probe::ProbeStep;
 use crate::tui::form::FieldId;
 use crate::tui::picker::Fetch;
 
 fn mk_app() -> App {
-    App::new(&mk_config(THREE), &Presets::builtin()).0
+    app_with(THREE)
 }
 
 fn saved(app: &mut App) {
-    let cmd = app.update(Msg::Saved(Box::new(mk_config(THREE)), "saved".into()));
+    let cmd = app.update(Msg::Saved(
+        Box::new(crate::config::testing::mk_config(THREE)),
+        "saved".into(),
+    ));
     assert!(matches!(cmd, Some(Cmd::CheckKeys(_))), "{cmd:?}");
 }
 

@@ -1,25 +1,29 @@
-use std::path::Path;
-
 use super::*;
-use crate::config::{self, Presets};
-use crate::i18n::{Lang, set_lang};
+use crate::config::Presets;
+use crate::config::testing::mk_config;
 
-pub(super) fn mk_config(src: &str) -> Config {
-    set_lang(Lang::En);
-    config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap()
-}
-
-/// Three profiles over three providers; one with a slot on another
-/// provider, one with a field the form does not show, and a comment.
-pub(super) const THREE: &str = r#"
-default = "kimi"
+/// DeepSeek (`ds`), Moonshot (`moon`) and a local Ollama (`local`), each
+/// from its preset: the providers of [`THREE`] and of the chain tests.
+macro_rules! three_providers {
+    () => {
+        r#"
 [providers.ds]
 preset = "deepseek"
 [providers.moon]
 preset = "moonshot"
 [providers.local]
 preset = "ollama"
-[profiles.deepseek]
+"#
+    };
+}
+pub(super) use three_providers;
+
+/// Three profiles over three providers; one with a slot on another
+/// provider, one with a field the form does not show, and a comment.
+pub(super) const THREE: &str = concat!(
+    "\ndefault = \"kimi\"",
+    three_providers!(),
+    r#"[profiles.deepseek]
 provider = "ds"
 # the daily driver
 main = "deepseek-v4-pro"
@@ -32,7 +36,20 @@ main = "kimi-k3"
 provider = "ds"
 main = "deepseek-v4-pro"
 fast = { provider = "local", model = "qwen3-coder" }
-"#;
+"#
+);
+
+/// The app over the config `src` describes, its first command dropped.
+pub(super) fn app_with(src: &str) -> App {
+    App::new(&mk_config(src), &Presets::builtin()).0
+}
+
+/// The ids the open picker shows, in order.
+#[track_caller]
+pub(super) fn picker_ids(app: &App) -> Vec<String> {
+    let picker = app.screen.picker().expect("a picker is open");
+    picker.visible().iter().map(|i| i.id.clone()).collect()
+}
 
 /// Send a message that asks the run loop for nothing.
 #[track_caller]

@@ -2,13 +2,14 @@
 //! answers fill it (late ones are dropped), the keys toggle what it shows,
 //! and leaving refreshes the list.
 
-use super::tests::{THREE, mk_config, send};
+use super::tests::{THREE, app_with, send};
 use super::*;
 use crate::config::Presets;
+use crate::config::testing::mk_config;
 use crate::usage::query::Sums;
 
 fn mk_app() -> App {
-    App::new(&mk_config(THREE), &Presets::builtin()).0
+    app_with(THREE)
 }
 
 fn view(app: &App) -> &UsageView {

@@ -149,12 +149,7 @@ mod tests {
         f.values.provider = super::super::ProviderSel::Existing("ds".into());
         f.values.main = "pro".into();
         f.focus = FieldId::Main;
-        let cfg = crate::config::parse(
-            std::path::Path::new("c.toml"),
-            "",
-            &crate::config::Presets::builtin(),
-        )
-        .unwrap();
+        let cfg = crate::config::testing::mk_config("");
         assert!(f.open_chain(&cfg));
         f
     }

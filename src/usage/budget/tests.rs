@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use super::checker::{Checker, Estimate};
 use super::*;
-use crate::usage::prices::{Price, Tokens};
+use crate::usage::prices::Tokens;
+use crate::usage::testing::{all_but_local, ledger_path, open_ledger, price};
 use crate::usage::writer::Sink;
 use crate::usage::{Ledger, Record, db};
 
@@ -23,19 +24,11 @@ fn record(profile: &str, provider: &str, input: u64) -> Record {
 
 /// $1 a million tokens, in and out; provider `local` is unpriced.
 fn pricer() -> crate::usage::Pricer {
-    let price = Price {
-        input: 1.0,
-        output: 1.0,
-        cache_read: None,
-        cache_write: None,
-        cache_write_1h: None,
-    };
-    Box::new(move |p, _| (p != "local").then_some(price))
+    all_but_local(price(1.0, 1.0))
 }
 
 fn ledger(path: &std::path::Path) -> Ledger {
-    let opened = db::open(path, 1).expect("open");
-    Ledger::start(opened.conn, pricer(), Arc::new(|_: &str| {}))
+    open_ledger(path, pricer())
 }
 
 fn budget(s: &str) -> Budget {
@@ -50,6 +43,20 @@ fn checker(path: &std::path::Path, sink: &Sink, scopes: Vec<(Scope, Budget)>) ->
         sink,
         pricer(),
     ))
+}
+
+/// One session's ledger in a new folder, and a check of a $1 daily budget
+/// on profile `work` against it.
+fn a_dollar_a_day() -> (tempfile::TempDir, Ledger, Sink, Arc<Checker>) {
+    let (dir, path) = ledger_path();
+    let session = ledger(&path);
+    let sink = session.sink().expect("sink");
+    let checker = checker(
+        &path,
+        &sink,
+        vec![(Scope::Profile("work".into()), budget("daily_usd = 1.0"))],
+    );
+    (dir, session, sink, checker)
 }
 
 const NONE: Estimate = Estimate {
@@ -73,8 +80,7 @@ fn request(c: &Arc<Checker>, sink: &Sink, provider: &str, input: u64) {
 
 #[test]
 fn limits_warn_at_80_and_stop_at_100_across_sessions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
+    let (_dir, path) = ledger_path();
     let other_session = ledger(&path);
     let this_session = ledger(&path);
     let scopes = vec![
@@ -123,15 +129,7 @@ fn limits_warn_at_80_and_stop_at_100_across_sessions() {
 #[test]
 fn a_long_session_is_warned_again_on_a_new_day() {
     const DAY: i64 = 86_400_000;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let session = ledger(&path);
-    let sink = session.sink().expect("sink");
-    let checker = checker(
-        &path,
-        &sink,
-        vec![(Scope::Profile("work".into()), budget("daily_usd = 1.0"))],
-    );
+    let (_dir, _session, sink, checker) = a_dollar_a_day();
     let warned = |at: i64| matches!(verdict(&checker, "ds", at), Verdict::Warn(_));
     sink.send(record("work", "ds", 900_000));
     sink.sync();
@@ -152,15 +150,7 @@ fn a_long_session_is_warned_again_on_a_new_day() {
 /// what is held; a request that ends frees its hold for its real cost.
 #[test]
 fn requests_in_flight_hold_their_estimate_until_they_end() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let session = ledger(&path);
-    let sink = session.sink().expect("sink");
-    let checker = checker(
-        &path,
-        &sink,
-        vec![(Scope::Profile("work".into()), budget("daily_usd = 1.0"))],
-    );
+    let (_dir, _session, sink, checker) = a_dollar_a_day();
     let est = Estimate {
         input_tokens: 100_000,
         max_tokens: 300_000,

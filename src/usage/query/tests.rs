@@ -1,56 +1,20 @@
-use std::sync::Arc;
-
 use super::*;
+use crate::usage::Record;
 use crate::usage::db;
-use crate::usage::prices::{Price, Tokens};
-use crate::usage::{Ledger, Record};
+use crate::usage::testing::{filled_ledger, ledger_path, open_ledger};
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-10 12:00 UTC: the same date in every zone within ±11 h.
 const NOON: i64 = 1_794_312_000_000;
 
 fn filled() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let opened = db::open(&path, 1).expect("open");
-    let price = Price {
-        input: 1.0,
-        output: 2.0,
-        cache_read: Some(0.5),
-        cache_write: None,
-        cache_write_1h: None,
-    };
-    let l = Ledger::start(
-        opened.conn,
-        Box::new(move |p, _| (p != "local").then_some(price)),
-        Arc::new(|_: &str| {}),
-    );
-    let sink = l.sink().expect("sink");
-    let rows = [
+    let (dir, path) = filled_ledger(&[
         (NOON, "s1", "work", "ds", "pro", 1_000_000, 0),
         (NOON + 60_000, "s1", "work", "ds", "flash", 0, 1_000_000),
         (NOON + DAY, "s2", "home", "ds", "pro", 1_000_000, 1_000_000),
         (NOON + DAY, "s2", "home", "local", "qwen", 5, 5),
         (NOON + 2 * DAY, "s3", "work", "ds", "pro", 2_000_000, 0),
-    ];
-    for (at_ms, session, profile, provider, model, input, cache_read) in rows {
-        sink.send(Record {
-            at_ms,
-            session: session.into(),
-            profile: profile.into(),
-            provider: provider.into(),
-            requested: "claude".into(),
-            model: model.into(),
-            tokens: Tokens {
-                input,
-                cache_read,
-                output: 10,
-                ..Tokens::default()
-            },
-            ..Record::sample()
-        });
-    }
-    l.close();
+    ]);
     let conn = db::open_read(&path).expect("read");
     (dir, conn)
 }
@@ -230,10 +194,8 @@ fn day_keys_end_today_oldest_first() {
 
 #[test]
 fn a_session_belongs_to_the_profile_of_its_last_row() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let opened = db::open(&path, 1).expect("open");
-    let l = Ledger::start(opened.conn, Box::new(|_, _| None), Arc::new(|_: &str| {}));
+    let (_dir, path) = ledger_path();
+    let l = open_ledger(&path, Box::new(|_, _| None));
     let sink = l.sink().expect("sink");
     let rows = [
         (NOON, Some("cc-a"), "work"),

@@ -52,9 +52,23 @@ const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, mo
 /// One rollup key's sums within a batch.
 struct Sum<'a> {
     key: (i64, &'a str, &'a str, &'a str, &'a str),
-    counts: [i64; 8],
+    counts: Counts,
     cost: f64,
     cache_cost: f64,
+}
+
+/// What a rollup row counts, as its columns do.
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    requests: i64,
+    errors: i64,
+    input: i64,
+    output: i64,
+    cache_read: i64,
+    cache_write: i64,
+    reasoning: i64,
+    /// Requests that used tokens at no known price.
+    unpriced: i64,
 }
 
 /// The batch's rows added up per rollup key: a busy batch has hundreds of
@@ -77,26 +91,22 @@ fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
         let i = *index.entry(key).or_insert_with(|| {
             out.push(Sum {
                 key,
-                counts: [0; 8],
+                counts: Counts::default(),
                 cost: 0.0,
                 cache_cost: 0.0,
             });
             out.len() - 1
         });
         let s = &mut out[i];
-        let add = [
-            1,
-            i64::from(r.error.is_some()),
-            n(t.input),
-            n(t.output),
-            n(t.cache_read),
-            n(t.cache_write),
-            n(t.reasoning),
-            i64::from(p.cost.is_none()),
-        ];
-        for (c, a) in s.counts.iter_mut().zip(add) {
-            *c += a;
-        }
+        let c = &mut s.counts;
+        c.requests += 1;
+        c.errors += i64::from(r.error.is_some());
+        c.input += n(t.input);
+        c.output += n(t.output);
+        c.cache_read += n(t.cache_read);
+        c.cache_write += n(t.cache_write);
+        c.reasoning += n(t.reasoning);
+        c.unpriced += i64::from(p.cost.is_none());
         s.cost += p.cost.unwrap_or(0.0);
         s.cache_cost += p.cache_cost;
     }
@@ -151,32 +161,23 @@ pub(super) fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result
         }
         for s in sums(batch) {
             let (bucket, session, profile, provider, model) = s.key;
-            let [
-                requests,
-                errors,
-                input,
-                output,
-                read,
-                write,
-                reasoning,
-                unpriced,
-            ] = s.counts;
+            let c = s.counts;
             let values = params![
                 bucket,
                 session,
                 profile,
                 provider,
                 model,
-                requests,
-                errors,
-                input,
-                output,
-                read,
-                write,
-                reasoning,
+                c.requests,
+                c.errors,
+                c.input,
+                c.output,
+                c.cache_read,
+                c.cache_write,
+                c.reasoning,
                 s.cost,
                 s.cache_cost,
-                unpriced,
+                c.unpriced,
             ];
             up.execute(values)?;
             day.execute(values)?;

@@ -1,18 +1,14 @@
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::usage::db;
+use crate::usage::testing::{ledger_path, open_ledger, price};
 
 fn writer(path: &std::path::Path, log: &Arc<Mutex<Vec<String>>>) -> Writer {
     let opened = db::open(path, 1).expect("open");
     let log = log.clone();
-    let price = Price {
-        input: 1.0,
-        output: 1.0,
-        cache_read: None,
-        cache_write: None,
-        cache_write_1h: None,
-    };
+    let price = price(1.0, 1.0);
     Writer::new(
         opened.conn,
         Box::new(move |_, _| Some(price)),
@@ -32,6 +28,18 @@ fn row(input: u64) -> Record {
     }
 }
 
+/// A writer in a new folder whose file refuses writes (`query_only`), its
+/// path, and the lines it logs.
+fn refusing() -> (tempfile::TempDir, PathBuf, Arc<Mutex<Vec<String>>>, Writer) {
+    let (dir, path) = ledger_path();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let w = writer(&path, &log);
+    w.conn
+        .pragma_update(None, "query_only", true)
+        .expect("pragma");
+    (dir, path, log, w)
+}
+
 fn stored(path: &std::path::Path) -> i64 {
     db::open_read(path)
         .expect("read")
@@ -44,13 +52,7 @@ fn stored(path: &std::path::Path) -> i64 {
 /// the batch was dropped for good.
 #[test]
 fn a_refused_batch_is_kept_and_written_later() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let mut w = writer(&path, &log);
-    w.conn
-        .pragma_update(None, "query_only", true)
-        .expect("pragma");
+    let (_dir, path, log, mut w) = refusing();
     let mut acks = Vec::new();
     for seq in 1..=3 {
         assert!(w.take(Msg::Row(Box::new(row(10)), seq), &mut acks, &mut false));
@@ -84,13 +86,7 @@ fn a_refused_batch_is_kept_and_written_later() {
 /// kept per bucket so budgets still count them.
 #[test]
 fn rows_past_the_keep_limit_are_given_up_as_sums() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let mut w = writer(&path, &log);
-    w.conn
-        .pragma_update(None, "query_only", true)
-        .expect("pragma");
+    let (_dir, _path, log, mut w) = refusing();
     let mut acks = Vec::new();
     let n = KEEP as u64 + 5;
     for seq in 1..=n {
@@ -113,10 +109,8 @@ fn rows_past_the_keep_limit_are_given_up_as_sums() {
 /// thread sends them.
 #[test]
 fn rows_are_numbered_in_the_order_they_are_sent() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let opened = db::open(&path, 1).expect("open");
-    let ledger = Ledger::start(opened.conn, Box::new(|_, _| None), Arc::new(|_: &str| {}));
+    let (_dir, path) = ledger_path();
+    let ledger = open_ledger(&path, Box::new(|_, _| None));
     let sink = ledger.sink().expect("sink");
     let threads: Vec<_> = (0..4)
         .map(|_| {

@@ -215,54 +215,24 @@ impl<'de> Visitor<'de> for BlockVisitor {
             obj.extend(rest);
             return Block::deserialize(Value::Object(obj)).map_err(de::Error::custom);
         }
+        // The rest of the map read as `$fields`, its fields moved into the
+        // variant of the same names.
+        macro_rules! variant {
+            ($fields:ident => $variant:ident { $($f:ident),+ }) => {{
+                let t: $fields = rest(map)?;
+                Block::$variant { $($f: t.$f),+ }
+            }};
+        }
         let kind: KeyName = map.next_value()?;
         Ok(match kind.0.as_str() {
-            "text" => {
-                let t: TextBlock = rest(map)?;
-                Block::Text {
-                    text: t.text,
-                    cache_control: t.cache_control,
-                }
-            }
-            "image" => Block::Image {
-                source: rest::<WithSource, _>(map)?.source,
-            },
-            "document" => {
-                let d: WithSource = rest(map)?;
-                Block::Document {
-                    source: d.source,
-                    title: d.title,
-                }
-            }
-            "tool_use" => {
-                let t: ToolUse = rest(map)?;
-                Block::ToolUse {
-                    id: t.id,
-                    name: t.name,
-                    input: t.input,
-                }
-            }
-            "tool_result" => {
-                let t: ToolResult = rest(map)?;
-                Block::ToolResult {
-                    tool_use_id: t.tool_use_id,
-                    content: t.content,
-                    is_error: t.is_error,
-                }
-            }
-            "thinking" => {
-                let t: Thinking = rest(map)?;
-                Block::Thinking {
-                    thinking: t.thinking,
-                    signature: t.signature,
-                }
-            }
-            "redacted_thinking" => Block::RedactedThinking {
-                data: rest::<Redacted, _>(map)?.data,
-            },
-            "tool_reference" => Block::ToolReference {
-                tool_name: rest::<Reference, _>(map)?.tool_name,
-            },
+            "text" => variant!(TextBlock => Text { text, cache_control }),
+            "image" => variant!(WithSource => Image { source }),
+            "document" => variant!(WithSource => Document { source, title }),
+            "tool_use" => variant!(ToolUse => ToolUse { id, name, input }),
+            "tool_result" => variant!(ToolResult => ToolResult { tool_use_id, content, is_error }),
+            "thinking" => variant!(Thinking => Thinking { thinking, signature }),
+            "redacted_thinking" => variant!(Redacted => RedactedThinking { data }),
+            "tool_reference" => variant!(Reference => ToolReference { tool_name }),
             // Server tools, search results, anything newer than this code.
             _ => {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}

@@ -1,8 +1,5 @@
-use std::sync::Arc;
-
 use super::*;
-use crate::usage::prices::{Price, Tokens};
-use crate::usage::{Ledger, Record};
+use crate::usage::testing::{filled_ledger, ledger_path};
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-10 12:00 UTC: the same local date in every zone within ±11 h.
@@ -12,47 +9,14 @@ const NOW_SECS: i64 = (NOON + 2 * DAY + 3_600_000) / 1000;
 
 /// A real ledger: $1 per million input tokens except on `local`.
 fn mk_ledger() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
-    let opened = db::open(&path, 1).expect("open");
-    let price = Price {
-        input: 1.0,
-        output: 2.0,
-        cache_read: Some(0.5),
-        cache_write: None,
-        cache_write_1h: None,
-    };
-    let ledger = Ledger::start(
-        opened.conn,
-        Box::new(move |p, _| (p != "local").then_some(price)),
-        Arc::new(|_: &str| {}),
-    );
-    let sink = ledger.sink().expect("sink");
-    let rows = [
+    filled_ledger(&[
         // 40 days ago: outside every range the screen reads.
-        (NOON - 38 * DAY, "work", "ds", "pro", 9_000_000),
-        (NOON, "work", "ds", "pro", 1_000_000),
-        (NOON + DAY, "home", "ds", "flash", 2_000_000),
-        (NOON + DAY, "home", "local", "qwen", 500),
-        (NOON + 2 * DAY, "work", "ds", "pro", 3_000_000),
-    ];
-    for (at_ms, profile, provider, model, input) in rows {
-        sink.send(Record {
-            at_ms,
-            profile: profile.into(),
-            provider: provider.into(),
-            requested: "claude".into(),
-            model: model.into(),
-            tokens: Tokens {
-                input,
-                output: 10,
-                ..Tokens::default()
-            },
-            ..Record::sample()
-        });
-    }
-    ledger.close();
-    (dir, path)
+        (NOON - 38 * DAY, "s", "work", "ds", "pro", 9_000_000, 0),
+        (NOON, "s", "work", "ds", "pro", 1_000_000, 0),
+        (NOON + DAY, "s", "home", "ds", "flash", 2_000_000, 0),
+        (NOON + DAY, "s", "home", "local", "qwen", 500, 0),
+        (NOON + 2 * DAY, "s", "work", "ds", "pro", 3_000_000, 0),
+    ])
 }
 
 fn query(profile: Option<&str>) -> UsageQuery {
@@ -119,8 +83,7 @@ fn the_week_per_profile() {
 
 #[test]
 fn no_ledger_yet_is_an_empty_screen_not_an_error() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
+    let (_dir, path) = ledger_path();
     let d = load(&path, &query(None), NOW_SECS).expect("load");
     assert!(!d.recorded);
     assert_eq!(week(&path, NOW_SECS), Ok(HashMap::new()));
@@ -129,8 +92,7 @@ fn no_ledger_yet_is_an_empty_screen_not_an_error() {
 
 #[test]
 fn a_file_that_is_not_a_ledger_is_an_error() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("usage.db");
+    let (_dir, path) = ledger_path();
     std::fs::write(
         &path,
         "not sqlite at all, just some text that is long enough",
