@@ -145,8 +145,15 @@ impl Upstream {
                 b = b.add_root_certificate(c);
             }
         }
-        let client = b.build().map_err(|e| ClientError::Client(e.to_string()))?;
         let lean = lean_client(&provider);
+        if lean.is_some() {
+            // A local plain-HTTP upstream never speaks TLS (and redirects are
+            // off), so the system's root store is not loaded for it: reading
+            // and parsing it took 3-6 ms of every start (47 ms with a cold
+            // disk) and 0.7 MiB of RSS.
+            b = b.tls_built_in_root_certs(false);
+        }
+        let client = b.build().map_err(|e| ClientError::Client(e.to_string()))?;
         let mut headers = HeaderMap::new();
         // What reqwest would add; the lean client adds nothing itself.
         headers.insert(
