@@ -579,7 +579,9 @@ fn main() {
 fn startup(bin: &Path, home: &Path, runs: u64) {
     use std::io::{Read, Write};
     println!("proxy-load: {} ({})", bin.display(), version(bin));
-    println!("{runs} spawns per profile: spawn -> first HTTP answer (GET /v1/models), RSS after it");
+    println!(
+        "{runs} spawns per profile: spawn -> first HTTP answer (GET /v1/models), RSS after it"
+    );
     for profile in ["oa", "an"] {
         let mut times = Vec::new();
         let mut rss = Vec::new();
@@ -596,7 +598,11 @@ fn startup(bin: &Path, home: &Path, runs: u64) {
             let mut answer = Vec::new();
             conn.read_to_end(&mut answer).unwrap();
             times.push(t0.elapsed().as_secs_f64() * 1000.0);
-            assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+            assert!(
+                answer.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
             rss.push(Proc(child.id()).status("VmRSS:") as f64 / 1024.0);
             let _ = child.kill();
             let _ = child.wait();

@@ -42,12 +42,12 @@ pub(crate) fn open_ledger(path: &Path, pricer: Pricer) -> Ledger {
 
 /// A request as the screens and queries read them back: `(at_ms, session,
 /// profile, provider, model, input tokens, cache reads)`.
-pub(crate) type Row<'a> = (i64, &'a str, &'a str, &'a str, &'a str, u64, u64);
+pub(crate) type LedgerRow<'a> = (i64, &'a str, &'a str, &'a str, &'a str, u64, u64);
 
 /// A ledger in a new folder holding one request a row, each asked for as
 /// `claude` and answered with 10 output tokens; priced at $1 a million
 /// input tokens, $2 output and $0.50 cache reads, but on `local`.
-pub(crate) fn filled_ledger(rows: &[Row<'_>]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn filled_ledger(rows: &[LedgerRow<'_>]) -> (tempfile::TempDir, PathBuf) {
     let (dir, path) = ledger_path();
     let price = Price {
         cache_read: Some(0.5),
