@@ -1,5 +1,8 @@
+use super::session::{Facts, HELPER_VAR, session_plan, settings_json};
 use super::*;
+use crate::claude::status_line;
 use crate::config::testing::mk_config;
+use serde_json::Map;
 
 fn proxy_mode() -> Reach {
     Reach::Proxy {
@@ -177,10 +180,8 @@ context_window = 200000
     assert_eq!(run("own")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "200000");
 }
 
-#[test]
-fn official_anthropic_direct_and_through_the_proxy() {
-    let cfg = mk_config(
-        r#"
+/// Anthropic's own API, directly and through the proxy.
+const ANT: &str = r#"
 [providers.a]
 preset = "anthropic"
 [profiles.d]
@@ -190,8 +191,11 @@ direct = true
 [profiles.viaproxy]
 provider = "a"
 main = "claude-sonnet-5"
-"#,
-    );
+"#;
+
+#[test]
+fn official_anthropic_direct_and_through_the_proxy() {
+    let cfg = mk_config(ANT);
     let key = Some(SecretString::from("sk-ant-real".to_string()));
     let p = plan(
         &cfg,
@@ -354,4 +358,81 @@ fn tool_search_is_on_wherever_the_proxy_runs() {
     // `defer_loading` where its preset does not say the upstream does.
     let anthropic = "[providers.k]\npreset = \"kimi-coding\"\n[profiles.p]\nprovider = \"k\"\nmain = \"kimi-k2\"\n";
     assert_eq!(on(anthropic, &no_env).as_deref(), Some("true"));
+}
+
+// The whole session plan (`session.rs`): what `run` applies as it is.
+
+fn facts<'a>(session: Option<&'a str>, theirs: bool) -> Facts<'a> {
+    Facts {
+        user_settings: Map::new(),
+        me: "'/bin/ccswitch'",
+        session,
+        user_status_line: theirs,
+    }
+}
+
+#[test]
+fn our_env_wins_in_merged_settings_and_theirs_is_kept() {
+    let mut plan = EnvPlan::default();
+    plan.settings_env
+        .insert("ANTHROPIC_BASE_URL".into(), "http://127.0.0.1:1".into());
+    let user = serde_json::from_str(
+        r#"{"env":{"ANTHROPIC_BASE_URL":"x","FOO":"1"},"permissions":{"deny":["Bash"]}}"#,
+    )
+    .unwrap();
+    let v = settings_json(&plan, user, Some("helper"));
+    assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:1");
+    assert_eq!(v["env"]["FOO"], "1");
+    assert_eq!(v["permissions"]["deny"][0], "Bash");
+    assert_eq!(v["apiKeyHelper"], "helper");
+    let v = settings_json(&plan, Map::new(), None);
+    assert!(v.get("apiKeyHelper").is_none());
+    assert!(v.get("skipWebFetchPreflight").is_none());
+    // `web_fetch_preflight = false` on the profile.
+    plan.skip_web_fetch_preflight = true;
+    let v = settings_json(&plan, Map::new(), None);
+    assert_eq!(v["skipWebFetchPreflight"], true);
+}
+
+#[test]
+fn a_direct_key_reaches_claude_through_the_helper_alone() {
+    let cfg = mk_config(ANT);
+    let key = SecretString::from("sk-ant-direct".to_string());
+    let mode = Reach::Direct { key: Some(key) };
+    let p = session_plan(
+        &cfg,
+        cfg.profile("d").unwrap(),
+        &mode,
+        &|_| None,
+        facts(None, false),
+    );
+    assert_eq!(p.set[HELPER_VAR], "sk-ant-direct");
+    assert!(!p.set.contains_key("ANTHROPIC_API_KEY"), "{:?}", p.set);
+    assert!(p.unset.contains(&"ANTHROPIC_API_KEY".to_string()));
+    assert_eq!(p.settings["apiKeyHelper"], "'/bin/ccswitch' __key-helper");
+    assert_eq!(p.settings["env"]["ANTHROPIC_API_KEY"], "");
+    assert!(!p.settings.to_string().contains("sk-ant-direct"));
+    // No proxy, no ledger session: no status line of ours.
+    assert!(p.settings.get("statusLine").is_none());
+    assert!(!p.set.contains_key(status_line::SESSION_VAR));
+}
+
+#[test]
+fn a_proxied_session_offers_its_status_line_unless_the_user_has_one() {
+    let cfg = mk_config(DS);
+    let mode = proxy_mode();
+    let profile = cfg.profile("p").unwrap();
+    let p = session_plan(&cfg, profile, &mode, &|_| None, facts(Some("ab12"), false));
+    assert_eq!(
+        p.settings["statusLine"]["command"],
+        "'/bin/ccswitch' statusline"
+    );
+    assert_eq!(p.set[status_line::SESSION_VAR], "ab12");
+    assert_eq!(p.set[status_line::PROFILE_VAR], "p");
+    assert!(p.settings.get("apiKeyHelper").is_none());
+    assert!(!p.set.contains_key(HELPER_VAR));
+    let theirs = session_plan(&cfg, profile, &mode, &|_| None, facts(Some("ab12"), true));
+    assert!(theirs.settings.get("statusLine").is_none());
+    // `ccswitch statusline` still finds the session if theirs calls it.
+    assert_eq!(theirs.set[status_line::SESSION_VAR], "ab12");
 }
