@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big|ledger|fallback|start] [--budget]
+//!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -18,6 +18,10 @@
 //! spawn to its first HTTP answer (`GET /v1/models` with the token), with
 //! its RSS right after: what a launch waits for before `claude` starts.
 //!
+//! `floor` puts a forwarder that only passes bytes (`floor.rs`) where the
+//! proxy would be, on the non-streaming OpenAI path: what the extra
+//! loopback hop costs by itself, the floor under the proxy's added latency.
+//!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
 //! at +0.01 ms added p50 and -5 % c64 throughput; with `--budget` the
@@ -31,6 +35,7 @@
 // A measuring tool stops at the first failure, loudly.
 #![allow(clippy::unwrap_used)]
 
+mod floor;
 mod mock;
 #[path = "../support/mod.rs"]
 mod support;
@@ -237,6 +242,11 @@ impl Bench {
 }
 
 fn main() {
+    // This binary is also the floor's forwarder, in a process of its own.
+    if let Some(upstream) = text_arg("--forwarder") {
+        floor::run(&upstream, "/v1/chat/completions");
+        return;
+    }
     let bin = binary_under_test();
     let n: u64 = num("--requests", 2000);
     let secs: u64 = num("--seconds", 2);
@@ -271,6 +281,52 @@ fn main() {
         config.clone()
     };
     std::fs::write(dir.path().join("config.toml"), &with_budget).unwrap();
+    if only.as_deref() == Some("floor") {
+        let me = std::env::current_exe().unwrap();
+        let mut fwd = Command::new(me)
+            .args(["--forwarder", &mock_addr.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(fwd.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let body = Bytes::from(
+            serde_json::json!({"model": "m", "max_tokens": 1000, "messages": [{"role": "user", "content": "say hi"}]})
+                .to_string(),
+        );
+        let direct = Target {
+            url: format!("http://{mock_addr}/v1/chat/completions"),
+            body: body.clone(),
+            auth: false,
+        };
+        let via = Target {
+            url: format!("{}/v1/chat/completions", line.trim()),
+            body,
+            auth: false,
+        };
+        let client = reqwest::Client::new();
+        let [d, f] = rt.block_on(latency_pair(&client, &direct, &via, n));
+        println!(
+            "floor (a forwarder that only passes bytes), non-streaming: direct p50 {:.3} ms, \
+             via forwarder {:.3} ms, added p50 {:.3} ms, added p99 {:.3} ms",
+            d.p50,
+            f.p50,
+            f.p50 - d.p50,
+            f.p99 - d.p99
+        );
+        let _ = fwd.kill();
+        let _ = fwd.wait();
+        return;
+    }
     if only.as_deref() == Some("start") {
         startup(&bin, dir.path(), n.min(40));
         return;
