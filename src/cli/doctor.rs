@@ -1,4 +1,4 @@
-//! `ccswitch doctor`: the checks (in `launch::doctor`) as a list with
+//! `ccswitch doctor`: the checks (in `checks::doctor`) as a list with
 //! marks and fixes, or JSON. Exit 1 when one failed.
 
 use std::io::Write;

@@ -2,6 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::ctx::NoHome;
+use crate::import::ImportError;
 use crate::launch::error::LaunchError;
 use crate::secrets::SecretError;
 use crate::tui::TuiError;
@@ -14,6 +15,8 @@ pub enum CliError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Launch(#[from] LaunchError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error(transparent)]
     Tui(#[from] TuiError),
     #[error(transparent)]
@@ -31,6 +34,7 @@ impl CliError {
         match self {
             CliError::Config(e) => e.exit_code(),
             CliError::Launch(e) => e.exit_code(),
+            CliError::Import(e) => e.exit_code(),
             CliError::Tui(e) => e.exit_code(),
             CliError::Usage(_) => 2,
             CliError::Secret(_) | CliError::NoHome(_) | CliError::Failed(_) => 1,

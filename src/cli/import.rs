@@ -1,5 +1,5 @@
 //! `ccswitch import`: find an existing setup (or read the file given), show
-//! what it becomes, and add it (see `launch::import`).
+//! what it becomes, and add it (see `crate::import`).
 
 use std::io::Write;
 

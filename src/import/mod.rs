@@ -4,6 +4,7 @@
 //! atomic save; a failure at either leaves neither). The command line and
 //! the TUI's first-run offer both use it.
 
+mod error;
 mod read;
 
 use std::collections::HashSet;
@@ -18,8 +19,8 @@ use crate::config::import::{self, Found, Key, keyvar};
 use crate::config::text::{one_line, shown_url};
 use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
-use crate::launch::error::LaunchError;
 use crate::t;
+pub use error::ImportError;
 
 use read::ccswitch_store;
 pub use read::{ImportSource, from_file};
@@ -192,7 +193,7 @@ fn lines(labels: &[(String, usize, usize)], all: &Found) -> Vec<String> {
 }
 
 /// Keys to the keyring, then the config; a failure takes back the keys.
-pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, LaunchError> {
+pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, ImportError> {
     let mut stored: Vec<String> = Vec::new();
     let take_back = |stored: &[String]| {
         for name in stored {
@@ -207,7 +208,7 @@ pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, LaunchError> {
         if let Err(e) = ctx.secrets.keyring.set(&p.name, &secret) {
             take_back(&stored);
             let error = e.to_string().lines().next().unwrap_or_default().to_string();
-            return Err(LaunchError::Failed(t!(
+            return Err(ImportError::Failed(t!(
                 "import.keyring_needed",
                 error = error
             )));

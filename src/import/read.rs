@@ -6,12 +6,12 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use super::error::ImportError;
 use crate::config::Presets;
 use crate::config::import::ccswitch::{self, StoredProvider};
 use crate::config::import::source::{self, Kind};
 use crate::config::import::{self, Found};
 use crate::config::text::one_line;
-use crate::launch::error::LaunchError;
 use crate::t;
 
 /// What one source gave, under its label.
@@ -33,7 +33,7 @@ pub fn ccswitch_store(dir: &Path) -> Option<PathBuf> {
 
 /// A file is what its content (or, for YAML, its name) says it is; a
 /// folder is cc-switch's.
-pub fn from_file(path: &Path, presets: &Presets) -> Result<ImportSource, LaunchError> {
+pub fn from_file(path: &Path, presets: &Presets) -> Result<ImportSource, ImportError> {
     if path.is_dir() {
         return match ccswitch_store(path) {
             Some(store) => read(&store, None, presets),
@@ -60,7 +60,7 @@ pub fn found_here(path: &Path, kind: Option<Kind>, presets: &Presets) -> ImportS
 
 /// One file, as `kind` (`None`: a cc-switch store, or whatever its
 /// content says).
-fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<ImportSource, LaunchError> {
+fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<ImportSource, ImportError> {
     let label = path.display().to_string();
     let cannot =
         |e: &dyn std::fmt::Display| failed(t!("import.read_failed", path = label, error = e));
@@ -103,8 +103,8 @@ fn read(path: &Path, kind: Option<Kind>, presets: &Presets) -> Result<ImportSour
 
 /// An import error as it may be printed: what a file put in it (its name,
 /// a value a parser quotes) on one line, without escapes.
-fn failed(message: impl AsRef<str>) -> LaunchError {
-    LaunchError::Failed(one_line(message.as_ref()))
+fn failed(message: impl AsRef<str>) -> ImportError {
+    ImportError::Failed(one_line(message.as_ref()))
 }
 
 /// The most work the cc-switch query may take, in SQLite's steps: its real

@@ -211,7 +211,7 @@ async fn a_working_setup_passes_and_each_planted_failure_is_named() {
     // Pointed at nothing, the doctor does not take the stale fake in the
     // test's folders. Whether it then finds none depends on the machine
     // (the usual install places include /usr/local/bin); that it fails
-    // when there is none is `launch::doctor::tests::a_missing_claude_fails…`.
+    // when there is none is `checks::doctor::tests::a_missing_claude_fails…`.
     s.up.push(models());
     let (_, checks) = s
         .doctor(&[

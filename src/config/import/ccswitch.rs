@@ -9,7 +9,7 @@
 //! older releases in `config.json` (`{"claude": {"providers": {id:
 //! {"name", "settingsConfig"}}}}`, or the v1 layout with `providers` at the
 //! top). Reading the database is I/O and lives with the other file access
-//! (`launch::import`); this module only turns entries into a [`Found`].
+//! (`crate::import`); this module only turns entries into a [`Found`].
 
 use serde_json::Value;
 
