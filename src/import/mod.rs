@@ -215,15 +215,35 @@ pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, ImportError> {
         }
         stored.push(p.name.clone());
     }
-    let saved = config::store::update(&ctx.paths, |doc, _| all.write(doc));
+    // The first profile of a config becomes its default, as with `profile
+    // add` and the TUI: `ccswitch run` then needs no name.
+    let mut default = None;
+    let saved = config::store::update(&ctx.paths, |doc, presets| {
+        let before = config::store::validated(&ctx.paths, doc, presets)?;
+        all.write(doc)?;
+        if let Some(first) = all.profiles.first()
+            && before.profiles.is_empty()
+            && before.default.is_none()
+        {
+            let after = config::store::validated(&ctx.paths, doc, presets)?;
+            config::edit::set_default(doc, &after, &first.name)?;
+            default = Some(first.name.clone());
+        }
+        Ok::<_, config::ConfigError>(())
+    });
     if let Err(e) = saved {
         take_back(&stored);
         return Err(e.into());
     }
-    Ok(t!(
+    let mut done = t!(
         "import.done",
         providers = all.providers.len(),
         profiles = all.profiles.len(),
         path = ctx.paths.config_file.display()
-    ))
+    );
+    if let Some(name) = default {
+        done.push(' ');
+        done.push_str(&t!("import.default_set", name = name));
+    }
+    Ok(done)
 }

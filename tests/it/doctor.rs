@@ -18,7 +18,7 @@ async fn setup() -> Setup {
     let up = Mock::start().await;
     let home = Home::new();
     home.write_config(&format!(
-        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
+        "default = \"p\"\n[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\nkey = {{ env = \"UP_KEY\" }}\n\
          [profiles.p]\nprovider = \"up\"\nmain = \"m1\"\n\
          [search]\nbackend = \"searxng\"\nurl = \"http://127.0.0.1:9\"\n",
         up.url("/v1")
@@ -249,6 +249,28 @@ async fn a_working_setup_passes_and_each_planted_failure_is_named() {
     let detail = checks.iter().find(|c| c["id"] == "config").unwrap()["detail"].to_string();
     assert!(detail.contains("config.toml:1:"), "{detail}");
     assert_eq!(code, 1);
+}
+
+/// Profiles but no default (an import before it set one): every `run`
+/// then needs a name, which doctor says, with the command that fixes it.
+#[tokio::test]
+async fn a_config_without_a_default_profile_is_named() {
+    let s = setup().await;
+    let without = s.home.read_config().replacen("default = \"p\"\n", "", 1);
+    s.home.write_config(&without);
+    s.up.push(models());
+    let (code, checks) = s.doctor(&[]).await;
+    assert_eq!(not_ok(&checks), ["default_profile=warn"], "{checks:#?}");
+    assert_eq!(code, 0, "a warning does not fail");
+    let check = checks
+        .iter()
+        .find(|c| c["id"] == "default_profile")
+        .unwrap();
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("ccswitch profile default NAME") && fix.contains('p'),
+        "{fix}"
+    );
 }
 
 #[test]

@@ -293,6 +293,32 @@ fn a_litellm_config_becomes_providers_and_a_profile() {
     );
 }
 
+/// The first import into an empty config makes its first profile the
+/// default, as `profile add` and the TUI do, and says so; an import into a
+/// config that has profiles leaves the default alone.
+#[test]
+fn an_import_into_an_empty_config_sets_the_default() {
+    let ss = SecretService::start();
+    let env = ss.env();
+    let home = Home::new();
+    let r = home.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
+    r.ok();
+    let cfg: toml::Value = toml::from_str(&home.read_config()).unwrap();
+    assert_eq!(cfg["default"].as_str(), Some("litellm"));
+    assert!(
+        r.stdout.contains("`litellm` is now the default profile"),
+        "{}",
+        r.stdout
+    );
+    let other = Home::new();
+    other.write_config(EXISTING);
+    let r = other.run_env(&["import", "--from", &fixture("litellm-config.yaml")], &env);
+    r.ok();
+    let cfg: toml::Value = toml::from_str(&other.read_config()).unwrap();
+    assert!(cfg.get("default").is_none(), "{cfg}");
+    assert!(!r.stdout.contains("default profile"), "{}", r.stdout);
+}
+
 /// cc-switch's database is found in `~/.cc-switch` without `--from`. Its
 /// current provider, which cc-switch also wrote into
 /// `~/.claude/settings.json`, is imported once; a second import adds

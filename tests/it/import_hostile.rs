@@ -15,12 +15,22 @@ use crate::support::{Home, Run, SecretService, import_env};
 const HOSTILE: &str = "x\n[search]\nbackend = \"brave\"\nkey = { command = \"touch pwned\" }\n#";
 
 /// The written config holds only what an import writes: `providers` and
-/// `profiles` tables, and comments of one line each.
+/// `profiles` tables, the `default` an import into an empty config sets,
+/// and comments of one line each.
 #[track_caller]
 fn only_imported_tables(text: &str) {
     let doc: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     for k in doc.keys() {
-        assert!(k == "providers" || k == "profiles", "`{k}` in:\n{text}");
+        assert!(
+            k == "providers" || k == "profiles" || k == "default",
+            "`{k}` in:\n{text}"
+        );
+    }
+    // The import's own `default` (set in an empty config) names one of the
+    // profiles it wrote, nothing else.
+    if let Some(default) = doc.get("default") {
+        let name = default.as_str().unwrap_or_else(|| panic!("{text}"));
+        assert!(doc["profiles"].get(name).is_some(), "{text}");
     }
     for line in text.lines() {
         assert!(!line.starts_with("[search"), "{text}");

@@ -60,6 +60,7 @@ pub fn run(ctx: &Ctx) -> Vec<Check> {
         }
     });
     out.push(keyring(ctx, cfg));
+    out.extend(cfg.and_then(no_default));
     if let Some(cfg) = cfg {
         out.extend(providers::providers(ctx, cfg));
         out.extend(search::search(ctx, cfg));
@@ -70,6 +71,20 @@ pub fn run(ctx: &Ctx) -> Vec<Check> {
     out.extend(traps::no_proxy(env));
     out.push(traps::localhost(&traps::resolve_localhost()));
     out
+}
+
+/// Profiles but no default: every `run` and `serve` then needs a name
+/// (an import into an empty config sets one; an older one may not have).
+fn no_default(cfg: &Config) -> Option<Check> {
+    if cfg.profiles.is_empty() || cfg.default.is_some() {
+        return None;
+    }
+    Some(check(
+        "default_profile",
+        Status::Warn,
+        t!("doctor.no_default"),
+        Some(t!("doctor.no_default_fix", names = cfg.profile_names())),
+    ))
 }
 
 /// `2.1.332 (Claude Code)` → (2, 1, 332).
