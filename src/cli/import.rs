@@ -35,6 +35,11 @@ pub fn run(a: &ImportArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErro
     for line in summary(&labels, &all) {
         writeln!(out, "{line}")?;
     }
+    if a.dry_run && all.is_empty() {
+        // Everything found is there already: no empty "would add" block.
+        writeln!(out, "{}", t!("import.nothing_new"))?;
+        return Ok(());
+    }
     if a.dry_run {
         // What would be written, but for passwords in URLs: the config
         // keeps them, the terminal (and its scrollback) does not get them.

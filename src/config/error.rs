@@ -87,15 +87,20 @@ fn not_found(kind: &str, name: &str, available: &[String]) -> String {
         _ => "kind.preset",
     });
     if available.is_empty() {
-        t!("config.not_found_none", kind = kind, name = name)
-    } else {
-        t!(
-            "config.not_found",
-            kind = kind,
-            name = name,
-            available = available.join(", ")
-        )
+        return t!("config.not_found_none", kind = kind, name = name);
     }
+    let mut out = t!(
+        "config.not_found",
+        kind = kind,
+        name = name,
+        available = available.join(", ")
+    );
+    // `ccswitch run deepsek`: the name meant, when one is that close.
+    if let Some(guess) = closest(name, available.iter().map(String::as_str)) {
+        out.push(' ');
+        out.push_str(&t!("config.hint_did_you_mean", guess = guess));
+    }
+    out
 }
 
 /// The closest allowed name to a mistyped one, if one is close.

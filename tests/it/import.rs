@@ -291,6 +291,14 @@ fn a_litellm_config_becomes_providers_and_a_profile() {
         again.contains("profile litellm: the same as litellm"),
         "{again}"
     );
+    // A dry run then says the same, without an empty "would add" block.
+    let dry = nothing_new(
+        &home,
+        &["import", "--from", &from, "--dry-run"],
+        &env,
+        &before,
+    );
+    assert!(!dry.contains("would be added"), "{dry}");
 }
 
 /// The first import into an empty config makes its first profile the

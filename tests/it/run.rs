@@ -322,6 +322,35 @@ fn run_needs_a_profile_and_env_explains_proxy_profiles() {
     );
 }
 
+/// A mistyped profile name gets the one meant, when one is that close;
+/// a name like none of them gets only the list.
+#[test]
+fn a_mistyped_profile_is_answered_with_the_one_meant() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.d]\npreset = \"deepseek\"\nkey = { env = \"DK\" }\n\
+        [profiles.deepseek]\nprovider = \"d\"\nmain = \"deepseek-v4-pro\"\n\
+        [profiles.kimi]\nprovider = \"d\"\nmain = \"deepseek-v4-pro\"\n",
+    );
+    for args in [
+        &["run", "deepsek"][..],
+        &["env", "deepsek"],
+        &["serve", "deepsek"],
+    ] {
+        let r = home.run(args);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(
+            r.stderr
+                .contains("There is no profile named `deepsek`. Known: deepseek, kimi.")
+                && r.stderr.contains("Did you mean `deepseek`?"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    let r = home.run(&["run", "zzzzzz"]);
+    assert!(!r.stderr.contains("Did you mean"), "{}", r.stderr);
+}
+
 #[test]
 fn run_records_the_last_use_and_profile_list_shows_it() {
     let home = Home::new();
