@@ -10,6 +10,9 @@ use serde_json::{Map, Value, json};
 /// The variables `ccswitch statusline` reads to find its session.
 pub const PROFILE_VAR: &str = "CCSWITCH_PROFILE";
 pub const SESSION_VAR: &str = "CCSWITCH_SESSION";
+/// Set to `ignored` in a session run with `--ignore-budget`, so the status
+/// line does not show a used-up budget as if it stopped anything.
+pub const BUDGET_VAR: &str = "CCSWITCH_BUDGET";
 
 /// The settings files that may hold the user's own status line, in Claude
 /// Code's places: the user's (`CLAUDE_CONFIG_DIR` or `~/.claude`), and the

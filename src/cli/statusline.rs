@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use serde_json::Value;
 
 use super::error::CliError;
-use crate::claude::status_line::{PROFILE_VAR, SESSION_VAR};
+use crate::claude::status_line::{BUDGET_VAR, PROFILE_VAR, SESSION_VAR};
 use crate::config;
 use crate::ctx::Ctx;
 use crate::t;
@@ -63,7 +63,13 @@ fn line(ctx: &Ctx, status: &Value) -> String {
     if let (Some(conn), Some(name)) = (&conn, &profile)
         && let Some(u) = tightest(ctx, conn, name)
     {
-        parts.push(budget_part(&u));
+        let part = budget_part(&u);
+        // `--ignore-budget`: the budget is shown, but stops nothing.
+        if (ctx.env)(BUDGET_VAR).as_deref() == Some("ignored") {
+            parts.push(t!("statusline.budget_ignored", budget = part));
+        } else {
+            parts.push(part);
+        }
     }
     parts.join(" · ")
 }

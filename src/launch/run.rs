@@ -108,6 +108,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             user_settings,
             me: &me,
             session: proxied.as_ref().map(|p| &*p.session),
+            ignore_budget: opts.ignore_budget,
         };
         let plan = session_plan(&cfg, &profile, &mode, &*ctx.env, facts);
         for w in &plan.warnings {

@@ -180,6 +180,18 @@ async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
         r.stdout.trim(),
         "ccswitch p · m-main · 900.0k tokens · $0.90 · ⚠ budget 90% used, $0.10 left today"
     );
+    // In a session run with `--ignore-budget`, the budget stops nothing.
+    let mut ignoring = env.to_vec();
+    ignoring.push(("CCSWITCH_BUDGET", "ignored"));
+    let r = home.run_stdin(&["statusline"], status, &ignoring);
+    r.ok();
+    assert!(
+        r.stdout
+            .trim()
+            .ends_with("⚠ budget 90% used, $0.10 left today (ignored this session)"),
+        "{}",
+        r.stdout
+    );
     // Outside a session, or with no ledger: still one line, never an error.
     let r = Home::new().run_stdin(&["statusline"], "not json", &[]);
     r.ok();

@@ -37,6 +37,8 @@ pub struct Facts<'a> {
     /// Whether the user has a status line of their own (in a settings file
     /// or the `--settings` they passed): theirs is never replaced.
     pub user_status_line: bool,
+    /// The session was started with `--ignore-budget`.
+    pub ignore_budget: bool,
 }
 
 /// What to give the child process: apply it as it is.
@@ -85,6 +87,12 @@ pub fn session_plan(
         // For `ccswitch statusline`, run by claude.
         set.insert(status_line::PROFILE_VAR.into(), profile.name.clone());
         set.insert(status_line::SESSION_VAR.into(), id.to_string());
+        if facts.ignore_budget {
+            set.insert(status_line::BUDGET_VAR.into(), "ignored".into());
+        } else {
+            // Not from an outer session that ignored its budget.
+            unset.push(status_line::BUDGET_VAR.into());
+        }
     }
     if let Some(var) = helper_key {
         // Only the helper's variable carries the key: the settings file

@@ -368,6 +368,7 @@ fn facts<'a>(session: Option<&'a str>, theirs: bool) -> Facts<'a> {
         me: "'/bin/ccswitch'",
         session,
         user_status_line: theirs,
+        ignore_budget: false,
     }
 }
 
@@ -435,4 +436,14 @@ fn a_proxied_session_offers_its_status_line_unless_the_user_has_one() {
     assert!(theirs.settings.get("statusLine").is_none());
     // `ccswitch statusline` still finds the session if theirs calls it.
     assert_eq!(theirs.set[status_line::SESSION_VAR], "ab12");
+    // Budgets are checked: an outer session's "ignored" does not leak in.
+    assert!(!p.set.contains_key(status_line::BUDGET_VAR));
+    assert!(p.unset.contains(&status_line::BUDGET_VAR.to_string()));
+    // `--ignore-budget`: the status line is told.
+    let ignoring = Facts {
+        ignore_budget: true,
+        ..facts(Some("ab12"), false)
+    };
+    let p = session_plan(&cfg, profile, &mode, &|_| None, ignoring);
+    assert_eq!(p.set[status_line::BUDGET_VAR], "ignored");
 }
