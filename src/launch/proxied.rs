@@ -54,6 +54,8 @@ pub struct Totals {
     pub by_model: Vec<((String, String), ModelUsage)>,
     /// Claude Code's own session id, last seen in a request.
     pub claude_session: Option<String>,
+    /// Failed attempts that a fallback answered for (in `total` too).
+    pub recovered: u64,
 }
 
 /// The proxy's config for `profile`, with what it records when `record`
@@ -124,6 +126,7 @@ impl Proxied {
             total: stats.total(),
             by_model: stats.snapshot(),
             claude_session: stats.last_session(),
+            recovered: stats.recovered(),
         }
     }
 }

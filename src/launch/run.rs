@@ -299,10 +299,8 @@ fn after(
     let (talked, id) = match totals {
         Some(t) => {
             let cost = summary::cost(cfg, &t.by_model);
-            eprintln!(
-                "{}",
-                summary::line(profile, &t.total, started.elapsed(), cost)
-            );
+            let line = summary::line(profile, &t.total, t.recovered, started.elapsed(), cost);
+            eprintln!("{line}");
             (t.total.requests > 0, t.claude_session)
         }
         None => (false, None),

@@ -38,16 +38,28 @@ fn duration(d: Duration) -> String {
     }
 }
 
-pub fn line(profile: &str, total: &ModelUsage, elapsed: Duration, cost: Option<f64>) -> String {
+/// The line after a session. Requests and errors are the ones Claude Code
+/// saw: a failed attempt that a fallback target answered for is neither,
+/// and is counted apart (`recovered`).
+pub fn line(
+    profile: &str,
+    total: &ModelUsage,
+    recovered: u64,
+    elapsed: Duration,
+    cost: Option<f64>,
+) -> String {
     let mut s = t!(
         "launch.summary",
         profile = profile,
-        requests = total.requests,
+        requests = total.requests.saturating_sub(recovered),
         input = total.input_tokens + total.cache_read_tokens + total.cache_write_tokens,
         output = total.output_tokens,
-        errors = total.errors,
+        errors = total.errors.saturating_sub(recovered),
         time = duration(elapsed)
     );
+    if recovered > 0 {
+        s.push_str(&t!("launch.summary_recovered", n = recovered));
+    }
     if let Some(c) = cost {
         s.push_str(&t!("launch.summary_cost", cost = format!("{c:.4}")));
     }
@@ -57,6 +69,29 @@ pub fn line(profile: &str, total: &ModelUsage, elapsed: Duration, cost: Option<f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attempts_a_fallback_answered_for_are_not_the_sessions_errors() {
+        crate::i18n::set_lang(crate::i18n::Lang::En);
+        let total = ModelUsage {
+            requests: 5,
+            errors: 3,
+            ..ModelUsage::default()
+        };
+        let line = line("p", &total, 2, Duration::from_secs(5), None);
+        assert!(line.contains("3 requests"), "{line}");
+        assert!(line.contains("1 errors"), "{line}");
+        assert!(
+            line.ends_with("failed attempts answered by a fallback: 2"),
+            "{line}"
+        );
+        let line = super::line("p", &total, 0, Duration::from_secs(5), None);
+        assert!(
+            line.contains("5 requests") && line.contains("3 errors"),
+            "{line}"
+        );
+        assert!(!line.contains("fallback"), "{line}");
+    }
 
     #[test]
     fn durations() {
@@ -96,7 +131,7 @@ mod tests {
         ];
         assert_eq!(cost(&cfg, &partly), None, "one unpriced model, no total");
         assert_eq!(cost(&cfg, &[]), None, "nothing used, nothing to estimate");
-        let text = line("p", &u, Duration::from_secs(65), Some(c));
+        let text = line("p", &u, 0, Duration::from_secs(65), Some(c));
         assert!(
             text.contains("2 requests") && text.contains("1m05s") && text.contains("$2.1000"),
             "{text}"

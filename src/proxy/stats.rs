@@ -133,6 +133,10 @@ struct Inner {
     /// Claude Code's session id on the latest request that had one: what
     /// `claude --resume` takes once the session ends.
     last_session: Option<String>,
+    /// Failed attempts a later target of the chain answered for: counted
+    /// among `errors` per model (each was one), but not failures the
+    /// client saw.
+    recovered: u64,
 }
 
 /// One lock for everything, taken once per finished request.
@@ -150,6 +154,16 @@ impl Stats {
 
     pub fn last_session(&self) -> Option<String> {
         self.lock().last_session.clone()
+    }
+
+    /// `n` failed attempts were answered for by a later target.
+    pub fn note_recovered(&self, n: u64) {
+        let mut inner = self.lock();
+        inner.recovered = inner.recovered.saturating_add(n);
+    }
+
+    pub fn recovered(&self) -> u64 {
+        self.lock().recovered
     }
 
     pub fn record(&self, r: &Record) {

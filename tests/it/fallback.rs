@@ -188,6 +188,10 @@ async fn every_trigger_moves_on_to_the_next_target_translated_for_it() {
             (1, 1, 0),
             "{why}"
         );
+        // a's failure is an error of its own, but one the client never
+        // saw: b answered for it.
+        let stats = p.service.stats();
+        assert_eq!((stats.total().errors, stats.recovered()), (1, 1), "{why}");
         // Translated for b: its model id, its API, its output cap.
         let sent = b.last().json();
         assert_eq!(sent["model"], "b-model", "{why}");

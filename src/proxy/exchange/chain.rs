@@ -59,6 +59,8 @@ pub async fn dispatch(
     // it for the next target until the last.
     let mut body = Some(inc.body);
     let mut failures = Vec::new();
+    // Attempts that ran and failed (breaker skips never ran).
+    let mut failed_attempts = 0u64;
     for (i, (provider, model)) in slot.targets().enumerate() {
         let is_last = i == last;
         if !is_last && let Admit::No(left) = state.breakers.admit(provider, model, breaker_now()) {
@@ -103,9 +105,15 @@ pub async fn dispatch(
                     if chained && let Some(change) = state.breakers.success(provider, model) {
                         state.breaker_notes.changed(provider, model, &change);
                     }
+                    if failed_attempts > 0 {
+                        state.stats.note_recovered(failed_attempts);
+                    }
                     return Ok(answer);
                 }
-                Err(e) => e,
+                Err(e) => {
+                    failed_attempts += 1;
+                    e
+                }
             };
             let target = fallback::name(provider, model);
             let final_failure =
