@@ -122,6 +122,24 @@ fn did_you_mean(message: &str) -> Option<String> {
 }
 
 impl ConfigError {
+    /// The same error, met while about to write: its fix says the file was
+    /// left alone (a command that only reads has nothing to leave alone).
+    pub fn before_writing(self) -> ConfigError {
+        match self {
+            ConfigError::Parse { loc, message, hint } => ConfigError::Parse {
+                loc,
+                message,
+                hint: format!("{hint} {}", t!("config.not_written")),
+            },
+            ConfigError::Invalid { loc, message, hint } => ConfigError::Invalid {
+                loc,
+                message,
+                hint: format!("{hint} {}", t!("config.not_written")),
+            },
+            other => other,
+        }
+    }
+
     pub fn io(path: &Path, source: std::io::Error) -> ConfigError {
         ConfigError::Io {
             path: path.to_path_buf(),

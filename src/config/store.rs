@@ -82,15 +82,16 @@ fn read_doc(file: &Path) -> Result<(Option<String>, DocumentMut), ConfigError> {
     let old_src = old.as_deref().unwrap_or("");
     // Stage one must pass before we touch anything: never overwrite a file
     // that did not parse.
-    parse_raw(file, old_src)?;
+    parse_raw(file, old_src).map_err(ConfigError::before_writing)?;
     let doc = if old.is_some() {
-        old_src
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+        old_src.parse().map_err(|e: toml_edit::TomlError| {
+            ConfigError::Parse {
                 loc: super::Location::from_span(file, old_src, e.span()),
                 message: e.message().to_string(),
                 hint: t!("config.hint_syntax"),
-            })?
+            }
+            .before_writing()
+        })?
     } else {
         DocumentMut::new()
     };

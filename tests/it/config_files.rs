@@ -96,3 +96,33 @@ fn an_empty_file_is_an_empty_config() {
     let cfg = config::parse(Path::new("c.toml"), "", &Presets::builtin()).unwrap();
     assert!(cfg.profiles.is_empty() && cfg.providers.is_empty() && cfg.default.is_none());
 }
+
+/// A broken file stops every command with where and how to fix it; only a
+/// command that was about to write says that nothing was written (one
+/// that only reads, like `run`, had nothing to write).
+#[test]
+fn only_writing_commands_say_nothing_was_written() {
+    let home = crate::support::Home::new();
+    home.write_config("[profiles.p\nprovider = \"x\"\n");
+    let read = home.run(&["run", "p"]);
+    assert_ne!(read.code, 0);
+    assert!(
+        read.stderr.contains("Correct the TOML syntax"),
+        "{}",
+        read.stderr
+    );
+    assert!(
+        !read.stderr.contains("Nothing was written"),
+        "{}",
+        read.stderr
+    );
+    let write = home.run(&["profile", "default", "p"]);
+    assert_ne!(write.code, 0);
+    assert!(
+        write.stderr.contains("Correct the TOML syntax")
+            && write.stderr.contains("Nothing was written"),
+        "{}",
+        write.stderr
+    );
+    assert_eq!(home.read_config(), "[profiles.p\nprovider = \"x\"\n");
+}
