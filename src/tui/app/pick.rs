@@ -24,18 +24,26 @@ impl App {
                 group: Group::Saved,
             })
             .collect();
-        items.extend(self.presets.iter().map(|p| {
-            let mut detail = p.api.to_string();
-            if p.local {
-                let _ = write!(detail, " · {}", t!("form.local"));
-            }
-            Item {
-                id: format!("preset:{}", p.id),
-                label: p.name.clone(),
-                detail,
-                group: Group::Presets,
-            }
-        }));
+        let mut presets: Vec<Item> = self
+            .presets
+            .iter()
+            .map(|p| {
+                let mut detail = p.api.to_string();
+                if p.local {
+                    let _ = write!(detail, " · {}", t!("form.local"));
+                }
+                Item {
+                    id: format!("preset:{}", p.id),
+                    label: p.name.clone(),
+                    detail,
+                    group: Group::Presets,
+                }
+            })
+            .collect();
+        // By the name shown, which is how people scan the list ("Z.ai" is
+        // not filed under its id `zai` among the Zs' neighbours).
+        presets.sort_by_cached_key(|i| i.label.to_lowercase());
+        items.extend(presets);
         let mut picker = Picker::new(PickFor::Provider, items);
         match &form.values.provider {
             ProviderSel::Existing(n) => picker.select_id(&format!("existing:{n}")),
