@@ -227,7 +227,7 @@ async fn reach(
     log: &LogFn,
 ) -> Result<(Reach, Option<Proxied>), LaunchError> {
     let main = cfg.provider(&profile.main.provider)?;
-    if !main.api.uses_base_url() || profile.direct {
+    if !needs_proxy(main, profile) {
         return Ok((unproxied(ctx, main)?, None));
     }
     // Warnings before claude starts go to the log and, unless quiet, to the
@@ -267,6 +267,12 @@ async fn reach(
     let proxied = Proxied::start(ctx, cfg, profile, options).await?;
     let base_url = format!("http://{}", proxied.addr());
     Ok((Reach::Proxy { base_url, token }, Some(proxied)))
+}
+
+/// Whether claude reaches the profile's main provider through the proxy:
+/// every base-URL provider, unless the profile goes to Anthropic directly.
+fn needs_proxy(main: &config::Provider, profile: &Profile) -> bool {
+    main.api.uses_base_url() && !profile.direct
 }
 
 /// A provider Claude Code talks to itself: Anthropic's API, or a cloud.
@@ -329,7 +335,7 @@ pub fn env_lines(
     let (cfg, _) = config::load(&ctx.paths)?;
     let profile = pick_profile(&cfg, name)?;
     let main = cfg.provider(&profile.main.provider)?;
-    if main.api.uses_base_url() && !profile.direct {
+    if needs_proxy(main, profile) {
         return Err(LaunchError::Usage(t!(
             "launch.env_needs_proxy",
             profile = profile.name
