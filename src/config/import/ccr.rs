@@ -7,7 +7,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use super::matching::{loopback_v4, match_preset, own_url};
+use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider};
 use crate::config::preset::Api;
 use crate::config::presets::Presets;
 use crate::t;

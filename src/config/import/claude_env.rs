@@ -3,7 +3,8 @@
 
 use secrecy::SecretString;
 
-use super::{Found, Key, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use super::matching::{local_name, loopback_v4, match_preset, own_url};
+use super::{Found, Key, NewProfile, NewProvider};
 use crate::config::preset::Api;
 use crate::config::presets::Presets;
 use crate::t;
@@ -128,8 +129,13 @@ pub fn read(
     found
 }
 
-/// `https://llm.corp.example:4000/anthropic` → `llm`.
+/// `https://llm.corp.example:4000/anthropic` → `llm`; a server on this
+/// machine by its port, `http://127.0.0.1:18871` → `local-18871` (its
+/// address would name every local server alike, `127`).
 pub fn host_name(url: &str) -> String {
+    if let Some(name) = local_name(url) {
+        return name;
+    }
     url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))

@@ -16,6 +16,7 @@
 //! the key belongs, and a generic name on a host the file chose
 //! (`OPENAI_API_KEY` at gw.example) is exactly what such a file would use.
 
+use super::matching::{is_loopback, url_of};
 use super::{Found, Key, NewProvider};
 use crate::config::preset::Preset;
 use crate::config::presets::Presets;
@@ -89,7 +90,7 @@ pub fn confirm(found: &mut Found, presets: &Presets, allowed: &[String]) {
 /// Whether `var` may be `p`'s key without the user saying so.
 pub fn fits(var: &str, p: &NewProvider, presets: &Presets) -> bool {
     let preset = p.preset.as_deref().and_then(|id| presets.get(id));
-    let url = url_of(p, preset);
+    let url = url_of(p, presets);
     let host = url.as_ref().and_then(url::Url::host);
     let own = preset.filter(|pr| on_own_host(pr, p, host.as_ref()));
     if own.is_some_and(|pr| pr.key_env.as_deref() == Some(var)) {
@@ -105,19 +106,9 @@ pub fn fits(var: &str, p: &NewProvider, presets: &Presets) -> bool {
     own.is_some_and(|pr| names(&upper, pr))
 }
 
-/// Where the provider's requests go: its URL, else its preset's.
-fn url_of(p: &NewProvider, preset: Option<&Preset>) -> Option<url::Url> {
-    let url = p
-        .base_url
-        .clone()
-        .or_else(|| preset?.endpoint(p.api)?.base_url.clone())?;
-    url::Url::parse(&url).ok()
-}
-
 /// The host a key would go to, for messages.
 fn destination(p: &NewProvider, presets: &Presets) -> String {
-    let preset = p.preset.as_deref().and_then(|id| presets.get(id));
-    url_of(p, preset)
+    url_of(p, presets)
         .and_then(|u| u.host_str().map(one_line))
         .unwrap_or_else(|| t!("import.no_host"))
 }
@@ -137,16 +128,6 @@ fn on_own_host(preset: &Preset, p: &NewProvider, host: Option<&url::Host<&str>>)
                 .unwrap_or(false)
         })
     })
-}
-
-fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-        url::Host::Domain(d) => {
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
-    }
 }
 
 /// `var` (uppercase) has the preset's name as one of its words:

@@ -10,7 +10,8 @@ use std::collections::HashSet;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider, loopback_v4, match_preset, own_url};
+use super::matching::{loopback_v4, match_preset, own_url};
+use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider};
 use crate::config::edit::free_name;
 use crate::config::presets::Presets;
 use crate::t;

@@ -14,6 +14,7 @@ pub mod claude_env;
 pub mod dedupe;
 pub mod keyvar;
 pub mod litellm;
+pub mod matching;
 pub mod source;
 
 use std::collections::HashSet;
@@ -24,7 +25,6 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
 use super::edit::{free_name, section};
 use super::error::ConfigError;
 use super::preset::Api;
-use super::presets::Presets;
 use super::resolve::{valid_env_name, valid_name};
 use super::text::{comment, is_bidi_control, without_password};
 use crate::t;
@@ -317,69 +317,7 @@ fn clean(name: &str) -> String {
     }
 }
 
-/// The preset whose endpoint lives at `url`'s host, and the API kind of
-/// that endpoint (an Anthropic-compatible path or an OpenAI one).
-pub fn match_preset(url: &str, presets: &Presets) -> Option<(String, Api)> {
-    let url = &loopback_v4(url);
-    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
-    let mut best = None;
-    for p in presets.iter() {
-        for (api, e) in &p.endpoints {
-            let urls = e.base_url.iter().chain(&e.alternates);
-            for u in urls {
-                let u = &loopback_v4(u);
-                let Some(h) = url::Url::parse(u)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                else {
-                    continue;
-                };
-                if h.eq_ignore_ascii_case(&host) {
-                    // The endpoint whose path the URL starts with wins.
-                    let same_path = url.trim_end_matches('/').ends_with(u.trim_end_matches('/'))
-                        || url.starts_with(u.trim_end_matches('/'));
-                    if same_path || best.is_none() {
-                        best = Some((p.id.clone(), *api));
-                    }
-                    if same_path {
-                        return best;
-                    }
-                }
-            }
-        }
-    }
-    best
-}
-
-/// `localhost` as `127.0.0.1`: where `localhost` resolves to `::1` first,
-/// a client would miss a server that listens on IPv4 only (Ollama, LM
-/// Studio), which is what most local servers do.
-pub fn loopback_v4(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.host_str() == Some("localhost") => {
-            let _ = u.set_host(Some("127.0.0.1"));
-            let s = u.to_string();
-            // `Url` adds a `/` to a bare origin; keep the caller's form.
-            if url.ends_with('/') {
-                s
-            } else {
-                s.trim_end_matches('/').to_string()
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-/// The preset's own URL for `api` is left out (the preset supplies it);
-/// any other is kept.
-pub fn own_url(url: String, preset: &str, api: Api, presets: &Presets) -> Option<String> {
-    let same = presets
-        .get(preset)
-        .and_then(|p| p.endpoint(api))
-        .and_then(|e| e.base_url.as_deref())
-        .is_some_and(|u| u.trim_end_matches('/') == url.trim_end_matches('/'));
-    (!same).then_some(url)
-}
-
+#[cfg(test)]
+mod local_tests;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::presets::Presets;
 use crate::i18n::{Lang, set_lang};
 
 fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {

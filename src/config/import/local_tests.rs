@@ -1,0 +1,131 @@
+//! Servers on this machine (issue 27): a preset only on its own port.
+
+use super::matching::match_preset;
+use super::*;
+use crate::config::presets::Presets;
+use crate::i18n::{Lang, set_lang};
+
+fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_string())
+    }
+}
+
+/// The provider `ANTHROPIC_BASE_URL=url` (and `more`) becomes.
+fn from_shell(url: &str, more: &[(&str, &str)]) -> NewProvider {
+    let mut vars = vec![("ANTHROPIC_BASE_URL", url), ("ANTHROPIC_MODEL", "m")];
+    vars.extend_from_slice(more);
+    let f = claude_env::read("x", &env(&vars), false, &Presets::builtin());
+    f.providers.into_iter().next().unwrap()
+}
+
+fn preset_of(url: &str) -> Option<(String, Api)> {
+    match_preset(url, &Presets::builtin())
+}
+
+#[test]
+fn a_local_url_is_a_preset_only_on_that_presets_port() {
+    set_lang(Lang::En);
+    for (url, id) in [
+        ("http://127.0.0.1:11434", "ollama"),
+        ("http://localhost:1234", "lm-studio"),
+        ("http://localhost:4000", "litellm"),
+        ("http://127.0.0.1:8080", "llama-cpp"),
+        ("http://127.0.0.1:8000", "vllm"),
+        ("http://[::1]:11434", "ollama"),
+    ] {
+        assert_eq!(preset_of(url).map(|(p, _)| p).as_deref(), Some(id), "{url}");
+    }
+    // A mock on a port of its own, claude-code-router's 3456, a bare
+    // `localhost` (port 80): this machine, but no preset's server.
+    for url in [
+        "http://127.0.0.1:18871",
+        "http://127.0.0.1:3456",
+        "http://localhost",
+        "http://[::1]:18871",
+    ] {
+        assert_eq!(preset_of(url), None, "{url}");
+    }
+    // The endpoint whose path the URL has wins, not the first on the port.
+    assert_eq!(
+        preset_of("http://127.0.0.1:11434/v1").unwrap().1,
+        Api::Openai
+    );
+    assert_eq!(
+        preset_of("http://localhost:1234/v1/").unwrap().1,
+        Api::Openai
+    );
+    assert_eq!(
+        preset_of("http://127.0.0.1:1234").unwrap().1,
+        Api::Anthropic
+    );
+    // Elsewhere the host alone still decides.
+    assert_eq!(
+        preset_of("https://api.deepseek.com/anthropic").unwrap(),
+        ("deepseek".to_string(), Api::Anthropic)
+    );
+}
+
+#[test]
+fn an_unknown_local_server_gets_a_neutral_name_not_a_preset() {
+    set_lang(Lang::En);
+    for (url, name, base) in [
+        (
+            "http://127.0.0.1:18871",
+            "local-18871",
+            "http://127.0.0.1:18871",
+        ),
+        (
+            "http://localhost:3456",
+            "local-3456",
+            "http://127.0.0.1:3456",
+        ),
+        ("http://[::1]:18871/", "local-18871", "http://[::1]:18871/"),
+    ] {
+        let p = from_shell(url, &[]);
+        assert_eq!(p.name, name, "{url}");
+        assert_eq!(p.preset.as_deref(), Some("custom-anthropic"), "{url}");
+        assert_eq!(p.api, Api::Anthropic);
+        assert_eq!(p.base_url.as_deref(), Some(base), "{url}");
+    }
+    // claude-code-router: its own names; the kind from the path.
+    let ccr = r#"{"Providers": [
+        {"name": "mock", "api_base_url": "http://127.0.0.1:18871/v1/chat/completions"},
+        {"name": "mine", "api_base_url": "http://localhost:3456/v1/messages"},
+        {"name": "ollama", "api_base_url": "http://localhost:11434/v1/chat/completions"}
+    ]}"#;
+    let f = ccr::read(ccr, "config.json", &Presets::builtin()).unwrap();
+    let got: Vec<_> = f
+        .providers
+        .iter()
+        .map(|p| (p.preset.as_deref().unwrap(), p.api, p.base_url.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "custom-openai",
+                Api::Openai,
+                Some("http://127.0.0.1:18871/v1")
+            ),
+            (
+                "custom-anthropic",
+                Api::Anthropic,
+                Some("http://127.0.0.1:3456")
+            ),
+            ("ollama", Api::Openai, None),
+        ]
+    );
+    // LiteLLM: an OpenAI-compatible server of the user's own.
+    let yaml = "model_list:\n  - model_name: claude-sonnet\n    litellm_params:\n      \
+                model: openai/qwen\n      api_base: http://127.0.0.1:18871/v1\n";
+    let f = litellm::read(yaml, "config.yaml", &Presets::builtin()).unwrap();
+    assert_eq!(f.providers[0].preset.as_deref(), Some("custom-openai"));
+    assert_eq!(
+        f.providers[0].base_url.as_deref(),
+        Some("http://127.0.0.1:18871/v1")
+    );
+}
