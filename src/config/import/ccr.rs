@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::matching::{loopback_v4, match_preset, own_url};
+use super::matching::{loopback_v4, match_preset, on_this_machine, own_url};
 use super::{Found, Key, MAX_ENTRIES, NewProfile, NewProvider};
 use crate::config::preset::Api;
 use crate::config::presets::Presets;
@@ -95,7 +95,9 @@ pub fn read(text: &str, path: &str, presets: &Presets) -> Result<Found, String> 
                 t!("import.no_transformer"),
             );
         }
-        let local = url.contains("://localhost") || url.contains("://127.0.0.1");
+        // CCR's one proxy is for its remote providers: a proxy for this
+        // machine is only in the way (CCR #602).
+        let local = url::Url::parse(url).is_ok_and(|u| on_this_machine(&u));
         found.providers.push(NewProvider {
             name: label,
             preset: preset.map(|(id, _)| id).or_else(|| {

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use super::matching::{local_name, loopback_v4, match_preset, own_url};
+use super::matching::{local_name, loopback_v4, match_preset, own_url, set_network};
 use super::{Found, Key, NewProfile, NewProvider};
 use crate::config::preset::Api;
 use crate::config::presets::Presets;
@@ -93,8 +93,8 @@ pub fn read(
     } else {
         return found;
     };
-    provider.proxy = var("HTTPS_PROXY").or_else(|| var("https_proxy"));
-    provider.ca_file = var("NODE_EXTRA_CA_CERTS");
+    let proxy = var("HTTPS_PROXY").or_else(|| var("https_proxy"));
+    set_network(&mut provider, proxy, var("NODE_EXTRA_CA_CERTS"), presets);
     let mut profile = NewProfile {
         name: provider.name.clone(),
         provider: provider.name.clone(),

@@ -1,4 +1,5 @@
-//! Servers on this machine (issue 27): a preset only on its own port.
+//! Servers on this machine (issue 27): a preset only on its own port, and
+//! no proxy or CA file for plain HTTP to loopback.
 
 use super::matching::match_preset;
 use super::*;
@@ -127,5 +128,63 @@ fn an_unknown_local_server_gets_a_neutral_name_not_a_preset() {
     assert_eq!(
         f.providers[0].base_url.as_deref(),
         Some("http://127.0.0.1:18871/v1")
+    );
+}
+
+#[test]
+fn plain_http_to_this_machine_takes_no_proxy_or_ca_file() {
+    set_lang(Lang::En);
+    let net = [
+        ("HTTPS_PROXY", "http://proxy.corp:3128"),
+        ("NODE_EXTRA_CA_CERTS", "/etc/corp-ca.pem"),
+    ];
+    for url in [
+        "http://127.0.0.1:18871",
+        "http://localhost:11434",
+        "http://[::1]:4000",
+        "http://127.0.0.2:8080",
+    ] {
+        let p = from_shell(url, &net);
+        assert_eq!((p.proxy, p.ca_file), (None, None), "{url}");
+    }
+    // Where they matter they are kept: a remote service, and TLS to this
+    // machine (a local server may use the corporate CA), without a proxy.
+    let p = from_shell("https://api.deepseek.com/anthropic", &net);
+    assert_eq!(p.proxy.as_deref(), Some("http://proxy.corp:3128"));
+    assert_eq!(p.ca_file.as_deref(), Some("/etc/corp-ca.pem"));
+    let p = from_shell("https://localhost:8443", &net);
+    assert_eq!(
+        (p.proxy, p.ca_file.as_deref()),
+        (None, Some("/etc/corp-ca.pem"))
+    );
+    // cc-switch's stored env is read the same way.
+    let entry = |name: &str, url: &str| ccswitch::StoredProvider {
+        name: name.into(),
+        settings: serde_json::json!({"env": {"ANTHROPIC_BASE_URL": url,
+            "ANTHROPIC_MODEL": "m", "HTTPS_PROXY": "http://proxy.corp:3128",
+            "NODE_EXTRA_CA_CERTS": "/etc/corp-ca.pem"}})
+        .to_string(),
+    };
+    let entries = [
+        entry("Local", "http://127.0.0.1:18871"),
+        entry("Kimi", "https://api.moonshot.cn/anthropic"),
+    ];
+    let f = ccswitch::read(&entries, "cc-switch.db", &Presets::builtin()).unwrap();
+    assert_eq!(
+        (&f.providers[0].proxy, &f.providers[0].ca_file),
+        (&None, &None)
+    );
+    assert!(f.providers[1].proxy.is_some() && f.providers[1].ca_file.is_some());
+    // claude-code-router's PROXY_URL: not for any loopback address.
+    let ccr = r#"{"PROXY_URL": "http://proxy.corp:3128", "Providers": [
+        {"name": "v6", "api_base_url": "http://[::1]:8000/v1/chat/completions"},
+        {"name": "lookalike", "api_base_url": "https://localhost.example.com/v1/chat/completions"}
+    ]}"#;
+    let f = ccr::read(ccr, "config.json", &Presets::builtin()).unwrap();
+    assert_eq!(f.providers[0].proxy, None);
+    assert_eq!(
+        f.providers[1].proxy.as_deref(),
+        Some("http://proxy.corp:3128"),
+        "a remote host whose name starts with localhost"
     );
 }

@@ -87,6 +87,24 @@ pub fn url_of(p: &NewProvider, presets: &Presets) -> Option<url::Url> {
     url::Url::parse(&url).ok()
 }
 
+/// Give `p` the shell's proxy and CA file where they matter. A proxy for
+/// this machine is only in the way (claude-code-router #602: one answered
+/// 503 for 127.0.0.1), and a CA file is for TLS, which plain HTTP to this
+/// machine does not use. TLS to this machine keeps the CA file: a local
+/// server may have a certificate from it.
+pub fn set_network(
+    p: &mut NewProvider,
+    proxy: Option<String>,
+    ca_file: Option<String>,
+    presets: &Presets,
+) {
+    let to = url_of(p, presets);
+    let here = to.as_ref().is_some_and(on_this_machine);
+    let plain = to.as_ref().is_some_and(|u| u.scheme() == "http");
+    p.proxy = proxy.filter(|_| !here);
+    p.ca_file = ca_file.filter(|_| !(here && plain));
+}
+
 /// `localhost` as `127.0.0.1`: where `localhost` resolves to `::1` first,
 /// a client would miss a server that listens on IPv4 only (Ollama, LM
 /// Studio), which is what most local servers do.
