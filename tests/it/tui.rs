@@ -125,6 +125,55 @@ fn first_run_import_offer() {
     snap("import_confirm", &app);
 }
 
+/// Issue 27: the import dialog showed the offer's lines, and the screen
+/// behind it showed them again below and beside it, its long line cut.
+/// The dialog now covers the screen it was opened from, and each line
+/// shows once, whole.
+#[test]
+fn the_import_dialog_shows_each_line_once_and_whole() {
+    let mut app = mk_app("");
+    let lines = vec![
+        "From /home/ana/.claude-code-router/config.json:".to_string(),
+        "  provider deepseek: deepseek (openai), https://api.deepseek.com, key = { env = \
+         \"DEEPSEEK_API_KEY\" }"
+            .to_string(),
+        "  profile ccr: deepseek: main = deepseek-chat".to_string(),
+    ];
+    send(&mut app, Msg::ImportFound(Some(lines)));
+    send(&mut app, Msg::Char('i'));
+    let screen = render(&app, 80, 24);
+    for part in [
+        "From /home/ana/.claude-code-router/config.json:",
+        "profile ccr: deepseek: main = deepseek-chat",
+        "provider deepseek: deepseek (openai)",
+        "\"DEEPSEEK_API_KEY\" }",
+        "y = import",
+    ] {
+        assert_eq!(screen.matches(part).count(), 1, "{part}\n{screen}");
+    }
+    assert!(!screen.contains("Found an existing setup"), "{screen}");
+}
+
+/// More lines than the screen has rows: the question stays in sight, and
+/// a last line says how many are not shown and where they all are.
+#[test]
+fn a_long_import_keeps_its_question_in_sight() {
+    let mut app = mk_app("");
+    let lines: Vec<String> = (1..=40)
+        .map(|i| format!("  provider p{i}: custom-openai (openai), http://10.0.0.{i}:8000/v1"))
+        .collect();
+    send(&mut app, Msg::ImportFound(Some(lines)));
+    send(&mut app, Msg::Char('i'));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("y = import"), "{screen}");
+    assert!(screen.contains("provider p1:"), "{screen}");
+    assert!(!screen.contains("provider p40:"), "{screen}");
+    assert!(
+        screen.contains("more lines: `ccswitch import --dry-run` lists them all"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn populated_list() {
     snap("populated", &mk_app(CONFIG));

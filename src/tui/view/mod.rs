@@ -1,7 +1,7 @@
 //! Drawing: reads the `App`, never changes it.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -14,6 +14,7 @@ mod budget;
 mod chain;
 mod form;
 mod home;
+mod import_dialog;
 mod resume;
 mod test;
 mod theme;
@@ -28,13 +29,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
 /// A screen with its title, status and key lines; a dialog draws the
 /// screen it covers first.
 fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
-    let [title, body, status, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(f.area());
+    let [title, body, status, footer] = areas(f.area());
     let (name, said, keys) = match screen {
         Screen::Home { filtering } => {
             home::draw(f, app, body, theme);
@@ -125,10 +120,8 @@ fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) 
             theme,
         ),
         Overlay::ConfirmImport(lines) => {
-            let mut text = lines.join("\n");
-            text.push_str("\n\n");
-            text.push_str(&t!("tui.confirm_import"));
-            draw_help(f, &t!("tui.import_title"), &text, theme);
+            let [_, body, _, _] = areas(f.area());
+            import_dialog::draw(f, lines, body, theme);
         }
         Overlay::ConfirmDiscard => draw_confirm(
             f,
@@ -137,6 +130,17 @@ fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) 
             theme,
         ),
     }
+}
+
+/// Every screen's rows: its title, its body, a status line and its keys.
+fn areas(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
 }
 
 /// The list's keys: `tui.help` with the resume and usage screens' keys put

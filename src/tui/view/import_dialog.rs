@@ -1,0 +1,135 @@
+//! The first run's import dialog: everything the import would do, then
+//! the question.
+//!
+//! It covers the whole body of the screen it was opened from. A box
+//! centred over the empty screen left that screen's own copy of the offer
+//! showing below and beside it, so the lines read twice (issue 27), and
+//! its lines were cut at the box's edge. Here they wrap, and when they
+//! need more rows than there are, the question still shows: the last
+//! rows that would not fit are counted instead.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::theme::Theme;
+use crate::t;
+
+pub fn draw(f: &mut Frame, lines: &[String], body: Rect, theme: Theme) {
+    f.render_widget(Clear, body);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(t!("tui.import_title"))
+        .border_style(theme.fg(Color::Cyan));
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    let width = usize::from(inner.width);
+    let question = wrap(&t!("tui.confirm_import"), width);
+    // A blank row between the lines and the question.
+    let room = usize::from(inner.height).saturating_sub(question.len() + 1);
+    let mut text: Vec<Line> = fit(lines, width, room)
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    text.push(Line::default());
+    text.extend(
+        question
+            .into_iter()
+            .map(|q| Line::from(Span::styled(q, theme.fg(Color::Yellow)))),
+    );
+    f.render_widget(Paragraph::new(text), inner);
+}
+
+/// The rows `lines` take at `width`, if they fit in `room`; else the
+/// whole lines that fit with a last row saying how many more there are.
+fn fit(lines: &[String], width: usize, room: usize) -> Vec<String> {
+    let wrapped: Vec<Vec<String>> = lines.iter().map(|l| wrap(l, width)).collect();
+    if wrapped.iter().map(Vec::len).sum::<usize>() <= room {
+        return wrapped.concat();
+    }
+    let mut rows = Vec::new();
+    let mut shown = 0;
+    // One row is kept for the count.
+    for w in &wrapped {
+        if rows.len() + w.len() + 1 > room {
+            break;
+        }
+        rows.extend(w.iter().cloned());
+        shown += 1;
+    }
+    if room > 0 {
+        let more = t!("tui.import_more", count = lines.len() - shown);
+        rows.extend(wrap(&more, width).into_iter().take(1));
+    }
+    rows
+}
+
+/// `text` in rows of at most `width` columns: broken at spaces where a
+/// word fits on the next row, else inside the word (a URL, a path).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w = cols(word.trim_end_matches(' '));
+        if used > 0 && used + w > width && w <= width {
+            rows.push(String::new());
+            used = 0;
+        }
+        for c in word.chars() {
+            let mut buf = [0; 4];
+            let cw = cols(c.encode_utf8(&mut buf));
+            if used > 0 && used + cw > width {
+                // A space that ends a row is not carried to the next.
+                if c == ' ' {
+                    continue;
+                }
+                rows.push(String::new());
+                used = 0;
+            }
+            if let Some(row) = rows.last_mut() {
+                row.push(c);
+            }
+            used += cw;
+        }
+    }
+    rows
+}
+
+/// Columns on the screen, as ratatui counts them (wide characters take 2).
+fn cols(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, set_lang};
+
+    #[test]
+    fn rows_break_at_spaces_and_inside_long_words() {
+        assert_eq!(wrap("ab cd ef", 5), ["ab cd", "ef"]);
+        assert_eq!(wrap("  indented line", 10), ["  indented", "line"]);
+        assert_eq!(
+            wrap("https://x.example/long", 8),
+            ["https://", "x.exampl", "e/long"]
+        );
+        assert_eq!(wrap("密钥存入系统", 5), ["密钥", "存入", "系统"]);
+        assert_eq!(wrap("", 5), [""]);
+    }
+
+    #[test]
+    fn lines_that_do_not_fit_are_counted() {
+        set_lang(Lang::En);
+        let lines: Vec<String> = ["one", "two two", "three"].map(String::from).to_vec();
+        assert_eq!(fit(&lines, 20, 3), ["one", "two two", "three"]);
+        // "two two" takes two rows at width 4: one line fits with the count.
+        let rows = fit(&lines, 4, 3);
+        assert_eq!(rows[0], "one");
+        assert_eq!(rows.len(), 2);
+        assert!(fit(&lines, 80, 2)[1].contains("2 more lines"), "{rows:?}");
+        assert!(fit(&lines, 80, 0).is_empty());
+    }
+}
