@@ -42,6 +42,9 @@ fn mk_app(src: &str) -> App {
     set_lang(Lang::En);
     let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
     let (mut app, _) = App::new(&cfg, &Presets::builtin());
+    // The cursor starts on the default (kimi); these screens are drawn
+    // from the first profile.
+    send(&mut app, Msg::Home);
     send(
         &mut app,
         Msg::KeyChecked("ds".into(), KeyState::Found("keyring".into())),
