@@ -139,6 +139,12 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
     if let Some(week) = week(app, r, theme) {
         lines.push(Line::from(vec![label(t!("usage_screen.week")), week]));
     }
+    for (name, limits) in &r.budgets {
+        lines.push(Line::from(vec![
+            label(name.clone()),
+            Span::styled(limits.clone(), theme.fg(Color::Gray)),
+        ]));
+    }
     lines.push(Line::from(""));
     for (slot, model, provider) in &r.slots {
         let mut spans = vec![
@@ -149,6 +155,13 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             spans.push(Span::raw(format!(" ({p})")));
         }
         lines.push(Line::from(spans));
+        // Under its slot, as `profile show` lists it.
+        if let Some((_, chain)) = r.chains.iter().find(|(s, _)| s == slot) {
+            lines.push(Line::from(vec![
+                label(t!("field.fallbacks")),
+                Span::styled(chain.clone(), theme.fg(Color::Cyan)),
+            ]));
+        }
     }
     for c in app.failing(r) {
         let ago = app
