@@ -8,6 +8,8 @@ use crate::config::edit::{self, ProfileChange, SlotValue};
 use crate::config::state;
 use crate::config::{self, Profile, ops, store};
 use crate::t;
+use crate::usage::budget::{Scope, scopes};
+use crate::usage::format::budgets;
 
 use super::args::{ProfileArgs, ProfileCmd, ShowArgs};
 use super::error::CliError;
@@ -102,6 +104,16 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
     if as_json {
         let mut v = serde_json::to_value(p).map_err(|e| CliError::Failed(e.to_string()))?;
         v["default"] = (cfg.default.as_deref() == Some(name)).into();
+        // The profile's own budget is `budget`; these count every
+        // profile's requests to a provider it uses, and stop it as well.
+        let shared: serde_json::Map<String, serde_json::Value> = scopes(&cfg, p)
+            .into_iter()
+            .filter_map(|(scope, b)| match scope {
+                Scope::Provider(name) => Some((name, serde_json::json!(b))),
+                Scope::Profile(_) => None,
+            })
+            .collect();
+        v["provider_budgets"] = shared.into();
         return json(out, &v);
     }
     let provider = cfg.provider(&p.provider)?;
@@ -125,6 +137,9 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
             crate::config::model::redact_url(u),
         ]);
     }
+    for (label, limits) in budgets(&cfg, p) {
+        t.row(vec![label, limits]);
+    }
     for (slot, s) in p.slots() {
         let info = cfg
             .providers
@@ -136,6 +151,10 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
             let _ = write!(text, "  [{ctx_len} ctx, {max} out]");
         }
         t.row(vec![slot.to_string(), text]);
+        if let Some(chain) = s.fallback_text() {
+            // Indented under the slot it belongs to.
+            t.row(vec![format!("  {}", t!("field.fallbacks")), chain]);
+        }
     }
     for (k, v) in &p.env {
         t.row(vec![format!("env {k}"), v.clone()]);

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 pub struct Table {
     rows: Vec<Vec<String>>,
 }
@@ -28,7 +30,7 @@ impl Table {
             .map(|c| {
                 self.rows
                     .iter()
-                    .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                    .map(|r| r.get(c).map_or(0, |s| s.width()))
                     .max()
                     .unwrap_or(0)
             })
@@ -39,7 +41,8 @@ impl Table {
                 if c + 1 == row.len() {
                     line.push_str(cell);
                 } else {
-                    let pad = widths[c] - cell.chars().count();
+                    // Cells, not chars: a Chinese label is two a character.
+                    let pad = widths[c] - cell.width();
                     line.push_str(cell);
                     line.push_str(&" ".repeat(pad + 2));
                 }
@@ -59,4 +62,19 @@ pub fn json(
         .map_err(|e| super::error::CliError::Failed(e.to_string()))?;
     writeln!(out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    #[test]
+    fn columns_line_up_by_display_width() {
+        let mut t = Table::new(&["配置档", "work"]);
+        t.row(vec!["main".into(), "deepseek-v4-pro".into()]);
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, "配置档  work\nmain    deepseek-v4-pro\n");
+    }
 }

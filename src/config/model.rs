@@ -164,6 +164,17 @@ impl Slot {
         }
     }
 
+    /// What the slot falls back to, in order, as `provider/model`
+    /// (`moon/kimi-k3 → ds/deepseek-v4-flash`); `None` without fallbacks.
+    pub fn fallback_text(&self) -> Option<String> {
+        let rest: Vec<String> = self
+            .fallbacks
+            .iter()
+            .map(|t| format!("{}/{}", t.provider, t.model))
+            .collect();
+        (!rest.is_empty()).then(|| rest.join(" → "))
+    }
+
     /// The chain in order, this slot's own target first.
     pub fn targets(&self) -> impl Iterator<Item = (&str, &str)> {
         std::iter::once((self.provider.as_str(), self.model.as_str())).chain(

@@ -78,7 +78,7 @@ impl App {
             seq: 0,
             saving: false,
         };
-        let cmd = app.loaded(cfg.clone(), presets.clone());
+        let cmd = app.loaded(cfg.clone(), presets.clone(), None);
         (app, cmd)
     }
 
@@ -129,6 +129,21 @@ impl App {
             .map_or(KeyState::Checking, |(_, k)| k.clone())
     }
 
+    /// Put the cursor on a profile (a gone one leaves it where it is). A
+    /// filter that hides it is cleared: Enter must launch what the cursor
+    /// is on, and the list must show it.
+    fn select(&mut self, name: &str) {
+        if !self.rows.iter().any(|r| r.name == name) {
+            return;
+        }
+        if !self.visible().iter().any(|r| r.name == name) {
+            self.filter.clear();
+        }
+        if let Some(i) = self.visible().iter().position(|r| r.name == name) {
+            self.selected = i;
+        }
+    }
+
     fn clamp(&mut self) {
         let n = self.visible().len();
         self.selected = self.selected.min(n.saturating_sub(1));
@@ -143,16 +158,20 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
         // Results of background work land whatever is on screen.
         match msg {
-            Msg::Loaded(cfg, presets) => return self.loaded(*cfg, *presets),
+            Msg::Loaded(cfg, presets) => return self.loaded(*cfg, *presets, None),
             Msg::LastUsed(map, now) => {
                 self.last_used = map;
                 self.now = Some(now);
                 return None;
             }
-            Msg::Saved(cfg, done) => {
+            Msg::Saved {
+                config,
+                done,
+                select,
+            } => {
                 self.saving = false;
                 let presets = self.presets.clone();
-                let cmd = self.loaded(*cfg, presets);
+                let cmd = self.loaded(*config, presets, select);
                 self.screen = std::mem::take(&mut self.screen).without_form();
                 self.status = Some(done);
                 return cmd;
@@ -223,14 +242,17 @@ impl App {
         cmd
     }
 
-    fn loaded(&mut self, cfg: Config, presets: Presets) -> Option<Cmd> {
-        let before = self.current().map(|r| r.name.clone());
+    /// The config as it now is. The cursor follows a profile, not a row
+    /// (rows move when profiles are added, renamed or removed): `select`,
+    /// else the profile it was on, else (at start) the default.
+    fn loaded(&mut self, cfg: Config, presets: Presets, select: Option<String>) -> Option<Cmd> {
+        let name = select
+            .or_else(|| self.current().map(|r| r.name.clone()))
+            .or_else(|| cfg.default.clone());
         self.rows = row::rows(&cfg);
         self.default = cfg.default.clone();
-        if let Some(name) = before
-            && let Some(i) = self.visible().iter().position(|r| r.name == name)
-        {
-            self.selected = i;
+        if let Some(name) = name {
+            self.select(&name);
         }
         self.clamp();
         let mut providers: Vec<String> = Vec::new();

@@ -147,7 +147,11 @@ main = "deepseek-v4-flash"
     #[test]
     fn enter_in_the_same_turn_as_a_save_result_still_launches() {
         let (mut app, first) = App::new(&cfg(), &Presets::builtin());
-        let saved = Msg::Saved(Box::new(cfg()), "saved".into());
+        let saved = Msg::Saved {
+            config: Box::new(cfg()),
+            done: "saved".into(),
+            select: Some("deepseek".into()),
+        };
         let mut script = Script(VecDeque::from([
             key(KeyCode::Char('e'), KeyModifiers::NONE),
             key(KeyCode::Char('s'), KeyModifiers::CONTROL),
@@ -169,6 +173,47 @@ main = "deepseek-v4-flash"
         assert_eq!(ran.0[0], checks);
         assert!(matches!(ran.0[1], Cmd::Save(_)), "{:?}", ran.0[1]);
         assert_eq!(ran.0[2], checks, "the key check after the save ran too");
+    }
+
+    /// Answers a save at once, with the config it wrote (a copy of
+    /// `deepseek` added after the others).
+    struct Saves;
+
+    impl Runner for Saves {
+        fn run(&mut self, cmd: Cmd) -> Vec<Msg> {
+            let Cmd::Save(plan) = cmd else {
+                return Vec::new();
+            };
+            let cfg = mk_config(&format!(
+                "{CONFIG}[profiles.deepseek-copy]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n"
+            ));
+            vec![Msg::Saved {
+                config: Box::new(cfg),
+                done: "saved".into(),
+                select: Some(plan.name),
+            }]
+        }
+    }
+
+    /// The report: "Ctrl-T, Ctrl-S, Enter launches the wrong profile".
+    /// Copy, test, back, save, Enter: the copy just saved launches.
+    #[test]
+    fn enter_after_saving_a_new_profile_launches_it() {
+        let (mut app, first) = App::new(&cfg(), &Presets::builtin());
+        let none = KeyModifiers::NONE;
+        let ctrl = KeyModifiers::CONTROL;
+        let mut script = Script(VecDeque::from([
+            key(KeyCode::Char('d'), none),
+            key(KeyCode::Char('t'), ctrl),
+            key(KeyCode::Esc, none),
+            key(KeyCode::Char('s'), ctrl),
+            key(KeyCode::Enter, none),
+        ]));
+        let outcome = drive(&mut app, first, &mut script, &mut Saves);
+        assert_eq!(
+            outcome.map_err(|e| e.to_string()),
+            Ok(Outcome::Launch("deepseek-copy".into(), Vec::new()))
+        );
     }
 
     #[test]

@@ -37,7 +37,8 @@ impl Runner for Worker<'_> {
             Cmd::Quit | Cmd::Launch(..) => Vec::new(),
             Cmd::SetDefault(name) => {
                 let saved = ops::set_default(&ctx.paths, &name);
-                vec![reload(ctx, saved, t!("tui.default_set", name = name))]
+                let done = t!("tui.default_set", name = name);
+                vec![reload(ctx, saved, done, Some(name))]
             }
             Cmd::Delete(name) => {
                 let saved = ops::remove_profile(&ctx.paths, &name);
@@ -45,7 +46,7 @@ impl Runner for Worker<'_> {
                 if saved.is_ok() {
                     out.push(last_used(&ctx.paths));
                 }
-                out.push(reload(ctx, saved, t!("tui.deleted", name = name)));
+                out.push(reload(ctx, saved, t!("tui.deleted", name = name), None));
                 out
             }
             Cmd::FindImport => vec![Msg::ImportFound(find_import(ctx))],
@@ -90,9 +91,10 @@ impl Runner for Worker<'_> {
     }
 }
 
-/// Re-read the config after a change; the status line says what happened.
-fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String) -> Msg {
-    reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done)
+/// Re-read the config after a change; the status line says what happened,
+/// and the cursor goes to `select`.
+fn reload(ctx: &Ctx, saved: Result<(), ConfigError>, done: String, select: Option<String>) -> Msg {
+    reloaded(&ctx.paths, saved.map_err(|e| e.to_string()), done, select)
 }
 
 /// Where a provider's key would come from right now, without running key
@@ -165,7 +167,8 @@ fn save(ctx: &Ctx, plan: FormPlan, tx: Sender<Msg>) {
         let paths = &ctx.paths;
         let saved = save_plan(paths, &ctx.secrets, &plan);
         let renamed = saved.is_ok() && plan.renamed_from().is_some();
-        let _ = tx.send(reloaded(paths, saved, t!("form.saved", name = plan.name)));
+        let done = t!("form.saved", name = plan.name);
+        let _ = tx.send(reloaded(paths, saved, done, Some(plan.name.clone())));
         if renamed {
             // The profile's "last used" entry moved with it.
             let _ = tx.send(last_used(paths));
@@ -183,7 +186,7 @@ fn import_in_background(ctx: &Ctx, tx: Sender<Msg>) {
         let done = detected(&ctx)
             .and_then(|(_, all)| import::apply(&ctx, &all).map_err(|e| e.to_string()));
         let msg = match done {
-            Ok(message) => reload(&ctx, Ok(()), message),
+            Ok(message) => reload(&ctx, Ok(()), message, None),
             Err(e) => Msg::Failed(first_line(&e)),
         };
         let _ = tx.send(msg);
@@ -212,11 +215,15 @@ fn last_used(paths: &Paths) -> Msg {
     )
 }
 
-/// After a save: the config as it now is, with what to tell the user, or
-/// why the save failed.
-fn reloaded(paths: &Paths, saved: Result<(), String>, done: String) -> Msg {
+/// After a save: the config as it now is, with what to tell the user and
+/// the profile the cursor goes to, or why the save failed.
+fn reloaded(paths: &Paths, saved: Result<(), String>, done: String, select: Option<String>) -> Msg {
     match saved.and_then(|()| config::load(paths).map_err(|e| e.to_string())) {
-        Ok((cfg, _)) => Msg::Saved(Box::new(cfg), done),
+        Ok((cfg, _)) => Msg::Saved {
+            config: Box::new(cfg),
+            done,
+            select,
+        },
         Err(e) => Msg::Failed(e),
     }
 }

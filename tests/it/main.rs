@@ -37,6 +37,7 @@ mod metrics;
 mod models;
 mod passthrough_golden;
 mod probe;
+mod profile_show;
 mod prompt_cache;
 mod proxy_e2e;
 mod quirks;

@@ -42,6 +42,9 @@ fn mk_app(src: &str) -> App {
     set_lang(Lang::En);
     let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
     let (mut app, _) = App::new(&cfg, &Presets::builtin());
+    // The cursor starts on the default (kimi); these screens are drawn
+    // from the first profile.
+    send(&mut app, Msg::Home);
     send(
         &mut app,
         Msg::KeyChecked("ds".into(), KeyState::Found("keyring".into())),
@@ -571,6 +574,22 @@ fn home_detail_shows_the_last_seven_days() {
     shows(&app, "7 days    price unknown · 5.0k tokens");
     send(&mut app, Msg::Down);
     shows(&app, "7 days    no requests");
+}
+
+/// The detail pane: a slot's fallback chain under it, and the budgets the
+/// profile's requests count against (its own, then its providers').
+#[test]
+fn home_detail_shows_fallbacks_and_budgets() {
+    let src = budgets().replace(
+        "main = \"deepseek-v4-pro\"\nfast = \"deepseek-v4-flash\"",
+        "main = [\"deepseek-v4-pro\", { provider = \"moon\", model = \"kimi-k3\" }, \
+         \"deepseek-v4-flash\"]\nfast = \"deepseek-v4-flash\"",
+    );
+    let app = mk_app(&src);
+    shows(&app, "fallbacks moon/kimi-k3 → ds/deepseek-v4-flash");
+    shows(&app, "budget    $5 a day · $100 a month");
+    shows(&app, "ds budget 900.0M tokens a month (all profiles)");
+    snap("home_fallbacks_budgets", &app);
 }
 
 /// Four sessions in `/home/ana/shop`: one the ledger does not know, one

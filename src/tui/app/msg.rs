@@ -59,8 +59,14 @@ pub enum Msg {
     /// was last used.
     Loaded(Box<Config>, Box<Presets>),
     LastUsed(HashMap<String, SystemTime>, SystemTime),
-    /// A change was saved: the new config, and what to tell the user.
-    Saved(Box<Config>, String),
+    /// A change was saved: the new config, what to tell the user, and the
+    /// profile it made or changed, which the cursor goes to (`None`: it
+    /// stays on its profile).
+    Saved {
+        config: Box<Config>,
+        done: String,
+        select: Option<String>,
+    },
     /// A config change failed; the message says why.
     Failed(String),
     /// A background key check finished for a provider.

@@ -2,6 +2,7 @@
 //! what is known about each provider's key.
 
 use crate::config::{Api, Config, KeySpec};
+use crate::usage::format::budgets;
 
 /// What the key column says about a provider's key (never the key).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +27,11 @@ pub struct Row {
     pub url: String,
     /// (slot, model, provider when not the profile's own).
     pub slots: Vec<(&'static str, String, Option<String>)>,
+    /// What each slot falls back to (`moon/kimi-k3 → ds/deepseek-v4-flash`);
+    /// slots without fallbacks are left out.
+    pub chains: Vec<(&'static str, String)>,
+    /// The budgets its requests count against, as (label, limits).
+    pub budgets: Vec<(String, String)>,
     pub key_sources: KeySpec,
 }
 
@@ -57,6 +63,12 @@ pub fn rows(cfg: &Config) -> Vec<Row> {
                         )
                     })
                     .collect(),
+                chains: p
+                    .slots()
+                    .into_iter()
+                    .filter_map(|(n, s)| Some((n, s.fallback_text()?)))
+                    .collect(),
+                budgets: budgets(cfg, p),
                 key_sources: provider.key.clone(),
             }
         })

@@ -1,7 +1,7 @@
 //! What lies under what: a save or a late result reaching a screen that
 //! is covered, or already closed.
 
-use super::tests::{THREE, app_with, send};
+use super::tests::{THREE, app_with, mk_saved, send};
 use super::*;
 use crate::checks::probe::ProbeStep;
 use crate::tui::form::FieldId;
@@ -12,10 +12,8 @@ fn mk_app() -> App {
 }
 
 fn saved(app: &mut App) {
-    let cmd = app.update(Msg::Saved(
-        Box::new(crate::config::testing::mk_config(THREE)),
-        "saved".into(),
-    ));
+    let cfg = crate::config::testing::mk_config(THREE);
+    let cmd = app.update(mk_saved(cfg, "saved", None));
     assert!(matches!(cmd, Some(Cmd::CheckKeys(_))), "{cmd:?}");
 }
 

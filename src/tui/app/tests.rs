@@ -39,9 +39,13 @@ fast = { provider = "local", model = "qwen3-coder" }
 "#
 );
 
-/// The app over the config `src` describes, its first command dropped.
+/// The app over the config `src` describes, its first command dropped,
+/// the cursor on the first profile: tests count rows from there (it
+/// starts on the default, see `the_cursor_starts_on_the_default_...`).
 pub(super) fn app_with(src: &str) -> App {
-    App::new(&mk_config(src), &Presets::builtin()).0
+    let mut app = App::new(&mk_config(src), &Presets::builtin()).0;
+    send(&mut app, Msg::Home);
+    app
 }
 
 /// The ids the open picker shows, in order.
@@ -51,6 +55,16 @@ pub(super) fn picker_ids(app: &App) -> Vec<String> {
     picker.visible().iter().map(|i| i.id.clone()).collect()
 }
 
+/// What the run loop answers a change with: the config after it, the
+/// status line, and the profile the change was about.
+pub(super) fn mk_saved(cfg: crate::config::Config, done: &str, select: Option<&str>) -> Msg {
+    Msg::Saved {
+        config: Box::new(cfg),
+        done: done.into(),
+        select: select.map(str::to_string),
+    }
+}
+
 /// Send a message that asks the run loop for nothing.
 #[track_caller]
 pub(super) fn send(app: &mut App, msg: Msg) {
@@ -58,8 +72,9 @@ pub(super) fn send(app: &mut App, msg: Msg) {
 }
 
 fn mk_app() -> App {
-    let (app, cmd) = App::new(&mk_config(THREE), &Presets::builtin());
+    let (mut app, cmd) = App::new(&mk_config(THREE), &Presets::builtin());
     assert_eq!(cmd, Some(Cmd::CheckKeys(vec!["ds".into(), "moon".into()])));
+    send(&mut app, Msg::Home);
     app
 }
 
@@ -160,10 +175,8 @@ fn reload_keeps_the_selection_and_reports_failures() {
     assert_eq!(cmd, checks, "the keys are checked again");
     assert_eq!(app.current().unwrap().name, "kimi");
     let cfg = mk_config(&THREE.replace("default = \"kimi\"", "default = \"mixed\""));
-    let cmd = app.update(Msg::Saved(
-        Box::new(cfg),
-        "`mixed` is now the default profile.".into(),
-    ));
+    let done = "`mixed` is now the default profile.";
+    let cmd = app.update(mk_saved(cfg, done, Some("mixed")));
     assert_eq!(cmd, checks);
     assert_eq!(app.default.as_deref(), Some("mixed"));
     assert_eq!(
@@ -204,6 +217,96 @@ fn a_first_run_offers_to_import_what_it_found() {
     assert_eq!(app.update(Msg::Char('y')), Some(Cmd::Import));
     // Once there are profiles, no more offer.
     let cfg = mk_config(THREE);
-    let _ = app.update(Msg::Saved(Box::new(cfg), "Imported.".into()));
+    let _ = app.update(mk_saved(cfg, "Imported.", None));
     assert_eq!(app.import_offer, None);
+}
+
+/// `THREE` with a profile added after the others, as a save writes it.
+fn with_copy() -> crate::config::Config {
+    mk_config(&format!(
+        "{THREE}[profiles.deepseek-copy]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n"
+    ))
+}
+
+#[test]
+fn the_cursor_starts_on_the_default_profile_else_the_first() {
+    let start = |src: &str| {
+        let (app, _) = App::new(&mk_config(src), &Presets::builtin());
+        app.current().map(|r| r.name.clone())
+    };
+    assert_eq!(start(THREE).as_deref(), Some("kimi"), "the default");
+    let none = THREE.replace("default = \"kimi\"", "");
+    assert_eq!(start(&none).as_deref(), Some("deepseek"), "no default");
+}
+
+/// Ctrl-S on a new profile, then Enter: the profile just saved launches,
+/// not the one the cursor was on before the form opened.
+#[test]
+fn a_saved_profile_gets_the_cursor() {
+    let mut app = mk_app();
+    send(&mut app, Msg::Duplicate);
+    let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+        panic!("Ctrl-S saves")
+    };
+    assert_eq!(plan.name, "deepseek-copy");
+    let _ = app.update(mk_saved(with_copy(), "saved", Some(&plan.name)));
+    assert_eq!(app.current().unwrap().name, "deepseek-copy");
+    assert_eq!(
+        app.update(Msg::Activate),
+        Some(Cmd::Launch("deepseek-copy".into(), Vec::new()))
+    );
+}
+
+/// A rename the filter no longer matches: the filter is cleared, since
+/// Enter must launch the profile just saved and the list must show it.
+#[test]
+fn a_filter_that_hides_the_saved_profile_is_cleared() {
+    let mut app = mk_app();
+    send(&mut app, Msg::Filter);
+    for c in "mixed".chars() {
+        send(&mut app, Msg::Char(c));
+    }
+    send(&mut app, Msg::Activate);
+    send(&mut app, Msg::Edit);
+    send(&mut app, Msg::Clear);
+    for c in "hybrid".chars() {
+        send(&mut app, Msg::Char(c));
+    }
+    let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+        panic!("Ctrl-S saves")
+    };
+    assert_eq!(plan.renamed_from(), Some("mixed"));
+    let renamed = mk_config(&THREE.replace("[profiles.mixed]", "[profiles.hybrid]"));
+    let _ = app.update(mk_saved(renamed, "saved", Some(&plan.name)));
+    assert_eq!(app.filter, "", "`mixed` would hide it");
+    assert_eq!(app.current().unwrap().name, "hybrid");
+}
+
+/// `*` and a reload keep the cursor where it was; so does deleting the
+/// profile above it.
+#[test]
+fn set_default_and_delete_keep_the_cursor_in_place() {
+    let mut app = mk_app();
+    send(&mut app, Msg::End);
+    assert_eq!(
+        app.update(Msg::SetDefault),
+        Some(Cmd::SetDefault("mixed".into()))
+    );
+    let cfg = THREE.replace("default = \"kimi\"", "default = \"mixed\"");
+    let _ = app.update(mk_saved(mk_config(&cfg), "default", Some("mixed")));
+    assert_eq!(app.current().unwrap().name, "mixed");
+    let without_kimi = cfg.replace(
+        "[profiles.kimi]\nprovider = \"moon\"\nmain = \"kimi-k3\"\n",
+        "",
+    );
+    let _ = app.update(mk_saved(mk_config(&without_kimi), "deleted", None));
+    assert_eq!(app.current().unwrap().name, "mixed");
+}
+
+/// The first run's import: the cursor lands on the default it brought in.
+#[test]
+fn after_an_import_the_cursor_is_on_the_default() {
+    let (mut app, _) = App::new(&mk_config(""), &Presets::builtin());
+    let _ = app.update(mk_saved(mk_config(THREE), "Imported.", None));
+    assert_eq!(app.current().unwrap().name, "kimi");
 }

@@ -1,11 +1,12 @@
 //! Money and padding as the usage views need them beyond
 //! `usage::format` (shared with `ccswitch usage`): a lower-bound cost for
-//! narrow columns, budget limits as written, and padding by display width
-//! (Chinese headings are two cells a character).
+//! narrow columns, and padding by display width (Chinese headings are two
+//! cells a character).
 
 use ratatui::text::Span;
 
 use crate::t;
+use crate::usage::format::usd;
 use crate::usage::query::Sums;
 
 /// `money` for a narrow column: a cost that leaves out unpriced requests
@@ -15,24 +16,6 @@ pub(super) fn money_short(s: &Sums) -> String {
         0 => usd(s.cost_usd),
         _ if s.cost_usd == 0.0 => t!("usage.price_unknown"),
         _ => format!("≥{}", usd(s.cost_usd)),
-    }
-}
-
-/// Dollars with cents, or more digits for amounts under a cent.
-pub(super) fn usd(v: f64) -> String {
-    if v >= 0.01 || v == 0.0 {
-        format!("${v:.2}")
-    } else {
-        format!("${v:.4}")
-    }
-}
-
-/// A limit as written in the config: whole dollars without cents.
-pub(super) fn usd_limit(v: f64) -> String {
-    if v.fract() == 0.0 && v < 1e9 {
-        format!("${v:.0}")
-    } else {
-        usd(v)
     }
 }
 
@@ -94,8 +77,6 @@ mod tests {
         assert_eq!(money_short(&sums(0.0, 2)), "price unknown");
         assert_eq!(money_short(&sums(0.5, 2)), "≥$0.50");
         assert_eq!(money_short(&sums(0.001_23, 0)), "$0.0012");
-        assert_eq!(usd_limit(5.0), "$5");
-        assert_eq!(usd_limit(2.5), "$2.50");
     }
 
     #[test]

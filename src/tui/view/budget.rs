@@ -8,12 +8,12 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Wrap};
 
-use super::amount::{money_short, pad, pad_left, usd_limit, width};
+use super::amount::{money_short, pad, pad_left, width};
 use super::theme::Theme;
 use crate::config::Budget;
 use crate::t;
 use crate::tui::app::{App, SpentSoFar, UsageData, UsageView, all_tokens};
-use crate::usage::format::short;
+use crate::usage::format::{short, usd_limit};
 use crate::usage::query::Sums;
 
 /// One line of the pane (`Only` may wrap to several).

@@ -6,6 +6,7 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
+use super::amount::width;
 use super::theme::Theme;
 use crate::circuits;
 use crate::t;
@@ -88,8 +89,18 @@ fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     f.render_widget(p, right);
 }
 
+/// Cells the detail pane's labels take.
+const LABEL: usize = 10;
+
+/// A label padded to `LABEL` cells by display width (a Chinese label is
+/// two cells a character), with a space after one that is longer.
+fn pad_label(s: &str) -> String {
+    let n = LABEL.saturating_sub(width(s)).max(1);
+    format!("{s}{}", " ".repeat(n))
+}
+
 fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
-    let label = |s: String| Span::styled(format!("{s:<10}"), theme.fg(Color::DarkGray));
+    let label = |s: String| Span::styled(pad_label(&s), theme.fg(Color::DarkGray));
     let mut lines = Vec::new();
     if let Some(d) = &r.description {
         lines.push(Line::from(Span::styled(d.clone(), theme.fg(Color::Gray))));
@@ -128,6 +139,12 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
     if let Some(week) = week(app, r, theme) {
         lines.push(Line::from(vec![label(t!("usage_screen.week")), week]));
     }
+    for (name, limits) in &r.budgets {
+        lines.push(Line::from(vec![
+            label(name.clone()),
+            Span::styled(limits.clone(), theme.fg(Color::Gray)),
+        ]));
+    }
     lines.push(Line::from(""));
     for (slot, model, provider) in &r.slots {
         let mut spans = vec![
@@ -138,6 +155,13 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             spans.push(Span::raw(format!(" ({p})")));
         }
         lines.push(Line::from(spans));
+        // Under its slot, as `profile show` lists it.
+        if let Some((_, chain)) = r.chains.iter().find(|(s, _)| s == slot) {
+            lines.push(Line::from(vec![
+                label(t!("field.fallbacks")),
+                Span::styled(chain.clone(), theme.fg(Color::Cyan)),
+            ]));
+        }
     }
     for c in app.failing(r) {
         let ago = app
@@ -179,4 +203,16 @@ fn week(app: &App, r: &Row, theme: Theme) -> Option<Span<'static>> {
         },
     };
     Some(Span::styled(text, theme.fg(Color::Gray)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad_label;
+
+    #[test]
+    fn labels_are_padded_by_cells_not_chars() {
+        assert_eq!(pad_label("budget"), "budget    ");
+        assert_eq!(pad_label("提供商"), "提供商    ");
+        assert_eq!(pad_label("openrouter budget"), "openrouter budget ");
+    }
 }
