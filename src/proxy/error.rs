@@ -67,7 +67,10 @@ impl ProxyError {
             ProxyError::BadUpstream(_) | ProxyError::EmptyReply(_) => {
                 (StatusCode::BAD_GATEWAY, "api_error", false)
             }
-            ProxyError::Budget(_) => (StatusCode::FORBIDDEN, "permission_error", true),
+            // Not 403: Claude Code reads 401 and 403 as its own login
+            // failing ("Please run /login"). 402 is Anthropic's status for a
+            // billing stop, and Claude Code shows it as it is, at once.
+            ProxyError::Budget(_) => (StatusCode::PAYMENT_REQUIRED, "billing_error", true),
             ProxyError::Upstream { status, .. } => upstream_status(*status),
         }
     }
@@ -122,6 +125,16 @@ impl ProxyError {
         self.classify().0
     }
 
+    /// The status that says what went wrong, for the ledger's error class:
+    /// the upstream's own, where the client gets another (a refused key is
+    /// `auth` though Claude Code gets a 424).
+    pub fn cause_status(&self) -> u16 {
+        match self {
+            ProxyError::Upstream { status, .. } => *status,
+            _ => self.status().as_u16(),
+        }
+    }
+
     /// The response Claude Code gets, its message masked.
     pub fn into_response(self, r: &Redactor) -> Response<Bytes> {
         let (status, kind, no_retry) = self.classify();
@@ -153,10 +166,14 @@ fn upstream_status(status: u16) -> (StatusCode, &'static str, bool) {
     let s = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     match status {
         400 | 422 => (StatusCode::BAD_REQUEST, "invalid_request_error", false),
-        // A bad provider key will not get better by retrying for 3 minutes.
-        401 => (s, "authentication_error", true),
-        402 => (StatusCode::FORBIDDEN, "permission_error", true),
-        403 => (s, "permission_error", true),
+        // The provider refused ccswitch's key, not Claude Code's login:
+        // relayed as 401 or 403, Claude Code would say "Please run /login",
+        // which cannot help. 424 (the request depended on one that failed)
+        // is shown as it is, and, like a bad key, not retried.
+        401 => (StatusCode::FAILED_DEPENDENCY, "authentication_error", true),
+        403 => (StatusCode::FAILED_DEPENDENCY, "permission_error", true),
+        // Out of credit with the provider (DeepSeek, OpenRouter).
+        402 => (s, "billing_error", true),
         404 => (s, "not_found_error", false),
         408 => (StatusCode::GATEWAY_TIMEOUT, "api_error", false),
         413 => (s, "request_too_large", false),
@@ -222,13 +239,24 @@ mod tests {
             (429, "rate_limit_error")
         );
         assert_eq!(r.headers()["retry-after"], "3");
+        // Never 401 or 403: Claude Code would send the user to /login.
         let r = mk(401);
         assert_eq!(
             (r.status().as_u16(), kind(&r).as_str()),
-            (401, "authentication_error")
+            (424, "authentication_error")
         );
         assert_eq!(r.headers()["x-should-retry"], "false");
         let r = mk(403);
+        assert_eq!(
+            (r.status().as_u16(), kind(&r).as_str()),
+            (424, "permission_error")
+        );
+        assert_eq!(r.headers()["x-should-retry"], "false");
+        let r = mk(402);
+        assert_eq!(
+            (r.status().as_u16(), kind(&r).as_str()),
+            (402, "billing_error")
+        );
         assert_eq!(r.headers()["x-should-retry"], "false");
         assert_eq!(
             (mk(404).status().as_u16(), kind(&mk(404)).as_str()),

@@ -151,9 +151,11 @@ impl Finisher {
 
     /// The request failed before any answer went out.
     pub fn failed(&mut self, e: &ProxyError) {
-        if matches!(e, ProxyError::Budget(_)) {
-            self.class = Some(ErrorClass::Budget);
-        }
+        self.class = Some(if matches!(e, ProxyError::Budget(_)) {
+            ErrorClass::Budget
+        } else {
+            ErrorClass::of(e.cause_status(), true).unwrap_or(ErrorClass::Upstream)
+        });
         self.finish(e.status().as_u16(), None, Some(&e.to_string()));
     }
 

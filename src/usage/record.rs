@@ -72,8 +72,9 @@ impl ErrorClass {
         Some(match status {
             200..=399 if failed => ErrorClass::Stream,
             200..=399 => return None,
-            401 | 403 => ErrorClass::Auth,
-            402 => ErrorClass::Budget,
+            // 402: out of credit with the provider; ccswitch's own budget
+            // refusals are classed where they are made.
+            401..=403 => ErrorClass::Auth,
             429 => ErrorClass::RateLimited,
             408 | 504 => ErrorClass::Timeout,
             499 => ErrorClass::ClientClosed,

@@ -63,7 +63,7 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
             let client = reqwest::Client::new();
             for n in 0..20 {
                 let resp = post_messages(&client, &base, &token, &hi(10)).await;
-                if resp.status() == 403 {
+                if resp.status() == 402 {
                     let retry = resp.headers().get("x-should-retry").cloned();
                     let body: Value = resp.json().await.unwrap();
                     return (n, retry, body);
@@ -79,7 +79,7 @@ async fn concurrent_sessions_share_a_budget_and_stop_together() {
         let (n, retry, body) = t.await.unwrap();
         served += n;
         assert_eq!(retry.unwrap(), "false");
-        assert_eq!(body["error"]["type"], "permission_error");
+        assert_eq!(body["error"]["type"], "billing_error");
         let msg = body["error"]["message"].as_str().unwrap();
         assert!(msg.contains("daily budget of $1.00"), "{msg}");
         assert!(msg.contains("--ignore-budget"), "{msg}");
@@ -145,6 +145,19 @@ async fn real_claude_code_shows_the_budget_message_and_does_not_retry() {
         r.stdout
     );
     assert!(!r.stdout.contains("api_retry"), "{}", r.stdout);
+    // A used-up budget is not a login problem (a 403 made Claude Code say
+    // "Failed to authenticate" here, and "Please run /login" in its UI).
+    assert!(
+        r.stdout
+            .contains("API Error: 402 ccswitch: the daily budget"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.to_lowercase().contains("authenticate"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(up.seen().len(), 1, "nothing reached the upstream");
 
     // --ignore-budget lets one session through.

@@ -243,7 +243,12 @@ async fn the_users_errors_never_move_on_and_name_the_target() {
         let resp = p.post("/v1/messages", &ask("a-model", false)).await;
         let got = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap();
-        assert_eq!(got, if status == 401 { 401 } else { status }, "{status}");
+        let want = if matches!(status, 401 | 403) {
+            424
+        } else {
+            status
+        };
+        assert_eq!(got, want, "{status}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with("a/a-model: "), "{status}: {message}");
         assert!(message.contains(&format!("scripted {status}")), "{message}");
@@ -286,7 +291,7 @@ async fn when_every_target_fails_one_error_names_them_all() {
     b.push(error(500));
     c.push(error(401));
     let resp = p.post("/v1/messages", &ask("a-model", false)).await;
-    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.status(), 424);
     assert_eq!(resp.headers()["x-should-retry"], "false");
 }
 

@@ -183,6 +183,37 @@ async fn interactive_session_renders_and_leaves_the_terminal_sane() {
     }
 }
 
+/// A used-up budget in Claude Code's own UI: the refusal shows as an API
+/// error with ccswitch's message. A 401 or 403 would have Claude Code say
+/// "Please run /login", which cannot help. The mock answers on threads of
+/// its own while this test waits on tmux.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_up_budget_does_not_send_the_user_to_login() {
+    let up = Mock::start().await;
+    let home = Home::new();
+    home.write_config(&format!(
+        "{}[profiles.p]\nprovider = \"up\"\nmain = \"up-main\"\nbudget = {{ daily_tokens = 1000 }}\n",
+        mock::openai_provider("up", &up)
+    ));
+    // Each answer alone uses more than the whole budget.
+    for _ in 0..8 {
+        up.push(mock::openai_text_usage("First answer.", 500_000, 0));
+    }
+    let (_chome, script) = launch_line(&home, "p", "");
+    let tmux = Tmux::run("budget", 120, 40, &script);
+    tmux.wait_for("\u{276f}", Duration::from_secs(60));
+    tmux.type_text("say hi");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("First answer.", Duration::from_secs(60));
+    tmux.type_text("and again");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("is used up", Duration::from_secs(60));
+    assert!(screen.contains("API Error: 402"), "{screen}");
+    assert!(!screen.contains("/login"), "{screen}");
+    tmux.ctrl_c_twice();
+    tmux.exited(0, Duration::from_secs(30));
+}
+
 /// The shell line that runs `ccswitch run PROFILE` with the real claude in
 /// a fresh Claude home whose first-run dialogs (theme, trust) are already
 /// answered, as a returning user's are; then `after`. The home is kept

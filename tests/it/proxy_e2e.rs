@@ -309,8 +309,11 @@ async fn upstream_errors_map_to_statuses_claude_code_retries_correctly() {
     let p = mk_proxy(&up, OPENAI).await;
     let cases = [
         (429, "rate_limit_error", None),
+        // A refused key is not Claude Code's login: 424, not 401 or 403
+        // (which would have it say "Please run /login").
         (401, "authentication_error", Some("false")),
         (403, "permission_error", Some("false")),
+        (402, "billing_error", Some("false")),
         (404, "not_found_error", None),
         (500, "api_error", None),
         (503, "overloaded_error", None),
@@ -319,7 +322,11 @@ async fn upstream_errors_map_to_statuses_claude_code_retries_correctly() {
         let body = json!({"error": {"message": format!("upstream says {status}")}});
         up.push(mock::json(status, &body.to_string()).with_header("retry-after", "7"));
         let r = p.post("/v1/messages", &ask(true)).await;
-        let want = if status == 503 { 529 } else { status };
+        let want = match status {
+            503 => 529,
+            401 | 403 => 424,
+            s => s,
+        };
         assert_eq!(r.status().as_u16(), want, "{status}");
         assert_eq!(
             r.headers()

@@ -1,7 +1,7 @@
 //! The official `anthropic` Python SDK (pinned, in the venv scripts/test
 //! makes) as a client of the proxy, which points at a scripted OpenAI mock:
 //! text, thinking, tool input, stop reasons, usage, and the SDK's error
-//! classes for 401, 404, 429, 500 and 529.
+//! classes for an upstream's 401 (a 424 here), 404, 429, 500 and 529.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -140,7 +140,9 @@ async fn error_classes() {
     let up = Mock::start().await;
     let h = mk_proxy(&up).await;
     let cases = [
-        (401, "AuthenticationError", 401),
+        // A key the provider refused: 424, so Claude Code does not send
+        // its user to /login; the body's type still says what it was.
+        (401, "APIStatusError", 424),
         (404, "NotFoundError", 404),
         (429, "RateLimitError", 429),
         (500, "InternalServerError", 500),

@@ -33,7 +33,7 @@ async fn an_error_status_echoing_the_key_is_masked() {
     let echo = json!({"error": {"message": format!("invalid key: Bearer {OWN}")}});
     up.push(mock::json(401, &echo.to_string()));
     let resp = p.post("/v1/messages", &ask(false)).await;
-    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.status(), 424);
     masked("the error response", &resp.text().await.unwrap());
     masked("the log", &p.logs.lock().unwrap().join("\n"));
 }
@@ -105,7 +105,7 @@ async fn header_values_and_the_session_token_are_masked_too() {
     )}});
     up.push(mock::json(403, &echo.to_string()));
     let resp = p.post("/v1/messages", &ask(false)).await;
-    assert_eq!(resp.status(), 403);
+    assert_eq!(resp.status(), 424);
     let text = resp.text().await.unwrap();
     assert!(
         text.contains(

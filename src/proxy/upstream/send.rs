@@ -82,9 +82,17 @@ pub async fn send(
         let body = resp
             .prefix(MAX_ERROR_BODY, std::time::Duration::from_secs(10))
             .await;
+        let mut message = upstream_message(status, &body);
+        if matches!(status, 401 | 403) {
+            // Claude Code's own login is fine; the provider's key is not.
+            message = format!(
+                "{message} {}",
+                t!("proxy.hint_key", provider = up.provider.name)
+            );
+        }
         return Err(ProxyError::Upstream {
             status,
-            message: upstream_message(status, &body),
+            message,
             retry_after,
         });
     }
