@@ -104,8 +104,55 @@ async fn ask(
     Ok(a)
 }
 
-/// Turn a failed first request into the steps it decides, in user terms.
-fn failure_steps(status: u16, message: &str) -> Vec<ProbeStep> {
+/// What the provider's own model list says about a model its messages
+/// endpoint answered 404 for: the model is unknown, or the request went to
+/// the wrong place (base URL, API kind), which a 404 alone cannot tell.
+pub enum Listed {
+    /// The model is listed: the messages URL or the API kind is wrong.
+    Has,
+    /// Not listed; the closest listed id, when one is close.
+    Lacks(Option<String>),
+    /// The list failed too; why.
+    Failed(String),
+}
+
+/// `model` looked up in `provider`'s list, with the key a launch would
+/// use; `None` where the API has no list (Bedrock, Vertex).
+pub(crate) async fn listed(
+    ctx: &Ctx,
+    cfg: &crate::config::Config,
+    provider: &str,
+    model: &str,
+) -> Option<Listed> {
+    use crate::proxy::upstream::models::{check_supported, list_models_within};
+    let p = cfg.provider(provider).ok()?.clone();
+    check_supported(p.api, &p.name).ok()?;
+    let key = ctx
+        .secrets
+        .resolve(&p, &*ctx.env)
+        .ok()
+        .flatten()
+        .map(|k| k.secret);
+    let up = crate::proxy::upstream::Upstream::new(p, key).ok()?;
+    Some(
+        match list_models_within(&up, Duration::from_secs(10)).await {
+            Ok(ids) if ids.iter().any(|id| id == model) => Listed::Has,
+            Ok(ids) => Listed::Lacks(
+                crate::config::error::closest(model, ids.iter().map(String::as_str))
+                    .map(str::to_string),
+            ),
+            Err(e) => Listed::Failed(e.to_string()),
+        },
+    )
+}
+
+/// Turn a failed first request into the steps it decides, in user terms;
+/// `listed` is asked only for a 404.
+async fn failure_steps(
+    status: u16,
+    message: &str,
+    listed: impl AsyncFnOnce() -> Option<Listed>,
+) -> Vec<ProbeStep> {
     let raw = if message.is_empty() {
         format!("HTTP {status}")
     } else {
@@ -113,8 +160,20 @@ fn failure_steps(status: u16, message: &str) -> Vec<ProbeStep> {
     };
     let (reach, auth, model) = match status {
         0 | 502 | 504 => (Some(t!("probe.unreachable", raw = raw)), None, None),
-        401 | 403 => (None, Some(t!("probe.bad_key", raw = raw)), None),
-        404 => (None, None, Some(t!("probe.bad_model", raw = raw))),
+        // 424: the proxy's word for the provider refusing the key.
+        401 | 403 | 424 => (None, Some(t!("probe.bad_key", raw = raw)), None),
+        402 => (None, Some(t!("probe.no_credit", raw = raw)), None),
+        404 => {
+            let why = match listed().await {
+                Some(Listed::Has) => t!("probe.listed_but_404", raw = raw),
+                Some(Listed::Lacks(Some(near))) => {
+                    t!("probe.bad_model_near", near = near, raw = raw)
+                }
+                Some(Listed::Failed(list)) => t!("probe.wrong_place", list = list, raw = raw),
+                Some(Listed::Lacks(None)) | None => t!("probe.bad_model", raw = raw),
+            };
+            (None, None, Some(why))
+        }
         _ => (None, None, Some(t!("probe.other", raw = raw))),
     };
     let mut out = Vec::new();
@@ -186,15 +245,20 @@ pub(crate) async fn with_proxy<T>(
     Ok(out)
 }
 
-/// Run the probe against a running proxy.
-pub async fn probe(base: &str, token: &str, model: &str) -> Vec<ProbeStep> {
+/// Run the probe against a running proxy; `listed` tells a 404's cause.
+pub async fn probe(
+    base: &str,
+    token: &str,
+    model: &str,
+    listed: impl AsyncFnOnce() -> Option<Listed>,
+) -> Vec<ProbeStep> {
     let http = match local_client() {
         Ok(h) => h,
-        Err(e) => return failure_steps(0, &e),
+        Err(e) => return failure_steps(0, &e, async || None).await,
     };
     let a = match pong(&http, base, token, model).await {
         Ok(a) => a,
-        Err((status, msg)) => return failure_steps(status, &msg),
+        Err((status, msg)) => return failure_steps(status, &msg, listed).await,
     };
     let ms = |d: Option<Duration>| d.map(|d| d.as_millis() as u64);
     let mut steps = vec![
@@ -301,11 +365,14 @@ pub fn probe_profile(
     profile: &str,
 ) -> Result<Vec<ProbeStep>, String> {
     let p = cfg.profile(profile).map_err(|e| e.to_string())?;
-    let model = p.main.model.clone();
-    let cfg = &narrowed(cfg, p, &p.main.provider, &model);
+    let (provider, model) = (p.main.provider.clone(), p.main.model.clone());
+    let cfg = &narrowed(cfg, p, &provider, &model);
     let rt = crate::proxy::runtime().map_err(|e| e.to_string())?;
     rt.block_on(with_proxy(ctx, cfg, profile, async |base, token| {
-        probe(base, token, &model).await
+        probe(base, token, &model, async || {
+            listed(ctx, cfg, &provider, &model).await
+        })
+        .await
     }))
 }
 

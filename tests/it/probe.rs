@@ -82,6 +82,59 @@ async fn the_hop_to_the_local_proxy_never_uses_the_system_proxy() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
 
+/// A 404 from the messages endpoint is told apart by the provider's own
+/// model list: a listed model means the URL or API kind is wrong, an
+/// unlisted one is the model's fault (with the closest listed id), and a
+/// list that fails too points at the base URL.
+#[tokio::test]
+async fn a_404_is_told_apart_by_the_providers_model_list() {
+    let not_found = || mock::json(404, r#"{"error":{"message":"Not Found"}}"#);
+    let list = |ids: &[&str]| {
+        let data: Vec<_> = ids.iter().map(|id| serde_json::json!({"id": id})).collect();
+        mock::json(
+            200,
+            &serde_json::json!({"object": "list", "data": data}).to_string(),
+        )
+    };
+    let cases = [
+        (list(&["up-main", "other"]), "the provider lists this model"),
+        (list(&["up-mian", "other"]), "it lists `up-mian`"),
+        (not_found(), "the model list failed too"),
+    ];
+    for (listing, want) in cases {
+        let up = Mock::start().await;
+        up.push(not_found());
+        up.push(listing);
+        let home = Home::new();
+        home.write_config(&config(&up));
+        let r = tokio::task::spawn_blocking(move || {
+            home.run_env(&["test", "p", "--json"], &[("UP_KEY", "sk-good")])
+        })
+        .await
+        .unwrap();
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let steps = r.json();
+        let model = &steps[2];
+        assert_eq!(
+            (model["id"].as_str(), model["ok"].as_bool()),
+            (Some("model"), Some(false))
+        );
+        let detail = model["detail"].as_str().unwrap();
+        assert!(detail.contains(want), "{want}: {detail}");
+        let seen = up.seen();
+        assert_eq!(seen[1].method, "GET", "{:?}", seen[1].path);
+        assert!(seen[1].path.ends_with("/v1/models"), "{}", seen[1].path);
+        assert_eq!(
+            seen[1]
+                .headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.as_str()),
+            Some("Bearer sk-good")
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_bad_key_is_explained_and_json_is_available() {
     let up = Mock::start().await;
