@@ -7,6 +7,10 @@ use serde::Serialize;
 pub struct KeySpec {
     pub env: Option<String>,
     pub command: Option<String>,
+    /// How long a command's key lasts: the proxy runs the command again
+    /// after this, and at once on a 401 (short-lived tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_secs: Option<u64>,
     pub keyring: bool,
     pub file: bool,
 }

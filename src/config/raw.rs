@@ -58,6 +58,8 @@ pub struct RawProvider {
 pub struct RawKey {
     pub env: Option<String>,
     pub command: Option<String>,
+    /// How long a command's key lasts ("15m"): it is run again after that.
+    pub ttl: Option<String>,
     pub keyring: Option<bool>,
     pub file: Option<bool>,
 }

@@ -126,6 +126,8 @@ impl RawSearch {
                 let spec = KeySpec {
                     env: k.env,
                     command: k.command,
+                    // A search backend's key is read once, at start.
+                    ttl_secs: None,
                     keyring: k.keyring.unwrap_or(false),
                     file: false,
                 };

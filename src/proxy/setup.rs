@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::conns::Limits;
 use super::upstream::{ClientError, Upstream};
 use crate::config::{Api, Config, ConfigError, Profile};
-use crate::secrets::{Redactor, SecretError, Secrets};
+use crate::secrets::{KeySource, Redactor, SecretError, Secrets};
 use crate::t;
 
 /// Where request log lines go (stderr for `serve`, a file for `run`): the
@@ -166,13 +166,21 @@ impl ProxyConfig {
                     api: provider.api,
                 });
             }
-            let key = secrets
+            let resolved = secrets
                 .resolve(&provider, env)
                 .map_err(|source| StartError::Key {
                     provider: provider.name.clone(),
                     source,
-                })?
-                .map(|k| k.secret);
+                })?;
+            // Only a key the command gave is fetched again (an env var
+            // named first wins over the command, and does not expire).
+            let refresh = match (&resolved, &provider.key.command, provider.key.ttl_secs) {
+                (Some(r), Some(cmd), Some(ttl)) if matches!(r.source, KeySource::Command) => {
+                    Some((cmd.clone(), std::time::Duration::from_secs(ttl)))
+                }
+                _ => None,
+            };
+            let key = resolved.map(|k| k.secret);
             let extra =
                 secrets
                     .resolve_extra(&provider, env)
@@ -186,7 +194,10 @@ impl ProxyConfig {
                     .map(|k| k.expose_secret().to_string()),
             );
             known.extend(header_secrets(&provider).map(str::to_string));
-            let up = Upstream::new(provider, key)?.with_pool(&extra)?;
+            let mut up = Upstream::new(provider, key)?.with_pool(&extra)?;
+            if let Some((command, ttl)) = refresh {
+                up = up.with_refresh(&command, ttl);
+            }
             known.extend(up.secret_values());
             built.push((name.to_string(), up));
         }
@@ -198,6 +209,10 @@ impl ProxyConfig {
             .into_iter()
             .map(|(name, mut up)| {
                 up.log = Some(log.clone());
+                if let Some(r) = &mut up.refresh {
+                    r.log = Some(log.clone());
+                    r.redactor = Some(redactor.clone());
+                }
                 (name, Arc::new(up))
             })
             .collect();

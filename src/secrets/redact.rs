@@ -9,6 +9,10 @@
 //! the time is linear in the text (the old replace-in-a-loop was quadratic:
 //! 2 s for 2 MiB of key-shaped text).
 //!
+//! A key fetched again during a run (a command key with a `ttl`) is
+//! [`Redactor::learn`]ed: the automaton is rebuilt with it and swapped in,
+//! so readers never wait on a rebuild.
+//!
 //! JSON text may carry a secret with escapes (`\/`, `\u00xx`): each secret
 //! is also looked for in those forms, and a long run of a secret's letters
 //! and digits is masked wherever it appears together with the key
@@ -17,6 +21,9 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use secrecy::{ExposeSecret, SecretString};
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
@@ -104,14 +111,28 @@ enum Rule {
 
 /// Masks secrets and key-shaped words. Built once, used from any thread.
 pub struct Redactor {
+    built: RwLock<Arc<Built>>,
+    /// The secrets `built` was made from, to rebuild it with one more.
+    known: Mutex<Vec<SecretString>>,
+    /// How many of `known` it was made with; the rest were learned.
+    initial: usize,
+}
+
+/// One automaton and what each of its patterns means.
+struct Built {
     ac: Option<AhoCorasick>,
     rules: Vec<Rule>,
     secrets: usize,
 }
 
+/// Keys learned during a run beyond those it started with: a short-lived
+/// token fetched every few minutes must not grow the automaton for ever,
+/// and an expired one is worth nothing.
+const LEARNED_KEPT: usize = 8;
+
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Redactor {{ secrets: {} }}", self.secrets)
+        write!(f, "Redactor {{ secrets: {} }}", self.secrets())
     }
 }
 
@@ -131,6 +152,41 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        let known: Vec<SecretString> = secrets
+            .into_iter()
+            .map(|s| SecretString::from(s.as_ref().to_string()))
+            .collect();
+        Redactor {
+            built: RwLock::new(Arc::new(Built::new(&known))),
+            initial: known.len(),
+            known: Mutex::new(known),
+        }
+    }
+
+    /// Mask `secret` too from now on (a key fetched again mid-run).
+    pub fn learn(&self, secret: &str) {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.iter().any(|k| k.expose_secret() == secret) {
+            return;
+        }
+        known.push(SecretString::from(secret.to_string()));
+        if known.len() - self.initial > LEARNED_KEPT {
+            known.remove(self.initial);
+        }
+        let built = Arc::new(Built::new(&known));
+        *self.built.write().unwrap_or_else(PoisonError::into_inner) = built;
+    }
+
+    fn current(&self) -> Arc<Built> {
+        self.built
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Built {
+    fn new(secrets: &[SecretString]) -> Built {
         let mut patterns: Vec<String> = Vec::new();
         let mut rules = Vec::new();
         let mut add = |p: String, r: Rule| {
@@ -139,7 +195,7 @@ impl Redactor {
         };
         let mut n = 0;
         for s in secrets {
-            let s = s.as_ref().trim();
+            let s = s.expose_secret().trim();
             let s = s.strip_prefix("Bearer ").unwrap_or(s).trim();
             if s.len() < MIN_SECRET {
                 continue;
@@ -168,16 +224,18 @@ impl Redactor {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok();
-        Redactor {
+        Built {
             ac,
             rules,
             secrets: n,
         }
     }
+}
 
+impl Redactor {
     /// How many secrets it masks besides the formats.
     pub fn secrets(&self) -> usize {
-        self.secrets
+        self.current().secrets
     }
 
     /// `text` with every secret and key-shaped word masked; borrowed when
@@ -196,6 +254,12 @@ impl Redactor {
 
     /// The same over bytes (an SSE chunk, a body).
     pub fn redact_bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
+        self.current().redact_bytes(text)
+    }
+}
+
+impl Built {
+    fn redact_bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
         let Some(ac) = &self.ac else {
             // Never built (it cannot fail for these patterns): nothing
             // passes rather than everything.

@@ -28,6 +28,7 @@ mod import_hostile;
 #[cfg(unix)]
 mod interactive;
 mod key_pool;
+mod key_refresh;
 mod keyring;
 // Fake `claude` scripts and signals: Unix.
 #[cfg(unix)]

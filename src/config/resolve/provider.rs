@@ -220,9 +220,30 @@ fn parse_http_url(cx: &Ctx, u: &Spanned<String>) -> Result<Url, ConfigError> {
 
 fn resolve_key(cx: &Ctx, provider: &str, k: &Spanned<RawKey>) -> Result<KeySpec, ConfigError> {
     let raw = k.get_ref();
+    let ttl_secs = match &raw.ttl {
+        None => None,
+        Some(_) if raw.command.is_none() => {
+            return Err(cx.invalid(
+                k.span(),
+                t!("config.key_ttl_needs_command", provider = provider),
+                t!("config.hint_key_ttl"),
+            ));
+        }
+        Some(text) => match humantime::parse_duration(text.trim()) {
+            Ok(d) if d.as_secs() >= 1 => Some(d.as_secs()),
+            _ => {
+                return Err(cx.invalid(
+                    k.span(),
+                    t!("config.key_bad_ttl", provider = provider, ttl = text),
+                    t!("config.hint_key_ttl"),
+                ));
+            }
+        },
+    };
     let spec = KeySpec {
         env: raw.env.clone(),
         command: raw.command.clone(),
+        ttl_secs,
         keyring: raw.keyring.unwrap_or(false),
         file: raw.file.unwrap_or(false),
     };

@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use reqwest::{IntoUrl, Url};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::refresh::auth_header;
 use super::reply::{Reply, SendError};
 use crate::config::{AuthStyle, Provider, Quirks};
 use crate::t;
@@ -65,6 +66,8 @@ pub struct Upstream {
     keys: std::sync::Mutex<KeyState>,
     /// Where key rotations are logged (the proxy's log).
     pub log: Option<KeyLog>,
+    /// The provider's own key, when it is a command's with a TTL.
+    pub refresh: Option<super::refresh::Refresh>,
 }
 
 /// Which key of the pool is in use, and until when each is cooling down.
@@ -199,27 +202,35 @@ impl Upstream {
             pool: Vec::new(),
             keys: std::sync::Mutex::new(KeyState::default()),
             log: None,
+            refresh: None,
         };
         up.chat_url = Url::parse(&up.url("/chat/completions")).ok();
         up.messages_url = Url::parse(&up.url("/v1/messages")).ok();
         Ok(up)
     }
 
+    /// Have the provider's own key fetched again by `command` once it is
+    /// `ttl` old, and on a 401 (see `refresh`).
+    pub fn with_refresh(mut self, command: &str, ttl: std::time::Duration) -> Upstream {
+        let Some((name, prefix)) = auth_header(self.provider.auth) else {
+            return self;
+        };
+        if let Some(now) = self.headers.get(name).cloned() {
+            let name = self.provider.name.clone();
+            self.refresh = Some(super::refresh::Refresh::new(
+                &name, command, ttl, prefix, now,
+            ));
+        }
+        self
+    }
+
     /// Add a key pool: these keys after the provider's own, in order.
     pub fn with_pool(mut self, extra: &[SecretString]) -> Result<Upstream, ClientError> {
-        let name = match self.provider.auth {
-            AuthStyle::Bearer => "authorization",
-            AuthStyle::XApiKey => "x-api-key",
-            AuthStyle::ApiKey => "api-key",
-            AuthStyle::None => return Ok(self),
+        let Some((name, prefix)) = auth_header(self.provider.auth) else {
+            return Ok(self);
         };
         for k in extra {
-            let k = k.expose_secret();
-            let value = if name == "authorization" {
-                format!("Bearer {k}")
-            } else {
-                k.to_string()
-            };
+            let value = format!("{prefix}{}", k.expose_secret());
             self.pool.push(auth_value(&self.provider, &value)?);
         }
         self.auth_name = Some(HeaderName::from_static(name));
@@ -312,6 +323,10 @@ impl Upstream {
             key.checked_sub(1).and_then(|i| self.pool.get(i)),
         ) {
             headers.insert(name, v.clone());
+        }
+        if let (0, Some(r), Some((name, _))) = (key, &self.refresh, auth_header(self.provider.auth))
+        {
+            headers.insert(name, r.current().0);
         }
         headers.insert(
             http::header::CONTENT_TYPE,

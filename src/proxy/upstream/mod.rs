@@ -1,11 +1,12 @@
 //! The upstream side: the client for each provider (connection setup and
 //! the hot-path POST), one exchange with error mapping, the reply as both
-//! clients give it, how long a rate-limited upstream asks to wait, and a
-//! provider's live model list.
+//! clients give it, how long a rate-limited upstream asks to wait, a
+//! provider's live model list, and command keys that expire.
 
 mod client;
 pub mod models;
 pub mod ratelimit;
+pub mod refresh;
 pub mod reply;
 pub mod send;
 

@@ -31,12 +31,23 @@ pub async fn send(
     let keys = up.pool_size();
     let mut body = Some(body);
     let mut tries = 0;
+    // A key fetched again after a 401 gets one more try, once.
+    let mut refreshed = false;
     loop {
+        if let Some(r) = &up.refresh {
+            r.fresh().await;
+        }
         let now = std::time::Instant::now();
         let key = up.pick_key(now);
         tries += 1;
-        // Only a pool ever sends twice; one key keeps the one-copy path.
-        let last = keys == 1 || tries >= keys;
+        let sent = up
+            .refresh
+            .as_ref()
+            .filter(|_| key == 0)
+            .map(|r| r.current().1);
+        // Only a pool or a key that can be fetched again ever sends twice;
+        // one plain key keeps the one-copy path.
+        let last = (keys == 1 || tries >= keys) && (sent.is_none() || refreshed);
         let (b, h) = if last {
             (body.take().unwrap_or_default(), std::mem::take(&mut extra))
         } else {
@@ -57,6 +68,13 @@ pub async fn send(
             return Ok(resp);
         }
         let status = resp.status().as_u16();
+        if let (401, false, Some(r), Some(sent)) = (status, refreshed, &up.refresh, sent) {
+            refreshed = true;
+            if r.refused(sent).await {
+                tries -= 1;
+                continue;
+            }
+        }
         let wait = super::ratelimit::wait(resp.headers(), std::time::SystemTime::now());
         // Claude Code reads only `retry-after`, whatever header said it.
         let retry_after = wait.map(super::ratelimit::retry_after);

@@ -166,3 +166,24 @@ fn nothing_to_mask_borrows() {
     assert_eq!(red.secrets(), 1);
     assert!(!format!("{red:?}").contains("a-long"));
 }
+
+#[test]
+fn a_key_learned_mid_run_is_masked_and_old_learned_ones_age_out() {
+    let r = Redactor::new(["first-token-abcdef0123"]);
+    assert_eq!(
+        r.redact("x opaque.session.9f8e7d6c5b y"),
+        "x opaque.session.9f8e7d6c5b y"
+    );
+    r.learn("opaque.session.9f8e7d6c5b");
+    assert!(
+        !r.redact("x opaque.session.9f8e7d6c5b y")
+            .contains("9f8e7d6c5b")
+    );
+    assert!(!r.redact("first-token-abcdef0123").contains("abcdef0123"));
+    for i in 0..LEARNED_KEPT {
+        r.learn(&format!("opaque.session.{i:010}"));
+    }
+    // The oldest learned key went; the one it started with stays.
+    assert_eq!(r.secrets(), 1 + LEARNED_KEPT);
+    assert!(!r.redact("first-token-abcdef0123").contains("abcdef0123"));
+}
