@@ -49,7 +49,9 @@ fn line(ctx: &Ctx, status: &Value) -> String {
     if let Some(m) = model {
         parts.push(m);
     }
-    if let Some((sums, _)) = &mine {
+    // Nothing sent yet: no figures ("$0.00" would read as a price, for a
+    // model that may have none).
+    if let Some((sums, _)) = mine.as_ref().filter(|(s, _)| s.requests > 0) {
         let tokens = sums.all_input().saturating_add(sums.output_tokens);
         parts.push(t!("statusline.tokens", n = short(tokens)));
         // Where the provider caches at all: a share that falls is the

@@ -205,6 +205,15 @@ async fn the_status_line_shows_the_session_its_spend_and_the_budget() {
         "{}",
         r.stdout
     );
+    // A session that has sent nothing yet claims no cost: "$0.00" would
+    // read as a price for a model that may have none.
+    let fresh = [("CCSWITCH_PROFILE", "p"), ("CCSWITCH_SESSION", "not-yet")];
+    let r = home.run_stdin(&["statusline"], status, &fresh);
+    r.ok();
+    assert_eq!(
+        r.stdout.trim(),
+        "ccswitch p · m-main · ⚠ budget 90% used, $0.10 left today"
+    );
     // Outside a session, or with no ledger: still one line, never an error.
     let r = Home::new().run_stdin(&["statusline"], "not json", &[]);
     r.ok();
