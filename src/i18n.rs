@@ -75,7 +75,13 @@ pub fn lang() -> Lang {
 
 /// The template for `key` in the current language.
 pub fn text(key: &str) -> &'static str {
-    let catalog: &'static HashMap<String, String> = match lang() {
+    text_in(lang(), key)
+}
+
+/// The template for `key` in `lang`, whatever the current language: for
+/// text that is always in one (the man page is English, as `--help` is).
+pub fn text_in(lang: Lang, key: &str) -> &'static str {
+    let catalog: &'static HashMap<String, String> = match lang {
         Lang::ZhCn => &ZH,
         Lang::En => &EN,
     };

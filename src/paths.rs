@@ -63,7 +63,9 @@ impl Paths {
         Paths::split(home, home)
     }
 
-    fn split(config_dir: &Path, data_dir: &Path) -> Paths {
+    /// Each file in its folder: settings under `config_dir`, what
+    /// ccswitch writes as it runs under `data_dir`. No user home.
+    pub fn split(config_dir: &Path, data_dir: &Path) -> Paths {
         Paths {
             config_dir: config_dir.to_path_buf(),
             data_dir: data_dir.to_path_buf(),

@@ -62,8 +62,9 @@ pub enum Command {
     /// Print a shell completion script: `ccswitch completions bash >
     /// ~/.local/share/bash-completion/completions/ccswitch`.
     Completions(CompletionsArgs),
-    /// Print the man page (roff): `ccswitch man > ~/.local/share/man/man1/ccswitch.1`.
-    Man,
+    /// Print the man page (roff) or a command's (`ccswitch man run`), or
+    /// write every page into a folder (`--out DIR`).
+    Man(super::man::ManArgs),
     /// Bring an existing setup in: Claude Code's variables in this shell,
     /// `~/.claude/settings.json`, claude-code-router's config, or a file.
     Import(ImportArgs),

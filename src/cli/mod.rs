@@ -8,6 +8,7 @@ mod import;
 mod info;
 mod key;
 mod launch;
+mod man;
 mod output;
 mod profile;
 mod prompt;
@@ -61,10 +62,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
             clap_complete::generate(a.shell, &mut cmd, "ccswitch", &mut script);
             out.write_all(&script)?;
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(out)?;
-        }
+        Command::Man(a) => man::run(&a, <Cli as clap::CommandFactory>::command(), out)?,
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));

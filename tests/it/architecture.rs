@@ -37,11 +37,11 @@ const LAYERS: &[&[&str]] = &[
     &["fuzzing"],
 ];
 
-fn src() -> PathBuf {
+pub(crate) fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
@@ -84,7 +84,7 @@ fn file_of(module: &[String]) -> Option<PathBuf> {
 
 /// Source with comments, strings and char literals blanked out (kept the
 /// same length, so nothing else moves).
-fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = b.to_vec();
     let mut i = 0;
@@ -174,7 +174,7 @@ fn code_only(text: &str) -> String {
     String::from_utf8(out).expect("blanking keeps UTF-8")
 }
 
-fn is_ident(c: u8) -> bool {
+pub(crate) fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
@@ -377,7 +377,7 @@ fn layer(file: &Path) -> Option<(usize, String)> {
         .map(|n| (n, top))
 }
 
-fn rel(p: &Path) -> String {
+pub(crate) fn rel(p: &Path) -> String {
     p.strip_prefix(src().parent().expect("root"))
         .unwrap_or(p)
         .display()
@@ -529,7 +529,7 @@ fn the_checker_sees_paths_in_all_their_forms() {
 /// Test code in `src/`: whole files named `tests.rs` or `*_tests.rs`, or
 /// under a `tests/` folder. The tidy rules below are about the code that
 /// ships; tests may name the clock, run long tables, and need no `//!`.
-fn is_test_file(file: &Path) -> bool {
+pub(crate) fn is_test_file(file: &Path) -> bool {
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let name = name.as_deref().unwrap_or("");
     name == "tests.rs"
@@ -580,7 +580,7 @@ fn item_end(code: &str, from: usize) -> (usize, bool) {
 /// impls, `mod tests;` lines. More exact than cutting the file at its
 /// first `#[cfg(test)]`, which would also drop shipped code after a
 /// test-only helper.
-fn without_tests(code: &str) -> String {
+pub(crate) fn without_tests(code: &str) -> String {
     const ATTR: &str = "#[cfg(test)]";
     let mut out = code.as_bytes().to_vec();
     for (at, _) in code.match_indices(ATTR) {

@@ -18,6 +18,7 @@ mod config_files;
 mod config_store;
 mod discovery;
 mod doctor;
+mod env_reads;
 mod fallback;
 mod fallback_claude;
 mod fuzz_replay;
@@ -34,6 +35,7 @@ mod keyring;
 #[cfg(unix)]
 mod launch_safety;
 mod ledger_claude;
+mod man;
 mod metrics;
 mod models;
 mod passthrough_golden;

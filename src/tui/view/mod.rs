@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Overlay, Screen};
+use crate::i18n::{self, Lang};
 use crate::t;
 
 mod amount;
@@ -109,10 +110,10 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
 
 fn draw_overlay(f: &mut Frame, overlay: &Overlay, under: &Screen, theme: Theme) {
     match overlay {
-        Overlay::Help if under.form().is_some() => {
-            draw_help(f, &t!("tui.help_title"), &t!("tui.help_form"), theme);
+        Overlay::Help => {
+            let text = help_text(under.form().is_some(), i18n::lang());
+            draw_help(f, &t!("tui.help_title"), &text, theme);
         }
-        Overlay::Help => draw_help(f, &t!("tui.help_title"), &home_help(), theme),
         Overlay::ConfirmDelete(name) => draw_confirm(
             f,
             &t!("tui.confirm_title"),
@@ -143,15 +144,20 @@ fn areas(area: Rect) -> [Rect; 4] {
     .areas(area)
 }
 
-/// The list's keys: `tui.help` with the resume and usage screens' keys put
-/// in before the last two (`?` and quit), as those lines are kept with the
-/// screens' messages.
-fn home_help() -> String {
-    let help = t!("tui.help");
-    let (resume, usage) = (t!("resume.help_key"), t!("usage_screen.help_key"));
-    let mut lines: Vec<&str> = help.lines().collect();
+/// The help pop-up's text in `lang`: the form's keys, or the list's
+/// (`tui.help` with the resume and usage screens' keys put in before the
+/// last two, `?` and quit, as those lines are kept with the screens'
+/// messages). The man page's TUI KEYS section is made from it, in
+/// English, so the two cannot drift apart.
+pub fn help_text(on_form: bool, lang: Lang) -> String {
+    let text = |key: &str| i18n::text_in(lang, key);
+    if on_form {
+        return text("tui.help_form").to_string();
+    }
+    let (resume, usage) = (text("resume.help_key"), text("usage_screen.help_key"));
+    let mut lines: Vec<&str> = text("tui.help").lines().collect();
     let at = lines.len().saturating_sub(2);
-    lines.splice(at..at, [resume.as_str(), usage.as_str()]);
+    lines.splice(at..at, [resume, usage]);
     lines.join("\n")
 }
 
