@@ -247,15 +247,16 @@ fn save_plan(paths: &Paths, secrets: &Secrets, plan: &FormPlan) -> Result<(), St
     Ok(())
 }
 
-/// The screen's context with keys as the proxy would find them, a key
-/// typed into the form (not saved yet) taking the keyring's place; for a
-/// thread to own.
+/// The screen's context with keys as `ccswitch run` would find them, but
+/// a key typed into the form (not saved yet) standing in for the edited
+/// provider's keyring entry; for a thread to own. Only that one entry:
+/// the profile's other providers (fallbacks, slots elsewhere) and the
+/// provider's pool keys are read from the keyring as usual.
 fn with_typed_key(ctx: &Ctx, provider: &ProviderPlan) -> Ctx {
     let mut ctx = ctx.clone();
     if let Some(key) = &provider.key {
-        let mem = MemoryStore::default();
-        let _ = mem.set(&provider.name, key);
-        ctx.secrets.keyring = Arc::new(mem);
+        let typed = MemoryStore::over(ctx.secrets.keyring.clone(), &provider.name, key);
+        ctx.secrets.keyring = Arc::new(typed);
     }
     ctx
 }

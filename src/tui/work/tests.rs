@@ -62,6 +62,58 @@ fn a_typed_key_takes_the_keyrings_place_on_a_clone() {
     ));
 }
 
+/// The form's connection test reaches fallbacks on other providers: only
+/// the provider the form edits takes the typed key; every other key, and
+/// the edited provider's pool keys, are found as `ccswitch run` finds them
+/// (issue 27, wart 1: "No key for provider `custom-openai` (tried:
+/// memory)").
+#[test]
+fn a_typed_key_leaves_other_providers_keys_where_a_launch_finds_them() {
+    use secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx {
+        paths: Paths::under(dir.path()),
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::with(&[
+                ("ds", "saved"),
+                ("ds:2", "pool"),
+                ("custom-openai", "other"),
+            ])),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|_| None),
+        now: std::time::SystemTime::now,
+    };
+    let cfg = crate::config::testing::mk_config(
+        "[providers.ds]\npreset = \"deepseek\"\nextra_keys = [{ keyring = \"2\" }]\n\
+         [providers.custom-openai]\npreset = \"custom-openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+    );
+    let typed = with_typed_key(
+        &ctx,
+        &ProviderPlan {
+            name: "ds".into(),
+            new: None,
+            edit: None,
+            key: Some(secrecy::SecretString::from("typed")),
+        },
+    );
+    let key = |name: &str| {
+        let found = typed
+            .secrets
+            .resolve(cfg.provider(name).unwrap(), &*typed.env);
+        let found = found.unwrap_or_else(|e| panic!("{name}: {e}")).unwrap();
+        (found.secret.expose_secret().to_string(), found.source)
+    };
+    assert_eq!(key("ds"), ("typed".into(), KeySource::Keyring));
+    assert_eq!(key("custom-openai"), ("other".into(), KeySource::Keyring));
+    let pool = typed
+        .secrets
+        .resolve_extra(cfg.provider("ds").unwrap(), &*typed.env)
+        .unwrap();
+    assert_eq!(pool.len(), 1);
+    assert_eq!(pool[0].expose_secret(), "pool");
+}
+
 /// Send a message that asks the run loop for nothing.
 #[track_caller]
 fn send(app: &mut App, msg: Msg) {
