@@ -2,10 +2,13 @@
 //! sources and pool keys `ccswitch key set` adds.
 
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
+use url::Url;
 
 use super::table::{check_name, entry, section};
 use crate::config::error::ConfigError;
 use crate::config::model::Config;
+use crate::config::preset::Api;
+use crate::config::presets::Presets;
 use crate::t;
 
 /// Fields of a new provider.
@@ -36,7 +39,10 @@ pub enum KeyChoice {
 /// `Some(None)` removes it.
 #[derive(Clone, Debug, Default)]
 pub struct ProviderEdit {
-    pub base_url: Option<String>,
+    /// The API kind, as `api = "..."` takes it (checked when the result is
+    /// validated, as a new provider's is).
+    pub api: Option<String>,
+    pub base_url: Option<Option<String>>,
     pub key: Option<KeyChoice>,
     pub proxy: Option<Option<String>>,
     pub ca_file: Option<Option<String>>,
@@ -106,18 +112,52 @@ pub fn remove_provider(
     Ok(())
 }
 
+/// Change a saved provider. A new API kind without a new base URL takes
+/// the old URL along only when it is one of the user's own for an API
+/// that uses one: the preset's URL for the old kind gives way to the
+/// preset's for the new (the line goes), and Bedrock or Vertex would take
+/// an old URL for a gateway. What is left must validate like a new
+/// provider (`store::update` refuses anything else): an API kind the preset
+/// has no endpoint for, or one that needs a base URL it lacks.
 pub fn edit_provider(
     doc: &mut DocumentMut,
     config: &Config,
+    presets: &Presets,
     name: &str,
     change: &ProviderEdit,
 ) -> Result<(), ConfigError> {
-    config.provider(name)?;
+    let saved = config.provider(name)?;
+    // (A text that is no API kind is written as given, and refused by
+    // validation with the choices.)
+    let new_api = change
+        .api
+        .as_deref()
+        .filter(|a| a.parse::<Api>().ok() != Some(saved.api));
+    let old_url_goes = new_api.is_some() && change.base_url.is_none() && {
+        let no_url = new_api
+            .and_then(|a| a.parse::<Api>().ok())
+            .is_some_and(|a| !a.uses_base_url());
+        let preset_url = saved
+            .preset
+            .as_deref()
+            .and_then(|id| presets.get(id))
+            .and_then(|p| p.endpoint(saved.api))
+            .and_then(|e| e.base_url.as_deref());
+        no_url || same_url(saved.base_url.as_ref().map(Url::as_str), preset_url)
+    };
     let table = entry(doc, "providers", name)?;
-    if let Some(u) = &change.base_url {
-        table.insert("base_url", value(u.as_str()));
+    if let Some(api) = new_api {
+        table.insert("api", value(api));
     }
-    for (k, v) in [("proxy", &change.proxy), ("ca_file", &change.ca_file)] {
+    if old_url_goes {
+        table.remove("base_url");
+    }
+    let fields = [
+        ("base_url", &change.base_url),
+        ("proxy", &change.proxy),
+        ("ca_file", &change.ca_file),
+    ];
+    for (k, v) in fields {
         match v {
             Some(Some(v)) => {
                 table.insert(k, value(v.as_str()));
@@ -149,6 +189,14 @@ pub fn edit_provider(
         }
     }
     Ok(())
+}
+
+/// Two URLs that are the same once parsed (`https://h` and `https://h/`).
+fn same_url(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a.map(Url::parse), b.map(Url::parse)) {
+        (Some(Ok(a)), Some(Ok(b))) => a == b,
+        _ => false,
+    }
 }
 
 /// Make sure a provider's `key` table includes `source` (`keyring` or
