@@ -1,7 +1,7 @@
 //! Changes to `[providers.NAME]` tables: add, edit, remove, and the key
 //! sources and pool keys `ccswitch key set` adds.
 
-use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
+use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, value};
 use url::Url;
 
 use super::table::{check_name, entry, section};
@@ -147,7 +147,7 @@ pub fn edit_provider(
     };
     let table = entry(doc, "providers", name)?;
     if let Some(api) = new_api {
-        table.insert("api", value(api));
+        set_keeping_decor(table, "api", api);
     }
     if old_url_goes {
         table.remove("base_url");
@@ -159,9 +159,7 @@ pub fn edit_provider(
     ];
     for (k, v) in fields {
         match v {
-            Some(Some(v)) => {
-                table.insert(k, value(v.as_str()));
-            }
+            Some(Some(v)) => set_keeping_decor(table, k, v),
             Some(None) => {
                 table.remove(k);
             }
@@ -189,6 +187,21 @@ pub fn edit_provider(
         }
     }
     Ok(())
+}
+
+/// Set `key` to `text`, keeping the spacing and comment around a value it
+/// replaces (`api = "openai"   # why`).
+fn set_keeping_decor(table: &mut dyn TableLike, key: &str, text: &str) {
+    match table.get_mut(key).and_then(Item::as_value_mut) {
+        Some(v) => {
+            let decor = v.decor().clone();
+            *v = text.into();
+            *v.decor_mut() = decor;
+        }
+        None => {
+            table.insert(key, value(text));
+        }
+    }
 }
 
 /// Two URLs that are the same once parsed (`https://h` and `https://h/`).
