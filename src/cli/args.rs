@@ -312,6 +312,9 @@ pub enum ProviderCmd {
     Show(ShowArgs),
     /// Add a provider from a preset (`ccswitch presets` lists them).
     Add(ProviderAddArgs),
+    /// Change a provider's API kind, base URL, key source, proxy or CA
+    /// file, for every profile that uses it.
+    Edit(ProviderEditArgs),
     /// List the models the provider offers now (asks its API).
     Models {
         name: String,
@@ -349,6 +352,37 @@ pub struct ProviderAddArgs {
     /// Extra trusted CA certificate (PEM).
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderEditArgs {
+    /// Provider name.
+    pub name: String,
+    /// API kind: anthropic, openai, bedrock, vertex (one its preset has an
+    /// endpoint for). Without --base-url, the preset's URL follows; a URL
+    /// of your own stays (Bedrock and Vertex drop it).
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Base URL (overrides the preset's).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Read the key from this environment variable (replaces the key's sources).
+    #[arg(long, value_name = "VAR", conflicts_with = "key_command")]
+    pub key_env: Option<String>,
+    /// Read the key from this command's output, run without a shell
+    /// (replaces the key's sources).
+    #[arg(long, value_name = "CMD")]
+    pub key_command: Option<String>,
+    /// Upstream proxy: http://, https:// or socks5:// URL.
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// Extra trusted CA certificate (PEM).
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<String>,
+    /// Remove a field: base_url (back to the preset's), key (back to the
+    /// default source), proxy, ca_file.
+    #[arg(long, value_name = "FIELD")]
+    pub unset: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,13 +2,13 @@
 
 use std::io::Write;
 
-use crate::config::edit::{self, ProviderChange};
+use crate::config::edit::{self, KeyChoice, ProviderChange, ProviderEdit};
 use crate::config::model::redact_url;
 use crate::config::{self, KeySpec, Provider, store};
 use crate::proxy::models::{check_supported, fetch_blocking};
 use crate::t;
 
-use super::args::{ProviderAddArgs, ProviderCmd, ShowArgs};
+use super::args::{ProviderAddArgs, ProviderCmd, ProviderEditArgs, ShowArgs};
 use super::error::CliError;
 use super::table::{Table, json};
 use crate::ctx::Ctx;
@@ -18,6 +18,7 @@ pub fn run(cmd: ProviderCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         ProviderCmd::List(a) => list(ctx, a.json, out),
         ProviderCmd::Show(ShowArgs { name, json: j }) => show(ctx, &name, j, out),
         ProviderCmd::Add(args) => add(ctx, args, out),
+        ProviderCmd::Edit(args) => edit_cmd(ctx, &args, out),
         ProviderCmd::Models { name, json: j } => models(ctx, &name, j, out),
         ProviderCmd::Rm { name } => {
             store::change(&ctx.paths, |doc, cfg, _| {
@@ -200,4 +201,85 @@ fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliE
         writeln!(out, "{}", t!("provider.next_key", name = added.name))?;
     }
     Ok(())
+}
+
+/// `provider edit`: the options as one change, checked the way `provider
+/// add` checks a new provider (the whole config validates, or nothing is
+/// written).
+fn edit_cmd(ctx: &Ctx, args: &ProviderEditArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let change = edit_change(args)?;
+    let updated = store::change(&ctx.paths, |doc, cfg, presets| {
+        edit::edit_provider(doc, cfg, presets, &args.name, &change)?;
+        let new = store::validated(&ctx.paths, doc, presets)?;
+        Ok::<_, CliError>(new.provider(&args.name)?.clone())
+    })?;
+    writeln!(
+        out,
+        "{}",
+        t!(
+            "provider.updated",
+            name = updated.name,
+            display = updated.display_name,
+            api = updated.api
+        )
+    )?;
+    let keyring_only =
+        updated.key.keyring && updated.key.env.is_none() && updated.key.command.is_none();
+    if change.key.is_some() && keyring_only {
+        writeln!(out, "{}", t!("provider.next_key", name = updated.name))?;
+    }
+    Ok(())
+}
+
+fn edit_change(args: &ProviderEditArgs) -> Result<ProviderEdit, CliError> {
+    const UNSETTABLE: [&str; 4] = ["base_url", "key", "proxy", "ca_file"];
+    if let Some(bad) = args
+        .unset
+        .iter()
+        .find(|u| !UNSETTABLE.contains(&u.as_str()))
+    {
+        return Err(CliError::Usage(t!(
+            "profile.bad_unset",
+            field = bad,
+            fields = UNSETTABLE.join(", ")
+        )));
+    }
+    let unset = |field: &str| args.unset.iter().any(|u| u == field);
+    let given = [
+        ("base_url", args.base_url.is_some()),
+        ("key", args.key_env.is_some() || args.key_command.is_some()),
+        ("proxy", args.proxy.is_some()),
+        ("ca_file", args.ca_file.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(f, set)| *set && unset(f)) {
+        return Err(CliError::Usage(t!("provider.set_and_unset", field = field)));
+    }
+    // Given: set it; `--unset`: remove it; neither: leave it.
+    let pick = |value: &Option<String>, field: &str| match value {
+        Some(v) => Some(Some(v.clone())),
+        None => unset(field).then_some(None),
+    };
+    let key = match (&args.key_env, &args.key_command) {
+        (Some(var), _) => Some(KeyChoice::Env(var.clone())),
+        (None, Some(cmd)) => Some(KeyChoice::Command(cmd.clone())),
+        // No key line: the default source (the keyring, or none for a
+        // provider that needs no key).
+        (None, None) => unset("key").then_some(KeyChoice::None),
+    };
+    let change = ProviderEdit {
+        api: args.api.clone(),
+        base_url: pick(&args.base_url, "base_url"),
+        key,
+        proxy: pick(&args.proxy, "proxy"),
+        ca_file: pick(&args.ca_file, "ca_file"),
+    };
+    let nothing = change.api.is_none()
+        && change.base_url.is_none()
+        && change.key.is_none()
+        && change.proxy.is_none()
+        && change.ca_file.is_none();
+    if nothing {
+        return Err(CliError::Usage(t!("provider.edit_nothing")));
+    }
+    Ok(change)
 }

@@ -29,7 +29,7 @@ pub use breaker::Breaker;
 pub use budget::Budget;
 pub use error::{ConfigError, Location};
 pub use model::{Config, ExtraKey, KeySpec, Profile, Provider, Slot, Target, Timeouts};
-pub use preset::{Api, AuthStyle, ModelInfo, Preset};
+pub use preset::{Api, AuthStyle, ModelInfo, Preset, api_choices};
 pub use presets::Presets;
 pub use quirks::{Quirks, RawQuirks};
 pub use search::{Search, SearchKind};

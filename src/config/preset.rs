@@ -41,6 +41,13 @@ impl Api {
     }
 }
 
+/// The API kinds a provider on `preset` may speak: the preset's endpoints,
+/// or any kind without a preset. Loading refuses any other, and the TUI
+/// offers these, so the two cannot disagree.
+pub fn api_choices(preset: Option<&Preset>) -> Vec<Api> {
+    preset.map_or_else(|| Api::ALL.to_vec(), |p| p.apis().collect())
+}
+
 impl std::fmt::Display for Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -295,3 +295,29 @@ fn the_file_store_round_trips_and_refuses_loose_permissions() {
         "{err:?}"
     );
 }
+
+/// A key tried out in front of the keyring: its own account answers from
+/// memory, the others from the keyring (a broken one's error included),
+/// under the keyring's name; nothing written reaches the keyring.
+#[test]
+fn a_typed_key_over_the_keyring_reads_through_and_writes_nothing_below() {
+    use secrecy::ExposeSecret;
+    let below: Arc<dyn SecretStore> = Arc::new(MemoryStore::with(&[("other", "o")]));
+    let typed = MemoryStore::over(below.clone(), "ds", &SecretString::from("t"));
+    let get = |account: &str| {
+        typed
+            .get(account)
+            .unwrap()
+            .map(|k| k.expose_secret().to_string())
+    };
+    assert_eq!(get("ds").as_deref(), Some("t"));
+    assert_eq!(get("other").as_deref(), Some("o"));
+    assert_eq!(get("none"), None);
+    assert_eq!(typed.name(), "memory", "the store below is a memory store");
+    typed.set("x", &SecretString::from("x")).unwrap();
+    assert!(below.get("x").unwrap().is_none());
+    let over_broken = MemoryStore::over(Arc::new(Broken), "ds", &SecretString::from("t"));
+    assert_eq!(over_broken.name(), "keyring");
+    assert!(over_broken.get("other").is_err());
+    assert!(over_broken.get("ds").unwrap().is_some());
+}

@@ -398,6 +398,8 @@ mod chain_tests;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
+mod provider_tests;
+#[cfg(test)]
 mod resume_tests;
 #[cfg(test)]
 mod screen_tests;

@@ -52,7 +52,7 @@ pub fn apply_provider(
         edit::add_provider(doc, &cfg, &plan.name, p)?;
     }
     if let Some(e) = &plan.edit {
-        edit::edit_provider(doc, &cfg, &plan.name, e)?;
+        edit::edit_provider(doc, &cfg, presets, &plan.name, e)?;
     }
     Ok(())
 }

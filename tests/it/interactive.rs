@@ -448,6 +448,86 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     );
 }
 
+/// Ctrl-T in the form of a saved profile whose main slot falls back to
+/// another saved provider, with a new key typed for the profile's own
+/// provider: the typed key goes to that provider only, and the fallback's
+/// key comes from the keyring, as `ccswitch run` would find it. Before
+/// the fix the fallback reported "No key for provider `custom-openai`
+/// (tried: memory)" (issue 27, wart 1). Nothing is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_forms_connection_test_finds_other_providers_keys_as_a_launch_does() {
+    const TYPED: &str = "sk-typed-up-1";
+    const STORED: &str = "sk-stored-other-2";
+    let ss = SecretService::start();
+    let (up, other) = (Mock::start().await, Mock::start().await);
+    let home = Home::new();
+    let config = format!(
+        "[providers.up]\napi = \"openai\"\nbase_url = \"{}\"\n\
+         [providers.custom-openai]\npreset = \"custom-openai\"\nbase_url = \"{}\"\n\
+         [profiles.p]\nprovider = \"up\"\n\
+         main = [\"m1\", {{ provider = \"custom-openai\", model = \"m2\" }}]\n",
+        up.url("/v1"),
+        other.url("/v1")
+    );
+    home.write_config(&config);
+    home.run_stdin(&["key", "set", "custom-openai"], STORED, &ss.env())
+        .ok();
+    let before = home.read_config();
+    up.push_passing_probe();
+    other.push(mock::openai_text("pong"));
+    let env: String = ss.env().iter().fold(String::new(), |mut s, (k, v)| {
+        let _ = write!(s, "{k}={v} ");
+        s
+    });
+    let script = ccswitch(&home, env.trim_end(), "") + ECHO_EXIT;
+    let tmux = Tmux::run("form-test", 100, 30, &script);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
+    tmux.send(&["e"]);
+    tmux.wait_for("edit profile p", Duration::from_secs(10));
+    let on_key = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("> Key ") && !l.contains("> Key from"))
+    };
+    for _ in 0..20 {
+        if on_key(&tmux.capture()) {
+            break;
+        }
+        tmux.send(&["Down"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(on_key(&tmux.capture()), "{}", tmux.capture());
+    tmux.type_text(TYPED);
+    tmux.wait_for(&"•".repeat(TYPED.len()), Duration::from_secs(10));
+    tmux.send(&["C-t"]);
+    // The steps arrive together, the verdict under them.
+    let screen = tmux.wait_for("would serve", Duration::from_secs(30));
+    assert!(!screen.contains("tried: memory"), "{screen}");
+    assert!(screen.contains("custom-openai/m2: pong"), "{screen}");
+    assert!(screen.contains("All steps passed"), "{screen}");
+    for r in up.seen() {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TYPED}").as_str())
+        );
+    }
+    let seen = other.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Bearer {STORED}").as_str())
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_gone("All steps passed", Duration::from_secs(10));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Drop the changes", Duration::from_secs(10));
+    tmux.send(&["y"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(10));
+    tmux.send(&["q"]);
+    tmux.exited(0, Duration::from_secs(10));
+    assert_eq!(home.read_config(), before, "the test saved nothing");
+    assert_eq!(ss.lookup("up"), None, "the typed key stayed in memory");
+}
+
 /// claude killed while the terminal is raw (here, a stand-in that turns
 /// raw mode on and then SIGKILLs itself): ccswitch puts the terminal back.
 #[test]

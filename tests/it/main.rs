@@ -42,6 +42,7 @@ mod passthrough_golden;
 mod probe;
 mod profile_show;
 mod prompt_cache;
+mod provider_edit;
 mod proxy_e2e;
 mod quirks;
 mod routes;

@@ -274,7 +274,8 @@ fn form_with_validation_errors() {
 #[test]
 fn form_edit_with_more_options() {
     let mut app = app_after([Msg::End, Msg::Edit]);
-    for _ in 0..8 {
+    // Down to More, past the saved provider's API row.
+    for _ in 0..9 {
         send(&mut app, Msg::Next);
     }
     send(&mut app, Msg::Activate);
@@ -284,7 +285,8 @@ fn form_edit_with_more_options() {
 
 fn model_picker() -> (App, u64) {
     let mut app = app_after([Msg::Edit]);
-    for _ in 0..5 {
+    // Down to the main model, past the saved provider's API row.
+    for _ in 0..6 {
         send(&mut app, Msg::Next);
     }
     let Some(Cmd::FetchModels(seq, _)) = app.update(Msg::Activate) else {

@@ -7,14 +7,21 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
 
 use super::error::ConfigError;
 use super::model::Config;
-use super::resolve::valid_name;
 use crate::t;
 
+mod provider;
 mod search;
 mod slots;
+mod table;
 
+pub use provider::{
+    KeyChoice, ProviderChange, ProviderEdit, add_pool_key, add_provider, edit_provider,
+    enable_key_source, remove_provider,
+};
 pub use search::{SearchChange, remove_search, set_search};
 pub use slots::SlotValue;
+pub(crate) use table::section;
+use table::{check_name, entry};
 
 /// Fields to set on a profile; `None` leaves a field alone.
 #[derive(Clone, Debug, Default)]
@@ -33,67 +40,6 @@ pub struct ProfileChange {
     pub unset: Vec<String>,
 }
 
-/// Fields of a new provider.
-#[derive(Clone, Debug, Default)]
-pub struct ProviderChange {
-    pub preset: Option<String>,
-    pub api: Option<String>,
-    pub base_url: Option<String>,
-    pub key_env: Option<String>,
-    pub key_command: Option<String>,
-    /// Write `keyring = true` even where it is the default.
-    pub key_keyring: bool,
-    pub proxy: Option<String>,
-    pub ca_file: Option<String>,
-}
-
-/// Where a provider's key comes from, as one choice (the TUI's form).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyChoice {
-    Keyring,
-    Env(String),
-    Command(String),
-    /// No key line (providers whose preset needs no key).
-    None,
-}
-
-/// Changes to an existing provider; `None` leaves a field alone, and
-/// `Some(None)` removes it.
-#[derive(Clone, Debug, Default)]
-pub struct ProviderEdit {
-    pub base_url: Option<String>,
-    pub key: Option<KeyChoice>,
-    pub proxy: Option<Option<String>>,
-    pub ca_file: Option<Option<String>>,
-}
-
-/// The `[profiles]` or `[providers]` table, created implicit so the file
-/// shows `[profiles.x]` headers without an empty `[profiles]`.
-pub(crate) fn section<'a>(
-    doc: &'a mut DocumentMut,
-    name: &str,
-) -> Result<&'a mut Table, ConfigError> {
-    let item = doc.entry(name).or_insert_with(|| {
-        let mut t = Table::new();
-        t.set_implicit(true);
-        Item::Table(t)
-    });
-    item.as_table_mut()
-        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
-}
-
-/// `[profiles.NAME]` or `[providers.NAME]`, as a table to edit.
-fn entry<'a>(
-    doc: &'a mut DocumentMut,
-    sect: &str,
-    name: &str,
-) -> Result<&'a mut dyn toml_edit::TableLike, ConfigError> {
-    section(doc, sect)?
-        .get_mut(name)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| ConfigError::Refused(t!("edit.not_a_table", name = name)))
-}
-
 /// A name not taken yet: `base`, else `base-2`, `base-3`, ...
 pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
@@ -103,18 +49,6 @@ pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .map(|i| format!("{base}-{i}"))
         .find(|n| !taken(n))
         .expect("some suffix is free")
-}
-
-fn check_name(name: &str) -> Result<(), ConfigError> {
-    if valid_name(name) {
-        Ok(())
-    } else {
-        Err(ConfigError::Refused(format!(
-            "{} {}",
-            t!("config.bad_name", name = name),
-            t!("config.hint_name")
-        )))
-    }
 }
 
 fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
@@ -253,173 +187,6 @@ pub fn set_default(doc: &mut DocumentMut, config: &Config, name: &str) -> Result
         Some(item) => *item = value(name),
         None => {
             doc.insert("default", value(name));
-        }
-    }
-    Ok(())
-}
-
-pub fn add_provider(
-    doc: &mut DocumentMut,
-    config: &Config,
-    name: &str,
-    change: &ProviderChange,
-) -> Result<(), ConfigError> {
-    check_name(name)?;
-    if config.providers.contains_key(name) {
-        return Err(ConfigError::Refused(t!(
-            "edit.provider_exists",
-            name = name
-        )));
-    }
-    let mut table = Table::new();
-    let fields = [
-        ("preset", &change.preset),
-        ("api", &change.api),
-        ("base_url", &change.base_url),
-    ];
-    for (k, v) in fields {
-        if let Some(v) = v {
-            table.insert(k, value(v.as_str()));
-        }
-    }
-    let mut key = InlineTable::new();
-    if let Some(env) = &change.key_env {
-        key.insert("env", env.as_str().into());
-    }
-    if let Some(cmd) = &change.key_command {
-        key.insert("command", cmd.as_str().into());
-    }
-    if change.key_keyring {
-        key.insert("keyring", true.into());
-    }
-    if !key.is_empty() {
-        table.insert("key", value(key));
-    }
-    for (k, v) in [("proxy", &change.proxy), ("ca_file", &change.ca_file)] {
-        if let Some(v) = v {
-            table.insert(k, value(v.as_str()));
-        }
-    }
-    section(doc, "providers")?.insert(name, Item::Table(table));
-    Ok(())
-}
-
-pub fn remove_provider(
-    doc: &mut DocumentMut,
-    config: &Config,
-    name: &str,
-) -> Result<(), ConfigError> {
-    config.provider(name)?;
-    let users = config.profiles_using(name);
-    if !users.is_empty() {
-        return Err(ConfigError::Refused(t!(
-            "edit.provider_in_use",
-            name = name,
-            profiles = users.join(", ")
-        )));
-    }
-    section(doc, "providers")?.remove(name);
-    Ok(())
-}
-
-pub fn edit_provider(
-    doc: &mut DocumentMut,
-    config: &Config,
-    name: &str,
-    change: &ProviderEdit,
-) -> Result<(), ConfigError> {
-    config.provider(name)?;
-    let table = entry(doc, "providers", name)?;
-    if let Some(u) = &change.base_url {
-        table.insert("base_url", value(u.as_str()));
-    }
-    for (k, v) in [("proxy", &change.proxy), ("ca_file", &change.ca_file)] {
-        match v {
-            Some(Some(v)) => {
-                table.insert(k, value(v.as_str()));
-            }
-            Some(None) => {
-                table.remove(k);
-            }
-            None => {}
-        }
-    }
-    if let Some(key) = &change.key {
-        let mut t = InlineTable::new();
-        match key {
-            KeyChoice::Keyring => {
-                t.insert("keyring", true.into());
-            }
-            KeyChoice::Env(v) => {
-                t.insert("env", v.as_str().into());
-            }
-            KeyChoice::Command(c) => {
-                t.insert("command", c.as_str().into());
-            }
-            KeyChoice::None => {}
-        }
-        if t.is_empty() {
-            table.remove("key");
-        } else {
-            table.insert("key", value(t));
-        }
-    }
-    Ok(())
-}
-
-/// Make sure a provider's `key` table includes `source` (`keyring` or
-/// `file`), keeping any other sources it lists. Returns whether it changed.
-pub fn enable_key_source(
-    doc: &mut DocumentMut,
-    config: &Config,
-    provider: &str,
-    source: &str,
-) -> Result<bool, ConfigError> {
-    let resolved = config.provider(provider)?;
-    let already = match source {
-        "file" => resolved.key.file,
-        _ => resolved.key.keyring,
-    };
-    // (A provider without a `key` line already resolves to the keyring.)
-    if already {
-        return Ok(false);
-    }
-    let table = entry(doc, "providers", provider)?;
-    match table.get_mut("key") {
-        Some(item) => {
-            if let Some(t) = item.as_inline_table_mut() {
-                t.insert(source, true.into());
-            } else if let Some(t) = item.as_table_mut() {
-                t.insert(source, value(true));
-            }
-        }
-        None => {
-            let mut t = InlineTable::new();
-            t.insert(source, true.into());
-            table.insert("key", value(t));
-        }
-    }
-    Ok(true)
-}
-
-/// Name a keyring label in a provider's `extra_keys` (its key pool).
-pub fn add_pool_key(
-    doc: &mut DocumentMut,
-    config: &Config,
-    provider: &str,
-    label: &str,
-) -> Result<(), ConfigError> {
-    config.provider(provider)?;
-    check_name(label)?;
-    let table = entry(doc, "providers", provider)?;
-    let mut key = InlineTable::new();
-    key.insert("keyring", label.into());
-    match table.get_mut("extra_keys").and_then(Item::as_array_mut) {
-        Some(list) => list.push(key),
-        None => {
-            let mut list = toml_edit::Array::new();
-            list.push(key);
-            table.insert("extra_keys", value(list));
         }
     }
     Ok(())

@@ -11,7 +11,7 @@ use super::checks::{
 use super::cx::{Ctx, budget, expand_home};
 use crate::config::error::ConfigError;
 use crate::config::model::{ExtraKey, KeySpec, Provider, Timeouts};
-use crate::config::preset::{Api, AuthStyle};
+use crate::config::preset::{Api, AuthStyle, Preset, api_choices};
 use crate::config::presets::Presets;
 use crate::config::raw::{RawKey, RawProvider};
 use crate::config::redact::masked;
@@ -44,32 +44,7 @@ pub(super) fn resolve_provider(
         })?),
         None => None,
     };
-    let api = match (&raw.api, preset) {
-        (Some(api), Some(preset)) => {
-            if preset.endpoint(*api.get_ref()).is_none() {
-                let apis: Vec<String> = preset.apis().map(|a| a.to_string()).collect();
-                return Err(cx.invalid(
-                    api.span(),
-                    t!(
-                        "config.api_not_in_preset",
-                        api = api.get_ref(),
-                        preset = preset.id
-                    ),
-                    t!("config.hint_api_choices", apis = apis.join(", ")),
-                ));
-            }
-            *api.get_ref()
-        }
-        (Some(api), None) => *api.get_ref(),
-        (None, Some(preset)) => preset.api,
-        (None, None) => {
-            return Err(cx.invalid(
-                span,
-                t!("config.provider_needs_api", provider = name),
-                t!("config.hint_provider_needs_api"),
-            ));
-        }
-    };
+    let api = resolve_api(cx, name, span.clone(), raw.api.as_ref(), preset)?;
     let endpoint = preset
         .and_then(|p| p.endpoint(api))
         .cloned()
@@ -185,6 +160,45 @@ pub(super) fn resolve_provider(
         local: preset.is_some_and(|p| p.local),
         preset_key_env: preset.and_then(|p| p.key_env.clone()),
         budget: budget(cx, raw.budget)?,
+    })
+}
+
+/// The provider's API kind: the one written, if its preset has an
+/// endpoint for it ([`api_choices`], what the TUI offers too), else the
+/// preset's own.
+fn resolve_api(
+    cx: &Ctx,
+    name: &str,
+    span: Range<usize>,
+    raw_api: Option<&Spanned<Api>>,
+    preset: Option<&Preset>,
+) -> Result<Api, ConfigError> {
+    Ok(match (raw_api, preset) {
+        (Some(api), Some(preset)) => {
+            let choices = api_choices(Some(preset));
+            if !choices.contains(api.get_ref()) {
+                let apis: Vec<String> = choices.iter().map(ToString::to_string).collect();
+                return Err(cx.invalid(
+                    api.span(),
+                    t!(
+                        "config.api_not_in_preset",
+                        api = api.get_ref(),
+                        preset = preset.id
+                    ),
+                    t!("config.hint_api_choices", apis = apis.join(", ")),
+                ));
+            }
+            *api.get_ref()
+        }
+        (Some(api), None) => *api.get_ref(),
+        (None, Some(preset)) => preset.api,
+        (None, None) => {
+            return Err(cx.invalid(
+                span,
+                t!("config.provider_needs_api", provider = name),
+                t!("config.hint_provider_needs_api"),
+            ));
+        }
     })
 }
 

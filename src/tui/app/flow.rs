@@ -37,8 +37,8 @@ impl App {
         let focus = form.focus;
         match msg {
             Msg::Fallbacks => return (self.open_chain(form), None),
-            Msg::Up | Msg::Prev => form.step(presets, -1),
-            Msg::Down | Msg::Next => form.step(presets, 1),
+            Msg::Up | Msg::Prev => form.step(cfg, presets, -1),
+            Msg::Down | Msg::Next => form.step(cfg, presets, 1),
             Msg::Left if focus.is_choice() => form.cycle(cfg, presets, -1),
             Msg::Right if focus.is_choice() => form.cycle(cfg, presets, 1),
             Msg::Char(' ') if focus.is_choice() || focus == FieldId::More => {
@@ -75,7 +75,7 @@ impl App {
                 }
                 FieldId::More => form.cycle(cfg, presets, 1),
                 f if f.is_choice() => form.cycle(cfg, presets, 1),
-                _ => form.step(presets, 1),
+                _ => form.step(cfg, presets, 1),
             },
             Msg::Save | Msg::Test => {
                 if let Some((field, why)) = form.first_error(cfg, presets) {

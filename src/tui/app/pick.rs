@@ -262,7 +262,7 @@ impl App {
                 if let Some(t) = form.text_mut(field) {
                     *t = value;
                 }
-                form.step(presets, 1);
+                form.step(cfg, presets, 1);
             }
             PickFor::FallbackModel { provider, index } => match index {
                 Some(i) => form.chain_set_model(i, value),

@@ -92,7 +92,7 @@ impl Form {
 
     /// The first field with an error, among those on screen.
     pub fn first_error(&self, cfg: &Config, presets: &Presets) -> Option<(FieldId, String)> {
-        self.fields(presets)
+        self.fields(cfg, presets)
             .into_iter()
             .find_map(|f| self.error(f, cfg, presets).map(|e| (f, e)))
     }

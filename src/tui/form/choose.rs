@@ -1,7 +1,7 @@
 //! Changing the form's choices: the provider, the key source, the API.
 
 use super::{FieldId, Form, KeyFrom, ProviderSel, free_name, load_provider};
-use crate::config::{Api, Config, Preset, Presets};
+use crate::config::{Api, Config, Preset, Presets, api_choices};
 
 impl Form {
     /// The key sources this provider may use.
@@ -11,6 +11,15 @@ impl Form {
             out.push(KeyFrom::None);
         }
         out
+    }
+
+    /// The API kinds the selected provider may speak (none before one is
+    /// chosen): the rule loading the config checks.
+    pub fn api_choices(&self, cfg: &Config, presets: &Presets) -> Vec<Api> {
+        if self.values.provider == ProviderSel::None {
+            return Vec::new();
+        }
+        api_choices(self.preset(cfg, presets))
     }
 
     pub(super) fn preset<'a>(&self, cfg: &Config, presets: &'a Presets) -> Option<&'a Preset> {
@@ -46,19 +55,20 @@ impl Form {
                 }
             }
             FieldId::Api => {
-                let Some(p) = self.preset(cfg, presets) else {
+                let apis = self.api_choices(cfg, presets);
+                if apis.is_empty() {
                     return;
-                };
-                let apis: Vec<Api> = p.apis().collect();
+                }
                 let i = apis.iter().position(|a| *a == self.values.api).unwrap_or(0) as isize;
                 let next = apis[((i + delta).rem_euclid(apis.len() as isize)) as usize];
-                let old_url = p.endpoint(self.values.api).and_then(|e| e.base_url.clone());
-                // Follow the endpoint unless the user typed their own URL.
-                if old_url.as_deref().unwrap_or("") == self.values.base_url {
-                    self.values.base_url = p
-                        .endpoint(next)
+                let p = self.preset(cfg, presets);
+                let url = |api| {
+                    p.and_then(|p| p.endpoint(api))
                         .and_then(|e| e.base_url.clone())
-                        .unwrap_or_default();
+                };
+                // Follow the endpoint unless the user typed their own URL.
+                if url(self.values.api).unwrap_or_default() == self.values.base_url {
+                    self.values.base_url = url(next).unwrap_or_default();
                 }
                 self.values.api = next;
             }
@@ -130,7 +140,7 @@ impl Form {
             v.name = free_name(&p.id, |n| cfg.profiles.contains_key(n));
         }
         self.values = v;
-        let fields = self.fields(presets);
+        let fields = self.fields(cfg, presets);
         // Straight to what needs typing next (a saved key needs nothing).
         self.focus = [FieldId::Key, FieldId::BaseUrl, FieldId::Main]
             .into_iter()

@@ -221,7 +221,7 @@ impl Form {
     }
 
     /// The fields on screen, in order.
-    pub fn fields(&self, presets: &Presets) -> Vec<FieldId> {
+    pub fn fields(&self, cfg: &Config, presets: &Presets) -> Vec<FieldId> {
         use FieldId::{
             Api, BaseUrl, CaFile, Description, Env, Fast, Haiku, Key, KeyFrom, Main, MaxOutput,
             More, Name, Opus, Provider, Proxy, Sonnet, Subagent,
@@ -231,9 +231,9 @@ impl Form {
             if self.values.api.uses_base_url() {
                 out.push(BaseUrl);
             }
-            if let ProviderSel::New { preset, .. } = &self.values.provider
-                && presets.get(preset).is_some_and(|p| p.endpoints.len() > 1)
-            {
+            // A saved provider's kind can change too (for every profile
+            // on it), among the same choices a new one has.
+            if self.api_choices(cfg, presets).len() > 1 {
                 out.push(Api);
             }
             out.push(KeyFrom);
@@ -291,8 +291,8 @@ impl Form {
     }
 
     /// Move the focus by `delta` visible fields (wrapping).
-    pub fn step(&mut self, presets: &Presets, delta: isize) {
-        let fields = self.fields(presets);
+    pub fn step(&mut self, cfg: &Config, presets: &Presets, delta: isize) {
+        let fields = self.fields(cfg, presets);
         let i = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         let n = fields.len() as isize;
         self.focus = fields[((i + delta).rem_euclid(n)) as usize];

@@ -130,7 +130,12 @@ impl Form {
         let changed = |a: &str, b: &str| (a.trim() != b.trim()).then(|| a.trim().to_string());
         let opt_changed = |a: &str, b: &str| changed(a, b).map(|s| (!s.is_empty()).then_some(s));
         ProviderEdit {
-            base_url: changed(&v.base_url, &start.base_url).filter(|s| !s.is_empty()),
+            api: (v.api != start.api).then(|| v.api.as_str().to_string()),
+            // Not on screen for an API kind without one: nothing to write
+            // (see `edit_provider` for what happens to the saved one).
+            base_url: changed(&v.base_url, &start.base_url)
+                .filter(|s| !s.is_empty() && v.api.uses_base_url())
+                .map(Some),
             key: (v.key_from != start.key_from
                 || (v.key_from != KeyFrom::Keyring && v.key.trim() != start.key.trim()))
             .then_some(key),

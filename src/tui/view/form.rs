@@ -192,7 +192,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect, theme: Theme) {
     let block = Block::default().borders(Borders::ALL).title(title(form));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let fields = form.fields(&app.presets);
+    let fields = form.fields(&app.config, &app.presets);
     let height = inner.height as usize;
     // Keep the focused field in view on short terminals.
     let at = fields.iter().position(|x| *x == form.focus).unwrap_or(0);

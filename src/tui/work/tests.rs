@@ -1,0 +1,181 @@
+//! The run loop's side effects on a temp config folder and in-memory key
+//! stores: saving a form, and the keys a connection test reads.
+
+use super::*;
+use crate::config::Presets;
+use crate::secrets::{FileStore, SecretError};
+use crate::tui::app::{App, Cmd, Msg};
+
+struct NoKeyring;
+impl SecretStore for NoKeyring {
+    fn name(&self) -> &'static str {
+        "keyring"
+    }
+    fn get(&self, _: &str) -> Result<Option<secrecy::SecretString>, SecretError> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &secrecy::SecretString) -> Result<(), SecretError> {
+        Err(SecretError::Unavailable {
+            cause: "no Secret Service on this bus".into(),
+        })
+    }
+    fn delete(&self, _: &str) -> Result<bool, SecretError> {
+        Ok(false)
+    }
+}
+
+/// A key typed into the form stands in for the keyring on a clone of
+/// the screen's context; the file store, the environment and the
+/// screen's own keyring stay as they are.
+#[test]
+fn a_typed_key_takes_the_keyrings_place_on_a_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx {
+        paths: Paths::under(dir.path()),
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::with(&[("ds", "saved")])),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|k| (k == "X").then(|| "1".to_string())),
+        now: std::time::SystemTime::now,
+    };
+    let plan = |key: Option<&str>| ProviderPlan {
+        name: "ds".into(),
+        new: None,
+        edit: None,
+        key: key.map(secrecy::SecretString::from),
+    };
+    let get = |c: &Ctx| {
+        use secrecy::ExposeSecret;
+        let k = c.secrets.keyring.get("ds").unwrap().unwrap();
+        k.expose_secret().to_string()
+    };
+    let typed = with_typed_key(&ctx, &plan(Some("typed")));
+    assert_eq!(get(&typed), "typed");
+    assert_eq!(get(&ctx), "saved");
+    assert!(Arc::ptr_eq(&typed.secrets.file, &ctx.secrets.file));
+    assert_eq!((typed.env)("X").as_deref(), Some("1"));
+    let untouched = with_typed_key(&ctx, &plan(None));
+    assert!(Arc::ptr_eq(
+        &untouched.secrets.keyring,
+        &ctx.secrets.keyring
+    ));
+}
+
+/// The form's connection test reaches fallbacks on other providers: only
+/// the provider the form edits takes the typed key; every other key, and
+/// the edited provider's pool keys, are found as `ccswitch run` finds them
+/// (issue 27, wart 1: "No key for provider `custom-openai` (tried:
+/// memory)").
+#[test]
+fn a_typed_key_leaves_other_providers_keys_where_a_launch_finds_them() {
+    use secrecy::ExposeSecret;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx {
+        paths: Paths::under(dir.path()),
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::with(&[
+                ("ds", "saved"),
+                ("ds:2", "pool"),
+                ("custom-openai", "other"),
+            ])),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|_| None),
+        now: std::time::SystemTime::now,
+    };
+    let cfg = crate::config::testing::mk_config(
+        "[providers.ds]\npreset = \"deepseek\"\nextra_keys = [{ keyring = \"2\" }]\n\
+         [providers.custom-openai]\npreset = \"custom-openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+    );
+    let typed = with_typed_key(
+        &ctx,
+        &ProviderPlan {
+            name: "ds".into(),
+            new: None,
+            edit: None,
+            key: Some(secrecy::SecretString::from("typed")),
+        },
+    );
+    let key = |name: &str| {
+        let found = typed
+            .secrets
+            .resolve(cfg.provider(name).unwrap(), &*typed.env);
+        let found = found.unwrap_or_else(|e| panic!("{name}: {e}")).unwrap();
+        (found.secret.expose_secret().to_string(), found.source)
+    };
+    assert_eq!(key("ds"), ("typed".into(), KeySource::Keyring));
+    assert_eq!(key("custom-openai"), ("other".into(), KeySource::Keyring));
+    let pool = typed
+        .secrets
+        .resolve_extra(cfg.provider("ds").unwrap(), &*typed.env)
+        .unwrap();
+    assert_eq!(pool.len(), 1);
+    assert_eq!(pool[0].expose_secret(), "pool");
+}
+
+/// Send a message that asks the run loop for nothing.
+#[track_caller]
+fn send(app: &mut App, msg: Msg) {
+    assert_eq!(app.update(msg), None);
+}
+
+#[test]
+fn a_rename_takes_the_last_used_entry_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let src = "default = \"a\"\n[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+               [profiles.a]\nprovider = \"ds\"\nmain = \"deepseek-chat\"\n";
+    std::fs::write(&paths.config_file, src).unwrap();
+    let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    state::record(&paths, "a", t).unwrap();
+    let cfg = config::parse(&paths.config_file, src, &Presets::builtin()).unwrap();
+    let (mut app, _) = App::new(&cfg, &Presets::builtin());
+    send(&mut app, Msg::Edit);
+    send(&mut app, Msg::Clear);
+    send(&mut app, Msg::Char('b'));
+    let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+        panic!("save")
+    };
+    let secrets = Secrets {
+        keyring: Arc::new(MemoryStore::default()),
+        file: Arc::new(FileStore::new(&paths.credentials_file)),
+    };
+    save_plan(&paths, &secrets, &plan).unwrap();
+    let used = state::load(&paths);
+    assert_eq!(used.get("b"), Some(&t), "{used:?}");
+    assert!(!used.contains_key("a"));
+}
+
+#[test]
+fn without_a_keyring_nothing_is_saved_and_the_message_says_what_to_do() {
+    crate::i18n::set_lang(crate::i18n::Lang::En);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let cfg = config::parse(&paths.config_file, "", &Presets::builtin()).unwrap();
+    let (mut app, _) = App::new(&cfg, &Presets::builtin());
+    send(&mut app, Msg::New);
+    for c in "deepseek".chars() {
+        send(&mut app, Msg::Char(c));
+    }
+    send(&mut app, Msg::Activate);
+    for c in "sk-1".chars() {
+        send(&mut app, Msg::Char(c));
+    }
+    let Some(Cmd::Save(plan)) = app.update(Msg::Save) else {
+        panic!("save")
+    };
+    let secrets = Secrets {
+        keyring: Arc::new(NoKeyring),
+        file: Arc::new(FileStore::new(&paths.credentials_file)),
+    };
+    let err = save_plan(&paths, &secrets, &plan).unwrap_err();
+    assert!(err.contains("environment variable"), "{err}");
+    assert!(!paths.config_file.exists(), "nothing written");
+    send(&mut app, Msg::Failed(err));
+    assert!(
+        app.screen.form().is_some(),
+        "the form and what was typed stay"
+    );
+    assert_eq!(app.screen.form().unwrap().values.key, "sk-1");
+}
