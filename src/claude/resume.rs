@@ -82,6 +82,12 @@ pub fn latest_session(project_dir: &Path, since: SystemTime) -> Option<String> {
         .map(|(_, id)| id)
 }
 
+/// What Claude Code's own resume hint names as the program to run instead
+/// of `claude --settings <a file that is gone> --resume <id>`: it takes a
+/// bare word only, so the hint reads `ccswitch --resume <id>`.
+pub const HINT_COMMAND_VAR: &str = "CLAUDE_CODE_RESUME_HINT_COMMAND";
+pub const HINT_COMMAND: &str = "ccswitch";
+
 /// `Resume this session: ccswitch run p -- --resume <id>`; with no id,
 /// `--continue` (the latest session in this folder).
 pub fn hint(profile: &str, id: Option<&str>) -> String {

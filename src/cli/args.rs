@@ -8,11 +8,20 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Run Claude Code on any model provider: profiles, keys and an embedded translating proxy.",
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Resume a Claude Code session with the profile it ran with (what
+    /// Claude Code's own "Resume this session with" line names); without
+    /// an id, Claude Code's session picker on the default profile.
+    #[arg(long, value_name = "SESSION", num_args = 0..=1, default_missing_value = "")]
+    pub resume: Option<String>,
+    /// With `--resume`: arguments for claude, after `--`.
+    #[arg(last = true, requires = "resume", value_name = "CLAUDE_ARGS")]
+    pub claude_args: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,42 @@ pub fn run_profile(ctx: &Ctx, name: String, claude_args: Vec<String>) -> Result<
     Ok(launcher::run(ctx, opts)?)
 }
 
+/// `ccswitch --resume [ID] [-- ARGS]`: `run PROFILE -- --resume ID ARGS`
+/// with the profile the session ran with (as `run` noted it, else as the
+/// usage ledger has it), or the default one.
+pub fn resume(ctx: &Ctx, id: String, args: Vec<String>) -> Result<u8, CliError> {
+    let profile = (!id.is_empty())
+        .then(|| session_profile(ctx, &id))
+        .flatten();
+    let mut claude_args = vec!["--resume".to_string()];
+    claude_args.extend((!id.is_empty()).then_some(id));
+    claude_args.extend(args);
+    let opts = launcher::RunOptions {
+        profile,
+        claude_args,
+        claude: None,
+        log_file: None,
+        verbose: false,
+        quiet: false,
+        ignore_budget: false,
+    };
+    Ok(launcher::run(ctx, opts)?)
+}
+
+/// The profile Claude Code session `id` ran with, while it still exists.
+fn session_profile(ctx: &Ctx, id: &str) -> Option<String> {
+    const LEDGER_DAYS: i64 = 60;
+    let known = crate::config::state::session_profile(&ctx.paths, id).or_else(|| {
+        let conn = crate::usage::db::open_read(&ctx.paths.usage_db).ok()?;
+        let since = crate::usage::unix_ms((ctx.now)()) - LEDGER_DAYS * 86_400_000;
+        crate::usage::query::session_profiles(&conn, &[id.to_string()], since)
+            .ok()?
+            .remove(id)
+    })?;
+    let (cfg, _) = crate::config::load(&ctx.paths).ok()?;
+    cfg.profiles.contains_key(&known).then_some(known)
+}
+
 /// `ccswitch test`: exit 0 when every step passed, 1 otherwise.
 pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     let (cfg, _) = crate::config::load(&ctx.paths)?;

@@ -31,6 +31,9 @@ use crate::tui::Outcome;
 
 /// Run a command; the result is the process exit code.
 pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
+    if let Some(id) = cli.resume {
+        return launch::resume(ctx, id, cli.claude_args);
+    }
     let Some(command) = cli.command else {
         // The screen says what to do next; acting on it is the command line's job.
         return match crate::tui::run(ctx)? {

@@ -11,6 +11,10 @@
 //! work = "2026-11-03T09:12:44Z"
 //! ```
 //!
+//! A `[sessions]` table maps the Claude Code sessions `ccswitch run` saw to
+//! the profile they ran with, so `ccswitch --resume ID` (the command Claude
+//! Code's own resume hint names) picks the same profile.
+//!
 //! A missing or unreadable file reads as "never used" and is replaced on the
 //! next launch; other tables in it are kept.
 
@@ -25,6 +29,13 @@ use crate::t;
 
 /// The table in `state.toml` that holds the launch times.
 const TABLE: &str = "last_used";
+
+/// The table of Claude Code session id → profile.
+const SESSIONS: &str = "sessions";
+
+/// Sessions remembered at most: the oldest go first. Claude Code keeps
+/// transcripts for 30 days by default; this is months of sessions.
+const SESSIONS_KEPT: usize = 500;
 
 const HEADER: &str = "\
 # ccswitch state: when each profile was last launched (RFC 3339, UTC).
@@ -72,14 +83,14 @@ pub fn rfc3339(t: SystemTime) -> Option<String> {
 /// Note that `profile` was launched at `now`.
 pub fn record(paths: &Paths, profile: &str, now: SystemTime) -> Result<(), StateError> {
     let stamp = rfc3339(now).ok_or(StateError::BadTime)?;
-    update(paths, true, |table| {
+    update(paths, TABLE, true, |table| {
         table.insert(profile.to_string(), toml::Value::String(stamp));
     })
 }
 
 /// A profile was renamed: its launch time goes with it.
 pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), StateError> {
-    update(paths, false, |table| {
+    update(paths, TABLE, false, |table| {
         if let Some(v) = table.remove(old) {
             table.insert(new.to_string(), v);
         }
@@ -88,17 +99,39 @@ pub fn rename(paths: &Paths, old: &str, new: &str) -> Result<(), StateError> {
 
 /// A profile was removed: a new one by that name starts as never used.
 pub fn forget(paths: &Paths, profile: &str) -> Result<(), StateError> {
-    update(paths, false, |table| {
+    update(paths, TABLE, false, |table| {
         table.remove(profile);
     })
 }
 
-/// Re-read the state file under an exclusive lock, change the launch table,
+/// Note that Claude Code session `id` ran with `profile`.
+pub fn remember_session(paths: &Paths, id: &str, profile: &str) -> Result<(), StateError> {
+    update(paths, SESSIONS, true, |table| {
+        // Re-inserted at the end: the table keeps the order of last use.
+        table.remove(id);
+        table.insert(id.to_string(), toml::Value::String(profile.to_string()));
+        let extra = table.len().saturating_sub(SESSIONS_KEPT);
+        let oldest: Vec<String> = table.keys().take(extra).cloned().collect();
+        for k in oldest {
+            table.remove(&k);
+        }
+    })
+}
+
+/// The profile Claude Code session `id` last ran with, if `run` saw it.
+pub fn session_profile(paths: &Paths, id: &str) -> Option<String> {
+    let src = std::fs::read_to_string(&paths.state_file).ok()?;
+    let state = src.parse::<toml::Table>().ok()?;
+    state.get(SESSIONS)?.get(id)?.as_str().map(str::to_string)
+}
+
+/// Re-read the state file under an exclusive lock, change table `name`,
 /// replace the file atomically. Whatever the file held before, if it does
 /// not parse it is started afresh. Without `create`, a missing file stays
 /// missing.
 fn update(
     paths: &Paths,
+    name: &str,
     create: bool,
     change: impl FnOnce(&mut toml::Table),
 ) -> Result<(), StateError> {
@@ -116,7 +149,7 @@ fn update(
         .and_then(|s| s.parse::<toml::Table>().ok())
         .unwrap_or_default();
     let entry = state
-        .entry(TABLE)
+        .entry(name)
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     if !entry.is_table() {
         *entry = toml::Value::Table(toml::Table::new());

@@ -322,6 +322,11 @@ fn after(
         .iter()
         .any(|a| a == "--no-session-persistence");
     if kept && (talked || id.is_some()) {
+        if let Some(id) = &id {
+            // For `ccswitch --resume ID`, which Claude Code's own hint names;
+            // a state file that cannot be written costs only that.
+            let _ = crate::config::state::remember_session(&ctx.paths, id, profile);
+        }
         eprintln!("{}", resume::hint(profile, id.as_deref()));
     }
 }

@@ -211,7 +211,11 @@ async fn a_used_up_budget_does_not_send_the_user_to_login() {
     assert!(screen.contains("API Error: 402"), "{screen}");
     assert!(!screen.contains("/login"), "{screen}");
     tmux.ctrl_c_twice();
-    tmux.exited(0, Duration::from_secs(30));
+    let screen = tmux.exited(0, Duration::from_secs(30));
+    // Claude Code's own resume line names `ccswitch --resume ID`, not
+    // `claude --settings <the session's file, gone by now> --resume ID`.
+    assert!(screen.contains("ccswitch --resume "), "{screen}");
+    assert!(!screen.contains("claude --settings"), "{screen}");
 }
 
 /// The shell line that runs `ccswitch run PROFILE` with the real claude in

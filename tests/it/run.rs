@@ -138,6 +138,37 @@ async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_ou
         body.contains("Again.") && body.contains("and now?"),
         "the earlier turn was not sent: {body}"
     );
+    // What Claude Code's own resume line now names, `ccswitch --resume ID`,
+    // goes back to the session's profile, not the (changed) default one.
+    home.write_config(&providers(&oa, &an).replace("default = \"oa\"", "default = \"an\""));
+    oa.push(oa_text("Resumed again."));
+    let claude_dir = claude_bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        claude_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = home.cmd(&[
+        "--resume",
+        &id,
+        "--",
+        "-p",
+        "and then?",
+        "--output-format",
+        "json",
+    ]);
+    cmd.current_dir(chome.path())
+        .env("HOME", chome.path())
+        .env("UP_KEY", KEY)
+        .env("PATH", path)
+        .env("CLAUDE_CODE_MAX_RETRIES", "1");
+    let r = output_within(cmd, Duration::from_secs(90)).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let body = oa.last().body;
+    assert!(
+        body.contains("and now?") && body.contains("and then?"),
+        "not resumed on profile oa: {body}"
+    );
     let cwd = std::fs::canonicalize(chome.path()).unwrap();
     let project = ccswitch::claude::resume::project_dir(&chome.path().join(".claude"), &cwd);
     assert!(

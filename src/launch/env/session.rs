@@ -94,6 +94,12 @@ pub fn session_plan(
             unset.push(status_line::BUDGET_VAR.into());
         }
     }
+    // Claude Code's own resume line would name this session's settings
+    // file, gone once it ends; `ccswitch --resume ID` finds the profile.
+    set.insert(
+        crate::claude::resume::HINT_COMMAND_VAR.into(),
+        crate::claude::resume::HINT_COMMAND.into(),
+    );
     if let Some(var) = helper_key {
         // Only the helper's variable carries the key: the settings file
         // blanks `var`, and an inherited one must not come back.
