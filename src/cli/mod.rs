@@ -35,11 +35,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         return launch::resume(ctx, id, cli.claude_args);
     }
     let Some(command) = cli.command else {
-        // The screen says what to do next; acting on it is the command line's job.
-        return match crate::tui::run(ctx)? {
-            Outcome::Quit => Ok(0),
-            Outcome::Launch(name, args) => launch::run_profile(ctx, name, args),
-        };
+        return tui_loop(ctx);
     };
     match command {
         Command::Run(a) => return launch::run(a, ctx),
@@ -73,4 +69,23 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::KeyHelper => return launch::key_helper(ctx, out),
     }
     Ok(0)
+}
+
+/// The TUI, and the sessions launched from it. The screen says what to do
+/// next; acting on it is the command line's job. After claude exits, Enter
+/// goes back to the list (on the profile just used) and `q` ends ccswitch
+/// with claude's exit code, as `ccswitch run` would.
+fn tui_loop(ctx: &Ctx) -> Result<u8, CliError> {
+    let mut at = None;
+    loop {
+        let (name, args) = match crate::tui::run_at(ctx, at.take())? {
+            Outcome::Quit => return Ok(0),
+            Outcome::Launch(name, args) => (name, args),
+        };
+        let code = launch::run_profile(ctx, name.clone(), args)?;
+        if !prompt::back_to_list()? {
+            return Ok(code);
+        }
+        at = Some(name);
+    }
 }

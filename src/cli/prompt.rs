@@ -1,5 +1,6 @@
 //! Reading a secret from the person at the terminal, or from stdin when
-//! piped: shared by `key set` and `search set`.
+//! piped (shared by `key set` and `search set`), and the question after a
+//! session launched from the TUI.
 
 use std::io::{IsTerminal, Read};
 
@@ -26,4 +27,20 @@ pub(super) fn read_key(provider: &str) -> Result<SecretString, CliError> {
         return Err(CliError::Usage(t!("key.whitespace")));
     }
     Ok(SecretString::from(key.to_string()))
+}
+
+/// After a session launched from the TUI: back to the list? Enter (or any
+/// answer but `q`) says yes; `q` or the end of input says no.
+pub(super) fn back_to_list() -> Result<bool, CliError> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{} ", t!("tui.back_to_list"));
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line)?;
+    let answer = line.trim();
+    Ok(read > 0 && !answer.eq_ignore_ascii_case("q"))
 }

@@ -59,6 +59,12 @@ pub struct App {
 
 impl App {
     pub fn new(cfg: &Config, presets: &Presets) -> (App, Option<Cmd>) {
+        App::at(cfg, presets, None)
+    }
+
+    /// The list with the cursor on profile `at` (the one just launched,
+    /// back from claude), else on the default.
+    pub fn at(cfg: &Config, presets: &Presets, at: Option<String>) -> (App, Option<Cmd>) {
         let mut app = App {
             config: cfg.clone(),
             presets: presets.clone(),
@@ -78,7 +84,7 @@ impl App {
             seq: 0,
             saving: false,
         };
-        let cmd = app.loaded(cfg.clone(), presets.clone(), None);
+        let cmd = app.loaded(cfg.clone(), presets.clone(), at);
         (app, cmd)
     }
 

@@ -47,13 +47,18 @@ impl TuiError {
 }
 
 pub fn run(ctx: &Ctx) -> Result<Outcome, TuiError> {
+    run_at(ctx, None)
+}
+
+/// [`run`] with the cursor on profile `at` (back from a launch).
+pub fn run_at(ctx: &Ctx, at: Option<String>) -> Result<Outcome, TuiError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
     // A broken config is reported like any command's error, before the
     // screen changes.
     let (cfg, presets) = config::load(&ctx.paths)?;
-    let (mut app, first) = App::new(&cfg, &presets);
+    let (mut app, first) = App::at(&cfg, &presets, at);
     let first = first.into_iter().chain([Cmd::ReadRecent]);
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut tty = Tty {

@@ -695,13 +695,31 @@ fn the_tui_resumes_a_session_of_this_folder() {
         Duration::from_secs(10),
     );
     tmux.send(&["Enter"]);
-    tmux.exited(0, Duration::from_secs(20));
+    // Back from claude, Enter returns to the list (before: ccswitch ended
+    // at the shell), with the cursor on the profile just used; q there
+    // quits.
+    tmux.wait_for(
+        "Enter goes back to the profile list",
+        Duration::from_secs(20),
+    );
     let passed = std::fs::read_to_string(&args).unwrap();
     let passed: Vec<&str> = passed.lines().collect();
     assert!(
         passed.ends_with(&["--resume", old]),
         "claude got {passed:?}"
     );
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
+    tmux.send(&["r"]);
+    tmux.wait_for("the first task", Duration::from_secs(10));
+    tmux.send(&["Enter"]);
+    // `q` at the question ends ccswitch with claude's exit code.
+    tmux.wait_for(
+        "Enter goes back to the profile list",
+        Duration::from_secs(20),
+    );
+    tmux.send(&["q", "Enter"]);
+    tmux.exited(0, Duration::from_secs(20));
 }
 
 /// A fresh interactive session in Claude Code's default mode (auto): a
