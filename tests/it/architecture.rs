@@ -84,7 +84,7 @@ fn file_of(module: &[String]) -> Option<PathBuf> {
 
 /// Source with comments, strings and char literals blanked out (kept the
 /// same length, so nothing else moves).
-fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = b.to_vec();
     let mut i = 0;

@@ -36,6 +36,7 @@ mod launch_safety;
 mod ledger_claude;
 mod metrics;
 mod models;
+mod packaging;
 mod passthrough_golden;
 mod probe;
 mod profile_show;
