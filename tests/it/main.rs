@@ -38,6 +38,7 @@ mod ledger_claude;
 mod man;
 mod metrics;
 mod models;
+mod packaging;
 mod passthrough_golden;
 mod probe;
 mod profile_show;
