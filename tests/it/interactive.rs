@@ -383,16 +383,15 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     tmux.type_text("custom openai");
     tmux.wait_for("> Custom (OpenAI-compatible)", Duration::from_secs(10));
     tmux.send(&["Enter"]);
-    // Straight to the key, which is masked as it is typed.
-    tmux.wait_for("> Key", Duration::from_secs(10));
-    tmux.type_text(KEY);
-    tmux.wait_for(&"•".repeat(KEY.len()), Duration::from_secs(10));
-    tmux.send(&["BTab"]);
-    tmux.send(&["BTab"]);
+    // Straight to the Base URL a custom provider needs, then its key,
+    // which is masked as it is typed.
     tmux.wait_for("> Base URL", Duration::from_secs(10));
     tmux.type_text(&up.url("/v1"));
     tmux.send(&["Tab"]);
     tmux.send(&["Tab"]);
+    tmux.wait_for("> Key", Duration::from_secs(10));
+    tmux.type_text(KEY);
+    tmux.wait_for(&"•".repeat(KEY.len()), Duration::from_secs(10));
     tmux.send(&["Tab"]);
     tmux.wait_for("> Main model", Duration::from_secs(10));
     tmux.send(&["Enter"]);

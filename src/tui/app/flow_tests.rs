@@ -375,3 +375,23 @@ fn a_second_ctrl_s_while_saving_does_not_save_twice() {
         "after a failure, again"
     );
 }
+
+/// A custom provider needs its Base URL: the form goes there first and
+/// says so inline, instead of skipping to the key (issue 27, wart 13).
+#[test]
+fn a_custom_providers_empty_base_url_gets_the_focus_and_an_inline_error() {
+    let mut app = app_with(THREE);
+    send(&mut app, Msg::New);
+    typed(&mut app, "custom openai");
+    send(&mut app, Msg::Activate);
+    let form = app.screen.form().unwrap();
+    assert_eq!(form.focus, FieldId::BaseUrl);
+    assert_eq!(
+        form.error(FieldId::BaseUrl, &app.config, &app.presets)
+            .as_deref(),
+        Some("required")
+    );
+    typed(&mut app, "http://127.0.0.1:8000/v1");
+    send(&mut app, Msg::Next);
+    assert_eq!(app.screen.form().unwrap().focus, FieldId::KeyFrom);
+}

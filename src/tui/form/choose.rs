@@ -141,8 +141,10 @@ impl Form {
         }
         self.values = v;
         let fields = self.fields(cfg, presets);
-        // Straight to what needs typing next (a saved key needs nothing).
-        self.focus = [FieldId::Key, FieldId::BaseUrl, FieldId::Main]
+        // Straight to what needs typing next, in the form's order (a saved
+        // key needs nothing): a custom provider's empty Base URL before its
+        // key, where Tab then leads.
+        self.focus = [FieldId::BaseUrl, FieldId::Key, FieldId::Main]
             .into_iter()
             .find(|f| fields.contains(f) && self.error(*f, cfg, presets).is_some())
             .unwrap_or(FieldId::Main);
