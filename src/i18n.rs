@@ -5,6 +5,7 @@
 //! (anything starting with `zh` selects Chinese). Missing translations fall
 //! back to English; a test keeps the catalogs in step.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::{LazyLock, OnceLock};
@@ -30,6 +31,11 @@ impl Lang {
 }
 
 static LANG: OnceLock<Lang> = OnceLock::new();
+
+thread_local! {
+    /// This thread's language while [`with_lang`] runs, over the process's.
+    static SCOPED: Cell<Option<Lang>> = const { Cell::new(None) };
+}
 
 fn lang_from_env() -> Lang {
     let vars = ["CCSWITCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok());
@@ -70,7 +76,24 @@ static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(EN
 static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(ZH_SOURCE));
 
 pub fn lang() -> Lang {
-    *LANG.get_or_init(lang_from_env)
+    SCOPED
+        .get()
+        .unwrap_or_else(|| *LANG.get_or_init(lang_from_env))
+}
+
+/// Run `f` with this thread's messages in `lang`, whatever the process's
+/// language is. The process's language is fixed once (`set_lang`), so this
+/// is how a test draws a screen in Chinese beside tests that read English.
+pub fn with_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    /// Puts the thread's previous language back, also when `f` panics.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED.set(self.0);
+        }
+    }
+    let _restore = Restore(SCOPED.replace(Some(lang)));
+    f()
 }
 
 /// The template for `key` in the current language.
@@ -151,5 +174,16 @@ mod tests {
         );
         assert_eq!(Lang::from_env_values([Some(""), Some("C.UTF-8")]), Lang::En);
         assert_eq!(Lang::from_env_values([None, None]), Lang::En);
+    }
+
+    #[test]
+    fn with_lang_switches_this_thread_only_and_back() {
+        set_lang(Lang::En);
+        let zh = with_lang(Lang::ZhCn, || {
+            let other = std::thread::spawn(lang).join().unwrap();
+            (lang(), other, with_lang(Lang::En, lang), lang())
+        });
+        assert_eq!(zh, (Lang::ZhCn, Lang::En, Lang::En, Lang::ZhCn));
+        assert_eq!(lang(), Lang::En);
     }
 }
