@@ -4,9 +4,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 
 use super::theme::{Theme, centered, spinner};
+use super::wrap;
 use crate::t;
 use crate::tui::app::{App, KeyState};
 use crate::tui::form::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
@@ -275,7 +276,10 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
     };
     // Two lines: a provider's error message is often long.
     f.render_widget(
-        Paragraph::new(Line::from(Span::styled(text, style))).wrap(Wrap { trim: true }),
+        Paragraph::new(wrap::lines(
+            Line::from(Span::styled(text, style)),
+            usize::from(state.width),
+        )),
         state,
     );
     let visible = p.visible();

@@ -6,7 +6,7 @@ use ratatui::layout::Margin;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
 use super::amount::{fit, money_short, pad, pad_left, width};
 use super::budget;
@@ -73,10 +73,10 @@ fn message(f: &mut Frame, area: Rect, text: String, style: Style) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(t!("usage_screen.heading"));
-    let p = Paragraph::new(text)
+    let width = usize::from(block.inner(area).width);
+    let p = Paragraph::new(super::wrap::lines(text, width))
         .block(block)
-        .style(style)
-        .wrap(Wrap { trim: false });
+        .style(style);
     f.render_widget(p, area);
 }
 
@@ -134,10 +134,10 @@ fn draw_chart(f: &mut Frame, view: &UsageView, data: &UsageData, area: Rect, the
             Metric::Cost => t!("usage_screen.no_prices"),
             Metric::Tokens => String::new(),
         };
-        let p = Paragraph::new(why)
-            .style(theme.fg(Color::Gray))
-            .wrap(Wrap { trim: false });
-        f.render_widget(p, chart.inner(Margin::new(0, 1)));
+        let at = chart.inner(Margin::new(0, 1));
+        let p = Paragraph::new(super::wrap::lines(why, usize::from(at.width)))
+            .style(theme.fg(Color::Gray));
+        f.render_widget(p, at);
         return;
     }
     // A gutter with the tallest bar's amount at the top and 0 at the foot.
