@@ -1,10 +1,15 @@
 //! The message catalogs: every key used in the code exists in English, and
-//! the Chinese catalog has exactly the same keys and placeholders.
+//! the Chinese catalog has exactly the same keys and placeholders; and
+//! output that has to follow the language does.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use ccswitch::i18n::{EN_SOURCE, ZH_SOURCE, parse_catalog};
+
+use crate::support::Home;
+
+const ZH: [(&str, &str); 1] = [("CCSWITCH_LANG", "zh_CN.UTF-8")];
 
 fn placeholders(s: &str) -> BTreeSet<String> {
     s.split('{')
@@ -73,5 +78,70 @@ fn chinese_matches_english() {
             placeholders(&zh[k]),
             "placeholders differ for {k}"
         );
+    }
+}
+
+/// Issue 27, wart 13: `ccswitch usage` printed its column headings in
+/// English whatever the language; the footer, which names two of them,
+/// must name them as the header does.
+#[test]
+fn usage_tables_head_their_columns_in_chinese() {
+    let home = Home::new();
+    let overview = home.run_env(&["usage"], &ZH).ok().stdout.clone();
+    let header = overview.lines().next().unwrap();
+    for heading in ["请求", "输入", "输出", "缓存读取", "费用", "其中缓存"] {
+        assert!(header.contains(heading), "{header}");
+    }
+    assert!(overview.contains("\n模型  "), "{overview}");
+    assert!(
+        overview.contains("输入含缓存读取与写入；缓存读取是"),
+        "{overview}"
+    );
+    let by = home
+        .run_env(&["usage", "--by", "provider"], &ZH)
+        .ok()
+        .stdout
+        .clone();
+    assert!(by.lines().nth(1).unwrap().starts_with("提供商  "), "{by}");
+    for english in ["REQUESTS", "INPUT", "CACHE", "COST", "MODEL", "PROVIDER"] {
+        assert!(!overview.contains(english), "{overview}");
+        assert!(!by.contains(english), "{by}");
+    }
+    // English stays as it was.
+    let en = home.run(&["usage"]).ok().stdout.clone();
+    assert!(
+        en.starts_with("              REQUESTS  INPUT  OUTPUT  CACHE READ  COST   OF IT CACHE\n"),
+        "{en}"
+    );
+    assert!(
+        en.contains("\nINPUT counts cache reads and writes; CACHE READ is"),
+        "{en}"
+    );
+}
+
+/// The other lists' column headings follow the language too; English
+/// keeps its own.
+#[test]
+fn list_tables_head_their_columns_in_chinese() {
+    let home = Home::new();
+    home.write_config(
+        "default = \"ds\"\n[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_TEST_KEY\" }\n\
+         [profiles.ds]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+    );
+    for (args, zh, en) in [
+        (
+            &["profile", "list"][..],
+            "   配置档  提供商  主模型",
+            "   PROFILE  PROVIDER  MAIN",
+        ),
+        (&["provider", "list"], "提供商  预设", "PROVIDER  PRESET"),
+        (&["key", "status"], "提供商  来源", "PROVIDER  SOURCES"),
+        (&["presets"], "预设", "PRESET"),
+        (&["paths"], "项目", "WHAT"),
+    ] {
+        let out = home.run_env(args, &ZH).ok().stdout.clone();
+        assert!(out.starts_with(zh), "{args:?}:\n{out}");
+        let out = home.run(args).ok().stdout.clone();
+        assert!(out.starts_with(en), "{args:?}:\n{out}");
     }
 }
