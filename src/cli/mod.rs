@@ -9,6 +9,8 @@ mod info;
 mod key;
 mod launch;
 mod output;
+mod parse;
+mod parse_error;
 mod profile;
 mod prompt;
 mod provider;
@@ -24,6 +26,7 @@ use std::io::Write;
 pub use args::*;
 pub use error::CliError;
 pub use output::Output;
+pub use parse::{definition, parse, parse_from};
 
 use crate::ctx::Ctx;
 use crate::tui::Outcome;
@@ -54,7 +57,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
         Command::Import(a) => import::run(&a, ctx, out)?,
         Command::Completions(a) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = definition();
             // clap_complete panics when its writes fail (a closed pipe):
             // it writes to memory, and the write that can fail is ours.
             let mut script = Vec::new();
@@ -62,7 +65,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
             out.write_all(&script)?;
         }
         Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
+            let cmd = definition();
             clap_mangen::Man::new(cmd).render(out)?;
         }
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,

@@ -180,3 +180,96 @@ fn help_texts_come_from_the_catalog_in_each_language() {
         assert!(missing.is_empty(), "{lang:?}: no help for {missing:#?}");
     }
 }
+
+/// `ccswitch` with this Chinese locale (and no CCSWITCH_LANG), as a user
+/// with `LANG=zh_CN.UTF-8` runs it.
+fn run_in_chinese_locale(home: &Home, args: &[&str]) -> crate::support::Run {
+    let out = home
+        .cmd(args)
+        .env_remove("CCSWITCH_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    crate::support::Run::from(out)
+}
+
+/// Issue 27, wart 13: `--help` was English only. Under a Chinese locale
+/// the help texts and clap's own words (headings, `Print help`,
+/// `[default: …]`) are Chinese; English stays clap's, byte for byte.
+#[test]
+fn help_speaks_the_users_language() {
+    let home = Home::new();
+    let zh = run_in_chinese_locale(&home, &["--help"]);
+    insta::assert_snapshot!("help_zh", zh.ok().stdout);
+    let serve = run_in_chinese_locale(&home, &["serve", "--help"]);
+    for said in [
+        "用法：ccswitch serve [OPTIONS] [PROFILE]",
+        "参数：\n  [PROFILE]  要提供服务的配置档",
+        "选项：\n      --port <PORT>",
+        "[默认：sh] [可选值：sh, fish, powershell, cmd]",
+        "  -h, --help              显示帮助",
+    ] {
+        assert!(serve.stdout.contains(said), "{said}\n{}", serve.stdout);
+    }
+    let en = home.run(&["--help"]);
+    insta::assert_snapshot!("help_en", en.ok().stdout);
+    let serve = home.run(&["serve", "--help"]).ok().stdout.clone();
+    assert!(
+        serve.contains("--shell <SHELL>     Syntax of the printed environment lines [default: sh] [possible values: sh, fish, powershell, cmd]\n"),
+        "{serve}"
+    );
+}
+
+/// A wrong command line is answered in the user's language: clap's
+/// message, its suggestions and hints, the usage line and the pointer to
+/// `--help`, with clap's exit code. English is clap's own.
+#[test]
+fn argument_errors_speak_the_users_language() {
+    let home = Home::new();
+    for (args, zh, en) in [
+        (
+            &["--bogus"][..],
+            "错误：无法识别的参数 '--bogus'\n\n用法：ccswitch [COMMAND]\n\n更多信息请运行 '--help'。\n",
+            "error: unexpected argument '--bogus' found\n\nUsage: ccswitch [COMMAND]\n\nFor more information, try '--help'.\n",
+        ),
+        (
+            &["profle"],
+            "错误：无法识别的子命令 'profle'\n\n  提示：相似的子命令：'route', 'provider', 'profile'\n",
+            "error: unrecognized subcommand 'profle'\n\n  tip: some similar subcommands exist: 'route', 'provider', 'profile'\n",
+        ),
+        (
+            &["usage", "--by", "week"],
+            "错误：'--by <BY>' 的值 'week' 无效\n  [可选值：day, profile, provider, model, session]\n",
+            "error: invalid value 'week' for '--by <BY>'\n  [possible values: day, profile, provider, model, session]\n",
+        ),
+        (
+            &["profile", "add"],
+            "错误：缺少以下必需的参数：\n  <NAME>\n\n用法：ccswitch profile add <NAME>\n",
+            "error: the following required arguments were not provided:\n  <NAME>\n\nUsage: ccswitch profile add <NAME>\n",
+        ),
+        (
+            &["usage", "--json", "--csv"],
+            "错误：参数 '--json' 不能与 '--csv' 同时使用\n",
+            "error: the argument '--json' cannot be used with '--csv'\n",
+        ),
+        (
+            &["run", "--bogus"],
+            "  提示：要把 '--bogus' 当作值传入，请写成 '-- --bogus'\n",
+            "  tip: to pass '--bogus' as a value, use '-- --bogus'\n",
+        ),
+        (
+            &["serve", "--port", "x"],
+            "错误：'--port <PORT>' 的值 'x' 无效：invalid digit found in string\n",
+            "error: invalid value 'x' for '--port <PORT>': invalid digit found in string\n",
+        ),
+    ] {
+        let r = run_in_chinese_locale(&home, args);
+        r.fails(2);
+        assert!(r.stderr.contains(zh), "{args:?}:\n{}", r.stderr);
+        let r = home.run(args);
+        r.fails(2);
+        assert!(r.stderr.contains(en), "{args:?}:\n{}", r.stderr);
+    }
+}
