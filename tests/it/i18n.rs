@@ -273,3 +273,95 @@ fn argument_errors_speak_the_users_language() {
         assert!(r.stderr.contains(en), "{args:?}:\n{}", r.stderr);
     }
 }
+
+/// The words of an English message that are prose: without code
+/// (`` `ccswitch profile add` ``), quoted literals (`"Providers"`),
+/// placeholders (`{profile}`), TOML tables (`[profiles.x]`) and the
+/// shell's profile (`~/.bashrc`, PowerShell's `$PROFILE`). An upper-case
+/// word among lower-case ones names a value to type (`SLOT=PROVIDER`), not
+/// the thing; a message of upper-case words alone is a column heading.
+fn prose_words(s: &str) -> Vec<String> {
+    let mut kept = String::new();
+    let mut until: Option<char> = None;
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let after = &rest[c.len_utf8()..];
+        match until {
+            Some(end) if c == end => until = None,
+            Some(_) => {}
+            None => match c {
+                '`' => until = Some('`'),
+                '"' => until = Some('"'),
+                '{' => until = Some('}'),
+                '[' if after.split(']').next().is_some_and(|t| t.contains('.')) => {
+                    until = Some(']');
+                }
+                _ => kept.push(c),
+            },
+        }
+        rest = after;
+    }
+    let kept = kept.replace("shell profile", "").replace("$PROFILE", "");
+    let words: Vec<&str> = kept
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let heading = words
+        .iter()
+        .all(|w| w.chars().all(|c| c.is_ascii_uppercase()));
+    words
+        .into_iter()
+        .filter(|w| heading || w.chars().any(|c| c.is_ascii_lowercase()))
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+#[test]
+fn prose_words_leave_out_code_names_and_values() {
+    let words = |s| prose_words(s).join(" ");
+    assert_eq!(
+        words("Profile `{profile}` has no provider."),
+        "profile has no provider"
+    );
+    assert_eq!(
+        words("run `ccswitch profile add` with \"Providers\""),
+        "run with"
+    );
+    assert_eq!(
+        words("add it to [profiles.{profile}] in config.toml"),
+        "add it to in config toml"
+    );
+    assert_eq!(words("your shell profile ($PROFILE)"), "your");
+    assert_eq!(
+        words("like SLOT=PROVIDER, with SLOT one of"),
+        "like with one of"
+    );
+    assert_eq!(words("LAST USED"), "last used");
+}
+
+/// Issue 27, wart 13: the Chinese catalog said 配置 and 配置档 for a
+/// profile, and 服务商 and 提供商 for a provider. One word each now: a
+/// message whose English speaks of profiles says 配置档, and only such a
+/// message does (配置 alone is configuration, the config file); likewise
+/// providers and 提供商; 服务商 is not used.
+#[test]
+fn chinese_says_one_word_for_profile_and_one_for_provider() {
+    let en = parse_catalog(EN_SOURCE);
+    let zh = parse_catalog(ZH_SOURCE);
+    let mut wrong = Vec::new();
+    for (key, english) in &en {
+        let chinese = &zh[key];
+        let words = prose_words(english);
+        let says = |w: &str| words.iter().any(|x| x == w || *x == format!("{w}s"));
+        for (word, term) in [("profile", "配置档"), ("provider", "提供商")] {
+            if says(word) != chinese.contains(term) {
+                wrong.push(format!("{key}: {english:?} | {chinese:?}"));
+            }
+        }
+        if chinese.contains("服务商") {
+            wrong.push(format!("{key}: 服务商 in {chinese:?}"));
+        }
+    }
+    wrong.sort();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
