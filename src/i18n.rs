@@ -4,6 +4,10 @@
 //! The language comes from `CCSWITCH_LANG`, else `LC_ALL`/`LC_MESSAGES`/`LANG`
 //! (anything starting with `zh` selects Chinese). Missing translations fall
 //! back to English; a test keeps the catalogs in step.
+//!
+//! A message that counts things has a form per number: `key_one` and
+//! `key_other` (`tn!`). English says "1 provider", "2 providers"; Chinese
+//! has no plural, and its catalog says the same under both.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -108,6 +112,41 @@ pub fn text(key: &str) -> &'static str {
         .map_or("<missing message>", String::as_str)
 }
 
+/// The plural form `n` takes in `lang`: `one` or `other`.
+pub fn plural_form(lang: Lang, n: u64) -> &'static str {
+    match lang {
+        Lang::En if n == 1 => "one",
+        _ => "other",
+    }
+}
+
+/// The template for `n` things: `{key}_one` or `{key}_other`.
+pub fn text_n(key: &str, n: u64) -> &'static str {
+    text(&format!("{key}_{}", plural_form(lang(), n)))
+}
+
+/// A number of things, whatever integer type counted them.
+pub trait Count: Copy + Display {
+    fn count(self) -> u64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),+) => {$(
+        impl Count for $t {
+            fn count(self) -> u64 {
+                u64::try_from(self).unwrap_or(u64::MAX)
+            }
+        }
+    )+};
+}
+count_for!(u8, u16, u32, u64, usize, i32, i64);
+
+impl<T: Count> Count for &T {
+    fn count(self) -> u64 {
+        (*self).count()
+    }
+}
+
 /// Replace `{name}` placeholders in a template.
 pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
@@ -152,6 +191,23 @@ macro_rules! t {
     };
 }
 
+/// `tn!("key", n = count, name = value, ...)`: the catalog message for
+/// that many things (`key_one` or `key_other`, chosen by the first
+/// argument), filled like `t!`.
+#[macro_export]
+macro_rules! tn {
+    ($key:literal, $count:ident = $n:expr $(, $name:ident = $val:expr)* $(,)?) => {{
+        let count = $n;
+        $crate::i18n::fill(
+            $crate::i18n::text_n($key, $crate::i18n::Count::count(count)),
+            &[
+                (stringify!($count), &count as &dyn ::std::fmt::Display),
+                $((stringify!($name), &$val as &dyn ::std::fmt::Display)),*
+            ],
+        )
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +230,24 @@ mod tests {
         );
         assert_eq!(Lang::from_env_values([Some(""), Some("C.UTF-8")]), Lang::En);
         assert_eq!(Lang::from_env_values([None, None]), Lang::En);
+    }
+
+    #[test]
+    fn counted_messages_take_the_form_their_number_asks_for() {
+        set_lang(Lang::En);
+        assert_eq!(crate::tn!("count.providers", n = 1_usize), "1 provider");
+        assert_eq!(crate::tn!("count.providers", n = 0_u64), "0 providers");
+        assert_eq!(crate::tn!("count.requests", n = 2_u32), "2 requests");
+        assert_eq!(
+            crate::tn!("usage.rows_lost", n = 1_usize),
+            "usage: 1 request was not recorded: the ledger could not be written \
+             (budgets still count it in this session)"
+        );
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(crate::tn!("count.providers", n = 1_usize), "1 个提供商");
+            assert_eq!(crate::tn!("count.providers", n = 3_usize), "3 个提供商");
+        });
+        assert_eq!(plural_form(Lang::ZhCn, 1), "other");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::config::{self, Presets};
-use crate::t;
+use crate::{t, tn};
 
 use super::args::ConfigCmd;
 use super::error::CliError;
@@ -104,8 +104,8 @@ pub fn config(cmd: ConfigCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliE
                 t!(
                     "config.ok",
                     path = ctx.paths.config_file.display(),
-                    providers = cfg.providers.len(),
-                    profiles = cfg.profiles.len()
+                    providers = tn!("count.providers", n = cfg.providers.len()),
+                    profiles = tn!("count.profiles", n = cfg.profiles.len())
                 )
             )?;
             Ok(())

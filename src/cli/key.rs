@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::config::{self, edit, store};
 use crate::secrets::{FileStore, SecretStore};
-use crate::t;
+use crate::{t, tn};
 
 use super::args::KeyCmd;
 use super::error::CliError;
@@ -131,11 +131,11 @@ fn add(
     writeln!(
         out,
         "{}",
-        t!(
+        tn!(
             "key.pool_added",
+            n = p.extra_keys.len() + 2,
             provider = provider,
-            label = label,
-            n = p.extra_keys.len() + 2
+            label = label
         )
     )?;
     Ok(())

@@ -13,7 +13,7 @@ use crate::config::{self, SearchKind, store};
 use crate::ctx::Ctx;
 use crate::i18n::text;
 use crate::proxy::setup::SearchSetup;
-use crate::t;
+use crate::{t, tn};
 
 #[derive(Debug, Subcommand)]
 pub enum SearchCmd {
@@ -165,7 +165,7 @@ fn test(query: &str, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     let rt = crate::proxy::setup::runtime()?;
     match rt.block_on(backend.search(query)) {
         Ok(hits) => {
-            writeln!(out, "{}", t!("search.results", n = hits.len()))?;
+            writeln!(out, "{}", tn!("search.results", n = hits.len()))?;
             for h in &hits {
                 writeln!(out, "- {}\n  {}", h.title, h.url)?;
             }

@@ -19,7 +19,8 @@ fn placeholders(s: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// String literals passed as the first argument of `t!(` or `text(`.
+/// String literals passed as the first argument of `t!(` or `text(`; for
+/// `tn!(` (a counted message), its two forms, `_one` and `_other`.
 fn used_keys(dir: &Path, out: &mut BTreeSet<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -28,8 +29,12 @@ fn used_keys(dir: &Path, out: &mut BTreeSet<String>) {
             continue;
         }
         let src = std::fs::read_to_string(&path).unwrap();
-        for marker in ["t!(", "text("] {
+        for marker in ["t!(", "text(", "tn!("] {
             for (i, _) in src.match_indices(marker) {
+                // `tn!(` also ends in `n!(`, not in `t!(`.
+                if marker == "t!(" && src[..i].ends_with('t') {
+                    continue;
+                }
                 let rest = src[i + marker.len()..].trim_start();
                 if let Some(lit) = rest.strip_prefix('"') {
                     let key = &lit[..lit.find('"').unwrap()];
@@ -37,7 +42,10 @@ fn used_keys(dir: &Path, out: &mut BTreeSet<String>) {
                         && key
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
-                    if is_key {
+                    if is_key && marker == "tn!(" {
+                        out.insert(format!("{key}_one"));
+                        out.insert(format!("{key}_other"));
+                    } else if is_key {
                         out.insert(key.to_string());
                     }
                 }
@@ -364,4 +372,54 @@ fn chinese_says_one_word_for_profile_and_one_for_provider() {
     }
     wrong.sort();
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Issue 27, wart 13: English said "1 providers", "1 requests",
+/// "provider(s)". A counted message has a form for one and one for other
+/// numbers, in both catalogs (Chinese says the same in both), and no
+/// English message says "(s)".
+#[test]
+fn counted_messages_have_both_forms_and_english_no_s_in_brackets() {
+    for (name, src) in [("en", EN_SOURCE), ("zh-CN", ZH_SOURCE)] {
+        let catalog = parse_catalog(src);
+        for key in catalog.keys() {
+            for (this, other) in [("_one", "_other"), ("_other", "_one")] {
+                if let Some(stem) = key.strip_suffix(this) {
+                    let pair = format!("{stem}{other}");
+                    assert!(catalog.contains_key(&pair), "{name}: {key} without {pair}");
+                }
+            }
+        }
+    }
+    let en = parse_catalog(EN_SOURCE);
+    let bracketed: Vec<_> = en
+        .iter()
+        // `clap.*` quotes clap's own English, which English output keeps.
+        .filter(|(k, v)| v.contains("(s)") && !v.contains("http(s)") && !k.starts_with("clap."))
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    assert!(bracketed.is_empty(), "{bracketed:#?}");
+}
+
+/// What users saw: `config check` with one provider, and `doctor`.
+#[test]
+fn one_of_a_thing_is_singular_in_english() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_TEST_KEY\" }\n\
+         [profiles.ds]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
+         [profiles.ds2]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
+    );
+    let r = home.run(&["config", "check"]);
+    assert!(
+        r.ok().stdout.contains("is valid: 1 provider, 2 profiles."),
+        "{}",
+        r.stdout
+    );
+    let r = home.run_env(&["config", "check"], &ZH);
+    assert!(
+        r.ok().stdout.contains("有效：1 个提供商，2 个配置档。"),
+        "{}",
+        r.stdout
+    );
 }

@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::theme::{Theme, centered, spinner};
 use super::wrap;
-use crate::t;
 use crate::tui::app::{App, KeyState};
 use crate::tui::form::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
 use crate::tui::picker::{Fetch, Group, PickFor, Picker};
+use crate::{t, tn};
 
 const LABEL: usize = 14;
 
@@ -271,7 +271,7 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
             format!("{} {}", spinner(app.tick), t!("picker.loading")),
             theme.fg(Color::Yellow),
         ),
-        Fetch::Done(n) => (t!("picker.listed", count = n), theme.fg(Color::Green)),
+        Fetch::Done(n) => (tn!("picker.listed", count = n), theme.fg(Color::Green)),
         Fetch::Failed(e) => (t!("picker.failed", error = e), theme.fg(Color::Red)),
     };
     // Two lines: a provider's error message is often long.

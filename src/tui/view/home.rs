@@ -10,9 +10,9 @@ use super::amount::width;
 use super::theme::Theme;
 use super::wrap;
 use crate::circuits;
-use crate::t;
 use crate::tui::app::{App, KeyState, Row, all_tokens};
 use crate::usage::format::{money, short};
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     if app.rows.is_empty() {
@@ -174,11 +174,11 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             label(t!("tui.breaker")),
             Span::styled(
-                t!(
+                tn!(
                     "tui.breaker_open",
+                    failures = c.failures,
                     target = format!("{}/{}", c.provider, c.model),
-                    ago = ago,
-                    failures = c.failures
+                    ago = ago
                 ),
                 theme.fg(Color::Red),
             ),

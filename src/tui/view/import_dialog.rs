@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Theme;
 use super::wrap::rows as wrap;
-use crate::t;
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, lines: &[String], body: Rect, theme: Theme) {
     f.render_widget(Clear, body);
@@ -61,7 +61,7 @@ fn fit(lines: &[String], width: usize, room: usize) -> Vec<String> {
         shown += 1;
     }
     if room > 0 {
-        let more = t!("tui.import_more", count = lines.len() - shown);
+        let more = tn!("tui.import_more", count = lines.len() - shown);
         rows.extend(wrap(&more, width).into_iter().take(1));
     }
     rows

@@ -11,10 +11,10 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 use super::amount::{fit, money_short, pad, pad_left, width};
 use super::budget;
 use super::theme::{Theme, spinner};
-use crate::t;
 use crate::tui::app::{App, Metric, UsageData, UsageView, all_tokens};
 use crate::usage::format::{money, short};
 use crate::usage::query::{Sums, UsageGroup};
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, app: &App, view: &UsageView, area: Rect, theme: Theme) {
     let data = match &view.data {
@@ -63,7 +63,7 @@ pub fn footer(view: &UsageView) -> String {
 pub fn status(view: &UsageView) -> String {
     match &view.data {
         Some(Ok(d)) if view.metric() == Metric::Cost && d.total.unpriced_requests > 0 => {
-            t!("usage_screen.unpriced", n = d.total.unpriced_requests)
+            tn!("usage_screen.unpriced", n = d.total.unpriced_requests)
         }
         _ => String::new(),
     }
@@ -116,7 +116,7 @@ fn draw_chart(f: &mut Frame, view: &UsageView, data: &UsageData, area: Rect, the
         "usage_screen.summary",
         cost = money(t),
         tokens = short(all_tokens(t)),
-        requests = t.requests,
+        requests = tn!("count.requests", n = t.requests),
         cache = format!("{:.0}%", t.cache_share() * 100.0)
     );
     if t.errors > 0 {
