@@ -4,7 +4,12 @@
 //! The language comes from `CCSWITCH_LANG`, else `LC_ALL`/`LC_MESSAGES`/`LANG`
 //! (anything starting with `zh` selects Chinese). Missing translations fall
 //! back to English; a test keeps the catalogs in step.
+//!
+//! A message that counts things has a form per number: `key_one` and
+//! `key_other` (`tn!`). English says "1 provider", "2 providers"; Chinese
+//! has no plural, and its catalog says the same under both.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::{LazyLock, OnceLock};
@@ -30,6 +35,11 @@ impl Lang {
 }
 
 static LANG: OnceLock<Lang> = OnceLock::new();
+
+thread_local! {
+    /// This thread's language while [`with_lang`] runs, over the process's.
+    static SCOPED: Cell<Option<Lang>> = const { Cell::new(None) };
+}
 
 fn lang_from_env() -> Lang {
     let vars = ["CCSWITCH_LANG", "LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok());
@@ -70,7 +80,24 @@ static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(EN
 static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(ZH_SOURCE));
 
 pub fn lang() -> Lang {
-    *LANG.get_or_init(lang_from_env)
+    SCOPED
+        .get()
+        .unwrap_or_else(|| *LANG.get_or_init(lang_from_env))
+}
+
+/// Run `f` with this thread's messages in `lang`, whatever the process's
+/// language is. The process's language is fixed once (`set_lang`), so this
+/// is how a test draws a screen in Chinese beside tests that read English.
+pub fn with_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    /// Puts the thread's previous language back, also when `f` panics.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED.set(self.0);
+        }
+    }
+    let _restore = Restore(SCOPED.replace(Some(lang)));
+    f()
 }
 
 /// The template for `key` in the current language.
@@ -89,6 +116,41 @@ pub fn text_in(lang: Lang, key: &str) -> &'static str {
         .get(key)
         .or_else(|| EN.get(key))
         .map_or("<missing message>", String::as_str)
+}
+
+/// The plural form `n` takes in `lang`: `one` or `other`.
+pub fn plural_form(lang: Lang, n: u64) -> &'static str {
+    match lang {
+        Lang::En if n == 1 => "one",
+        _ => "other",
+    }
+}
+
+/// The template for `n` things: `{key}_one` or `{key}_other`.
+pub fn text_n(key: &str, n: u64) -> &'static str {
+    text(&format!("{key}_{}", plural_form(lang(), n)))
+}
+
+/// A number of things, whatever integer type counted them.
+pub trait Count: Copy + Display {
+    fn count(self) -> u64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),+) => {$(
+        impl Count for $t {
+            fn count(self) -> u64 {
+                u64::try_from(self).unwrap_or(u64::MAX)
+            }
+        }
+    )+};
+}
+count_for!(u8, u16, u32, u64, usize, i32, i64);
+
+impl<T: Count> Count for &T {
+    fn count(self) -> u64 {
+        (*self).count()
+    }
 }
 
 /// Replace `{name}` placeholders in a template.
@@ -135,6 +197,23 @@ macro_rules! t {
     };
 }
 
+/// `tn!("key", n = count, name = value, ...)`: the catalog message for
+/// that many things (`key_one` or `key_other`, chosen by the first
+/// argument), filled like `t!`.
+#[macro_export]
+macro_rules! tn {
+    ($key:literal, $count:ident = $n:expr $(, $name:ident = $val:expr)* $(,)?) => {{
+        let count = $n;
+        $crate::i18n::fill(
+            $crate::i18n::text_n($key, $crate::i18n::Count::count(count)),
+            &[
+                (stringify!($count), &count as &dyn ::std::fmt::Display),
+                $((stringify!($name), &$val as &dyn ::std::fmt::Display)),*
+            ],
+        )
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +236,34 @@ mod tests {
         );
         assert_eq!(Lang::from_env_values([Some(""), Some("C.UTF-8")]), Lang::En);
         assert_eq!(Lang::from_env_values([None, None]), Lang::En);
+    }
+
+    #[test]
+    fn counted_messages_take_the_form_their_number_asks_for() {
+        set_lang(Lang::En);
+        assert_eq!(crate::tn!("count.providers", n = 1_usize), "1 provider");
+        assert_eq!(crate::tn!("count.providers", n = 0_u64), "0 providers");
+        assert_eq!(crate::tn!("count.requests", n = 2_u32), "2 requests");
+        assert_eq!(
+            crate::tn!("usage.rows_lost", n = 1_usize),
+            "usage: 1 request was not recorded: the ledger could not be written \
+             (budgets still count it in this session)"
+        );
+        with_lang(Lang::ZhCn, || {
+            assert_eq!(crate::tn!("count.providers", n = 1_usize), "1 个提供商");
+            assert_eq!(crate::tn!("count.providers", n = 3_usize), "3 个提供商");
+        });
+        assert_eq!(plural_form(Lang::ZhCn, 1), "other");
+    }
+
+    #[test]
+    fn with_lang_switches_this_thread_only_and_back() {
+        set_lang(Lang::En);
+        let zh = with_lang(Lang::ZhCn, || {
+            let other = std::thread::spawn(lang).join().unwrap();
+            (lang(), other, with_lang(Lang::En, lang), lang())
+        });
+        assert_eq!(zh, (Lang::ZhCn, Lang::En, Lang::En, Lang::ZhCn));
+        assert_eq!(lang(), Lang::En);
     }
 }

@@ -10,10 +10,9 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = ccswitch::cli::Cli::parse();
+    // In the user's language: help, and why a command line is wrong.
+    let cli = ccswitch::cli::parse();
     let mut out = ccswitch::cli::Output::new(std::io::stdout().lock());
     let result = ccswitch::ctx::Ctx::system()
         .map_err(ccswitch::cli::CliError::from)

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use super::probe::{ProbeStep, local_client, narrowed, pong, probe_profile, step, with_proxy};
 use crate::circuits::{self, Circuit};
 use crate::ctx::Ctx;
-use crate::t;
+use crate::{t, tn};
 
 /// All of `ccswitch test` (and the TUI's `t`): the main slot's first
 /// target in full, every other target once, and what running sessions'
@@ -122,12 +122,12 @@ fn breaker_line(c: &Circuit, ok: bool, now: SystemTime) -> String {
         Some(left) => t!("probe.breaker_cooling", secs = left.as_secs().max(1)),
         None => t!("probe.breaker_trial"),
     };
-    t!(
+    tn!(
         "probe.breaker",
+        failures = c.failures,
         target = format!("{}/{}", c.provider, c.model),
         ago = crate::config::state::ago(c.opened(), now),
         profile = c.profile,
-        failures = c.failures,
         state = state,
         now = if ok {
             t!("probe.breaker_now_ok")

@@ -2,83 +2,73 @@
 
 use clap::{Args, Parser, Subcommand};
 
+// Help texts are catalog entries (`help.*`), read when clap builds the
+// command, so `--help` follows the language as every other message does.
+use crate::i18n::text;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ccswitch",
     version,
-    about = "Run Claude Code on any model provider: profiles, keys and an embedded translating proxy.",
+    about = text("help.about"),
     long_about = None,
-    propagate_version = true,
-    args_conflicts_with_subcommands = true
+    propagate_version = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Resume a Claude Code session with the profile it ran with (what
-    /// Claude Code's own "Resume this session with" line names); without
-    /// an id, Claude Code's session picker on the default profile.
-    #[arg(long, value_name = "SESSION", num_args = 0..=1, default_missing_value = "")]
+    // What Claude Code's own "Resume this session with" line names.
+    #[arg(
+        long,
+        value_name = "SESSION",
+        num_args = 0..=1,
+        default_missing_value = "",
+        help = text("help.arg.resume")
+    )]
     pub resume: Option<String>,
-    /// With `--resume`: arguments for claude, after `--`.
-    #[arg(last = true, requires = "resume", value_name = "CLAUDE_ARGS")]
+    /// With `--resume`: what followed `--`, for claude (split off before
+    /// clap parses, so other commands' usage and errors stay as they are).
+    #[arg(skip)]
     pub claude_args: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Manage profiles (what Claude Code runs with).
-    #[command(subcommand)]
+    #[command(about = text("help.profile"), subcommand)]
     Profile(ProfileCmd),
-    /// Manage providers (where and how to connect).
-    #[command(subcommand)]
+    #[command(about = text("help.provider"), subcommand)]
     Provider(ProviderCmd),
-    /// Store, remove and check provider keys.
-    #[command(subcommand)]
+    #[command(about = text("help.key"), subcommand)]
     Key(KeyCmd),
-    /// List the built-in and user presets.
+    #[command(about = text("help.presets"))]
     Presets(JsonFlag),
-    /// Print where ccswitch keeps its files.
+    #[command(about = text("help.paths"))]
     Paths(JsonFlag),
-    /// Check or print the configuration.
-    #[command(subcommand)]
+    #[command(about = text("help.config"), subcommand)]
     Config(ConfigCmd),
-    /// Run the proxy in the foreground for other Anthropic clients; prints
-    /// the environment they need.
+    #[command(about = text("help.serve"))]
     Serve(ServeArgs),
-    /// Launch Claude Code with a profile (through the embedded proxy where
-    /// the provider needs it). ccswitch's options come before PROFILE;
-    /// everything after PROFILE (or after `--`) goes to claude unchanged.
+    #[command(about = text("help.run"))]
     Run(RunArgs),
-    /// Print export lines for a profile that needs no proxy (direct
-    /// Anthropic, Bedrock, Vertex).
+    #[command(about = text("help.env"))]
     Env(EnvArgs),
-    /// Check a profile end to end: a tiny streamed conversation and a tool
-    /// call through the same proxy `run` uses.
+    #[command(about = text("help.test"))]
     Test(TestArgs),
-    /// Claude Code's status line for a `ccswitch run` session (reads
-    /// Claude Code's status JSON on stdin, prints one line).
+    #[command(about = text("help.statusline"))]
     Statusline,
-    /// Tokens and cost from the usage ledger: today, 7 and 30 days, this
-    /// month, and by model; or one range grouped one way.
+    #[command(about = text("help.usage"))]
     Usage(UsageArgs),
-    /// How a profile routes Claude Code's requests.
-    #[command(subcommand)]
+    #[command(about = text("help.route"), subcommand)]
     Route(RouteCmd),
-    /// The web search backend for Claude Code's WebSearch on providers
-    /// that cannot search themselves (SearXNG, Brave, Tavily).
-    #[command(subcommand)]
+    #[command(about = text("help.search"), subcommand)]
     Search(super::search::SearchCmd),
-    /// Print a shell completion script: `ccswitch completions bash >
-    /// ~/.local/share/bash-completion/completions/ccswitch`.
+    #[command(about = text("help.completions"))]
     Completions(CompletionsArgs),
-    /// Print the man page (roff) or a command's (`ccswitch man run`), or
-    /// write every page into a folder (`--out DIR`).
+    #[command(about = text("help.man"))]
     Man(super::man::ManArgs),
-    /// Bring an existing setup in: Claude Code's variables in this shell,
-    /// `~/.claude/settings.json`, claude-code-router's config, or a file.
+    #[command(about = text("help.import"))]
     Import(ImportArgs),
-    /// Check the setup: claude, the config, the keyring, each provider's
-    /// key and endpoint, stale variables and settings, proxy and IPv6 traps.
+    #[command(about = text("help.doctor"))]
     Doctor(JsonFlag),
     /// Internal (`run` on Linux): becomes claude, which then ends when
     /// ccswitch does.
@@ -91,30 +81,19 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Import this file instead of looking for sources: a
-    /// claude-code-router `config.json`, a Claude Code `settings.json`, a
-    /// LiteLLM `config.yaml`, or cc-switch's folder, `cc-switch.db` or
-    /// `config.json`.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help = text("help.arg.import_from"), long, value_name = "PATH")]
     pub from: Option<std::path::PathBuf>,
-    /// Print what would be added, with keys shown by where they are.
-    #[arg(long)]
+    #[arg(help = text("help.arg.import_dry_run"), long)]
     pub dry_run: bool,
-    /// Keys from this shell's variables stay references to them (for
-    /// variables you keep exporting) instead of going to the keyring.
-    #[arg(long)]
+    #[arg(help = text("help.arg.import_keep_env"), long)]
     pub keep_env: bool,
-    /// Use this variable as an imported provider's key although its name
-    /// is not that provider's (repeatable). Without it, ccswitch sends no
-    /// variable a file names to a host the file chose.
-    #[arg(long = "key-var", value_name = "VAR")]
+    #[arg(help = text("help.arg.import_key_vars"), long = "key-var", value_name = "VAR")]
     pub key_vars: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    /// The shell to complete in.
-    #[arg(value_enum)]
+    #[arg(help = text("help.arg.completions_shell"), value_enum)]
     pub shell: clap_complete::Shell,
 }
 
@@ -128,34 +107,27 @@ pub struct GuardArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Profile (default: the configured default).
+    #[arg(help = text("help.arg.profile_or_default"))]
     pub profile: Option<String>,
-    /// Print the steps as JSON.
-    #[arg(long)]
+    #[arg(help = text("help.arg.test_json"), long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The claude binary to run.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help = text("help.arg.run_claude"), long, value_name = "PATH")]
     pub claude: Option<std::path::PathBuf>,
-    /// Proxy log file (default: ccswitch.log in the data dir's logs folder).
-    #[arg(long, value_name = "PATH")]
+    #[arg(help = text("help.arg.run_log_file"), long, value_name = "PATH")]
     pub log_file: Option<std::path::PathBuf>,
-    /// Also log translation notes (what was dropped or changed per request).
-    #[arg(long)]
+    #[arg(help = text("help.arg.run_verbose"), long)]
     pub verbose: bool,
-    /// No session summary after claude exits.
-    #[arg(long, short)]
+    #[arg(help = text("help.arg.run_quiet"), long, short)]
     pub quiet: bool,
-    /// Do not stop at a used-up budget this session.
-    #[arg(long)]
+    #[arg(help = text("help.arg.run_ignore_budget"), long)]
     pub ignore_budget: bool,
-    /// Profile (default: the configured default).
+    #[arg(help = text("help.arg.profile_or_default"))]
     pub profile: Option<String>,
-    /// Arguments for claude, passed on verbatim.
-    #[arg(
+    #[arg(help = text("help.arg.run_claude_args"), 
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "CLAUDE_ARGS"
@@ -165,64 +137,49 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// Profile (default: the configured default).
+    #[arg(help = text("help.arg.profile_or_default"))]
     pub profile: Option<String>,
-    /// Syntax of the printed lines.
-    #[arg(long, value_enum, default_value = "sh")]
+    #[arg(help = text("help.arg.env_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Profile to serve (default: the configured default).
+    #[arg(help = text("help.arg.serve_profile"))]
     pub profile: Option<String>,
-    /// Port to listen on; 0 picks a free one.
-    #[arg(long, default_value_t = 0)]
+    #[arg(help = text("help.arg.serve_port"), long, default_value_t = 0)]
     pub port: u16,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(help = text("help.arg.serve_host"), long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
-    /// Allow a non-loopback --host (anyone who can reach it and has the token can use your keys).
-    #[arg(long)]
+    #[arg(help = text("help.arg.serve_allow_remote"), long)]
     pub allow_remote: bool,
-    /// Take the session token from this environment variable instead of a random one.
-    #[arg(long, value_name = "NAME")]
+    #[arg(help = text("help.arg.serve_token_env"), long, value_name = "NAME")]
     pub token_env: Option<String>,
-    /// Do not stop at a used-up budget.
-    #[arg(long)]
+    #[arg(help = text("help.arg.serve_ignore_budget"), long)]
     pub ignore_budget: bool,
-    /// Syntax of the printed environment lines.
-    #[arg(long, value_enum, default_value = "sh")]
+    #[arg(help = text("help.arg.serve_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
 }
 
 #[derive(Debug, Args)]
 pub struct UsageArgs {
-    /// Start: a local date (2026-11-01), date and time (2026-11-01 09:00),
-    /// or a span back from now (7d, 12h). Default: 30 days ago.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(help = text("help.arg.usage_since"), long, value_name = "WHEN")]
     pub since: Option<String>,
-    /// End, exclusive; a date alone means the end of that day. Default: now.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(help = text("help.arg.usage_until"), long, value_name = "WHEN")]
     pub until: Option<String>,
-    /// Group the range by this.
-    #[arg(long, value_enum)]
+    #[arg(help = text("help.arg.usage_by"), long, value_enum)]
     pub by: Option<crate::usage::query::By>,
-    /// Only this profile's requests.
-    #[arg(long)]
+    #[arg(help = text("help.arg.usage_profile"), long)]
     pub profile: Option<String>,
-    /// Print JSON (documented in the README).
-    #[arg(long, conflicts_with = "csv")]
+    #[arg(help = text("help.arg.usage_json"), long, conflicts_with = "csv")]
     pub json: bool,
-    /// Print CSV (one row per group).
-    #[arg(long)]
+    #[arg(help = text("help.arg.usage_csv"), long)]
     pub csv: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct JsonFlag {
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(help = text("help.arg.json"), long)]
     pub json: bool,
 }
 
@@ -231,135 +188,108 @@ pub struct JsonFlag {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     pub name: String,
-    #[arg(long)]
+    #[arg(help = text("help.arg.json"), long)]
     pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RouteCmd {
-    /// Where each kind of Claude Code request would go (slot, targets in
-    /// fallback order), and why.
+    #[command(about = text("help.route_explain"))]
     Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     pub profile: String,
-    /// Requests to explain instead of the usual kinds: a Messages request
-    /// body, or a captured request (`{"headers": ..., "body": ...}`).
+    #[arg(help = text("help.arg.explain_files"))]
     pub files: Vec<std::path::PathBuf>,
-    #[arg(long)]
+    #[arg(help = text("help.arg.json"), long)]
     pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
-    /// List profiles.
-    #[command(alias = "ls")]
+    #[command(about = text("help.profile_list"), alias = "ls")]
     List(JsonFlag),
-    /// Show one profile with its providers and models.
+    #[command(about = text("help.profile_show"))]
     Show(ShowArgs),
-    /// Add a profile.
+    #[command(about = text("help.profile_add"))]
     Add(ProfileArgs),
-    /// Change fields of a profile.
+    #[command(about = text("help.profile_edit"))]
     Edit(ProfileArgs),
-    /// Remove a profile.
-    #[command(alias = "remove")]
+    #[command(about = text("help.profile_rm"), alias = "remove")]
     Rm { name: String },
-    /// Set the profile `ccswitch run` uses without a name.
+    #[command(about = text("help.profile_default"))]
     Default { name: String },
-    /// Print a profile and the providers it uses as TOML, without keys,
-    /// header values, proxy passwords or budgets: to share it.
+    #[command(about = text("help.profile_export"))]
     Export { name: String },
 }
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
-    /// Profile name (letters, digits, `-`, `_`, `.`).
+    #[arg(help = text("help.arg.profile_name"))]
     pub name: String,
-    /// Provider for the profile's slots.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_provider"), long)]
     pub provider: Option<String>,
-    /// Main-loop model (ANTHROPIC_MODEL). Default: the preset's suggestion.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_main"), long)]
     pub main: Option<String>,
-    /// Small-fast model (titles, summaries, background work).
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_fast"), long)]
     pub fast: Option<String>,
-    /// Model for the `opus` alias.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_opus"), long)]
     pub opus: Option<String>,
-    /// Model for the `sonnet` alias.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_sonnet"), long)]
     pub sonnet: Option<String>,
-    /// Model for the `haiku` alias.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_haiku"), long)]
     pub haiku: Option<String>,
-    /// Model for subagents.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_subagent"), long)]
     pub subagent: Option<String>,
-    /// Serve a slot from another provider: `--via fast=ollama`.
-    #[arg(long, value_name = "SLOT=PROVIDER")]
+    #[arg(help = text("help.arg.profile_via"), long, value_name = "SLOT=PROVIDER")]
     pub via: Vec<String>,
-    /// A short description.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_description"), long)]
     pub description: Option<String>,
-    /// Remove a field (edit only): fast, opus, sonnet, haiku, subagent, description.
-    #[arg(long, value_name = "FIELD")]
+    #[arg(help = text("help.arg.profile_unset"), long, value_name = "FIELD")]
     pub unset: Vec<String>,
-    /// Also make it the default profile.
-    #[arg(long)]
+    #[arg(help = text("help.arg.profile_default"), long)]
     pub default: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProviderCmd {
-    /// List providers.
-    #[command(alias = "ls")]
+    #[command(about = text("help.provider_list"), alias = "ls")]
     List(JsonFlag),
-    /// Show one provider (connection, key source, models, quirks).
+    #[command(about = text("help.provider_show"))]
     Show(ShowArgs),
-    /// Add a provider from a preset (`ccswitch presets` lists them).
+    #[command(about = text("help.provider_add"))]
     Add(ProviderAddArgs),
-    /// Change a provider's API kind, base URL, key source, proxy or CA
-    /// file, for every profile that uses it.
+    #[command(about = text("help.provider_edit"))]
     Edit(ProviderEditArgs),
-    /// List the models the provider offers now (asks its API).
+    #[command(about = text("help.provider_models"))]
     Models {
         name: String,
-        /// Print a JSON array instead of one id per line.
-        #[arg(long)]
+        #[arg(help = text("help.arg.provider_models_json"), long)]
         json: bool,
     },
-    /// Remove a provider no profile uses.
-    #[command(alias = "remove")]
+    #[command(about = text("help.provider_rm"), alias = "remove")]
     Rm { name: String },
 }
 
 #[derive(Debug, Args)]
 pub struct ProviderAddArgs {
-    /// Provider name; also the keyring account for its key.
+    #[arg(help = text("help.arg.provider_name"))]
     pub name: String,
-    /// Preset id or alias. Default: the preset named like the provider.
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_preset"), long)]
     pub preset: Option<String>,
-    /// API kind: anthropic, openai, bedrock, vertex.
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_api"), long)]
     pub api: Option<String>,
-    /// Base URL (overrides the preset's).
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_base_url"), long)]
     pub base_url: Option<String>,
-    /// Read the key from this environment variable.
-    #[arg(long, value_name = "VAR")]
+    #[arg(help = text("help.arg.key_env"), long, value_name = "VAR")]
     pub key_env: Option<String>,
-    /// Read the key from this command's output (run without a shell).
-    #[arg(long, value_name = "CMD")]
+    #[arg(help = text("help.arg.provider_key_command"), long, value_name = "CMD")]
     pub key_command: Option<String>,
-    /// Upstream proxy: http://, https:// or socks5:// URL.
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_proxy"), long)]
     pub proxy: Option<String>,
-    /// Extra trusted CA certificate (PEM).
-    #[arg(long, value_name = "PATH")]
+    #[arg(help = text("help.arg.provider_ca_file"), long, value_name = "PATH")]
     pub ca_file: Option<String>,
 }
 
@@ -367,71 +297,57 @@ pub struct ProviderAddArgs {
 pub struct ProviderEditArgs {
     /// Provider name.
     pub name: String,
-    /// API kind: anthropic, openai, bedrock, vertex (one its preset has an
-    /// endpoint for). Without --base-url, the preset's URL follows; a URL
-    /// of your own stays (Bedrock and Vertex drop it).
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_edit_api"), long)]
     pub api: Option<String>,
-    /// Base URL (overrides the preset's).
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_edit_base_url"), long)]
     pub base_url: Option<String>,
-    /// Read the key from this environment variable (replaces the key's sources).
-    #[arg(long, value_name = "VAR", conflicts_with = "key_command")]
+    #[arg(
+        help = text("help.arg.provider_edit_key_env"),
+        long,
+        value_name = "VAR",
+        conflicts_with = "key_command"
+    )]
     pub key_env: Option<String>,
-    /// Read the key from this command's output, run without a shell
-    /// (replaces the key's sources).
-    #[arg(long, value_name = "CMD")]
+    #[arg(help = text("help.arg.provider_edit_key_command"), long, value_name = "CMD")]
     pub key_command: Option<String>,
-    /// Upstream proxy: http://, https:// or socks5:// URL.
-    #[arg(long)]
+    #[arg(help = text("help.arg.provider_edit_proxy"), long)]
     pub proxy: Option<String>,
-    /// Extra trusted CA certificate (PEM).
-    #[arg(long, value_name = "PATH")]
+    #[arg(help = text("help.arg.provider_edit_ca_file"), long, value_name = "PATH")]
     pub ca_file: Option<String>,
-    /// Remove a field: base_url (back to the preset's), key (back to the
-    /// default source), proxy, ca_file.
-    #[arg(long, value_name = "FIELD")]
+    #[arg(help = text("help.arg.provider_edit_unset"), long, value_name = "FIELD")]
     pub unset: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
-    /// Store a provider's key: typed without echo, or piped on stdin.
+    #[command(about = text("help.key_set"))]
     Set {
         provider: String,
-        /// Store in the plaintext credentials file (0600) instead of the OS keyring.
-        #[arg(long)]
+        #[arg(help = text("help.arg.key_set_file"), long)]
         file: bool,
-        /// Add the key to the provider's key pool (in the keyring, under
-        /// the next free label), used when another key is rate-limited.
-        #[arg(long, conflicts_with = "file")]
+        #[arg(help = text("help.arg.key_set_add"), long, conflicts_with = "file")]
         add: bool,
-        /// The label for `--add` (default: the next free number).
-        #[arg(long, requires = "add")]
+        #[arg(help = text("help.arg.key_set_label"), long, requires = "add")]
         label: Option<String>,
     },
-    /// Remove a provider's stored key (keyring and file).
-    #[command(alias = "remove")]
+    #[command(about = text("help.key_rm"), alias = "remove")]
     Rm { provider: String },
-    /// Which providers have a key, and from where (never the key itself).
+    #[command(about = text("help.key_status"))]
     Status(KeyStatusArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct KeyStatusArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    #[arg(help = text("help.arg.json"), long)]
     pub json: bool,
-    /// Do not run key commands (a `pass` or `op` command may prompt, or
-    /// take a while); report them as not run.
-    #[arg(long)]
+    #[arg(help = text("help.arg.key_status_no_command"), long)]
     pub no_command: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
-    /// Validate config.toml and presets.toml; report the first problem.
+    #[command(about = text("help.config_check"))]
     Check,
-    /// Print a commented example configuration.
+    #[command(about = text("help.config_example"))]
     Example,
 }

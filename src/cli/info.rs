@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::config::{self, Presets};
-use crate::t;
+use crate::{t, tn};
 
 use super::args::ConfigCmd;
 use super::error::CliError;
@@ -23,7 +23,14 @@ pub fn presets(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliE
             .collect();
         return json(out, &all);
     }
-    let mut table = Table::new(&["PRESET", "NAME", "API", "OTHER APIS", "LOCAL", "BASE URL"]);
+    let mut table = Table::new(&[
+        t!("presets.col_preset"),
+        t!("presets.col_name"),
+        t!("presets.col_api"),
+        t!("presets.col_other_apis"),
+        t!("presets.col_local"),
+        t!("presets.col_base_url"),
+    ]);
     for p in presets.iter() {
         let others: Vec<String> = p
             .apis()
@@ -64,7 +71,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
     if as_json {
         return json(out, p);
     }
-    let mut table = Table::new(&["WHAT", "PATH"]);
+    let mut table = Table::new(&[t!("paths.col_what"), t!("paths.col_path")]);
     for (what, path) in [
         ("config", &p.config_file),
         ("presets", &p.presets_file),
@@ -97,8 +104,8 @@ pub fn config(cmd: ConfigCmd, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliE
                 t!(
                     "config.ok",
                     path = ctx.paths.config_file.display(),
-                    providers = cfg.providers.len(),
-                    profiles = cfg.profiles.len()
+                    providers = tn!("count.providers", n = cfg.providers.len()),
+                    profiles = tn!("count.profiles", n = cfg.profiles.len())
                 )
             )?;
             Ok(())

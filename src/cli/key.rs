@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::config::{self, edit, store};
 use crate::secrets::{FileStore, SecretStore};
-use crate::t;
+use crate::{t, tn};
 
 use super::args::KeyCmd;
 use super::error::CliError;
@@ -131,11 +131,11 @@ fn add(
     writeln!(
         out,
         "{}",
-        t!(
+        tn!(
             "key.pool_added",
+            n = p.extra_keys.len() + 2,
             provider = provider,
-            label = label,
-            n = p.extra_keys.len() + 2
+            label = label
         )
     )?;
     Ok(())
@@ -226,7 +226,11 @@ fn status(ctx: &Ctx, as_json: bool, no_command: bool, out: &mut dyn Write) -> Re
         writeln!(out, "{}", t!("provider.none"))?;
         return Ok(());
     }
-    let mut table = Table::new(&["PROVIDER", "SOURCES", "STATUS"]);
+    let mut table = Table::new(&[
+        t!("key.col_provider"),
+        t!("key.col_sources"),
+        t!("key.col_status"),
+    ]);
     for r in &rows {
         let state = match (&r.source, &r.error, r.needed) {
             _ if r.not_run => t!("key.command_not_run"),

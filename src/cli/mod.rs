@@ -10,6 +10,8 @@ mod key;
 mod launch;
 mod man;
 mod output;
+mod parse;
+mod parse_error;
 mod profile;
 mod prompt;
 mod provider;
@@ -25,13 +27,18 @@ use std::io::Write;
 pub use args::*;
 pub use error::CliError;
 pub use output::Output;
+pub use parse::{definition, parse, parse_from};
 
 use crate::ctx::Ctx;
+use crate::t;
 use crate::tui::Outcome;
 
 /// Run a command; the result is the process exit code.
 pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     if let Some(id) = cli.resume {
+        if cli.command.is_some() {
+            return Err(CliError::Usage(t!("cli.resume_alone")));
+        }
         return launch::resume(ctx, id, cli.claude_args);
     }
     let Some(command) = cli.command else {
@@ -54,14 +61,14 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
         Command::Import(a) => import::run(&a, ctx, out)?,
         Command::Completions(a) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = definition();
             // clap_complete panics when its writes fail (a closed pipe):
             // it writes to memory, and the write that can fail is ours.
             let mut script = Vec::new();
             clap_complete::generate(a.shell, &mut cmd, "ccswitch", &mut script);
             out.write_all(&script)?;
         }
-        Command::Man(a) => man::run(&a, <Cli as clap::CommandFactory>::command(), out)?,
+        Command::Man(a) => man::run(&a, definition(), out)?,
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {
             return Ok(crate::launch::child::guard(a.parent, &a.program, &a.args));

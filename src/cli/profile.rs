@@ -68,7 +68,14 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
         return Ok(());
     }
     let now = SystemTime::now();
-    let mut table = Table::new(&[" ", "PROFILE", "PROVIDER", "MAIN", "FAST", "LAST USED"]);
+    let mut table = Table::new(&[
+        " ".to_string(),
+        t!("profile.col_profile"),
+        t!("profile.col_provider"),
+        t!("profile.col_main"),
+        t!("profile.col_fast"),
+        t!("profile.col_last_used"),
+    ]);
     for p in cfg.profiles.values() {
         let mark = if cfg.default.as_deref() == Some(p.name.as_str()) {
             "*"

@@ -71,7 +71,13 @@ fn list(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
         writeln!(out, "{}", t!("provider.none"))?;
         return Ok(());
     }
-    let mut table = Table::new(&["PROVIDER", "PRESET", "API", "URL", "KEY"]);
+    let mut table = Table::new(&[
+        t!("provider.col_provider"),
+        t!("provider.col_preset"),
+        t!("provider.col_api"),
+        t!("provider.col_url"),
+        t!("provider.col_key"),
+    ]);
     for p in cfg.providers.values() {
         table.row(vec![
             p.name.clone(),

@@ -11,49 +11,42 @@ use crate::config::edit::{SearchChange, remove_search, set_search};
 use crate::config::redact::masked;
 use crate::config::{self, SearchKind, store};
 use crate::ctx::Ctx;
+use crate::i18n::text;
 use crate::proxy::setup::SearchSetup;
-use crate::t;
+use crate::{t, tn};
 
 #[derive(Debug, Subcommand)]
 pub enum SearchCmd {
-    /// Choose the backend: `searxng --url URL`, or `brave` / `tavily` (the
-    /// key is read from the terminal or stdin into the keyring, unless
-    /// `--key-env` or `--key-command` names where it lives).
+    #[command(about = text("help.search_set"))]
     Set(SetArgs),
-    /// Print the backend and where its key comes from.
+    #[command(about = text("help.search_show"))]
     Show {
-        /// Print JSON instead of text.
-        #[arg(long)]
+        #[arg(help = text("help.arg.search_show_json"), long)]
         json: bool,
     },
-    /// Remove the backend: searches then answer that search is not set up.
+    #[command(about = text("help.search_off"))]
     Off,
-    /// Run one search with the configured backend and print the results.
+    #[command(about = text("help.search_test"))]
     Test(SearchTestArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    /// searxng, brave or tavily.
+    #[arg(help = text("help.arg.search_backend"))]
     pub backend: String,
-    /// SearXNG: the instance's address. Brave, Tavily: another endpoint.
-    #[arg(long)]
+    #[arg(help = text("help.arg.search_url"), long)]
     pub url: Option<String>,
-    /// Read the key from this environment variable.
-    #[arg(long, conflicts_with = "key_command")]
+    #[arg(help = text("help.arg.key_env"), long, conflicts_with = "key_command")]
     pub key_env: Option<String>,
-    /// Run this command (no shell) and read the key from its output.
-    #[arg(long)]
+    #[arg(help = text("help.arg.search_key_command"), long)]
     pub key_command: Option<String>,
-    /// Results per search (1-20, default 5).
-    #[arg(long)]
+    #[arg(help = text("help.arg.search_max_results"), long)]
     pub max_results: Option<u32>,
 }
 
 #[derive(Debug, Args)]
 pub struct SearchTestArgs {
-    /// What to search for.
-    #[arg(default_value = "Claude Code")]
+    #[arg(help = text("help.arg.search_test_query"), default_value = "Claude Code")]
     pub query: String,
 }
 
@@ -172,7 +165,7 @@ fn test(query: &str, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
     let rt = crate::proxy::setup::runtime()?;
     match rt.block_on(backend.search(query)) {
         Ok(hits) => {
-            writeln!(out, "{}", t!("search.results", n = hits.len()))?;
+            writeln!(out, "{}", tn!("search.results", n = hits.len()))?;
             for h in &hits {
                 writeln!(out, "- {}\n  {}", h.title, h.url)?;
             }

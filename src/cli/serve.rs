@@ -12,7 +12,7 @@ use crate::launch::env::serve_vars;
 use crate::launch::proxied::{Options, Proxied, Recording};
 use crate::launch::shell::export;
 use crate::proxy;
-use crate::t;
+use crate::{t, tn};
 
 use super::args::ServeArgs;
 use super::error::CliError;
@@ -78,8 +78,8 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         let total = proxied.close().await.total;
         log(&t!(
             "serve.stopped",
-            requests = total.requests,
-            errors = total.errors,
+            requests = tn!("count.requests", n = total.requests),
+            errors = tn!("count.errors", n = total.errors),
             input = total.input_tokens,
             output = total.output_tokens
         ));

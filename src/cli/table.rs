@@ -9,14 +9,9 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(header: &[&str]) -> Table {
+    pub fn new(header: &[impl AsRef<str>]) -> Table {
         Table {
-            rows: vec![
-                header
-                    .iter()
-                    .map(std::string::ToString::to_string)
-                    .collect(),
-            ],
+            rows: vec![header.iter().map(|h| h.as_ref().to_string()).collect()],
         }
     }
 

@@ -129,7 +129,7 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
     }
     let head = t!("usage.range", since = report.since, until = report.until);
     writeln!(out, "{head}")?;
-    let mut table = Table::new(&columns(args.by.map_or("", by_name)));
+    let mut table = Table::new(&columns(args.by.map_or(String::new(), by_name)));
     for g in &report.groups {
         table.row(cells(&g.key, &g.sums));
     }
@@ -138,13 +138,13 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
     footer(out)
 }
 
-fn by_name(by: By) -> &'static str {
+fn by_name(by: By) -> String {
     match by {
-        By::Day => "DAY",
-        By::Profile => "PROFILE",
-        By::Provider => "PROVIDER",
-        By::Model => "MODEL",
-        By::Session => "SESSION",
+        By::Day => t!("usage.col_day"),
+        By::Profile => t!("usage.col_profile"),
+        By::Provider => t!("usage.col_provider"),
+        By::Model => t!("usage.col_model"),
+        By::Session => t!("usage.col_session"),
     }
 }
 
@@ -194,14 +194,14 @@ fn overview(
         let rows: Vec<(&str, &Sums)> = view.periods.iter().map(|p| (p.name, &p.sums)).collect();
         return csv(out, &rows);
     }
-    let mut table = Table::new(&columns(""));
+    let mut table = Table::new(&columns(String::new()));
     for p in &view.periods {
         table.row(cells(&period_name(p.name), &p.sums));
     }
     table.write(out)?;
     writeln!(out)?;
     writeln!(out, "{}", t!("usage.by_model_30"))?;
-    let mut table = Table::new(&columns("MODEL"));
+    let mut table = Table::new(&columns(by_name(By::Model)));
     for g in &view.by_model {
         table.row(cells(&g.key, &g.sums));
     }
@@ -218,15 +218,17 @@ fn period_name(name: &str) -> String {
     }
 }
 
-fn columns(first: &str) -> [&str; 7] {
+/// The table's header: `first` names the rows (a period, or what the
+/// range is grouped by).
+fn columns(first: String) -> [String; 7] {
     [
         first,
-        "REQUESTS",
-        "INPUT",
-        "OUTPUT",
-        "CACHE READ",
-        "COST",
-        "OF IT CACHE",
+        t!("usage.col_requests"),
+        t!("usage.col_input"),
+        t!("usage.col_output"),
+        t!("usage.col_cache_read"),
+        t!("usage.col_cost"),
+        t!("usage.col_cache_cost"),
     ]
 }
 
@@ -249,7 +251,14 @@ fn cells(key: &str, s: &Sums) -> Vec<String> {
 
 fn footer(out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out)?;
-    writeln!(out, "{}", t!("usage.footer", date = table_date()))?;
+    // The footer names two columns as the header does.
+    let footer = t!(
+        "usage.footer",
+        input = t!("usage.col_input"),
+        cache_read = t!("usage.col_cache_read"),
+        date = table_date()
+    );
+    writeln!(out, "{footer}")?;
     Ok(())
 }
 

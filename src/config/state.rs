@@ -25,7 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::fsutil::{create_private_dir, lock_exclusive, write_atomic};
 use crate::paths::Paths;
-use crate::t;
+use crate::{t, tn};
 
 /// The table in `state.toml` that holds the launch times.
 const TABLE: &str = "last_used";
@@ -203,8 +203,7 @@ pub fn ago(then: SystemTime, now: SystemTime) -> String {
         0..MIN => t!("history.just_now"),
         MIN..HOUR => t!("history.min_ago", n = secs / MIN),
         HOUR..DAY => t!("history.hours_ago", n = secs / HOUR),
-        DAY..WEEK if secs / DAY == 1 => t!("history.day_ago"),
-        DAY..WEEK => t!("history.days_ago", n = secs / DAY),
+        DAY..WEEK => tn!("history.days_ago", n = secs / DAY),
         _ => rfc3339(then).map_or_else(|| "-".into(), |s| s[..10].to_string()),
     }
 }

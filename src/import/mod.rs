@@ -19,7 +19,7 @@ use crate::config::import::{self, Found, Key, keyvar};
 use crate::config::text::{one_line, shown_url};
 use crate::config::{self, Config, Presets};
 use crate::ctx::Ctx;
-use crate::t;
+use crate::{t, tn};
 pub use error::ImportError;
 
 use read::ccswitch_store;
@@ -237,8 +237,8 @@ pub fn apply(ctx: &Ctx, all: &Found) -> Result<String, ImportError> {
     }
     let mut done = t!(
         "import.done",
-        providers = all.providers.len(),
-        profiles = all.profiles.len(),
+        providers = tn!("count.providers", n = all.providers.len()),
+        profiles = tn!("count.profiles", n = all.profiles.len()),
         path = ctx.paths.config_file.display()
     );
     if let Some(name) = default {

@@ -21,7 +21,7 @@ use crate::claude::status_line;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
 use crate::proxy::{self, LogFn};
-use crate::t;
+use crate::{t, tn};
 
 pub struct RunOptions {
     pub profile: Option<String>,
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         let tmp = std::env::temp_dir();
         let swept = session::sweep(&tmp, (ctx.now)());
         if swept > 0 {
-            log(&t!("launch.swept", n = swept));
+            log(&tn!("launch.swept", n = swept));
         }
         let (mode, proxied) = reach(ctx, &cfg, &profile, &opts, &log).await?;
         // "Last used" is a convenience: failing to note it never stops a launch.

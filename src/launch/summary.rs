@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::proxy::stats::ModelUsage;
-use crate::t;
 use crate::usage::prices::{self, Tokens};
+use crate::{t, tn};
 
 /// Estimated cost in USD, when every used model has a price.
 pub fn cost(config: &Config, usage: &[((String, String), ModelUsage)]) -> Option<f64> {
@@ -51,10 +51,13 @@ pub fn line(
     let mut s = t!(
         "launch.summary",
         profile = profile,
-        requests = total.requests.saturating_sub(recovered),
+        requests = tn!(
+            "count.requests",
+            n = total.requests.saturating_sub(recovered)
+        ),
         input = total.input_tokens + total.cache_read_tokens + total.cache_write_tokens,
         output = total.output_tokens,
-        errors = total.errors.saturating_sub(recovered),
+        errors = tn!("count.errors", n = total.errors.saturating_sub(recovered)),
         time = duration(elapsed)
     );
     if recovered > 0 {
@@ -80,7 +83,7 @@ mod tests {
         };
         let line = line("p", &total, 2, Duration::from_secs(5), None);
         assert!(line.contains("3 requests"), "{line}");
-        assert!(line.contains("1 errors"), "{line}");
+        assert!(line.contains("1 error,"), "{line}");
         assert!(
             line.ends_with("failed attempts answered by a fallback: 2"),
             "{line}"

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::error::ProxyError;
 use super::upstream::send::retry_after as seconds;
-use crate::t;
+use crate::tn;
 
 /// The longest `Retry-After` waited out before the same target is tried
 /// once more; a longer one moves on at once (the next target is likely
@@ -79,7 +79,7 @@ pub fn all_failed(failures: Vec<(String, ProxyError)>) -> ProxyError {
         )
     });
     let list: Vec<String> = failures.iter().map(|(t, e)| format!("{t}: {e}")).collect();
-    let message = t!(
+    let message = tn!(
         "proxy.all_failed",
         n = failures.len(),
         list = list.join("; ")

@@ -296,11 +296,7 @@ fn usage_errors_exit_2_with_one_clear_line() {
         .fails(2);
     let r = home.run(&["config", "check"]);
     r.ok();
-    assert!(
-        r.stdout.contains("1 provider(s), 0 profile(s)"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("1 provider, 0 profiles"), "{}", r.stdout);
     // Every command has --help.
     for cmd in [
         &["profile", "add", "--help"][..],

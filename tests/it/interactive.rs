@@ -619,10 +619,7 @@ fn the_tui_offers_to_import_an_existing_setup_on_first_run() {
     tmux.wait_for("y = import", Duration::from_secs(10));
     tmux.send(&["y"]);
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
-    let screen = tmux.wait_for(
-        "Imported 1 providers and 1 profiles",
-        Duration::from_secs(10),
-    );
+    let screen = tmux.wait_for("Imported 1 provider and 1 profile", Duration::from_secs(10));
     assert!(screen.contains("ccr"), "{screen}");
     let config = home.read_config();
     assert!(config.contains("[profiles.ccr]"), "{config}");

@@ -98,7 +98,7 @@ async fn text_through_an_openai_provider_then_a_tool_round_trip_keeps_the_key_ou
     // The summary line, on stderr, after claude exits.
     assert!(
         r.stderr
-            .contains("ccswitch: oa: 1 requests, 50 input / 5 output tokens, 0 errors"),
+            .contains("ccswitch: oa: 1 request, 50 input / 5 output tokens, 0 errors"),
         "{}",
         r.stderr
     );

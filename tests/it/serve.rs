@@ -113,7 +113,7 @@ async fn serve_prints_exports_serves_and_stops_on_sigterm() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("stopped: 1 request(s), 0 error(s), 3 input / 1 output tokens"),
+        stderr.contains("stopped: 1 request, 0 errors, 3 input / 1 output tokens"),
         "{stderr}"
     );
     assert!(!stderr.contains("sk-serve-key"), "{stderr}");

@@ -7,13 +7,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use ccswitch::checks::probe::ProbeStep;
 use ccswitch::config::{self, Presets};
-use ccswitch::i18n::{Lang, set_lang};
+use ccswitch::i18n::{Lang, set_lang, with_lang};
 use ccswitch::tui::app::{App, Cmd, KeyState, Msg, SessionList, SessionRow, SpentSoFar, UsageData};
 use ccswitch::tui::view::{Theme, draw};
 use ccswitch::usage::query::{Sums, UsageGroup};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use ratatui::text::Line;
 
 const CONFIG: &str = r#"
 default = "kimi"
@@ -699,4 +700,115 @@ fn not_a_terminal_exits_2_with_a_pointer() {
     let r = home.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("ccswitch run PROFILE"), "{}", r.stderr);
+}
+
+/// The screen as text, one row a line, each wide character once. (The
+/// test backend's own text adds a note per row of where wide characters
+/// hide cells, which buries a Chinese screen.)
+fn render_cells(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app, Theme { color: false })).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            let s = buf[(x, y)].symbol();
+            out.push_str(s);
+            x += u16::try_from(Line::from(s).width().max(1)).unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Every row between the top and bottom borders of a pane that reaches
+/// the screen's right edge still ends in its border.
+#[track_caller]
+fn right_border_intact(app: &App, w: u16, h: u16) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app, Theme { color: false })).unwrap();
+    let buf = t.backend().buffer();
+    // Rows 1 and h-3 are the corners; the last two are status and keys.
+    for y in 2..h - 3 {
+        assert_eq!(
+            buf[(w - 1, y)].symbol(),
+            "│",
+            "row {y} ran over the border:\n{}",
+            render_cells(app, w, h)
+        );
+    }
+}
+
+/// Issue 27, wart 12: in Chinese at 80x24, a description of 53 cells was
+/// drawn in the detail pane's row of 52, its last character over the
+/// right border (ratatui's wrapping let a wide character into a row's
+/// last free cell). Rows now wrap by display width, and may break between
+/// Chinese characters, which have no spaces between them.
+#[test]
+fn chinese_detail_wraps_inside_its_pane() {
+    with_lang(Lang::ZhCn, || {
+        let src = budgets().replace(
+            "daily driver",
+            "DeepSeek 官方接口：失败时先改用月之暗面，再用本地模型",
+        );
+        let mut app = mk_app(&src);
+        send(
+            &mut app,
+            Msg::Circuits(vec![ccswitch::circuits::Circuit {
+                provider: "ds".into(),
+                model: "deepseek-v4-pro".into(),
+                since: 1_790_000_000 - 180,
+                until: 1_790_000_000 - 150,
+                failures: 3,
+                profile: "mixed".into(),
+            }]),
+        );
+        right_border_intact(&app, 80, 24);
+        insta::assert_snapshot!("home_zh_80x24", render_cells(&app, 80, 24));
+    });
+}
+
+/// The connection test in Chinese: the steps' details start in one
+/// column (labels were padded by characters, and a Chinese one takes two
+/// cells a character), and a long reason wraps inside the box.
+#[test]
+fn chinese_test_screen_lines_up_and_wraps_inside_its_box() {
+    with_lang(Lang::ZhCn, || {
+        let mut app = mk_app(CONFIG);
+        let Some(Cmd::TestProfile(seq, _)) = app.update(Msg::Test) else {
+            panic!("t tests")
+        };
+        let step = |id, ok, detail: &str| ProbeStep {
+            id,
+            ok,
+            detail: detail.into(),
+            ms: None,
+        };
+        let steps = vec![
+            step("reach", true, ""),
+            step("model", true, "deepseek-v4-pro"),
+            step("tool_result", true, "42"),
+            step(
+                "auth",
+                false,
+                "提供商拒绝了该密钥：请检查 `ccswitch key status`（Authentication Fails: the \
+                 API key you sent is not valid for this endpoint）",
+            ),
+        ];
+        send(&mut app, Msg::Tested(seq, Ok(steps)));
+        right_border_intact(&app, 80, 24);
+        let screen = render_cells(&app, 80, 24);
+        // Cells before `detail` on the row of step `label`.
+        let column = |label: &str, detail: &str| {
+            let row = screen.lines().find(|l| l.contains(label)).unwrap();
+            Line::from(&row[..row.find(detail).unwrap()]).width()
+        };
+        assert_eq!(
+            column("模型可用", "deepseek-v4-pro"),
+            column("工具结果往返", "42"),
+            "{screen}"
+        );
+        insta::assert_snapshot!("test_failed_zh_80x24", screen);
+    });
 }

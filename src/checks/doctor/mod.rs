@@ -14,7 +14,7 @@ mod traps;
 use crate::claude::find::find_claude;
 use crate::config::{self, Config};
 use crate::ctx::Ctx;
-use crate::t;
+use crate::{t, tn};
 
 pub use check::{Check, Status};
 use check::{check, first_line};
@@ -37,8 +37,8 @@ pub fn run(ctx: &Ctx) -> Vec<Check> {
             t!(
                 "doctor.config_ok",
                 path = ctx.paths.config_file.display(),
-                providers = c.providers.len(),
-                profiles = c.profiles.len()
+                providers = tn!("count.providers", n = c.providers.len()),
+                profiles = tn!("count.profiles", n = c.profiles.len())
             ),
             None,
         ),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::check::{Check, Status, check, first_line};
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::t;
+use crate::{t, tn};
 
 /// Each provider's key (never printed) and whether its endpoint answers,
 /// through its own proxy and CA; the endpoints are asked at once.
@@ -91,7 +91,7 @@ fn reach(name: &str, r: Result<Vec<String>, Unreached>) -> Check {
         Ok(models) => check(
             "reach",
             Status::Ok,
-            t!("doctor.reach_ok", provider = name, n = models.len()),
+            tn!("doctor.reach_ok", n = models.len(), provider = name),
             None,
         ),
         // Reached; the key was refused.

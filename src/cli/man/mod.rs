@@ -25,9 +25,7 @@ pub struct ManArgs {
     /// one, ccswitch's own page.
     #[arg(value_name = "COMMAND", conflicts_with = "out")]
     pub command: Vec<String>,
-    /// Write every page (ccswitch.1, ccswitch-run.1, ...) into this folder
-    /// instead, for packagers, and print their paths.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help = crate::i18n::text("help.arg.man_out"), long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 

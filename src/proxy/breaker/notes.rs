@@ -10,7 +10,7 @@ use super::Change;
 use crate::circuits;
 use crate::proxy::fallback;
 use crate::proxy::setup::LogFn;
-use crate::t;
+use crate::{t, tn};
 
 /// Where a proxy run tells its breakers' changes.
 pub struct BreakerNotes {
@@ -28,10 +28,10 @@ impl BreakerNotes {
         let secs = self.cooldown.as_secs();
         (self.log)(&match change {
             Change::Opened { failures } => {
-                t!(
+                tn!(
                     "proxy.breaker_open",
-                    target = target,
                     n = failures,
+                    target = target,
                     secs = secs
                 )
             }

@@ -27,7 +27,7 @@ use crate::proxy::state::State;
 use crate::proxy::translate::anthropic::{Event, MessageResponse, OutBlock};
 use crate::proxy::translate::sse::encode_into;
 use crate::proxy::translate::web_search::{self, Failure, Loop, LoopStep, Spec};
-use crate::t;
+use crate::{t, tn};
 
 /// The whole loop's limit: searches and inner calls together. Claude Code
 /// waits up to ten minutes for a request; this ends well before.
@@ -294,10 +294,10 @@ impl Runner {
         self.audit_search(at, kind, query, &outcome, ms);
         // The query is the user's words: it stays out of the log.
         match &outcome {
-            Ok(hits) => self.state.log(&t!(
+            Ok(hits) => self.state.log(&tn!(
                 "proxy.searched",
-                backend = kind,
                 n = hits.len(),
+                backend = kind,
                 ms = ms
             )),
             Err(e) => self.state.log(&t!(

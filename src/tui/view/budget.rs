@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, LineGauge, Paragraph};
 
 use super::amount::{money_short, pad, pad_left, width};
 use super::theme::Theme;
@@ -88,8 +88,7 @@ fn gauges(b: &Budget, spent: &SpentSoFar) -> Vec<Item> {
 /// Rows the pane wants at `width` cells inside its border.
 pub(super) fn height(items: &[Item], width: u16) -> usize {
     match items {
-        // Wrapping breaks at words: a line more than the cells alone need.
-        [Item::Only(text)] => super::amount::width(text) / usize::from(width.max(1)) + 2,
+        [Item::Only(text)] => super::wrap::rows(text, usize::from(width)).len(),
         _ => items.len(),
     }
 }
@@ -151,9 +150,8 @@ pub(super) fn draw(f: &mut Frame, view: &UsageView, items: &[Item], area: Rect, 
     let inner = block.inner(area);
     f.render_widget(block, area);
     if let [Item::Only(text)] = items {
-        let p = Paragraph::new(text.clone())
-            .style(theme.fg(Color::Gray))
-            .wrap(Wrap { trim: false });
+        let p = Paragraph::new(super::wrap::lines(text.as_str(), usize::from(inner.width)))
+            .style(theme.fg(Color::Gray));
         f.render_widget(p, inner);
         return;
     }

@@ -4,13 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph};
 
 use super::theme::{Theme, centered, spinner};
-use crate::t;
+use super::wrap;
 use crate::tui::app::{App, KeyState};
 use crate::tui::form::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
 use crate::tui::picker::{Fetch, Group, PickFor, Picker};
+use crate::{t, tn};
 
 const LABEL: usize = 14;
 
@@ -270,12 +271,15 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
             format!("{} {}", spinner(app.tick), t!("picker.loading")),
             theme.fg(Color::Yellow),
         ),
-        Fetch::Done(n) => (t!("picker.listed", count = n), theme.fg(Color::Green)),
+        Fetch::Done(n) => (tn!("picker.listed", count = n), theme.fg(Color::Green)),
         Fetch::Failed(e) => (t!("picker.failed", error = e), theme.fg(Color::Red)),
     };
     // Two lines: a provider's error message is often long.
     f.render_widget(
-        Paragraph::new(Line::from(Span::styled(text, style))).wrap(Wrap { trim: true }),
+        Paragraph::new(wrap::lines(
+            Line::from(Span::styled(text, style)),
+            usize::from(state.width),
+        )),
         state,
     );
     let visible = p.visible();

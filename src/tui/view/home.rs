@@ -4,14 +4,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
 use super::amount::width;
 use super::theme::Theme;
+use super::wrap;
 use crate::circuits;
-use crate::t;
 use crate::tui::app::{App, KeyState, Row, all_tokens};
 use crate::usage::format::{money, short};
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     if app.rows.is_empty() {
@@ -34,10 +35,10 @@ fn draw_empty(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(t!("tui.profiles"));
-    let p = Paragraph::new(text)
+    let width = usize::from(block.inner(area).width);
+    let p = Paragraph::new(wrap::lines(text, width))
         .block(block)
-        .style(theme.fg(Color::Gray))
-        .wrap(Wrap { trim: false });
+        .style(theme.fg(Color::Gray));
     f.render_widget(p, area);
 }
 
@@ -83,10 +84,12 @@ fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
         None => vec![Line::from(t!("tui.no_match"))],
     };
     let name = app.current().map(|r| r.name.clone()).unwrap_or_default();
-    let p = Paragraph::new(detail)
-        .block(Block::default().borders(Borders::ALL).title(name))
-        .wrap(Wrap { trim: false });
-    f.render_widget(p, right);
+    let block = Block::default().borders(Borders::ALL).title(name);
+    let width = usize::from(block.inner(right).width);
+    f.render_widget(
+        Paragraph::new(wrap::lines(detail, width)).block(block),
+        right,
+    );
 }
 
 /// Cells the detail pane's labels take.
@@ -171,11 +174,11 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             label(t!("tui.breaker")),
             Span::styled(
-                t!(
+                tn!(
                     "tui.breaker_open",
+                    failures = c.failures,
                     target = format!("{}/{}", c.provider, c.model),
-                    ago = ago,
-                    failures = c.failures
+                    ago = ago
                 ),
                 theme.fg(Color::Red),
             ),

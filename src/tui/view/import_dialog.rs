@@ -15,7 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Theme;
-use crate::t;
+use super::wrap::rows as wrap;
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, lines: &[String], body: Rect, theme: Theme) {
     f.render_widget(Clear, body);
@@ -60,65 +61,16 @@ fn fit(lines: &[String], width: usize, room: usize) -> Vec<String> {
         shown += 1;
     }
     if room > 0 {
-        let more = t!("tui.import_more", count = lines.len() - shown);
+        let more = tn!("tui.import_more", count = lines.len() - shown);
         rows.extend(wrap(&more, width).into_iter().take(1));
     }
     rows
-}
-
-/// `text` in rows of at most `width` columns: broken at spaces where a
-/// word fits on the next row, else inside the word (a URL, a path).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = vec![String::new()];
-    let mut used = 0;
-    for word in text.split_inclusive(' ') {
-        let w = cols(word.trim_end_matches(' '));
-        if used > 0 && used + w > width && w <= width {
-            rows.push(String::new());
-            used = 0;
-        }
-        for c in word.chars() {
-            let mut buf = [0; 4];
-            let cw = cols(c.encode_utf8(&mut buf));
-            if used > 0 && used + cw > width {
-                // A space that ends a row is not carried to the next.
-                if c == ' ' {
-                    continue;
-                }
-                rows.push(String::new());
-                used = 0;
-            }
-            if let Some(row) = rows.last_mut() {
-                row.push(c);
-            }
-            used += cw;
-        }
-    }
-    rows
-}
-
-/// Columns on the screen, as ratatui counts them (wide characters take 2).
-fn cols(s: &str) -> usize {
-    Span::raw(s).width()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::i18n::{Lang, set_lang};
-
-    #[test]
-    fn rows_break_at_spaces_and_inside_long_words() {
-        assert_eq!(wrap("ab cd ef", 5), ["ab cd", "ef"]);
-        assert_eq!(wrap("  indented line", 10), ["  indented", "line"]);
-        assert_eq!(
-            wrap("https://x.example/long", 8),
-            ["https://", "x.exampl", "e/long"]
-        );
-        assert_eq!(wrap("密钥存入系统", 5), ["密钥", "存入", "系统"]);
-        assert_eq!(wrap("", 5), [""]);
-    }
 
     #[test]
     fn lines_that_do_not_fit_are_counted() {

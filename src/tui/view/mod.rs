@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::app::{App, Overlay, Screen};
 use crate::i18n::{self, Lang};
@@ -20,6 +20,7 @@ mod resume;
 mod test;
 mod theme;
 mod usage;
+mod wrap;
 
 pub use theme::Theme;
 
@@ -180,8 +181,6 @@ fn draw_confirm(f: &mut Frame, title: &str, text: &str, theme: Theme) {
         .borders(Borders::ALL)
         .title(title.to_string())
         .border_style(theme.fg(Color::Red));
-    let p = Paragraph::new(text.to_string())
-        .block(block)
-        .wrap(Wrap { trim: true });
-    f.render_widget(p, area);
+    let width = usize::from(block.inner(area).width);
+    f.render_widget(Paragraph::new(wrap::lines(text, width)).block(block), area);
 }

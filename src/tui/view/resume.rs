@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
 use super::amount::{fit, pad, width};
 use super::theme::{Theme, spinner};
@@ -105,9 +105,9 @@ pub fn status(view: &ResumeView) -> String {
 
 fn message(f: &mut Frame, area: Rect, heading: String, text: String, style: Style) {
     let block = Block::default().borders(Borders::ALL).title(heading);
-    let p = Paragraph::new(text)
+    let width = usize::from(block.inner(area).width);
+    let p = Paragraph::new(super::wrap::lines(text, width))
         .block(block)
-        .style(style)
-        .wrap(Wrap { trim: false });
+        .style(style);
     f.render_widget(p, area);
 }

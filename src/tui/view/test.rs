@@ -5,9 +5,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::amount::pad;
 use super::theme::{Theme, spinner};
+use super::wrap;
 use crate::t;
 use crate::tui::app::{App, TestView};
 
@@ -48,7 +50,11 @@ pub fn draw(f: &mut Frame, app: &App, test: &TestView, area: Rect, theme: Theme)
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{mark} "), style),
-                    Span::raw(format!("{:<24} ", crate::checks::probe::step_label(s.id))),
+                    // By display width: a Chinese label takes two cells a character.
+                    Span::raw(format!(
+                        "{} ",
+                        pad(crate::checks::probe::step_label(s.id), 24)
+                    )),
                     Span::styled(detail, theme.fg(Color::Gray)),
                 ]));
             }
@@ -68,10 +74,6 @@ pub fn draw(f: &mut Frame, app: &App, test: &TestView, area: Rect, theme: Theme)
             )));
         }
     }
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    let width = usize::from(block.inner(area).width);
+    f.render_widget(Paragraph::new(wrap::lines(lines, width)).block(block), area);
 }

@@ -6,15 +6,15 @@ use ratatui::layout::Margin;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
 use super::amount::{fit, money_short, pad, pad_left, width};
 use super::budget;
 use super::theme::{Theme, spinner};
-use crate::t;
 use crate::tui::app::{App, Metric, UsageData, UsageView, all_tokens};
 use crate::usage::format::{money, short};
 use crate::usage::query::{Sums, UsageGroup};
+use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, app: &App, view: &UsageView, area: Rect, theme: Theme) {
     let data = match &view.data {
@@ -63,7 +63,7 @@ pub fn footer(view: &UsageView) -> String {
 pub fn status(view: &UsageView) -> String {
     match &view.data {
         Some(Ok(d)) if view.metric() == Metric::Cost && d.total.unpriced_requests > 0 => {
-            t!("usage_screen.unpriced", n = d.total.unpriced_requests)
+            tn!("usage_screen.unpriced", n = d.total.unpriced_requests)
         }
         _ => String::new(),
     }
@@ -73,10 +73,10 @@ fn message(f: &mut Frame, area: Rect, text: String, style: Style) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(t!("usage_screen.heading"));
-    let p = Paragraph::new(text)
+    let width = usize::from(block.inner(area).width);
+    let p = Paragraph::new(super::wrap::lines(text, width))
         .block(block)
-        .style(style)
-        .wrap(Wrap { trim: false });
+        .style(style);
     f.render_widget(p, area);
 }
 
@@ -116,7 +116,7 @@ fn draw_chart(f: &mut Frame, view: &UsageView, data: &UsageData, area: Rect, the
         "usage_screen.summary",
         cost = money(t),
         tokens = short(all_tokens(t)),
-        requests = t.requests,
+        requests = tn!("count.requests", n = t.requests),
         cache = format!("{:.0}%", t.cache_share() * 100.0)
     );
     if t.errors > 0 {
@@ -134,10 +134,10 @@ fn draw_chart(f: &mut Frame, view: &UsageView, data: &UsageData, area: Rect, the
             Metric::Cost => t!("usage_screen.no_prices"),
             Metric::Tokens => String::new(),
         };
-        let p = Paragraph::new(why)
-            .style(theme.fg(Color::Gray))
-            .wrap(Wrap { trim: false });
-        f.render_widget(p, chart.inner(Margin::new(0, 1)));
+        let at = chart.inner(Margin::new(0, 1));
+        let p = Paragraph::new(super::wrap::lines(why, usize::from(at.width)))
+            .style(theme.fg(Color::Gray));
+        f.render_widget(p, at);
         return;
     }
     // A gutter with the tallest bar's amount at the top and 0 at the foot.

@@ -32,7 +32,7 @@ use rusqlite::Connection;
 
 use super::prices::{Price, Tokens};
 use super::record::Record;
-use crate::t;
+use crate::tn;
 
 /// How long a batch gathers. Measured with `proxy-load` on two cores: a
 /// transaction per request (group commit at once) put the writer's work
@@ -353,7 +353,7 @@ impl Writer {
                 if self.last_error.as_deref() != Some(&text) {
                     (self.log)(&format!(
                         "warning: {}",
-                        t!("usage.write_failed", n = self.kept.len(), error = text)
+                        tn!("usage.write_failed", n = self.kept.len(), error = text)
                     ));
                 }
                 self.last_error = Some(text);
@@ -362,7 +362,7 @@ impl Writer {
                 if last {
                     (self.log)(&format!(
                         "warning: {}",
-                        t!("usage.rows_lost", n = self.kept.len())
+                        tn!("usage.rows_lost", n = self.kept.len())
                     ));
                 } else {
                     self.give_up_past_keep();
@@ -411,7 +411,7 @@ impl Writer {
         }
         (self.log)(&format!(
             "warning: {}",
-            t!("usage.rows_lost", n = dropped.len())
+            tn!("usage.rows_lost", n = dropped.len())
         ));
     }
 }
