@@ -812,3 +812,28 @@ fn chinese_test_screen_lines_up_and_wraps_inside_its_box() {
         insta::assert_snapshot!("test_failed_zh_80x24", screen);
     });
 }
+
+/// A provider with no suggested models (a custom one): the fetched list is
+/// all the picker has, so it says "3 models from the provider", not
+/// "3 more models" (issue 27, wart 13).
+#[test]
+fn a_model_list_with_nothing_suggested_is_not_more() {
+    let src = "[providers.c]\npreset = \"custom-openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\
+               [profiles.c]\nprovider = \"c\"\nmain = \"m1\"\n";
+    let mut app = mk_app(src);
+    send(&mut app, Msg::Edit);
+    app.screen.form_mut().unwrap().focus = ccswitch::tui::form::FieldId::Main;
+    let Some(Cmd::FetchModels(seq, _)) = app.update(Msg::Activate) else {
+        panic!("the model picker fetches")
+    };
+    assert!(
+        app.screen.picker().unwrap().items.is_empty(),
+        "nothing suggested"
+    );
+    send(
+        &mut app,
+        Msg::Models(seq, Ok(vec!["m1".into(), "m2".into(), "m3".into()])),
+    );
+    shows(&app, "3 models from the provider");
+    assert!(!render(&app, 80, 24).contains("more model"));
+}

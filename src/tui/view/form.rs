@@ -271,7 +271,11 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
             format!("{} {}", spinner(app.tick), t!("picker.loading")),
             theme.fg(Color::Yellow),
         ),
-        Fetch::Done(n) => (tn!("picker.listed", count = n), theme.fg(Color::Green)),
+        // "more" only after suggestions: with none, every model is listed.
+        Fetch::Done(n) if p.items.iter().any(|i| i.group != Group::Listed) => {
+            (tn!("picker.listed", count = n), theme.fg(Color::Green))
+        }
+        Fetch::Done(n) => (tn!("picker.listed_all", count = n), theme.fg(Color::Green)),
         Fetch::Failed(e) => (t!("picker.failed", error = e), theme.fg(Color::Red)),
     };
     // Two lines: a provider's error message is often long.
