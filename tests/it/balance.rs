@@ -195,3 +195,115 @@ async fn the_cache_asks_at_most_once_a_minute_and_keeps_the_last_balance() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains(KEY), "a key reached the cache: {text}");
 }
+
+fn deepseek_home(base: &str) -> crate::support::Home {
+    let home = crate::support::Home::new();
+    home.write_config(&format!(
+        "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"{base}/anthropic\"\n\
+         key = {{ env = \"UP_KEY\" }}\n\
+         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n"
+    ));
+    home
+}
+
+fn deepseek_reply() -> mock::Reply {
+    mock::json(
+        200,
+        &std::fs::read_to_string(fixtures().join("deepseek-cny/reply1.json")).unwrap(),
+    )
+}
+
+/// The status line shows the main provider's balance, asks for it at most
+/// once a minute (a new process each time: the cache is a file), and never
+/// shows the key.
+#[tokio::test]
+async fn the_status_line_shows_the_balance_from_a_cache_of_a_minute() {
+    let up = Mock::start().await;
+    up.push(deepseek_reply());
+    let home = deepseek_home(&up.url(""));
+    let env = [("CCSWITCH_PROFILE", "p"), ("UP_KEY", KEY)];
+    let run = |home: crate::support::Home| {
+        tokio::task::spawn_blocking(move || {
+            let r = home.run_stdin(&["statusline"], "{}", &env);
+            (home, r)
+        })
+    };
+    let (home, r) = run(home).await.unwrap();
+    r.ok();
+    assert_eq!(r.stdout.trim(), "ccswitch p · ¥110.00 left");
+    let (home, r) = run(home).await.unwrap();
+    assert_eq!(r.stdout.trim(), "ccswitch p · ¥110.00 left");
+    assert_eq!(up.seen().len(), 1, "asked again within the minute");
+    assert_eq!(up.seen()[0].path, "/user/balance");
+    let cache = std::fs::read_to_string(home.path().join("balances.json")).unwrap();
+    assert!(!cache.contains(KEY), "{cache}");
+}
+
+/// `ccswitch test` ends with the main provider's balance, even when a step
+/// failed.
+#[tokio::test]
+async fn ccswitch_test_ends_with_the_balance() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        401,
+        r#"{"type":"error","error":{"type":"authentication_error","message":"bad key"}}"#,
+    ));
+    up.push(deepseek_reply());
+    let home = deepseek_home(&up.url(""));
+    let r = tokio::task::spawn_blocking(move || home.run_env(&["test", "p"], &[("UP_KEY", KEY)]))
+        .await
+        .unwrap();
+    let last = r
+        .stdout
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(last, "Balance of DeepSeek: ¥110.00 left", "{}", r.stdout);
+    assert!(!r.stdout.contains(KEY));
+}
+
+/// `doctor` warns of a used-up balance, and of a key the balance API
+/// refuses.
+#[tokio::test]
+async fn doctor_warns_when_the_balance_is_used_up_or_the_key_refused() {
+    for (status, body, want) in [
+        (
+            200,
+            r#"{"is_available": false, "balance_infos": [{"currency": "CNY", "total_balance": "0.00", "granted_balance": "0.00", "topped_up_balance": "0.00"}]}"#,
+            "ds: balance low: used up (¥0.00)",
+        ),
+        (
+            401,
+            r#"{"error":{"message":"bad key"}}"#,
+            "ds: The balance API refused the key (HTTP 401).",
+        ),
+    ] {
+        let up = Mock::start().await;
+        // The model list and the balance are asked at once: by path.
+        for _ in 0..2 {
+            up.push(mock::computed(move |req, _| {
+                if req.path == "/user/balance" {
+                    mock::json(status, body)
+                } else {
+                    mock::json(200, r#"{"data":[{"id":"deepseek-v4-pro"}]}"#)
+                }
+            }));
+        }
+        let home = deepseek_home(&up.url(""));
+        let r = tokio::task::spawn_blocking(move || {
+            home.run_env(&["doctor", "--json"], &[("UP_KEY", KEY)])
+        })
+        .await
+        .unwrap();
+        let checks = r.json();
+        let balance: Vec<&Value> = checks
+            .as_array()
+            .map(|a| a.iter().filter(|c| c["id"] == "balance").collect())
+            .unwrap_or_default();
+        assert_eq!(balance.len(), 1, "{}", r.stdout);
+        assert_eq!(balance[0]["status"], "warn");
+        assert_eq!(balance[0]["detail"], want);
+    }
+}

@@ -32,6 +32,10 @@ pub struct Entry {
     /// Why the last ask failed (one line), when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Its stable id ([`super::BalanceError::code`]): `rejected` says the
+    /// key is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 impl Entry {
@@ -41,9 +45,9 @@ impl Entry {
         now >= self.checked && now - self.checked < FRESH.as_secs()
     }
 
-    /// How old the balance is at `now`.
-    pub fn age(&self, now: SystemTime) -> Duration {
-        Duration::from_secs(unix_secs(now).saturating_sub(self.at))
+    /// When the balance was had.
+    pub fn had(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.at)
     }
 }
 
@@ -105,10 +109,12 @@ pub async fn current(path: &Path, up: &Upstream, now: SystemTime, limit: Duratio
             balance: Some(b),
             at: unix_secs(now),
             error: None,
+            error_code: None,
         },
         Err(e) => Entry {
             checked: unix_secs(now),
             error: Some(e.to_string()),
+            error_code: Some(e.code().to_string()),
             ..before
         },
     };
