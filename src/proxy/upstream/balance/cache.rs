@@ -65,7 +65,8 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("balances.json")
 }
 
-fn read_all(path: &Path) -> BTreeMap<String, Entry> {
+/// Every provider's entry, fresh or not.
+pub fn read_all(path: &Path) -> BTreeMap<String, Entry> {
     std::fs::read(path)
         .ok()
         .and_then(|b| serde_json::from_slice::<File>(&b).ok())
