@@ -7,13 +7,13 @@ use std::time::Duration;
 use crate::config::Provider;
 use crate::ctx::Ctx;
 use crate::proxy::Upstream;
-use crate::proxy::upstream::balance::{Endpoint, cache};
+use crate::proxy::upstream::balance::{Balance, BalanceEndpoint, cache};
 use crate::t;
 
 /// The provider's balance entry; `None` when it publishes none or no key
 /// is found (the key checks say so already).
 pub async fn entry(ctx: &Ctx, p: &Provider, limit: Duration) -> Option<cache::Entry> {
-    Endpoint::of(p)?;
+    BalanceEndpoint::of(p)?;
     let key = ctx.secrets.resolve(p, &*ctx.env).ok().flatten()?.secret;
     let up = Upstream::new(p.clone(), Some(key)).ok()?;
     let path = cache::path(&ctx.paths.data_dir);
@@ -23,7 +23,7 @@ pub async fn entry(ctx: &Ctx, p: &Provider, limit: Duration) -> Option<cache::En
 /// `ccswitch test`'s line after the steps.
 pub fn test_line(p: &Provider, e: &cache::Entry) -> Option<String> {
     let provider = &p.display_name;
-    match (e.balance.as_ref().and_then(|b| b.shown()), &e.error) {
+    match (e.balance.as_ref().and_then(Balance::shown), &e.error) {
         (Some(b), _) => Some(t!("probe.balance", provider = provider, balance = b)),
         (None, Some(err)) => Some(t!(
             "probe.balance_unknown",

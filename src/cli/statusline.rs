@@ -17,7 +17,7 @@ use crate::claude::status_line::{BUDGET_VAR, PROFILE_VAR, SESSION_VAR};
 use crate::config;
 use crate::ctx::Ctx;
 use crate::proxy::Upstream;
-use crate::proxy::upstream::balance::{Endpoint, cache};
+use crate::proxy::upstream::balance::{BalanceEndpoint, cache};
 use crate::t;
 use crate::usage::budget::{self, Use};
 use crate::usage::format::{money, short};
@@ -119,7 +119,7 @@ fn balance_part(ctx: &Ctx, cfg: &config::Config, profile: &str) -> Option<String
     let p = cfg
         .provider(&cfg.profiles.get(profile)?.main.provider)
         .ok()?;
-    Endpoint::of(p)?;
+    BalanceEndpoint::of(p)?;
     let path = cache::path(&ctx.paths.data_dir);
     let now = (ctx.now)();
     let cached = cache::get(&path, &p.name);

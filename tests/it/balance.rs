@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use ccswitch::config::{self, Presets};
 use ccswitch::proxy::Upstream;
-use ccswitch::proxy::upstream::balance::{self, Endpoint, Kind, Site};
+use ccswitch::proxy::upstream::balance::{
+    self, BalanceApi as Kind, BalanceEndpoint as Endpoint, Site,
+};
 use ccswitch::secrets::SecretString;
 use serde_json::{Value, json};
 

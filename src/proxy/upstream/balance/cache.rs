@@ -15,7 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Balance, FRESH, fetch};
+use super::fetch::fetch;
+use super::model::{Balance, FRESH};
 use crate::fsutil::{create_private_dir, lock_exclusive, write_atomic};
 use crate::proxy::upstream::client::Upstream;
 

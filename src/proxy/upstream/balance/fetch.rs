@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use super::model::{Balance, BalanceApi, BalanceEndpoint};
 use super::parse::{self, Unrecognised};
-use super::{Balance, Endpoint, Kind};
 use crate::proxy::upstream::client::Upstream;
 use crate::proxy::upstream::reply::Reply;
 use crate::t;
@@ -70,14 +70,14 @@ impl From<Unrecognised> for BalanceError {
 
 /// Key `key` of the provider's pool (0: its own key), within `limit`.
 pub async fn fetch(up: &Upstream, key: usize, limit: Duration) -> Result<Balance, BalanceError> {
-    let ep = Endpoint::of(&up.provider).ok_or(BalanceError::Unsupported)?;
+    let ep = BalanceEndpoint::of(&up.provider).ok_or(BalanceError::Unsupported)?;
     fetch_at(up, &ep, key, limit).await
 }
 
 /// [`fetch`] at a given endpoint (a test's mock with a vendor's site).
 pub async fn fetch_at(
     up: &Upstream,
-    ep: &Endpoint,
+    ep: &BalanceEndpoint,
     key: usize,
     limit: Duration,
 ) -> Result<Balance, BalanceError> {
@@ -93,7 +93,7 @@ pub fn fetch_blocking(up: &Upstream, key: usize, limit: Duration) -> Result<Bala
     rt.block_on(fetch(up, key, limit))
 }
 
-async fn ask(up: &Upstream, ep: &Endpoint, key: usize) -> Result<Balance, BalanceError> {
+async fn ask(up: &Upstream, ep: &BalanceEndpoint, key: usize) -> Result<Balance, BalanceError> {
     let mut bodies = Vec::new();
     for url in ep.urls() {
         bodies.push(get(up, url, key).await?);
@@ -110,10 +110,10 @@ async fn ask(up: &Upstream, ep: &Endpoint, key: usize) -> Result<Balance, Balanc
             .unwrap_or(BalanceError::Shape)
     };
     let parsed = match ep.kind {
-        Kind::DeepSeek => parse::deepseek(ok(0).ok_or_else(failed)?),
-        Kind::Moonshot => parse::moonshot(ok(0).ok_or_else(failed)?, ep.site),
-        Kind::SiliconFlow => parse::siliconflow(ok(0).ok_or_else(failed)?, ep.site),
-        Kind::OpenRouter => {
+        BalanceApi::DeepSeek => parse::deepseek(ok(0).ok_or_else(failed)?),
+        BalanceApi::Moonshot => parse::moonshot(ok(0).ok_or_else(failed)?, ep.site),
+        BalanceApi::SiliconFlow => parse::siliconflow(ok(0).ok_or_else(failed)?, ep.site),
+        BalanceApi::OpenRouter => {
             if ok(0).is_none() && ok(1).is_none() {
                 return Err(failed());
             }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Balance, Money, Site};
+use super::model::{Balance, Money, Site};
 
 /// Why a 2xx body gave no balance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

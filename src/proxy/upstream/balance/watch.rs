@@ -7,7 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Endpoint, FRESH, TIMEOUT, fetch};
+use super::fetch::{TIMEOUT, fetch};
+use super::model::{BalanceEndpoint, FRESH};
 use crate::proxy::upstream::client::Upstream;
 use crate::t;
 
@@ -20,7 +21,7 @@ const REST: Duration = Duration::from_secs(FRESH.as_secs() + 15);
 pub fn spawn(upstreams: Vec<Arc<Upstream>>) -> Option<tokio::task::JoinHandle<()>> {
     let pools: Vec<Arc<Upstream>> = upstreams
         .into_iter()
-        .filter(|u| u.pool_size() > 1 && Endpoint::of(&u.provider).is_some())
+        .filter(|u| u.pool_size() > 1 && BalanceEndpoint::of(&u.provider).is_some())
         .collect();
     if pools.is_empty() {
         return None;
