@@ -2,6 +2,7 @@
 //! and the config) and the connection test (`ccswitch test`, the TUI's
 //! `t`), which talks to each target through the same proxy a session uses.
 
+pub mod balance;
 pub mod doctor;
 pub mod probe;
 pub mod targets;

@@ -81,6 +81,8 @@ fn session_profile(ctx: &Ctx, id: &str) -> Option<String> {
     let (cfg, _) = crate::config::load(&ctx.paths).ok()?;
     cfg.profiles.contains_key(&known).then_some(known)
 }
+/// How long `ccswitch test` waits for the main provider's balance.
+const BALANCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// `ccswitch test`: exit 0 when every step passed, 1 otherwise.
 pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
@@ -107,6 +109,14 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
             &profile.main.model,
             &steps,
         ) {
+            writeln!(out, "{line}")?;
+        }
+        // Not a step: a low balance fails nothing by itself (a used-up
+        // one already failed the auth step with the provider's 402).
+        let balance = crate::proxy::runtime()
+            .ok()
+            .and_then(|rt| rt.block_on(crate::checks::balance::entry(ctx, &main, BALANCE_LIMIT)));
+        if let Some(line) = balance.and_then(|e| crate::checks::balance::test_line(&main, &e)) {
             writeln!(out, "{line}")?;
         }
     }

@@ -1,12 +1,14 @@
 //! `ccswitch statusline`: the one line Claude Code shows under its prompt,
 //! for a `ccswitch run` session: profile, upstream model, this session's
-//! tokens, cache hit rate and cost, and what is left of the tightest budget.
+//! tokens, cache hit rate and cost, the main provider's balance (where it
+//! publishes one) and what is left of the tightest budget.
 //!
 //! Claude Code runs it after every message, so it must be quick (one small
 //! read of the ledger) and must never fail loudly: whatever is missing is
 //! left out of the line.
 
 use std::io::{Read, Write};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -14,10 +16,16 @@ use super::error::CliError;
 use crate::claude::status_line::{BUDGET_VAR, PROFILE_VAR, SESSION_VAR};
 use crate::config;
 use crate::ctx::Ctx;
+use crate::proxy::Upstream;
+use crate::proxy::upstream::balance::{BalanceEndpoint, cache};
 use crate::t;
 use crate::usage::budget::{self, Use};
 use crate::usage::format::{money, short};
 use crate::usage::{db, query};
+
+/// The longest the line waits for a provider's balance: Claude Code waits
+/// for the line, and a cached balance is shown meanwhile.
+const BALANCE_LIMIT: Duration = Duration::from_millis(1500);
 
 /// Claude Code's status JSON is small; more is not read.
 const MAX_INPUT: u64 = 64 * 1024;
@@ -62,8 +70,14 @@ fn line(ctx: &Ctx, status: &Value) -> String {
         }
         parts.push(money(sums));
     }
-    if let (Some(conn), Some(name)) = (&conn, &profile)
-        && let Some(u) = tightest(ctx, conn, name)
+    let cfg = config::load(&ctx.paths).ok().map(|(c, _)| c);
+    if let (Some(cfg), Some(name)) = (&cfg, &profile)
+        && let Some(b) = balance_part(ctx, cfg, name)
+    {
+        parts.push(b);
+    }
+    if let (Some(conn), Some(cfg), Some(name)) = (&conn, &cfg, &profile)
+        && let Some(u) = tightest(ctx, cfg, conn, name)
     {
         let part = budget_part(&u);
         // `--ignore-budget`: the budget is shown, but stops nothing.
@@ -77,11 +91,15 @@ fn line(ctx: &Ctx, status: &Value) -> String {
 }
 
 /// The budget closest to its limit, of the profile and its providers.
-fn tightest(ctx: &Ctx, conn: &rusqlite::Connection, profile: &str) -> Option<Use> {
-    let (cfg, _) = config::load(&ctx.paths).ok()?;
+fn tightest(
+    ctx: &Ctx,
+    cfg: &config::Config,
+    conn: &rusqlite::Connection,
+    profile: &str,
+) -> Option<Use> {
     let profile = cfg.profiles.get(profile)?;
     let now_ms = crate::usage::unix_ms((ctx.now)());
-    budget::scopes(&cfg, profile)
+    budget::scopes(cfg, profile)
         .iter()
         .filter_map(|(scope, b)| {
             let spent = budget::spent(conn, scope, now_ms).ok()?;
@@ -89,6 +107,45 @@ fn tightest(ctx: &Ctx, conn: &rusqlite::Connection, profile: &str) -> Option<Use
         })
         .flatten()
         .max_by(|a, b| a.share().total_cmp(&b.share()))
+}
+
+/// The main provider's balance: the cached one, asked again once it is a
+/// minute old, within [`BALANCE_LIMIT`] (a provider that does not answer
+/// in time leaves the cached balance showing, and is not asked again for a
+/// minute). A key from a command is not fetched here: a command may prompt
+/// (a password manager), and the line runs after every message; `ccswitch
+/// test`, `doctor` and the TUI fill the cache for those.
+fn balance_part(ctx: &Ctx, cfg: &config::Config, profile: &str) -> Option<String> {
+    let p = cfg
+        .provider(&cfg.profiles.get(profile)?.main.provider)
+        .ok()?;
+    BalanceEndpoint::of(p)?;
+    let path = cache::path(&ctx.paths.data_dir);
+    let now = (ctx.now)();
+    let cached = cache::get(&path, &p.name);
+    let entry = match cached {
+        Some(e) if e.is_fresh(now) || p.key.command.is_some() => e,
+        cached => refresh(ctx, p, &path, now).or(cached)?,
+    };
+    let b = entry.balance?;
+    let shown = b.shown()?;
+    Some(if b.is_low() {
+        t!("statusline.balance_low", balance = shown)
+    } else {
+        t!("statusline.balance", balance = shown)
+    })
+}
+
+fn refresh(
+    ctx: &Ctx,
+    p: &config::Provider,
+    path: &std::path::Path,
+    now: std::time::SystemTime,
+) -> Option<cache::Entry> {
+    let key = ctx.secrets.resolve(p, &*ctx.env).ok().flatten()?.secret;
+    let up = Upstream::new(p.clone(), Some(key)).ok()?;
+    let rt = crate::proxy::runtime().ok()?;
+    Some(rt.block_on(cache::current(path, &up, now, BALANCE_LIMIT)))
 }
 
 fn budget_part(u: &Use) -> String {

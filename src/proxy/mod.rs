@@ -49,11 +49,16 @@ pub struct ProxyHandle {
     state: Arc<state::State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    /// The key pools' balance watch, when a pool has a balance API.
+    watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl ProxyHandle {
     /// Stop accepting, give in-flight requests a moment, then stop.
     pub async fn shutdown(mut self) {
+        if let Some(w) = self.watch.take() {
+            w.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -104,6 +109,7 @@ pub async fn start(addr: SocketAddr, cfg: ProxyConfig) -> Result<ProxyHandle, St
     let stats = Arc::new(Stats::default());
     let limits = cfg.limits;
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let watch = upstream::balance::watch::spawn(cfg.upstreams.values().cloned().collect());
     let state = Arc::new(state::State::new(cfg, stats.clone()));
     let task = tokio::spawn(server::accept_loop(listener, state.clone(), limits, rx));
     Ok(ProxyHandle {
@@ -112,5 +118,6 @@ pub async fn start(addr: SocketAddr, cfg: ProxyConfig) -> Result<ProxyHandle, St
         state,
         shutdown: Some(tx),
         task,
+        watch,
     })
 }

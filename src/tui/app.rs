@@ -3,11 +3,12 @@
 //! checks) are commands the run loop performs, whose results come back as
 //! messages.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use crate::circuits::{self, Circuit};
 use crate::config::{Config, Presets};
+use crate::proxy::upstream::balance;
 use crate::t;
 use crate::usage::query::Sums;
 
@@ -43,6 +44,9 @@ pub struct App {
     /// Targets whose breaker a running session opened lately (the list
     /// marks profiles whose main target is one).
     pub circuits: Vec<Circuit>,
+    /// Each provider's last balance, as `balances.json` holds it (the
+    /// status line, `ccswitch test`, `doctor` and `t` fill it).
+    pub balances: BTreeMap<String, balance::cache::Entry>,
     /// With no profiles yet: an existing setup found to import, as lines.
     pub import_offer: Option<Vec<String>>,
     /// Each profile's last 7 days (today included); `None` until read.
@@ -77,6 +81,7 @@ impl App {
             keys: Vec::new(),
             last_used: HashMap::new(),
             circuits: Vec::new(),
+            balances: BTreeMap::new(),
             import_offer: None,
             week: None,
             now: None,
@@ -200,6 +205,10 @@ impl App {
             }
             Msg::Circuits(open) => {
                 self.circuits = open;
+                return None;
+            }
+            Msg::Balances(all) => {
+                self.balances = all;
                 return None;
             }
             Msg::ImportFound(offer) => {

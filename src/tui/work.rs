@@ -57,7 +57,7 @@ impl Runner for Worker<'_> {
             Cmd::ReadRecent => {
                 usage::spawn_week(ctx.paths.usage_db.clone(), (ctx.now)(), tx);
                 let open = circuits::read(&ctx.paths.circuits_file, (ctx.now)());
-                vec![last_used(&ctx.paths), Msg::Circuits(open)]
+                vec![last_used(&ctx.paths), Msg::Circuits(open), balances(ctx)]
             }
             Cmd::LoadUsage(seq, query) => {
                 usage::spawn_load(ctx.paths.usage_db.clone(), seq, *query, (ctx.now)(), tx);
@@ -291,11 +291,32 @@ fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     let circuits = circuits::read(&ctx.paths.circuits_file, now);
     let ctx = ctx.clone();
     std::thread::spawn(move || {
-        let result = loaded
-            .map_err(|e| e.to_string())
-            .and_then(|(cfg, _)| test_all(&ctx, &cfg, &name, &circuits, now));
+        let result = loaded.map_err(|e| e.to_string()).and_then(|(cfg, _)| {
+            let tested = test_all(&ctx, &cfg, &name, &circuits, now);
+            // The test reached the provider already; its balance is
+            // asked (at most once a minute) for the list's detail pane.
+            let main = cfg.profile(&name).ok().map(|p| p.main.provider.clone());
+            if let (Some(p), Ok(rt)) = (
+                main.and_then(|m| cfg.provider(&m).ok()),
+                crate::proxy::runtime(),
+            ) {
+                rt.block_on(crate::checks::balance::entry(&ctx, p, BALANCE_LIMIT));
+            }
+            tested
+        });
         let _ = tx.send(Msg::Tested(seq, result));
+        let _ = tx.send(balances(&ctx));
     });
+}
+
+/// How long `t` waits for the main provider's balance after the test.
+const BALANCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The balances cached in `balances.json`: a small file read, no request
+/// (opening the list must not reach every provider).
+fn balances(ctx: &Ctx) -> Msg {
+    use crate::proxy::upstream::balance::cache;
+    Msg::Balances(cache::read_all(&cache::path(&ctx.paths.data_dir)))
 }
 
 fn test_plan(ctx: &Ctx, seq: u64, plan: FormPlan, tx: Sender<Msg>) {

@@ -87,3 +87,68 @@ async fn a_pool_rotates_on_429_and_rests_the_limited_key() {
     );
     assert!(!logs.contains("sk-"), "a key reached the log: {logs}");
 }
+
+/// A pool whose provider publishes a balance: each key is asked off the
+/// request path at the proxy's start, and a key reported empty rests, so
+/// requests start with one that has money left. The log names the key by
+/// number only.
+#[tokio::test]
+async fn a_key_reported_empty_rests_before_any_request_needs_it() {
+    let up = Mock::start().await;
+    let src = format!(
+        "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"{}/anthropic\"\n\
+         extra_keys = [{{ keyring = \"2\" }}]\n\
+         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+        up.url("")
+    );
+    let balance = |available: bool, total: &str| {
+        mock::json(
+            200,
+            &json!({"is_available": available, "balance_infos": [
+                {"currency": "CNY", "total_balance": total, "granted_balance": "0.00", "topped_up_balance": total}]})
+            .to_string(),
+        )
+    };
+    up.push(balance(false, "0.00"));
+    up.push(balance(true, "42.00"));
+    let p = mk_proxy_config(&src, &[("ds", "sk-one"), ("ds:2", "sk-two")], |_| {}).await;
+    // The watch runs beside the server: wait for its two asks.
+    for _ in 0..200 {
+        let logged = p.logs.lock().unwrap().iter().any(|l| l.contains("key #1"));
+        if logged && up.seen().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let asked: Vec<(String, String)> = up
+        .seen()
+        .iter()
+        .map(|r| {
+            let auth = r.header("authorization").unwrap_or_default().to_string();
+            (r.path.clone(), auth)
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("/user/balance".to_string(), "Bearer sk-one".to_string()),
+            ("/user/balance".to_string(), "Bearer sk-two".to_string())
+        ]
+    );
+    up.push(ok());
+    let resp = p
+        .post(
+            "/v1/messages",
+            &json!({"model": "deepseek-v4-pro", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(up.seen()[2].header("x-api-key"), Some("sk-two"));
+    let logs = p.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("ds: key #1 has no balance left; it rests until a check finds some"),
+        "{logs}"
+    );
+    assert!(!logs.contains("key #2"), "{logs}");
+    assert!(!logs.contains("sk-"), "a key reached the log: {logs}");
+}

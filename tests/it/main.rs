@@ -9,6 +9,7 @@ mod support;
 mod abuse;
 mod architecture;
 mod auto_mode;
+mod balance;
 mod budget;
 mod classifier_presets;
 mod claude_code;

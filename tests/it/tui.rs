@@ -837,3 +837,30 @@ fn a_model_list_with_nothing_suggested_is_not_more() {
     shows(&app, "3 models from the provider");
     assert!(!render(&app, 80, 24).contains("more model"));
 }
+
+/// The detail pane shows the profile's provider's last balance, as the
+/// cache holds it; an old one says how old.
+#[test]
+fn the_detail_pane_shows_the_providers_balance() {
+    use ccswitch::proxy::upstream::balance::{Balance, Money, cache::Entry};
+    let now = 1_790_000_000;
+    let entry = |at: u64, amount: f64| Entry {
+        checked: at,
+        balance: Some(Balance {
+            left: vec![Money::new("CNY", amount)],
+            key_left: None,
+            empty: false,
+        }),
+        at,
+        error: None,
+        error_code: None,
+    };
+    let app = app_after([Msg::Balances(
+        [("ds".to_string(), entry(now - 10, 110.0))].into(),
+    )]);
+    shows(&app, "balance   ¥110.00 left");
+    let app = app_after([Msg::Balances(
+        [("ds".to_string(), entry(now - 7200, 2.5))].into(),
+    )]);
+    shows(&app, "balance   ¥2.50 left (2 h ago)");
+}

@@ -15,7 +15,7 @@ pub enum Status {
 pub struct Check {
     /// Stable, for `--json`: `claude`, `config`, `keyring`, `key`, `reach`,
     /// `search`, `auto_mode`, `shell_env`, `claude_settings`, `no_proxy`,
-    /// `localhost`, `default_profile`.
+    /// `localhost`, `default_profile`, `balance`.
     pub id: &'static str,
     pub status: Status,
     pub detail: String,

@@ -1,11 +1,12 @@
-//! Each provider's key (found, never shown) and its endpoint (answering,
-//! through its own proxy and CA).
+//! Each provider's key (found, never shown), its endpoint (answering,
+//! through its own proxy and CA) and its balance, where it publishes one.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::check::{Check, Status, check, first_line};
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::proxy::upstream::balance::cache;
 use crate::{t, tn};
 
 /// Each provider's key (never printed) and whether its endpoint answers,
@@ -54,26 +55,38 @@ pub(super) fn providers(ctx: &Ctx, cfg: &Config) -> Vec<Check> {
     let results = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
         for (i, (provider, key)) in asks.into_iter().enumerate() {
+            let ctx = ctx.clone();
             set.spawn(async move {
                 let name = provider.name.clone();
-                let r = match crate::proxy::Upstream::new(provider, key) {
-                    Ok(up) => crate::proxy::models::list_models_within(&up, Duration::from_secs(8))
-                        .await
-                        .map_err(Unreached::List),
-                    Err(e) => Err(Unreached::Client(e.to_string())),
+                // Asked beside the model list: both within the same wait.
+                let balance =
+                    crate::checks::balance::entry(&ctx, &provider, Duration::from_secs(8));
+                let list = async {
+                    match crate::proxy::Upstream::new(provider.clone(), key) {
+                        Ok(up) => {
+                            crate::proxy::models::list_models_within(&up, Duration::from_secs(8))
+                                .await
+                                .map_err(Unreached::List)
+                        }
+                        Err(e) => Err(Unreached::Client(e.to_string())),
+                    }
                 };
-                (i, name, r)
+                let (r, balance) = tokio::join!(list, balance);
+                (i, name, r, balance)
             });
         }
         let mut all = Vec::new();
         while let Some(Ok(r)) = set.join_next().await {
             all.push(r);
         }
-        all.sort_by_key(|(i, _, _)| *i);
+        all.sort_by_key(|(i, _, _, _)| *i);
         all
     });
-    for (_, name, r) in results {
+    let now = (ctx.now)();
+    for (_, name, r, balance) in results {
         out.push(reach(&name, r));
+        let balance = balance.and_then(|e| balance_check(&name, &e, now));
+        out.extend(balance);
     }
     out
 }
@@ -125,4 +138,45 @@ fn reach(name: &str, r: Result<Vec<String>, Unreached>) -> Check {
             Some(t!("doctor.reach_fix", provider = name)),
         ),
     }
+}
+
+/// `doctor`'s check: the balance (a warning when low or used up), or a
+/// warning when the balance API refuses the key. Other failures say
+/// nothing: the provider's reach check covers them, and a shape not
+/// recognised shows no balance rather than a wrong one.
+fn balance_check(name: &str, e: &cache::Entry, now: SystemTime) -> Option<Check> {
+    if e.error_code.as_deref() == Some("rejected") {
+        return Some(Check {
+            id: "balance",
+            status: Status::Warn,
+            detail: t!(
+                "doctor.balance_key",
+                provider = name,
+                error = e.error.clone().unwrap_or_default()
+            ),
+            fix: Some(t!("doctor.key_fix", provider = name)),
+        });
+    }
+    let b = e.balance.as_ref()?;
+    let mut shown = b.shown()?;
+    if e.error.is_some() {
+        // An older balance, said as such.
+        let ago = crate::config::state::ago(e.had(), now);
+        shown.push_str(&t!("balance.age", ago = ago));
+    }
+    Some(if b.is_low() {
+        Check {
+            id: "balance",
+            status: Status::Warn,
+            detail: t!("doctor.balance_low", provider = name, balance = shown),
+            fix: Some(t!("doctor.balance_fix", provider = name)),
+        }
+    } else {
+        Check {
+            id: "balance",
+            status: Status::Ok,
+            detail: t!("doctor.balance_ok", provider = name, balance = shown),
+            fix: None,
+        }
+    })
 }

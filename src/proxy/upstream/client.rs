@@ -284,6 +284,15 @@ impl Upstream {
         Some(next)
     }
 
+    /// Key `i` rests until `until` (or longer, if it rests longer already):
+    /// requests pick another while one is not resting.
+    pub fn rest(&self, i: usize, until: std::time::Instant) {
+        let mut st = self.key_state();
+        if let Some(slot) = st.until.get_mut(i) {
+            *slot = Some(slot.map_or(until, |t| t.max(until)));
+        }
+    }
+
     /// `base_url` + `path`, without doubling or losing a slash.
     pub fn url(&self, path: &str) -> String {
         let base = self
@@ -298,6 +307,34 @@ impl Upstream {
     /// A GET with the provider's auth and extra headers.
     pub fn get(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
         self.request(reqwest::Method::GET, url)
+    }
+
+    /// A GET for a provider's account API (its balance), with key `key` of
+    /// the pool as a Bearer token: the vendors' account APIs take Bearer
+    /// whichever header their model API takes (DeepSeek's Anthropic
+    /// endpoint takes `x-api-key`). The provider's other headers go along.
+    pub fn get_bearer(&self, url: impl IntoUrl, key: usize) -> reqwest::RequestBuilder {
+        let mut headers = self.headers.clone();
+        let value = auth_header(self.provider.auth).and_then(|(name, prefix)| {
+            let v = match key.checked_sub(1) {
+                Some(i) => self.pool.get(i).cloned(),
+                None => match &self.refresh {
+                    Some(r) => Some(r.current().0),
+                    None => headers.get(name).cloned(),
+                },
+            }?;
+            if !self.configured.iter().any(|c| c == name) {
+                headers.remove(name);
+            }
+            let k = v.to_str().ok()?.strip_prefix(prefix)?.to_string();
+            let mut bearer = HeaderValue::from_str(&format!("Bearer {k}")).ok()?;
+            bearer.set_sensitive(true);
+            Some(bearer)
+        });
+        if let Some(v) = value {
+            headers.insert(http::header::AUTHORIZATION, v);
+        }
+        self.client.get(url).headers(headers)
     }
 
     fn request(&self, method: reqwest::Method, url: impl IntoUrl) -> reqwest::RequestBuilder {

@@ -3,6 +3,7 @@
 //! clients give it, how long a rate-limited upstream asks to wait, a
 //! provider's live model list, and command keys that expire.
 
+pub mod balance;
 mod client;
 pub mod models;
 pub mod ratelimit;

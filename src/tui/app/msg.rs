@@ -83,6 +83,8 @@ pub enum Msg {
     Week(Result<HashMap<String, Sums>, String>),
     /// Fallback targets whose breaker running sessions opened lately.
     Circuits(Vec<Circuit>),
+    /// Each provider's last balance (`balances.json`).
+    Balances(std::collections::BTreeMap<String, crate::proxy::upstream::balance::cache::Entry>),
     /// An existing setup on this machine that could be imported, as the
     /// lines that say what it becomes (`None`: nothing found).
     ImportFound(Option<Vec<String>>),

@@ -95,6 +95,26 @@ fn draw_home(f: &mut Frame, app: &App, area: Rect, theme: Theme) {
 /// Cells the detail pane's labels take.
 const LABEL: usize = 10;
 
+/// The profile's provider's last balance: yellow when low, red when used
+/// up, with its age once it is more than a minute old.
+fn balance<'a>(app: &App, r: &Row, theme: Theme) -> Option<Span<'a>> {
+    let e = app.balances.get(&r.provider)?;
+    let b = e.balance.as_ref()?;
+    let mut text = b.shown()?;
+    let color = match (b.empty, b.is_low()) {
+        (true, _) => Color::Red,
+        (false, true) => Color::Yellow,
+        _ => Color::Gray,
+    };
+    if let Some(now) = app.now
+        && !e.is_fresh(now)
+    {
+        let ago = crate::config::state::ago(e.had(), now);
+        text.push_str(&t!("balance.age", ago = ago));
+    }
+    Some(Span::styled(text, theme.fg(color)))
+}
+
 /// A label padded to `LABEL` cells by display width (a Chinese label is
 /// two cells a character), with a space after one that is longer.
 fn pad_label(s: &str) -> String {
@@ -131,6 +151,9 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
         label(t!("tui.key")),
         Span::styled(key_text, key_style),
     ]));
+    if let Some(b) = balance(app, r, theme) {
+        lines.push(Line::from(vec![label(t!("field.balance")), b]));
+    }
     let used = match (app.last_used.get(&r.name), app.now) {
         (Some(then), Some(now)) => crate::config::state::ago(*then, now),
         _ => t!("tui.never_used"),
