@@ -11,6 +11,8 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (TAB) gets them, and nothing else runs.
+    ccswitch::cli::answer_completion_if_asked();
     // In the user's language: help, and why a command line is wrong.
     let cli = ccswitch::cli::parse();
     let mut out = ccswitch::cli::Output::new(std::io::stdout().lock());

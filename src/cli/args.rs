@@ -107,7 +107,7 @@ pub struct GuardArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    #[arg(help = text("help.arg.profile_or_default"))]
+    #[arg(help = text("help.arg.profile_or_default"), add = super::complete::profiles())]
     pub profile: Option<String>,
     #[arg(help = text("help.arg.test_json"), long)]
     pub json: bool,
@@ -125,7 +125,7 @@ pub struct RunArgs {
     pub quiet: bool,
     #[arg(help = text("help.arg.run_ignore_budget"), long)]
     pub ignore_budget: bool,
-    #[arg(help = text("help.arg.profile_or_default"))]
+    #[arg(help = text("help.arg.profile_or_default"), add = super::complete::profiles())]
     pub profile: Option<String>,
     #[arg(help = text("help.arg.run_claude_args"), 
         trailing_var_arg = true,
@@ -137,7 +137,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    #[arg(help = text("help.arg.profile_or_default"))]
+    #[arg(help = text("help.arg.profile_or_default"), add = super::complete::profiles())]
     pub profile: Option<String>,
     #[arg(help = text("help.arg.env_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
@@ -145,7 +145,7 @@ pub struct EnvArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    #[arg(help = text("help.arg.serve_profile"))]
+    #[arg(help = text("help.arg.serve_profile"), add = super::complete::profiles())]
     pub profile: Option<String>,
     #[arg(help = text("help.arg.serve_port"), long, default_value_t = 0)]
     pub port: u16,
@@ -200,6 +200,7 @@ pub enum RouteCmd {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    #[arg(add = super::complete::profiles())]
     pub profile: String,
     #[arg(help = text("help.arg.explain_files"))]
     pub files: Vec<std::path::PathBuf>,

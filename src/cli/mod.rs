@@ -2,6 +2,7 @@
 //! stdout as plain tables; `--json` gives data; errors go to stderr.
 
 mod args;
+mod complete;
 mod doctor;
 mod error;
 mod import;
@@ -25,6 +26,7 @@ mod usage;
 use std::io::Write;
 
 pub use args::*;
+pub use complete::answer_if_asked as answer_completion_if_asked;
 pub use error::CliError;
 pub use output::Output;
 pub use parse::{definition, parse, parse_from};
@@ -60,14 +62,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Usage(a) => usage::run(&a, ctx, out)?,
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
         Command::Import(a) => import::run(&a, ctx, out)?,
-        Command::Completions(a) => {
-            let mut cmd = definition();
-            // clap_complete panics when its writes fail (a closed pipe):
-            // it writes to memory, and the write that can fail is ours.
-            let mut script = Vec::new();
-            clap_complete::generate(a.shell, &mut cmd, "ccswitch", &mut script);
-            out.write_all(&script)?;
-        }
+        Command::Completions(a) => complete::registration(a.shell, out)?,
         Command::Man(a) => man::run(&a, definition(), out)?,
         Command::Statusline => statusline::run(ctx, &mut std::io::stdin().lock(), out)?,
         Command::Guard(a) => {

@@ -15,6 +15,7 @@ mod classifier_presets;
 mod claude_code;
 mod cli;
 mod compat;
+mod completions;
 mod config_files;
 mod config_store;
 mod discovery;

@@ -30,6 +30,11 @@ pub(super) const READ: Vars = &[
         "When set and not empty, the interactive screen draws without colours.",
     ),
     (
+        &["COMPLETE"],
+        "Set by the scripts ccswitch completions prints, when the shell asks for \
+         completions at a TAB: ccswitch then prints them and does nothing else.",
+    ),
+    (
         &["HOME", "USERPROFILE"],
         "Your home folder (USERPROFILE on Windows): what ~ in config.toml stands for, and \
          where Claude Code's folder and claude's usual install places are.",
