@@ -183,3 +183,16 @@ fn providers_claude_code_reaches_natively_are_refused() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("bedrock"), "{}", r.stderr);
 }
+
+/// Each listing shape under `fixtures/listings`: the ids with the context
+/// window and output cap the list gives (issue 27, wart 7: the picker
+/// records them, and the launch passes the window on to Claude Code).
+#[test]
+fn listings_give_context_windows_where_they_have_them() {
+    crate::golden::check_json_cases("listings", "listing", |case| {
+        let body = std::fs::read(case.join("body.json")).expect("body.json");
+        let listed = ccswitch::proxy::upstream::models::parse_listing(&body)
+            .unwrap_or_else(|| panic!("{}: not a list", case.display()));
+        serde_json::to_value(listed).expect("serializable")
+    });
+}
