@@ -9,11 +9,13 @@ use super::error::ConfigError;
 use super::model::Config;
 use crate::t;
 
+mod models;
 mod provider;
 mod search;
 mod slots;
 mod table;
 
+pub use models::{ModelSize, set_model_size};
 pub use provider::{
     KeyChoice, ProviderChange, ProviderEdit, add_pool_key, add_provider, edit_provider,
     enable_key_source, remove_provider,
