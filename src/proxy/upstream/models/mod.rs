@@ -19,7 +19,7 @@ use crate::t;
 
 mod parse;
 
-pub use parse::{Listed, ids, parse_listing, parse_models};
+pub use parse::{ListedModel, ids, parse_listing, parse_models};
 use parse::{raw_listing, tidy};
 
 /// The whole listing (every page) must finish within this.
@@ -139,7 +139,7 @@ pub fn fetch_blocking(
 pub fn fetch_listing_blocking(
     provider: Provider,
     key: Option<SecretString>,
-) -> Result<Vec<Listed>, String> {
+) -> Result<Vec<ListedModel>, String> {
     check_supported(provider.api, &provider.name).map_err(|e| e.to_string())?;
     let up = Upstream::new(provider, key).map_err(|e| e.to_string())?;
     let rt = crate::proxy::setup::runtime().map_err(|e| e.to_string())?;
@@ -159,7 +159,7 @@ pub async fn list_models_within(up: &Upstream, limit: Duration) -> Result<Vec<St
 }
 
 /// The provider's models with their sizes, deduplicated and sorted.
-async fn list_within(up: &Upstream, limit: Duration) -> Result<Vec<Listed>, ListError> {
+async fn list_within(up: &Upstream, limit: Duration) -> Result<Vec<ListedModel>, ListError> {
     check_supported(up.provider.api, &up.provider.name)?;
     match tokio::time::timeout(limit, fetch(up)).await {
         Ok(r) => r.map(tidy),
@@ -176,7 +176,7 @@ async fn list_within(up: &Upstream, limit: Duration) -> Result<Vec<Listed>, List
 const MAX_LIST_BODY: usize = 8 * 1024 * 1024;
 
 /// Every page's models, in the order the provider gave them.
-async fn fetch(up: &Upstream) -> Result<Vec<Listed>, ListError> {
+async fn fetch(up: &Upstream) -> Result<Vec<ListedModel>, ListError> {
     let anthropic = up.provider.api == Api::Anthropic;
     let url = up.url(if anthropic { "/v1/models" } else { "/models" });
     let shown = display_url(&url);
@@ -263,7 +263,7 @@ async fn fetch(up: &Upstream) -> Result<Vec<Listed>, ListError> {
 }
 
 /// Anthropic's cursor: `last_id` while `has_more`.
-fn next_page(v: &Value, page: &[Listed]) -> Option<String> {
+fn next_page(v: &Value, page: &[ListedModel]) -> Option<String> {
     if v.get("has_more").and_then(Value::as_bool) != Some(true) {
         return None;
     }

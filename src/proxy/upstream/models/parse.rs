@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// One model of a provider's list, with what the list says about its size.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Listed {
+pub struct ListedModel {
     pub id: String,
     /// Context window in tokens, when the list gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -16,6 +16,16 @@ pub struct Listed {
     /// Output tokens per request, when the list gives a cap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_output: Option<u64>,
+}
+
+/// A model known by id alone (tests, typed ids).
+impl From<&str> for ListedModel {
+    fn from(id: &str) -> ListedModel {
+        ListedModel {
+            id: id.to_string(),
+            ..ListedModel::default()
+        }
+    }
 }
 
 /// Where lists put a model's context window, most specific first. What the
@@ -62,18 +72,18 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<String>> {
 
 /// [`parse_models`] with each model's context window and output cap, where
 /// the list has them (see [`CONTEXT_KEYS`]).
-pub fn parse_listing(body: &[u8]) -> Option<Vec<Listed>> {
+pub fn parse_listing(body: &[u8]) -> Option<Vec<ListedModel>> {
     let v: Value = serde_json::from_slice(body).ok()?;
     raw_listing(&v).map(tidy)
 }
 
 /// The ids alone, for callers that show or check names.
-pub fn ids(listed: Vec<Listed>) -> Vec<String> {
+pub fn ids(listed: Vec<ListedModel>) -> Vec<String> {
     listed.into_iter().map(|m| m.id).collect()
 }
 
 /// The models in one parsed body, in the provider's order.
-pub(super) fn raw_listing(v: &Value) -> Option<Vec<Listed>> {
+pub(super) fn raw_listing(v: &Value) -> Option<Vec<ListedModel>> {
     let (list, keys): (&Vec<Value>, &[&str]) = match v {
         Value::Array(a) => (a, &["id"]),
         Value::Object(o) => match (o.get("data"), o.get("models")) {
@@ -83,7 +93,7 @@ pub(super) fn raw_listing(v: &Value) -> Option<Vec<Listed>> {
         },
         _ => return None,
     };
-    let models: Vec<Listed> = list
+    let models: Vec<ListedModel> = list
         .iter()
         .filter_map(|e| {
             let id = match e {
@@ -92,7 +102,7 @@ pub(super) fn raw_listing(v: &Value) -> Option<Vec<Listed>> {
                 _ => return None,
             };
             let id = id.strip_prefix("models/").unwrap_or(id);
-            (!id.is_empty()).then(|| Listed {
+            (!id.is_empty()).then(|| ListedModel {
                 id: id.to_string(),
                 context: tokens(e, CONTEXT_KEYS),
                 max_output: tokens(e, OUTPUT_KEYS),
@@ -122,9 +132,9 @@ fn tokens(entry: &Value, keys: &[&str]) -> Option<u64> {
 }
 
 /// Deduplicate (first wins), then sort by id ignoring case, stably.
-pub(super) fn tidy(models: Vec<Listed>) -> Vec<Listed> {
+pub(super) fn tidy(models: Vec<ListedModel>) -> Vec<ListedModel> {
     let mut seen = HashSet::new();
-    let mut out: Vec<Listed> = models
+    let mut out: Vec<ListedModel> = models
         .into_iter()
         .filter(|m| seen.insert(m.id.clone()))
         .collect();

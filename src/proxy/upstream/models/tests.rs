@@ -120,10 +120,10 @@ fn plain_text_bodies_but_not_web_pages() {
 
 #[test]
 fn anthropic_cursor() {
-    let page: Vec<Listed> = ["a", "b"]
-        .map(|id| Listed {
+    let page: Vec<ListedModel> = ["a", "b"]
+        .map(|id| ListedModel {
             id: id.into(),
-            ..Listed::default()
+            ..ListedModel::default()
         })
         .to_vec();
     let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
