@@ -295,7 +295,12 @@ pub struct ProfileArgs {
     /// A short description.
     #[arg(long)]
     pub description: Option<String>,
-    /// Remove a field (edit only): fast, opus, sonnet, haiku, subagent, description.
+    /// The main model's context window in tokens, passed to Claude Code;
+    /// `auto` takes it from the provider's model list.
+    #[arg(long, value_name = "TOKENS|auto")]
+    pub context_window: Option<String>,
+    /// Remove a field (edit only): fast, opus, sonnet, haiku, subagent,
+    /// description, context_window.
     #[arg(long, value_name = "FIELD")]
     pub unset: Vec<String>,
     /// Also make it the default profile.

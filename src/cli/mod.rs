@@ -2,6 +2,7 @@
 //! stdout as plain tables; `--json` gives data; errors go to stderr.
 
 mod args;
+mod context;
 mod doctor;
 mod error;
 mod import;
