@@ -216,3 +216,19 @@ fn broken_values_get_the_config_files_errors_inline() {
     // Every field fine again: the save goes through.
     assert!(matches!(app.update(Msg::Save), Some(Cmd::Save(_))));
 }
+
+#[test]
+fn a_new_profile_from_a_preset_starts_with_its_suggestions_window() {
+    let mut app = app_with(super::tests::THREE);
+    send(&mut app, Msg::New);
+    typed(&mut app, "deeps");
+    send(&mut app, Msg::Down); // the preset, after the saved provider
+    send(&mut app, Msg::Activate);
+    let form = app.screen.form().unwrap();
+    let preset = app.presets.get("deepseek").unwrap();
+    let known = preset.models[form.values.main.as_str()].context.unwrap();
+    assert_eq!(form.values.context, known.to_string());
+    // Planned as it is; set_model_size writes nothing the preset knows.
+    let cfg = app.config.clone();
+    assert_eq!(form.plan(&cfg).size.and_then(|s| s.context), Some(known));
+}

@@ -129,6 +129,19 @@ impl Form {
         if let Some(p) = preset {
             if v.main.is_empty() || self.values.provider != ProviderSel::None {
                 v.main = p.suggested.main.clone().unwrap_or_default();
+                // The suggestion's window, as picking it would give.
+                let saved = match &v.provider {
+                    ProviderSel::Existing(n) => cfg.providers.get(n),
+                    _ => None,
+                };
+                v.context = saved
+                    .map_or_else(
+                        || p.models.get(&v.main).cloned(),
+                        |s| Some(s.model(&v.main)),
+                    )
+                    .and_then(|m| m.context)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
             }
             if v.fast.is_empty() || self.values.provider != ProviderSel::None {
                 v.fast = p.suggested.fast.clone().unwrap_or_default();
