@@ -232,3 +232,23 @@ fn a_new_profile_from_a_preset_starts_with_its_suggestions_window() {
     let cfg = app.config.clone();
     assert_eq!(form.plan(&cfg).size.and_then(|s| s.context), Some(known));
 }
+
+#[test]
+fn typing_another_main_model_empties_a_window_filled_in_for_the_old_one() {
+    let mut app = app_with(CUSTOM);
+    send(&mut app, Msg::Edit);
+    pick_main(&mut app, kimi_listed(), "kimi-k2");
+    focus(&mut app, FieldId::Main);
+    typed(&mut app, "-turbo");
+    let form = app.screen.form().unwrap();
+    assert_eq!(form.values.main, "moonshotai/kimi-k2-turbo");
+    assert_eq!(form.values.context, "", "63000 was kimi-k2's");
+    assert!(form.plan(&app.config).size.is_none(), "nothing to record");
+
+    // A window the user typed is theirs, whatever the model.
+    focus(&mut app, FieldId::Context);
+    typed(&mut app, "32768");
+    focus(&mut app, FieldId::Main);
+    send(&mut app, Msg::Backspace);
+    assert_eq!(app.screen.form().unwrap().values.context, "32768");
+}

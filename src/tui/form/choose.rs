@@ -152,6 +152,9 @@ impl Form {
         {
             v.name = free_name(&p.id, |n| cfg.profiles.contains_key(n));
         }
+        if self.values.main != v.main {
+            self.context_of = (!v.context.is_empty()).then(|| v.main.clone());
+        }
         self.values = v;
         let fields = self.fields(cfg, presets);
         // Straight to what needs typing next (a saved key needs nothing).

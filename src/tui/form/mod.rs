@@ -113,6 +113,10 @@ pub struct Form {
     /// The main model's output cap as the picker knew it, recorded with
     /// its context window on save (see [`Form::picked_main`]).
     pub picked_output: Option<(String, u64)>,
+    /// The main model the context field was filled in for (from the
+    /// preset, the provider or its list); `None` once the user typed it.
+    /// Typing another main model empties a window that was not theirs.
+    pub context_of: Option<String>,
 }
 
 fn blank() -> Values {
@@ -200,6 +204,8 @@ impl Form {
             FormMode::Edit(name.to_string())
         };
         let mut form = Form::with(mode, v, FieldId::Name);
+        form.context_of = (p.context_window.is_none() && !form.values.context.is_empty())
+            .then(|| p.main.model.clone());
         if duplicate {
             // A copy is new: there is something to lose from the start.
             form.initial.name.clear();
@@ -231,6 +237,7 @@ impl Form {
             tried: false,
             chain: None,
             picked_output: None,
+            context_of: None,
         }
     }
 

@@ -39,7 +39,30 @@ impl Form {
             self.values.context = context.map(|n| n.to_string()).unwrap_or_default();
         }
         self.picked_output = max_output.map(|n| (model.to_string(), n));
+        if context.is_some() || !same {
+            self.context_of = context.map(|_| model.to_string());
+        }
         self.values.main = model.to_string();
+    }
+
+    /// A text field changed by typing: a typed window is the user's; a
+    /// main model typed over the one the window was filled in for leaves
+    /// the field empty rather than wrong.
+    pub fn text_edited(&mut self, f: FieldId) {
+        match f {
+            FieldId::Context => self.context_of = None,
+            FieldId::Main => {
+                let stale = self
+                    .context_of
+                    .as_deref()
+                    .is_some_and(|m| m != self.values.main.trim());
+                if stale {
+                    self.values.context.clear();
+                    self.context_of = None;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The budget the fields describe; unparsable fields count as unset
