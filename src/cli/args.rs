@@ -248,6 +248,12 @@ pub struct ProfileArgs {
     pub via: Vec<String>,
     #[arg(help = text("help.arg.profile_description"), long)]
     pub description: Option<String>,
+    #[arg(
+        help = text("help.arg.profile_context_window"),
+        long,
+        value_name = "TOKENS|auto"
+    )]
+    pub context_window: Option<String>,
     #[arg(help = text("help.arg.profile_unset"), long, value_name = "FIELD")]
     pub unset: Vec<String>,
     #[arg(help = text("help.arg.profile_default"), long)]

@@ -9,16 +9,9 @@ use std::io::Write;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-/// The variable the registration scripts set when they call back.
-const VAR: &str = "COMPLETE";
-
-/// Answer a completion request and exit, when this run is one (the
-/// variable set by a registration script); otherwise return at once.
-pub fn answer_if_asked() {
-    clap_complete::CompleteEnv::with_factory(super::definition)
-        .var(VAR)
-        .complete();
-}
+/// The variable the registration scripts set when they call back (the
+/// answer is `parse::answer_completion_if_asked`).
+pub const VAR: &str = "COMPLETE";
 
 /// What `ccswitch completions SHELL` prints: the script that registers
 /// ccswitch's completions with that shell.

@@ -3,6 +3,7 @@
 
 mod args;
 mod complete;
+mod context;
 mod doctor;
 mod error;
 mod import;
@@ -26,10 +27,9 @@ mod usage;
 use std::io::Write;
 
 pub use args::*;
-pub use complete::answer_if_asked as answer_completion_if_asked;
 pub use error::CliError;
 pub use output::Output;
-pub use parse::{definition, parse, parse_from};
+pub use parse::{answer_completion_if_asked, definition, parse, parse_from};
 
 use crate::ctx::Ctx;
 use crate::t;

@@ -55,6 +55,15 @@ where
     }
 }
 
+/// Answer a shell's completion request and exit, when this run is one
+/// (the variable set by the script `ccswitch completions` prints);
+/// otherwise return at once.
+pub fn answer_completion_if_asked() {
+    clap_complete::CompleteEnv::with_factory(definition)
+        .var(super::complete::VAR)
+        .complete();
+}
+
 /// The command line's definition, with clap's own words in the user's
 /// language.
 pub fn definition() -> Command {

@@ -12,6 +12,7 @@ use crate::usage::budget::{Scope, scopes};
 use crate::usage::format::budgets;
 
 use super::args::{ProfileArgs, ProfileCmd, ShowArgs};
+use super::context::{self, ContextArg};
 use super::error::CliError;
 use super::table::{Table, json};
 use crate::ctx::Ctx;
@@ -215,6 +216,11 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
         return Err(CliError::Usage(t!("profile.unset_on_add")));
     }
     let mut slots = slots_from_args(&args)?;
+    let window = context::parse(&args)?;
+    let listed = match window {
+        Some(ContextArg::Auto) => context::listed(ctx, &args, &slots)?,
+        _ => None,
+    };
     store::change(&ctx.paths, |doc, cfg, presets| {
         let provider = match &args.provider {
             Some(p) => p.clone(),
@@ -260,9 +266,13 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
             provider: Some(provider),
             description: args.description.clone(),
             slots: slots.clone(),
+            context_window: tokens(window),
             ..Default::default()
         };
         edit::add_profile(doc, cfg, &args.name, &change)?;
+        if let Some((provider, size)) = &listed {
+            edit::set_model_size(doc, cfg, provider, size)?;
+        }
         if args.default || cfg.profiles.is_empty() {
             let with_new = store::validated(&ctx.paths, doc, presets)?;
             edit::set_default(doc, &with_new, &args.name)?;
@@ -270,11 +280,46 @@ fn add(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError
         Ok::<_, CliError>(())
     })?;
     writeln!(out, "{}", t!("profile.added", name = args.name))?;
+    said_listed(listed.as_ref(), out)
+}
+
+fn tokens(window: Option<ContextArg>) -> Option<u64> {
+    match window {
+        Some(ContextArg::Tokens(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// Which window `auto` found, so the user can check it.
+fn said_listed(
+    listed: Option<&(String, edit::ModelSize)>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if let Some((provider, size)) = listed {
+        writeln!(
+            out,
+            "{}",
+            t!(
+                "profile.context_listed",
+                model = size.model,
+                provider = provider,
+                tokens = size.context.unwrap_or_default()
+            )
+        )?;
+    }
     Ok(())
 }
 
 fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    const UNSETTABLE: [&str; 6] = ["fast", "opus", "sonnet", "haiku", "subagent", "description"];
+    const UNSETTABLE: [&str; 7] = [
+        "fast",
+        "opus",
+        "sonnet",
+        "haiku",
+        "subagent",
+        "description",
+        "context_window",
+    ];
     if let Some(bad) = args
         .unset
         .iter()
@@ -287,28 +332,38 @@ fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), Cli
         )));
     }
     let slots = slots_from_args(&args)?;
+    let window = context::parse(&args)?;
     let change = ProfileChange {
         provider: args.provider.clone(),
         description: args.description.clone(),
         slots,
         unset: args.unset.clone(),
+        context_window: tokens(window),
         ..Default::default()
     };
     let nothing = change.provider.is_none()
         && change.description.is_none()
         && change.slots.is_empty()
         && change.unset.is_empty()
+        && window.is_none()
         && !args.default;
     if nothing {
         return Err(CliError::Usage(t!("profile.edit_nothing")));
     }
+    let listed = match window {
+        Some(ContextArg::Auto) => context::listed(ctx, &args, &change.slots)?,
+        _ => None,
+    };
     store::change(&ctx.paths, |doc, cfg, _| {
         edit::edit_profile(doc, cfg, &args.name, &change)?;
+        if let Some((provider, size)) = &listed {
+            edit::set_model_size(doc, cfg, provider, size)?;
+        }
         if args.default {
             edit::set_default(doc, cfg, &args.name)?;
         }
         Ok::<_, CliError>(())
     })?;
     writeln!(out, "{}", t!("profile.updated", name = args.name))?;
-    Ok(())
+    said_listed(listed.as_ref(), out)
 }

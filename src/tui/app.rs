@@ -419,6 +419,8 @@ mod resume_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
+mod size_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod usage_tests;

@@ -2,6 +2,7 @@
 //! filters; a model id that is not listed can always be typed in full.
 
 use super::form::FieldId;
+use crate::proxy::models::ListedModel;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PickFor {
@@ -40,6 +41,24 @@ pub struct Item {
     pub label: String,
     pub detail: String,
     pub group: Group,
+    /// A model's context window, as its preset, provider or list says;
+    /// choosing the model fills in the form's context field with it.
+    pub context: Option<u64>,
+    pub max_output: Option<u64>,
+}
+
+impl Item {
+    /// An item that is not a model, or a model of unknown size.
+    pub fn plain(id: String, label: String, detail: String, group: Group) -> Item {
+        Item {
+            id,
+            label,
+            detail,
+            group,
+            context: None,
+            max_output: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,18 +138,30 @@ impl Picker {
     }
 
     /// Add fetched models after the suggestions, without repeating any.
-    pub fn add_listed(&mut self, ids: Vec<String>) {
+    /// A suggestion whose size its preset does not give takes the list's.
+    pub fn add_listed(&mut self, models: Vec<ListedModel>) {
         let before = self.current().map(|i| i.id.clone());
         let mut added = 0;
-        for id in ids {
-            if !self.items.iter().any(|i| i.id == id) {
-                self.items.push(Item {
-                    id: id.clone(),
-                    label: id,
-                    detail: String::new(),
-                    group: Group::Listed,
-                });
-                added += 1;
+        for m in models {
+            match self.items.iter_mut().find(|i| i.id == m.id) {
+                Some(known) => {
+                    if known.context.is_none() && known.max_output.is_none() {
+                        known.context = m.context;
+                        known.max_output = m.max_output;
+                        known.detail = size_facts(m.context, m.max_output, false);
+                    }
+                }
+                None => {
+                    self.items.push(Item {
+                        detail: size_facts(m.context, m.max_output, false),
+                        label: m.id.clone(),
+                        id: m.id,
+                        group: Group::Listed,
+                        context: m.context,
+                        max_output: m.max_output,
+                    });
+                    added += 1;
+                }
             }
         }
         self.fetch = Fetch::Done(added);
@@ -158,4 +189,26 @@ impl Picker {
             .then(|| self.filter.trim().to_string())
             .filter(|s| !s.is_empty())
     }
+}
+
+/// `ctx 1000k · out 384k · thinking`
+pub fn size_facts(context: Option<u64>, max_output: Option<u64>, thinking: bool) -> String {
+    let k = |n: u64| {
+        if n >= 1000 {
+            format!("{}k", n / 1000)
+        } else {
+            n.to_string()
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(c) = context {
+        parts.push(format!("ctx {}", k(c)));
+    }
+    if let Some(o) = max_output {
+        parts.push(format!("out {}", k(o)));
+    }
+    if thinking {
+        parts.push("thinking".to_string());
+    }
+    parts.join(" · ")
 }

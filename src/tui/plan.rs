@@ -7,7 +7,7 @@ use std::path::Path;
 use secrecy::SecretString;
 use toml_edit::DocumentMut;
 
-use crate::config::edit::{self, ProfileChange, ProviderChange, ProviderEdit};
+use crate::config::edit::{self, ModelSize, ProfileChange, ProviderChange, ProviderEdit};
 use crate::config::{self, ConfigError, Presets};
 
 #[derive(Clone, Debug)]
@@ -20,6 +20,9 @@ pub struct FormPlan {
     pub name: String,
     pub provider: ProviderPlan,
     pub profile: ProfileChange,
+    /// The main model's context window (and output cap, when a model list
+    /// gave one), for its provider's `models` table.
+    pub size: Option<ModelSize>,
 }
 
 impl FormPlan {
@@ -67,6 +70,10 @@ pub fn apply(
 ) -> Result<(), ConfigError> {
     let current = |doc: &DocumentMut| config::parse(file, &doc.to_string(), presets);
     apply_provider(doc, presets, file, &plan.provider)?;
+    if let Some(size) = &plan.size {
+        let cfg = current(doc)?;
+        edit::set_model_size(doc, &cfg, &plan.provider.name, size)?;
+    }
     let cfg = current(doc)?;
     match (&plan.original, &plan.copy_from) {
         (Some(_), _) => {

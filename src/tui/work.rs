@@ -19,6 +19,7 @@ use crate::config::state;
 use crate::config::{self, ConfigError, KeySpec, ops, store};
 use crate::ctx::Ctx;
 use crate::paths::Paths;
+use crate::proxy::models::ListedModel;
 use crate::secrets::{KeySource, MemoryStore, SecretStore, Secrets};
 use crate::t;
 use std::sync::Arc;
@@ -275,14 +276,14 @@ fn fetch_models(ctx: &Ctx, seq: u64, provider: ProviderPlan, tx: Sender<Msg>) {
     });
 }
 
-fn list(cfg: &config::Config, name: &str, ctx: &Ctx) -> Result<Vec<String>, String> {
+fn list(cfg: &config::Config, name: &str, ctx: &Ctx) -> Result<Vec<ListedModel>, String> {
     let provider = cfg.provider(name).map_err(|e| e.to_string())?.clone();
     let key = ctx
         .secrets
         .resolve(&provider, &*ctx.env)
         .map_err(|e| first_line(&e.to_string()))?
         .map(|k| k.secret);
-    crate::proxy::models::fetch_blocking(provider, key)
+    crate::proxy::models::fetch_listing_blocking(provider, key)
 }
 
 fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {

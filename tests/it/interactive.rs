@@ -368,7 +368,7 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     let up = Mock::start().await;
     up.push(mock::json(
         200,
-        r#"{"object":"list","data":[{"id":"zeta-coder"},{"id":"mock-model-a"},{"id":"mock-model-b"}]}"#,
+        r#"{"object":"list","data":[{"id":"zeta-coder"},{"id":"mock-model-a","context_length":65536},{"id":"mock-model-b"}]}"#,
     ));
     let home = Home::new();
     let env: String = ss.env().iter().fold(String::new(), |mut s, (k, v)| {
@@ -400,7 +400,9 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     tmux.type_text("model-a");
     tmux.wait_for("filter: model-a", Duration::from_secs(10));
     tmux.send(&["Enter"]);
-    tmux.wait_for("> Fast model", Duration::from_secs(10));
+    // The list's window for the model, filled in on the way past.
+    let screen = tmux.wait_for("> Fast model", Duration::from_secs(10));
+    assert!(screen.contains("Context window 65536"), "{screen}");
     tmux.send(&["C-s"]);
     tmux.wait_for("Saved profile `custom-openai`", Duration::from_secs(20));
     tmux.wait_for("found (keyring)", Duration::from_secs(20));
@@ -429,6 +431,12 @@ async fn the_tui_creates_a_profile_from_a_preset_with_a_keyring_key() {
     assert_eq!(
         cfg["profiles"]["custom-openai"]["main"].as_str(),
         Some("mock-model-a")
+    );
+    // Recorded for the launch (CLAUDE_CODE_MAX_CONTEXT_TOKENS).
+    assert_eq!(
+        provider["models"]["mock-model-a"]["context"].as_integer(),
+        Some(65536),
+        "{config}"
     );
     // The model list was fetched with the typed key, before anything was
     // saved; the test after saving read the key back from the keyring.

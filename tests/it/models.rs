@@ -183,3 +183,61 @@ fn providers_claude_code_reaches_natively_are_refused() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("bedrock"), "{}", r.stderr);
 }
+
+/// Each listing shape under `fixtures/listings`: the ids with the context
+/// window and output cap the list gives (issue 27, wart 7: the picker
+/// records them, and the launch passes the window on to Claude Code).
+#[test]
+fn listings_give_context_windows_where_they_have_them() {
+    crate::golden::check_json_cases("listings", "listing", |case| {
+        let body = std::fs::read(case.join("body.json")).expect("body.json");
+        let listed = ccswitch::proxy::upstream::models::parse_listing(&body)
+            .unwrap_or_else(|| panic!("{}: not a list", case.display()));
+        serde_json::to_value(listed).expect("serializable")
+    });
+}
+
+/// `profile add/edit --context-window auto`: the main model's window from
+/// the provider's list, recorded under the provider for the launch; a
+/// number is the profile's own `context_window` (issue 27, wart 7).
+#[tokio::test]
+async fn profile_add_and_edit_take_the_context_window_from_the_list() {
+    let up = Mock::start().await;
+    let list = r#"{"data":[{"id":"kimi-k2","context_length":131072,"top_provider":{"context_length":63000,"max_completion_tokens":16384}},{"id":"bare"}]}"#;
+    up.push(mock::json(200, list));
+    up.push(mock::json(200, list));
+    let home = Home::new();
+    home.write_config(&openai(&up.url("/v1")));
+    let home = tokio::task::spawn_blocking(move || {
+        let env = [("UP_KEY", KEY)];
+        let profile = |args: &[&str]| home.run_env(&[&["profile"], args].concat(), &env);
+        let r = profile(&["add", "k", "--main", "kimi-k2", "--context-window", "auto"]);
+        r.ok();
+        assert!(r.stdout.contains("63000 tokens"), "{}", r.stdout);
+        let text = home.read_config();
+        assert!(
+            text.contains("[providers.oa.models.kimi-k2]\ncontext = 63000\nmax_output = 16384\n"),
+            "{text}"
+        );
+
+        // The list says nothing of this model: nothing changes, and the
+        // message says how to give the window.
+        let r = profile(&["edit", "k", "--main", "bare", "--context-window", "auto"]);
+        assert_ne!(r.code, 0);
+        assert!(r.stderr.contains("--context-window TOKENS"), "{}", r.stderr);
+        assert_eq!(home.read_config(), text);
+
+        let r = profile(&["edit", "k", "--context-window", "lots"]);
+        assert_ne!(r.code, 0);
+        assert!(r.stderr.contains("a whole number above 0"), "{}", r.stderr);
+        profile(&["edit", "k", "--context-window", "200000"]).ok();
+        assert!(home.read_config().contains("context_window = 200000"));
+        profile(&["edit", "k", "--unset", "context_window"]).ok();
+        assert!(!home.read_config().contains("context_window"));
+        home
+    })
+    .await
+    .unwrap();
+    assert_eq!(up.seen().len(), 2, "one list per `auto`");
+    drop(home);
+}

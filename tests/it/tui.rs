@@ -8,6 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use ccswitch::checks::probe::ProbeStep;
 use ccswitch::config::{self, Presets};
 use ccswitch::i18n::{Lang, set_lang, with_lang};
+use ccswitch::proxy::models::ListedModel;
 use ccswitch::tui::app::{App, Cmd, KeyState, Msg, SessionList, SessionRow, SpentSoFar, UsageData};
 use ccswitch::tui::view::{Theme, draw};
 use ccswitch::usage::query::{Sums, UsageGroup};
@@ -39,7 +40,7 @@ main = "deepseek-v4-pro"
 fast = { provider = "local", model = "qwen3-coder" }
 "#;
 
-fn mk_app(src: &str) -> App {
+pub(crate) fn mk_app(src: &str) -> App {
     set_lang(Lang::En);
     let cfg = config::parse(Path::new("c.toml"), src, &Presets::builtin()).unwrap();
     let (mut app, _) = App::new(&cfg, &Presets::builtin());
@@ -71,23 +72,23 @@ fn mk_app(src: &str) -> App {
 
 /// Send a message that asks the run loop for nothing.
 #[track_caller]
-fn send(app: &mut App, msg: Msg) {
+pub(crate) fn send(app: &mut App, msg: Msg) {
     assert_eq!(app.update(msg), None);
 }
 
-fn typed(app: &mut App, text: &str) {
+pub(crate) fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         send(app, Msg::Char(c));
     }
 }
 
-fn render(app: &App, w: u16, h: u16) -> String {
+pub(crate) fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| draw(f, app, Theme { color: false })).unwrap();
     t.backend().to_string()
 }
 
-fn snap(name: &str, app: &App) {
+pub(crate) fn snap(name: &str, app: &App) {
     insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
     insta::assert_snapshot!(format!("{name}_120x32"), render(app, 120, 32));
 }
@@ -275,8 +276,9 @@ fn form_with_validation_errors() {
 #[test]
 fn form_edit_with_more_options() {
     let mut app = app_after([Msg::End, Msg::Edit]);
-    // Down to More, past the saved provider's API row.
-    for _ in 0..9 {
+    // Down to More, past the saved provider's API row and the context
+    // window.
+    for _ in 0..10 {
         send(&mut app, Msg::Next);
     }
     send(&mut app, Msg::Activate);
@@ -319,7 +321,7 @@ fn fallback_chain_editor() {
 fn model_picker_loading_loaded_failed() {
     let (app, _) = model_picker();
     snap("picker_model_loading", &app);
-    let loaded = |list: Result<Vec<String>, String>| {
+    let loaded = |list: Result<Vec<ListedModel>, String>| {
         let (mut app, seq) = model_picker();
         send(&mut app, Msg::Models(seq, list));
         app

@@ -5,15 +5,18 @@
 
 use toml_edit::{DocumentMut, InlineTable, Item, Table, value};
 
+use super::budget::Budget;
 use super::error::ConfigError;
 use super::model::Config;
 use crate::t;
 
+mod models;
 mod provider;
 mod search;
 mod slots;
 mod table;
 
+pub use models::{ModelSize, set_model_size};
 pub use provider::{
     KeyChoice, ProviderChange, ProviderEdit, add_pool_key, add_provider, edit_provider,
     enable_key_source, remove_provider,
@@ -34,6 +37,9 @@ pub struct ProfileChange {
     /// an empty list leaves the slot one target.
     pub fallbacks: Vec<(&'static str, Vec<SlotValue>)>,
     pub max_output_tokens: Option<u64>,
+    pub context_window: Option<u64>,
+    /// Replaces the profile's budget; an empty one removes it.
+    pub budget: Option<Budget>,
     /// Replaces the profile's whole `env` table when set.
     pub env: Option<Vec<(String, String)>>,
     /// Keys to remove (`fast`, `opus`, `description`, ...).
@@ -66,6 +72,16 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
     if let Some(n) = change.max_output_tokens {
         table.insert("max_output_tokens", value(n as i64));
     }
+    if let Some(n) = change.context_window {
+        table.insert("context_window", value(n as i64));
+    }
+    if let Some(b) = &change.budget {
+        if b.is_empty() {
+            table.remove("budget");
+        } else {
+            table.insert("budget", value(budget_table(b)));
+        }
+    }
     if let Some(env) = &change.env {
         if env.is_empty() {
             table.remove("env");
@@ -80,6 +96,27 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
     for key in &change.unset {
         table.remove(key);
     }
+}
+
+/// `{ daily_usd = 5.0, monthly_tokens = 2000000 }`, set fields only.
+fn budget_table(b: &Budget) -> InlineTable {
+    let mut t = InlineTable::new();
+    let usd = [("daily_usd", b.daily_usd), ("monthly_usd", b.monthly_usd)];
+    for (k, v) in usd {
+        if let Some(v) = v {
+            t.insert(k, v.into());
+        }
+    }
+    let tokens = [
+        ("daily_tokens", b.daily_tokens),
+        ("monthly_tokens", b.monthly_tokens),
+    ];
+    for (k, v) in tokens {
+        if let Some(v) = v {
+            t.insert(k, (v as i64).into());
+        }
+    }
+    t
 }
 
 pub fn add_profile(

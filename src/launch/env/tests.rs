@@ -447,3 +447,65 @@ fn a_proxied_session_offers_its_status_line_unless_the_user_has_one() {
     let p = session_plan(&cfg, profile, &mode, &|_| None, ignoring);
     assert_eq!(p.set[status_line::BUDGET_VAR], "ignored");
 }
+
+/// Issue 27, wart 7: a custom model's window, as its provider's list gives
+/// it, is recorded under the provider and reaches Claude Code, so it no
+/// longer assumes 1M tokens ("Model isn't recognized"). Inline `models`
+/// tables take the entry inline; the output cap is recorded too.
+#[test]
+fn a_listed_context_window_reaches_claude_code() {
+    use crate::config::edit::{ModelSize, set_model_size};
+    let listing = br#"{"data":[{"id":"moonshotai/kimi-k2","context_length":131072,
+        "top_provider":{"context_length":63000,"max_completion_tokens":16384}}]}"#;
+    let listed = crate::proxy::upstream::models::parse_listing(listing).unwrap();
+    let src = r#"
+[providers.or]
+api = "openai"
+base_url = "http://127.0.0.1:9/api/v1"
+[providers.inl]
+api = "openai"
+base_url = "http://127.0.0.1:9/v1"
+models = { other = { context = 8192 } }
+[profiles.p]
+provider = "or"
+main = "moonshotai/kimi-k2"
+[profiles.q]
+provider = "inl"
+main = "moonshotai/kimi-k2"
+"#;
+    let cfg = mk_config(src);
+    assert!(
+        !plan(&cfg, cfg.profile("p").unwrap(), &proxy_mode(), &no_env)
+            .set
+            .contains_key("CLAUDE_CODE_MAX_CONTEXT_TOKENS")
+    );
+    let size = ModelSize {
+        model: listed[0].id.clone(),
+        context: listed[0].context,
+        max_output: listed[0].max_output,
+    };
+    let mut doc: toml_edit::DocumentMut = src.parse().unwrap();
+    set_model_size(&mut doc, &cfg, "or", &size).unwrap();
+    set_model_size(&mut doc, &cfg, "inl", &size).unwrap();
+    let text = doc.to_string();
+    assert!(
+        text.contains(
+            "[providers.or.models.\"moonshotai/kimi-k2\"]\ncontext = 63000\nmax_output = 16384\n[providers.inl]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"moonshotai/kimi-k2\" = { context = 63000, max_output = 16384 } }"),
+        "{text}"
+    );
+    let cfg = mk_config(&text);
+    for name in ["p", "q"] {
+        let set = plan(&cfg, cfg.profile(name).unwrap(), &proxy_mode(), &no_env).set;
+        assert_eq!(set["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "63000", "{name}");
+        assert_eq!(set["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "16384", "{name}");
+    }
+    // What the config already knows is not written again.
+    let mut again: toml_edit::DocumentMut = text.parse().unwrap();
+    set_model_size(&mut again, &cfg, "or", &size).unwrap();
+    assert_eq!(again.to_string(), text);
+}

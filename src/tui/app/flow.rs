@@ -53,16 +53,19 @@ impl App {
                 if let Some(text) = form.text_mut(focus) {
                     text.push(c);
                 }
+                form.text_edited(focus);
             }
             Msg::Backspace => {
                 if let Some(text) = form.text_mut(focus) {
                     text.pop();
                 }
+                form.text_edited(focus);
             }
             Msg::Clear => {
                 if let Some(text) = form.text_mut(focus) {
                     text.clear();
                 }
+                form.text_edited(focus);
             }
             Msg::Activate => match focus {
                 FieldId::Provider => {

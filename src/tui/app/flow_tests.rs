@@ -291,7 +291,7 @@ fn model_picker_lists_fetched_models_after_suggestions() {
     assert!(app.screen.picker().is_none());
     let form = app.screen.form().unwrap();
     assert_eq!(form.values.main, "deepseek-reasoner");
-    assert_eq!(form.focus, FieldId::Fast, "on to the next field");
+    assert_eq!(form.focus, FieldId::Fast, "on to the next model");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::usage::{UsageData, UsageQuery};
 use crate::checks::probe::ProbeStep;
 use crate::circuits::Circuit;
 use crate::config::{Config, Presets};
+use crate::proxy::models::ListedModel;
 use crate::tui::plan::{FormPlan, ProviderPlan};
 use crate::usage::query::Sums;
 
@@ -72,7 +73,7 @@ pub enum Msg {
     /// A background key check finished for a provider.
     KeyChecked(String, KeyState),
     /// A model list arrived (or could not be had).
-    Models(u64, Result<Vec<String>, String>),
+    Models(u64, Result<Vec<ListedModel>, String>),
     /// A connection test finished.
     Tested(u64, Result<Vec<ProbeStep>, String>),
     /// The usage screen's numbers (or why the ledger cannot be read).

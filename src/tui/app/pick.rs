@@ -4,9 +4,10 @@
 use super::{App, Cmd, Msg, Screen};
 use crate::config::preset::ModelInfo;
 use crate::config::{Api, Target};
+use crate::proxy::models::ListedModel;
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel, free_name};
-use crate::tui::picker::{Fetch, Group, Item, PickFor, Picker};
+use crate::tui::picker::{Fetch, Group, Item, PickFor, Picker, size_facts};
 use crate::tui::plan::ProviderPlan;
 use std::fmt::Write as _;
 
@@ -17,11 +18,13 @@ impl App {
             .config
             .providers
             .values()
-            .map(|p| Item {
-                id: format!("existing:{}", p.name),
-                label: p.name.clone(),
-                detail: format!("{} · {}", p.display_name, p.api),
-                group: Group::Saved,
+            .map(|p| {
+                Item::plain(
+                    format!("existing:{}", p.name),
+                    p.name.clone(),
+                    format!("{} · {}", p.display_name, p.api),
+                    Group::Saved,
+                )
             })
             .collect();
         let mut presets: Vec<Item> = self
@@ -32,12 +35,12 @@ impl App {
                 if p.local {
                     let _ = write!(detail, " · {}", t!("form.local"));
                 }
-                Item {
-                    id: format!("preset:{}", p.id),
-                    label: p.name.clone(),
+                Item::plain(
+                    format!("preset:{}", p.id),
+                    p.name.clone(),
                     detail,
-                    group: Group::Presets,
-                }
+                    Group::Presets,
+                )
             })
             .collect();
         // By the name shown, which is how people scan the list ("Z.ai" is
@@ -122,11 +125,13 @@ impl App {
             if items.iter().any(|i| i.id == id) {
                 continue;
             }
-            let detail = known.get(&id).map(model_facts).unwrap_or_default();
+            let info = known.get(&id);
             items.push(Item {
+                detail: info.map(model_facts).unwrap_or_default(),
+                context: info.and_then(|m| m.context),
+                max_output: info.and_then(|m| m.max_output),
                 label: id.clone(),
                 id,
-                detail,
                 group: Group::Suggested,
             });
         }
@@ -148,23 +153,25 @@ impl App {
         let own = form.values.provider.name().unwrap_or_default();
         let mut items = Vec::new();
         if !own.is_empty() {
-            items.push(Item {
-                id: own.to_string(),
-                label: own.to_string(),
-                detail: t!("picker.this_profile"),
-                group: Group::Saved,
-            });
+            items.push(Item::plain(
+                own.to_string(),
+                own.to_string(),
+                t!("picker.this_profile"),
+                Group::Saved,
+            ));
         }
         items.extend(
             self.config
                 .providers
                 .values()
                 .filter(|p| p.name != own && p.api.uses_base_url())
-                .map(|p| Item {
-                    id: p.name.clone(),
-                    label: p.name.clone(),
-                    detail: format!("{} · {}", p.display_name, p.api),
-                    group: Group::Saved,
+                .map(|p| {
+                    Item::plain(
+                        p.name.clone(),
+                        p.name.clone(),
+                        format!("{} · {}", p.display_name, p.api),
+                        Group::Saved,
+                    )
                 }),
         );
         Picker::new(PickFor::FallbackProvider, items)
@@ -195,7 +202,7 @@ impl App {
         (suggested, known)
     }
 
-    pub(super) fn models_arrived(&mut self, seq: u64, result: Result<Vec<String>, String>) {
+    pub(super) fn models_arrived(&mut self, seq: u64, result: Result<Vec<ListedModel>, String>) {
         let Some(p) = self
             .screen
             .picker_mut()
@@ -246,6 +253,15 @@ impl App {
                         let (next, cmd) = self.fallback_models(&form, &v, None);
                         return (Screen::picking(form, next), cmd);
                     }
+                    // The main model's size fills in the context field.
+                    if picker.purpose == PickFor::Model(FieldId::Main) {
+                        let item = picker.items.iter().find(|i| i.id == v);
+                        form.picked_main(
+                            &v,
+                            item.and_then(|i| i.context),
+                            item.and_then(|i| i.max_output),
+                        );
+                    }
                     self.picked(&mut form, picker.purpose, v);
                     return (Screen::editing(form), None);
                 }
@@ -263,6 +279,11 @@ impl App {
                     *t = value;
                 }
                 form.step(cfg, presets, 1);
+                // The window was just filled in from the pick, in sight:
+                // on to the next model, as before the field existed.
+                if form.focus == FieldId::Context {
+                    form.step(cfg, presets, 1);
+                }
             }
             PickFor::FallbackModel { provider, index } => match index {
                 Some(i) => form.chain_set_model(i, value),
@@ -306,24 +327,6 @@ struct ModelSource {
     api: Api,
 }
 
-/// `ctx 1000k · out 384k · thinking`
 fn model_facts(m: &ModelInfo) -> String {
-    let k = |n: u64| {
-        if n >= 1000 {
-            format!("{}k", n / 1000)
-        } else {
-            n.to_string()
-        }
-    };
-    let mut parts = Vec::new();
-    if let Some(c) = m.context {
-        parts.push(format!("ctx {}", k(c)));
-    }
-    if let Some(o) = m.max_output {
-        parts.push(format!("out {}", k(o)));
-    }
-    if m.thinking == Some(true) {
-        parts.push("thinking".to_string());
-    }
-    parts.join(" · ")
+    size_facts(m.context, m.max_output, m.thinking == Some(true))
 }

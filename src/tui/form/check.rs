@@ -58,6 +58,11 @@ impl Form {
                 Ok(n) if n > 0 => None,
                 _ => Some(t!("form.err_number")),
             },
+            FieldId::Context
+            | FieldId::DailyUsd
+            | FieldId::MonthlyUsd
+            | FieldId::DailyTokens
+            | FieldId::MonthlyTokens => self.size_error(f),
             FieldId::Proxy if !text.is_empty() => {
                 proxy_url(text).is_none().then(|| t!("form.err_proxy"))
             }

@@ -129,6 +129,19 @@ impl Form {
         if let Some(p) = preset {
             if v.main.is_empty() || self.values.provider != ProviderSel::None {
                 v.main = p.suggested.main.clone().unwrap_or_default();
+                // The suggestion's window, as picking it would give.
+                let saved = match &v.provider {
+                    ProviderSel::Existing(n) => cfg.providers.get(n),
+                    _ => None,
+                };
+                v.context = saved
+                    .map_or_else(
+                        || p.models.get(&v.main).cloned(),
+                        |s| Some(s.model(&v.main)),
+                    )
+                    .and_then(|m| m.context)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
             }
             if v.fast.is_empty() || self.values.provider != ProviderSel::None {
                 v.fast = p.suggested.fast.clone().unwrap_or_default();
@@ -138,6 +151,9 @@ impl Form {
             && let Some(p) = preset
         {
             v.name = free_name(&p.id, |n| cfg.profiles.contains_key(n));
+        }
+        if self.values.main != v.main {
+            self.context_of = (!v.context.is_empty()).then(|| v.main.clone());
         }
         self.values = v;
         let fields = self.fields(cfg, presets);

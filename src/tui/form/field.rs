@@ -11,6 +11,9 @@ pub enum FieldId {
     KeyFrom,
     Key,
     Main,
+    /// The main model's context window (Claude Code's
+    /// `CLAUDE_CODE_MAX_CONTEXT_TOKENS`).
+    Context,
     Fast,
     Description,
     /// The "more options" row that shows or hides the fields below it.
@@ -20,6 +23,12 @@ pub enum FieldId {
     Haiku,
     Subagent,
     MaxOutput,
+    /// The profile's `budget = { daily_usd, monthly_usd, daily_tokens,
+    /// monthly_tokens }`.
+    DailyUsd,
+    MonthlyUsd,
+    DailyTokens,
+    MonthlyTokens,
     Proxy,
     CaFile,
     Env,
@@ -53,6 +62,14 @@ impl FieldId {
     pub fn is_choice(self) -> bool {
         matches!(self, FieldId::Api | FieldId::KeyFrom)
     }
+
+    /// The budget fields, by their names in the config file.
+    pub const BUDGET: [(FieldId, &'static str); 4] = [
+        (FieldId::DailyUsd, "daily_usd"),
+        (FieldId::MonthlyUsd, "monthly_usd"),
+        (FieldId::DailyTokens, "daily_tokens"),
+        (FieldId::MonthlyTokens, "monthly_tokens"),
+    ];
 
     pub fn slot(self) -> Option<&'static str> {
         Some(match self {

@@ -7,6 +7,7 @@ mod check;
 mod choose;
 mod field;
 mod output;
+mod size;
 
 use std::collections::BTreeMap;
 
@@ -63,6 +64,12 @@ pub struct Values {
     pub haiku: String,
     pub subagent: String,
     pub max_output: String,
+    /// The main model's context window; empty: what the provider knows.
+    pub context: String,
+    pub daily_usd: String,
+    pub monthly_usd: String,
+    pub daily_tokens: String,
+    pub monthly_tokens: String,
     pub proxy: String,
     pub ca_file: String,
     /// `NAME=value` pairs separated by commas.
@@ -103,6 +110,13 @@ pub struct Form {
     pub tried: bool,
     /// The fallback chain editor, open over a model field.
     pub chain: Option<ChainEdit>,
+    /// The main model's output cap as the picker knew it, recorded with
+    /// its context window on save (see [`Form::picked_main`]).
+    pub picked_output: Option<(String, u64)>,
+    /// The main model the context field was filled in for (from the
+    /// preset, the provider or its list); `None` once the user typed it.
+    /// Typing another main model empties a window that was not theirs.
+    pub context_of: Option<String>,
 }
 
 fn blank() -> Values {
@@ -121,6 +135,11 @@ fn blank() -> Values {
         haiku: String::new(),
         subagent: String::new(),
         max_output: String::new(),
+        context: String::new(),
+        daily_usd: String::new(),
+        monthly_usd: String::new(),
+        daily_tokens: String::new(),
+        monthly_tokens: String::new(),
         proxy: String::new(),
         ca_file: String::new(),
         env: String::new(),
@@ -171,6 +190,7 @@ impl Form {
             .max_output_tokens
             .map(|n| n.to_string())
             .unwrap_or_default();
+        v.load_sizes(cfg, p);
         v.env = p
             .env
             .iter()
@@ -184,6 +204,8 @@ impl Form {
             FormMode::Edit(name.to_string())
         };
         let mut form = Form::with(mode, v, FieldId::Name);
+        form.context_of = (p.context_window.is_none() && !form.values.context.is_empty())
+            .then(|| p.main.model.clone());
         if duplicate {
             // A copy is new: there is something to lose from the start.
             form.initial.name.clear();
@@ -193,6 +215,7 @@ impl Form {
             .any(|s| !s.is_empty())
             || !form.values.subagent.is_empty()
             || !form.values.max_output.is_empty()
+            || p.budget.is_some()
             || !form.values.proxy.is_empty()
             || !form.values.ca_file.is_empty()
             || !form.values.env.is_empty()
@@ -213,6 +236,8 @@ impl Form {
             more: false,
             tried: false,
             chain: None,
+            picked_output: None,
+            context_of: None,
         }
     }
 
@@ -223,8 +248,9 @@ impl Form {
     /// The fields on screen, in order.
     pub fn fields(&self, cfg: &Config, presets: &Presets) -> Vec<FieldId> {
         use FieldId::{
-            Api, BaseUrl, CaFile, Description, Env, Fast, Haiku, Key, KeyFrom, Main, MaxOutput,
-            More, Name, Opus, Provider, Proxy, Sonnet, Subagent,
+            Api, BaseUrl, CaFile, Context, DailyTokens, DailyUsd, Description, Env, Fast, Haiku,
+            Key, KeyFrom, Main, MaxOutput, MonthlyTokens, MonthlyUsd, More, Name, Opus, Provider,
+            Proxy, Sonnet, Subagent,
         };
         let mut out = vec![Name, Provider];
         if self.values.provider != ProviderSel::None {
@@ -241,9 +267,11 @@ impl Form {
                 out.push(Key);
             }
         }
-        out.extend([Main, Fast, Description, More]);
+        out.extend([Main, Context, Fast, Description, More]);
         if self.more {
-            out.extend([Opus, Sonnet, Haiku, Subagent, MaxOutput, Proxy, CaFile, Env]);
+            out.extend([Opus, Sonnet, Haiku, Subagent, MaxOutput]);
+            out.extend([DailyUsd, MonthlyUsd, DailyTokens, MonthlyTokens]);
+            out.extend([Proxy, CaFile, Env]);
         }
         out
     }
@@ -262,6 +290,11 @@ impl Form {
             FieldId::Haiku => &mut v.haiku,
             FieldId::Subagent => &mut v.subagent,
             FieldId::MaxOutput => &mut v.max_output,
+            FieldId::Context => &mut v.context,
+            FieldId::DailyUsd => &mut v.daily_usd,
+            FieldId::MonthlyUsd => &mut v.monthly_usd,
+            FieldId::DailyTokens => &mut v.daily_tokens,
+            FieldId::MonthlyTokens => &mut v.monthly_tokens,
             FieldId::Proxy => &mut v.proxy,
             FieldId::CaFile => &mut v.ca_file,
             FieldId::Env => &mut v.env,
@@ -283,6 +316,11 @@ impl Form {
             FieldId::Haiku => &v.haiku,
             FieldId::Subagent => &v.subagent,
             FieldId::MaxOutput => &v.max_output,
+            FieldId::Context => &v.context,
+            FieldId::DailyUsd => &v.daily_usd,
+            FieldId::MonthlyUsd => &v.monthly_usd,
+            FieldId::DailyTokens => &v.daily_tokens,
+            FieldId::MonthlyTokens => &v.monthly_tokens,
             FieldId::Proxy => &v.proxy,
             FieldId::CaFile => &v.ca_file,
             FieldId::Env => &v.env,

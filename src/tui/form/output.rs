@@ -31,6 +31,7 @@ impl Form {
             FormMode::Edit(n) | FormMode::Duplicate(n) => cfg.profiles.get(n),
             FormMode::New => None,
         };
+        let size = self.size_plan(saved, &mut change);
         for f in FieldId::ALL_MODELS {
             let slot = f.slot().expect("model field");
             let model = self.text(f).trim();
@@ -81,6 +82,7 @@ impl Form {
             name: v.name.trim().to_string(),
             provider: self.provider_plan(cfg),
             profile: change,
+            size,
         }
     }
 

@@ -40,6 +40,11 @@ pub(super) fn label(f: FieldId) -> String {
         FieldId::Haiku => "form.haiku",
         FieldId::Subagent => "form.subagent",
         FieldId::MaxOutput => "form.max_output",
+        FieldId::Context => "form.context",
+        FieldId::DailyUsd => "form.daily_usd",
+        FieldId::MonthlyUsd => "form.monthly_usd",
+        FieldId::DailyTokens => "form.daily_tokens",
+        FieldId::MonthlyTokens => "form.monthly_tokens",
         FieldId::Proxy => "form.proxy",
         FieldId::CaFile => "form.ca_file",
         FieldId::Env => "form.env",
@@ -72,6 +77,9 @@ pub fn status(app: &App, form: &Form) -> String {
         FieldId::More => "form.hint_more",
         FieldId::Env => "form.hint_env",
         FieldId::Proxy => "form.hint_proxy",
+        FieldId::Context => "form.hint_context",
+        FieldId::DailyUsd | FieldId::MonthlyUsd => "form.hint_budget_usd",
+        FieldId::DailyTokens | FieldId::MonthlyTokens => "form.hint_budget_tokens",
         _ => "form.hint_text",
     })
     .to_string()

@@ -3,9 +3,8 @@
 //! provider's own auth, proxy and CA. Used by `ccswitch provider models`.
 //!
 //! Failures are one short line a user can act on ([`ListError`]); the
-//! parsing is a pure function ([`parse_models`]).
+//! parsing is a pure function ([`parse_models`], [`parse_listing`]).
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -17,6 +16,11 @@ use secrecy::SecretString;
 use crate::config::model::redact_url;
 use crate::config::{Api, Provider};
 use crate::t;
+
+mod parse;
+
+pub use parse::{ListedModel, ids, parse_listing, parse_models};
+use parse::{raw_listing, tidy};
 
 /// The whole listing (every page) must finish within this.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -127,10 +131,20 @@ pub fn fetch_blocking(
     provider: Provider,
     key: Option<SecretString>,
 ) -> Result<Vec<String>, String> {
+    fetch_listing_blocking(provider, key).map(ids)
+}
+
+/// [`fetch_blocking`] with what the list says about each model's size
+/// (the TUI's model picker records it).
+pub fn fetch_listing_blocking(
+    provider: Provider,
+    key: Option<SecretString>,
+) -> Result<Vec<ListedModel>, String> {
     check_supported(provider.api, &provider.name).map_err(|e| e.to_string())?;
     let up = Upstream::new(provider, key).map_err(|e| e.to_string())?;
     let rt = crate::proxy::setup::runtime().map_err(|e| e.to_string())?;
-    rt.block_on(list_models(&up)).map_err(|e| e.to_string())
+    rt.block_on(list_within(&up, TIMEOUT))
+        .map_err(|e| e.to_string())
 }
 
 /// The provider's model ids, deduplicated and sorted (see [`parse_models`]),
@@ -141,6 +155,11 @@ pub async fn list_models(up: &Upstream) -> Result<Vec<String>, ListError> {
 
 /// [`list_models`] with another overall time limit.
 pub async fn list_models_within(up: &Upstream, limit: Duration) -> Result<Vec<String>, ListError> {
+    list_within(up, limit).await.map(ids)
+}
+
+/// The provider's models with their sizes, deduplicated and sorted.
+async fn list_within(up: &Upstream, limit: Duration) -> Result<Vec<ListedModel>, ListError> {
     check_supported(up.provider.api, &up.provider.name)?;
     match tokio::time::timeout(limit, fetch(up)).await {
         Ok(r) => r.map(tidy),
@@ -156,12 +175,12 @@ pub async fn list_models_within(up: &Upstream, limit: Duration) -> Result<Vec<St
 /// model's description); anything far beyond is not one.
 const MAX_LIST_BODY: usize = 8 * 1024 * 1024;
 
-/// Every page's ids, in the order the provider gave them.
-async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
+/// Every page's models, in the order the provider gave them.
+async fn fetch(up: &Upstream) -> Result<Vec<ListedModel>, ListError> {
     let anthropic = up.provider.api == Api::Anthropic;
     let url = up.url(if anthropic { "/v1/models" } else { "/models" });
     let shown = display_url(&url);
-    let mut ids = Vec::new();
+    let mut models = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut rb = up.get(&url);
@@ -221,7 +240,7 @@ async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
                 url: shown,
             });
         };
-        let Some(page) = raw_ids(&v) else {
+        let Some(page) = raw_listing(&v) else {
             return Err(ListError::NoList {
                 provider: up.provider.name.clone(),
                 url: shown,
@@ -233,18 +252,18 @@ async fn fetch(up: &Upstream) -> Result<Vec<String>, ListError> {
         } else {
             None
         };
-        ids.extend(page);
+        models.extend(page);
         match next {
             // A server repeating its cursor would loop until the page cap.
             Some(n) if after.as_deref() != Some(n.as_str()) => after = Some(n),
             _ => break,
         }
     }
-    Ok(ids)
+    Ok(models)
 }
 
 /// Anthropic's cursor: `last_id` while `has_more`.
-fn next_page(v: &Value, page: &[String]) -> Option<String> {
+fn next_page(v: &Value, page: &[ListedModel]) -> Option<String> {
     if v.get("has_more").and_then(Value::as_bool) != Some(true) {
         return None;
     }
@@ -252,70 +271,7 @@ fn next_page(v: &Value, page: &[String]) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
-        .or_else(|| page.last().cloned())
-}
-
-/// Parse one model-list body into model ids, deduplicated and sorted.
-///
-/// Accepts OpenAI/Anthropic `{"data":[{"id":..}]}`, Ollama-native
-/// `{"models":[{"name"|"model":..}]}` and a bare array of `{"id":..}`
-/// objects (plain strings are taken as ids too). A leading `models/` is
-/// stripped (Gemini's OpenAI layer says `models/gemini-2.5-pro`, but wants
-/// `gemini-2.5-pro` in requests). `None` when the body is not JSON or holds
-/// no list; an empty list is `Some(vec![])`.
-///
-/// Order: providers return their lists in undocumented and differing
-/// orders (Anthropic newest first, OpenAI arbitrary, Ollama by modification
-/// time, OpenRouter by its own ranking), so the result is sorted: the same
-/// provider gives the same output run after run, it diffs and greps well,
-/// and families (`deepseek-…`, `qwen3-…`) sit together in long lists. The
-/// sort ignores case, so `MiniMax-M3` or `Qwen/…` do not all go before the
-/// lowercase ids, and is stable, so ids differing only in case keep the
-/// provider's order. Duplicates (a model listed twice, or overlapping
-/// pages) are dropped first, keeping the first.
-pub fn parse_models(body: &[u8]) -> Option<Vec<String>> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    raw_ids(&v).map(tidy)
-}
-
-/// The ids in one parsed body, in the provider's order.
-fn raw_ids(v: &Value) -> Option<Vec<String>> {
-    let (list, keys): (&Vec<Value>, &[&str]) = match v {
-        Value::Array(a) => (a, &["id"]),
-        Value::Object(o) => match (o.get("data"), o.get("models")) {
-            (Some(Value::Array(a)), _) => (a, &["id"]),
-            (None, Some(Value::Array(a))) => (a, &["name", "model"]),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let ids: Vec<String> = list
-        .iter()
-        .filter_map(|e| match e {
-            Value::String(s) => Some(s.as_str()),
-            Value::Object(o) => keys.iter().find_map(|k| o.get(*k)?.as_str()),
-            _ => None,
-        })
-        .map(|id| id.strip_prefix("models/").unwrap_or(id))
-        .filter(|id| !id.is_empty())
-        .map(str::to_string)
-        .collect();
-    // A non-empty array with no id anywhere is something else.
-    if ids.is_empty() && !list.is_empty() {
-        return None;
-    }
-    Some(ids)
-}
-
-/// Deduplicate (first wins), then sort ignoring case, stably.
-fn tidy(ids: Vec<String>) -> Vec<String> {
-    let mut seen = HashSet::new();
-    let mut out: Vec<String> = ids
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect();
-    out.sort_by_cached_key(|id| id.to_lowercase());
-    out
+        .or_else(|| page.last().map(|m| m.id.clone()))
 }
 
 /// The provider's own error text: `error.message`, `error` as a string,

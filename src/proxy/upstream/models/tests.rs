@@ -120,7 +120,12 @@ fn plain_text_bodies_but_not_web_pages() {
 
 #[test]
 fn anthropic_cursor() {
-    let page = vec!["a".to_string(), "b".to_string()];
+    let page: Vec<ListedModel> = ["a", "b"]
+        .map(|id| ListedModel {
+            id: id.into(),
+            ..ListedModel::default()
+        })
+        .to_vec();
     let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
     assert_eq!(
         next_page(&v(r#"{"has_more":true,"last_id":"z"}"#), &page).as_deref(),
