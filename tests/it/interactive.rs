@@ -303,6 +303,51 @@ fn the_tui_runs_in_a_real_terminal_saves_and_restores_the_terminal() {
     tmux.left_sane("STTY_DONE", Duration::from_secs(10));
 }
 
+/// The TUI in Chinese in a real 80x24 terminal: the list and its detail
+/// pane (a long Chinese description wraps inside the pane, never over its
+/// border), a launch, and the question after it, then `q` ends ccswitch
+/// with claude's exit code.
+#[test]
+fn the_tui_speaks_chinese_in_a_real_terminal_and_comes_back_after_a_launch() {
+    let home = Home::new();
+    let work = tempfile::tempdir().unwrap();
+    let fake = crate::support::fake_claude(work.path(), "exit 3");
+    home.write_config(&format!(
+        "claude_path = \"{}\"\n[providers.ds]\npreset = \"deepseek\"\nkey = {{ env = \"DS_KEY\" }}\n\
+         [profiles.alpha]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
+         description = \"日常使用的配置档，适合写代码、读代码和修复测试，也适合较长的重构任务和代码审查\"\n\
+         [profiles.beta]\nprovider = \"ds\"\nmain = \"deepseek-v4-flash\"\n",
+        fake.display()
+    ));
+    let script = format!(
+        "env DS_KEY=sk-x CCSWITCH_HOME={} CCSWITCH_LANG=zh-CN {}{ECHO_EXIT}",
+        home.path().display(),
+        crate::support::BIN
+    );
+    let tmux = Tmux::run("tui-zh", 80, 24, &script);
+    let screen = tmux.wait_for("配置档 (2/2)", Duration::from_secs(20));
+    assert!(screen.contains("启动"), "{screen}");
+    // Every row of the screen ends at the border: a wide character drawn
+    // over it would push the line past 80 cells or replace the border.
+    let screen = tmux.wait_for("修复测试", Duration::from_secs(10));
+    for line in screen.lines().filter(|l| l.contains('│')) {
+        let width = unicode_width::UnicodeWidthStr::width(line.trim_end());
+        assert!(width <= 80, "{width} cells: {line}\n{screen}");
+        assert!(
+            line.trim_end().ends_with('│'),
+            "over the border: {line}\n{screen}"
+        );
+    }
+    tmux.send(&["Enter"]);
+    tmux.wait_for("按 Enter 返回配置档列表", Duration::from_secs(20));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("配置档 (2/2)", Duration::from_secs(20));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("按 Enter 返回配置档列表", Duration::from_secs(20));
+    tmux.send(&["q", "Enter"]);
+    tmux.exited(3, Duration::from_secs(20));
+}
+
 /// The fallback chain editor in a real terminal: Ctrl-F, and Shift-↑ as
 /// tmux sends it (`ESC [1;2A`), reach the editor; the chain is saved as a
 /// list. Providers point at a closed local port: the model pickers' live
