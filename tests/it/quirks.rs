@@ -306,3 +306,38 @@ fn every_quirk_a_preset_sets_is_covered() {
         }
     }
 }
+
+/// A model the config marks `vision = false` (DeepSeek's, whose OpenAI
+/// endpoint takes image parts for nothing) gets a notice in an image's
+/// place on either path, not the image: before, the OpenAI path sent it
+/// as `image_url` whenever the provider's endpoint accepted images.
+#[tokio::test]
+async fn a_text_only_model_gets_a_notice_for_an_image_on_either_path() {
+    use crate::support::mock::Mock;
+    use crate::support::proxy::mk_proxy_config;
+    for (api, path, notice) in [
+        ("openai", "/v1", "cannot receive images"),
+        ("anthropic", "/anthropic", "omitted"),
+    ] {
+        let up = Mock::start().await;
+        let src = format!(
+            "[providers.ds]\npreset = \"deepseek\"\napi = \"{api}\"\nbase_url = \"{}\"\n\
+             key = {{ keyring = true }}\n\
+             [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n",
+            up.url(path)
+        );
+        let p = mk_proxy_config(&src, &[("ds", "sk-x")], |_| {}).await;
+        let body = serde_json::json!({"model": "deepseek-v4-pro", "max_tokens": 10, "messages": [
+        {"role": "user", "content": [
+            {"type": "text", "text": "what is this"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg"}}
+        ]}]});
+        let _ = p.post("/v1/messages", &body).await;
+        let sent = up.last().body;
+        assert!(
+            !sent.contains("iVBORw0KGgo"),
+            "{api}: the image went: {sent}"
+        );
+        assert!(sent.contains(notice), "{api}: no notice: {sent}");
+    }
+}

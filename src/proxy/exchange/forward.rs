@@ -68,6 +68,18 @@ fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output
 }
 
+/// The quirks a request to `model` is rewritten by: a model the config
+/// says takes no images (DeepSeek's, behind an endpoint that accepts
+/// them for others) gets a notice in each image's place, not an image
+/// it would refuse or ignore.
+fn quirks_for<'a>(up: &'a Upstream, model: &str) -> &'a crate::config::Quirks {
+    if up.quirks.images && up.provider.model(model).vision == Some(false) {
+        &up.text_only
+    } else {
+        &up.provider.quirks
+    }
+}
+
 /// The exchange with an Anthropic-kind upstream: the request passed
 /// through with the provider's fixes.
 pub async fn anthropic(
@@ -79,8 +91,12 @@ pub async fn anthropic(
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
     let mut body = inc.body.into_raw()?;
-    let notes =
-        passthrough::rewrite_request(&mut body, model, &up.provider.quirks, max_output(up, model));
+    let notes = passthrough::rewrite_request(
+        &mut body,
+        model,
+        quirks_for(up, model),
+        max_output(up, model),
+    );
     fin.notes(notes);
     let url = up
         .messages_url
@@ -140,7 +156,7 @@ pub async fn openai(
     let req: MessagesRequest = inc.body.into_typed()?;
     let target = request::UpstreamModel {
         model,
-        quirks: &up.provider.quirks,
+        quirks: quirks_for(up, model),
         max_output: max_output(up, model),
         stream: inc.stream,
     };

@@ -41,6 +41,9 @@ pub struct Upstream {
     pub provider: Provider,
     /// The provider's quirks, shared with the streams that read them.
     pub quirks: Arc<Quirks>,
+    /// The same for its models the config marks `vision = false`: they get
+    /// a notice in an image's place, whatever the endpoint accepts.
+    pub text_only: Arc<Quirks>,
     /// For everything but the hot path, and for the hot path of upstreams
     /// that need TLS or a proxy.
     pub client: reqwest::Client,
@@ -191,6 +194,10 @@ impl Upstream {
         }
         let mut up = Upstream {
             quirks: Arc::new(provider.quirks.clone()),
+            text_only: Arc::new(Quirks {
+                images: false,
+                ..provider.quirks.clone()
+            }),
             provider,
             client,
             lean,
