@@ -142,13 +142,19 @@ async fn a_working_setup_passes_and_each_planted_failure_is_named() {
     assert!(status(&checks, "reach").is_empty(), "nothing to ask with");
     assert_eq!(code, 1);
 
-    // The provider refuses the key.
+    // The provider refuses the key, and its message repeats it: doctor's
+    // output, which people paste into reports, shows it masked.
     s.up.push(mock::json(
         401,
-        r#"{"error":{"message":"invalid api key"}}"#,
+        r#"{"error":{"message":"invalid api key: sk-doctor"}}"#,
     ));
     let (_, checks) = s.doctor(&[]).await;
     assert_eq!(status(&checks, "reach"), ["fail"], "{checks:#?}");
+    let shown = format!("{checks:?}");
+    assert!(
+        shown.contains("invalid api key") && !shown.contains("sk-doctor"),
+        "{shown}"
+    );
 
     // A provider that lists no models still answers.
     s.up.push(mock::json(404, r#"{"error":{"message":"no such route"}}"#));

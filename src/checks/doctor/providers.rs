@@ -12,11 +12,28 @@ use crate::{t, tn};
 /// Each provider's key (never printed) and whether its endpoint answers,
 /// through its own proxy and CA; the endpoints are asked at once.
 pub(super) fn providers(ctx: &Ctx, cfg: &Config) -> Vec<Check> {
+    let mut known = Vec::new();
+    let mut out = asked(ctx, cfg, &mut known);
+    // An upstream's error may echo the key it refused, and doctor's output
+    // is what people paste into bug reports: every key it found, and
+    // anything shaped like one, is masked.
+    let mask = crate::secrets::Redactor::new(&known);
+    for c in &mut out {
+        c.detail = mask.redact(&c.detail).into_owned();
+        c.fix = c.fix.as_deref().map(|f| mask.redact(f).into_owned());
+    }
+    out
+}
+
+/// The checks, and in `known` each key found.
+fn asked(ctx: &Ctx, cfg: &Config, known: &mut Vec<String>) -> Vec<Check> {
+    use secrecy::ExposeSecret;
     let mut out = Vec::new();
     let mut asks = Vec::new();
     for p in cfg.providers.values() {
         let key = match ctx.secrets.resolve(p, &*ctx.env) {
             Ok(Some(k)) => {
+                known.push(k.secret.expose_secret().to_string());
                 out.push(check(
                     "key",
                     Status::Ok,
