@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 pub const EN_SOURCE: &str = include_str!("../assets/locales/en.toml");
 pub const ZH_SOURCE: &str = include_str!("../assets/locales/zh-CN.toml");
@@ -76,8 +76,18 @@ pub fn parse_catalog(src: &str) -> HashMap<String, String> {
     out
 }
 
-static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(EN_SOURCE));
-static ZH: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalog(ZH_SOURCE));
+// The catalogs as build.rs flattened them, sorted by key: looking a
+// message up costs a binary search, and no run parses TOML for it.
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/catalogs_gen.rs"));
+}
+
+fn lookup(pairs: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
+    pairs
+        .binary_search_by(|(k, _)| (*k).cmp(key))
+        .ok()
+        .map(|i| pairs[i].1)
+}
 
 pub fn lang() -> Lang {
     SCOPED
@@ -108,14 +118,13 @@ pub fn text(key: &str) -> &'static str {
 /// The template for `key` in `lang`, whatever the current language: for
 /// text that is always in one (the man page is English, as `--help` is).
 pub fn text_in(lang: Lang, key: &str) -> &'static str {
-    let catalog: &'static HashMap<String, String> = match lang {
-        Lang::ZhCn => &ZH,
-        Lang::En => &EN,
+    let catalog = match lang {
+        Lang::ZhCn => generated::ZH_PAIRS,
+        Lang::En => generated::EN_PAIRS,
     };
-    catalog
-        .get(key)
-        .or_else(|| EN.get(key))
-        .map_or("<missing message>", String::as_str)
+    lookup(catalog, key)
+        .or_else(|| lookup(generated::EN_PAIRS, key))
+        .unwrap_or("<missing message>")
 }
 
 /// The plural form `n` takes in `lang`: `one` or `other`.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use ccswitch::i18n::{EN_SOURCE, ZH_SOURCE, parse_catalog};
+use ccswitch::i18n::{EN_SOURCE, Lang, ZH_SOURCE, parse_catalog};
 
 use crate::support::Home;
 
@@ -422,4 +422,15 @@ fn one_of_a_thing_is_singular_in_english() {
         "{}",
         r.stdout
     );
+}
+
+/// The tables build.rs compiles the catalogs into say what the catalogs
+/// say, every message of both languages.
+#[test]
+fn the_compiled_catalogs_match_their_sources() {
+    for (lang, src) in [(Lang::En, EN_SOURCE), (Lang::ZhCn, ZH_SOURCE)] {
+        for (key, text) in parse_catalog(src) {
+            assert_eq!(ccswitch::i18n::text_in(lang, &key), text, "{lang:?} {key}");
+        }
+    }
 }
