@@ -47,3 +47,17 @@ impl From<std::io::Error> for CliError {
         CliError::Failed(e.to_string())
     }
 }
+
+impl CliError {
+    /// `--unset FIELD` names a field the command can remove.
+    pub(super) fn check_unset(unset: &[String], fields: &[&str]) -> Result<(), CliError> {
+        match unset.iter().find(|u| !fields.contains(&u.as_str())) {
+            Some(bad) => Err(CliError::Usage(crate::t!(
+                "profile.bad_unset",
+                field = bad,
+                fields = fields.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+}

@@ -34,8 +34,13 @@ pub fn run(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
 /// The profile the TUI chose, launched as `ccswitch run NAME -- ARGS`
 /// would.
 pub fn run_profile(ctx: &Ctx, name: String, claude_args: Vec<String>) -> Result<u8, CliError> {
+    run_plain(ctx, Some(name), claude_args)
+}
+
+/// `ccswitch run [PROFILE] -- ARGS` with none of run's own options.
+fn run_plain(ctx: &Ctx, profile: Option<String>, claude_args: Vec<String>) -> Result<u8, CliError> {
     let opts = launcher::RunOptions {
-        profile: Some(name),
+        profile,
         claude_args,
         claude: None,
         log_file: None,
@@ -56,16 +61,7 @@ pub fn resume(ctx: &Ctx, id: String, args: Vec<String>) -> Result<u8, CliError> 
     let mut claude_args = vec!["--resume".to_string()];
     claude_args.extend((!id.is_empty()).then_some(id));
     claude_args.extend(args);
-    let opts = launcher::RunOptions {
-        profile,
-        claude_args,
-        claude: None,
-        log_file: None,
-        verbose: false,
-        quiet: false,
-        ignore_budget: false,
-    };
-    Ok(launcher::run(ctx, opts)?)
+    run_plain(ctx, profile, claude_args)
 }
 
 /// The profile Claude Code session `id` ran with, while it still exists.

@@ -320,17 +320,7 @@ fn edit_cmd(ctx: &Ctx, args: ProfileArgs, out: &mut dyn Write) -> Result<(), Cli
         "description",
         "context_window",
     ];
-    if let Some(bad) = args
-        .unset
-        .iter()
-        .find(|u| !UNSETTABLE.contains(&u.as_str()))
-    {
-        return Err(CliError::Usage(t!(
-            "profile.bad_unset",
-            field = bad,
-            fields = UNSETTABLE.join(", ")
-        )));
-    }
+    CliError::check_unset(&args.unset, &UNSETTABLE)?;
     let slots = slots_from_args(&args)?;
     let window = context::parse(&args)?;
     let change = ProfileChange {

@@ -193,16 +193,7 @@ fn add(ctx: &Ctx, args: ProviderAddArgs, out: &mut dyn Write) -> Result<(), CliE
         let new = store::validated(&ctx.paths, doc, presets)?;
         Ok::<_, CliError>(new.provider(&args.name)?.clone())
     })?;
-    writeln!(
-        out,
-        "{}",
-        t!(
-            "provider.added",
-            name = added.name,
-            display = added.display_name,
-            api = added.api
-        )
-    )?;
+    said(out, "provider.added", &added)?;
     if added.key.keyring && added.key.env.is_none() && added.key.command.is_none() {
         writeln!(out, "{}", t!("provider.next_key", name = added.name))?;
     }
@@ -219,16 +210,7 @@ fn edit_cmd(ctx: &Ctx, args: &ProviderEditArgs, out: &mut dyn Write) -> Result<(
         let new = store::validated(&ctx.paths, doc, presets)?;
         Ok::<_, CliError>(new.provider(&args.name)?.clone())
     })?;
-    writeln!(
-        out,
-        "{}",
-        t!(
-            "provider.updated",
-            name = updated.name,
-            display = updated.display_name,
-            api = updated.api
-        )
-    )?;
+    said(out, "provider.updated", &updated)?;
     let keyring_only =
         updated.key.keyring && updated.key.env.is_none() && updated.key.command.is_none();
     if change.key.is_some() && keyring_only {
@@ -239,17 +221,7 @@ fn edit_cmd(ctx: &Ctx, args: &ProviderEditArgs, out: &mut dyn Write) -> Result<(
 
 fn edit_change(args: &ProviderEditArgs) -> Result<ProviderEdit, CliError> {
     const UNSETTABLE: [&str; 4] = ["base_url", "key", "proxy", "ca_file"];
-    if let Some(bad) = args
-        .unset
-        .iter()
-        .find(|u| !UNSETTABLE.contains(&u.as_str()))
-    {
-        return Err(CliError::Usage(t!(
-            "profile.bad_unset",
-            field = bad,
-            fields = UNSETTABLE.join(", ")
-        )));
-    }
+    CliError::check_unset(&args.unset, &UNSETTABLE)?;
     let unset = |field: &str| args.unset.iter().any(|u| u == field);
     let given = [
         ("base_url", args.base_url.is_some()),
@@ -288,4 +260,18 @@ fn edit_change(args: &ProviderEditArgs) -> Result<ProviderEdit, CliError> {
         return Err(CliError::Usage(t!("provider.edit_nothing")));
     }
     Ok(change)
+}
+
+/// "Added (or updated) provider `name` (display, api)." for `key`.
+fn said(out: &mut dyn Write, key: &str, p: &crate::config::Provider) -> Result<(), CliError> {
+    let line = crate::i18n::fill(
+        crate::i18n::text(key),
+        &[
+            ("name", &p.name as &dyn std::fmt::Display),
+            ("display", &p.display_name),
+            ("api", &p.api),
+        ],
+    );
+    writeln!(out, "{line}")?;
+    Ok(())
 }

@@ -6,14 +6,7 @@ use super::*;
 use crate::config::presets::Presets;
 use crate::i18n::{Lang, set_lang};
 
-fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-    move |k| {
-        pairs
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| (*v).to_string())
-    }
-}
+use super::tests::env;
 
 /// The provider `ANTHROPIC_BASE_URL=url` (and `more`) becomes.
 fn from_shell(url: &str, more: &[(&str, &str)]) -> NewProvider {

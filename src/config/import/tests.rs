@@ -2,7 +2,7 @@ use super::*;
 use crate::config::presets::Presets;
 use crate::i18n::{Lang, set_lang};
 
-fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+pub(super) fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k| {
         pairs
             .iter()
