@@ -50,6 +50,19 @@ impl Ctx {
     }
 }
 
+/// The variables that send HTTP requests through a proxy (reqwest and
+/// Claude Code both read them), and those that exempt hosts from it: named
+/// once, for doctor's check and the man page.
+pub const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+pub const NO_PROXY_VARS: &[&str] = &["NO_PROXY", "no_proxy"];
+
 /// `HH:MM:SS` in UTC, for log lines.
 pub fn hms(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());

@@ -66,19 +66,12 @@ pub(super) fn claude_settings(
 /// `ccswitch serve` would send its requests to 127.0.0.1 through it.
 pub(super) fn no_proxy(env: &dyn Fn(&str) -> Option<String>) -> Option<Check> {
     let var = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    let proxy = [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ]
-    .iter()
-    .find_map(|k| var(k).map(|_| *k))?;
-    let exempt = [var("NO_PROXY"), var("no_proxy")]
-        .into_iter()
-        .flatten()
+    let proxy = crate::ctx::PROXY_VARS
+        .iter()
+        .find_map(|k| var(k).map(|_| *k))?;
+    let exempt = crate::ctx::NO_PROXY_VARS
+        .iter()
+        .filter_map(|k| var(k))
         .any(|v| {
             v.split(',')
                 .map(str::trim)

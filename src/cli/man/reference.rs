@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::claude::status_line::{BUDGET_VAR, PROFILE_VAR, SESSION_VAR};
+use crate::ctx::{NO_PROXY_VARS, PROXY_VARS};
 use crate::launch::env::MANAGED;
 use crate::launch::env::session::HELPER_VAR;
 use crate::paths::{HOME_ENV, Paths};
@@ -60,20 +61,16 @@ pub(super) const READ: Vars = &[
          transcripts of sessions to resume.",
     ),
     (
-        &[
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-        ],
+        PROXY_VARS,
         "ccswitch's requests to providers go through these proxies, unless the provider \
-         sets its own proxy or is on this machine. run gives claude NO_PROXY with \
+         sets its own proxy or is on this machine. import gives HTTPS_PROXY to the remote \
+         providers it adds.",
+    ),
+    (
+        NO_PROXY_VARS,
+        "Hosts exempt from those proxies. run gives claude NO_PROXY with \
          127.0.0.1,localhost,::1 added; doctor warns when a proxy is set and loopback is \
-         not exempt; import gives HTTPS_PROXY to the remote providers it adds.",
+         not exempt.",
     ),
     (
         &["CC_SWITCH_CONFIG_DIR"],
