@@ -191,20 +191,23 @@ fn selected_profile_with_a_slot_on_another_provider() {
 
 /// A running session's breaker opened on deepseek's main target: the list
 /// marks both profiles that start there, and the detail says since when.
+/// DeepSeek's pro model failed three times, half a minute before the
+/// clock the tests hold.
+fn ds_pro_failing() -> ccswitch::circuits::Circuit {
+    ccswitch::circuits::Circuit {
+        provider: "ds".into(),
+        model: "deepseek-v4-pro".into(),
+        since: 1_790_000_000 - 180,
+        until: 1_790_000_000 - 150,
+        failures: 3,
+        profile: "mixed".into(),
+    }
+}
+
 #[test]
 fn a_failing_first_target_is_marked() {
     let mut app = mk_app(CONFIG);
-    send(
-        &mut app,
-        Msg::Circuits(vec![ccswitch::circuits::Circuit {
-            provider: "ds".into(),
-            model: "deepseek-v4-pro".into(),
-            since: 1_790_000_000 - 180,
-            until: 1_790_000_000 - 150,
-            failures: 3,
-            profile: "mixed".into(),
-        }]),
-    );
+    send(&mut app, Msg::Circuits(vec![ds_pro_failing()]));
     snap("breaker_open", &app);
 }
 
@@ -755,17 +758,7 @@ fn chinese_detail_wraps_inside_its_pane() {
             "DeepSeek 官方接口：失败时先改用月之暗面，再用本地模型",
         );
         let mut app = mk_app(&src);
-        send(
-            &mut app,
-            Msg::Circuits(vec![ccswitch::circuits::Circuit {
-                provider: "ds".into(),
-                model: "deepseek-v4-pro".into(),
-                since: 1_790_000_000 - 180,
-                until: 1_790_000_000 - 150,
-                failures: 3,
-                profile: "mixed".into(),
-            }]),
-        );
+        send(&mut app, Msg::Circuits(vec![ds_pro_failing()]));
         right_border_intact(&app, 80, 24);
         insta::assert_snapshot!("home_zh_80x24", render_cells(&app, 80, 24));
     });
