@@ -125,6 +125,8 @@ pub struct RunArgs {
     pub quiet: bool,
     #[arg(help = text("help.arg.run_ignore_budget"), long)]
     pub ignore_budget: bool,
+    #[arg(help = text("help.arg.run_model"), long, value_name = "ENTRY")]
+    pub model: Option<String>,
     #[arg(help = text("help.arg.profile_or_default"), add = super::complete::profiles())]
     pub profile: Option<String>,
     #[arg(help = text("help.arg.run_claude_args"), 

@@ -27,6 +27,7 @@ pub fn run(a: RunArgs, ctx: &Ctx) -> Result<u8, CliError> {
         verbose: a.verbose,
         quiet: a.quiet,
         ignore_budget: a.ignore_budget,
+        model: a.model,
     };
     Ok(launcher::run(ctx, opts)?)
 }
@@ -47,6 +48,7 @@ fn run_plain(ctx: &Ctx, profile: Option<String>, claude_args: Vec<String>) -> Re
         verbose: false,
         quiet: false,
         ignore_budget: false,
+        model: None,
     };
     Ok(launcher::run(ctx, opts)?)
 }

@@ -12,6 +12,7 @@ use super::error::CliError;
 use super::table::{Table, json};
 use crate::config::{Config, Profile};
 use crate::ctx::Ctx;
+use crate::proxy::menu::Menu;
 use crate::proxy::route::{
     Fits, by_content, estimate_input, has_image_block, route, system_marks_subagent,
 };
@@ -33,7 +34,7 @@ const TURN_BYTES: usize = 20_000;
 
 /// The kinds of request Claude Code sends, with the model names a
 /// `ccswitch run` session makes it use.
-fn kinds(cfg: &Config, p: &Profile) -> Vec<Sample> {
+fn kinds(cfg: &Config, p: &Profile, menu: &Menu) -> Vec<Sample> {
     let sample = |key: &str, model: &str, subagent, images, bytes| Sample {
         label: crate::i18n::text(key).to_string(),
         model: model.to_string(),
@@ -76,6 +77,13 @@ fn kinds(cfg: &Config, p: &Profile) -> Vec<Sample> {
         ),
         sample("route.kind_image", &p.main.model, false, true, TURN_BYTES),
     ];
+    for e in menu.entries() {
+        let shown = e.label.as_deref().unwrap_or(&e.slot.model);
+        out.push(Sample {
+            label: t!("route.kind_menu", model = shown),
+            ..sample("route.kind_main", &e.id, false, false, TURN_BYTES)
+        });
+    }
     let provider = cfg.providers.get(&p.main.provider);
     if let Some(context) = Fits::of(provider, &p.main.model, p).context {
         let bytes =
@@ -138,8 +146,8 @@ struct Decision {
     why: String,
 }
 
-fn decide(cfg: &Config, p: &Profile, s: &Sample) -> Decision {
-    let chosen = route(p, &s.model, s.subagent);
+fn decide(cfg: &Config, p: &Profile, menu: &Menu, s: &Sample) -> Decision {
+    let chosen = route(p, menu, &s.model, s.subagent);
     let provider = cfg.providers.get(&chosen.1.provider);
     let fits = Fits::of(provider, &chosen.1.model, p);
     let estimate = s.tokens;
@@ -154,6 +162,7 @@ fn decide(cfg: &Config, p: &Profile, s: &Sample) -> Decision {
             context = fits.context.unwrap_or(0)
         ),
         "subagent" if s.subagent => t!("route.why_subagent"),
+        "menu" => t!("route.why_menu"),
         _ if p.slots().iter().any(|(_, x)| x.model == s.model) => t!("route.why_exact"),
         "main" => t!("route.why_main"),
         _ => {
@@ -176,15 +185,16 @@ fn decide(cfg: &Config, p: &Profile, s: &Sample) -> Decision {
 pub fn explain(a: &ExplainArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     let (cfg, _) = crate::config::load(&ctx.paths)?;
     let p = cfg.profile(&a.profile)?;
+    let menu = Menu::build(p, &std::collections::HashMap::new());
     let samples = if a.files.is_empty() {
-        kinds(&cfg, p)
+        kinds(&cfg, p, &menu)
     } else {
         a.files
             .iter()
             .map(|f| from_file(f))
             .collect::<Result<_, _>>()?
     };
-    let decisions: Vec<Decision> = samples.iter().map(|s| decide(&cfg, p, s)).collect();
+    let decisions: Vec<Decision> = samples.iter().map(|s| decide(&cfg, p, &menu, s)).collect();
     if a.json {
         return json(out, &decisions);
     }

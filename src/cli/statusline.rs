@@ -48,12 +48,18 @@ fn line(ctx: &Ctx, status: &Value) -> String {
         .as_ref()
         .zip(session.as_deref())
         .and_then(|(c, s)| query::session(c, s).ok());
-    let model = mine.as_ref().and_then(|(_, m)| m.clone()).or_else(|| {
-        status
-            .pointer("/model/id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
+    let cfg = config::load(&ctx.paths).ok().map(|(c, _)| c);
+    let asked = status.pointer("/model/id").and_then(Value::as_str);
+    // The model the main loop is on, as `/model` last picked it: with
+    // several providers, which one serves it too.
+    let in_use = cfg
+        .as_ref()
+        .zip(profile.as_deref())
+        .zip(asked)
+        .and_then(|((cfg, name), id)| in_use(cfg, name, id));
+    let model = in_use
+        .or_else(|| mine.as_ref().and_then(|(_, m)| m.clone()))
+        .or_else(|| asked.map(str::to_string));
     if let Some(m) = model {
         parts.push(m);
     }
@@ -70,7 +76,6 @@ fn line(ctx: &Ctx, status: &Value) -> String {
         }
         parts.push(money(sums));
     }
-    let cfg = config::load(&ctx.paths).ok().map(|(c, _)| c);
     if let (Some(cfg), Some(name)) = (&cfg, &profile)
         && let Some(b) = balance_part(ctx, cfg, name)
     {
@@ -88,6 +93,41 @@ fn line(ctx: &Ctx, status: &Value) -> String {
         }
     }
     parts.join(" · ")
+}
+
+/// What serves model id `id` in a profile that spans providers: `model ·
+/// provider` (the menu model's label, when it has one). `None` for a
+/// one-provider profile (the model says it all) or an id it does not know.
+fn in_use(cfg: &config::Config, name: &str, id: &str) -> Option<String> {
+    use crate::config::menu::DISCOVERY_PREFIX;
+    use crate::proxy::menu::Menu;
+    let profile = cfg.profiles.get(name)?;
+    if profile.providers().len() < 2 {
+        return None;
+    }
+    // A model of a provider the menu takes whole is not in a menu built
+    // without its list; its id names it.
+    let mut lists = std::collections::HashMap::new();
+    if let Some((p, m)) = id
+        .strip_prefix(DISCOVERY_PREFIX)
+        .and_then(|rest| rest.split_once('/'))
+        && Menu::whole_providers(profile).contains(&p)
+    {
+        lists.insert(p.to_string(), vec![m.to_string()]);
+    }
+    let menu = Menu::build(profile, &lists);
+    let (shown, slot) = match menu.get(id) {
+        Some(e) => (e.label.as_deref().unwrap_or(&e.slot.model), &e.slot),
+        None => {
+            let (_, slot) = crate::proxy::route::route(profile, &menu, id, false);
+            (slot.model.as_str(), slot)
+        }
+    };
+    let provider = cfg
+        .providers
+        .get(&slot.provider)
+        .map_or(slot.provider.as_str(), |p| p.display_name.as_str());
+    Some(t!("statusline.model", model = shown, provider = provider))
 }
 
 /// The budget closest to its limit, of the profile and its providers.

@@ -62,7 +62,9 @@ fn profile_rule(field: &str) -> Rule {
         | "tool_search"
         | "web_fetch_preflight"
         | "direct"
-        | "claude_path" => Rule::Copy,
+        | "claude_path"
+        | "menu"
+        | "subagents_follow_menu" => Rule::Copy,
         "env" => Rule::Names,
         // `budget`, and anything without a rule yet.
         _ => Rule::Drop,

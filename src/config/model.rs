@@ -228,6 +228,12 @@ pub struct Profile {
     pub env: IndexMap<String, String>,
     /// Spending limits over this profile's requests.
     pub budget: Option<Budget>,
+    /// More models for `/model`, from any provider (see
+    /// [`crate::config::menu`]).
+    pub menu: Vec<MenuItem>,
+    /// Subagents that ask for a menu model follow it; otherwise they keep
+    /// the `subagent` slot, or `main`, whatever `/model` picked.
+    pub subagents_follow_menu: bool,
 }
 
 impl Profile {
@@ -275,26 +281,40 @@ impl Profile {
             .unwrap_or(&self.main)
     }
 
-    /// Every provider a profile uses, fallbacks and routes included,
+    /// The menu's single models (not its whole providers), as slots.
+    pub fn menu_slots(&self) -> impl Iterator<Item = &Slot> {
+        self.menu.iter().filter_map(|i| match i {
+            MenuItem::One(e) => Some(&e.slot),
+            MenuItem::All { .. } => None,
+        })
+    }
+
+    /// Every provider a profile uses, fallbacks, routes and menu included,
     /// without duplicates.
     pub fn providers(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for (_, slot) in self.slots().into_iter().chain(self.route_slots()) {
-            for (provider, _) in slot.targets() {
-                if !out.contains(&provider) {
-                    out.push(provider);
-                }
+        let slots = self.slots().into_iter().chain(self.route_slots());
+        let targets = slots
+            .flat_map(|(_, s)| s.targets())
+            .chain(self.menu_slots().flat_map(Slot::targets))
+            .map(|(p, _)| p)
+            .chain(self.menu.iter().map(MenuItem::provider));
+        for provider in targets {
+            if !out.contains(&provider) {
+                out.push(provider);
             }
         }
         out
     }
 
-    /// Whether any slot has a fallback chain.
+    /// Whether any slot or menu model has a fallback chain.
     pub fn has_fallbacks(&self) -> bool {
         self.slots()
             .iter()
             .chain(&self.route_slots())
-            .any(|(_, s)| !s.fallbacks.is_empty())
+            .map(|(_, s)| *s)
+            .chain(self.menu_slots())
+            .any(|s| !s.fallbacks.is_empty())
     }
 }
 
@@ -341,5 +361,36 @@ impl Config {
             .filter(|p| p.providers().contains(&provider))
             .map(|p| p.name.as_str())
             .collect()
+    }
+}
+
+/// One item of a profile's menu, checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum MenuItem {
+    One(MenuEntry),
+    /// Every model `provider` lists, found when the proxy starts.
+    All {
+        provider: String,
+    },
+}
+
+/// One model of the menu.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MenuEntry {
+    /// Its target and fallback chain.
+    #[serde(flatten)]
+    pub slot: Slot,
+    /// What `/model` shows instead of the model id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl MenuItem {
+    pub fn provider(&self) -> &str {
+        match self {
+            MenuItem::One(e) => &e.slot.provider,
+            MenuItem::All { provider } => provider,
+        }
     }
 }

@@ -110,6 +110,8 @@ pub struct RawProfile {
     #[serde(default)]
     pub env: IndexMap<String, String>,
     pub budget: Option<Spanned<Budget>>,
+    pub menu: Option<Spanned<Vec<RawMenuItem>>>,
+    pub subagents_follow_menu: Option<bool>,
 }
 
 /// A model slot: `"model-id"`, `{ provider = "p", model = "model-id" }`,
@@ -190,5 +192,84 @@ impl<'de> de::DeserializeSeed<'de> for Target {
 impl<'de> Deserialize<'de> for RawSlot {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(SlotVisitor { nested: false })
+    }
+}
+
+/// One item of the menu as the file has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMenuItem {
+    pub provider: Option<String>,
+    /// `None` with `all`.
+    pub model: Option<String>,
+    /// `models = "all"`: every model the provider lists.
+    pub all: bool,
+    pub label: Option<String>,
+    pub fallbacks: Vec<RawSlot>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MenuTable {
+    provider: Option<String>,
+    model: Option<String>,
+    models: Option<String>,
+    label: Option<String>,
+    #[serde(default)]
+    fallbacks: Vec<RawSlot>,
+}
+
+struct ItemVisitor;
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = RawMenuItem;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(
+            r#"a model id, or a table like { provider = "name", model = "id", label = "shown as" } or { provider = "name", models = "all" }"#,
+        )
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawMenuItem, E> {
+        Ok(RawMenuItem {
+            provider: None,
+            model: Some(v.to_string()),
+            all: false,
+            label: None,
+            fallbacks: Vec::new(),
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawMenuItem, A::Error> {
+        let t = MenuTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let all = match t.models.as_deref() {
+            None => false,
+            Some("all") => true,
+            Some(other) => {
+                return Err(de::Error::invalid_value(
+                    de::Unexpected::Str(other),
+                    &r#""all""#,
+                ));
+            }
+        };
+        match (&t.model, all) {
+            (Some(_), true) => return Err(de::Error::custom("set `model` or `models`, not both")),
+            (None, false) => return Err(de::Error::missing_field("model")),
+            _ => {}
+        }
+        if t.fallbacks.iter().any(|f| !f.fallbacks.is_empty()) {
+            return Err(de::Error::custom(
+                "each fallback is one model id or { provider, model } table",
+            ));
+        }
+        Ok(RawMenuItem {
+            provider: t.provider,
+            model: t.model,
+            all,
+            label: t.label,
+            fallbacks: t.fallbacks,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawMenuItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ItemVisitor)
     }
 }

@@ -188,6 +188,20 @@ fn max_output(profile: &Profile, provider: &Provider) -> Option<u64> {
     }
 }
 
+/// The window to tell Claude Code: the profile's own, else the smallest
+/// known of the main slot's model and the menu's single models. Claude
+/// Code cannot be told a window per model, and `/model` may move the
+/// conversation to any model of the menu.
+fn context_window(config: &Config, profile: &Profile) -> Option<u64> {
+    if profile.context_window.is_some() {
+        return profile.context_window;
+    }
+    std::iter::once(&profile.main)
+        .chain(profile.menu_slots())
+        .filter_map(|s| config.providers.get(&s.provider)?.model(&s.model).context)
+        .min()
+}
+
 /// Build the child's environment for a profile.
 pub fn plan(
     config: &Config,
@@ -281,10 +295,7 @@ pub fn plan(
     }
     // Claude Code assumes a 1M window for model ids it does not know and
     // would compact too late on a smaller one.
-    if let Some(n) = profile
-        .context_window
-        .or(main.model(&profile.main.model).context)
-    {
+    if let Some(n) = context_window(config, profile) {
         set("CLAUDE_CODE_MAX_CONTEXT_TOKENS", n.to_string());
     }
     let official = main.preset.as_deref() == Some("anthropic");

@@ -90,6 +90,45 @@ fn config(
     Ok((pcfg, ledger, audit))
 }
 
+/// How long the menu waits for a whole provider's model list.
+const MENU_LIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The menu with its whole providers' models in: each asked for its list
+/// at once. One that does not answer in time (or at all) gives the models
+/// its config table names, and the session's log says so.
+async fn expand_menu(pcfg: &mut ProxyConfig, profile: &Profile) {
+    use crate::proxy::menu::Menu;
+    use crate::proxy::upstream::models::list_models_within;
+    let whole = Menu::whole_providers(profile);
+    if whole.is_empty() {
+        return;
+    }
+    let asks = whole
+        .iter()
+        .filter_map(|p| pcfg.upstreams.get(*p))
+        .map(|up| async move {
+            let listed = list_models_within(up, MENU_LIST_LIMIT).await;
+            (up.provider.name.clone(), listed)
+        });
+    let mut lists = std::collections::HashMap::new();
+    for (name, listed) in futures_util::future::join_all(asks).await {
+        let models = listed.unwrap_or_else(|e| {
+            (pcfg.log)(&format!(
+                "warning: {}",
+                t!("launch.menu_list_failed", provider = name, error = e)
+            ));
+            pcfg.upstreams[&name]
+                .provider
+                .models
+                .keys()
+                .cloned()
+                .collect()
+        });
+        lists.insert(name, models);
+    }
+    pcfg.menu = Menu::build(profile, &lists);
+}
+
 impl Proxied {
     /// Build the session's proxy and start it.
     pub async fn start(
@@ -99,7 +138,8 @@ impl Proxied {
         opts: Options,
     ) -> Result<Proxied, StartError> {
         let addr = opts.addr;
-        let (pcfg, ledger, audit) = config(ctx, cfg, profile, opts)?;
+        let (mut pcfg, ledger, audit) = config(ctx, cfg, profile, opts)?;
+        expand_menu(&mut pcfg, profile).await;
         let session = pcfg.session.clone();
         let handle = proxy::start(addr, pcfg).await?;
         Ok(Proxied {

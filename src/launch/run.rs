@@ -20,6 +20,7 @@ use crate::claude::resume;
 use crate::claude::status_line;
 use crate::config::{self, Api, Config, Profile};
 use crate::ctx::{Ctx, hms};
+use crate::proxy::menu::Menu;
 use crate::proxy::{self, LogFn};
 use crate::{t, tn};
 
@@ -32,6 +33,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Do not check budgets this session.
     pub ignore_budget: bool,
+    /// The menu model to start on (`--model`).
+    pub model: Option<String>,
 }
 
 /// The profile to use: the named one, else the default, else an error that
@@ -70,6 +73,11 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     let profile = pick_profile(&cfg, opts.profile.as_deref())?.clone();
     let home = crate::paths::home_dir(&*ctx.env);
     let claude = claude_binary(ctx, &cfg, &profile, &opts, home.as_deref())?;
+    let start_on = opts
+        .model
+        .as_deref()
+        .map(|m| menu_model(&profile, m))
+        .transpose()?;
     let (writer, log) = session_log(ctx, &opts, &profile.name);
     let rt = proxy::runtime().map_err(|e| LaunchError::Failed(e.to_string()))?;
     let started = Instant::now();
@@ -110,7 +118,10 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
             session: proxied.as_ref().map(|p| &*p.session),
             ignore_budget: opts.ignore_budget,
         };
-        let plan = session_plan(&cfg, &profile, &mode, &*ctx.env, facts);
+        let mut plan = session_plan(&cfg, &profile, &mode, &*ctx.env, facts);
+        if let Some(id) = start_on {
+            plan.set.insert("ANTHROPIC_MODEL".into(), id);
+        }
         for w in &plan.warnings {
             log(&format!("warning: {w}"));
         }
@@ -154,6 +165,41 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
     }
     child::die_like(status);
     Ok(child::code(status))
+}
+
+/// The id of the menu model `wanted` names (see [`Menu::find`]); a model
+/// of a provider the menu takes whole is named `provider/model`.
+fn menu_model(profile: &Profile, wanted: &str) -> Result<String, LaunchError> {
+    let mut lists = std::collections::HashMap::new();
+    if let Some((provider, model)) = wanted.split_once('/')
+        && Menu::whole_providers(profile).contains(&provider)
+    {
+        lists.insert(provider.to_string(), vec![model.to_string()]);
+    }
+    let menu = Menu::build(profile, &lists);
+    if let Some(e) = menu.find(wanted) {
+        return Ok(e.id.clone());
+    }
+    let names: Vec<String> = menu
+        .entries()
+        .iter()
+        .map(|e| format!("{}/{}", e.slot.provider, e.slot.model))
+        .chain(
+            Menu::whole_providers(profile)
+                .iter()
+                .map(|p| format!("{p}/*")),
+        )
+        .collect();
+    Err(LaunchError::Usage(t!(
+        "launch.menu_unknown",
+        profile = profile.name,
+        wanted = wanted,
+        models = if names.is_empty() {
+            "-".to_string()
+        } else {
+            names.join(", ")
+        }
+    )))
 }
 
 /// `claude` with the session's settings file, the user's arguments, and

@@ -18,6 +18,7 @@ mod fallback;
 mod finish;
 mod handlers;
 pub mod log;
+pub mod menu;
 mod metrics;
 pub mod route;
 mod server;

@@ -1,11 +1,9 @@
 //! Which profile slot serves a requested model name.
 
+use super::menu::Menu;
 use crate::config::{Profile, Slot};
 
-/// The ids `GET /v1/models` gives slots whose model ids Claude Code would
-/// not list: its gateway discovery keeps only ids that contain `claude` or
-/// `anthropic` (2.1.332). Picked in `/model`, such an id comes back here.
-pub const DISCOVERY_PREFIX: &str = "claude-ccswitch-";
+pub use crate::config::menu::DISCOVERY_PREFIX;
 
 /// The id a slot is listed under in `GET /v1/models`.
 pub fn discovery_id(slot_name: &str, model: &str) -> String {
@@ -19,11 +17,14 @@ pub fn discovery_id(slot_name: &str, model: &str) -> String {
 
 /// A subagent's call goes to the `subagent` slot when the profile sets one,
 /// whatever model it asked for (an Agent call may name an alias). Otherwise
-/// an exact slot model name wins; then the family in the name picks the
-/// alias slot when the profile sets one (`haiku` falls back to `fast`), and
+/// an exact slot model name wins; then a model of the menu (a subagent
+/// that inherited it from `/model` stays on `main` unless the profile says
+/// subagents follow the menu); then the family in the name picks the alias
+/// slot when the profile sets one (`haiku` falls back to `fast`), and
 /// everything else goes to `main`.
 pub fn route<'a>(
     profile: &'a Profile,
+    menu: &'a Menu,
     requested: &str,
     subagent: bool,
 ) -> (&'static str, &'a Slot) {
@@ -38,6 +39,12 @@ pub fn route<'a>(
         && let Some((name, slot)) = slots.iter().find(|(n, _)| *n == wanted)
     {
         return (name, slot);
+    }
+    if let Some(entry) = menu.get(requested) {
+        if subagent && !profile.subagents_follow_menu {
+            return ("main", &profile.main);
+        }
+        return ("menu", &entry.slot);
     }
     let lower = requested.to_ascii_lowercase();
     let family = |f: &str| lower.contains(f);
@@ -236,6 +243,8 @@ mod tests {
             claude_path: None,
             env: Default::default(),
             budget: None,
+            menu: Vec::new(),
+            subagents_follow_menu: false,
         }
     }
 
@@ -243,7 +252,8 @@ mod tests {
     fn routing_rules() {
         let p = mk_profile();
         fn route<'a>(p: &'a Profile, r: &str) -> (&'static str, &'a Slot) {
-            super::route(p, r, false)
+            static EMPTY: std::sync::LazyLock<Menu> = std::sync::LazyLock::new(Menu::default);
+            super::route(p, &EMPTY, r, false)
         }
         assert_eq!(route(&p, "qwen3").0, "fast");
         assert_eq!(route(&p, "sub-model").0, "subagent");
@@ -262,6 +272,28 @@ mod tests {
         assert_eq!(
             super::discovery_id("main", "claude-sonnet-5"),
             "claude-sonnet-5"
+        );
+    }
+
+    #[test]
+    fn menu_models_route_to_their_entry_and_subagents_stay_unless_told() {
+        let mut p = crate::config::testing::parse_profile(
+            "main = \"m\"\nmenu = [{ provider = \"kimi\", model = \"kimi-k3\" }, { provider = \"kimi\", model = \"claude-haiku-x\" }]",
+            &["kimi"],
+        );
+        let menu = Menu::build(&p, &std::collections::HashMap::new());
+        let (slot, s) = route(&p, &menu, "claude-ccswitch-kimi/kimi-k3", false);
+        assert_eq!((slot, s.model.as_str()), ("menu", "kimi-k3"));
+        // A menu id with a family name in it is the menu's, not the alias's.
+        assert_eq!(route(&p, &menu, "claude-haiku-x", false).0, "menu");
+        assert_eq!(
+            route(&p, &menu, "claude-ccswitch-kimi/kimi-k3", true).0,
+            "main"
+        );
+        p.subagents_follow_menu = true;
+        assert_eq!(
+            route(&p, &menu, "claude-ccswitch-kimi/kimi-k3", true).0,
+            "menu"
         );
     }
 
@@ -338,10 +370,17 @@ mod tests {
     fn subagent_calls_use_the_subagent_slot_whatever_they_ask_for() {
         let mut p = mk_profile();
         for asked in ["claude-haiku-5-5", "deepseek-v4-pro", "claude-opus-5-5"] {
-            assert_eq!(route(&p, asked, true).0, "subagent", "{asked}");
+            assert_eq!(
+                route(&p, &Menu::default(), asked, true).0,
+                "subagent",
+                "{asked}"
+            );
         }
         // Without a subagent slot, the usual rules.
         p.subagent = None;
-        assert_eq!(route(&p, "claude-haiku-5-5", true).0, "fast");
+        assert_eq!(
+            route(&p, &Menu::default(), "claude-haiku-5-5", true).0,
+            "fast"
+        );
     }
 }

@@ -72,6 +72,9 @@ pub struct ProxyConfig {
     /// The web search backend for upstreams that cannot run Anthropic's
     /// `web_search` tool.
     pub search: SearchSetup,
+    /// The profile's model menu (whole providers expanded by
+    /// [`crate::launch::proxied`] once their lists are in).
+    pub menu: super::menu::Menu,
     /// Masks every secret this run knows, and key-shaped text, in whatever
     /// the proxy passes on or keeps: error messages and events, log lines
     /// (`log` already goes through it), the audit log.
@@ -217,6 +220,7 @@ impl ProxyConfig {
             })
             .collect();
         Ok(ProxyConfig {
+            menu: super::menu::Menu::build(&profile, &HashMap::new()),
             profile,
             upstreams,
             token,

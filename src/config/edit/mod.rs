@@ -10,6 +10,7 @@ use super::error::ConfigError;
 use super::model::Config;
 use crate::t;
 
+mod menu;
 mod models;
 mod provider;
 mod search;
@@ -42,6 +43,8 @@ pub struct ProfileChange {
     pub budget: Option<Budget>,
     /// Replaces the profile's whole `env` table when set.
     pub env: Option<Vec<(String, String)>>,
+    /// Replaces the profile's menu when set; an empty one removes it.
+    pub menu: Option<Vec<crate::config::menu::MenuItem>>,
     /// Keys to remove (`fast`, `opus`, `description`, ...).
     pub unset: Vec<String>,
 }
@@ -92,6 +95,9 @@ fn apply_profile_change(table: &mut Table, change: &ProfileChange) {
             }
             table.insert("env", value(t));
         }
+    }
+    if let Some(items) = &change.menu {
+        menu::apply(table, items);
     }
     for key in &change.unset {
         table.remove(key);

@@ -9,9 +9,10 @@ use toml::Spanned;
 use super::checks::valid_env_name;
 use super::cx::{Ctx, budget, expand_home, hint_names};
 use crate::config::error::ConfigError;
+use crate::config::menu::{MenuEntry, MenuItem};
 use crate::config::model::{Profile, Provider, Slot, Target};
 use crate::config::preset::Api;
-use crate::config::raw::{RawProfile, RawSlot};
+use crate::config::raw::{RawMenuItem, RawProfile, RawSlot};
 use crate::t;
 
 pub(super) fn resolve_profile(
@@ -28,18 +29,13 @@ pub(super) fn resolve_profile(
             hint_names("config.hint_pick_provider", providers.keys()),
         ));
     };
-    let check_provider = |p: &str, at: Range<usize>| -> Result<(), ConfigError> {
-        if providers.contains_key(p) {
-            Ok(())
-        } else {
-            Err(cx.invalid(
-                at,
-                t!("config.provider_missing", profile = name, provider = p),
-                hint_names("config.hint_pick_provider", providers.keys()),
-            ))
-        }
+    let t = Targets {
+        cx,
+        name,
+        providers,
+        default: provider.get_ref(),
     };
-    check_provider(provider.get_ref(), provider.span())?;
+    t.check(provider.get_ref(), provider.span())?;
     let default_provider = provider.get_ref().clone();
     let slot = |s: Option<Spanned<RawSlot>>| -> Result<Option<Slot>, ConfigError> {
         let Some(s) = s else { return Ok(None) };
@@ -49,29 +45,10 @@ pub(super) fn resolve_profile(
             model,
             fallbacks,
         } = s.into_inner();
-        let target = |provider: Option<String>, model: String| -> Result<Target, ConfigError> {
-            if model.trim().is_empty() {
-                return Err(cx.invalid(
-                    at.clone(),
-                    t!("config.model_empty", profile = name),
-                    t!("config.hint_model"),
-                ));
-            }
-            let provider = provider.unwrap_or_else(|| default_provider.clone());
-            check_provider(&provider, at.clone())?;
-            Ok(Target { provider, model })
-        };
-        let Target { provider, model } = target(provider, model)?;
-        let fallbacks = fallbacks
-            .into_iter()
-            .map(|f| target(f.provider, f.model))
-            .collect::<Result<_, _>>()?;
-        Ok(Some(Slot {
-            provider,
-            model,
-            fallbacks,
-        }))
+        let first = t.target(provider, model, &at)?;
+        t.chain(first, fallbacks, &at).map(Some)
     };
+    let menu = t.menu(raw.menu)?;
     let Some(main) = slot(raw.main)? else {
         return Err(cx.invalid(
             span,
@@ -110,6 +87,8 @@ pub(super) fn resolve_profile(
         claude_path: raw.claude_path.map(|p| expand_home(&p, cx.home)),
         env: raw.env,
         budget: budget(cx, raw.budget)?,
+        menu,
+        subagents_follow_menu: raw.subagents_follow_menu.unwrap_or(false),
     };
     for key in profile.env.keys() {
         if !valid_env_name(key) {
@@ -146,4 +125,102 @@ pub(super) fn resolve_profile(
         ));
     }
     Ok(profile)
+}
+
+/// How an error names a menu item: `provider/model`, or `provider/*`.
+fn menu_item_name(item: &MenuItem) -> String {
+    match item {
+        MenuItem::One(e) => format!("{}/{}", e.slot.provider, e.slot.model),
+        MenuItem::All { provider } => format!("{provider}/*"),
+    }
+}
+
+/// Checks a profile's targets against the providers there are.
+struct Targets<'a> {
+    cx: &'a Ctx<'a>,
+    name: &'a str,
+    providers: &'a IndexMap<String, Provider>,
+    /// The profile's own provider, for targets that name none.
+    default: &'a str,
+}
+
+impl Targets<'_> {
+    fn check(&self, p: &str, at: Range<usize>) -> Result<(), ConfigError> {
+        if self.providers.contains_key(p) {
+            return Ok(());
+        }
+        Err(self.cx.invalid(
+            at,
+            t!("config.provider_missing", profile = self.name, provider = p),
+            hint_names("config.hint_pick_provider", self.providers.keys()),
+        ))
+    }
+
+    fn target(
+        &self,
+        provider: Option<String>,
+        model: String,
+        at: &Range<usize>,
+    ) -> Result<Target, ConfigError> {
+        if model.trim().is_empty() {
+            return Err(self.cx.invalid(
+                at.clone(),
+                t!("config.model_empty", profile = self.name),
+                t!("config.hint_model"),
+            ));
+        }
+        let provider = provider.unwrap_or_else(|| self.default.to_string());
+        self.check(&provider, at.clone())?;
+        Ok(Target { provider, model })
+    }
+
+    /// A slot: its first target, then its fallbacks.
+    fn chain(
+        &self,
+        first: Target,
+        rest: Vec<RawSlot>,
+        at: &Range<usize>,
+    ) -> Result<Slot, ConfigError> {
+        let fallbacks = rest
+            .into_iter()
+            .map(|f| self.target(f.provider, f.model, at))
+            .collect::<Result<_, _>>()?;
+        Ok(Slot {
+            provider: first.provider,
+            model: first.model,
+            fallbacks,
+        })
+    }
+
+    fn menu(&self, raw: Option<Spanned<Vec<RawMenuItem>>>) -> Result<Vec<MenuItem>, ConfigError> {
+        let Some(m) = raw else { return Ok(Vec::new()) };
+        let at = m.span();
+        let mut items = Vec::new();
+        for item in m.into_inner() {
+            let item = if item.all {
+                let provider = item.provider.unwrap_or_else(|| self.default.to_string());
+                self.check(&provider, at.clone())?;
+                MenuItem::All { provider }
+            } else {
+                let first = self.target(item.provider, item.model.unwrap_or_default(), &at)?;
+                MenuItem::One(MenuEntry {
+                    slot: self.chain(first, item.fallbacks, &at)?,
+                    label: item.label,
+                })
+            };
+            if items.contains(&item) {
+                return Err(self.cx.invalid(
+                    at,
+                    t!(
+                        "config.menu_twice",
+                        profile = self.name,
+                        item = menu_item_name(&item)
+                    ),
+                    t!("config.hint_menu_twice"),
+                ));
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
 }

@@ -110,7 +110,8 @@ impl Breakers {
     pub fn new(profile: &Profile, settings: Settings) -> Breakers {
         let mut map: HashMap<String, HashMap<String, Mutex<Circuit>>> = HashMap::new();
         let slots = profile.slots().into_iter().chain(profile.route_slots());
-        for (_, slot) in slots.filter(|(_, s)| !s.fallbacks.is_empty()) {
+        let slots = slots.map(|(_, s)| s).chain(profile.menu_slots());
+        for slot in slots.filter(|s| !s.fallbacks.is_empty()) {
             for (provider, model) in slot.targets() {
                 map.entry(provider.to_string())
                     .or_default()

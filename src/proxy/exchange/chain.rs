@@ -33,7 +33,7 @@ pub async fn dispatch(
     let chosen = if inc.body.is_classifier() {
         ("classifier", profile.classifier_slot())
     } else {
-        route(profile, &inc.requested, subagent)
+        route(profile, &state.cfg.menu, &inc.requested, subagent)
     };
     let (slot_name, slot) = if profile.vision.is_none() && profile.long_context.is_none() {
         chosen
@@ -49,6 +49,9 @@ pub async fn dispatch(
     };
     if inc.body.has_safeguards() {
         refuse_safeguards(state, slot)?;
+    }
+    if !state.cfg.menu.is_empty() && slot_name != "long_context" {
+        refuse_over_window(state, slot, &inc)?;
     }
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
@@ -183,6 +186,32 @@ fn refuse_safeguards(state: &State, slot: &crate::config::Slot) -> Result<(), Pr
         ))),
         None => Ok(()),
     }
+}
+
+/// With a menu, `/model` may move a conversation to a model with a smaller
+/// window than the one Claude Code was told (the smallest of the menu, when
+/// known; it cannot be told per model). A request the model cannot take is
+/// refused the way Anthropic's API refuses one: Claude Code reads this
+/// message (its numbers included) and compacts the conversation, where the
+/// upstream's own refusal would end the turn. The estimate is rough, so
+/// only menu profiles, which need it, pay for it.
+fn refuse_over_window(
+    state: &State,
+    slot: &crate::config::Slot,
+    inc: &ClientRequest,
+) -> Result<(), ProxyError> {
+    let provider = state.cfg.upstreams.get(&slot.provider).map(|u| &u.provider);
+    let Some(window) = Fits::of(provider, &slot.model, &state.cfg.profile).context else {
+        return Ok(());
+    };
+    let tokens = inc.body.input_estimate(inc.body_len);
+    if tokens <= window {
+        return Ok(());
+    }
+    // Claude Code's wording, not a message for people.
+    Err(ProxyError::BadRequest(format!(
+        "prompt is too long: {tokens} tokens > {window} maximum"
+    )))
 }
 
 /// The breakers' clock: tokio's, which is the system's in a running proxy,

@@ -29,7 +29,12 @@ pub async fn handle(
         .and_then(|s| serde_json::from_str(&s))
         .map_err(shape_error)?;
     let subagent = parts.headers.contains_key("x-claude-code-agent-id");
-    let (_, slot) = route(&state.cfg.profile, &inc.requested, subagent);
+    let (_, slot) = route(
+        &state.cfg.profile,
+        &state.cfg.menu,
+        &inc.requested,
+        subagent,
+    );
     let up = state.cfg.upstreams.get(&slot.provider).cloned();
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
         passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);

@@ -12,27 +12,43 @@ use crate::proxy::route::discovery_id;
 use crate::proxy::state::State;
 use crate::t;
 
-/// Anthropic's list format; one entry per slot, the same model on the same
-/// provider listed once.
+/// Anthropic's list format; one entry per slot, then the menu's models,
+/// the same model on the same provider listed once.
 pub fn handle(state: &Arc<State>) -> Response<Body> {
     let profile = &state.cfg.profile;
     let mut seen: Vec<(&str, &str)> = Vec::new();
     let mut data: Vec<Value> = Vec::new();
+    let provider_name = |p: &str| {
+        state
+            .cfg
+            .upstreams
+            .get(p)
+            .map_or(p.to_string(), |u| u.provider.display_name.clone())
+    };
     for (name, slot) in profile.slots() {
         if seen.contains(&(slot.provider.as_str(), slot.model.as_str())) {
             continue;
         }
         seen.push((&slot.provider, &slot.model));
-        let provider = state
-            .cfg
-            .upstreams
-            .get(&slot.provider)
-            .map_or(slot.provider.as_str(), |u| u.provider.display_name.as_str());
         data.push(json!({
             "type": "model",
             "id": discovery_id(name, &slot.model),
-            "display_name": format!("{} · {provider}", slot.model),
+            "display_name": format!("{} · {}", slot.model, provider_name(&slot.provider)),
             "description": t!("proxy.model_description", slot = name, profile = profile.name),
+            "created_at": "2025-01-01T00:00:00Z",
+        }));
+    }
+    for e in state.cfg.menu.entries() {
+        if seen.contains(&(e.slot.provider.as_str(), e.slot.model.as_str())) {
+            continue;
+        }
+        seen.push((&e.slot.provider, &e.slot.model));
+        let shown = e.label.as_deref().unwrap_or(&e.slot.model);
+        data.push(json!({
+            "type": "model",
+            "id": e.id,
+            "display_name": format!("{shown} · {}", provider_name(&e.slot.provider)),
+            "description": t!("proxy.menu_description", model = e.slot.model, profile = profile.name),
             "created_at": "2025-01-01T00:00:00Z",
         }));
     }

@@ -72,7 +72,12 @@ pub fn wanted(
         }
     };
     let subagent = parts.headers.contains_key("x-claude-code-agent-id");
-    let (_, slot) = route(&state.cfg.profile, &inc.requested, subagent);
+    let (_, slot) = route(
+        &state.cfg.profile,
+        &state.cfg.menu,
+        &inc.requested,
+        subagent,
+    );
     let (native, own) = state
         .cfg
         .upstreams
