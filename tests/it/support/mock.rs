@@ -201,8 +201,8 @@ pub fn push_deferred_call(up: &Mock, tool: &str, id: &str, args: &serde_json::Va
     up.push(openai_call(tool, id, args));
 }
 
-/// An Anthropic-kind streamed message with these content blocks (`text`
-/// or `tool_use`), as the Messages API sends it.
+/// An Anthropic-kind streamed message with these content blocks (`text`,
+/// `thinking` or `tool_use`), as the Messages API sends it.
 pub fn anthropic_stream(blocks: &[serde_json::Value], stop: &str) -> Reply {
     use serde_json::json;
     let ev = |name: &str, data: serde_json::Value| format!("event: {name}\ndata: {data}\n\n");
@@ -213,25 +213,33 @@ pub fn anthropic_stream(blocks: &[serde_json::Value], stop: &str) -> Reply {
             "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
     )];
     for (i, b) in blocks.iter().enumerate() {
-        let (start, delta) = if b["type"] == "tool_use" {
-            (
+        let (start, deltas) = match b["type"].as_str() {
+            Some("tool_use") => (
                 json!({"type": "tool_use", "id": b["id"], "name": b["name"], "input": {}}),
-                json!({"type": "input_json_delta", "partial_json": b["input"].to_string()}),
-            )
-        } else {
-            (
+                vec![json!({"type": "input_json_delta", "partial_json": b["input"].to_string()})],
+            ),
+            Some("thinking") => (
+                json!({"type": "thinking", "thinking": "", "signature": ""}),
+                vec![
+                    json!({"type": "thinking_delta", "thinking": b["thinking"]}),
+                    json!({"type": "signature_delta", "signature": b["signature"]}),
+                ],
+            ),
+            _ => (
                 json!({"type": "text", "text": ""}),
-                json!({"type": "text_delta", "text": b["text"]}),
-            )
+                vec![json!({"type": "text_delta", "text": b["text"]})],
+            ),
         };
         out.push(ev(
             "content_block_start",
             json!({"type": "content_block_start", "index": i, "content_block": start}),
         ));
-        out.push(ev(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": i, "delta": delta}),
-        ));
+        for delta in deltas {
+            out.push(ev(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": i, "delta": delta}),
+            ));
+        }
         out.push(ev(
             "content_block_stop",
             json!({"type": "content_block_stop", "index": i}),

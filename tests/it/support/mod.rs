@@ -395,3 +395,4 @@ pub mod proxy;
 pub mod serve;
 pub mod socks;
 pub mod tls;
+pub mod tmux;
