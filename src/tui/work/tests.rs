@@ -179,3 +179,76 @@ fn without_a_keyring_nothing_is_saved_and_the_message_says_what_to_do() {
     );
     assert_eq!(app.screen.form().unwrap().values.key, "sk-1");
 }
+
+/// A provider that exists only in the form is in no file: an error in it
+/// names no config.toml line, whether the model picker, Ctrl-T or Ctrl-S
+/// meets it (issue 27, wart 13: "config.toml:5:1: Provider
+/// `custom-openai` needs a base_url" for a file that had four lines).
+#[test]
+fn a_form_only_providers_errors_name_no_place_in_the_file() {
+    use crate::config::edit::{ProfileChange, ProviderChange, SlotValue};
+    crate::i18n::set_lang(crate::i18n::Lang::En);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    std::fs::write(
+        &paths.config_file,
+        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+         [profiles.a]\nprovider = \"ds\"\nmain = \"deepseek-chat\"\n",
+    )
+    .unwrap();
+    let ctx = Ctx {
+        paths: paths.clone(),
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::default()),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|_| None),
+        now: std::time::SystemTime::now,
+    };
+    // A custom provider whose base URL is not filled in yet.
+    let provider = ProviderPlan {
+        name: "custom-openai".into(),
+        new: Some(ProviderChange {
+            preset: Some("custom-openai".into()),
+            key_keyring: true,
+            ..ProviderChange::default()
+        }),
+        edit: None,
+        key: Some(secrecy::SecretString::from("sk-typed")),
+    };
+    let plan = FormPlan {
+        original: None,
+        copy_from: None,
+        name: "b".into(),
+        provider: provider.clone(),
+        profile: ProfileChange {
+            provider: Some("custom-openai".into()),
+            slots: vec![(
+                "main",
+                SlotValue {
+                    provider: None,
+                    model: "m".into(),
+                },
+            )],
+            ..ProfileChange::default()
+        },
+        size: None,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    fetch_models(&ctx, 1, provider, tx.clone());
+    test_plan(&ctx, 2, plan.clone(), tx);
+    let timeout = std::time::Duration::from_secs(30);
+    let mut errors = Vec::new();
+    for _ in 0..2 {
+        match rx.recv_timeout(timeout).unwrap() {
+            Msg::Models(1, Err(e)) | Msg::Tested(2, Err(e)) => errors.push(e),
+            other => panic!("{other:?}"),
+        }
+    }
+    errors.push(save_plan(&paths, &ctx.secrets, &plan).unwrap_err());
+    for e in &errors {
+        assert!(e.contains("`custom-openai`"), "{e}");
+        assert!(e.contains("needs a base_url"), "{e}");
+        assert!(!e.contains("config.toml"), "{e}");
+    }
+}
