@@ -22,6 +22,14 @@ pub async fn entry(ctx: &Ctx, p: &Provider, limit: Duration) -> Option<cache::En
     Some(cache::current(&path, &up, (ctx.now)(), limit).await)
 }
 
+/// Whether the provider's balance can be asked without anyone there to
+/// answer a prompt: it publishes one, and its key is not a command's (a
+/// password manager may prompt, as the status line and the TUI's timer
+/// must not make it).
+pub fn asked_unprompted(p: &Provider) -> bool {
+    BalanceEndpoint::of(p).is_some() && p.key.command.is_none()
+}
+
 /// `ccswitch test`'s line after the steps.
 pub fn test_line(p: &Provider, e: &cache::Entry) -> Option<String> {
     let provider = &p.display_name;

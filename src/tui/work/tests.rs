@@ -252,3 +252,66 @@ fn a_form_only_providers_errors_name_no_place_in_the_file() {
         assert!(!e.contains("config.toml"), "{e}");
     }
 }
+
+/// The list's minute asks the providers it names (a key from a command
+/// is never run for it) and sends what `balances.json` then holds.
+#[test]
+fn refreshing_balances_asks_the_providers_and_sends_the_cache() {
+    use std::io::{Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = seen.clone();
+    std::thread::spawn(move || {
+        let body = r#"{"is_available": true, "balance_infos": [{"currency": "CNY", "total_balance": "110.00", "granted_balance": "10.00", "topped_up_balance": "100.00"}]}"#;
+        for mut sock in server.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut b = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match sock.read(&mut b) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&b[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            heard
+                .lock()
+                .unwrap()
+                .push(head.lines().next().unwrap_or("").to_string());
+            let _ = write!(
+                sock,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    std::fs::write(
+        &paths.config_file,
+        format!(
+            "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"http://{addr}/anthropic\"\nkey = {{ env = \"DS_KEY\" }}\n\
+             [providers.cmd]\npreset = \"deepseek\"\nbase_url = \"http://{addr}/anthropic\"\nkey = {{ command = \"exit 1\" }}\n"
+        ),
+    )
+    .unwrap();
+    let ctx = Ctx {
+        paths,
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::default()),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|k| (k == "DS_KEY").then(|| "sk-ds".to_string())),
+        now: std::time::SystemTime::now,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    refresh_balances(&ctx, vec!["ds".into(), "cmd".into()], tx);
+    let msg = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let Msg::Balances(all) = msg else {
+        panic!("{msg:?}")
+    };
+    let left = all["ds"].balance.as_ref().map(|b| b.left[0].amount);
+    assert_eq!(left, Some(110.0), "{all:?}");
+    assert!(!all.contains_key("cmd"), "{all:?}");
+    assert_eq!(*seen.lock().unwrap(), ["GET /user/balance HTTP/1.1"]);
+}
