@@ -98,8 +98,19 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
     let circuits = crate::circuits::read(&ctx.paths.circuits_file, now);
     let steps = crate::checks::targets::test_all(ctx, &cfg, &profile.name, &circuits, now)
         .map_err(CliError::Failed)?;
+    // After the steps, and not one of them for the exit code: a low
+    // balance fails nothing by itself (a used-up one already failed the
+    // auth step with the provider's 402).
+    let balance = crate::proxy::runtime()
+        .ok()
+        .and_then(|rt| rt.block_on(crate::checks::balance::entry(ctx, &main, BALANCE_LIMIT)));
     if a.json {
-        json(out, &steps)?;
+        let mut all = serde_json::to_value(&steps).map_err(|e| CliError::Failed(e.to_string()))?;
+        let step = balance.and_then(|e| crate::checks::balance::test_step(&main, &e));
+        if let (serde_json::Value::Array(all), Some(step)) = (&mut all, step) {
+            all.push(serde_json::to_value(step).map_err(|e| CliError::Failed(e.to_string()))?);
+        }
+        json(out, &all)?;
     } else {
         for line in probe::render(
             &profile.name,
@@ -109,11 +120,6 @@ pub fn test(a: TestArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError>
         ) {
             writeln!(out, "{line}")?;
         }
-        // Not a step: a low balance fails nothing by itself (a used-up
-        // one already failed the auth step with the provider's 402).
-        let balance = crate::proxy::runtime()
-            .ok()
-            .and_then(|rt| rt.block_on(crate::checks::balance::entry(ctx, &main, BALANCE_LIMIT)));
         if let Some(line) = balance.and_then(|e| crate::checks::balance::test_line(&main, &e)) {
             writeln!(out, "{line}")?;
         }

@@ -64,16 +64,22 @@ struct Report {
 pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
     let conn = match db::open_read(&ctx.paths.usage_db) {
         Ok(c) => c,
-        Err(LedgerError::Missing { .. }) => {
-            if !args.json && !args.csv {
-                eprintln!("{}", t!("usage.none_yet"));
-            }
-            db::empty().map_err(failed)?
-        }
+        Err(LedgerError::Missing { .. }) => db::empty().map_err(failed)?,
         Err(e) => return Err(failed(e)),
     };
     let now_ms = crate::usage::unix_ms((ctx.now)());
     let sql = reading(&ctx.paths.usage_db);
+    let text = !args.json && !args.csv;
+    // A table of `$0.00` rows reads like a bill; data formats keep their
+    // zeros, which a script can count on.
+    if text && !query::recorded(&conn, args.profile.as_deref()).map_err(&sql)? {
+        let line = match &args.profile {
+            Some(p) => t!("usage.none_yet_profile", profile = p),
+            None => t!("usage.none_yet"),
+        };
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
     if args.since.is_none() && args.until.is_none() && args.by.is_none() {
         return overview(&conn, args, now_ms, &sql, out);
     }
@@ -129,6 +135,10 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
     }
     let head = t!("usage.range", since = report.since, until = report.until);
     writeln!(out, "{head}")?;
+    if report.total.requests == 0 {
+        writeln!(out, "{}", t!("usage.none_in_range"))?;
+        return Ok(());
+    }
     let mut table = Table::new(&columns(args.by.map_or(String::new(), by_name)));
     for g in &report.groups {
         table.row(cells(&g.key, &g.sums));

@@ -68,6 +68,12 @@ pub enum ConfigError {
         message: String,
         hint: String,
     },
+    /// [`Invalid`](ConfigError::Invalid) or [`Parse`](ConfigError::Parse)
+    /// met in a change not written yet (a form, a command's edit): the
+    /// file has no such line, so no place is named; the message names the
+    /// provider or profile, which is what was typed.
+    #[error("{message}\n  {}", t!("config.fix", hint = hint))]
+    InChange { message: String, hint: String },
     /// A named profile/provider/preset does not exist.
     #[error("{}", not_found(kind, name, available))]
     NotFound {
@@ -136,6 +142,16 @@ impl ConfigError {
                 message,
                 hint: format!("{hint} {}", t!("config.not_written")),
             },
+            other => other,
+        }
+    }
+
+    /// The same error, found in an edited document rather than the file:
+    /// its line and column are in text that was never written.
+    pub fn in_change(self) -> ConfigError {
+        match self {
+            ConfigError::Parse { message, hint, .. }
+            | ConfigError::Invalid { message, hint, .. } => ConfigError::InChange { message, hint },
             other => other,
         }
     }

@@ -40,7 +40,7 @@ pub fn update<T, E: From<ConfigError>>(
         return Ok(out);
     }
     parse_at(file, &new_src, &presets, paths.home.as_deref())
-        .map_err(|e| ConfigError::Refused(t!("config.edit_would_break", error = e)))?;
+        .map_err(|e| ConfigError::Refused(t!("config.edit_would_break", error = e.in_change())))?;
     if let Some(old) = &old {
         let bak = file.with_extension("toml.bak");
         write_atomic(&bak, old.as_bytes()).map_err(|e| ConfigError::io(&bak, e))?;
@@ -74,6 +74,7 @@ pub fn validated(
         presets,
         paths.home.as_deref(),
     )
+    .map_err(ConfigError::in_change)
 }
 
 /// The current file's text (absent: `None`) and its editable document.
@@ -105,15 +106,19 @@ pub fn preview<E: From<ConfigError>>(
     edit: impl FnOnce(&mut DocumentMut, &Presets) -> Result<(), E>,
 ) -> Result<Config, E> {
     let file = &paths.config_file;
-    let (_, mut doc) = read_doc(file)?;
+    let (old, mut doc) = read_doc(file)?;
     let presets = Presets::load(&paths.presets_file)?;
     edit(&mut doc, &presets)?;
-    Ok(parse_at(
-        file,
-        &doc.to_string(),
-        &presets,
-        paths.home.as_deref(),
-    )?)
+    let text = doc.to_string();
+    Ok(
+        parse_at(file, &text, &presets, paths.home.as_deref()).map_err(|e| {
+            if old.as_deref() == Some(text.as_str()) {
+                e
+            } else {
+                e.in_change()
+            }
+        })?,
+    )
 }
 
 const NEW_FILE_HEADER: &str = "\

@@ -12,6 +12,7 @@ use crate::proxy::upstream::balance;
 use crate::t;
 use crate::usage::query::Sums;
 
+mod balance_refresh;
 mod chain;
 mod flow;
 mod msg;
@@ -47,6 +48,8 @@ pub struct App {
     /// Each provider's last balance, as `balances.json` holds it (the
     /// status line, `ccswitch test`, `doctor` and `t` fill it).
     pub balances: BTreeMap<String, balance::cache::Entry>,
+    /// When this screen asked for which balance (at most once a minute).
+    balance_asks: balance_refresh::BalanceAsks,
     /// With no profiles yet: an existing setup found to import, as lines.
     pub import_offer: Option<Vec<String>>,
     /// Each profile's last 7 days (today included); `None` until read.
@@ -82,6 +85,7 @@ impl App {
             last_used: HashMap::new(),
             circuits: Vec::new(),
             balances: BTreeMap::new(),
+            balance_asks: balance_refresh::BalanceAsks::default(),
             import_offer: None,
             week: None,
             now: None,
@@ -173,7 +177,7 @@ impl App {
             Msg::LastUsed(map, now) => {
                 self.last_used = map;
                 self.now = Some(now);
-                return None;
+                return self.balances_due(now);
             }
             Msg::Saved {
                 config,
@@ -408,6 +412,8 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod balance_tests;
 #[cfg(test)]
 mod chain_tests;
 #[cfg(test)]

@@ -68,7 +68,11 @@ pub fn apply(
     file: &Path,
     plan: &FormPlan,
 ) -> Result<(), ConfigError> {
-    let current = |doc: &DocumentMut| config::parse(file, &doc.to_string(), presets);
+    // After a step the document is no longer the file: an error in it
+    // has no place there to name.
+    let current = |doc: &DocumentMut| {
+        config::parse(file, &doc.to_string(), presets).map_err(ConfigError::in_change)
+    };
     apply_provider(doc, presets, file, &plan.provider)?;
     if let Some(size) = &plan.size {
         let cfg = current(doc)?;

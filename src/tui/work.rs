@@ -50,6 +50,10 @@ impl Runner for Worker<'_> {
                 out.push(reload(ctx, saved, t!("tui.deleted", name = name), None));
                 out
             }
+            Cmd::RefreshBalances(providers) => {
+                refresh_balances(ctx, providers, tx);
+                Vec::new()
+            }
             Cmd::FindImport => vec![Msg::ImportFound(find_import(ctx))],
             Cmd::Import => {
                 import_in_background(ctx, tx);
@@ -310,8 +314,34 @@ fn test_profile(ctx: &Ctx, seq: u64, name: String, tx: Sender<Msg>) {
     });
 }
 
-/// How long `t` waits for the main provider's balance after the test.
+/// How long `t` (and the list's minute) waits for a provider's balance.
 const BALANCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Ask these providers for their balances (the cache asks each at most
+/// once a minute), all at once within [`BALANCE_LIMIT`], then send what
+/// `balances.json` holds. Off the UI thread: a provider may be slow.
+fn refresh_balances(ctx: &Ctx, providers: Vec<String>, tx: Sender<Msg>) {
+    let Ok((cfg, _)) = config::load(&ctx.paths) else {
+        return;
+    };
+    // The config may have changed since the screen chose them.
+    let asked: Vec<config::Provider> = providers
+        .iter()
+        .filter_map(|p| cfg.providers.get(p))
+        .filter(|p| crate::checks::balance::asked_unprompted(p))
+        .cloned()
+        .collect();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        if let Ok(rt) = crate::proxy::runtime() {
+            let each = asked
+                .iter()
+                .map(|p| crate::checks::balance::entry(&ctx, p, BALANCE_LIMIT));
+            rt.block_on(futures_util::future::join_all(each));
+        }
+        let _ = tx.send(balances(&ctx));
+    });
+}
 
 /// The balances cached in `balances.json`: a small file read, no request
 /// (opening the list must not reach every provider).

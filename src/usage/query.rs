@@ -199,6 +199,13 @@ fn daily(key: &str) -> String {
     )
 }
 
+/// Whether the ledger holds any request at all (of `profile`, when one
+/// is given): the daily sums keep every day, however old.
+pub fn recorded(conn: &Connection, profile: Option<&str>) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM daily WHERE ?1 IS NULL OR profile = ?1)")?
+        .query_row([profile], |r| r.get(0))
+}
+
 /// Totals over the filter.
 pub fn total(conn: &Connection, f: &Filter) -> rusqlite::Result<Sums> {
     if let Some((from, to)) = whole_days(conn, f)? {

@@ -309,3 +309,35 @@ async fn doctor_warns_when_the_balance_is_used_up_or_the_key_refused() {
         assert_eq!(balance[0]["detail"], want);
     }
 }
+
+/// `ccswitch test --json` ends with the balance too: a step `balance` with
+/// the line the text prints and the amounts as data. It fails nothing by
+/// itself: the exit code is the other steps'.
+#[tokio::test]
+async fn ccswitch_test_json_ends_with_the_balance_step() {
+    let up = Mock::start().await;
+    up.push(mock::json(
+        401,
+        r#"{"type":"error","error":{"type":"authentication_error","message":"bad key"}}"#,
+    ));
+    up.push(deepseek_reply());
+    let home = deepseek_home(&up.url(""));
+    let r = tokio::task::spawn_blocking(move || {
+        home.run_env(&["test", "p", "--json"], &[("UP_KEY", KEY)])
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 1, "the auth step failed: {}", r.stdout);
+    let steps = r.json();
+    let steps = steps.as_array().expect("an array of steps");
+    assert!(steps.len() >= 2, "{steps:?}");
+    assert_eq!(steps[0]["id"], "reach");
+    let last = steps.last().unwrap();
+    assert_eq!(last["id"], "balance", "{last}");
+    assert_eq!(last["ok"], true, "{last}");
+    assert_eq!(last["detail"], "Balance of DeepSeek: ¥110.00 left");
+    assert_eq!(last["balance"]["left"][0]["currency"], "CNY", "{last}");
+    assert_eq!(last["balance"]["left"][0]["amount"], 110.0, "{last}");
+    assert_eq!(last["balance"]["empty"], false, "{last}");
+    assert!(!r.stdout.contains(KEY));
+}

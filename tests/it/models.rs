@@ -241,3 +241,149 @@ async fn profile_add_and_edit_take_the_context_window_from_the_list() {
     assert_eq!(up.seen().len(), 2, "one list per `auto`");
     drop(home);
 }
+
+/// Ollama's OpenAI-compatible list gives no window: each model's comes
+/// from its native `POST /api/show`, `num_ctx` in its parameters (what
+/// Ollama runs it with) before `<arch>.context_length` (what it was
+/// trained for). A model it cannot show stays without one.
+#[tokio::test]
+async fn ollama_windows_come_from_api_show() {
+    let up = Mock::start().await;
+    let show = |req: &mock::Recorded| {
+        match req.json()["model"].as_str() {
+        Some("qwen3:latest") => mock::json(
+            200,
+            &json!({"parameters": "stop \"<|im_start|>\"\nstop \"<|im_end|>\"",
+                    "model_info": {"general.architecture": "qwen3", "qwen3.context_length": 40960,
+                                   "qwen3.embedding_length": 4096}})
+            .to_string(),
+        ),
+        Some("gpt-oss:20b") => mock::json(
+            200,
+            &json!({"parameters": "temperature 1\nnum_ctx 16384",
+                    "model_info": {"general.architecture": "gptoss", "gptoss.context_length": 131072}})
+            .to_string(),
+        ),
+        _ => mock::json(404, r#"{"error":"model not found"}"#),
+    }
+    };
+    let list = json!({"object": "list", "data": [{"id": "qwen3:latest", "object": "model"},
+        {"id": "gpt-oss:20b", "object": "model"}, {"id": "gone:1b", "object": "model"}]})
+    .to_string();
+    // One list and three shows per `auto`, the shows in any order.
+    for _ in 0..3 {
+        let list = list.clone();
+        for _ in 0..4 {
+            let list = list.clone();
+            up.push(mock::computed(move |req, _| {
+                if req.path.starts_with("/v1/models") {
+                    mock::json(200, &list)
+                } else {
+                    assert_eq!(
+                        (req.method.as_str(), req.path.as_str()),
+                        ("POST", "/api/show")
+                    );
+                    show(req)
+                }
+            }));
+        }
+    }
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.ol]\npreset = \"ollama\"\nbase_url = \"{}\"\n",
+        up.url("")
+    ));
+    let home = tokio::task::spawn_blocking(move || {
+        let profile = |args: &[&str]| home.run(&[&["profile"], args].concat());
+        let r = profile(&[
+            "add",
+            "o",
+            "--main",
+            "qwen3:latest",
+            "--context-window",
+            "auto",
+        ]);
+        r.ok();
+        assert!(r.stdout.contains("40960 tokens"), "{}", r.stdout);
+        profile(&[
+            "edit",
+            "o",
+            "--main",
+            "gpt-oss:20b",
+            "--context-window",
+            "auto",
+        ])
+        .ok();
+        let text = home.read_config();
+        assert!(
+            text.contains("[providers.ol.models.\"qwen3:latest\"]\ncontext = 40960\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[providers.ol.models.\"gpt-oss:20b\"]\ncontext = 16384\n"),
+            "{text}"
+        );
+        let r = profile(&["edit", "o", "--main", "gone:1b", "--context-window", "auto"]);
+        assert_ne!(r.code, 0);
+        assert!(r.stderr.contains("--context-window TOKENS"), "{}", r.stderr);
+        home
+    })
+    .await
+    .unwrap();
+    let shows = up.seen().iter().filter(|r| r.path == "/api/show").count();
+    assert_eq!(shows, 9, "{:?}", up.seen());
+    drop(home);
+}
+
+/// An Ollama that lists a model but never answers for it: the listing
+/// waits a few seconds for its window, not forever, and the model stays
+/// without one. `provider models` prints ids alone and asks no window.
+#[tokio::test]
+async fn a_silent_api_show_leaves_the_window_unknown_within_seconds() {
+    let up = Mock::start().await;
+    let list = r#"{"object":"list","data":[{"id":"slow:1b","object":"model"}]}"#;
+    up.push(mock::json(200, list));
+    up.push(mock::stall(200, "application/json"));
+    up.push(mock::json(200, list));
+    let home = Home::new();
+    home.write_config(&format!(
+        "[providers.ol]\npreset = \"ollama\"\nbase_url = \"{}\"\n",
+        up.url("")
+    ));
+    let home = tokio::task::spawn_blocking(move || {
+        let t0 = std::time::Instant::now();
+        let r = home.run(&[
+            "profile",
+            "add",
+            "o",
+            "--main",
+            "slow:1b",
+            "--context-window",
+            "auto",
+        ]);
+        assert_ne!(r.code, 0);
+        assert!(r.stderr.contains("--context-window TOKENS"), "{}", r.stderr);
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            t0.elapsed()
+        );
+        assert_eq!(
+            home.run(&["provider", "models", "ol"]).ok().stdout,
+            "slow:1b\n"
+        );
+        home
+    })
+    .await
+    .unwrap();
+    let paths: Vec<String> = up.seen().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/models?limit=1000",
+            "/api/show",
+            "/v1/models?limit=1000"
+        ]
+    );
+    drop(home);
+}

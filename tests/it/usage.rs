@@ -358,13 +358,19 @@ async fn ledger_false_keeps_no_history() {
 /// A ledger at `dir/usage.db` with `n` sessions' sums on 2026-01-01 (one
 /// request each), written as ccswitch writes it, and closed.
 fn ledger_with(dir: &std::path::Path, n: usize) {
+    ledger_on(dir, n, "'2026-01-01'");
+}
+
+/// [`ledger_with`] on the day `day` (SQL) says: `date('now', 'localtime')`
+/// is today, as `usage` counts days.
+pub fn ledger_on(dir: &std::path::Path, n: usize, day: &str) {
     let path = dir.join("usage.db");
     let conn = ccswitch::usage::db::open(&path, 1).unwrap().conn;
     let mut insert = conn
-        .prepare(
-            "INSERT INTO daily VALUES ('2026-01-01', ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
-             0.5, 0.0, 0)",
-        )
+        .prepare(&format!(
+            "INSERT INTO daily VALUES ({day}, ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
+             0.5, 0.0, 0)"
+        ))
         .unwrap();
     for i in 0..n {
         insert
@@ -468,4 +474,45 @@ fn a_ledger_in_a_read_only_folder_is_read() {
     let v = r.ok().json();
     assert_eq!(v["total"]["requests"], 3, "{v}");
     assert!(!home.path().join("usage.db-shm").exists());
+}
+
+/// With nothing recorded, `usage` says so instead of a table of `$0.00`
+/// rows that reads like a bill (issue 27, wart 13): no ledger file, an
+/// empty one, and a profile with no requests in a ledger that has some.
+/// A range with no requests says that too; JSON and CSV keep their zeros.
+#[test]
+fn an_empty_ledger_says_there_are_no_requests_yet() {
+    let home = Home::new();
+    for args in [&["usage"][..], &["usage", "--by", "day"]] {
+        let r = home.run(args);
+        r.ok();
+        assert!(!r.stdout.contains("$0.00"), "{args:?}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("No usage recorded yet"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    // A ledger that exists but holds no request (a session that made none).
+    drop(ccswitch::usage::db::open(&home.path().join("usage.db"), 1).unwrap());
+    let r = home.run(&["usage"]);
+    r.ok();
+    assert!(!r.stdout.contains("$0.00"), "{}", r.stdout);
+    assert!(r.stdout.contains("No usage recorded yet"), "{}", r.stdout);
+    let v = home.run(&["usage", "--json"]).ok().json();
+    assert_eq!(v["periods"][0]["requests"], 0, "{v}");
+
+    let home = Home::new();
+    ledger_with(home.path(), 2);
+    let r = home.run(&["usage", "--profile", "other"]);
+    r.ok();
+    assert!(!r.stdout.contains("$0.00"), "{}", r.stdout);
+    assert!(r.stdout.contains("`other`"), "{}", r.stdout);
+    let r = home.run(&["usage", "--since", "2026-02-01", "--until", "2026-02-02"]);
+    r.ok();
+    assert!(!r.stdout.contains("$0.00"), "{}", r.stdout);
+    assert!(r.stdout.contains("No requests"), "{}", r.stdout);
+    // The range that has them still shows the table.
+    let r = home.run(&["usage", "--since", "2026-01-01", "--until", "2026-01-02"]);
+    assert!(r.ok().stdout.contains("$1.00"), "{}", r.stdout);
 }

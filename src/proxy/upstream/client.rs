@@ -316,6 +316,12 @@ impl Upstream {
         self.request(reqwest::Method::GET, url)
     }
 
+    /// A POST with the provider's auth and extra headers, off the hot path
+    /// (Ollama's `/api/show`).
+    pub fn post(&self, url: impl IntoUrl) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, url)
+    }
+
     /// A GET for a provider's account API (its balance), with key `key` of
     /// the pool as a Bearer token: the vendors' account APIs take Bearer
     /// whichever header their model API takes (DeepSeek's Anthropic

@@ -1,11 +1,13 @@
 //! The form, the connection test, the usage and resume screens: the parts
-//! of `App::update` past the home screen (the pickers are in `pick`).
+//! of `App::update` past the home screen (the pickers are in `pick`), and
+//! the minute's refreshes.
 
 use super::{
     App, Cmd, Metric, Msg, Overlay, ResumeView, Screen, SessionList, TestView, UsageData, UsageView,
 };
 use crate::t;
 use crate::tui::form::{FieldId, Form, ProviderSel};
+use std::time::SystemTime;
 
 impl App {
     /// Open the form: a new profile, or a saved one to edit or duplicate.
@@ -273,6 +275,34 @@ impl App {
     }
 
     /// What a minute of ticks refreshes: what is on screen.
+    /// The balances to ask for at `now` (see `balance_refresh`): on the
+    /// list only, where the detail pane shows them; the selected
+    /// profile's provider first, then the other visible ones, each if its
+    /// balance can be asked without running a key command and the cache
+    /// does not hold a fresh one.
+    pub(super) fn balances_due(&mut self, now: SystemTime) -> Option<Cmd> {
+        let mut providers: Vec<String> = Vec::new();
+        if matches!(self.screen, Screen::Home { .. }) {
+            let selected = self.current().map(|r| r.provider.clone());
+            let visible = self.visible().into_iter().map(|r| r.provider.clone());
+            for p in selected.into_iter().chain(visible) {
+                if !providers.contains(&p) {
+                    providers.push(p);
+                }
+            }
+        }
+        let (config, cached) = (&self.config, &self.balances);
+        let askable = |name: &str| {
+            config
+                .providers
+                .get(name)
+                .is_some_and(crate::checks::balance::asked_unprompted)
+                && !cached.get(name).is_some_and(|e| e.is_fresh(now))
+        };
+        let due = self.balance_asks.due(now, providers, askable);
+        (!due.is_empty()).then_some(Cmd::RefreshBalances(due))
+    }
+
     pub(super) fn refresh(&self) -> Cmd {
         match &self.screen {
             Screen::Usage(view) => load(view),

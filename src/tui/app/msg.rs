@@ -117,6 +117,10 @@ pub enum Cmd {
     /// List the profile's recent sessions in this folder in the
     /// background; with `true`, the ledger says whose each session was.
     ListSessions(u64, String, bool),
+    /// Ask these providers for their balances (at most once a minute
+    /// each: the cache and the screen both keep to that), then re-read
+    /// `balances.json`.
+    RefreshBalances(Vec<String>),
     /// Look for an existing setup to offer importing (first run).
     FindImport,
     /// Import it.
@@ -128,7 +132,7 @@ impl PartialEq for Cmd {
     fn eq(&self, other: &Cmd) -> bool {
         use Cmd::{
             CheckKeys, Delete, FetchModels, FindImport, Import, Launch, ListSessions, LoadUsage,
-            Quit, ReadRecent, Save, SetDefault, TestPlan, TestProfile,
+            Quit, ReadRecent, RefreshBalances, Save, SetDefault, TestPlan, TestProfile,
         };
         match (self, other) {
             (Quit, Quit)
@@ -141,7 +145,7 @@ impl PartialEq for Cmd {
             (SetDefault(a), SetDefault(b))
             | (Delete(a), Delete(b))
             | (TestProfile(_, a), TestProfile(_, b)) => a == b,
-            (CheckKeys(a), CheckKeys(b)) => a == b,
+            (CheckKeys(a), CheckKeys(b)) | (RefreshBalances(a), RefreshBalances(b)) => a == b,
             (Save(a), Save(b)) | (TestPlan(_, a), TestPlan(_, b)) => a.name == b.name,
             (FetchModels(_, a), FetchModels(_, b)) => a.name == b.name,
             _ => false,

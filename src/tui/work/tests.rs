@@ -179,3 +179,139 @@ fn without_a_keyring_nothing_is_saved_and_the_message_says_what_to_do() {
     );
     assert_eq!(app.screen.form().unwrap().values.key, "sk-1");
 }
+
+/// A provider that exists only in the form is in no file: an error in it
+/// names no config.toml line, whether the model picker, Ctrl-T or Ctrl-S
+/// meets it (issue 27, wart 13: "config.toml:5:1: Provider
+/// `custom-openai` needs a base_url" for a file that had four lines).
+#[test]
+fn a_form_only_providers_errors_name_no_place_in_the_file() {
+    use crate::config::edit::{ProfileChange, ProviderChange, SlotValue};
+    crate::i18n::set_lang(crate::i18n::Lang::En);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    std::fs::write(
+        &paths.config_file,
+        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"DS_KEY\" }\n\
+         [profiles.a]\nprovider = \"ds\"\nmain = \"deepseek-chat\"\n",
+    )
+    .unwrap();
+    let ctx = Ctx {
+        paths: paths.clone(),
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::default()),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|_| None),
+        now: std::time::SystemTime::now,
+    };
+    // A custom provider whose base URL is not filled in yet.
+    let provider = ProviderPlan {
+        name: "custom-openai".into(),
+        new: Some(ProviderChange {
+            preset: Some("custom-openai".into()),
+            key_keyring: true,
+            ..ProviderChange::default()
+        }),
+        edit: None,
+        key: Some(secrecy::SecretString::from("sk-typed")),
+    };
+    let plan = FormPlan {
+        original: None,
+        copy_from: None,
+        name: "b".into(),
+        provider: provider.clone(),
+        profile: ProfileChange {
+            provider: Some("custom-openai".into()),
+            slots: vec![(
+                "main",
+                SlotValue {
+                    provider: None,
+                    model: "m".into(),
+                },
+            )],
+            ..ProfileChange::default()
+        },
+        size: None,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    fetch_models(&ctx, 1, provider, tx.clone());
+    test_plan(&ctx, 2, plan.clone(), tx);
+    let timeout = std::time::Duration::from_secs(30);
+    let mut errors = Vec::new();
+    for _ in 0..2 {
+        match rx.recv_timeout(timeout).unwrap() {
+            Msg::Models(1, Err(e)) | Msg::Tested(2, Err(e)) => errors.push(e),
+            other => panic!("{other:?}"),
+        }
+    }
+    errors.push(save_plan(&paths, &ctx.secrets, &plan).unwrap_err());
+    for e in &errors {
+        assert!(e.contains("`custom-openai`"), "{e}");
+        assert!(e.contains("needs a base_url"), "{e}");
+        assert!(!e.contains("config.toml"), "{e}");
+    }
+}
+
+/// The list's minute asks the providers it names (a key from a command
+/// is never run for it) and sends what `balances.json` then holds.
+#[test]
+fn refreshing_balances_asks_the_providers_and_sends_the_cache() {
+    use std::io::{Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = seen.clone();
+    std::thread::spawn(move || {
+        let body = r#"{"is_available": true, "balance_infos": [{"currency": "CNY", "total_balance": "110.00", "granted_balance": "10.00", "topped_up_balance": "100.00"}]}"#;
+        for mut sock in server.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut b = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match sock.read(&mut b) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&b[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            heard
+                .lock()
+                .unwrap()
+                .push(head.lines().next().unwrap_or("").to_string());
+            let _ = write!(
+                sock,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    std::fs::write(
+        &paths.config_file,
+        format!(
+            "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"http://{addr}/anthropic\"\nkey = {{ env = \"DS_KEY\" }}\n\
+             [providers.cmd]\npreset = \"deepseek\"\nbase_url = \"http://{addr}/anthropic\"\nkey = {{ command = \"exit 1\" }}\n"
+        ),
+    )
+    .unwrap();
+    let ctx = Ctx {
+        paths,
+        secrets: Secrets {
+            keyring: Arc::new(MemoryStore::default()),
+            file: Arc::new(MemoryStore::default()),
+        },
+        env: Arc::new(|k| (k == "DS_KEY").then(|| "sk-ds".to_string())),
+        now: std::time::SystemTime::now,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    refresh_balances(&ctx, vec!["ds".into(), "cmd".into()], tx);
+    let msg = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let Msg::Balances(all) = msg else {
+        panic!("{msg:?}")
+    };
+    let left = all["ds"].balance.as_ref().map(|b| b.left[0].amount);
+    assert_eq!(left, Some(110.0), "{all:?}");
+    assert!(!all.contains_key("cmd"), "{all:?}");
+    assert_eq!(*seen.lock().unwrap(), ["GET /user/balance HTTP/1.1"]);
+}

@@ -17,6 +17,7 @@ use crate::config::model::redact_url;
 use crate::config::{Api, Provider};
 use crate::t;
 
+mod ollama;
 mod parse;
 
 pub use parse::{ListedModel, ids, parse_listing, parse_models};
@@ -131,20 +132,44 @@ pub fn fetch_blocking(
     provider: Provider,
     key: Option<SecretString>,
 ) -> Result<Vec<String>, String> {
-    fetch_listing_blocking(provider, key).map(ids)
+    let (up, rt) = blocking(provider, key)?;
+    rt.block_on(list_within(&up, TIMEOUT))
+        .map(ids)
+        .map_err(|e| e.to_string())
 }
 
-/// [`fetch_blocking`] with what the list says about each model's size
-/// (the TUI's model picker records it).
+/// [`fetch_blocking`] with what is known of each model's size (the TUI's
+/// model picker and `--context-window auto` record it): the list's, else
+/// where the server has a way to tell, its own answer for the model.
 pub fn fetch_listing_blocking(
     provider: Provider,
     key: Option<SecretString>,
 ) -> Result<Vec<ListedModel>, String> {
+    let (up, rt) = blocking(provider, key)?;
+    rt.block_on(sized_within(&up, TIMEOUT))
+        .map_err(|e| e.to_string())
+}
+
+/// The provider's client, and a runtime to ask with, for callers outside
+/// one; APIs without a list are refused first.
+fn blocking(
+    provider: Provider,
+    key: Option<SecretString>,
+) -> Result<(Upstream, tokio::runtime::Runtime), String> {
     check_supported(provider.api, &provider.name).map_err(|e| e.to_string())?;
     let up = Upstream::new(provider, key).map_err(|e| e.to_string())?;
     let rt = crate::proxy::setup::runtime().map_err(|e| e.to_string())?;
-    rt.block_on(list_within(&up, TIMEOUT))
-        .map_err(|e| e.to_string())
+    Ok((up, rt))
+}
+
+/// [`list_within`], with each model's window asked separately where the
+/// list gives none and the server has a way to tell (Ollama).
+async fn sized_within(up: &Upstream, limit: Duration) -> Result<Vec<ListedModel>, ListError> {
+    let mut models = list_within(up, limit).await?;
+    if ollama::is_ollama(up) {
+        ollama::fill(up, &mut models).await;
+    }
+    Ok(models)
 }
 
 /// The provider's model ids, deduplicated and sorted (see [`parse_models`]),

@@ -202,3 +202,45 @@ async fn a_silent_server_times_out_within_the_limit() {
     }
     hold.abort();
 }
+
+#[test]
+fn ollama_show_gives_num_ctx_before_the_trained_length() {
+    let ctx = |v: serde_json::Value| ollama::show_context(&v);
+    let info = serde_json::json!({"general.architecture": "qwen3", "qwen3.context_length": 40960,
+                                  "llama.context_length": 8192});
+    assert_eq!(ctx(serde_json::json!({"model_info": info})), Some(40960));
+    assert_eq!(
+        ctx(
+            serde_json::json!({"parameters": "stop \"<|im_end|>\"\nnum_ctx                        32768", "model_info": info})
+        ),
+        Some(32768)
+    );
+    // No architecture named: any `.context_length`; zero is no answer.
+    assert_eq!(
+        ctx(serde_json::json!({"model_info": {"bert.context_length": 512}})),
+        Some(512)
+    );
+    assert_eq!(
+        ctx(serde_json::json!({"parameters": "num_ctx 0", "model_info": {"x.context_length": 0}})),
+        None
+    );
+    assert_eq!(ctx(serde_json::json!({"error": "model not found"})), None);
+}
+
+#[test]
+fn ollama_show_is_asked_at_the_servers_root() {
+    for (api, base) in [
+        ("anthropic", "http://127.0.0.1:11434"),
+        ("openai", "http://127.0.0.1:11434/v1/"),
+    ] {
+        let up = upstream(&format!(
+            "[providers.up]\npreset = \"ollama\"\napi = \"{api}\"\nbase_url = \"{base}\"\n"
+        ));
+        assert!(ollama::is_ollama(&up));
+        assert_eq!(
+            ollama::show_url(&up).as_deref(),
+            Some("http://127.0.0.1:11434/api/show"),
+            "{api}"
+        );
+    }
+}
