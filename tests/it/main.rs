@@ -38,6 +38,7 @@ mod keyring;
 mod launch_safety;
 mod ledger_claude;
 mod man;
+mod menu;
 mod menu_claude;
 mod metrics;
 mod models;
