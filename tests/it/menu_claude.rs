@@ -275,43 +275,6 @@ async fn one_session_moves_between_providers_with_model_and_every_turn_is_answer
     wait_count(&tmux, "AN read it.", 1, Duration::from_secs(90));
     switch(&tmux, "claude-ccswitch-main", 2);
     say(&tmux, "back on DeepSeek, read the notes");
-    std::thread::sleep(Duration::from_secs(5));
-    for r in an.seen() {
-        eprintln!("AN {}", r.body.chars().take(0).collect::<String>());
-        let v = r.json();
-        for m in v["messages"].as_array().into_iter().flatten() {
-            eprintln!(
-                "  AN {} {}",
-                m["role"],
-                m["content"]
-                    .to_string()
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            );
-        }
-    }
-    for r in ds.seen() {
-        let v = r.json();
-        eprintln!("DS req");
-        for m in v["messages"].as_array().into_iter().flatten() {
-            eprintln!(
-                "  DS {} rc={} tc={} {}",
-                m["role"],
-                m["reasoning_content"],
-                m["tool_calls"]
-                    .to_string()
-                    .chars()
-                    .take(80)
-                    .collect::<String>(),
-                m["content"]
-                    .to_string()
-                    .chars()
-                    .take(100)
-                    .collect::<String>()
-            );
-        }
-    }
     let screen = wait_count(&tmux, "DS read it again.", 1, Duration::from_secs(90));
     assert!(!screen.contains("API Error"), "{screen}");
     tmux.ctrl_c_twice();

@@ -208,7 +208,8 @@ impl Targets<'_> {
                     label: item.label,
                 })
             };
-            if items.contains(&item) {
+            let key = menu_item_name(&item);
+            if items.iter().any(|i| menu_item_name(i) == key) {
                 return Err(self.cx.invalid(
                     at,
                     t!(
