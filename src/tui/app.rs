@@ -13,6 +13,7 @@ use crate::t;
 use crate::usage::query::Sums;
 
 mod chain;
+mod editor;
 mod flow;
 mod msg;
 mod pick;

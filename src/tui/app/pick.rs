@@ -67,36 +67,41 @@ impl App {
         self.models_of(source, &current, PickFor::Model(field))
     }
 
-    /// Where a fallback target's models come from: the form's provider
-    /// as the form has it (maybe not saved yet), or a saved one.
+    /// Where a target's models come from: the form's provider as the form
+    /// has it (maybe not saved yet), or a saved one.
+    pub(super) fn model_source(&self, form: &Form, provider: &str) -> ModelSource {
+        if form.values.provider.name() == Some(provider) {
+            return ModelSource {
+                sel: form.values.provider.clone(),
+                plan: form.provider_plan(&self.config),
+                api: form.values.api,
+            };
+        }
+        ModelSource {
+            sel: ProviderSel::Existing(provider.to_string()),
+            plan: ProviderPlan {
+                name: provider.to_string(),
+                new: None,
+                edit: None,
+                key: None,
+            },
+            api: self
+                .config
+                .providers
+                .get(provider)
+                .map_or(Api::Openai, |p| p.api),
+        }
+    }
+
+    /// The models of a fallback's provider: for the target at `index` of
+    /// the open chain, or (`None`) a new one.
     pub(super) fn fallback_models(
         &mut self,
         form: &Form,
         provider: &str,
         index: Option<usize>,
     ) -> (Picker, Option<Cmd>) {
-        let source = if form.values.provider.name() == Some(provider) {
-            ModelSource {
-                sel: form.values.provider.clone(),
-                plan: form.provider_plan(&self.config),
-                api: form.values.api,
-            }
-        } else {
-            ModelSource {
-                sel: ProviderSel::Existing(provider.to_string()),
-                plan: ProviderPlan {
-                    name: provider.to_string(),
-                    new: None,
-                    edit: None,
-                    key: None,
-                },
-                api: self
-                    .config
-                    .providers
-                    .get(provider)
-                    .map_or(Api::Openai, |p| p.api),
-            }
-        };
+        let source = self.model_source(form, provider);
         let current = form
             .chain
             .as_ref()
@@ -113,7 +118,7 @@ impl App {
 
     /// A model picker: what the preset knows first, then (when it
     /// arrives) the provider's live list.
-    fn models_of(
+    pub(super) fn models_of(
         &mut self,
         source: ModelSource,
         current: &str,
@@ -148,8 +153,9 @@ impl App {
         (picker, cmd)
     }
 
-    /// A fallback's provider: this form's own first, then the saved ones.
-    pub(super) fn fallback_provider_picker(&self, form: &Form) -> Picker {
+    /// A target's provider (a fallback's, a menu model's): this form's
+    /// own first, then the saved ones the proxy can reach.
+    pub(super) fn target_provider_picker(&self, form: &Form, purpose: PickFor) -> Picker {
         let own = form.values.provider.name().unwrap_or_default();
         let mut items = Vec::new();
         if !own.is_empty() {
@@ -174,7 +180,7 @@ impl App {
                     )
                 }),
         );
-        Picker::new(PickFor::FallbackProvider, items)
+        Picker::new(purpose, items)
     }
 
     /// The preset's suggestions and the models it (or the saved provider)
@@ -320,7 +326,7 @@ impl App {
 }
 
 /// Where a model picker's models come from.
-struct ModelSource {
+pub(super) struct ModelSource {
     sel: ProviderSel,
     /// Enough to fetch the live list.
     plan: ProviderPlan,

@@ -6,6 +6,7 @@ mod chain;
 mod check;
 mod choose;
 mod field;
+mod list;
 mod output;
 mod size;
 

@@ -13,6 +13,7 @@ use crate::t;
 mod amount;
 mod budget;
 mod chain;
+mod editor;
 mod form;
 mod home;
 mod import_dialog;
