@@ -15,6 +15,7 @@ use crate::usage::query::Sums;
 mod chain;
 mod editor;
 mod flow;
+mod menu;
 mod msg;
 mod pick;
 mod resume;
@@ -413,6 +414,8 @@ impl App {
 mod chain_tests;
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod menu_tests;
 #[cfg(test)]
 mod provider_tests;
 #[cfg(test)]

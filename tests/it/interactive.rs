@@ -12,7 +12,7 @@ use crate::support::claude::claude_bin;
 use crate::support::mock::{self, Mock};
 use crate::support::{Home, SecretService};
 
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
@@ -20,7 +20,7 @@ struct Tmux {
 // never matches the `CCSWITCH_EXIT=` that the shell prints afterwards.
 impl Tmux {
     /// A detached session `t` of `w`×`h` running a plain bash.
-    fn start(name: &str, w: u16, h: u16) -> Tmux {
+    pub(crate) fn start(name: &str, w: u16, h: u16) -> Tmux {
         let tmux = Tmux {
             socket: format!("ccswitch-{name}-{}", std::process::id()),
         };
@@ -47,7 +47,7 @@ impl Tmux {
         tmux
     }
 
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new(crate::support::require_program("tmux", "tmux"))
             .args(["-L", &self.socket])
             .args(args)
@@ -55,22 +55,22 @@ impl Tmux {
             .expect("tmux")
     }
 
-    fn capture(&self) -> String {
+    pub(crate) fn capture(&self) -> String {
         String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
 
-    fn send(&self, keys: &[&str]) {
+    pub(crate) fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend(keys);
         self.cmd(&args);
     }
 
     /// Text typed as-is (not key names).
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.cmd(&["send-keys", "-t", "t", "-l", text]);
     }
 
-    fn wait_gone(&self, what: &str, limit: Duration) {
+    pub(crate) fn wait_gone(&self, what: &str, limit: Duration) {
         let t0 = Instant::now();
         while self.capture().contains(what) {
             assert!(
@@ -82,7 +82,7 @@ impl Tmux {
         }
     }
 
-    fn wait_for(&self, what: &str, limit: Duration) -> String {
+    pub(crate) fn wait_for(&self, what: &str, limit: Duration) -> String {
         let t0 = Instant::now();
         loop {
             let screen = self.capture();
@@ -98,7 +98,7 @@ impl Tmux {
     }
 
     /// A session `t` of `w`×`h` that runs the shell line `script`.
-    fn run(name: &str, w: u16, h: u16, script: &str) -> Tmux {
+    pub(crate) fn run(name: &str, w: u16, h: u16, script: &str) -> Tmux {
         let tmux = Tmux::start(name, w, h);
         tmux.send(&[script, "Enter"]);
         tmux
@@ -106,7 +106,7 @@ impl Tmux {
 
     /// Wait for the `CCSWITCH_EXIT=` the scripts echo, and check that
     /// ccswitch exited with `code`.
-    fn exited(&self, code: i32, limit: Duration) -> String {
+    pub(crate) fn exited(&self, code: i32, limit: Duration) -> String {
         let screen = self.wait_for("CCSWITCH_EXIT=", limit);
         assert!(
             screen.contains(&format!("CCSWITCH_EXIT={code}")),
@@ -117,7 +117,7 @@ impl Tmux {
 
     /// Wait for `marker`, which comes after `stty -a`'s modes, and check
     /// the terminal is in its normal mode: canonical input and echo on.
-    fn left_sane(&self, marker: &str, limit: Duration) -> String {
+    pub(crate) fn left_sane(&self, marker: &str, limit: Duration) -> String {
         let screen = self.wait_for(marker, limit);
         let modes = screen.split_whitespace().collect::<Vec<_>>();
         assert!(
@@ -127,9 +127,22 @@ impl Tmux {
         screen
     }
 
+    /// Press ↓ until `what` (a form's focus marker and a field's label)
+    /// is on screen; the form's focus goes round, so it comes.
+    pub(crate) fn down_to(&self, what: &str) {
+        for _ in 0..30 {
+            if self.capture().contains(what) {
+                return;
+            }
+            self.send(&["Down"]);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.wait_for(what, Duration::from_secs(5));
+    }
+
     /// Ctrl-C twice, Claude Code's way out; ccswitch must survive the
     /// first.
-    fn ctrl_c_twice(&self) {
+    pub(crate) fn ctrl_c_twice(&self) {
         self.send(&["C-c"]);
         std::thread::sleep(Duration::from_millis(400));
         self.send(&["C-c"]);
@@ -137,13 +150,13 @@ impl Tmux {
 }
 
 /// What the scripts echo after ccswitch: its exit code.
-const ECHO_EXIT: &str = "; echo CCSWITCH\"\"_EXIT=$?";
+pub(crate) const ECHO_EXIT: &str = "; echo CCSWITCH\"\"_EXIT=$?";
 /// What they may run next: the terminal's modes, then a marker.
 const STTY: &str = "stty -a; echo STTY\"\"_DONE";
 
 /// The shell command that runs `ccswitch ARGS` with `vars` (`NAME=value`
 /// words, or `env`'s own options), this home and English messages.
-fn ccswitch(home: &Home, vars: &str, args: &str) -> String {
+pub(crate) fn ccswitch(home: &Home, vars: &str, args: &str) -> String {
     format!(
         "env {vars} CCSWITCH_HOME={} CCSWITCH_LANG=en {}{args}",
         home.path().display(),
@@ -367,14 +380,7 @@ fn the_tui_edits_a_fallback_chain_in_a_real_terminal() {
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
     tmux.send(&["e"]);
     tmux.wait_for("edit profile alpha", Duration::from_secs(10));
-    for _ in 0..20 {
-        if tmux.capture().contains("> Main model") {
-            break;
-        }
-        tmux.send(&["Down"]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux.wait_for("> Main model", Duration::from_secs(5));
+    tmux.down_to("> Main model");
     tmux.send(&["C-f"]);
     tmux.wait_for("Fallbacks for the main model", Duration::from_secs(10));
     for (provider, model) in [("moon", "m2"), ("ds", "m3")] {

@@ -36,8 +36,11 @@ impl App {
             EditKey::Add => return self.add_fallback(form),
             EditKey::Open if empty => return self.add_fallback(form),
             EditKey::Open => {
-                let provider = form.fallbacks(edit.slot)[edit.selected].provider.clone();
-                let (picker, cmd) = self.fallback_models(&form, &provider, Some(edit.selected));
+                let purpose = PickFor::FallbackModel {
+                    provider: form.fallbacks(edit.slot)[edit.selected].provider.clone(),
+                    index: Some(edit.selected),
+                };
+                let (picker, cmd) = self.target_models(&form, purpose);
                 return (Screen::picking(form, picker), cmd);
             }
             EditKey::Done | EditKey::Other(Msg::Fallbacks) => form.chain = None,

@@ -93,27 +93,36 @@ impl App {
         }
     }
 
-    /// The models of a fallback's provider: for the target at `index` of
-    /// the open chain, or (`None`) a new one.
-    pub(super) fn fallback_models(
-        &mut self,
-        form: &Form,
-        provider: &str,
-        index: Option<usize>,
-    ) -> (Picker, Option<Cmd>) {
-        let source = self.model_source(form, provider);
-        let current = form
-            .chain
-            .as_ref()
-            .zip(index)
-            .and_then(|(c, i)| form.fallbacks(c.slot).get(i))
-            .map(|t| t.model.clone())
-            .unwrap_or_default();
-        let purpose = PickFor::FallbackModel {
-            provider: provider.to_string(),
-            index,
+    /// The model picker of a target that may be on another provider (a
+    /// fallback, a menu model), on the target's model when it has one. A
+    /// menu offers its provider whole first.
+    pub(super) fn target_models(&mut self, form: &Form, purpose: PickFor) -> (Picker, Option<Cmd>) {
+        let (provider, current) = match &purpose {
+            PickFor::FallbackModel { provider, index } => {
+                let chain = form.chain.as_ref().zip(*index);
+                let target = chain.and_then(|(c, i)| form.fallbacks(c.slot).get(i));
+                (provider.clone(), target.map(|t| t.model.clone()))
+            }
+            PickFor::MenuModel { provider, index } => (provider.clone(), form.menu_model(*index)),
+            _ => (String::new(), None),
         };
-        self.models_of(source, &current, purpose)
+        let source = self.model_source(form, &provider);
+        let current = current.unwrap_or_default();
+        let menu = matches!(purpose, PickFor::MenuModel { .. });
+        let (mut picker, cmd) = self.models_of(source, &current, purpose);
+        if menu {
+            // The item with no model id; a whole provider is "current"
+            // when the entry is one (its `current` is empty too).
+            let whole = Item::plain(
+                String::new(),
+                t!("menu.all_models"),
+                t!("menu.all_detail", provider = provider),
+                Group::Whole,
+            );
+            picker.items.insert(0, whole);
+            picker.select_id(&current);
+        }
+        (picker, cmd)
     }
 
     /// A model picker: what the preset knows first, then (when it
@@ -254,10 +263,30 @@ impl App {
                     picker.chosen()
                 };
                 if let Some(v) = value {
-                    // Choosing a fallback's provider goes on to its model.
-                    if picker.purpose == PickFor::FallbackProvider {
-                        let (next, cmd) = self.fallback_models(&form, &v, None);
-                        return (Screen::picking(form, next), cmd);
+                    // Choosing a fallback's or menu model's provider goes
+                    // on to its model.
+                    match &picker.purpose {
+                        PickFor::FallbackProvider => {
+                            let next = PickFor::FallbackModel {
+                                provider: v,
+                                index: None,
+                            };
+                            let (next, cmd) = self.target_models(&form, next);
+                            return (Screen::picking(form, next), cmd);
+                        }
+                        PickFor::MenuProvider => {
+                            let next = PickFor::MenuModel {
+                                provider: v,
+                                index: None,
+                            };
+                            let (next, cmd) = self.target_models(&form, next);
+                            return (Screen::picking(form, next), cmd);
+                        }
+                        PickFor::MenuModel { .. } => {
+                            self.menu_picked(&mut form, &picker, &msg, v);
+                            return (Screen::editing(form), None);
+                        }
+                        _ => {}
                     }
                     // The main model's size fills in the context field.
                     if picker.purpose == PickFor::Model(FieldId::Main) {
@@ -298,8 +327,8 @@ impl App {
                     model: value,
                 }),
             },
-            // Handled before: it opens the model picker.
-            PickFor::FallbackProvider => {}
+            // Handled before: they open the model picker, or are the menu's.
+            PickFor::FallbackProvider | PickFor::MenuProvider | PickFor::MenuModel { .. } => {}
             PickFor::Provider => {
                 let sel = if let Some(n) = value.strip_prefix("existing:") {
                     ProviderSel::Existing(n.to_string())

@@ -50,11 +50,6 @@ impl Form {
         true
     }
 
-    /// Close whichever editor is open over the form.
-    pub fn close_editors(&mut self) {
-        self.chain = None;
-    }
-
     /// Add a target at the end and select it.
     pub fn chain_add(&mut self, target: Target) {
         let Some(c) = &self.chain else { return };
