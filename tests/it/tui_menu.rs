@@ -80,6 +80,35 @@ fn menu_editor_zh() {
     });
 }
 
+/// The list's detail pane: the menu after the slots, its count, then an
+/// entry a line.
+#[test]
+fn the_detail_pane_lists_the_menu() {
+    let screen = render(&mk_app(MENUED), 120, 32);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("│menu      3 entries"))
+        .unwrap();
+    assert!(
+        lines[at - 1].contains("│fast      deepseek-v4-flash"),
+        "{screen}"
+    );
+    for (i, entry) in [
+        "ds/deepseek-v4-flash",
+        "Kimi K3 (moon/kimi-k3) → ds/deepseek-v4-pro",
+        "local/* (all models)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            lines[at + 1 + i].contains(&format!("│          {entry}")),
+            "{screen}"
+        );
+    }
+}
+
 /// The real binary: a model from a mock provider's live list goes into
 /// the menu of a profile on another provider, gets a label, and is saved.
 /// The mock answers on threads of its own while this test waits on tmux.
@@ -125,6 +154,8 @@ async fn the_tui_adds_a_menu_model_from_a_live_list_in_a_real_terminal() {
     tmux.wait_for("Model menu     Mock B (up)", Duration::from_secs(10));
     tmux.send(&["C-s"]);
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(10));
+    // The detail pane lists it.
+    tmux.wait_for("Mock B (up/mock-model-b)", Duration::from_secs(10));
     let config = home.read_config();
     assert!(
         config.contains(
