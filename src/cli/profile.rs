@@ -7,9 +7,9 @@ use std::time::SystemTime;
 use crate::config::edit::{self, ProfileChange, SlotValue};
 use crate::config::state;
 use crate::config::{self, Profile, ops, store};
-use crate::t;
 use crate::usage::budget::{Scope, scopes};
 use crate::usage::format::budgets;
+use crate::{t, tn};
 
 use super::args::{ProfileArgs, ProfileCmd, ShowArgs};
 use super::context::{self, ContextArg};
@@ -162,6 +162,16 @@ fn show(ctx: &Ctx, name: &str, as_json: bool, out: &mut dyn Write) -> Result<(),
         if let Some(chain) = s.fallback_text() {
             // Indented under the slot it belongs to.
             t.row(vec![format!("  {}", t!("field.fallbacks")), chain]);
+        }
+    }
+    if !p.menu.is_empty() {
+        // The count, then an entry a row in `/model`'s order.
+        t.row(vec![
+            t!("field.menu"),
+            tn!("menu.entries", count = p.menu.len()),
+        ]);
+        for item in &p.menu {
+            t.row(vec![String::new(), item.text()]);
         }
     }
     for (k, v) in &p.env {

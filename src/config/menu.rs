@@ -15,6 +15,8 @@
 pub use super::model::{MenuEntry, MenuItem};
 pub use super::raw::RawMenuItem;
 
+use crate::t;
+
 /// The prefix of the ids `GET /v1/models` gives targets whose model ids
 /// Claude Code would not list: its gateway discovery keeps only ids that
 /// contain `claude` or `anthropic` (2.1.332). Picked in `/model`, such an
@@ -32,6 +34,30 @@ pub fn menu_id(provider: &str, model: &str, taken: bool) -> String {
         model.to_string()
     } else {
         format!("{DISCOVERY_PREFIX}{provider}/{model}")
+    }
+}
+
+impl MenuItem {
+    /// How lists show the item (`profile show`, the TUI): `Kimi K3
+    /// (kimi/kimi-k3)`, its chain after it (`→ ds/deepseek-v4-pro`), or
+    /// `openrouter/* (all models)`.
+    pub fn text(&self) -> String {
+        match self {
+            MenuItem::One(e) => {
+                let target = format!("{}/{}", e.slot.provider, e.slot.model);
+                let mut out = match &e.label {
+                    Some(l) => format!("{l} ({target})"),
+                    None => target,
+                };
+                if let Some(chain) = e.slot.fallback_text() {
+                    out = format!("{out} → {chain}");
+                }
+                out
+            }
+            MenuItem::All { provider } => {
+                format!("{provider}/* ({})", t!("menu.all_models"))
+            }
+        }
     }
 }
 

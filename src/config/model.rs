@@ -365,8 +365,7 @@ impl Config {
 }
 
 /// One item of a profile's menu, checked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MenuItem {
     One(MenuEntry),
     /// Every model `provider` lists, found when the proxy starts.
@@ -384,6 +383,23 @@ pub struct MenuEntry {
     /// What `/model` shows instead of the model id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+}
+
+// As the file writes it (`profile show --json`): a whole provider says
+// `models = "all"`, which tells it from a single model at a glance.
+impl Serialize for MenuItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            MenuItem::One(e) => e.serialize(s),
+            MenuItem::All { provider } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("provider", provider)?;
+                m.serialize_entry("models", "all")?;
+                m.end()
+            }
+        }
+    }
 }
 
 impl MenuItem {

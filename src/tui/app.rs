@@ -14,7 +14,9 @@ use crate::usage::query::Sums;
 
 mod balance_refresh;
 mod chain;
+mod editor;
 mod flow;
+mod menu;
 mod msg;
 mod pick;
 mod resume;
@@ -418,6 +420,8 @@ mod balance_tests;
 mod chain_tests;
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod menu_tests;
 #[cfg(test)]
 mod provider_tests;
 #[cfg(test)]

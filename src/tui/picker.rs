@@ -16,12 +16,23 @@ pub enum PickFor {
         provider: String,
         index: Option<usize>,
     },
+    /// The provider of a new menu model.
+    MenuProvider,
+    /// A menu model on `provider` (or the whole provider): the entry at
+    /// `index` of the menu, or (`None`) a new one at its end.
+    MenuModel {
+        provider: String,
+        index: Option<usize>,
+    },
 }
 
 impl PickFor {
     /// Pickers of a model id, which may be typed in full.
     pub fn is_model(&self) -> bool {
-        matches!(self, PickFor::Model(_) | PickFor::FallbackModel { .. })
+        matches!(
+            self,
+            PickFor::Model(_) | PickFor::FallbackModel { .. } | PickFor::MenuModel { .. }
+        )
     }
 }
 
@@ -32,6 +43,8 @@ pub enum Group {
     Presets,
     Suggested,
     Listed,
+    /// A menu's "all models of this provider".
+    Whole,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

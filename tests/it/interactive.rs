@@ -190,14 +190,7 @@ fn the_tui_edits_a_fallback_chain_in_a_real_terminal() {
     tmux.wait_for("Profiles (1/1)", Duration::from_secs(20));
     tmux.send(&["e"]);
     tmux.wait_for("edit profile alpha", Duration::from_secs(10));
-    for _ in 0..20 {
-        if tmux.capture().contains("> Main model") {
-            break;
-        }
-        tmux.send(&["Down"]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    tmux.wait_for("> Main model", Duration::from_secs(5));
+    tmux.down_to("> Main model");
     tmux.send(&["C-f"]);
     tmux.wait_for("Fallbacks for the main model", Duration::from_secs(10));
     for (provider, model) in [("moon", "m2"), ("ds", "m3")] {

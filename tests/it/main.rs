@@ -59,6 +59,7 @@ mod stream_golden;
 mod tool_search;
 mod translate_golden;
 mod tui;
+mod tui_menu;
 mod tui_size;
 // Kills `serve` sessions with signals.
 #[cfg(unix)]

@@ -110,3 +110,73 @@ fn show_json_has_the_chains_and_every_budget_that_applies() {
         .json();
     assert_eq!(plain["provider_budgets"], serde_json::json!({}));
 }
+
+/// A profile with a model menu: a plain id, a labelled model of another
+/// provider with a fallback, and a whole provider.
+const MENUED: &str = r#"
+[providers.ds]
+preset = "deepseek"
+[providers.moon]
+preset = "moonshot"
+[profiles.menued]
+provider = "ds"
+main = "deepseek-v4-pro"
+menu = [
+  "deepseek-v4-flash",
+  { provider = "moon", model = "kimi-k3", label = "Kimi K3", fallbacks = ["deepseek-v4-pro"] },
+  { provider = "moon", models = "all" },
+]
+"#;
+
+#[test]
+fn show_lists_the_menu_after_the_slots() {
+    let home = Home::new();
+    home.write_config(MENUED);
+    let out = home.run(&["profile", "show", "menued"]).ok().stdout.clone();
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("menu ")).unwrap();
+    assert!(lines[at].ends_with(" 3 entries"), "{out}");
+    assert!(
+        lines[at - 1].starts_with("fast "),
+        "after the slots:\n{out}"
+    );
+    let entries: Vec<&str> = lines[at + 1..=at + 3].iter().map(|l| l.trim()).collect();
+    assert_eq!(
+        entries,
+        [
+            "ds/deepseek-v4-flash",
+            "Kimi K3 (moon/kimi-k3) → ds/deepseek-v4-pro",
+            "moon/* (all models)"
+        ],
+        "{out}"
+    );
+    let zh = home
+        .run_env(
+            &["profile", "show", "menued"],
+            &[("CCSWITCH_LANG", "zh-CN")],
+        )
+        .ok()
+        .stdout
+        .clone();
+    assert!(
+        zh.contains("菜单") && zh.contains("3 项") && zh.contains("moon/* (全部模型)"),
+        "{zh}"
+    );
+    let v = home
+        .run(&["profile", "show", "menued", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        v["menu"],
+        serde_json::json!([
+            { "provider": "ds", "model": "deepseek-v4-flash" },
+            {
+                "provider": "moon",
+                "model": "kimi-k3",
+                "label": "Kimi K3",
+                "fallbacks": [{ "provider": "ds", "model": "deepseek-v4-pro" }]
+            },
+            { "provider": "moon", "models": "all" },
+        ])
+    );
+}

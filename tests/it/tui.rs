@@ -710,7 +710,7 @@ fn not_a_terminal_exits_2_with_a_pointer() {
 /// The screen as text, one row a line, each wide character once. (The
 /// test backend's own text adds a note per row of where wide characters
 /// hide cells, which buries a Chinese screen.)
-fn render_cells(app: &App, w: u16, h: u16) -> String {
+pub(crate) fn render_cells(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| draw(f, app, Theme { color: false })).unwrap();
     let buf = t.backend().buffer();

@@ -61,13 +61,18 @@ mod tests {
     use super::*;
     use crate::config::testing::parse_profile;
 
-    #[test]
-    fn a_written_menu_reads_back_the_same() {
-        let profile = parse_profile(
+    /// A plain id, a labelled model with a chain, and a whole provider.
+    fn sample() -> crate::config::Profile {
+        parse_profile(
             r#"main = "m"
 menu = ["a", { provider = "k", model = "b", label = "B", fallbacks = ["a"] }, { provider = "o", models = "all" }]"#,
             &["k", "o"],
-        );
+        )
+    }
+
+    #[test]
+    fn a_written_menu_reads_back_the_same() {
+        let profile = sample();
         let mut table = Table::new();
         apply(&mut table, &profile.menu);
         let written = table.to_string();
@@ -79,5 +84,23 @@ menu = ["a", { provider = "k", model = "b", label = "B", fallbacks = ["a"] }, { 
         assert_eq!(again.menu, profile.menu);
         apply(&mut table, &[]);
         assert!(!table.contains_key("menu"));
+    }
+
+    /// Lists and `profile show --json` say what the file says.
+    #[test]
+    fn items_show_label_target_and_chain() {
+        let profile = sample();
+        let shown: Vec<String> = profile.menu.iter().map(MenuItem::text).collect();
+        assert_eq!(shown, ["p/a", "B (k/b) → p/a", "o/* (all models)"]);
+        let json = serde_json::to_value(&profile.menu).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([
+                { "provider": "p", "model": "a" },
+                { "provider": "k", "model": "b", "label": "B", "fallbacks": [{ "provider": "p", "model": "a" }] },
+                { "provider": "o", "models": "all" },
+            ]),
+            "as the file writes them"
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! The fallback chain editor over a model field: the part of
 //! `App::update` while it is open (its pickers are in `pick`).
 
-use super::{App, Cmd, Msg, Overlay, Screen};
+use super::editor::EditKey;
+use super::{App, Cmd, Msg, Screen};
 use crate::t;
 use crate::tui::form::Form;
+use crate::tui::picker::PickFor;
 
 impl App {
     /// Ctrl-F on a model field.
@@ -27,33 +29,28 @@ impl App {
             return (Screen::editing(form), None);
         };
         let empty = form.fallbacks(edit.slot).is_empty();
-        match msg {
-            Msg::Up => form.chain_select(-1),
-            Msg::Down => form.chain_select(1),
-            Msg::MoveUp | Msg::Char('K') => form.chain_move(-1),
-            Msg::MoveDown | Msg::Char('J') => form.chain_move(1),
-            Msg::Delete | Msg::Char('x') => form.chain_remove(),
-            Msg::Char('a' | 'n') | Msg::New => return self.add_fallback(form),
-            Msg::Activate if empty => return self.add_fallback(form),
-            Msg::Activate => {
-                let provider = form.fallbacks(edit.slot)[edit.selected].provider.clone();
-                let (picker, cmd) = self.fallback_models(&form, &provider, Some(edit.selected));
+        match EditKey::of(msg) {
+            EditKey::Select(d) => form.chain_select(d),
+            EditKey::Move(d) => form.chain_move(d),
+            EditKey::Remove => form.chain_remove(),
+            EditKey::Add => return self.add_fallback(form),
+            EditKey::Open if empty => return self.add_fallback(form),
+            EditKey::Open => {
+                let purpose = PickFor::FallbackModel {
+                    provider: form.fallbacks(edit.slot)[edit.selected].provider.clone(),
+                    index: Some(edit.selected),
+                };
+                let (picker, cmd) = self.target_models(&form, purpose);
                 return (Screen::picking(form, picker), cmd);
             }
-            // Saving or testing closes the editor; the form does the rest.
-            Msg::Save | Msg::Test => {
-                form.chain = None;
-                return self.update_form(form, msg);
-            }
-            Msg::Cancel | Msg::Quit | Msg::Fallbacks | Msg::Char('q') => form.chain = None,
-            Msg::Help => return (Overlay::Help.over(Screen::editing(form)), None),
-            _ => {}
+            EditKey::Done | EditKey::Other(Msg::Fallbacks) => form.chain = None,
+            EditKey::Other(msg) => return self.editor_passes(form, msg),
         }
         (Screen::editing(form), None)
     }
 
     fn add_fallback(&mut self, form: Box<Form>) -> (Screen, Option<Cmd>) {
-        let picker = self.fallback_provider_picker(&form);
+        let picker = self.target_provider_picker(&form, PickFor::FallbackProvider);
         (Screen::picking(form, picker), None)
     }
 }

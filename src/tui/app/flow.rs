@@ -35,6 +35,9 @@ impl App {
         if form.chain.is_some() {
             return self.update_chain(form, msg);
         }
+        if form.menu.is_some() {
+            return self.update_menu(form, msg);
+        }
         let (cfg, presets) = (&self.config, &self.presets);
         let focus = form.focus;
         match msg {
@@ -78,6 +81,7 @@ impl App {
                     let (picker, cmd) = self.model_picker(&form, f);
                     return (Screen::picking(form, picker), cmd);
                 }
+                FieldId::Menu => return (self.open_menu(form), None),
                 FieldId::More => form.cycle(cfg, presets, 1),
                 f if f.is_choice() => form.cycle(cfg, presets, 1),
                 _ => form.step(cfg, presets, 1),
@@ -92,6 +96,7 @@ impl App {
                             | FieldId::Sonnet
                             | FieldId::Haiku
                             | FieldId::Subagent
+                            | FieldId::Menu
                             | FieldId::MaxOutput
                             | FieldId::Proxy
                             | FieldId::CaFile

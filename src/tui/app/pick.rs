@@ -67,53 +67,67 @@ impl App {
         self.models_of(source, &current, PickFor::Model(field))
     }
 
-    /// Where a fallback target's models come from: the form's provider
-    /// as the form has it (maybe not saved yet), or a saved one.
-    pub(super) fn fallback_models(
-        &mut self,
-        form: &Form,
-        provider: &str,
-        index: Option<usize>,
-    ) -> (Picker, Option<Cmd>) {
-        let source = if form.values.provider.name() == Some(provider) {
-            ModelSource {
+    /// Where a target's models come from: the form's provider as the form
+    /// has it (maybe not saved yet), or a saved one.
+    pub(super) fn model_source(&self, form: &Form, provider: &str) -> ModelSource {
+        if form.values.provider.name() == Some(provider) {
+            return ModelSource {
                 sel: form.values.provider.clone(),
                 plan: form.provider_plan(&self.config),
                 api: form.values.api,
+            };
+        }
+        ModelSource {
+            sel: ProviderSel::Existing(provider.to_string()),
+            plan: ProviderPlan {
+                name: provider.to_string(),
+                new: None,
+                edit: None,
+                key: None,
+            },
+            api: self
+                .config
+                .providers
+                .get(provider)
+                .map_or(Api::Openai, |p| p.api),
+        }
+    }
+
+    /// The model picker of a target that may be on another provider (a
+    /// fallback, a menu model), on the target's model when it has one. A
+    /// menu offers its provider whole first.
+    pub(super) fn target_models(&mut self, form: &Form, purpose: PickFor) -> (Picker, Option<Cmd>) {
+        let (provider, current) = match &purpose {
+            PickFor::FallbackModel { provider, index } => {
+                let chain = form.chain.as_ref().zip(*index);
+                let target = chain.and_then(|(c, i)| form.fallbacks(c.slot).get(i));
+                (provider.clone(), target.map(|t| t.model.clone()))
             }
-        } else {
-            ModelSource {
-                sel: ProviderSel::Existing(provider.to_string()),
-                plan: ProviderPlan {
-                    name: provider.to_string(),
-                    new: None,
-                    edit: None,
-                    key: None,
-                },
-                api: self
-                    .config
-                    .providers
-                    .get(provider)
-                    .map_or(Api::Openai, |p| p.api),
-            }
+            PickFor::MenuModel { provider, index } => (provider.clone(), form.menu_model(*index)),
+            _ => (String::new(), None),
         };
-        let current = form
-            .chain
-            .as_ref()
-            .zip(index)
-            .and_then(|(c, i)| form.fallbacks(c.slot).get(i))
-            .map(|t| t.model.clone())
-            .unwrap_or_default();
-        let purpose = PickFor::FallbackModel {
-            provider: provider.to_string(),
-            index,
-        };
-        self.models_of(source, &current, purpose)
+        let source = self.model_source(form, &provider);
+        let current = current.unwrap_or_default();
+        let menu = matches!(purpose, PickFor::MenuModel { .. });
+        let (mut picker, cmd) = self.models_of(source, &current, purpose);
+        if menu {
+            // The item with no model id; a whole provider is "current"
+            // when the entry is one (its `current` is empty too).
+            let whole = Item::plain(
+                String::new(),
+                t!("menu.all_models"),
+                t!("menu.all_detail", provider = provider),
+                Group::Whole,
+            );
+            picker.items.insert(0, whole);
+            picker.select_id(&current);
+        }
+        (picker, cmd)
     }
 
     /// A model picker: what the preset knows first, then (when it
     /// arrives) the provider's live list.
-    fn models_of(
+    pub(super) fn models_of(
         &mut self,
         source: ModelSource,
         current: &str,
@@ -148,8 +162,9 @@ impl App {
         (picker, cmd)
     }
 
-    /// A fallback's provider: this form's own first, then the saved ones.
-    pub(super) fn fallback_provider_picker(&self, form: &Form) -> Picker {
+    /// A target's provider (a fallback's, a menu model's): this form's
+    /// own first, then the saved ones the proxy can reach.
+    pub(super) fn target_provider_picker(&self, form: &Form, purpose: PickFor) -> Picker {
         let own = form.values.provider.name().unwrap_or_default();
         let mut items = Vec::new();
         if !own.is_empty() {
@@ -174,7 +189,7 @@ impl App {
                     )
                 }),
         );
-        Picker::new(PickFor::FallbackProvider, items)
+        Picker::new(purpose, items)
     }
 
     /// The preset's suggestions and the models it (or the saved provider)
@@ -248,10 +263,30 @@ impl App {
                     picker.chosen()
                 };
                 if let Some(v) = value {
-                    // Choosing a fallback's provider goes on to its model.
-                    if picker.purpose == PickFor::FallbackProvider {
-                        let (next, cmd) = self.fallback_models(&form, &v, None);
-                        return (Screen::picking(form, next), cmd);
+                    // Choosing a fallback's or menu model's provider goes
+                    // on to its model.
+                    match &picker.purpose {
+                        PickFor::FallbackProvider => {
+                            let next = PickFor::FallbackModel {
+                                provider: v,
+                                index: None,
+                            };
+                            let (next, cmd) = self.target_models(&form, next);
+                            return (Screen::picking(form, next), cmd);
+                        }
+                        PickFor::MenuProvider => {
+                            let next = PickFor::MenuModel {
+                                provider: v,
+                                index: None,
+                            };
+                            let (next, cmd) = self.target_models(&form, next);
+                            return (Screen::picking(form, next), cmd);
+                        }
+                        PickFor::MenuModel { .. } => {
+                            self.menu_picked(&mut form, &picker, &msg, v);
+                            return (Screen::editing(form), None);
+                        }
+                        _ => {}
                     }
                     // The main model's size fills in the context field.
                     if picker.purpose == PickFor::Model(FieldId::Main) {
@@ -292,8 +327,8 @@ impl App {
                     model: value,
                 }),
             },
-            // Handled before: it opens the model picker.
-            PickFor::FallbackProvider => {}
+            // Handled before: they open the model picker, or are the menu's.
+            PickFor::FallbackProvider | PickFor::MenuProvider | PickFor::MenuModel { .. } => {}
             PickFor::Provider => {
                 let sel = if let Some(n) = value.strip_prefix("existing:") {
                     ProviderSel::Existing(n.to_string())
@@ -320,7 +355,7 @@ impl App {
 }
 
 /// Where a model picker's models come from.
-struct ModelSource {
+pub(super) struct ModelSource {
     sel: ProviderSel,
     /// Enough to fetch the live list.
     plan: ProviderPlan,

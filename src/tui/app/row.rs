@@ -1,7 +1,7 @@
 //! The profile list as the home screen shows it: one row per profile, and
 //! what is known about each provider's key.
 
-use crate::config::{Api, Config, KeySpec};
+use crate::config::{Api, Config, KeySpec, MenuItem};
 use crate::usage::format::budgets;
 
 /// What the key column says about a provider's key (never the key).
@@ -30,6 +30,8 @@ pub struct Row {
     /// What each slot falls back to (`moon/kimi-k3 → ds/deepseek-v4-flash`);
     /// slots without fallbacks are left out.
     pub chains: Vec<(&'static str, String)>,
+    /// Its model menu, an entry a line (`Kimi K3 (moon/kimi-k3)`).
+    pub menu: Vec<String>,
     /// The budgets its requests count against, as (label, limits).
     pub budgets: Vec<(String, String)>,
     pub key_sources: KeySpec,
@@ -68,6 +70,7 @@ pub fn rows(cfg: &Config) -> Vec<Row> {
                     .into_iter()
                     .filter_map(|(n, s)| Some((n, s.fallback_text()?)))
                     .collect(),
+                menu: p.menu.iter().map(MenuItem::text).collect(),
                 budgets: budgets(cfg, p),
                 key_sources: provider.key.clone(),
             }

@@ -2,7 +2,7 @@
 //! first target, and the chain editor adds, removes and reorders the
 //! targets after it.
 
-use super::{ChainEdit, FieldId, Form, FormMode};
+use super::{ChainEdit, FieldId, Form, FormMode, list};
 use crate::config::{Config, Target};
 
 impl Form {
@@ -65,14 +65,9 @@ impl Form {
 
     pub fn chain_remove(&mut self) {
         let Some(c) = self.chain.clone() else { return };
-        let left = self.edit_fallbacks(c.slot, |l| {
-            if c.selected < l.len() {
-                l.remove(c.selected);
-            }
-            l.len()
-        });
+        let selected = self.edit_fallbacks(c.slot, |l| list::remove(l, c.selected));
         if let Some(c) = &mut self.chain {
-            c.selected = c.selected.min(left.saturating_sub(1));
+            c.selected = selected;
         }
     }
 
@@ -81,10 +76,7 @@ impl Form {
         let Some(c) = &self.chain else { return };
         let n = self.fallbacks(c.slot).len();
         if let Some(c) = &mut self.chain {
-            c.selected = c
-                .selected
-                .saturating_add_signed(delta)
-                .min(n.saturating_sub(1));
+            c.selected = list::step(c.selected, delta, n);
         }
     }
 
@@ -111,12 +103,8 @@ impl Form {
             }
             return;
         }
-        let to = c.selected.saturating_add_signed(delta);
-        if to >= len || to == c.selected {
-            return;
-        }
-        self.edit_fallbacks(c.slot, |l| l.swap(c.selected, to));
-        if let Some(c) = &mut self.chain {
+        let moved = self.edit_fallbacks(c.slot, |l| list::shift(l, c.selected, delta));
+        if let (Some(to), Some(c)) = (moved, &mut self.chain) {
             c.selected = to;
         }
     }

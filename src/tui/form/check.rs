@@ -50,6 +50,9 @@ impl Form {
             f if f.is_model() && !self.fallbacks(f).is_empty() && !self.proxied(cfg) => {
                 Some(t!("form.err_chain_direct", api = v.api))
             }
+            FieldId::Menu if !v.menu.is_empty() && !self.proxied(cfg) => {
+                Some(t!("form.err_menu_direct", api = v.api))
+            }
             FieldId::Main if text.is_empty() => Some(t!("form.err_required")),
             f if f.is_model() && text.chars().any(char::is_whitespace) => {
                 Some(t!("form.err_model"))
@@ -75,7 +78,7 @@ impl Form {
     }
 
     /// Whether ccswitch's proxy serves the profile (only it can move a
-    /// request along a fallback chain).
+    /// request along a fallback chain, or route a menu's models).
     fn proxied(&self, cfg: &Config) -> bool {
         let direct = match &self.mode {
             FormMode::Edit(n) | FormMode::Duplicate(n) => {

@@ -22,6 +22,9 @@ pub enum FieldId {
     Sonnet,
     Haiku,
     Subagent,
+    /// The profile's model menu: more models for `/model`, from any
+    /// provider (edited in its own editor).
+    Menu,
     MaxOutput,
     /// The profile's `budget = { daily_usd, monthly_usd, daily_tokens,
     /// monthly_tokens }`.

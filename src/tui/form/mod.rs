@@ -6,12 +6,14 @@ mod chain;
 mod check;
 mod choose;
 mod field;
+mod list;
+mod menu;
 mod output;
 mod size;
 
 use std::collections::BTreeMap;
 
-use crate::config::{Api, Config, Presets, Target};
+use crate::config::{Api, Config, MenuItem, Presets, Target};
 
 pub use crate::config::edit::free_name;
 pub use field::{FieldId, KeyFrom};
@@ -22,6 +24,15 @@ pub struct ChainEdit {
     pub slot: FieldId,
     /// Index into the slot's fallbacks.
     pub selected: usize,
+}
+
+/// The model menu editor, open over the form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MenuEdit {
+    /// Index into the menu.
+    pub selected: usize,
+    /// The label being typed for the selected model, while it is.
+    pub label: Option<String>,
 }
 
 /// Which provider the profile uses.
@@ -77,6 +88,8 @@ pub struct Values {
     /// Each model slot's fallbacks (its chain after the field's model), by
     /// slot name; a slot without any has no entry.
     pub fallbacks: BTreeMap<&'static str, Vec<Target>>,
+    /// The models `/model` lists besides the slots (`menu`), in order.
+    pub menu: Vec<MenuItem>,
 }
 
 // By hand, so a typed key never reaches a debug print or a panic message.
@@ -110,6 +123,8 @@ pub struct Form {
     pub tried: bool,
     /// The fallback chain editor, open over a model field.
     pub chain: Option<ChainEdit>,
+    /// The model menu editor, open over the form.
+    pub menu: Option<MenuEdit>,
     /// The main model's output cap as the picker knew it, recorded with
     /// its context window on save (see [`Form::picked_main`]).
     pub picked_output: Option<(String, u64)>,
@@ -144,6 +159,7 @@ fn blank() -> Values {
         ca_file: String::new(),
         env: String::new(),
         fallbacks: BTreeMap::new(),
+        menu: Vec::new(),
     }
 }
 
@@ -180,6 +196,7 @@ impl Form {
                 }
             }
         }
+        v.menu.clone_from(&p.menu);
         v.fast = own(&p.fast);
         v.description = p.description.clone().unwrap_or_default();
         v.opus = p.opus.as_ref().map(own).unwrap_or_default();
@@ -219,6 +236,7 @@ impl Form {
             || !form.values.proxy.is_empty()
             || !form.values.ca_file.is_empty()
             || !form.values.env.is_empty()
+            || !form.values.menu.is_empty()
             || form
                 .values
                 .fallbacks
@@ -236,9 +254,16 @@ impl Form {
             more: false,
             tried: false,
             chain: None,
+            menu: None,
             picked_output: None,
             context_of: None,
         }
+    }
+
+    /// Close whichever editor is open over the form.
+    pub fn close_editors(&mut self) {
+        self.chain = None;
+        self.menu = None;
     }
 
     pub fn dirty(&self) -> bool {
@@ -249,8 +274,8 @@ impl Form {
     pub fn fields(&self, cfg: &Config, presets: &Presets) -> Vec<FieldId> {
         use FieldId::{
             Api, BaseUrl, CaFile, Context, DailyTokens, DailyUsd, Description, Env, Fast, Haiku,
-            Key, KeyFrom, Main, MaxOutput, MonthlyTokens, MonthlyUsd, More, Name, Opus, Provider,
-            Proxy, Sonnet, Subagent,
+            Key, KeyFrom, Main, MaxOutput, Menu, MonthlyTokens, MonthlyUsd, More, Name, Opus,
+            Provider, Proxy, Sonnet, Subagent,
         };
         let mut out = vec![Name, Provider];
         if self.values.provider != ProviderSel::None {
@@ -269,7 +294,7 @@ impl Form {
         }
         out.extend([Main, Context, Fast, Description, More]);
         if self.more {
-            out.extend([Opus, Sonnet, Haiku, Subagent, MaxOutput]);
+            out.extend([Opus, Sonnet, Haiku, Subagent, Menu, MaxOutput]);
             out.extend([DailyUsd, MonthlyUsd, DailyTokens, MonthlyTokens]);
             out.extend([Proxy, CaFile, Env]);
         }
@@ -298,7 +323,9 @@ impl Form {
             FieldId::Proxy => &mut v.proxy,
             FieldId::CaFile => &mut v.ca_file,
             FieldId::Env => &mut v.env,
-            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More => return None,
+            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More | FieldId::Menu => {
+                return None;
+            }
         })
     }
 
@@ -324,7 +351,9 @@ impl Form {
             FieldId::Proxy => &v.proxy,
             FieldId::CaFile => &v.ca_file,
             FieldId::Env => &v.env,
-            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More => "",
+            FieldId::Provider | FieldId::Api | FieldId::KeyFrom | FieldId::More | FieldId::Menu => {
+                ""
+            }
         }
     }
 

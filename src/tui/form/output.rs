@@ -19,6 +19,9 @@ impl Form {
             description: opt(&v.description),
             max_output_tokens: v.max_output.trim().parse().ok(),
             env: Some(parse_env(&v.env).unwrap_or_default()),
+            // Only a changed menu is written: one laid out by hand keeps
+            // its comments and its plain ids.
+            menu: (v.menu != self.initial.menu).then(|| v.menu.clone()),
             ..ProfileChange::default()
         };
         if change.description.is_none() {

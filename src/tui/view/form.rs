@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 
 use super::theme::{Theme, centered, spinner};
 use super::wrap;
+use crate::config::MenuItem;
 use crate::tui::app::{App, KeyState};
 use crate::tui::form::{FieldId, Form, FormMode, KeyFrom, ProviderSel};
 use crate::tui::picker::{Fetch, Group, PickFor, Picker};
@@ -39,6 +40,7 @@ pub(super) fn label(f: FieldId) -> String {
         FieldId::Sonnet => "form.sonnet",
         FieldId::Haiku => "form.haiku",
         FieldId::Subagent => "form.subagent",
+        FieldId::Menu => "form.menu",
         FieldId::MaxOutput => "form.max_output",
         FieldId::Context => "form.context",
         FieldId::DailyUsd => "form.daily_usd",
@@ -75,6 +77,7 @@ pub fn status(app: &App, form: &Form) -> String {
         FieldId::Key => "form.hint_key_command",
         f if f.is_model() => "form.hint_model",
         FieldId::More => "form.hint_more",
+        FieldId::Menu => "form.hint_menu",
         FieldId::Env => "form.hint_env",
         FieldId::Proxy => "form.hint_proxy",
         FieldId::Context => "form.hint_context",
@@ -152,6 +155,11 @@ fn value_spans(
             },
             dim,
         )],
+        FieldId::Menu if v.menu.is_empty() => vec![Span::styled(t!("form.menu_none"), dim)],
+        FieldId::Menu => {
+            let items: Vec<String> = v.menu.iter().map(menu_entry).collect();
+            vec![Span::raw(items.join(", "))]
+        }
         FieldId::Key if v.key_from == KeyFrom::Keyring => {
             if v.key.is_empty() {
                 let saved = match &v.provider {
@@ -195,6 +203,17 @@ fn value_spans(
             spans
         }
     }
+}
+
+/// A menu entry on the form's one line: what `/model` shows for it, and
+/// its provider (`Kimi K3 (moon)`, `all models (local)`); the editor
+/// has the rest.
+fn menu_entry(item: &MenuItem) -> String {
+    let shown = match item {
+        MenuItem::One(e) => e.label.clone().unwrap_or_else(|| e.slot.model.clone()),
+        MenuItem::All { .. } => t!("menu.all_models"),
+    };
+    format!("{shown} ({})", item.provider())
 }
 
 pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect, theme: Theme) {
@@ -253,6 +272,10 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
         PickFor::FallbackModel { provider, .. } => {
             t!("picker.title_fallback_model", provider = provider)
         }
+        PickFor::MenuProvider => t!("picker.title_menu_provider"),
+        PickFor::MenuModel { provider, .. } => {
+            t!("picker.title_menu_model", provider = provider)
+        }
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -306,6 +329,7 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
                 Group::Presets => "picker.group_presets",
                 Group::Suggested => "picker.group_suggested",
                 Group::Listed => "picker.group_listed",
+                Group::Whole => "picker.group_whole",
             });
             items.push(ListItem::new(Line::from(Span::styled(
                 heading.to_string(),

@@ -189,6 +189,22 @@ fn detail<'a>(app: &App, r: &'a Row, theme: Theme) -> Vec<Line<'a>> {
             ]));
         }
     }
+    // After the slots, as `/model` lists them.
+    if !r.menu.is_empty() {
+        lines.push(Line::from(vec![
+            label(t!("field.menu")),
+            Span::styled(
+                tn!("menu.entries", count = r.menu.len()),
+                theme.fg(Color::Gray),
+            ),
+        ]));
+        for item in &r.menu {
+            lines.push(Line::from(vec![
+                label(String::new()),
+                Span::styled(item.clone(), theme.fg(Color::Cyan)),
+            ]));
+        }
+    }
     for c in app.failing(r) {
         let ago = app
             .now

@@ -13,9 +13,11 @@ use crate::t;
 mod amount;
 mod budget;
 mod chain;
+mod editor;
 mod form;
 mod home;
 mod import_dialog;
+mod menu;
 mod resume;
 mod test;
 mod theme;
@@ -54,17 +56,28 @@ fn draw_screen(f: &mut Frame, app: &App, screen: &Screen, theme: Theme) {
             if let Some(edit) = &form.chain {
                 chain::draw(f, app, form, edit, theme);
             }
+            if let Some(edit) = &form.menu {
+                menu::draw(f, app, form, edit, theme);
+            }
             if let Some(p) = picker {
                 form::draw_picker(f, app, p, theme);
             }
-            let said = app.status.clone().unwrap_or_else(|| match &form.chain {
-                Some(_) => t!("chain.hint"),
-                None => form::status(app, form),
-            });
-            let keys = match (picker, &form.chain) {
-                (Some(_), _) => t!("tui.footer_picker"),
-                (None, Some(_)) => t!("tui.footer_chain"),
-                (None, None) => t!("tui.footer_form"),
+            let labelling = form.menu.as_ref().is_some_and(|m| m.label.is_some());
+            let said = app
+                .status
+                .clone()
+                .unwrap_or_else(|| match (&form.chain, &form.menu) {
+                    (Some(_), _) => t!("chain.hint"),
+                    (None, Some(_)) if labelling => t!("menu.label_hint"),
+                    (None, Some(_)) => t!("menu.hint"),
+                    (None, None) => form::status(app, form),
+                });
+            let keys = match (picker, &form.chain, &form.menu) {
+                (Some(_), _, _) => t!("tui.footer_picker"),
+                (None, Some(_), _) => t!("tui.footer_chain"),
+                (None, None, Some(_)) if labelling => t!("tui.footer_menu_label"),
+                (None, None, Some(_)) => t!("tui.footer_menu"),
+                (None, None, None) => t!("tui.footer_form"),
             };
             (form::title(form), said, keys)
         }

@@ -123,6 +123,18 @@ impl Tmux {
         screen
     }
 
+    /// Press Down until `what` is on screen (a list's row, say).
+    pub fn down_to(&self, what: &str) {
+        for _ in 0..30 {
+            if self.capture().contains(what) {
+                return;
+            }
+            self.send(&["Down"]);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.wait_for(what, Duration::from_secs(5));
+    }
+
     /// Ctrl-C twice, Claude Code's way out; ccswitch must survive the
     /// first.
     pub fn ctrl_c_twice(&self) {
