@@ -20,6 +20,7 @@ mod handlers;
 pub mod log;
 pub mod menu;
 mod metrics;
+mod recall;
 pub mod route;
 mod server;
 pub(crate) mod setup;

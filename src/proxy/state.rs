@@ -16,6 +16,9 @@ pub struct State {
     /// The API every upstream of the profile speaks, when they agree: the
     /// body can then be parsed once, in the form that path needs.
     pub single_api: Option<Api>,
+    /// Thinking of tool-call turns, for profiles that span providers (see
+    /// [`super::recall`]).
+    pub recall: Option<std::sync::Mutex<super::recall::Recall>>,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
     /// One per fallback target.
@@ -31,6 +34,7 @@ impl State {
         let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
+        let recall = (cfg.profile.providers().len() > 1).then(Default::default);
         let breakers = Breakers::new(&cfg.profile, cfg.breaker);
         let breaker_notes = BreakerNotes {
             log: cfg.log.clone(),
@@ -45,6 +49,7 @@ impl State {
             cfg,
             stats,
             single_api,
+            recall,
             id_prefix: random_hex(6),
             next_id: AtomicU64::new(1),
         }

@@ -22,28 +22,19 @@ fn error(status: u16, kind: &str, message: &str) -> Reply {
     )
 }
 
-/// The messages after the last assistant turn hold a tool's result.
-fn answers_a_tool(messages: &[Value], tool_role: bool) -> bool {
-    let last_assistant = messages
+/// Whether the conversation waits for the answer to this provider's own
+/// tool call (its result came after the last prompt asking to read:
+/// `Some(true)`), asks it to read (`Some(false)`), or neither.
+fn next_step(messages: &[Value], result_of: impl Fn(&Value) -> bool) -> Option<bool> {
+    let asked = messages
         .iter()
-        .rposition(|m| m["role"] == "assistant")
-        .map_or(0, |i| i + 1);
-    messages[last_assistant..].iter().any(|m| {
-        if tool_role {
-            m["role"] == "tool"
-        } else {
-            m["content"].to_string().contains("\"tool_result\"")
-        }
-    })
-}
-
-fn last_user_text(messages: &[Value]) -> String {
-    messages
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "user")
-        .map(|m| m["content"].to_string())
-        .unwrap_or_default()
+        .rposition(|m| m["role"] == "user" && m["content"].to_string().contains("read the notes"));
+    let answered = messages.iter().rposition(result_of);
+    match (asked, answered) {
+        (Some(a), Some(r)) if r >= a => Some(true),
+        (Some(_), _) => Some(false),
+        (None, _) => None,
+    }
 }
 
 /// DeepSeek's thinking mode: its own tool-call turns must come back with
@@ -84,7 +75,13 @@ fn deepseek_like(notes: String) -> impl Fn(&Recorded, &[Recorded]) -> Reply + Se
                 "stop",
             );
         }
-        if answers_a_tool(&messages, true) {
+        let step = next_step(&messages, |m| {
+            m["role"] == "tool"
+                && m["tool_call_id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("call_ds"))
+        });
+        if step == Some(true) {
             let again = messages.iter().any(|m| {
                 m["tool_calls"].as_array().is_some_and(|c| {
                     c.iter().any(|c| {
@@ -100,7 +97,7 @@ fn deepseek_like(notes: String) -> impl Fn(&Recorded, &[Recorded]) -> Reply + Se
                 "DS read it."
             });
         }
-        if last_user_text(&messages).contains("read the notes") {
+        if step == Some(false) {
             let think =
                 json!({"choices": [{"index": 0, "delta": {"reasoning_content": DS_REASONING}}]});
             let call = json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
@@ -169,10 +166,16 @@ fn anthropic_like(notes: String) -> impl Fn(&Recorded, &[Recorded]) -> Reply + S
                 .to_string(),
             );
         }
-        if answers_a_tool(&messages, false) {
+        let step = next_step(&messages, |m| {
+            m["role"] == "user"
+                && m["content"]
+                    .to_string()
+                    .contains("\"tool_use_id\":\"toolu_an_")
+        });
+        if step == Some(true) {
             return mock::anthropic_text("AN read it.");
         }
-        if last_user_text(&messages).contains("read the notes") {
+        if step == Some(false) {
             let n = before.len();
             return mock::anthropic_stream(
                 &[
@@ -251,7 +254,7 @@ async fn one_session_moves_between_providers_with_model_and_every_turn_is_answer
         an.push(computed(anthropic_like(notes.clone())));
         km.push(mock::openai_text("Kimi here."));
     }
-    let tmux = Tmux::run("menu", 150, 50, &script);
+    let tmux = Tmux::run("model-switch", 150, 50, &script);
     tmux.wait_for("\u{276f}", Duration::from_secs(60));
 
     // The menu: each provider's models, by label and provider.
@@ -280,8 +283,17 @@ async fn one_session_moves_between_providers_with_model_and_every_turn_is_answer
     tmux.ctrl_c_twice();
     tmux.exited(0, Duration::from_secs(30));
 
-    // Each provider's log shows the history repaired for it.
-    let last_an = an.last().json();
+    // Each provider's log shows the history repaired for it: its request
+    // with the longest history (Claude Code's last request may be a
+    // short side request).
+    let longest = |m: &Mock| {
+        m.seen()
+            .iter()
+            .map(Recorded::json)
+            .max_by_key(|v| v["messages"].as_array().map_or(0, Vec::len))
+            .unwrap()
+    };
+    let last_an = longest(&an);
     let an_thinking: Vec<&Value> = last_an["messages"]
         .as_array()
         .unwrap()
@@ -296,14 +308,15 @@ async fn one_session_moves_between_providers_with_model_and_every_turn_is_answer
                 .all(|b| b["signature"].as_str().unwrap().starts_with("sig-an-")),
         "the gateway gets its own thinking back, and only that: {last_an}"
     );
-    let last_ds = ds.last().json();
+    let last_ds = longest(&ds);
     let turns: Vec<&Value> = last_ds["messages"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|m| m["tool_calls"].is_array())
         .collect();
-    assert!(turns.len() >= 3, "{last_ds}");
+    let ids: Vec<&Value> = turns.iter().map(|t| &t["tool_calls"][0]["id"]).collect();
+    assert!(turns.len() >= 3, "{ids:?}");
     for t in turns {
         let id = t["tool_calls"][0]["id"].as_str().unwrap();
         let echoed = t["reasoning_content"].as_str().unwrap_or_default();

@@ -23,7 +23,7 @@ use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
 use crate::proxy::upstream::Upstream;
 use crate::proxy::upstream::send::{is_event_stream, read_whole, send};
-use crate::t;
+use crate::{t, tn};
 
 /// A stream from a target that has a fallback, held until its first
 /// content (see `streams::hold`): one that ends empty or fails before it
@@ -153,7 +153,13 @@ pub async fn openai(
     fin: &mut Finisher,
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
-    let req: MessagesRequest = inc.body.into_typed()?;
+    let mut req: MessagesRequest = inc.body.into_typed()?;
+    if let Some(recall) = &state.recall {
+        let restored = recall.lock().map_or(0, |mut r| r.apply(&mut req));
+        if restored > 0 {
+            fin.notes(vec![tn!("proxy.thinking_restored", n = restored)]);
+        }
+    }
     let target = request::UpstreamModel {
         model,
         quirks: quirks_for(up, model),
