@@ -11,16 +11,20 @@ use super::translate::recall::{Kept, keepable, restore};
 /// most; the oldest go first.
 const KEEP: usize = 4096;
 
+/// Each turn's thinking under its first tool-call id, with the provider
+/// whose request carried it: Claude Code strips thinking when the model
+/// changes, so what a request still carries is the model's own.
 #[derive(Default)]
 pub struct Recall {
-    kept: HashMap<String, Vec<Kept>>,
+    kept: HashMap<String, (String, Vec<Kept>)>,
     order: VecDeque<String>,
 }
 
 impl Recall {
-    /// Keep what `req` carries that is new, and put back what it lacks.
-    /// Returns how many turns got their thinking back.
-    pub fn apply(&mut self, req: &mut MessagesRequest) -> usize {
+    /// Keep what `req` to `provider` carries that is new, and put back
+    /// what it lacks of `provider`'s own thinking (another provider's is
+    /// never echoed to it). Returns how many turns got theirs back.
+    pub fn apply(&mut self, req: &mut MessagesRequest, provider: &str) -> usize {
         for (id, kept) in keepable(req, &|id| self.kept.contains_key(id)) {
             if self.order.len() == KEEP
                 && let Some(old) = self.order.pop_front()
@@ -28,8 +32,14 @@ impl Recall {
                 self.kept.remove(&old);
             }
             self.order.push_back(id.clone());
-            self.kept.insert(id, kept);
+            self.kept.insert(id, (provider.to_string(), kept));
         }
-        restore(req, &self.kept)
+        let own = |id: &str| {
+            self.kept
+                .get(id)
+                .filter(|(by, _)| by == provider)
+                .map(|(_, k)| k.as_slice())
+        };
+        restore(req, &own)
     }
 }

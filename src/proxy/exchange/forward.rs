@@ -155,7 +155,9 @@ pub async fn openai(
 ) -> Result<Answer, ProxyError> {
     let mut req: MessagesRequest = inc.body.into_typed()?;
     if let Some(recall) = &state.recall {
-        let restored = recall.lock().map_or(0, |mut r| r.apply(&mut req));
+        let restored = recall
+            .lock()
+            .map_or(0, |mut r| r.apply(&mut req, &up.provider.name));
         if restored > 0 {
             fin.notes(vec![tn!("proxy.thinking_restored", n = restored)]);
         }

@@ -11,8 +11,6 @@
 //!
 //! Pure: the memory is the caller's and is passed in.
 
-use std::collections::HashMap;
-
 use super::anthropic::{Block, Content, MessagesRequest, Role};
 use super::text::Text;
 
@@ -60,8 +58,9 @@ pub fn keepable(req: &MessagesRequest, known: &dyn Fn(&str) -> bool) -> Vec<(Str
 }
 
 /// Put kept thinking back at the start of each tool-call turn that has
-/// none. Returns how many turns got theirs back.
-pub fn restore(req: &mut MessagesRequest, kept: &HashMap<String, Vec<Kept>>) -> usize {
+/// none, as `kept` finds it by the turn's first tool-call id. Returns how
+/// many turns got theirs back.
+pub fn restore<'k>(req: &mut MessagesRequest, kept: &dyn Fn(&str) -> Option<&'k [Kept]>) -> usize {
     let mut restored = 0;
     for m in &mut req.messages {
         let (Role::Assistant, Content::Blocks(blocks)) = (&m.role, &mut m.content) else {
@@ -70,7 +69,7 @@ pub fn restore(req: &mut MessagesRequest, kept: &HashMap<String, Vec<Kept>>) -> 
         if blocks.iter().any(|b| matches!(b, Block::Thinking { .. })) {
             continue;
         }
-        let Some(found) = first_call(blocks).and_then(|id| kept.get(id)) else {
+        let Some(found) = first_call(blocks).and_then(kept) else {
             continue;
         };
         let back = found.iter().map(|k| Block::Thinking {
@@ -93,6 +92,7 @@ fn first_call(blocks: &[Block]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn req(messages: serde_json::Value) -> MessagesRequest {
         serde_json::from_value(serde_json::json!({
@@ -121,9 +121,10 @@ mod tests {
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_ds_0", "content": "x"}]},
             {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_other", "name": "Read", "input": {}}]},
         ]));
-        assert_eq!(restore(&mut without, &kept), 1);
+        let find = |id: &str| kept.get(id).map(Vec::as_slice);
+        assert_eq!(restore(&mut without, &find), 1);
         assert_eq!(without.messages[1], with.messages[1]);
         // A turn that has its thinking, or none was kept for, is left alone.
-        assert_eq!(restore(&mut without, &kept), 0);
+        assert_eq!(restore(&mut without, &find), 0);
     }
 }
