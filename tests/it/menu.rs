@@ -159,8 +159,8 @@ async fn a_whole_provider_is_listed_from_its_live_models_when_the_session_starts
 fn run_model_starts_on_a_menu_model_and_names_the_menu_when_it_has_none_such() {
     let home = Home::new();
     home.write_config(
-        "[providers.ds]\npreset = \"deepseek\"\nkey = { env = \"UP_KEY\" }\n\
-         [providers.kimi]\npreset = \"moonshot\"\nkey = { env = \"UP_KEY\" }\n\
+        "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"http://127.0.0.1:9\"\nkey = { env = \"UP_KEY\" }\n\
+         [providers.kimi]\npreset = \"moonshot\"\nbase_url = \"http://127.0.0.1:9/v1\"\nkey = { env = \"UP_KEY\" }\n\
          [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
          menu = [{ provider = \"kimi\", model = \"kimi-k3\", label = \"Kimi K3\" }]\n",
     );
@@ -184,5 +184,39 @@ fn run_model_starts_on_a_menu_model_and_names_the_menu_when_it_has_none_such() {
         r.stderr.contains("has no menu model `gpt-9`") && r.stderr.contains("kimi/kimi-k3"),
         "{}",
         r.stderr
+    );
+}
+
+#[test]
+fn the_status_line_names_the_menu_model_and_provider_in_use() {
+    let home = Home::new();
+    home.write_config(
+        "[providers.ds]\npreset = \"deepseek\"\nbase_url = \"http://127.0.0.1:9\"\nkey = { env = \"UP_KEY\" }\n\
+         [providers.kimi]\npreset = \"moonshot\"\nbase_url = \"http://127.0.0.1:9/v1\"\nkey = { env = \"UP_KEY\" }\n\
+         [providers.or]\npreset = \"openrouter\"\nbase_url = \"http://127.0.0.1:9/api/v1\"\nkey = { env = \"UP_KEY\" }\n\
+         [profiles.p]\nprovider = \"ds\"\nmain = \"deepseek-v4-pro\"\n\
+         menu = [{ provider = \"kimi\", model = \"kimi-k3\", label = \"Kimi K3\" }, { provider = \"or\", models = \"all\" }]\n",
+    );
+    // Local addresses: the line asks the providers for their balances.
+    let env = [("CCSWITCH_PROFILE", "p"), ("CCSWITCH_SESSION", "none-yet")];
+    let line = |id: &str| {
+        let status =
+            json!({"session_id": "s", "model": {"id": id, "display_name": id}}).to_string();
+        let r = home.run_stdin(&["statusline"], &status, &env);
+        r.ok();
+        r.stdout.trim().to_string()
+    };
+    assert_eq!(
+        line("claude-ccswitch-kimi/kimi-k3"),
+        "ccswitch p · Kimi K3 @ Moonshot Kimi"
+    );
+    assert_eq!(
+        line("claude-ccswitch-main"),
+        "ccswitch p · deepseek-v4-pro @ DeepSeek"
+    );
+    // A model of a provider the menu takes whole is named by its id.
+    assert_eq!(
+        line("claude-ccswitch-or/qwen/qwen3-coder"),
+        "ccswitch p · qwen/qwen3-coder @ OpenRouter"
     );
 }

@@ -509,3 +509,33 @@ main = "moonshotai/kimi-k2"
     set_model_size(&mut again, &cfg, "or", &size).unwrap();
     assert_eq!(again.to_string(), text);
 }
+
+/// Claude Code is told one window per session: with a menu, the smallest
+/// known of `main` and the menu's models, since `/model` may move the
+/// conversation to any of them; the profile's own `context_window` wins.
+#[test]
+fn a_menu_tells_claude_code_its_smallest_window() {
+    let cfg = mk_config(
+        r#"
+[providers.up]
+api = "openai"
+base_url = "http://127.0.0.1:9/v1"
+models = { big = { context = 1000000 }, small = { context = 65536 } }
+[providers.other]
+api = "openai"
+base_url = "http://127.0.0.1:8/v1"
+[profiles.mix]
+provider = "up"
+main = "big"
+menu = [{ provider = "up", model = "small" }, { provider = "other", model = "unknown" }]
+[profiles.own]
+provider = "up"
+main = "big"
+context_window = 200000
+menu = ["small"]
+"#,
+    );
+    let run = |name: &str| plan(&cfg, cfg.profile(name).unwrap(), &proxy_mode(), &no_env).set;
+    assert_eq!(run("mix")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "65536");
+    assert_eq!(run("own")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "200000");
+}
