@@ -29,6 +29,12 @@ const CHUNKS: usize = 50;
 /// The same conversation `proxy-load` sends: the fixture's request with
 /// alternating text turns until it reaches about `bytes`.
 fn long_conversation(bytes: usize) -> String {
+    long_conversation_signed(bytes, None)
+}
+
+/// The same, each assistant turn led by a thinking block with this
+/// signature (a session with thinking on, as history repair sees it).
+fn long_conversation_signed(bytes: usize, signature: Option<&str>) -> String {
     let fixture: serde_json::Value = serde_json::from_str(include_str!(
         "../tests/fixtures/claude-code/main-turn-minimal.json"
     ))
@@ -44,7 +50,15 @@ fn long_conversation(bytes: usize) -> String {
     let mut i = 0;
     while body.to_string().len() + messages.len() * turn.len() < bytes {
         let role = if i % 2 == 0 { "user" } else { "assistant" };
-        messages.push(serde_json::json!({"role": role, "content": [{"type": "text", "text": format!("{i}: {turn}")}]}));
+        let text = serde_json::json!({"type": "text", "text": format!("{i}: {turn}")});
+        let content = match signature.filter(|_| role == "assistant") {
+            Some(sig) => serde_json::json!([
+                {"type": "thinking", "thinking": format!("{i}: the plan, step by step."), "signature": sig},
+                text
+            ]),
+            None => serde_json::json!([text]),
+        };
+        messages.push(serde_json::json!({"role": role, "content": content}));
         i += 1;
     }
     messages.push(serde_json::json!({"role": "user", "content": "say hi"}));
@@ -194,8 +208,51 @@ fn passthrough(n: usize) {
     }
 }
 
+/// A signature shaped like Anthropic's (base64, a few hundred bytes).
+fn anthropic_signature() -> String {
+    "EqQBCkgIARABGAIiQL".repeat(20)
+}
+
+/// History with a thinking block on every assistant turn, the provider
+/// unchanged since the last turn: what history repair may cost when it
+/// has nothing to repair.
+fn history(n: usize) {
+    let raw = anthropic_signature();
+    println!("416 KB conversation, thinking on every assistant turn (median of {n}):");
+    let body = long_conversation_signed(400 * 1024, Some(&raw));
+    let quirks = Quirks::default();
+    let t = time(n, || {
+        std::hint::black_box(stage_passthrough(&body, &quirks));
+    });
+    println!(
+        "  passthrough rewrite, provider's own signatures     {:>8.1} µs",
+        t.as_secs_f64() * 1e6
+    );
+    let echo = RawQuirks {
+        reasoning_echo: Some(true),
+        ..RawQuirks::default()
+    }
+    .resolve();
+    let body = long_conversation_signed(400 * 1024, Some("ccswitch-reasoning-v1"));
+    let req = stage_parse(&body);
+    let target = UpstreamModel {
+        model: "m",
+        quirks: &echo,
+        max_output: Some(8192),
+        stream: false,
+    };
+    let t = time(n, || {
+        std::hint::black_box(stage_translate(&req, &target));
+    });
+    println!(
+        "  OpenAI translate with reasoning echo, own thinking {:>8.1} µs",
+        t.as_secs_f64() * 1e6
+    );
+}
+
 fn main() {
     let n = rounds(300);
+    history(n);
     passthrough(n);
     let body = long_conversation(400 * 1024);
     let quirks = Quirks::default();
