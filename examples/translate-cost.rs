@@ -20,6 +20,7 @@ use bytes::BytesMut;
 use ccswitch::config::{Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
+use ccswitch::proxy::translate::provenance::Provenance;
 use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::sse::{SseDecoder, encode_into};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
@@ -119,6 +120,7 @@ fn stage_stream(chunks: &[Vec<u8>], quirks: &Arc<Quirks>) -> usize {
         input_estimate: 100,
         quirks: quirks.clone(),
         renamed_tools: Vec::new(),
+        thinking_maker: None,
     });
     let mut out = BytesMut::new();
     for e in tr.start() {
@@ -240,6 +242,7 @@ fn history(n: usize) {
         quirks: &echo,
         max_output: Some(8192),
         stream: false,
+        provenance: Provenance::default(),
     };
     let t = time(n, || {
         std::hint::black_box(stage_translate(&req, &target));
@@ -261,6 +264,7 @@ fn main() {
         quirks: &quirks,
         max_output: Some(8192),
         stream: false,
+        provenance: Provenance::default(),
     };
     let parse = time(n, || {
         std::hint::black_box(stage_parse(&body));

@@ -15,6 +15,7 @@ use crate::proxy::translate::anthropic::MessagesRequest;
 use crate::proxy::translate::grammar::check_sse;
 use crate::proxy::translate::openai::ChatResponse;
 use crate::proxy::translate::passthrough::{self, RawBody};
+use crate::proxy::translate::provenance::Provenance;
 use crate::proxy::translate::request::{self, UpstreamModel};
 use crate::proxy::translate::response::{self, ResponseCtx};
 use crate::proxy::translate::sse::{SseDecoder, SseEvent, encode};
@@ -94,6 +95,10 @@ pub fn request(data: &[u8]) {
                 quirks: q,
                 max_output: Some(8192),
                 stream: stream == 1,
+                provenance: Provenance {
+                    provider: "m",
+                    spans_providers: stream == 1,
+                },
             };
             let t = request::to_openai(&req, &target);
             assert!(serde_json::to_vec(&t.request).is_ok());
@@ -119,6 +124,7 @@ pub fn stream(data: &[u8]) {
         input_estimate: 10,
         quirks: Arc::new(quirks[which % quirks.len()].clone()),
         renamed_tools: vec![("t_short".into(), "a.long.tool.name".into())],
+        thinking_maker: (which % 2 == 0).then(|| "p".into()),
     };
     let mut t = StreamTranslator::new(cfg);
     let mut out = t.start();
@@ -154,6 +160,7 @@ pub fn response(data: &[u8]) {
         // Half the inputs as replies to a request the upstream searched for.
         web_search: (which % 2 == 0).then_some("fuzz query"),
         stop_sequences: &stops[..which % 3],
+        thinking_maker: (which % 2 == 0).then_some("p"),
     };
     let msg = response::from_openai(&chat, &ctx);
     assert!(serde_json::to_vec(&msg).is_ok());

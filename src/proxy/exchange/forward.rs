@@ -154,11 +154,13 @@ pub async fn openai(
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
     let req: MessagesRequest = inc.body.into_typed()?;
+    let to = state.provenance(&up.provider.name);
     let target = request::UpstreamModel {
         model,
         quirks: quirks_for(up, model),
         max_output: max_output(up, model),
         stream: inc.stream,
+        provenance: to,
     };
     let translated = request::to_openai(&req, &target);
     fin.notes(translated.notes);
@@ -180,6 +182,7 @@ pub async fn openai(
             input_estimate: crate::proxy::translate::common::estimate_tokens(inc.body_len),
             quirks: up.quirks.clone(),
             renamed_tools,
+            thinking_maker: to.tag().map(str::to_string),
         };
         let resp = if empty_fails {
             let usage = |sent: &[u8]| {
@@ -215,6 +218,7 @@ pub async fn openai(
         renamed_tools: &renamed_tools,
         web_search: web_search.as_deref(),
         stop_sequences: req.stop_sequences.as_deref().unwrap_or_default(),
+        thinking_maker: to.tag(),
     };
     let msg = response::from_openai(&chat, &ctx);
     if empty_fails && msg.content.is_empty() {

@@ -10,7 +10,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::anthropic::Usage;
-use super::common::{THINKING_SIGNATURE, TextCount, client_headers, is_our_signature};
+use super::common::{TextCount, client_headers};
+use super::provenance::{THINKING_SIGNATURE, is_our_signature};
 use super::sse::SseDecoder;
 use crate::config::Quirks;
 

@@ -1,5 +1,6 @@
 //! The rewrite on hand-made bodies and on every captured request.
 use super::*;
+use crate::proxy::translate::provenance::THINKING_SIGNATURE;
 
 fn raw_body(v: &Value) -> RawBody {
     serde_json::from_str(&v.to_string()).unwrap()
