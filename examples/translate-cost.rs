@@ -163,7 +163,13 @@ fn captured(json: &str) -> serde_json::Value {
 #[inline(never)]
 fn stage_passthrough(body: &str, quirks: &Quirks) -> usize {
     let mut m: RawBody = serde_json::from_str(body).expect("parses");
-    rewrite_request(&mut m, "up-model", quirks, Some(8192));
+    rewrite_request(
+        &mut m,
+        "up-model",
+        quirks,
+        Some(8192),
+        &Provenance::default(),
+    );
     serde_json::to_vec(&m).expect("encodes").len()
 }
 

@@ -107,7 +107,11 @@ pub fn request(data: &[u8]) {
     if let Ok(body) = serde_json::from_slice::<RawBody>(data) {
         for q in quirk_sets(Api::Anthropic) {
             let mut b = body.clone();
-            let _ = passthrough::rewrite_request(&mut b, "m", q, Some(8192));
+            let to = Provenance {
+                provider: "p",
+                spans_providers: true,
+            };
+            let _ = passthrough::rewrite_request(&mut b, "m", q, Some(8192), &to);
             assert!(serde_json::to_vec(&b).is_ok());
         }
     }

@@ -135,7 +135,7 @@ fn every_preset_keeps_the_verdict_readable() {
                 }
                 Api::Anthropic => {
                     let mut raw: RawBody = serde_json::from_value(body.clone()).unwrap();
-                    rewrite_request(&mut raw, &model, &q, max_output);
+                    rewrite_request(&mut raw, &model, &q, max_output, &Provenance::default());
                     let out: Value =
                         serde_json::from_str(&serde_json::to_string(&raw).unwrap()).unwrap();
                     assert_eq!(out["stop_sequences"], json!(["</block>"]), "{who}");

@@ -6,7 +6,10 @@
 use std::path::Path;
 
 use ccswitch::config::{Api, RawQuirks};
-use ccswitch::proxy::translate::passthrough::{RawBody, anthropic_headers, rewrite_request};
+use ccswitch::proxy::translate::passthrough::{
+    RawBody, anthropic_headers, encode_request, rewrite_request,
+};
+use ccswitch::proxy::translate::provenance::Provenance;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -28,6 +31,11 @@ struct CaseTarget {
     max_output: Option<u64>,
     /// The client's request headers.
     headers: IndexMap<String, String>,
+    /// The config name of the provider the request goes to (history
+    /// repair: whose thinking it keeps).
+    provider: String,
+    /// The proxy's profile spans providers.
+    spans_providers: bool,
 }
 
 impl Default for CaseTarget {
@@ -38,6 +46,8 @@ impl Default for CaseTarget {
             quirks: RawQuirks::default(),
             max_output: None,
             headers: IndexMap::new(),
+            provider: String::new(),
+            spans_providers: false,
         }
     }
 }
@@ -51,7 +61,11 @@ pub fn run_passthrough_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
     let text = std::fs::read_to_string(case.join("input.json")).expect("input.json");
     let mut body: RawBody =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}/input.json: {e}"));
-    let notes = rewrite_request(&mut body, &t.model, &quirks, t.max_output);
+    let to = Provenance {
+        provider: &t.provider,
+        spans_providers: t.spans_providers,
+    };
+    let notes = rewrite_request(&mut body, &t.model, &quirks, t.max_output, &to);
     let mut client = HeaderMap::new();
     for (k, v) in &t.headers {
         client.insert(
@@ -64,14 +78,73 @@ pub fn run_passthrough_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_string()))
         .collect();
     headers.sort();
-    let sent: Value = serde_json::from_str(&serde_json::to_string(&body).expect("serializable"))
+    let sent: Value = serde_json::from_slice(&encode_request(&body, &to, 0))
         .expect("the rewrite keeps JSON valid");
     json!({ "body": sent, "headers": headers.into_iter().collect::<IndexMap<_, _>>(), "notes": notes })
+}
+
+/// What every body sent upstream keeps, whatever history it came with:
+/// tool-call ids in Anthropic's alphabet, each result answering a call of
+/// the assistant turn just before it, no empty turn, roles alternating.
+fn invariants(body: &Value) -> Result<(), String> {
+    let valid = |id: &str| {
+        !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let messages = body["messages"].as_array().ok_or("no messages")?;
+    let mut calls: Vec<&str> = Vec::new();
+    let mut prev_role = "";
+    for (i, m) in messages.iter().enumerate() {
+        let role = m["role"].as_str().unwrap_or_default();
+        if role == prev_role {
+            return Err(format!("message {i}: two {role} turns in a row"));
+        }
+        prev_role = role;
+        let blocks = m["content"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if m["content"].is_array() && blocks.is_empty() {
+            return Err(format!("message {i}: empty content"));
+        }
+        let of = |kind: &str, key: &str| -> Vec<&str> {
+            blocks
+                .iter()
+                .filter(|b| b["type"] == kind)
+                .filter_map(|b| b[key].as_str())
+                .collect()
+        };
+        for id in of("tool_use", "id")
+            .into_iter()
+            .chain(of("tool_result", "tool_use_id"))
+        {
+            if !valid(id) {
+                return Err(format!(
+                    "message {i}: tool id {id} outside Anthropic's alphabet"
+                ));
+            }
+        }
+        for id in of("tool_result", "tool_use_id") {
+            if !calls.contains(&id) {
+                return Err(format!(
+                    "message {i}: result {id} answers no call just before it"
+                ));
+            }
+        }
+        calls = of("tool_use", "id");
+    }
+    Ok(())
 }
 
 #[test]
 fn passthrough_cases() {
     check_json_cases("passthrough", "passthrough", |case| {
-        run_passthrough_case(case, None)
+        let out = run_passthrough_case(case, None);
+        if let Err(e) = invariants(&out["body"]) {
+            panic!("{}: {e}", name_of(case));
+        }
+        out
     });
 }

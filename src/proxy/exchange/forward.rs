@@ -83,6 +83,7 @@ fn quirks_for<'a>(up: &'a Upstream, model: &str) -> &'a crate::config::Quirks {
 /// The exchange with an Anthropic-kind upstream: the request passed
 /// through with the provider's fixes.
 pub async fn anthropic(
+    state: &Arc<State>,
     up: &Arc<Upstream>,
     model: &str,
     parts: &http::request::Parts,
@@ -91,11 +92,13 @@ pub async fn anthropic(
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
     let mut body = inc.body.into_raw()?;
+    let to = state.provenance(&up.provider.name);
     let notes = passthrough::rewrite_request(
         &mut body,
         model,
         quirks_for(up, model),
         max_output(up, model),
+        &to,
     );
     fin.notes(notes);
     let url = up
@@ -103,7 +106,7 @@ pub async fn anthropic(
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
     let extra = anthropic_headers(&up.quirks, &parts.headers);
-    let body = encode(&body, inc.body_len);
+    let body = passthrough::encode_request(&body, &to, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
         let resp = if empty_fails {
