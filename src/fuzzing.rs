@@ -168,6 +168,10 @@ pub fn response(data: &[u8]) {
     };
     let msg = response::from_openai(&chat, &ctx);
     assert!(serde_json::to_vec(&msg).is_ok());
+    // The same bytes as an Anthropic-kind reply: tagging keeps it JSON.
+    if let Some(tagged) = passthrough::tag_message(data, "p") {
+        assert!(serde_json::from_slice::<serde_json::Value>(&tagged).is_ok());
+    }
 }
 
 /// `config.toml`: any text loads or fails with an error; no panic.

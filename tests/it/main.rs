@@ -56,6 +56,7 @@ mod serve;
 mod stream_golden;
 mod tool_search;
 mod translate_golden;
+mod translate_history;
 mod tui;
 mod tui_size;
 // Kills `serve` sessions with signals.

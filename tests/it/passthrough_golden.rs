@@ -1,13 +1,16 @@
 //! Golden tests for the Anthropic passthrough rewrite: what Claude Code sent
 //! (`input.json`, and its headers in `target.json`), the upstream's preset,
 //! quirks and limits (`target.json`), and the body, headers and notes that
-//! go upstream (`expected.json`). See `golden.rs` for blessing.
+//! go upstream (`expected.json`). Under `passthrough-reply/`, what an
+//! Anthropic-kind upstream replied (`upstream.json` or `upstream.sse`) and
+//! what Claude Code gets (`expected.json` or `expected.sse`). See
+//! `golden.rs` for blessing.
 
 use std::path::Path;
 
 use ccswitch::config::{Api, RawQuirks};
 use ccswitch::proxy::translate::passthrough::{
-    RawBody, anthropic_headers, encode_request, rewrite_request,
+    RawBody, SseTagger, anthropic_headers, encode_request, rewrite_request, tag_message,
 };
 use ccswitch::proxy::translate::provenance::Provenance;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -15,7 +18,9 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::golden::{check_json_cases, name_of, read_json};
+use crate::golden::{
+    case_dirs, check_json, check_json_cases, check_text, finish, fixtures, name_of, read_json,
+};
 use crate::translate_golden::case_quirks;
 
 /// `target.json` of a passthrough case; a field left out is as in
@@ -147,4 +152,64 @@ fn passthrough_cases() {
         }
         out
     });
+}
+
+/// `target.json` of a reply case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyTarget {
+    /// The config name of the provider that replied.
+    provider: String,
+    /// The proxy's profile spans providers (else nothing is tagged).
+    spans_providers: bool,
+}
+
+/// A streamed reply through the tagger in `size`-byte pieces.
+fn tagged_stream(tagger: &mut Option<SseTagger>, sse: &[u8], size: usize) -> String {
+    let mut out = Vec::new();
+    for piece in sse.chunks(size) {
+        match tagger {
+            Some(t) => out.extend_from_slice(&t.push(piece)),
+            None => out.extend_from_slice(piece),
+        }
+    }
+    out.extend(tagger.as_mut().map(SseTagger::finish).unwrap_or_default());
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[test]
+fn passthrough_reply_cases() {
+    let cases = case_dirs(&fixtures().join("passthrough-reply"));
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = name_of(case);
+        let t: ReplyTarget = serde_json::from_value(read_json(&case.join("target.json")))
+            .unwrap_or_else(|e| panic!("{name}/target.json: {e}"));
+        let to = Provenance {
+            provider: &t.provider,
+            spans_providers: t.spans_providers,
+        };
+        if let Ok(body) = std::fs::read(case.join("upstream.json")) {
+            let out = to
+                .tag()
+                .and_then(|maker| tag_message(&body, maker))
+                .unwrap_or(body);
+            let out: Value = serde_json::from_slice(&out).expect("the tagging keeps JSON valid");
+            failures.extend(check_json(&case.join("expected.json"), &out).err());
+        }
+        if let Ok(sse) = std::fs::read(case.join("upstream.sse")) {
+            let whole = tagged_stream(&mut to.tag().map(SseTagger::new), &sse, sse.len());
+            for size in [1, 5, 64] {
+                let cut = tagged_stream(&mut to.tag().map(SseTagger::new), &sse, size);
+                if cut != whole {
+                    failures.push(format!("{name}: {size}-byte pieces differ"));
+                }
+            }
+            if to.tag().is_none() && whole.as_bytes() != sse {
+                failures.push(format!("{name}: a single-provider reply changed"));
+            }
+            failures.extend(check_text(&case.join("expected.sse"), &whole).err());
+        }
+    }
+    finish(&failures, "passthrough reply", cases.len());
 }

@@ -17,7 +17,9 @@ use crate::proxy::streams;
 use crate::proxy::streams::hold::{self, Held, Wire};
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
 use crate::proxy::translate::common::client_headers;
-use crate::proxy::translate::passthrough::{self, UsageSniffer, anthropic_headers, merge_usage};
+use crate::proxy::translate::passthrough::{
+    self, SseTagger, UsageSniffer, anthropic_headers, merge_usage, tag_message,
+};
 use crate::proxy::translate::sse::SseDecoder;
 use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
@@ -120,10 +122,19 @@ pub async fn anthropic(
             resp
         };
         let idle = up.provider.timeouts.idle;
-        return Ok(Answer::Stream(streams::passthrough(resp, idle, fin.take())));
+        let tagger = to.tag().map(SseTagger::new);
+        return Ok(Answer::Stream(streams::passthrough(
+            resp,
+            idle,
+            fin.take(),
+            tagger,
+        )));
     }
     let status = resp.status();
-    let bytes = read_whole(up, resp).await?;
+    let mut bytes = read_whole(up, resp).await?;
+    if let Some(tagged) = to.tag().and_then(|maker| tag_message(&bytes, maker)) {
+        bytes = tagged.into();
+    }
     // Only `usage` and how many content blocks are read; the rest of the
     // message is skipped, not built.
     #[derive(serde::Deserialize)]

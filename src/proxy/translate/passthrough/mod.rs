@@ -16,10 +16,12 @@ use crate::config::Quirks;
 
 mod body;
 mod history;
+mod tag;
 mod turns;
 
 pub use body::RawBody;
 use body::raw;
+pub use tag::{SseTagger, tag_message};
 
 /// Edit one field as a tree, only when `wanted` says its text may need it.
 fn edit_field<T>(
