@@ -45,8 +45,10 @@ pub fn tag_message(body: &[u8], maker: &str) -> Option<Vec<u8>> {
     tagged.then(|| serde_json::to_vec(&v).unwrap_or_else(|_| body.to_vec()))
 }
 
+/// A cheap look before any parse: every chunk of a forwarded stream goes
+/// through it.
 fn may_hold_thinking(bytes: &[u8]) -> bool {
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
     has(b"\"signature\"") || has(b"redacted_thinking")
 }
 
