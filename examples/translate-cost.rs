@@ -6,6 +6,10 @@
 //! Also the Anthropic passthrough's rewrite of captured Claude Code
 //! requests with tool search applied by the proxy (quirk `tool_search`
 //! false) and left to the upstream (true): what applying it costs.
+//! And history repair (issue 25): the same conversation with thinking on
+//! every assistant turn, through the passthrough rewrite and the OpenAI
+//! translation, made by the provider it goes to (single-provider profile,
+//! and one spanning providers) and by another.
 //!
 //!     cargo run --release --example translate-cost [-- --rounds N]
 //!
@@ -19,16 +23,29 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use ccswitch::config::{Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
-use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
+use ccswitch::proxy::translate::passthrough::{RawBody, encode_request, rewrite_request};
+use ccswitch::proxy::translate::provenance::{Provenance, reasoning_signature, signed};
 use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::sse::{SseDecoder, encode_into};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
+
+// The allocator the proxy runs with (`main.rs`): with glibc's, timings
+// of the long bodies here followed where their buffers crossed its mmap
+// threshold more than what the code did.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CHUNKS: usize = 50;
 
 /// The same conversation `proxy-load` sends: the fixture's request with
 /// alternating text turns until it reaches about `bytes`.
 fn long_conversation(bytes: usize) -> String {
+    long_conversation_signed(bytes, None)
+}
+
+/// The same, each assistant turn led by a thinking block with this
+/// signature (a session with thinking on, as history repair sees it).
+fn long_conversation_signed(bytes: usize, signature: Option<&str>) -> String {
     let fixture: serde_json::Value = serde_json::from_str(include_str!(
         "../tests/fixtures/claude-code/main-turn-minimal.json"
     ))
@@ -44,7 +61,15 @@ fn long_conversation(bytes: usize) -> String {
     let mut i = 0;
     while body.to_string().len() + messages.len() * turn.len() < bytes {
         let role = if i % 2 == 0 { "user" } else { "assistant" };
-        messages.push(serde_json::json!({"role": role, "content": [{"type": "text", "text": format!("{i}: {turn}")}]}));
+        let text = serde_json::json!({"type": "text", "text": format!("{i}: {turn}")});
+        let content = match signature.filter(|_| role == "assistant") {
+            Some(sig) => serde_json::json!([
+                {"type": "thinking", "thinking": format!("{i}: the plan, step by step."), "signature": sig},
+                text
+            ]),
+            None => serde_json::json!([text]),
+        };
+        messages.push(serde_json::json!({"role": role, "content": content}));
         i += 1;
     }
     messages.push(serde_json::json!({"role": "user", "content": "say hi"}));
@@ -105,6 +130,7 @@ fn stage_stream(chunks: &[Vec<u8>], quirks: &Arc<Quirks>) -> usize {
         input_estimate: 100,
         quirks: quirks.clone(),
         renamed_tools: Vec::new(),
+        thinking_maker: None,
     });
     let mut out = BytesMut::new();
     for e in tr.start() {
@@ -145,10 +171,10 @@ fn captured(json: &str) -> serde_json::Value {
 }
 
 #[inline(never)]
-fn stage_passthrough(body: &str, quirks: &Quirks) -> usize {
+fn stage_passthrough(body: &str, quirks: &Quirks, to: &Provenance) -> usize {
     let mut m: RawBody = serde_json::from_str(body).expect("parses");
-    rewrite_request(&mut m, "up-model", quirks, Some(8192));
-    serde_json::to_vec(&m).expect("encodes").len()
+    rewrite_request(&mut m, "up-model", quirks, Some(8192), to);
+    encode_request(&m, to, body.len()).len()
 }
 
 fn passthrough(n: usize) {
@@ -179,10 +205,10 @@ fn passthrough(n: usize) {
         ("416 KB conversation + ToolSearch", big.to_string()),
     ] {
         let applied = time(n, || {
-            std::hint::black_box(stage_passthrough(&body, &applying));
+            std::hint::black_box(stage_passthrough(&body, &applying, &Provenance::default()));
         });
         let left = time(n, || {
-            std::hint::black_box(stage_passthrough(&body, &leaving));
+            std::hint::black_box(stage_passthrough(&body, &leaving, &Provenance::default()));
         });
         println!(
             "  {name:<34} {:>4} KB  applied {:>7.1} µs  left {:>7.1} µs  added {:>6.1} µs",
@@ -194,8 +220,85 @@ fn passthrough(n: usize) {
     }
 }
 
+/// A signature shaped like Anthropic's (base64, a few hundred bytes).
+fn anthropic_signature() -> String {
+    "EqQBCkgIARABGAIiQL".repeat(20)
+}
+
+/// History with a thinking block on every assistant turn: what history
+/// repair costs when the provider did not change since the last turn
+/// (signatures the provider's own, untagged for a single-provider profile
+/// and tagged for one spanning providers), and when it did.
+fn history(n: usize) {
+    let raw = anthropic_signature();
+    let one = Provenance {
+        provider: "p",
+        spans_providers: false,
+    };
+    let many = Provenance {
+        spans_providers: true,
+        ..one
+    };
+    println!("416 KB conversation, thinking on every assistant turn (median of {n}):");
+    let quirks = Quirks::default();
+    for (name, sig, to) in [
+        ("single provider, its own signatures", raw.clone(), one),
+        ("spanning, own signatures tagged", signed("p", &raw), many),
+        ("spanning, another provider's", signed("q", &raw), many),
+    ] {
+        let body = long_conversation_signed(400 * 1024, Some(&sig));
+        let t = time(n, || {
+            std::hint::black_box(stage_passthrough(&body, &quirks, &to));
+        });
+        println!(
+            "  passthrough rewrite, {name:<36} {:>8.1} µs",
+            t.as_secs_f64() * 1e6
+        );
+    }
+    let echo = RawQuirks {
+        reasoning_echo: Some(true),
+        ..RawQuirks::default()
+    }
+    .resolve();
+    for (name, sig, to) in [
+        (
+            "single provider, v1 thinking",
+            reasoning_signature(None, &[]),
+            one,
+        ),
+        (
+            "spanning, own thinking tagged",
+            reasoning_signature(Some("p"), &[]),
+            many,
+        ),
+        (
+            "spanning, another provider's",
+            reasoning_signature(Some("q"), &[]),
+            many,
+        ),
+    ] {
+        let body = long_conversation_signed(400 * 1024, Some(&sig));
+        let req = stage_parse(&body);
+        let target = UpstreamModel {
+            model: "m",
+            quirks: &echo,
+            max_output: Some(8192),
+            stream: false,
+            provenance: to,
+        };
+        let t = time(n, || {
+            std::hint::black_box(stage_translate(&req, &target));
+        });
+        println!(
+            "  OpenAI translate + echo, {name:<32} {:>8.1} µs",
+            t.as_secs_f64() * 1e6
+        );
+    }
+}
+
 fn main() {
     let n = rounds(300);
+    history(n);
     passthrough(n);
     let body = long_conversation(400 * 1024);
     let quirks = Quirks::default();
@@ -204,6 +307,7 @@ fn main() {
         quirks: &quirks,
         max_output: Some(8192),
         stream: false,
+        provenance: Provenance::default(),
     };
     let parse = time(n, || {
         std::hint::black_box(stage_parse(&body));

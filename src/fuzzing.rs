@@ -15,6 +15,7 @@ use crate::proxy::translate::anthropic::MessagesRequest;
 use crate::proxy::translate::grammar::check_sse;
 use crate::proxy::translate::openai::ChatResponse;
 use crate::proxy::translate::passthrough::{self, RawBody};
+use crate::proxy::translate::provenance::Provenance;
 use crate::proxy::translate::request::{self, UpstreamModel};
 use crate::proxy::translate::response::{self, ResponseCtx};
 use crate::proxy::translate::sse::{SseDecoder, SseEvent, encode};
@@ -94,6 +95,10 @@ pub fn request(data: &[u8]) {
                 quirks: q,
                 max_output: Some(8192),
                 stream: stream == 1,
+                provenance: Provenance {
+                    provider: "m",
+                    spans_providers: stream == 1,
+                },
             };
             let t = request::to_openai(&req, &target);
             assert!(serde_json::to_vec(&t.request).is_ok());
@@ -102,7 +107,11 @@ pub fn request(data: &[u8]) {
     if let Ok(body) = serde_json::from_slice::<RawBody>(data) {
         for q in quirk_sets(Api::Anthropic) {
             let mut b = body.clone();
-            let _ = passthrough::rewrite_request(&mut b, "m", q, Some(8192));
+            let to = Provenance {
+                provider: "p",
+                spans_providers: true,
+            };
+            let _ = passthrough::rewrite_request(&mut b, "m", q, Some(8192), &to);
             assert!(serde_json::to_vec(&b).is_ok());
         }
     }
@@ -119,6 +128,7 @@ pub fn stream(data: &[u8]) {
         input_estimate: 10,
         quirks: Arc::new(quirks[which % quirks.len()].clone()),
         renamed_tools: vec![("t_short".into(), "a.long.tool.name".into())],
+        thinking_maker: (which % 2 == 0).then(|| "p".into()),
     };
     let mut t = StreamTranslator::new(cfg);
     let mut out = t.start();
@@ -154,9 +164,14 @@ pub fn response(data: &[u8]) {
         // Half the inputs as replies to a request the upstream searched for.
         web_search: (which % 2 == 0).then_some("fuzz query"),
         stop_sequences: &stops[..which % 3],
+        thinking_maker: (which % 2 == 0).then_some("p"),
     };
     let msg = response::from_openai(&chat, &ctx);
     assert!(serde_json::to_vec(&msg).is_ok());
+    // The same bytes as an Anthropic-kind reply: tagging keeps it JSON.
+    if let Some(tagged) = passthrough::tag_message(data, "p") {
+        assert!(serde_json::from_slice::<serde_json::Value>(&tagged).is_ok());
+    }
 }
 
 /// `config.toml`: any text loads or fails with an error; no panic.

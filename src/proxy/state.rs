@@ -9,6 +9,7 @@ use super::breaker::notes::BreakerNotes;
 use super::setup::ProxyConfig;
 use super::stats::Stats;
 use crate::config::Api;
+use crate::proxy::translate::provenance::Provenance;
 
 pub struct State {
     pub cfg: ProxyConfig,
@@ -19,6 +20,11 @@ pub struct State {
     /// Thinking of tool-call turns, for profiles that span providers (see
     /// [`super::recall`]).
     pub recall: Option<std::sync::Mutex<super::recall::Recall>>,
+    /// The profile's targets span more than one provider, so a turn may go
+    /// to a provider that did not make the history's thinking: replies'
+    /// thinking is tagged with its maker (`translate::provenance`). A
+    /// single-provider profile's replies go through as they came.
+    pub spans_providers: bool,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
     /// One per fallback target.
@@ -34,7 +40,8 @@ impl State {
         let mut apis = cfg.upstreams.values().map(|u| u.provider.api);
         let first = apis.next();
         let single_api = first.filter(|a| apis.all(|b| b == *a));
-        let recall = (cfg.profile.providers().len() > 1).then(Default::default);
+        let spans_providers = cfg.profile.providers().len() > 1;
+        let recall = spans_providers.then(Default::default);
         let breakers = Breakers::new(&cfg.profile, cfg.breaker);
         let breaker_notes = BreakerNotes {
             log: cfg.log.clone(),
@@ -50,6 +57,7 @@ impl State {
             stats,
             single_api,
             recall,
+            spans_providers,
             id_prefix: random_hex(6),
             next_id: AtomicU64::new(1),
         }
@@ -65,6 +73,14 @@ impl State {
     pub fn request_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         format!("req_ccsw{}{n:06}", self.id_prefix)
+    }
+
+    /// The provider `name` as the history's thinking sees it.
+    pub fn provenance<'a>(&self, name: &'a str) -> Provenance<'a> {
+        Provenance {
+            provider: name,
+            spans_providers: self.spans_providers,
+        }
     }
 
     pub fn log(&self, line: &str) {

@@ -10,6 +10,7 @@ use ccswitch::config::{Api, Presets};
 use ccswitch::proxy::translate::anthropic::{MessagesRequest, OutBlock, StopReason};
 use ccswitch::proxy::translate::openai::ChatResponse;
 use ccswitch::proxy::translate::passthrough::{RawBody, rewrite_request};
+use ccswitch::proxy::translate::provenance::Provenance;
 use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::response::{ResponseCtx, from_openai};
 use serde_json::{Value, json};
@@ -86,6 +87,7 @@ fn every_preset_keeps_the_verdict_readable() {
                         quirks: &q,
                         max_output,
                         stream: false,
+                        provenance: Provenance::default(),
                     };
                     let out = serde_json::to_value(to_openai(&req, &target).request).unwrap();
                     let sent = q.stop_sequences > 0;
@@ -113,6 +115,7 @@ fn every_preset_keeps_the_verdict_readable() {
                         renamed_tools: &[],
                         web_search: None,
                         stop_sequences: &stops,
+                        thinking_maker: None,
                     };
                     let msg = from_openai(&reply(q.reasoning_field, q.think_tags, sent), &ctx);
                     let text: String = msg
@@ -132,7 +135,7 @@ fn every_preset_keeps_the_verdict_readable() {
                 }
                 Api::Anthropic => {
                     let mut raw: RawBody = serde_json::from_value(body.clone()).unwrap();
-                    rewrite_request(&mut raw, &model, &q, max_output);
+                    rewrite_request(&mut raw, &model, &q, max_output, &Provenance::default());
                     let out: Value =
                         serde_json::from_str(&serde_json::to_string(&raw).unwrap()).unwrap();
                     assert_eq!(out["stop_sequences"], json!(["</block>"]), "{who}");

@@ -58,6 +58,7 @@ mod serve;
 mod stream_golden;
 mod tool_search;
 mod translate_golden;
+mod translate_history;
 mod tui;
 mod tui_menu;
 mod tui_size;

@@ -60,6 +60,9 @@ struct CaseConfig {
     quirks: RawQuirks,
     /// (sent, original) tool names, as the request translation returned them.
     renamed_tools: Vec<(String, String)>,
+    /// The provider named in thinking signatures (a profile spanning
+    /// providers).
+    thinking_maker: Option<String>,
 }
 
 impl Default for CaseConfig {
@@ -71,6 +74,7 @@ impl Default for CaseConfig {
             preset: None,
             quirks: RawQuirks::default(),
             renamed_tools: Vec::new(),
+            thinking_maker: None,
         }
     }
 }
@@ -96,6 +100,7 @@ fn mk_config_flipped(dir: &Path, flip: Option<&RawQuirks>) -> StreamConfig {
             flip,
         )),
         renamed_tools: c.renamed_tools,
+        thinking_maker: c.thinking_maker,
     }
 }
 

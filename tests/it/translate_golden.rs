@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use ccswitch::config::{Api, Presets, Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::openai::ChatResponse;
+use ccswitch::proxy::translate::provenance::Provenance;
 use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::response::{ResponseCtx, from_openai};
 use serde::Deserialize;
@@ -176,6 +177,7 @@ fn captured_claude_code_requests() {
             quirks: &quirks,
             max_output: Some(STANDARD_MAX_OUTPUT),
             stream: req.stream.unwrap_or(false),
+            provenance: Provenance::default(),
         };
         let out = translated(&req, &target);
         if let Err(e) = invariants(&out, Some(STANDARD_MAX_OUTPUT)) {
@@ -216,6 +218,7 @@ fn captured_requests_keep_invariants_for_every_preset() {
                     quirks: &quirks,
                     max_output: Some(1000),
                     stream,
+                    provenance: Provenance::default(),
                 };
                 if let Err(e) = invariants(&translated(req, &target), Some(1000)) {
                     failures.push(format!("{} via {}: {e}", file.display(), preset.id));
@@ -246,6 +249,13 @@ struct CaseTarget {
     max_output: Option<u64>,
     #[serde(default)]
     stream: bool,
+    /// The config name of the provider the request goes to (history
+    /// repair: which thinking it gets back).
+    #[serde(default)]
+    provider: String,
+    /// The proxy's profile spans providers.
+    #[serde(default)]
+    spans_providers: bool,
 }
 
 fn default_model() -> String {
@@ -283,6 +293,10 @@ pub fn run_request_case(case: &Path, flip: Option<&RawQuirks>) -> (Value, Option
         quirks: &quirks,
         max_output: t.max_output,
         stream: t.stream,
+        provenance: Provenance {
+            provider: &t.provider,
+            spans_providers: t.spans_providers,
+        },
     };
     let limit = [t.max_output, quirks.max_output_tokens]
         .into_iter()
@@ -333,6 +347,10 @@ struct CaseCtx {
     /// The request's stop sequences.
     #[serde(default)]
     stop_sequences: Vec<String>,
+    /// The provider named in thinking signatures (a profile spanning
+    /// providers).
+    #[serde(default)]
+    thinking_maker: Option<String>,
 }
 
 fn default_message_id() -> String {
@@ -363,6 +381,7 @@ pub fn run_response_case(case: &Path, flip: Option<&RawQuirks>) -> Value {
         renamed_tools: &ctx.renamed_tools,
         web_search: ctx.web_search.as_deref(),
         stop_sequences: &ctx.stop_sequences,
+        thinking_maker: ctx.thinking_maker.as_deref(),
     };
     serde_json::to_value(from_openai(&resp, &rctx)).expect("serializable")
 }

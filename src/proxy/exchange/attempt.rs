@@ -60,7 +60,7 @@ pub(super) async fn attempt(
     }
     let empty_fails = !is_last;
     let result = match up.provider.api {
-        Api::Anthropic => anthropic(&up, model, parts, inc, &mut fin, empty_fails).await,
+        Api::Anthropic => anthropic(state, &up, model, parts, inc, &mut fin, empty_fails).await,
         _ => {
             openai(
                 state,

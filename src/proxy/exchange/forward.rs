@@ -17,7 +17,9 @@ use crate::proxy::streams;
 use crate::proxy::streams::hold::{self, Held, Wire};
 use crate::proxy::translate::anthropic::{MessagesRequest, Usage};
 use crate::proxy::translate::common::client_headers;
-use crate::proxy::translate::passthrough::{self, UsageSniffer, anthropic_headers, merge_usage};
+use crate::proxy::translate::passthrough::{
+    self, SseTagger, UsageSniffer, anthropic_headers, merge_usage, tag_message,
+};
 use crate::proxy::translate::sse::SseDecoder;
 use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
@@ -83,6 +85,7 @@ fn quirks_for<'a>(up: &'a Upstream, model: &str) -> &'a crate::config::Quirks {
 /// The exchange with an Anthropic-kind upstream: the request passed
 /// through with the provider's fixes.
 pub async fn anthropic(
+    state: &Arc<State>,
     up: &Arc<Upstream>,
     model: &str,
     parts: &http::request::Parts,
@@ -91,11 +94,13 @@ pub async fn anthropic(
     empty_fails: bool,
 ) -> Result<Answer, ProxyError> {
     let mut body = inc.body.into_raw()?;
+    let to = state.provenance(&up.provider.name);
     let notes = passthrough::rewrite_request(
         &mut body,
         model,
         quirks_for(up, model),
         max_output(up, model),
+        &to,
     );
     fin.notes(notes);
     let url = up
@@ -103,7 +108,7 @@ pub async fn anthropic(
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
     let extra = anthropic_headers(&up.quirks, &parts.headers);
-    let body = encode(&body, inc.body_len);
+    let body = passthrough::encode_request(&body, &to, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {
         let resp = if empty_fails {
@@ -117,10 +122,19 @@ pub async fn anthropic(
             resp
         };
         let idle = up.provider.timeouts.idle;
-        return Ok(Answer::Stream(streams::passthrough(resp, idle, fin.take())));
+        let tagger = to.tag().map(SseTagger::new);
+        return Ok(Answer::Stream(streams::passthrough(
+            resp,
+            idle,
+            fin.take(),
+            tagger,
+        )));
     }
     let status = resp.status();
-    let bytes = read_whole(up, resp).await?;
+    let mut bytes = read_whole(up, resp).await?;
+    if let Some(tagged) = to.tag().and_then(|maker| tag_message(&bytes, maker)) {
+        bytes = tagged.into();
+    }
     // Only `usage` and how many content blocks are read; the rest of the
     // message is skipped, not built.
     #[derive(serde::Deserialize)]
@@ -162,11 +176,13 @@ pub async fn openai(
             fin.notes(vec![tn!("proxy.thinking_restored", n = restored)]);
         }
     }
+    let to = state.provenance(&up.provider.name);
     let target = request::UpstreamModel {
         model,
         quirks: quirks_for(up, model),
         max_output: max_output(up, model),
         stream: inc.stream,
+        provenance: to,
     };
     let translated = request::to_openai(&req, &target);
     fin.notes(translated.notes);
@@ -188,6 +204,7 @@ pub async fn openai(
             input_estimate: crate::proxy::translate::common::estimate_tokens(inc.body_len),
             quirks: up.quirks.clone(),
             renamed_tools,
+            thinking_maker: to.tag().map(str::to_string),
         };
         let resp = if empty_fails {
             let usage = |sent: &[u8]| {
@@ -223,6 +240,7 @@ pub async fn openai(
         renamed_tools: &renamed_tools,
         web_search: web_search.as_deref(),
         stop_sequences: req.stop_sequences.as_deref().unwrap_or_default(),
+        thinking_maker: to.tag(),
     };
     let msg = response::from_openai(&chat, &ctx);
     if empty_fails && msg.content.is_empty() {

@@ -37,11 +37,12 @@ pub async fn handle(
     );
     let up = state.cfg.upstreams.get(&slot.provider).cloned();
     if let Some(up) = up.filter(|u| u.provider.api == Api::Anthropic) {
-        passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None);
+        let to = state.provenance(&up.provider.name);
+        passthrough::rewrite_request(&mut raw, &slot.model, &up.provider.quirks, None, &to);
         let url = Url::parse(&up.url("/v1/messages/count_tokens"))
             .map_err(|_| ProxyError::BadRequest(up.url("/v1/messages/count_tokens")))?;
         let extra = anthropic_headers(&up.quirks, &parts.headers);
-        let body = serde_json::to_vec(&raw).unwrap_or_default();
+        let body = passthrough::encode_request(&raw, &to, 0);
         match send(&up, &url, None, extra, body).await {
             Ok(resp) => {
                 let status = resp.status();

@@ -22,7 +22,7 @@ use super::body::{Body, full};
 use super::error::ProxyError;
 use super::finish::Finisher;
 use super::translate::anthropic::{ErrorBody, Event};
-use super::translate::passthrough::UsageSniffer;
+use super::translate::passthrough::{SseTagger, UsageSniffer};
 use super::translate::sse::{SseDecoder, encode, encode_into};
 use super::translate::stream::{StreamConfig, StreamTranslator};
 use super::upstream::reply::Reply;
@@ -228,6 +228,9 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
 
 struct Passthrough {
     sniffer: UsageSniffer,
+    /// Tags thinking signatures with their maker, for a profile that spans
+    /// providers (none: the bytes go as they came).
+    tagger: Option<SseTagger>,
     /// The bytes forwarded so far end at an event boundary, so a ping or an
     /// error event can be inserted without corrupting the stream.
     at_boundary: bool,
@@ -246,7 +249,14 @@ impl Relay for Passthrough {
         let failure = match step {
             Waited::Data(b) => {
                 self.sniffer.push(&b);
-                self.at_boundary = b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
+                let tagged = self.tagger.as_mut().and_then(|t| match t.push(&b) {
+                    std::borrow::Cow::Owned(v) => Some(v),
+                    std::borrow::Cow::Borrowed(_) => None,
+                });
+                let b = tagged.map_or(b, Bytes::from);
+                // A tagger forwards whole events only.
+                self.at_boundary =
+                    self.tagger.is_some() || b.ends_with(b"\n\n") || b.ends_with(b"\r\n\r\n");
                 // From the upstream's error event on, what is forwarded is
                 // its error text, which may echo the key. Content before it
                 // is the model's and goes as it came.
@@ -277,6 +287,13 @@ impl Relay for Passthrough {
             Waited::Ended => Some(ProxyError::BadUpstream(t!("proxy.stream_cut"))),
         };
         self.done = true;
+        if let Some(held) = self.tagger.as_mut().map(SseTagger::finish)
+            && !held.is_empty()
+        {
+            // Half an event the upstream never finished: as it came.
+            out.extend_from_slice(&held);
+            self.at_boundary = false;
+        }
         let error = failure.map(|e| {
             if !self.at_boundary {
                 out.extend_from_slice(b"\n\n");
@@ -306,11 +323,12 @@ impl Drop for Passthrough {
     }
 }
 
-/// Anthropic SSE forwarded as is.
-pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher) -> Body {
+/// Anthropic SSE forwarded as is, or with thinking signatures tagged.
+pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher, tagger: Option<SseTagger>) -> Body {
     let waiter = Waiter::new(resp.into_stream(), idle);
     let st = Passthrough {
         sniffer: UsageSniffer::default(),
+        tagger,
         at_boundary: true,
         done: false,
         red: fin.redactor(),

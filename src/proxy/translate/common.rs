@@ -7,37 +7,6 @@ use super::anthropic::{StopReason, Usage};
 use super::openai::ChatUsage;
 use crate::config::quirks::ReasoningField;
 
-/// The `signature` ccswitch puts on thinking blocks it makes from an
-/// OpenAI-kind upstream's reasoning. Anthropic-kind upstreams would reject it,
-/// so the passthrough path drops thinking blocks that carry it.
-pub const THINKING_SIGNATURE: &str = "ccswitch-reasoning-v1";
-
-/// Reasoning given as `reasoning_details` must go back exactly as it came
-/// (signed and encrypted parts included), and the only place Claude Code
-/// keeps per-block data for us is the thinking block's signature: the parts
-/// ride there as JSON after this prefix.
-const DETAILS_PREFIX: &str = "ccswitch-reasoning-v1:";
-
-/// The signature for a thinking block made from these `reasoning_details`
-/// parts (the plain one when there are none).
-pub fn signature_with_details(details: &[Value]) -> String {
-    if details.is_empty() {
-        return THINKING_SIGNATURE.to_string();
-    }
-    let json = serde_json::to_string(details).unwrap_or_else(|_| "[]".into());
-    format!("{DETAILS_PREFIX}{json}")
-}
-
-/// Whether ccswitch made a thinking block with this signature.
-pub fn is_our_signature(signature: &str) -> bool {
-    signature == THINKING_SIGNATURE || signature.starts_with(DETAILS_PREFIX)
-}
-
-/// The `reasoning_details` parts a signature carries, if any.
-pub fn details_in_signature(signature: &str) -> Option<Vec<Value>> {
-    serde_json::from_str(signature.strip_prefix(DETAILS_PREFIX)?).ok()
-}
-
 /// Reasoning text from the field the provider is known to use, else from
 /// whichever other field carries some: gateways that fill several with the
 /// same text must not have it twice. `details` renders `reasoning_details`

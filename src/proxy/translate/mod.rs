@@ -10,6 +10,7 @@ pub mod native_search;
 pub mod notes;
 pub mod openai;
 pub mod passthrough;
+pub mod provenance;
 pub mod recall;
 pub mod replay;
 pub mod request;

@@ -6,11 +6,10 @@
 use serde_json::{Map, Value};
 
 use super::anthropic::{MessageResponse, OutBlock, ServerToolUsage, StopReason};
-use super::common::{
-    details_text, fallback_tool_id, reasoning_from, signature_with_details, stop_reason, usage,
-};
+use super::common::{details_text, fallback_tool_id, reasoning_from, stop_reason, usage};
 use super::native_search;
 use super::openai::{ChatResponse, RespMessage, RespToolCall};
+use super::provenance::reasoning_signature;
 use super::think::split_whole;
 use super::tool_names::original;
 use crate::config::Quirks;
@@ -31,6 +30,9 @@ pub struct ResponseCtx<'a> {
     /// The request's stop sequences: the reply is cut at the first one the
     /// upstream did not stop at itself (it may take fewer, or none).
     pub stop_sequences: &'a [String],
+    /// The provider named in thinking signatures (`Provenance::tag`):
+    /// none for the untagged form a single-provider profile keeps.
+    pub thinking_maker: Option<&'a str>,
 }
 
 /// Anthropic order: thinking, then text, then tool calls. Only the first
@@ -66,7 +68,7 @@ pub fn from_openai(resp: &ChatResponse, ctx: &ResponseCtx) -> MessageResponse {
     if !thinking.is_empty() || !keep.is_empty() {
         out.content.push(OutBlock::Thinking {
             thinking,
-            signature: signature_with_details(keep),
+            signature: reasoning_signature(ctx.thinking_maker, keep),
         });
     }
     // Anthropic's order: the search, its results, then the answer.
@@ -208,6 +210,7 @@ mod tests {
             renamed_tools: &[],
             web_search: None,
             stop_sequences: &[],
+            thinking_maker: None,
         };
         let out = from_openai(&ChatResponse::default(), &ctx);
         assert!(out.content.is_empty());

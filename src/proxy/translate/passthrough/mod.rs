@@ -5,25 +5,23 @@
 //! Pure: no I/O, no clock, no randomness.
 
 use http::{HeaderMap, HeaderValue};
-use indexmap::IndexMap;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::anthropic::Usage;
-use super::common::{THINKING_SIGNATURE, TextCount, client_headers, is_our_signature};
+use super::common::{TextCount, client_headers};
+use super::provenance::Provenance;
 use super::sse::SseDecoder;
 use crate::config::Quirks;
 
-/// A request body with its top-level fields kept as raw JSON text. A long
-/// Claude Code conversation is hundreds of kilobytes; parsing all of it into
-/// a tree and printing it again would cost milliseconds per request, while
-/// the passthrough changes a few top-level fields. Nested fields are parsed
-/// only when a quirk must change something inside them.
-pub type RawBody = IndexMap<String, Box<RawValue>>;
+mod body;
+mod history;
+mod tag;
+mod turns;
 
-fn raw(v: impl serde::Serialize) -> Box<RawValue> {
-    serde_json::value::to_raw_value(&v).expect("plain JSON values serialize")
-}
+pub use body::RawBody;
+use body::raw;
+pub use tag::{SseTagger, tag_message};
 
 /// Edit one field as a tree, only when `wanted` says its text may need it.
 fn edit_field<T>(
@@ -42,12 +40,14 @@ fn edit_field<T>(
     Some(out)
 }
 
-/// Rewrite a request body for the upstream. Returns notes for the log.
+/// Rewrite a request body for the upstream, its history repaired for the
+/// provider `to` names. Returns notes for the log.
 pub fn rewrite_request(
     body: &mut RawBody,
     upstream_model: &str,
     quirks: &Quirks,
     max_output: Option<u64>,
+    to: &Provenance,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     body.insert("model".into(), raw(upstream_model));
@@ -102,32 +102,54 @@ pub fn rewrite_request(
     if !quirks.tool_search {
         notes.extend(apply_tool_search(body));
     }
-    let no_media = !quirks.images;
-    // Cheap text checks first: most requests need neither edit.
-    let may_need = |t: &str| {
-        t.contains(THINKING_SIGNATURE)
-            || (no_media && (t.contains("\"image\"") || t.contains("\"document\"")))
-    };
-    if let Some((dropped, replaced)) = edit_field(body, "messages", may_need, |v| {
-        let Value::Array(messages) = v else {
-            return (0, 0);
-        };
-        let dropped = drop_foreign_thinking(messages);
-        let replaced = if no_media { replace_media(messages) } else { 0 };
-        (dropped, replaced)
-    }) {
-        if dropped > 0 {
-            notes.push(format!(
-                "dropped {dropped} thinking block(s) made by another provider"
-            ));
-        }
-        if replaced > 0 {
-            notes.push(format!(
-                "replaced {replaced} image/document block(s) the provider cannot read"
-            ));
-        }
+    let repair = history::repair(body, to, !quirks.images);
+    if repair.dropped > 0 {
+        notes.push(format!(
+            "dropped {} thinking block(s) made by another provider",
+            repair.dropped
+        ));
+    }
+    if repair.lead_lost && history::drop_thinking_param(body) {
+        notes.push(
+            "sent without thinking: the last tool call's turn lost its leading thinking block"
+                .into(),
+        );
+    }
+    if repair.replaced > 0 {
+        notes.push(format!(
+            "replaced {} image/document block(s) the provider cannot read",
+            repair.replaced
+        ));
     }
     notes
+}
+
+/// The body as it goes upstream, in a buffer sized for a body of `like`
+/// bytes: the provider's own thinking signatures that `rewrite_request`
+/// left wrapped are unwrapped here, where the bytes are written anyway.
+pub fn encode_request(body: &RawBody, to: &Provenance, like: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(like + like / 8 + 256);
+    let Some(prefix) = history::encode_prefix(to) else {
+        // Serializing maps with string keys into memory cannot fail.
+        let _ = serde_json::to_writer(&mut out, body);
+        return out;
+    };
+    // What serde_json writes for the map, the history written by hand.
+    out.push(b'{');
+    for (i, (key, value)) in body.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, key);
+        out.push(b':');
+        if key == "messages" {
+            history::write_unwrapped(&mut out, value.get(), &prefix);
+        } else {
+            out.extend_from_slice(value.get().as_bytes());
+        }
+    }
+    out.push(b'}');
+    out
 }
 
 /// Removes Claude Code's billing line from a system block list (see
@@ -323,54 +345,6 @@ fn strip_key(v: &mut Value, key: &str) {
         Value::Array(a) => a.iter_mut().for_each(|v| strip_key(v, key)),
         _ => {}
     }
-}
-
-/// Thinking blocks ccswitch made from an OpenAI-kind provider's reasoning
-/// carry a signature no Anthropic-compatible upstream can verify (this
-/// happens when a session switches models across providers).
-fn drop_foreign_thinking(messages: &mut Vec<Value>) -> usize {
-    let mut dropped = 0;
-    for m in messages.iter_mut() {
-        if let Some(Value::Array(blocks)) = m.get_mut("content") {
-            let before = blocks.len();
-            blocks.retain(|b| {
-                !(b.get("type").and_then(Value::as_str) == Some("thinking")
-                    && b.get("signature")
-                        .and_then(Value::as_str)
-                        .is_some_and(is_our_signature))
-            });
-            dropped += before - blocks.len();
-        }
-    }
-    // An assistant turn that was only such thinking is now empty; an empty
-    // content array is rejected, so the turn goes.
-    messages.retain(|m| !matches!(m.get("content"), Some(Value::Array(b)) if b.is_empty()));
-    dropped
-}
-
-fn replace_media(messages: &mut [Value]) -> usize {
-    fn walk(v: &mut Value, n: &mut usize) {
-        match v {
-            Value::Object(m) => {
-                let kind = m.get("type").and_then(Value::as_str);
-                if matches!(kind, Some("image" | "document")) {
-                    let what = kind.unwrap_or("image").to_string();
-                    *v = json!({
-                        "type": "text",
-                        "text": format!("[{what} omitted: this provider does not accept {what}s]"),
-                    });
-                    *n += 1;
-                } else {
-                    m.values_mut().for_each(|v| walk(v, n));
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, n)),
-            _ => {}
-        }
-    }
-    let mut n = 0;
-    messages.iter_mut().for_each(|m| walk(m, &mut n));
-    n
 }
 
 /// The client's headers that go on to an Anthropic-kind upstream: its

@@ -1,5 +1,6 @@
 //! The rewrite on hand-made bodies and on every captured request.
 use super::*;
+use crate::proxy::translate::provenance::THINKING_SIGNATURE;
 
 fn raw_body(v: &Value) -> RawBody {
     serde_json::from_str(&v.to_string()).unwrap()
@@ -28,7 +29,13 @@ fn rewrites_model_limits_and_quirks() {
         ..Quirks::default()
     };
     let mut m = raw_body(&body);
-    let notes = rewrite_request(&mut m, "deepseek-v4-pro", &quirks, Some(8192));
+    let notes = rewrite_request(
+        &mut m,
+        "deepseek-v4-pro",
+        &quirks,
+        Some(8192),
+        &Provenance::default(),
+    );
     assert_eq!(m["model"].get(), "\"deepseek-v4-pro\"");
     assert_eq!(m["max_tokens"].get(), "8192");
     assert!(!m.contains_key("metadata") && !m.contains_key("context_management"));
@@ -47,7 +54,13 @@ fn leaves_what_it_need_not_touch() {
     let body = json!({"model": "m", "max_tokens": 100, "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}], "messages": []});
     let mut m = raw_body(&body);
     let before = m["messages"].get().as_ptr();
-    let notes = rewrite_request(&mut m, "up", &Quirks::default(), Some(8192));
+    let notes = rewrite_request(
+        &mut m,
+        "up",
+        &Quirks::default(),
+        Some(8192),
+        &Provenance::default(),
+    );
     assert!(notes.is_empty());
     assert_eq!(m["max_tokens"].get(), "100");
     assert_eq!(m["messages"].get().as_ptr(), before, "not re-parsed");
@@ -96,7 +109,7 @@ fn captured_requests_keep_their_invariants_for_every_preset() {
             let q = &ep.quirks.resolve();
             let mut m: RawBody = serde_json::from_str(&text).unwrap();
             let before = m.clone();
-            rewrite_request(&mut m, "up-model", q, Some(8192));
+            rewrite_request(&mut m, "up-model", q, Some(8192), &Provenance::default());
             let name = format!("{} via {}", file.display(), preset.id);
             let out: Value = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
             assert_eq!(out["model"], "up-model", "{name}");
@@ -169,7 +182,7 @@ fn tool_references_become_text_in_either_form() {
     let mut outs = Vec::new();
     for text in [compact, spaced.as_str(), escaped.as_str()] {
         let mut m: RawBody = serde_json::from_str(text).unwrap();
-        let notes = rewrite_request(&mut m, "up", &quirks, None);
+        let notes = rewrite_request(&mut m, "up", &quirks, None, &Provenance::default());
         assert!(
             notes.iter().any(|n| n.contains("1 tool_reference")),
             "{notes:?}"
@@ -236,5 +249,28 @@ fn hour_long_cache_writes_are_read_apart() {
     assert_eq!(
         (u.cache_creation_input_tokens, u.cache_write_1h),
         (Some(3000), 1000)
+    );
+}
+
+/// A profile spanning providers writes the body itself, to unwrap its
+/// provider's signatures on the way: byte for byte what serde_json writes,
+/// but for them.
+#[test]
+fn the_body_is_encoded_as_serde_json_would_but_for_own_signatures() {
+    let own = crate::proxy::translate::provenance::signed("mm", "EqQB");
+    let body = json!({"model": "m", "max_tokens": 100, "metadata\"odd": 1,
+        "messages": [{"role": "assistant", "content": [{"type": "thinking", "thinking": "t", "signature": own}]}],
+        "system": [{"type": "text", "text": "s"}]});
+    let m = raw_body(&body);
+    let spanning = Provenance {
+        provider: "mm",
+        spans_providers: true,
+    };
+    let plain = serde_json::to_vec(&m).unwrap();
+    assert_eq!(encode_request(&m, &Provenance::default(), 0), plain);
+    let sent = String::from_utf8(encode_request(&m, &spanning, 0)).unwrap();
+    assert_eq!(
+        sent,
+        String::from_utf8(plain).unwrap().replace(&own, "EqQB")
     );
 }

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::config::quirks::ReasoningField;
-use crate::proxy::translate::common::details_in_signature;
+use crate::proxy::translate::provenance::details_in_signature;
 use crate::proxy::translate::text::{Text, TextBuf};
 
 /// The reasoning of an assistant turn, in the field its provider reads.

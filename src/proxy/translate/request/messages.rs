@@ -15,6 +15,7 @@ use crate::proxy::translate::notes::Notes;
 use crate::proxy::translate::openai::{
     ChatContent, ChatMessage, FunctionCall, ImageUrl, Part, ToolCall,
 };
+use crate::proxy::translate::provenance::Provenance;
 use crate::proxy::translate::text::{Text, TextBuf};
 use crate::proxy::translate::tool_ids::upstream_tool_id;
 
@@ -39,6 +40,8 @@ pub(crate) const BILLING_NOTE: &str =
 /// directly follows the assistant message that carries its call.
 pub(super) struct Conv<'a> {
     q: &'a Quirks,
+    /// Where the request goes: which thinking it gets back.
+    to: Provenance<'a>,
     notes: &'a mut Notes,
     system: Vec<Text>,
     out: Vec<ChatMessage>,
@@ -47,10 +50,11 @@ pub(super) struct Conv<'a> {
 }
 
 impl<'a> Conv<'a> {
-    pub(super) fn new(q: &'a Quirks, notes: &'a mut Notes) -> Self {
+    pub(super) fn new(q: &'a Quirks, to: Provenance<'a>, notes: &'a mut Notes) -> Self {
         let (system, out, open) = (Vec::new(), Vec::new(), Vec::new());
         Conv {
             q,
+            to,
             notes,
             system,
             out,
@@ -295,7 +299,15 @@ impl<'a> Conv<'a> {
                 Block::Thinking {
                     thinking: t,
                     signature,
-                } => thinking.push((t, signature.as_deref())),
+                } => {
+                    if self.to.echoes(signature.as_deref()) {
+                        thinking.push((t, signature.as_deref()));
+                    } else if self.q.reasoning_echo {
+                        self.notes.add(
+                            "left out thinking another provider made (its reasoning means nothing to this one)",
+                        );
+                    }
+                }
                 // Redacted thinking is encrypted for Anthropic only.
                 Block::Text { .. } | Block::RedactedThinking { .. } => {}
                 _ => self

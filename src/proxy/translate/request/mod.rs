@@ -14,6 +14,7 @@ use self::messages::Conv;
 use super::anthropic::MessagesRequest;
 use super::notes::Notes;
 use super::openai::{ChatRequest, StreamOptions};
+use super::provenance::Provenance;
 use super::schema::{functions, loaded_tools, tool_choice};
 use crate::config::Quirks;
 use crate::config::quirks::{MaxTokensField, ThinkingParam};
@@ -26,6 +27,9 @@ pub struct UpstreamModel<'a> {
     /// The model's output-token limit, if known.
     pub max_output: Option<u64>,
     pub stream: bool,
+    /// The provider the request goes to: which of the history's thinking
+    /// it gets back as its reasoning.
+    pub provenance: Provenance<'a>,
 }
 
 pub struct Translated {
@@ -54,7 +58,7 @@ pub fn to_openai(req: &MessagesRequest, target: &UpstreamModel) -> Translated {
     let (choice, parallel) = tool_choice(req.tool_choice.as_ref(), &tools, q, &mut notes);
     let mut out = ChatRequest {
         model: target.model.to_string(),
-        messages: Conv::new(q, &mut notes).run(req),
+        messages: Conv::new(q, target.provenance, &mut notes).run(req),
         temperature: req.temperature,
         top_p: req.top_p,
         stream: Some(target.stream),

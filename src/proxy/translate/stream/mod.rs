@@ -27,8 +27,9 @@ use self::tools::ToolCalls;
 use super::anthropic::{
     Delta, ErrorBody, Event, MessageDeltaBody, MessageResponse, OutBlock, StopReason, Usage,
 };
-use super::common::{TextCount, signature_with_details, stop_reason, usage};
+use super::common::{TextCount, stop_reason, usage};
 use super::openai::{ChatChunk, ChatUsage, ChunkDelta};
+use super::provenance::reasoning_signature;
 use super::think::{Piece, ThinkSplitter};
 use crate::config::Quirks;
 use crate::config::quirks::ReasoningField;
@@ -50,6 +51,9 @@ pub struct StreamConfig {
     pub quirks: Arc<Quirks>,
     /// Tool names the request sent in a short form, as (sent, original).
     pub renamed_tools: Vec<(String, String)>,
+    /// The provider named in thinking signatures (`Provenance::tag`):
+    /// none for the untagged form a single-provider profile keeps.
+    pub thinking_maker: Option<String>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -344,8 +348,10 @@ impl StreamTranslator {
         match std::mem::replace(&mut self.open, Open::Nothing) {
             Open::Nothing => {}
             Open::Thinking(index) => {
+                let details = std::mem::take(&mut self.details);
+                let maker = self.cfg.thinking_maker.as_deref();
                 let delta = Delta::SignatureDelta {
-                    signature: signature_with_details(&std::mem::take(&mut self.details)),
+                    signature: reasoning_signature(maker, &details),
                 };
                 out.push(Event::ContentBlockDelta { index, delta });
                 out.push(Event::ContentBlockStop { index });
