@@ -96,7 +96,7 @@ fn chinese_matches_english() {
 fn usage_tables_head_their_columns_in_chinese() {
     let home = Home::new();
     // A request today: an empty ledger prints no table.
-    crate::usage::ledger_on(home.path(), 1, "date('now', 'localtime')");
+    crate::support::ledger_on(home.path(), 1, "date('now', 'localtime')");
     let overview = home.run_env(&["usage"], &ZH).ok().stdout.clone();
     let header = overview.lines().next().unwrap();
     for heading in ["请求", "输入", "输出", "缓存读取", "费用", "其中缓存"] {

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::support::Home;
+use crate::support::ledger_on;
 use crate::support::mock::{self, End, Mock, Reply};
 use crate::support::serve::Serve;
 
@@ -359,27 +360,6 @@ async fn ledger_false_keeps_no_history() {
 /// request each), written as ccswitch writes it, and closed.
 fn ledger_with(dir: &std::path::Path, n: usize) {
     ledger_on(dir, n, "'2026-01-01'");
-}
-
-/// [`ledger_with`] on the day `day` (SQL) says: `date('now', 'localtime')`
-/// is today, as `usage` counts days.
-pub fn ledger_on(dir: &std::path::Path, n: usize, day: &str) {
-    let path = dir.join("usage.db");
-    let conn = ccswitch::usage::db::open(&path, 1).unwrap().conn;
-    let mut insert = conn
-        .prepare(&format!(
-            "INSERT INTO daily VALUES ({day}, ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
-             0.5, 0.0, 0)"
-        ))
-        .unwrap();
-    for i in 0..n {
-        insert
-            .execute([format!("session-{i:06}-{}", "x".repeat(40))])
-            .unwrap();
-    }
-    drop(insert);
-    drop(conn);
-    assert!(!dir.join("usage.db-wal").exists());
 }
 
 const ALL: [&str; 6] = [

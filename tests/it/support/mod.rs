@@ -396,3 +396,25 @@ pub mod serve;
 pub mod socks;
 pub mod tls;
 pub mod tmux;
+
+/// A ledger of `n` requests (one session each, in the daily sums) on the
+/// day `day` (SQL) says: `date('now', 'localtime')`
+/// is today, as `usage` counts days.
+pub fn ledger_on(dir: &std::path::Path, n: usize, day: &str) {
+    let path = dir.join("usage.db");
+    let conn = ccswitch::usage::db::open(&path, 1).unwrap().conn;
+    let mut insert = conn
+        .prepare(&format!(
+            "INSERT INTO daily VALUES ({day}, ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
+             0.5, 0.0, 0)"
+        ))
+        .unwrap();
+    for i in 0..n {
+        insert
+            .execute([format!("session-{i:06}-{}", "x".repeat(40))])
+            .unwrap();
+    }
+    drop(insert);
+    drop(conn);
+    assert!(!dir.join("usage.db-wal").exists());
+}
