@@ -25,6 +25,7 @@ use ccswitch::config::{Quirks, RawQuirks};
 use ccswitch::proxy::translate::anthropic::MessagesRequest;
 use ccswitch::proxy::translate::passthrough::{RawBody, encode_request, rewrite_request};
 use ccswitch::proxy::translate::provenance::{Provenance, reasoning_signature, signed};
+use ccswitch::proxy::translate::recall;
 use ccswitch::proxy::translate::request::{UpstreamModel, to_openai};
 use ccswitch::proxy::translate::sse::{SseDecoder, encode_into};
 use ccswitch::proxy::translate::stream::{StreamConfig, StreamTranslator};
@@ -294,6 +295,20 @@ fn history(n: usize) {
             t.as_secs_f64() * 1e6
         );
     }
+    // A spanning profile's proxy also keeps each tool-call turn's thinking
+    // and puts back what Claude Code dropped: with the provider unchanged,
+    // every turn is known and has its thinking, so this is two walks.
+    let body = long_conversation_signed(400 * 1024, Some(&reasoning_signature(Some("p"), &[])));
+    let mut req = stage_parse(&body);
+    let t = time(n, || {
+        let new = recall::keepable(&req, &|_| true);
+        let back = recall::restore(&mut req, &|_| None);
+        std::hint::black_box((new, back));
+    });
+    println!(
+        "  recall keep + restore, spanning, unchanged     {:>8.1} µs",
+        t.as_secs_f64() * 1e6
+    );
 }
 
 fn main() {
