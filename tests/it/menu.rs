@@ -29,6 +29,19 @@ fn config(ds: &Mock, kimi: &Mock, gw: &Mock, key: &str) -> String {
     )
 }
 
+/// The proxy at `base`'s `GET /v1/models`.
+async fn listed(base: &str, token: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}/v1/models"))
+        .header("x-api-key", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn ids(list: &Value) -> Vec<(String, String)> {
     list["data"]
         .as_array()
@@ -48,16 +61,7 @@ async fn discovery_lists_the_menu_and_an_id_reaches_its_provider_within_its_wind
     let [ds, kimi, gw] = Mock::start_n::<3>().await;
     let keys = [("ds", KEY), ("kimi", KEY), ("gw", KEY)];
     let p = mk_proxy_config(&config(&ds, &kimi, &gw, ""), &keys, |_| {}).await;
-    let list: Value = p
-        .http
-        .get(format!("{}/v1/models", p.base))
-        .header("x-api-key", TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = listed(&p.base, TOKEN).await;
     // Without the proxy's start, `gw`'s whole list is not in: the slots
     // and the single model.
     assert_eq!(
@@ -128,15 +132,7 @@ async fn a_whole_provider_is_listed_from_its_live_models_when_the_session_starts
     .await
     .unwrap();
     let (serve, _home) = s;
-    let list: Value = reqwest::Client::new()
-        .get(format!("{}/v1/models", serve.base))
-        .header("x-api-key", &serve.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = listed(&serve.base, &serve.token).await;
     let listed: Vec<String> = ids(&list).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         listed,

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Clear, HighlightSpacing, List, ListItem, ListState};
+use ratatui::widgets::{Clear, HighlightSpacing, List, ListItem, ListState};
 
 use super::theme::{Theme, centered};
 use crate::t;
@@ -26,10 +26,7 @@ pub(super) fn list_box(
     let w = screen.width.saturating_sub(2).min(90);
     let area = centered(screen, w, height as u16 + 2);
     f.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(theme.fg(Color::Cyan));
+    let block = theme.popup(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
     rows.push(ListItem::new(""));

@@ -277,10 +277,7 @@ pub fn draw_picker(f: &mut Frame, app: &App, p: &Picker, theme: Theme) {
             t!("picker.title_menu_model", provider = provider)
         }
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(theme.fg(Color::Cyan));
+    let block = theme.popup(title);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [filter, state, list] = Layout::vertical([

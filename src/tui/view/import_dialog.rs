@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::theme::Theme;
 use super::wrap::rows as wrap;
@@ -20,10 +20,7 @@ use crate::{t, tn};
 
 pub fn draw(f: &mut Frame, lines: &[String], body: Rect, theme: Theme) {
     f.render_widget(Clear, body);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(t!("tui.import_title"))
-        .border_style(theme.fg(Color::Cyan));
+    let block = theme.popup(t!("tui.import_title"));
     let inner = block.inner(body);
     f.render_widget(block, body);
     let width = usize::from(inner.width);

@@ -180,10 +180,7 @@ fn draw_help(f: &mut Frame, title: &str, text: &str, theme: Theme) {
     let width = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 2;
     let area = theme::centered(f.area(), width, lines.len() as u16 + 2);
     f.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title.to_string())
-        .border_style(theme.fg(Color::Cyan));
+    let block = theme.popup(title.to_string());
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 

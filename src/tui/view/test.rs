@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::amount::pad;
 use super::theme::{Theme, spinner};
@@ -20,10 +20,7 @@ pub fn draw(f: &mut Frame, app: &App, test: &TestView, area: Rect, theme: Theme)
         provider = test.provider,
         model = test.model
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(theme.fg(Color::Cyan));
+    let block = theme.popup(title);
     let mut lines = Vec::new();
     match &test.result {
         None => lines.push(Line::from(Span::styled(

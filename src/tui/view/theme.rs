@@ -19,6 +19,17 @@ impl Theme {
         }
     }
 
+    /// A pop-up's frame: borders all round in the accent colour, titled.
+    pub(super) fn popup<'a>(
+        self,
+        title: impl Into<ratatui::text::Line<'a>>,
+    ) -> ratatui::widgets::Block<'a> {
+        ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::ALL)
+            .title(title)
+            .border_style(self.fg(Color::Cyan))
+    }
+
     pub(super) fn fg(self, c: Color) -> Style {
         if self.color {
             Style::new().fg(c)
