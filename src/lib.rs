@@ -16,6 +16,7 @@ pub mod import;
 pub mod launch;
 pub mod paths;
 pub mod proxy;
+pub mod random;
 pub mod search;
 pub mod secrets;
 pub mod tui;

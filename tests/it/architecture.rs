@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // `hit`: web search results as plain data, for the backends and the
     // pure translation alike.
-    &["i18n", "fsutil", "paths", "hit"],
+    &["i18n", "fsutil", "paths", "hit", "random"],
     &["config"],
     &["secrets"],
     &["ctx"],
