@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod hit;
 pub mod i18n;
 pub mod import;

@@ -12,7 +12,7 @@ pub fn random_hex(bytes: usize) -> String {
 }
 
 /// Bytes as lowercase hex.
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");
