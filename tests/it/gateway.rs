@@ -231,6 +231,20 @@ fn gateway_unknown_names_say_what_exists_and_the_fix() {
         "{}",
         r.stderr
     );
+    let r = home.run(&[
+        "gateway",
+        "key",
+        "issue",
+        "--member",
+        "ann",
+        "--expires",
+        "soon",
+    ]);
+    assert!(
+        r.fails(2).stderr.contains("is not a length of time"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// `--store` puts the store elsewhere (`ccswitch paths` lists the default);

@@ -155,3 +155,28 @@ async fn the_cache_serves_answers_for_its_ttl_only() {
     ));
     assert_eq!(CACHE_TTL, Duration::from_secs(5));
 }
+
+/// The proxy shares one authenticator between requests on a
+/// multi-threaded runtime: it, the store and its futures cross threads.
+#[test]
+fn the_authenticator_and_its_futures_can_cross_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    fn sendable<F: std::future::Future + Send>(_: &F) {}
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    rt.block_on(async {
+        let (s, key) = mk_issued(&dir).await;
+        let auth = Authenticator::new(s.clone());
+        shared(&auth);
+        shared(&s);
+        let fut = auth.authenticate(&key, at(20));
+        sendable(&fut);
+        assert!(fut.await.is_ok());
+        let fut = s.keys();
+        sendable(&fut);
+        assert_eq!(fut.await.unwrap().len(), 1);
+    });
+}
