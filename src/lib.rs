@@ -10,12 +10,14 @@ pub mod ctx;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod hit;
 pub mod i18n;
 pub mod import;
 pub mod launch;
 pub mod paths;
 pub mod proxy;
+pub mod random;
 pub mod search;
 pub mod secrets;
 pub mod tui;

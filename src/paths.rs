@@ -29,6 +29,9 @@ pub struct Paths {
     pub audit_dir: PathBuf,
     /// `circuits.json`: fallback targets running sessions are skipping.
     pub circuits_file: PathBuf,
+    /// `gateway.db`: the team gateway's teams, members and keys (SQLite),
+    /// unless `ccswitch gateway --store` names another.
+    pub gateway_db: PathBuf,
     /// The user's home folder, what `~` in a path in `config.toml` stands
     /// for (`None`: unknown, and `~` stays as written). Not one of
     /// ccswitch's files, so `ccswitch paths` does not list it.
@@ -77,6 +80,7 @@ impl Paths {
             usage_db: data_dir.join("usage.db"),
             audit_dir: data_dir.join("audit"),
             circuits_file: data_dir.join("circuits.json"),
+            gateway_db: data_dir.join("gateway.db"),
             home: None,
         }
     }

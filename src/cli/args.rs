@@ -48,6 +48,8 @@ pub enum Command {
     Config(ConfigCmd),
     #[command(about = text("help.serve"))]
     Serve(ServeArgs),
+    #[command(about = text("help.gateway"))]
+    Gateway(super::gateway::GatewayArgs),
     #[command(about = text("help.run"))]
     Run(RunArgs),
     #[command(about = text("help.env"))]

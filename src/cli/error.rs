@@ -2,6 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::ctx::NoHome;
+use crate::gateway::store::StoreError;
 use crate::import::ImportError;
 use crate::launch::error::LaunchError;
 use crate::secrets::SecretError;
@@ -21,6 +22,8 @@ pub enum CliError {
     Tui(#[from] TuiError),
     #[error(transparent)]
     NoHome(#[from] NoHome),
+    #[error(transparent)]
+    Gateway(#[from] StoreError),
     /// Bad arguments: exit 2.
     #[error("{0}")]
     Usage(String),
@@ -36,6 +39,7 @@ impl CliError {
             CliError::Launch(e) => e.exit_code(),
             CliError::Import(e) => e.exit_code(),
             CliError::Tui(e) => e.exit_code(),
+            CliError::Gateway(e) => e.exit_code(),
             CliError::Usage(_) => 2,
             CliError::Secret(_) | CliError::NoHome(_) | CliError::Failed(_) => 1,
         }

@@ -83,6 +83,7 @@ pub fn paths(ctx: &Ctx, as_json: bool, out: &mut dyn Write) -> Result<(), CliErr
         ("usage", &p.usage_db),
         ("audit", &p.audit_dir),
         ("circuits", &p.circuits_file),
+        ("gateway", &p.gateway_db),
     ] {
         table.row(vec![what.to_string(), path.display().to_string()]);
     }

@@ -6,6 +6,7 @@ mod complete;
 mod context;
 mod doctor;
 mod error;
+mod gateway;
 mod import;
 mod info;
 mod key;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Paths(a) => info::paths(ctx, a.json, out)?,
         Command::Config(cmd) => info::config(cmd, ctx, out)?,
         Command::Serve(args) => serve::run(args, ctx, out)?,
+        Command::Gateway(args) => gateway::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
         Command::Usage(a) => usage::run(&a, ctx, out)?,
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,

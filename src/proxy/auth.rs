@@ -2,29 +2,13 @@
 
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
-use std::fmt::Write as _;
 use subtle::ConstantTimeEq;
+
+use crate::random::random_hex;
 
 /// A fresh random session token for the client side of the proxy.
 pub fn new_token() -> SecretString {
     SecretString::from(format!("ccsw-{}", random_hex(24)))
-}
-
-/// `bytes` random bytes from the OS, in hex.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // The OS RNG failing is not something to limp on from.
-    getrandom::fill(&mut buf).expect("the OS random number generator works");
-    hex(&buf)
-}
-
-/// Bytes as lowercase hex.
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 /// Claude Code sends the token as `Authorization: Bearer` (AUTH_TOKEN) or

@@ -228,7 +228,7 @@ impl ProxyConfig {
             log_notes: false,
             limits: Limits::default(),
             usage: None,
-            session: super::auth::random_hex(8).into(),
+            session: crate::random::random_hex(8).into(),
             budget: None,
             audit: None,
             breaker: config.breaker,

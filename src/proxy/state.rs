@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::auth::random_hex;
 use super::breaker::Breakers;
 use super::breaker::notes::BreakerNotes;
 use super::setup::ProxyConfig;
 use super::stats::Stats;
 use crate::config::Api;
 use crate::proxy::translate::provenance::Provenance;
+use crate::random::random_hex;
 
 pub struct State {
     pub cfg: ProxyConfig,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // `hit`: web search results as plain data, for the backends and the
     // pure translation alike.
-    &["i18n", "fsutil", "paths", "hit"],
+    &["i18n", "fsutil", "paths", "hit", "random"],
     &["config"],
     &["secrets"],
     &["ctx"],
@@ -22,6 +22,9 @@ const LAYERS: &[&[&str]] = &[
     &["claude", "circuits"],
     // The ledger: the proxy records into it, commands read it.
     &["usage"],
+    // The team gateway's store and key checks: the proxy authenticates
+    // members through it, commands administer it.
+    &["gateway"],
     // The audit log: the proxy writes it, priced by the ledger's table.
     &["audit"],
     // Web search backends: the proxy's server-tool loop and the CLI use them.

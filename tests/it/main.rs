@@ -24,6 +24,7 @@ mod env_reads;
 mod fallback;
 mod fallback_claude;
 mod fuzz_replay;
+mod gateway;
 mod golden;
 mod i18n;
 mod import;

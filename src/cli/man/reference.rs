@@ -151,6 +151,7 @@ pub(super) fn files(p: &Paths) -> Vec<(String, String)> {
         usage_db,
         audit_dir,
         circuits_file,
+        gateway_db,
         home: _,
     } = p;
     // With `/` on every platform: the page is the same wherever it is made.
@@ -207,6 +208,12 @@ pub(super) fn files(p: &Paths) -> Vec<(String, String)> {
             circuits_file,
             "The fallback targets running sessions skip for now (open breakers), shared by \
              every session.",
+        ),
+        said(
+            gateway_db,
+            "The team gateway's store (SQLite), when ccswitch gateway is used: teams, members \
+             and their virtual keys, each key as its SHA-256 and display prefix, never the key. \
+             Readable only by you; ccswitch gateway --store names another file.",
         ),
     ]
 }

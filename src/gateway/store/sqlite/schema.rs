@@ -1,0 +1,160 @@
+//! The SQLite store's file: opening it, and its versioned migrations.
+//!
+//! Steps are numbered from 1 and recorded in a `schema_version` table (one
+//! row per step run), not in SQLite's `user_version`: Postgres has no such
+//! pragma, and both backends count steps the same way. Each backend writes
+//! its own text for step N; the numbers, and what each step means, are
+//! shared. Never edit a step that has shipped: add one.
+//!
+//! The file is marked as ours (`application_id`); a file that is not is
+//! refused and left alone, never migrated or moved aside: unlike the usage
+//! ledger, this one holds who may use the gateway.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+
+use super::queries::{Fail, secs};
+use crate::gateway::store::error::StoreError;
+
+/// `PRAGMA application_id`: "ccgw".
+pub const APP_ID: i32 = 0x6363_6777;
+
+/// How long a write waits for another process's write (a `gateway key
+/// revoke` while `serve` reads) to finish.
+const BUSY: Duration = Duration::from_secs(5);
+
+/// Schema steps; step N is `MIGRATIONS[N - 1]`.
+const MIGRATIONS: &[&str] = &[
+    // 1: teams, members (each in one team), keys (a member's; the SHA-256
+    // of the key and its display prefix, never the key) and the profiles
+    // each key may use (none listed: all).
+    "CREATE TABLE teams (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+     );
+     CREATE TABLE members (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        team_id INTEGER NOT NULL REFERENCES teams(id),
+        created_at INTEGER NOT NULL
+     );
+     CREATE INDEX members_team ON members(team_id);
+     CREATE TABLE keys (
+        id INTEGER PRIMARY KEY,
+        prefix TEXT NOT NULL UNIQUE,
+        hash BLOB NOT NULL UNIQUE,
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        daily_usd REAL,
+        monthly_usd REAL,
+        rpm INTEGER,
+        tpm INTEGER,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER,
+        rotated_from INTEGER REFERENCES keys(id)
+     );
+     CREATE INDEX keys_member ON keys(member_id);
+     CREATE TABLE key_profiles (
+        key_id INTEGER NOT NULL REFERENCES keys(id),
+        profile TEXT NOT NULL,
+        PRIMARY KEY (key_id, profile)
+     ) WITHOUT ROWID;",
+];
+
+/// The newest step this build knows.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Open (creating and migrating) the store at `path`.
+pub fn open(path: &Path, now: SystemTime) -> Result<Connection, StoreError> {
+    let at = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::fsutil::create_private_dir(dir).map_err(at)?;
+    }
+    let created = !path.exists();
+    let mut conn = Connection::open(path).map_err(|e| Fail::Sql(e).at(path))?;
+    if created {
+        private(path).map_err(at)?;
+    }
+    setup(&mut conn, now).map_err(|e| e.at(path))?;
+    Ok(conn)
+}
+
+/// Only its owner reads the file: it names every member and what each may
+/// spend. (SQLite gives its `-wal` and `-shm` files the same mode.)
+fn private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+fn setup(conn: &mut Connection, now: SystemTime) -> Result<(), Fail> {
+    conn.busy_timeout(BUSY)?;
+    // The first read of the header tells a database from anything else.
+    // WAL: `serve` keeps reading while an admin command writes.
+    match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+        Ok(_) => {}
+        Err(e) if not_a_database(&e) => return Err(Fail::NotOurs),
+        Err(e) => return Err(e.into()),
+    }
+    conn.execute_batch("PRAGMA foreign_keys=ON")?;
+    migrate(conn, now)
+}
+
+fn not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Run the steps not yet run, under the write lock: two processes opening
+/// a new file at once migrate it once.
+fn migrate(conn: &mut Connection, now: SystemTime) -> Result<(), Fail> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let app: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if app != APP_ID && !(app == 0 && tables == 0) {
+        return Err(Fail::NotOurs);
+    }
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER PRIMARY KEY,
+            applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let found: i64 = tx.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    if found > VERSION {
+        return Err(Fail::Newer {
+            found,
+            known: VERSION,
+        });
+    }
+    for (n, step) in (1i64..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        tx.execute_batch(step)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            (n, secs(now)),
+        )?;
+    }
+    tx.execute_batch(&format!("PRAGMA application_id={APP_ID}"))?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,324 @@
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use secrecy::ExposeSecret;
+
+use super::*;
+use crate::gateway::{admin, keys};
+
+fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+async fn mk_store(dir: &tempfile::TempDir) -> Store {
+    Store::open_sqlite(&dir.path().join("gateway.db"), at(1_000))
+        .await
+        .unwrap()
+}
+
+/// A store with team `core`, member `ann` in it.
+async fn mk_team_store(dir: &tempfile::TempDir) -> Store {
+    let s = mk_store(dir).await;
+    s.add_team("core", at(1_000)).await.unwrap();
+    s.add_member("ann", "core", at(1_000)).await.unwrap();
+    s
+}
+
+fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.path().join("gateway.db")).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_store_runs_every_step_once_and_is_marked_as_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(mk_store(&dir).await);
+    drop(mk_store(&dir).await);
+    let c = raw(&dir);
+    let steps: Vec<(i64, i64)> = c
+        .prepare("SELECT version, applied_at FROM schema_version ORDER BY version")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want: Vec<(i64, i64)> = (1..=SCHEMA_VERSION).map(|v| (v, 1_000)).collect();
+    assert_eq!(steps, want);
+    let app: i32 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, 0x6363_6777);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("gateway.db"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn a_store_from_a_newer_ccswitch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(mk_store(&dir).await);
+    raw(&dir)
+        .execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (99, 0)",
+            [],
+        )
+        .unwrap();
+    let err = Store::open_sqlite(&dir.path().join("gateway.db"), at(2_000))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, StoreError::Newer { found: 99, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("newer ccswitch"), "{err}");
+}
+
+/// Someone else's database, or not a database at all, is left as it was.
+#[tokio::test]
+async fn a_file_that_is_not_a_gateway_store_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.db");
+    raw(&dir)
+        .execute_batch("CREATE TABLE theirs (x); INSERT INTO theirs VALUES (1);")
+        .unwrap();
+    let err = Store::open_sqlite(&path, at(1)).await.err().unwrap();
+    assert!(matches!(err, StoreError::NotOurs { .. }), "{err:?}");
+    let n: i64 = raw(&dir)
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "not a database, just text that is long enough").unwrap();
+    let err = Store::open_sqlite(&text, at(1)).await.err().unwrap();
+    assert!(matches!(err, StoreError::NotOurs { .. }), "{err:?}");
+    assert!(
+        std::fs::read_to_string(&text)
+            .unwrap()
+            .starts_with("not a database")
+    );
+}
+
+#[tokio::test]
+async fn teams_and_members_are_listed_and_unknown_names_say_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_team_store(&dir).await;
+    s.add_team("web", at(1_001)).await.unwrap();
+    s.add_member("bo", "web", at(1_002)).await.unwrap();
+    let teams: Vec<String> = s
+        .teams()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(teams, ["core", "web"]);
+    let members: Vec<(String, String)> = s
+        .members()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.name, m.team))
+        .collect();
+    assert_eq!(
+        members,
+        [("ann".into(), "core".into()), ("bo".into(), "web".into())]
+    );
+    match s.add_member("cy", "ops", at(1)).await {
+        Err(StoreError::UnknownTeam { name, known }) => {
+            assert_eq!(
+                (name.as_str(), known),
+                ("ops", vec!["core".into(), "web".into()])
+            );
+        }
+        other => panic!("{:?}", other.map(|m| m.name)),
+    }
+    assert!(matches!(
+        s.add_team("core", at(1)).await,
+        Err(StoreError::TeamExists { .. })
+    ));
+    match s.add_member("ann", "web", at(1)).await {
+        Err(StoreError::MemberExists { team, .. }) => assert_eq!(team, "core"),
+        other => panic!("{:?}", other.map(|m| m.name)),
+    }
+    assert!(matches!(
+        s.add_team(" padded", at(1)).await,
+        Err(StoreError::BadName { .. })
+    ));
+}
+
+/// Issue 24, bad input: names that look like SQL are stored, listed and
+/// looked up as the text they are, and every table is still there.
+#[tokio::test]
+async fn sql_looking_names_are_plain_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_store(&dir).await;
+    let team = "t'); DROP TABLE keys;--";
+    let member = "Robert'); DROP TABLE members;--";
+    let profile = "p\" OR 1=1 --";
+    s.add_team(team, at(1)).await.unwrap();
+    s.add_member(member, team, at(1)).await.unwrap();
+    let settings = KeySettings {
+        profiles: vec![profile.into()],
+        ..KeySettings::default()
+    };
+    let issued = admin::issue(&s, member, settings, None, at(2))
+        .await
+        .unwrap();
+    let keys = s.keys().await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].member, member);
+    assert_eq!(keys[0].team, team);
+    assert_eq!(keys[0].settings.profiles, [profile]);
+    assert_eq!(s.members().await.unwrap()[0].name, member);
+    assert_eq!(s.teams().await.unwrap()[0].name, team);
+    let tables: i64 = raw(&dir)
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        tables, 5,
+        "teams, members, keys, key_profiles, schema_version"
+    );
+    let found = s
+        .key_by_hash(keys::hash(issued.key.expose_secret()))
+        .await
+        .unwrap();
+    assert_eq!(found.map(|k| k.member).as_deref(), Some(member));
+}
+
+#[tokio::test]
+async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_team_store(&dir).await;
+    let settings = KeySettings {
+        profiles: vec!["work".into(), "cheap".into(), "work".into()],
+        budgets: Budgets {
+            daily_usd: Some(5.0),
+            monthly_usd: Some(100.0),
+        },
+        limits: RateLimits {
+            rpm: Some(60),
+            tpm: Some(100_000),
+        },
+    };
+    let month = Duration::from_secs(30 * 86_400);
+    let issued = admin::issue(&s, "ann", settings, Some(month), at(5_000))
+        .await
+        .unwrap();
+    let key = issued.key.expose_secret().to_owned();
+    let r = &issued.record;
+    assert_eq!(r.prefix, key[..keys::PREFIX_LEN]);
+    assert_eq!((r.member.as_str(), r.team.as_str()), ("ann", "core"));
+    assert_eq!(r.settings.profiles, ["cheap", "work"]);
+    assert_eq!(r.settings.budgets.daily_usd, Some(5.0));
+    assert_eq!(r.settings.limits.tpm, Some(100_000));
+    assert_eq!(r.expires_at, Some(at(5_000) + month));
+    assert_eq!(r.status(at(5_001)), KeyStatus::Active);
+    assert_eq!(s.key_by_prefix(&r.prefix).await.unwrap(), *r);
+    drop(s);
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(!has(key.as_bytes()), "the key is in the store's files");
+    assert!(
+        !has(&key.as_bytes()[keys::PREFIX_LEN..]),
+        "its secret part too"
+    );
+    assert!(has(&keys::hash(&key).0), "its hash is not");
+}
+
+#[tokio::test]
+async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_team_store(&dir).await;
+    let settings = KeySettings {
+        profiles: vec!["work".into()],
+        limits: RateLimits {
+            rpm: Some(10),
+            tpm: None,
+        },
+        ..KeySettings::default()
+    };
+    let day = Duration::from_secs(86_400);
+    let first = admin::issue(&s, "ann", settings.clone(), Some(day), at(1_000))
+        .await
+        .unwrap();
+    let rotated = admin::rotate(&s, &first.record.prefix, at(2_000))
+        .await
+        .unwrap();
+    assert_eq!(rotated.old.revoked_at, Some(at(2_000)));
+    assert_eq!(rotated.new.settings, settings);
+    assert_eq!(rotated.new.member, "ann");
+    assert_eq!(rotated.new.expires_at, Some(at(2_000) + day));
+    assert_eq!(
+        rotated.new.rotated_from.as_deref(),
+        Some(&*first.record.prefix)
+    );
+    assert_ne!(rotated.new.prefix, first.record.prefix);
+    assert!(matches!(
+        admin::rotate(&s, &first.record.prefix, at(3_000)).await,
+        Err(StoreError::Revoked { .. })
+    ));
+    let again = s.revoke_key(&first.record.prefix, at(4_000)).await.unwrap();
+    assert_eq!(again.revoked_at, Some(at(2_000)));
+    let new = s.revoke_key(&rotated.new.prefix, at(5_000)).await.unwrap();
+    assert_eq!(new.status(at(5_000)), KeyStatus::Revoked);
+    match s.revoke_key("ccsk_nothere", at(1)).await {
+        Err(StoreError::UnknownKey { known, .. }) => assert_eq!(known.len(), 2),
+        other => panic!("{:?}", other.map(|k| k.prefix)),
+    }
+    assert!(matches!(
+        admin::issue(&s, "nobody", KeySettings::default(), None, at(1)).await,
+        Err(StoreError::UnknownMember { .. })
+    ));
+}
+
+/// Two keys can share a display prefix only by chance; the store refuses
+/// the second, and `admin::issue` mints again.
+#[tokio::test]
+async fn a_prefix_in_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_team_store(&dir).await;
+    let m = keys::mint();
+    let new = |hash| NewKey {
+        prefix: m.prefix.clone(),
+        hash,
+        member: "ann".into(),
+        settings: KeySettings::default(),
+        created_at: at(1),
+        expires_at: None,
+    };
+    s.add_key(new(m.hash)).await.unwrap();
+    let other = keys::mint().hash;
+    assert!(matches!(
+        s.add_key(new(other)).await,
+        Err(StoreError::PrefixTaken { .. })
+    ));
+}
+
+#[test]
+fn a_store_location_is_a_path_until_another_backend_exists() {
+    assert_eq!(
+        StoreLocation::parse("/srv/gw.db").unwrap(),
+        StoreLocation::Sqlite("/srv/gw.db".into())
+    );
+    assert_eq!(
+        StoreLocation::parse("file:///srv/gw.db").unwrap(),
+        StoreLocation::Sqlite("/srv/gw.db".into())
+    );
+    let err = StoreLocation::parse("postgres://gw:hunter2@db/gw")
+        .err()
+        .unwrap();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(err.to_string().contains("postgres://"), "{err}");
+}

@@ -1,0 +1,301 @@
+//! `ccswitch gateway`: teams, members and virtual keys in the gateway's
+//! store, through the real binary (issue 24, first increment).
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::support::Home;
+
+/// A home with team `core` and member `ann` in it.
+fn mk_home() -> Home {
+    let home = Home::new();
+    home.run(&["gateway", "team", "add", "core"]).ok();
+    home.run(&["gateway", "member", "add", "ann", "--team", "core"])
+        .ok();
+    home
+}
+
+/// Issue a key with `args` after `key issue`; stdout is the key alone.
+fn issue(home: &Home, args: &[&str]) -> String {
+    let mut all = vec!["gateway", "key", "issue"];
+    all.extend(args);
+    let r = home.run(&all);
+    r.ok();
+    let key = r.stdout.trim_end().to_string();
+    assert_eq!(r.stdout, format!("{key}\n"), "the key alone on stdout");
+    assert!(key.starts_with("ccsk_") && key.len() == 53, "{key}");
+    assert!(
+        r.stderr.contains(&key[..13]) && !r.stderr.contains(&key),
+        "{}",
+        r.stderr
+    );
+    key
+}
+
+fn keys_json(home: &Home) -> Vec<serde_json::Value> {
+    let r = home.run(&["gateway", "key", "list", "--json"]);
+    r.ok().json().as_array().unwrap().clone()
+}
+
+/// Every byte of the store's files (the database and any WAL beside it).
+fn store_bytes(dir: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("gateway.db") {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(!bytes.is_empty(), "no store in {}", dir.display());
+    bytes
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn gateway_keys_are_issued_listed_by_prefix_revoked_and_rotated() {
+    let home = mk_home();
+    let key = issue(
+        &home,
+        &[
+            "--member",
+            "ann",
+            "--profile",
+            "work",
+            "--daily-usd",
+            "5",
+            "--rpm",
+            "60",
+            "--expires",
+            "30d",
+        ],
+    );
+    let prefix = &key[..13];
+    let list = home.run(&["gateway", "key", "list"]);
+    let list = &list.ok().stdout;
+    assert!(list.starts_with("PREFIX"), "{list}");
+    assert!(list.contains(prefix) && !list.contains(&key), "{list}");
+    assert!(
+        list.contains("$5/day 60 rpm") && list.contains("active until"),
+        "{list}"
+    );
+    let rows = keys_json(&home);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["prefix"], prefix);
+    assert_eq!(rows[0]["state"], "active");
+    assert_eq!(rows[0]["profiles"], serde_json::json!(["work"]));
+    assert!(!serde_json::to_string(&rows).unwrap().contains(&key));
+
+    // Rotate: the old key is revoked, a new one with the same settings
+    // is printed once.
+    let r = home.run(&["gateway", "key", "rotate", prefix]);
+    let new = r.ok().stdout.trim_end().to_string();
+    assert!(new.starts_with("ccsk_") && new != key, "{new}");
+    let rows = keys_json(&home);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["state"], "revoked");
+    assert_eq!(rows[1]["prefix"], &new[..13]);
+    assert_eq!(rows[1]["state"], "active");
+    assert_eq!(rows[1]["rotated_from"], prefix);
+    for field in ["member", "team", "profiles", "daily_usd", "rpm"] {
+        assert_eq!(rows[1][field], rows[0][field], "{field}");
+    }
+    // A revoked key is not rotated again.
+    let again = home.run(&["gateway", "key", "rotate", prefix]);
+    assert!(
+        again.fails(2).stderr.contains("is revoked"),
+        "{}",
+        again.stderr
+    );
+
+    // Revoke the new one; a second revoke says when the first was.
+    let r = home.run(&["gateway", "key", "revoke", &new[..13]]);
+    assert!(r.ok().stdout.contains("revoked"), "{}", r.stdout);
+    let r = home.run(&["gateway", "key", "revoke", &new[..13]]);
+    assert!(r.ok().stdout.contains("revoked already"), "{}", r.stdout);
+    let list = home.run(&["gateway", "key", "list"]).ok().stdout.clone();
+    assert_eq!(list.matches("revoked 2").count(), 2, "{list}");
+    let members = home.run(&["gateway", "member", "list"]).ok().stdout.clone();
+    assert!(members.contains("ann     core  0"), "{members}");
+}
+
+/// The key itself is in no file: the store keeps its SHA-256 and prefix.
+#[test]
+fn the_gateway_store_never_holds_a_key() {
+    let home = mk_home();
+    let key = issue(&home, &["--member", "ann"]);
+    let r = home.run(&["gateway", "key", "rotate", &key[..13]]);
+    let rotated = r.ok().stdout.trim_end().to_string();
+    let bytes = store_bytes(home.path());
+    for k in [&key, &rotated] {
+        assert!(!contains(&bytes, k.as_bytes()), "a key is in the store");
+        assert!(
+            !contains(&bytes, &k.as_bytes()[13..]),
+            "a key's secret part is in the store"
+        );
+        assert!(
+            contains(&bytes, &Sha256::digest(k.as_bytes())),
+            "its hash is not"
+        );
+    }
+    // A pasted key names its key, and is not echoed back.
+    let r = home.run(&["gateway", "key", "revoke", &rotated]);
+    assert!(r.ok().stdout.contains(&rotated[..13]), "{}", r.stdout);
+    assert!(!r.stdout.contains(&rotated) && !r.stderr.contains(&rotated));
+}
+
+/// Issue 24, bad input: SQL-looking names are stored and shown as the
+/// text they are, and the store still works afterwards.
+#[test]
+fn gateway_names_that_look_like_sql_are_plain_data() {
+    let home = Home::new();
+    let team = "t'); DROP TABLE keys;--";
+    let member = "Robert'); DROP TABLE members;--";
+    let profile = "x\" OR 1=1 --";
+    home.run(&["gateway", "team", "add", team]).ok();
+    home.run(&["gateway", "member", "add", member, "--team", team])
+        .ok();
+    issue(&home, &["--member", member, "--profile", profile]);
+    let rows = keys_json(&home);
+    assert_eq!(rows[0]["member"], member);
+    assert_eq!(rows[0]["team"], team);
+    assert_eq!(rows[0]["profiles"], serde_json::json!([profile]));
+    let members = home.run(&["gateway", "member", "list", "--json"]);
+    assert_eq!(members.ok().json()[0]["name"], member);
+    let teams = home.run(&["gateway", "team", "list"]).ok().stdout.clone();
+    assert!(teams.contains(team), "{teams}");
+    // Names with control characters are refused: they could forge lines.
+    let r = home.run(&["gateway", "team", "add", "a\nb"]);
+    assert!(
+        r.fails(2).stderr.contains("control characters"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A name that does not exist is answered with those that do and the
+/// command that would add it.
+#[test]
+fn gateway_unknown_names_say_what_exists_and_the_fix() {
+    let home = mk_home();
+    let r = home.run(&["gateway", "member", "add", "bo", "--team", "web team"]);
+    assert!(
+        r.fails(2)
+            .stderr
+            .contains("There is no team `web team`. Teams: core. Add it with `ccswitch gateway team add 'web team'`."),
+        "{}",
+        r.stderr
+    );
+    let r = home.run(&["gateway", "key", "issue", "--member", "bo"]);
+    assert!(
+        r.fails(2).stderr.contains("Members: ann.")
+            && r.stderr
+                .contains("ccswitch gateway member add bo --team TEAM"),
+        "{}",
+        r.stderr
+    );
+    let r = home.run(&["gateway", "key", "revoke", "ccsk_00000000"]);
+    assert!(
+        r.fails(2).stderr.contains("no key has been issued yet"),
+        "{}",
+        r.stderr
+    );
+    let key = issue(&home, &["--member", "ann"]);
+    let r = home.run(&["gateway", "key", "revoke", "ccsk_00000000"]);
+    assert!(
+        r.fails(2)
+            .stderr
+            .contains(&format!("Keys: {}.", &key[..13])),
+        "{}",
+        r.stderr
+    );
+    let r = home.run(&["gateway", "team", "add", "core"]);
+    assert!(r.fails(2).stderr.contains("exists already"), "{}", r.stderr);
+    let r = home.run(&[
+        "gateway",
+        "key",
+        "issue",
+        "--member",
+        "ann",
+        "--daily-usd",
+        "-3",
+    ]);
+    assert!(
+        r.fails(2)
+            .stderr
+            .contains("--daily-usd must be a positive number"),
+        "{}",
+        r.stderr
+    );
+    let r = home.run(&[
+        "gateway",
+        "key",
+        "issue",
+        "--member",
+        "ann",
+        "--expires",
+        "soon",
+    ]);
+    assert!(
+        r.fails(2).stderr.contains("is not a length of time"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `--store` puts the store elsewhere (`ccswitch paths` lists the default);
+/// a database URL is refused without echoing its password.
+#[test]
+fn gateway_store_is_in_the_data_folder_unless_named() {
+    let home = Home::new();
+    let paths = home.run(&["paths", "--json"]).ok().json();
+    let default = home.path().join("gateway.db");
+    assert_eq!(paths["gateway_db"], default.to_str().unwrap());
+    let other = home.path().join("elsewhere/gw.db");
+    let other = other.to_str().unwrap();
+    home.run(&["gateway", "--store", other, "team", "add", "core"])
+        .ok();
+    home.run(&["gateway", "team", "list", "--store", other])
+        .ok();
+    assert!(Path::new(other).exists() && !default.exists());
+    let r = home.run(&["gateway", "team", "list"]);
+    assert!(r.ok().stdout.starts_with("No teams yet"), "{}", r.stdout);
+    let r = home.run(&[
+        "gateway",
+        "--store",
+        "postgres://gw:hunter2@db/gw",
+        "team",
+        "list",
+    ]);
+    assert!(
+        r.fails(2).stderr.contains("not supported yet"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    // Not a gateway store: refused, and left as it was.
+    let notes = home.path().join("notes.txt");
+    std::fs::write(&notes, "my notes, not a database at all").unwrap();
+    let r = home.run(&[
+        "gateway",
+        "--store",
+        notes.to_str().unwrap(),
+        "team",
+        "list",
+    ]);
+    assert!(
+        r.fails(1)
+            .stderr
+            .contains("is not a ccswitch gateway store"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "my notes, not a database at all"
+    );
+}
