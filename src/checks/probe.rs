@@ -230,6 +230,7 @@ pub(crate) async fn with_proxy<T>(
     let token = crate::proxy::new_token();
     let profile = cfg.profile(profile).map_err(|e| e.to_string())?;
     let options = Options {
+        gateway: None,
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         token: token.clone(),
         log: std::sync::Arc::new(|_: &str| {}),

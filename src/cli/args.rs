@@ -161,6 +161,8 @@ pub struct ServeArgs {
     pub token_env: Option<String>,
     #[arg(help = text("help.arg.serve_ignore_budget"), long)]
     pub ignore_budget: bool,
+    #[arg(help = text("help.arg.serve_gateway"), long, value_name = "STORE", num_args = 0..=1)]
+    pub gateway: Option<Option<String>>,
     #[arg(help = text("help.arg.serve_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
 }

@@ -51,7 +51,12 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     );
     let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
     let served = rt.block_on(async {
+        let gateway = match &args.gateway {
+            Some(store) => Some(open_gateway(ctx, store.as_deref()).await?),
+            None => None,
+        };
         let options = Options {
+            gateway,
             addr: SocketAddr::new(args.host, args.port),
             token: token.clone(),
             log: log.clone(),
@@ -100,6 +105,24 @@ fn chosen_token(args: &ServeArgs, ctx: &Ctx) -> Result<SecretString, CliError> {
         Some(_) => Err(CliError::Usage(t!("serve.token_weak", var = var))),
         None => Err(CliError::Usage(t!("serve.token_env_unset", var = var))),
     }
+}
+
+/// The gateway's store (`--gateway [STORE]`, else `gateway.db` in the
+/// data folder) and the members' key check over it.
+async fn open_gateway(
+    ctx: &Ctx,
+    store: Option<&str>,
+) -> Result<Arc<crate::gateway::auth::Authenticator>, CliError> {
+    use crate::gateway::store::{Store, StoreLocation};
+    let location = match store {
+        Some(s) => StoreLocation::parse(s).map_err(|e| CliError::Usage(e.to_string()))?,
+        None => StoreLocation::Sqlite(ctx.paths.gateway_db.clone()),
+    };
+    let store = Store::open(&location, (ctx.now)())
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    eprintln!("{}", t!("serve.gateway_on", store = store.describe()));
+    Ok(Arc::new(crate::gateway::auth::Authenticator::new(store)))
 }
 
 /// `http://HOST:PORT`, with an IPv6 host in brackets.

@@ -24,6 +24,8 @@ pub struct Options {
     pub log: LogFn,
     /// Add what translation dropped or changed to each request's line.
     pub log_notes: bool,
+    /// A team gateway's members, by their keys (`serve --gateway`).
+    pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
     /// What the session keeps; `None` keeps nothing (the connection test:
     /// a probe is not usage, and must not trip or note a breaker).
     pub record: Option<Recording>,
@@ -68,6 +70,7 @@ fn config(
 ) -> Result<(ProxyConfig, Option<Ledger>, Option<AuditLog>), StartError> {
     let mut pcfg = ProxyConfig::new(cfg, profile, &ctx.secrets, &*ctx.env, opts.token, opts.log)?;
     pcfg.log_notes = opts.log_notes;
+    pcfg.gateway = opts.gateway;
     let Some(record) = opts.record else {
         return Ok((pcfg, None, None));
     };

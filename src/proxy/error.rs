@@ -19,6 +19,12 @@ pub enum ProxyError {
     /// Missing or wrong session token.
     #[error("{0}")]
     Unauthorized(String),
+    /// A gateway key that may not use what it asked for.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Something the proxy itself needs is down (the gateway's store).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -59,6 +65,10 @@ impl ProxyError {
         match self {
             ProxyError::BadRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", false),
             ProxyError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "authentication_error", true),
+            // A member's ccswitch turns a gateway's 401 and 403 into its own
+            // explained status, so Claude Code never tells them to /login.
+            ProxyError::Forbidden(_) => (StatusCode::FORBIDDEN, "permission_error", true),
+            ProxyError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "api_error", false),
             ProxyError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_error", false),
             ProxyError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", false),
             ProxyError::Unreachable(_) => (StatusCode::BAD_GATEWAY, "api_error", false),
@@ -80,6 +90,8 @@ impl ProxyError {
         match self {
             ProxyError::BadRequest(_) => ProxyError::BadRequest(message),
             ProxyError::Unauthorized(_) => ProxyError::Unauthorized(message),
+            ProxyError::Forbidden(_) => ProxyError::Forbidden(message),
+            ProxyError::Unavailable(_) => ProxyError::Unavailable(message),
             ProxyError::NotFound(_) => ProxyError::NotFound(message),
             ProxyError::TooLarge(_) => ProxyError::TooLarge(message),
             ProxyError::Upstream {

@@ -16,6 +16,7 @@ mod error;
 mod exchange;
 mod fallback;
 mod finish;
+mod gate;
 mod handlers;
 pub mod log;
 pub mod menu;

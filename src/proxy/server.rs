@@ -19,7 +19,6 @@ use http::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 
-use super::auth::authorized;
 use super::body::{Body, InBody, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
@@ -98,25 +97,32 @@ pub async fn accept_loop(
 
 /// One request, authenticated and handed to its route. Generic over the
 /// body, so [`crate::proxy::Service`] can call it without a socket.
-pub async fn dispatch(state: &Arc<State>, req: Request<impl InBody>) -> Response<Body> {
-    let path = req.uri().path();
-    let method = req.method();
+pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Response<Body> {
     // Claude Code's preconnect probes come without credentials.
-    if method == Method::HEAD && (path == "/" || path == "/api/hello") {
+    if req.method() == Method::HEAD && matches!(req.uri().path(), "/" | "/api/hello") {
         return Response::new(full(Bytes::new()));
     }
-    if !authorized(&state.cfg.token, req.headers()) {
-        let mut r = error_response(
-            ProxyError::Unauthorized(crate::t!("proxy.bad_token")),
-            &state.cfg.redactor,
-        );
-        // Without the token a client gets nothing more from this connection.
-        r.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
-        return r;
+    let who = match super::gate::admit(state, req.headers()).await {
+        Ok(who) => who,
+        Err(e) => {
+            let unknown = matches!(e, ProxyError::Unauthorized(_));
+            let mut r = error_response(e, &state.cfg.redactor);
+            // Without the token a client gets nothing more from this connection.
+            if unknown {
+                r.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
+            return r;
+        }
+    };
+    if let Some(member) = who {
+        // For the routes that record who asked.
+        req.extensions_mut().insert(member);
     }
+    let path = req.uri().path();
+    let method = req.method();
     let handled = match (method.clone(), path.trim_end_matches('/')) {
         (Method::POST, "/v1/messages") => messages::handle(state, req).await,
         (Method::POST, "/v1/messages/count_tokens") => count_tokens::handle(state, req).await,

@@ -72,6 +72,9 @@ pub struct ProxyConfig {
     /// The web search backend for upstreams that cannot run Anthropic's
     /// `web_search` tool.
     pub search: SearchSetup,
+    /// A team gateway's members, by their virtual keys (`serve
+    /// --gateway`); none: the session token alone.
+    pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
     /// The profile's model menu (whole providers expanded by
     /// [`crate::launch::proxied`] once their lists are in).
     pub menu: super::menu::Menu,
@@ -220,6 +223,7 @@ impl ProxyConfig {
             })
             .collect();
         Ok(ProxyConfig {
+            gateway: None,
             menu: super::menu::Menu::build(&profile, &HashMap::new()),
             profile,
             upstreams,

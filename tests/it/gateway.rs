@@ -299,3 +299,80 @@ fn gateway_store_is_in_the_data_folder_unless_named() {
         "my notes, not a database at all"
     );
 }
+
+/// `serve --gateway`: members come in with their keys; a wrong, revoked
+/// or malformed key is refused in Anthropic's shape, a key for other
+/// profiles gets 403, and the operator's session token still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_as_a_gateway_lets_members_in_by_their_keys_only() {
+    use crate::support::mock::{self, Mock};
+    use crate::support::serve::Serve;
+    let up = Mock::start().await;
+    for _ in 0..8 {
+        up.push(mock::chat_completion(
+            serde_json::json!({"role": "assistant", "content": "hello member"}),
+            "stop",
+        ));
+    }
+    let home = mk_home();
+    home.write_config(&mock::oa_config(&up));
+    let key = issue(&home, &["--member", "ann"]);
+    let other = issue(&home, &["--member", "ann", "--profile", "elsewhere"]);
+    let (serve, home) = tokio::task::spawn_blocking(move || {
+        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
+        (s, home)
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let ask = |credential: String| {
+        let (client, base) = (client.clone(), serve.base.clone());
+        async move {
+            let r = client
+                .post(format!("{base}/v1/messages"))
+                .header("x-api-key", credential)
+                .json(&serde_json::json!({"model": "m-main", "max_tokens": 50,
+                    "messages": [{"role": "user", "content": "hi"}]}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = ask(key.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["content"][0]["text"], "hello member");
+    // The operator's token is still the way in for the operator.
+    assert_eq!(ask(serve.token.clone()).await.0, 200);
+    let (status, body) = ask(other).await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (403, Some("permission_error")),
+        "{body}"
+    );
+    let (status, body) = ask("ccsk_nothing".into()).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (401, Some("error")),
+        "{body}"
+    );
+    let (status, _) = ask(format!("{}x", &key[..52])).await;
+    assert_eq!(status, 401);
+
+    // Revoked from another process: refused within the cache's 5 s.
+    home.run(&["gateway", "key", "revoke", &key[..13]]).ok();
+    let t0 = std::time::Instant::now();
+    loop {
+        let (status, body) = ask(key.clone()).await;
+        if status == 401 {
+            assert_eq!(body["error"]["type"], "authentication_error", "{body}");
+            break;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(6),
+            "still let in"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -219,7 +219,7 @@ fn help_speaks_the_users_language() {
         "参数：\n  [PROFILE]  要提供服务的配置档",
         "选项：\n      --port <PORT>",
         "[默认：sh] [可选值：sh, fish, powershell, cmd]",
-        "  -h, --help              显示帮助",
+        "  -h, --help               显示帮助",
     ] {
         assert!(serve.stdout.contains(said), "{said}\n{}", serve.stdout);
     }
@@ -227,7 +227,7 @@ fn help_speaks_the_users_language() {
     insta::assert_snapshot!("help_en", en.ok().stdout);
     let serve = home.run(&["serve", "--help"]).ok().stdout.clone();
     assert!(
-        serve.contains("--shell <SHELL>     Syntax of the printed environment lines [default: sh] [possible values: sh, fish, powershell, cmd]\n"),
+        serve.contains("--shell <SHELL>      Syntax of the printed environment lines [default: sh] [possible values: sh, fish, powershell, cmd]\n"),
         "{serve}"
     );
 }

@@ -60,8 +60,13 @@ impl Serve {
 
     /// The same with this environment (a Secret Service's, say).
     pub fn start_env(home: &Home, profile: &str, env: &[(&str, &str)]) -> Serve {
+        Serve::start_with(home, &["serve", profile], env)
+    }
+
+    /// `ccswitch ARGS` (a `serve` with options) with this environment.
+    pub fn start_with(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut child = home
-            .cmd(&["serve", profile])
+            .cmd(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
