@@ -33,4 +33,5 @@
 pub mod admin;
 pub mod auth;
 pub mod keys;
+pub mod limit;
 pub mod store;

@@ -25,6 +25,8 @@ pub struct State {
     /// thinking is tagged with its maker (`translate::provenance`). A
     /// single-provider profile's replies go through as they came.
     pub spans_providers: bool,
+    /// Gateway keys' requests and tokens in the last minute.
+    pub limiter: crate::gateway::limit::Limiter,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
     /// One per fallback target.
@@ -57,6 +59,7 @@ impl State {
             stats,
             single_api,
             recall,
+            limiter: Default::default(),
             spans_providers,
             id_prefix: random_hex(6),
             next_id: AtomicU64::new(1),

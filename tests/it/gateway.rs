@@ -376,3 +376,59 @@ async fn serve_as_a_gateway_lets_members_in_by_their_keys_only() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// A key's requests a minute: past the limit, 429 `rate_limit_error` with
+/// `retry-after` (what Claude Code and the SDKs wait out); other keys are
+/// not held back by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_over_its_rate_limit_is_told_when_to_come_back() {
+    use crate::support::mock::{self, Mock};
+    use crate::support::serve::Serve;
+    let up = Mock::start().await;
+    for _ in 0..8 {
+        up.push(mock::chat_completion(
+            serde_json::json!({"role": "assistant", "content": "ok"}),
+            "stop",
+        ));
+    }
+    let home = mk_home();
+    home.write_config(&mock::oa_config(&up));
+    let limited = issue(&home, &["--member", "ann", "--rpm", "2"]);
+    let free = issue(&home, &["--member", "ann"]);
+    let (serve, _home) = tokio::task::spawn_blocking(move || {
+        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
+        (s, home)
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let ask = |key: &str| {
+        client
+            .post(format!("{}/v1/messages", serve.base))
+            .header("x-api-key", key)
+            .json(&serde_json::json!({"model": "m-main", "max_tokens": 50,
+                "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(ask(&limited).await.unwrap().status(), 200);
+    }
+    let r = ask(&limited).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "rate_limit_error", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&limited[..13]),
+        "{body}"
+    );
+    assert_eq!(ask(&free).await.unwrap().status(), 200);
+}

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::answer::Answer;
 use super::attempt::attempt;
+use crate::gateway::auth::Principal;
 use crate::proxy::breaker::Admit;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fallback;
@@ -23,6 +24,16 @@ pub async fn dispatch(
     mut inc: ClientRequest,
     started: Instant,
 ) -> Result<Answer, ProxyError> {
+    if let Some(member) = parts.extensions.get::<Arc<Principal>>() {
+        let tokens = inc.body.input_estimate(inc.body_len);
+        if let Err(wait) =
+            state
+                .limiter
+                .admit(member.key_id, &member.limits, tokens, Instant::now())
+        {
+            return Err(rate_limited(member, wait));
+        }
+    }
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -162,6 +173,21 @@ pub async fn dispatch(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
+}
+
+/// A gateway key over its rate limit: 429 with `retry-after`, which
+/// Claude Code (and Anthropic's SDKs) wait out before trying again.
+fn rate_limited(member: &Principal, wait: std::time::Duration) -> ProxyError {
+    let secs = wait.as_secs().max(1);
+    ProxyError::Upstream {
+        status: 429,
+        message: t!(
+            "proxy.gateway_rate_limited",
+            prefix = member.key_prefix,
+            secs = secs
+        ),
+        retry_after: Some(http::HeaderValue::from(secs)),
+    }
 }
 
 /// Auto mode asks the upstream to run its safety check (`safeguards`).
