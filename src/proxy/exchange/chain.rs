@@ -24,16 +24,7 @@ pub async fn dispatch(
     mut inc: ClientRequest,
     started: Instant,
 ) -> Result<Answer, ProxyError> {
-    if let Some(member) = parts.extensions.get::<Arc<Principal>>() {
-        let tokens = inc.body.input_estimate(inc.body_len);
-        if let Err(wait) =
-            state
-                .limiter
-                .admit(member.key_id, &member.limits, tokens, Instant::now())
-        {
-            return Err(rate_limited(member, wait));
-        }
-    }
+    within_rate(state, parts, &inc)?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -58,12 +49,7 @@ pub async fn dispatch(
         let estimate = || inc.body.input_estimate(inc.body_len);
         by_content(profile, chosen, &fits, estimate, || inc.body.has_images())
     };
-    if inc.body.has_safeguards() {
-        refuse_safeguards(state, slot)?;
-    }
-    if !state.cfg.menu.is_empty() && slot_name != "long_context" {
-        refuse_over_window(state, slot, &inc)?;
-    }
+    refusals(state, slot_name, slot, &inc)?;
     let raw = inc.raw.take();
     let last = slot.fallbacks.len();
     // Breakers only ever skip a chain's earlier targets: a one-target slot
@@ -173,6 +159,38 @@ pub async fn dispatch(
     }
     // Unreachable: the last target returns above.
     Err(fallback::all_failed(failures))
+}
+
+/// A gateway member's request counted against their key's rate limits.
+fn within_rate(
+    state: &State,
+    parts: &http::request::Parts,
+    inc: &ClientRequest,
+) -> Result<(), ProxyError> {
+    let Some(member) = parts.extensions.get::<Arc<Principal>>() else {
+        return Ok(());
+    };
+    let tokens = inc.body.input_estimate(inc.body_len);
+    state
+        .limiter
+        .admit(member.key_id, &member.limits, tokens, Instant::now())
+        .map_err(|wait| rate_limited(member, wait))
+}
+
+/// What the chosen slot must refuse before anything goes upstream.
+fn refusals(
+    state: &State,
+    slot_name: &str,
+    slot: &crate::config::Slot,
+    inc: &ClientRequest,
+) -> Result<(), ProxyError> {
+    if inc.body.has_safeguards() {
+        refuse_safeguards(state, slot)?;
+    }
+    if !state.cfg.menu.is_empty() && slot_name != "long_context" {
+        refuse_over_window(state, slot, inc)?;
+    }
+    Ok(())
 }
 
 /// A gateway key over its rate limit: 429 with `retry-after`, which
