@@ -432,3 +432,66 @@ async fn a_key_over_its_rate_limit_is_told_when_to_come_back() {
     );
     assert_eq!(ask(&free).await.unwrap().status(), 200);
 }
+
+/// Real Claude Code → a member's `ccswitch run` on the `ccswitch-gateway`
+/// preset → `serve --gateway` → a scripted provider: a Bash round trip
+/// works with the member's key, and the provider's key stays on the
+/// gateway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_reaches_the_provider_through_a_members_ccswitch_and_the_gateway() {
+    use crate::support::claude::ccswitch_run_in;
+    use crate::support::mock::{self, Mock};
+    use crate::support::serve::Serve;
+    let up = Mock::start().await;
+    let args =
+        serde_json::json!({"command": "echo gateway-marker-24", "description": "Print a marker"});
+    up.push(mock::openai_call("Bash", "call_gw1", &args));
+    up.push(mock::openai_text_usage("The marker was printed.", 40, 4));
+    for _ in 0..6 {
+        up.push(mock::openai_text_usage("ok", 10, 1));
+    }
+    let admin = mk_home();
+    admin.write_config(&mock::oa_config(&up));
+    let key = issue(&admin, &["--member", "ann"]);
+    let (serve, _admin) = tokio::task::spawn_blocking(move || {
+        let s = Serve::start_with(
+            &admin,
+            &["serve", "p", "--gateway"],
+            &[("UP_KEY", "sk-provider-secret")],
+        );
+        (s, admin)
+    })
+    .await
+    .unwrap();
+    let member = Home::new();
+    member.write_config(&format!(
+        "[providers.team]\npreset = \"ccswitch-gateway\"\nbase_url = \"{}\"\nkey = {{ env = \"CCSWITCH_GATEWAY_KEY\" }}\n\
+         [profiles.w]\nprovider = \"team\"\nmain = \"m-main\"\n",
+        serve.base
+    ));
+    let chome = tempfile::tempdir().unwrap();
+    let run_args = [
+        "-p",
+        "run the marker command",
+        "--output-format",
+        "json",
+        "--allowedTools",
+        "Bash",
+        "--no-session-persistence",
+    ];
+    let env = [("CCSWITCH_GATEWAY_KEY", key.as_str())];
+    let r = ccswitch_run_in(&member, "w", &run_args, chome.path(), &env).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let result: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(result["result"], "The marker was printed.", "{}", r.stdout);
+    let seen = up.seen();
+    assert!(
+        seen.iter().any(|s| s.body.contains("gateway-marker-24")),
+        "the tool result reached the provider"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.header("authorization") == Some("Bearer sk-provider-secret")),
+        "the provider sees the gateway's key, never the member's"
+    );
+}
