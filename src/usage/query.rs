@@ -23,6 +23,11 @@ pub enum By {
     Provider,
     Model,
     Session,
+    /// A team gateway's member (`-`: a request without a member's key).
+    Member,
+    Team,
+    /// The project label clients send (`-`: none was sent).
+    Project,
 }
 
 impl By {
@@ -45,6 +50,19 @@ impl By {
             By::Provider => ("provider", "provider"),
             By::Model => ("provider || '/' || model", "provider || '/' || model"),
             By::Session => ("session", "session"),
+            // Rows hold NULL where unknown, the rollups '': both are `-`.
+            By::Member => (
+                "coalesce(nullif(member, ''), '-')",
+                "coalesce(nullif(member, ''), '-')",
+            ),
+            By::Team => (
+                "coalesce(nullif(team, ''), '-')",
+                "coalesce(nullif(team, ''), '-')",
+            ),
+            By::Project => (
+                "coalesce(nullif(project, ''), '-')",
+                "coalesce(nullif(project, ''), '-')",
+            ),
         }
     }
 }
