@@ -23,10 +23,11 @@ pub enum By {
     Provider,
     Model,
     Session,
-    /// A team gateway's member (`-`: a request without a member's key).
+    // A team gateway's member and team, and the project label clients
+    // send; `-` groups the requests without one. (Plain comments: clap
+    // would print doc comments in `--help`, which comes from the catalogs.)
     Member,
     Team,
-    /// The project label clients send (`-`: none was sent).
     Project,
 }
 
