@@ -54,6 +54,7 @@ fn record(at_ms: i64, session: &Arc<str>, profile: &Arc<str>, n: u64) -> Record 
         },
         estimated: false,
         attempt: 0,
+        who: ccswitch::usage::Attribution::default(),
     }
 }
 

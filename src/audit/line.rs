@@ -69,10 +69,23 @@ pub fn line(e: &AuditEntry, level: AuditLevel, cost: Option<f64>, red: &Redactor
         "messages": shape.messages.len(),
         "tools": tools,
     });
-    if level == AuditLevel::Full
-        && let Some(obj) = v.as_object_mut()
-    {
-        full(obj, e, red);
+    if let Some(obj) = v.as_object_mut() {
+        // Only where known: a line without a gateway member or a project
+        // label stays as it was.
+        let who = &r.who;
+        for (name, value) in [
+            ("member", &who.member),
+            ("team", &who.team),
+            ("key_prefix", &who.key_prefix),
+            ("project", &who.project),
+        ] {
+            if let Some(value) = value {
+                obj.insert(name.into(), json!(&**value));
+            }
+        }
+        if level == AuditLevel::Full {
+            full(obj, e, red);
+        }
     }
     finish(&v)
 }

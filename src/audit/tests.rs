@@ -105,6 +105,33 @@ fn metadata_keeps_no_prompt_text() {
 }
 
 #[test]
+fn lines_say_who_asked_and_for_which_project_only_where_known() {
+    let mut e = entry(REQ, None);
+    let plain: Value =
+        serde_json::from_str(&line(&e, AuditLevel::Metadata, None, &none())).expect("json");
+    for name in ["member", "team", "key_prefix", "project"] {
+        assert!(plain.get(name).is_none(), "{name}");
+    }
+    e.record.who = crate::usage::Attribution {
+        member: Some("ann".into()),
+        team: Some("core".into()),
+        key_prefix: Some("ccsk_ab12".into()),
+        project: Some("web".into()),
+    };
+    let v: Value =
+        serde_json::from_str(&line(&e, AuditLevel::Metadata, None, &none())).expect("json");
+    assert_eq!(
+        [&v["member"], &v["team"], &v["key_prefix"], &v["project"]],
+        [
+            &json!("ann"),
+            &json!("core"),
+            &json!("ccsk_ab12"),
+            &json!("web")
+        ]
+    );
+}
+
+#[test]
 fn full_keeps_bodies_with_secrets_redacted() {
     let secrets = Redactor::new(["secret-session-token-xyz"]);
     let l = line(

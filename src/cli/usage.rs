@@ -155,6 +155,9 @@ fn by_name(by: By) -> String {
         By::Provider => t!("usage.col_provider"),
         By::Model => t!("usage.col_model"),
         By::Session => t!("usage.col_session"),
+        By::Member => t!("usage.col_member"),
+        By::Team => t!("usage.col_team"),
+        By::Project => t!("usage.col_project"),
     }
 }
 

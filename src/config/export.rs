@@ -63,6 +63,7 @@ fn profile_rule(field: &str) -> Rule {
         | "web_fetch_preflight"
         | "direct"
         | "claude_path"
+        | "project"
         | "menu"
         | "subagents_follow_menu" => Rule::Copy,
         "env" => Rule::Names,

@@ -225,6 +225,9 @@ pub struct Profile {
     /// Official Anthropic only: let claude talk to it directly, no proxy.
     pub direct: bool,
     pub claude_path: Option<PathBuf>,
+    /// The project label the session's requests carry; unset, the git
+    /// repository's or the folder's name (see `launch::project`).
+    pub project: Option<String>,
     pub env: IndexMap<String, String>,
     /// Spending limits over this profile's requests.
     pub budget: Option<Budget>,

@@ -107,6 +107,7 @@ pub struct RawProfile {
     pub web_fetch_preflight: Option<bool>,
     pub direct: Option<bool>,
     pub claude_path: Option<String>,
+    pub project: Option<String>,
     #[serde(default)]
     pub env: IndexMap<String, String>,
     pub budget: Option<Spanned<Budget>>,

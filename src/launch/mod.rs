@@ -4,6 +4,7 @@
 pub mod child;
 pub mod env;
 pub mod error;
+pub mod project;
 pub mod proxied;
 pub mod run;
 pub mod session;

@@ -111,12 +111,14 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
         let user_settings = user_settings.unwrap_or_default();
         let files = status_line::settings_files(&*ctx.env, home.as_deref(), &cwd);
         let me = session::me();
+        let project = super::project::label(profile.project.as_deref(), &cwd);
         let facts = Facts {
             user_status_line: status_line::user_has_one(&files, &user_settings),
             user_settings,
             me: &me,
             session: proxied.as_ref().map(|p| &*p.session),
             ignore_budget: opts.ignore_budget,
+            project: project.as_deref(),
         };
         let mut plan = session_plan(&cfg, &profile, &mode, &*ctx.env, facts);
         if let Some(id) = start_on {

@@ -14,7 +14,7 @@ use crate::audit::{AuditEntry, RESPONSE_CAP};
 use crate::config::AuditLevel;
 use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
-use crate::usage::{ErrorClass, Record};
+use crate::usage::{Attribution, ErrorClass, Record};
 
 /// What is known of a request when it is routed.
 pub struct RequestMeta<'a> {
@@ -29,6 +29,8 @@ pub struct RequestMeta<'a> {
     pub subagent: bool,
     /// Which target of the slot's fallback chain (0: the first).
     pub attempt: u32,
+    /// The gateway member and the project it was for, where known.
+    pub who: Attribution,
 }
 
 /// Logs and records one request when it ends, however it ends.
@@ -42,6 +44,7 @@ pub struct Finisher {
     cc_session: Option<String>,
     subagent: bool,
     attempt: u32,
+    who: Attribution,
     started: Instant,
     at: SystemTime,
     first_token: Option<Duration>,
@@ -73,6 +76,7 @@ impl Finisher {
             cc_session,
             subagent,
             attempt,
+            who,
         } = meta;
         let kind = if stream { "stream" } else { "json" };
         Finisher {
@@ -85,6 +89,7 @@ impl Finisher {
             cc_session,
             subagent,
             attempt,
+            who,
             started,
             at: SystemTime::now(),
             first_token: None,
@@ -172,6 +177,7 @@ impl Finisher {
             cc_session: self.cc_session.take(),
             subagent: self.subagent,
             attempt: self.attempt,
+            who: std::mem::take(&mut self.who),
             started: self.started,
             at: self.at,
             first_token: self.first_token,
@@ -271,6 +277,7 @@ impl Finisher {
             },
             estimated: usage.is_some_and(|u| u.estimated),
             attempt: self.attempt,
+            who: std::mem::take(&mut self.who),
         }
     }
 }

@@ -241,6 +241,7 @@ mod tests {
             web_fetch_preflight: true,
             direct: false,
             claude_path: None,
+            project: None,
             env: Default::default(),
             budget: None,
             menu: Vec::new(),

@@ -61,6 +61,68 @@ macro_rules! rollup_table {
     };
 }
 
+/// Step 3's rebuild of a rollup (see `rollup_table!`) with `member`,
+/// `team` and `project` in its key, its rows copied with '' for them. The
+/// old table goes before the index is made again: its index has the name.
+macro_rules! rebuild_rollup {
+    ($table:literal, $time:literal, $ty:literal) => {
+        concat!(
+            "ALTER TABLE ",
+            $table,
+            " RENAME TO ",
+            $table,
+            "_v2;
+     CREATE TABLE ",
+            $table,
+            " (
+        ",
+            $time,
+            " ",
+            $ty,
+            " NOT NULL,
+        session TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        member TEXT NOT NULL,
+        team TEXT NOT NULL,
+        project TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        cache_read_cost_usd REAL NOT NULL,
+        unpriced INTEGER NOT NULL,
+        PRIMARY KEY (",
+            $time,
+            ", session, profile, provider, model, member, team, project)
+     ) WITHOUT ROWID;
+     INSERT INTO ",
+            $table,
+            " SELECT ",
+            $time,
+            ", session, profile, provider, model, '', '', '',
+        requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+        reasoning_tokens, cost_usd, cache_read_cost_usd, unpriced FROM ",
+            $table,
+            "_v2;
+     DROP TABLE ",
+            $table,
+            "_v2;
+     CREATE INDEX ",
+            $table,
+            "_session ON ",
+            $table,
+            "(session);
+     "
+        )
+    };
+}
+
 /// Schema steps; `user_version` is how many have run. Never edit a step
 /// that has shipped: add one. (Step 1 writes its two rollups with
 /// `rollup_table!`; its text is still the one that shipped.)
@@ -104,6 +166,20 @@ const MIGRATIONS: &[&str] = &[
     // 2: fallback chains try several targets for one request; each attempt
     // is a row, numbered from 0.
     "ALTER TABLE requests ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;",
+    // 3: a team gateway's rows say who asked (member, team, the key's
+    // prefix) and for which project; the sums are kept per member, team
+    // and project too. SQLite cannot change a primary key in place: both
+    // rollups are rebuilt, their rows copied with '' (unknown) for the new
+    // key columns.
+    concat!(
+        "ALTER TABLE requests ADD COLUMN member TEXT;
+     ALTER TABLE requests ADD COLUMN team TEXT;
+     ALTER TABLE requests ADD COLUMN project TEXT;
+     ALTER TABLE requests ADD COLUMN key_prefix TEXT;
+     ",
+        rebuild_rollup!("rollup", "bucket", "INTEGER"),
+        rebuild_rollup!("daily", "day", "TEXT")
+    ),
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod db;
 pub mod format;
 pub mod prices;
+pub mod project;
 pub mod query;
 pub mod record;
 #[cfg(test)]
@@ -16,7 +17,7 @@ pub(crate) mod testing;
 pub mod writer;
 
 pub use db::LedgerError;
-pub use record::{ErrorClass, Record};
+pub use record::{Attribution, ErrorClass, Record};
 pub use writer::{Ledger, LogFn, Pricer, Sink};
 
 use std::time::SystemTime;

@@ -23,6 +23,12 @@ pub enum By {
     Provider,
     Model,
     Session,
+    // A team gateway's member and team, and the project label clients
+    // send; `-` groups the requests without one. (Plain comments: clap
+    // would print doc comments in `--help`, which comes from the catalogs.)
+    Member,
+    Team,
+    Project,
 }
 
 impl By {
@@ -45,6 +51,19 @@ impl By {
             By::Provider => ("provider", "provider"),
             By::Model => ("provider || '/' || model", "provider || '/' || model"),
             By::Session => ("session", "session"),
+            // Rows hold NULL where unknown, the rollups '': both are `-`.
+            By::Member => (
+                "coalesce(nullif(member, ''), '-')",
+                "coalesce(nullif(member, ''), '-')",
+            ),
+            By::Team => (
+                "coalesce(nullif(team, ''), '-')",
+                "coalesce(nullif(team, ''), '-')",
+            ),
+            By::Project => (
+                "coalesce(nullif(project, ''), '-')",
+                "coalesce(nullif(project, ''), '-')",
+            ),
         }
     }
 }

@@ -39,6 +39,20 @@ pub struct Record {
     /// Which attempt of a fallback chain this was (0: the first target).
     /// Always 0 until chains exist; the column is there for them.
     pub attempt: u32,
+    /// Who asked and for which project, where known.
+    pub who: Attribution,
+}
+
+/// Who a request was for: the member, team and key prefix a team gateway
+/// admitted it by, and the project label the client sent
+/// (`x-ccswitch-project`). `None` where unknown: a request with the
+/// session token has no member.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Attribution {
+    pub member: Option<Arc<str>>,
+    pub team: Option<Arc<str>>,
+    pub key_prefix: Option<Arc<str>>,
+    pub project: Option<Arc<str>>,
 }
 
 /// Why a request failed, in a few classes that say what to do about it.
@@ -120,6 +134,7 @@ impl Record {
             tokens: Tokens::default(),
             estimated: false,
             attempt: 0,
+            who: Attribution::default(),
         }
     }
 }

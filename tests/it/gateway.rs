@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::support::Home;
 
 /// A home with team `core` and member `ann` in it.
-fn mk_home() -> Home {
+pub(crate) fn mk_home() -> Home {
     let home = Home::new();
     home.run(&["gateway", "team", "add", "core"]).ok();
     home.run(&["gateway", "member", "add", "ann", "--team", "core"])
@@ -17,7 +17,7 @@ fn mk_home() -> Home {
 }
 
 /// Issue a key with `args` after `key issue`; stdout is the key alone.
-fn issue(home: &Home, args: &[&str]) -> String {
+pub(crate) fn issue(home: &Home, args: &[&str]) -> String {
     let mut all = vec!["gateway", "key", "issue"];
     all.extend(args);
     let r = home.run(&all);

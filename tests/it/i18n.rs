@@ -251,8 +251,8 @@ fn argument_errors_speak_the_users_language() {
         ),
         (
             &["usage", "--by", "week"],
-            "错误：'--by <BY>' 的值 'week' 无效\n  [可选值：day, profile, provider, model, session]\n",
-            "error: invalid value 'week' for '--by <BY>'\n  [possible values: day, profile, provider, model, session]\n",
+            "错误：'--by <BY>' 的值 'week' 无效\n  [可选值：day, profile, provider, model, session, member, team, project]\n",
+            "error: invalid value 'week' for '--by <BY>'\n  [possible values: day, profile, provider, model, session, member, team, project]\n",
         ),
         (
             &["profile", "add"],

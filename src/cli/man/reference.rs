@@ -125,6 +125,12 @@ pub(super) const SET: Vars = &[
          check on the profile's classifier model, the profile's api_timeout_ms.",
     ),
     (
+        &["ANTHROPIC_CUSTOM_HEADERS"],
+        "Proxied sessions: x-ccswitch-project, the project label (the profile's project, \
+         else the git repository's or the folder's name), added to the headers the shell \
+         or the profile's env already set there.",
+    ),
+    (
         &[PROFILE_VAR, SESSION_VAR, BUDGET_VAR],
         "Proxied sessions: the profile, the session's id in the usage ledger, and \
          \"ignored\" under --ignore-budget. ccswitch statusline reads them.",

@@ -85,6 +85,7 @@ pub(super) fn resolve_profile(
         web_fetch_preflight: raw.web_fetch_preflight.unwrap_or(true),
         direct: raw.direct.unwrap_or(false),
         claude_path: raw.claude_path.map(|p| expand_home(&p, cx.home)),
+        project: raw.project,
         env: raw.env,
         budget: budget(cx, raw.budget)?,
         menu,

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::{EnvPlan, Reach, plan};
 use crate::claude::status_line;
 use crate::config::{Config, Profile};
+use crate::launch::project::{CUSTOM_HEADERS, merge_headers};
 
 /// The variable that carries a direct-mode key to the helper, in claude's
 /// environment only.
@@ -39,6 +40,8 @@ pub struct Facts<'a> {
     pub user_status_line: bool,
     /// The session was started with `--ignore-budget`.
     pub ignore_budget: bool,
+    /// The project label its requests carry (see `launch::project`).
+    pub project: Option<&'a str>,
 }
 
 /// What to give the child process: apply it as it is.
@@ -62,7 +65,14 @@ pub fn session_plan(
     inherited: &dyn Fn(&str) -> Option<String>,
     facts: Facts<'_>,
 ) -> SessionPlan {
-    let base = plan(config, profile, mode, inherited);
+    let mut base = plan(config, profile, mode, inherited);
+    // Only the proxy reads the label: a provider reached directly never
+    // learns the folder's name.
+    if facts.session.is_some()
+        && let Some(label) = facts.project
+    {
+        project_header(&mut base, &facts.user_settings, label, inherited);
+    }
     let helper = base
         .helper_key
         .as_ref()
@@ -116,6 +126,32 @@ pub fn session_plan(
         settings,
         warnings,
     }
+}
+
+/// The project's header merged into the headers the user already sends:
+/// from their `--settings`, else the profile's `env`, else the shell. It
+/// goes into our settings file only where theirs was there, to keep it:
+/// one in their `~/.claude/settings.json` beats the environment, so it is
+/// kept whole (and the session goes without the label).
+fn project_header(
+    p: &mut EnvPlan,
+    user: &Map<String, Value>,
+    label: &str,
+    inherited: &dyn Fn(&str) -> Option<String>,
+) {
+    let in_settings = user
+        .get("env")
+        .and_then(|e| e.get(CUSTOM_HEADERS))
+        .and_then(Value::as_str);
+    let theirs = in_settings
+        .map(str::to_string)
+        .or_else(|| p.set.get(CUSTOM_HEADERS).cloned())
+        .or_else(|| inherited(CUSTOM_HEADERS));
+    let merged = merge_headers(theirs.as_deref(), label);
+    if in_settings.is_some() || p.settings_env.contains_key(CUSTOM_HEADERS) {
+        p.settings_env.insert(CUSTOM_HEADERS.into(), merged.clone());
+    }
+    p.set.insert(CUSTOM_HEADERS.into(), merged);
 }
 
 /// The session's settings: the user's own, with our `env` entries on top

@@ -369,6 +369,7 @@ fn facts<'a>(session: Option<&'a str>, theirs: bool) -> Facts<'a> {
         session,
         user_status_line: theirs,
         ignore_budget: false,
+        project: None,
     }
 }
 
@@ -538,4 +539,64 @@ menu = ["small"]
     let run = |name: &str| plan(&cfg, cfg.profile(name).unwrap(), &proxy_mode(), &no_env).set;
     assert_eq!(run("mix")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "65536");
     assert_eq!(run("own")["CLAUDE_CODE_MAX_CONTEXT_TOKENS"], "200000");
+}
+
+/// Issue 24: the project label goes out as a header through
+/// `ANTHROPIC_CUSTOM_HEADERS`, merged with the user's own, and only
+/// through the proxy.
+#[test]
+fn the_project_header_joins_the_users_headers_through_the_proxy_only() {
+    let cfg = mk_config(DS);
+    let profile = cfg.profile("p").unwrap();
+    let with = |session, project| Facts {
+        project,
+        ..facts(session, false)
+    };
+    let var = "ANTHROPIC_CUSTOM_HEADERS";
+    let p = session_plan(
+        &cfg,
+        profile,
+        &proxy_mode(),
+        &no_env,
+        with(Some("s"), Some("web")),
+    );
+    assert_eq!(p.set[var], "x-ccswitch-project: web");
+    // Not in the settings file: one in the user's settings.json stays theirs.
+    assert!(p.settings["env"].get(var).is_none());
+    let shell = |k: &str| (k == var).then(|| "X-Trace: 1".to_string());
+    let p = session_plan(
+        &cfg,
+        profile,
+        &proxy_mode(),
+        &shell,
+        with(Some("s"), Some("web")),
+    );
+    assert_eq!(p.set[var], "X-Trace: 1\nx-ccswitch-project: web");
+    // The profile's `env` beats the shell, and is merged in the settings too.
+    let own = format!("{DS}env = {{ ANTHROPIC_CUSTOM_HEADERS = \"X-Team: a\" }}\n");
+    let cfg2 = mk_config(&own);
+    let p = session_plan(
+        &cfg2,
+        cfg2.profile("p").unwrap(),
+        &proxy_mode(),
+        &shell,
+        with(Some("s"), Some("web")),
+    );
+    assert_eq!(p.set[var], "X-Team: a\nx-ccswitch-project: web");
+    assert_eq!(p.settings["env"][var], "X-Team: a\nx-ccswitch-project: web");
+    // Their `--settings` too.
+    let mut theirs = with(Some("s"), Some("web"));
+    theirs.user_settings =
+        serde_json::from_str(r#"{"env":{"ANTHROPIC_CUSTOM_HEADERS":"X-Mine: 2"}}"#).expect("json");
+    let p = session_plan(&cfg, profile, &proxy_mode(), &shell, theirs);
+    assert_eq!(p.settings["env"][var], "X-Mine: 2\nx-ccswitch-project: web");
+    // Without the proxy (no ledger session) nothing is added.
+    let p = session_plan(
+        &cfg,
+        profile,
+        &proxy_mode(),
+        &no_env,
+        with(None, Some("web")),
+    );
+    assert!(!p.set.contains_key(var));
 }

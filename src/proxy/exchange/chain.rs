@@ -15,6 +15,8 @@ use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::route::{Fits, by_content, route};
 use crate::proxy::state::State;
 use crate::t;
+use crate::usage::Attribution;
+use crate::usage::project;
 
 /// A request through its slot's chain: each target in turn (skipping open
 /// breakers) until one answers or none is left.
@@ -31,6 +33,7 @@ pub async fn dispatch(
     // matters (a subagent slot to route to) and the header is missing.
     let subagent = header("x-claude-code-agent-id").is_some()
         || (state.cfg.profile.subagent.is_some() && inc.body.marks_subagent());
+    let who = attribution(parts);
     let profile = &state.cfg.profile;
     let chosen = if inc.body.is_classifier() {
         ("classifier", profile.classifier_slot())
@@ -94,6 +97,7 @@ pub async fn dispatch(
                 },
                 subagent,
                 attempt: u32::try_from(i).unwrap_or(u32::MAX),
+                who: who.clone(),
             };
             let began = if i == 0 && !waited {
                 started
@@ -205,6 +209,23 @@ fn rate_limited(member: &Principal, wait: std::time::Duration) -> ProxyError {
             secs = secs
         ),
         retry_after: Some(http::HeaderValue::from(secs)),
+    }
+}
+
+/// Who the request is for: the member a team gateway admitted it by (put
+/// in the extensions by `server::dispatch`), and the project label the
+/// client sent.
+fn attribution(parts: &http::request::Parts) -> Attribution {
+    let member = parts.extensions.get::<Arc<Principal>>();
+    let project = parts
+        .headers
+        .get(project::HEADER)
+        .and_then(|v| project::from_header(v.as_bytes()));
+    Attribution {
+        member: member.map(|p| p.member.as_str().into()),
+        team: member.map(|p| p.team.as_str().into()),
+        key_prefix: member.map(|p| p.key_prefix.as_str().into()),
+        project: project.map(Into::into),
     }
 }
 

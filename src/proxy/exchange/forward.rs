@@ -107,7 +107,14 @@ pub async fn anthropic(
         .messages_url
         .as_ref()
         .ok_or_else(|| ProxyError::BadRequest(up.url("/v1/messages")))?;
-    let extra = anthropic_headers(&up.quirks, &parts.headers);
+    let mut extra = anthropic_headers(&up.quirks, &parts.headers);
+    // A member's session behind a team gateway: the gateway records usage
+    // by project. A folder's name is nobody else's business.
+    if up.ccswitch_gateway
+        && let Some(project) = parts.headers.get(crate::usage::project::HEADER)
+    {
+        extra.insert(crate::usage::project::HEADER, project.clone());
+    }
     let body = passthrough::encode_request(&body, &to, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
     if is_event_stream(&resp) {

@@ -71,6 +71,9 @@ pub struct Upstream {
     pub log: Option<KeyLog>,
     /// The provider's own key, when it is a command's with a TTL.
     pub refresh: Option<super::refresh::Refresh>,
+    /// The key is a ccswitch team gateway's virtual key (`ccsk_…`): the
+    /// gateway is told the session's project, no other provider is.
+    pub ccswitch_gateway: bool,
 }
 
 /// Which key of the pool is in use, and until when each is cooling down.
@@ -192,6 +195,9 @@ impl Upstream {
                 headers.insert(k, v);
             }
         }
+        let ccswitch_gateway = key
+            .as_ref()
+            .is_some_and(|k| k.expose_secret().starts_with(crate::gateway::keys::SCHEME));
         let mut up = Upstream {
             quirks: Arc::new(provider.quirks.clone()),
             text_only: Arc::new(Quirks {
@@ -210,6 +216,7 @@ impl Upstream {
             keys: std::sync::Mutex::new(KeyState::default()),
             log: None,
             refresh: None,
+            ccswitch_gateway,
         };
         up.chat_url = Url::parse(&up.url("/chat/completions")).ok();
         up.messages_url = Url::parse(&up.url("/v1/messages")).ok();

@@ -232,3 +232,98 @@ fn concurrent_writers_share_one_file() {
         .expect("count");
     assert_eq!((rows, input), (2000, 2000));
 }
+
+/// A version-2 ledger as that code wrote it: rows, and their sums in both
+/// rollups, which step 3 rebuilds around new key columns.
+#[test]
+fn a_version_2_ledger_keeps_its_rows_and_sums_in_version_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("usage.db");
+    {
+        let conn = Connection::open(&path).expect("create");
+        for step in &MIGRATIONS[..2] {
+            conn.execute_batch(step).expect("step");
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA application_id={APP_ID}; PRAGMA user_version=2;
+             INSERT INTO requests (at, session, profile, slot, provider, requested_model,
+               model, subagent, status, duration_ms, input_tokens, output_tokens,
+               cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated, cost_usd,
+               cache_read_cost_usd, attempt)
+             VALUES (1794312000000, 's', 'p', 'main', 'prov', 'r', 'm', 0, 200, 5, 10, 20, 0, 0,
+               0, 0, 0.5, 0, 1);
+             INSERT INTO rollup VALUES (1993680, 's', 'p', 'prov', 'm', 1, 0, 10, 20, 0, 0, 0,
+               0.5, 0, 0);
+             INSERT INTO daily VALUES (date(1794312000, 'unixepoch', 'localtime'), 's', 'p',
+               'prov', 'm', 1, 0, 10, 20, 0, 0, 0, 0.5, 0, 0);"
+        ))
+        .expect("v2 rows");
+    }
+    let o = open(&path, 1).expect("migrate");
+    assert_eq!(pragma(&o.conn, "user_version"), VERSION);
+    let row: (i64, i64, Option<String>, Option<String>) = o
+        .conn
+        .query_row(
+            "SELECT input_tokens, attempt, member, project FROM requests",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("row kept");
+    assert_eq!(row, (10, 1, None, None));
+    for table in ["rollup", "daily"] {
+        let sums: (i64, i64, f64, String) = o
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT sum(requests), sum(input_tokens), total(cost_usd),
+                       group_concat(member || team || project || '.') FROM {table}"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("sums kept");
+        assert_eq!(sums, (1, 10, 0.5, ".".into()), "{table}");
+        let index: i64 = o
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                [format!("{table}_session")],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1, "{table}");
+    }
+    // The ledger reads and writes on as before: the next request of the
+    // same key adds to the migrated sums.
+    let sums = crate::usage::query::total(
+        &o.conn,
+        &crate::usage::query::Filter {
+            since_ms: 0,
+            until_ms: i64::MAX / 2,
+            profile: None,
+        },
+    )
+    .expect("total");
+    assert_eq!((sums.requests, sums.input_tokens), (1, 10));
+    drop(o);
+    let l = ledger(&path);
+    let sink = l.sink().expect("sink");
+    sink.send(record(
+        1_794_312_000_000,
+        "s",
+        "m",
+        Tokens {
+            input: 5,
+            ..Tokens::default()
+        },
+    ));
+    l.close();
+    let conn = open_read(&path).expect("read");
+    let rollups: i64 = conn
+        .query_row("SELECT count(*) FROM rollup", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(
+        rollups, 1,
+        "one key: the same unknown member, team and project"
+    );
+}

@@ -1,7 +1,7 @@
 use super::*;
-use crate::usage::Record;
 use crate::usage::db;
 use crate::usage::testing::{filled_ledger, ledger_path, open_ledger};
+use crate::usage::{Attribution, Record};
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-10 12:00 UTC: the same date in every zone within ±11 h.
@@ -226,4 +226,75 @@ fn a_session_belongs_to_the_profile_of_its_last_row() {
     let all = session_profiles(&conn, &ids, 0).expect("query");
     assert_eq!(all.get("cc-old").map(String::as_str), Some("work"));
     assert!(session_profiles(&conn, &[], 0).expect("none").is_empty());
+}
+
+#[test]
+fn members_teams_and_projects_group_from_every_source_unknown_as_a_dash() {
+    let (_dir, path) = ledger_path();
+    let l = open_ledger(&path, Box::new(|_, _| None));
+    let sink = l.sink().expect("sink");
+    let who = |member: Option<&str>, team: Option<&str>, project: Option<&str>| Attribution {
+        member: member.map(Into::into),
+        team: team.map(Into::into),
+        key_prefix: member.map(|_| "ccsk_ab12".into()),
+        project: project.map(Into::into),
+    };
+    let rows = [
+        (NOON, who(Some("ann"), Some("core"), Some("web"))),
+        (NOON + 1000, who(Some("ann"), Some("core"), Some("api"))),
+        (NOON + 2000, who(Some("bob"), Some("core"), Some("web"))),
+        (NOON + 3000, who(None, None, None)),
+    ];
+    for (at_ms, who) in rows {
+        sink.send(Record {
+            at_ms,
+            who,
+            ..Record::sample()
+        });
+    }
+    l.close();
+    let conn = db::open_read(&path).expect("read");
+    let day = |d: &str| local_time(&conn, d, false).expect("q").expect("date");
+    let days = Filter {
+        since_ms: day("2026-11-10"),
+        until_ms: day("2026-11-11"),
+        profile: None,
+    };
+    // Daily sums, rollup and single rows answer alike.
+    let ragged = Filter {
+        since_ms: NOON + 500,
+        ..days.clone()
+    };
+    let counts = |f: &Filter, by: By| -> Vec<(String, u64)> {
+        let mut g: Vec<_> = grouped(&conn, f, by)
+            .expect("grouped")
+            .into_iter()
+            .map(|g| (g.key, g.sums.requests))
+            .collect();
+        g.sort();
+        g
+    };
+    let s = |k: &str, n: u64| (k.to_string(), n);
+    assert_eq!(
+        counts(&days, By::Member),
+        [s("-", 1), s("ann", 2), s("bob", 1)]
+    );
+    assert_eq!(counts(&days, By::Team), [s("-", 1), s("core", 3)]);
+    assert_eq!(
+        counts(&days, By::Project),
+        [s("-", 1), s("api", 1), s("web", 2)]
+    );
+    assert_eq!(
+        counts(&ragged, By::Member),
+        [s("-", 1), s("ann", 1), s("bob", 1)]
+    );
+    assert_eq!(counts(&all(), By::Project), counts(&days, By::Project));
+    let prefix: Option<String> = conn
+        .query_row(
+            "SELECT key_prefix FROM requests WHERE member = 'bob'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    assert_eq!(prefix.as_deref(), Some("ccsk_ab12"));
 }

@@ -28,16 +28,18 @@ fn n(v: u64) -> i64 {
 const INSERT: &str = "INSERT INTO requests (at, session, cc_session, profile, slot, provider,
     requested_model, model, subagent, status, error, ttft_ms, duration_ms, input_tokens,
     output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated, cost_usd,
-    attempt, cache_read_cost_usd)
-    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
+    attempt, cache_read_cost_usd, member, team, project, key_prefix)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,
+    ?25,?26)";
 
-/// A batch's sums for one (bucket, session, profile, provider, model) into
-/// the 15-minute rollup and, with the bucket slot holding the time, the
-/// daily one.
-const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, requests,
-    errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-    cost_usd, cache_read_cost_usd, unpriced)
-    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)
+/// A batch's sums for one (bucket, session, profile, provider, model,
+/// member, team, project) into the 15-minute rollup and, with the bucket
+/// slot holding the time, the daily one. The rollups key an unknown
+/// member, team or project as '': NULL would make every row its own key.
+const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, model, member, team,
+    project, requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    reasoning_tokens, cost_usd, cache_read_cost_usd, unpriced)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)
     ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
     errors = errors + excluded.errors,
     input_tokens = input_tokens + excluded.input_tokens,
@@ -49,9 +51,22 @@ const UPSERT: &str = "INSERT INTO rollup (bucket, session, profile, provider, mo
     cache_read_cost_usd = cache_read_cost_usd + excluded.cache_read_cost_usd,
     unpriced = unpriced + excluded.unpriced";
 
+/// A rollup key: bucket, session, profile, provider, model, member, team,
+/// project.
+type Key<'a> = (
+    i64,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
 /// One rollup key's sums within a batch.
 struct Sum<'a> {
-    key: (i64, &'a str, &'a str, &'a str, &'a str),
+    key: Key<'a>,
     counts: Counts,
     cost: f64,
     cache_cost: f64,
@@ -87,6 +102,9 @@ fn sums(batch: &[Priced]) -> Vec<Sum<'_>> {
             &*r.profile,
             r.provider.as_str(),
             r.model.as_str(),
+            r.who.member.as_deref().unwrap_or(""),
+            r.who.team.as_deref().unwrap_or(""),
+            r.who.project.as_deref().unwrap_or(""),
         );
         let i = *index.entry(key).or_insert_with(|| {
             out.push(Sum {
@@ -157,10 +175,14 @@ pub(super) fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result
                 p.cost,
                 r.attempt,
                 p.cache_cost,
+                r.who.member.as_deref(),
+                r.who.team.as_deref(),
+                r.who.project.as_deref(),
+                r.who.key_prefix.as_deref(),
             ])?;
         }
         for s in sums(batch) {
-            let (bucket, session, profile, provider, model) = s.key;
+            let (bucket, session, profile, provider, model, member, team, project) = s.key;
             let c = s.counts;
             let values = params![
                 bucket,
@@ -168,6 +190,9 @@ pub(super) fn write(conn: &mut Connection, batch: &[Priced]) -> rusqlite::Result
                 profile,
                 provider,
                 model,
+                member,
+                team,
+                project,
                 c.requests,
                 c.errors,
                 c.input,

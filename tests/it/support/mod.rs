@@ -405,8 +405,8 @@ pub fn ledger_on(dir: &std::path::Path, n: usize, day: &str) {
     let conn = ccswitch::usage::db::open(&path, 1).unwrap().conn;
     let mut insert = conn
         .prepare(&format!(
-            "INSERT INTO daily VALUES ({day}, ?1, 'p', 'oa', 'm', 1, 0, 100, 10, 0, 0, 0,
-             0.5, 0.0, 0)"
+            "INSERT INTO daily VALUES ({day}, ?1, 'p', 'oa', 'm', '', '', '', 1, 0, 100, 10, 0,
+             0, 0, 0.5, 0.0, 0)"
         ))
         .unwrap();
     for i in 0..n {
