@@ -38,6 +38,48 @@ fn keys_json(home: &Home) -> Vec<serde_json::Value> {
     r.ok().json().as_array().unwrap().clone()
 }
 
+/// A gateway (`serve p --gateway`) on a mock that answers `n` times with
+/// `text`, with team `core`, member `ann` and a key issued for each of
+/// `keys` (`key issue` arguments after `--member ann`): the mock, the
+/// server, its home and the keys.
+pub(crate) async fn gateway_with(
+    text: &str,
+    n: usize,
+    keys: &[&[&str]],
+) -> (
+    crate::support::mock::Mock,
+    crate::support::serve::Serve,
+    Home,
+    Vec<String>,
+) {
+    use crate::support::mock::{self, Mock};
+    use crate::support::serve::Serve;
+    let up = Mock::start().await;
+    for _ in 0..n {
+        up.push(mock::chat_completion(
+            serde_json::json!({"role": "assistant", "content": text}),
+            "stop",
+        ));
+    }
+    let home = mk_home();
+    home.write_config(&mock::oa_config(&up));
+    let issued = keys
+        .iter()
+        .map(|args| {
+            let mut all = vec!["--member", "ann"];
+            all.extend_from_slice(args);
+            issue(&home, &all)
+        })
+        .collect();
+    let (serve, home) = tokio::task::spawn_blocking(move || {
+        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
+        (s, home)
+    })
+    .await
+    .unwrap();
+    (up, serve, home, issued)
+}
+
 /// Every byte of the store's files (the database and any WAL beside it).
 fn store_bytes(dir: &Path) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -305,25 +347,9 @@ fn gateway_store_is_in_the_data_folder_unless_named() {
 /// profiles gets 403, and the operator's session token still works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_as_a_gateway_lets_members_in_by_their_keys_only() {
-    use crate::support::mock::{self, Mock};
-    use crate::support::serve::Serve;
-    let up = Mock::start().await;
-    for _ in 0..8 {
-        up.push(mock::chat_completion(
-            serde_json::json!({"role": "assistant", "content": "hello member"}),
-            "stop",
-        ));
-    }
-    let home = mk_home();
-    home.write_config(&mock::oa_config(&up));
-    let key = issue(&home, &["--member", "ann"]);
-    let other = issue(&home, &["--member", "ann", "--profile", "elsewhere"]);
-    let (serve, home) = tokio::task::spawn_blocking(move || {
-        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
-        (s, home)
-    })
-    .await
-    .unwrap();
+    let (_up, serve, home, keys) =
+        gateway_with("hello member", 8, &[&[], &["--profile", "elsewhere"]]).await;
+    let (key, other) = (keys[0].clone(), keys[1].clone());
     let client = reqwest::Client::new();
     let ask = |credential: String| {
         let (client, base) = (client.clone(), serve.base.clone());
@@ -382,25 +408,8 @@ async fn serve_as_a_gateway_lets_members_in_by_their_keys_only() {
 /// not held back by it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_over_its_rate_limit_is_told_when_to_come_back() {
-    use crate::support::mock::{self, Mock};
-    use crate::support::serve::Serve;
-    let up = Mock::start().await;
-    for _ in 0..8 {
-        up.push(mock::chat_completion(
-            serde_json::json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
-    let home = mk_home();
-    home.write_config(&mock::oa_config(&up));
-    let limited = issue(&home, &["--member", "ann", "--rpm", "2"]);
-    let free = issue(&home, &["--member", "ann"]);
-    let (serve, _home) = tokio::task::spawn_blocking(move || {
-        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
-        (s, home)
-    })
-    .await
-    .unwrap();
+    let (_up, serve, _home, keys) = gateway_with("ok", 8, &[&["--rpm", "2"], &[]]).await;
+    let (limited, free) = (&keys[0], &keys[1]);
     let client = reqwest::Client::new();
     let ask = |key: &str| {
         client
@@ -411,9 +420,9 @@ async fn a_key_over_its_rate_limit_is_told_when_to_come_back() {
             .send()
     };
     for _ in 0..2 {
-        assert_eq!(ask(&limited).await.unwrap().status(), 200);
+        assert_eq!(ask(limited).await.unwrap().status(), 200);
     }
-    let r = ask(&limited).await.unwrap();
+    let r = ask(limited).await.unwrap();
     assert_eq!(r.status(), 429);
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
@@ -430,7 +439,7 @@ async fn a_key_over_its_rate_limit_is_told_when_to_come_back() {
             .contains(&limited[..13]),
         "{body}"
     );
-    assert_eq!(ask(&free).await.unwrap().status(), 200);
+    assert_eq!(ask(free).await.unwrap().status(), 200);
 }
 
 /// Real Claude Code → a member's `ccswitch run` on the `ccswitch-gateway`

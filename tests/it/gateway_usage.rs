@@ -3,28 +3,14 @@
 //! member|team|project` reports them (issue 24, usage by member, team and
 //! project).
 
-use crate::gateway::{issue, mk_home};
+use crate::gateway::gateway_with;
 use crate::support::mock::{self, Mock};
 use crate::support::serve::Serve;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_members_request_lands_in_the_ledger_with_member_team_and_project() {
-    let up = Mock::start().await;
-    for _ in 0..3 {
-        up.push(mock::chat_completion(
-            serde_json::json!({"role": "assistant", "content": "hello member"}),
-            "stop",
-        ));
-    }
-    let home = mk_home();
-    home.write_config(&mock::oa_config(&up));
-    let key = issue(&home, &["--member", "ann"]);
-    let (mut serve, home) = tokio::task::spawn_blocking(move || {
-        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
-        (s, home)
-    })
-    .await
-    .unwrap();
+    let (_up, mut serve, home, keys) = gateway_with("hello member", 3, &[&[]]).await;
+    let key = keys[0].clone();
     let client = reqwest::Client::new();
     let body = serde_json::json!({"model": "m-main", "max_tokens": 50,
         "messages": [{"role": "user", "content": "hi"}]});
