@@ -99,23 +99,12 @@ fn line(ctx: &Ctx, status: &Value) -> String {
 /// provider` (the menu model's label, when it has one). `None` for a
 /// one-provider profile (the model says it all) or an id it does not know.
 fn in_use(cfg: &config::Config, name: &str, id: &str) -> Option<String> {
-    use crate::config::menu::DISCOVERY_PREFIX;
     use crate::proxy::menu::Menu;
     let profile = cfg.profiles.get(name)?;
     if profile.providers().len() < 2 {
         return None;
     }
-    // A model of a provider the menu takes whole is not in a menu built
-    // without its list; its id names it.
-    let mut lists = std::collections::HashMap::new();
-    if let Some((p, m)) = id
-        .strip_prefix(DISCOVERY_PREFIX)
-        .and_then(|rest| rest.split_once('/'))
-        && Menu::whole_providers(profile).contains(&p)
-    {
-        lists.insert(p.to_string(), vec![m.to_string()]);
-    }
-    let menu = Menu::build(profile, &lists);
+    let menu = Menu::naming(profile, id);
     let (shown, slot) = match menu.get(id) {
         Some(e) => (e.label.as_deref().unwrap_or(&e.slot.model), &e.slot),
         None => {

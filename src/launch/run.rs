@@ -172,13 +172,7 @@ pub fn run(ctx: &Ctx, mut opts: RunOptions) -> Result<u8, LaunchError> {
 /// The id of the menu model `wanted` names (see [`Menu::find`]); a model
 /// of a provider the menu takes whole is named `provider/model`.
 fn menu_model(profile: &Profile, wanted: &str) -> Result<String, LaunchError> {
-    let mut lists = std::collections::HashMap::new();
-    if let Some((provider, model)) = wanted.split_once('/')
-        && Menu::whole_providers(profile).contains(&provider)
-    {
-        lists.insert(provider.to_string(), vec![model.to_string()]);
-    }
-    let menu = Menu::build(profile, &lists);
+    let menu = Menu::naming(profile, wanted);
     if let Some(e) = menu.find(wanted) {
         return Ok(e.id.clone());
     }

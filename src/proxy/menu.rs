@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::config::menu::{MenuItem, menu_id};
+use crate::config::menu::{DISCOVERY_PREFIX, MenuItem, menu_id};
 use crate::config::{Profile, Slot};
 
 /// One model of the menu.
@@ -110,6 +110,22 @@ impl Menu {
         .or_else(|| by(&|e| e.slot.model == wanted))
     }
 
+    /// The menu as far as it can be known without asking any provider for
+    /// its list: its single models, and the one model `name` names of a
+    /// provider the menu takes whole (`PROVIDER/MODEL`, or its id
+    /// `claude-ccswitch-PROVIDER/MODEL`). For `run --model` and the status
+    /// line, which name one model and must not wait on a list.
+    pub fn naming(profile: &Profile, name: &str) -> Menu {
+        let mut lists = HashMap::new();
+        let bare = name.strip_prefix(DISCOVERY_PREFIX).unwrap_or(name);
+        if let Some((provider, model)) = bare.split_once('/')
+            && Menu::whole_providers(profile).contains(&provider)
+        {
+            lists.insert(provider.to_string(), vec![model.to_string()]);
+        }
+        Menu::build(profile, &lists)
+    }
+
     /// The providers whose whole list the menu takes.
     pub fn whole_providers(profile: &Profile) -> Vec<&str> {
         profile
@@ -164,8 +180,16 @@ menu = ["deepseek-v4-flash", { provider = "kimi", model = "kimi-k3", label = "Ki
             menu.get("claude-sonnet-4-5").unwrap().slot.provider,
             "claude"
         );
-        // Without its list, a whole provider adds nothing.
+        // Without its list, a whole provider adds nothing, but for the one
+        // model a name or id names.
         assert_eq!(Menu::build(&profile, &HashMap::new()).entries().len(), 3);
+        for name in ["or/qwen/qwen3", "claude-ccswitch-or/qwen/qwen3"] {
+            let named = Menu::naming(&profile, name);
+            assert_eq!(
+                named.find(name).unwrap().id,
+                "claude-ccswitch-or/qwen/qwen3"
+            );
+        }
     }
 
     #[test]
