@@ -161,6 +161,10 @@ pub struct ServeArgs {
     pub token_env: Option<String>,
     #[arg(help = text("help.arg.serve_ignore_budget"), long)]
     pub ignore_budget: bool,
+    #[arg(help = text("help.arg.serve_tls_cert"), long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    #[arg(help = text("help.arg.serve_tls_key"), long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     #[arg(help = text("help.arg.serve_gateway"), long, value_name = "STORE", num_args = 0..=1)]
     pub gateway: Option<Option<String>>,
     #[arg(help = text("help.arg.serve_shell"), long, value_enum, default_value = "sh")]

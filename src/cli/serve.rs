@@ -26,7 +26,19 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             names = cfg.profile_names()
         )));
     };
-    if !args.host.is_loopback() && !args.allow_remote {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            proxy::tls::acceptor(proxy::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })
+            .map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    // Plain HTTP beyond loopback only when the user says a TLS-terminating
+    // proxy stands in front (`--allow-remote`).
+    if !args.host.is_loopback() && tls.is_none() && !args.allow_remote {
         return Err(CliError::Usage(t!(
             "serve.remote_refused",
             host = args.host
@@ -36,7 +48,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     let profile = cfg
         .profile(name)
         .map_err(|e| CliError::Failed(e.to_string()))?;
-    if !args.host.is_loopback() {
+    if !args.host.is_loopback() && tls.is_none() {
         // There is no TLS here: say what that means before serving.
         eprintln!("{}", t!("serve.remote_cleartext", host = args.host));
     }
@@ -55,7 +67,9 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
             Some(store) => Some(open_gateway(ctx, store.as_deref()).await?),
             None => None,
         };
+        let https = tls.is_some();
         let options = Options {
+            tls,
             gateway,
             addr: SocketAddr::new(args.host, args.port),
             token: token.clone(),
@@ -69,7 +83,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         let proxied = Proxied::start(ctx, &cfg, profile, options)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
-        let base = base_url(proxied.addr());
+        let base = base_url(proxied.addr(), https);
         let vars = serve_vars(&cfg, profile, &base, token.expose_secret());
         let lines = vars.iter().map(|(k, v)| export(args.shell, k, v));
         // A reader that took the lines it wanted and left (`| head -2`)
@@ -125,13 +139,14 @@ async fn open_gateway(
     Ok(Arc::new(crate::gateway::auth::Authenticator::new(store)))
 }
 
-/// `http://HOST:PORT`, with an IPv6 host in brackets.
-fn base_url(addr: SocketAddr) -> String {
+/// `http://HOST:PORT` (`https` with TLS), with an IPv6 host in brackets.
+fn base_url(addr: SocketAddr, https: bool) -> String {
     let host = match addr.ip() {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
     };
-    format!("http://{host}:{}", addr.port())
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{host}:{}", addr.port())
 }
 
 /// Each line, then a flush; the first failure stops it.

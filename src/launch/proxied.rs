@@ -24,6 +24,8 @@ pub struct Options {
     pub log: LogFn,
     /// Add what translation dropped or changed to each request's line.
     pub log_notes: bool,
+    /// TLS for a proxy reached over the network (`serve --tls-cert`).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// A team gateway's members, by their keys (`serve --gateway`).
     pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
     /// What the session keeps; `None` keeps nothing (the connection test:
@@ -71,6 +73,7 @@ fn config(
     let mut pcfg = ProxyConfig::new(cfg, profile, &ctx.secrets, &*ctx.env, opts.token, opts.log)?;
     pcfg.log_notes = opts.log_notes;
     pcfg.gateway = opts.gateway;
+    pcfg.tls = opts.tls;
     let Some(record) = opts.record else {
         return Ok((pcfg, None, None));
     };

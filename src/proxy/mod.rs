@@ -28,6 +28,7 @@ pub(crate) mod setup;
 mod state;
 pub mod stats;
 mod streams;
+pub mod tls;
 pub mod tokens;
 pub mod translate;
 pub mod upstream;

@@ -61,6 +61,7 @@ pub async fn accept_loop(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let tls = state.cfg.tls.clone();
         let state = state.clone();
         let svc = hyper::service::service_fn(move |req| {
             let state = state.clone();
@@ -85,8 +86,22 @@ pub async fn accept_loop(
                 return;
             }
             slot.spoke();
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            let _ = watcher.watch(conn).await;
+            match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    let _ = watcher.watch(conn).await;
+                }
+                // The handshake gets the time a first byte gets: a peer
+                // that stalls in it must not hold a connection slot.
+                Some(acceptor) => {
+                    let shake = tokio::time::timeout(limits.first_byte, acceptor.accept(stream));
+                    let Ok(Ok(stream)) = shake.await else {
+                        return;
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    let _ = watcher.watch(conn).await;
+                }
+            }
             drop(slot);
         });
     }

@@ -72,6 +72,9 @@ pub struct ProxyConfig {
     /// The web search backend for upstreams that cannot run Anthropic's
     /// `web_search` tool.
     pub search: SearchSetup,
+    /// TLS for a proxy reached over the network (`serve --tls-cert`);
+    /// none: plain HTTP.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// A team gateway's members, by their virtual keys (`serve
     /// --gateway`); none: the session token alone.
     pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
@@ -223,6 +226,7 @@ impl ProxyConfig {
             })
             .collect();
         Ok(ProxyConfig {
+            tls: None,
             gateway: None,
             menu: super::menu::Menu::build(&profile, &HashMap::new()),
             profile,

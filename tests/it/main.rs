@@ -57,6 +57,7 @@ mod run;
 mod sdk_conformance;
 mod secrets_out;
 mod serve;
+mod serve_tls;
 mod stream_golden;
 mod tool_search;
 mod translate_golden;

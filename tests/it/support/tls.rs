@@ -21,6 +21,9 @@ pub struct TestCa {
     /// The server certificate followed by the CA.
     chain: Vec<pki_types::CertificateDer<'static>>,
     key: Vec<u8>,
+    /// The server certificate then the CA, PEM; and the key, PEM.
+    chain_pem: String,
+    key_pem: String,
 }
 
 impl TestCa {
@@ -46,7 +49,18 @@ impl TestCa {
             ca_pem: ca_cert.pem(),
             chain: vec![leaf_cert.der().clone(), ca_cert.der().clone()],
             key: key.serialize_der(),
+            chain_pem: format!("{}{}", leaf_cert.pem(), ca_cert.pem()),
+            key_pem: key.serialize_pem(),
         }
+    }
+
+    /// Write the server's certificate chain and key as PEM files into
+    /// `dir` (over any there): their paths.
+    pub fn write_server(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let (cert, key) = (dir.join("server.pem"), dir.join("server-key.pem"));
+        std::fs::write(&cert, &self.chain_pem).unwrap();
+        std::fs::write(&key, &self.key_pem).unwrap();
+        (cert, key)
     }
 
     /// Write the CA certificate as PEM into `dir`; the file's path.
