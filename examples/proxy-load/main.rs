@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
+//!         [--gateway]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -21,6 +22,11 @@
 //! `floor` puts a forwarder that only passes bytes (`floor.rs`) where the
 //! proxy would be, on the non-streaming OpenAI path: what the extra
 //! loopback hop costs by itself, the floor under the proxy's added latency.
+//!
+//! `--gateway` makes both proxies team gateways (`serve --gateway`) and
+//! sends a member's virtual key with every request, so the key check
+//! (answers cached 5 s) and the key's rate limits (never reached) are on
+//! the path: compare its added latency with a run without it.
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
@@ -53,6 +59,46 @@ use support::{Proc, binary_under_test, num, serve, text_arg};
 
 const TOKEN: &str = "ccsw-bench-token-5e1f0c9a7b3d4e2f8a6c";
 
+/// What the latency and throughput rows send: the session token, or with
+/// `--gateway` a member's virtual key.
+static CREDENTIAL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn credential() -> &'static str {
+    CREDENTIAL.get().map_or(TOKEN, String::as_str)
+}
+
+/// `--gateway`: a team, a member and a key with limits far above any load
+/// here (so the limiter counts every request and never refuses one), in
+/// the bench's home; the key.
+fn member_key(bin: &Path, home: &Path) -> String {
+    let run = |args: &[&str]| {
+        let out = Command::new(bin)
+            .args(["gateway"])
+            .args(args)
+            .env("CCSWITCH_HOME", home)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    run(&["team", "add", "bench"]);
+    run(&["member", "add", "load", "--team", "bench"]);
+    run(&[
+        "key",
+        "issue",
+        "--member",
+        "load",
+        "--rpm",
+        "1000000000",
+        "--tpm",
+        "1000000000000",
+    ])
+}
+
 // --------------------------------------------------------------- measure
 
 #[derive(Clone)]
@@ -80,7 +126,7 @@ async fn one(client: &reqwest::Client, t: &Target) -> Timing {
         .body(t.body.clone());
     if t.auth {
         rb = rb
-            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("authorization", format!("Bearer {}", credential()))
             .header("anthropic-version", "2023-06-01");
     }
     let mut r = rb.send().await.expect("request");
@@ -331,9 +377,21 @@ fn main() {
         startup(&bin, dir.path(), n.min(40));
         return;
     }
+    // `--gateway`: both proxies are team gateways, and every request comes
+    // with a member's key: its check (cached) and rate limits on the path.
+    let gateway = std::env::args().any(|a| a == "--gateway");
+    if gateway {
+        CREDENTIAL.set(member_key(&bin, dir.path())).unwrap();
+    }
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
-        let (child, url) = serve(&bin, dir.path(), profile, TOKEN, "BENCH_KEY", Stdio::null());
+        let args: &[&str] = if gateway {
+            &[profile, "--gateway"]
+        } else {
+            &[profile]
+        };
+        let (child, url) =
+            support::serve_with(&bin, dir.path(), args, TOKEN, "BENCH_KEY", Stdio::null());
         (child, url.trim_start_matches("http://").to_string())
     };
     let (mut oa_child, oa_addr) = serve("oa");

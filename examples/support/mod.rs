@@ -55,8 +55,22 @@ pub fn serve(
     key_var: &str,
     stderr: Stdio,
 ) -> (Child, String) {
+    serve_with(bin, home, &[profile], token, key_var, stderr)
+}
+
+/// [`serve`] with more arguments after `serve` (the profile among them).
+pub fn serve_with(
+    bin: &Path,
+    home: &Path,
+    args: &[&str],
+    token: &str,
+    key_var: &str,
+    stderr: Stdio,
+) -> (Child, String) {
     let mut child = Command::new(bin)
-        .args(["serve", profile, "--token-env", "MEASURE_TOKEN"])
+        .arg("serve")
+        .args(args)
+        .args(["--token-env", "MEASURE_TOKEN"])
         .env("CCSWITCH_HOME", home)
         .env("MEASURE_TOKEN", token)
         .env(key_var, "k")

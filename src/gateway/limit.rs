@@ -1,5 +1,6 @@
-//! Each key's rate limits: requests and tokens a minute, over a sliding
-//! minute. Pure but for its lock: the caller passes the time.
+//! Each key's rate limits: requests and tokens a minute, over a minute
+//! that slides by the second. Pure but for its lock: the caller passes the
+//! time.
 //!
 //! Tokens are counted when a request arrives, by its estimated input:
 //! what it will write is not known yet, and a limit that waited for it
@@ -7,65 +8,88 @@
 //! gateway's memory; gateways sharing a store each keep their own (a
 //! shared count comes with the Postgres store).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::store::RateLimits;
 
-const MINUTE: Duration = Duration::from_secs(60);
+/// The minute is counted in one-second buckets: a key's memory stays 60
+/// buckets however many requests it sends (a log of every request would
+/// hold a busy key's whole minute), at the cost of waits rounded to the
+/// second, which `retry-after` is in anyway.
+const SLOTS: u64 = 60;
 
-/// What one key sent in the last minute.
-#[derive(Default)]
+/// What one key sent in the last minute, by second.
 struct Window {
-    requests: VecDeque<Instant>,
-    tokens: VecDeque<(Instant, u64)>,
-    token_sum: u64,
+    /// Second 0 of this key's count.
+    origin: Instant,
+    /// `(second, requests, tokens)`, at `second % SLOTS`.
+    slots: [(u64, u64, u64); SLOTS as usize],
 }
 
 impl Window {
-    fn forget_before(&mut self, cutoff: Instant) {
-        while self.requests.front().is_some_and(|t| *t <= cutoff) {
-            self.requests.pop_front();
-        }
-        while let Some((t, n)) = self.tokens.front().copied()
-            && t <= cutoff
-        {
-            self.token_sum -= n;
-            self.tokens.pop_front();
+    fn new(now: Instant) -> Window {
+        Window {
+            origin: now,
+            slots: [(u64::MAX, 0, 0); SLOTS as usize],
         }
     }
 
+    fn second(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.origin).as_secs()
+    }
+
+    /// The buckets still in the minute that ends at second `now`, oldest
+    /// first.
+    fn live(&self, now: u64) -> Vec<(u64, u64, u64)> {
+        let mut live: Vec<_> = self
+            .slots
+            .iter()
+            .copied()
+            .filter(|(s, _, _)| *s != u64::MAX && now - s < SLOTS)
+            .collect();
+        live.sort_unstable_by_key(|(s, _, _)| *s);
+        live
+    }
+
     /// How long until a request of `tokens` fits `limits`, if it does not
-    /// now.
+    /// now: until enough of the oldest seconds leave the minute.
     fn wait(&self, limits: &RateLimits, tokens: u64, now: Instant) -> Option<Duration> {
-        let until = |t: Instant| (t + MINUTE).saturating_duration_since(now);
-        let mut wait = None;
-        if let Some(rpm) = limits.rpm
-            && self.requests.len() >= rpm as usize
-        {
-            // The oldest that must leave for one more to fit.
-            let i = self.requests.len() - rpm as usize;
-            wait = Some(until(self.requests[i]));
+        let second = self.second(now);
+        let live = self.live(second);
+        let (requests, used) = live
+            .iter()
+            .fold((0, 0), |(r, t), (_, rs, ts)| (r + rs, t + ts));
+        let over = |r: u64, t: u64| {
+            limits.rpm.is_some_and(|rpm| r >= u64::from(rpm))
+                // A request larger than the whole limit goes when the
+                // window is empty: refusing it forever would be worse.
+                || limits.tpm.is_some_and(|tpm| t > 0 && t + tokens > tpm)
+        };
+        if !over(requests, used) {
+            return None;
         }
-        // A request larger than the whole limit goes when the window is
-        // empty: refusing it forever would be worse than one over-minute.
-        if let Some(tpm) = limits.tpm
-            && self.token_sum > 0
-            && self.token_sum + tokens > tpm
-        {
-            let mut left = self.token_sum;
-            let mut at = now;
-            for (t, n) in &self.tokens {
-                left -= n;
-                at = *t;
-                if left + tokens <= tpm || left == 0 {
-                    break;
-                }
+        let (mut r, mut t) = (requests, used);
+        for (s, rs, ts) in live {
+            r -= rs;
+            t -= ts;
+            if !over(r, t) {
+                let leaves = self.origin + Duration::from_secs(s + SLOTS);
+                return Some(leaves.saturating_duration_since(now));
             }
-            wait = wait.max(Some(until(at)));
         }
-        wait
+        Some(Duration::from_secs(SLOTS))
+    }
+
+    fn count(&mut self, tokens: u64, now: Instant) {
+        let second = self.second(now);
+        let slot = &mut self.slots[(second % SLOTS) as usize];
+        if slot.0 != second {
+            *slot = (second, 0, 0);
+        }
+        slot.1 += 1;
+        slot.2 = slot.2.saturating_add(tokens);
     }
 }
 
@@ -92,16 +116,11 @@ impl Limiter {
             .keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let w = keys.entry(key_id).or_default();
-        if let Some(cutoff) = now.checked_sub(MINUTE) {
-            w.forget_before(cutoff);
-        }
+        let w = keys.entry(key_id).or_insert_with(|| Window::new(now));
         if let Some(wait) = w.wait(limits, tokens, now) {
             return Err(wait.max(Duration::from_secs(1)));
         }
-        w.requests.push_back(now);
-        w.tokens.push_back((now, tokens));
-        w.token_sum += tokens;
+        w.count(tokens, now);
         Ok(())
     }
 }
