@@ -32,6 +32,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod budget;
 pub mod keys;
 pub mod limit;
 pub mod store;
