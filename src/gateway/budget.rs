@@ -5,7 +5,7 @@
 //! holds its estimate until it ends, when the hold becomes its real cost.
 //! So requests sent together cannot all pass one check.
 //!
-//! Spent comes from the store, which every replica writes: replicas share
+//! ScopeSpent comes from the store, which every replica writes: replicas share
 //! spending, while each knows only its own requests in flight. A shared
 //! budget therefore overshoots by at most the holds in flight on the other
 //! replicas (and, on this one, the last request let through).
@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::auth::Principal;
-use super::store::spend::{Owner, OwnerSpent, Spent, month_start, utc_day};
+use super::store::spend::{Owner, OwnerSpent, ScopeSpent, month_start, utc_day};
 use super::store::{Budgets, Store, StoreError};
 use crate::t;
 use crate::usage::prices::{Price, Tokens};
@@ -96,7 +96,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Which of an owner's sums a limit reads.
-type Sum = fn(&OwnerSpent) -> Spent;
+type Sum = fn(&OwnerSpent) -> ScopeSpent;
 
 /// The limits of one principal, by scope: (scope name for messages,
 /// budgets, which of the owner's sums).
@@ -271,9 +271,18 @@ impl Reservation {
     /// the hold is let go only once the store has it.
     pub fn settle(mut self, tokens: &Tokens, at: SystemTime) {
         let b = self.budgeter.clone();
-        let usd = lock(&b.book)
-            .price(&self.provider, &self.model)
-            .map_or(0.0, |p| p.cost(tokens));
+        let usd = {
+            let mut book = lock(&b.book);
+            let usd = book
+                .price(&self.provider, &self.model)
+                .map_or(0.0, |p| p.cost(tokens));
+            // Until the store has it, the hold is the real cost, not the
+            // estimate: checks in between see what was spent.
+            if let Some(h) = book.held.iter_mut().find(|h| h.id == self.id) {
+                h.usd = usd;
+            }
+            usd
+        };
         let (owner, total) = (self.owner, tokens.total());
         // The hold is freed below, once the store has the cost.
         let id = std::mem::take(&mut self.id);

@@ -13,9 +13,9 @@ pub struct Owner {
     pub team_id: i64,
 }
 
-/// Spent by one scope today and this month (today included), in USD.
+/// ScopeSpent by one scope today and this month (today included), in USD.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Spent {
+pub struct ScopeSpent {
     pub day_usd: f64,
     pub month_usd: f64,
 }
@@ -23,9 +23,9 @@ pub struct Spent {
 /// What a key, its member and its team have spent.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct OwnerSpent {
-    pub key: Spent,
-    pub member: Spent,
-    pub team: Spent,
+    pub key: ScopeSpent,
+    pub member: ScopeSpent,
+    pub team: ScopeSpent,
 }
 
 /// The scopes a spend row belongs to, as the tables name them.
@@ -44,7 +44,7 @@ impl Owner {
 
 impl OwnerSpent {
     /// The entry for `scope` (one of [`SCOPES`]).
-    pub fn of_mut(&mut self, scope: &str) -> Option<&mut Spent> {
+    pub fn of_mut(&mut self, scope: &str) -> Option<&mut ScopeSpent> {
         match scope {
             "key" => Some(&mut self.key),
             "member" => Some(&mut self.member),
