@@ -25,6 +25,7 @@ use super::error::ProxyError;
 use super::handlers::{count_tokens, me, messages, models};
 use super::metrics;
 use super::state::State;
+use crate::gateway::auth::Principal;
 
 /// After a failed accept (out of descriptors, mostly) the listener stays
 /// readable: retrying at once would spin a core until something closes.
@@ -142,6 +143,10 @@ pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Resp
         (Method::POST, "/v1/messages") => messages::handle(state, req).await,
         (Method::POST, "/v1/messages/count_tokens") => count_tokens::handle(state, req).await,
         (Method::GET, "/v1/models") => Ok(models::handle(state)),
+        // Every member's spending: the operator's, not a member's, to read.
+        (Method::GET, "/metrics") if req.extensions().get::<Arc<Principal>>().is_some() => Err(
+            ProxyError::Forbidden(crate::t!("proxy.metrics_operator_only")),
+        ),
         (Method::GET, "/metrics") => Ok(metrics::handle(state)),
         (Method::GET, "/v1/ccswitch/me") => me::handle(state, req).await,
         _ => {

@@ -27,6 +27,8 @@ pub struct State {
     pub spans_providers: bool,
     /// Gateway keys' requests and tokens in the last minute.
     pub limiter: crate::gateway::limit::Limiter,
+    /// A team gateway's counts by team and member, for `/metrics`.
+    pub gate_stats: super::gate_metrics::GateStats,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
     /// One per fallback target.
@@ -60,6 +62,7 @@ impl State {
             single_api,
             recall,
             limiter: Default::default(),
+            gate_stats: Default::default(),
             spans_providers,
             id_prefix: random_hex(6),
             next_id: AtomicU64::new(1),
