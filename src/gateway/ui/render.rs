@@ -2,6 +2,7 @@
 //! the page says is tested without a server or a browser. Every stored
 //! string (team, member, project and model names) goes through [`Esc`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::chart;
@@ -30,7 +31,6 @@ pub fn page(s: &Snapshot) -> String {
     b.push_str(&chart::bars(&s.chart, &t!("ui.chart", n = s.days), &none));
     b.push_str(&chart::legend(&s.chart, &none));
     b.push_str("</section><div class=\"grid\">");
-    let team_of = |m: &str| s.member_teams.get(m).cloned();
     groups(
         &mut b,
         &t!("ui.by_team"),
@@ -43,7 +43,7 @@ pub fn page(s: &Snapshot) -> String {
         &t!("ui.by_member"),
         &t!("ui.col_member"),
         &s.members,
-        Some(&team_of),
+        Some(&s.member_teams),
     );
     groups(
         &mut b,
@@ -134,13 +134,14 @@ fn name_cell(key: &str) -> String {
     }
 }
 
-/// One table of groups; `team_of`, when given, adds each one's team.
+/// One table of groups; `team_of`, when given, adds each one's team (by
+/// the member's name).
 fn groups(
     b: &mut String,
     title: &str,
     column: &str,
     rows: &[UsageGroup],
-    team_of: Option<&dyn Fn(&str) -> Option<String>>,
+    team_of: Option<&HashMap<String, String>>,
 ) {
     let _ = write!(b, "<section><h2>{}</h2>", Esc(title));
     if rows.is_empty() {
@@ -166,8 +167,8 @@ fn groups(
         b.push_str("<tr>");
         b.push_str(&name_cell(&g.key));
         if let Some(team_of) = team_of {
-            let team = team_of(&g.key).unwrap_or_else(|| "-".into());
-            b.push_str(&name_cell(&team));
+            let team = team_of.get(&g.key).map_or("-", String::as_str);
+            b.push_str(&name_cell(team));
         }
         let _ = write!(
             b,
