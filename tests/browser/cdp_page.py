@@ -2,12 +2,15 @@
 what a person would have seen: the page's text, its charts, and every
 console message, exception and browser log entry on the way.
 
-Usage: cdp_page.py BASE_URL TOKEN. Loads BASE_URL/ui (the sign-in form),
+Usage: cdp_page.py BASE_URL TOKEN [PNG]. Loads BASE_URL/ui (the sign-in form),
 signs in by filling and submitting the form as a person would, and prints
-one JSON object: {"login": {...}, "page": {...}, "events": [...]}.
+one JSON object: {"login": {...}, "page": {...}, "events": [...]}; with
+PNG, also saves a screenshot of the whole signed-in page there (to look at
+the page while working on it).
 Chromium is killed and its profile folder removed however this ends.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -149,6 +152,10 @@ def main():
         )
         page.wait_load(before)
         after = json.loads(page.evaluate(SNAPSHOT))
+        if len(sys.argv) > 3:
+            shot = page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+            with open(sys.argv[3], "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
         # Let late console messages and log entries arrive.
         page.ws.settimeout(0.3)
         try:
