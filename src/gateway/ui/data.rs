@@ -93,7 +93,13 @@ pub fn load(
         }
         Err(e) => return Err(e),
     };
-    read(&conn, now, days, keys, members).map_err(|e| LedgerError::reading(path, e))
+    // One read transaction: the cards, tables and chart agree with each
+    // other while the writer commits. It lasts the few reads of one page.
+    let read_all = || {
+        let tx = conn.unchecked_transaction()?;
+        read(&tx, now, days, keys, members)
+    };
+    read_all().map_err(|e| LedgerError::reading(path, e))
 }
 
 /// The page's figures from an open ledger.
