@@ -22,7 +22,7 @@ use hyper_util::server::conn::auto;
 use super::body::{Body, InBody, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
-use super::handlers::{count_tokens, me, messages, models};
+use super::handlers::{count_tokens, me, messages, models, ui};
 use super::metrics;
 use super::state::State;
 use crate::gateway::auth::Principal;
@@ -117,6 +117,11 @@ pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Resp
     // Claude Code's preconnect probes come without credentials.
     if req.method() == Method::HEAD && matches!(req.uri().path(), "/" | "/api/hello") {
         return Response::new(full(Bytes::new()));
+    }
+    // A gateway's usage page: its sign-in form must be reachable without
+    // the token, so it checks the token (or its cookie) itself.
+    if ui::is_ui(state, req.uri().path()) {
+        return ui::handle(state, req).await;
     }
     let who = match super::gate::admit(state, req.headers()).await {
         Ok(who) => who,

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use secrecy::ExposeSecret;
+
 use super::breaker::Breakers;
 use super::breaker::notes::BreakerNotes;
 use super::setup::ProxyConfig;
@@ -35,6 +37,9 @@ pub struct State {
     pub breakers: Breakers,
     /// Where their changes are told.
     pub breaker_notes: BreakerNotes,
+    /// The usage page's sign-in cookie: derived from the session token
+    /// with a salt of this run, so it is never the token and ends with it.
+    pub ui_cookie: String,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -53,7 +58,10 @@ impl State {
             profile: cfg.profile.name.clone(),
             cooldown: breakers.cooldown(),
         };
+        let ui_cookie =
+            crate::gateway::ui::session::cookie_value(cfg.token.expose_secret(), &random_hex(16));
         State {
+            ui_cookie,
             profile: cfg.profile.name.as_str().into(),
             breakers,
             breaker_notes,
