@@ -20,9 +20,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::auth::Principal;
-use super::store::spend::{Owner, OwnerSpent, ScopeSpent, month_start, utc_day};
+use super::store::spend::{Owner, OwnerSpent, RequestRow, ScopeSpent, month_start, utc_day};
 use super::store::{Budgets, Store, StoreError};
 use crate::t;
+use crate::usage::Record;
 use crate::usage::prices::{Price, Tokens};
 use crate::usage::writer::Pricer;
 
@@ -142,7 +143,7 @@ impl Budgeter {
     /// or not: its cost is counted when it settles.
     pub async fn reserve(
         self: &Arc<Self>,
-        p: &Principal,
+        p: &Arc<Principal>,
         provider: &str,
         model: &str,
         estimate: Tokens,
@@ -184,7 +185,7 @@ impl Budgeter {
         Ok(Reservation {
             budgeter: self.clone(),
             id,
-            owner: p.owner,
+            member: p.clone(),
             provider: provider.to_string(),
             model: model.to_string(),
         })
@@ -260,22 +261,26 @@ pub struct Reservation {
     budgeter: Arc<Budgeter>,
     /// 0 once settled: nothing left for `drop` to free.
     id: u64,
-    owner: Owner,
+    member: Arc<Principal>,
     provider: String,
     model: String,
 }
 
+/// Resolves once the store has a settled request (or gave up on it): a
+/// response's last bytes wait for it, so a request its client saw end is
+/// in the store even if this process is killed the next moment.
+pub type Committed = tokio::sync::oneshot::Receiver<()>;
+
 impl Reservation {
-    /// The request ended having used `tokens`: its real cost goes to the
-    /// store (in the background: the response is not held for it), and
-    /// the hold is let go only once the store has it.
-    pub fn settle(mut self, tokens: &Tokens, at: SystemTime) {
+    /// The request ended as `record` says: it goes to the store's ledger
+    /// with its real cost, and the hold is let go once the store has it.
+    pub fn settle(mut self, record: &Record) -> Option<Committed> {
         let b = self.budgeter.clone();
         let usd = {
             let mut book = lock(&b.book);
             let usd = book
                 .price(&self.provider, &self.model)
-                .map_or(0.0, |p| p.cost(tokens));
+                .map_or(0.0, |p| p.cost(&record.tokens));
             // Until the store has it, the hold is the real cost, not the
             // estimate: checks in between see what was spent.
             if let Some(h) = book.held.iter_mut().find(|h| h.id == self.id) {
@@ -283,16 +288,18 @@ impl Reservation {
             }
             usd
         };
-        let (owner, total) = (self.owner, tokens.total());
+        let row = row(&self.member, record, usd);
+        let owner = row.owner;
         // The hold is freed below, once the store has the cost.
         let id = std::mem::take(&mut self.id);
-        let day = utc_day(at);
+        let day = row.day();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             b.release(id);
-            return;
+            return None;
         };
+        let (done, committed) = tokio::sync::oneshot::channel();
         let write = async move {
-            let stored = b.store.add_spend(owner, day, usd, total).await;
+            let stored = b.store.record_request(row).await;
             if let Err(e) = &stored {
                 (b.log)(&t!("gateway.spend_lost", error = e));
             }
@@ -310,8 +317,34 @@ impl Reservation {
                 at: Instant::now(),
                 lost: stored.is_err(),
             });
+            drop(book);
+            let _ = done.send(());
         };
         runtime.spawn(write);
+        Some(committed)
+    }
+}
+
+/// The store's ledger row for a member's finished request.
+fn row(p: &Principal, r: &Record, usd: f64) -> RequestRow {
+    RequestRow {
+        at_ms: r.at_ms,
+        owner: p.owner,
+        key_prefix: p.key_prefix.clone(),
+        member: p.member.clone(),
+        team: p.team.clone(),
+        project: r.who.project.as_deref().map(str::to_string),
+        profile: r.profile.to_string(),
+        provider: r.provider.clone(),
+        model: r.model.clone(),
+        status: r.status,
+        error: r.error.map(|e| e.as_str().to_string()),
+        input_tokens: r.tokens.input,
+        output_tokens: r.tokens.output,
+        cache_read_tokens: r.tokens.cache_read,
+        cache_write_tokens: r.tokens.cache_write,
+        cost_usd: usd,
+        duration_ms: r.duration_ms,
     }
 }
 

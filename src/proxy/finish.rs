@@ -12,10 +12,21 @@ use bytes::Bytes;
 
 use crate::audit::{AuditEntry, RESPONSE_CAP};
 use crate::config::AuditLevel;
-use crate::gateway::budget::Reservation;
+use crate::gateway::budget::{Committed, Reservation};
 use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
 use crate::usage::{Attribution, ErrorClass, Record};
+
+/// How long a response's end waits for the store to have its request: a
+/// store that is down must not hold answers, only (briefly) their end.
+const COMMIT_WAIT: Duration = Duration::from_secs(2);
+
+/// Wait (at most [`COMMIT_WAIT`]) until the store has the request.
+pub async fn committed(c: Option<Committed>) {
+    if let Some(c) = c {
+        let _ = tokio::time::timeout(COMMIT_WAIT, c).await;
+    }
+}
 
 /// What is known of a request when it is routed.
 pub struct RequestMeta<'a> {
@@ -160,8 +171,17 @@ impl Finisher {
         self.notes.extend(notes);
     }
 
-    pub fn done(&mut self, status: u16, usage: Option<&Usage>, error: Option<&str>) {
-        self.finish(status, usage, error);
+    /// The request ended. On a team gateway, what it returns resolves once
+    /// the store has the request: the response's last bytes wait for it
+    /// (see [`Committed`]).
+    #[must_use = "a gateway's response must not end before the store has the request"]
+    pub fn done(
+        &mut self,
+        status: u16,
+        usage: Option<&Usage>,
+        error: Option<&str>,
+    ) -> Option<Committed> {
+        self.finish(status, usage, error)
     }
 
     /// The request failed before any answer went out.
@@ -171,7 +191,8 @@ impl Finisher {
         } else {
             ErrorClass::of(e.cause_status(), true).unwrap_or(ErrorClass::Upstream)
         });
-        self.finish(e.status().as_u16(), None, Some(&e.to_string()));
+        // A failure is not waited for: nothing was answered to lose.
+        let _ = self.finish(e.status().as_u16(), None, Some(&e.to_string()));
     }
 
     /// Hand the record over to a streamed body, which ends it when the
@@ -202,9 +223,14 @@ impl Finisher {
         taken
     }
 
-    fn finish(&mut self, status: u16, usage: Option<&Usage>, error: Option<&str>) {
+    fn finish(
+        &mut self,
+        status: u16,
+        usage: Option<&Usage>,
+        error: Option<&str>,
+    ) -> Option<Committed> {
         if self.finished {
-            return;
+            return None;
         }
         self.finished = true;
         let failed = error.is_some() || status >= 400;
@@ -223,9 +249,7 @@ impl Finisher {
                 response_bytes: c.response_bytes,
             });
         }
-        if let Some(r) = self.spend.take() {
-            r.settle(&record.tokens, self.at);
-        }
+        let committed = self.spend.take().and_then(|r| r.settle(&record));
         if let Some(sink) = &self.state.cfg.usage {
             let (at_ms, tokens) = (record.at_ms, record.tokens);
             // Sent first, then settled: see `budget::Checker`.
@@ -255,6 +279,7 @@ impl Finisher {
             line.push_str(&self.notes.join("; "));
         }
         self.state.log(&line);
+        committed
     }
 }
 
@@ -302,6 +327,6 @@ impl Finisher {
 impl Drop for Finisher {
     fn drop(&mut self) {
         // Dropped before done(): the client went away mid-stream.
-        self.finish(499, None, Some("client disconnected"));
+        let _ = self.finish(499, None, Some("client disconnected"));
     }
 }

@@ -33,7 +33,7 @@ fn tokens(input: u64, output: u64) -> Tokens {
 
 /// A store with team `core` ($3 a day), members `ann` and `bob`; a key for
 /// each (ann's: $2 a day), and the principals they authenticate as.
-async fn setup(dir: &tempfile::TempDir) -> (Store, Principal, Principal) {
+async fn setup(dir: &tempfile::TempDir) -> (Store, Arc<Principal>, Arc<Principal>) {
     let store = Store::open_sqlite(&dir.path().join("g.db"), noon())
         .await
         .unwrap();
@@ -78,11 +78,20 @@ async fn setup(dir: &tempfile::TempDir) -> (Store, Principal, Principal) {
         )
         .await
         .unwrap();
-        principals.push(p);
+        principals.push(Arc::new(p));
     }
     let bob = principals.pop().unwrap();
     let ann = principals.pop().unwrap();
     (store, ann, bob)
+}
+
+/// A finished request that wrote `output` tokens at `at`.
+fn spent(output: u64, at: SystemTime) -> Record {
+    Record {
+        at_ms: crate::usage::unix_ms(at),
+        tokens: tokens(0, output),
+        ..Record::sample()
+    }
 }
 
 fn budgeter(store: &Store) -> Arc<Budgeter> {
@@ -114,7 +123,7 @@ async fn costs_count_against_key_member_and_team_and_a_used_up_scope_refuses() {
         .reserve(&ann, "p", "m", tokens(1_000, 1_000), noon())
         .await
         .unwrap();
-    r.settle(&tokens(0, 150_000), noon());
+    r.settle(&spent(150_000, noon()));
     settled(&b).await;
     let s = store.spent(ann.owner, utc_day(noon())).await.unwrap();
     assert!((s.key.day_usd - 1.5).abs() < 1e-9, "{s:?}");
@@ -124,7 +133,7 @@ async fn costs_count_against_key_member_and_team_and_a_used_up_scope_refuses() {
     b.reserve(&ann, "p", "m", tokens(0, 0), noon())
         .await
         .unwrap()
-        .settle(&tokens(0, 60_000), noon());
+        .settle(&spent(60_000, noon()));
     settled(&b).await;
     match b.reserve(&ann, "p", "m", tokens(0, 0), noon()).await {
         Err(Refused::Over(m)) => assert!(m.contains(&ann.key_prefix) && m.contains("$2.00"), "{m}"),
@@ -135,7 +144,7 @@ async fn costs_count_against_key_member_and_team_and_a_used_up_scope_refuses() {
     b.reserve(&bob, "p", "m", tokens(0, 0), noon())
         .await
         .unwrap()
-        .settle(&tokens(0, 100_000), noon());
+        .settle(&spent(100_000, noon()));
     settled(&b).await;
     match b.reserve(&bob, "p", "m", tokens(0, 0), noon()).await {
         Err(Refused::Over(m)) => assert!(m.contains("core"), "{m}"),
@@ -183,7 +192,7 @@ async fn two_budgeters_on_one_store_share_what_is_spent() {
     one.reserve(&ann, "p", "m", tokens(0, 0), noon())
         .await
         .unwrap()
-        .settle(&tokens(0, 200_000), noon());
+        .settle(&spent(200_000, noon()));
     settled(&one).await;
     assert!(matches!(
         two.reserve(&ann, "p", "m", tokens(0, 0), noon()).await,

@@ -172,18 +172,24 @@ impl Store {
         }
     }
 
-    /// Count one finished request's cost (USD) and tokens against its key,
-    /// member and team on `day` (UTC days since 1970-01-01, see
-    /// [`spend::utc_day`]). Atomic: all three sums or none.
-    pub async fn add_spend(
-        &self,
-        owner: spend::Owner,
-        day: i64,
-        usd: f64,
-        tokens: u64,
-    ) -> Result<(), StoreError> {
+    /// Store one finished member request and count its cost and tokens
+    /// against its key, member and team on its UTC day, atomically.
+    pub async fn record_request(&self, row: spend::RequestRow) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(s) => s.add_spend(owner, day, usd, tokens).await,
+            Store::Sqlite(s) => s.record_request(row).await,
+        }
+    }
+
+    /// The ledger's rows in `[since_ms, until_ms)`, summed per `by` (or
+    /// all in one row keyed `""`).
+    pub async fn usage(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        by: Option<spend::Group>,
+    ) -> Result<Vec<(String, spend::RowSums)>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.usage(since_ms, until_ms, by).await,
         }
     }
 

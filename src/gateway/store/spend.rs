@@ -6,7 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Whose spending one request is: its key, the key's member and team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Owner {
     pub key_id: i64,
     pub member_id: i64,
@@ -26,6 +26,68 @@ pub struct OwnerSpent {
     pub key: ScopeSpent,
     pub member: ScopeSpent,
     pub team: ScopeSpent,
+}
+
+/// One finished member request, as the store's ledger keeps it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestRow {
+    pub at_ms: i64,
+    pub owner: Owner,
+    pub key_prefix: String,
+    pub member: String,
+    pub team: String,
+    pub project: Option<String>,
+    pub profile: String,
+    pub provider: String,
+    pub model: String,
+    pub status: u16,
+    /// The error class (`usage::ErrorClass`), when it failed.
+    pub error: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_usd: f64,
+    pub duration_ms: u64,
+}
+
+impl RequestRow {
+    /// What its spend rows add: every billed token.
+    pub fn tokens(&self) -> u64 {
+        self.input_tokens
+            .saturating_add(self.output_tokens)
+            .saturating_add(self.cache_read_tokens)
+            .saturating_add(self.cache_write_tokens)
+    }
+
+    pub fn day(&self) -> i64 {
+        self.at_ms.div_euclid(86_400_000)
+    }
+}
+
+/// What the store's ledger is summed by (`ccswitch usage --gateway --by`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// UTC day, `YYYY-MM-DD`.
+    Day,
+    Profile,
+    Provider,
+    Model,
+    Member,
+    Team,
+    Project,
+}
+
+/// Sums of the store's ledger rows (one group, or all).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowSums {
+    pub requests: u64,
+    pub errors: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_usd: f64,
 }
 
 /// The scopes a spend row belongs to, as the tables name them.

@@ -184,8 +184,8 @@ async fn sql_looking_names_are_plain_data() {
         )
         .unwrap();
     assert_eq!(
-        tables, 6,
-        "teams, members, keys, key_profiles, spend, schema_version"
+        tables, 7,
+        "teams, members, keys, key_profiles, spend, requests, schema_version"
     );
     let found = s
         .key_by_hash(keys::hash(issued.key.expose_secret()))
@@ -396,11 +396,20 @@ async fn spend_is_summed_per_scope_by_utc_day_and_month() {
     };
     // 2026-12-07 is day 20794; the month began on day 20788.
     let today = 20_794;
-    s.add_spend(ann, today, 1.25, 100).await.unwrap();
-    s.add_spend(ann, today, 0.25, 10).await.unwrap();
-    s.add_spend(ann, today - 3, 2.0, 10).await.unwrap();
-    s.add_spend(ann, 20_787, 9.0, 10).await.unwrap(); // November
-    s.add_spend(bob, today, 0.5, 10).await.unwrap();
+    let spend = |owner, day: i64, usd| {
+        s.record_request(spend::RequestRow {
+            at_ms: day * 86_400_000 + 3_600_000,
+            owner,
+            cost_usd: usd,
+            input_tokens: 10,
+            ..spend::RequestRow::default()
+        })
+    };
+    spend(ann, today, 1.25).await.unwrap();
+    spend(ann, today, 0.25).await.unwrap();
+    spend(ann, today - 3, 2.0).await.unwrap();
+    spend(ann, 20_787, 9.0).await.unwrap(); // November
+    spend(bob, today, 0.5).await.unwrap();
     let got = s.spent(ann, today).await.unwrap();
     assert_eq!((got.key.day_usd, got.key.month_usd), (1.5, 3.5));
     assert_eq!((got.member.day_usd, got.member.month_usd), (1.5, 3.5));
@@ -410,4 +419,73 @@ async fn spend_is_summed_per_scope_by_utc_day_and_month() {
     // Nothing spent yet: zeros, not an error.
     let fresh = s.spent(ann, today + 40).await.unwrap();
     assert_eq!(fresh, spend::OwnerSpent::default());
+}
+
+#[tokio::test]
+async fn the_ledger_is_summed_by_member_team_project_model_and_utc_day() {
+    use spend::{Group, Owner, RequestRow};
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_store(&dir).await;
+    let day = 20_794i64 * 86_400_000;
+    let row = |member: &str, team: &str, project: Option<&str>, hour: i64, usd: f64| RequestRow {
+        at_ms: day + hour * 3_600_000,
+        owner: Owner::default(),
+        member: member.into(),
+        team: team.into(),
+        project: project.map(Into::into),
+        model: "m".into(),
+        input_tokens: 100,
+        output_tokens: 10,
+        cost_usd: usd,
+        status: 200,
+        ..RequestRow::default()
+    };
+    s.record_request(row(
+        "ann",
+        "core",
+        Some("x'); DROP TABLE requests;--"),
+        1,
+        1.0,
+    ))
+    .await
+    .unwrap();
+    s.record_request(row("ann", "core", None, 2, 2.0))
+        .await
+        .unwrap();
+    s.record_request(RequestRow {
+        error: Some("rate_limited".into()),
+        status: 429,
+        ..row("bob", "ops", None, 25, 0.5)
+    })
+    .await
+    .unwrap();
+    let all = s.usage(0, i64::MAX, None).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].1.requests, all[0].1.errors, all[0].1.input_tokens),
+        (3, 1, 300)
+    );
+    let members = s.usage(0, i64::MAX, Some(Group::Member)).await.unwrap();
+    let names: Vec<_> = members
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.cost_usd))
+        .collect();
+    assert_eq!(names, [("ann", 3.0), ("bob", 0.5)]);
+    let projects = s.usage(0, i64::MAX, Some(Group::Project)).await.unwrap();
+    assert!(
+        projects
+            .iter()
+            .any(|(k, _)| k == "x'); DROP TABLE requests;--")
+    );
+    assert!(projects.iter().any(|(k, v)| k == "-" && v.requests == 2));
+    let days = s.usage(0, i64::MAX, Some(Group::Day)).await.unwrap();
+    let days: Vec<_> = days.iter().map(|(k, v)| (k.as_str(), v.requests)).collect();
+    assert_eq!(days, [("2026-12-07", 2), ("2026-12-08", 1)]);
+    // The range is [since, until).
+    let first_day = s
+        .usage(day, day + 86_400_000, Some(Group::Team))
+        .await
+        .unwrap();
+    assert_eq!(first_day.len(), 1);
+    assert_eq!(first_day[0].0, "core");
 }

@@ -11,6 +11,7 @@ use super::answer::Answer;
 use crate::proxy::error::{ProxyError, upstream_message};
 use crate::proxy::fallback;
 use crate::proxy::finish::Finisher;
+use crate::proxy::finish::committed;
 use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::state::State;
 use crate::proxy::streams;
@@ -53,7 +54,8 @@ fn empty_reply(fin: &mut Finisher, up: &Upstream, model: &str, usage: &Usage) ->
         "proxy.empty_reply",
         target = fallback::name(&up.provider.name, model)
     );
-    fin.done(200, Some(usage), Some(&message));
+    // Moved on to the next target: nothing was answered to wait for.
+    let _ = fin.done(200, Some(usage), Some(&message));
     ProxyError::EmptyReply(message)
 }
 
@@ -159,7 +161,7 @@ pub async fn anthropic(
         return Err(empty_reply(fin, up, model, &usage));
     }
     fin.sent(&bytes);
-    fin.done(status.as_u16(), Some(&usage), None);
+    committed(fin.done(status.as_u16(), Some(&usage), None)).await;
     Ok(Answer::Whole { status, bytes })
 }
 
@@ -264,6 +266,6 @@ pub async fn openai(
             bytes,
         }
     };
-    fin.done(200, Some(&msg.usage), None);
+    committed(fin.done(200, Some(&msg.usage), None)).await;
     Ok(answer)
 }

@@ -20,12 +20,13 @@ use hyper::body::Frame;
 
 use super::body::{Body, full};
 use super::error::ProxyError;
-use super::finish::Finisher;
+use super::finish::{Finisher, committed};
 use super::translate::anthropic::{ErrorBody, Event};
 use super::translate::passthrough::{SseTagger, UsageSniffer};
 use super::translate::sse::{SseDecoder, encode, encode_into};
 use super::translate::stream::{StreamConfig, StreamTranslator};
 use super::upstream::reply::Reply;
+use crate::gateway::budget::Committed;
 use crate::secrets::Redactor;
 use crate::t;
 use std::sync::Arc;
@@ -62,6 +63,9 @@ trait Relay {
     fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool;
     /// Whether content (thinking, text, tool input) has gone out yet.
     fn content_started(&self) -> bool;
+    /// Once ended: what the stream's end waits for (the gateway store
+    /// having the request).
+    fn committed(&mut self) -> Option<Committed>;
 }
 
 /// Writes held back to share one: chunks that arrive within this long of
@@ -118,6 +122,10 @@ async fn next_frame(waiter: &mut Waiter, relay: &mut impl Relay, pace: &mut Pace
             }
         }
     }
+    if !open {
+        // The end goes out once the gateway's store has the request.
+        committed(relay.committed()).await;
+    }
     if out.is_empty() {
         return None;
     }
@@ -132,11 +140,16 @@ struct Translated {
     /// The first `error` event's message, for the log line.
     error: Option<String>,
     red: Arc<Redactor>,
+    committed: Option<Committed>,
 }
 
 impl Relay for Translated {
     fn content_started(&self) -> bool {
         self.tr.content_started()
+    }
+
+    fn committed(&mut self) -> Option<Committed> {
+        self.committed.take()
     }
 
     fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool {
@@ -177,7 +190,7 @@ impl Relay for Translated {
         if self.tr.is_done()
             && let Some(mut f) = self.fin.take()
         {
-            f.done(200, Some(&self.tr.usage_so_far()), self.error.as_deref());
+            self.committed = f.done(200, Some(&self.tr.usage_so_far()), self.error.as_deref());
         }
         !self.tr.is_done()
     }
@@ -188,7 +201,7 @@ impl Drop for Translated {
     /// the input) is still billed, so it is still recorded.
     fn drop(&mut self) {
         if let Some(mut f) = self.fin.take() {
-            f.done(
+            let _ = f.done(
                 499,
                 Some(&self.tr.usage_so_far()),
                 Some("client disconnected"),
@@ -206,6 +219,7 @@ pub fn translated(resp: Reply, cfg: StreamConfig, idle: Duration, fin: Finisher)
         red: fin.redactor(),
         fin: Some(fin),
         error: None,
+        committed: None,
     };
     let mut first = BytesMut::new();
     encode_all(&st.tr.start(), &mut first, &st.red);
@@ -237,11 +251,16 @@ struct Passthrough {
     done: bool,
     fin: Option<Finisher>,
     red: Arc<Redactor>,
+    committed: Option<Committed>,
 }
 
 impl Relay for Passthrough {
     fn content_started(&self) -> bool {
         self.sniffer.content_started
+    }
+
+    fn committed(&mut self) -> Option<Committed> {
+        self.committed.take()
     }
 
     fn step(&mut self, step: Waited, out: &mut BytesMut) -> bool {
@@ -305,7 +324,7 @@ impl Relay for Passthrough {
         });
         if let Some(mut f) = self.fin.take() {
             f.sent(&out[start..]);
-            f.done(200, Some(&self.sniffer.usage_so_far()), error.as_deref());
+            self.committed = f.done(200, Some(&self.sniffer.usage_so_far()), error.as_deref());
         }
         false
     }
@@ -314,7 +333,7 @@ impl Relay for Passthrough {
 impl Drop for Passthrough {
     fn drop(&mut self) {
         if let Some(mut f) = self.fin.take() {
-            f.done(
+            let _ = f.done(
                 499,
                 Some(&self.sniffer.usage_so_far()),
                 Some("client disconnected"),
@@ -333,6 +352,7 @@ pub fn passthrough(resp: Reply, idle: Duration, fin: Finisher, tagger: Option<Ss
         done: false,
         red: fin.redactor(),
         fin: Some(fin),
+        committed: None,
     };
     let stream = futures_util::stream::unfold(
         (waiter, st, Pace::default()),

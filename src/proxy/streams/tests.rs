@@ -37,6 +37,10 @@ impl Relay for Echo {
     fn content_started(&self) -> bool {
         self.started
     }
+
+    fn committed(&mut self) -> Option<crate::gateway::budget::Committed> {
+        None
+    }
 }
 
 fn upstream() -> (mpsc::UnboundedSender<&'static str>, Waiter) {

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use super::error::StoreError;
 use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
-use super::spend::{Owner, OwnerSpent};
+use super::spend::{Group, Owner, OwnerSpent, RequestRow, RowSums};
 use crate::gateway::keys::KeyHash;
 use queries::Fail;
 
@@ -138,14 +138,17 @@ impl SqliteStore {
             .await
     }
 
-    pub async fn add_spend(
+    pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
+        self.run(move |c| spend::record_request(c, &row)).await
+    }
+
+    pub async fn usage(
         &self,
-        owner: Owner,
-        day: i64,
-        usd: f64,
-        tokens: u64,
-    ) -> Result<(), StoreError> {
-        self.run(move |c| spend::add_spend(c, owner, day, usd, tokens))
+        since_ms: i64,
+        until_ms: i64,
+        by: Option<Group>,
+    ) -> Result<Vec<(String, RowSums)>, StoreError> {
+        self.run(move |c| spend::usage(c, since_ms, until_ms, by))
             .await
     }
 

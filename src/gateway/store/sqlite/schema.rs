@@ -78,6 +78,30 @@ const MIGRATIONS: &[&str] = &[
         requests INTEGER NOT NULL,
         PRIMARY KEY (scope, id, day)
      ) WITHOUT ROWID;",
+    // 3: the gateway's own ledger: one row per member request, written with
+    // its spend in one transaction, so every replica's requests are in the
+    // store (`ccswitch usage --gateway`). Times in Unix milliseconds.
+    "CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        key_id INTEGER NOT NULL,
+        key_prefix TEXT NOT NULL,
+        member TEXT NOT NULL,
+        team TEXT NOT NULL,
+        project TEXT,
+        profile TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        error TEXT,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        duration_ms INTEGER NOT NULL
+     );
+     CREATE INDEX requests_at ON requests(at_ms);",
 ];
 
 /// The newest step this build knows.

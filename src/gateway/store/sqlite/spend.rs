@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::queries::{Fail, MEMBER, TEAM, immediate, member_row, names, team_row};
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::model::{Budgets, Member, Team};
-use crate::gateway::store::spend::{Owner, OwnerSpent, month_start};
+use crate::gateway::store::spend::{Group, Owner, OwnerSpent, RequestRow, RowSums, month_start};
 
 pub(super) fn set_team_budgets(
     conn: &mut Connection,
@@ -55,16 +55,37 @@ pub(super) fn set_member_budgets(
     member.ok_or(Fail::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
-/// Add one finished request's cost to its key's, member's and team's sums
-/// for `day`, in one transaction.
-pub(super) fn add_spend(
-    conn: &mut Connection,
-    owner: Owner,
-    day: i64,
-    usd: f64,
-    tokens: u64,
-) -> Result<(), Fail> {
+/// Store one finished request and add its cost to its key's, member's and
+/// team's sums for its UTC day, in one transaction: the ledger and the
+/// budgets never disagree.
+pub(super) fn record_request(conn: &mut Connection, row: &RequestRow) -> Result<(), Fail> {
+    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let tx = immediate(conn)?;
+    tx.prepare_cached(
+        "INSERT INTO requests (at_ms, key_id, key_prefix, member, team, project, profile,
+             provider, model, status, error, input_tokens, output_tokens, cache_read_tokens,
+             cache_write_tokens, cost_usd, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(rusqlite::params![
+        row.at_ms,
+        row.owner.key_id,
+        row.key_prefix,
+        row.member,
+        row.team,
+        row.project,
+        row.profile,
+        row.provider,
+        row.model,
+        row.status,
+        row.error,
+        big(row.input_tokens),
+        big(row.output_tokens),
+        big(row.cache_read_tokens),
+        big(row.cache_write_tokens),
+        row.cost_usd,
+        big(row.duration_ms),
+    ])?;
     {
         let mut up = tx.prepare_cached(
             "INSERT INTO spend (scope, id, day, usd, tokens, requests)
@@ -74,13 +95,70 @@ pub(super) fn add_spend(
                 tokens = tokens + excluded.tokens,
                 requests = requests + 1",
         )?;
-        let tokens = i64::try_from(tokens).unwrap_or(i64::MAX);
-        for (scope, id) in owner.rows() {
-            up.execute(rusqlite::params![scope, id, day, usd, tokens])?;
+        for (scope, id) in row.owner.rows() {
+            up.execute(rusqlite::params![
+                scope,
+                id,
+                row.day(),
+                row.cost_usd,
+                big(row.tokens())
+            ])?;
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The column a group reads: a constant, never user text.
+fn group_column(g: Group) -> &'static str {
+    match g {
+        Group::Day => "strftime('%Y-%m-%d', at_ms / 1000, 'unixepoch')",
+        Group::Profile => "profile",
+        Group::Provider => "provider",
+        Group::Model => "model",
+        Group::Member => "member",
+        Group::Team => "team",
+        Group::Project => "coalesce(project, '-')",
+    }
+}
+
+/// The ledger's rows from `since_ms` until (not including) `until_ms`,
+/// summed per group (most spent first; by day, oldest first), or all in
+/// one with the key `""`.
+pub(super) fn usage(
+    conn: &mut Connection,
+    since_ms: i64,
+    until_ms: i64,
+    by: Option<Group>,
+) -> Result<Vec<(String, RowSums)>, Fail> {
+    let key = by.map_or("''", group_column);
+    let order = match by {
+        Some(Group::Day) => "1",
+        _ => "8 DESC, 1",
+    };
+    let sql = format!(
+        "SELECT {key}, count(*), count(error), total(input_tokens), total(output_tokens),
+                total(cache_read_tokens), total(cache_write_tokens), total(cost_usd)
+         FROM requests WHERE at_ms >= ?1 AND at_ms < ?2
+         GROUP BY 1 ORDER BY {order}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([since_ms, until_ms], |r| {
+        let n = |i| r.get::<_, f64>(i).map(|v| v as u64);
+        Ok((
+            r.get::<_, String>(0)?,
+            RowSums {
+                requests: r.get::<_, i64>(1)? as u64,
+                errors: r.get::<_, i64>(2)? as u64,
+                input_tokens: n(3)?,
+                output_tokens: n(4)?,
+                cache_read_tokens: n(5)?,
+                cache_write_tokens: n(6)?,
+                cost_usd: r.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// What `owner`'s key, member and team spent on `day` and in its month.
