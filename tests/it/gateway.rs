@@ -290,7 +290,8 @@ fn gateway_unknown_names_say_what_exists_and_the_fix() {
 }
 
 /// `--store` puts the store elsewhere (`ccswitch paths` lists the default);
-/// a database URL is refused without echoing its password.
+/// a URL of a database ccswitch does not know is refused without echoing
+/// its password.
 #[test]
 fn gateway_store_is_in_the_data_folder_unless_named() {
     let home = Home::new();
@@ -309,12 +310,14 @@ fn gateway_store_is_in_the_data_folder_unless_named() {
     let r = home.run(&[
         "gateway",
         "--store",
-        "postgres://gw:hunter2@db/gw",
+        "mysql://gw:hunter2@db/gw",
         "team",
         "list",
     ]);
     assert!(
-        r.fails(2).stderr.contains("not supported yet"),
+        r.fails(2)
+            .stderr
+            .contains("`mysql://…` stores are not supported"),
         "{}",
         r.stderr
     );
