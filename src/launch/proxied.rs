@@ -72,6 +72,13 @@ fn config(
 ) -> Result<(ProxyConfig, Option<Ledger>, Option<AuditLog>), StartError> {
     let mut pcfg = ProxyConfig::new(cfg, profile, &ctx.secrets, &*ctx.env, opts.token, opts.log)?;
     pcfg.log_notes = opts.log_notes;
+    pcfg.gate_budget = opts.gateway.as_ref().map(|g| {
+        Arc::new(crate::gateway::budget::Budgeter::new(
+            g.store().clone(),
+            crate::usage::pricer(cfg),
+            pcfg.log.clone(),
+        ))
+    });
     pcfg.gateway = opts.gateway;
     pcfg.tls = opts.tls;
     let Some(record) = opts.record else {

@@ -12,6 +12,7 @@ use bytes::Bytes;
 
 use crate::audit::{AuditEntry, RESPONSE_CAP};
 use crate::config::AuditLevel;
+use crate::gateway::budget::Reservation;
 use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
 use crate::usage::{Attribution, ErrorClass, Record};
@@ -53,6 +54,8 @@ pub struct Finisher {
     audit: Option<Capture>,
     /// What the request holds of its budgets until it ends.
     hold: Option<Hold>,
+    /// What it holds of its gateway member's budgets.
+    spend: Option<Reservation>,
     /// The class when the status alone does not say it (a budget refusal).
     class: Option<ErrorClass>,
 }
@@ -97,6 +100,7 @@ impl Finisher {
             finished: false,
             audit: None,
             hold: None,
+            spend: None,
             class: None,
         }
     }
@@ -104,6 +108,12 @@ impl Finisher {
     /// The request holds this of its budgets until it ends.
     pub fn hold(&mut self, hold: Option<Hold>) {
         self.hold = hold;
+    }
+
+    /// The request holds this of its gateway member's budgets until it
+    /// ends, when its cost is counted against them.
+    pub fn spend(&mut self, r: Reservation) {
+        self.spend = Some(r);
     }
 
     /// Keep the request (and from now on what is sent back) for the audit
@@ -185,6 +195,7 @@ impl Finisher {
             finished: self.finished,
             audit: self.audit.take(),
             hold: self.hold.take(),
+            spend: self.spend.take(),
             class: self.class,
         };
         self.finished = true;
@@ -208,6 +219,9 @@ impl Finisher {
                 response: c.response,
                 response_bytes: c.response_bytes,
             });
+        }
+        if let Some(r) = self.spend.take() {
+            r.settle(&record.tokens, self.at);
         }
         if let Some(sink) = &self.state.cfg.usage {
             let (at_ms, tokens) = (record.at_ms, record.tokens);

@@ -22,7 +22,7 @@ use hyper_util::server::conn::auto;
 use super::body::{Body, InBody, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
-use super::handlers::{count_tokens, messages, models};
+use super::handlers::{count_tokens, me, messages, models};
 use super::metrics;
 use super::state::State;
 
@@ -143,6 +143,7 @@ pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Resp
         (Method::POST, "/v1/messages/count_tokens") => count_tokens::handle(state, req).await,
         (Method::GET, "/v1/models") => Ok(models::handle(state)),
         (Method::GET, "/metrics") => Ok(metrics::handle(state)),
+        (Method::GET, "/v1/ccswitch/me") => me::handle(state, req).await,
         _ => {
             let mut r = error_response(
                 ProxyError::NotFound(crate::t!("proxy.no_route", method = method, path = path)),

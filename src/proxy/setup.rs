@@ -78,6 +78,8 @@ pub struct ProxyConfig {
     /// A team gateway's members, by their virtual keys (`serve
     /// --gateway`); none: the session token alone.
     pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
+    /// The members' budgets on a team gateway (with `gateway`).
+    pub gate_budget: Option<Arc<crate::gateway::budget::Budgeter>>,
     /// The profile's model menu (whole providers expanded by
     /// [`crate::launch::proxied`] once their lists are in).
     pub menu: super::menu::Menu,
@@ -228,6 +230,7 @@ impl ProxyConfig {
         Ok(ProxyConfig {
             tls: None,
             gateway: None,
+            gate_budget: None,
             menu: super::menu::Menu::build(&profile, &HashMap::new()),
             profile,
             upstreams,

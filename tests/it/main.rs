@@ -25,6 +25,7 @@ mod fallback;
 mod fallback_claude;
 mod fuzz_replay;
 mod gateway;
+mod gateway_budget;
 mod gateway_pg;
 mod gateway_usage;
 mod golden;

@@ -38,6 +38,13 @@ pub enum TeamCmd {
         #[arg(help = text("help.arg.json"), long)]
         json: bool,
     },
+    #[command(about = text("help.gateway_team_budget"))]
+    Budget {
+        #[arg(help = text("help.arg.gateway_team_name"))]
+        name: String,
+        #[command(flatten)]
+        budgets: BudgetArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +60,13 @@ pub enum MemberCmd {
     List {
         #[arg(help = text("help.arg.json"), long)]
         json: bool,
+    },
+    #[command(about = text("help.gateway_member_budget"))]
+    Budget {
+        #[arg(help = text("help.arg.gateway_member_name"))]
+        name: String,
+        #[command(flatten)]
+        budgets: BudgetArgs,
     },
 }
 
@@ -83,6 +97,24 @@ pub struct IssueArgs {
     pub member: String,
     #[arg(help = text("help.arg.gateway_key_profile"), long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
+    #[command(flatten)]
+    pub budgets: BudgetArgs,
+    #[arg(help = text("help.arg.gateway_key_rpm"), long, value_name = "N")]
+    pub rpm: Option<u32>,
+    #[arg(help = text("help.arg.gateway_key_tpm"), long, value_name = "N")]
+    pub tpm: Option<u64>,
+    #[arg(
+        help = text("help.arg.gateway_key_expires"),
+        long,
+        value_name = "SPAN",
+        value_parser = span
+    )]
+    pub expires: Option<Duration>,
+}
+
+/// A key's, member's or team's budgets; one left out is no cap.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
     // Negative amounts parse, so the store's check can say what is wrong
     // with them rather than clap taking `-3` for an option.
     #[arg(
@@ -99,17 +131,15 @@ pub struct IssueArgs {
         allow_negative_numbers = true
     )]
     pub monthly_usd: Option<f64>,
-    #[arg(help = text("help.arg.gateway_key_rpm"), long, value_name = "N")]
-    pub rpm: Option<u32>,
-    #[arg(help = text("help.arg.gateway_key_tpm"), long, value_name = "N")]
-    pub tpm: Option<u64>,
-    #[arg(
-        help = text("help.arg.gateway_key_expires"),
-        long,
-        value_name = "SPAN",
-        value_parser = span
-    )]
-    pub expires: Option<Duration>,
+}
+
+impl BudgetArgs {
+    pub fn budgets(&self) -> crate::gateway::store::Budgets {
+        crate::gateway::store::Budgets {
+            daily_usd: self.daily_usd,
+            monthly_usd: self.monthly_usd,
+        }
+    }
 }
 
 /// `--expires 30d`: a positive span.

@@ -41,8 +41,8 @@ async fn issue(
     let settings = KeySettings {
         profiles: a.profiles,
         budgets: Budgets {
-            daily_usd: a.daily_usd,
-            monthly_usd: a.monthly_usd,
+            daily_usd: a.budgets.daily_usd,
+            monthly_usd: a.budgets.monthly_usd,
         },
         limits: RateLimits {
             rpm: a.rpm,

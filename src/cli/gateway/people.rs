@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde_json::json;
 
 use super::args::{MemberCmd, TeamCmd};
-use super::show::rfc3339;
+use super::show::{budgets, rfc3339};
 use crate::cli::error::CliError;
 use crate::cli::table::{Table, json};
 use crate::gateway::store::{KeyStatus, Store};
@@ -34,6 +34,8 @@ pub async fn team(
                         json!({
                             "name": t.name,
                             "members": count(&t.name),
+                            "daily_usd": t.budgets.daily_usd,
+                            "monthly_usd": t.budgets.monthly_usd,
                             "created": rfc3339(t.created_at),
                         })
                     })
@@ -44,11 +46,31 @@ pub async fn team(
                 writeln!(out, "{}", t!("gateway.teams_none"))?;
                 return Ok(());
             }
-            let mut table = Table::new(&[t!("gateway.col_team"), t!("gateway.col_members")]);
+            let mut table = Table::new(&[
+                t!("gateway.col_team"),
+                t!("gateway.col_members"),
+                t!("gateway.col_budgets"),
+            ]);
             for t in &teams {
-                table.row(vec![t.name.clone(), count(&t.name).to_string()]);
+                table.row(vec![
+                    t.name.clone(),
+                    count(&t.name).to_string(),
+                    budgets(t.budgets),
+                ]);
             }
             table.write(out)?;
+        }
+        TeamCmd::Budget { name, budgets: b } => {
+            let team = store.set_team_budgets(&name, b.budgets()).await?;
+            writeln!(
+                out,
+                "{}",
+                t!(
+                    "gateway.team_budget",
+                    name = team.name,
+                    budgets = budgets(team.budgets)
+                )
+            )?;
         }
     }
     Ok(())
@@ -85,6 +107,8 @@ pub async fn member(
                             "name": m.name,
                             "team": m.team,
                             "live_keys": live(&m.name),
+                            "daily_usd": m.budgets.daily_usd,
+                            "monthly_usd": m.budgets.monthly_usd,
                             "created": rfc3339(m.created_at),
                         })
                     })
@@ -99,15 +123,29 @@ pub async fn member(
                 t!("gateway.col_member"),
                 t!("gateway.col_team"),
                 t!("gateway.col_keys"),
+                t!("gateway.col_budgets"),
             ]);
             for m in &members {
                 table.row(vec![
                     m.name.clone(),
                     m.team.clone(),
                     live(&m.name).to_string(),
+                    budgets(m.budgets),
                 ]);
             }
             table.write(out)?;
+        }
+        MemberCmd::Budget { name, budgets: b } => {
+            let m = store.set_member_budgets(&name, b.budgets()).await?;
+            writeln!(
+                out,
+                "{}",
+                t!(
+                    "gateway.member_budget",
+                    name = m.name,
+                    budgets = budgets(m.budgets)
+                )
+            )?;
         }
     }
     Ok(())

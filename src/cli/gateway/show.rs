@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::gateway::store::{KeyRecord, KeyStatus};
+use crate::gateway::store::{Budgets, KeyRecord, KeyStatus, RateLimits};
 use crate::t;
 
 /// `2026-11-03T09:12:44Z`, for `--json`.
@@ -32,7 +32,15 @@ pub fn profiles(key: &KeyRecord) -> String {
 
 /// Budgets and rate limits in one cell: `$5/day $100/month 60 rpm`.
 pub fn limits(key: &KeyRecord) -> String {
-    let (b, l) = (key.settings.budgets, key.settings.limits);
+    limit_parts(key.settings.budgets, key.settings.limits)
+}
+
+/// A member's or team's budgets in one cell: `$5/day $100/month`.
+pub fn budgets(b: Budgets) -> String {
+    limit_parts(b, RateLimits::default())
+}
+
+fn limit_parts(b: Budgets, l: RateLimits) -> String {
     let parts: Vec<String> = [
         b.daily_usd
             .map(|a| t!("gateway.limit_daily", amount = usd(a))),

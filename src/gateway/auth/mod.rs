@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::keys::{self, KeyHash, Malformed};
+use super::store::spend::Owner;
 use super::store::{Budgets, KeyRecord, RateLimits, Store, StoreError};
 use crate::t;
 pub use cache::TtlCache;
@@ -32,7 +33,13 @@ pub struct Principal {
     pub team: String,
     /// Empty: every profile.
     pub allowed_profiles: Vec<String>,
+    /// The key's own budgets; and its member's and team's, which every
+    /// request on it also counts against.
     pub budgets: Budgets,
+    pub member_budgets: Budgets,
+    pub team_budgets: Budgets,
+    /// Whose spending its requests are.
+    pub owner: Owner,
     pub limits: RateLimits,
 }
 
@@ -79,7 +86,7 @@ impl Refusal {
 #[derive(Clone, Debug)]
 enum Verdict {
     Known {
-        principal: Principal,
+        principal: Box<Principal>,
         expires_at: Option<SystemTime>,
     },
     Revoked {
@@ -95,15 +102,22 @@ impl Verdict {
             Some(k) if k.revoked_at.is_some() => Verdict::Revoked { prefix: k.prefix },
             Some(k) => Verdict::Known {
                 expires_at: k.expires_at,
-                principal: Principal {
+                principal: Box::new(Principal {
                     key_id: k.id,
                     key_prefix: k.prefix,
                     member: k.member,
                     team: k.team,
                     allowed_profiles: k.settings.profiles,
                     budgets: k.settings.budgets,
+                    member_budgets: k.member_budgets,
+                    team_budgets: k.team_budgets,
+                    owner: Owner {
+                        key_id: k.id,
+                        member_id: k.member_id,
+                        team_id: k.team_id,
+                    },
                     limits: k.settings.limits,
-                },
+                }),
             },
         }
     }
@@ -122,7 +136,7 @@ impl Verdict {
             } if expires_at.is_some_and(|at| now >= at) => Err(Refusal::Expired {
                 prefix: principal.key_prefix.clone(),
             }),
-            Verdict::Known { principal, .. } => Ok(principal.clone()),
+            Verdict::Known { principal, .. } => Ok(principal.as_ref().clone()),
         }
     }
 }

@@ -4,7 +4,7 @@ use secrecy::ExposeSecret;
 
 use super::*;
 use crate::gateway::admin;
-use crate::gateway::store::KeySettings;
+use crate::gateway::store::{Budgets, KeySettings};
 
 fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
@@ -16,6 +16,10 @@ fn mk_record(revoked: bool, expires: Option<u64>) -> KeyRecord {
         prefix: "ccsk_0123abcd".into(),
         member: "ann".into(),
         team: "core".into(),
+        member_id: 3,
+        team_id: 2,
+        member_budgets: Budgets::default(),
+        team_budgets: Budgets::default(),
         settings: KeySettings {
             profiles: vec!["work".into()],
             ..KeySettings::default()

@@ -8,6 +8,7 @@ mod error;
 mod location;
 mod model;
 mod postgres;
+pub mod spend;
 mod sqlite;
 
 use std::path::Path;
@@ -130,6 +131,41 @@ impl Store {
         at: SystemTime,
     ) -> Result<(KeyRecord, KeyRecord), StoreError> {
         each!(self, s => s.rotate_key(prefix, new_prefix, new_hash, at))
+    }
+}
+
+impl Store {
+    /// Set (or, with `None`s, clear) what a whole team may spend.
+    pub async fn set_team_budgets(&self, name: &str, b: Budgets) -> Result<Team, StoreError> {
+        each!(self, s => s.set_team_budgets(name, b))
+    }
+
+    /// Set (or clear) what a member may spend over all their keys.
+    pub async fn set_member_budgets(&self, name: &str, b: Budgets) -> Result<Member, StoreError> {
+        each!(self, s => s.set_member_budgets(name, b))
+    }
+
+    /// Count one finished request's cost (USD) and tokens against its key,
+    /// member and team on `day` (UTC days since 1970-01-01, see
+    /// [`spend::utc_day`]). Atomic: all three sums or none.
+    pub async fn add_spend(
+        &self,
+        owner: spend::Owner,
+        day: i64,
+        usd: f64,
+        tokens: u64,
+    ) -> Result<(), StoreError> {
+        each!(self, s => s.add_spend(owner, day, usd, tokens))
+    }
+
+    /// What `owner`'s key, member and team spent on `day` and in its
+    /// month (up to and including `day`).
+    pub async fn spent(
+        &self,
+        owner: spend::Owner,
+        day: i64,
+    ) -> Result<spend::OwnerSpent, StoreError> {
+        each!(self, s => s.spent(owner, day))
     }
 }
 

@@ -11,6 +11,8 @@ pub struct Team {
     pub id: i64,
     pub name: String,
     pub created_at: SystemTime,
+    /// What the whole team may spend, whichever of its keys spends it.
+    pub budgets: Budgets,
 }
 
 /// A person (or a service) that holds keys; in exactly one team.
@@ -20,6 +22,8 @@ pub struct Member {
     pub name: String,
     pub team: String,
     pub created_at: SystemTime,
+    /// What the member may spend, whichever of their keys spends it.
+    pub budgets: Budgets,
 }
 
 /// Spending caps in US dollars; `None` is no cap.
@@ -63,6 +67,12 @@ pub struct KeyRecord {
     pub prefix: String,
     pub member: String,
     pub team: String,
+    pub member_id: i64,
+    pub team_id: i64,
+    /// The member's and the team's own budgets, which every request on
+    /// this key also counts against.
+    pub member_budgets: Budgets,
+    pub team_budgets: Budgets,
     pub settings: KeySettings,
     pub created_at: SystemTime,
     pub expires_at: Option<SystemTime>,
@@ -123,16 +133,12 @@ pub fn check_name(name: &str) -> Result<(), StoreError> {
     })
 }
 
-impl KeySettings {
-    /// Budgets are positive amounts, limits positive counts, profile names
-    /// names.
+impl Budgets {
+    /// Amounts are positive and finite.
     pub fn check(&self) -> Result<(), StoreError> {
-        for p in &self.profiles {
-            check_name(p)?;
-        }
         for (what, usd) in [
-            ("--daily-usd", self.budgets.daily_usd),
-            ("--monthly-usd", self.budgets.monthly_usd),
+            ("--daily-usd", self.daily_usd),
+            ("--monthly-usd", self.monthly_usd),
         ] {
             if let Some(v) = usd.filter(|v| !(v.is_finite() && *v > 0.0)) {
                 return Err(StoreError::BadSetting {
@@ -141,6 +147,22 @@ impl KeySettings {
                 });
             }
         }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.daily_usd.is_none() && self.monthly_usd.is_none()
+    }
+}
+
+impl KeySettings {
+    /// Budgets are positive amounts, limits positive counts, profile names
+    /// names.
+    pub fn check(&self) -> Result<(), StoreError> {
+        for p in &self.profiles {
+            check_name(p)?;
+        }
+        self.budgets.check()?;
         let zero = |what| StoreError::BadSetting {
             what,
             value: "0".into(),
@@ -166,6 +188,10 @@ mod tests {
             prefix: "ccsk_00000000".into(),
             member: "ann".into(),
             team: "core".into(),
+            member_id: 1,
+            team_id: 1,
+            member_budgets: Budgets::default(),
+            team_budgets: Budgets::default(),
             settings: KeySettings::default(),
             created_at: at(100),
             expires_at: expires.map(at),

@@ -61,6 +61,8 @@ on_both_backends!(
     a_key_keeps_its_settings_and_is_found_by_prefix,
     revoking_keeps_the_first_time_and_rotating_keeps_the_settings,
     a_prefix_in_use_is_refused,
+    members_and_teams_carry_budgets_that_keys_report,
+    spend_is_summed_per_scope_by_utc_day_and_month,
 );
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
@@ -239,8 +241,8 @@ async fn sql_looking_names_drop_no_sqlite_table() {
         )
         .unwrap();
     assert_eq!(
-        tables, 5,
-        "teams, members, keys, key_profiles, schema_version"
+        tables, 6,
+        "teams, members, keys, key_profiles, spend, schema_version"
     );
 }
 
@@ -371,4 +373,88 @@ async fn a_prefix_in_use_is_refused(s: &Store) {
         s.add_key(new(other)).await,
         Err(StoreError::PrefixTaken { .. })
     ));
+}
+
+async fn members_and_teams_carry_budgets_that_keys_report(s: &Store) {
+    with_team(s).await;
+    let b = Budgets {
+        daily_usd: Some(5.0),
+        monthly_usd: Some(50.0),
+    };
+    assert_eq!(s.set_team_budgets("core", b).await.unwrap().budgets, b);
+    let m = s
+        .set_member_budgets(
+            "ann",
+            Budgets {
+                daily_usd: Some(1.0),
+                monthly_usd: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (m.budgets.daily_usd, m.budgets.monthly_usd),
+        (Some(1.0), None)
+    );
+    assert_eq!(s.teams().await.unwrap()[0].budgets, b);
+    assert_eq!(s.members().await.unwrap()[0].budgets, m.budgets);
+    let issued = admin::issue(s, "ann", KeySettings::default(), None, at(1_000))
+        .await
+        .unwrap();
+    let k = s.key_by_prefix(&issued.record.prefix).await.unwrap();
+    assert_eq!((k.team_budgets, k.member_budgets), (b, m.budgets));
+    assert_eq!(k.member_id, m.id);
+    // Cleared with Nones; unknown names and bad amounts are refused.
+    let none = Budgets::default();
+    assert_eq!(
+        s.set_team_budgets("core", none).await.unwrap().budgets,
+        none
+    );
+    assert!(matches!(
+        s.set_team_budgets("nope", b).await,
+        Err(StoreError::UnknownTeam { .. })
+    ));
+    assert!(matches!(
+        s.set_member_budgets("nope", b).await,
+        Err(StoreError::UnknownMember { .. })
+    ));
+    let bad = Budgets {
+        daily_usd: Some(-1.0),
+        monthly_usd: None,
+    };
+    assert!(matches!(
+        s.set_member_budgets("ann", bad).await,
+        Err(StoreError::BadSetting { .. })
+    ));
+}
+
+async fn spend_is_summed_per_scope_by_utc_day_and_month(s: &Store) {
+    use spend::Owner;
+    let ann = Owner {
+        key_id: 1,
+        member_id: 1,
+        team_id: 1,
+    };
+    // Bob: another key and member, the same team.
+    let bob = Owner {
+        key_id: 2,
+        member_id: 2,
+        team_id: 1,
+    };
+    // 2026-12-07 is day 20794; the month began on day 20788.
+    let today = 20_794;
+    s.add_spend(ann, today, 1.25, 100).await.unwrap();
+    s.add_spend(ann, today, 0.25, 10).await.unwrap();
+    s.add_spend(ann, today - 3, 2.0, 10).await.unwrap();
+    s.add_spend(ann, 20_787, 9.0, 10).await.unwrap(); // November
+    s.add_spend(bob, today, 0.5, 10).await.unwrap();
+    let got = s.spent(ann, today).await.unwrap();
+    assert_eq!((got.key.day_usd, got.key.month_usd), (1.5, 3.5));
+    assert_eq!((got.member.day_usd, got.member.month_usd), (1.5, 3.5));
+    assert_eq!((got.team.day_usd, got.team.month_usd), (2.0, 4.0));
+    let bobs = s.spent(bob, today).await.unwrap();
+    assert_eq!((bobs.key.day_usd, bobs.team.month_usd), (0.5, 4.0));
+    // Nothing spent yet: zeros, not an error.
+    let fresh = s.spent(ann, today + 40).await.unwrap();
+    assert_eq!(fresh, spend::OwnerSpent::default());
 }

@@ -8,6 +8,8 @@ use std::time::Instant;
 use super::answer::Answer;
 use super::forward::{anthropic, openai};
 use crate::config::Api;
+use crate::gateway::auth::Principal;
+use crate::gateway::budget::Refused;
 use crate::proxy::error::ProxyError;
 use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::handlers::request::ClientRequest;
@@ -15,6 +17,7 @@ use crate::proxy::state::State;
 use crate::t;
 use crate::usage::budget::Verdict;
 use crate::usage::budget::checker::{Checker, Estimate, Hold};
+use crate::usage::prices::Tokens;
 
 /// One target's try: its budget, then its upstream, recorded as its own
 /// ledger row. `is_last`: an empty reply is passed on as it is, since no
@@ -39,7 +42,7 @@ pub(super) async fn attempt(
     if let Some(raw) = raw {
         fin.audit(raw);
     }
-    if let Some(checker) = &state.cfg.budget {
+    if state.cfg.budget.is_some() || state.cfg.gate_budget.is_some() {
         // What this request may cost: its input, and all it may write
         // (capped at what the model can write).
         let max_output = up.provider.models.get(model).and_then(|m| m.max_output);
@@ -50,12 +53,9 @@ pub(super) async fn attempt(
                 (n, cap) => n.or(cap).unwrap_or(0),
             },
         };
-        match budget(state, checker, &up.provider.name, model, estimate).await {
-            Ok(hold) => fin.hold(hold),
-            Err(e) => {
-                fin.failed(&e);
-                return Err(e);
-            }
+        if let Err(e) = budgets(state, parts, &up.provider.name, model, estimate, &mut fin).await {
+            fin.failed(&e);
+            return Err(e);
         }
     }
     let empty_fails = !is_last;
@@ -78,6 +78,42 @@ pub(super) async fn attempt(
         fin.failed(e);
     }
     result
+}
+
+/// The profile's budgets, then (on a team gateway) the member's: the
+/// request goes only if both let it, holding its estimate of each.
+async fn budgets(
+    state: &Arc<State>,
+    parts: &http::request::Parts,
+    provider: &str,
+    model: &str,
+    estimate: Estimate,
+    fin: &mut Finisher,
+) -> Result<(), ProxyError> {
+    if let Some(checker) = &state.cfg.budget {
+        fin.hold(budget(state, checker, provider, model, estimate).await?);
+    }
+    let member = parts.extensions.get::<Arc<Principal>>();
+    if let (Some(budgeter), Some(member)) = (&state.cfg.gate_budget, member) {
+        let tokens = Tokens {
+            input: estimate.input_tokens,
+            output: estimate.max_tokens,
+            ..Tokens::default()
+        };
+        let now = std::time::SystemTime::now();
+        match budgeter.reserve(member, provider, model, tokens, now).await {
+            Ok(r) => fin.spend(r),
+            Err(Refused::Over(m)) => return Err(ProxyError::Budget(m)),
+            Err(e @ Refused::Unavailable(_)) => {
+                // The store's own error for the operator; the client gets
+                // the plain sentence, which names no host or file.
+                let source = std::error::Error::source(&e).map(ToString::to_string);
+                state.log(&format!("warning: {e}: {}", source.unwrap_or_default()));
+                return Err(ProxyError::Unavailable(e.to_string()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether the budgets let a request to `provider` go, and what it holds

@@ -2,6 +2,7 @@
 //! the shared state and the request, returning `Result<_, ProxyError>`.
 
 pub mod count_tokens;
+pub mod me;
 pub mod messages;
 pub mod models;
 pub(crate) mod request;

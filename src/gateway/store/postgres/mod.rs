@@ -12,6 +12,7 @@
 mod fail;
 mod queries;
 mod schema;
+mod spend;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use tokio_postgres::NoTls;
 
 use super::error::StoreError;
 use super::location::PgUrl;
-use super::model::{KeyRecord, Member, NewKey, Team};
+use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
+use super::spend::{Owner, OwnerSpent};
 use crate::gateway::keys::KeyHash;
 use fail::Fail;
 
@@ -160,6 +162,33 @@ impl PgStore {
     ) -> Result<(KeyRecord, KeyRecord), StoreError> {
         self.run(async |c| queries::rotate_key(c, prefix, new_prefix, new_hash, at).await)
             .await
+    }
+}
+
+impl PgStore {
+    pub async fn set_team_budgets(&self, name: &str, b: Budgets) -> Result<Team, StoreError> {
+        self.run(async |c| spend::set_team_budgets(c, name, b).await)
+            .await
+    }
+
+    pub async fn set_member_budgets(&self, name: &str, b: Budgets) -> Result<Member, StoreError> {
+        self.run(async |c| spend::set_member_budgets(c, name, b).await)
+            .await
+    }
+
+    pub async fn add_spend(
+        &self,
+        owner: Owner,
+        day: i64,
+        usd: f64,
+        tokens: u64,
+    ) -> Result<(), StoreError> {
+        self.run(async |c| spend::add_spend(c, owner, day, usd, tokens).await)
+            .await
+    }
+
+    pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
+        self.run(async |c| spend::spent(c, owner, day).await).await
     }
 }
 

@@ -33,7 +33,7 @@ fn time(s: i64) -> SystemTime {
 }
 
 /// A transaction holding the write lock.
-async fn writing(c: &mut Client) -> Result<Transaction<'_>, Fail> {
+pub(super) async fn writing(c: &mut Client) -> Result<Transaction<'_>, Fail> {
     let tx = c.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .await?;
@@ -41,7 +41,7 @@ async fn writing(c: &mut Client) -> Result<Transaction<'_>, Fail> {
 }
 
 /// Every value of one text column, in order: the names an error lists.
-async fn names(c: &impl GenericClient, sql: &str) -> Result<Vec<String>, Fail> {
+pub(super) async fn names(c: &impl GenericClient, sql: &str) -> Result<Vec<String>, Fail> {
     let rows = c.query(sql, &[]).await?;
     Ok(rows
         .iter()
@@ -69,25 +69,48 @@ pub(super) async fn add_team(c: &mut Client, name: &str, at: SystemTime) -> Resu
         id: row.try_get(0)?,
         name: name.into(),
         created_at: time(secs(at)),
+        budgets: Budgets::default(),
     })
 }
 
 pub(super) async fn teams(c: &mut Client) -> Result<Vec<Team>, Fail> {
     let rows = c
-        .query(
-            r#"SELECT id, name, created_at FROM teams ORDER BY name COLLATE "C""#,
-            &[],
-        )
+        .query(&format!(r#"{TEAM} ORDER BY name COLLATE "C""#), &[])
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Team {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                created_at: time(r.try_get(2)?),
-            })
-        })
-        .collect()
+    Ok(rows.iter().map(team_row).collect::<Result<_, _>>()?)
+}
+
+/// A team, as [`team_row`] reads it.
+pub(super) const TEAM: &str = "SELECT id, name, created_at, daily_usd, monthly_usd FROM teams";
+
+pub(super) fn team_row(r: &Row) -> Result<Team, tokio_postgres::Error> {
+    Ok(Team {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        created_at: time(r.try_get(2)?),
+        budgets: Budgets {
+            daily_usd: r.try_get(3)?,
+            monthly_usd: r.try_get(4)?,
+        },
+    })
+}
+
+/// A member with their team's name, as [`member_row`] reads it.
+pub(super) const MEMBER: &str =
+    "SELECT m.id, m.name, t.name, m.created_at, m.daily_usd, m.monthly_usd
+     FROM members m JOIN teams t ON t.id = m.team_id";
+
+pub(super) fn member_row(r: &Row) -> Result<Member, tokio_postgres::Error> {
+    Ok(Member {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        team: r.try_get(2)?,
+        created_at: time(r.try_get(3)?),
+        budgets: Budgets {
+            daily_usd: r.try_get(4)?,
+            monthly_usd: r.try_get(5)?,
+        },
+    })
 }
 
 pub(super) async fn add_member(
@@ -135,28 +158,14 @@ pub(super) async fn add_member(
         name: name.into(),
         team: team.into(),
         created_at: time(secs(at)),
+        budgets: Budgets::default(),
     })
 }
 
 pub(super) async fn members(c: &mut Client) -> Result<Vec<Member>, Fail> {
-    let rows = c
-        .query(
-            r#"SELECT m.id, m.name, t.name, m.created_at
-               FROM members m JOIN teams t ON t.id = m.team_id
-               ORDER BY t.name COLLATE "C", m.name COLLATE "C""#,
-            &[],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Member {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                team: r.try_get(2)?,
-                created_at: time(r.try_get(3)?),
-            })
-        })
-        .collect()
+    let sql = format!(r#"{MEMBER} ORDER BY t.name COLLATE "C", m.name COLLATE "C""#);
+    let rows = c.query(&sql, &[]).await?;
+    Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
 }
 
 /// Keys with their member, team, predecessor and profiles; `filter` is a
@@ -166,7 +175,8 @@ fn key_query(filter: &str) -> String {
         r#"SELECT k.id, k.prefix, m.name, t.name, k.daily_usd, k.monthly_usd, k.rpm, k.tpm,
                   k.created_at, k.expires_at, k.revoked_at, r.prefix,
                   ARRAY(SELECT p.profile FROM key_profiles p WHERE p.key_id = k.id
-                        ORDER BY p.profile COLLATE "C")
+                        ORDER BY p.profile COLLATE "C"),
+                  m.id, t.id, m.daily_usd, m.monthly_usd, t.daily_usd, t.monthly_usd
            FROM keys k
            JOIN members m ON m.id = k.member_id
            JOIN teams t ON t.id = m.team_id
@@ -183,6 +193,16 @@ fn key_row(r: &Row) -> Result<KeyRecord, tokio_postgres::Error> {
         prefix: r.try_get(1)?,
         member: r.try_get(2)?,
         team: r.try_get(3)?,
+        member_id: r.try_get(13)?,
+        team_id: r.try_get(14)?,
+        member_budgets: Budgets {
+            daily_usd: r.try_get(15)?,
+            monthly_usd: r.try_get(16)?,
+        },
+        team_budgets: Budgets {
+            daily_usd: r.try_get(17)?,
+            monthly_usd: r.try_get(18)?,
+        },
         settings: KeySettings {
             profiles: r.try_get(12)?,
             budgets: Budgets {

@@ -60,6 +60,22 @@ const MIGRATIONS: &[&str] = &[
         profile TEXT NOT NULL,
         PRIMARY KEY (key_id, profile)
      );",
+    // 2: budgets for whole members and teams; and what each key, member and
+    // team spent per UTC day (days since 1970-01-01), which budgets are
+    // checked against.
+    "ALTER TABLE teams ADD COLUMN daily_usd DOUBLE PRECISION;
+     ALTER TABLE teams ADD COLUMN monthly_usd DOUBLE PRECISION;
+     ALTER TABLE members ADD COLUMN daily_usd DOUBLE PRECISION;
+     ALTER TABLE members ADD COLUMN monthly_usd DOUBLE PRECISION;
+     CREATE TABLE spend (
+        scope TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        day BIGINT NOT NULL,
+        usd DOUBLE PRECISION NOT NULL,
+        tokens BIGINT NOT NULL,
+        requests BIGINT NOT NULL,
+        PRIMARY KEY (scope, id, day)
+     );",
 ];
 
 /// The newest step this build knows.

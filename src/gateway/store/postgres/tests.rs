@@ -81,7 +81,10 @@ async fn sql_looking_names_drop_no_postgres_table_and_no_key_is_stored() {
         "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables
          WHERE schemaname = 'public'",
     );
-    assert_eq!(tables, "key_profiles,keys,members,schema_version,teams");
+    assert_eq!(
+        tables,
+        "key_profiles,keys,members,schema_version,spend,teams"
+    );
     let key = issued.key.expose_secret();
     let rows = db.sql(
         db_of(&url),

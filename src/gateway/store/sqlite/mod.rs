@@ -4,6 +4,7 @@
 
 mod queries;
 mod schema;
+mod spend;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,7 +13,8 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 
 use super::error::StoreError;
-use super::model::{KeyRecord, Member, NewKey, Team};
+use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
+use super::spend::{Owner, OwnerSpent};
 use crate::gateway::keys::KeyHash;
 use queries::Fail;
 
@@ -120,6 +122,35 @@ impl SqliteStore {
         let (prefix, new_prefix) = (prefix.to_owned(), new_prefix.to_owned());
         self.run(move |c| queries::rotate_key(c, &prefix, &new_prefix, new_hash, at))
             .await
+    }
+}
+
+impl SqliteStore {
+    pub async fn set_team_budgets(&self, name: &str, b: Budgets) -> Result<Team, StoreError> {
+        let name = name.to_owned();
+        self.run(move |c| spend::set_team_budgets(c, &name, b))
+            .await
+    }
+
+    pub async fn set_member_budgets(&self, name: &str, b: Budgets) -> Result<Member, StoreError> {
+        let name = name.to_owned();
+        self.run(move |c| spend::set_member_budgets(c, &name, b))
+            .await
+    }
+
+    pub async fn add_spend(
+        &self,
+        owner: Owner,
+        day: i64,
+        usd: f64,
+        tokens: u64,
+    ) -> Result<(), StoreError> {
+        self.run(move |c| spend::add_spend(c, owner, day, usd, tokens))
+            .await
+    }
+
+    pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
+        self.run(move |c| spend::spent(c, owner, day)).await
     }
 }
 

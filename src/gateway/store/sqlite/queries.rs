@@ -57,12 +57,12 @@ fn time(s: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(s).unwrap_or(0))
 }
 
-fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+pub(super) fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
 /// Every value of one text column, in order: the names an error lists.
-fn names(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+pub(super) fn names(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(sql)?;
     stmt.query_map([], |r| r.get(0))?.collect()
 }
@@ -86,18 +86,13 @@ pub(super) fn add_team(conn: &mut Connection, name: &str, at: SystemTime) -> Res
         id,
         name: name.into(),
         created_at: time(secs(at)),
+        budgets: Budgets::default(),
     })
 }
 
 pub(super) fn teams(conn: &mut Connection) -> Result<Vec<Team>, Fail> {
-    let mut stmt = conn.prepare("SELECT id, name, created_at FROM teams ORDER BY name")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Team {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            created_at: time(r.get(2)?),
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!("{TEAM} ORDER BY name"))?;
+    let rows = stmt.query_map([], team_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -147,24 +142,47 @@ pub(super) fn add_member(
         name: name.into(),
         team: team.into(),
         created_at: time(secs(at)),
+        budgets: Budgets::default(),
     })
 }
 
 pub(super) fn members(conn: &mut Connection) -> Result<Vec<Member>, Fail> {
-    let mut stmt = conn.prepare(
-        "SELECT m.id, m.name, t.name, m.created_at
-         FROM members m JOIN teams t ON t.id = m.team_id
-         ORDER BY t.name, m.name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Member {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            team: r.get(2)?,
-            created_at: time(r.get(3)?),
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!("{MEMBER} ORDER BY t.name, m.name"))?;
+    let rows = stmt.query_map([], member_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A team, as [`team_row`] reads it.
+pub(super) const TEAM: &str = "SELECT id, name, created_at, daily_usd, monthly_usd FROM teams";
+
+pub(super) fn team_row(r: &Row<'_>) -> rusqlite::Result<Team> {
+    Ok(Team {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created_at: time(r.get(2)?),
+        budgets: Budgets {
+            daily_usd: r.get(3)?,
+            monthly_usd: r.get(4)?,
+        },
+    })
+}
+
+/// A member with their team's name, as [`member_row`] reads it.
+pub(super) const MEMBER: &str =
+    "SELECT m.id, m.name, t.name, m.created_at, m.daily_usd, m.monthly_usd
+     FROM members m JOIN teams t ON t.id = m.team_id";
+
+pub(super) fn member_row(r: &Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        team: r.get(2)?,
+        created_at: time(r.get(3)?),
+        budgets: Budgets {
+            daily_usd: r.get(4)?,
+            monthly_usd: r.get(5)?,
+        },
+    })
 }
 
 /// A key with its member, team and predecessor; `filter` is a constant
@@ -172,7 +190,8 @@ pub(super) fn members(conn: &mut Connection) -> Result<Vec<Member>, Fail> {
 fn key_query(filter: &str) -> String {
     format!(
         "SELECT k.id, k.prefix, m.name, t.name, k.daily_usd, k.monthly_usd, k.rpm, k.tpm,
-                k.created_at, k.expires_at, k.revoked_at, r.prefix
+                k.created_at, k.expires_at, k.revoked_at, r.prefix,
+                m.id, t.id, m.daily_usd, m.monthly_usd, t.daily_usd, t.monthly_usd
          FROM keys k
          JOIN members m ON m.id = k.member_id
          JOIN teams t ON t.id = m.team_id
@@ -190,6 +209,16 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         prefix: r.get(1)?,
         member: r.get(2)?,
         team: r.get(3)?,
+        member_id: r.get(12)?,
+        team_id: r.get(13)?,
+        member_budgets: Budgets {
+            daily_usd: r.get(14)?,
+            monthly_usd: r.get(15)?,
+        },
+        team_budgets: Budgets {
+            daily_usd: r.get(16)?,
+            monthly_usd: r.get(17)?,
+        },
         settings: KeySettings {
             profiles: Vec::new(),
             budgets: Budgets {

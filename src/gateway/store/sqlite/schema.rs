@@ -62,6 +62,22 @@ const MIGRATIONS: &[&str] = &[
         profile TEXT NOT NULL,
         PRIMARY KEY (key_id, profile)
      ) WITHOUT ROWID;",
+    // 2: budgets for whole members and teams; and what each key, member and
+    // team spent per UTC day (days since 1970-01-01), which budgets are
+    // checked against.
+    "ALTER TABLE teams ADD COLUMN daily_usd REAL;
+     ALTER TABLE teams ADD COLUMN monthly_usd REAL;
+     ALTER TABLE members ADD COLUMN daily_usd REAL;
+     ALTER TABLE members ADD COLUMN monthly_usd REAL;
+     CREATE TABLE spend (
+        scope TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        usd REAL NOT NULL,
+        tokens INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        PRIMARY KEY (scope, id, day)
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest step this build knows.

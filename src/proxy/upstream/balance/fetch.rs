@@ -113,6 +113,7 @@ async fn ask(up: &Upstream, ep: &BalanceEndpoint, key: usize) -> Result<Balance,
         BalanceApi::DeepSeek => parse::deepseek(ok(0).ok_or_else(failed)?),
         BalanceApi::Moonshot => parse::moonshot(ok(0).ok_or_else(failed)?, ep.site),
         BalanceApi::SiliconFlow => parse::siliconflow(ok(0).ok_or_else(failed)?, ep.site),
+        BalanceApi::Ccswitch => parse::ccswitch(ok(0).ok_or_else(failed)?),
         BalanceApi::OpenRouter => {
             if ok(0).is_none() && ok(1).is_none() {
                 return Err(failed());

@@ -18,6 +18,9 @@ pub enum BalanceApi {
     Moonshot,
     OpenRouter,
     SiliconFlow,
+    /// A team's ccswitch gateway: what the member's key has left of its
+    /// budgets.
+    Ccswitch,
 }
 
 /// Which of a vendor's sites a host is: Moonshot and SiliconFlow answer
@@ -64,6 +67,7 @@ impl BalanceApi {
             Some("moonshot") => Some(BalanceApi::Moonshot),
             Some("openrouter") => Some(BalanceApi::OpenRouter),
             Some("siliconflow") => Some(BalanceApi::SiliconFlow),
+            Some("ccswitch-gateway") => Some(BalanceApi::Ccswitch),
             _ => None,
         };
         by_preset.or_else(|| BalanceApi::of_host(p.base_url.as_ref()?.host_str()?))
@@ -87,6 +91,7 @@ impl BalanceApi {
             BalanceApi::Moonshot => &["/v1/users/me/balance"],
             BalanceApi::OpenRouter => &["/api/v1/credits", "/api/v1/key"],
             BalanceApi::SiliconFlow => &["/v1/user/info"],
+            BalanceApi::Ccswitch => &["/v1/ccswitch/me"],
         }
     }
 }

@@ -131,3 +131,19 @@ pub fn openrouter(credits: Option<&[u8]>, key: Option<&[u8]>) -> Result<Balance,
         empty: key_spent || account_spent,
     })
 }
+
+/// A ccswitch team gateway's `GET /v1/ccswitch/me`: `left_usd`, the least
+/// left of the budgets the key counts against (null: none applies, so
+/// there is no amount to show).
+pub fn ccswitch(body: &[u8]) -> Result<Balance, Unrecognised> {
+    let v = json(body)?;
+    let left = match v.get("left_usd") {
+        Some(Value::Null) => None,
+        other => Some(num(other).ok_or(Unrecognised::Shape)?),
+    };
+    Ok(Balance {
+        empty: left.is_some_and(|n| n <= 0.0),
+        left: left.map(|n| Money::new("USD", n)).into_iter().collect(),
+        key_left: None,
+    })
+}

@@ -44,3 +44,21 @@ fn low_is_below_a_floor_per_currency_or_empty() {
     k.key_left = Some(Money::new("USD", 0.2));
     assert!(k.is_low());
 }
+
+#[test]
+fn a_ccswitch_gateway_tells_the_least_left_in_dollars() {
+    use super::parse::{Unrecognised, ccswitch};
+    let b = ccswitch(br#"{"member":"ann","left_usd":0.88,"budgets":[]}"#).unwrap();
+    assert_eq!(b.left, vec![Money::new("USD", 0.88)]);
+    assert!(!b.empty);
+    let used_up = ccswitch(br#"{"left_usd":0}"#).unwrap();
+    assert!(used_up.empty && used_up.is_low());
+    // No budget applies: nothing to show, not a zero.
+    let none = ccswitch(br#"{"left_usd":null}"#).unwrap();
+    assert!(none.left.is_empty() && !none.empty && none.shown().is_none());
+    assert_eq!(
+        ccswitch(br#"{"left_usd":"lots"}"#),
+        Err(Unrecognised::Shape)
+    );
+    assert_eq!(ccswitch(b"<html>"), Err(Unrecognised::NotJson));
+}
