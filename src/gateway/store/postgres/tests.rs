@@ -219,3 +219,36 @@ async fn a_server_restart_fails_calls_within_the_bound_and_the_store_recovers() 
         .await
         .unwrap();
 }
+
+/// Two replicas counting spend into the same rows at once lose none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spend_added_by_two_replicas_at_once_is_all_counted() {
+    use crate::gateway::store::spend::Owner;
+    let url = testdb::fresh_db();
+    let (a, b) = (
+        open(&url, at(1)).await.unwrap(),
+        open(&url, at(1)).await.unwrap(),
+    );
+    let owner = Owner {
+        key_id: 1,
+        member_id: 2,
+        team_id: 3,
+    };
+    let adds = (0..40).map(|i| {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move { s.add_spend(owner, 20_794, 0.25, 10).await }
+    });
+    for r in futures_util::future::join_all(adds).await {
+        r.unwrap();
+    }
+    let got = b.spent(owner, 20_794).await.unwrap();
+    assert_eq!(
+        (got.key.day_usd, got.member.month_usd, got.team.day_usd),
+        (10.0, 10.0, 10.0)
+    );
+    let rows = testdb::shared().sql(
+        db_of(&url),
+        "SELECT scope, requests, tokens FROM spend ORDER BY scope",
+    );
+    assert_eq!(rows, "key|40|400\nmember|40|400\nteam|40|400");
+}
