@@ -5,7 +5,7 @@
 //! holds its estimate until it ends, when the hold becomes its real cost.
 //! So requests sent together cannot all pass one check.
 //!
-//! ScopeSpent comes from the store, which every replica writes: replicas share
+//! Spent comes from the store, which every replica writes: replicas share
 //! spending, while each knows only its own requests in flight. A shared
 //! budget therefore overshoots by at most the holds in flight on the other
 //! replicas (and, on this one, the last request let through).

@@ -30,6 +30,10 @@
 //! - [`admin`]: `admin::issue` and `admin::rotate` mint, store and return
 //!   a key once; the `ccswitch gateway` commands use them.
 //!
+//! - [`ui`]: the operator's usage page (`GET /ui`) as pure parts: the
+//!   ledger read into a snapshot, the snapshot rendered to HTML, and the
+//!   sign-in cookie's rules; the proxy serves it.
+//!
 //! Presented keys are never logged or stored: only their SHA-256 and the
 //! 13-character display prefix (`ccsk_` and 8 hex digits).
 
@@ -39,3 +43,4 @@ pub mod budget;
 pub mod keys;
 pub mod limit;
 pub mod store;
+pub mod ui;

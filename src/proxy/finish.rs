@@ -211,6 +211,9 @@ impl Finisher {
         let elapsed = self.started.elapsed();
         let record = self.record(status, usage, failed, elapsed);
         self.state.stats.record(&record);
+        if self.state.cfg.gateway.is_some() {
+            self.state.gate_stats.record(&record);
+        }
         if let (Some(sink), Some(c)) = (&self.state.cfg.audit, self.audit.take()) {
             sink.send(AuditEntry {
                 record: record.clone(),

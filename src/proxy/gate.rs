@@ -29,6 +29,7 @@ pub async fn admit(
     match gateway.authenticate(key, SystemTime::now()).await {
         Ok(p) if p.may_use(&state.cfg.profile.name) => Ok(Some(Arc::new(p))),
         Ok(p) => {
+            state.gate_stats.refused("profile");
             state.log(&t!(
                 "proxy.gateway_refused",
                 kind = "profile",
@@ -43,6 +44,7 @@ pub async fn admit(
         Err(r) => {
             // The prefix only: the key itself never reaches a log.
             let prefix = crate::gateway::keys::prefix_named(key);
+            state.gate_stats.refused(r.kind());
             state.log(&t!(
                 "proxy.gateway_refused",
                 kind = r.kind(),

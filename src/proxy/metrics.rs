@@ -3,12 +3,13 @@
 //! the counters and looks prices up, at scrape time, so the request path
 //! never pays for either.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use http::{HeaderValue, Response};
 
 use super::body::{Body, full};
+use super::prom::{Escaped, Float, family, sample};
 use super::state::State;
 use super::stats::{BUCKETS_MS, ERROR_CLASSES, Histogram, ModelStats};
 use crate::usage::prices::{Price, Tokens, price_for};
@@ -31,7 +32,18 @@ pub fn handle(state: &Arc<State>) -> Response<Body> {
             (m, price)
         })
         .collect();
-    let mut r = Response::new(full(render(&state.profile, &models)));
+    let mut text = render(&state.profile, &models);
+    if state.cfg.gateway.is_some() {
+        let price = |provider: &str, model: &str| {
+            state
+                .cfg
+                .upstreams
+                .get(provider)
+                .and_then(|u| price_for(&u.provider, model))
+        };
+        state.gate_stats.render(&mut text, &price);
+    }
+    let mut r = Response::new(full(text));
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static(CONTENT_TYPE),
@@ -169,17 +181,6 @@ fn tokens(m: &ModelStats) -> Tokens {
     }
 }
 
-/// `# HELP` and `# TYPE` for `ccswitch_<name>`; help texts are constants
-/// without backslashes or newlines, so they need no escaping.
-fn family(o: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(o, "# HELP ccswitch_{name} {help}");
-    let _ = writeln!(o, "# TYPE ccswitch_{name} {kind}");
-}
-
-fn sample(o: &mut String, name: &str, labels: &str, extra: &str, value: u64) {
-    let _ = writeln!(o, "ccswitch_{name}{{{labels}{extra}}} {value}");
-}
-
 /// Cumulative `_bucket` lines up to `+Inf`, then `_sum` (seconds) and
 /// `_count`.
 fn histogram(o: &mut String, name: &str, labels: &str, h: &Histogram) {
@@ -205,41 +206,6 @@ fn histogram(o: &mut String, name: &str, labels: &str, h: &Histogram) {
 
 fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
-}
-
-/// A label value escaped as the format says: backslash, double quote and
-/// line feed. Provider and model names come from the user's config, so any
-/// of them may appear.
-struct Escaped<'a>(&'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '\\' => f.write_str("\\\\")?,
-                '"' => f.write_str("\\\"")?,
-                '\n' => f.write_str("\\n")?,
-                c => f.write_char(c)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A sample value: Rust writes infinity as `inf`, the format wants `+Inf`.
-struct Float(f64);
-
-impl fmt::Display for Float {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        if v.is_nan() {
-            f.write_str("NaN")
-        } else if v.is_infinite() {
-            f.write_str(if v > 0.0 { "+Inf" } else { "-Inf" })
-        } else {
-            write!(f, "{v}")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The embedded proxy: speaks the Anthropic Messages API to Claude Code and
 //! each profile slot's provider upstream. Binds loopback by default, checks
-//! a per-session token on every route but the preconnect probes, and never
-//! logs prompts.
+//! a per-session token on every route but the preconnect probes (a
+//! gateway's usage page shows its sign-in form without it, and its figures
+//! only with it), and never logs prompts.
 //!
 //! Inside, arrows point one way: `server` accepts, authenticates and
-//! dispatches to `handlers` (and `metrics` for `/metrics`), which use the
+//! dispatches to `handlers` (and `metrics` for `/metrics`; `handlers::ui`
+//! checks its own credentials, for its sign-in form), which use the
 //! leaf modules (`body`, `state`, `error`, `finish`, `streams`), the
 //! `upstream` client and the pure `translate`.
 
@@ -17,10 +19,12 @@ mod exchange;
 mod fallback;
 mod finish;
 mod gate;
+mod gate_metrics;
 mod handlers;
 pub mod log;
 pub mod menu;
 mod metrics;
+mod prom;
 mod recall;
 pub mod route;
 mod server;

@@ -22,9 +22,10 @@ use hyper_util::server::conn::auto;
 use super::body::{Body, InBody, error_response, full};
 use super::conns::{Limits, Slots};
 use super::error::ProxyError;
-use super::handlers::{count_tokens, me, messages, models};
+use super::handlers::{count_tokens, me, messages, models, ui};
 use super::metrics;
 use super::state::State;
+use crate::gateway::auth::Principal;
 
 /// After a failed accept (out of descriptors, mostly) the listener stays
 /// readable: retrying at once would spin a core until something closes.
@@ -117,6 +118,11 @@ pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Resp
     if req.method() == Method::HEAD && matches!(req.uri().path(), "/" | "/api/hello") {
         return Response::new(full(Bytes::new()));
     }
+    // A gateway's usage page: its sign-in form must be reachable without
+    // the token, so it checks the token (or its cookie) itself.
+    if ui::is_ui(state, req.uri().path()) {
+        return ui::handle(state, req).await;
+    }
     let who = match super::gate::admit(state, req.headers()).await {
         Ok(who) => who,
         Err(e) => {
@@ -142,6 +148,10 @@ pub async fn dispatch(state: &Arc<State>, mut req: Request<impl InBody>) -> Resp
         (Method::POST, "/v1/messages") => messages::handle(state, req).await,
         (Method::POST, "/v1/messages/count_tokens") => count_tokens::handle(state, req).await,
         (Method::GET, "/v1/models") => Ok(models::handle(state)),
+        // Every member's spending: the operator's, not a member's, to read.
+        (Method::GET, "/metrics") if req.extensions().get::<Arc<Principal>>().is_some() => Err(
+            ProxyError::Forbidden(crate::t!("proxy.metrics_operator_only")),
+        ),
         (Method::GET, "/metrics") => Ok(metrics::handle(state)),
         (Method::GET, "/v1/ccswitch/me") => me::handle(state, req).await,
         _ => {

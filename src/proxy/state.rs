@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use secrecy::ExposeSecret;
+
 use super::breaker::Breakers;
 use super::breaker::notes::BreakerNotes;
 use super::setup::ProxyConfig;
@@ -27,12 +29,17 @@ pub struct State {
     pub spans_providers: bool,
     /// Gateway keys' requests and tokens in the last minute.
     pub limiter: crate::gateway::limit::Limiter,
+    /// A team gateway's counts by team and member, for `/metrics`.
+    pub gate_stats: super::gate_metrics::GateStats,
     /// The profile's name, shared by every ledger record.
     pub profile: Arc<str>,
     /// One per fallback target.
     pub breakers: Breakers,
     /// Where their changes are told.
     pub breaker_notes: BreakerNotes,
+    /// The usage page's sign-in cookie: derived from the session token
+    /// with a salt of this run, so it is never the token and ends with it.
+    pub ui_cookie: String,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -51,7 +58,10 @@ impl State {
             profile: cfg.profile.name.clone(),
             cooldown: breakers.cooldown(),
         };
+        let ui_cookie =
+            crate::gateway::ui::session::cookie_value(cfg.token.expose_secret(), &random_hex(16));
         State {
+            ui_cookie,
             profile: cfg.profile.name.as_str().into(),
             breakers,
             breaker_notes,
@@ -60,6 +70,7 @@ impl State {
             single_api,
             recall,
             limiter: Default::default(),
+            gate_stats: Default::default(),
             spans_providers,
             id_prefix: random_hex(6),
             next_id: AtomicU64::new(1),

@@ -105,6 +105,35 @@ async fn a_used_up_team_budget_refuses_every_member_as_a_billing_error() {
         assert!(!m.to_lowercase().contains("login"), "{m}");
     }
     assert_eq!(up.seen().len(), 3, "refused requests never went upstream");
+    // /metrics: the operator's, with team and member labels and the
+    // refusals counted; a member's key may not read everyone's usage.
+    let metrics = |key: &str| {
+        client
+            .get(format!("{}/metrics", serve.base))
+            .header("x-api-key", key)
+            .send()
+    };
+    assert_eq!(metrics(&ann).await.unwrap().status(), 403);
+    let text = metrics(&serve.token).await.unwrap().text().await.unwrap();
+    // The refusals are failed requests of their members (as in the
+    // ledger), and counted by reason.
+    for line in [
+        "ccswitch_gateway_requests_total{team=\"core\",member=\"ann\"} 4",
+        "ccswitch_gateway_errors_total{team=\"core\",member=\"ann\"} 1",
+        "ccswitch_gateway_errors_total{team=\"core\",member=\"bob\"} 1",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("ccswitch_gateway_cost_usd_total{team=\"core\",member=\"ann\"} 0.36"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ccswitch_gateway_refusals_total{reason=\"budget\"} 2"),
+        "{text}"
+    );
+    let promtool = crate::support::require_program("promtool", "prometheus");
+    crate::metrics::promtool_accepts(&promtool, &text);
 }
 
 /// `GET /v1/ccswitch/me` says what each of the key's budgets has left;

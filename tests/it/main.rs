@@ -27,6 +27,7 @@ mod fuzz_replay;
 mod gateway;
 mod gateway_budget;
 mod gateway_pg;
+mod gateway_ui;
 mod gateway_usage;
 mod golden;
 mod i18n;

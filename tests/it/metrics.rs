@@ -180,7 +180,7 @@ async fn metrics_count_requests_tokens_cost_and_latency_and_pass_promtool() {
 
 /// `promtool check metrics`: the format, and its lints (names, units,
 /// `_total` on counters, help text). It exits 3 on a lint, 1 on an error.
-fn promtool_accepts(promtool: &std::path::Path, body: &str) {
+pub(crate) fn promtool_accepts(promtool: &std::path::Path, body: &str) {
     let mut child = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

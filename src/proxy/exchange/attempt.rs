@@ -103,7 +103,10 @@ async fn budgets(
         let now = std::time::SystemTime::now();
         match budgeter.reserve(member, provider, model, tokens, now).await {
             Ok(r) => fin.spend(r),
-            Err(Refused::Over(m)) => return Err(ProxyError::Budget(m)),
+            Err(Refused::Over(m)) => {
+                state.gate_stats.refused("budget");
+                return Err(ProxyError::Budget(m));
+            }
             Err(e @ Refused::Unavailable(_)) => {
                 // The store's own error for the operator; the client gets
                 // the plain sentence, which names no host or file.

@@ -178,7 +178,10 @@ fn within_rate(
     state
         .limiter
         .admit(member.key_id, &member.limits, tokens, Instant::now())
-        .map_err(|wait| rate_limited(member, wait))
+        .map_err(|wait| {
+            state.gate_stats.refused("rate_limited");
+            rate_limited(member, wait)
+        })
 }
 
 /// What the chosen slot must refuse before anything goes upstream.
