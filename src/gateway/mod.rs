@@ -10,9 +10,12 @@
 //!   method is `async` and returns plain values ([`store::KeyRecord`],
 //!   [`store::Member`], [`store::Team`]) or a [`store::StoreError`].
 //!   SQLite work runs on tokio's blocking pool, so a tokio runtime must be
-//!   running. A `Postgres` variant is meant to join the enum with the same
-//!   methods; migrations are numbered steps recorded in a `schema_version`
-//!   table, shared by both.
+//!   running. `Store::Postgres` (`--store postgres://…`) has the same
+//!   methods on a bounded pool of connections, each call bounded in time
+//!   (a server that does not answer is `StoreError::Postgres` with
+//!   `unreachable`, i.e. `Refusal::Unavailable`, a 503); migrations are
+//!   numbered steps recorded in a `schema_version` table, the same steps
+//!   in both.
 //! - [`auth::Authenticator`]: one per gateway, around a `Store`.
 //!   `authenticator.authenticate(presented, now).await` gives a
 //!   [`auth::Principal`] (key id and prefix, member, team, allowed

@@ -9,9 +9,8 @@ use crate::t;
 
 #[derive(Debug, Args)]
 pub struct GatewayArgs {
-    // A path today; a string so that `postgres://…` can be refused by
-    // name now and accepted later.
-    #[arg(help = text("help.arg.gateway_store"), long, value_name = "PATH", global = true)]
+    // A file path or a `postgres://` URL: `StoreLocation::parse` tells.
+    #[arg(help = text("help.arg.gateway_store"), long, value_name = "STORE", global = true)]
     pub store: Option<String>,
     #[command(subcommand)]
     pub command: GatewayCmd,

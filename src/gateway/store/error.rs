@@ -18,6 +18,8 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// `path` is the file, or for PostgreSQL the URL as shown (no
+    /// password).
     #[error("{}", t!("gateway.db_newer", path = path.display(), found = found, known = known))]
     Newer {
         path: PathBuf,
@@ -30,6 +32,22 @@ pub enum StoreError {
     NotOurs { path: PathBuf },
     #[error("{}", t!("gateway.store_unsupported", location = location))]
     Unsupported { location: String },
+    /// The PostgreSQL server or its driver failed. `unreachable`: it did
+    /// not answer (down, restarting, a network between), which passes; a
+    /// gateway answers 503 meanwhile and reconnects by itself.
+    #[error("{}", pg_failed(location, *unreachable, error))]
+    Postgres {
+        location: String,
+        unreachable: bool,
+        error: String,
+    },
+    /// A PostgreSQL database that holds another program's tables.
+    #[error("{}", t!("gateway.pg_not_ours", location = location))]
+    PgNotOurs { location: String },
+    #[error("{}", t!("gateway.pg_tls", location = location, mode = mode))]
+    PgTls { location: String, mode: String },
+    #[error("{}", t!("gateway.pg_bad_url", location = location, error = error))]
+    BadUrl { location: String, error: String },
     /// The blocking task that ran the query was lost (it panicked).
     #[error("{}", t!("gateway.db_task", error = error))]
     Task { error: String },
@@ -65,9 +83,32 @@ impl StoreError {
             | StoreError::Newer { .. }
             | StoreError::NotOurs { .. }
             | StoreError::Task { .. }
+            | StoreError::Postgres { .. }
+            | StoreError::PgNotOurs { .. }
             | StoreError::PrefixTaken { .. } => 1,
             _ => 2,
         }
+    }
+}
+
+impl StoreError {
+    /// The store did not answer at all (as opposed to answering no).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Postgres {
+                unreachable: true,
+                ..
+            }
+        )
+    }
+}
+
+fn pg_failed(location: &str, unreachable: bool, error: &str) -> String {
+    if unreachable {
+        t!("gateway.pg_unreachable", location = location, error = error)
+    } else {
+        t!("gateway.pg_error", location = location, error = error)
     }
 }
 
@@ -126,6 +167,18 @@ fn listed(known: &[String]) -> Option<String> {
 /// A name as a command to paste takes it: quoted for the shell.
 fn quoted(name: &str) -> String {
     shown(&shlex::try_quote(name).map_or_else(|_| name.into(), std::borrow::Cow::into_owned))
+}
+
+/// An error and its causes, as one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 /// A name as an error shows it: control characters escaped, so a name

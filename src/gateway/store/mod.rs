@@ -1,55 +1,50 @@
 //! The gateway's own database: teams, members and virtual keys, behind one
-//! async API whatever the backend. Today that is SQLite (one file, one
-//! machine); a `Postgres` variant joins [`Store`] without its callers
-//! changing: every method is `async`, takes and returns plain values
-//! ([`model`]), and each backend numbers its migrations the same way.
+//! async API whatever the backend: SQLite (one file, one machine, the
+//! default) or PostgreSQL (one database several gateways share). Every
+//! method is `async`, takes and returns plain values ([`model`]), and
+//! both backends number their migrations the same way.
 
 mod error;
+mod location;
 mod model;
+mod postgres;
 pub mod spend;
 mod sqlite;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::gateway::keys::KeyHash;
 
 pub use error::StoreError;
+pub use location::{PgUrl, StoreLocation};
 pub use model::{
     Budgets, KeyRecord, KeySettings, KeyStatus, MAX_NAME_CHARS, Member, NewKey, RateLimits, Team,
     check_name,
 };
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 /// The newest migration step this build knows.
 pub use sqlite::VERSION as SCHEMA_VERSION;
 
-/// Where a store is, as `--store` names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StoreLocation {
-    Sqlite(PathBuf),
-}
+// Both backends know the same steps.
+const _: () = assert!(sqlite::VERSION == postgres::VERSION);
 
-impl StoreLocation {
-    /// A file path; a database URL is refused by name until that backend
-    /// exists, rather than becoming a file called `postgres:…`.
-    pub fn parse(given: &str) -> Result<StoreLocation, StoreError> {
-        let scheme = given.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-        match scheme.as_deref() {
-            None | Some("file") => Ok(StoreLocation::Sqlite(PathBuf::from(
-                given.strip_prefix("file://").unwrap_or(given),
-            ))),
-            Some(_) => Err(StoreError::Unsupported {
-                // Only the scheme: the rest may hold a password.
-                location: format!("{}://…", scheme.unwrap_or_default()),
-            }),
+/// `$call` on whichever backend `$store` is, awaited.
+macro_rules! each {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            Store::Sqlite($s) => $call.await,
+            Store::Postgres($s) => $call.await,
         }
-    }
+    };
 }
 
 /// An open store. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl Store {
@@ -57,6 +52,7 @@ impl Store {
     pub async fn open(location: &StoreLocation, now: SystemTime) -> Result<Store, StoreError> {
         match location {
             StoreLocation::Sqlite(path) => Ok(Store::Sqlite(SqliteStore::open(path, now).await?)),
+            StoreLocation::Postgres(url) => Ok(Store::Postgres(PgStore::open(url, now).await?)),
         }
     }
 
@@ -65,24 +61,21 @@ impl Store {
         Store::open(&StoreLocation::Sqlite(path.to_path_buf()), now).await
     }
 
-    /// Where it is, for messages.
+    /// Where it is, for messages (a URL without its password).
     pub fn describe(&self) -> String {
         match self {
             Store::Sqlite(s) => s.path().display().to_string(),
+            Store::Postgres(s) => s.shown().to_owned(),
         }
     }
 
     pub async fn add_team(&self, name: &str, at: SystemTime) -> Result<Team, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.add_team(name, at).await,
-        }
+        each!(self, s => s.add_team(name, at))
     }
 
     /// Every team, by name.
     pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.teams().await,
-        }
+        each!(self, s => s.teams())
     }
 
     pub async fn add_member(
@@ -91,54 +84,40 @@ impl Store {
         team: &str,
         at: SystemTime,
     ) -> Result<Member, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.add_member(name, team, at).await,
-        }
+        each!(self, s => s.add_member(name, team, at))
     }
 
     /// Every member, by team, then name.
     pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.members().await,
-        }
+        each!(self, s => s.members())
     }
 
     /// Store a minted key ([`PrefixTaken`](StoreError::PrefixTaken) when
     /// its prefix is in use: mint another).
     pub async fn add_key(&self, key: NewKey) -> Result<KeyRecord, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.add_key(key).await,
-        }
+        each!(self, s => s.add_key(key))
     }
 
     /// Every key, oldest first.
     pub async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.keys().await,
-        }
+        each!(self, s => s.keys())
     }
 
     /// The key with this hash, whatever its state: what authentication
     /// asks.
     pub async fn key_by_hash(&self, hash: KeyHash) -> Result<Option<KeyRecord>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.key_by_hash(hash).await,
-        }
+        each!(self, s => s.key_by_hash(hash))
     }
 
     /// The key with this display prefix; unknown, an error listing those
     /// there are.
     pub async fn key_by_prefix(&self, prefix: &str) -> Result<KeyRecord, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.key_by_prefix(prefix).await,
-        }
+        each!(self, s => s.key_by_prefix(prefix))
     }
 
     /// Revoke a key; one revoked before keeps its first revocation time.
     pub async fn revoke_key(&self, prefix: &str, at: SystemTime) -> Result<KeyRecord, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.revoke_key(prefix, at).await,
-        }
+        each!(self, s => s.revoke_key(prefix, at))
     }
 
     /// Revoke a live key and store a minted one (`new_prefix`, `new_hash`)
@@ -151,33 +130,25 @@ impl Store {
         new_hash: KeyHash,
         at: SystemTime,
     ) -> Result<(KeyRecord, KeyRecord), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.rotate_key(prefix, new_prefix, new_hash, at).await,
-        }
+        each!(self, s => s.rotate_key(prefix, new_prefix, new_hash, at))
     }
 }
 
 impl Store {
     /// Set (or, with `None`s, clear) what a whole team may spend.
     pub async fn set_team_budgets(&self, name: &str, b: Budgets) -> Result<Team, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.set_team_budgets(name, b).await,
-        }
+        each!(self, s => s.set_team_budgets(name, b))
     }
 
     /// Set (or clear) what a member may spend over all their keys.
     pub async fn set_member_budgets(&self, name: &str, b: Budgets) -> Result<Member, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.set_member_budgets(name, b).await,
-        }
+        each!(self, s => s.set_member_budgets(name, b))
     }
 
     /// Store one finished member request and count its cost and tokens
     /// against its key, member and team on its UTC day, atomically.
     pub async fn record_request(&self, row: spend::RequestRow) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.record_request(row).await,
-        }
+        each!(self, s => s.record_request(row))
     }
 
     /// The ledger's rows in `[since_ms, until_ms)`, summed per `by` (or
@@ -186,11 +157,9 @@ impl Store {
         &self,
         since_ms: i64,
         until_ms: i64,
-        by: Option<spend::Group>,
+        by: Option<spend::LedgerGroup>,
     ) -> Result<Vec<(String, spend::RowSums)>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.usage(since_ms, until_ms, by).await,
-        }
+        each!(self, s => s.usage(since_ms, until_ms, by))
     }
 
     /// What `owner`'s key, member and team spent on `day` and in its
@@ -200,9 +169,7 @@ impl Store {
         owner: spend::Owner,
         day: i64,
     ) -> Result<spend::OwnerSpent, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.spent(owner, day).await,
-        }
+        each!(self, s => s.spent(owner, day))
     }
 }
 

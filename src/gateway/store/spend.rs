@@ -67,7 +67,7 @@ impl RequestRow {
 
 /// What the store's ledger is summed by (`ccswitch usage --gateway --by`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Group {
+pub enum LedgerGroup {
     /// UTC day, `YYYY-MM-DD`.
     Day,
     Profile,

@@ -15,13 +15,56 @@ async fn mk_store(dir: &tempfile::TempDir) -> Store {
         .unwrap()
 }
 
-/// A store with team `core`, member `ann` in it.
-async fn mk_team_store(dir: &tempfile::TempDir) -> Store {
-    let s = mk_store(dir).await;
+/// A new store in a fresh database of the test PostgreSQL server.
+#[cfg(unix)]
+pub(super) async fn mk_pg_store() -> Store {
+    let url = postgres::testdb::fresh_db();
+    Store::open(&StoreLocation::parse(&url).unwrap(), at(1_000))
+        .await
+        .unwrap()
+}
+
+/// `s` with team `core`, member `ann` in it.
+async fn with_team(s: &Store) {
     s.add_team("core", at(1_000)).await.unwrap();
     s.add_member("ann", "core", at(1_000)).await.unwrap();
-    s
 }
+
+/// The store's contract, which every backend keeps: each of these runs on
+/// a new SQLite file and on a new PostgreSQL database.
+macro_rules! on_both_backends {
+    ($($contract:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $contract() {
+                    let dir = tempfile::tempdir().unwrap();
+                    super::$contract(&super::mk_store(&dir).await).await;
+                }
+            )*
+        }
+        #[cfg(unix)]
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $contract() {
+                    super::$contract(&super::mk_pg_store().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    teams_and_members_are_listed_and_unknown_names_say_what_exists,
+    sql_looking_names_are_plain_data,
+    a_key_keeps_its_settings_and_is_found_by_prefix,
+    revoking_keeps_the_first_time_and_rotating_keeps_the_settings,
+    a_prefix_in_use_is_refused,
+    members_and_teams_carry_budgets_that_keys_report,
+    spend_is_summed_per_scope_by_utc_day_and_month,
+    the_ledger_is_summed_by_member_team_project_model_and_utc_day,
+);
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("gateway.db")).unwrap()
@@ -103,10 +146,8 @@ async fn a_file_that_is_not_a_gateway_store_is_refused_and_left_alone() {
     );
 }
 
-#[tokio::test]
-async fn teams_and_members_are_listed_and_unknown_names_say_what_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_team_store(&dir).await;
+async fn teams_and_members_are_listed_and_unknown_names_say_what_exists(s: &Store) {
+    with_team(s).await;
     s.add_team("web", at(1_001)).await.unwrap();
     s.add_member("bo", "web", at(1_002)).await.unwrap();
     let teams: Vec<String> = s
@@ -152,11 +193,8 @@ async fn teams_and_members_are_listed_and_unknown_names_say_what_exists() {
 }
 
 /// Issue 24, bad input: names that look like SQL are stored, listed and
-/// looked up as the text they are, and every table is still there.
-#[tokio::test]
-async fn sql_looking_names_are_plain_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_store(&dir).await;
+/// looked up as the text they are, and the store works on.
+async fn sql_looking_names_are_plain_data(s: &Store) {
     let team = "t'); DROP TABLE keys;--";
     let member = "Robert'); DROP TABLE members;--";
     let profile = "p\" OR 1=1 --";
@@ -166,7 +204,7 @@ async fn sql_looking_names_are_plain_data() {
         profiles: vec![profile.into()],
         ..KeySettings::default()
     };
-    let issued = admin::issue(&s, member, settings, None, at(2))
+    let issued = admin::issue(s, member, settings, None, at(2))
         .await
         .unwrap();
     let keys = s.keys().await.unwrap();
@@ -176,6 +214,26 @@ async fn sql_looking_names_are_plain_data() {
     assert_eq!(keys[0].settings.profiles, [profile]);
     assert_eq!(s.members().await.unwrap()[0].name, member);
     assert_eq!(s.teams().await.unwrap()[0].name, team);
+    let found = s
+        .key_by_hash(keys::hash(issued.key.expose_secret()))
+        .await
+        .unwrap();
+    assert_eq!(found.map(|k| k.member).as_deref(), Some(member));
+    assert!(matches!(
+        s.add_member(member, team, at(3)).await,
+        Err(StoreError::MemberExists { .. })
+    ));
+    let revoked = s.revoke_key(&keys[0].prefix, at(4)).await.unwrap();
+    assert_eq!(revoked.status(at(4)), KeyStatus::Revoked);
+    with_team(s).await;
+    assert_eq!(s.teams().await.unwrap().len(), 2);
+}
+
+/// SQLite: no table went either.
+#[tokio::test]
+async fn sql_looking_names_drop_no_sqlite_table() {
+    let dir = tempfile::tempdir().unwrap();
+    sql_looking_names_are_plain_data(&mk_store(&dir).await).await;
     let tables: i64 = raw(&dir)
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
@@ -187,17 +245,12 @@ async fn sql_looking_names_are_plain_data() {
         tables, 7,
         "teams, members, keys, key_profiles, spend, requests, schema_version"
     );
-    let found = s
-        .key_by_hash(keys::hash(issued.key.expose_secret()))
-        .await
-        .unwrap();
-    assert_eq!(found.map(|k| k.member).as_deref(), Some(member));
 }
 
-#[tokio::test]
-async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_team_store(&dir).await;
+/// A key's settings, member and team come back as issued (profiles once
+/// each, sorted), by hash and by prefix.
+async fn a_key_keeps_its_settings_and_is_found_by_prefix(s: &Store) {
+    with_team(s).await;
     let settings = KeySettings {
         profiles: vec!["work".into(), "cheap".into(), "work".into()],
         budgets: Budgets {
@@ -210,7 +263,7 @@ async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
         },
     };
     let month = Duration::from_secs(30 * 86_400);
-    let issued = admin::issue(&s, "ann", settings, Some(month), at(5_000))
+    let issued = admin::issue(s, "ann", settings, Some(month), at(5_000))
         .await
         .unwrap();
     let key = issued.key.expose_secret().to_owned();
@@ -219,10 +272,31 @@ async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
     assert_eq!((r.member.as_str(), r.team.as_str()), ("ann", "core"));
     assert_eq!(r.settings.profiles, ["cheap", "work"]);
     assert_eq!(r.settings.budgets.daily_usd, Some(5.0));
+    assert_eq!(r.settings.budgets.monthly_usd, Some(100.0));
+    assert_eq!(r.settings.limits.rpm, Some(60));
     assert_eq!(r.settings.limits.tpm, Some(100_000));
     assert_eq!(r.expires_at, Some(at(5_000) + month));
+    assert_eq!(r.created_at, at(5_000));
     assert_eq!(r.status(at(5_001)), KeyStatus::Active);
     assert_eq!(s.key_by_prefix(&r.prefix).await.unwrap(), *r);
+    assert_eq!(
+        s.key_by_hash(keys::hash(&key)).await.unwrap().as_ref(),
+        Some(r)
+    );
+    assert_eq!(s.keys().await.unwrap(), std::slice::from_ref(r));
+    assert_eq!(s.key_by_hash(keys::mint().hash).await.unwrap(), None);
+}
+
+/// SQLite: the key itself is in none of the store's files.
+#[tokio::test]
+async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mk_store(&dir).await;
+    with_team(&s).await;
+    let issued = admin::issue(&s, "ann", KeySettings::default(), None, at(5_000))
+        .await
+        .unwrap();
+    let key = issued.key.expose_secret().to_owned();
     drop(s);
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -237,10 +311,8 @@ async fn a_key_is_stored_as_its_hash_and_prefix_never_as_itself() {
     assert!(has(&keys::hash(&key).0), "its hash is not");
 }
 
-#[tokio::test]
-async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_team_store(&dir).await;
+async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings(s: &Store) {
+    with_team(s).await;
     let settings = KeySettings {
         profiles: vec!["work".into()],
         limits: RateLimits {
@@ -250,10 +322,10 @@ async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings() {
         ..KeySettings::default()
     };
     let day = Duration::from_secs(86_400);
-    let first = admin::issue(&s, "ann", settings.clone(), Some(day), at(1_000))
+    let first = admin::issue(s, "ann", settings.clone(), Some(day), at(1_000))
         .await
         .unwrap();
-    let rotated = admin::rotate(&s, &first.record.prefix, at(2_000))
+    let rotated = admin::rotate(s, &first.record.prefix, at(2_000))
         .await
         .unwrap();
     assert_eq!(rotated.old.revoked_at, Some(at(2_000)));
@@ -266,7 +338,7 @@ async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings() {
     );
     assert_ne!(rotated.new.prefix, first.record.prefix);
     assert!(matches!(
-        admin::rotate(&s, &first.record.prefix, at(3_000)).await,
+        admin::rotate(s, &first.record.prefix, at(3_000)).await,
         Err(StoreError::Revoked { .. })
     ));
     let again = s.revoke_key(&first.record.prefix, at(4_000)).await.unwrap();
@@ -278,17 +350,15 @@ async fn revoking_keeps_the_first_time_and_rotating_keeps_the_settings() {
         other => panic!("{:?}", other.map(|k| k.prefix)),
     }
     assert!(matches!(
-        admin::issue(&s, "nobody", KeySettings::default(), None, at(1)).await,
+        admin::issue(s, "nobody", KeySettings::default(), None, at(1)).await,
         Err(StoreError::UnknownMember { .. })
     ));
 }
 
 /// Two keys can share a display prefix only by chance; the store refuses
 /// the second, and `admin::issue` mints again.
-#[tokio::test]
-async fn a_prefix_in_use_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_team_store(&dir).await;
+async fn a_prefix_in_use_is_refused(s: &Store) {
+    with_team(s).await;
     let m = keys::mint();
     let new = |hash| NewKey {
         prefix: m.prefix.clone(),
@@ -306,27 +376,8 @@ async fn a_prefix_in_use_is_refused() {
     ));
 }
 
-#[test]
-fn a_store_location_is_a_path_until_another_backend_exists() {
-    assert_eq!(
-        StoreLocation::parse("/srv/gw.db").unwrap(),
-        StoreLocation::Sqlite("/srv/gw.db".into())
-    );
-    assert_eq!(
-        StoreLocation::parse("file:///srv/gw.db").unwrap(),
-        StoreLocation::Sqlite("/srv/gw.db".into())
-    );
-    let err = StoreLocation::parse("postgres://gw:hunter2@db/gw")
-        .err()
-        .unwrap();
-    assert!(!err.to_string().contains("hunter2"), "{err}");
-    assert!(err.to_string().contains("postgres://"), "{err}");
-}
-
-#[tokio::test]
-async fn members_and_teams_carry_budgets_that_keys_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_team_store(&dir).await;
+async fn members_and_teams_carry_budgets_that_keys_report(s: &Store) {
+    with_team(s).await;
     let b = Budgets {
         daily_usd: Some(5.0),
         monthly_usd: Some(50.0),
@@ -348,7 +399,7 @@ async fn members_and_teams_carry_budgets_that_keys_report() {
     );
     assert_eq!(s.teams().await.unwrap()[0].budgets, b);
     assert_eq!(s.members().await.unwrap()[0].budgets, m.budgets);
-    let issued = admin::issue(&s, "ann", KeySettings::default(), None, at(1_000))
+    let issued = admin::issue(s, "ann", KeySettings::default(), None, at(1_000))
         .await
         .unwrap();
     let k = s.key_by_prefix(&issued.record.prefix).await.unwrap();
@@ -378,11 +429,8 @@ async fn members_and_teams_carry_budgets_that_keys_report() {
     ));
 }
 
-#[tokio::test]
-async fn spend_is_summed_per_scope_by_utc_day_and_month() {
+async fn spend_is_summed_per_scope_by_utc_day_and_month(s: &Store) {
     use spend::Owner;
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_store(&dir).await;
     let ann = Owner {
         key_id: 1,
         member_id: 1,
@@ -421,11 +469,8 @@ async fn spend_is_summed_per_scope_by_utc_day_and_month() {
     assert_eq!(fresh, spend::OwnerSpent::default());
 }
 
-#[tokio::test]
-async fn the_ledger_is_summed_by_member_team_project_model_and_utc_day() {
-    use spend::{Group, Owner, RequestRow};
-    let dir = tempfile::tempdir().unwrap();
-    let s = mk_store(&dir).await;
+async fn the_ledger_is_summed_by_member_team_project_model_and_utc_day(s: &Store) {
+    use spend::{LedgerGroup, Owner, RequestRow};
     let day = 20_794i64 * 86_400_000;
     let row = |member: &str, team: &str, project: Option<&str>, hour: i64, usd: f64| RequestRow {
         at_ms: day + hour * 3_600_000,
@@ -465,25 +510,31 @@ async fn the_ledger_is_summed_by_member_team_project_model_and_utc_day() {
         (all[0].1.requests, all[0].1.errors, all[0].1.input_tokens),
         (3, 1, 300)
     );
-    let members = s.usage(0, i64::MAX, Some(Group::Member)).await.unwrap();
+    let members = s
+        .usage(0, i64::MAX, Some(LedgerGroup::Member))
+        .await
+        .unwrap();
     let names: Vec<_> = members
         .iter()
         .map(|(k, v)| (k.as_str(), v.cost_usd))
         .collect();
     assert_eq!(names, [("ann", 3.0), ("bob", 0.5)]);
-    let projects = s.usage(0, i64::MAX, Some(Group::Project)).await.unwrap();
+    let projects = s
+        .usage(0, i64::MAX, Some(LedgerGroup::Project))
+        .await
+        .unwrap();
     assert!(
         projects
             .iter()
             .any(|(k, _)| k == "x'); DROP TABLE requests;--")
     );
     assert!(projects.iter().any(|(k, v)| k == "-" && v.requests == 2));
-    let days = s.usage(0, i64::MAX, Some(Group::Day)).await.unwrap();
+    let days = s.usage(0, i64::MAX, Some(LedgerGroup::Day)).await.unwrap();
     let days: Vec<_> = days.iter().map(|(k, v)| (k.as_str(), v.requests)).collect();
     assert_eq!(days, [("2026-12-07", 2), ("2026-12-08", 1)]);
     // The range is [since, until).
     let first_day = s
-        .usage(day, day + 86_400_000, Some(Group::Team))
+        .usage(day, day + 86_400_000, Some(LedgerGroup::Team))
         .await
         .unwrap();
     assert_eq!(first_day.len(), 1);

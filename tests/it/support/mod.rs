@@ -390,6 +390,11 @@ pub fn output_within(
 pub mod claude;
 pub mod clock;
 pub mod mock;
+/// A real, throwaway PostgreSQL server: the library's own test harness.
+#[cfg(unix)]
+#[allow(dead_code)]
+#[path = "../../../src/gateway/store/postgres/testdb.rs"]
+pub mod postgres;
 pub mod prefix_cache;
 pub mod proxy;
 pub mod serve;

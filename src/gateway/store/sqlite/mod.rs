@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use super::error::StoreError;
 use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
-use super::spend::{Group, Owner, OwnerSpent, RequestRow, RowSums};
+use super::spend::{LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums};
 use crate::gateway::keys::KeyHash;
 use queries::Fail;
 
@@ -146,7 +146,7 @@ impl SqliteStore {
         &self,
         since_ms: i64,
         until_ms: i64,
-        by: Option<Group>,
+        by: Option<LedgerGroup>,
     ) -> Result<Vec<(String, RowSums)>, StoreError> {
         self.run(move |c| spend::usage(c, since_ms, until_ms, by))
             .await

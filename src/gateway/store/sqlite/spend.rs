@@ -5,7 +5,9 @@ use rusqlite::{Connection, OptionalExtension};
 use super::queries::{Fail, MEMBER, TEAM, immediate, member_row, names, team_row};
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::model::{Budgets, Member, Team};
-use crate::gateway::store::spend::{Group, Owner, OwnerSpent, RequestRow, RowSums, month_start};
+use crate::gateway::store::spend::{
+    LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, month_start,
+};
 
 pub(super) fn set_team_budgets(
     conn: &mut Connection,
@@ -110,15 +112,15 @@ pub(super) fn record_request(conn: &mut Connection, row: &RequestRow) -> Result<
 }
 
 /// The column a group reads: a constant, never user text.
-fn group_column(g: Group) -> &'static str {
+fn group_column(g: LedgerGroup) -> &'static str {
     match g {
-        Group::Day => "strftime('%Y-%m-%d', at_ms / 1000, 'unixepoch')",
-        Group::Profile => "profile",
-        Group::Provider => "provider",
-        Group::Model => "model",
-        Group::Member => "member",
-        Group::Team => "team",
-        Group::Project => "coalesce(project, '-')",
+        LedgerGroup::Day => "strftime('%Y-%m-%d', at_ms / 1000, 'unixepoch')",
+        LedgerGroup::Profile => "profile",
+        LedgerGroup::Provider => "provider",
+        LedgerGroup::Model => "model",
+        LedgerGroup::Member => "member",
+        LedgerGroup::Team => "team",
+        LedgerGroup::Project => "coalesce(project, '-')",
     }
 }
 
@@ -129,11 +131,11 @@ pub(super) fn usage(
     conn: &mut Connection,
     since_ms: i64,
     until_ms: i64,
-    by: Option<Group>,
+    by: Option<LedgerGroup>,
 ) -> Result<Vec<(String, RowSums)>, Fail> {
     let key = by.map_or("''", group_column);
     let order = match by {
-        Some(Group::Day) => "1",
+        Some(LedgerGroup::Day) => "1",
         _ => "8 DESC, 1",
     };
     let sql = format!(

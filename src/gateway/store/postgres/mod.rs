@@ -1,0 +1,212 @@
+//! The gateway's store in a PostgreSQL database, so that several `serve`
+//! replicas behind a load balancer act as one gateway: they share keys,
+//! members and revocations through it.
+//!
+//! Connections come from a bounded pool. Every call is bounded in time as
+//! well: while the server is down or restarting, a call fails within
+//! [`CALL_BOUND`] with [`StoreError::Postgres`] (`unreachable`; a gateway
+//! answers 503, which clients retry), and once the server is back the
+//! next call gets a fresh connection: a pooled connection is checked
+//! before it is handed out, and one the restart closed is dropped.
+
+mod fail;
+mod queries;
+mod schema;
+mod spend;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use super::error::StoreError;
+use super::location::PgUrl;
+use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
+use super::spend::{LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums};
+use crate::gateway::keys::KeyHash;
+use fail::Fail;
+
+pub use schema::VERSION;
+
+/// Connections at most, per process: a gateway's lookups are cached, so
+/// a few carry it; more would only crowd the server's `max_connections`.
+const POOL_SIZE: usize = 16;
+/// How long a call waits for a connection: for a free one of the pool,
+/// and for the server to accept a new one.
+const CONNECT_BOUND: Duration = Duration::from_secs(5);
+/// How long a whole call may take, connecting included.
+pub const CALL_BOUND: Duration = Duration::from_secs(10);
+
+/// Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// The URL without its password, for messages.
+    shown: String,
+}
+
+impl PgStore {
+    /// Connect to the database `url` names, and create or migrate the
+    /// store in it.
+    pub async fn open(url: &PgUrl, now: SystemTime) -> Result<PgStore, StoreError> {
+        let mut config = url.config()?;
+        config.connect_timeout(CONNECT_BOUND);
+        config.application_name("ccswitch-gateway");
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            // A query on each checkout: a connection a server restart
+            // closed is replaced, not handed to a request.
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_BOUND))
+            .create_timeout(Some(CONNECT_BOUND))
+            .recycle_timeout(Some(CONNECT_BOUND))
+            .build()
+            .map_err(|e| StoreError::Postgres {
+                location: url.shown().to_owned(),
+                unreachable: false,
+                error: e.to_string(),
+            })?;
+        let store = PgStore {
+            inner: Arc::new(Inner {
+                pool,
+                shown: url.shown().to_owned(),
+            }),
+        };
+        store.run(async |c| schema::migrate(c, now).await).await?;
+        Ok(store)
+    }
+
+    /// The URL, without its password.
+    pub fn shown(&self) -> &str {
+        &self.inner.shown
+    }
+
+    /// Run `f` on a pooled connection, within [`CALL_BOUND`].
+    async fn run<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut tokio_postgres::Client) -> Result<T, Fail>,
+    ) -> Result<T, StoreError> {
+        let call = async {
+            let mut conn: Object =
+                (self.inner.pool.get().await).map_err(|e| Fail::Pool(e, CONNECT_BOUND))?;
+            f(&mut conn).await
+        };
+        bounded(call).await.map_err(|e| e.at(&self.inner.shown))
+    }
+
+    pub async fn add_team(&self, name: &str, at: SystemTime) -> Result<Team, StoreError> {
+        self.run(async |c| queries::add_team(c, name, at).await)
+            .await
+    }
+
+    pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.run(async |c| queries::teams(c).await).await
+    }
+
+    pub async fn add_member(
+        &self,
+        name: &str,
+        team: &str,
+        at: SystemTime,
+    ) -> Result<Member, StoreError> {
+        self.run(async |c| queries::add_member(c, name, team, at).await)
+            .await
+    }
+
+    pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
+        self.run(async |c| queries::members(c).await).await
+    }
+
+    pub async fn add_key(&self, key: NewKey) -> Result<KeyRecord, StoreError> {
+        self.run(async |c| queries::add_key(c, &key).await).await
+    }
+
+    pub async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        self.run(async |c| queries::keys(c).await).await
+    }
+
+    pub async fn key_by_hash(&self, hash: KeyHash) -> Result<Option<KeyRecord>, StoreError> {
+        self.run(async |c| queries::key_by_hash(c, &hash).await)
+            .await
+    }
+
+    pub async fn key_by_prefix(&self, prefix: &str) -> Result<KeyRecord, StoreError> {
+        self.run(async |c| queries::key_by_prefix(&*c, prefix).await)
+            .await
+    }
+
+    pub async fn revoke_key(&self, prefix: &str, at: SystemTime) -> Result<KeyRecord, StoreError> {
+        self.run(async |c| queries::revoke_key(c, prefix, at).await)
+            .await
+    }
+
+    pub async fn rotate_key(
+        &self,
+        prefix: &str,
+        new_prefix: &str,
+        new_hash: KeyHash,
+        at: SystemTime,
+    ) -> Result<(KeyRecord, KeyRecord), StoreError> {
+        self.run(async |c| queries::rotate_key(c, prefix, new_prefix, new_hash, at).await)
+            .await
+    }
+}
+
+impl PgStore {
+    pub async fn set_team_budgets(&self, name: &str, b: Budgets) -> Result<Team, StoreError> {
+        self.run(async |c| spend::set_team_budgets(c, name, b).await)
+            .await
+    }
+
+    pub async fn set_member_budgets(&self, name: &str, b: Budgets) -> Result<Member, StoreError> {
+        self.run(async |c| spend::set_member_budgets(c, name, b).await)
+            .await
+    }
+
+    pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
+        self.run(async |c| spend::record_request(c, &row).await)
+            .await
+    }
+
+    pub async fn usage(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        by: Option<LedgerGroup>,
+    ) -> Result<Vec<(String, RowSums)>, StoreError> {
+        self.run(async |c| spend::usage(c, since_ms, until_ms, by).await)
+            .await
+    }
+
+    pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
+        self.run(async |c| spend::spent(c, owner, day).await).await
+    }
+}
+
+/// `call`, or an unreachable-server failure once [`CALL_BOUND`] has
+/// passed: a server that stopped answering mid-query (a network cut
+/// keeps the socket open) must not hold a request forever.
+async fn bounded<T>(call: impl Future<Output = Result<T, Fail>>) -> Result<T, Fail> {
+    match tokio::time::timeout(CALL_BOUND, call).await {
+        Ok(r) => r,
+        Err(_) => Err(Fail::NoAnswer(CALL_BOUND)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testdb;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,220 @@
+//! The PostgreSQL store's budgets for members and teams, and its spend
+//! sums, with the SQLite store's meaning. Several replicas add to the same
+//! rows: each addition is one upsert, which PostgreSQL applies atomically,
+//! so none is lost.
+
+use tokio_postgres::Client;
+
+use super::fail::Fail;
+use super::queries::{MEMBER, TEAM, member_row, names, team_row, writing};
+use crate::gateway::store::error::StoreError;
+use crate::gateway::store::model::{Budgets, Member, Team};
+use crate::gateway::store::spend::{
+    LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, month_start,
+};
+
+pub(super) async fn set_team_budgets(
+    c: &mut Client,
+    name: &str,
+    budgets: Budgets,
+) -> Result<Team, Fail> {
+    budgets.check()?;
+    let tx = writing(c).await?;
+    let n = tx
+        .execute(
+            "UPDATE teams SET daily_usd = $2, monthly_usd = $3 WHERE name = $1",
+            &[&name, &budgets.daily_usd, &budgets.monthly_usd],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::UnknownTeam {
+            name: name.into(),
+            known: names(&tx, r#"SELECT name FROM teams ORDER BY name COLLATE "C""#).await?,
+        }
+        .into());
+    }
+    let row = tx
+        .query_one(&format!("{TEAM} WHERE name = $1"), &[&name])
+        .await?;
+    tx.commit().await?;
+    Ok(team_row(&row)?)
+}
+
+pub(super) async fn set_member_budgets(
+    c: &mut Client,
+    name: &str,
+    budgets: Budgets,
+) -> Result<Member, Fail> {
+    budgets.check()?;
+    let tx = writing(c).await?;
+    let n = tx
+        .execute(
+            "UPDATE members SET daily_usd = $2, monthly_usd = $3 WHERE name = $1",
+            &[&name, &budgets.daily_usd, &budgets.monthly_usd],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::UnknownMember {
+            name: name.into(),
+            known: names(&tx, r#"SELECT name FROM members ORDER BY name COLLATE "C""#).await?,
+        }
+        .into());
+    }
+    let row = tx
+        .query_one(&format!("{MEMBER} WHERE m.name = $1"), &[&name])
+        .await?;
+    tx.commit().await?;
+    Ok(member_row(&row)?)
+}
+
+/// Store one finished request and add its cost to its key's, member's and
+/// team's sums for its UTC day: one statement, so the row and all three
+/// sums or nothing, in one round trip. (The three sum rows are always
+/// locked in this order, so two replicas adding at once never deadlock.)
+pub(super) async fn record_request(c: &mut Client, row: &RequestRow) -> Result<(), Fail> {
+    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let [(s1, key), (s2, member), (s3, team)] = row.owner.rows();
+    let (day, tokens, status) = (row.day(), big(row.tokens()), i32::from(row.status));
+    let (input, output) = (big(row.input_tokens), big(row.output_tokens));
+    let (cache_read, cache_write) = (big(row.cache_read_tokens), big(row.cache_write_tokens));
+    let duration = big(row.duration_ms);
+    c.execute(
+        "WITH r AS (
+            INSERT INTO requests (at_ms, key_id, key_prefix, member, team, project, profile,
+                provider, model, status, error, input_tokens, output_tokens, cache_read_tokens,
+                cache_write_tokens, cost_usd, duration_ms)
+            VALUES ($10, $2, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+                    $8, $24)
+         )
+         INSERT INTO spend (scope, id, day, usd, tokens, requests)
+         VALUES ($1, $2, $7, $8, $9, 1), ($3, $4, $7, $8, $9, 1), ($5, $6, $7, $8, $9, 1)
+         ON CONFLICT (scope, id, day) DO UPDATE SET
+            usd = spend.usd + excluded.usd,
+            tokens = spend.tokens + excluded.tokens,
+            requests = spend.requests + 1",
+        &[
+            &s1,
+            &key,
+            &s2,
+            &member,
+            &s3,
+            &team,
+            &day,
+            &row.cost_usd,
+            &tokens,
+            &row.at_ms,
+            &row.key_prefix,
+            &row.member,
+            &row.team,
+            &row.project,
+            &row.profile,
+            &row.provider,
+            &row.model,
+            &status,
+            &row.error,
+            &input,
+            &output,
+            &cache_read,
+            &cache_write,
+            &duration,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The column a group reads: a constant, never user text.
+fn group_column(g: LedgerGroup) -> &'static str {
+    match g {
+        LedgerGroup::Day => {
+            "to_char(to_timestamp(at_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        }
+        LedgerGroup::Profile => "profile",
+        LedgerGroup::Provider => "provider",
+        LedgerGroup::Model => "model",
+        LedgerGroup::Member => "member",
+        LedgerGroup::Team => "team",
+        LedgerGroup::Project => "coalesce(project, '-')",
+    }
+}
+
+/// The ledger's rows in `[since_ms, until_ms)`, summed per group (most
+/// spent first; by day, oldest first), or all in one keyed `""`.
+pub(super) async fn usage(
+    c: &mut Client,
+    since_ms: i64,
+    until_ms: i64,
+    by: Option<LedgerGroup>,
+) -> Result<Vec<(String, RowSums)>, Fail> {
+    let key = by.map_or("''::TEXT", group_column);
+    let order = match by {
+        Some(LedgerGroup::Day) => "1",
+        _ => "8 DESC, 1",
+    };
+    let num = "coalesce(sum({}), 0)::DOUBLE PRECISION";
+    let sums: Vec<String> = [
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "cost_usd",
+    ]
+    .iter()
+    .map(|c| num.replace("{}", c))
+    .collect();
+    let sql = format!(
+        // Names sort bytewise, as SQLite sorts them.
+        "SELECT ({key}) COLLATE \"C\", count(*), count(error), {} FROM requests
+         WHERE at_ms >= $1 AND at_ms < $2 GROUP BY 1 ORDER BY {order}",
+        sums.join(", ")
+    );
+    let rows = c.query(&sql, &[&since_ms, &until_ms]).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let n = |i| r.try_get::<_, f64>(i).map(|v| v as u64);
+        out.push((
+            r.try_get::<_, String>(0)?,
+            RowSums {
+                requests: r.try_get::<_, i64>(1)? as u64,
+                errors: r.try_get::<_, i64>(2)? as u64,
+                input_tokens: n(3)?,
+                output_tokens: n(4)?,
+                cache_read_tokens: n(5)?,
+                cache_write_tokens: n(6)?,
+                cost_usd: r.try_get(7)?,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// What `owner`'s key, member and team spent on `day` and in its month.
+pub(super) async fn spent(c: &mut Client, owner: Owner, day: i64) -> Result<OwnerSpent, Fail> {
+    let rows = c
+        .query(
+            "SELECT scope, coalesce(sum(CASE WHEN day = $4 THEN usd END), 0)::DOUBLE PRECISION,
+                    coalesce(sum(usd), 0)::DOUBLE PRECISION
+             FROM spend
+             WHERE day >= $5 AND day <= $4
+               AND ((scope = 'key' AND id = $1) OR (scope = 'member' AND id = $2)
+                    OR (scope = 'team' AND id = $3))
+             GROUP BY scope",
+            &[
+                &owner.key_id,
+                &owner.member_id,
+                &owner.team_id,
+                &day,
+                &month_start(day),
+            ],
+        )
+        .await?;
+    let mut out = OwnerSpent::default();
+    for r in &rows {
+        let scope: String = r.try_get(0)?;
+        if let Some(s) = out.of_mut(&scope) {
+            s.day_usd = r.try_get(1)?;
+            s.month_usd = r.try_get(2)?;
+        }
+    }
+    Ok(out)
+}
