@@ -185,6 +185,8 @@ pub struct UsageArgs {
     pub json: bool,
     #[arg(help = text("help.arg.usage_csv"), long)]
     pub csv: bool,
+    #[arg(help = text("help.arg.usage_gateway"), long, value_name = "STORE", num_args = 0..=1)]
+    pub gateway: Option<Option<String>>,
 }
 
 #[derive(Debug, Args)]

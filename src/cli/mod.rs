@@ -24,6 +24,7 @@ mod serve;
 mod statusline;
 mod table;
 mod usage;
+mod usage_gateway;
 
 use std::io::Write;
 

@@ -17,7 +17,7 @@ use crate::usage::format::{money, short};
 use crate::usage::prices::table_date;
 use crate::usage::query::{self, By, Filter, Sums, UsageGroup};
 
-fn failed(e: impl std::fmt::Display) -> CliError {
+pub(super) fn failed(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
 
@@ -27,7 +27,7 @@ fn reading(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> CliError + '_ 
     move |e| failed(LedgerError::reading(path, e))
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(super) fn rfc3339(ms: i64) -> String {
     let t = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
     humantime::format_rfc3339_seconds(t).to_string()
 }
@@ -51,17 +51,20 @@ struct Overview {
 
 /// A chosen range, grouped (or not).
 #[derive(Serialize)]
-struct Report {
-    since: String,
-    until: String,
-    by: Option<By>,
-    profile: Option<String>,
-    groups: Vec<UsageGroup>,
-    total: Sums,
-    prices_taken: &'static str,
+pub(super) struct Report {
+    pub(super) since: String,
+    pub(super) until: String,
+    pub(super) by: Option<By>,
+    pub(super) profile: Option<String>,
+    pub(super) groups: Vec<UsageGroup>,
+    pub(super) total: Sums,
+    pub(super) prices_taken: &'static str,
 }
 
 pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    if let Some(store) = &args.gateway {
+        return super::usage_gateway::run(args, store.as_deref(), ctx, out);
+    }
     let conn = match db::open_read(&ctx.paths.usage_db) {
         Ok(c) => c,
         Err(LedgerError::Missing { .. }) => db::empty().map_err(failed)?,
@@ -148,7 +151,7 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
     footer(out)
 }
 
-fn by_name(by: By) -> String {
+pub(super) fn by_name(by: By) -> String {
     match by {
         By::Day => t!("usage.col_day"),
         By::Profile => t!("usage.col_profile"),
@@ -233,7 +236,7 @@ fn period_name(name: &str) -> String {
 
 /// The table's header: `first` names the rows (a period, or what the
 /// range is grouped by).
-fn columns(first: String) -> [String; 7] {
+pub(super) fn columns(first: String) -> [String; 7] {
     [
         first,
         t!("usage.col_requests"),
@@ -245,7 +248,7 @@ fn columns(first: String) -> [String; 7] {
     ]
 }
 
-fn cells(key: &str, s: &Sums) -> Vec<String> {
+pub(super) fn cells(key: &str, s: &Sums) -> Vec<String> {
     let errors = if s.errors > 0 {
         format!(" ({})", t!("usage.errors", n = s.errors))
     } else {
@@ -262,7 +265,7 @@ fn cells(key: &str, s: &Sums) -> Vec<String> {
     ]
 }
 
-fn footer(out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn footer(out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out)?;
     // The footer names two columns as the header does.
     let footer = t!(
@@ -275,13 +278,13 @@ fn footer(out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-fn json(out: &mut dyn Write, v: &impl Serialize) -> Result<(), CliError> {
+pub(super) fn json(out: &mut dyn Write, v: &impl Serialize) -> Result<(), CliError> {
     serde_json::to_writer_pretty(&mut *out, v).map_err(failed)?;
     writeln!(out)?;
     Ok(())
 }
 
-fn csv(out: &mut dyn Write, rows: &[(&str, &Sums)]) -> Result<(), CliError> {
+pub(super) fn csv(out: &mut dyn Write, rows: &[(&str, &Sums)]) -> Result<(), CliError> {
     writeln!(
         out,
         "key,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,reasoning_tokens,cost_usd,cache_read_cost_usd,unpriced_requests"
@@ -312,7 +315,7 @@ fn csv(out: &mut dyn Write, rows: &[(&str, &Sums)]) -> Result<(), CliError> {
 }
 
 /// `--since`/`--until`: a local date or time, or a span back from now.
-fn when(
+pub(super) fn when(
     conn: &Connection,
     text: &str,
     now_ms: i64,

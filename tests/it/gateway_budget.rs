@@ -243,3 +243,64 @@ async fn a_member_sees_what_their_key_has_left() {
         "another test request was spent too: {balance}"
     );
 }
+
+/// `ccswitch usage --gateway --by member|project` reads the store's own
+/// ledger: every member request is there with its member, team, project
+/// and cost, and `--by session` is refused with what works instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_from_the_gateway_store_by_member_and_project() {
+    let up = Mock::start().await;
+    for _ in 0..3 {
+        up.push(mock::chat_completion(
+            json!({"role": "assistant", "content": "ok"}),
+            "stop",
+        ));
+    }
+    let home = mk_home();
+    home.write_config(&priced_config(&up));
+    home.run(&["gateway", "member", "add", "bob", "--team", "core"])
+        .ok();
+    let ann = issue(&home, &["--member", "ann"]);
+    let bob = issue(&home, &["--member", "bob"]);
+    let (serve, home) = serve(home).await;
+    let client = reqwest::Client::new();
+    for (key, project) in [(&ann, "alpha"), (&ann, "beta"), (&bob, "alpha")] {
+        let r = client
+            .post(format!("{}/v1/messages", serve.base))
+            .header("x-api-key", key)
+            .header("x-ccswitch-project", project)
+            .json(&json!({"model": "m-main", "max_tokens": 10,
+                "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // The response ends once the store has the request.
+        r.bytes().await.unwrap();
+    }
+    let by = |what: &str| {
+        home.run(&["usage", "--gateway", "--by", what, "--json"])
+            .ok()
+            .json()
+    };
+    let members = by("member");
+    let groups = members["groups"].as_array().unwrap();
+    let got: Vec<_> = groups
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["requests"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, [("ann", 2), ("bob", 1)], "{members}");
+    assert!((members["total"]["cost_usd"].as_f64().unwrap() - 0.36).abs() < 1e-9);
+    let projects = by("project");
+    assert_eq!(projects["groups"][0]["key"], "alpha", "{projects}");
+    assert_eq!(projects["groups"][0]["requests"], 2, "{projects}");
+    let table = home
+        .run(&["usage", "--gateway", "--by", "team"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(table.contains("core") && table.contains("UTC"), "{table}");
+    let session = home.run(&["usage", "--gateway", "--by", "session"]);
+    assert_eq!(session.code, 2, "{}", session.stderr);
+    assert!(session.stderr.contains("--by member"), "{}", session.stderr);
+}
