@@ -62,7 +62,10 @@ pub fn run(cli: Cli, ctx: &Ctx, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Serve(args) => serve::run(args, ctx, out)?,
         Command::Gateway(args) => gateway::run(args, ctx, out)?,
         Command::Env(a) => launch::env(a, ctx, out)?,
-        Command::Usage(a) => usage::run(&a, ctx, out)?,
+        Command::Usage(a) => match &a.gateway {
+            Some(store) => usage_gateway::run(&a, store.as_deref(), ctx, out)?,
+            None => usage::run(&a, ctx, out)?,
+        },
         Command::Route(RouteCmd::Explain(a)) => route::explain(&a, ctx, out)?,
         Command::Import(a) => import::run(&a, ctx, out)?,
         Command::Completions(a) => complete::registration(a.shell, out)?,

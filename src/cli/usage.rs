@@ -62,9 +62,6 @@ pub(super) struct Report {
 }
 
 pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
-    if let Some(store) = &args.gateway {
-        return super::usage_gateway::run(args, store.as_deref(), ctx, out);
-    }
     let conn = match db::open_read(&ctx.paths.usage_db) {
         Ok(c) => c,
         Err(LedgerError::Missing { .. }) => db::empty().map_err(failed)?,
