@@ -27,6 +27,7 @@ mod fuzz_replay;
 mod gateway;
 mod gateway_budget;
 mod gateway_pg;
+mod gateway_replicas;
 mod gateway_ui;
 mod gateway_usage;
 mod golden;

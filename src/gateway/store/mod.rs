@@ -151,6 +151,29 @@ impl Store {
         each!(self, s => s.record_request(row))
     }
 
+    /// Whether rate limits are counted here, for every replica (Postgres),
+    /// rather than in the gateway's memory (SQLite: one process).
+    pub fn shares_rates(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    /// Count a request of `tokens` against key `key_id`'s `limits` in the
+    /// minute ending at Unix second `now`; `Some(secs)`: it does not fit,
+    /// and would in that many seconds (nothing counted). A store that does
+    /// not share rates ([`Store::shares_rates`]) lets everything through.
+    pub async fn rate_admit(
+        &self,
+        key_id: i64,
+        limits: RateLimits,
+        tokens: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(None),
+            Store::Postgres(s) => s.rate_admit(key_id, limits, tokens, now).await,
+        }
+    }
+
     /// The ledger's rows in `[since_ms, until_ms)`, summed per `by` (or
     /// all in one row keyed `""`).
     pub async fn usage(

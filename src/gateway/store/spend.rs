@@ -116,6 +116,11 @@ impl OwnerSpent {
     }
 }
 
+/// Whole seconds since the epoch (0 before it).
+pub fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// Days since 1970-01-01, UTC.
 pub fn utc_day(t: SystemTime) -> i64 {
     let secs = match t.duration_since(UNIX_EPOCH) {

@@ -26,7 +26,7 @@ pub async fn dispatch(
     mut inc: ClientRequest,
     started: Instant,
 ) -> Result<Answer, ProxyError> {
-    within_rate(state, parts, &inc)?;
+    within_rate(state, parts, &inc).await?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -165,8 +165,11 @@ pub async fn dispatch(
     Err(fallback::all_failed(failures))
 }
 
-/// A gateway member's request counted against their key's rate limits.
-fn within_rate(
+/// A gateway member's request counted against their key's rate limits:
+/// in the store when replicas share it (Postgres), else in this process.
+/// A store that cannot answer leaves the count to this process: limits
+/// then hold per replica rather than not at all.
+async fn within_rate(
     state: &State,
     parts: &http::request::Parts,
     inc: &ClientRequest,
@@ -174,14 +177,46 @@ fn within_rate(
     let Some(member) = parts.extensions.get::<Arc<Principal>>() else {
         return Ok(());
     };
+    let limits = member.limits;
+    if limits.rpm.is_none() && limits.tpm.is_none() {
+        return Ok(());
+    }
     let tokens = inc.body.input_estimate(inc.body_len);
+    let shared = state
+        .cfg
+        .gateway
+        .as_ref()
+        .map(|g| g.store())
+        .filter(|s| s.shares_rates());
+    let verdict = match shared {
+        Some(store) => {
+            let now = crate::gateway::store::spend::unix_secs(std::time::SystemTime::now());
+            match store.rate_admit(member.key_id, limits, tokens, now).await {
+                Ok(wait) => wait.map(std::time::Duration::from_secs),
+                Err(e) => {
+                    state.log(&format!(
+                        "warning: {}",
+                        t!("proxy.gateway_rates_local", error = e)
+                    ));
+                    local_rate(state, member, tokens).err()
+                }
+            }
+        }
+        None => local_rate(state, member, tokens).err(),
+    };
+    match verdict {
+        None => Ok(()),
+        Some(wait) => {
+            state.gate_stats.refused("rate_limited");
+            Err(rate_limited(member, wait))
+        }
+    }
+}
+
+fn local_rate(state: &State, member: &Principal, tokens: u64) -> Result<(), std::time::Duration> {
     state
         .limiter
         .admit(member.key_id, &member.limits, tokens, Instant::now())
-        .map_err(|wait| {
-            state.gate_stats.refused("rate_limited");
-            rate_limited(member, wait)
-        })
 }
 
 /// What the chosen slot must refuse before anything goes upstream.

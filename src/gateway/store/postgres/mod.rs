@@ -23,7 +23,7 @@ use tokio_postgres::NoTls;
 
 use super::error::StoreError;
 use super::location::PgUrl;
-use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
+use super::model::{Budgets, KeyRecord, Member, NewKey, RateLimits, Team};
 use super::spend::{LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums};
 use crate::gateway::keys::KeyHash;
 use fail::Fail;
@@ -188,6 +188,17 @@ impl PgStore {
         by: Option<LedgerGroup>,
     ) -> Result<Vec<(String, RowSums)>, StoreError> {
         self.run(async |c| spend::usage(c, since_ms, until_ms, by).await)
+            .await
+    }
+
+    pub async fn rate_admit(
+        &self,
+        key_id: i64,
+        limits: RateLimits,
+        tokens: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        self.run(async |c| spend::rate_admit(c, key_id, &limits, tokens, now).await)
             .await
     }
 

@@ -99,6 +99,15 @@ const MIGRATIONS: &[&str] = &[
         duration_ms BIGINT NOT NULL
      );
      CREATE INDEX requests_at ON requests(at_ms);",
+    // 4: each key's requests and tokens per second (Unix seconds), which
+    // every replica adds to and reads: one rate limit for the gateway.
+    "CREATE TABLE rates (
+        key_id BIGINT NOT NULL,
+        second BIGINT NOT NULL,
+        requests BIGINT NOT NULL,
+        tokens BIGINT NOT NULL,
+        PRIMARY KEY (key_id, second)
+     );",
 ];
 
 /// The newest step this build knows.

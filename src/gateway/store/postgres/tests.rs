@@ -261,3 +261,36 @@ async fn spend_added_by_two_replicas_at_once_is_all_counted() {
     );
     assert_eq!(rows, "key|40|400\nmember|40|400\nteam|40|400");
 }
+
+/// Rate limits counted in the database: two stores (replicas) on one
+/// database count one minute for a key; what does not fit is not counted,
+/// and says when it would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_one_count_for_every_store_on_the_database() {
+    use crate::gateway::store::RateLimits;
+    let url = testdb::fresh_db();
+    let (a, b) = (
+        open(&url, at(1)).await.unwrap(),
+        open(&url, at(1)).await.unwrap(),
+    );
+    assert!(a.shares_rates());
+    let rpm = RateLimits {
+        rpm: Some(3),
+        tpm: None,
+    };
+    let mut got = Vec::new();
+    for i in 0..5u64 {
+        let s = if i % 2 == 0 { &a } else { &b };
+        got.push(s.rate_admit(7, rpm, 10, 1_000 + i).await.unwrap());
+    }
+    assert_eq!(got, [None, None, None, Some(57), Some(56)]);
+    // Another key counts on its own; the first fits again a minute on.
+    assert_eq!(b.rate_admit(8, rpm, 10, 1_004).await.unwrap(), None);
+    assert_eq!(a.rate_admit(7, rpm, 10, 1_060).await.unwrap(), None);
+    let tpm = RateLimits {
+        rpm: None,
+        tpm: Some(100),
+    };
+    assert_eq!(a.rate_admit(9, tpm, 80, 2_000).await.unwrap(), None);
+    assert_eq!(b.rate_admit(9, tpm, 30, 2_010).await.unwrap(), Some(50));
+}

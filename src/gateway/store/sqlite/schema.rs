@@ -102,6 +102,17 @@ const MIGRATIONS: &[&str] = &[
         duration_ms INTEGER NOT NULL
      );
      CREATE INDEX requests_at ON requests(at_ms);",
+    // 4: each key's requests and tokens per second, for rate limits that
+    // several replicas share. A SQLite gateway is one process and keeps
+    // them in memory: the table is here so both backends count the same
+    // steps.
+    "CREATE TABLE rates (
+        key_id INTEGER NOT NULL,
+        second INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (key_id, second)
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest step this build knows.
