@@ -13,48 +13,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::store::RateLimits;
+use super::store::rates::{SLOTS, over};
 
-/// The minute is counted in one-second buckets: a key's memory stays 60
-/// buckets however many requests it sends (a log of every request would
-/// hold a busy key's whole minute), at the cost of waits rounded to the
-/// second, which `retry-after` is in anyway.
-const SLOTS: u64 = 60;
-
-/// Whether a request of `tokens` would break `limits` with `requests`
-/// and `used` tokens already in the minute.
-fn over(limits: &RateLimits, requests: u64, used: u64, tokens: u64) -> bool {
-    limits.rpm.is_some_and(|rpm| requests >= u64::from(rpm))
-        // A request larger than the whole limit goes when the window is
-        // empty: refusing it forever would be worse.
-        || limits.tpm.is_some_and(|tpm| used > 0 && used.saturating_add(tokens) > tpm)
-}
-
-/// For limits counted in a shared store (replicas on one Postgres): given
-/// the minute's buckets `(second, requests, tokens)` ending at second
-/// `now`, oldest first, whether a request of `tokens` fits, else how many
-/// whole seconds until enough of the oldest leave.
-pub fn shared_wait(
-    live: &[(u64, u64, u64)],
-    limits: &RateLimits,
-    tokens: u64,
-    now: u64,
-) -> Option<u64> {
-    let live: Vec<_> = live.iter().filter(|(s, _, _)| now - s < SLOTS).collect();
-    let (mut r, mut t) = live.iter().fold((0u64, 0u64), |(r, t), (_, rs, ts)| {
-        (r + rs, t.saturating_add(*ts))
-    });
-    if !over(limits, r, t, tokens) {
-        return None;
-    }
-    for (s, rs, ts) in live {
-        r -= rs;
-        t -= ts;
-        if !over(limits, r, t, tokens) {
-            return Some((s + SLOTS - now).max(1));
-        }
-    }
-    Some(SLOTS)
-}
+// The minute is counted in one-second buckets (`rates::SLOTS`): a key's
+// memory stays 60 buckets however many requests it sends (a log of every
+// request would hold a busy key's whole minute), at the cost of waits
+// rounded to the second, which `retry-after` is in anyway.
 
 /// What one key sent in the last minute, by second.
 struct Window {
@@ -197,24 +161,6 @@ mod tests {
         let l = Limiter::default();
         assert!(l.admit(1, &tpm, 5000, t0).is_ok());
         assert!(l.admit(1, &tpm, 1, t0 + Duration::from_secs(1)).is_err());
-    }
-
-    #[test]
-    fn shared_buckets_give_the_same_answers_in_whole_seconds() {
-        let rpm = limits(Some(2), None);
-        assert_eq!(shared_wait(&[(100, 1, 10)], &rpm, 10, 110), None);
-        assert_eq!(
-            shared_wait(&[(100, 1, 10), (110, 1, 10)], &rpm, 10, 120),
-            Some(40)
-        );
-        // Buckets older than the minute no longer count.
-        assert_eq!(shared_wait(&[(100, 5, 10)], &rpm, 10, 160), None);
-        let tpm = limits(None, Some(1000));
-        assert_eq!(
-            shared_wait(&[(0, 1, 600), (30, 1, 300)], &tpm, 200, 40),
-            Some(20)
-        );
-        assert_eq!(shared_wait(&[], &tpm, 5000, 0), None);
     }
 
     #[test]

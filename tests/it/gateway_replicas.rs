@@ -81,7 +81,7 @@ impl Replicas {
     }
 
     fn base(&self, i: usize) -> &str {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             &self.one.base
         } else {
             &self.two.base

@@ -8,6 +8,7 @@ mod error;
 mod location;
 mod model;
 mod postgres;
+pub mod rates;
 pub mod spend;
 mod sqlite;
 

@@ -242,8 +242,8 @@ async fn sql_looking_names_drop_no_sqlite_table() {
         )
         .unwrap();
     assert_eq!(
-        tables, 7,
-        "teams, members, keys, key_profiles, spend, requests, schema_version"
+        tables, 8,
+        "teams, members, keys, key_profiles, spend, requests, rates, schema_version"
     );
 }
 

@@ -278,6 +278,6 @@ pub(super) async fn rate_admit(
         live.push((n(0)?, n(1)?, n(2)?));
     }
     Ok(Some(
-        crate::gateway::limit::shared_wait(&live, limits, tokens, now).unwrap_or(1),
+        crate::gateway::store::rates::shared_wait(&live, limits, tokens, now).unwrap_or(1),
     ))
 }

@@ -83,7 +83,7 @@ async fn sql_looking_names_drop_no_postgres_table_and_no_key_is_stored() {
     );
     assert_eq!(
         tables,
-        "key_profiles,keys,members,requests,schema_version,spend,teams"
+        "key_profiles,keys,members,rates,requests,schema_version,spend,teams"
     );
     let key = issued.key.expose_secret();
     let rows = db.sql(
