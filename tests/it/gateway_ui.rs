@@ -25,6 +25,8 @@ const MARKUP: &str = "<b>x</b>";
 struct Seeded {
     _up: Mock,
     serve: Serve,
+    // Only the PostgreSQL run (Unix) starts a second replica in it.
+    #[cfg_attr(not(unix), allow(dead_code))]
     home: Home,
     ann_key: String,
     bob_key: String,
