@@ -92,7 +92,6 @@ fn config(
     };
     let ledger = crate::usage::start(&ctx.paths, cfg, &warn, (ctx.now)());
     pcfg.usage = ledger.as_ref().and_then(Ledger::sink);
-    pcfg.usage_db = ledger.as_ref().map(|_| ctx.paths.usage_db.clone());
     pcfg.circuits = Some(ctx.paths.circuits_file.clone());
     if record.ignore_budget {
         (pcfg.log)(&t!("budget.ignored"));

@@ -58,9 +58,6 @@ pub struct ProxyConfig {
     pub limits: Limits,
     /// Where finished requests go for the usage ledger (none: not kept).
     pub usage: Option<crate::usage::Sink>,
-    /// The ledger's file, for a gateway's usage page to read (none: the
-    /// ledger is off).
-    pub usage_db: Option<std::path::PathBuf>,
     /// This proxy run's id in the ledger.
     pub session: Arc<str>,
     /// Budgets to check before each request goes upstream.
@@ -242,7 +239,6 @@ impl ProxyConfig {
             log_notes: false,
             limits: Limits::default(),
             usage: None,
-            usage_db: None,
             session: crate::random::random_hex(8).into(),
             budget: None,
             audit: None,

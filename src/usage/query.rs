@@ -14,8 +14,6 @@ use serde::Serialize;
 
 use super::writer::BUCKET_MS;
 
-pub mod team;
-
 /// What a summary groups by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -195,6 +195,33 @@ impl Store {
     ) -> Result<spend::OwnerSpent, StoreError> {
         each!(self, s => s.spent(owner, day))
     }
+
+    /// The ledger's rows in `[since_ms, until_ms)` summed per UTC day
+    /// (`YYYY-MM-DD`) and `by`: (day, key, sums), days oldest first.
+    pub async fn usage_by_day_and(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        by: spend::LedgerGroup,
+    ) -> Result<Vec<(String, String, spend::RowSums)>, StoreError> {
+        each!(self, s => s.usage_by_day_and(since_ms, until_ms, by))
+    }
+
+    /// The newest `limit` failed requests at or after `since_ms`, newest
+    /// first.
+    pub async fn recent_errors(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<spend::FailedRequest>, StoreError> {
+        each!(self, s => s.recent_errors(since_ms, limit))
+    }
+
+    /// What every key, member and team spent on `day` and in its month
+    /// (up to and including `day`): one row per scope and id that spent.
+    pub async fn spent_all(&self, day: i64) -> Result<Vec<spend::ScopeRow>, StoreError> {
+        each!(self, s => s.spent_all(day))
+    }
 }
 
 #[cfg(test)]

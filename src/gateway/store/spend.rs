@@ -90,6 +90,30 @@ pub struct RowSums {
     pub cost_usd: f64,
 }
 
+/// A request of the store's ledger that failed: what the usage page lists.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FailedRequest {
+    pub at_ms: i64,
+    pub member: String,
+    pub team: String,
+    pub project: Option<String>,
+    pub provider: String,
+    pub model: String,
+    pub status: u16,
+    /// The error class (`usage::ErrorClass`).
+    pub error: String,
+}
+
+/// What one scope's id (a key's, member's or team's) spent, as all the
+/// spend rows of a month are read at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeRow {
+    /// One of [`SCOPES`].
+    pub scope: String,
+    pub id: i64,
+    pub spent: ScopeSpent,
+}
+
 /// The scopes a spend row belongs to, as the tables name them.
 pub const SCOPES: [&str; 3] = ["key", "member", "team"];
 

@@ -64,7 +64,16 @@ on_both_backends!(
     members_and_teams_carry_budgets_that_keys_report,
     spend_is_summed_per_scope_by_utc_day_and_month,
     the_ledger_is_summed_by_member_team_project_model_and_utc_day,
+    the_ledger_is_summed_per_utc_day_and_team,
+    the_latest_failures_come_newest_first,
+    every_scopes_spend_this_month_is_read_at_once,
 );
+
+mod page;
+use page::{
+    every_scopes_spend_this_month_is_read_at_once, the_latest_failures_come_newest_first,
+    the_ledger_is_summed_per_utc_day_and_team,
+};
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("gateway.db")).unwrap()

@@ -2,10 +2,11 @@
 //! per team, member, project and model, spend per day, budgets left per
 //! key and the latest failures, for the gateway's operator.
 //!
-//! Everything here is plain: [`data`] reads the ledger and the store's
-//! lists into a [`data::Snapshot`] (on a blocking thread, the caller's
-//! choice), [`render`] turns one into HTML with no script and nothing
-//! fetched from anywhere, and [`session`] holds the sign-in cookie's rules.
+//! Everything here is plain: [`data`] reads the gateway store's ledger,
+//! spend sums and lists (shared by every replica) into a
+//! [`data::Snapshot`], [`render`] turns one into HTML with no script and
+//! nothing fetched from anywhere, and [`session`] holds the sign-in
+//! cookie's rules.
 //! The proxy's handler does the HTTP around them.
 
 mod chart;

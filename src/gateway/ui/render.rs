@@ -1,27 +1,23 @@
 //! The usage page as HTML, from a [`Snapshot`]: a pure function, so what
 //! the page says is tested without a server or a browser. Every stored
 //! string (team, member, project and model names) goes through [`Esc`].
+//! Days and months are UTC, as the store counts them: the page says so.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::chart;
-use super::data::{KeyBudget, Snapshot};
+use super::data::{BudgetRow, BudgetScope, Snapshot, utc_time};
 use super::html::{Esc, document};
 use super::session::RANGES;
+use crate::gateway::store::spend::{FailedRequest, RowSums};
 use crate::t;
-use crate::usage::format::{money, short, usd, usd_limit};
-use crate::usage::query::team::Failed;
-use crate::usage::query::{Sums, UsageGroup};
+use crate::usage::format::{short, usd, usd_limit};
 
 /// The whole page.
 pub fn page(s: &Snapshot) -> String {
     let mut b = String::with_capacity(32 * 1024);
     header(&mut b, s);
-    if !s.recorded {
-        let _ = write!(b, "<p class=\"bad\">{}</p>", Esc(&t!("ui.ledger_off")));
-        return document(&t!("ui.title"), &b);
-    }
     cards(&mut b, s);
     let _ = write!(b, "<section><h2>{}</h2>", Esc(&t!("ui.chart", n = s.days)));
     if s.chart.totals().iter().all(|v| *v <= 0.0) {
@@ -60,7 +56,7 @@ pub fn page(s: &Snapshot) -> String {
         None,
     );
     b.push_str("</div>");
-    budgets(&mut b, &s.keys);
+    budgets(&mut b, &s.budgets);
     errors(&mut b, &s.errors);
     let _ = write!(
         b,
@@ -93,8 +89,11 @@ fn header(b: &mut String, s: &Snapshot) {
 }
 
 /// All tokens of a sum: input of every kind and output.
-fn tokens(s: &Sums) -> u64 {
-    s.all_input().saturating_add(s.output_tokens)
+fn tokens(s: &RowSums) -> u64 {
+    s.input_tokens
+        .saturating_add(s.cache_read_tokens)
+        .saturating_add(s.cache_write_tokens)
+        .saturating_add(s.output_tokens)
 }
 
 /// Today, this month and the range, each with its spend, tokens, requests
@@ -112,7 +111,7 @@ fn cards(b: &mut String, s: &Snapshot) {
              <div>{tokens_l}: <span title=\"{tokens_n}\">{tokens}</span> · {requests_l}: {requests} · \
              {errors_l}: {errors}</div></div>",
             title = Esc(&title),
-            cost = Esc(&money(sums)),
+            cost = Esc(&usd(sums.cost_usd)),
             tokens_l = Esc(&t!("ui.tokens")),
             tokens_n = tokens(sums),
             tokens = Esc(&short(tokens(sums))),
@@ -140,7 +139,7 @@ fn groups(
     b: &mut String,
     title: &str,
     column: &str,
-    rows: &[UsageGroup],
+    rows: &[(String, RowSums)],
     team_of: Option<&HashMap<String, String>>,
 ) {
     let _ = write!(b, "<section><h2>{}</h2>", Esc(title));
@@ -163,20 +162,20 @@ fn groups(
         Esc(&t!("ui.col_tokens")),
         Esc(&t!("ui.col_cost")),
     );
-    for g in rows {
+    for (key, sums) in rows {
         b.push_str("<tr>");
-        b.push_str(&name_cell(&g.key));
+        b.push_str(&name_cell(key));
         if let Some(team_of) = team_of {
-            let team = team_of.get(&g.key).map_or("-", String::as_str);
+            let team = team_of.get(key).map_or("-", String::as_str);
             b.push_str(&name_cell(team));
         }
         let _ = write!(
             b,
             "<td class=\"n\">{}</td><td class=\"n\" title=\"{}\">{}</td><td class=\"n\">{}</td></tr>",
-            g.sums.requests,
-            tokens(&g.sums),
-            Esc(&short(tokens(&g.sums))),
-            Esc(&money(&g.sums)),
+            sums.requests,
+            tokens(sums),
+            Esc(&short(tokens(sums))),
+            Esc(&usd(sums.cost_usd)),
         );
     }
     b.push_str("</tbody></table></section>");
@@ -206,40 +205,57 @@ fn budget_cell(limit: Option<f64>, spent: f64) -> String {
     format!("<td{class}>{}</td>", Esc(&text))
 }
 
-fn budgets(b: &mut String, keys: &[KeyBudget]) {
+/// Every team's, member's and live key's budgets: what is left of each
+/// today and this month.
+fn budgets(b: &mut String, rows: &[BudgetRow]) {
     let _ = write!(b, "<section><h2>{}</h2>", Esc(&t!("ui.budgets")));
-    if keys.is_empty() {
+    if rows.is_empty() {
         let _ = write!(
             b,
             "<p class=\"mute\">{}</p></section>",
-            Esc(&t!("ui.keys_none"))
+            Esc(&t!("ui.budgets_none"))
         );
         return;
     }
-    let _ = write!(
-        b,
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        Esc(&t!("ui.col_key")),
-        Esc(&t!("ui.col_member")),
-        Esc(&t!("ui.col_team")),
-        Esc(&t!("ui.today")),
-        Esc(&t!("ui.this_month")),
-    );
-    for k in keys {
+    b.push_str("<table><thead><tr>");
+    for col in [
+        t!("ui.col_scope"),
+        t!("ui.col_name"),
+        t!("ui.col_member"),
+        t!("ui.col_team"),
+        t!("ui.today"),
+        t!("ui.this_month"),
+    ] {
+        let _ = write!(b, "<th>{}</th>", Esc(&col));
+    }
+    b.push_str("</tr></thead><tbody>");
+    for r in rows {
+        let (scope, name) = match r.scope {
+            BudgetScope::Team => (t!("ui.scope_team"), Esc(&r.name).to_string()),
+            BudgetScope::Member => (t!("ui.scope_member"), Esc(&r.name).to_string()),
+            BudgetScope::Key => (
+                t!("ui.scope_key"),
+                format!("<code>{}…</code>", Esc(&r.name)),
+            ),
+        };
+        let member = if r.member.is_empty() {
+            "<td></td>".to_string()
+        } else {
+            format!("<td>{}</td>", Esc(&r.member))
+        };
         let _ = write!(
             b,
-            "<tr><td><code>{}…</code></td><td>{}</td><td>{}</td>{}{}</tr>",
-            Esc(&k.prefix),
-            Esc(&k.member),
-            Esc(&k.team),
-            budget_cell(k.budgets.daily_usd, k.today_usd),
-            budget_cell(k.budgets.monthly_usd, k.month_usd),
+            "<tr><td>{}</td><td>{name}</td>{member}<td>{}</td>{}{}</tr>",
+            Esc(&scope),
+            Esc(&r.team),
+            budget_cell(r.budgets.daily_usd, r.spent.day_usd),
+            budget_cell(r.budgets.monthly_usd, r.spent.month_usd),
         );
     }
     b.push_str("</tbody></table></section>");
 }
 
-fn errors(b: &mut String, rows: &[Failed]) {
+fn errors(b: &mut String, rows: &[FailedRequest]) {
     let _ = write!(b, "<section><h2>{}</h2>", Esc(&t!("ui.recent_errors")));
     if rows.is_empty() {
         let _ = write!(
@@ -262,15 +278,15 @@ fn errors(b: &mut String, rows: &[Failed]) {
         let _ = write!(b, "<th>{}</th>", Esc(&col));
     }
     b.push_str("</tr></thead><tbody>");
-    let opt = |v: &Option<String>| name_cell(v.as_deref().unwrap_or("-"));
     for e in rows {
         let _ = write!(
             b,
-            "<tr><td>{}</td>{}{}{}<td>{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",
-            Esc(&e.at),
-            opt(&e.member),
-            opt(&e.team),
-            opt(&e.project),
+            "<tr><td>{}</td>{}{}{}<td>{}/{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",
+            Esc(&utc_time(e.at_ms)),
+            name_cell(&e.member),
+            name_cell(&e.team),
+            name_cell(e.project.as_deref().unwrap_or("-")),
+            Esc(&e.provider),
             Esc(&e.model),
             e.status,
             Esc(&e.error),

@@ -83,23 +83,17 @@ async fn page<B>(state: &Arc<State>, req: &Request<B>) -> Response<Body> {
     }
 }
 
-/// The figures: the store's keys and members, then the ledger, read on
-/// the blocking pool (the runtime has one thread, and requests wait on
-/// it).
+/// The figures, from the gateway's store: shared by every replica, so
+/// the page is the same whichever one answers.
 async fn snapshot(state: &State, days: u32) -> Result<data::Snapshot, String> {
-    let (keys, members) = match &state.cfg.gateway {
-        Some(g) => {
-            let store = g.store();
-            let keys = store.keys().await.map_err(|e| e.to_string())?;
-            (keys, store.members().await.map_err(|e| e.to_string())?)
-        }
-        None => (Vec::new(), Vec::new()),
+    let Some(g) = &state.cfg.gateway else {
+        return Ok(data::Snapshot {
+            days,
+            ..data::Snapshot::default()
+        });
     };
-    let path = state.cfg.usage_db.clone();
-    let now = SystemTime::now();
-    tokio::task::spawn_blocking(move || data::load(path.as_deref(), now, days, &keys, &members))
+    data::load(g.store(), SystemTime::now(), days)
         .await
-        .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
 }
 

@@ -24,7 +24,7 @@ use tokio_postgres::NoTls;
 use super::error::StoreError;
 use super::location::PgUrl;
 use super::model::{Budgets, KeyRecord, Member, NewKey, RateLimits, Team};
-use super::spend::{LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums};
+use super::spend::{FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow};
 use crate::gateway::keys::KeyHash;
 use fail::Fail;
 
@@ -204,6 +204,29 @@ impl PgStore {
 
     pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
         self.run(async |c| spend::spent(c, owner, day).await).await
+    }
+
+    pub async fn usage_by_day_and(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        by: LedgerGroup,
+    ) -> Result<Vec<(String, String, RowSums)>, StoreError> {
+        self.run(async |c| spend::usage_by_day_and(c, since_ms, until_ms, by).await)
+            .await
+    }
+
+    pub async fn recent_errors(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<FailedRequest>, StoreError> {
+        self.run(async |c| spend::recent_errors(c, since_ms, limit).await)
+            .await
+    }
+
+    pub async fn spent_all(&self, day: i64) -> Result<Vec<ScopeRow>, StoreError> {
+        self.run(async |c| spend::spent_all(c, day).await).await
     }
 }
 

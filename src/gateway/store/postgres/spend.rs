@@ -10,7 +10,8 @@ use super::queries::{MEMBER, TEAM, member_row, names, team_row, writing};
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::model::{Budgets, Member, RateLimits, Team};
 use crate::gateway::store::spend::{
-    LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, month_start,
+    FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow, ScopeSpent,
+    month_start,
 };
 
 pub(super) async fn set_team_budgets(
@@ -151,8 +152,25 @@ pub(super) async fn usage(
         Some(LedgerGroup::Day) => "1",
         _ => "8 DESC, 1",
     };
+    let sql = format!(
+        // Names sort bytewise, as SQLite sorts them.
+        "SELECT ({key}) COLLATE \"C\", {} FROM requests
+         WHERE at_ms >= $1 AND at_ms < $2 GROUP BY 1 ORDER BY {order}",
+        sums_sql()
+    );
+    let rows = c.query(&sql, &[&since_ms, &until_ms]).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push((r.try_get::<_, String>(0)?, sums(r, 1)?));
+    }
+    Ok(out)
+}
+
+/// What [`sums`] reads, in its order: SQLite's `total()` in PostgreSQL's
+/// words (0, never NULL, as a double).
+fn sums_sql() -> String {
     let num = "coalesce(sum({}), 0)::DOUBLE PRECISION";
-    let sums: Vec<String> = [
+    let cols: Vec<String> = [
         "input_tokens",
         "output_tokens",
         "cache_read_tokens",
@@ -162,28 +180,98 @@ pub(super) async fn usage(
     .iter()
     .map(|c| num.replace("{}", c))
     .collect();
+    format!("count(*), count(error), {}", cols.join(", "))
+}
+
+/// The sums [`sums_sql`] selects, from column `first` on.
+fn sums(r: &tokio_postgres::Row, first: usize) -> Result<RowSums, tokio_postgres::Error> {
+    let n = |i| r.try_get::<_, f64>(first + i).map(|v| v as u64);
+    Ok(RowSums {
+        requests: r.try_get::<_, i64>(first)? as u64,
+        errors: r.try_get::<_, i64>(first + 1)? as u64,
+        input_tokens: n(2)?,
+        output_tokens: n(3)?,
+        cache_read_tokens: n(4)?,
+        cache_write_tokens: n(5)?,
+        cost_usd: r.try_get(first + 6)?,
+    })
+}
+
+/// The ledger's rows in `[since_ms, until_ms)` summed per UTC day and
+/// `by`: (day, key, sums), days oldest first.
+pub(super) async fn usage_by_day_and(
+    c: &mut Client,
+    since_ms: i64,
+    until_ms: i64,
+    by: LedgerGroup,
+) -> Result<Vec<(String, String, RowSums)>, Fail> {
     let sql = format!(
-        // Names sort bytewise, as SQLite sorts them.
-        "SELECT ({key}) COLLATE \"C\", count(*), count(error), {} FROM requests
-         WHERE at_ms >= $1 AND at_ms < $2 GROUP BY 1 ORDER BY {order}",
-        sums.join(", ")
+        "SELECT ({}) COLLATE \"C\", ({}) COLLATE \"C\", {} FROM requests
+         WHERE at_ms >= $1 AND at_ms < $2 GROUP BY 1, 2 ORDER BY 1, 2",
+        group_column(LedgerGroup::Day),
+        group_column(by),
+        sums_sql()
     );
     let rows = c.query(&sql, &[&since_ms, &until_ms]).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let n = |i| r.try_get::<_, f64>(i).map(|v| v as u64);
-        out.push((
-            r.try_get::<_, String>(0)?,
-            RowSums {
-                requests: r.try_get::<_, i64>(1)? as u64,
-                errors: r.try_get::<_, i64>(2)? as u64,
-                input_tokens: n(3)?,
-                output_tokens: n(4)?,
-                cache_read_tokens: n(5)?,
-                cache_write_tokens: n(6)?,
-                cost_usd: r.try_get(7)?,
+        out.push((r.try_get(0)?, r.try_get(1)?, sums(r, 2)?));
+    }
+    Ok(out)
+}
+
+/// The newest `limit` failed requests at or after `since_ms`, newest
+/// first (through step 4's partial index of failures).
+pub(super) async fn recent_errors(
+    c: &mut Client,
+    since_ms: i64,
+    limit: u32,
+) -> Result<Vec<FailedRequest>, Fail> {
+    let rows = c
+        .query(
+            "SELECT at_ms, member, team, project, provider, model, status, error FROM requests
+             WHERE error IS NOT NULL AND at_ms >= $1 ORDER BY at_ms DESC, id DESC LIMIT $2",
+            &[&since_ms, &i64::from(limit)],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(FailedRequest {
+            at_ms: r.try_get(0)?,
+            member: r.try_get(1)?,
+            team: r.try_get(2)?,
+            project: r.try_get(3)?,
+            provider: r.try_get(4)?,
+            model: r.try_get(5)?,
+            status: u16::try_from(r.try_get::<_, i32>(6)?).unwrap_or(0),
+            error: r.try_get(7)?,
+        });
+    }
+    Ok(out)
+}
+
+/// What every key, member and team spent on `day` and in its month, one
+/// row each that spent anything.
+pub(super) async fn spent_all(c: &mut Client, day: i64) -> Result<Vec<ScopeRow>, Fail> {
+    let rows = c
+        .query(
+            "SELECT scope, id, coalesce(sum(CASE WHEN day = $1 THEN usd END), 0)::DOUBLE PRECISION,
+                    coalesce(sum(usd), 0)::DOUBLE PRECISION
+             FROM spend WHERE day >= $2 AND day <= $1
+             GROUP BY scope, id ORDER BY scope COLLATE \"C\", id",
+            &[&day, &month_start(day)],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(ScopeRow {
+            scope: r.try_get(0)?,
+            id: r.try_get(1)?,
+            spent: ScopeSpent {
+                day_usd: r.try_get(2)?,
+                month_usd: r.try_get(3)?,
             },
-        ));
+        });
     }
     Ok(out)
 }

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use super::error::StoreError;
 use super::model::{Budgets, KeyRecord, Member, NewKey, Team};
-use super::spend::{LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums};
+use super::spend::{FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow};
 use crate::gateway::keys::KeyHash;
 use queries::Fail;
 
@@ -154,6 +154,29 @@ impl SqliteStore {
 
     pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
         self.run(move |c| spend::spent(c, owner, day)).await
+    }
+
+    pub async fn usage_by_day_and(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        by: LedgerGroup,
+    ) -> Result<Vec<(String, String, RowSums)>, StoreError> {
+        self.run(move |c| spend::usage_by_day_and(c, since_ms, until_ms, by))
+            .await
+    }
+
+    pub async fn recent_errors(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<FailedRequest>, StoreError> {
+        self.run(move |c| spend::recent_errors(c, since_ms, limit))
+            .await
+    }
+
+    pub async fn spent_all(&self, day: i64) -> Result<Vec<ScopeRow>, StoreError> {
+        self.run(move |c| spend::spent_all(c, day)).await
     }
 }
 

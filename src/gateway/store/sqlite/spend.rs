@@ -6,7 +6,8 @@ use super::queries::{Fail, MEMBER, TEAM, immediate, member_row, names, team_row}
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::model::{Budgets, Member, Team};
 use crate::gateway::store::spend::{
-    LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, month_start,
+    FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow, ScopeSpent,
+    month_start,
 };
 
 pub(super) fn set_team_budgets(
@@ -139,26 +140,99 @@ pub(super) fn usage(
         _ => "8 DESC, 1",
     };
     let sql = format!(
-        "SELECT {key}, count(*), count(error), total(input_tokens), total(output_tokens),
-                total(cache_read_tokens), total(cache_write_tokens), total(cost_usd)
-         FROM requests WHERE at_ms >= ?1 AND at_ms < ?2
+        "SELECT {key}, {SUMS} FROM requests WHERE at_ms >= ?1 AND at_ms < ?2
          GROUP BY 1 ORDER BY {order}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([since_ms, until_ms], |r| {
-        let n = |i| r.get::<_, f64>(i).map(|v| v as u64);
-        Ok((
-            r.get::<_, String>(0)?,
-            RowSums {
-                requests: r.get::<_, i64>(1)? as u64,
-                errors: r.get::<_, i64>(2)? as u64,
-                input_tokens: n(3)?,
-                output_tokens: n(4)?,
-                cache_read_tokens: n(5)?,
-                cache_write_tokens: n(6)?,
-                cost_usd: r.get(7)?,
+        Ok((r.get::<_, String>(0)?, sums(r, 1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The sums [`SUMS`] selects, from column `first` on.
+fn sums(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<RowSums> {
+    let n = |i| r.get::<_, f64>(first + i).map(|v| v as u64);
+    Ok(RowSums {
+        requests: r.get::<_, i64>(first)? as u64,
+        errors: r.get::<_, i64>(first + 1)? as u64,
+        input_tokens: n(2)?,
+        output_tokens: n(3)?,
+        cache_read_tokens: n(4)?,
+        cache_write_tokens: n(5)?,
+        cost_usd: r.get(first + 6)?,
+    })
+}
+
+/// What [`sums`] reads, in its order.
+const SUMS: &str = "count(*), count(error), total(input_tokens), total(output_tokens),
+    total(cache_read_tokens), total(cache_write_tokens), total(cost_usd)";
+
+/// The ledger's rows in `[since_ms, until_ms)` summed per UTC day and
+/// `by`: (day, key, sums), days oldest first. What the usage page's chart
+/// draws.
+pub(super) fn usage_by_day_and(
+    conn: &mut Connection,
+    since_ms: i64,
+    until_ms: i64,
+    by: LedgerGroup,
+) -> Result<Vec<(String, String, RowSums)>, Fail> {
+    let sql = format!(
+        "SELECT {}, {}, {SUMS} FROM requests WHERE at_ms >= ?1 AND at_ms < ?2
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        group_column(LedgerGroup::Day),
+        group_column(by),
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([since_ms, until_ms], |r| {
+        Ok((r.get(0)?, r.get(1)?, sums(r, 2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest `limit` failed requests at or after `since_ms`, newest
+/// first (step 4's partial index holds only failures, so this reads no
+/// successful row).
+pub(super) fn recent_errors(
+    conn: &mut Connection,
+    since_ms: i64,
+    limit: u32,
+) -> Result<Vec<FailedRequest>, Fail> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at_ms, member, team, project, provider, model, status, error FROM requests
+         WHERE error IS NOT NULL AND at_ms >= ?1 ORDER BY at_ms DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![since_ms, limit], |r| {
+        Ok(FailedRequest {
+            at_ms: r.get(0)?,
+            member: r.get(1)?,
+            team: r.get(2)?,
+            project: r.get(3)?,
+            provider: r.get(4)?,
+            model: r.get(5)?,
+            status: r.get(6)?,
+            error: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What every key, member and team spent on `day` and in its month, one
+/// row each that spent anything.
+pub(super) fn spent_all(conn: &mut Connection, day: i64) -> Result<Vec<ScopeRow>, Fail> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT scope, id, total(CASE WHEN day = ?1 THEN usd END), total(usd) FROM spend
+         WHERE day >= ?2 AND day <= ?1 GROUP BY scope, id ORDER BY scope, id",
+    )?;
+    let rows = stmt.query_map([day, month_start(day)], |r| {
+        Ok(ScopeRow {
+            scope: r.get(0)?,
+            id: r.get(1)?,
+            spent: ScopeSpent {
+                day_usd: r.get(2)?,
+                month_usd: r.get(3)?,
             },
-        ))
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -2,24 +2,40 @@ use std::collections::HashMap;
 
 use super::page;
 use crate::gateway::store::Budgets;
-use crate::gateway::ui::data::{Chart, KeyBudget, Snapshot};
-use crate::usage::query::team::Failed;
-use crate::usage::query::{Sums, UsageGroup};
+use crate::gateway::store::spend::{FailedRequest, RowSums, ScopeSpent};
+use crate::gateway::ui::data::{BudgetRow, BudgetScope, Chart, Snapshot};
 
-fn sums(requests: u64, cost: f64) -> Sums {
-    Sums {
+fn sums(requests: u64, cost: f64) -> RowSums {
+    RowSums {
         requests,
         input_tokens: 1_000 * requests,
         output_tokens: 250 * requests,
         cost_usd: cost,
-        ..Sums::default()
+        ..RowSums::default()
     }
 }
 
-fn group(key: &str, requests: u64, cost: f64) -> UsageGroup {
-    UsageGroup {
-        key: key.into(),
-        sums: sums(requests, cost),
+fn group(key: &str, requests: u64, cost: f64) -> (String, RowSums) {
+    (key.into(), sums(requests, cost))
+}
+
+fn budget(
+    scope: BudgetScope,
+    name: &str,
+    member: &str,
+    b: Budgets,
+    spent: (f64, f64),
+) -> BudgetRow {
+    BudgetRow {
+        scope,
+        name: name.into(),
+        member: member.into(),
+        team: "core".into(),
+        budgets: b,
+        spent: ScopeSpent {
+            day_usd: spent.0,
+            month_usd: spent.1,
+        },
     }
 }
 
@@ -27,7 +43,6 @@ fn snapshot() -> Snapshot {
     Snapshot {
         days: 7,
         as_of: "2026-12-07 10:00".into(),
-        recorded: true,
         today: sums(3, 1.5),
         month: sums(10, 12.25),
         range: sums(8, 9.0),
@@ -41,33 +56,42 @@ fn snapshot() -> Snapshot {
             teams: vec!["core".into()],
             cost: vec![vec![3.0], vec![6.0]],
         },
-        keys: vec![
-            KeyBudget {
-                prefix: "ccsk_0123abcd".into(),
-                member: "ann".into(),
-                team: "core".into(),
-                budgets: Budgets {
+        budgets: vec![
+            budget(
+                BudgetScope::Team,
+                "core",
+                "",
+                Budgets {
+                    daily_usd: None,
+                    monthly_usd: Some(50.0),
+                },
+                (1.25, 12.5),
+            ),
+            budget(
+                BudgetScope::Key,
+                "ccsk_0123abcd",
+                "ann",
+                Budgets {
                     daily_usd: Some(5.0),
                     monthly_usd: Some(10.0),
                 },
-                today_usd: 1.25,
-                month_usd: 12.0,
-            },
-            KeyBudget {
-                prefix: "ccsk_9999ffff".into(),
-                member: "bob".into(),
-                team: "ops".into(),
-                budgets: Budgets::default(),
-                today_usd: 0.0,
-                month_usd: 0.5,
-            },
+                (1.25, 12.0),
+            ),
+            budget(
+                BudgetScope::Key,
+                "ccsk_9999ffff",
+                "bob",
+                Budgets::default(),
+                (0.0, 0.5),
+            ),
         ],
-        errors: vec![Failed {
-            at: "2026-12-07 09:59:00".into(),
-            member: Some("ann".into()),
-            team: Some("core".into()),
+        errors: vec![FailedRequest {
+            at_ms: 20_794 * 86_400_000 + 9 * 3_600_000 + 59 * 60_000,
+            member: "ann".into(),
+            team: "core".into(),
             project: None,
-            model: "oa/m-main".into(),
+            provider: "oa".into(),
+            model: "m-main".into(),
             status: 529,
             error: "overloaded".into(),
         }],
@@ -93,10 +117,15 @@ fn the_page_shows_every_section_with_its_figures() {
         "$3.75 left of $5",
         "$2.00 over $10",
         "no budget; $0.00 spent",
+        "$37.50 left of $50",
+        "<code>ccsk_0123abcd…</code>",
+        "2026-12-07 09:59:00",
+        "<td>oa/m-main</td><td class=\"bad\">529</td>",
         "overloaded",
         "529",
         "(none)",
-        "As of 2026-12-07 10:00",
+        "As of 2026-12-07 10:00 UTC",
+        "Today (UTC)",
     ] {
         assert!(html.contains(want), "missing {want:?} in:\n{html}");
     }
@@ -109,7 +138,7 @@ fn stored_names_are_text_never_markup() {
     crate::i18n::set_lang(crate::i18n::Lang::En);
     let mut s = snapshot();
     s.projects = vec![group("<script>alert(1)</script>", 1, 1.0)];
-    s.keys[0].member = "\"><img src=x>".into();
+    s.budgets[1].member = "\"><img src=x>".into();
     let html = page(&s);
     assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -125,22 +154,18 @@ fn stored_names_are_text_never_markup() {
 }
 
 #[test]
-fn an_empty_ledger_and_a_ledger_that_is_off_still_make_a_page() {
+fn an_empty_store_still_makes_a_page() {
     crate::i18n::set_lang(crate::i18n::Lang::En);
     let empty = Snapshot {
         days: 30,
-        recorded: true,
         ..Snapshot::default()
     };
     let html = page(&empty);
     assert!(html.contains("No requests in this range."), "{html}");
     assert!(html.contains("No spend in this range."));
     assert!(html.contains("No errors in this range."));
-    assert!(html.contains("No live keys."));
+    assert!(html.contains("No teams, members or live keys."));
     assert!(html.contains("$0.00"));
-    let off = page(&Snapshot::default());
-    assert!(off.contains("not recorded"), "{off}");
-    assert!(!off.contains("<svg"));
 }
 
 #[test]
