@@ -304,3 +304,68 @@ async fn usage_from_the_gateway_store_by_member_and_project() {
     assert_eq!(session.code, 2, "{}", session.stderr);
     assert!(session.stderr.contains("--by member"), "{}", session.stderr);
 }
+
+/// Hostile credentials and names: a huge key header, a well-formed key of
+/// another gateway (another tenant's store), and a key with characters no
+/// key has are refused as authentication errors, and the gateway keeps
+/// serving; a project label that looks like SQL is stored as a name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_keys_are_refused_and_sql_looking_labels_are_data() {
+    let up = Mock::start().await;
+    for _ in 0..2 {
+        up.push(mock::chat_completion(
+            json!({"role": "assistant", "content": "ok"}),
+            "stop",
+        ));
+    }
+    let home = mk_home();
+    home.write_config(&priced_config(&up));
+    let key = issue(&home, &["--member", "ann"]);
+    // Another tenant: its own store, its own key.
+    let elsewhere = mk_home();
+    let foreign = issue(&elsewhere, &["--member", "ann"]);
+    let (serve, home) = serve(home).await;
+    let client = reqwest::Client::new();
+    let ask = |key: String, project: &'static str| {
+        let (client, base) = (client.clone(), serve.base.clone());
+        async move {
+            let r = client
+                .post(format!("{base}/v1/messages"))
+                .header("x-api-key", key)
+                .header("x-ccswitch-project", project)
+                .json(&json!({"model": "m-main", "max_tokens": 10,
+                    "messages": [{"role": "user", "content": "hi"}]}))
+                .send()
+                .await;
+            match r {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    (
+                        status,
+                        r.json::<serde_json::Value>().await.unwrap_or_default(),
+                    )
+                }
+                // A header past hyper's limit may end the connection.
+                Err(_) => (0, serde_json::Value::Null),
+            }
+        }
+    };
+    let (status, body) = ask(foreign, "p").await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (401, Some("authentication_error")),
+        "{body}"
+    );
+    let (status, _) = ask(format!("ccsk_{}", "z".repeat(48)), "p").await;
+    assert_eq!(status, 401);
+    let (status, _) = ask(format!("ccsk_{}", "a".repeat(200_000)), "p").await;
+    assert!(matches!(status, 0 | 401 | 431), "{status}");
+    let label = "x'); DROP TABLE requests;--";
+    let (status, body) = ask(key, label).await;
+    assert_eq!(status, 200, "{body}");
+    let projects = home
+        .run(&["usage", "--gateway", "--by", "project", "--json"])
+        .ok()
+        .json();
+    assert_eq!(projects["groups"][0]["key"], label, "{projects}");
+}
