@@ -52,6 +52,22 @@ pub(crate) async fn gateway_with(
     Home,
     Vec<String>,
 ) {
+    gateway_serving(text, n, keys, &[]).await
+}
+
+/// [`gateway_with`], with `more` arguments after `serve p --gateway`;
+/// its log goes to `serve.log` in the home.
+pub(crate) async fn gateway_serving(
+    text: &str,
+    n: usize,
+    keys: &[&[&str]],
+    more: &[&str],
+) -> (
+    crate::support::mock::Mock,
+    crate::support::serve::Serve,
+    Home,
+    Vec<String>,
+) {
     use crate::support::mock::{self, Mock};
     use crate::support::serve::Serve;
     let up = Mock::start().await;
@@ -71,8 +87,13 @@ pub(crate) async fn gateway_with(
             issue(&home, &all)
         })
         .collect();
+    let mut args = vec!["serve".to_string(), "p".into(), "--gateway".into()];
+    args.extend(more.iter().map(ToString::to_string));
     let (serve, home) = tokio::task::spawn_blocking(move || {
-        let s = Serve::start_with(&home, &["serve", "p", "--gateway"], &[("UP_KEY", "sk-up")]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Its log, for tests that read what it said.
+        let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
+        let s = Serve::start_logged(&home, &args, &[("UP_KEY", "sk-up")], log);
         (s, home)
     })
     .await

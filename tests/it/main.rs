@@ -26,6 +26,7 @@ mod fallback_claude;
 mod fuzz_replay;
 mod gateway;
 mod gateway_budget;
+mod gateway_serve;
 mod gateway_ui;
 mod gateway_usage;
 mod golden;
