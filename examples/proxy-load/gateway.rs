@@ -13,8 +13,10 @@ const TPM: &str = "1000000000000";
 /// own budgets and rate limits, all far above any load here: every
 /// request reads what its key, member and team spent from the store,
 /// holds its estimate, and is counted by the limiter, and none is
-/// refused. Returns the key.
-pub fn member_key(bin: &Path, home: &Path) -> String {
+/// refused. Returns the key. Without `budgets` (`--no-budgets`), the key
+/// check and the rate limits alone: what the store's reads and writes
+/// for budgets cost.
+pub fn member_key(bin: &Path, home: &Path, budgets: bool) -> String {
     let run = |args: &[&str]| {
         let out = Command::new(bin)
             .args(["gateway"])
@@ -29,15 +31,21 @@ pub fn member_key(bin: &Path, home: &Path) -> String {
         );
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    let budgets = ["--daily-usd", BUDGET_USD, "--monthly-usd", BUDGET_USD];
+    let budgets: &[&str] = if budgets {
+        &["--daily-usd", BUDGET_USD, "--monthly-usd", BUDGET_USD]
+    } else {
+        &[]
+    };
     run(&["team", "add", "bench"]);
-    run(&[&["team", "budget", "bench"][..], &budgets].concat());
     run(&["member", "add", "load", "--team", "bench"]);
-    run(&[&["member", "budget", "load"][..], &budgets].concat());
+    if !budgets.is_empty() {
+        run(&[&["team", "budget", "bench"][..], budgets].concat());
+        run(&[&["member", "budget", "load"][..], budgets].concat());
+    }
     let key = [
         "key", "issue", "--member", "load", "--rpm", RPM, "--tpm", TPM,
     ];
-    run(&[&key[..], &budgets].concat())
+    run(&[&key[..], budgets].concat())
 }
 
 /// Prices for the bench's model, so a budget check has a cost to hold
