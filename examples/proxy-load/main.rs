@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
-//!         [--gateway]
+//!         [--gateway [--no-budgets]] [--workers N]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -25,8 +25,12 @@
 //!
 //! `--gateway` makes both proxies team gateways (`serve --gateway`) and
 //! sends a member's virtual key with every request, so the key check
-//! (answers cached 5 s) and the key's rate limits (never reached) are on
-//! the path: compare its added latency with a run without it.
+//! (answers cached 5 s), the key's, member's and team's budgets (read
+//! from the store, never reached) and the key's rate limits (never
+//! reached) are on the path: compare its added latency with a run without
+//! it (`--no-budgets`: without the budgets, whose store reads and writes
+//! are most of a gateway's cost). `--workers N` is passed to `serve` (a gateway's default is one
+//! worker thread per CPU; 1 is the single-threaded runtime).
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
@@ -42,14 +46,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod floor;
+mod gateway;
 mod mock;
 #[path = "../support/mod.rs"]
 mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -65,38 +68,6 @@ static CREDENTIAL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 fn credential() -> &'static str {
     CREDENTIAL.get().map_or(TOKEN, String::as_str)
-}
-
-/// `--gateway`: a team, a member and a key with limits far above any load
-/// here (so the limiter counts every request and never refuses one), in
-/// the bench's home; the key.
-fn member_key(bin: &Path, home: &Path) -> String {
-    let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(["gateway"])
-            .args(args)
-            .env("CCSWITCH_HOME", home)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
-    run(&["team", "add", "bench"]);
-    run(&["member", "add", "load", "--team", "bench"]);
-    run(&[
-        "key",
-        "issue",
-        "--member",
-        "load",
-        "--rpm",
-        "1000000000",
-        "--tpm",
-        "1000000000000",
-    ])
 }
 
 // --------------------------------------------------------------- measure
@@ -206,28 +177,38 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn throughput(t: &Target, conc: usize, secs: u64) -> f64 {
+/// Requests/s with `conc` requests in flight for `secs`, and each
+/// request's time (latency under load).
+async fn throughput(t: &Target, conc: usize, secs: u64) -> (f64, Vec<Duration>) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(conc)
         .build()
         .unwrap();
-    let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
     for _ in 0..conc {
-        let (client, t, done) = (client.clone(), t.clone(), done.clone());
+        let (client, t) = (client.clone(), t.clone());
         tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
             while Instant::now() < deadline {
-                one(&client, &t).await;
-                done.fetch_add(1, Ordering::Relaxed);
+                times.push(one(&client, &t).await.total);
             }
+            times
         }));
     }
     let start = Instant::now();
+    let mut times = Vec::new();
     for t in tasks {
-        let _ = t.await;
+        times.extend(t.await.unwrap());
     }
-    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    (times.len() as f64 / start.elapsed().as_secs_f64(), times)
+}
+
+/// p50, p99 and the slowest of request times, in ms (a rate far below
+/// what p50 allows means a few requests stalled).
+fn p50_p99(mut v: Vec<Duration>) -> (f64, f64, f64) {
+    v.sort();
+    (pct(&v, 0.5), pct(&v, 0.99), pct(&v, 1.0))
 }
 
 /// The fixture's request with its conversation repeated (alternating user
@@ -311,6 +292,10 @@ fn main() {
          [providers.an]\napi = \"anthropic\"\nbase_url = \"http://{mock_addr}/anthropic\"\nkey = {{ env = \"BENCH_KEY\" }}\n\
          [profiles.oa]\nprovider = \"oa\"\nmain = \"m\"\n[profiles.an]\nprovider = \"an\"\nmain = \"m\"\n"
     );
+    // `--gateway`: both proxies are team gateways, and every request comes
+    // with a member's key: its check (cached), budgets and rate limits on
+    // the path.
+    let gateway = std::env::args().any(|a| a == "--gateway");
     // `--budget`: checked on every request, never reached.
     let budgeted = std::env::args().any(|a| a == "--budget");
     let with_budget = if budgeted {
@@ -323,6 +308,8 @@ fn main() {
                 "main = \"m\"\n",
                 "main = \"m\"\nbudget = { daily_usd = 1000000.0 }\n",
             )
+    } else if gateway {
+        gateway::priced(&config)
     } else {
         config.clone()
     };
@@ -377,21 +364,24 @@ fn main() {
         startup(&bin, dir.path(), n.min(40));
         return;
     }
-    // `--gateway`: both proxies are team gateways, and every request comes
-    // with a member's key: its check (cached) and rate limits on the path.
-    let gateway = std::env::args().any(|a| a == "--gateway");
     if gateway {
-        CREDENTIAL.set(member_key(&bin, dir.path())).unwrap();
+        let budgets = !std::env::args().any(|a| a == "--no-budgets");
+        CREDENTIAL
+            .set(gateway::member_key(&bin, dir.path(), budgets))
+            .unwrap();
     }
+    let workers = text_arg("--workers");
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
-        let args: &[&str] = if gateway {
-            &[profile, "--gateway"]
-        } else {
-            &[profile]
-        };
+        let mut args = vec![profile];
+        if gateway {
+            args.push("--gateway");
+        }
+        if let Some(n) = &workers {
+            args.extend(["--workers", n.as_str()]);
+        }
         let (child, url) =
-            support::serve_with(&bin, dir.path(), args, TOKEN, "BENCH_KEY", Stdio::null());
+            support::serve_with(&bin, dir.path(), &args, TOKEN, "BENCH_KEY", Stdio::null());
         (child, url.trim_start_matches("http://").to_string())
     };
     let (mut oa_child, oa_addr) = serve("oa");
@@ -421,6 +411,19 @@ fn main() {
         .build()
         .unwrap();
     println!("proxy-load: {} ({})", bin.display(), version(&bin));
+    if gateway {
+        println!(
+            "team gateways (key check, {}rate limits), workers: {}",
+            if std::env::args().any(|a| a == "--no-budgets") {
+                ""
+            } else {
+                "budgets, "
+            },
+            workers.as_deref().unwrap_or("default (one per CPU)")
+        );
+    } else if let Some(n) = &workers {
+        println!("workers: {n}");
+    }
     println!(
         "{n} sequential requests per latency row (direct and proxied alternate in batches of 100), \
          throughput as the median of 3 alternating {secs} s rounds, {CHUNKS}-chunk streams sent \
@@ -475,17 +478,24 @@ fn main() {
                 // Three alternating rounds each; the medians are reported.
                 let proxy = &procs[idx];
                 let (mut drs, mut vrs, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+                let (mut dts, mut vts) = (Vec::new(), Vec::new());
                 for _ in 0..3 {
-                    drs.push(rt.block_on(throughput(&direct, conc, secs)));
+                    let (dr, dt) = rt.block_on(throughput(&direct, conc, secs));
+                    drs.push(dr);
+                    dts.extend(dt);
                     let cpu0 = proxy.cpu();
                     let t0 = Instant::now();
-                    let vr = rt.block_on(throughput(&via, conc, secs));
+                    let (vr, vt) = rt.block_on(throughput(&via, conc, secs));
                     let reqs = vr * t0.elapsed().as_secs_f64();
                     // CPU ms per request (per stream, for streams).
                     cpus.push((proxy.cpu() - cpu0) / reqs * 1000.0);
                     vrs.push(vr);
+                    vts.extend(vt);
                 }
-                totals.push((label, kind, conc, median(drs), median(vrs), median(cpus)));
+                // Latency under load, over all three rounds' requests.
+                let (d, v) = (p50_p99(dts), p50_p99(vts));
+                let rates = (median(drs), median(vrs), median(cpus));
+                totals.push((label, kind, conc, rates, d, v));
             }
         }
     }
@@ -577,7 +587,7 @@ fn main() {
                 ] {
                     let cpu0 = proc.cpu();
                     let t0 = Instant::now();
-                    let rate = rt.block_on(throughput(t, 64, secs));
+                    let (rate, _) = rt.block_on(throughput(t, 64, secs));
                     let reqs = rate * t0.elapsed().as_secs_f64();
                     // CPU µs per request, the ledger's thread included.
                     cpus.push((proc.cpu() - cpu0) / reqs * 1e6);
@@ -628,8 +638,8 @@ fn main() {
         let [lone, lchain] = rt.block_on(latency_pair(&client, &one, &chain, n));
         let (mut ones, mut chains) = (Vec::new(), Vec::new());
         for _ in 0..3 {
-            ones.push(rt.block_on(throughput(&one, 64, secs)));
-            chains.push(rt.block_on(throughput(&chain, 64, secs)));
+            ones.push(rt.block_on(throughput(&one, 64, secs)).0);
+            chains.push(rt.block_on(throughput(&chain, 64, secs)).0);
         }
         println!();
         println!(
@@ -657,18 +667,38 @@ fn main() {
     if !totals.is_empty() {
         println!();
         println!(
-            "{:<40} {:>12} {:>12} {:>8} {:>14}",
-            "throughput", "direct req/s", "proxy req/s", "ratio", "CPU ms/req"
+            "{:<40} {:>12} {:>12} {:>8} {:>14} {:>10} {:>10}",
+            "throughput",
+            "direct req/s",
+            "proxy req/s",
+            "ratio",
+            "CPU ms/req",
+            "added p50",
+            "added p99"
         );
     }
-    for (label, kind, conc, dr, vr, cpu) in &totals {
+    for (label, kind, conc, (dr, vr, cpu), d, v) in &totals {
         println!(
-            "{:<40} {:>12.0} {:>12.0} {:>7.0}% {:>14.4}",
+            "{:<40} {:>12.0} {:>12.0} {:>7.0}% {:>14.4} {:>10.3} {:>10.3}",
             format!("{label} {kind} c{conc}"),
             dr,
             vr,
             vr / dr * 100.0,
-            cpu
+            cpu,
+            v.0 - d.0,
+            v.1 - d.1
+        );
+    }
+    for (label, kind, conc, _, d, v) in &totals {
+        println!(
+            "{:<40} direct p50/p99/max {:.3}/{:.3}/{:.1} ms, via proxy {:.3}/{:.3}/{:.1} ms",
+            format!("{label} {kind} c{conc}"),
+            d.0,
+            d.1,
+            d.2,
+            v.0,
+            v.1,
+            v.2
         );
     }
     println!();

@@ -167,6 +167,8 @@ pub struct ServeArgs {
     pub tls_key: Option<std::path::PathBuf>,
     #[arg(help = text("help.arg.serve_gateway"), long, value_name = "STORE", num_args = 0..=1)]
     pub gateway: Option<Option<String>>,
+    #[arg(help = text("help.arg.serve_workers"), long, value_name = "N")]
+    pub workers: Option<usize>,
     #[arg(help = text("help.arg.serve_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
 }

@@ -19,6 +19,7 @@ use super::error::CliError;
 use crate::ctx::{Ctx, hms};
 
 pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliError> {
+    let workers = workers(&args)?;
     let (cfg, _) = config::load(&ctx.paths)?;
     let Some(name) = args.profile.as_deref().or(cfg.default.as_deref()) else {
         return Err(CliError::Usage(t!(
@@ -61,7 +62,10 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         Box::new(std::io::stderr()),
         Arc::new(move |line: &str| format!("{} {line}\n", hms(now()))),
     );
-    let rt = proxy::runtime().map_err(|e| CliError::Failed(e.to_string()))?;
+    let rt = proxy::runtime_with(workers).map_err(|e| CliError::Failed(e.to_string()))?;
+    if workers > 1 {
+        eprintln!("{}", t!("serve.workers", n = workers));
+    }
     let served = rt.block_on(async {
         let gateway = match &args.gateway {
             Some(store) => Some(open_gateway(ctx, store.as_deref()).await?),
@@ -106,6 +110,20 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
     });
     writer.close();
     served
+}
+
+/// How many threads serve: `--workers`, else one per CPU for a team
+/// gateway (many members at once) and one for a single user (the lowest
+/// latency and memory, see [`proxy::runtime`]).
+fn workers(args: &ServeArgs) -> Result<usize, CliError> {
+    match args.workers {
+        Some(0) => Err(CliError::Usage(t!("serve.workers_zero"))),
+        Some(n) => Ok(n),
+        None if args.gateway.is_some() => {
+            Ok(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        }
+        None => Ok(1),
+    }
 }
 
 /// The token clients must send: the one the user chose (`--token-env`),

@@ -45,7 +45,7 @@ pub use body::{Body, InBody};
 pub use conns::Limits;
 pub use error::ProxyError;
 pub use log::LogWriter;
-pub use setup::{LogFn, ProxyConfig, StartError, runtime};
+pub use setup::{LogFn, ProxyConfig, StartError, runtime, runtime_with};
 pub use stats::Stats;
 pub use upstream::{Upstream, models};
 

@@ -261,3 +261,18 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
 }
+
+/// The runtime for `workers` threads: one is [`runtime`]; more is a
+/// work-stealing pool, for a team gateway whose many members' requests
+/// (each checked against the store and budgets) would queue behind one
+/// core. Nothing in the proxy is tied to a thread: every task it spawns
+/// is `Send`, and no request state lives in thread-locals.
+pub fn runtime_with(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    if workers <= 1 {
+        return runtime();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+}

@@ -75,15 +75,33 @@ pub(crate) async fn gateway_with(
     Home,
     Vec<String>,
 ) {
-    gateway_on(None, text, n, keys).await
+    gateway_on(None, text, n, keys, &[]).await
 }
 
-/// [`gateway_with`] on the store `store` names (`None`: the default file).
+/// [`gateway_with`], with `more` arguments after `serve p --gateway`.
+pub(crate) async fn gateway_serving(
+    text: &str,
+    n: usize,
+    keys: &[&[&str]],
+    more: &[&str],
+) -> (
+    crate::support::mock::Mock,
+    crate::support::serve::Serve,
+    Home,
+    Vec<String>,
+) {
+    gateway_on(None, text, n, keys, more).await
+}
+
+/// [`gateway_with`] on the store `store` names (`None`: the default file),
+/// with `more` arguments after `serve p --gateway [STORE]`; its log goes
+/// to `serve.log` in the home.
 pub(crate) async fn gateway_on(
     store: Option<String>,
     text: &str,
     n: usize,
     keys: &[&[&str]],
+    more: &[&str],
 ) -> (
     crate::support::mock::Mock,
     crate::support::serve::Serve,
@@ -110,10 +128,14 @@ pub(crate) async fn gateway_on(
             issue(&home, &all)
         })
         .collect();
+    let mut args = vec!["serve".to_string(), "p".into(), "--gateway".into()];
+    args.extend(store);
+    args.extend(more.iter().map(ToString::to_string));
     let (serve, home) = tokio::task::spawn_blocking(move || {
-        let mut args = vec!["serve", "p", "--gateway"];
-        args.extend(store.as_deref());
-        let s = Serve::start_with(&home, &args, &[("UP_KEY", "sk-up")]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Its log, for tests that read what it said.
+        let log = std::fs::File::create(home.path().join("serve.log")).unwrap();
+        let s = Serve::start_logged(&home, &args, &[("UP_KEY", "sk-up")], log);
         (s, home)
     })
     .await

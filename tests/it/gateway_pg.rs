@@ -31,7 +31,8 @@ async fn replicas_on_one_postgres_database_act_as_one_gateway() {
     let url = tokio::task::spawn_blocking(postgres::fresh_db)
         .await
         .unwrap();
-    let (_up, one, home, keys) = gateway_on(Some(url.clone()), "hello from pg", 8, &[&[]]).await;
+    let (_up, one, home, keys) =
+        gateway_on(Some(url.clone()), "hello from pg", 8, &[&[]], &[]).await;
     let key = keys[0].clone();
     let (url2, home) = (url.clone(), home);
     let (two, home) = tokio::task::spawn_blocking(move || {

@@ -28,6 +28,7 @@ mod gateway;
 mod gateway_budget;
 mod gateway_pg;
 mod gateway_replicas;
+mod gateway_serve;
 mod gateway_ui;
 mod gateway_usage;
 mod golden;

@@ -238,7 +238,9 @@ fn refusals(
 /// A gateway key over its rate limit: 429 with `retry-after`, which
 /// Claude Code (and Anthropic's SDKs) wait out before trying again.
 fn rate_limited(member: &Principal, wait: std::time::Duration) -> ProxyError {
-    let secs = wait.as_secs().max(1);
+    // Rounded up: a client that comes back after a rounded-down wait is
+    // early, and is refused again.
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
     ProxyError::Upstream {
         status: 429,
         message: t!(

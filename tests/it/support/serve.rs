@@ -65,11 +65,21 @@ impl Serve {
 
     /// `ccswitch ARGS` (a `serve` with options) with this environment.
     pub fn start_with(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Serve {
+        Serve::start_logged(home, args, env, Stdio::null())
+    }
+
+    /// [`Serve::start_with`], its stderr (its log) going to `stderr`.
+    pub fn start_logged(
+        home: &Home,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: impl Into<Stdio>,
+    ) -> Serve {
         let mut child = home
             .cmd(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut r = BufReader::new(child.stdout.take().unwrap());
