@@ -1,5 +1,6 @@
-//! `--gateway`: the bench's home made a team gateway's store, with a key
-//! every check runs for and none refuses.
+//! `--gateway`: the bench's home made a team gateway's store (or the
+//! PostgreSQL database `--store URL` names), with a key every check runs
+//! for and none refuses.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,10 +17,11 @@ const TPM: &str = "1000000000000";
 /// refused. Returns the key. Without `budgets` (`--no-budgets`), the key
 /// check and the rate limits alone: what the store's reads and writes
 /// for budgets cost.
-pub fn member_key(bin: &Path, home: &Path, budgets: bool) -> String {
+pub fn member_key(bin: &Path, home: &Path, budgets: bool, store: Option<&str>) -> String {
     let run = |args: &[&str]| {
         let out = Command::new(bin)
             .args(["gateway"])
+            .args(store.map(|s| ["--store", s]).into_iter().flatten())
             .args(args)
             .env("CCSWITCH_HOME", home)
             .output()

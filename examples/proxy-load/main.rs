@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
-//!         [--gateway [--no-budgets]] [--workers N]
+//!         [--gateway [--no-budgets] [--store postgres://…]] [--workers N]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -364,10 +364,18 @@ fn main() {
         startup(&bin, dir.path(), n.min(40));
         return;
     }
+    // `--store URL`: the gateway's store in that (empty) PostgreSQL
+    // database instead of a file.
+    let store = text_arg("--store");
     if gateway {
         let budgets = !std::env::args().any(|a| a == "--no-budgets");
         CREDENTIAL
-            .set(gateway::member_key(&bin, dir.path(), budgets))
+            .set(gateway::member_key(
+                &bin,
+                dir.path(),
+                budgets,
+                store.as_deref(),
+            ))
             .unwrap();
     }
     let workers = text_arg("--workers");
@@ -376,6 +384,7 @@ fn main() {
         let mut args = vec![profile];
         if gateway {
             args.push("--gateway");
+            args.extend(store.as_deref());
         }
         if let Some(n) = &workers {
             args.extend(["--workers", n.as_str()]);

@@ -10,12 +10,13 @@
 //! budget therefore overshoots by at most the holds in flight on the other
 //! replicas (and, on this one, the last request let through).
 //!
-//! No check waits for another: the store is read first, then this
-//! replica's holds and recently settled costs are added under one short
-//! lock. A cost settled after the read began may be counted twice (in the
-//! store and here), never zero times.
+//! No check waits for another: this replica's running sums of what it
+//! settled are noted, the store is read, and what those sums grew by since
+//! is added with the holds under one short lock. A cost settled after the
+//! read began may be counted twice (in the store and here), never zero
+//! times; and a check costs the same however many requests came before.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -27,9 +28,10 @@ use crate::usage::Record;
 use crate::usage::prices::{Price, Tokens};
 use crate::usage::writer::Pricer;
 
-/// How long a settled cost is also counted from memory: longer than any
-/// store read a check waits for (the pool's wait is bounded well below).
-const RECENT: Duration = Duration::from_secs(30);
+/// How long a store's answer stands in for reading it again, where this
+/// gateway is the store's only writer: a read per request cost a busy
+/// gateway most of its throughput.
+const REMEMBER: Duration = Duration::from_secs(10);
 
 /// Why a request may not go.
 #[derive(Debug, thiserror::Error)]
@@ -49,22 +51,20 @@ struct Held {
     usd: f64,
 }
 
-struct Settled {
-    seq: u64,
-    owner: Owner,
-    day: i64,
-    usd: f64,
-    at: Instant,
-    /// The store did not take it: counted from memory for the rest of
-    /// its month.
-    lost: bool,
-}
+/// What this replica settled, summed by scope, id and UTC day.
+type Tally = HashMap<(&'static str, i64, i64), f64>;
+
+/// An owner's tally entries for one month, as a check found them before
+/// it read the store.
+type Snap = Vec<((&'static str, i64, i64), f64)>;
 
 struct Book {
     next_id: u64,
-    next_seq: u64,
     held: Vec<Held>,
-    settled: VecDeque<Settled>,
+    tally: Tally,
+    /// Costs the store did not take: counted from memory for the rest of
+    /// their month.
+    lost: Vec<(Owner, i64, f64)>,
     pricer: Pricer,
     prices: Vec<((String, String), Option<Price>)>,
 }
@@ -89,6 +89,8 @@ impl Book {
 pub struct Budgeter {
     store: Store,
     book: Mutex<Book>,
+    /// The store's answers by owner: (day, spent, tally before, when).
+    read: Mutex<HashMap<Owner, (i64, OwnerSpent, Snap, Instant)>>,
     log: Arc<dyn Fn(&str) + Send + Sync>,
 }
 
@@ -127,12 +129,13 @@ impl Budgeter {
             store,
             book: Mutex::new(Book {
                 next_id: 0,
-                next_seq: 0,
                 held: Vec::new(),
-                settled: VecDeque::new(),
+                tally: HashMap::new(),
+                lost: Vec::new(),
                 pricer,
                 prices: Vec::new(),
             }),
+            read: Mutex::new(HashMap::new()),
             log,
         }
     }
@@ -152,28 +155,27 @@ impl Budgeter {
         let day = utc_day(now);
         let budgeted = limits(p).iter().any(|(_, b, _)| !b.is_empty());
         let mut spent = OwnerSpent::default();
-        let start = lock(&self.book).next_seq;
+        let mut snap = Snap::new();
         if budgeted {
-            spent = self
-                .store
-                .spent(p.owner, day)
-                .await
-                .map_err(Refused::Unavailable)?;
+            (spent, snap) = match self.remembered(p.owner, day) {
+                Some(known) => known,
+                None => {
+                    let before = snapshot(&lock(&self.book).tally, p.owner, day);
+                    let read = self
+                        .store
+                        .spent(p.owner, day)
+                        .await
+                        .map_err(Refused::Unavailable)?;
+                    self.remember(p.owner, day, read, &before);
+                    (read, before)
+                }
+            };
         }
         let mut book = lock(&self.book);
         let price = book.price(provider, model);
         let usd = price.map_or(0.0, |pr| pr.cost(&estimate));
         if budgeted {
-            let cutoff = Instant::now().checked_sub(RECENT);
-            let month = month_start(day);
-            book.settled.retain(|s| {
-                if s.lost {
-                    s.day >= month
-                } else {
-                    cutoff.is_none_or(|c| s.at >= c)
-                }
-            });
-            Self::check(p, &book, spent, start, day)?;
+            Self::check(p, &book, spent, &snap, day)?;
         }
         book.next_id += 1;
         let id = book.next_id;
@@ -197,7 +199,7 @@ impl Budgeter {
         p: &Principal,
         book: &Book,
         mut spent: OwnerSpent,
-        start: u64,
+        snap: &Snap,
         day: i64,
     ) -> Result<(), Refused> {
         let month = month_start(day);
@@ -206,13 +208,25 @@ impl Budgeter {
                 continue;
             };
             let mine = |o: &Owner| o.rows().contains(&(scope, id));
-            let missed = |r: &&Settled| (r.lost || r.seq >= start) && mine(&r.owner);
-            for r in book.settled.iter().filter(missed) {
-                if r.day == day {
-                    s.day_usd += r.usd;
+            for d in month..=day {
+                let key = (scope, id, d);
+                let Some(now) = book.tally.get(&key) else {
+                    continue;
+                };
+                let then = snap
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or(0.0, |(_, v)| *v);
+                let grown = now - then;
+                s.month_usd += grown;
+                if d == day {
+                    s.day_usd += grown;
                 }
-                if r.day >= month {
-                    s.month_usd += r.usd;
+            }
+            for (_, d, usd) in book.lost.iter().filter(|(o, d, _)| mine(o) && *d >= month) {
+                s.month_usd += usd;
+                if *d == day {
+                    s.day_usd += usd;
                 }
             }
             for h in book.held.iter().filter(|h| mine(&h.owner)) {
@@ -241,6 +255,29 @@ impl Budgeter {
             }
         }
         Ok(())
+    }
+
+    /// What the store said `owner` spent on `day`, and the tally as it was
+    /// before that read, while they may stand in for reading it again:
+    /// only where this gateway is the store's one writer (SQLite: nobody
+    /// else's spending can be missed), for at most [`REMEMBER`].
+    fn remembered(&self, owner: Owner, day: i64) -> Option<(OwnerSpent, Snap)> {
+        if self.store.shares_rates() {
+            return None;
+        }
+        let cache = lock(&self.read);
+        let (d, spent, snap, at) = cache.get(&owner)?;
+        (*d == day && at.elapsed() < REMEMBER).then(|| (*spent, snap.clone()))
+    }
+
+    fn remember(&self, owner: Owner, day: i64, spent: OwnerSpent, snap: &Snap) {
+        if self.store.shares_rates() {
+            return;
+        }
+        let mut cache = lock(&self.read);
+        // Owners that sent nothing for a while go; the map stays small.
+        cache.retain(|_, (_, _, _, at)| at.elapsed() < REMEMBER);
+        cache.insert(owner, (day, spent, snap.clone(), Instant::now()));
     }
 
     fn release(&self, id: u64) -> Option<Held> {
@@ -307,22 +344,39 @@ impl Reservation {
             if let Some(i) = book.held.iter().position(|h| h.id == id) {
                 book.held.swap_remove(i);
             }
-            book.next_seq += 1;
-            let seq = book.next_seq - 1;
-            book.settled.push_back(Settled {
-                seq,
-                owner,
-                day,
-                usd,
-                at: Instant::now(),
-                lost: stored.is_err(),
-            });
+            // Last month's sums are no check's business any more.
+            let month = month_start(day);
+            if stored.is_ok() {
+                for (scope, id) in owner.rows() {
+                    let key = (scope, id, day);
+                    if !book.tally.contains_key(&key) {
+                        book.tally.retain(|(_, _, d), _| *d >= month);
+                    }
+                    *book.tally.entry(key).or_default() += usd;
+                }
+            } else {
+                book.lost.retain(|(_, d, _)| *d >= month);
+                book.lost.push((owner, day, usd));
+            }
             drop(book);
             let _ = done.send(());
         };
         runtime.spawn(write);
         Some(committed)
     }
+}
+
+/// `owner`'s tally entries for `day`'s month.
+fn snapshot(tally: &Tally, owner: Owner, day: i64) -> Snap {
+    let mut out = Snap::new();
+    for (scope, id) in owner.rows() {
+        for d in month_start(day)..=day {
+            if let Some(v) = tally.get(&(scope, id, d)) {
+                out.push(((scope, id, d), *v));
+            }
+        }
+    }
+    out
 }
 
 /// The store's ledger row for a member's finished request.

@@ -1,10 +1,16 @@
 //! The gateway's store in one SQLite file, for a gateway on one machine.
 //! rusqlite blocks, so every call runs on tokio's blocking pool and the
 //! async callers (`serve`'s requests) never stall their runtime thread.
+//!
+//! Three connections, as WAL lets readers and a writer work at once: one
+//! for reads (keys, budgets, the usage page), one for the admin commands'
+//! writes, and the ledger writer's thread (see [`writer`]), so a key or
+//! budget check never waits behind a burst of finished requests.
 
 mod queries;
 mod schema;
 mod spend;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,9 +26,7 @@ use queries::Fail;
 
 pub use schema::VERSION;
 
-/// Cheap to clone: clones share one connection. One is enough here: the
-/// auth cache keeps lookups rare, and SQLite takes one writer at a time
-/// anyway.
+/// Cheap to clone: clones share the connections.
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
@@ -31,18 +35,28 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     conn: Mutex<Connection>,
+    read: Mutex<Connection>,
+    ledger: writer::Writer,
 }
 
 impl SqliteStore {
     /// Open (creating and migrating) the file at `path`.
     pub async fn open(path: &Path, now: SystemTime) -> Result<SqliteStore, StoreError> {
         let path = path.to_path_buf();
-        let conn = blocking(move || schema::open(&path, now).map(|c| (c, path))).await?;
-        let (conn, path) = conn;
+        let opened = blocking(move || {
+            let conn = schema::open(&path, now)?;
+            let read = schema::connect(&path)?;
+            let ledger = schema::connect(&path)?;
+            Ok((conn, read, ledger, path))
+        })
+        .await?;
+        let (conn, read, ledger, path) = opened;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                ledger: writer::Writer::start(ledger, &path),
                 path,
                 conn: Mutex::new(conn),
+                read: Mutex::new(read),
             }),
         })
     }
@@ -51,7 +65,7 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// Run `f` on the connection, on the blocking pool.
+    /// Run `f` on the writing connection, on the blocking pool.
     async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, Fail> + Send + 'static,
@@ -66,13 +80,27 @@ impl SqliteStore {
         .await
     }
 
+    /// Run the read-only `f` on the reading connection, on the blocking
+    /// pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, Fail> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let mut conn = inner.read.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn).map_err(|e| e.at(&inner.path))
+        })
+        .await
+    }
+
     pub async fn add_team(&self, name: &str, at: SystemTime) -> Result<Team, StoreError> {
         let name = name.to_owned();
         self.run(move |c| queries::add_team(c, &name, at)).await
     }
 
     pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        self.run(queries::teams).await
+        self.read(queries::teams).await
     }
 
     pub async fn add_member(
@@ -87,7 +115,7 @@ impl SqliteStore {
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, StoreError> {
-        self.run(queries::members).await
+        self.read(queries::members).await
     }
 
     pub async fn add_key(&self, key: NewKey) -> Result<KeyRecord, StoreError> {
@@ -95,16 +123,16 @@ impl SqliteStore {
     }
 
     pub async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
-        self.run(queries::keys).await
+        self.read(queries::keys).await
     }
 
     pub async fn key_by_hash(&self, hash: KeyHash) -> Result<Option<KeyRecord>, StoreError> {
-        self.run(move |c| queries::key_by_hash(c, &hash)).await
+        self.read(move |c| queries::key_by_hash(c, &hash)).await
     }
 
     pub async fn key_by_prefix(&self, prefix: &str) -> Result<KeyRecord, StoreError> {
         let prefix = prefix.to_owned();
-        self.run(move |c| queries::key_by_prefix(c, &prefix)).await
+        self.read(move |c| queries::key_by_prefix(c, &prefix)).await
     }
 
     pub async fn revoke_key(&self, prefix: &str, at: SystemTime) -> Result<KeyRecord, StoreError> {
@@ -139,7 +167,7 @@ impl SqliteStore {
     }
 
     pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
-        self.run(move |c| spend::record_request(c, &row)).await
+        self.inner.ledger.write(row).await
     }
 
     pub async fn usage(
@@ -148,12 +176,12 @@ impl SqliteStore {
         until_ms: i64,
         by: Option<LedgerGroup>,
     ) -> Result<Vec<(String, RowSums)>, StoreError> {
-        self.run(move |c| spend::usage(c, since_ms, until_ms, by))
+        self.read(move |c| spend::usage(c, since_ms, until_ms, by))
             .await
     }
 
     pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
-        self.run(move |c| spend::spent(c, owner, day)).await
+        self.read(move |c| spend::spent(c, owner, day)).await
     }
 
     pub async fn usage_by_day_and(
@@ -162,7 +190,7 @@ impl SqliteStore {
         until_ms: i64,
         by: LedgerGroup,
     ) -> Result<Vec<(String, String, RowSums)>, StoreError> {
-        self.run(move |c| spend::usage_by_day_and(c, since_ms, until_ms, by))
+        self.read(move |c| spend::usage_by_day_and(c, since_ms, until_ms, by))
             .await
     }
 
@@ -171,12 +199,12 @@ impl SqliteStore {
         since_ms: i64,
         limit: u32,
     ) -> Result<Vec<FailedRequest>, StoreError> {
-        self.run(move |c| spend::recent_errors(c, since_ms, limit))
+        self.read(move |c| spend::recent_errors(c, since_ms, limit))
             .await
     }
 
     pub async fn spent_all(&self, day: i64) -> Result<Vec<ScopeRow>, StoreError> {
-        self.run(move |c| spend::spent_all(c, day)).await
+        self.read(move |c| spend::spent_all(c, day)).await
     }
 }
 

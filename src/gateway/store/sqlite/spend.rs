@@ -58,12 +58,53 @@ pub(super) fn set_member_budgets(
     member.ok_or(Fail::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
-/// Store one finished request and add its cost to its key's, member's and
-/// team's sums for its UTC day, in one transaction: the ledger and the
-/// budgets never disagree.
-pub(super) fn record_request(conn: &mut Connection, row: &RequestRow) -> Result<(), Fail> {
+/// Store finished requests and add each one's cost to its key's, member's
+/// and team's sums for its UTC day, all in one transaction (the writer
+/// thread groups what arrives together): the ledger and the budgets never
+/// disagree.
+/// (scope, id, UTC day): one row of the spend sums.
+type SpendKey = (&'static str, i64, i64);
+
+pub(super) fn record_requests(conn: &mut Connection, rows: &[RequestRow]) -> Result<(), Fail> {
     let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let tx = immediate(conn)?;
+    // One sum row per scope and day for the whole batch: under load most
+    // rows share their key, member and team.
+    let mut sums: Vec<(SpendKey, (f64, i64, i64))> = Vec::new();
+    for row in rows {
+        add_row(&tx, row)?;
+        for (scope, id) in row.owner.rows() {
+            let k = (scope, id, row.day());
+            match sums.iter_mut().find(|(key, _)| *key == k) {
+                Some((_, (usd, tokens, n))) => {
+                    *usd += row.cost_usd;
+                    *tokens = tokens.saturating_add(big(row.tokens()));
+                    *n += 1;
+                }
+                None => sums.push((k, (row.cost_usd, big(row.tokens()), 1))),
+            }
+        }
+    }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT INTO spend (scope, id, day, usd, tokens, requests)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (scope, id, day) DO UPDATE SET
+                usd = usd + excluded.usd,
+                tokens = tokens + excluded.tokens,
+                requests = requests + excluded.requests",
+        )?;
+        for ((scope, id, day), (usd, tokens, n)) in sums {
+            up.execute(rusqlite::params![scope, id, day, usd, tokens, n])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// One row, in the caller's transaction.
+fn add_row(tx: &rusqlite::Transaction<'_>, row: &RequestRow) -> Result<(), Fail> {
+    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.prepare_cached(
         "INSERT INTO requests (at_ms, key_id, key_prefix, member, team, project, profile,
              provider, model, status, error, input_tokens, output_tokens, cache_read_tokens,
@@ -89,26 +130,6 @@ pub(super) fn record_request(conn: &mut Connection, row: &RequestRow) -> Result<
         row.cost_usd,
         big(row.duration_ms),
     ])?;
-    {
-        let mut up = tx.prepare_cached(
-            "INSERT INTO spend (scope, id, day, usd, tokens, requests)
-             VALUES (?1, ?2, ?3, ?4, ?5, 1)
-             ON CONFLICT (scope, id, day) DO UPDATE SET
-                usd = usd + excluded.usd,
-                tokens = tokens + excluded.tokens,
-                requests = requests + 1",
-        )?;
-        for (scope, id) in row.owner.rows() {
-            up.execute(rusqlite::params![
-                scope,
-                id,
-                row.day(),
-                row.cost_usd,
-                big(row.tokens())
-            ])?;
-        }
-    }
-    tx.commit()?;
     Ok(())
 }
 
