@@ -109,6 +109,21 @@ impl PgStore {
         bounded(call).await.map_err(|e| e.at(&self.inner.shown))
     }
 
+    /// [`run`](Self::run) for the calls every gateway request makes: the
+    /// connection's wrapper, whose `prepare_cached` parses each statement
+    /// once per connection instead of once per call.
+    async fn run_hot<T>(
+        &self,
+        f: impl AsyncFnOnce(&deadpool_postgres::ClientWrapper) -> Result<T, Fail>,
+    ) -> Result<T, StoreError> {
+        let call = async {
+            let conn: Object =
+                (self.inner.pool.get().await).map_err(|e| Fail::Pool(e, CONNECT_BOUND))?;
+            f(&conn).await
+        };
+        bounded(call).await.map_err(|e| e.at(&self.inner.shown))
+    }
+
     pub async fn add_team(&self, name: &str, at: SystemTime) -> Result<Team, StoreError> {
         self.run(async |c| queries::add_team(c, name, at).await)
             .await
@@ -179,7 +194,7 @@ impl PgStore {
     }
 
     pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
-        self.run(async |c| spend::record_request(c, &row).await)
+        self.run_hot(async |c| spend::record_request(c, &row).await)
             .await
     }
 
@@ -200,12 +215,13 @@ impl PgStore {
         tokens: u64,
         now: u64,
     ) -> Result<Option<u64>, StoreError> {
-        self.run(async |c| spend::rate_admit(c, key_id, &limits, tokens, now).await)
+        self.run_hot(async |c| spend::rate_admit(c, key_id, &limits, tokens, now).await)
             .await
     }
 
     pub async fn spent(&self, owner: Owner, day: i64) -> Result<OwnerSpent, StoreError> {
-        self.run(async |c| spend::spent(c, owner, day).await).await
+        self.run_hot(async |c| spend::spent(c, owner, day).await)
+            .await
     }
 
     pub async fn usage_by_day_and(

@@ -3,6 +3,7 @@
 //! rows: each addition is one upsert, which PostgreSQL applies atomically,
 //! so none is lost.
 
+use deadpool_postgres::ClientWrapper;
 use tokio_postgres::Client;
 
 use super::fail::Fail;
@@ -72,15 +73,16 @@ pub(super) async fn set_member_budgets(
 /// team's sums for its UTC day: one statement, so the row and all three
 /// sums or nothing, in one round trip. (The three sum rows are always
 /// locked in this order, so two replicas adding at once never deadlock.)
-pub(super) async fn record_request(c: &mut Client, row: &RequestRow) -> Result<(), Fail> {
+pub(super) async fn record_request(c: &ClientWrapper, row: &RequestRow) -> Result<(), Fail> {
     let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let [(s1, key), (s2, member), (s3, team)] = row.owner.rows();
     let (day, tokens, status) = (row.day(), big(row.tokens()), i32::from(row.status));
     let (input, output) = (big(row.input_tokens), big(row.output_tokens));
     let (cache_read, cache_write) = (big(row.cache_read_tokens), big(row.cache_write_tokens));
     let duration = big(row.duration_ms);
-    c.execute(
-        "WITH r AS (
+    let stmt = c
+        .prepare_cached(
+            "WITH r AS (
             INSERT INTO requests (at_ms, key_id, key_prefix, member, team, project, profile,
                 provider, model, status, error, input_tokens, output_tokens, cache_read_tokens,
                 cache_write_tokens, cost_usd, duration_ms)
@@ -93,6 +95,10 @@ pub(super) async fn record_request(c: &mut Client, row: &RequestRow) -> Result<(
             usd = spend.usd + excluded.usd,
             tokens = spend.tokens + excluded.tokens,
             requests = spend.requests + 1",
+        )
+        .await?;
+    c.execute(
+        &stmt,
         &[
             &s1,
             &key,
@@ -277,16 +283,19 @@ pub(super) async fn spent_all(c: &mut Client, day: i64) -> Result<Vec<ScopeRow>,
 }
 
 /// What `owner`'s key, member and team spent on `day` and in its month.
-pub(super) async fn spent(c: &mut Client, owner: Owner, day: i64) -> Result<OwnerSpent, Fail> {
+pub(super) async fn spent(c: &ClientWrapper, owner: Owner, day: i64) -> Result<OwnerSpent, Fail> {
     let rows = c
         .query(
-            "SELECT scope, coalesce(sum(CASE WHEN day = $4 THEN usd END), 0)::DOUBLE PRECISION,
+            &c.prepare_cached(
+                "SELECT scope, coalesce(sum(CASE WHEN day = $4 THEN usd END), 0)::DOUBLE PRECISION,
                     coalesce(sum(usd), 0)::DOUBLE PRECISION
              FROM spend
              WHERE day >= $5 AND day <= $4
                AND ((scope = 'key' AND id = $1) OR (scope = 'member' AND id = $2)
                     OR (scope = 'team' AND id = $3))
              GROUP BY scope",
+            )
+            .await?,
             &[
                 &owner.key_id,
                 &owner.member_id,
@@ -314,7 +323,7 @@ pub(super) async fn spent(c: &mut Client, owner: Owner, day: i64) -> Result<Owne
 /// the same key in the same instant may both pass: a limit overshoots by
 /// at most the requests that arrive together.
 pub(super) async fn rate_admit(
-    c: &mut Client,
+    c: &ClientWrapper,
     key_id: i64,
     limits: &RateLimits,
     tokens: u64,
@@ -326,7 +335,8 @@ pub(super) async fn rate_admit(
     let tpm = limits.tpm.map(big);
     let row = c
         .query_one(
-            "WITH gone AS (
+            &c.prepare_cached(
+                "WITH gone AS (
                 DELETE FROM rates WHERE key_id = $1::BIGINT AND second <= $2::BIGINT - 60
              ), w AS (
                 SELECT coalesce(sum(requests), 0)::BIGINT AS r,
@@ -344,6 +354,8 @@ pub(super) async fn rate_admit(
                     tokens = rates.tokens + excluded.tokens
              )
              SELECT pass FROM ok",
+            )
+            .await?,
             &[&key_id, &now_i, &rpm, &tpm, &tokens_i],
         )
         .await?;
@@ -352,8 +364,11 @@ pub(super) async fn rate_admit(
     }
     let rows = c
         .query(
-            "SELECT second, requests, tokens FROM rates
+            &c.prepare_cached(
+                "SELECT second, requests, tokens FROM rates
              WHERE key_id = $1::BIGINT AND second > $2::BIGINT - 60 ORDER BY second",
+            )
+            .await?,
             &[&key_id, &now_i],
         )
         .await?;
