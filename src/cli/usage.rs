@@ -121,8 +121,19 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         groups,
         prices_taken: table_date(),
     };
+    let head = t!("usage.range", since = report.since, until = report.until);
+    write_report(&report, &head, args, out)
+}
+
+/// A range's report as `--json`, `--csv` or a table under `head`.
+pub(super) fn write_report(
+    report: &Report,
+    head: &str,
+    args: &UsageArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     if args.json {
-        return json(out, &report);
+        return json(out, report);
     }
     if args.csv {
         let mut rows: Vec<(&str, &Sums)> = report
@@ -133,7 +144,6 @@ pub fn run(args: &UsageArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliEr
         rows.push(("total", &report.total));
         return csv(out, &rows);
     }
-    let head = t!("usage.range", since = report.since, until = report.until);
     writeln!(out, "{head}")?;
     if report.total.requests == 0 {
         writeln!(out, "{}", t!("usage.none_in_range"))?;

@@ -7,8 +7,7 @@ use std::io::Write;
 
 use super::args::UsageArgs;
 use super::error::CliError;
-use super::table::Table;
-use super::usage::{Report, by_name, cells, columns, csv, failed, footer, json, rfc3339, when};
+use super::usage::{Report, failed, rfc3339, when, write_report};
 use crate::ctx::Ctx;
 use crate::gateway::store::spend::{LedgerGroup, RowSums};
 use crate::gateway::store::{Store, StoreLocation};
@@ -90,35 +89,12 @@ pub fn run(
         total: total.first().map(|(_, s)| sums(s)).unwrap_or_default(),
         prices_taken: table_date(),
     };
-    if args.json {
-        return json(out, &report);
-    }
-    if args.csv {
-        let mut rows: Vec<(&str, &Sums)> = report
-            .groups
-            .iter()
-            .map(|g| (g.key.as_str(), &g.sums))
-            .collect();
-        rows.push(("total", &report.total));
-        return csv(out, &rows);
-    }
     let head = t!(
         "usage.gateway_range",
         since = report.since,
         until = report.until
     );
-    writeln!(out, "{head}")?;
-    if report.total.requests == 0 {
-        writeln!(out, "{}", t!("usage.none_in_range"))?;
-        return Ok(());
-    }
-    let mut table = Table::new(&columns(args.by.map_or(String::new(), by_name)));
-    for g in &report.groups {
-        table.row(cells(&g.key, &g.sums));
-    }
-    table.row(cells(&t!("usage.total"), &report.total));
-    table.write(out)?;
-    footer(out)
+    write_report(&report, &head, args, out)
 }
 
 /// The store keeps no reasoning or cache-read cost apart: those read 0.

@@ -26,7 +26,7 @@ use super::store::{Budgets, Store, StoreError};
 use crate::t;
 use crate::usage::Record;
 use crate::usage::prices::{Price, Tokens};
-use crate::usage::writer::Pricer;
+use crate::usage::writer::{PriceCache, Pricer};
 
 /// How long a store's answer stands in for reading it again, where this
 /// gateway is the store's only writer: a read per request cost a busy
@@ -65,23 +65,12 @@ struct Book {
     /// Costs the store did not take: counted from memory for the rest of
     /// their month.
     lost: Vec<(Owner, i64, f64)>,
-    pricer: Pricer,
-    prices: Vec<((String, String), Option<Price>)>,
+    prices: PriceCache,
 }
 
 impl Book {
     fn price(&mut self, provider: &str, model: &str) -> Option<Price> {
-        if let Some((_, p)) = self
-            .prices
-            .iter()
-            .find(|((a, b), _)| a == provider && b == model)
-        {
-            return *p;
-        }
-        let p = (self.pricer)(provider, model);
-        self.prices
-            .push(((provider.to_string(), model.to_string()), p));
-        p
+        self.prices.price(provider, model)
     }
 }
 
@@ -132,8 +121,7 @@ impl Budgeter {
                 held: Vec::new(),
                 tally: HashMap::new(),
                 lost: Vec::new(),
-                pricer,
-                prices: Vec::new(),
+                prices: PriceCache::new(pricer),
             }),
             read: Mutex::new(HashMap::new()),
             log,

@@ -22,7 +22,7 @@ use rusqlite::Connection;
 use super::{Scope, Spent, Use, Verdict, spent, uses};
 use crate::config::Budget;
 use crate::usage::prices::{Price, Tokens};
-use crate::usage::writer::{Pricer, Progress, Sink};
+use crate::usage::writer::{PriceCache, Pricer, Progress, Sink};
 
 /// What a request may use, as known before it is sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -53,24 +53,12 @@ struct Book {
     next_id: u64,
     held: Vec<Held>,
     done: VecDeque<Done>,
-    pricer: Pricer,
-    /// A few (provider, model) pairs per run.
-    prices: Vec<((String, String), Option<Price>)>,
+    prices: PriceCache,
 }
 
 impl Book {
     fn price(&mut self, provider: &str, model: &str) -> Option<Price> {
-        if let Some((_, p)) = self
-            .prices
-            .iter()
-            .find(|((a, b), _)| a == provider && b == model)
-        {
-            return *p;
-        }
-        let p = (self.pricer)(provider, model);
-        self.prices
-            .push(((provider.to_string(), model.to_string()), p));
-        p
+        self.prices.price(provider, model)
     }
 }
 
@@ -112,8 +100,7 @@ impl Checker {
                 next_id: 0,
                 held: Vec::new(),
                 done: VecDeque::new(),
-                pricer,
-                prices: Vec::new(),
+                prices: PriceCache::new(pricer),
             }),
             warned: Mutex::new(Vec::new()),
         }

@@ -54,6 +54,37 @@ pub type LogFn = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 /// built-in table).
 pub type Pricer = Box<dyn Fn(&str, &str) -> Option<Price> + Send>;
 
+/// A [`Pricer`] that remembers its answers: a run asks about a few
+/// (provider, model) pairs, each many times (a scan, no key built per
+/// ask).
+pub struct PriceCache {
+    pricer: Pricer,
+    prices: Vec<((String, String), Option<Price>)>,
+}
+
+impl PriceCache {
+    pub fn new(pricer: Pricer) -> PriceCache {
+        PriceCache {
+            pricer,
+            prices: Vec::new(),
+        }
+    }
+
+    pub fn price(&mut self, provider: &str, model: &str) -> Option<Price> {
+        if let Some((_, p)) = self
+            .prices
+            .iter()
+            .find(|((a, b), _)| a == provider && b == model)
+        {
+            return *p;
+        }
+        let p = (self.pricer)(provider, model);
+        self.prices
+            .push(((provider.to_string(), model.to_string()), p));
+        p
+    }
+}
+
 enum Msg {
     /// A finished request and its number.
     Row(Box<Record>, u64),
@@ -203,8 +234,7 @@ impl Ledger {
 
 struct Writer {
     conn: Connection,
-    pricer: Pricer,
-    prices: Vec<((String, String), Option<Price>)>,
+    prices: PriceCache,
     log: LogFn,
     progress: Arc<Progress>,
     /// Rows not written yet, oldest first.
@@ -221,8 +251,7 @@ impl Writer {
     fn new(conn: Connection, pricer: Pricer, log: LogFn, progress: Arc<Progress>) -> Writer {
         Writer {
             conn,
-            pricer,
-            prices: Vec::new(),
+            prices: PriceCache::new(pricer),
             log,
             progress,
             kept: Vec::new(),
@@ -300,21 +329,7 @@ impl Writer {
     }
 
     fn price(&mut self, r: Record, seq: u64) -> Priced {
-        // A few (provider, model) pairs per session: a scan, no key built
-        // per row.
-        let known = self
-            .prices
-            .iter()
-            .find(|((p, m), _)| *p == r.provider && *m == r.model)
-            .map(|(_, price)| *price);
-        let price = match known {
-            Some(p) => p,
-            None => {
-                let p = (self.pricer)(&r.provider, &r.model);
-                self.prices.push(((r.provider.clone(), r.model.clone()), p));
-                p
-            }
-        };
+        let price = self.prices.price(&r.provider, &r.model);
         let t = &r.tokens;
         let used = t.input + t.output + t.cache_read + t.cache_write > 0;
         let (cost, cache_cost) = match price {
