@@ -110,13 +110,7 @@ pub(crate) async fn gateway_on(
 ) {
     use crate::support::mock::{self, Mock};
     use crate::support::serve::Serve;
-    let up = Mock::start().await;
-    for _ in 0..n {
-        up.push(mock::chat_completion(
-            serde_json::json!({"role": "assistant", "content": text}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(n, text).await;
     let home = mk_home_on(store.as_deref());
     home.write_config(&mock::oa_config(&up));
     let issued = keys

@@ -65,13 +65,7 @@ fn member_and_team_budgets_are_set_listed_and_checked() {
 /// team. Spend is counted per UTC day in the store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_used_up_team_budget_refuses_every_member_as_a_billing_error() {
-    let up = Mock::start().await;
-    for _ in 0..6 {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(6, "ok").await;
     let home = mk_home();
     home.write_config(&priced_config(&up));
     home.run(&["gateway", "member", "add", "bob", "--team", "core"])
@@ -141,13 +135,7 @@ async fn a_used_up_team_budget_refuses_every_member_as_a_billing_error() {
 /// least of them as its provider's balance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_sees_what_their_key_has_left() {
-    let up = Mock::start().await;
-    for _ in 0..12 {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(12, "ok").await;
     let admin = mk_home();
     admin.write_config(&priced_config(&up));
     admin
@@ -249,13 +237,7 @@ async fn a_member_sees_what_their_key_has_left() {
 /// and cost, and `--by session` is refused with what works instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_from_the_gateway_store_by_member_and_project() {
-    let up = Mock::start().await;
-    for _ in 0..3 {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(3, "ok").await;
     let home = mk_home();
     home.write_config(&priced_config(&up));
     home.run(&["gateway", "member", "add", "bob", "--team", "core"])
@@ -311,13 +293,7 @@ async fn usage_from_the_gateway_store_by_member_and_project() {
 /// serving; a project label that looks like SQL is stored as a name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_keys_are_refused_and_sql_looking_labels_are_data() {
-    let up = Mock::start().await;
-    for _ in 0..2 {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(2, "ok").await;
     let home = mk_home();
     home.write_config(&priced_config(&up));
     let key = issue(&home, &["--member", "ann"]);

@@ -41,13 +41,7 @@ async fn replicas(answers: usize, setup: &[&[&str]]) -> Replicas {
     let url = tokio::task::spawn_blocking(postgres::fresh_db)
         .await
         .unwrap();
-    let up = Mock::start().await;
-    for _ in 0..answers {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(answers, "ok").await;
     let home = mk_home_on(Some(&url));
     home.write_config(&priced_config(&up));
     home.run(&[
@@ -273,13 +267,7 @@ async fn a_postgres_restart_is_survived_without_restarting_serve() {
         .await
         .unwrap();
     let url = server.fresh_db();
-    let up = Mock::start().await;
-    for _ in 0..20 {
-        up.push(mock::chat_completion(
-            json!({"role": "assistant", "content": "ok"}),
-            "stop",
-        ));
-    }
+    let up = Mock::answering(20, "ok").await;
     let home = mk_home_on(Some(&url));
     home.write_config(&priced_config(&up));
     let key = issue(

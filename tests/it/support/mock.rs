@@ -387,6 +387,19 @@ impl Mock {
             .unwrap_or_else(|_| unreachable!("{N} mocks started"))
     }
 
+    /// A mock that answers `n` Chat Completions requests with `text`
+    /// (120 prompt and 9 completion tokens each).
+    pub async fn answering(n: usize, text: &str) -> Mock {
+        let up = Mock::start().await;
+        for _ in 0..n {
+            up.push(chat_completion(
+                serde_json::json!({"role": "assistant", "content": text}),
+                "stop",
+            ));
+        }
+        up
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
