@@ -4,6 +4,7 @@
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
 //!         [--gateway [--no-budgets] [--store postgres://…]] [--workers N]
+//!         [--upstream-ms D]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -31,6 +32,13 @@
 //! it (`--no-budgets`: without the budgets, whose store reads and writes
 //! are most of a gateway's cost). `--workers N` is passed to `serve` (a gateway's default is one
 //! worker thread per CPU; 1 is the single-threaded runtime).
+//!
+//! `--upstream-ms D` makes the mock wait D ms before each answer, as a
+//! real provider does: then c16 is sixteen requests waiting on the
+//! upstream rather than sixteen clients saturating this machine's cores
+//! (which the load generator and the mock share with the proxy), and the
+//! added latency at c16 is the proxy's own, store round trips and lock
+//! waits included, instead of its share of a saturated CPU.
 //!
 //! `ledger` compares the same build with its usage ledger on and off
 //! (`ledger = false`): the ledger's own cost, which the usage issue bounds
@@ -279,6 +287,8 @@ fn main() {
     let secs: u64 = num("--seconds", 2);
     let only = text_arg("--only");
     let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    let upstream_ms: u64 = num("--upstream-ms", 0);
+    mock::DELAY_MS.store(upstream_ms, std::sync::atomic::Ordering::Relaxed);
 
     let mock_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -438,6 +448,9 @@ fn main() {
          throughput as the median of 3 alternating {secs} s rounds, {CHUNKS}-chunk streams sent \
          one event per write"
     );
+    if upstream_ms > 0 {
+        println!("the mock waits {upstream_ms} ms before each answer");
+    }
     println!(
         "request body: tests/fixtures/claude-code/main-turn-minimal.json ({} bytes)",
         bench.anth.to_string().len()

@@ -13,6 +13,13 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 pub const CHUNKS: usize = 50;
 
+/// `--upstream-ms D`: how long the mock thinks before it answers, as a
+/// real provider does (hundreds of ms to a first token). With it, 16
+/// requests in flight are 16 waiting on the upstream, not 16 competing
+/// for this machine's two cores: the proxy's added latency at that
+/// concurrency without the load generator's own CPU in it.
+pub static DELAY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 type MockBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
 fn openai_json() -> Bytes {
@@ -84,6 +91,10 @@ async fn handle(
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     let stream = body.windows(13).any(|w| w == b"\"stream\":true");
+    let delay = DELAY_MS.load(std::sync::atomic::Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let openai = path.ends_with("/chat/completions");
     let (body, ct) = match (openai, stream) {
         (true, false) => (

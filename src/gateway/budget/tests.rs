@@ -120,7 +120,7 @@ async fn costs_count_against_key_member_and_team_and_a_used_up_scope_refuses() {
     let b = budgeter(&store);
     // $1.50 of output: under ann's $2 and the team's $3.
     let r = b
-        .reserve(&ann, "p", "m", tokens(1_000, 1_000), noon())
+        .reserve(&ann, "p", "m", tokens(1_000, 1_000), noon(), None)
         .await
         .unwrap();
     r.settle(&spent(150_000, noon()));
@@ -130,30 +130,30 @@ async fn costs_count_against_key_member_and_team_and_a_used_up_scope_refuses() {
     assert!((s.member.month_usd - 1.5).abs() < 1e-9);
     assert!((s.team.day_usd - 1.5).abs() < 1e-9);
     // Another $0.60: ann's key is then over $2.
-    b.reserve(&ann, "p", "m", tokens(0, 0), noon())
+    b.reserve(&ann, "p", "m", tokens(0, 0), noon(), None)
         .await
         .unwrap()
         .settle(&spent(60_000, noon()));
     settled(&b).await;
-    match b.reserve(&ann, "p", "m", tokens(0, 0), noon()).await {
+    match b.reserve(&ann, "p", "m", tokens(0, 0), noon(), None).await {
         Err(Refused::Over(m)) => assert!(m.contains(&ann.key_prefix) && m.contains("$2.00"), "{m}"),
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("ann's key is over its budget"),
     }
     // Bob's key has no budget of its own, but the team has $0.90 left.
-    b.reserve(&bob, "p", "m", tokens(0, 0), noon())
+    b.reserve(&bob, "p", "m", tokens(0, 0), noon(), None)
         .await
         .unwrap()
         .settle(&spent(100_000, noon()));
     settled(&b).await;
-    match b.reserve(&bob, "p", "m", tokens(0, 0), noon()).await {
+    match b.reserve(&bob, "p", "m", tokens(0, 0), noon(), None).await {
         Err(Refused::Over(m)) => assert!(m.contains("core"), "{m}"),
         other => panic!("the team is over: {:?}", other.map(|_| ())),
     }
     // A new UTC day starts afresh.
     let tomorrow = noon() + Duration::from_secs(86_400);
     assert!(
-        b.reserve(&bob, "p", "m", tokens(0, 0), tomorrow)
+        b.reserve(&bob, "p", "m", tokens(0, 0), tomorrow, None)
             .await
             .is_ok()
     );
@@ -168,7 +168,10 @@ async fn requests_in_flight_hold_their_estimate_so_a_burst_cannot_all_pass() {
     let mut held = Vec::new();
     let mut refused = 0;
     for _ in 0..10 {
-        match b.reserve(&ann, "p", "m", tokens(0, 50_000), noon()).await {
+        match b
+            .reserve(&ann, "p", "m", tokens(0, 50_000), noon(), None)
+            .await
+        {
             Ok(r) => held.push(r),
             Err(Refused::Over(_)) => refused += 1,
             Err(e) => panic!("{e}"),
@@ -178,7 +181,7 @@ async fn requests_in_flight_hold_their_estimate_so_a_burst_cannot_all_pass() {
     // Dropped unsettled (never sent): the holds are freed.
     held.clear();
     assert!(
-        b.reserve(&ann, "p", "m", tokens(0, 50_000), noon())
+        b.reserve(&ann, "p", "m", tokens(0, 50_000), noon(), None)
             .await
             .is_ok()
     );
@@ -189,13 +192,14 @@ async fn two_budgeters_on_one_store_share_what_is_spent() {
     let dir = tempfile::tempdir().unwrap();
     let (store, ann, _) = setup(&dir).await;
     let (one, two) = (budgeter(&store), budgeter(&store));
-    one.reserve(&ann, "p", "m", tokens(0, 0), noon())
+    one.reserve(&ann, "p", "m", tokens(0, 0), noon(), None)
         .await
         .unwrap()
         .settle(&spent(200_000, noon()));
     settled(&one).await;
     assert!(matches!(
-        two.reserve(&ann, "p", "m", tokens(0, 0), noon()).await,
+        two.reserve(&ann, "p", "m", tokens(0, 0), noon(), None)
+            .await,
         Err(Refused::Over(_))
     ));
 }
@@ -209,12 +213,12 @@ async fn a_store_that_cannot_answer_refuses_budgeted_requests_only() {
     let c = rusqlite::Connection::open(dir.path().join("g.db")).unwrap();
     c.execute_batch("DROP TABLE spend").unwrap();
     assert!(matches!(
-        b.reserve(&ann, "p", "m", tokens(0, 0), noon()).await,
+        b.reserve(&ann, "p", "m", tokens(0, 0), noon(), None).await,
         Err(Refused::Unavailable(_))
     ));
     // Bob's key has no budget, but his team does.
     assert!(
-        b.reserve(&bob, "p", "m", tokens(0, 0), noon())
+        b.reserve(&bob, "p", "m", tokens(0, 0), noon(), None)
             .await
             .is_err()
     );

@@ -175,6 +175,24 @@ impl Store {
         }
     }
 
+    /// [`rate_admit`](Self::rate_admit) for `owner`'s key and, if the
+    /// request fits, [`spent`](Self::spent) for `owner` on `day`: on
+    /// PostgreSQL in one round trip, where they would be two in a row
+    /// before every budgeted request went upstream.
+    pub async fn admit_and_spent(
+        &self,
+        owner: spend::Owner,
+        limits: RateLimits,
+        tokens: u64,
+        now: u64,
+        day: i64,
+    ) -> Result<(Option<u64>, spend::OwnerSpent), StoreError> {
+        match self {
+            Store::Sqlite(s) => Ok((None, s.spent(owner, day).await?)),
+            Store::Postgres(s) => s.admit_and_spent(owner, limits, tokens, now, day).await,
+        }
+    }
+
     /// The ledger's rows in `[since_ms, until_ms)`, summed per `by` (or
     /// all in one row keyed `""`).
     pub async fn usage(

@@ -9,7 +9,7 @@ use super::answer::Answer;
 use super::forward::{anthropic, openai};
 use crate::config::Api;
 use crate::gateway::auth::Principal;
-use crate::gateway::budget::Refused;
+use crate::gateway::budget::{Ahead, Refused};
 use crate::proxy::error::ProxyError;
 use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::handlers::request::ClientRequest;
@@ -25,7 +25,7 @@ use crate::usage::prices::Tokens;
 pub(super) async fn attempt(
     state: &Arc<State>,
     parts: &http::request::Parts,
-    inc: ClientRequest,
+    mut inc: ClientRequest,
     meta: RequestMeta<'_>,
     raw: Option<bytes::Bytes>,
     is_last: bool,
@@ -53,7 +53,8 @@ pub(super) async fn attempt(
                 (n, cap) => n.or(cap).unwrap_or(0),
             },
         };
-        if let Err(e) = budgets(state, parts, &up.provider.name, model, estimate, &mut fin).await {
+        let target = (up.provider.name.as_str(), model);
+        if let Err(e) = budgets(state, parts, target, estimate, inc.ahead.take(), &mut fin).await {
             fin.failed(&e);
             return Err(e);
         }
@@ -85,9 +86,9 @@ pub(super) async fn attempt(
 async fn budgets(
     state: &Arc<State>,
     parts: &http::request::Parts,
-    provider: &str,
-    model: &str,
+    (provider, model): (&str, &str),
     estimate: Estimate,
+    ahead: Option<Ahead>,
     fin: &mut Finisher,
 ) -> Result<(), ProxyError> {
     if let Some(checker) = &state.cfg.budget {
@@ -101,7 +102,10 @@ async fn budgets(
             ..Tokens::default()
         };
         let now = std::time::SystemTime::now();
-        match budgeter.reserve(member, provider, model, tokens, now).await {
+        match budgeter
+            .reserve(member, provider, model, tokens, now, ahead)
+            .await
+        {
             Ok(r) => fin.spend(r),
             Err(Refused::Over(m)) => {
                 state.gate_stats.refused("budget");

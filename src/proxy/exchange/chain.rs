@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::answer::Answer;
 use super::attempt::attempt;
 use crate::gateway::auth::Principal;
+use crate::gateway::budget::Ahead;
 use crate::proxy::breaker::Admit;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fallback;
@@ -26,7 +27,7 @@ pub async fn dispatch(
     mut inc: ClientRequest,
     started: Instant,
 ) -> Result<Answer, ProxyError> {
-    within_rate(state, parts, &inc).await?;
+    let mut ahead = within_rate(state, parts, &inc).await?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -83,6 +84,7 @@ pub async fn dispatch(
                 requested: inc.requested.clone(),
                 stream: inc.stream,
                 raw: None,
+                ahead: ahead.take(),
             };
             let meta = RequestMeta {
                 requested: &inc.requested,
@@ -168,18 +170,20 @@ pub async fn dispatch(
 /// A gateway member's request counted against their key's rate limits:
 /// in the store when replicas share it (Postgres), else in this process.
 /// A store that cannot answer leaves the count to this process: limits
-/// then hold per replica rather than not at all.
+/// then hold per replica rather than not at all. Where the store counts,
+/// what the member's budgets spent is read in the same call, for the
+/// first attempt.
 async fn within_rate(
     state: &State,
     parts: &http::request::Parts,
     inc: &ClientRequest,
-) -> Result<(), ProxyError> {
+) -> Result<Option<Ahead>, ProxyError> {
     let Some(member) = parts.extensions.get::<Arc<Principal>>() else {
-        return Ok(());
+        return Ok(None);
     };
     let limits = member.limits;
     if limits.rpm.is_none() && limits.tpm.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let tokens = inc.body.input_estimate(inc.body_len);
     let shared = state
@@ -188,24 +192,32 @@ async fn within_rate(
         .as_ref()
         .map(|g| g.store())
         .filter(|s| s.shares_rates());
-    let verdict = match shared {
+    let (verdict, ahead) = match shared {
         Some(store) => {
-            let now = crate::gateway::store::spend::unix_secs(std::time::SystemTime::now());
-            match store.rate_admit(member.key_id, limits, tokens, now).await {
-                Ok(wait) => wait.map(std::time::Duration::from_secs),
+            let now = std::time::SystemTime::now();
+            let counted = match &state.cfg.gate_budget {
+                Some(budgeter) => budgeter.admit_and_read(member, tokens, now).await,
+                None => {
+                    let secs = crate::gateway::store::spend::unix_secs(now);
+                    let wait = store.rate_admit(member.key_id, limits, tokens, secs).await;
+                    wait.map(|w| (w, None))
+                }
+            };
+            match counted {
+                Ok((wait, ahead)) => (wait.map(std::time::Duration::from_secs), ahead),
                 Err(e) => {
                     state.log(&format!(
                         "warning: {}",
                         t!("proxy.gateway_rates_local", error = e)
                     ));
-                    local_rate(state, member, tokens).err()
+                    (local_rate(state, member, tokens).err(), None)
                 }
             }
         }
-        None => local_rate(state, member, tokens).err(),
+        None => (local_rate(state, member, tokens).err(), None),
     };
     match verdict {
-        None => Ok(()),
+        None => Ok(ahead),
         Some(wait) => {
             state.gate_stats.refused("rate_limited");
             Err(rate_limited(member, wait))

@@ -6,6 +6,7 @@ use http::Request;
 use http_body_util::{BodyExt, Limited};
 use serde_json::value::RawValue;
 
+use crate::gateway::budget::Ahead;
 use crate::proxy::error::ProxyError;
 use crate::proxy::translate::anthropic::{Block, MessagesRequest, System};
 use crate::proxy::translate::passthrough::RawBody;
@@ -161,6 +162,9 @@ pub struct ClientRequest {
     pub stream: bool,
     /// The body as received, kept only for the audit log.
     pub raw: Option<Bytes>,
+    /// On a team gateway, what the member's budgets had spent, read with
+    /// their rate-limit count before the first attempt (which takes it).
+    pub ahead: Option<Ahead>,
 }
 
 /// Read and parse the body. With `typed`, straight into the Messages types
@@ -209,6 +213,7 @@ pub async fn read_request(
             requested,
             stream,
             raw: keep_raw.then_some(bytes),
+            ahead: None,
         },
     ))
 }

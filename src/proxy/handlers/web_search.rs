@@ -270,6 +270,7 @@ impl Runner {
             requested: self.requested.clone(),
             stream: false,
             raw: audited.then(|| Bytes::from(bytes)),
+            ahead: None,
         };
         let answer = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
         // The inner call asked for a whole reply; a stream here is an

@@ -32,9 +32,13 @@ fn time(s: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(s).unwrap_or(0))
 }
 
-/// A transaction holding the write lock.
+/// A transaction holding the write lock, whose commit waits for the
+/// server's disk (the pool's connections don't, for the requests' rows):
+/// a key revoked or a budget set is never lost.
 pub(super) async fn writing(c: &mut Client) -> Result<Transaction<'_>, Fail> {
     let tx = c.transaction().await?;
+    tx.batch_execute("SET LOCAL synchronous_commit = on")
+        .await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .await?;
     Ok(tx)

@@ -119,6 +119,8 @@ pub const VERSION: i64 = MIGRATIONS.len() as i64;
 /// Run the steps not yet run, under the migration lock.
 pub(super) async fn migrate(c: &mut Client, now: SystemTime) -> Result<(), Fail> {
     let tx = c.transaction().await?;
+    tx.batch_execute("SET LOCAL synchronous_commit = on")
+        .await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
     // The mark, if `schema_version` exists, and how many tables the

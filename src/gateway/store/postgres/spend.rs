@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use super::fail::Fail;
 use super::queries::{MEMBER, TEAM, member_row, names, team_row, writing};
 use crate::gateway::store::error::StoreError;
-use crate::gateway::store::model::{Budgets, Member, RateLimits, Team};
+use crate::gateway::store::model::{Budgets, Member, Team};
 use crate::gateway::store::spend::{
     FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow, ScopeSpent,
     month_start,
@@ -314,73 +314,4 @@ pub(super) async fn spent(c: &ClientWrapper, owner: Owner, day: i64) -> Result<O
         }
     }
     Ok(out)
-}
-
-/// Count a request of `tokens` against key `key_id`'s limits in the minute
-/// ending at Unix second `now`, if it fits; else leave the count alone and
-/// say how many seconds until it would. One statement checks and counts,
-/// and drops the key's buckets that left the minute. Two replicas counting
-/// the same key in the same instant may both pass: a limit overshoots by
-/// at most the requests that arrive together.
-pub(super) async fn rate_admit(
-    c: &ClientWrapper,
-    key_id: i64,
-    limits: &RateLimits,
-    tokens: u64,
-    now: u64,
-) -> Result<Option<u64>, Fail> {
-    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let (now_i, tokens_i) = (big(now), big(tokens));
-    let rpm = limits.rpm.map(i64::from);
-    let tpm = limits.tpm.map(big);
-    let row = c
-        .query_one(
-            &c.prepare_cached(
-                "WITH gone AS (
-                DELETE FROM rates WHERE key_id = $1::BIGINT AND second <= $2::BIGINT - 60
-             ), w AS (
-                SELECT coalesce(sum(requests), 0)::BIGINT AS r,
-                       coalesce(sum(tokens), 0)::BIGINT AS t
-                FROM rates WHERE key_id = $1::BIGINT AND second > $2::BIGINT - 60
-             ), ok AS (
-                SELECT ($3::BIGINT IS NULL OR w.r < $3)
-                   AND ($4::BIGINT IS NULL OR w.t = 0 OR w.t + $5::BIGINT <= $4) AS pass
-                FROM w
-             ), counted AS (
-                INSERT INTO rates (key_id, second, requests, tokens)
-                SELECT $1, $2, 1, $5 FROM ok WHERE ok.pass
-                ON CONFLICT (key_id, second) DO UPDATE SET
-                    requests = rates.requests + 1,
-                    tokens = rates.tokens + excluded.tokens
-             )
-             SELECT pass FROM ok",
-            )
-            .await?,
-            &[&key_id, &now_i, &rpm, &tpm, &tokens_i],
-        )
-        .await?;
-    if row.try_get::<_, bool>(0)? {
-        return Ok(None);
-    }
-    let rows = c
-        .query(
-            &c.prepare_cached(
-                "SELECT second, requests, tokens FROM rates
-             WHERE key_id = $1::BIGINT AND second > $2::BIGINT - 60 ORDER BY second",
-            )
-            .await?,
-            &[&key_id, &now_i],
-        )
-        .await?;
-    let mut live = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let n = |i| {
-            r.try_get::<_, i64>(i)
-                .map(|v| u64::try_from(v).unwrap_or(0))
-        };
-        live.push((n(0)?, n(1)?, n(2)?));
-    }
-    Ok(Some(
-        crate::gateway::store::rates::shared_wait(&live, limits, tokens, now).unwrap_or(1),
-    ))
 }

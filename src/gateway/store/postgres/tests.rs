@@ -294,3 +294,62 @@ async fn rate_limits_are_one_count_for_every_store_on_the_database() {
     assert_eq!(a.rate_admit(9, tpm, 80, 2_000).await.unwrap(), None);
     assert_eq!(b.rate_admit(9, tpm, 30, 2_010).await.unwrap(), Some(50));
 }
+
+/// The admission before a budgeted request goes upstream: one statement
+/// that counts like `rate_admit` and reads like `spent`; over the limit,
+/// it counts nothing and still says when the request would fit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_statement_counts_the_rate_and_reads_the_spend() {
+    use crate::gateway::store::RateLimits;
+    use crate::gateway::store::spend::{Owner, RequestRow};
+    let url = testdb::fresh_db();
+    let s = open(&url, at(1)).await.unwrap();
+    let owner = Owner {
+        key_id: 4,
+        member_id: 5,
+        team_id: 6,
+    };
+    let rpm = RateLimits {
+        rpm: Some(2),
+        tpm: None,
+    };
+    let day = 20_794;
+    let noon = u64::try_from(day * 86_400 + 43_200).unwrap();
+    // Nothing spent yet: the read is all zeros, and the request counts.
+    let (wait, spent) = s.admit_and_spent(owner, rpm, 10, noon, day).await.unwrap();
+    assert_eq!((wait, spent), (None, Default::default()));
+    // Spent today by the member (another of their keys) and yesterday by
+    // the team: the day and month sums come back per scope.
+    for (at_day, key_id, usd) in [(day, 40, 0.5), (day - 1, 41, 2.0)] {
+        s.record_request(RequestRow {
+            at_ms: at_day * 86_400_000,
+            owner: Owner { key_id, ..owner },
+            cost_usd: usd,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let (wait, spent) = s
+        .admit_and_spent(owner, rpm, 10, noon + 1, day)
+        .await
+        .unwrap();
+    assert_eq!(wait, None);
+    assert_eq!(spent, s.spent(owner, day).await.unwrap());
+    assert_eq!(
+        (
+            spent.key.day_usd,
+            spent.member.day_usd,
+            spent.team.month_usd
+        ),
+        (0.0, 0.5, 2.5)
+    );
+    // The third in the minute is over rpm 2: not counted, and it would
+    // fit when the first leaves the minute.
+    let (wait, _) = s
+        .admit_and_spent(owner, rpm, 10, noon + 2, day)
+        .await
+        .unwrap();
+    assert_eq!(wait, Some(58));
+    assert_eq!(s.rate_admit(4, rpm, 10, noon + 60).await.unwrap(), None);
+}

@@ -2,10 +2,11 @@
 //! rusqlite blocks, so every call runs on tokio's blocking pool and the
 //! async callers (`serve`'s requests) never stall their runtime thread.
 //!
-//! Three connections, as WAL lets readers and a writer work at once: one
+//! Four connections, as WAL lets readers and a writer work at once: one
 //! for reads (keys, budgets, the usage page), one for the admin commands'
-//! writes, and the ledger writer's thread (see [`writer`]), so a key or
-//! budget check never waits behind a burst of finished requests.
+//! writes, and the ledger writer's thread and its checkpoints' (see
+//! [`writer`]), so a key or budget check never waits behind a burst of
+//! finished requests, nor a finished request behind a checkpoint.
 
 mod queries;
 mod schema;
@@ -47,13 +48,14 @@ impl SqliteStore {
             let conn = schema::open(&path, now)?;
             let read = schema::connect(&path)?;
             let ledger = schema::connect(&path)?;
-            Ok((conn, read, ledger, path))
+            let checkpoints = schema::connect(&path)?;
+            Ok((conn, read, (ledger, checkpoints), path))
         })
         .await?;
-        let (conn, read, ledger, path) = opened;
+        let (conn, read, (ledger, checkpoints), path) = opened;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                ledger: writer::Writer::start(ledger, &path),
+                ledger: writer::Writer::start(ledger, checkpoints, &path),
                 path,
                 conn: Mutex::new(conn),
                 read: Mutex::new(read),

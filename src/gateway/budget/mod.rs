@@ -16,6 +16,12 @@
 //! read began may be counted twice (in the store and here), never zero
 //! times; and a check costs the same however many requests came before.
 
+mod ahead;
+mod read;
+
+pub use read::Ahead;
+use read::{Snap, Tally, budgeted, snapshot};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -50,13 +56,6 @@ struct Held {
     owner: Owner,
     usd: f64,
 }
-
-/// What this replica settled, summed by scope, id and UTC day.
-type Tally = HashMap<(&'static str, i64, i64), f64>;
-
-/// An owner's tally entries for one month, as a check found them before
-/// it read the store.
-type Snap = Vec<((&'static str, i64, i64), f64)>;
 
 struct Book {
     next_id: u64,
@@ -139,24 +138,16 @@ impl Budgeter {
         model: &str,
         estimate: Tokens,
         now: SystemTime,
+        ahead: Option<Ahead>,
     ) -> Result<Reservation, Refused> {
         let day = utc_day(now);
-        let budgeted = limits(p).iter().any(|(_, b, _)| !b.is_empty());
+        let budgeted = budgeted(p);
         let mut spent = OwnerSpent::default();
         let mut snap = Snap::new();
         if budgeted {
-            (spent, snap) = match self.remembered(p.owner, day) {
-                Some(known) => known,
-                None => {
-                    let before = snapshot(&lock(&self.book).tally, p.owner, day);
-                    let read = self
-                        .store
-                        .spent(p.owner, day)
-                        .await
-                        .map_err(Refused::Unavailable)?;
-                    self.remember(p.owner, day, read, &before);
-                    (read, before)
-                }
+            (spent, snap) = match ahead.filter(|a| a.day == day) {
+                Some(a) => (a.spent, a.snap),
+                None => self.read_spent(p.owner, day).await?,
             };
         }
         let mut book = lock(&self.book);
@@ -249,6 +240,22 @@ impl Budgeter {
     /// before that read, while they may stand in for reading it again:
     /// only where this gateway is the store's one writer (SQLite: nobody
     /// else's spending can be missed), for at most [`REMEMBER`].
+    /// What `owner` spent by the store (or its answer remembered), with
+    /// this replica's tally as it was before the read.
+    async fn read_spent(&self, owner: Owner, day: i64) -> Result<(OwnerSpent, Snap), Refused> {
+        if let Some(known) = self.remembered(owner, day) {
+            return Ok(known);
+        }
+        let before = snapshot(&lock(&self.book).tally, owner, day);
+        let read = self
+            .store
+            .spent(owner, day)
+            .await
+            .map_err(Refused::Unavailable)?;
+        self.remember(owner, day, read, &before);
+        Ok((read, before))
+    }
+
     fn remembered(&self, owner: Owner, day: i64) -> Option<(OwnerSpent, Snap)> {
         if self.store.shares_rates() {
             return None;
@@ -352,19 +359,6 @@ impl Reservation {
         runtime.spawn(write);
         Some(committed)
     }
-}
-
-/// `owner`'s tally entries for `day`'s month.
-fn snapshot(tally: &Tally, owner: Owner, day: i64) -> Snap {
-    let mut out = Snap::new();
-    for (scope, id) in owner.rows() {
-        for d in month_start(day)..=day {
-            if let Some(v) = tally.get(&(scope, id, d)) {
-                out.push(((scope, id, d), *v));
-            }
-        }
-    }
-    out
 }
 
 /// The store's ledger row for a member's finished request.
