@@ -23,6 +23,7 @@ mod doctor;
 mod env_reads;
 mod fallback;
 mod fallback_claude;
+mod foundry;
 mod fuzz_replay;
 mod gateway;
 mod gateway_budget;
