@@ -68,6 +68,30 @@ pub fn read(
             project: var("ANTHROPIC_VERTEX_PROJECT_ID"),
             ..NewProvider::new("vertex", Api::Vertex, Some("vertex"))
         }
+    } else if on("CLAUDE_CODE_USE_FOUNDRY") {
+        // Claude Code's own rule: the base URL, else the resource's.
+        let base = var("ANTHROPIC_FOUNDRY_BASE_URL").or_else(|| {
+            var("ANTHROPIC_FOUNDRY_RESOURCE")
+                .map(|r| format!("https://{r}.services.ai.azure.com/anthropic"))
+        });
+        let Some(base) = base else {
+            found.skip(t!("import.foundry"), t!("import.foundry_no_resource"));
+            return found;
+        };
+        if var("ANTHROPIC_FOUNDRY_API_KEY").is_none()
+            && var("ANTHROPIC_FOUNDRY_AUTH_TOKEN").is_some()
+        {
+            // A token copied now would stop working within the hour.
+            found.skip(
+                t!("import.foundry_token"),
+                t!("import.foundry_token_expires"),
+            );
+        }
+        NewProvider {
+            base_url: Some(base.trim_end_matches('/').to_string()),
+            key: key_from(&["ANTHROPIC_FOUNDRY_API_KEY"]),
+            ..NewProvider::new("foundry", Api::Anthropic, Some("foundry"))
+        }
     } else if let Some(url) = var("ANTHROPIC_BASE_URL") {
         let key = key_from(&["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"]);
         match match_preset(&url, presets) {

@@ -60,6 +60,57 @@ fn claude_variables_become_a_provider_and_a_profile() {
     assert_eq!(f.providers[0].api, Api::Bedrock);
     assert_eq!(f.providers[0].region.as_deref(), Some("eu-west-1"));
     assert!(claude_env::read("x", &env(&[]), false, &presets).is_empty());
+    // Foundry: the resource's Messages API, through the proxy.
+    let vars = [
+        ("CLAUDE_CODE_USE_FOUNDRY", "1"),
+        ("ANTHROPIC_FOUNDRY_RESOURCE", "acme-ai"),
+        ("ANTHROPIC_FOUNDRY_API_KEY", "az-key"),
+        ("ANTHROPIC_MODEL", "claude-sonnet-5"),
+    ];
+    let f = claude_env::read("x", &env(&vars), false, &presets);
+    let p = &f.providers[0];
+    assert_eq!(
+        (p.api, p.preset.as_deref()),
+        (Api::Anthropic, Some("foundry"))
+    );
+    assert_eq!(
+        p.base_url.as_deref(),
+        Some("https://acme-ai.services.ai.azure.com/anthropic")
+    );
+    assert!(
+        matches!(&p.key, Key::Secret { from, .. } if from.contains("ANTHROPIC_FOUNDRY_API_KEY"))
+    );
+    assert_eq!(f.profiles[0].slots[0].2, "claude-sonnet-5");
+    // Its own base URL wins; an Entra token is not copied (it expires).
+    let vars = [
+        ("CLAUDE_CODE_USE_FOUNDRY", "1"),
+        ("ANTHROPIC_FOUNDRY_RESOURCE", "acme-ai"),
+        (
+            "ANTHROPIC_FOUNDRY_BASE_URL",
+            "https://apim.corp.example/claude/",
+        ),
+        ("ANTHROPIC_FOUNDRY_AUTH_TOKEN", "eyJ-entra"),
+    ];
+    let f = claude_env::read("x", &env(&vars), false, &presets);
+    assert_eq!(
+        f.providers[0].base_url.as_deref(),
+        Some("https://apim.corp.example/claude")
+    );
+    assert!(matches!(f.providers[0].key, Key::None));
+    assert!(
+        f.skipped.iter().any(|s| s.why.contains("bearer")),
+        "{:?}",
+        f.skipped
+    );
+    // Without a resource there is nothing to reach.
+    let f = claude_env::read(
+        "x",
+        &env(&[("CLAUDE_CODE_USE_FOUNDRY", "1")]),
+        false,
+        &presets,
+    );
+    assert!(f.providers.is_empty());
+    assert_eq!(f.skipped.len(), 1);
     // A bare host is still Anthropic's API (that is what the variable is),
     // with its URL kept as given.
     let vars = [
