@@ -88,7 +88,15 @@ fn roots(root: Option<&PgRootCert>) -> Result<RootCertStore, (String, String)> {
                 .collect::<Vec<_>>();
             return Err((
                 "system".into(),
-                format!("no trusted root certificate found ({})", why.join("; ")),
+                format!(
+                    "{}the system has no trusted root certificate ({})",
+                    if root.is_none() {
+                        "none is given, and "
+                    } else {
+                        ""
+                    },
+                    why.join("; ")
+                ),
             ));
         }
         return Ok(store);
