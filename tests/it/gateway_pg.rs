@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::gateway::{gateway_on, keys_of};
 use crate::support::Home;
 use crate::support::postgres::{self, PASSWORD};
+use crate::support::tls::TestCa;
 
 async fn ask(client: &reqwest::Client, base: &str, key: &str) -> (u16, serde_json::Value) {
     let r = client
@@ -95,14 +96,49 @@ fn gateway_commands_name_an_unreachable_postgres_without_its_password() {
     let r = home.run(&[
         "gateway",
         "--store",
-        &format!("{url}?sslmode=verify-full"),
+        &format!("{url}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"),
         "team",
         "list",
     ]);
+    // A root certificate that cannot be read is said at once, by name,
+    // before any server is asked.
     assert!(
-        r.fails(2).stderr.contains("not supported yet"),
+        r.fails(2)
+            .stderr
+            .contains("sslrootcert=/nonexistent/ca.pem"),
         "{}",
         r.stderr
     );
     assert!(!r.stderr.contains(PASSWORD), "{}", r.stderr);
+}
+
+/// `gateway` commands over TLS with the certificate verified (the CA's
+/// file in `sslrootcert`, the host name checked), and a certificate from
+/// another CA refused as a TLS failure, not as a server that is down.
+#[test]
+fn gateway_commands_reach_postgres_over_verified_tls() {
+    let ca = TestCa::new(&["127.0.0.1"]);
+    let (cert, key) = ca.server_pems();
+    let server = postgres::PgServer::start_tls(cert, key);
+    let url = server.fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let with_root = |root: &std::path::Path| {
+        format!("{url}?sslmode=verify-full&sslrootcert={}", root.display())
+    };
+    let good = with_root(&ca.write_ca(dir.path()));
+    let home = Home::new();
+    home.run(&["gateway", "--store", &good, "team", "add", "core"])
+        .ok();
+    let r = home.run(&["gateway", "--store", &good, "team", "list"]);
+    assert!(r.ok().stdout.contains("core"), "{}", r.stdout);
+
+    let other_dir = tempfile::tempdir().unwrap();
+    let bad = with_root(&TestCa::new(&["127.0.0.1"]).write_ca(other_dir.path()));
+    let r = home.run(&["gateway", "--store", &bad, "team", "list"]);
+    let err = &r.fails(1).stderr;
+    assert!(err.contains("TLS") && err.contains("sslrootcert"), "{err}");
+    assert!(
+        !err.contains("did not answer") && !err.contains(PASSWORD),
+        "{err}"
+    );
 }

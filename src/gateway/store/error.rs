@@ -44,8 +44,21 @@ pub enum StoreError {
     /// A PostgreSQL database that holds another program's tables.
     #[error("{}", t!("gateway.pg_not_ours", location = location))]
     PgNotOurs { location: String },
+    /// `sslrootcert=system` with a mode that does not check host names.
     #[error("{}", t!("gateway.pg_tls", location = location, mode = mode))]
     PgTls { location: String, mode: String },
+    /// The URL's `sslrootcert` could not be read or holds no certificate.
+    #[error("{}", t!("gateway.pg_root_cert", location = location, path = path, error = error))]
+    PgRootCert {
+        location: String,
+        path: String,
+        error: String,
+    },
+    /// The TLS handshake failed (a certificate that does not verify, or a
+    /// server without TLS): an answer, not a server that is down, so it is
+    /// never retried as one.
+    #[error("{}", t!("gateway.pg_tls_failed", location = location, error = error))]
+    PgTlsFailed { location: String, error: String },
     #[error("{}", t!("gateway.pg_bad_url", location = location, error = error))]
     BadUrl { location: String, error: String },
     /// The blocking task that ran the query was lost (it panicked).
@@ -85,6 +98,7 @@ impl StoreError {
             | StoreError::Task { .. }
             | StoreError::Postgres { .. }
             | StoreError::PgNotOurs { .. }
+            | StoreError::PgTlsFailed { .. }
             | StoreError::PrefixTaken { .. } => 1,
             _ => 2,
         }

@@ -43,12 +43,45 @@ impl StoreLocation {
 /// What a password is shown as.
 const HIDDEN: &str = "***";
 
-/// A PostgreSQL connection URL, checked: the driver reads it, and its
-/// `sslmode` is one this build can honour.
+/// A PostgreSQL connection URL, checked: the driver reads it, and its TLS
+/// settings are ones this build honours.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PgUrl {
+    /// The URL for the driver: `sslrootcert` taken out and the verifying
+    /// `sslmode`s said as `require`, since tokio-postgres knows neither
+    /// (the verification is ours, in the TLS connector).
     given: String,
     shown: String,
+    tls: PgTlsConfig,
+}
+
+/// What the URL asks of TLS, with libpq's meanings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgTlsConfig {
+    pub mode: PgSslMode,
+    pub root: Option<PgRootCert>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PgSslMode {
+    Disable,
+    /// TLS if the server offers it, else plain (libpq's default).
+    Prefer,
+    /// TLS; the certificate checked only against a given `sslrootcert`.
+    Require,
+    /// TLS, the chain checked, not the host name.
+    VerifyCa,
+    /// TLS, the chain and the host name checked.
+    VerifyFull,
+}
+
+/// Whom the server's certificate must chain to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PgRootCert {
+    /// `sslrootcert=system`: the OS's trusted roots.
+    System,
+    /// A PEM file of CA certificates.
+    File(PathBuf),
 }
 
 impl std::fmt::Debug for PgUrl {
@@ -60,21 +93,12 @@ impl std::fmt::Debug for PgUrl {
 impl PgUrl {
     pub fn parse(given: &str) -> Result<PgUrl, StoreError> {
         let shown = redacted(given);
+        let tls = tls_of(given, &shown)?;
         let url = PgUrl {
-            given: given.to_owned(),
+            given: for_driver(given),
             shown,
+            tls,
         };
-        // TLS to PostgreSQL needs a TLS connector for the driver; until
-        // then a URL that asks for TLS is refused, never quietly served in
-        // clear text (`prefer` means "plain will do", as in libpq).
-        if let Some(mode) = url.ssl_mode()
-            && matches!(mode.as_str(), "require" | "verify-ca" | "verify-full")
-        {
-            return Err(StoreError::PgTls {
-                location: url.shown.clone(),
-                mode,
-            });
-        }
         url.config()?;
         Ok(url)
     }
@@ -82,6 +106,10 @@ impl PgUrl {
     /// The URL with any password replaced: for messages and logs.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+
+    pub fn tls(&self) -> &PgTlsConfig {
+        &self.tls
     }
 
     /// The driver's configuration, from the URL as given.
@@ -93,12 +121,70 @@ impl PgUrl {
                 error: chain(&e),
             })
     }
+}
 
-    fn ssl_mode(&self) -> Option<String> {
-        let url = url::Url::parse(&self.given).ok()?;
+/// The URL's `sslmode` and `sslrootcert`. Like libpq, `sslrootcert=system`
+/// is refused with a mode that would not check the host name: the OS
+/// trusts every public CA, so any site's certificate would pass.
+fn tls_of(given: &str, shown: &str) -> Result<PgTlsConfig, StoreError> {
+    let Ok(url) = url::Url::parse(given) else {
+        // The driver says what is wrong with it.
+        return Ok(PgTlsConfig {
+            mode: PgSslMode::Prefer,
+            root: None,
+        });
+    };
+    let param = |name: &str| {
         url.query_pairs()
-            .find(|(k, _)| k == "sslmode")
-            .map(|(_, v)| v.to_ascii_lowercase())
+            .filter(|(k, _)| k == name)
+            .last()
+            .map(|(_, v)| v.into_owned())
+    };
+    let mode = match param("sslmode").map(|m| m.to_ascii_lowercase()).as_deref() {
+        Some("verify-full") => PgSslMode::VerifyFull,
+        Some("verify-ca") => PgSslMode::VerifyCa,
+        Some("require") => PgSslMode::Require,
+        Some("disable") => PgSslMode::Disable,
+        // `prefer`, none, or one the driver will refuse by name.
+        _ => PgSslMode::Prefer,
+    };
+    let root = param("sslrootcert").map(|r| match r.as_str() {
+        "system" => PgRootCert::System,
+        path => PgRootCert::File(PathBuf::from(path)),
+    });
+    if root == Some(PgRootCert::System) && mode != PgSslMode::VerifyFull {
+        return Err(StoreError::PgTls {
+            location: shown.to_owned(),
+            mode: param("sslmode").unwrap_or_else(|| "prefer".into()),
+        });
+    }
+    Ok(PgTlsConfig { mode, root })
+}
+
+/// `given` as tokio-postgres takes it. The query is edited as text, pair
+/// by pair, so the other parameters keep their exact encoding (a
+/// re-serialized query would turn `%20` into `+`, which the driver reads
+/// as a plus).
+fn for_driver(given: &str) -> String {
+    let Some((base, query)) = given.split_once('?') else {
+        return given.to_owned();
+    };
+    let pairs: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.starts_with("sslrootcert="))
+        .map(|p| match p.split_once('=') {
+            Some(("sslmode", m))
+                if m.eq_ignore_ascii_case("verify-ca") || m.eq_ignore_ascii_case("verify-full") =>
+            {
+                "sslmode=require"
+            }
+            _ => p,
+        })
+        .collect();
+    if pairs.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", pairs.join("&"))
     }
 }
 
@@ -164,15 +250,46 @@ mod tests {
         assert!(err.to_string().contains("mysql://"), "{err}");
     }
 
+    fn tls_of_url(given: &str) -> (PgTlsConfig, String) {
+        match StoreLocation::parse(given).unwrap() {
+            StoreLocation::Postgres(url) => (url.tls().clone(), url.given.clone()),
+            StoreLocation::Sqlite(_) => unreachable!(),
+        }
+    }
+
     #[test]
-    fn a_postgres_url_that_asks_for_tls_or_does_not_parse_is_refused_without_its_password() {
-        for mode in ["require", "verify-ca", "verify-full"] {
-            let err = StoreLocation::parse(&format!("postgres://gw:hunter2@db/gw?sslmode={mode}"))
-                .err()
-                .unwrap();
+    fn sslmode_and_sslrootcert_are_read_and_kept_from_the_driver() {
+        let (tls, driver) = tls_of_url(
+            "postgres://gw:hunter2@db/gw?sslmode=verify-full&sslrootcert=%2Fetc%2Fca%20x.pem&options=-c%20a%3Db",
+        );
+        assert_eq!(tls.mode, PgSslMode::VerifyFull);
+        assert_eq!(tls.root, Some(PgRootCert::File("/etc/ca x.pem".into())));
+        assert_eq!(
+            driver,
+            "postgres://gw:hunter2@db/gw?sslmode=require&options=-c%20a%3Db"
+        );
+        let (tls, driver) =
+            tls_of_url("postgres://gw@db/gw?sslmode=verify-full&sslrootcert=system");
+        assert!(tls.mode == PgSslMode::VerifyFull && tls.root == Some(PgRootCert::System));
+        assert_eq!(driver, "postgres://gw@db/gw?sslmode=require");
+        let (tls, _) = tls_of_url("postgres://gw@db/gw");
+        assert_eq!((tls.mode, tls.root), (PgSslMode::Prefer, None));
+        let (tls, driver) = tls_of_url("postgres://gw@db/gw?sslmode=disable");
+        assert_eq!(tls.mode, PgSslMode::Disable);
+        assert_eq!(driver, "postgres://gw@db/gw?sslmode=disable");
+    }
+
+    #[test]
+    fn a_postgres_url_that_trusts_the_system_without_checking_names_or_does_not_parse_is_refused() {
+        for mode in ["require", "prefer"] {
+            let err = StoreLocation::parse(&format!(
+                "postgres://gw:hunter2@db/gw?sslmode={mode}&sslrootcert=system"
+            ))
+            .err()
+            .unwrap();
             assert!(matches!(err, StoreError::PgTls { .. }), "{err:?}");
             let s = err.to_string();
-            assert!(s.contains(mode) && s.contains("not supported yet"), "{s}");
+            assert!(s.contains(mode) && s.contains("verify-full"), "{s}");
             assert!(!s.contains("hunter2"), "{s}");
         }
         let err = StoreLocation::parse("postgres://gw:hunter2@db/gw?nonsense=1")

@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use crate::gateway::keys::KeyHash;
 
 pub use error::StoreError;
-pub use location::{PgUrl, StoreLocation};
+pub use location::{PgRootCert, PgSslMode, PgTlsConfig, PgUrl, StoreLocation};
 pub use model::{
     Budgets, KeyRecord, KeySettings, KeyStatus, MAX_NAME_CHARS, Member, NewKey, RateLimits, Team,
     check_name,

@@ -63,6 +63,12 @@ impl TestCa {
         (cert, key)
     }
 
+    /// The server's certificate chain and its key, PEM (for a server that
+    /// reads them itself, as PostgreSQL does).
+    pub fn server_pems(&self) -> (&str, &str) {
+        (&self.chain_pem, &self.key_pem)
+    }
+
     /// Write the CA certificate as PEM into `dir`; the file's path.
     pub fn write_ca(&self, dir: &Path) -> PathBuf {
         let path = dir.join("test-ca.pem");

@@ -38,6 +38,14 @@ impl Fail {
     /// As the store's error, `shown` naming the database.
     pub(super) fn at(self, shown: &str) -> StoreError {
         let location = shown.to_owned();
+        if let Fail::Pg(e) | Fail::Pool(PoolError::Backend(e), _) = &self
+            && tls_refused(e)
+        {
+            return StoreError::PgTlsFailed {
+                location,
+                error: describe(e),
+            };
+        }
         let (unreachable, error) = match self {
             Fail::Pg(e) => (unreachable(&e), describe(&e)),
             Fail::Pool(e, bound) => pool_failure(&e, bound),
@@ -89,6 +97,30 @@ fn unreachable(e: &tokio_postgres::Error) -> bool {
                     .any(<dyn std::error::Error>::is::<std::io::Error>)
         }
     }
+}
+
+/// Whether the TLS handshake failed for a reason a retry will not mend: a
+/// certificate rustls refused, or a server that does not offer TLS. The
+/// driver's error kind is private; its `Display` for that kind is this
+/// fixed text, and a lost connection mid-handshake has an I/O error
+/// under it that is not rustls's (that one stays "unreachable").
+fn tls_refused(e: &tokio_postgres::Error) -> bool {
+    let mut io_cut = false;
+    for cause in std::iter::successors(std::error::Error::source(e), |c| c.source()) {
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<rustls::Error>)
+            {
+                return true;
+            }
+            io_cut = true;
+        }
+    }
+    !io_cut && e.to_string() == "error performing TLS handshake"
 }
 
 /// A pool's failure to give a connection.

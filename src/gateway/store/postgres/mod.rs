@@ -14,13 +14,13 @@ mod fail;
 mod queries;
 mod schema;
 mod spend;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 
 use super::error::StoreError;
 use super::location::PgUrl;
@@ -74,7 +74,7 @@ impl PgStore {
         }
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls::connector(url.tls(), url.shown())?,
             // A connection a server restart closed is replaced, not handed
             // to a request: its client reads closed once the socket ends.
             // (`Verified` would also ask `SELECT 1` on every checkout: a
@@ -288,3 +288,5 @@ async fn bounded<T>(call: impl Future<Output = Result<T, Fail>>) -> Result<T, Fa
 pub(crate) mod testdb;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;

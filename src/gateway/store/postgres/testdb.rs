@@ -34,11 +34,12 @@ const START_BOUND: Duration = Duration::from_secs(60);
 
 /// Runs the server and obeys `stop` / `start` lines on stdin; EOF ends it
 /// all. `$1` postgres binary, `$2` data dir, `$3` socket dir and root,
-/// `$4` port.
+/// `$4` port, `$5` TLS: `on` to serve `$3/server.pem` with `$3/server.key`.
 const SUPERVISOR: &str = r#"
 run() {
   "$1" -D "$2" -k "$3" -p "$4" -c listen_addresses=127.0.0.1 \
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+    -c ssl="$5" -c ssl_cert_file="$3/server.pem" -c ssl_key_file="$3/server.key" \
     -c max_connections=300 </dev/null >>"$3/server.log" 2>&1 &
   pid=$!
 }
@@ -76,6 +77,16 @@ pub fn fresh_db() -> String {
 impl PgServer {
     /// A server of its own (for a test that stops and starts it).
     pub fn start() -> PgServer {
+        PgServer::start_with(None)
+    }
+
+    /// A server of its own with `ssl = on`, serving `cert_pem` (its
+    /// certificate, then any intermediates) with the key `key_pem`.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> PgServer {
+        PgServer::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> PgServer {
         let t0 = Instant::now();
         let bin = bin_dir().unwrap_or_else(|e| panic!("{e}"));
         let owner = owner();
@@ -86,6 +97,9 @@ impl PgServer {
             .keep();
         if let Some(user) = owner {
             run(Command::new("chown").arg(format!("{user}:")).arg(&root));
+        }
+        if let Some((cert, key)) = tls {
+            write_tls(&root, owner, cert, key);
         }
         let data = root.join("data");
         run(as_owner(owner, &bin.join("initdb"))
@@ -108,6 +122,7 @@ impl PgServer {
             .arg(&data)
             .arg(&root)
             .arg(port.to_string())
+            .arg(if tls.is_some() { "on" } else { "off" })
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -315,6 +330,23 @@ fn as_owner(owner: Option<&str>, program: &Path) -> Command {
             c
         }
         None => Command::new(program),
+    }
+}
+
+/// The server's certificate and key into `root`, the key as PostgreSQL
+/// insists: mode 0600 and the server's user's own.
+fn write_tls(root: &Path, owner: Option<&str>, cert: &str, key: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let (cert_path, key_path) = (root.join("server.pem"), root.join("server.key"));
+    std::fs::write(&cert_path, cert).expect("writing the test server's certificate");
+    std::fs::write(&key_path, key).expect("writing the test server's key");
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))
+        .expect("making the test server's key private");
+    if let Some(user) = owner {
+        run(Command::new("chown")
+            .arg(format!("{user}:"))
+            .arg(&cert_path)
+            .arg(&key_path));
     }
 }
 
