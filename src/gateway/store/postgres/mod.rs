@@ -11,6 +11,7 @@
 
 mod admit;
 mod fail;
+mod ledger;
 mod queries;
 mod schema;
 mod spend;
@@ -50,6 +51,9 @@ struct Inner {
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
+    /// The ledger's writer, started by the first request's row on the
+    /// runtime that serves them.
+    ledger: std::sync::OnceLock<ledger::Ledger>,
 }
 
 impl PgStore {
@@ -99,6 +103,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 pool,
                 shown: url.shown().to_owned(),
+                ledger: std::sync::OnceLock::new(),
             }),
         };
         store.run(async |c| schema::migrate(c, now).await).await?;
@@ -207,9 +212,19 @@ impl PgStore {
             .await
     }
 
+    /// Through the ledger's writer, batched with other requests' rows.
     pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
-        self.run_hot(async |c| spend::record_request(c, &row).await)
-            .await
+        let inner = &self.inner;
+        let writer = inner
+            .ledger
+            .get_or_init(|| ledger::Ledger::start(inner.pool.clone(), inner.shown.clone()));
+        match writer.write(row).await {
+            Ok(written) => written,
+            // Its runtime is gone: this call writes the row itself.
+            Err(row) => ledger::write_batch(&inner.pool, &[row])
+                .await
+                .map_err(|e| e.at(&inner.shown)),
+        }
     }
 
     pub async fn usage(

@@ -11,8 +11,7 @@ use super::queries::{MEMBER, TEAM, member_row, names, team_row, writing};
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::model::{Budgets, Member, Team};
 use crate::gateway::store::spend::{
-    FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow, ScopeSpent,
-    month_start,
+    FailedRequest, LedgerGroup, Owner, OwnerSpent, RowSums, ScopeRow, ScopeSpent, month_start,
 };
 
 pub(super) async fn set_team_budgets(
@@ -67,67 +66,6 @@ pub(super) async fn set_member_budgets(
         .await?;
     tx.commit().await?;
     Ok(member_row(&row)?)
-}
-
-/// Store one finished request and add its cost to its key's, member's and
-/// team's sums for its UTC day: one statement, so the row and all three
-/// sums or nothing, in one round trip. (The three sum rows are always
-/// locked in this order, so two replicas adding at once never deadlock.)
-pub(super) async fn record_request(c: &ClientWrapper, row: &RequestRow) -> Result<(), Fail> {
-    let big = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let [(s1, key), (s2, member), (s3, team)] = row.owner.rows();
-    let (day, tokens, status) = (row.day(), big(row.tokens()), i32::from(row.status));
-    let (input, output) = (big(row.input_tokens), big(row.output_tokens));
-    let (cache_read, cache_write) = (big(row.cache_read_tokens), big(row.cache_write_tokens));
-    let duration = big(row.duration_ms);
-    let stmt = c
-        .prepare_cached(
-            "WITH r AS (
-            INSERT INTO requests (at_ms, key_id, key_prefix, member, team, project, profile,
-                provider, model, status, error, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_tokens, cost_usd, duration_ms)
-            VALUES ($10, $2, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-                    $8, $24)
-         )
-         INSERT INTO spend (scope, id, day, usd, tokens, requests)
-         VALUES ($1, $2, $7, $8, $9, 1), ($3, $4, $7, $8, $9, 1), ($5, $6, $7, $8, $9, 1)
-         ON CONFLICT (scope, id, day) DO UPDATE SET
-            usd = spend.usd + excluded.usd,
-            tokens = spend.tokens + excluded.tokens,
-            requests = spend.requests + 1",
-        )
-        .await?;
-    c.execute(
-        &stmt,
-        &[
-            &s1,
-            &key,
-            &s2,
-            &member,
-            &s3,
-            &team,
-            &day,
-            &row.cost_usd,
-            &tokens,
-            &row.at_ms,
-            &row.key_prefix,
-            &row.member,
-            &row.team,
-            &row.project,
-            &row.profile,
-            &row.provider,
-            &row.model,
-            &status,
-            &row.error,
-            &input,
-            &output,
-            &cache_read,
-            &cache_write,
-            &duration,
-        ],
-    )
-    .await?;
-    Ok(())
 }
 
 /// The column a group reads: a constant, never user text.
