@@ -10,6 +10,7 @@ mod abuse;
 mod architecture;
 mod auto_mode;
 mod balance;
+mod bedrock;
 mod budget;
 mod classifier_presets;
 mod claude_code;
