@@ -11,6 +11,7 @@ mod architecture;
 mod auto_mode;
 mod balance;
 mod bedrock;
+mod bedrock_creds;
 mod budget;
 mod classifier_presets;
 mod claude_code;

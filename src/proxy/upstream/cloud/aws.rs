@@ -23,8 +23,21 @@ pub const SOURCES: &str = "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
     EC2 instance metadata";
 
 /// Credentials this close to expiring are fetched again before use: a
-/// request signed now must still be valid when it arrives.
+/// request signed now must still be valid when it arrives. Short-lived
+/// ones are fetched again once a quarter of their life is left, so they
+/// are still cached in between.
 const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+
+/// Whether credentials fetched at `fetched` should be fetched again at
+/// `now`.
+fn stale(c: &Credentials, fetched: SystemTime, now: SystemTime) -> bool {
+    let Some(expiry) = c.expiry() else {
+        return false;
+    };
+    let life = expiry.duration_since(fetched).unwrap_or_default();
+    let ahead = REFRESH_AHEAD.min(life / 4);
+    now + ahead >= expiry
+}
 
 pub struct AwsCredentials {
     region: String,
@@ -32,7 +45,7 @@ pub struct AwsCredentials {
     chain: OnceCell<DefaultCredentialsChain>,
     /// One fetch at a time; requests that find the credentials stale wait
     /// for it instead of starting more.
-    cached: Mutex<Option<Credentials>>,
+    cached: Mutex<Option<(Credentials, SystemTime)>>,
 }
 
 impl AwsCredentials {
@@ -49,18 +62,18 @@ impl AwsCredentials {
     /// ones from the chain. A failed fetch keeps ones that have not expired.
     pub async fn get(&self, now: SystemTime) -> Result<Credentials, String> {
         let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
-            && c.expiry().is_none_or(|e| e > now + REFRESH_AHEAD)
+        if let Some((c, fetched)) = cached.as_ref()
+            && !stale(c, *fetched, now)
         {
             return Ok(c.clone());
         }
         match self.chain().await.provide_credentials().await {
             Ok(fresh) => {
-                *cached = Some(fresh.clone());
+                *cached = Some((fresh.clone(), now));
                 Ok(fresh)
             }
             Err(e) => match cached.as_ref() {
-                Some(old) if old.expiry().is_none_or(|x| x > now) => Ok(old.clone()),
+                Some((old, _)) if old.expiry().is_none_or(|x| x > now) => Ok(old.clone()),
                 _ => Err(error_chain(&e)),
             },
         }
@@ -106,4 +119,23 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         src = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetched_again_a_quarter_of_their_life_or_five_minutes_before_expiry() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mk = |secs| Credentials::new("a", "s", None, Some(t0 + Duration::from_secs(secs)), "t");
+        let hour = mk(3600);
+        assert!(!stale(&hour, t0, t0 + Duration::from_secs(3000)));
+        assert!(stale(&hour, t0, t0 + Duration::from_secs(3301)));
+        let short = mk(8);
+        assert!(!stale(&short, t0, t0 + Duration::from_secs(5)));
+        assert!(stale(&short, t0, t0 + Duration::from_secs(6)));
+        let forever = Credentials::new("a", "s", None, None, "t");
+        assert!(!stale(&forever, t0, t0 + Duration::from_secs(1 << 30)));
+    }
 }
