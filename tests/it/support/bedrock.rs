@@ -95,6 +95,13 @@ pub fn provider(name: &str, region: &str, mock: &BedrockMock, more: &str) -> Str
 /// metadata of the machine's, plus `env`.
 pub fn aws_cmd(home: &super::Home, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = home.cmd(args);
+    isolate(&mut cmd, home);
+    cmd.envs(env.iter().copied());
+    cmd
+}
+
+/// Keep the machine's own AWS setup out of `cmd`.
+pub fn isolate(cmd: &mut Command, home: &super::Home) {
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -113,9 +120,7 @@ pub fn aws_cmd(home: &super::Home, args: &[&str], env: &[(&str, &str)]) -> Comma
             "AWS_SHARED_CREDENTIALS_FILE",
             home.path().join("aws-credentials"),
         )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().copied());
-    cmd
+        .env("AWS_EC2_METADATA_DISABLED", "true");
 }
 
 /// `ccswitch serve PROFILE` with [`aws_cmd`]'s environment.
