@@ -218,7 +218,7 @@ def make_handler(args):
             events = list(stream_events(msg))
             frames = [chunk(e) for e in events]
             if reply.get("kind") == "exception":
-                frames = frames[:2] + [frame(
+                frames = frames[:reply.get("after", 1)] + [frame(
                     {":exception-type": reply["type"], ":content-type": "application/json",
                      ":message-type": "exception"},
                     json.dumps({"message": reply.get("message", "stream failed")}).encode())]

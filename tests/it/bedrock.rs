@@ -215,10 +215,17 @@ async fn a_throttled_region_moves_the_chain_on_to_the_next() {
         provider("east", "us-east-1", &east, ""),
         provider("west", "us-west-2", &west, "")
     ));
-    east.script(json!([{"kind": "error", "status": 429, "type": "ThrottlingException", "message": "Too many requests, please wait before trying again."}]))
-        .await;
-    west.script(json!([{"kind": "text", "text": "from the west"}]))
-        .await;
+    // Throttled before the stream starts, then inside it (an exception
+    // frame before any content).
+    east.script(json!([
+        {"kind": "error", "status": 429, "type": "ThrottlingException", "message": "Too many requests, please wait before trying again."},
+        {"kind": "exception", "type": "throttlingException", "message": "Too many tokens"}
+    ]))
+    .await;
+    west.script(
+        json!([{"kind": "text", "text": "from the west"}, {"kind": "text", "text": "west again"}]),
+    )
+    .await;
     let mut s = serve(&home, "b", &ENV_CREDS);
     let (status, body) = ask(&s, true).await;
     assert_eq!(status, 200, "{body}");
@@ -227,6 +234,12 @@ async fn a_throttled_region_moves_the_chain_on_to_the_next() {
         west.requests().await[0]["auth"],
         "AKIDENV",
         "signed for us-west-2"
+    );
+    let (status, body) = ask(&s, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("west again") && !body.contains("event: error"),
+        "{body}"
     );
     s.stop();
     let db = rusqlite::Connection::open(home.path().join("usage.db")).unwrap();
@@ -237,9 +250,16 @@ async fn a_throttled_region_moves_the_chain_on_to_the_next() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
+    let providers: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(providers, ["east", "west", "east", "west"], "{rows:?}");
     assert_eq!(
-        rows,
-        vec![("east".to_string(), 429), ("west".to_string(), 200)]
+        (rows[0].1, rows[1].1, rows[3].1),
+        (429, 200, 200),
+        "{rows:?}"
+    );
+    assert_ne!(
+        rows[2].1, 200,
+        "the throttled stream is a failed attempt: {rows:?}"
     );
 }
 
