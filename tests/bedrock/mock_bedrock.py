@@ -9,7 +9,9 @@ from a script, whole (`/invoke`) or as real `application/vnd.amazon.
 eventstream` frames with CRCs (`/invoke-with-response-stream`); every frame
 is read back with botocore's own event-stream decoder before it is sent.
 
-It also serves container credentials (`GET /creds`, as
+It also answers STS's AssumeRoleWithWebIdentity (`POST /`, as
+AWS_ENDPOINT_URL_STS), SSO's GetRoleCredentials (`GET /federation/
+credentials`, as AWS_ENDPOINT_URL_SSO) and serves container credentials (`GET /creds`, as
 AWS_CONTAINER_CREDENTIALS_FULL_URI): set k of the `--rotate` sets on the
 k-th call, expiring `--creds-ttl` seconds later.
 
@@ -28,6 +30,7 @@ import json
 import struct
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from botocore.auth import SigV4Auth
@@ -118,6 +121,8 @@ def make_handler(args):
     for c in args.creds:
         parts = c.split(":")
         secrets[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else None)
+    secrets["ASIAWEB"] = ("web-secret", "web-token")
+    secrets["ASIASSO"] = ("sso-secret", "sso-token")
     for k in range(1, args.rotate + 1):
         secrets[f"ASIAMOCK{k}"] = (f"rotated-secret-{k}", f"rotated-token-{k}")
 
@@ -146,6 +151,19 @@ def make_handler(args):
             if self.path == "/_mock/requests":
                 with LOCK:
                     return self.send(200, json.dumps(REQUESTS).encode())
+            if self.path.startswith("/federation/credentials"):
+                # SSO's GetRoleCredentials (AWS_ENDPOINT_URL_SSO), with the
+                # access token `aws sso login` cached.
+                good = self.headers.get("x-amz-sso_bearer_token") == "sso-access-token"
+                with LOCK:
+                    REQUESTS.append({"path": self.path, "auth": "sso" if good else None,
+                                     "refused": None if good else "sso", "body": {}, "headers": {}})
+                if not good:
+                    return self.send(401, b'{"message":"Session token not found or invalid"}')
+                exp = int((now(args) + datetime.timedelta(hours=1)).timestamp() * 1000)
+                body = {"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "sso-secret",
+                                            "sessionToken": "sso-token", "expiration": exp}}
+                return self.send(200, json.dumps(body).encode())
             if self.path == "/creds":
                 with LOCK:
                     CREDS_CALLS[0] += 1
@@ -156,6 +174,27 @@ def make_handler(args):
                         "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")}
                 return self.send(200, json.dumps(body).encode())
             self.send(404, b"{}")
+
+        def sts(self, body):
+            """STS AssumeRoleWithWebIdentity (AWS_ENDPOINT_URL_STS): the
+            token file's content must come along; the role's credentials
+            are `ASIAWEB:web-secret:web-token`."""
+            form = urllib.parse.parse_qs(body.decode())
+            with LOCK:
+                REQUESTS.append({"path": "/sts", "auth": "web-identity", "refused": None,
+                                 "body": {k: v[0] for k, v in form.items()}, "headers": {}})
+            if form.get("WebIdentityToken", [""])[0] != "web-identity-jwt":
+                return self.send(400, b"<ErrorResponse><Error><Code>InvalidIdentityToken</Code></Error></ErrorResponse>", "text/xml")
+            exp = (now(args) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            xml = ("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                   "<AssumeRoleWithWebIdentityResult><Credentials><SessionToken>web-token</SessionToken>"
+                   "<SecretAccessKey>web-secret</SecretAccessKey>"
+                   f"<Expiration>{exp}</Expiration><AccessKeyId>ASIAWEB</AccessKeyId></Credentials>"
+                   "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn>"
+                   "<AssumedRoleId>AROAMOCK:s</AssumedRoleId></AssumedRoleUser>"
+                   "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>1</RequestId>"
+                   "</ResponseMetadata></AssumeRoleWithWebIdentityResponse>")
+            return self.send(200, xml.encode(), "text/xml")
 
         def check(self, body):
             """None when the request's auth is good, else (kind, message)."""
@@ -200,6 +239,8 @@ def make_handler(args):
                 with LOCK:
                     SCRIPT.extend(json.loads(body))
                 return self.send(200, b"{}")
+            if self.path == "/" and b"Action=AssumeRoleWithWebIdentity" in body:
+                return self.sts(body)
             refused, who = self.check(body)
             parts = self.path.split("/")
             model = parts[2] if len(parts) > 3 else ""

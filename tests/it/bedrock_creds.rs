@@ -1,6 +1,6 @@
 //! Where the proxy's AWS credentials for Bedrock come from (the AWS SDK's
 //! own chain, each source against the Bedrock mock, which checks the
-//! signature each set makes), refreshed when short-lived ones expire, a
+//! signature each set makes, and plays STS, SSO and container metadata), refreshed when short-lived ones expire, a
 //! Bedrock API key instead of SigV4, and the error that names the sources
 //! when there are none.
 
@@ -97,6 +97,92 @@ async fn container_credentials_are_cached_and_fetched_again_when_they_expire() {
         ["ASIAMOCK1", "ASIAMOCK1", "ASIAMOCK2"],
         "new credentials, no restart"
     );
+}
+
+#[tokio::test]
+async fn web_identity_credentials_from_sts() {
+    let mock = BedrockMock::start("us-east-1", &[]);
+    let home = Home::new();
+    config(&home, &mock, "");
+    let token = home.path().join("web-token");
+    std::fs::write(&token, "web-identity-jwt").unwrap();
+    let token = token.to_string_lossy().into_owned();
+    let env = [
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token.as_str()),
+        (
+            "AWS_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/bedrock-user",
+        ),
+        ("AWS_ENDPOINT_URL_STS", mock.url.as_str()),
+    ];
+    let s = serve(&home, "b", &env);
+    ok(&s).await;
+    let seen = mock.requests().await;
+    assert_eq!(
+        seen[0]["body"]["RoleArn"],
+        "arn:aws:iam::123456789012:role/bedrock-user"
+    );
+    assert_eq!(signers(&mock).await, ["web-identity", "ASIAWEB"]);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_sso_profile_with_the_login_cached() {
+    let mock = BedrockMock::start("us-east-1", &[]);
+    let home = Home::new();
+    config(&home, &mock, "aws_profile = \"sso\"");
+    let start_url = "https://example.awsapps.com/start";
+    std::fs::write(
+        home.path().join("aws-config"),
+        format!(
+            "[profile sso]\nsso_start_url = {start_url}\nsso_region = us-east-1\n\
+             sso_account_id = 123456789012\nsso_role_name = BedrockUser\n"
+        ),
+    )
+    .unwrap();
+    // What `aws sso login` leaves in ~/.aws/sso/cache: the access token,
+    // under the SHA-1 of the start URL.
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let name = sha1_hex(start_url);
+    std::fs::write(
+        cache.join(format!("{name}.json")),
+        format!(
+            "{{\"startUrl\": \"{start_url}\", \"region\": \"us-east-1\", \
+             \"accessToken\": \"sso-access-token\", \"expiresAt\": \"2099-01-01T00:00:00Z\"}}"
+        ),
+    )
+    .unwrap();
+    let home_dir = home.path().to_string_lossy().into_owned();
+    let env = [
+        ("HOME", home_dir.as_str()),
+        ("AWS_ENDPOINT_URL_SSO", mock.url.as_str()),
+    ];
+    let s = serve(&home, "b", &env);
+    ok(&s).await;
+    let seen = mock.requests().await;
+    assert!(
+        seen[0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("role_name=BedrockUser"),
+        "{seen:?}"
+    );
+    assert_eq!(signers(&mock).await, ["sso", "ASIASSO"]);
+}
+
+/// SHA-1 as hex, with the system's `sha1sum` (no SHA-1 crate for one test).
+#[cfg(unix)]
+fn sha1_hex(text: &str) -> String {
+    use std::io::Write;
+    let mut c = std::process::Command::new("sha1sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = c.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..40].to_string()
 }
 
 #[tokio::test]

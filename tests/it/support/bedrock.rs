@@ -112,6 +112,11 @@ pub fn isolate(cmd: &mut Command, home: &super::Home) {
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_BEARER_TOKEN_BEDROCK",
+        "AWS_ROLE_ARN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_SSO",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     ] {
         cmd.env_remove(name);
     }
