@@ -2,7 +2,7 @@
 //! going straight to a fast local mock upstream, in one run.
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
-//!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor] [--budget]
+//!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor|bedrock] [--budget]
 //!         [--gateway [--no-budgets] [--store postgres://…]] [--workers N]
 //!         [--upstream-ms D]
 //!
@@ -19,6 +19,10 @@
 //! `start` spawns `ccswitch serve` again and again and times it from the
 //! spawn to its first HTTP answer (`GET /v1/models` with the token), with
 //! its RSS right after: what a launch waits for before `claude` starts.
+//!
+//! `bedrock` serves the same request through a Bedrock provider (SigV4
+//! signing, the event stream decoded) and the Anthropic passthrough, both
+//! against the mock: what the cloud upstream adds (`bedrock.rs`).
 //!
 //! `floor` puts a forwarder that only passes bytes (`floor.rs`) where the
 //! proxy would be, on the non-streaming OpenAI path: what the extra
@@ -53,6 +57,7 @@
 // A measuring tool stops at the first failure, loudly.
 #![allow(clippy::unwrap_used)]
 
+mod bedrock;
 mod floor;
 mod gateway;
 mod mock;
@@ -372,6 +377,16 @@ fn main() {
     }
     if only.as_deref() == Some("start") {
         startup(&bin, dir.path(), n.min(40));
+        return;
+    }
+    if only.as_deref() == Some("bedrock") {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/claude-code/main-turn-minimal.json"
+        ))
+        .unwrap();
+        let mut body = fixture["body"].clone();
+        body["model"] = "m".into();
+        bedrock::run(&bin, mock_addr, &body, n, secs);
         return;
     }
     // `--store URL`: the gateway's store in that (empty) PostgreSQL

@@ -1,5 +1,7 @@
 //! The fast local upstream both sides of every measurement talk to: OpenAI
-//! Chat Completions under `/v1`, Anthropic Messages under `/anthropic`.
+//! Chat Completions under `/v1`, Anthropic Messages under `/anthropic`,
+//! Bedrock's `InvokeModel` under `/model` (its stream as event-stream
+//! frames; signatures are not checked).
 //! Streams are written one event per frame, with a yield between, so each
 //! event leaves in its own write as a real provider's tokens do (a stream
 //! sent as one buffer would let the proxy handle fifty chunks in one read).
@@ -69,6 +71,39 @@ fn anthropic_events() -> Vec<Bytes> {
     out
 }
 
+/// The Anthropic events as Bedrock sends them: each in a `chunk` frame,
+/// base64 in `{"bytes": …}`, with CRCs.
+fn bedrock_frames() -> Vec<Bytes> {
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    anthropic_events()
+        .iter()
+        .flat_map(|sse| {
+            let text = String::from_utf8_lossy(sse).into_owned();
+            text.split("\n\n")
+                .filter_map(|e| {
+                    e.lines()
+                        .find_map(|l| l.strip_prefix("data: "))
+                        .map(str::to_string)
+                })
+                .collect::<Vec<_>>()
+        })
+        .map(|json| {
+            let payload = serde_json::json!({"bytes": aws_smithy_types::base64::encode(json)});
+            let mut m = Message::new(payload.to_string().into_bytes());
+            for (k, v) in [
+                (":message-type", "event"),
+                (":event-type", "chunk"),
+                (":content-type", "application/json"),
+            ] {
+                m = m.add_header(Header::new(k, HeaderValue::String(v.into())));
+            }
+            let mut out = Vec::new();
+            aws_smithy_eventstream::frame::write_message_to(&m, &mut out).unwrap();
+            Bytes::from(out)
+        })
+        .collect()
+}
+
 /// Events as frames, one write each.
 fn event_stream(events: Vec<Bytes>) -> MockBody {
     let frames = futures_util::stream::unfold(events.into_iter(), |mut it| async move {
@@ -90,6 +125,23 @@ async fn handle(
         .await
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
+    if path.starts_with("/model/") {
+        let (body, ct) = if path.ends_with("/invoke-with-response-stream") {
+            (
+                event_stream(bedrock_frames()),
+                "application/vnd.amazon.eventstream",
+            )
+        } else {
+            (
+                http_body_util::Full::new(anthropic_json()).boxed(),
+                "application/json",
+            )
+        };
+        let mut r = http::Response::new(body);
+        r.headers_mut()
+            .insert("content-type", ct.parse().expect("static header"));
+        return Ok(r);
+    }
     let stream = body.windows(13).any(|w| w == b"\"stream\":true");
     let delay = DELAY_MS.load(std::sync::atomic::Ordering::Relaxed);
     if delay > 0 {

@@ -32,8 +32,8 @@ enum Rule {
 /// Each `[providers.X]` field (see `raw::RawProvider`).
 fn provider_rule(field: &str) -> Rule {
     match field {
-        "preset" | "api" | "auth" | "ca_file" | "region" | "project" | "aws_profile" | "models"
-        | "quirks" | "timeouts" => Rule::Copy,
+        "preset" | "api" | "auth" | "ca_file" | "region" | "project" | "aws_profile" | "direct"
+        | "models" | "quirks" | "timeouts" => Rule::Copy,
         "base_url" | "proxy" => Rule::Url,
         "headers" => Rule::Names,
         // `key`, `extra_keys`, `budget`, and anything without a rule yet.

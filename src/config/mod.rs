@@ -31,7 +31,7 @@ pub use budget::Budget;
 pub use error::{ConfigError, Location};
 pub use menu::{MenuEntry, MenuItem};
 pub use model::{Config, ExtraKey, KeySpec, Profile, Provider, Slot, Target, Timeouts};
-pub use preset::{Api, AuthStyle, ModelInfo, Preset, api_choices};
+pub use preset::{Api, AuthStyle, ModelInfo, Preset, api_choices, bedrock_base_model};
 pub use presets::Presets;
 pub use quirks::{Quirks, RawQuirks};
 pub use search::{Search, SearchKind};

@@ -66,6 +66,11 @@ pub struct Provider {
     pub region: Option<String>,
     pub project: Option<String>,
     pub aws_profile: Option<String>,
+    /// A cloud provider (Bedrock, Vertex) Claude Code calls itself instead
+    /// of through the proxy. Bedrock goes through the proxy unless the
+    /// provider says `direct = true` or the ledger is off (nothing the
+    /// proxy adds would be kept); Vertex is always direct for now.
+    pub direct: bool,
     pub headers: IndexMap<String, String>,
     /// Preset models merged with the provider's overrides.
     pub models: IndexMap<String, ModelInfo>,
@@ -82,6 +87,11 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// Whether requests to this provider go through ccswitch's proxy.
+    pub fn proxied(&self) -> bool {
+        self.api.uses_base_url() || (self.api == Api::Bedrock && !self.direct)
+    }
+
     /// What is known about a model (empty when nothing is).
     pub fn model(&self, id: &str) -> ModelInfo {
         self.models.get(id).cloned().unwrap_or_default()

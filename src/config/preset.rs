@@ -220,3 +220,16 @@ impl Preset {
         self.id == id || self.aliases.iter().any(|a| a == id)
     }
 }
+
+/// Bedrock's cross-region inference profile prefixes: `us.anthropic.…` is
+/// the same model as `anthropic.…`, served from several regions.
+pub const BEDROCK_PROFILE_PREFIXES: &[&str] =
+    &["global.", "us.", "eu.", "apac.", "jp.", "au.", "us-gov."];
+
+/// A Bedrock model id without its cross-region prefix.
+pub fn bedrock_base_model(id: &str) -> &str {
+    BEDROCK_PROFILE_PREFIXES
+        .iter()
+        .find_map(|p| id.strip_prefix(p))
+        .unwrap_or(id)
+}

@@ -42,6 +42,7 @@ pub struct RawProvider {
     pub region: Option<String>,
     pub project: Option<String>,
     pub aws_profile: Option<String>,
+    pub direct: Option<bool>,
     #[serde(default)]
     pub headers: IndexMap<String, String>,
     #[serde(default)]

@@ -162,6 +162,44 @@ region = "global"
 }
 
 #[test]
+fn bedrock_goes_through_the_proxy_unless_direct_or_the_ledger_is_off() {
+    let src = |head: &str, direct: &str| {
+        format!(
+            "{head}\n[providers.aws]\napi = \"bedrock\"\nregion = \"us-east-1\"\n{direct}\n\
+             [providers.gcp]\napi = \"vertex\"\nregion = \"global\"\n\
+             [profiles.b]\nprovider = \"aws\"\nmain = \"m\"\n"
+        )
+    };
+    let cfg = mk_config(&src("", ""));
+    assert!(cfg.provider("aws").unwrap().proxied());
+    assert!(
+        !cfg.provider("gcp").unwrap().proxied(),
+        "Vertex stays direct"
+    );
+    assert!(
+        !mk_config(&src("", "direct = true"))
+            .provider("aws")
+            .unwrap()
+            .proxied()
+    );
+    assert!(
+        !mk_config(&src("ledger = false", ""))
+            .provider("aws")
+            .unwrap()
+            .proxied()
+    );
+    let forced = mk_config(&src("ledger = false", "direct = false"));
+    assert!(forced.provider("aws").unwrap().proxied());
+    // Through the proxy a Bedrock slot may have fallbacks; direct, not.
+    let chain = "[profiles.c]\nprovider = \"aws\"\nmain = [\"m\", \"n\"]\n";
+    let ok = format!("{}{chain}", src("", ""));
+    assert!(mk_config(&ok).profiles.contains_key("c"));
+    let direct = format!("{}{chain}", src("", "direct = true"));
+    let err = crate::config::parse(Path::new("t.toml"), &direct, &Presets::builtin()).unwrap_err();
+    assert!(err.to_string().contains("proxy"), "{err}");
+}
+
+#[test]
 fn proxy_passwords_are_redacted_for_display() {
     let cfg = mk_config(
         r#"

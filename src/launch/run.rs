@@ -314,9 +314,10 @@ async fn reach(
 }
 
 /// Whether claude reaches the profile's main provider through the proxy:
-/// every base-URL provider, unless the profile goes to Anthropic directly.
+/// every base-URL provider and Bedrock (unless it is `direct`), unless the
+/// profile goes to Anthropic directly.
 fn needs_proxy(main: &config::Provider, profile: &Profile) -> bool {
-    main.api.uses_base_url() && !profile.direct
+    main.proxied() && !profile.direct
 }
 
 /// A provider Claude Code talks to itself: Anthropic's API, or a cloud.

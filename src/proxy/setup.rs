@@ -9,6 +9,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::conns::Limits;
+use super::upstream::cloud::{Bedrock, Cloud, CloudError};
 use super::upstream::{ClientError, Upstream};
 use crate::config::{Api, Config, ConfigError, Profile};
 use crate::secrets::{KeySource, Redactor, SecretError, Secrets};
@@ -37,6 +38,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
     #[error("{}", t!("proxy.bind", addr = addr, error = source))]
     Bind {
         addr: SocketAddr,
@@ -50,6 +53,8 @@ pub enum StartError {
 pub struct ProxyConfig {
     pub profile: Profile,
     pub upstreams: HashMap<String, Arc<Upstream>>,
+    /// Cloud upstreams' endpoints and signers (Bedrock), by provider.
+    pub clouds: HashMap<String, Arc<Cloud>>,
     pub token: SecretString,
     pub log: LogFn,
     /// Add what translation dropped or changed to each request's log line.
@@ -150,6 +155,25 @@ fn header_secrets(p: &crate::config::Provider) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Every model the profile sends to Bedrock provider `p` must be one the
+/// price table or the provider's `models` knows (a cross-region profile
+/// by its model): a typo would otherwise fail only at the first request.
+fn check_models(profile: &Profile, p: &crate::config::Provider) -> Result<(), CloudError> {
+    let slots = profile.slots().into_iter().chain(profile.route_slots());
+    let targets = slots
+        .flat_map(|(_, s)| s.targets())
+        .chain(profile.menu_slots().flat_map(crate::config::Slot::targets));
+    for (_, model) in targets.filter(|(provider, _)| *provider == p.name) {
+        if crate::usage::prices::price_for(p, model).is_none() && !p.models.contains_key(model) {
+            return Err(CloudError::UnknownModel {
+                provider: p.name.clone(),
+                model: model.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `log` with every line masked first.
 fn masked(log: LogFn, redactor: Arc<Redactor>) -> LogFn {
     Arc::new(move |line: &str| log(&redactor.redact(line)))
@@ -167,10 +191,11 @@ impl ProxyConfig {
     ) -> Result<ProxyConfig, StartError> {
         let profile = profile.clone();
         let mut built = Vec::new();
+        let mut clouds = HashMap::new();
         let mut known: Vec<String> = vec![token.expose_secret().to_string()];
         for name in profile.providers() {
             let provider = config.provider(name)?.clone();
-            if !provider.api.uses_base_url() {
+            if !provider.proxied() {
                 return Err(StartError::NotProxied {
                     profile: profile.name.clone(),
                     provider: provider.name.clone(),
@@ -191,7 +216,20 @@ impl ProxyConfig {
                 }
                 _ => None,
             };
-            let key = resolved.map(|k| k.secret);
+            let mut key = resolved.map(|k| k.secret);
+            let mut cloud = None;
+            if provider.api == Api::Bedrock {
+                // A Bedrock API key (the provider's, else the variable
+                // Claude Code itself reads) means Bearer auth, not SigV4.
+                let bearer = key.take().or_else(|| {
+                    env("AWS_BEARER_TOKEN_BEDROCK")
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| SecretString::from(v.trim().to_string()))
+                });
+                known.extend(bearer.iter().map(|k| k.expose_secret().to_string()));
+                check_models(&profile, &provider)?;
+                cloud = Some(Cloud::Bedrock(Bedrock::new(&provider, bearer.as_ref())?));
+            }
             let extra =
                 secrets
                     .resolve_extra(&provider, env)
@@ -205,6 +243,9 @@ impl ProxyConfig {
                     .map(|k| k.expose_secret().to_string()),
             );
             known.extend(header_secrets(&provider).map(str::to_string));
+            if let Some(c) = cloud {
+                clouds.insert(name.to_string(), Arc::new(c));
+            }
             let mut up = Upstream::new(provider, key)?.with_pool(&extra)?;
             if let Some((command, ttl)) = refresh {
                 up = up.with_refresh(&command, ttl);
@@ -234,6 +275,7 @@ impl ProxyConfig {
             menu: super::menu::Menu::build(&profile, &HashMap::new()),
             profile,
             upstreams,
+            clouds,
             token,
             log,
             log_notes: false,

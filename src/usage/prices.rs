@@ -105,10 +105,25 @@ fn table_price(provider: &Provider, model: &str) -> Option<Price> {
         .as_deref()
         .and_then(|id| table.providers.get(id));
     match section {
-        Some(models) => models.get(model).or_else(|| models.get(bare?)).copied(),
+        Some(models) => models
+            .get(model)
+            .or_else(|| models.get(cross_region_base(provider, model)?))
+            .or_else(|| models.get(bare?))
+            .copied(),
         None if provider.local => None,
         None => table.anywhere(model).or_else(|| table.anywhere(bare?)),
     }
+}
+
+/// A Bedrock cross-region inference profile's model (`us.anthropic.…` is
+/// `anthropic.…`), priced as the model where the table has no row of its
+/// own for the profile.
+fn cross_region_base<'a>(provider: &Provider, model: &'a str) -> Option<&'a str> {
+    if provider.api != crate::config::Api::Bedrock {
+        return None;
+    }
+    let base = crate::config::bedrock_base_model(model);
+    (base != model).then_some(base)
 }
 
 /// One model in the file: `[input, output, cache read, cache write]`, and

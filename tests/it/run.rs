@@ -330,7 +330,7 @@ fn run_needs_a_profile_and_env_explains_proxy_profiles() {
         r.stderr
     );
     home.write_config("[providers.d]\npreset = \"deepseek\"\nkey = { env = \"DK\" }\n[profiles.ds]\nprovider = \"d\"\nmain = \"deepseek-v4-pro\"\n\
-        [providers.aws]\npreset = \"bedrock\"\nregion = \"us-west-2\"\n[profiles.b]\nprovider = \"aws\"\nmain = \"global.anthropic.claude-opus-5\"\n");
+        [providers.aws]\npreset = \"bedrock\"\nregion = \"us-west-2\"\ndirect = true\n[profiles.b]\nprovider = \"aws\"\nmain = \"global.anthropic.claude-opus-5\"\n");
     let r = home.run(&["env", "ds"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("ccswitch serve ds"), "{}", r.stderr);

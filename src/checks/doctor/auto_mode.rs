@@ -15,7 +15,7 @@ pub fn auto_mode(cfg: &Config) -> Option<Check> {
         let proxied = cfg
             .providers
             .get(&p.main.provider)
-            .is_some_and(|pr| pr.api.uses_base_url() && !(p.direct && pr.api == Api::Anthropic));
+            .is_some_and(|pr| pr.proxied() && !(p.direct && pr.api == Api::Anthropic));
         if !proxied {
             continue;
         }

@@ -16,7 +16,7 @@ pub fn search(ctx: &Ctx, cfg: &Config) -> Option<Check> {
     let needed = cfg.profiles.values().any(|p| {
         cfg.providers
             .get(&p.main.provider)
-            .is_some_and(|pr| pr.api.uses_base_url() && !searches_itself(pr.api, &pr.quirks))
+            .is_some_and(|pr| pr.proxied() && !searches_itself(pr.api, &pr.quirks))
     });
     let Some(s) = &cfg.search else {
         return needed.then(|| {

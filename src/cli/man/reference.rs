@@ -73,6 +73,17 @@ pub(super) const READ: Vars = &[
          not exempt.",
     ),
     (
+        &[
+            "ANTHROPIC_FOUNDRY_RESOURCE",
+            "ANTHROPIC_FOUNDRY_BASE_URL",
+            "ANTHROPIC_FOUNDRY_API_KEY",
+            "ANTHROPIC_FOUNDRY_AUTH_TOKEN",
+        ],
+        "With CLAUDE_CODE_USE_FOUNDRY set, import makes a foundry provider of them: its \
+         base URL (the resource's, else the one given) and API key. An Entra ID token \
+         (ANTHROPIC_FOUNDRY_AUTH_TOKEN) is not copied: it expires within the hour.",
+    ),
+    (
         &["CC_SWITCH_CONFIG_DIR"],
         "cc-switch's folder (default ~/.cc-switch), which import reads.",
     ),
@@ -103,13 +114,15 @@ pub(super) const SET: Vars = &[
             "CLOUD_ML_REGION",
             "ANTHROPIC_VERTEX_PROJECT_ID",
         ],
-        "Bedrock and Vertex profiles: the provider's region, aws_profile, key and project. \
-         import reads the region, key and project ones (and AWS_DEFAULT_REGION) from the \
-         shell.",
+        "Bedrock profiles whose provider has direct = true (or with the ledger off), and \
+         Vertex profiles: the provider's region, aws_profile, key and project. import reads \
+         the region, key and project ones (and AWS_DEFAULT_REGION) from the shell. Through \
+         the proxy, Bedrock is signed with the AWS SDK's credential chain (its AWS_* \
+         variables and files) or AWS_BEARER_TOKEN_BEDROCK, read by ccswitch.",
     ),
     (
         &["NODE_EXTRA_CA_CERTS"],
-        "Connections without the proxy (Bedrock, Vertex, direct = true): the provider's \
+        "Connections without the proxy (direct Bedrock, Vertex, direct = true): the provider's \
          ca_file, as its proxy becomes HTTPS_PROXY. import reads it.",
     ),
     (

@@ -51,8 +51,11 @@ pub fn resolve(
             t!("config.hint_version"),
         ));
     }
+    // Bedrock goes through the proxy by default only while the ledger is
+    // on; the providers need to know before the profiles are checked.
+    let ledger_on = raw.ledger.as_ref().is_none_or(|l| *l.get_ref());
     let providers = each_named(&cx, raw.providers, |name, span, p| {
-        resolve_provider(&cx, name, span, p, presets)
+        resolve_provider(&cx, name, span, p, presets, ledger_on)
     })?;
     let profiles = each_named(&cx, raw.profiles, |name, span, p| {
         resolve_profile(&cx, name, span, p, &providers)

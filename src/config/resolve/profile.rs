@@ -102,8 +102,9 @@ pub(super) fn resolve_profile(
     }
     // Bedrock, Vertex and direct mode have no proxy to route slots between
     // providers: Claude Code talks to one upstream itself.
-    let api = providers[&profile.provider].api;
-    let needs_one_provider = profile.direct || matches!(api, Api::Bedrock | Api::Vertex);
+    let own = &providers[&profile.provider];
+    let api = own.api;
+    let needs_one_provider = profile.direct || !own.proxied();
     if needs_one_provider && (profile.has_fallbacks() || !profile.route_slots().is_empty()) {
         return Err(cx.invalid(
             span,

@@ -23,6 +23,7 @@ pub(super) fn resolve_provider(
     span: Range<usize>,
     raw: RawProvider,
     presets: &Presets,
+    ledger: bool,
 ) -> Result<Provider, ConfigError> {
     let preset = match &raw.preset {
         Some(id) => Some(presets.get(id.get_ref()).ok_or_else(|| {
@@ -153,6 +154,7 @@ pub(super) fn resolve_provider(
         region: raw.region.or(endpoint.region),
         project: raw.project,
         aws_profile: raw.aws_profile,
+        direct: direct(api, raw.direct, ledger),
         headers: raw.headers,
         models,
         quirks,
@@ -161,6 +163,17 @@ pub(super) fn resolve_provider(
         preset_key_env: preset.and_then(|p| p.key_env.clone()),
         budget: budget(cx, raw.budget)?,
     })
+}
+
+/// Whether Claude Code calls a cloud provider itself: Bedrock only when
+/// it says so, or when the ledger is off (nothing the proxy adds would be
+/// kept); Vertex always, until it has a proxy upstream.
+fn direct(api: Api, raw: Option<bool>, ledger: bool) -> bool {
+    match api {
+        Api::Bedrock => raw.unwrap_or(!ledger),
+        Api::Vertex => true,
+        Api::Anthropic | Api::Openai => false,
+    }
 }
 
 /// The provider's API kind: the one written, if its preset has an

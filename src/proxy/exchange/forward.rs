@@ -21,6 +21,7 @@ use crate::proxy::translate::common::client_headers;
 use crate::proxy::translate::passthrough::{
     self, SseTagger, UsageSniffer, anthropic_headers, merge_usage, tag_message,
 };
+use crate::proxy::translate::provenance::Provenance;
 use crate::proxy::translate::sse::SseDecoder;
 use crate::proxy::translate::stream::{StreamConfig, StreamTranslator};
 use crate::proxy::translate::{openai::ChatResponse, replay, request, response};
@@ -68,7 +69,7 @@ fn encode(body: &impl serde::Serialize, like: usize) -> Vec<u8> {
     out
 }
 
-fn max_output(up: &Upstream, model: &str) -> Option<u64> {
+pub(super) fn max_output(up: &Upstream, model: &str) -> Option<u64> {
     up.provider.model(model).max_output
 }
 
@@ -76,7 +77,7 @@ fn max_output(up: &Upstream, model: &str) -> Option<u64> {
 /// says takes no images (DeepSeek's, behind an endpoint that accepts
 /// them for others) gets a notice in each image's place, not an image
 /// it would refuse or ignore.
-fn quirks_for<'a>(up: &'a Upstream, model: &str) -> &'a crate::config::Quirks {
+pub(super) fn quirks_for<'a>(up: &'a Upstream, model: &str) -> &'a crate::config::Quirks {
     if up.quirks.images && up.provider.model(model).vision == Some(false) {
         &up.text_only
     } else {
@@ -119,6 +120,20 @@ pub async fn anthropic(
     }
     let body = passthrough::encode_request(&body, &to, inc.body_len);
     let resp = send(up, url, parts.uri.query(), extra, body).await?;
+    anthropic_reply(up, model, resp, &to, fin, empty_fails).await
+}
+
+/// An Anthropic-shaped reply (an Anthropic-kind upstream's, or a cloud's
+/// once decoded): streamed on with thinking signatures tagged, or read
+/// whole; an empty one fails where a fallback may do better.
+pub(super) async fn anthropic_reply(
+    up: &Arc<Upstream>,
+    model: &str,
+    resp: crate::proxy::upstream::reply::Reply,
+    to: &Provenance<'_>,
+    fin: &mut Finisher,
+    empty_fails: bool,
+) -> Result<Answer, ProxyError> {
     if is_event_stream(&resp) {
         let resp = if empty_fails {
             let usage = |sent: &[u8]| {

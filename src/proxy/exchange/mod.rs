@@ -6,6 +6,7 @@
 mod answer;
 mod attempt;
 mod chain;
+mod cloud;
 mod forward;
 
 pub use answer::Answer;

@@ -4,6 +4,7 @@
 //! input always gives the same output (golden tests rely on it).
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod common;
 pub mod grammar;
 pub mod native_search;

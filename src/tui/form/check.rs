@@ -86,7 +86,17 @@ impl Form {
             }
             FormMode::New => false,
         };
-        self.values.api.uses_base_url() && !direct
+        // A Bedrock provider goes through the proxy unless it says
+        // `direct = true` (or the ledger is off).
+        let api = self.values.api;
+        let through_proxy = match &self.values.provider {
+            ProviderSel::Existing(n) => cfg
+                .providers
+                .get(n)
+                .map_or(api.uses_base_url(), crate::config::Provider::proxied),
+            _ => api.uses_base_url() || (api == crate::config::Api::Bedrock && cfg.ledger),
+        };
+        through_proxy && !direct
     }
 
     /// Whether the selected provider is a saved one that reads the keyring

@@ -387,6 +387,7 @@ pub fn output_within(
     }
 }
 
+pub mod bedrock;
 pub mod claude;
 pub mod clock;
 pub mod mock;

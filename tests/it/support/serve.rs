@@ -75,13 +75,14 @@ impl Serve {
         env: &[(&str, &str)],
         stderr: impl Into<Stdio>,
     ) -> Serve {
-        let mut child = home
-            .cmd(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
+        let mut cmd = home.cmd(args);
+        cmd.envs(env.iter().copied()).stderr(stderr);
+        Serve::spawn(cmd)
+    }
+
+    /// `cmd` (a `ccswitch serve`) started, its base URL and token read.
+    pub fn spawn(mut cmd: std::process::Command) -> Serve {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let mut r = BufReader::new(child.stdout.take().unwrap());
         let (mut base, mut token) = (String::new(), String::new());
         while base.is_empty() || token.is_empty() {

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use deadpool_postgres::{ClientWrapper, Object, Pool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::bound::{CONNECT_BOUND, bounded};
 use super::fail::Fail;
-use super::{CONNECT_BOUND, bounded};
 use crate::gateway::store::error::StoreError;
 use crate::gateway::store::spend::RequestRow;
 

@@ -4,12 +4,13 @@
 //!
 //! Connections come from a bounded pool. Every call is bounded in time as
 //! well: while the server is down or restarting, a call fails within
-//! [`CALL_BOUND`] with [`StoreError::Postgres`] (`unreachable`; a gateway
+//! `bound::CALL_BOUND` with [`StoreError::Postgres`] (`unreachable`; a gateway
 //! answers 503, which clients retry), and once the server is back the
 //! next call gets a fresh connection: a pooled connection is checked
 //! before it is handed out, and one the restart closed is dropped.
 
 mod admit;
+mod bound;
 mod fail;
 mod ledger;
 mod queries;
@@ -17,9 +18,8 @@ mod schema;
 mod spend;
 mod tls;
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 
@@ -30,16 +30,12 @@ use super::spend::{FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, Ro
 use crate::gateway::keys::KeyHash;
 use fail::Fail;
 
+use bound::{CONNECT_BOUND, bounded};
 pub use schema::VERSION;
 
 /// Connections at most, per process: a gateway's lookups are cached, so
 /// a few carry it; more would only crowd the server's `max_connections`.
 const POOL_SIZE: usize = 16;
-/// How long a call waits for a connection: for a free one of the pool,
-/// and for the server to accept a new one.
-const CONNECT_BOUND: Duration = Duration::from_secs(5);
-/// How long a whole call may take, connecting included.
-pub const CALL_BOUND: Duration = Duration::from_secs(10);
 
 /// Cheap to clone: clones share the pool.
 #[derive(Clone)]
@@ -286,16 +282,6 @@ impl PgStore {
 
     pub async fn spent_all(&self, day: i64) -> Result<Vec<ScopeRow>, StoreError> {
         self.run(async |c| spend::spent_all(c, day).await).await
-    }
-}
-
-/// `call`, or an unreachable-server failure once [`CALL_BOUND`] has
-/// passed: a server that stopped answering mid-query (a network cut
-/// keeps the socket open) must not hold a request forever.
-async fn bounded<T>(call: impl Future<Output = Result<T, Fail>>) -> Result<T, Fail> {
-    match tokio::time::timeout(CALL_BOUND, call).await {
-        Ok(r) => r,
-        Err(_) => Err(Fail::NoAnswer(CALL_BOUND)),
     }
 }
 

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use secrecy::ExposeSecret;
 
+use super::VERSION;
+use super::bound::CALL_BOUND;
 use super::testdb::{self, PASSWORD, PgServer};
-use super::{CALL_BOUND, VERSION};
 use crate::gateway::store::{KeySettings, KeyStatus, Store, StoreError, StoreLocation};
 use crate::gateway::{admin, auth, keys};
 
