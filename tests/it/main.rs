@@ -80,6 +80,7 @@ mod usage;
 // Stops `serve` with SIGTERM.
 #[cfg(unix)]
 mod upstream_net;
+mod vertex;
 mod web_fetch;
 mod web_search;
 mod web_search_golden;
