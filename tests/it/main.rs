@@ -81,6 +81,8 @@ mod usage;
 #[cfg(unix)]
 mod upstream_net;
 mod vertex;
+mod vertex_claude;
+mod vertex_creds;
 mod web_fetch;
 mod web_search;
 mod web_search_golden;

@@ -196,7 +196,10 @@ def make_handler(args):
             if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
                 if form.get("subject_token") != "mock-subject-token":
                     return self.send(400, b'{"error": "invalid_grant"}')
-                return self.send(200, json.dumps(issue(args, "sts")).encode())
+                # STS answers as RFC 8693 says, with the issued type.
+                reply = dict(issue(args, "sts"),
+                             issued_token_type="urn:ietf:params:oauth:token-type:access_token")
+                return self.send(200, json.dumps(reply).encode())
             if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
                 claims = verify_jwt(form.get("assertion", ""), key, args.sa_email)
                 if isinstance(claims, str):
