@@ -83,6 +83,7 @@ mod upstream_net;
 mod vertex;
 mod vertex_claude;
 mod vertex_creds;
+mod vertex_golden;
 mod web_fetch;
 mod web_search;
 mod web_search_golden;

@@ -90,12 +90,7 @@ pub async fn vertex(
     );
     notes.extend(vertex_rules::predict_body(&mut body));
     fin.notes(notes);
-    // Only the betas go along: the version is in the body, and the key
-    // headers are Google's bearer token.
-    let mut extra = http::HeaderMap::new();
-    if let Some(b) = anthropic_headers(&up.quirks, &parts.headers).remove("anthropic-beta") {
-        extra.insert("anthropic-beta", b);
-    }
+    let extra = vertex_rules::predict_headers(&anthropic_headers(&up.quirks, &parts.headers));
     let body = passthrough::encode_request(&body, &to, inc.body_len);
     let resp = vertex_up::send(up, cloud, model, stream, extra, body).await?;
     anthropic_reply(up, model, resp, &to, fin, empty_fails).await

@@ -23,6 +23,18 @@ pub fn predict_body(body: &mut RawBody) -> Vec<String> {
     Vec::new()
 }
 
+/// The headers that go to Vertex of those the Anthropic passthrough would
+/// forward: only the betas (Vertex reads `anthropic-beta` as Anthropic's
+/// API does); the version is in the body and Google's token replaces the
+/// key headers.
+pub fn predict_headers(forwarded: &http::HeaderMap) -> http::HeaderMap {
+    let mut out = http::HeaderMap::new();
+    if let Some(b) = forwarded.get("anthropic-beta") {
+        out.insert("anthropic-beta", b.clone());
+    }
+    out
+}
+
 /// The host for `region`: regional endpoints carry the region in the host
 /// name, `global` has none.
 pub fn host(region: &str) -> String {
