@@ -1,8 +1,9 @@
 //! Vertex through the proxy, against the Vertex mock (which verifies the
 //! service account's JWT with the test key's public half and checks the
 //! body rules): whole and streamed replies, errors with the statuses Claude
-//! Code retries right, a throttled Vertex region moving the chain on, and
-//! what is refused before the proxy starts.
+//! Code retries right, a throttled Vertex region moving the chain on (to
+//! another region, and to Bedrock), and what is refused before the proxy
+//! starts.
 
 use serde_json::{Value, json};
 
@@ -202,6 +203,56 @@ async fn a_throttled_vertex_region_moves_the_chain_on_to_the_next() {
     assert_eq!(
         rows,
         [("east".to_string(), 429), ("world".to_string(), 200)]
+    );
+}
+
+#[tokio::test]
+async fn a_chain_mixes_kinds_a_throttled_vertex_moves_on_to_bedrock() {
+    use crate::support::bedrock::{self, BedrockMock, ENV_CREDS};
+    let vertex = VertexMock::start("global", &[]);
+    let aws = BedrockMock::start("us-east-1", &["--creds", "AKIDENV:env-secret"]);
+    let home = Home::new();
+    home.write_config(&format!(
+        "{}{}[profiles.v]\nprovider = \"gcp\"\n\
+         main = [{{ provider = \"gcp\", model = \"{HAIKU}\" }}, {{ provider = \"aws\", model = \"{}\" }}]\n",
+        provider("gcp", "global", &vertex, ""),
+        bedrock::provider("aws", "us-east-1", &aws, ""),
+        bedrock::HAIKU
+    ));
+    let sa = service_account_file(&home, &vertex);
+    vertex
+        .script(json!([{"kind": "error", "status": 429, "type": "RESOURCE_EXHAUSTED"}]))
+        .await;
+    aws.script(json!([{"kind": "text", "text": "from bedrock"}]))
+        .await;
+    let mut cmd = google_cmd(&home, &["serve", "v"], &[]);
+    bedrock::isolate(&mut cmd, &home);
+    cmd.envs(ENV_CREDS)
+        .env("GOOGLE_APPLICATION_CREDENTIALS", &sa)
+        .stderr(std::process::Stdio::null());
+    let mut s = Serve::spawn(cmd);
+    let (status, body) = ask(&s, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("from bedrock"), "{body}");
+    // Each target by its own rules: Google's token and Vertex's body for
+    // the first, SigV4 and Bedrock's body for the second.
+    let v = &vertex.predicts().await[0];
+    assert_eq!(v["auth"], format!("jwt:{SA_EMAIL}"));
+    assert_eq!(v["body"]["anthropic_version"], "vertex-2023-10-16");
+    let b = &aws.requests().await[0];
+    assert_eq!(b["auth"], "AKIDENV");
+    assert_eq!(b["body"]["anthropic_version"], "bedrock-2023-05-31");
+    s.stop();
+    let rows: Vec<(String, String, i64)> = ledger(&home)
+        .into_iter()
+        .map(|(p, m, st, _)| (p, m, st))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("gcp".to_string(), HAIKU.to_string(), 429),
+            ("aws".to_string(), bedrock::HAIKU.to_string(), 200)
+        ]
     );
 }
 
