@@ -2,7 +2,7 @@
 //! Default Credentials through google-cloud-auth, each source against the
 //! Vertex mock's token endpoint or metadata server), a short-lived token
 //! refreshed without a restart, and the error that names the sources when
-//! there are none.
+//! there are none (and a key put in place afterwards found without one).
 
 use std::time::Duration;
 
@@ -124,4 +124,11 @@ async fn no_credentials_names_the_sources_tried() {
         assert!(body.contains(want), "names {want}: {body}");
     }
     assert!(mock.predicts().await.is_empty());
+
+    // The key put in place: the next request finds it, without a restart.
+    let sa = crate::support::vertex::service_account_file(&home, &mock);
+    std::fs::rename(sa, &missing).unwrap();
+    mock.script(json!([{"kind": "text", "text": "found"}]))
+        .await;
+    ok(&s).await;
 }

@@ -20,18 +20,15 @@ const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 #[derive(Default)]
 pub struct GoogleCredentials {
-    creds: OnceCell<Result<AccessTokenCredentials, String>>,
+    /// Set once ADC finds a source; a failure is not kept, so a key file
+    /// or login fixed mid-session is found on the next request.
+    creds: OnceCell<AccessTokenCredentials>,
 }
 
 impl GoogleCredentials {
     /// A bearer token for Vertex: the cached one, or a new one.
     pub async fn token(&self) -> Result<String, String> {
-        let creds = self
-            .creds
-            .get_or_init(|| async { build() })
-            .await
-            .as_ref()
-            .map_err(Clone::clone)?;
+        let creds = self.creds.get_or_try_init(|| async { build() }).await?;
         creds
             .access_token()
             .await
