@@ -89,7 +89,7 @@ pub struct Provider {
 impl Provider {
     /// Whether requests to this provider go through ccswitch's proxy.
     pub fn proxied(&self) -> bool {
-        self.api.uses_base_url() || (self.api == Api::Bedrock && !self.direct)
+        self.api.uses_base_url() || (matches!(self.api, Api::Bedrock | Api::Vertex) && !self.direct)
     }
 
     /// What is known about a model (empty when nothing is).

@@ -173,8 +173,8 @@ fn bedrock_goes_through_the_proxy_unless_direct_or_the_ledger_is_off() {
     let cfg = mk_config(&src("", ""));
     assert!(cfg.provider("aws").unwrap().proxied());
     assert!(
-        !cfg.provider("gcp").unwrap().proxied(),
-        "Vertex stays direct"
+        cfg.provider("gcp").unwrap().proxied(),
+        "Vertex goes through the proxy too"
     );
     assert!(
         !mk_config(&src("", "direct = true"))
@@ -414,4 +414,19 @@ fn a_tilde_in_a_path_is_the_home_the_caller_knows() {
         Some(Path::new("~/bin/claude"))
     );
     assert_eq!(unknown.home, None);
+}
+
+#[test]
+fn vertex_goes_through_the_proxy_unless_direct_or_the_ledger_is_off() {
+    let src = |head: &str, direct: &str| {
+        format!(
+            "{head}\n[providers.gcp]\napi = \"vertex\"\nregion = \"global\"\nproject = \"p\"\n{direct}\n\
+             [profiles.v]\nprovider = \"gcp\"\nmain = \"claude-haiku-4-5@20251001\"\n"
+        )
+    };
+    let proxied = |src: &str| mk_config(src).provider("gcp").unwrap().proxied();
+    assert!(proxied(&src("", "")));
+    assert!(!proxied(&src("", "direct = true")));
+    assert!(!proxied(&src("ledger = false", "")));
+    assert!(proxied(&src("ledger = false", "direct = false")));
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::conns::Limits;
-use super::upstream::cloud::{Bedrock, Cloud, CloudError};
+use super::upstream::cloud::{Bedrock, Cloud, CloudError, Vertex};
 use super::upstream::{ClientError, Upstream};
 use crate::config::{Api, Config, ConfigError, Profile};
 use crate::secrets::{KeySource, Redactor, SecretError, Secrets};
@@ -155,9 +155,10 @@ fn header_secrets(p: &crate::config::Provider) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Every model the profile sends to Bedrock provider `p` must be one the
-/// price table or the provider's `models` knows (a cross-region profile
-/// by its model): a typo would otherwise fail only at the first request.
+/// Every model the profile sends to cloud provider `p` (Bedrock, Vertex)
+/// must be one the price table or the provider's `models` knows (a
+/// cross-region profile by its model): a typo would otherwise fail only at
+/// the first request.
 fn check_models(profile: &Profile, p: &crate::config::Provider) -> Result<(), CloudError> {
     let slots = profile.slots().into_iter().chain(profile.route_slots());
     let targets = slots
@@ -165,9 +166,11 @@ fn check_models(profile: &Profile, p: &crate::config::Provider) -> Result<(), Cl
         .chain(profile.menu_slots().flat_map(crate::config::Slot::targets));
     for (_, model) in targets.filter(|(provider, _)| *provider == p.name) {
         if crate::usage::prices::price_for(p, model).is_none() && !p.models.contains_key(model) {
-            return Err(CloudError::UnknownModel {
-                provider: p.name.clone(),
-                model: model.to_string(),
+            let (provider, model) = (p.name.clone(), model.to_string());
+            return Err(if p.api == Api::Vertex {
+                CloudError::VertexUnknownModel { provider, model }
+            } else {
+                CloudError::UnknownModel { provider, model }
             });
         }
     }
@@ -229,6 +232,11 @@ impl ProxyConfig {
                 known.extend(bearer.iter().map(|k| k.expose_secret().to_string()));
                 check_models(&profile, &provider)?;
                 cloud = Some(Cloud::Bedrock(Bedrock::new(&provider, bearer.as_ref())?));
+            } else if provider.api == Api::Vertex {
+                check_models(&profile, &provider)?;
+                // The project Claude Code's own Vertex mode would read.
+                let project = env("ANTHROPIC_VERTEX_PROJECT_ID");
+                cloud = Some(Cloud::Vertex(Vertex::new(&provider, project)?));
             }
             let extra =
                 secrets

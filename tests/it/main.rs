@@ -81,6 +81,10 @@ mod usage;
 // Stops `serve` with SIGTERM.
 #[cfg(unix)]
 mod upstream_net;
+mod vertex;
+mod vertex_claude;
+mod vertex_creds;
+mod vertex_golden;
 mod web_fetch;
 mod web_search;
 mod web_search_golden;

@@ -114,15 +114,18 @@ pub(super) const SET: Vars = &[
             "CLOUD_ML_REGION",
             "ANTHROPIC_VERTEX_PROJECT_ID",
         ],
-        "Bedrock profiles whose provider has direct = true (or with the ledger off), and \
-         Vertex profiles: the provider's region, aws_profile, key and project. import reads \
-         the region, key and project ones (and AWS_DEFAULT_REGION) from the shell. Through \
-         the proxy, Bedrock is signed with the AWS SDK's credential chain (its AWS_* \
-         variables and files) or AWS_BEARER_TOKEN_BEDROCK, read by ccswitch.",
+        "Bedrock and Vertex profiles whose provider has direct = true (or with the ledger \
+         off): the provider's region, aws_profile, key and project. import reads the region, \
+         key and project ones (and AWS_DEFAULT_REGION) from the shell. Through the proxy, \
+         Bedrock is signed with the AWS SDK's credential chain (its AWS_* variables and \
+         files) or AWS_BEARER_TOKEN_BEDROCK, and Vertex gets Google tokens from Application \
+         Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's login, the metadata \
+         server), read by ccswitch; ANTHROPIC_VERTEX_PROJECT_ID is the project when the \
+         provider names none.",
     ),
     (
         &["NODE_EXTRA_CA_CERTS"],
-        "Connections without the proxy (direct Bedrock, Vertex, direct = true): the provider's \
+        "Connections without the proxy (direct Bedrock or Vertex, direct = true): the provider's \
          ca_file, as its proxy becomes HTTPS_PROXY. import reads it.",
     ),
     (

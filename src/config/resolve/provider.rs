@@ -165,13 +165,12 @@ pub(super) fn resolve_provider(
     })
 }
 
-/// Whether Claude Code calls a cloud provider itself: Bedrock only when
-/// it says so, or when the ledger is off (nothing the proxy adds would be
-/// kept); Vertex always, until it has a proxy upstream.
+/// Whether Claude Code calls a cloud provider (Bedrock, Vertex) itself:
+/// only when it says so, or when the ledger is off (nothing the proxy adds
+/// would be kept).
 fn direct(api: Api, raw: Option<bool>, ledger: bool) -> bool {
     match api {
-        Api::Bedrock => raw.unwrap_or(!ledger),
-        Api::Vertex => true,
+        Api::Bedrock | Api::Vertex => raw.unwrap_or(!ledger),
         Api::Anthropic | Api::Openai => false,
     }
 }

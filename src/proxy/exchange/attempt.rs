@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::answer::Answer;
-use super::cloud::bedrock;
+use super::cloud::{bedrock, vertex};
 use super::forward::{anthropic, openai};
 use crate::config::Api;
 use crate::gateway::auth::Principal;
@@ -64,6 +64,7 @@ pub(super) async fn attempt(
     let result = match up.provider.api {
         Api::Anthropic => anthropic(state, &up, model, parts, inc, &mut fin, empty_fails).await,
         Api::Bedrock => bedrock(state, &up, model, parts, inc, &mut fin, empty_fails).await,
+        Api::Vertex => vertex(state, &up, model, parts, inc, &mut fin, empty_fails).await,
         _ => {
             openai(
                 state,

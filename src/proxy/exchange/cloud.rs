@@ -1,7 +1,7 @@
-//! The exchange with a cloud upstream (Bedrock): the request passed
-//! through with the Anthropic passthrough's fixes, then rewritten by the
-//! cloud's body rules and signed; the reply brought back as the Anthropic
-//! passthrough brings its own.
+//! The exchange with a cloud upstream (Bedrock, Vertex): the request
+//! passed through with the Anthropic passthrough's fixes, then rewritten by
+//! the cloud's body rules and signed; the reply brought back as the
+//! Anthropic passthrough brings its own.
 
 use std::sync::Arc;
 
@@ -13,8 +13,9 @@ use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::state::State;
 use crate::proxy::translate::bedrock as rules;
 use crate::proxy::translate::passthrough::{self, anthropic_headers};
+use crate::proxy::translate::vertex as vertex_rules;
 use crate::proxy::upstream::Upstream;
-use crate::proxy::upstream::cloud::{Cloud, bedrock};
+use crate::proxy::upstream::cloud::{Cloud, bedrock, vertex as vertex_up};
 use crate::proxy::upstream::send::is_event_stream;
 
 /// The exchange with a Bedrock upstream.
@@ -56,5 +57,41 @@ pub async fn bedrock(
         // error body the status already said.
         return Err(ProxyError::BadUpstream(crate::t!("cloud.not_a_stream")));
     }
+    anthropic_reply(up, model, resp, &to, fin, empty_fails).await
+}
+
+/// The exchange with a Vertex upstream: the passthrough's request with
+/// Vertex's body rules, its betas as the header Vertex reads, and the
+/// reply (whole or SSE, Anthropic's shapes) as the passthrough's.
+pub async fn vertex(
+    state: &Arc<State>,
+    up: &Arc<Upstream>,
+    model: &str,
+    parts: &http::request::Parts,
+    inc: ClientRequest,
+    fin: &mut Finisher,
+    empty_fails: bool,
+) -> Result<Answer, ProxyError> {
+    let Some(Cloud::Vertex(cloud)) = state.cfg.clouds.get(&up.provider.name).map(|c| &**c) else {
+        return Err(ProxyError::BadRequest(crate::t!(
+            "proxy.no_upstream",
+            provider = up.provider.name
+        )));
+    };
+    let stream = inc.stream;
+    let mut body = inc.body.into_raw()?;
+    let to = state.provenance(&up.provider.name);
+    let mut notes = passthrough::rewrite_request(
+        &mut body,
+        model,
+        quirks_for(up, model),
+        max_output(up, model),
+        &to,
+    );
+    notes.extend(vertex_rules::predict_body(&mut body));
+    fin.notes(notes);
+    let extra = vertex_rules::predict_headers(&anthropic_headers(&up.quirks, &parts.headers));
+    let body = passthrough::encode_request(&body, &to, inc.body_len);
+    let resp = vertex_up::send(up, cloud, model, stream, extra, body).await?;
     anthropic_reply(up, model, resp, &to, fin, empty_fails).await
 }

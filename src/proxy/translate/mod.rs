@@ -23,4 +23,5 @@ pub mod text;
 pub mod think;
 pub mod tool_ids;
 pub mod tool_names;
+pub mod vertex;
 pub mod web_search;

@@ -86,15 +86,21 @@ impl Form {
             }
             FormMode::New => false,
         };
-        // A Bedrock provider goes through the proxy unless it says
-        // `direct = true` (or the ledger is off).
+        // A Bedrock or Vertex provider goes through the proxy unless it
+        // says `direct = true` (or the ledger is off).
         let api = self.values.api;
         let through_proxy = match &self.values.provider {
             ProviderSel::Existing(n) => cfg
                 .providers
                 .get(n)
                 .map_or(api.uses_base_url(), crate::config::Provider::proxied),
-            _ => api.uses_base_url() || (api == crate::config::Api::Bedrock && cfg.ledger),
+            _ => {
+                api.uses_base_url()
+                    || (matches!(
+                        api,
+                        crate::config::Api::Bedrock | crate::config::Api::Vertex
+                    ) && cfg.ledger)
+            }
         };
         through_proxy && !direct
     }

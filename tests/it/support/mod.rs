@@ -402,6 +402,7 @@ pub mod serve;
 pub mod socks;
 pub mod tls;
 pub mod tmux;
+pub mod vertex;
 
 /// A ledger of `n` requests (one session each, in the daily sums) on the
 /// day `day` (SQL) says: `date('now', 'localtime')`

@@ -1,6 +1,7 @@
 //! Why a cloud upstream cannot be used.
 
 use super::aws::SOURCES;
+use super::google::SOURCES as GOOGLE_SOURCES;
 use super::regions;
 use crate::t;
 
@@ -18,4 +19,14 @@ pub enum CloudError {
     NoCredentials { provider: String, error: String },
     #[error("{}", t!("cloud.sign", provider = provider, error = error))]
     Sign { provider: String, error: String },
+    #[error("{}", t!("cloud.vertex_no_region", provider = provider))]
+    VertexNoRegion { provider: String },
+    #[error("{}", t!("cloud.vertex_unknown_region", provider = provider, region = region, known = regions::VERTEX.join(", ")))]
+    VertexUnknownRegion { provider: String, region: String },
+    #[error("{}", t!("cloud.vertex_no_project", provider = provider))]
+    VertexNoProject { provider: String },
+    #[error("{}", t!("cloud.vertex_unknown_model", provider = provider, model = model))]
+    VertexUnknownModel { provider: String, model: String },
+    #[error("{}", t!("cloud.vertex_no_credentials", provider = provider, tried = GOOGLE_SOURCES, error = error))]
+    NoGoogleCredentials { provider: String, error: String },
 }
