@@ -1,15 +1,18 @@
-//! The ledger's writer on PostgreSQL: one task per replica takes the
-//! finished requests of every `serve` task and writes what has arrived in
-//! one statement (its rows, and one sum per scope and day). A statement
+//! The ledger's writer on PostgreSQL, by group commit: a request whose row
+//! finds no write in flight writes it at once, on its own task (at idle,
+//! one round trip and no hand-off); rows that arrive while a write is in
+//! flight wait, and are written together in the next statement (their
+//! rows, and one sum per scope and day). A statement
 //! per request made sixteen requests of one key queue on the same three
 //! spend rows' locks, each for a round trip, and cost the database a
 //! statement each; now a burst is a few statements, and only the
 //! replicas' writers ever wait for one another.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use deadpool_postgres::{ClientWrapper, Object, Pool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::bound::{CONNECT_BOUND, bounded};
 use super::fail::Fail;
@@ -21,53 +24,99 @@ const BATCH: usize = 256;
 
 type Done = oneshot::Sender<Result<(), StoreError>>;
 
-/// Sends to the writer task; it ends when the last clone is dropped.
+/// The rows waiting for a write, and whether one is in flight. Cheap to
+/// clone: clones share the queue.
+#[derive(Clone)]
 pub(super) struct Ledger {
-    tx: mpsc::UnboundedSender<(RequestRow, Done)>,
+    state: Arc<Mutex<Queue>>,
+    pool: Pool,
+    shown: Arc<str>,
+}
+
+#[derive(Default)]
+struct Queue {
+    writing: bool,
+    waiting: Vec<(RequestRow, Done)>,
 }
 
 impl Ledger {
-    /// Start the writer on the current runtime (the one serving requests).
-    pub(super) fn start(pool: Pool, shown: String) -> Ledger {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, shown, rx));
-        Ledger { tx }
+    pub(super) fn new(pool: Pool, shown: &str) -> Ledger {
+        Ledger {
+            state: Arc::default(),
+            pool,
+            shown: shown.into(),
+        }
     }
 
-    /// Queue `row`; resolves once it is committed (or failed). `Err(row)`:
-    /// the writer is gone (its runtime ended), so the caller writes it.
-    pub(super) async fn write(
-        &self,
-        row: RequestRow,
-    ) -> Result<Result<(), StoreError>, RequestRow> {
+    /// Store `row`: written now if no write is in flight (with whatever
+    /// else is waiting), else by the write that follows the one in flight.
+    pub(super) async fn write(&self, row: RequestRow) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
-        if let Err(back) = self.tx.send((row, done)) {
-            return Err(back.0.0);
+        let lead = {
+            let mut q = lock(&self.state);
+            q.waiting.push((row, done));
+            !std::mem::replace(&mut q.writing, true)
+        };
+        if lead {
+            self.lead().await;
         }
-        Ok(wait.await.unwrap_or_else(|_| {
+        wait.await.unwrap_or_else(|_| {
             Err(StoreError::Task {
                 error: "the gateway ledger's writer stopped".into(),
             })
-        }))
+        })
     }
-}
 
-async fn run(pool: Pool, shown: String, mut rx: mpsc::UnboundedReceiver<(RequestRow, Done)>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
+    /// Write one batch of what waits (this request's row in it). If more
+    /// arrived meanwhile, a task of its own goes on writing them, so this
+    /// request's answer never waits for others' rows.
+    async fn lead(&self) {
+        if self.batch().await {
+            let next = self.clone();
+            tokio::spawn(async move { while next.batch().await {} });
         }
+    }
+
+    /// Write up to [`BATCH`] waiting rows; whether more wait (the lead is
+    /// then still held, for the caller to go on).
+    async fn batch(&self) -> bool {
+        // Dropped mid-write (its runtime ending), the lead is let go, so
+        // later rows still find a writer.
+        let mut guard = Lead(self, true);
+        let batch: Vec<_> = {
+            let mut q = lock(&self.state);
+            let n = q.waiting.len().min(BATCH);
+            q.waiting.drain(..n).collect()
+        };
         let (rows, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        let failed = write_batch(&pool, &rows).await.err().map(|e| e.at(&shown));
+        let failed = write_batch(&self.pool, &rows)
+            .await
+            .err()
+            .map(|e| e.at(&self.shown));
         for done in waiting {
             let _ = done.send(match &failed {
                 None => Ok(()),
-                Some(e) => Err(again(e, &shown)),
+                Some(e) => Err(again(e, &self.shown)),
             });
+        }
+        guard.1 = false;
+        let mut q = lock(&self.state);
+        q.writing = !q.waiting.is_empty();
+        q.writing
+    }
+}
+
+fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Lets the lead go if its task is dropped while it writes.
+struct Lead<'a>(&'a Ledger, bool);
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            lock(&self.0.state).writing = false;
         }
     }
 }
@@ -93,7 +142,7 @@ fn again(e: &StoreError, shown: &str) -> StoreError {
 }
 
 /// `rows` and their sums in one statement, on a pooled connection.
-pub(super) async fn write_batch(pool: &Pool, rows: &[RequestRow]) -> Result<(), Fail> {
+async fn write_batch(pool: &Pool, rows: &[RequestRow]) -> Result<(), Fail> {
     bounded(async {
         let conn: Object = pool.get().await.map_err(|e| Fail::Pool(e, CONNECT_BOUND))?;
         insert(&conn, rows).await

@@ -47,9 +47,8 @@ struct Inner {
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
-    /// The ledger's writer, started by the first request's row on the
-    /// runtime that serves them.
-    ledger: std::sync::OnceLock<ledger::Ledger>,
+    /// Requests' rows waiting to be written together.
+    ledger: ledger::Ledger,
 }
 
 impl PgStore {
@@ -97,9 +96,9 @@ impl PgStore {
             })?;
         let store = PgStore {
             inner: Arc::new(Inner {
+                ledger: ledger::Ledger::new(pool.clone(), url.shown()),
                 pool,
                 shown: url.shown().to_owned(),
-                ledger: std::sync::OnceLock::new(),
             }),
         };
         store.run(async |c| schema::migrate(c, now).await).await?;
@@ -208,19 +207,9 @@ impl PgStore {
             .await
     }
 
-    /// Through the ledger's writer, batched with other requests' rows.
+    /// Written with other requests' rows that arrive meanwhile.
     pub async fn record_request(&self, row: RequestRow) -> Result<(), StoreError> {
-        let inner = &self.inner;
-        let writer = inner
-            .ledger
-            .get_or_init(|| ledger::Ledger::start(inner.pool.clone(), inner.shown.clone()));
-        match writer.write(row).await {
-            Ok(written) => written,
-            // Its runtime is gone: this call writes the row itself.
-            Err(row) => ledger::write_batch(&inner.pool, &[row])
-                .await
-                .map_err(|e| e.at(&inner.shown)),
-        }
+        self.inner.ledger.write(row).await
     }
 
     pub async fn usage(
