@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::answer::Answer;
-use super::cloud::{bedrock, vertex};
+use super::cloud::cloud;
 use super::forward::{anthropic, openai};
 use crate::config::Api;
 use crate::gateway::auth::Principal;
@@ -63,8 +63,9 @@ pub(super) async fn attempt(
     let empty_fails = !is_last;
     let result = match up.provider.api {
         Api::Anthropic => anthropic(state, &up, model, parts, inc, &mut fin, empty_fails).await,
-        Api::Bedrock => bedrock(state, &up, model, parts, inc, &mut fin, empty_fails).await,
-        Api::Vertex => vertex(state, &up, model, parts, inc, &mut fin, empty_fails).await,
+        Api::Bedrock | Api::Vertex => {
+            cloud(state, &up, model, parts, inc, &mut fin, empty_fails).await
+        }
         _ => {
             openai(
                 state,
