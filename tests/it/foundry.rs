@@ -1,16 +1,22 @@
-//! Claude on Microsoft Foundry through the proxy: the `foundry` preset's
-//! provider is passed through to the resource's `/anthropic` Messages API
-//! with the resource key in Azure's `api-key` header (or, with `auth =
-//! "bearer"`, an Entra ID token), and nothing else carries a key.
+//! Claude on Microsoft Foundry and on Bedrock's Mantle endpoint through the
+//! proxy: the `foundry` preset's provider is passed through to the
+//! resource's `/anthropic` Messages API with the resource key in Azure's
+//! `api-key` header (or, with `auth = "bearer"`, an Entra ID token);
+//! `bedrock-mantle`'s to Mantle's `/anthropic` with a Bedrock API key as
+//! Bearer; and nothing else carries a key.
 
 use crate::support::mock::{self, End, Mock};
 use crate::support::proxy::*;
 
 async fn through_foundry(auth: Option<&str>) -> crate::support::mock::Recorded {
+    through("foundry", auth).await
+}
+
+async fn through(preset: &str, auth: Option<&str>) -> crate::support::mock::Recorded {
     let up = Mock::start().await;
     let auth = auth.map_or(String::new(), |a| format!("auth = \"{a}\"\n"));
     let provider =
-        format!("[providers.up]\npreset = \"foundry\"\nbase_url = \"MOCK/anthropic\"\n{auth}");
+        format!("[providers.up]\npreset = \"{preset}\"\nbase_url = \"MOCK/anthropic\"\n{auth}");
     let p = mk_proxy(&up, &provider).await;
     let sse = include_str!("../fixtures/claude-code/responses/stream-text.sse");
     up.push(mock::sse_raw(&[sse], End::Close));
@@ -37,4 +43,14 @@ async fn an_entra_id_token_goes_as_bearer() {
     assert_eq!(seen.header("authorization"), Some(bearer.as_str()));
     assert_eq!(seen.header("api-key"), None);
     assert_eq!(seen.header("x-api-key"), None);
+}
+
+#[tokio::test]
+async fn mantle_takes_a_bedrock_api_key_as_bearer_on_its_anthropic_path() {
+    let seen = through("bedrock-mantle", None).await;
+    assert_eq!(seen.path, "/anthropic/v1/messages?beta=true");
+    let bearer = format!("Bearer {KEY}");
+    assert_eq!(seen.header("authorization"), Some(bearer.as_str()));
+    assert_eq!(seen.header("x-api-key"), None);
+    assert_eq!(seen.header("api-key"), None);
 }
