@@ -27,7 +27,6 @@ pub async fn send(
     mut extra: HeaderMap,
     body: Vec<u8>,
 ) -> Result<Reply, ProxyError> {
-    let t = up.provider.timeouts.first_byte;
     let keys = up.pool_size();
     let mut body = Some(body);
     let mut tries = 0;
@@ -53,17 +52,7 @@ pub async fn send(
         } else {
             (body.clone().unwrap_or_default(), extra.clone())
         };
-        let resp = match tokio::time::timeout(t, up.post_json(url, query, h, b, key)).await {
-            Err(_) => {
-                return Err(ProxyError::Timeout(t!(
-                    "proxy.first_byte_timeout",
-                    provider = up.provider.name,
-                    secs = t.as_secs()
-                )));
-            }
-            Ok(Err(e)) => return Err(request_error(up, &e)),
-            Ok(Ok(r)) => r,
-        };
+        let resp = post_bounded(up, url, query, h, b, key).await?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -119,6 +108,28 @@ pub async fn send(
 /// `Retry-After` in seconds (an HTTP date counts as long: `None`), at
 /// most a day: the value is the upstream's and may be anything, and a
 /// time that far ahead must not overflow.
+/// One POST to `up` within its first-byte timeout: an upstream that does
+/// not start answering in time is a timeout, a failed send its error.
+pub async fn post_bounded(
+    up: &Upstream,
+    url: &Url,
+    query: Option<&str>,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    key: usize,
+) -> Result<Reply, ProxyError> {
+    let t = up.provider.timeouts.first_byte;
+    match tokio::time::timeout(t, up.post_json(url, query, headers, body, key)).await {
+        Err(_) => Err(ProxyError::Timeout(t!(
+            "proxy.first_byte_timeout",
+            provider = up.provider.name,
+            secs = t.as_secs()
+        ))),
+        Ok(Err(e)) => Err(request_error(up, &e)),
+        Ok(Ok(r)) => Ok(r),
+    }
+}
+
 pub fn retry_after(v: &http::HeaderValue) -> Option<std::time::Duration> {
     const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
     let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;

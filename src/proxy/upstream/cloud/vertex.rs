@@ -16,7 +16,7 @@ use crate::proxy::error::ProxyError;
 use crate::proxy::translate::vertex as rules;
 use crate::proxy::upstream::Upstream;
 use crate::proxy::upstream::reply::Reply;
-use crate::proxy::upstream::send::request_error;
+use crate::proxy::upstream::send::post_bounded;
 use crate::t;
 
 pub struct Vertex {
@@ -98,18 +98,7 @@ pub async fn send(
     // The token is as good as a key for its hour: never logged.
     auth.set_sensitive(true);
     extra.insert(http::header::AUTHORIZATION, auth);
-    let t = up.provider.timeouts.first_byte;
-    let resp = match tokio::time::timeout(t, up.post_json(&url, None, extra, body, 0)).await {
-        Err(_) => {
-            return Err(ProxyError::Timeout(t!(
-                "proxy.first_byte_timeout",
-                provider = name,
-                secs = t.as_secs()
-            )));
-        }
-        Ok(Err(e)) => return Err(request_error(up, &e)),
-        Ok(Ok(r)) => r,
-    };
+    let resp = post_bounded(up, &url, None, extra, body, 0).await?;
     if resp.status().is_success() {
         return Ok(resp);
     }

@@ -25,7 +25,7 @@ use crate::proxy::error::ProxyError;
 use crate::proxy::translate::bedrock::{self as rules, EventStreamSse};
 use crate::proxy::upstream::Upstream;
 use crate::proxy::upstream::reply::Reply;
-use crate::proxy::upstream::send::request_error;
+use crate::proxy::upstream::send::post_bounded;
 use crate::t;
 
 /// SigV4's name for Bedrock's runtime API.
@@ -205,18 +205,7 @@ pub async fn send(
         "application/json"
     };
     extra.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
-    let t = up.provider.timeouts.first_byte;
-    let resp = match tokio::time::timeout(t, up.post_json(&url, None, extra, body, 0)).await {
-        Err(_) => {
-            return Err(ProxyError::Timeout(t!(
-                "proxy.first_byte_timeout",
-                provider = name,
-                secs = t.as_secs()
-            )));
-        }
-        Ok(Err(e)) => return Err(request_error(up, &e)),
-        Ok(Ok(r)) => r,
-    };
+    let resp = post_bounded(up, &url, None, extra, body, 0).await?;
     if resp.status().is_success() {
         return Ok(if stream { sse_reply(resp) } else { resp });
     }
