@@ -4,7 +4,7 @@
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor|bedrock] [--budget]
 //!         [--gateway [--no-budgets] [--store postgres://…]] [--workers N]
-//!         [--upstream-ms D]
+//!         [--upstream-ms D] [--conc 16,64]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
 //! own processes (one per profile), so memory and CPU are its own; build it
@@ -293,6 +293,10 @@ fn main() {
     let only = text_arg("--only");
     let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let upstream_ms: u64 = num("--upstream-ms", 0);
+    // `--conc 16`: only that concurrency's throughput rows.
+    let concs: Vec<usize> = text_arg("--conc").map_or(vec![16, 64], |c| {
+        c.split(',').map(|n| n.trim().parse().unwrap()).collect()
+    });
     mock::DELAY_MS.store(upstream_ms, std::sync::atomic::Ordering::Relaxed);
 
     let mock_rt = tokio::runtime::Builder::new_multi_thread()
@@ -511,7 +515,7 @@ fn main() {
                 continue;
             }
             let (direct, via) = bench.targets(idx, stream);
-            for conc in [16, 64] {
+            for &conc in &concs {
                 // Three alternating rounds each; the medians are reported.
                 let proxy = &procs[idx];
                 let (mut drs, mut vrs, mut cpus) = (Vec::new(), Vec::new(), Vec::new());

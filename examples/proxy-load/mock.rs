@@ -22,6 +22,54 @@ pub const CHUNKS: usize = 50;
 /// concurrency without the load generator's own CPU in it.
 pub static DELAY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Wait `d`, to tens of microseconds. tokio's timer counts whole
+/// milliseconds, so its sleeps end on the next tick: up to 1 ms late, and
+/// by how much depends on when the request arrived, which is what a
+/// proxy's added latency moves, so sub-millisecond differences between
+/// direct and proxied requests were lost in the rounding. One thread
+/// keeps the deadlines and wakes each waiter on time.
+async fn precise_sleep(d: std::time::Duration) {
+    use std::sync::{Mutex, OnceLock, mpsc};
+    use std::time::Instant;
+    type Entry = (Instant, tokio::sync::oneshot::Sender<()>);
+    static TIMER: OnceLock<Mutex<mpsc::Sender<Entry>>> = OnceLock::new();
+    let timer = TIMER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Entry>();
+        std::thread::spawn(move || {
+            let mut due: Vec<Entry> = Vec::new();
+            loop {
+                let now = Instant::now();
+                let mut i = 0;
+                while i < due.len() {
+                    if due[i].0 <= now {
+                        let _ = due.swap_remove(i).1.send(());
+                    } else {
+                        i += 1;
+                    }
+                }
+                let next = due.iter().map(|e| e.0).min();
+                let got = match next {
+                    Some(at) => rx.recv_timeout(at.saturating_duration_since(now)),
+                    None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                };
+                match got {
+                    Ok(e) => due.push(e),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        });
+        Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    timer
+        .lock()
+        .unwrap()
+        .send((Instant::now() + d, tx))
+        .unwrap();
+    let _ = rx.await;
+}
+
 type MockBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
 fn openai_json() -> Bytes {
@@ -145,7 +193,7 @@ async fn handle(
     let stream = body.windows(13).any(|w| w == b"\"stream\":true");
     let delay = DELAY_MS.load(std::sync::atomic::Ordering::Relaxed);
     if delay > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        precise_sleep(std::time::Duration::from_millis(delay)).await;
     }
     let openai = path.ends_with("/chat/completions");
     let (body, ct) = match (openai, stream) {

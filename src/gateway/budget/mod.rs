@@ -23,7 +23,9 @@ pub use read::Ahead;
 use read::{Snap, Tally, budgeted, snapshot};
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::auth::Principal;
@@ -306,6 +308,7 @@ pub type Committed = tokio::sync::oneshot::Receiver<()>;
 impl Reservation {
     /// The request ended as `record` says: it goes to the store's ledger
     /// with its real cost, and the hold is let go once the store has it.
+    /// `None`: nothing to wait for (the store has it already).
     pub fn settle(mut self, record: &Record) -> Option<Committed> {
         let b = self.budgeter.clone();
         let usd = {
@@ -356,6 +359,15 @@ impl Reservation {
             drop(book);
             let _ = done.send(());
         };
+        // Polled here first: a write that needs no waiting (the SQLite
+        // ledger's connection was free) is done before this returns, and
+        // the response's end waits for nothing. Otherwise a task of its
+        // own finishes it, so a client that goes away cannot cancel it.
+        let mut write = Box::pin(write);
+        let mut cx = Context::from_waker(Waker::noop());
+        if write.as_mut().poll(&mut cx).is_ready() {
+            return None;
+        }
         runtime.spawn(write);
         Some(committed)
     }

@@ -23,7 +23,7 @@ pub const APP_ID: i32 = 0x6363_6777;
 
 /// How long a write waits for another process's write (a `gateway key
 /// revoke` while `serve` reads) to finish.
-const BUSY: Duration = Duration::from_secs(5);
+pub(super) const BUSY: Duration = Duration::from_secs(5);
 
 /// Schema steps; step N is `MIGRATIONS[N - 1]`.
 const MIGRATIONS: &[&str] = &[
