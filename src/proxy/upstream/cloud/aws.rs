@@ -15,6 +15,8 @@ use aws_smithy_http_client::tls;
 use aws_types::region::Region;
 use tokio::sync::{Mutex, OnceCell};
 
+use super::chain::error_chain;
+
 /// The sources the chain tries, in its order, for an error that found none.
 pub const SOURCES: &str = "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), \
     the profile in ~/.aws/config and ~/.aws/credentials (AWS_PROFILE or the provider's aws_profile; \
@@ -104,21 +106,6 @@ impl AwsCredentials {
             })
             .await
     }
-}
-
-/// An error with its causes, on one line.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        src = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 use google_cloud_auth::credentials::{AccessTokenCredentials, Builder};
 use tokio::sync::OnceCell;
 
+use super::chain::error_chain;
+
 /// The sources ADC tries, in its order, for an error that found none.
 pub const SOURCES: &str = "GOOGLE_APPLICATION_CREDENTIALS (a service-account key, \
     workload identity or authorized-user file), gcloud's application-default login \
@@ -48,19 +50,4 @@ fn build() -> Result<AccessTokenCredentials, String> {
         .with_scopes([SCOPE])
         .build_access_token_credentials()
         .map_err(|e| error_chain(&e))
-}
-
-/// An error with its causes, on one line.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        src = s.source();
-    }
-    out
 }

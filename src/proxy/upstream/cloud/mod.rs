@@ -7,6 +7,7 @@
 
 mod aws;
 pub mod bedrock;
+mod chain;
 mod error;
 mod google;
 mod regions;
