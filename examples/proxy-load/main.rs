@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example proxy-load [-- --requests 2000 --seconds 3]
 //!         [--bin PATH] [--only json|stream|big|ledger|fallback|start|floor|bedrock] [--budget]
-//!         [--gateway [--no-budgets] [--store postgres://…]] [--workers N]
+//!         [--gateway [--no-budgets] [--store postgres://…] [--admit-first]] [--workers N]
 //!         [--upstream-ms D] [--conc 16,64]
 //!
 //! The proxy under test is the real release binary, `ccswitch serve`, in its
@@ -408,6 +408,7 @@ fn main() {
             .unwrap();
     }
     let workers = text_arg("--workers");
+    let admit_first = std::env::args().any(|a| a == "--admit-first");
     // One log line per request still gets written, as in real use.
     let serve = |profile| {
         let mut args = vec![profile];
@@ -417,6 +418,9 @@ fn main() {
         }
         if let Some(n) = &workers {
             args.extend(["--workers", n.as_str()]);
+        }
+        if admit_first {
+            args.push("--admit-first");
         }
         let (child, url) =
             support::serve_with(&bin, dir.path(), &args, TOKEN, "BENCH_KEY", Stdio::null());
@@ -459,6 +463,9 @@ fn main() {
             },
             workers.as_deref().unwrap_or("default (one per CPU)")
         );
+        if admit_first {
+            println!("--admit-first: every request waits for the store's admission");
+        }
     } else if let Some(n) = &workers {
         println!("workers: {n}");
     }

@@ -231,6 +231,7 @@ pub(crate) async fn with_proxy<T>(
     let profile = cfg.profile(profile).map_err(|e| e.to_string())?;
     let options = Options {
         gateway: None,
+        admit_first: false,
         tls: None,
         addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         token: token.clone(),

@@ -169,6 +169,8 @@ pub struct ServeArgs {
     pub gateway: Option<Option<String>>,
     #[arg(help = text("help.arg.serve_workers"), long, value_name = "N")]
     pub workers: Option<usize>,
+    #[arg(help = text("help.arg.serve_admit_first"), long, requires = "gateway")]
+    pub admit_first: bool,
     #[arg(help = text("help.arg.serve_shell"), long, value_enum, default_value = "sh")]
     pub shell: crate::launch::shell::Shell,
 }

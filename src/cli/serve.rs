@@ -75,6 +75,7 @@ pub fn run(args: ServeArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<(), CliErr
         let options = Options {
             tls,
             gateway,
+            admit_first: args.admit_first,
             addr: SocketAddr::new(args.host, args.port),
             token: token.clone(),
             log: log.clone(),

@@ -28,6 +28,9 @@ pub struct Options {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// A team gateway's members, by their keys (`serve --gateway`).
     pub gateway: Option<Arc<crate::gateway::auth::Authenticator>>,
+    /// Every gateway request waits for the shared store's admission
+    /// before it goes upstream (`serve --admit-first`).
+    pub admit_first: bool,
     /// What the session keeps; `None` keeps nothing (the connection test:
     /// a probe is not usage, and must not trip or note a breaker).
     pub record: Option<Recording>,
@@ -73,11 +76,12 @@ fn config(
     let mut pcfg = ProxyConfig::new(cfg, profile, &ctx.secrets, &*ctx.env, opts.token, opts.log)?;
     pcfg.log_notes = opts.log_notes;
     pcfg.gate_budget = opts.gateway.as_ref().map(|g| {
-        Arc::new(crate::gateway::budget::Budgeter::new(
+        let budgeter = crate::gateway::budget::Budgeter::new(
             g.store().clone(),
             crate::usage::pricer(cfg),
             pcfg.log.clone(),
-        ))
+        );
+        Arc::new(budgeter.admit_first(opts.admit_first))
     });
     pcfg.gateway = opts.gateway;
     pcfg.tls = opts.tls;

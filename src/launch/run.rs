@@ -296,6 +296,7 @@ async fn reach(
     let token = proxy::new_token();
     let options = Options {
         gateway: None,
+        admit_first: false,
         tls: None,
         // An IPv4 literal, never `localhost`: some claude builds try ::1
         // first and would miss a server on 127.0.0.1.

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use crate::audit::{AuditEntry, RESPONSE_CAP};
 use crate::config::AuditLevel;
-use crate::gateway::budget::{Committed, Reservation};
+use crate::gateway::budget::reservation::{Committed, Reservation};
 use crate::usage::budget::checker::Hold;
 use crate::usage::prices::Tokens;
 use crate::usage::{Attribution, ErrorClass, Record};

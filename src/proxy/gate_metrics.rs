@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::prom::{Escaped, Float, family, sample};
@@ -38,6 +39,8 @@ type Key = (String, String, String, String);
 #[derive(Default)]
 pub struct GateStats {
     inner: Mutex<(BTreeMap<Key, Counts>, [u64; REFUSALS.len()])>,
+    /// Refusals of requests already sent upstream on speculation.
+    late: AtomicU64,
 }
 
 impl GateStats {
@@ -76,6 +79,12 @@ impl GateStats {
         if let Some(i) = REFUSALS.iter().position(|r| *r == reason) {
             self.lock().1[i] += 1;
         }
+    }
+
+    /// A request sent upstream before the shared store admitted it, then
+    /// refused by it (also counted by its reason).
+    pub fn refused_late(&self) {
+        self.late.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The families, appended to `o`; `price` gives a model's price.
@@ -168,7 +177,7 @@ impl GateStats {
             o,
             "gateway_refusals_total",
             "counter",
-            "Requests a team gateway refused before they went upstream, by reason.",
+            "Requests a team gateway refused, by reason.",
         );
         for (reason, n) in REFUSALS.iter().zip(refusals) {
             sample(
@@ -179,6 +188,14 @@ impl GateStats {
                 n,
             );
         }
+        family(
+            o,
+            "gateway_late_refusals_total",
+            "counter",
+            "Requests sent upstream before the shared store admitted them, then refused by it.",
+        );
+        let late = self.late.load(Ordering::Relaxed);
+        let _ = writeln!(o, "ccswitch_gateway_late_refusals_total {late}");
     }
 }
 

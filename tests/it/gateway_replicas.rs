@@ -211,6 +211,53 @@ async fn a_per_key_rate_limit_holds_across_replicas() {
     assert_eq!(ok + limited, 40);
 }
 
+/// Replica one lets a request go upstream before the database has
+/// admitted it: a moment before, the database said the key had most of
+/// its minute left. Replica two used the minute up meanwhile, so the
+/// database refuses it, and the client gets the 429 it would have had
+/// anyway. The refusal is counted as a late one, and the request (which
+/// may have reached the provider) is in the ledger: as refused, or as
+/// answered with its cost when the provider's whole answer came back
+/// before the database's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_ahead_of_its_admission_is_refused_as_it_would_have_been() {
+    let r = replicas(12, &[]).await;
+    let key = r.key(&["--member", "ann", "--rpm", "10"]);
+    let client = reqwest::Client::new();
+    assert_eq!(ask(&client, &r.one.base, &key).await.unwrap().0, 200);
+    let learned = std::time::Instant::now();
+    for _ in 0..9 {
+        assert_eq!(ask(&client, &r.two.base, &key).await.unwrap().0, 200);
+    }
+    // Replica one speculates only on an answer under a second old.
+    let fresh = learned.elapsed() < Duration::from_millis(900);
+    let (status, body) = ask(&client, &r.one.base, &key).await.unwrap();
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["type"], "rate_limit_error", "{body}");
+    let text = client
+        .get(format!("{}/metrics", r.one.base))
+        .bearer_auth(&r.one.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let late = u64::from(fresh);
+    if !fresh {
+        eprintln!("replica two took over 0.9 s: replica one could not speculate");
+    }
+    let line = format!("ccswitch_gateway_late_refusals_total {late}\n");
+    assert!(text.contains(&line), "{line}{text}");
+    assert!(
+        text.contains("ccswitch_gateway_refusals_total{reason=\"rate_limited\"} 1\n"),
+        "{text}"
+    );
+    let (requests, errors, _) = r.ledger();
+    assert_eq!(requests, 10 + late);
+    assert!(errors <= late, "{errors} errors");
+}
+
 /// `kill -9` of one replica while clients keep both busy: every request a
 /// client saw answered in full is in the store's ledger.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

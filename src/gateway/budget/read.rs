@@ -3,6 +3,7 @@
 //! read done ahead of the check.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use crate::gateway::auth::Principal;
 use crate::gateway::store::spend::{Owner, OwnerSpent, month_start};
@@ -40,3 +41,21 @@ pub struct Ahead {
 pub(super) fn budgeted(p: &Principal) -> bool {
     !(p.budgets.is_empty() && p.member_budgets.is_empty() && p.team_budgets.is_empty())
 }
+
+/// What the store last said about an owner, and what this replica sent
+/// upstream since without waiting for it.
+pub(super) struct Known {
+    pub(super) at: Instant,
+    pub(super) day: i64,
+    /// The admission the answer was for: an older one's answer, arriving
+    /// late, does not replace it.
+    pub(super) seq: u64,
+    /// The key's minute, this request counted.
+    pub(super) requests: u64,
+    pub(super) tokens: u64,
+    pub(super) spent: Option<(OwnerSpent, Snap)>,
+    /// Speculated after `seq` (their seq, tokens): not in the answer.
+    pub(super) since: Vec<(u64, u64)>,
+}
+
+pub(super) type KnownMap = HashMap<Owner, Known>;

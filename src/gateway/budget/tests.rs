@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::*;
 use crate::gateway::store::{KeySettings, NewKey};
 use crate::gateway::{auth, keys};
+use crate::usage::Record;
+use crate::usage::prices::Tokens;
 
 /// 2026-12-07 12:00 UTC.
 fn noon() -> SystemTime {

@@ -159,18 +159,19 @@ impl Store {
     }
 
     /// Count a request of `tokens` against key `key_id`'s `limits` in the
-    /// minute ending at Unix second `now`; `Some(secs)`: it does not fit,
-    /// and would in that many seconds (nothing counted). A store that does
-    /// not share rates ([`Store::shares_rates`]) lets everything through.
+    /// minute ending at Unix second `now`; `wait: Some(secs)`: it does
+    /// not fit, and would in that many seconds (nothing counted). A store
+    /// that does not share rates ([`Store::shares_rates`]) lets everything
+    /// through.
     pub async fn rate_admit(
         &self,
         key_id: i64,
         limits: RateLimits,
         tokens: u64,
         now: u64,
-    ) -> Result<Option<u64>, StoreError> {
+    ) -> Result<rates::RateAnswer, StoreError> {
         match self {
-            Store::Sqlite(_) => Ok(None),
+            Store::Sqlite(_) => Ok(rates::RateAnswer::default()),
             Store::Postgres(s) => s.rate_admit(key_id, limits, tokens, now).await,
         }
     }
@@ -186,9 +187,9 @@ impl Store {
         tokens: u64,
         now: u64,
         day: i64,
-    ) -> Result<(Option<u64>, spend::OwnerSpent), StoreError> {
+    ) -> Result<(rates::RateAnswer, spend::OwnerSpent), StoreError> {
         match self {
-            Store::Sqlite(s) => Ok((None, s.spent(owner, day).await?)),
+            Store::Sqlite(s) => Ok((rates::RateAnswer::default(), s.spent(owner, day).await?)),
             Store::Postgres(s) => s.admit_and_spent(owner, limits, tokens, now, day).await,
         }
     }
@@ -242,5 +243,7 @@ impl Store {
     }
 }
 
+#[cfg(all(test, unix))]
+pub(crate) use postgres::testdb;
 #[cfg(test)]
 mod tests;

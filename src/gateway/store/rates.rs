@@ -4,6 +4,18 @@
 
 use super::model::RateLimits;
 
+/// A shared store's answer to a request's rate-limit admission.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RateAnswer {
+    /// `Some(secs)`: the request does not fit (and was not counted); it
+    /// would in that many seconds.
+    pub wait: Option<u64>,
+    /// The key's minute before this request: what a replica keeps to
+    /// judge how much room its next requests have.
+    pub requests: u64,
+    pub tokens: u64,
+}
+
 /// A minute, in the one-second buckets limits are counted in.
 pub const SLOTS: u64 = 60;
 

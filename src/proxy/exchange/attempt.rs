@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::admit::{confirmed, unsent};
 use super::answer::Answer;
 use super::cloud::cloud;
 use super::forward::{anthropic, openai};
@@ -15,6 +16,7 @@ use crate::proxy::error::ProxyError;
 use crate::proxy::finish::{Finisher, RequestMeta};
 use crate::proxy::handlers::request::ClientRequest;
 use crate::proxy::state::State;
+use crate::proxy::upstream::Upstream;
 use crate::t;
 use crate::usage::budget::Verdict;
 use crate::usage::budget::checker::{Checker, Estimate, Hold};
@@ -43,6 +45,9 @@ pub(super) async fn attempt(
     if let Some(raw) = raw {
         fin.audit(raw);
     }
+    let pending = inc.pending.take();
+    let member = parts.extensions.get::<Arc<Principal>>();
+    let mut hold = None;
     if state.cfg.budget.is_some() || state.cfg.gate_budget.is_some() {
         // What this request may cost: its input, and all it may write
         // (capped at what the model can write).
@@ -55,29 +60,26 @@ pub(super) async fn attempt(
             },
         };
         let target = (up.provider.name.as_str(), model);
-        if let Err(e) = budgets(state, parts, target, estimate, inc.ahead.take(), &mut fin).await {
-            fin.failed(&e);
-            return Err(e);
+        match budgets(state, parts, target, estimate, inc.ahead.take(), &mut fin).await {
+            Ok(h) => hold = h,
+            Err(e_budget) => {
+                // The admission still runs, so the request is counted as
+                // it would have been had it waited; and a refusal by it
+                // comes first, as it would have.
+                let e = match (pending, member) {
+                    (Some(pending), Some(member)) => unsent(state, member, pending).await.err(),
+                    _ => None,
+                };
+                let e = e.unwrap_or(e_budget);
+                fin.failed(&e);
+                return Err(e);
+            }
         }
     }
-    let empty_fails = !is_last;
-    let result = match up.provider.api {
-        Api::Anthropic => anthropic(state, &up, model, parts, inc, &mut fin, empty_fails).await,
-        Api::Bedrock | Api::Vertex => {
-            cloud(state, &up, model, parts, inc, &mut fin, empty_fails).await
-        }
-        _ => {
-            openai(
-                state,
-                &up,
-                model,
-                &parts.headers,
-                inc,
-                &mut fin,
-                empty_fails,
-            )
-            .await
-        }
+    let exchange = exchange(state, &up, model, parts, inc, &mut fin, !is_last);
+    let result = match (pending, member) {
+        (Some(pending), Some(member)) => confirmed(state, member, pending, hold, exchange).await,
+        _ => exchange.await,
     };
     if let Err(e) = &result {
         fin.failed(e);
@@ -85,8 +87,27 @@ pub(super) async fn attempt(
     result
 }
 
+/// The exchange with the target's upstream, by its API. `empty_fails`: an
+/// empty reply is an error (a later target may do better).
+async fn exchange(
+    state: &Arc<State>,
+    up: &Arc<Upstream>,
+    model: &str,
+    parts: &http::request::Parts,
+    inc: ClientRequest,
+    fin: &mut Finisher,
+    empty_fails: bool,
+) -> Result<Answer, ProxyError> {
+    match up.provider.api {
+        Api::Anthropic => anthropic(state, up, model, parts, inc, fin, empty_fails).await,
+        Api::Bedrock | Api::Vertex => cloud(state, up, model, parts, inc, fin, empty_fails).await,
+        _ => openai(state, up, model, &parts.headers, inc, fin, empty_fails).await,
+    }
+}
+
 /// The profile's budgets, then (on a team gateway) the member's: the
 /// request goes only if both let it, holding its estimate of each.
+/// Returns the member's hold, if one was taken.
 async fn budgets(
     state: &Arc<State>,
     parts: &http::request::Parts,
@@ -94,7 +115,7 @@ async fn budgets(
     estimate: Estimate,
     ahead: Option<Ahead>,
     fin: &mut Finisher,
-) -> Result<(), ProxyError> {
+) -> Result<Option<u64>, ProxyError> {
     if let Some(checker) = &state.cfg.budget {
         fin.hold(budget(state, checker, provider, model, estimate).await?);
     }
@@ -110,7 +131,11 @@ async fn budgets(
             .reserve(member, provider, model, tokens, now, ahead)
             .await
         {
-            Ok(r) => fin.spend(r),
+            Ok(r) => {
+                let id = r.hold_id();
+                fin.spend(r);
+                return Ok(Some(id));
+            }
             Err(Refused::Over(m)) => {
                 state.gate_stats.refused("budget");
                 return Err(ProxyError::Budget(m));
@@ -124,7 +149,7 @@ async fn budgets(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Whether the budgets let a request to `provider` go, and what it holds

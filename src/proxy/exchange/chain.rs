@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::admit::admit;
 use super::answer::Answer;
 use super::attempt::attempt;
 use crate::gateway::auth::Principal;
-use crate::gateway::budget::Ahead;
 use crate::proxy::breaker::Admit;
 use crate::proxy::error::ProxyError;
 use crate::proxy::fallback;
@@ -27,7 +27,7 @@ pub async fn dispatch(
     mut inc: ClientRequest,
     started: Instant,
 ) -> Result<Answer, ProxyError> {
-    let mut ahead = within_rate(state, parts, &inc).await?;
+    let (mut ahead, mut pending) = admit(state, parts, (&inc.body, inc.body_len)).await?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let mut cc_session = header("x-claude-code-session-id").map(str::to_string);
     // The header is enough to know; the body is read only when the answer
@@ -85,6 +85,7 @@ pub async fn dispatch(
                 stream: inc.stream,
                 raw: None,
                 ahead: ahead.take(),
+                pending: pending.take(),
             };
             let meta = RequestMeta {
                 requested: &inc.requested,
@@ -167,70 +168,6 @@ pub async fn dispatch(
     Err(fallback::all_failed(failures))
 }
 
-/// A gateway member's request counted against their key's rate limits:
-/// in the store when replicas share it (Postgres), else in this process.
-/// A store that cannot answer leaves the count to this process: limits
-/// then hold per replica rather than not at all. Where the store counts,
-/// what the member's budgets spent is read in the same call, for the
-/// first attempt.
-async fn within_rate(
-    state: &State,
-    parts: &http::request::Parts,
-    inc: &ClientRequest,
-) -> Result<Option<Ahead>, ProxyError> {
-    let Some(member) = parts.extensions.get::<Arc<Principal>>() else {
-        return Ok(None);
-    };
-    let limits = member.limits;
-    if limits.rpm.is_none() && limits.tpm.is_none() {
-        return Ok(None);
-    }
-    let tokens = inc.body.input_estimate(inc.body_len);
-    let shared = state
-        .cfg
-        .gateway
-        .as_ref()
-        .map(|g| g.store())
-        .filter(|s| s.shares_rates());
-    let (verdict, ahead) = match shared {
-        Some(store) => {
-            let now = std::time::SystemTime::now();
-            let counted = match &state.cfg.gate_budget {
-                Some(budgeter) => budgeter.admit_and_read(member, tokens, now).await,
-                None => {
-                    let secs = crate::gateway::store::spend::unix_secs(now);
-                    let wait = store.rate_admit(member.key_id, limits, tokens, secs).await;
-                    wait.map(|w| (w, None))
-                }
-            };
-            match counted {
-                Ok((wait, ahead)) => (wait.map(std::time::Duration::from_secs), ahead),
-                Err(e) => {
-                    state.log(&format!(
-                        "warning: {}",
-                        t!("proxy.gateway_rates_local", error = e)
-                    ));
-                    (local_rate(state, member, tokens).err(), None)
-                }
-            }
-        }
-        None => (local_rate(state, member, tokens).err(), None),
-    };
-    match verdict {
-        None => Ok(ahead),
-        Some(wait) => {
-            state.gate_stats.refused("rate_limited");
-            Err(rate_limited(member, wait))
-        }
-    }
-}
-
-fn local_rate(state: &State, member: &Principal, tokens: u64) -> Result<(), std::time::Duration> {
-    state
-        .limiter
-        .admit(member.key_id, &member.limits, tokens, Instant::now())
-}
-
 /// What the chosen slot must refuse before anything goes upstream.
 fn refusals(
     state: &State,
@@ -245,23 +182,6 @@ fn refusals(
         refuse_over_window(state, slot, inc)?;
     }
     Ok(())
-}
-
-/// A gateway key over its rate limit: 429 with `retry-after`, which
-/// Claude Code (and Anthropic's SDKs) wait out before trying again.
-fn rate_limited(member: &Principal, wait: std::time::Duration) -> ProxyError {
-    // Rounded up: a client that comes back after a rounded-down wait is
-    // early, and is refused again.
-    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-    ProxyError::Upstream {
-        status: 429,
-        message: t!(
-            "proxy.gateway_rate_limited",
-            prefix = member.key_prefix,
-            secs = secs
-        ),
-        retry_after: Some(http::HeaderValue::from(secs)),
-    }
 }
 
 /// Who the request is for: the member a team gateway admitted it by (put

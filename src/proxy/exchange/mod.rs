@@ -3,6 +3,7 @@
 //! back, typed. Handlers turn an [`Answer`] into an HTTP response; the web
 //! search loop takes a whole one and reads it once.
 
+mod admit;
 mod answer;
 mod attempt;
 mod chain;

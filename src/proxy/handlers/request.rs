@@ -7,6 +7,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::value::RawValue;
 
 use crate::gateway::budget::Ahead;
+use crate::gateway::budget::speculate::Pending;
 use crate::proxy::error::ProxyError;
 use crate::proxy::translate::anthropic::{Block, MessagesRequest, System};
 use crate::proxy::translate::passthrough::RawBody;
@@ -165,6 +166,9 @@ pub struct ClientRequest {
     /// On a team gateway, what the member's budgets had spent, read with
     /// their rate-limit count before the first attempt (which takes it).
     pub ahead: Option<Ahead>,
+    /// On a team gateway, the store's admission of a request that went on
+    /// without waiting for it (the first attempt confirms it).
+    pub pending: Option<Pending>,
 }
 
 /// Read and parse the body. With `typed`, straight into the Messages types
@@ -214,6 +218,7 @@ pub async fn read_request(
             stream,
             raw: keep_raw.then_some(bytes),
             ahead: None,
+            pending: None,
         },
     ))
 }

@@ -271,6 +271,7 @@ impl Runner {
             stream: false,
             raw: audited.then(|| Bytes::from(bytes)),
             ahead: None,
+            pending: None,
         };
         let answer = dispatch(&self.state, &self.parts, inc, Instant::now()).await?;
         // The inner call asked for a whole reply; a stream here is an

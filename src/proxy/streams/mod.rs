@@ -26,7 +26,7 @@ use super::translate::passthrough::{SseTagger, UsageSniffer};
 use super::translate::sse::{SseDecoder, encode, encode_into};
 use super::translate::stream::{StreamConfig, StreamTranslator};
 use super::upstream::reply::Reply;
-use crate::gateway::budget::Committed;
+use crate::gateway::budget::reservation::Committed;
 use crate::secrets::Redactor;
 use crate::t;
 use std::sync::Arc;

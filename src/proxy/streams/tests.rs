@@ -38,7 +38,7 @@ impl Relay for Echo {
         self.started
     }
 
-    fn committed(&mut self) -> Option<crate::gateway::budget::Committed> {
+    fn committed(&mut self) -> Option<crate::gateway::budget::reservation::Committed> {
         None
     }
 }

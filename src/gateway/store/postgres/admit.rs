@@ -7,10 +7,11 @@ use deadpool_postgres::ClientWrapper;
 
 use super::fail::Fail;
 use crate::gateway::store::model::RateLimits;
+use crate::gateway::store::rates::RateAnswer;
 use crate::gateway::store::spend::{Owner, OwnerSpent, month_start};
 
 /// The rate limits' check-and-count, as the CTEs of a statement that
-/// selects `pass` from `ok`. Two replicas counting the same key in the
+/// selects `pass` from `ok` (and the minute's counts before it from `w`). Two replicas counting the same key in the
 /// same instant may both pass: a limit overshoots by at most the requests
 /// that arrive together.
 const RATE_CTES: &str = "WITH gone AS (
@@ -66,19 +67,28 @@ pub(super) async fn rate_admit(
     limits: &RateLimits,
     tokens: u64,
     now: u64,
-) -> Result<Option<u64>, Fail> {
+) -> Result<RateAnswer, Fail> {
     let a = RateArgs::new(key_id, limits, tokens, now);
-    let sql = format!("{RATE_CTES} SELECT pass FROM ok");
+    let sql = format!("{RATE_CTES} SELECT ok.pass, w.r, w.t FROM ok CROSS JOIN w");
     let row = c
         .query_one(
             &c.prepare_cached(&sql).await?,
             &[&a.key_id, &a.now, &a.rpm, &a.tpm, &a.tokens],
         )
         .await?;
-    if row.try_get::<_, bool>(0)? {
-        return Ok(None);
+    let mut answer = RateAnswer {
+        wait: None,
+        requests: count(row.try_get(1)?),
+        tokens: count(row.try_get(2)?),
+    };
+    if !row.try_get::<_, bool>(0)? {
+        answer.wait = Some(wait(c, key_id, limits, tokens, now).await?);
     }
-    wait(c, key_id, limits, tokens, now).await.map(Some)
+    Ok(answer)
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 /// [`rate_admit`], and if the request fits, what `owner`'s key, member and
@@ -91,7 +101,7 @@ pub(super) async fn admit_and_spent(
     tokens: u64,
     now: u64,
     day: i64,
-) -> Result<(Option<u64>, OwnerSpent), Fail> {
+) -> Result<(RateAnswer, OwnerSpent), Fail> {
     let a = RateArgs::new(owner.key_id, limits, tokens, now);
     // One row per scope that spent (or one with a NULL scope when none
     // has), each carrying the verdict.
@@ -105,7 +115,7 @@ pub(super) async fn admit_and_spent(
                    OR (scope = 'team' AND id = $7))
             GROUP BY scope
          )
-         SELECT ok.pass, s.scope, s.d, s.m FROM ok LEFT JOIN s ON true"
+         SELECT ok.pass, w.r, w.t, s.scope, s.d, s.m FROM ok CROSS JOIN w LEFT JOIN s ON true"
     );
     let rows = c
         .query(
@@ -125,19 +135,21 @@ pub(super) async fn admit_and_spent(
         .await?;
     let mut spent = OwnerSpent::default();
     let mut pass = true;
+    let mut answer = RateAnswer::default();
     for r in &rows {
         pass = r.try_get(0)?;
-        let scope: Option<String> = r.try_get(1)?;
+        answer.requests = count(r.try_get(1)?);
+        answer.tokens = count(r.try_get(2)?);
+        let scope: Option<String> = r.try_get(3)?;
         if let Some(s) = scope.as_deref().and_then(|s| spent.of_mut(s)) {
-            s.day_usd = r.try_get(2)?;
-            s.month_usd = r.try_get(3)?;
+            s.day_usd = r.try_get(4)?;
+            s.month_usd = r.try_get(5)?;
         }
     }
-    if pass {
-        return Ok((None, spent));
+    if !pass {
+        answer.wait = Some(wait(c, owner.key_id, limits, tokens, now).await?);
     }
-    let secs = wait(c, owner.key_id, limits, tokens, now).await?;
-    Ok((Some(secs), spent))
+    Ok((answer, spent))
 }
 
 /// How many seconds until a request of `tokens` would fit key `key_id`'s

@@ -26,6 +26,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use super::error::StoreError;
 use super::location::PgUrl;
 use super::model::{Budgets, KeyRecord, Member, NewKey, RateLimits, Team};
+use super::rates::RateAnswer;
 use super::spend::{FailedRequest, LedgerGroup, Owner, OwnerSpent, RequestRow, RowSums, ScopeRow};
 use crate::gateway::keys::KeyHash;
 use fail::Fail;
@@ -228,7 +229,7 @@ impl PgStore {
         limits: RateLimits,
         tokens: u64,
         now: u64,
-    ) -> Result<Option<u64>, StoreError> {
+    ) -> Result<RateAnswer, StoreError> {
         self.run_hot(async |c| admit::rate_admit(c, key_id, &limits, tokens, now).await)
             .await
     }
@@ -240,7 +241,7 @@ impl PgStore {
         tokens: u64,
         now: u64,
         day: i64,
-    ) -> Result<(Option<u64>, OwnerSpent), StoreError> {
+    ) -> Result<(RateAnswer, OwnerSpent), StoreError> {
         self.run_hot(async |c| admit::admit_and_spent(c, owner, &limits, tokens, now, day).await)
             .await
     }

@@ -282,18 +282,31 @@ async fn rate_limits_are_one_count_for_every_store_on_the_database() {
     let mut got = Vec::new();
     for i in 0..5u64 {
         let s = if i % 2 == 0 { &a } else { &b };
-        got.push(s.rate_admit(7, rpm, 10, 1_000 + i).await.unwrap());
+        let answer = s.rate_admit(7, rpm, 10, 1_000 + i).await.unwrap();
+        got.push((answer.wait, answer.requests));
     }
-    assert_eq!(got, [None, None, None, Some(57), Some(56)]);
+    // Each answer also says what the minute held before it (a refused
+    // request is not counted, so the count stops at the limit).
+    assert_eq!(
+        got,
+        [
+            (None, 0),
+            (None, 1),
+            (None, 2),
+            (Some(57), 3),
+            (Some(56), 3)
+        ]
+    );
     // Another key counts on its own; the first fits again a minute on.
-    assert_eq!(b.rate_admit(8, rpm, 10, 1_004).await.unwrap(), None);
-    assert_eq!(a.rate_admit(7, rpm, 10, 1_060).await.unwrap(), None);
+    assert_eq!(b.rate_admit(8, rpm, 10, 1_004).await.unwrap().wait, None);
+    assert_eq!(a.rate_admit(7, rpm, 10, 1_060).await.unwrap().wait, None);
     let tpm = RateLimits {
         rpm: None,
         tpm: Some(100),
     };
-    assert_eq!(a.rate_admit(9, tpm, 80, 2_000).await.unwrap(), None);
-    assert_eq!(b.rate_admit(9, tpm, 30, 2_010).await.unwrap(), Some(50));
+    assert_eq!(a.rate_admit(9, tpm, 80, 2_000).await.unwrap().wait, None);
+    let second = b.rate_admit(9, tpm, 30, 2_010).await.unwrap();
+    assert_eq!((second.wait, second.tokens), (Some(50), 80));
 }
 
 /// The admission before a budgeted request goes upstream: one statement
@@ -317,8 +330,8 @@ async fn one_statement_counts_the_rate_and_reads_the_spend() {
     let day = 20_794;
     let noon = u64::try_from(day * 86_400 + 43_200).unwrap();
     // Nothing spent yet: the read is all zeros, and the request counts.
-    let (wait, spent) = s.admit_and_spent(owner, rpm, 10, noon, day).await.unwrap();
-    assert_eq!((wait, spent), (None, Default::default()));
+    let (rate, spent) = s.admit_and_spent(owner, rpm, 10, noon, day).await.unwrap();
+    assert_eq!((rate, spent), (Default::default(), Default::default()));
     // Spent today by the member (another of their keys) and yesterday by
     // the team: the day and month sums come back per scope.
     for (at_day, key_id, usd) in [(day, 40, 0.5), (day - 1, 41, 2.0)] {
@@ -331,11 +344,11 @@ async fn one_statement_counts_the_rate_and_reads_the_spend() {
         .await
         .unwrap();
     }
-    let (wait, spent) = s
+    let (rate, spent) = s
         .admit_and_spent(owner, rpm, 10, noon + 1, day)
         .await
         .unwrap();
-    assert_eq!(wait, None);
+    assert_eq!((rate.wait, rate.requests, rate.tokens), (None, 1, 10));
     assert_eq!(spent, s.spent(owner, day).await.unwrap());
     assert_eq!(
         (
@@ -347,10 +360,13 @@ async fn one_statement_counts_the_rate_and_reads_the_spend() {
     );
     // The third in the minute is over rpm 2: not counted, and it would
     // fit when the first leaves the minute.
-    let (wait, _) = s
+    let (rate, _) = s
         .admit_and_spent(owner, rpm, 10, noon + 2, day)
         .await
         .unwrap();
-    assert_eq!(wait, Some(58));
-    assert_eq!(s.rate_admit(4, rpm, 10, noon + 60).await.unwrap(), None);
+    assert_eq!((rate.wait, rate.requests), (Some(58), 2));
+    assert_eq!(
+        s.rate_admit(4, rpm, 10, noon + 60).await.unwrap().wait,
+        None
+    );
 }
