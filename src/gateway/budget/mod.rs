@@ -273,4 +273,6 @@ impl Budgeter {
 }
 
 #[cfg(test)]
+mod testkit;
+#[cfg(test)]
 mod tests;

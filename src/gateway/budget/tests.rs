@@ -1,29 +1,11 @@
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
+use super::testkit::{member_key, noon, pricer};
 use super::*;
-use crate::gateway::store::{KeySettings, NewKey};
-use crate::gateway::{auth, keys};
+use crate::gateway::store::KeySettings;
 use crate::usage::Record;
 use crate::usage::prices::Tokens;
-
-/// 2026-12-07 12:00 UTC.
-fn noon() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(20_794 * 86_400 + 43_200)
-}
-
-/// $1 per million input tokens, $10 per million output tokens.
-fn pricer() -> Pricer {
-    Box::new(|_, _| {
-        Some(Price {
-            input: 1.0,
-            output: 10.0,
-            cache_read: None,
-            cache_write: None,
-            cache_write_1h: None,
-        })
-    })
-}
 
 fn tokens(input: u64, output: u64) -> Tokens {
     Tokens {
@@ -55,32 +37,14 @@ async fn setup(dir: &tempfile::TempDir) -> (Store, Arc<Principal>, Arc<Principal
         .unwrap();
     let mut principals = Vec::new();
     for (m, daily) in [("ann", Some(2.0)), ("bob", None)] {
-        let minted = keys::mint();
-        store
-            .add_key(NewKey {
-                prefix: minted.prefix.clone(),
-                hash: minted.hash,
-                member: m.into(),
-                settings: KeySettings {
-                    budgets: Budgets {
-                        daily_usd: daily,
-                        monthly_usd: None,
-                    },
-                    ..KeySettings::default()
-                },
-                created_at: noon(),
-                expires_at: None,
-            })
-            .await
-            .unwrap();
-        let p = auth::authenticate(
-            &store,
-            secrecy::ExposeSecret::expose_secret(&minted.key),
-            noon(),
-        )
-        .await
-        .unwrap();
-        principals.push(Arc::new(p));
+        let settings = KeySettings {
+            budgets: Budgets {
+                daily_usd: daily,
+                monthly_usd: None,
+            },
+            ..KeySettings::default()
+        };
+        principals.push(member_key(&store, m, settings).await);
     }
     let bob = principals.pop().unwrap();
     let ann = principals.pop().unwrap();

@@ -4,35 +4,17 @@
 #![cfg(unix)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use super::*;
+use crate::gateway::budget::testkit::{member_key, noon, pricer};
 use crate::gateway::store::spend::RequestRow;
 use crate::gateway::store::testdb;
-use crate::gateway::store::{Budgets, KeySettings, NewKey, RateLimits, Store, StoreLocation};
-use crate::gateway::{auth, keys};
-use crate::usage::prices::{Price, Tokens};
+use crate::gateway::store::{Budgets, KeySettings, RateLimits, Store, StoreLocation};
+use crate::usage::prices::Tokens;
 
-/// 2026-12-07 12:00 UTC.
-fn noon() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(20_794 * 86_400 + 43_200)
-}
-
-/// $1 per million input tokens, $10 per million output tokens.
 fn budgeter(store: &Store) -> Budgeter {
-    Budgeter::new(
-        store.clone(),
-        Box::new(|_, _| {
-            Some(Price {
-                input: 1.0,
-                output: 10.0,
-                cache_read: None,
-                cache_write: None,
-                cache_write_1h: None,
-            })
-        }),
-        Arc::new(|_: &str| {}),
-    )
+    Budgeter::new(store.clone(), pricer(), Arc::new(|_: &str| {}))
 }
 
 /// A fresh database with member `ann` of team `core`, and her key with
@@ -44,31 +26,19 @@ async fn setup(rpm: u32, daily: Option<f64>) -> (Store, Arc<Principal>) {
         .unwrap();
     store.add_team("core", noon()).await.unwrap();
     store.add_member("ann", "core", noon()).await.unwrap();
-    let minted = keys::mint();
-    store
-        .add_key(NewKey {
-            prefix: minted.prefix.clone(),
-            hash: minted.hash,
-            member: "ann".into(),
-            settings: KeySettings {
-                budgets: Budgets {
-                    daily_usd: daily,
-                    monthly_usd: None,
-                },
-                limits: RateLimits {
-                    rpm: Some(rpm),
-                    tpm: None,
-                },
-                ..KeySettings::default()
-            },
-            created_at: noon(),
-            expires_at: None,
-        })
-        .await
-        .unwrap();
-    let key = secrecy::ExposeSecret::expose_secret(&minted.key).to_string();
-    let p = auth::authenticate(&store, &key, noon()).await.unwrap();
-    (store, Arc::new(p))
+    let settings = KeySettings {
+        budgets: Budgets {
+            daily_usd: daily,
+            monthly_usd: None,
+        },
+        limits: RateLimits {
+            rpm: Some(rpm),
+            tpm: None,
+        },
+        ..KeySettings::default()
+    };
+    let ann = member_key(&store, "ann", settings).await;
+    (store, ann)
 }
 
 /// 'D' (decided by the store) or 'S' (speculated, then confirmed).
