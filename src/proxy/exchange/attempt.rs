@@ -76,7 +76,10 @@ pub(super) async fn attempt(
             }
         }
     }
-    let exchange = exchange(state, &up, model, parts, inc, &mut fin, !is_last);
+    // Boxed: the exchange is a large future, and held both alone and
+    // inside `confirmed` it would make every attempt's future (and a
+    // debug build's stack) about twice as big.
+    let exchange = Box::pin(exchange(state, &up, model, parts, inc, &mut fin, !is_last));
     let result = match (pending, member) {
         (Some(pending), Some(member)) => confirmed(state, member, pending, hold, exchange).await,
         _ => exchange.await,
