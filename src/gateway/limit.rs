@@ -104,7 +104,7 @@ impl Limiter {
         tokens: u64,
         now: Instant,
     ) -> Result<(), Duration> {
-        if limits.rpm.is_none() && limits.tpm.is_none() {
+        if limits.is_empty() {
             return Ok(());
         }
         let mut keys = self

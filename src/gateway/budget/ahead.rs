@@ -27,7 +27,7 @@ impl Budgeter {
     ) -> Result<(Option<u64>, Option<Ahead>), StoreError> {
         let secs = unix_secs(now);
         let day = utc_day(now);
-        let rated = p.limits.rpm.is_some() || p.limits.tpm.is_some();
+        let rated = !p.limits.is_empty();
         if !budgeted(p) {
             let rate = self.store.rate_admit(p.key_id, p.limits, tokens, secs);
             let rate = rate.await?;

@@ -96,7 +96,7 @@ impl Budgeter {
         tokens: u64,
         now: SystemTime,
     ) -> Result<Admission, StoreError> {
-        let rated = p.limits.rpm.is_some() || p.limits.tpm.is_some();
+        let rated = !p.limits.is_empty();
         if !rated && !budgeted(p) {
             return Ok(Admission::Decided {
                 wait: None,

@@ -40,6 +40,13 @@ pub struct RateLimits {
     pub tpm: Option<u64>,
 }
 
+impl RateLimits {
+    /// No limit at all: nothing to count.
+    pub fn is_empty(&self) -> bool {
+        self.rpm.is_none() && self.tpm.is_none()
+    }
+}
+
 /// What a key may do: a rotated key's successor gets the same.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeySettings {

@@ -35,7 +35,7 @@ pub(super) async fn admit(
         return Ok((None, None));
     };
     let limits = member.limits;
-    let rated = limits.rpm.is_some() || limits.tpm.is_some();
+    let rated = !limits.is_empty();
     let shared = state
         .cfg
         .gateway
